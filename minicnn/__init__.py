@@ -1,0 +1,31 @@
+"""minicnn: a small, readable convolutional-network framework in NumPy, with hand-written backpropagation.
+
+    import minicnn as mc
+    model = mc.Sequential([mc.Conv2D(32, 3, padding="same", activation="relu", input_shape=(32, 32, 1)), ...])
+    model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=10)
+
+``minicnn.equations`` holds the textbook formulas as plain loops; ``minicnn.gradcheck`` checks any backward pass
+against numerical differences.
+"""
+
+from minicnn.backend import available_backends, get_backend, set_backend, use_backend
+from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError)
+from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error
+from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Linear,
+                            MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
+from minicnn.losses import (BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,
+                            SparseCategoricalCrossentropy)
+from minicnn.model import History, Sequential
+from minicnn.optimizers import SGD, Adam, Optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Sequential", "History", "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense",
+    "BatchNormalization", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear",
+    "Loss", "MeanSquaredError", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "Optimizer", "SGD", "Adam", "gradcheck", "GradcheckReport", "relative_error",
+    "set_backend", "get_backend", "use_backend", "available_backends",
+    "ShapeError", "NonFiniteError", "TrainingDivergedError", "WeightFileError", "BackendError",
+]

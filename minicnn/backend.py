@@ -1,0 +1,64 @@
+"""Which kernels do the work: the backend switch.
+
+Layers never import a kernel module themselves; they ask ``kernels()`` for the active set and call it by name
+(``kernels().conv2d_forward(...)``). Every backend module offers the same names with the same signatures, so adding a
+backend means adding one module to ``_BACKEND_MODULES``.
+
+Choose a backend with ``set_backend("numpy")``, for one block with ``with use_backend("numpy"): ...``, or for a whole
+process with the environment variable ``MINICNN_BACKEND``.
+"""
+
+import contextlib
+import importlib
+import os
+
+from minicnn.errors import BackendError
+
+_BACKEND_MODULES = {
+    "numpy": "minicnn.kernels.numpy_kernels",
+}
+DEFAULT_BACKEND = "numpy"
+
+_active = {"name": None, "module": None}
+
+
+def available_backends():
+    """The backend names ``set_backend`` accepts."""
+    return tuple(_BACKEND_MODULES)
+
+
+def _load(name):
+    if not isinstance(name, str) or name.lower() not in _BACKEND_MODULES:
+        raise BackendError(f"unknown backend {name!r}; available backends: {', '.join(available_backends())}")
+    return importlib.import_module(_BACKEND_MODULES[name.lower()])
+
+
+def set_backend(name):
+    """Make ``name`` the backend every layer uses from now on."""
+    module = _load(name)
+    _active["name"], _active["module"] = name.lower(), module
+
+
+def get_backend():
+    """The active backend's name."""
+    if _active["name"] is None:
+        set_backend(os.environ.get("MINICNN_BACKEND", DEFAULT_BACKEND))
+    return _active["name"]
+
+
+def kernels():
+    """The active backend's kernel module (``conv2d_forward``, ``max_pool2d_backward``, ...)."""
+    if _active["module"] is None:
+        get_backend()
+    return _active["module"]
+
+
+@contextlib.contextmanager
+def use_backend(name):
+    """Run a block with another backend, then restore the previous one, even if the block raises."""
+    previous = get_backend()
+    set_backend(name)
+    try:
+        yield
+    finally:
+        set_backend(previous)

@@ -1,0 +1,87 @@
+"""The operations as plain functions on arrays, dispatched through the active backend.
+
+For code that needs the math without a layer (e.g. a tracker's cross-correlation of exemplar and search features).
+Arguments follow the layers: channels-last arrays, ``stride``/``pool_size`` as an int or a pair, ``padding`` as
+``"valid"`` or ``"same"``.
+"""
+
+import numpy as np
+
+from minicnn import backend
+from minicnn.errors import ShapeError
+from minicnn.kernels.padding import check_padding, output_length
+from minicnn.layers.base import as_pair
+
+
+def _check_window(where, x, window, stride, padding, what):
+    if x.ndim != 4:
+        raise ShapeError(f"{where}: expected x of shape (N, H, W, C), got {x.shape}")
+    sizes = [output_length(n, k, s, padding) for n, k, s in zip(x.shape[1:3], window, stride)]
+    if min(sizes) < 1:
+        raise ShapeError(f"{where}: {what} {window} does not fit in an input of {x.shape[1]}×{x.shape[2]} with "
+                         f"padding='valid'")
+
+
+def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
+    """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` (see ``Conv2D``).
+
+    x (N, H, W, C_in), kernel (kh, kw, C_in, C_out), bias (C_out,) or None -> y (N, H_out, W_out, C_out).
+    """
+    x = np.asarray(x)
+    kernel = np.asarray(kernel, dtype=x.dtype)
+    stride = as_pair(stride, "stride", "conv2d")
+    padding = check_padding(padding)
+    if kernel.ndim != 4 or x.ndim == 4 and kernel.shape[2] != x.shape[3]:
+        raise ShapeError(f"conv2d: expected kernel of shape (kh, kw, {x.shape[-1]}, C_out), got {kernel.shape}")
+    _check_window("conv2d", x, kernel.shape[:2], stride, padding, "kernel")
+    bias = None if bias is None else np.asarray(bias, dtype=x.dtype)
+    return backend.kernels().conv2d_forward(x, kernel, bias, stride, padding)
+
+
+def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
+    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``)."""
+    x = np.asarray(x)
+    pool_size = as_pair(pool_size, "pool_size", "max_pool2d")
+    stride = pool_size if stride is None else as_pair(stride, "stride", "max_pool2d")
+    padding = check_padding(padding)
+    _check_window("max_pool2d", x, pool_size, stride, padding, "pool_size")
+    return backend.kernels().max_pool2d_forward(x, pool_size, stride, padding)[0]
+
+
+def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
+    """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``)."""
+    x = np.asarray(x)
+    pool_size = as_pair(pool_size, "pool_size", "avg_pool2d")
+    stride = pool_size if stride is None else as_pair(stride, "stride", "avg_pool2d")
+    padding = check_padding(padding)
+    _check_window("avg_pool2d", x, pool_size, stride, padding, "pool_size")
+    return backend.kernels().avg_pool2d_forward(x, pool_size, stride, padding)
+
+
+def dense(x, kernel, bias=None):
+    """``z = x · W + b``: x (N, in), kernel (in, out), bias (out,) or None -> z (N, out)."""
+    x = np.asarray(x)
+    kernel = np.asarray(kernel, dtype=x.dtype)
+    if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
+        raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
+                         f"{kernel.shape}")
+    return backend.kernels().dense_forward(x, kernel, None if bias is None else np.asarray(bias, dtype=x.dtype))
+
+
+def sigmoid(z):
+    """``σ(z) = 1 / (1 + e^{−z})``, without overflow for large |z|."""
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def relu(z):
+    """``max(0, z)``."""
+    return np.maximum(np.asarray(z), 0)
+
+
+def softmax(z, axis=-1):
+    """``e^{z_k} / Σ_j e^{z_j}`` along ``axis``."""
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)

@@ -1,0 +1,204 @@
+"""Numerical gradients by central differences, compared with the hand-written backward passes.
+
+For every input value and weight ``θ_i`` that is checked::
+
+    numerical_i = (f(θ + h·e_i) − f(θ − h·e_i)) / (2h)         error_i = |a_i − n_i| / max(|a_i| + |n_i|, tiny)
+
+where ``a_i`` is the analytic gradient from ``backward``. What ``f`` is depends on what is checked:
+
+- a **layer**: ``f(x, θ) = Σ y(x, θ) · G`` with a fixed random upstream gradient ``G`` (distinct values, so a
+  backward that mixes up positions is caught); its gradient is exactly what ``backward(G)`` must return. The
+  difference is taken output by output, ``Σ (y⁺ − y⁻)·G``, so rounding scales with each output, not with the sum.
+- a **loss**: ``f(ŷ) = L(y, ŷ)`` against ``loss.gradient(y, ŷ)``.
+- a **model** (``Sequential``): ``f = L(y, model(x))`` against ``model.backward(loss.gradient(...))``.
+
+An unbuilt layer or model is built first (as its first call would); then everything runs on a float64 copy (the
+checked object's weights are never modified), and every evaluation starts from the same
+copy, so Dropout masks and BatchNorm's moving averages are the same in each.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from minicnn.layers.base import Layer
+from minicnn.losses import Loss, get_loss
+from minicnn.model import Sequential
+
+
+@dataclass
+class GradientComparison:
+    """One checked array: its name, how many entries were checked, and the worst one."""
+
+    name: str
+    checked: int
+    max_error: float
+    worst_index: tuple
+    analytic: float
+    numerical: float
+
+
+@dataclass
+class GradcheckReport:
+    """The result of ``gradcheck``: one ``GradientComparison`` per input and weight."""
+
+    comparisons: list = field(default_factory=list)
+    step: float = 1e-6
+    dtype: str = "float64"
+
+    @property
+    def max_error(self):
+        """The largest relative error over everything checked."""
+        return max((c.max_error for c in self.comparisons), default=0.0)
+
+    @property
+    def errors(self):
+        """``{name: max relative error}``."""
+        return {c.name: c.max_error for c in self.comparisons}
+
+    def passed(self, tolerance=1e-6):
+        return self.max_error < tolerance
+
+    def __str__(self):
+        lines = [f"gradient check ({self.dtype}, step h={self.step:g}): max relative error {self.max_error:.2e}",
+                 f"  {'array':<28}{'checked':>8}{'max rel. error':>16}   worst index: analytic vs numerical"]
+        for c in self.comparisons:
+            lines.append(f"  {c.name:<28}{c.checked:>8}{c.max_error:>16.2e}   {c.worst_index}: "
+                         f"{c.analytic:.10g} vs {c.numerical:.10g}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def relative_error(analytic, numerical, tiny=1e-12):
+    """Elementwise ``|a − n| / max(|a| + |n|, tiny)``: 0 when equal, 1 when of opposite sign or one is zero."""
+    analytic, numerical = np.asarray(analytic, np.float64), np.asarray(numerical, np.float64)
+    return np.abs(analytic - numerical) / np.maximum(np.abs(analytic) + np.abs(numerical), tiny)
+
+
+def _indices(shape, max_checks, rng):
+    every = list(np.ndindex(*shape))
+    if max_checks is None or len(every) <= max_checks:
+        return every
+    return [every[i] for i in sorted(rng.choice(len(every), size=max_checks, replace=False))]
+
+
+def _compare(name, analytic, numerical_at, shape, max_checks, rng):
+    indices = _indices(shape, max_checks, rng)
+    numerical = np.array([numerical_at(index) for index in indices])
+    picked = np.array([analytic[index] for index in indices])
+    errors = relative_error(picked, numerical)
+    worst = int(np.argmax(errors)) if len(errors) else 0
+    return GradientComparison(name, len(indices), float(errors[worst]) if len(errors) else 0.0,
+                              indices[worst] if indices else (), float(picked[worst]) if len(errors) else 0.0,
+                              float(numerical[worst]) if len(errors) else 0.0)
+
+
+def _weights(target):
+    """``(name, layer index, key)`` for every trainable array of a layer or a model."""
+    layers = target.layers if isinstance(target, Sequential) else [target]
+    return [(f"{layer.name}.{key}" if isinstance(target, Sequential) else key, index, key)
+            for index, layer in enumerate(layers) for key in layer.params]
+
+
+def _layer(twin, index):
+    return twin.layers[index] if isinstance(twin, Sequential) else twin
+
+
+def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_checks=None, seed=0, grad_out=None,
+              dtype=np.float64):
+    """Compare ``target``'s hand-written gradients with central differences.
+
+    Parameters
+    ----------
+    target : Layer, Loss or Sequential
+    x : ndarray
+        The layer's or model's input; for a loss, the predictions ``ŷ``.
+    y : ndarray, optional
+        Labels, for a loss or a model.
+    loss : Loss or name, optional
+        For a model: defaults to the compiled loss.
+    training : bool
+        Run layers in training mode (BatchNorm batch statistics, Dropout masks).
+    step : float
+        The difference step ``h``.
+    max_checks : int, optional
+        Check at most this many randomly chosen entries of each array (all when None).
+    seed : int
+        For the upstream gradient ``G`` and the choice of entries.
+    grad_out : ndarray, optional
+        The upstream gradient ``G`` for a layer (random normal when None).
+    dtype : numpy dtype, default float64
+        float32 shows why checks need float64 (rounding swamps the difference).
+
+    Returns
+    -------
+    GradcheckReport
+        ``report.max_error``, ``report.errors``, and a printable table with the worst entry of each array.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.array(x, dtype=dtype)
+    report = GradcheckReport(step=step, dtype=np.dtype(dtype).name)
+
+    if isinstance(target, Loss):
+        y = np.asarray(y)
+        analytic = target.gradient(y, x)
+
+        def numerical_at(index):
+            plus, minus = x.copy(), x.copy()
+            plus[index] += step
+            minus[index] -= step
+            return (target(y, plus) - target(y, minus)) / (2 * step)
+
+        report.comparisons.append(_compare("y_pred", analytic, numerical_at, x.shape, max_checks, rng))
+        return report
+
+    if isinstance(target, Layer):
+        if not target.built:
+            target.build((None,) + x.shape[1:])
+        base = target.astype(dtype)
+        output = copy.deepcopy(base).forward(x, training=training)
+        upstream = rng.standard_normal(output.shape).astype(dtype) if grad_out is None else \
+            np.asarray(grad_out, dtype=dtype)
+
+        def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
+            difference = twin_plus.forward(x_plus, training=training) - twin_minus.forward(x_minus, training=training)
+            return np.sum(difference * upstream)
+        checked = copy.deepcopy(base)
+        checked.forward(x, training=training)
+        analytic_x = checked.backward(upstream)
+    elif isinstance(target, Sequential):
+        if loss is None and target.loss is None:
+            raise ValueError("gradcheck: a model needs a loss; compile it or pass loss=...")
+        loss_fn = get_loss(loss if loss is not None else target.loss)
+        if not target.built:
+            target.build(target.input_shape or (None,) + x.shape[1:])
+        base = target.astype(dtype)
+        y = np.asarray(y)
+
+        def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
+            return loss_fn(y, twin_plus.forward(x_plus, training=training)) - \
+                loss_fn(y, twin_minus.forward(x_minus, training=training))
+        checked = copy.deepcopy(base)
+        y_pred = checked.forward(x, training=training)
+        analytic_x = checked.backward(loss_fn.gradient(y, y_pred))
+    else:
+        raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
+
+    def numerical_for_input(index):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += step
+        minus[index] -= step
+        return objective_difference(copy.deepcopy(base), plus, copy.deepcopy(base), minus) / (2 * step)
+
+    report.comparisons.append(_compare("x", analytic_x, numerical_for_input, x.shape, max_checks, rng))
+    for name, index, key in _weights(base):
+        def numerical_for_param(entry, index=index, key=key):
+            twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
+            _layer(twin_plus, index).params[key][entry] += step
+            _layer(twin_minus, index).params[key][entry] -= step
+            return objective_difference(twin_plus, x, twin_minus, x) / (2 * step)
+        analytic = _layer(checked, index).grads[key]
+        report.comparisons.append(_compare(name, analytic, numerical_for_param, analytic.shape, max_checks, rng))
+    return report

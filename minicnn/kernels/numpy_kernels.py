@@ -1,0 +1,190 @@
+"""The NumPy backend: convolution, pooling and dense products, vectorised, no Python loop over pixels.
+
+Every backend module defines these functions with these signatures (strides and pool sizes are ``(rows, cols)``
+pairs of ints, padding is ``"valid"`` or ``"same"``; arrays are channels-last):
+
+- ``conv2d_forward(x, kernel, bias, stride, padding) -> y``
+- ``conv2d_backward(grad_y, x, kernel, stride, padding) -> (grad_x, grad_kernel, grad_bias)``
+- ``max_pool2d_forward(x, pool_size, stride, padding) -> (y, argmax)``
+- ``max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding) -> grad_x``
+- ``avg_pool2d_forward(x, pool_size, stride, padding) -> y``
+- ``avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding) -> grad_x``
+- ``dense_forward(x, kernel, bias) -> y``
+- ``dense_backward(grad_y, x, kernel) -> (grad_x, grad_kernel, grad_bias)``
+
+The convolution is *im2col*: every receptive field ``x[n, i·sh:i·sh+kh, j·sw:j·sw+kw, :]`` is copied into one row of
+a matrix ``cols`` of shape ``(N·H_out·W_out, kh·kw·C_in)``, so the whole convolution sum becomes one matrix product
+``y = cols · W + b`` with ``W`` the kernel reshaped to ``(kh·kw·C_in, C_out)``. Backward reuses the same picture:
+``∂L/∂W = colsᵀ · ∂L/∂y``, ``∂L/∂cols = ∂L/∂y · Wᵀ``, and *col2im* adds each column back onto the pixel it came from
+(a loop over the kh·kw kernel taps, each one a strided slice of the whole batch).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from minicnn.kernels.padding import output_length, padding_amounts
+
+
+def _geometry(x_shape, window, stride, padding):
+    """Output size and padding amounts ``(H_out, W_out, (top, bottom), (left, right))``."""
+    _, height, width, _ = x_shape
+    out_h = output_length(height, window[0], stride[0], padding)
+    out_w = output_length(width, window[1], stride[1], padding)
+    return out_h, out_w, padding_amounts(height, window[0], stride[0], padding), \
+        padding_amounts(width, window[1], stride[1], padding)
+
+
+def _pad(x, pad_h, pad_w, value=0.0):
+    if pad_h == (0, 0) and pad_w == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=value)
+
+
+def _windows(x_padded, window, stride, out_h, out_w):
+    """View of every window: shape ``(N, H_out, W_out, C, kh, kw)``, no copy."""
+    view = sliding_window_view(x_padded, window, axis=(1, 2))
+    return view[:, ::stride[0], ::stride[1]][:, :out_h, :out_w]
+
+
+def _scatter_windows(per_tap, padded_shape, window, stride, out_h, out_w, pad_h, pad_w, height, width, dtype):
+    """col2im: add ``per_tap(k, l)`` (shape ``(N, H_out, W_out, C)``) onto the pixels window tap (k, l) covered."""
+    grad = np.zeros(padded_shape, dtype=dtype)
+    for k in range(window[0]):
+        rows = slice(k, k + stride[0] * (out_h - 1) + 1, stride[0])
+        for l in range(window[1]):
+            cols = slice(l, l + stride[1] * (out_w - 1) + 1, stride[1])
+            grad[:, rows, cols, :] += per_tap(k, l)
+    return grad[:, pad_h[0]:pad_h[0] + height, pad_w[0]:pad_w[0] + width, :]
+
+
+def _im2col(x, kernel_hw, stride, padding):
+    out_h, out_w, pad_h, pad_w = _geometry(x.shape, kernel_hw, stride, padding)
+    x_padded = _pad(x, pad_h, pad_w)
+    windows = _windows(x_padded, kernel_hw, stride, out_h, out_w)            # (N, Ho, Wo, C, kh, kw)
+    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kernel_hw[0] * kernel_hw[1] * x.shape[3])
+    return cols, out_h, out_w, pad_h, pad_w, x_padded.shape
+
+
+def conv2d_forward(x, kernel, bias, stride, padding):
+    """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` as one matrix product.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C_in)
+    kernel : ndarray, shape (kh, kw, C_in, C_out)
+    bias : ndarray, shape (C_out,), or None
+    stride : (int, int)
+    padding : "valid" or "same"
+
+    Returns
+    -------
+    y : ndarray, shape (N, H_out, W_out, C_out)
+
+    Notes
+    -----
+    ``H_out = (H + pad_top + pad_bottom − kh) // sh + 1``; see ``minicnn.kernels.padding``.
+    """
+    kh, kw, c_in, c_out = kernel.shape
+    cols, out_h, out_w, _, _, _ = _im2col(x, (kh, kw), stride, padding)
+    y = cols @ kernel.reshape(kh * kw * c_in, c_out)
+    if bias is not None:
+        y += bias
+    return y.reshape(x.shape[0], out_h, out_w, c_out)
+
+
+def conv2d_backward(grad_y, x, kernel, stride, padding):
+    """Gradients of the convolution sum.
+
+    ``∂L/∂w[k,l,c,o] = Σ_n Σ_i Σ_j ∂L/∂y[n,i,j,o] · x_pad[n, i·sh+k, j·sw+l, c]``,
+    ``∂L/∂b[o] = Σ_n Σ_i Σ_j ∂L/∂y[n,i,j,o]``,
+    ``∂L/∂x_pad[n, i·sh+k, j·sw+l, c] += Σ_o ∂L/∂y[n,i,j,o] · w[k,l,c,o]`` (then the padding is cut off).
+
+    Returns
+    -------
+    grad_x : shape of x;  grad_kernel : shape of kernel;  grad_bias : shape (C_out,)
+    """
+    kh, kw, c_in, c_out = kernel.shape
+    cols, out_h, out_w, pad_h, pad_w, padded_shape = _im2col(x, (kh, kw), stride, padding)
+    grad_y2 = grad_y.reshape(-1, c_out)
+    kernel2 = kernel.reshape(kh * kw * c_in, c_out)
+    grad_kernel = (cols.T @ grad_y2).reshape(kernel.shape)
+    grad_bias = grad_y2.sum(axis=0)
+    grad_cols = (grad_y2 @ kernel2.T).reshape(x.shape[0], out_h, out_w, kh, kw, c_in)
+    grad_x = _scatter_windows(lambda k, l: grad_cols[:, :, :, k, l, :], padded_shape, (kh, kw), stride,
+                              out_h, out_w, pad_h, pad_w, x.shape[1], x.shape[2], grad_y.dtype)
+    return grad_x, grad_kernel, grad_bias
+
+
+def max_pool2d_forward(x, pool_size, stride, padding):
+    """``y[n,i,j,c] = max_{k,l} x_pad[n, i·sh+k, j·sw+l, c]``, padding with −∞ so it never wins.
+
+    Returns
+    -------
+    y : ndarray, shape (N, H_out, W_out, C)
+    argmax : int32 ndarray, shape (N, H_out, W_out, C)
+        Where each maximum sits inside its window, as the flat index ``k·pw + l`` (the first one on ties);
+        pass it back unchanged to ``max_pool2d_backward``.
+    """
+    out_h, out_w, pad_h, pad_w = _geometry(x.shape, pool_size, stride, padding)
+    x_padded = _pad(x, pad_h, pad_w, value=-np.inf)
+    windows = _windows(x_padded, pool_size, stride, out_h, out_w)
+    flat = windows.reshape(windows.shape[:4] + (-1,))
+    argmax = flat.argmax(axis=-1).astype(np.int32)
+    y = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+    return y, argmax
+
+
+def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
+    """Route each ``∂L/∂y[n,i,j,c]`` to the one input that won its window; every other input gets 0.
+
+    Overlapping windows (stride < pool size) add up where one input won several windows.
+    """
+    out_h, out_w, pad_h, pad_w = _geometry(x_shape, pool_size, stride, padding)
+    n, height, width, channels = x_shape
+    padded_shape = (n, height + sum(pad_h), width + sum(pad_w), channels)
+    zero = np.zeros((), dtype=grad_y.dtype)
+    return _scatter_windows(lambda k, l: np.where(argmax == k * pool_size[1] + l, grad_y, zero), padded_shape,
+                            pool_size, stride, out_h, out_w, pad_h, pad_w, height, width, grad_y.dtype)
+
+
+def _window_counts(x_shape, pool_size, stride, padding, dtype):
+    """How many real (unpadded) inputs each window covers, shape ``(1, H_out, W_out, 1)``."""
+    out_h, out_w, pad_h, pad_w = _geometry(x_shape, pool_size, stride, padding)
+    ones = _pad(np.ones((1, x_shape[1], x_shape[2], 1), dtype=dtype), pad_h, pad_w)
+    return _windows(ones, pool_size, stride, out_h, out_w).sum(axis=(4, 5))
+
+
+def avg_pool2d_forward(x, pool_size, stride, padding):
+    """``y[n,i,j,c] = (1/|window|) Σ_{k,l} x[n, i·sh+k, j·sw+l, c]`` over the real inputs of the window.
+
+    With ``same`` padding the padded zeros are not counted (Keras' rule), so border windows average fewer inputs.
+    """
+    out_h, out_w, pad_h, pad_w = _geometry(x.shape, pool_size, stride, padding)
+    windows = _windows(_pad(x, pad_h, pad_w), pool_size, stride, out_h, out_w)
+    return windows.sum(axis=(4, 5)) / _window_counts(x.shape, pool_size, stride, padding, x.dtype)
+
+
+def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
+    """Each input receives ``∂L/∂y / |window|`` from every window that covers it."""
+    out_h, out_w, pad_h, pad_w = _geometry(x_shape, pool_size, stride, padding)
+    n, height, width, channels = x_shape
+    share = grad_y / _window_counts(x_shape, pool_size, stride, padding, grad_y.dtype)
+    padded_shape = (n, height + sum(pad_h), width + sum(pad_w), channels)
+    return _scatter_windows(lambda k, l: share, padded_shape, pool_size, stride, out_h, out_w, pad_h, pad_w,
+                            height, width, grad_y.dtype)
+
+
+def dense_forward(x, kernel, bias):
+    """``z = x · W + b`` for a batch of rows: x (N, in), kernel (in, out), bias (out,) or None -> z (N, out).
+
+    Row by row this is the document's ``z = Wx + b`` with ``W`` = kernelᵀ.
+    """
+    z = x @ kernel
+    if bias is not None:
+        z += bias
+    return z
+
+
+def dense_backward(grad_z, x, kernel):
+    """``∂L/∂x = ∂L/∂z · Wᵀ``, ``∂L/∂W = xᵀ · ∂L/∂z``, ``∂L/∂b = Σ_n ∂L/∂z[n]``."""
+    return grad_z @ kernel.T, x.T @ grad_z, grad_z.sum(axis=0)

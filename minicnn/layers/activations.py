@@ -1,0 +1,109 @@
+"""Activation functions as layers: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softmax`` (and ``Linear``, the identity).
+
+Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``Conv2D(..., activation="relu")`` and
+``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
+"""
+
+import numpy as np
+
+from minicnn.layers.base import Layer
+
+
+class Activation(Layer):
+    """Base for activations: ``forward`` checks the input, ``apply`` computes ``a = f(z)`` and keeps what
+    ``backward`` needs, ``backward`` returns ``∂L/∂z = ∂L/∂a · f'(z)``."""
+
+    def forward(self, x, training=False):
+        return self.apply(self._prepare_input(x))
+
+    def apply(self, z):
+        raise NotImplementedError
+
+
+class Linear(Activation):
+    """``a = z``: no activation."""
+
+    def apply(self, z):
+        return z
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+class ReLU(Activation):
+    """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does)."""
+
+    def apply(self, z):
+        self._positive = z > 0
+        return np.where(self._positive, z, np.zeros((), dtype=z.dtype))
+
+    def backward(self, grad_out):
+        return np.where(self._positive, grad_out, np.zeros((), dtype=grad_out.dtype))
+
+
+class Sigmoid(Activation):
+    """``σ(z) = 1 / (1 + e^{−z})``; ``∂σ/∂z = σ(z)·(1 − σ(z))``.
+
+    Computed as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z, so no exponential overflows.
+    """
+
+    def apply(self, z):
+        e = np.exp(-np.abs(z))
+        self._a = np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+        return self._a
+
+    def backward(self, grad_out):
+        return grad_out * self._a * (1 - self._a)
+
+
+class Tanh(Activation):
+    """``a = tanh(z)``; ``∂a/∂z = 1 − a²``."""
+
+    def apply(self, z):
+        self._a = np.tanh(z)
+        return self._a
+
+    def backward(self, grad_out):
+        return grad_out * (1 - self._a * self._a)
+
+
+class Softmax(Activation):
+    """``s_k = e^{z_k} / Σ_j e^{z_j}`` along the last axis (the max is subtracted first; it cancels).
+
+    Backward is the Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)``.
+    """
+
+    def apply(self, z):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        self._s = e / e.sum(axis=-1, keepdims=True)
+        return self._s
+
+    def backward(self, grad_out):
+        s = self._s
+        return s * (grad_out - np.sum(grad_out * s, axis=-1, keepdims=True))
+
+
+ACTIVATIONS = {"linear": Linear, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
+
+
+def get_activation(activation, owner):
+    """An activation layer from a name (``"relu"``), a class, an instance, or None (the identity)."""
+    if activation is None:
+        return None
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        return activation()
+    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
+        return ACTIVATIONS[activation.lower()](name=f"{owner}_{activation.lower()}")
+    raise ValueError(f"{owner}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or None")
+
+
+def activation_name(activation):
+    """The name ``get_activation`` understands for an activation held by a layer (None for none)."""
+    if activation is None:
+        return None
+    for name, cls in ACTIVATIONS.items():
+        if type(activation) is cls:
+            return name
+    return type(activation).__name__

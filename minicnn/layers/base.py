@@ -1,0 +1,165 @@
+"""``Layer``: the life cycle every layer shares.
+
+``__init__`` validates the arguments; ``build(input_shape)`` creates the weights on first use, when the input's
+channel count is known; ``forward(x, training=False)`` computes the output and keeps in ``self`` only what
+``backward`` needs; ``backward(grad_out)`` *overwrites* ``self.grads`` (same keys as ``self.params``) and returns the
+gradient for the input. Shapes include the batch axis as ``None``, as in Keras: ``(None, 32, 32, 1)``.
+"""
+
+import copy
+import itertools
+import re
+
+import numpy as np
+
+from minicnn.errors import NonFiniteError, ShapeError
+
+_layer_counts = {}
+
+
+def _snake_case(name):
+    """Keras' rule: ``Conv2D`` → ``conv2d``, ``MaxPooling2D`` → ``max_pooling2d``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _auto_name(class_name):
+    """Keras-style unique names: ``conv2d``, ``conv2d_1``, ``conv2d_2``, ..."""
+    base = _snake_case(class_name)
+    count = _layer_counts.setdefault(base, itertools.count())
+    index = next(count)
+    return base if index == 0 else f"{base}_{index}"
+
+
+def as_pair(value, argument, owner):
+    """An int or a pair of ints as a pair ``(rows, cols)``; both positive."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+                                                  for v in pair):
+        raise ValueError(f"{owner}: {argument} must be a positive int or a pair of positive ints, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+class Layer:
+    """Base class: parameters, gradients, build-on-first-use, forward and backward.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique name shown by ``summary`` and used in error messages; made up from the class name when omitted.
+    input_shape : tuple, optional
+        The shape of one sample, without the batch axis, e.g. ``(32, 32, 1)``; lets ``Sequential`` build before
+        it sees data (as Keras' ``input_shape``).
+    dtype : str or numpy dtype, optional
+        The dtype of the weights and of the computation; ``float32`` unless given. Inputs are cast to it.
+    """
+
+    #: the rank of one input, batch axis included (None: any rank)
+    input_ndim = None
+
+    def __init__(self, name=None, input_shape=None, dtype=None):
+        self.name = name if name is not None else _auto_name(type(self).__name__)
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
+        self.input_shape = None if input_shape is None else (None,) + tuple(int(d) for d in input_shape)
+        self.dtype = np.dtype(dtype if dtype is not None else np.float32)
+        if self.dtype.kind != "f":
+            raise TypeError(f"{self.describe()}: dtype must be a floating-point type, got {self.dtype}")
+        self.params = {}
+        self.grads = {}
+        self.state = {}
+        self.built = False
+        self.built_input_shape = None
+
+    # ------------------------------------------------------------------ life cycle
+    def describe(self):
+        return f"{type(self).__name__} '{self.name}'"
+
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis included). Subclasses call ``super().build``."""
+        self.built_input_shape = (None,) + tuple(input_shape[1:])
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (batch axis included); the one place for shape arithmetic."""
+        return tuple(input_shape)
+
+    def get_config(self):
+        """The constructor arguments, so that ``type(layer)(**layer.get_config())`` makes a twin (without weights)."""
+        config = {"name": self.name, "dtype": self.dtype.name}
+        if self.input_shape is not None:
+            config["input_shape"] = self.input_shape[1:]
+        return config
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, grad_out):
+        raise NotImplementedError
+
+    def __call__(self, x, training=False):
+        return self.forward(x, training=training)
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def _prepare_input(self, x):
+        """Check rank, finiteness and (once built) the trailing shape; cast to the layer's dtype; build if needed."""
+        x = np.asarray(x)
+        if self.input_ndim is not None and x.ndim != self.input_ndim:
+            expected = self.built_input_shape or self.input_shape
+            hint = f"(N, {', '.join(str(d) for d in expected[1:])})" if expected else \
+                f"an array of rank {self.input_ndim} (batch axis first)"
+            raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {x.shape}")
+        if x.dtype.kind not in "fiub":
+            raise TypeError(f"{self.describe()}: expected a numeric input array, got dtype {x.dtype}")
+        x = x.astype(self.dtype, copy=False)
+        if not np.isfinite(x.sum()) and not np.isfinite(x).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+            raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
+                                 f"value {x[bad]})")
+        if not self.built:
+            if self.input_shape is not None and tuple(self.input_shape[1:]) != x.shape[1:]:
+                raise ShapeError(f"{self.describe()}: expected input of shape {('N',) + self.input_shape[1:]}, "
+                                 f"got {x.shape}")
+            self.build((None,) + x.shape[1:])
+        else:
+            self._check_built_shape(x.shape)
+        return x
+
+    def _check_built_shape(self, shape):
+        """Once built, only the spatial size may change, never the channel count (weights depend on it)."""
+        if shape[-1] != self.built_input_shape[-1]:
+            expected = ("N",) + tuple("…" if d is None else d for d in self.built_input_shape[1:-1]) + \
+                (self.built_input_shape[-1],)
+            raise ShapeError(f"{self.describe()}: expected input of shape ({', '.join(map(str, expected))}) "
+                             f"(built for {self.built_input_shape[-1]} channels), got {shape}")
+
+    def _add_weight(self, key, value):
+        self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)
+        self.grads[key] = np.zeros_like(self.params[key])
+
+    # ------------------------------------------------------------------ weights
+    def count_params(self):
+        """Trainable and non-trainable weights together, as Keras' ``Param #``."""
+        return int(sum(p.size for p in self.params.values()) + sum(s.size for s in self.state.values()))
+
+    def count_trainable(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    def weight_items(self):
+        """``(key, array)`` for every weight, trainable first, in a fixed order (Keras' ``get_weights`` order)."""
+        return list(self.params.items()) + list(self.state.items())
+
+    def astype(self, dtype):
+        """A deep copy of this layer whose weights and computation use ``dtype`` (e.g. float64 for gradcheck)."""
+        twin = copy.deepcopy(self)
+        twin.dtype = np.dtype(dtype)
+        for store in (twin.params, twin.grads, twin.state):
+            for key in store:
+                store[key] = store[key].astype(twin.dtype)
+        for attribute in vars(twin).values():
+            if isinstance(attribute, Layer):
+                attribute.dtype = twin.dtype
+        return twin
+
+    def __repr__(self):
+        return f"<{self.describe()}>"

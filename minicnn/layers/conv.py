@@ -1,0 +1,95 @@
+"""``Conv2D``: the convolution sum as a layer (Keras' name, arguments and weight shapes)."""
+
+import numpy as np
+
+from minicnn import backend
+from minicnn.errors import ShapeError
+from minicnn.kernels.padding import check_padding, output_length
+from minicnn.layers.activations import activation_name, get_activation
+from minicnn.layers.base import Layer, as_pair
+from minicnn.layers.initializers import glorot_uniform
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation) over channels-last images, then an optional activation.
+
+    ``z[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]``,  ``a = f(z)``
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels ``C_out``.
+    kernel_size : int or (int, int)
+        ``(kh, kw)``.
+    strides : int or (int, int), default 1
+    padding : "valid" or "same", default "valid"
+    activation : str, Activation or None
+    use_bias : bool, default True
+    seed : int or numpy.random.Generator, optional
+        For the Glorot-uniform kernel initialisation (biases start at zero).
+
+    Shapes
+    ------
+    input ``(N, H, W, C_in)`` → output ``(N, H_out, W_out, C_out)``; kernel ``(kh, kw, C_in, C_out)``, bias ``(C_out,)``.
+
+    Notes
+    -----
+    ``H_out = (H + pad_top + pad_bottom − kh) // sh + 1``: ``(H − kh) // sh + 1`` for ``valid``, ``ceil(H / sh)``
+    for ``same`` (see ``minicnn.kernels.padding``).
+    """
+
+    input_ndim = 4
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters < 1:
+            raise ValueError(f"{self.describe()}: filters must be a positive int, got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = as_pair(kernel_size, "kernel_size", self.describe())
+        self.strides = as_pair(strides, "strides", self.describe())
+        self.padding = check_padding(padding, f"{self.describe()}: padding")
+        self.activation = get_activation(activation, self.name)
+        self.use_bias = bool(use_bias)
+        self.seed = seed
+
+    def build(self, input_shape):
+        c_in = input_shape[-1]
+        kh, kw = self.kernel_size
+        self._add_weight("kernel", glorot_uniform((kh, kw, c_in, self.filters), kh * kw * c_in,
+                                                  kh * kw * self.filters, self.seed))
+        if self.use_bias:
+            self._add_weight("bias", np.zeros(self.filters))
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        n, height, width, _ = input_shape
+        out = [output_length(size, k, s, self.padding) for size, k, s in
+               zip((height, width), self.kernel_size, self.strides)]
+        if min(out) < 1:
+            raise ShapeError(f"{self.describe()}: kernel {self.kernel_size} does not fit in an input of "
+                             f"{height}×{width} with padding='valid'; use a smaller kernel or padding='same'")
+        return (n, out[0], out[1], self.filters)
+
+    def forward(self, x, training=False):
+        x = self._prepare_input(x)
+        self.compute_output_shape(x.shape)
+        self._x = x
+        z = backend.kernels().conv2d_forward(x, self.params["kernel"], self.params.get("bias"), self.strides,
+                                             self.padding)
+        return z if self.activation is None else self.activation.apply(z)
+
+    def backward(self, grad_out):
+        grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
+        grad_x, grad_kernel, grad_bias = backend.kernels().conv2d_backward(
+            np.ascontiguousarray(grad_z, dtype=self.dtype), self._x, self.params["kernel"], self.strides,
+            self.padding)
+        self.grads["kernel"] = grad_kernel
+        if self.use_bias:
+            self.grads["bias"] = grad_bias
+        return grad_x
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "activation": activation_name(self.activation),
+                "use_bias": self.use_bias}

@@ -1,0 +1,79 @@
+"""``MaxPooling2D`` and ``AveragePooling2D`` over channels-last images (Keras' names and arguments)."""
+
+from minicnn import backend
+from minicnn.errors import ShapeError
+from minicnn.kernels.padding import check_padding, output_length
+from minicnn.layers.base import Layer, as_pair
+
+
+class _Pooling2D(Layer):
+    """Shared arguments and shape arithmetic of the pooling layers; no weights.
+
+    Parameters
+    ----------
+    pool_size : int or (int, int), default 2
+    strides : int, (int, int) or None
+        Defaults to ``pool_size`` (non-overlapping windows).
+    padding : "valid" or "same"
+    """
+
+    input_ndim = 4
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = as_pair(pool_size, "pool_size", self.describe())
+        self.strides = self.pool_size if strides is None else as_pair(strides, "strides", self.describe())
+        self.padding = check_padding(padding, f"{self.describe()}: padding")
+
+    def compute_output_shape(self, input_shape):
+        n, height, width, channels = input_shape
+        out = [output_length(size, p, s, self.padding) for size, p, s in
+               zip((height, width), self.pool_size, self.strides)]
+        if min(out) < 1:
+            raise ShapeError(f"{self.describe()}: pool_size {self.pool_size} does not fit in an input of "
+                             f"{height}×{width} with padding='valid'")
+        return (n, out[0], out[1], channels)
+
+    def _check_built_shape(self, shape):
+        pass  # no weights: any channel count is fine
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding}
+
+
+class MaxPooling2D(_Pooling2D):
+    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]``.
+
+    Backward sends each ``∂L/∂y`` to the input that won its window (the first one on ties) and 0 to the others.
+    ``same`` padding pads with −∞, so padding never wins.
+    """
+
+    def forward(self, x, training=False):
+        x = self._prepare_input(x)
+        self.compute_output_shape(x.shape)
+        self._x_shape = x.shape
+        y, self._argmax = backend.kernels().max_pool2d_forward(x, self.pool_size, self.strides, self.padding)
+        return y
+
+    def backward(self, grad_out):
+        return backend.kernels().max_pool2d_backward(grad_out.astype(self.dtype, copy=False), self._argmax,
+                                                     self._x_shape, self.pool_size, self.strides, self.padding)
+
+
+class AveragePooling2D(_Pooling2D):
+    """``y[n,i,j,c] = (1/|window|) Σ_{k,l} x[n, i·sh+k, j·sw+l, c]``.
+
+    Backward shares each ``∂L/∂y`` equally among the inputs of its window. With ``same`` padding the padded
+    positions are not counted in ``|window|`` (Keras' rule).
+    """
+
+    def forward(self, x, training=False):
+        x = self._prepare_input(x)
+        self.compute_output_shape(x.shape)
+        self._x_shape = x.shape
+        return backend.kernels().avg_pool2d_forward(x, self.pool_size, self.strides, self.padding)
+
+    def backward(self, grad_out):
+        return backend.kernels().avg_pool2d_backward(grad_out.astype(self.dtype, copy=False), self._x_shape,
+                                                     self.pool_size, self.strides, self.padding)

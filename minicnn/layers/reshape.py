@@ -1,0 +1,28 @@
+"""``Flatten``: ``(N, H, W, C)`` → ``(N, H·W·C)`` in row-major (H, W, C) order, as Keras flattens channels-last."""
+
+import numpy as np
+
+from minicnn.errors import ShapeError
+from minicnn.layers.base import Layer
+
+
+class Flatten(Layer):
+    """Reshape each sample to a vector; backward reshapes the gradient back. No weights."""
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+    def _check_built_shape(self, shape):
+        if tuple(shape[1:]) != tuple(self.built_input_shape[1:]):
+            raise ShapeError(f"{self.describe()}: expected input of shape {('N',) + self.built_input_shape[1:]}, "
+                             f"got {shape}; the layers after Flatten were built for that size")
+
+    def forward(self, x, training=False):
+        x = self._prepare_input(x)
+        if x.ndim < 2:
+            raise ShapeError(f"{self.describe()}: expected input of shape (N, ...) with a batch axis, got {x.shape}")
+        self._x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_out):
+        return grad_out.reshape(self._x_shape)

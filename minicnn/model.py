@@ -1,0 +1,428 @@
+"""``Sequential``: a stack of layers with Keras' life cycle — ``summary``, ``compile``, ``fit``, ``evaluate``,
+``predict`` — plus ``forward``/``backward`` for stepping through backpropagation by hand, and safe weight files.
+
+One training step (``train_on_batch``) is the whole story of the document::
+
+    ŷ = forward(x)                      every layer in order
+    L = loss(y, ŷ)                      e.g. binary cross-entropy
+    g = ∂L/∂ŷ → backward(g)             every layer in reverse fills layer.grads
+    w ← w − α ∂L/∂w                     the optimizer, for every (param, grad) pair
+"""
+
+import copy
+import os
+import tempfile
+
+import numpy as np
+
+from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
+from minicnn.layers.base import Layer
+from minicnn.losses import get_loss
+from minicnn.metrics import get_metric
+from minicnn.optimizers import get_optimizer
+from minicnn.progress import ProgressBar
+
+WEIGHTS_FORMAT = "minicnn-weights-1"
+
+
+class History:
+    """What ``fit`` returns: ``history.history["loss"]``, ``["accuracy"]``, ``["val_loss"]``, ... one value per
+    epoch, and ``history.epoch`` (0-based epoch numbers), as in Keras."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(value)
+
+    def plot(self, axes=None):
+        """Learning curves: loss (left) and every metric (right), training and validation. Returns the figure."""
+        import matplotlib.pyplot as plt
+
+        metric_names = [n for n in self.history if not n.startswith("val_") and n != "loss"]
+        if axes is None:
+            _, axes = plt.subplots(1, 1 + bool(metric_names), figsize=(5 + 5 * bool(metric_names), 3.6),
+                                   squeeze=False)
+            axes = axes[0]
+        epochs = np.arange(1, len(self.epoch) + 1)
+        for ax, names in zip(axes, (["loss"], metric_names)):
+            for name in names:
+                for prefix, style in (("", "-o"), ("val_", "--s")):
+                    if prefix + name in self.history:
+                        ax.plot(epochs, self.history[prefix + name], style, markersize=3,
+                                label=("validation " if prefix else "training ") + name)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(" / ".join(names))
+            ax.set_title("Loss per epoch" if names == ["loss"] else "Metrics per epoch")
+            ax.grid(alpha=0.3)
+            ax.legend()
+        axes[0].figure.tight_layout()
+        return axes[0].figure
+
+
+def _as_array(value, argument, where):
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # ragged lists and the like
+        raise TypeError(f"{where}: {argument} must be an array, got {type(value).__name__} ({error})") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{where}: {argument} must be a numeric array, got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ShapeError(f"{where}: {argument} must have a batch axis first, got a scalar")
+    return array
+
+
+def _check_finite(array, argument, where):
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise NonFiniteError(f"{where}: {argument} contains NaN or infinity (first at index {index}, "
+                             f"value {array[index]})")
+
+
+class Sequential:
+    """A plain stack of layers, each feeding the next.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+    name : str, default "sequential"
+    seed : int, optional
+        Seeds the initial weights of every layer that was not given its own ``seed`` (same seed, same weights).
+    """
+
+    def __init__(self, layers=None, name="sequential", seed=None):
+        self.name = name
+        self.seed = seed
+        self.layers = []
+        self.loss = None
+        self.optimizer = None
+        self.metrics = []
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------------ structure
+    def add(self, layer):
+        """Append a layer to the stack."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a Layer (Conv2D, Dense, ...), got {type(layer).__name__}")
+        if any(existing.name == layer.name for existing in self.layers):
+            raise ValueError(f"Sequential.add: a layer named {layer.name!r} is already in the model; names must be "
+                             "unique")
+        self.layers.append(layer)
+        self.built = False
+
+    @property
+    def input_shape(self):
+        """The input shape with the batch axis as None, from the first layer's ``input_shape`` or the first data."""
+        if not self.layers:
+            return None
+        first = self.layers[0]
+        return first.built_input_shape or first.input_shape
+
+    def build(self, input_shape=None):
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis included, e.g. (None, 32, 32, 1)).
+
+        Returns the output shape of each layer.
+        """
+        if not self.layers:
+            raise ValueError(f"{self.name}: the model has no layers; add some before building it")
+        shape = tuple(input_shape) if input_shape is not None else self.input_shape
+        if shape is None:
+            raise ValueError(f"{self.name}: the input shape is unknown; give the first layer input_shape=(H, W, C) "
+                             "or call the model on data first")
+        rng = np.random.default_rng(self.seed)
+        shapes = []
+        for layer in self.layers:
+            if getattr(layer, "seed", 0) is None and self.seed is not None:
+                layer.seed = int(rng.integers(2**31))
+            if not layer.built:
+                layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+            shapes.append(shape)
+        self.built = True
+        return shapes
+
+    def summary(self, print_fn=print):
+        """Print (and return) the table of layers, output shapes and parameter counts, as Keras does."""
+        shapes = self.build()
+        labels = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
+        name_width = max(28, max(len(label) for label in labels) + 2)
+        width = name_width + 26 + 11
+        lines = [f'Model: "{self.name}"', "_" * width,
+                 f" {'Layer (type)':<{name_width}}{'Output Shape':<26}{'Param #':>10}", "=" * width]
+        for i, (layer, label, shape) in enumerate(zip(self.layers, labels, shapes)):
+            lines.append(f" {label:<{name_width}}{str(shape):<26}{layer.count_params():>10,}")
+            lines.append("=" * width if i == len(self.layers) - 1 else "")
+        total = self.count_params()
+        trainable = sum(layer.count_trainable() for layer in self.layers)
+        lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", "_" * width]
+        text = "\n".join(lines)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    def compile(self, optimizer="adam", loss=None, metrics=None):
+        """Choose the optimizer (name or instance), the loss (name or instance) and metrics (e.g. ["accuracy"])."""
+        if loss is None:
+            raise ValueError(f"{self.name}.compile: loss is required, e.g. loss='binary_crossentropy'")
+        self.optimizer = get_optimizer(optimizer)
+        self.loss = get_loss(loss)
+        self.metrics = [get_metric(metric, self.loss) for metric in (metrics or [])]
+
+    def astype(self, dtype):
+        """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks)."""
+        twin = copy.copy(self)
+        twin.layers = [layer.astype(dtype) for layer in self.layers]
+        return twin
+
+    # ------------------------------------------------------------------ forward and backward
+    def forward(self, x, training=False):
+        """Run ``x`` through every layer in order; ``training=True`` uses batch statistics and dropout."""
+        if not self.layers:
+            raise ValueError(f"{self.name}: the model has no layers")
+        if not self.built:
+            self.build(self.input_shape or (None,) + np.shape(x)[1:])
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    __call__ = forward
+
+    def backward(self, grad_out):
+        """Backpropagate ``∂L/∂output`` through the layers in reverse; fills every ``layer.grads``; returns ∂L/∂x."""
+        for layer in reversed(self.layers):
+            grad_out = layer.backward(grad_out)
+        return grad_out
+
+    def trainable_pairs(self):
+        """``(param, grad)`` for every trainable weight, in layer order: what the optimizer updates."""
+        return [(layer.params[key], layer.grads[key]) for layer in self.layers for key in layer.params]
+
+    # ------------------------------------------------------------------ training
+    def _require_compiled(self, method):
+        if self.loss is None:
+            raise RuntimeError(f"{self.name}.{method}: call compile(optimizer=..., loss=...) first")
+
+    def _metric_values(self, y, y_pred):
+        return {name: function(y, y_pred) for name, function in self.metrics}
+
+    def train_on_batch(self, x, y):
+        """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``.
+
+        Raises FloatingPointError (before any update) if the loss is NaN or infinite.
+        """
+        self._require_compiled("train_on_batch")
+        y_pred = self.forward(x, training=True)
+        loss = self.loss(y, y_pred)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"loss is {loss}")
+        self.backward(self.loss.gradient(y, y_pred))
+        self.optimizer.step(self.trainable_pairs())
+        return {"loss": loss, **self._metric_values(y, y_pred)}
+
+    def _check_data(self, x, y, where):
+        x = _as_array(x, "x", where)
+        _check_finite(x, "x", where)
+        if y is not None:
+            y = _as_array(y, "y", where)
+            _check_finite(y, "y", where)
+            if len(y) != len(x):
+                raise ShapeError(f"{where}: x and y must hold the same number of samples, got {len(x)} and {len(y)}")
+        return x, y
+
+    def _diverged(self, epoch, batch, first, last, history, cause):
+        corrupted = any(not np.all(np.isfinite(p)) for p, _ in self.trainable_pairs())
+        state = ("the weights already hold NaN/inf from the previous step (a gradient overflowed)" if corrupted
+                 else "the weights are left as they were after the last good step")
+        message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (samples {first}-{last} of the "
+                   f"shuffled epoch); {state}. Try a smaller learning rate or check the data.")
+        return TrainingDivergedError(message, epoch, batch, history)
+
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, validation_split=0.0, shuffle=True,
+            seed=None, augment=None):
+        """Train for ``epochs`` passes over the data in mini-batches.
+
+        Parameters
+        ----------
+        x, y : arrays with the same first axis
+        batch_size : int, default 32
+        epochs : int, default 1
+        verbose : 0 (silent) or 1 (a progress bar per epoch)
+        validation_data : (x_val, y_val), optional
+            Evaluated after each epoch in inference mode; adds ``val_loss`` and ``val_<metric>``.
+        validation_split : float in [0, 1)
+            Use the last fraction of ``x, y`` (before shuffling) for validation instead, as Keras does.
+        shuffle : bool
+            Shuffle the samples every epoch.
+        seed : int or numpy.random.Generator, optional
+            Drives the shuffling and ``augment``: the same seed gives the same training run.
+        augment : callable ``f(x_batch, rng) -> x_batch``, optional
+            Applied to every training batch (e.g. ``minicnn.datasets.augment``).
+
+        Returns
+        -------
+        History
+        """
+        self._require_compiled("fit")
+        x, y = self._check_data(x, y, f"{self.name}.fit")
+        for argument, value in (("batch_size", batch_size), ("epochs", epochs)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{self.name}.fit: {argument} must be a positive int, got {value!r}")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"{self.name}.fit: validation_split must be in [0, 1), got {validation_split!r}")
+        if validation_split and validation_data is None:
+            cut = len(x) - int(round(len(x) * validation_split))
+            x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val)")
+            validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
+        rng = np.random.default_rng(seed)
+        history = History()
+        steps = -(-len(x) // batch_size)
+        for epoch in range(epochs):
+            if verbose:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            bar = ProgressBar(steps, enabled=bool(verbose))
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            totals, seen = {}, 0
+            for step in range(steps):
+                index = order[step * batch_size:(step + 1) * batch_size]
+                x_batch, y_batch = x[index], y[index]
+                if augment is not None:
+                    x_batch = augment(x_batch, rng)
+                try:
+                    logs = self.train_on_batch(x_batch, y_batch)
+                except (FloatingPointError, NonFiniteError) as error:
+                    raise self._diverged(epoch + 1, step + 1, step * batch_size, step * batch_size + len(index) - 1,
+                                         history, error) from error
+                seen += len(index)
+                for name, value in logs.items():
+                    totals[name] = totals.get(name, 0.0) + value * len(index)
+                bar.update(step + 1, **{name: total / seen for name, total in totals.items()})
+            logs = {name: total / seen for name, total in totals.items()}
+            if validation_data is not None:
+                values = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
+                logs.update({f"val_{name}": value for name, value in values.items()})
+            history.append(epoch, logs)
+            bar.finish(**logs)
+        return history
+
+    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
+        """Loss and metrics in inference mode over the whole data, computed in batches.
+
+        Returns the loss alone when no metrics were compiled, else ``[loss, metric, ...]`` (a dict with
+        ``return_dict=True``), as Keras does.
+        """
+        self._require_compiled("evaluate")
+        x, y = self._check_data(x, y, f"{self.name}.evaluate")
+        totals = {}
+        bar = ProgressBar(-(-len(x) // batch_size), enabled=bool(verbose))
+        for step, start in enumerate(range(0, len(x), batch_size)):
+            x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
+            y_pred = self.forward(x_batch)
+            values = {"loss": self.loss(y_batch, y_pred), **self._metric_values(y_batch, y_pred)}
+            for name, value in values.items():
+                totals[name] = totals.get(name, 0.0) + value * len(x_batch)
+            bar.update(step + 1)
+        results = {name: total / len(x) for name, total in totals.items()}
+        bar.finish(**results)
+        if return_dict:
+            return results
+        return results["loss"] if len(results) == 1 else list(results.values())
+
+    def predict(self, x, batch_size=32):
+        """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
+        x, _ = self._check_data(x, None, f"{self.name}.predict")
+        outputs = [self.forward(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
+        return np.concatenate(outputs) if outputs else np.zeros((0,))
+
+    # ------------------------------------------------------------------ weights
+    def _weight_slots(self):
+        """``(layer index, layer, key, array)`` for every weight, in ``get_weights`` order."""
+        if not self.built:
+            self.build()
+        return [(i, layer, key, array) for i, layer in enumerate(self.layers) for key, array in layer.weight_items()]
+
+    def get_weights(self):
+        """Copies of every weight, layer by layer (kernel, bias; BatchNorm: gamma, beta, moving mean/variance)."""
+        return [array.copy() for _, _, _, array in self._weight_slots()]
+
+    def set_weights(self, weights):
+        """Set every weight from a list shaped like ``get_weights()``; checks count and shapes first."""
+        slots = self._weight_slots()
+        weights = list(weights)
+        if len(weights) != len(slots):
+            raise WeightFileError(f"{self.name}.set_weights: expected {len(slots)} arrays (one per weight), "
+                                  f"got {len(weights)}")
+        for (_, layer, key, array), value in zip(slots, weights):
+            if np.shape(value) != array.shape:
+                raise ShapeError(f"{self.name}.set_weights: {layer.describe()} {key}: expected shape {array.shape}, "
+                                 f"got {np.shape(value)}")
+        for (_, layer, key, array), value in zip(slots, weights):
+            store = layer.params if key in layer.params else layer.state
+            store[key] = np.array(value, dtype=layer.dtype)
+
+    def save_weights(self, path):
+        """Write every weight to an ``.npz`` file, atomically: a temporary file in the same folder is renamed over
+        ``path`` only once it is complete, so a failure never destroys an existing file."""
+        slots = self._weight_slots()
+        arrays = {f"{i:03d}.{key}": array for i, _, key, array in slots}
+        arrays["__format__"] = np.array(WEIGHTS_FORMAT)
+        arrays["__layers__"] = np.array([type(layer).__name__ for layer in self.layers])
+        arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(file, **arrays)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+
+    def load_weights(self, path):
+        """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
+        path = os.fspath(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                stored = {key: data[key] for key in data.files}
+        except FileNotFoundError:
+            raise
+        except Exception as error:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a readable .npz weight file "
+                                  f"({error})") from None
+        if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a minicnn weight file "
+                                  f"(expected format {WEIGHTS_FORMAT!r})")
+        file_layers = [str(name) for name in stored["__layers__"]]
+        model_layers = [type(layer).__name__ for layer in self.layers]
+        if file_layers != model_layers:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} holds weights for the layers {file_layers}, "
+                                  f"but this model has {model_layers}")
+        if not self.built and self.input_shape is None:
+            self.build((None,) + tuple(int(d) for d in stored["__input_shape__"][1:]))
+        slots = self._weight_slots()
+        expected_keys = {f"{i:03d}.{key}" for i, _, key, _ in slots}
+        file_keys = {key for key in stored if not key.startswith("__")}
+        if expected_keys != file_keys:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} has weights {sorted(file_keys)}, expected "
+                                  f"{sorted(expected_keys)}")
+        problems = [f"{layer.describe()} {key}: file {stored[f'{i:03d}.{key}'].shape}, model {array.shape}"
+                    for i, layer, key, array in slots if stored[f"{i:03d}.{key}"].shape != array.shape]
+        if problems:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} does not fit this model's shapes: "
+                                  + "; ".join(problems))
+        self.set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots])

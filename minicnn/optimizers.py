@@ -1,0 +1,125 @@
+"""Optimizers: they see only ``(param, grad)`` pairs and update each ``param`` array in place.
+
+``optimizer.step(pairs)`` takes the same list, in the same order, on every call; state (momentum, Adam's moments)
+is kept per position in that list.
+"""
+
+import numpy as np
+
+
+class Optimizer:
+    """Base class. ``learning_rate`` is the step size α."""
+
+    def __init__(self, learning_rate):
+        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate <= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.iterations = 0
+        self._slots = None
+
+    def _slots_for(self, pairs, names):
+        """Per-parameter state arrays (zeros on the first call), checked against the parameters' shapes."""
+        shapes = [param.shape for param, _ in pairs]
+        if self._slots is None:
+            self._slots = [{name: np.zeros_like(param) for name in names} for param, _ in pairs]
+            self._shapes = shapes
+        elif shapes != self._shapes:
+            raise ValueError(f"{type(self).__name__}: step() was given parameters of shapes {shapes}, but it holds "
+                             f"state for shapes {self._shapes}; use a new optimizer for another model")
+        return self._slots
+
+    def step(self, pairs):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, the document's update ``w ← w − α ∂L/∂w``.
+
+    With ``momentum`` μ > 0 (Keras' form): ``v ← μ·v − α·∂L/∂w``, ``w ← w + v``; with ``nesterov=True`` the step
+    looks ahead: ``w ← w + μ·v − α·∂L/∂w``. (PyTorch writes the same update as ``b ← μ·b + g``, ``w ← w − α·b``.)
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        super().__init__(learning_rate)
+        if not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def step(self, pairs):
+        pairs = list(pairs)
+        self.iterations += 1
+        if self.momentum == 0:
+            for param, grad in pairs:
+                param -= self.learning_rate * grad
+            return
+        for (param, grad), slot in zip(pairs, self._slots_for(pairs, ("velocity",))):
+            velocity = slot["velocity"]
+            velocity *= self.momentum
+            velocity -= self.learning_rate * grad
+            if self.nesterov:
+                param += self.momentum * velocity - self.learning_rate * grad
+            else:
+                param += velocity
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), Algorithm 1 of the paper. At step t, for each parameter w with gradient g::
+
+        m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²
+        m̂ = m / (1 − β₁ᵗ)              v̂ = v / (1 − β₂ᵗ)
+        w ← w − α · m̂ / (sqrt(v̂) + ε)
+
+    Epsilon convention: ε is added to ``sqrt(v̂)``, as in the paper and in PyTorch (default there 1e-8). Keras adds
+    its ε to ``sqrt(v)`` instead (the paper's "ε-hat" form), which equals this rule with ``ε·sqrt(1 − β₂ᵗ)``; the
+    default value here is Keras' 1e-7. The two agree to within a few ε early in training.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise ValueError(f"Adam: {name} must be a number in [0, 1), got {value!r}")
+        if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+            raise ValueError(f"Adam: epsilon must be a positive number, got {epsilon!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def step(self, pairs):
+        pairs = list(pairs)
+        slots = self._slots_for(pairs, ("m", "v"))
+        self.iterations += 1
+        t = self.iterations
+        correction_1 = 1 - self.beta_1 ** t
+        correction_2 = 1 - self.beta_2 ** t
+        for (param, grad), slot in zip(pairs, slots):
+            m, v = slot["m"], slot["v"]
+            m *= self.beta_1
+            m += (1 - self.beta_1) * grad
+            v *= self.beta_2
+            v += (1 - self.beta_2) * grad * grad
+            param -= self.learning_rate * (m / correction_1) / (np.sqrt(v / correction_2) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def get_optimizer(optimizer):
+    """An optimizer from a Keras name (``"adam"``, default settings) or an instance."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
+        return OPTIMIZERS[optimizer.lower()]()
+    raise ValueError(f"optimizer: unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)} or pass an "
+                     "Optimizer instance")

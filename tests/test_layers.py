@@ -1,0 +1,216 @@
+"""Every layer: the fast forward against ``equations.py``, and the hand-written backward against ``gradcheck``
+(float64), over shapes drawn by hypothesis."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minicnn as mc
+from minicnn import equations
+from strategies import distinct_input, make_input, window_cases
+from tolerances import assert_close, assert_gradcheck
+
+CHECKS = 40  # entries checked per array by central differences
+
+
+def conv_layer(case, activation=None, use_bias=True):
+    layer = mc.Conv2D(case["c_out"], case["window"], strides=case["strides"], padding=case["padding"],
+                      activation=activation, use_bias=use_bias, dtype="float64", seed=case["seed"])
+    layer.build((None, case["h"], case["w"], case["c_in"]))
+    if use_bias:
+        layer.params["bias"][:] = np.random.default_rng(case["seed"] + 1).standard_normal(case["c_out"])
+    return layer
+
+
+@given(window_cases())
+def test_conv2d_forward_matches_equations(case):
+    rng = np.random.default_rng(case["seed"])
+    x = make_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])
+    layer = conv_layer(case)
+    expected = equations.conv2d_nhwc(x, layer.params["kernel"], layer.params["bias"], case["strides"],
+                                     case["padding"])
+    assert_close(layer.forward(x), expected, "float64", f"Conv2D {case}")
+
+
+@given(window_cases(), st.sampled_from([None, "tanh", "sigmoid"]), st.booleans())
+def test_conv2d_backward_matches_gradcheck(case, activation, use_bias):
+    rng = np.random.default_rng(case["seed"])
+    x = make_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])
+    report = mc.gradcheck(conv_layer(case, activation, use_bias), x, max_checks=CHECKS, seed=case["seed"])
+    assert_gradcheck(report, f"Conv2D {case} activation={activation}")
+
+
+def test_conv2d_float32_matches_float64_reference():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 7, 6, 3))
+    layer = mc.Conv2D(4, 3, strides=2, padding="same", seed=0)
+    y32 = layer.forward(x.astype(np.float32))
+    assert y32.dtype == np.float32
+    expected = equations.conv2d_nhwc(x, layer.params["kernel"].astype(np.float64),
+                                     layer.params["bias"].astype(np.float64), 2, "same")
+    assert_close(y32, expected, "float32", "Conv2D float32")
+
+
+@pytest.mark.parametrize("layer_class, reference", [
+    (mc.MaxPooling2D, equations.max_pool2d_nhwc), (mc.AveragePooling2D, equations.average_pool2d_nhwc)])
+@given(case=window_cases(max_window=3))
+def test_pooling_forward_matches_equations(layer_class, reference, case):
+    rng = np.random.default_rng(case["seed"])
+    x = distinct_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])
+    layer = layer_class(case["window"], strides=case["strides"], padding=case["padding"], dtype="float64")
+    expected = reference(x, case["window"], case["strides"], case["padding"])
+    assert_close(layer.forward(x), expected, "float64", f"{layer_class.__name__} {case}")
+
+
+@pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D])
+@given(case=window_cases(max_window=3))
+def test_pooling_backward_matches_gradcheck(layer_class, case):
+    rng = np.random.default_rng(case["seed"])
+    x = distinct_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])
+    layer = layer_class(case["window"], strides=case["strides"], padding=case["padding"])
+    report = mc.gradcheck(layer, x, max_checks=CHECKS, seed=case["seed"])
+    assert_gradcheck(report, f"{layer_class.__name__} {case}")
+
+
+def test_max_pool_gradient_goes_to_the_argmax_only():
+    x = np.array([[1.0, 5.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    layer = mc.MaxPooling2D(2, dtype="float64")
+    assert layer.forward(x).item() == 5.0
+    grad = layer.backward(np.full((1, 1, 1, 1), 7.0))
+    assert grad[0, :, :, 0].tolist() == [[0.0, 7.0], [0.0, 0.0]]
+
+
+def test_overlapping_max_pool_adds_gradients_of_shared_winner():
+    # 1×3 input, windows of 2 with stride 1: the middle value 9 wins both windows and gets both gradients
+    x = np.array([1.0, 9.0, 4.0]).reshape(1, 1, 3, 1)
+    layer = mc.MaxPooling2D((1, 2), strides=1, dtype="float64")
+    assert layer.forward(x).ravel().tolist() == [9.0, 9.0]
+    grad = layer.backward(np.array([2.0, 3.0]).reshape(1, 1, 2, 1))
+    assert grad.ravel().tolist() == [0.0, 5.0, 0.0]
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 5), st.sampled_from([None, "relu", "sigmoid", "tanh",
+                                                                                   "softmax"]),
+       st.integers(0, 2**32 - 1))
+def test_dense_forward_and_backward(n, fan_in, units, activation, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, fan_in))
+    layer = mc.Dense(units, activation=activation, dtype="float64", seed=seed)
+    layer.build((None, fan_in))
+    layer.params["bias"][:] = rng.standard_normal(units)
+    if activation in (None, "sigmoid"):
+        expected = [equations.affine(layer.params["kernel"].T, row, layer.params["bias"]) for row in x]
+        if activation == "sigmoid":
+            expected = [equations.sigmoid(z) for z in expected]
+        assert_close(layer.forward(x), np.array(expected), "float64", "Dense vs equations.affine")
+    if activation == "relu":  # keep pre-activations away from the kink
+        z = x @ layer.params["kernel"] + layer.params["bias"]
+        layer.params["bias"] += np.where(np.abs(z) < 0.05, 0.1, 0).max(axis=0)
+        z = x @ layer.params["kernel"] + layer.params["bias"]
+        if np.min(np.abs(z)) < 0.01:
+            return
+    assert_gradcheck(mc.gradcheck(layer, x, seed=seed), f"Dense({units}, {activation})")
+
+
+@pytest.mark.parametrize("activation", [mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax, mc.Linear])
+@given(shape=st.sampled_from([(1, 1), (3, 4), (2, 3, 3, 2), (1, 5)]), seed=st.integers(0, 2**32 - 1))
+def test_activation_backward_matches_gradcheck(activation, shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 3
+    x = np.where(np.abs(x) < 0.05, 0.5, x)  # away from ReLU's kink
+    assert_gradcheck(mc.gradcheck(activation(), x, seed=seed), activation.__name__)
+
+
+def test_activation_values_by_hand():
+    z = np.array([[-1.0, 0.0, 2.0]])
+    assert mc.ReLU().forward(z).tolist() == [[0.0, 0.0, 2.0]]
+    assert_close(mc.Sigmoid(dtype="float64").forward(z), [[1 / (1 + np.e), 0.5, 1 / (1 + np.exp(-2))]], "float64",
+                 "sigmoid")
+    softmax = mc.Softmax(dtype="float64").forward(np.array([[0.0, np.log(3.0)]]))
+    assert_close(softmax, [[0.25, 0.75]], "float64", "softmax")
+    with np.errstate(over="raise"):
+        assert mc.Sigmoid(dtype="float64").forward(np.array([[-1000.0, 1000.0]])).tolist() == [[0.0, 1.0]]
+
+
+@pytest.mark.parametrize("training", [True, False])
+@given(shape=st.sampled_from([(4, 3), (2, 3, 3, 2), (1, 2, 2, 1), (3, 1)]), seed=st.integers(0, 2**32 - 1))
+def test_batch_normalization_backward_matches_gradcheck(training, shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 2 + 1
+    layer = mc.BatchNormalization(dtype="float64")
+    layer.build((None,) + shape[1:])
+    layer.params["gamma"][:] = rng.uniform(0.5, 2, shape[-1])
+    layer.params["beta"][:] = rng.standard_normal(shape[-1])
+    layer.state["moving_mean"][:] = rng.standard_normal(shape[-1])
+    layer.state["moving_variance"][:] = rng.uniform(0.5, 2, shape[-1])
+    assert_gradcheck(mc.gradcheck(layer, x, training=training, seed=seed), f"BatchNormalization {shape}")
+
+
+def test_batch_normalization_statistics():
+    x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    layer = mc.BatchNormalization(momentum=0.5, epsilon=1e-12, dtype="float64")
+    y = layer.forward(x, training=True)
+    assert_close(y, [[-1.0, -1.0], [1.0, 1.0]], "float64", "batch-normalised")
+    # moving averages: 0.5·initial + 0.5·batch  (mean 2 and 20, biased variance 1 and 100)
+    assert_close(layer.state["moving_mean"], [1.0, 10.0], "float64", "moving_mean")
+    assert_close(layer.state["moving_variance"], [1.0, 50.5], "float64", "moving_variance")
+    # inference uses the moving averages, not the batch
+    assert_close(layer.forward(x), [[0.0, 0.0], [2.0, np.sqrt(1 / 50.5) * 20]], "float64", "inference")
+
+
+def test_dropout_training_and_inference():
+    x = np.ones((200, 50))
+    layer = mc.Dropout(0.25, seed=3)
+    assert np.array_equal(layer.forward(x), x)
+    y = layer.forward(x, training=True)
+    kept = y != 0
+    assert 0.70 < kept.mean() < 0.80
+    assert np.allclose(y[kept], 1 / 0.75)
+    grad = layer.backward(np.full(x.shape, 2.0))
+    assert np.array_equal(grad != 0, kept) and np.allclose(grad[kept], 2 / 0.75)
+    again = mc.Dropout(0.25, seed=3).forward(x, training=True)
+    assert np.array_equal(again, y)
+    assert_gradcheck(mc.gradcheck(mc.Dropout(0.5, seed=1), np.random.default_rng(0).standard_normal((3, 4)),
+                                  training=True), "Dropout")
+
+
+def test_flatten_round_trip_keeps_keras_order():
+    x = np.arange(24.0).reshape(2, 2, 3, 2)
+    layer = mc.Flatten()
+    y = layer.forward(x)
+    assert y.shape == (2, 12) and y[0].tolist() == list(range(12))  # (H, W, C) row-major
+    assert np.array_equal(layer.backward(y), x)
+
+
+@pytest.mark.parametrize("make_layer, shape", [
+    (lambda: mc.Conv2D(3, 2, seed=0), (2, 5, 4, 2)), (lambda: mc.Dense(3, seed=0), (2, 4)),
+    (lambda: mc.BatchNormalization(), (3, 2))])
+def test_backward_overwrites_gradients(make_layer, shape):
+    layer = make_layer()
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    y = layer.forward(x, training=True)
+    upstream = np.ones_like(y)
+    layer.backward(upstream)
+    first = {key: value.copy() for key, value in layer.grads.items()}
+    layer.backward(upstream)
+    for key, value in layer.grads.items():
+        assert np.array_equal(value, first[key]), key
+
+
+def test_layers_keep_their_dtype():
+    x = np.random.default_rng(0).standard_normal((2, 6, 6, 1))
+    for layer in (mc.Conv2D(2, 3), mc.MaxPooling2D(), mc.AveragePooling2D(), mc.BatchNormalization()):
+        assert layer.forward(x).dtype == np.float32
+    layer = mc.Conv2D(2, 3, dtype="float64")
+    assert layer.forward(x).dtype == np.float64 and layer.params["kernel"].dtype == np.float64
+
+
+def test_get_config_round_trips():
+    for layer in (mc.Conv2D(8, (3, 5), strides=2, padding="same", activation="relu", use_bias=False),
+                  mc.MaxPooling2D(3, strides=1, padding="same"), mc.AveragePooling2D(2), mc.Dense(4, "softmax"),
+                  mc.BatchNormalization(momentum=0.9, epsilon=1e-5), mc.Dropout(0.3), mc.Flatten()):
+        config = layer.get_config()
+        twin = type(layer)(**{**config, "name": config["name"] + "_twin"})
+        assert {k: v for k, v in twin.get_config().items() if k != "name"} == \
+            {k: v for k, v in config.items() if k != "name"}

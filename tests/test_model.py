@@ -1,0 +1,205 @@
+"""``Sequential``: summary, training, evaluation, prediction, weights and their files, and what goes wrong."""
+
+import os
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn.models import document_network
+
+
+def toy_data(n=64, seed=0):
+    """Bright-centre vs dark-centre 8×8 images: learnable in a few epochs."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) > 0.5).astype(np.float32)
+    x = rng.normal(0, 0.3, (n, 8, 8, 1)).astype(np.float32)
+    x[:, 2:6, 2:6, 0] += np.where(y > 0, 1.0, -1.0)[:, None, None]
+    return x, y[:, None]
+
+
+def toy_model(seed=0):
+    return mc.Sequential([
+        mc.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 1)),
+        mc.MaxPooling2D(2),
+        mc.Flatten(),
+        mc.Dense(8, activation="relu"),
+        mc.Dropout(0.1),
+        mc.Dense(1, activation="sigmoid"),
+    ], seed=seed)
+
+
+def test_summary_of_the_document_network():
+    text = document_network().summary(print_fn=None)
+    for expected in ["(None, 32, 32, 32)", "(None, 8, 8, 64)", "(None, 4096)", "1,048,832", "18,496",
+                     "Total params: 1,067,905", "Trainable params: 1,067,905", "Non-trainable params: 0"]:
+        assert expected in text, expected
+
+
+def test_fit_learns_and_reports_history():
+    x, y = toy_data()
+    model = toy_model()
+    model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=8, batch_size=16, validation_data=toy_data(32, seed=1), verbose=0, seed=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history.history["loss"]) == 8 and history.epoch == list(range(8))
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    loss, accuracy = model.evaluate(*toy_data(32, seed=2))
+    assert accuracy >= 0.9 and loss < 0.5
+
+
+def test_same_seed_same_training():
+    x, y = toy_data()
+    losses = []
+    for _ in range(2):
+        model = toy_model(seed=3)
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        losses.append(model.fit(x, y, epochs=2, verbose=0, seed=5).history["loss"])
+    assert losses[0] == losses[1]
+    model = toy_model(seed=4)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    assert model.fit(x, y, epochs=2, verbose=0, seed=5).history["loss"] != losses[0]
+
+
+def test_progress_bar_prints_once_per_epoch_and_verbose_0_is_silent(capsys):
+    x, y = toy_data(32)
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=8, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "4/4 [" in out and "accuracy:" in out
+    model.fit(x, y, epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_augment_is_applied_to_training_batches():
+    x, y = toy_data(16)
+    seen = []
+
+    def augment(batch, rng):
+        seen.append(batch.shape)
+        return batch[:, :, ::-1]
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, augment=augment)
+    assert seen == [(8, 8, 8, 1), (8, 8, 8, 1)]
+
+
+def test_predict_in_batches_matches_one_batch():
+    x, _ = toy_data(10)
+    model = toy_model()
+    assert np.allclose(model.predict(x, batch_size=3), model.predict(x, batch_size=10))
+    assert model.predict(x).shape == (10, 1)
+
+
+def test_validation_split_takes_the_last_samples():
+    x, y = toy_data(40)
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = model.fit(x, y, epochs=1, validation_split=0.25, verbose=0)
+    assert "val_loss" in history.history
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[30:], y[30:]))
+
+
+def test_step_by_step_forward_backward_matches_fit_step():
+    x, y = toy_data(8)
+    a, b = toy_model(seed=1), toy_model(seed=1)
+    for model in (a, b):
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    a.train_on_batch(x, y)
+    loss = mc.BinaryCrossentropy()
+    y_pred = b.forward(x, training=True)
+    b.backward(loss.gradient(y, y_pred))
+    for param, grad in b.trainable_pairs():
+        param -= 0.1 * grad
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        assert np.array_equal(wa, wb)
+
+
+def test_weights_round_trip_through_a_file(tmp_path):
+    x, y = toy_data(16)
+    model = toy_model(seed=1)
+    model.add(mc.BatchNormalization())
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    path = tmp_path / "weights.npz"
+    model.save_weights(path)
+    twin = toy_model(seed=2)
+    twin.add(mc.BatchNormalization())
+    twin.load_weights(path)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), twin.get_weights()))
+    assert np.array_equal(model.predict(x), twin.predict(x))
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only
+        assert "000.kernel" in data.files
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    model = toy_model(seed=1)
+    path = tmp_path / "weights.npz"
+    model.save_weights(path)
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        toy_model(seed=2).save_weights(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["weights.npz"]  # no temporary left behind
+
+
+def test_load_weights_from_another_architecture(tmp_path):
+    path = tmp_path / "w.npz"
+    toy_model().save_weights(path)
+    other = mc.Sequential([mc.Dense(3, input_shape=(5,))])
+    with pytest.raises(mc.WeightFileError, match="holds weights for the layers"):
+        other.load_weights(path)
+    wider = mc.Sequential([mc.Conv2D(6, 3, padding="same", activation="relu", input_shape=(8, 8, 1)),
+                           mc.MaxPooling2D(2), mc.Flatten(), mc.Dense(8, activation="relu"), mc.Dropout(0.1),
+                           mc.Dense(1, activation="sigmoid")])
+    with pytest.raises(mc.WeightFileError, match=r"kernel: file \(3, 3, 1, 4\), model \(3, 3, 1, 6\)"):
+        wider.load_weights(path)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(mc.WeightFileError, match="not a readable"):
+        toy_model().load_weights(tmp_path / "junk.npz")
+
+
+def test_set_weights_checks_shapes():
+    model = toy_model()
+    weights = model.get_weights()
+    weights[0] = np.zeros((2, 2))
+    with pytest.raises(ValueError, match=r"kernel: expected shape \(3, 3, 1, 4\), got \(2, 2\)"):
+        model.set_weights(weights)
+    with pytest.raises(ValueError, match="expected 6 arrays"):
+        model.set_weights(weights[:2])
+
+
+def test_nan_loss_stops_training_and_says_where():
+    x, y = toy_data(32)
+    model = toy_model()
+    model.compile(optimizer=mc.SGD(1e30), loss="mse")
+    with pytest.raises(mc.TrainingDivergedError, match=r"at epoch \d+, batch \d+") as error:
+        model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert error.value.epoch >= 1 and error.value.batch >= 1
+
+
+def test_bad_inputs_name_what_is_wrong():
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x, y = toy_data(8)
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, 8, 8, 1\), got \(8, 8, 8\)"):
+        model.predict(x[..., 0])
+    with pytest.raises(ValueError, match=r"built for 1 channels\), got \(8, 8, 8, 3\)"):
+        model.predict(np.repeat(x, 3, axis=-1))
+    bad = x.copy()
+    bad[2, 1, 1, 0] = np.nan
+    with pytest.raises(mc.NonFiniteError, match=r"x contains NaN.*\(2, 1, 1, 0\)"):
+        model.fit(bad, y, verbose=0)
+    with pytest.raises(ValueError, match="same number of samples, got 8 and 7"):
+        model.fit(x, y[:7], verbose=0)
+    with pytest.raises(ValueError, match=r"y_true of shape \(8, 1\).*got \(8, 2\)"):
+        model.fit(x, np.zeros((8, 2)), verbose=0)
+    with pytest.raises(ValueError, match="unknown activation 'relux'"):
+        mc.Dense(3, activation="relux")
+    with pytest.raises(RuntimeError, match="call compile"):
+        toy_model().fit(x, y)
