@@ -4,7 +4,9 @@ For every input value and weight ``θ_i`` that is checked::
 
     numerical_i = (f(θ + h·e_i) − f(θ − h·e_i)) / (2h)         error_i = |a_i − n_i| / max(|a_i| + |n_i|, tiny)
 
-where ``a_i`` is the analytic gradient from ``backward``. What ``f`` is depends on what is checked:
+where ``a_i`` is the analytic gradient from ``backward`` and ``tiny`` keeps entries near zero from being judged
+by a relative error that rounding alone makes large (see ``_tiny``). The default step ``h = 1e-5`` balances
+rounding (∝ ε/h) against truncation (∝ h²) in float64. What ``f`` is depends on what is checked:
 
 - a **layer**: ``f(x, θ) = Σ y(x, θ) · G`` with a fixed random upstream gradient ``G`` (distinct values, so a
   backward that mixes up positions is caught); its gradient is exactly what ``backward(G)`` must return. The
@@ -13,8 +15,8 @@ where ``a_i`` is the analytic gradient from ``backward``. What ``f`` is depends 
 - a **model** (``Sequential``): ``f = L(y, model(x))`` against ``model.backward(loss.gradient(...))``.
 
 An unbuilt layer or model is built first (as its first call would); then everything runs on a float64 copy (the
-checked object's weights are never modified), and every evaluation starts from the same
-copy, so Dropout masks and BatchNorm's moving averages are the same in each.
+checked object's weights are never modified), and every
+evaluation starts from the same copy, so Dropout masks and BatchNorm's moving averages are the same in each.
 """
 
 import copy
@@ -44,7 +46,7 @@ class GradcheckReport:
     """The result of ``gradcheck``: one ``GradientComparison`` per input and weight."""
 
     comparisons: list = field(default_factory=list)
-    step: float = 1e-6
+    step: float = 1e-5
     dtype: str = "float64"
 
     @property
@@ -77,6 +79,23 @@ def relative_error(analytic, numerical, tiny=1e-12):
     return np.abs(analytic - numerical) / np.maximum(np.abs(analytic) + np.abs(numerical), tiny)
 
 
+#: an entry is judged relative to its own size only when it is this many times above the estimated rounding
+#: noise (the estimate is a lower bound; sums inside a layer can double it)
+NOISE_MARGIN = 1e7
+
+
+def _tiny(analytic, objective_scale, step):
+    """The floor of the relative error's denominator.
+
+    Rounding in ``f(θ ± h)`` leaves an absolute error of about ``ε₆₄·|f|/(2h)`` in every numerical entry (ε₆₄ is
+    float64's machine epsilon), so an entry near zero — a weight whose input is near zero — would show a large
+    relative error without any bug. Entries below ``NOISE_MARGIN`` times that noise, or below 1/1000 of the array's
+    largest gradient, are judged against that level instead.
+    """
+    noise = np.finfo(np.float64).eps * objective_scale / (2 * step)
+    return max(1e-12, NOISE_MARGIN * noise, 2e-3 * float(np.max(np.abs(analytic), initial=0.0)))
+
+
 def _indices(shape, max_checks, rng):
     every = list(np.ndindex(*shape))
     if max_checks is None or len(every) <= max_checks:
@@ -84,11 +103,11 @@ def _indices(shape, max_checks, rng):
     return [every[i] for i in sorted(rng.choice(len(every), size=max_checks, replace=False))]
 
 
-def _compare(name, analytic, numerical_at, shape, max_checks, rng):
+def _compare(name, analytic, numerical_at, shape, max_checks, rng, tiny):
     indices = _indices(shape, max_checks, rng)
     numerical = np.array([numerical_at(index) for index in indices])
     picked = np.array([analytic[index] for index in indices])
-    errors = relative_error(picked, numerical)
+    errors = relative_error(picked, numerical, tiny)
     worst = int(np.argmax(errors)) if len(errors) else 0
     return GradientComparison(name, len(indices), float(errors[worst]) if len(errors) else 0.0,
                               indices[worst] if indices else (), float(picked[worst]) if len(errors) else 0.0,
@@ -106,7 +125,7 @@ def _layer(twin, index):
     return twin.layers[index] if isinstance(twin, Sequential) else twin
 
 
-def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_checks=None, seed=0, grad_out=None,
+def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_checks=None, seed=0, grad_out=None,
               dtype=np.float64):
     """Compare ``target``'s hand-written gradients with central differences.
 
@@ -151,7 +170,8 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_check
             minus[index] -= step
             return (target(y, plus) - target(y, minus)) / (2 * step)
 
-        report.comparisons.append(_compare("y_pred", analytic, numerical_at, x.shape, max_checks, rng))
+        tiny = _tiny(analytic, abs(target(y, x)), step)
+        report.comparisons.append(_compare("y_pred", analytic, numerical_at, x.shape, max_checks, rng, tiny))
         return report
 
     if isinstance(target, Layer):
@@ -166,7 +186,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_check
             difference = twin_plus.forward(x_plus, training=training) - twin_minus.forward(x_minus, training=training)
             return np.sum(difference * upstream)
         checked = copy.deepcopy(base)
-        checked.forward(x, training=training)
+        objective_scale = float(np.sum(np.abs(checked.forward(x, training=training) * upstream)))
         analytic_x = checked.backward(upstream)
     elif isinstance(target, Sequential):
         if loss is None and target.loss is None:
@@ -182,6 +202,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_check
                 loss_fn(y, twin_minus.forward(x_minus, training=training))
         checked = copy.deepcopy(base)
         y_pred = checked.forward(x, training=training)
+        objective_scale = abs(loss_fn(y, y_pred))
         analytic_x = checked.backward(loss_fn.gradient(y, y_pred))
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
@@ -192,7 +213,8 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_check
         minus[index] -= step
         return objective_difference(copy.deepcopy(base), plus, copy.deepcopy(base), minus) / (2 * step)
 
-    report.comparisons.append(_compare("x", analytic_x, numerical_for_input, x.shape, max_checks, rng))
+    report.comparisons.append(_compare("x", analytic_x, numerical_for_input, x.shape, max_checks, rng,
+                                       _tiny(analytic_x, objective_scale, step)))
     for name, index, key in _weights(base):
         def numerical_for_param(entry, index=index, key=key):
             twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
@@ -200,5 +222,6 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-6, max_check
             _layer(twin_minus, index).params[key][entry] -= step
             return objective_difference(twin_plus, x, twin_minus, x) / (2 * step)
         analytic = _layer(checked, index).grads[key]
-        report.comparisons.append(_compare(name, analytic, numerical_for_param, analytic.shape, max_checks, rng))
+        report.comparisons.append(_compare(name, analytic, numerical_for_param, analytic.shape, max_checks, rng,
+                                           _tiny(analytic, objective_scale, step)))
     return report
