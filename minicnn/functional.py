@@ -9,17 +9,24 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.errors import ShapeError
-from minicnn.kernels.padding import check_padding, output_length
+from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.base import as_pair
 
 
 def _check_window(where, x, window, stride, padding, what):
     if x.ndim != 4:
         raise ShapeError(f"{where}: expected x of shape (N, H, W, C), got {x.shape}")
-    sizes = [output_length(n, k, s, padding) for n, k, s in zip(x.shape[1:3], window, stride)]
-    if min(sizes) < 1:
-        raise ShapeError(f"{where}: {what} {window} does not fit in an input of {x.shape[1]}×{x.shape[2]} with "
-                         f"padding='valid'")
+    spatial_output_size(x.shape[1], x.shape[2], window, stride, padding, where, what)
+
+
+def _pool_arguments(where, x, pool_size, stride, padding):
+    """``(x, pool_size, stride, padding)`` checked and normalised; the stride defaults to the pool size."""
+    x = np.asarray(x)
+    pool_size = as_pair(pool_size, "pool_size", where)
+    stride = pool_size if stride is None else as_pair(stride, "stride", where)
+    padding = check_padding(padding)
+    _check_window(where, x, pool_size, stride, padding, "pool_size")
+    return x, pool_size, stride, padding
 
 
 def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
@@ -40,21 +47,13 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
 
 def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
     """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``)."""
-    x = np.asarray(x)
-    pool_size = as_pair(pool_size, "pool_size", "max_pool2d")
-    stride = pool_size if stride is None else as_pair(stride, "stride", "max_pool2d")
-    padding = check_padding(padding)
-    _check_window("max_pool2d", x, pool_size, stride, padding, "pool_size")
+    x, pool_size, stride, padding = _pool_arguments("max_pool2d", x, pool_size, stride, padding)
     return backend.kernels().max_pool2d_forward(x, pool_size, stride, padding)[0]
 
 
 def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
     """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``)."""
-    x = np.asarray(x)
-    pool_size = as_pair(pool_size, "pool_size", "avg_pool2d")
-    stride = pool_size if stride is None else as_pair(stride, "stride", "avg_pool2d")
-    padding = check_padding(padding)
-    _check_window("avg_pool2d", x, pool_size, stride, padding, "pool_size")
+    x, pool_size, stride, padding = _pool_arguments("avg_pool2d", x, pool_size, stride, padding)
     return backend.kernels().avg_pool2d_forward(x, pool_size, stride, padding)
 
 

@@ -17,6 +17,8 @@ Notes
 so an even kernel puts the extra row or column at the bottom/right, as Keras and PyTorch's ``padding="same"`` do.
 """
 
+from minicnn.errors import ShapeError
+
 PADDINGS = ("valid", "same")
 
 
@@ -44,3 +46,13 @@ def padding_amounts(length, window, stride, padding):
     out = output_length(length, window, stride, padding)
     total = max((out - 1) * stride + window - length, 0)
     return total // 2, total - total // 2
+
+
+def spatial_output_size(height, width, window, strides, padding, where, what="kernel"):
+    """``(H_out, W_out)`` for a ``window`` sliding over an ``height``×``width`` input; a clear error if it does not fit."""
+    out_h = output_length(height, window[0], strides[0], padding)
+    out_w = output_length(width, window[1], strides[1], padding)
+    if out_h < 1 or out_w < 1:
+        raise ShapeError(f"{where}: {what} {tuple(window)} does not fit in an input of {height}×{width} with "
+                         f"padding='valid'; use a smaller {what} or padding='same'")
+    return out_h, out_w

@@ -3,8 +3,7 @@
 import numpy as np
 
 from minicnn import backend
-from minicnn.errors import ShapeError
-from minicnn.kernels.padding import check_padding, output_length
+from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.activations import activation_name, get_activation
 from minicnn.layers.base import Layer, as_pair
 from minicnn.layers.initializers import glorot_uniform
@@ -64,11 +63,7 @@ class Conv2D(Layer):
 
     def compute_output_shape(self, input_shape):
         n, height, width, _ = input_shape
-        out = [output_length(size, k, s, self.padding) for size, k, s in
-               zip((height, width), self.kernel_size, self.strides)]
-        if min(out) < 1:
-            raise ShapeError(f"{self.describe()}: kernel {self.kernel_size} does not fit in an input of "
-                             f"{height}×{width} with padding='valid'; use a smaller kernel or padding='same'")
+        out = spatial_output_size(height, width, self.kernel_size, self.strides, self.padding, self.describe())
         return (n, out[0], out[1], self.filters)
 
     def forward(self, x, training=False):

@@ -1,8 +1,7 @@
 """``MaxPooling2D`` and ``AveragePooling2D`` over channels-last images (Keras' names and arguments)."""
 
 from minicnn import backend
-from minicnn.errors import ShapeError
-from minicnn.kernels.padding import check_padding, output_length
+from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.base import Layer, as_pair
 
 
@@ -27,11 +26,8 @@ class _Pooling2D(Layer):
 
     def compute_output_shape(self, input_shape):
         n, height, width, channels = input_shape
-        out = [output_length(size, p, s, self.padding) for size, p, s in
-               zip((height, width), self.pool_size, self.strides)]
-        if min(out) < 1:
-            raise ShapeError(f"{self.describe()}: pool_size {self.pool_size} does not fit in an input of "
-                             f"{height}×{width} with padding='valid'")
+        out = spatial_output_size(height, width, self.pool_size, self.strides, self.padding, self.describe(),
+                                  "pool_size")
         return (n, out[0], out[1], channels)
 
     def _check_built_shape(self, shape):
