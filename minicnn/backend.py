@@ -15,9 +15,10 @@ import os
 from minicnn.errors import BackendError
 
 _BACKEND_MODULES = {
+    "numba": "minicnn.kernels.cpu",
     "numpy": "minicnn.kernels.numpy_kernels",
 }
-DEFAULT_BACKEND = "numpy"
+DEFAULT_BACKEND = "numba"
 
 _active = {"name": None, "module": None}
 

@@ -6,6 +6,8 @@ is kept per position in that list.
 
 import numpy as np
 
+from minicnn import backend
+
 
 class Optimizer:
     """Base class. ``learning_rate`` is the step size α."""
@@ -101,12 +103,8 @@ class Adam(Optimizer):
         correction_1 = 1 - self.beta_1 ** t
         correction_2 = 1 - self.beta_2 ** t
         for (param, grad), slot in zip(pairs, slots):
-            m, v = slot["m"], slot["v"]
-            m *= self.beta_1
-            m += (1 - self.beta_1) * grad
-            v *= self.beta_2
-            v += (1 - self.beta_2) * grad * grad
-            param -= self.learning_rate * (m / correction_1) / (np.sqrt(v / correction_2) + self.epsilon)
+            backend.kernels().adam_update(param, grad, slot["m"], slot["v"], self.learning_rate, self.beta_1,
+                                          self.beta_2, self.epsilon, correction_1, correction_2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -57,11 +57,18 @@ def test_float32_differences_are_far_less_accurate():
 
 
 # -------------------------------------------------------------------------------------------- mutants
+@pytest.fixture
+def numpy_backend():
+    """The mutants below patch the NumPy kernels, so these tests run on that backend."""
+    with mc.use_backend("numpy"):
+        yield
+
+
 def _x(shape):
     return np.random.default_rng(1).standard_normal(shape)
 
 
-def test_catches_conv_backward_missing_a_kernel_tap(monkeypatch):
+def test_catches_conv_backward_missing_a_kernel_tap(monkeypatch, numpy_backend):
     original = numpy_kernels.conv2d_backward
 
     def dropped_tap(grad_y, x, kernel, stride, padding):
@@ -73,7 +80,7 @@ def test_catches_conv_backward_missing_a_kernel_tap(monkeypatch):
     assert mc.gradcheck(mc.Conv2D(2, 3, seed=0), _x((2, 5, 5, 1))).errors["kernel"] > 1e-2
 
 
-def test_catches_conv_bias_gradient_not_summed_over_batch(monkeypatch):
+def test_catches_conv_bias_gradient_not_summed_over_batch(monkeypatch, numpy_backend):
     original = numpy_kernels.conv2d_backward
 
     def first_sample_only(grad_y, x, kernel, stride, padding):
@@ -83,7 +90,7 @@ def test_catches_conv_bias_gradient_not_summed_over_batch(monkeypatch):
     assert mc.gradcheck(mc.Conv2D(2, 3, seed=0), _x((3, 5, 5, 1))).errors["bias"] > 1e-2
 
 
-def test_catches_max_pool_gradient_spread_over_window(monkeypatch):
+def test_catches_max_pool_gradient_spread_over_window(monkeypatch, numpy_backend):
     def spread(grad_y, argmax, x_shape, pool_size, stride, padding):
         return numpy_kernels.avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding) * 4
     monkeypatch.setattr(numpy_kernels, "max_pool2d_backward", spread)

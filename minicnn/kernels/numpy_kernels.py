@@ -11,6 +11,8 @@ pairs of ints, padding is ``"valid"`` or ``"same"``; arrays are channels-last):
 - ``avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding) -> grad_x``
 - ``dense_forward(x, kernel, bias) -> y``
 - ``dense_backward(grad_y, x, kernel) -> (grad_x, grad_kernel, grad_bias)``
+- ``relu_forward(z) -> a`` and ``relu_backward(grad_a, a) -> grad_z``
+- ``adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2)`` (in place)
 
 The convolution is *im2col*: every receptive field ``x[n, i·sh:i·sh+kh, j·sw:j·sw+kw, :]`` is copied into one row of
 a matrix ``cols`` of shape ``(N·H_out·W_out, kh·kw·C_in)``, so the whole convolution sum becomes one matrix product
@@ -188,3 +190,27 @@ def dense_forward(x, kernel, bias):
 def dense_backward(grad_z, x, kernel):
     """``∂L/∂x = ∂L/∂z · Wᵀ``, ``∂L/∂W = xᵀ · ∂L/∂z``, ``∂L/∂b = Σ_n ∂L/∂z[n]``."""
     return grad_z @ kernel.T, x.T @ grad_z, grad_z.sum(axis=0)
+
+
+def relu_forward(z):
+    """``a = max(0, z)``."""
+    return np.maximum(z, np.zeros((), dtype=z.dtype))
+
+
+def relu_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a`` where ``a > 0`` (that is, where ``z > 0``), else 0."""
+    return np.where(a > 0, grad_a, np.zeros((), dtype=grad_a.dtype))
+
+
+def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
+    """One Adam step, in place on ``param``, ``m`` and ``v``::
+
+        m ← β₁·m + (1 − β₁)·g,   v ← β₂·v + (1 − β₂)·g²,   w ← w − α·(m / c₁) / (sqrt(v / c₂) + ε)
+
+    with the bias corrections ``c₁ = 1 − β₁ᵗ`` and ``c₂ = 1 − β₂ᵗ`` computed by the caller.
+    """
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    param -= learning_rate * (m / correction_1) / (np.sqrt(v / correction_2) + epsilon)

@@ -6,6 +6,7 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.layers.base import Layer
 
 
@@ -34,11 +35,11 @@ class ReLU(Activation):
     """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does)."""
 
     def apply(self, z):
-        self._positive = z > 0
-        return np.where(self._positive, z, np.zeros((), dtype=z.dtype))
+        self._a = backend.kernels().relu_forward(z)
+        return self._a
 
     def backward(self, grad_out):
-        return np.where(self._positive, grad_out, np.zeros((), dtype=grad_out.dtype))
+        return backend.kernels().relu_backward(grad_out, self._a)
 
 
 class Sigmoid(Activation):

@@ -1,0 +1,400 @@
+"""The Numba backend (``set_backend("numba")``, the default on the CPU): the same functions and signatures as
+``numpy_kernels``, compiled with ``@njit(parallel=True, cache=True)``.
+
+How the work is split, and why (measured on this project's 2-core machine; see ``benchmarks/conv.py`` and
+``shared/notes/cpu-performance.md``):
+
+- **Convolution = im2col + a parallel matrix product.** A parallel Numba loop copies every receptive field into one
+  row of ``cols`` (``(N·H_out·W_out, kh·kw·C_in)``), with the zero padding written in place (no ``np.pad``); then
+  ``y = cols · W`` runs as row blocks inside a ``prange``, each block one single-threaded BLAS call (``np.dot``).
+  Direct loops laid out for SIMD reached at most ~35 % of the cores' peak in prototypes; blocked BLAS reaches
+  60–90 % on layers with 32+ input channels. For very few input channels (``kh·kw·C_in`` below
+  ``SMALL_K``) a matrix product through BLAS wastes most of its time on packing, so a plain loop with the output
+  channels innermost (contiguous, vectorised) does the product instead.
+- **Backward** reuses the picture: ``∂L/∂W = colsᵀ·∂L/∂y`` as one partial product per thread over its share of
+  rows, summed at the end; ``∂L/∂cols = ∂L/∂y·Wᵀ`` in row blocks; then **col2im as a gather**: each input pixel
+  sums the entries of ``∂L/∂cols`` that came from it, so threads never write to the same place (no atomics,
+  deterministic).
+- **Pooling** is direct: one pass over the windows with the channels innermost; max pooling records the winner's
+  flat window index (``int32``, first maximum on ties, exactly as the NumPy backend), and both backward passes
+  are gathers.
+- **Dense** products run as row blocks of single-threaded BLAS as well; the kernel gradient is split over input
+  features (no reduction between threads).
+
+Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The BLAS that
+Numba's ``np.dot`` calls (SciPy's OpenBLAS) must be single-threaded, or its threads and Numba's spin against each
+other on the same cores (~8 ms lost per hand-over). This module therefore loads that library with
+``OPENBLAS_NUM_THREADS=1`` set *only while it loads*, then restores the variable: NumPy's own BLAS and the user's
+environment are left as they were. (If ``scipy.linalg`` was imported before minicnn with several BLAS threads,
+set ``OPENBLAS_NUM_THREADS=1`` yourself.)
+
+Compilation: every kernel is cached on disk (``cache=True``); when no cache folder is writable the kernels still
+work, compiled in memory.
+"""
+
+import os
+import warnings
+
+_previous_threads = os.environ.get("OPENBLAS_NUM_THREADS")
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+try:
+    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS behind Numba's np.dot, loaded single-threaded)
+finally:
+    if _previous_threads is None:
+        del os.environ["OPENBLAS_NUM_THREADS"]
+    else:
+        os.environ["OPENBLAS_NUM_THREADS"] = _previous_threads
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numba import prange  # noqa: E402
+
+from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
+
+#: below this many columns (kh·kw·C_in) the products run as plain loops instead of BLAS
+SMALL_K = 32
+
+
+def _jit(function):
+    """``@njit(parallel=True, cache=True)``, or without the disk cache when no cache folder is writable."""
+    try:
+        return numba.njit(parallel=True, cache=True)(function)
+    except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
+        warnings.warn(f"minicnn: Numba cannot cache {function.__name__} ({error}); compiling in memory",
+                      RuntimeWarning, stacklevel=2)
+        return numba.njit(parallel=True)(function)
+
+
+# --------------------------------------------------------------------------------------------- matrix products
+@_jit
+def _matmul(a, b, out, parts):
+    """``out = a · b`` in ``parts`` row blocks (one per thread); BLAS for wide ``a``, vectorised loops for narrow."""
+    rows, inner = a.shape
+    step = (rows + parts - 1) // parts
+    for part in prange(parts):
+        low, high = part * step, min(rows, (part + 1) * step)
+        if low >= high:
+            continue
+        if inner >= SMALL_K:
+            np.dot(a[low:high], b, out[low:high])
+        else:
+            for r in range(low, high):
+                for o in range(b.shape[1]):
+                    out[r, o] = 0
+                for k in range(inner):
+                    value = a[r, k]
+                    for o in range(b.shape[1]):
+                        out[r, o] += value * b[k, o]
+    return out
+
+
+@_jit
+def _matmul_transposed_left(a, b, parts):
+    """``aᵀ · b`` by splitting the shared rows into ``parts`` (one per thread) and summing the partial products."""
+    rows = a.shape[0]
+    step = (rows + parts - 1) // parts
+    partial = np.zeros((parts, a.shape[1], b.shape[1]), dtype=a.dtype)
+    for part in prange(parts):
+        low, high = part * step, min(rows, (part + 1) * step)
+        if low >= high:
+            continue
+        if a.shape[1] >= SMALL_K:
+            np.dot(a[low:high].T, b[low:high], partial[part])
+        else:
+            for r in range(low, high):
+                for k in range(a.shape[1]):
+                    value = a[r, k]
+                    for o in range(b.shape[1]):
+                        partial[part, k, o] += value * b[r, o]
+    return partial.sum(axis=0)
+
+
+@_jit
+def _add_bias(y, bias):
+    for r in prange(y.shape[0]):
+        for o in range(y.shape[1]):
+            y[r, o] += bias[o]
+
+
+@_jit
+def _column_sums(y, parts):
+    """``Σ_r y[r, o]`` for every column, the rows split into ``parts`` (the bias gradient)."""
+    rows = y.shape[0]
+    step = (rows + parts - 1) // parts
+    partial = np.zeros((parts, y.shape[1]), dtype=y.dtype)
+    for part in prange(parts):
+        for r in range(part * step, min(rows, (part + 1) * step)):
+            for o in range(y.shape[1]):
+                partial[part, o] += y[r, o]
+    return partial.sum(axis=0)
+
+
+# --------------------------------------------------------------------------------------------- im2col / col2im
+@_jit
+def _im2col(x, kh, kw, sh, sw, top, left, out_h, out_w):
+    """Row ``(n·H_out + i)·W_out + j`` of the result is the window at output (n, i, j), taps in (k, l, c) order."""
+    n, height, width, channels = x.shape
+    cols = np.empty((n * out_h * out_w, kh * kw * channels), dtype=x.dtype)
+    for image_row in prange(n * out_h):
+        b, i = image_row // out_h, image_row % out_h
+        for j in range(out_w):
+            r = image_row * out_w + j
+            for k in range(kh):
+                hh = i * sh + k - top
+                for l in range(kw):
+                    ww = j * sw + l - left
+                    base = (k * kw + l) * channels
+                    if 0 <= hh < height and 0 <= ww < width:
+                        for c in range(channels):
+                            cols[r, base + c] = x[b, hh, ww, c]
+                    else:
+                        for c in range(channels):
+                            cols[r, base + c] = 0
+    return cols
+
+
+@_jit
+def _col2im(grad_cols, n, height, width, channels, kh, kw, sh, sw, top, left, out_h, out_w):
+    """Gather: each input pixel sums the entries of ``∂L/∂cols`` that were copied from it."""
+    grad_x = np.zeros((n, height, width, channels), dtype=grad_cols.dtype)
+    for image_row in prange(n * height):
+        b, r = image_row // height, image_row % height
+        for col in range(width):
+            for k in range(kh):
+                t = r + top - k
+                if t < 0 or t % sh != 0 or t // sh >= out_h:
+                    continue
+                i = t // sh
+                for l in range(kw):
+                    u = col + left - l
+                    if u < 0 or u % sw != 0 or u // sw >= out_w:
+                        continue
+                    source = (b * out_h + i) * out_w + u // sw
+                    base = (k * kw + l) * channels
+                    for c in range(channels):
+                        grad_x[b, r, col, c] += grad_cols[source, base + c]
+    return grad_x
+
+
+def _geometry(x_shape, window, stride, padding):
+    _, height, width, _ = x_shape
+    out_h = output_length(height, window[0], stride[0], padding)
+    out_w = output_length(width, window[1], stride[1], padding)
+    top = padding_amounts(height, window[0], stride[0], padding)[0]
+    left = padding_amounts(width, window[1], stride[1], padding)[0]
+    return out_h, out_w, top, left
+
+
+def _parts():
+    """How many blocks to split a product into: one per Numba thread (read here: inside a cached kernel it could
+    not be)."""
+    return numba.get_num_threads()
+
+
+def _contiguous(*arrays):
+    return [np.ascontiguousarray(a) for a in arrays]
+
+
+# --------------------------------------------------------------------------------------------- convolution
+def conv2d_forward(x, kernel, bias, stride, padding):
+    """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` (see ``numpy_kernels``)."""
+    x, kernel = _contiguous(x, kernel)
+    kh, kw, c_in, c_out = kernel.shape
+    out_h, out_w, top, left = _geometry(x.shape, (kh, kw), stride, padding)
+    cols = _im2col(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
+    y = np.empty((cols.shape[0], c_out), dtype=x.dtype)
+    _matmul(cols, kernel.reshape(kh * kw * c_in, c_out), y, _parts())
+    if bias is not None:
+        _add_bias(y, np.ascontiguousarray(bias, dtype=x.dtype))
+    return y.reshape(x.shape[0], out_h, out_w, c_out)
+
+
+def conv2d_backward(grad_y, x, kernel, stride, padding):
+    """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (see ``numpy_kernels``)."""
+    grad_y, x, kernel = _contiguous(grad_y, x, kernel)
+    kh, kw, c_in, c_out = kernel.shape
+    n, height, width, _ = x.shape
+    out_h, out_w, top, left = _geometry(x.shape, (kh, kw), stride, padding)
+    cols = _im2col(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
+    grad_y2 = grad_y.reshape(-1, c_out)
+    grad_kernel = _matmul_transposed_left(cols, grad_y2, _parts()).reshape(kernel.shape)
+    grad_bias = _column_sums(grad_y2, _parts())
+    grad_cols = np.empty_like(cols)
+    _matmul(grad_y2, kernel.reshape(kh * kw * c_in, c_out).T, grad_cols, _parts())
+    grad_x = _col2im(grad_cols, n, height, width, c_in, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
+    return grad_x, grad_kernel, grad_bias
+
+
+# --------------------------------------------------------------------------------------------- pooling
+@_jit
+def _max_pool_forward(x, ph, pw, sh, sw, top, left, out_h, out_w):
+    n, height, width, channels = x.shape
+    y = np.empty((n, out_h, out_w, channels), dtype=x.dtype)
+    argmax = np.zeros((n, out_h, out_w, channels), dtype=np.int32)
+    for image_row in prange(n * out_h):
+        b, i = image_row // out_h, image_row % out_h
+        for j in range(out_w):
+            for c in range(channels):
+                y[b, i, j, c] = -np.inf
+            for k in range(ph):
+                hh = i * sh + k - top
+                if hh < 0 or hh >= height:
+                    continue
+                for l in range(pw):
+                    ww = j * sw + l - left
+                    if ww < 0 or ww >= width:
+                        continue
+                    for c in range(channels):
+                        value = x[b, hh, ww, c]
+                        if value > y[b, i, j, c]:
+                            y[b, i, j, c] = value
+                            argmax[b, i, j, c] = k * pw + l
+    return y, argmax
+
+
+@_jit
+def _pool_backward(grad_y, argmax, use_argmax, height, width, ph, pw, sh, sw, top, left):
+    """Gather for both poolings: max sends ``∂L/∂y`` to the recorded winner, average shares it by window size."""
+    n, out_h, out_w, channels = grad_y.shape
+    grad_x = np.zeros((n, height, width, channels), dtype=grad_y.dtype)
+    for image_row in prange(n * height):
+        b, r = image_row // height, image_row % height
+        for col in range(width):
+            for k in range(ph):
+                t = r + top - k
+                if t < 0 or t % sh != 0 or t // sh >= out_h:
+                    continue
+                i = t // sh
+                rows = min(i * sh - top + ph, height) - max(i * sh - top, 0)
+                for l in range(pw):
+                    u = col + left - l
+                    if u < 0 or u % sw != 0 or u // sw >= out_w:
+                        continue
+                    j = u // sw
+                    if use_argmax:
+                        for c in range(channels):
+                            if argmax[b, i, j, c] == k * pw + l:
+                                grad_x[b, r, col, c] += grad_y[b, i, j, c]
+                    else:
+                        count = rows * (min(j * sw - left + pw, width) - max(j * sw - left, 0))
+                        for c in range(channels):
+                            grad_x[b, r, col, c] += grad_y[b, i, j, c] / count
+    return grad_x
+
+
+@_jit
+def _avg_pool_forward(x, ph, pw, sh, sw, top, left, out_h, out_w):
+    n, height, width, channels = x.shape
+    y = np.zeros((n, out_h, out_w, channels), dtype=x.dtype)
+    for image_row in prange(n * out_h):
+        b, i = image_row // out_h, image_row % out_h
+        row_low, row_high = max(i * sh - top, 0), min(i * sh - top + ph, height)
+        for j in range(out_w):
+            col_low, col_high = max(j * sw - left, 0), min(j * sw - left + pw, width)
+            for hh in range(row_low, row_high):
+                for ww in range(col_low, col_high):
+                    for c in range(channels):
+                        y[b, i, j, c] += x[b, hh, ww, c]
+            count = (row_high - row_low) * (col_high - col_low)
+            for c in range(channels):
+                y[b, i, j, c] /= count
+    return y
+
+
+def max_pool2d_forward(x, pool_size, stride, padding):
+    """``y = max`` over each window, and the winner's flat window index (see ``numpy_kernels``)."""
+    x = np.ascontiguousarray(x)
+    out_h, out_w, top, left = _geometry(x.shape, pool_size, stride, padding)
+    return _max_pool_forward(x, pool_size[0], pool_size[1], stride[0], stride[1], top, left, out_h, out_w)
+
+
+def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
+    """Each ``∂L/∂y`` goes to its window's winner (see ``numpy_kernels``)."""
+    _, _, top, left = _geometry(x_shape, pool_size, stride, padding)
+    grad_y, argmax = _contiguous(grad_y, argmax)
+    return _pool_backward(grad_y, argmax, True, x_shape[1], x_shape[2], pool_size[0], pool_size[1], stride[0],
+                          stride[1], top, left)
+
+
+def avg_pool2d_forward(x, pool_size, stride, padding):
+    """The mean over the real inputs of each window (see ``numpy_kernels``)."""
+    x = np.ascontiguousarray(x)
+    out_h, out_w, top, left = _geometry(x.shape, pool_size, stride, padding)
+    return _avg_pool_forward(x, pool_size[0], pool_size[1], stride[0], stride[1], top, left, out_h, out_w)
+
+
+def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
+    """Each ``∂L/∂y`` shared equally by its window's real inputs (see ``numpy_kernels``)."""
+    _, _, top, left = _geometry(x_shape, pool_size, stride, padding)
+    grad_y = np.ascontiguousarray(grad_y)
+    no_argmax = np.zeros((1, 1, 1, 1), dtype=np.int32)
+    return _pool_backward(grad_y, no_argmax, False, x_shape[1], x_shape[2], pool_size[0], pool_size[1], stride[0],
+                          stride[1], top, left)
+
+
+# --------------------------------------------------------------------------------------------- dense
+def dense_forward(x, kernel, bias):
+    """``z = x · W + b`` (see ``numpy_kernels``)."""
+    x, kernel = _contiguous(x, kernel)
+    z = np.empty((x.shape[0], kernel.shape[1]), dtype=x.dtype)
+    _matmul(x, kernel, z, _parts())
+    if bias is not None:
+        _add_bias(z, np.ascontiguousarray(bias, dtype=x.dtype))
+    return z
+
+
+def dense_backward(grad_z, x, kernel):
+    """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; ∂L/∂W is split over input features."""
+    grad_z, x, kernel = _contiguous(grad_z, x, kernel)
+    grad_x = np.empty(x.shape, dtype=grad_z.dtype)
+    _matmul(grad_z, kernel.T, grad_x, _parts())
+    grad_kernel = np.empty(kernel.shape, dtype=grad_z.dtype)
+    _matmul(np.ascontiguousarray(x.T), grad_z, grad_kernel, _parts())
+    return grad_x, grad_kernel, _column_sums(grad_z, _parts())
+
+
+# --------------------------------------------------------------------------------------------- elementwise
+@_jit
+def _relu_forward(z, a):
+    for i in prange(z.size):
+        a[i] = z[i] if z[i] > 0 else 0
+
+
+@_jit
+def _relu_backward(grad_a, a, grad_z):
+    for i in prange(a.size):
+        grad_z[i] = grad_a[i] if a[i] > 0 else 0
+
+
+def relu_forward(z):
+    """``a = max(0, z)``."""
+    z = np.ascontiguousarray(z)
+    a = np.empty_like(z)
+    _relu_forward(z.reshape(-1), a.reshape(-1))
+    return a
+
+
+def relu_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a`` where ``a > 0``, else 0."""
+    grad_a, a = _contiguous(grad_a, a)
+    grad_z = np.empty_like(grad_a)
+    _relu_backward(grad_a.reshape(-1), a.reshape(-1), grad_z.reshape(-1))
+    return grad_z
+
+
+@_jit
+def _adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
+    for i in prange(param.size):
+        m[i] = beta_1 * m[i] + (1 - beta_1) * grad[i]
+        v[i] = beta_2 * v[i] + (1 - beta_2) * grad[i] * grad[i]
+        param[i] -= learning_rate * (m[i] / correction_1) / (np.sqrt(v[i] / correction_2) + epsilon)
+
+
+def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
+    """One Adam step in place, in one pass (see ``numpy_kernels.adam_update``)."""
+    if not (param.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
+        raise ValueError("adam_update: param, m and v must be C-contiguous (they are updated in place)")
+    dtype = param.dtype.type
+    _adam_update(param.reshape(-1), np.ascontiguousarray(grad, dtype=param.dtype).reshape(-1), m.reshape(-1),
+                 v.reshape(-1), dtype(learning_rate), dtype(beta_1), dtype(beta_2), dtype(epsilon),
+                 dtype(correction_1), dtype(correction_2))

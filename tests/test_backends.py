@@ -1,0 +1,134 @@
+"""Every backend gives the same numbers: the Numba kernels against the NumPy kernels and ``equations.py``, forward
+and every gradient, float64 and float32, over geometries drawn by hypothesis; and a training epoch of the demo
+network gives the same loss with either backend."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minicnn as mc
+from minicnn import equations
+from minicnn.kernels import cpu, numpy_kernels
+from minicnn.models import document_network
+from strategies import distinct_input, make_input, window_cases
+from tolerances import assert_close, assert_gradcheck
+
+BACKENDS = {"numba": cpu}
+DTYPES = [(np.float64, "float64"), (np.float32, "float32")]
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@given(case=window_cases(max_size=10, max_channels=5))
+def test_conv2d_kernels_agree(name, dtype, tolerance, case):
+    kernels = BACKENDS[name]
+    rng = np.random.default_rng(case["seed"])
+    x = make_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"], dtype)
+    kernel = rng.standard_normal(case["window"] + (case["c_in"], case["c_out"])).astype(dtype)
+    bias = rng.standard_normal(case["c_out"]).astype(dtype)
+    stride, padding = case["strides"], case["padding"]
+    y = kernels.conv2d_forward(x, kernel, bias, stride, padding)
+    assert y.dtype == dtype
+    assert_close(y, numpy_kernels.conv2d_forward(x, kernel, bias, stride, padding), tolerance, f"{name} forward")
+    if dtype == np.float64 and case["n"] * case["h"] * case["w"] <= 60:
+        assert_close(y, equations.conv2d_nhwc(x, kernel, bias, stride, padding), tolerance, f"{name} vs equations")
+    grad_y = rng.standard_normal(y.shape).astype(dtype)
+    for got, expected, what in zip(kernels.conv2d_backward(grad_y, x, kernel, stride, padding),
+                                   numpy_kernels.conv2d_backward(grad_y, x, kernel, stride, padding),
+                                   ("grad_x", "grad_kernel", "grad_bias")):
+        assert got.dtype == dtype
+        assert_close(got, expected, tolerance, f"{name} {what} {case}")
+
+
+def test_wide_products_take_the_blas_path():
+    # kh·kw·C_in = 3·3·8 = 72 ≥ SMALL_K: the BLAS branch; the hypothesis cases above mostly take the loop branch
+    assert 3 * 3 * 8 >= cpu.SMALL_K
+    rng = np.random.default_rng(0)
+    x, kernel = rng.standard_normal((3, 9, 7, 8)), rng.standard_normal((3, 3, 8, 6))
+    grad_y = rng.standard_normal((3, 5, 4, 6))
+    assert_close(cpu.conv2d_forward(x, kernel, None, (2, 2), "same"),
+                 numpy_kernels.conv2d_forward(x, kernel, None, (2, 2), "same"), "float64", "BLAS forward")
+    for got, expected in zip(cpu.conv2d_backward(grad_y, x, kernel, (2, 2), "same"),
+                             numpy_kernels.conv2d_backward(grad_y, x, kernel, (2, 2), "same")):
+        assert_close(got, expected, "float64", "BLAS backward")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@given(case=window_cases(max_window=3, max_size=10, max_channels=4))
+def test_pooling_kernels_agree(name, dtype, tolerance, case):
+    kernels = BACKENDS[name]
+    rng = np.random.default_rng(case["seed"])
+    x = distinct_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"], dtype)
+    args = (case["window"], case["strides"], case["padding"])
+    y, argmax = kernels.max_pool2d_forward(x, *args)
+    expected_y, expected_argmax = numpy_kernels.max_pool2d_forward(x, *args)
+    assert_close(y, expected_y, tolerance, f"{name} max pool")
+    assert np.array_equal(argmax, expected_argmax)
+    grad_y = rng.standard_normal(y.shape).astype(dtype)
+    assert_close(kernels.max_pool2d_backward(grad_y, argmax, x.shape, *args),
+                 numpy_kernels.max_pool2d_backward(grad_y, expected_argmax, x.shape, *args), tolerance,
+                 f"{name} max pool backward")
+    assert_close(kernels.avg_pool2d_forward(x, *args), numpy_kernels.avg_pool2d_forward(x, *args), tolerance,
+                 f"{name} average pool")
+    assert_close(kernels.avg_pool2d_backward(grad_y, x.shape, *args),
+                 numpy_kernels.avg_pool2d_backward(grad_y, x.shape, *args), tolerance, f"{name} average backward")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@given(n=st.integers(1, 40), fan_in=st.integers(1, 70), units=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_dense_relu_and_adam_kernels_agree(name, dtype, tolerance, n, fan_in, units, seed):
+    kernels = BACKENDS[name]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, fan_in)).astype(dtype)
+    kernel = rng.standard_normal((fan_in, units)).astype(dtype)
+    bias = rng.standard_normal(units).astype(dtype)
+    z = kernels.dense_forward(x, kernel, bias)
+    assert_close(z, numpy_kernels.dense_forward(x, kernel, bias), tolerance, f"{name} dense")
+    grad_z = rng.standard_normal(z.shape).astype(dtype)
+    for got, expected in zip(kernels.dense_backward(grad_z, x, kernel),
+                             numpy_kernels.dense_backward(grad_z, x, kernel)):
+        assert_close(got, expected, tolerance, f"{name} dense backward")
+    a = kernels.relu_forward(z)
+    assert np.array_equal(a, numpy_kernels.relu_forward(z))
+    assert np.array_equal(kernels.relu_backward(grad_z, a), numpy_kernels.relu_backward(grad_z, a))
+    states = [[kernel.copy(), np.zeros_like(kernel), np.zeros_like(kernel)] for _ in range(2)]
+    for module, (param, m, v) in zip((kernels, numpy_kernels), states):
+        for t in (1, 2):
+            module.adam_update(param, grad_z[:1].sum() * kernel + t, m, v, 0.01, 0.9, 0.999, 1e-7,
+                               1 - 0.9 ** t, 1 - 0.999 ** t)
+    for got, expected in zip(*states):
+        assert_close(got, expected, tolerance, f"{name} adam")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_layers_pass_gradcheck_on_every_backend(name):
+    rng = np.random.default_rng(0)
+    with mc.use_backend(name):
+        for layer, shape in ((mc.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="tanh", seed=0),
+                              (2, 7, 6, 2)),
+                             (mc.Conv2D(4, 3, seed=1), (1, 5, 5, 12)),
+                             (mc.Dense(3, activation="sigmoid", seed=0), (4, 40))):
+            assert_gradcheck(mc.gradcheck(layer, rng.standard_normal(shape), max_checks=30), f"{name} {layer}")
+        for layer in (mc.MaxPooling2D(3, strides=2, padding="same"), mc.AveragePooling2D(2, strides=1)):
+            x = distinct_input(rng, (2, 6, 5, 2), True)
+            assert_gradcheck(mc.gradcheck(layer, x), f"{name} {layer}")
+
+
+@pytest.mark.slow
+def test_one_epoch_of_the_demo_network_is_the_same_on_every_backend():
+    from minicnn import datasets
+
+    data = datasets.load_faces(size=32, seed=0)
+    losses = {}
+    for name in ["numpy", *BACKENDS]:
+        with mc.use_backend(name):
+            model = document_network(seed=0)
+            model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
+            history = model.fit(data.x_train, data.y_train, epochs=1, batch_size=32, seed=0, verbose=0,
+                                augment=datasets.augment)
+            losses[name] = (history.history["loss"][0], model.evaluate(data.x_val, data.y_val)[0])
+    for name in BACKENDS:
+        assert_close(losses[name], losses["numpy"], "float32", f"{name} loss after one epoch")
