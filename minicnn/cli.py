@@ -1,4 +1,4 @@
-"""The ``minicnn`` command: ``minicnn demo`` (more sub-commands arrive with the kernels and the tracker)."""
+"""The ``minicnn`` command: ``minicnn demo`` trains the document's network; ``minicnn bench`` times the kernels."""
 
 import argparse
 import os
@@ -48,6 +48,20 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1):
     return loss, accuracy, seconds, paths
 
 
+def bench(arguments):
+    """Run ``benchmarks/conv.py`` of the source checkout this package was installed from."""
+    import runpy
+
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "conv.py")
+    if not os.path.exists(script):
+        print(f"minicnn bench: {script} not found; the benchmarks live in the source checkout "
+              "(install with 'pip install -e .' from a clone)", file=sys.stderr)
+        return 1
+    sys.argv = [script, *arguments]
+    runpy.run_path(script, run_name="__main__")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="minicnn", description="minicnn: a small CNN framework for teaching")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -57,7 +71,13 @@ def main(argv=None):
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.add_argument("--out", default="minicnn_demo", help="folder for the plots (default: %(default)s)")
     demo_parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+    commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py); options "
+                        "such as --quick and --compile are passed on")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return bench(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
         demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
              verbose=0 if args.quiet else 1)

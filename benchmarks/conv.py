@@ -1,0 +1,321 @@
+"""Convolution, pooling and training-step timings: the NumPy and Numba backends against PyTorch CPU, in one run.
+
+    python benchmarks/conv.py             # or: minicnn bench
+    python benchmarks/conv.py --quick     # fewer repeats
+    python benchmarks/conv.py --compile   # also: cold compilation and cache-load times of the Numba kernels
+
+Every case runs the candidates in turn, in blocks of calls after a warm-up, twice over, and reports the median
+(see ``median_times``). PyTorch (when installed) runs with ``torch.set_num_threads`` equal to Numba's
+thread count, in its default NCHW layout. GFLOP/s count ``2·N·H_out·W_out·C_out·C_in·kh·kw`` per forward and three
+times that for forward+backward (input, kernel and bias gradients). Results: a table on stdout, then
+``benchmarks/results/conv.json`` and ``conv.png``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import minicnn as mc  # noqa: E402
+from minicnn.kernels import cpu, numpy_kernels  # noqa: E402
+from minicnn.models import document_network  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # PyTorch is an optional reference
+    torch = None
+
+#: (name, (N, H, W, C_in), C_out), all with 3×3 kernels and 'same' padding
+CONV_SHAPES = [
+    ("doc conv1 32×32×1→32", (32, 32, 32, 1), 32),
+    ("doc conv2 16×16×32→64", (32, 16, 16, 32), 64),
+    ("32×32×3→32", (32, 32, 32, 3), 32),
+    ("28×28×1→32", (32, 28, 28, 1), 32),
+    ("tracker 255×255×3→32", (1, 255, 255, 3), 32),
+    ("64×64×64→64", (8, 64, 64, 64), 64),
+]
+BACKENDS = {"numpy": numpy_kernels, "numba": cpu}
+
+
+def median_times(candidates, repeats, warmup=2, passes=2):
+    """``{name: median seconds}`` over ``passes`` passes; in each, every candidate runs ``warmup`` untimed calls and
+    then ``repeats // passes`` timed calls in a block.
+
+    Blocks rather than call-by-call interleaving: each library leaves its own threads spinning for a few
+    milliseconds after a call (OpenBLAS, OpenMP), and on 2 cores the next library's call would pay for them.
+    Two passes in turn still expose every candidate to the same drift in background load.
+    """
+    times = {name: [] for name in candidates}
+    for _ in range(passes):
+        for name, function in candidates.items():
+            for call in range(warmup + max(1, repeats // passes)):
+                start = time.perf_counter()
+                function()
+                if call >= warmup:
+                    times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values)) for name, values in times.items()}
+
+
+def conv_case(shape, c_out, repeats):
+    n, h, w, c_in = shape
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    kernel = (rng.standard_normal((3, 3, c_in, c_out)) * 0.1).astype(np.float32)
+    bias = np.zeros(c_out, np.float32)
+    grad_y = rng.standard_normal((n, h, w, c_out)).astype(np.float32)
+    forward, both = {}, {}
+    for name, kernels in BACKENDS.items():
+        forward[name] = lambda k=kernels: k.conv2d_forward(x, kernel, bias, (1, 1), "same")
+        both[name] = lambda k=kernels: (k.conv2d_forward(x, kernel, bias, (1, 1), "same"),
+                                        k.conv2d_backward(grad_y, x, kernel, (1, 1), "same"))
+    if torch is not None:
+        tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).requires_grad_(True)
+        tw = torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()).requires_grad_(True)
+        tb = torch.from_numpy(bias).requires_grad_(True)
+        tg = torch.from_numpy(grad_y.transpose(0, 3, 1, 2).copy())
+
+        def torch_forward():
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(tx, tw, tb, padding=1)
+
+        def torch_both():
+            tx.grad = tw.grad = tb.grad = None
+            torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tg)
+        forward["torch"], both["torch"] = torch_forward, torch_both
+    flops = 2 * n * h * w * c_out * c_in * 9
+    return median_times(forward, repeats), median_times(both, repeats), flops
+
+
+def pool_case(repeats):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 32, 32, 32)).astype(np.float32)
+    grad_y = rng.standard_normal((32, 16, 16, 32)).astype(np.float32)
+    both = {}
+    for name, kernels in BACKENDS.items():
+        def run(k=kernels):
+            _, argmax = k.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+            return k.max_pool2d_backward(grad_y, argmax, x.shape, (2, 2), (2, 2), "valid")
+        both[name] = run
+    if torch is not None:
+        tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).requires_grad_(True)
+        tg = torch.from_numpy(grad_y.transpose(0, 3, 1, 2).copy())
+
+        def torch_both():
+            tx.grad = None
+            torch.nn.functional.max_pool2d(tx, 2).backward(tg)
+        both["torch"] = torch_both
+    return median_times(both, repeats)
+
+
+class TorchDocumentNetwork(torch.nn.Module if torch is not None else object):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 32, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(32, 64, 3, padding=1)
+        self.dense1 = torch.nn.Linear(4096, 256)
+        self.dense2 = torch.nn.Linear(256, 1)
+
+    def forward(self, x):
+        x = torch.nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+        return torch.sigmoid(self.dense2(torch.relu(self.dense1(x.flatten(1)))))
+
+
+def training_step_case(repeats):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 32, 32, 1)).astype(np.float32)
+    y = (rng.random((32, 1)) > 0.5).astype(np.float32)
+    steps = {}
+    for name in BACKENDS:
+        model = document_network(seed=0)
+        model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy")
+
+        def step(model=model, name=name):
+            with mc.use_backend(name):
+                model.train_on_batch(x, y)
+        steps[name] = step
+    if torch is not None:
+        net = TorchDocumentNetwork()
+        optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+        tx, ty = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+
+        def torch_step():
+            optimizer.zero_grad()
+            torch.nn.functional.binary_cross_entropy(net(tx), ty).backward()
+            optimizer.step()
+        steps["torch"] = torch_step
+    return median_times(steps, repeats, warmup=3)
+
+
+def demo_epoch_case(repeats):
+    """One epoch of the demo's training (120 faces, batch 32), with and without its augmentation."""
+    from minicnn import datasets
+
+    data = datasets.load_faces(size=32, seed=0)
+    results = {}
+    for augment in (None, datasets.augment):
+        epochs = {}
+        for name in BACKENDS:
+            model = document_network(seed=0)
+            model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy")
+
+            def epoch(model=model, name=name, augment=augment):
+                with mc.use_backend(name):
+                    model.fit(data.x_train, data.y_train, epochs=1, batch_size=32, verbose=0, seed=0,
+                              augment=augment)
+            epochs[name] = epoch
+        results["with augmentation" if augment else "network only"] = median_times(epochs, repeats, warmup=1)
+    return results
+
+
+COMPILE_SCRIPT = """
+import time, numpy as np
+start = time.perf_counter()
+from minicnn.kernels import cpu
+from minicnn.models import document_network
+import minicnn as mc
+for dtype in (np.float32, np.float64):
+    x = np.ones((2, 6, 6, 3), dtype)
+    k = np.ones((3, 3, 3, 40), dtype)
+    y = cpu.conv2d_forward(x, k, np.ones(40, dtype), (1, 1), "same")
+    cpu.conv2d_backward(y, x, k, (1, 1), "same")
+    cpu.conv2d_backward(np.ones((2, 6, 6, 2), dtype), x, np.ones((3, 3, 3, 2), dtype), (1, 1), "same")
+    p, a = cpu.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    cpu.max_pool2d_backward(p, a, x.shape, (2, 2), (2, 2), "valid")
+    cpu.avg_pool2d_backward(cpu.avg_pool2d_forward(x, (2, 2), (2, 2), "valid"), x.shape, (2, 2), (2, 2), "valid")
+    z = cpu.dense_forward(np.ones((3, 40), dtype), np.ones((40, 5), dtype), np.ones(5, dtype))
+    cpu.dense_backward(z, np.ones((3, 40), dtype), np.ones((40, 5), dtype))
+    cpu.relu_backward(z, cpu.relu_forward(z))
+    w = np.ones(4, dtype)
+    cpu.adam_update(w, w, w.copy(), w.copy(), 0.1, 0.9, 0.999, 1e-7, 0.1, 0.001)
+print(time.perf_counter() - start)
+"""
+
+
+def compile_case():
+    """Seconds to import and run every kernel (float32 and float64): cold (empty cache), then from the cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        times = []
+        for _ in range(2):
+            output = subprocess.run([sys.executable, "-c", COMPILE_SCRIPT], env=env, capture_output=True,
+                                    text=True, check=True, cwd=os.path.dirname(HERE)).stdout
+            times.append(float(output.strip().splitlines()[-1]))
+    return {"cold": times[0], "cached": times[1]}
+
+
+def blas_description():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return "; ".join(f"{i.get('internal_api')} {os.path.basename(i.get('filepath', ''))} "
+                     f"architecture={i.get('architecture')} threads={i.get('num_threads')}" for i in threadpool_info())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--compile", action="store_true", help="also time cold compilation and cache loading")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = parser.parse_args(argv)
+    repeats = 5 if args.quick else 15
+
+    import numba
+
+    threads = numba.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    env_note = ", ".join(f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                           "OPENBLAS_NUM_THREADS") if k in os.environ) or "none"
+    header = (f"minicnn conv benchmark — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+              f"Numba threads {threads}, PyTorch {torch.__version__ if torch else 'absent'}\n"
+              f"OpenBLAS environment: {env_note}\nBLAS: {blas_description()}")
+    print(header)
+    cpu.conv2d_backward(*[np.ones(s, np.float32) for s in ((1, 4, 4, 2), (1, 4, 4, 1), (3, 3, 1, 2))], (1, 1),
+                        "same")  # compile (or load) before timing
+
+    rows = []
+
+    def add(case, kind, times, flops=None):
+        row = {"case": case, "kind": kind, **{f"{k}_ms": v * 1e3 for k, v in times.items()}}
+        if flops:
+            row["numba_gflops"] = flops / times["numba"] / 1e9
+        if "torch" in times:
+            row["numba_vs_torch"] = times["numba"] / times["torch"]
+            row["numpy_vs_torch"] = times["numpy"] / times["torch"]
+        row["numpy_vs_numba"] = times["numpy"] / times["numba"]
+        rows.append(row)
+        print(format_row(row), flush=True)
+
+    print(format_header())
+    for name, shape, c_out in CONV_SHAPES:
+        forward, both, flops = conv_case(shape, c_out, repeats)
+        add(name, "forward", forward, flops)
+        add(name, "fwd+bwd", both, 3 * flops)
+    add("max-pool 2×2, 32×32×32×32", "fwd+bwd", pool_case(repeats))
+    add("doc network, batch 32", "train step", training_step_case(repeats))
+    for label, times in demo_epoch_case(max(3, repeats // 3)).items():
+        add(f"demo epoch ({label})", "epoch", times)
+    result = {"header": header, "rows": rows}
+    if args.compile:
+        result["compile"] = compile_case()
+        print(f"\nNumba kernels, float32 + float64: cold {result['compile']['cold']:.1f} s, "
+              f"from the cache {result['compile']['cached']:.2f} s (import and first calls included)")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "conv.json"), "w") as file:
+        json.dump(result, file, indent=2)
+    plot(rows, os.path.join(args.out, "conv.png"))
+    print(f"\nwrote {os.path.join(args.out, 'conv.json')} and conv.png")
+    return result
+
+
+def format_header():
+    return (f"{'case':<34}{'kind':<11}{'numpy ms':>10}{'numba ms':>10}{'torch ms':>10}{'numba GF/s':>11}"
+            f"{'numba/torch':>12}{'numpy/numba':>12}")
+
+
+def format_row(row):
+    def cell(key, fmt, width):
+        return f"{row[key]:{width}{fmt}}" if key in row else f"{'—':>{width}}"
+    return (f"{row['case']:<34}{row['kind']:<11}{cell('numpy_ms', '.2f', 10)}{cell('numba_ms', '.2f', 10)}"
+            f"{cell('torch_ms', '.2f', 10)}{cell('numba_gflops', '.0f', 11)}{cell('numba_vs_torch', '.2f', 12)}"
+            f"{cell('numpy_vs_numba', '.1f', 12)}")
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [row for row in rows if "numba_vs_torch" in row]
+    if not rows:
+        return
+    labels = [f"{row['case']}\n{row['kind']}" for row in rows]
+    positions = np.arange(len(rows))
+    figure, ax = plt.subplots(figsize=(12, 5))
+    ax.bar(positions - 0.2, [row["numpy_vs_torch"] for row in rows], 0.4, label="NumPy backend")
+    ax.bar(positions + 0.2, [row["numba_vs_torch"] for row in rows], 0.4, label="Numba backend")
+    ax.axhline(1.0, color="black", linewidth=1, label="PyTorch CPU")
+    ax.set_yscale("log")
+    ax.set_ylabel("time ÷ PyTorch's time (lower is faster)")
+    ax.set_title("minicnn kernels against PyTorch CPU (float32, NHWC vs NCHW, same threads)")
+    ax.set_xticks(positions, labels, rotation=60, ha="right", fontsize=7)
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    main()

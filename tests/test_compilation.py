@@ -1,0 +1,64 @@
+"""The Numba kernels keep working when no cache folder can be written (e.g. a read-only install)."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent("""
+    import warnings
+    import numpy as np
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from minicnn.kernels import cpu, numpy_kernels
+    x = np.random.default_rng(0).standard_normal((2, 5, 5, 3))
+    k = np.random.default_rng(1).standard_normal((3, 3, 3, 4))
+    same = np.allclose(cpu.conv2d_forward(x, k, None, (1, 1), "same"),
+                       numpy_kernels.conv2d_forward(x, k, None, (1, 1), "same"))
+    print(same, sum("compiling in memory" in str(w.message) for w in caught))
+""")
+
+LOCATOR = textwrap.dedent("""
+    class NowhereToCache:
+        '''A Numba cache locator that finds no writable place, like a read-only install with no home folder.'''
+        @classmethod
+        def from_function(cls, py_func, source_path):
+            return None
+""")
+
+
+def test_kernels_work_without_any_writable_cache(tmp_path):
+    (tmp_path / "nowhere.py").write_text(LOCATOR)
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "nowhere.NowhereToCache",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    same, warnings_count = result.stdout.split()
+    assert same == "True"
+    assert int(warnings_count) > 0  # the user is told the kernels are compiled in memory
+
+
+THREADS_SCRIPT = textwrap.dedent("""
+    import os
+    import numpy as np
+    from threadpoolctl import threadpool_info
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    from minicnn.kernels import cpu
+    cpu.dense_forward(np.ones((4, 40), np.float32), np.ones((40, 3), np.float32), None)
+    after = os.environ.get("OPENBLAS_NUM_THREADS")
+    libraries = {os.path.basename(i["filepath"]): i["num_threads"] for i in threadpool_info()
+                 if i["internal_api"] == "openblas"}
+    print(before == after, libraries)
+""")
+
+
+def test_numbas_blas_is_single_threaded_and_the_environment_untouched():
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    unchanged, libraries = result.stdout.split(" ", 1)
+    assert unchanged == "True"
+    libraries = eval(libraries)  # a dict printed by the script above
+    scipy_blas = [threads for name, threads in libraries.items() if name.startswith("libscipy_openblas-")]
+    assert scipy_blas == [1], libraries  # the BLAS behind Numba's np.dot
