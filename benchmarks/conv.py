@@ -57,6 +57,7 @@ def median_times(candidates, repeats, warmup=2, passes=2):
     times = {name: [] for name in candidates}
     for _ in range(passes):
         for name, function in candidates.items():
+            time.sleep(0.2)  # let the previous library's spinning threads go to sleep (OpenBLAS: ~70 ms)
             for call in range(warmup + max(1, repeats // passes)):
                 start = time.perf_counter()
                 function()
