@@ -1,24 +1,60 @@
 """Real data, bundled: faces vs non-faces for the document's sigmoid network, splits and augmentation.
 
-The images come from scikit-image's bundled LFW subset (``skimage.data.lfw_subset()``): 100 face crops from
-Labeled Faces in the Wild and 100 random non-face patches from other photographs, 25×25 grey. They ship inside
-scikit-image, so everything here works offline. ``load_faces`` resizes them (bilinear, anti-aliased), splits them
-with the same fraction of faces in every part, and normalises all parts with the training set's mean and standard
-deviation. ``augment`` is the document's preprocessing step: random scaling, cropping, rotation, plus flips and
-shifts, so that the small set trains well.
+Where the data comes from
+-------------------------
+scikit-image's bundled LFW subset, ``skimage.data.lfw_subset()``: 200 grey images of 25×25 pixels, values in
+[0, 1]. The first 100 are face crops from *Labeled Faces in the Wild*, the last 100 are random non-face patches cut
+from other photographs. The file ships inside the scikit-image package, so everything here works offline; no
+download ever happens.
+
+What the preprocessing does
+---------------------------
+``load_faces`` resizes every image from 25×25 to ``size``×``size`` (bilinear, with anti-aliasing), labels faces 1 and
+non-faces 0, splits the 200 images into training, validation and test parts with the same fraction of faces in every
+part (``train_val_test_split``), and normalises all three parts with the *training* set's mean μ and standard
+deviation σ, ``x̂ = (x − μ) / σ``, so that nothing about the validation or test images leaks into training.
+
+``augment`` is the document's preprocessing step for training batches: a random scaling, cropping, rotation, shift
+and horizontal flip per image, all done by one affine warp, so that 120 training images look like many more.
+
+    >>> from minicnn import datasets
+    >>> data = datasets.load_faces(size=32, seed=0)
+    >>> (x_train, y_train), (x_val, y_val), (x_test, y_test) = data.splits()
+    >>> x_train.shape, y_train.shape
+    ((120, 32, 32, 1), (120, 1))
+    >>> model.fit(x_train, y_train, augment=datasets.augment)          # doctest: +SKIP
 """
 
+import functools
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["FacesData", "load_faces", "train_val_test_split", "augment", "make_augmenter"]
+
+#: The resized raw images and labels, keyed by ``size``: ``{size: (x float32 (200, size, size, 1), y (200, 1))}``.
 _resized_cache = {}
+
+_N_FACES = 100  # lfw_subset(): the first 100 images are faces, the rest non-faces
 
 
 @dataclass
 class FacesData:
-    """The three splits (x: float32 ``(N, size, size, 1)``, y: float32 ``(N, 1)``, 1 = face), the training
-    statistics used to normalise them, and the class names."""
+    """The faces-vs-non-faces data set returned by ``load_faces``.
+
+    Attributes
+    ----------
+    x_train, x_val, x_test : ndarray, float32, shape (N, size, size, 1)
+        Channels-last grey images, normalised with ``mean`` and ``std`` when ``load_faces(normalize=True)``.
+    y_train, y_val, y_test : ndarray, float32, shape (N, 1)
+        1 = face, 0 = non-face (the sigmoid network's target).
+    mean, std : float
+        The training set's pixel mean μ and standard deviation σ used for ``x̂ = (x − μ) / σ`` on all three splits
+        (0.0 and 1.0 when the data were not normalised).
+    class_names : tuple of str
+        ``class_names[label]`` names a label: ``("non-face", "face")``.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -31,127 +67,301 @@ class FacesData:
     class_names: tuple = ("non-face", "face")
 
     def splits(self):
-        """``(x_train, y_train), (x_val, y_val), (x_test, y_test)``."""
+        """The three parts as pairs, to unpack in one line.
+
+        Returns
+        -------
+        ((x_train, y_train), (x_val, y_val), (x_test, y_test))
+        """
         return (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test)
 
 
+# ---------------------------------------------------------------------------------------------------------- splits
+
 def _check_split(split):
+    """``split`` as three floats (train, validation, test), or a ValueError saying what was expected."""
     try:
         parts = tuple(float(p) for p in split)
-    except TypeError:
+    except (TypeError, ValueError):
         parts = ()
-    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-9:
+    if len(parts) != 3 or not all(np.isfinite(parts)) or min(parts) < 0 or abs(sum(parts) - 1) > 1e-9:
         raise ValueError(f"split must be three non-negative fractions (train, validation, test) summing to 1, "
-                         f"got {split!r}")
+                         f"e.g. (0.6, 0.2, 0.2); got {split!r}")
     return parts
 
 
 def train_val_test_split(x, y, split=(0.6, 0.2, 0.2), seed=0, stratify=True):
-    """Split ``x, y`` into training, validation and test parts by ``seed``.
+    """Split samples into training, validation and test parts, reproducibly.
 
-    With ``stratify`` every part gets the same fraction of each label (rounded), as far as the counts allow.
-    Returns ``(x_train, y_train), (x_val, y_val), (x_test, y_test)``.
+    Every sample lands in exactly one part. With ``stratify`` the samples of each label are shuffled and cut
+    separately, so every part holds (up to rounding) the same fraction of each label as the whole; a part's size
+    per label is ``round(fraction · count)``, the test part takes the rest.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, ...)
+        The samples, e.g. images ``(N, H, W, C)``.
+    y : array_like, shape (N,) or (N, K)
+        The labels: class numbers, ``(N, 1)`` binary targets, or one-hot rows (each distinct row is one label).
+    split : three floats, default (0.6, 0.2, 0.2)
+        Fractions for training, validation and test; non-negative, summing to 1.
+    seed : int or numpy.random.Generator, default 0
+        Fixes the shuffle: the same seed gives the same split, a different seed a different one.
+    stratify : bool, default True
+        Keep the label fractions equal across the parts; ``False`` shuffles all samples together.
+
+    Returns
+    -------
+    ((x_train, y_train), (x_val, y_val), (x_test, y_test))
+        New arrays (copies), each part in shuffled order.
+
+    Raises
+    ------
+    ValueError
+        ``split`` is not three non-negative fractions summing to 1, or ``x`` and ``y`` differ in length.
     """
     fractions = _check_split(split)
     x, y = np.asarray(x), np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold the same number of samples, got {len(x)} and {len(y)}")
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of samples (len(x) == len(y)), got "
+                         f"{len(x) if x.ndim else 'a scalar'} and {len(y) if y.ndim else 'a scalar'}")
     rng = np.random.default_rng(seed)
-    labels = y.reshape(len(y), -1)[:, 0] if stratify and len(y) else np.zeros(len(y))
+    if stratify and len(y):
+        _, labels = np.unique(y.reshape(len(y), -1), axis=0, return_inverse=True)
+        labels = labels.reshape(-1)
+    else:
+        labels = np.zeros(len(y), dtype=np.int64)
     parts = [[], [], []]
     for label in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == label))
         first = int(round(fractions[0] * len(members)))
-        second = first + int(round(fractions[1] * len(members)))
+        second = min(first + int(round(fractions[1] * len(members))), len(members))
         for part, chunk in zip(parts, (members[:first], members[first:second], members[second:])):
             part.extend(chunk.tolist())
     parts = [rng.permutation(np.array(part, dtype=np.int64)) for part in parts]
     return tuple((x[part], y[part]) for part in parts)
 
 
+# ------------------------------------------------------------------------------------------------------ the faces
+
 def _resized_faces(size):
+    """The 200 LFW-subset images resized to ``size``×``size`` and their labels, cached per size."""
     if size not in _resized_cache:
         from skimage import data, transform
 
         images = data.lfw_subset()
-        resized = np.stack([transform.resize(image, (size, size), order=1, anti_aliasing=True) for image in images])
-        labels = np.r_[np.ones(100), np.zeros(len(images) - 100)]
-        _resized_cache[size] = (resized[..., None].astype(np.float32), labels[:, None].astype(np.float32))
+        resized = np.stack([transform.resize(image, (size, size), order=1, anti_aliasing=True)
+                            for image in images])
+        labels = (np.arange(len(images)) < _N_FACES).astype(np.float32)
+        _resized_cache[size] = (resized[..., None].astype(np.float32), labels[:, None])
     return _resized_cache[size]
 
 
 def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
-    """Faces (label 1) vs non-faces (label 0) from scikit-image's bundled LFW subset, 200 images in all.
+    """Faces (label 1) vs non-faces (label 0): scikit-image's bundled LFW subset, 200 images, offline.
 
     Parameters
     ----------
     size : int, default 32
-        Images are resized from 25×25 to ``size``×``size`` (bilinear, anti-aliased).
-    split : three fractions, default (0.6, 0.2, 0.2)
-        Training, validation and test; stratified, fixed by ``seed``.
-    seed : int
-    normalize : bool
-        Subtract the training set's mean and divide by its standard deviation (all three splits, the same numbers).
+        Images are resized from 25×25 to ``size``×``size`` (bilinear, anti-aliased); at least 8.
+    split : three floats, default (0.6, 0.2, 0.2)
+        Fractions for training, validation and test (120, 40, 40 images by default). Stratified: each part holds
+        the same fraction of faces. See ``train_val_test_split``.
+    seed : int, default 0
+        Fixes the split: the same seed gives the same split, a different seed a different one.
+    normalize : bool, default True
+        Apply ``x̂ = (x − μ) / σ`` to all three parts, with μ and σ the mean and standard deviation of the
+        *training* pixels only. ``False`` keeps the raw values in [0, 1].
 
     Returns
     -------
     FacesData
+        ``x_*`` float32 ``(N, size, size, 1)``, ``y_*`` float32 ``(N, 1)``, ``mean``, ``std``, ``class_names``;
+        ``.splits()`` gives ``(x_train, y_train), (x_val, y_val), (x_test, y_test)``.
+
+    Raises
+    ------
+    TypeError
+        ``size`` is not an int.
+    ValueError
+        ``size`` below 8, a bad ``split``, or ``normalize=True`` with an empty training part.
+
+    Notes
+    -----
+    The resized images are cached per ``size`` in this module, so a second call only re-splits; the arrays
+    returned are always fresh copies, never the cache itself.
     """
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 8:
-        raise ValueError(f"load_faces: size must be an int of at least 8 (pixels), got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"load_faces: size must be an int (pixels per side), got {size!r} "
+                        f"of type {type(size).__name__}")
+    if size < 8:
+        raise ValueError(f"load_faces: size must be an int of at least 8 (pixels per side), got {size!r}")
+    fractions = _check_split(split)
     x, y = _resized_faces(int(size))
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = train_val_test_split(x, y, split, seed)
-    mean, std = (float(x_train.mean()), float(x_train.std())) if normalize else (0.0, 1.0)
-    scale = np.float32(1.0 / std)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = train_val_test_split(x, y, fractions, seed)
+    if normalize:
+        if len(x_train) == 0:
+            raise ValueError(f"load_faces: normalize=True needs training images to compute the mean and std from, "
+                             f"but split={split!r} leaves the training part empty; give it a positive fraction "
+                             f"or pass normalize=False")
+        mean, std = float(x_train.mean(dtype=np.float64)), float(x_train.std(dtype=np.float64))
+    else:
+        mean, std = 0.0, 1.0
 
     def normalise(part):
-        return ((part - np.float32(mean)) * scale).astype(np.float32)
+        return ((part - np.float32(mean)) / np.float32(std)).astype(np.float32)
+
     return FacesData(normalise(x_train), y_train, normalise(x_val), y_val, normalise(x_test), y_test, mean, std)
 
 
-def augment(images, rng, scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=0.5):
-    """The document's preprocessing: a random affine transform per image of an NHWC batch.
+# --------------------------------------------------------------------------------------------------- augmentation
 
-    Each image is scaled by a factor drawn from ``scale`` about its centre (above 1 this is a random-resized *crop*:
-    the enlarged image is cut back to the original size), rotated by up to ±``rotation`` degrees, shifted by up to
-    ``shift``·size pixels in each direction, and mirrored left-right with probability ``flip`` (``True`` means
-    0.5). Borders are filled by reflection; bilinear interpolation.
+def _check_augment_params(scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=True, crop=1.0):
+    """Validate ``augment``'s settings; return them as ``(scale_low, scale_high, rotation, shift, p_flip, crop)``."""
+    try:
+        low, high = (float(s) for s in scale)
+    except (TypeError, ValueError):
+        low = high = float("nan")
+    if not 0 < low <= high < float("inf"):
+        raise ValueError(f"augment: scale must be a range (low, high) with 0 < low <= high, e.g. (0.9, 1.1); "
+                         f"got {scale!r}")
+    for name, value in (("rotation", rotation), ("shift", shift)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < float("inf"):
+            raise ValueError(f"augment: {name} must be a non-negative number (the largest "
+                             f"{'angle in degrees' if name == 'rotation' else 'fraction of the image size'}), "
+                             f"got {value!r}")
+    if isinstance(flip, (bool, np.bool_)):
+        p_flip = 0.5 if flip else 0.0
+    elif isinstance(flip, numbers.Real) and 0 <= flip <= 1:
+        p_flip = float(flip)
+    else:
+        raise ValueError(f"augment: flip must be a probability in [0, 1] or a bool (True = 0.5), got {flip!r}")
+    if isinstance(crop, bool) or not isinstance(crop, numbers.Real) or not 0 < crop <= 1:
+        raise ValueError(f"augment: crop must be the smallest crop side as a fraction of the image side, in (0, 1] "
+                         f"(1 = no extra crop), got {crop!r}")
+    return low, high, float(rotation), float(shift), p_flip, float(crop)
+
+
+def _as_generator(rng, where):
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{where}: rng must be a numpy.random.Generator or an int seed, got {rng!r}")
+
+
+def augment(images, rng, scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=True, crop=1.0):
+    """The document's preprocessing: random scaling, cropping, rotation, shift and flip, one affine warp per image.
+
+    For each image independently, draw a crop fraction ``s ~ U[crop, 1]`` and a crop centre, a flip ``f`` (−1 with
+    probability ``flip``, else +1), a scale ``a ~ U[scale]``, an angle ``θ ~ U[−rotation, rotation]`` (degrees) and a
+    shift ``t ~ U[−shift, shift]·(W, H)`` pixels. With ``c`` the image centre and ``d`` the crop centre's offset from
+    it, an input pixel ``p`` goes to
+
+        p' = c + t + R(θ) · a · diag(f, 1) · (p − c − d) / s
+
+    and the output is read back with bilinear interpolation, borders filled by reflection.
+
+    *Cropping* is scaling up and cutting back to the original size, i.e. a random-resized crop: a scale factor
+    ``a > 1`` zooms in about the centre and the parts pushed outside the frame are cut off; ``crop < 1`` adds an
+    explicit crop, a window of side ``s·H × s·W`` at a random place *inside* the image, stretched back to ``H × W``.
 
     Parameters
     ----------
-    images : ndarray, shape (N, H, W, C)
-    rng : numpy.random.Generator or int seed
+    images : array_like, shape (N, H, W, C)
+        A channels-last batch; any number of channels. Not modified.
+    rng : numpy.random.Generator or int
+        The random source (the training loop passes its own Generator); an int seeds a new one. Equal seeds give
+        equal results.
+    scale : (float, float), default (0.9, 1.1)
+        Range of the zoom factor ``a``; ``(1, 1)`` switches scaling off.
+    rotation : float, default 10.0
+        Largest rotation in degrees, either way; 0 switches it off.
+    shift : float, default 0.1
+        Largest shift as a fraction of the image's width (x) and height (y); 0 switches it off.
+    flip : bool or float, default True
+        Probability of a left-right mirror: ``True`` = 0.5, ``False`` = 0, or any probability in [0, 1]
+        (``1.0`` always flips).
+    crop : float, default 1.0
+        Smallest crop side as a fraction of the image side, in (0, 1]; 1 = no extra crop.
 
     Returns
     -------
-    A new float32 array of the same shape; ``images`` is not modified.
+    ndarray, float32, shape (N, H, W, C)
+        A new array; with every augmentation off it equals ``images``.
+
+    Raises
+    ------
+    ValueError
+        ``images`` not 4-D (N, H, W, C), or a setting out of range.
+    TypeError
+        ``rng`` neither a Generator nor an int.
     """
     from skimage import transform
 
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"augment: expected images of shape (N, H, W, C), got {images.shape}")
-    if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
-        raise ValueError(f"augment: scale must be a range (low, high) with 0 < low <= high, got {scale!r}")
-    flip = 0.5 if flip is True else float(flip)
-    if not 0 <= flip <= 1:
-        raise ValueError(f"augment: flip must be a probability in [0, 1] or a bool, got {flip!r}")
-    rng = np.random.default_rng(rng)
+        raise ValueError(f"augment: expected images of shape (N, H, W, C) (channels last; a grey batch is "
+                         f"(N, H, W, 1)), got shape {images.shape}")
+    low, high, rotation, shift, p_flip, crop = _check_augment_params(scale, rotation, shift, flip, crop)
+    rng = _as_generator(rng, "augment")
     n, height, width, _ = images.shape
-    centre = np.array([(width - 1) / 2, (height - 1) / 2])
+    size = np.array([width, height], dtype=np.float64)  # (x, y) order, as skimage's transforms use
+    centre = (size - 1) / 2
     out = np.empty(images.shape, dtype=np.float32)
     for k in range(n):
-        factor = rng.uniform(*scale)
-        angle = np.deg2rad(rng.uniform(-rotation, rotation))
-        offset = rng.uniform(-shift, shift, 2) * (width, height)
-        mirrored = rng.random() < flip
-        image = images[k, :, ::-1] if mirrored else images[k]
-        if factor == 1 and angle == 0 and not offset.any():
-            out[k] = image
-            continue
-        about_centre = (transform.AffineTransform(translation=-centre)
-                        + transform.AffineTransform(scale=factor, rotation=angle)
-                        + transform.AffineTransform(translation=centre + offset))
-        out[k] = transform.warp(image.astype(np.float64), about_centre.inverse, order=1, mode="reflect",
-                                preserve_range=True)
+        s = rng.uniform(crop, 1.0)
+        d = rng.uniform(-0.5, 0.5, 2) * (1 - s) * (size - 1)  # the window's pixel centres stay inside
+        f = -1.0 if rng.random() < p_flip else 1.0
+        a = rng.uniform(low, high)
+        theta = np.deg2rad(rng.uniform(-rotation, rotation))
+        t = rng.uniform(-shift, shift, 2) * size
+        cos, sin = np.cos(theta), np.sin(theta)
+        linear = np.array([[cos, -sin], [sin, cos]]) @ np.diag([a * f / s, a / s])
+        matrix = np.eye(3)
+        matrix[:2, :2] = linear
+        matrix[:2, 2] = centre + t - linear @ (centre + d)
+        forward = transform.AffineTransform(matrix=matrix)
+        out[k] = transform.warp(images[k].astype(np.float64), forward.inverse, order=1, mode="reflect",
+                                preserve_range=True).reshape(images.shape[1:])
     return out
+
+
+def make_augmenter(seed=None, **kwargs):
+    """``augment`` with its settings fixed: a callable ``f(x_batch, rng=None)`` for ``model.fit(augment=f)``.
+
+    What it adds over ``functools.partial(augment, **kwargs)``: the settings are checked *now*, so a typo fails
+    before training starts rather than at the first batch, and with a ``seed`` the augmenter can run without a
+    Generator of its own (useful outside ``fit``, e.g. to look at augmented images).
+
+    Parameters
+    ----------
+    seed : int, optional
+        Seeds the augmenter's own Generator, used only when it is called without ``rng``.
+    **kwargs
+        ``scale``, ``rotation``, ``shift``, ``flip``, ``crop``: see ``augment``.
+
+    Returns
+    -------
+    callable ``f(x_batch, rng=None) -> ndarray``
+        ``fit`` calls ``f(x_batch, rng)`` with its own Generator; that ``rng`` wins over ``seed``.
+
+    Examples
+    --------
+    >>> f = make_augmenter(rotation=20.0, flip=False)
+    >>> model.fit(x_train, y_train, augment=f, seed=0)              # doctest: +SKIP
+    """
+    _check_augment_params(**kwargs)  # unknown names raise TypeError here, bad values ValueError
+    own = None if seed is None else _as_generator(seed, "make_augmenter")
+    bound = functools.partial(augment, **kwargs)
+
+    def augmenter(images, rng=None):
+        if rng is None:
+            if own is None:
+                raise TypeError("make_augmenter: the augmenter was called without rng and has no seed of its own; "
+                                "pass rng (a numpy.random.Generator or int) or build it with make_augmenter(seed=...)")
+            rng = own
+        return bound(images, rng)
+
+    augmenter.keywords = dict(kwargs)
+    return augmenter

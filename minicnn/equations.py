@@ -1,54 +1,132 @@
 """The document's equations, literally: plain loops, one function per formula.
 
-This module is the readable reference — a *permanent naive oracle*. Nobody imports it for speed; every fast layer and
-kernel is tested against it, and it is tested against worked examples computed by hand. Read each function aloud with
-its docstring: the loops are the sums of the formula, in the same order and with the same symbols.
+This module is the readable reference — a *permanent naive oracle*. Nobody imports it for speed: it is slow on purpose
+and stays slow. Every fast path (the NumPy, Numba and CUDA kernels, the layers, the losses, the optimizers) is tested
+against it, and it is tested against worked examples computed by hand (``tests/test_equations.py``).
+
+Read each function aloud with its docstring: the loops are the sums of the formula, in the same order and with the same
+symbols. NumPy is used only to create and hold arrays, never for the arithmetic. Every function computes in float64 and
+returns float64.
+
+Shapes follow the rest of minicnn: images are channels-last ``(N, H, W, C)``, a convolution kernel is
+``(kh, kw, C_in, C_out)``, as in Keras.
 """
 
 import math
+import numbers
 
 import numpy as np
 
+from minicnn.errors import ShapeError
 from minicnn.kernels.padding import check_padding, output_length, padding_amounts
 
-
-def _pair(value, argument, where):
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in pair):
-        raise ValueError(f"{where}: {argument} must be a positive int or a pair of positive ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
+# ---------------------------------------------------------------------------------------------------------------------
+# Argument checks: each error names the function, the argument, what was expected and what was given.
+# ---------------------------------------------------------------------------------------------------------------------
 
 
 def _array(value, ndim, argument, where, layout):
-    array = np.asarray(value, dtype=np.float64)
+    """``value`` as a float64 array of ``ndim`` dimensions, or a clear error."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: expected {argument} to be an array of numbers of shape {layout}, "
+                        f"got {type(value).__name__} {value!r}") from None
     if array.ndim != ndim:
-        raise ValueError(f"{where}: expected {argument} of shape {layout}, got shape {array.shape}")
+        raise ShapeError(f"{where}: expected {argument} of shape {layout}, got shape {array.shape}")
     return array
+
+
+def _scalar(value, argument, where):
+    """``value`` as a float, or a clear error if it is not a single real number."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value) != 0:
+        raise TypeError(f"{where}: expected {argument} to be a single real number, got {type(value).__name__} "
+                        f"{value!r}")
+    return float(value)
+
+
+def _positive_int(value, argument, where):
+    """``value`` as an int >= 1, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{where}: {argument} must be a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{where}: {argument} must be a positive int (1 or more), got {value!r}")
+    return int(value)
+
+
+def _pair(value, argument, where):
+    """An int ``s`` or a pair ``(s_h, s_w)`` as a pair of positive ints, or a clear error."""
+    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    if not isinstance(value, (tuple, list, np.ndarray)):
+        raise TypeError(f"{where}: {argument} must be a positive int or a pair (rows, columns) of positive ints, "
+                        f"got {type(value).__name__} {value!r}")
+    if np.ndim(value) != 1 or len(value) != 2:
+        raise ValueError(f"{where}: {argument} must be a positive int or a pair (rows, columns) of positive ints, "
+                         f"got {value!r}")
+    return _positive_int(value[0], argument, where), _positive_int(value[1], argument, where)
+
+
+def _pad(x, pad_h, pad_w, value):
+    """x (N, H, W, C) with ``pad_h = (top, bottom)`` rows and ``pad_w = (left, right)`` columns of ``value`` added."""
+    n, height, width, channels = x.shape
+    x_pad = np.full((n, pad_h[0] + height + pad_h[1], pad_w[0] + width + pad_w[1], channels), value)
+    for image in range(n):
+        for row in range(height):
+            for col in range(width):
+                for c in range(channels):
+                    x_pad[image, pad_h[0] + row, pad_w[0] + col, c] = x[image, row, col, c]
+    return x_pad
+
+
+def _window_output_size(height, width, window, strides, padding, where, what):
+    """``(H_out, W_out)`` from ``padding.output_length``, or a clear error when a ``valid`` window does not fit."""
+    out_h = output_length(height, window[0], strides[0], padding)
+    out_w = output_length(width, window[1], strides[1], padding)
+    if out_h < 1 or out_w < 1:
+        raise ShapeError(f"{where}: {what} of {window[0]}×{window[1]} is larger than the input x of {height}×{width} "
+                         f"with padding='valid'; use a smaller {what} or padding='same'")
+    return out_h, out_w
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Convolution
+# ---------------------------------------------------------------------------------------------------------------------
 
 
 def conv2d(x, w):
     """The convolution sum on one channel: ``y[i, j] = Σ_k Σ_l x[i+k, j+l] · w[k, l]``.
 
-    This is the *cross-correlation* that every deep-learning framework calls "convolution": the kernel is not
-    flipped. (The source document prints the index expression of this sum garbled; this is the standard form.)
+    This is the *cross-correlation* that every deep-learning framework calls "convolution": the kernel is slid over
+    the image as it is, not flipped. (The source document prints the index expression of this sum garbled; this is the
+    standard form.)
 
     Parameters
     ----------
     x : ndarray, shape (H, W)
+        The image.
     w : ndarray, shape (kh, kw)
+        The kernel; it must fit inside the image (``kh <= H``, ``kw <= W``).
 
     Returns
     -------
     y : ndarray, shape (H − kh + 1, W − kw + 1)
+        One value per position of the kernel that lies wholly inside the image ("valid").
+
+    Notes
+    -----
+    ``k`` runs over the kernel's rows ``0 … kh−1`` and ``l`` over its columns ``0 … kw−1``.
     """
     x = _array(x, 2, "x", "conv2d", "(H, W)")
     w = _array(w, 2, "w", "conv2d", "(kh, kw)")
+    H, W = x.shape
     kh, kw = w.shape
-    if kh > x.shape[0] or kw > x.shape[1]:
-        raise ValueError(f"conv2d: kernel w of shape {w.shape} is larger than the input x of shape {x.shape}")
-    y = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
+    if kh > H or kw > W:
+        raise ShapeError(f"conv2d: kernel w of shape {w.shape} is larger than the input x of shape {x.shape}; "
+                         f"the kernel must fit inside the image")
+    y = np.zeros((H - kh + 1, W - kw + 1))
+    for i in range(H - kh + 1):
+        for j in range(W - kw + 1):
             total = 0.0
             for k in range(kh):
                 for l in range(kw):
@@ -57,233 +135,433 @@ def conv2d(x, w):
     return y
 
 
-def _zero_pad(x, pad_h, pad_w, value=0.0):
-    """x (N, H, W, C) with ``pad_h = (top, bottom)`` and ``pad_w = (left, right)`` rows/columns of ``value``."""
-    n, height, width, channels = x.shape
-    padded = np.full((n, height + pad_h[0] + pad_h[1], width + pad_w[0] + pad_w[1], channels), value)
-    padded[:, pad_h[0]:pad_h[0] + height, pad_w[0]:pad_w[0] + width, :] = x
-    return padded
-
-
 def conv2d_nhwc(x, kernel, bias=None, stride=1, padding="valid"):
     """The convolution layer: ``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]``.
+
+    Every output channel ``o`` has its own ``kh × kw × C_in`` kernel, which looks at all input channels ``c`` at once,
+    and its own bias ``b[o]``. Like ``conv2d``, this is a cross-correlation (no kernel flip).
 
     Parameters
     ----------
     x : ndarray, shape (N, H, W, C_in)
+        A batch of images, channels last.
     kernel : ndarray, shape (kh, kw, C_in, C_out)
+        The weights ``w``, in Keras' layout.
     bias : ndarray, shape (C_out,), or None
+        The bias ``b``; None means zero.
     stride : int or (sh, sw)
-    padding : "valid" (no padding) or "same" (zeros, the extra one at the bottom/right)
+        How far the window moves between neighbouring outputs, along rows and columns.
+    padding : {"valid", "same"}
+        ``"valid"``: no padding, only windows that fit. ``"same"``: zeros around ``x`` so that
+        ``H_out = ceil(H / sh)``; when the padding is odd the extra zero goes at the bottom/right, as in Keras
+        (amounts from ``minicnn.kernels.padding.padding_amounts``).
 
     Returns
     -------
-    y : ndarray, shape (N, H_out, W_out, C_out) with ``H_out = (H + pad_top + pad_bottom − kh) // sh + 1``.
+    y : ndarray, shape (N, H_out, W_out, C_out)
+
+    Notes
+    -----
+    The output size is ``H_out = (H + pad_top + pad_bottom − kh) // sh + 1`` (and the same for ``W_out`` with ``sw``);
+    for ``"valid"`` the pads are 0, for ``"same"`` they make ``H_out = ceil(H / sh)``.
     """
     where = "conv2d_nhwc"
     x = _array(x, 4, "x", where, "(N, H, W, C_in)")
     kernel = _array(kernel, 4, "kernel", where, "(kh, kw, C_in, C_out)")
     sh, sw = _pair(stride, "stride", where)
     padding = check_padding(padding, f"{where}: padding")
-    n, height, width, c_in = x.shape
-    kh, kw, kernel_c_in, c_out = kernel.shape
-    if kernel_c_in != c_in:
-        raise ValueError(f"{where}: kernel expects {kernel_c_in} input channels (shape {kernel.shape}), "
-                         f"but x has {c_in} (shape {x.shape})")
-    b = np.zeros(c_out) if bias is None else _array(bias, 1, "bias", where, f"({c_out},)")
-    out_h, out_w = output_length(height, kh, sh, padding), output_length(width, kw, sw, padding)
-    if out_h < 1 or out_w < 1:
-        raise ValueError(f"{where}: kernel of {kh}×{kw} does not fit in x of {height}×{width} with padding='valid'")
-    x_pad = _zero_pad(x, padding_amounts(height, kh, sh, padding), padding_amounts(width, kw, sw, padding))
-    y = np.zeros((n, out_h, out_w, c_out))
-    for image in range(n):
-        for i in range(out_h):
-            for j in range(out_w):
-                for o in range(c_out):
+    N, H, W, C_in = x.shape
+    kh, kw, kernel_c_in, C_out = kernel.shape
+    if kernel_c_in != C_in:
+        raise ShapeError(f"{where}: kernel of shape {kernel.shape} expects {kernel_c_in} input channels, but x of "
+                         f"shape {x.shape} has {C_in}; kernel must have shape (kh, kw, {C_in}, C_out)")
+    if bias is None:
+        b = np.zeros(C_out)
+    else:
+        b = _array(bias, 1, "bias", where, f"({C_out},)")
+        if b.shape[0] != C_out:
+            raise ShapeError(f"{where}: expected bias of shape ({C_out},), one per output channel of the kernel, "
+                             f"got shape {b.shape}")
+    H_out, W_out = _window_output_size(H, W, (kh, kw), (sh, sw), padding, where, "kernel")
+    x_pad = _pad(x, padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding), 0.0)
+    y = np.zeros((N, H_out, W_out, C_out))
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for o in range(C_out):
                     total = b[o]
                     for k in range(kh):
                         for l in range(kw):
-                            for c in range(c_in):
-                                total += x_pad[image, i * sh + k, j * sw + l, c] * kernel[k, l, c, o]
-                    y[image, i, j, o] = total
+                            for c in range(C_in):
+                                total += x_pad[n, i * sh + k, j * sw + l, c] * kernel[k, l, c, o]
+                    y[n, i, j, o] = total
     return y
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Pooling
+# ---------------------------------------------------------------------------------------------------------------------
 
 
 def max_pool2d(x, pool_size=2, stride=None):
-    """Max pooling on one channel: ``y[i, j] = max_{k,l} x[i·s + k, j·s + l]`` over ``pool_size``² windows.
+    """Max pooling on one channel: ``y[i, j] = max_{k,l} x[i·s + k, j·s + l]``.
 
-    x (H, W) -> y ((H − p) // s + 1, (W − p) // s + 1); the stride ``s`` defaults to the pool size.
+    ``k`` and ``l`` run over ``0 … p−1``: each output is the largest value in a ``p × p`` window of the image.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+    pool_size : int
+        The window side ``p``; it must fit inside the image.
+    stride : int or None
+        The step ``s`` between windows; None means ``s = p`` (windows side by side, no overlap). A stride smaller than
+        ``p`` gives overlapping windows.
+
+    Returns
+    -------
+    y : ndarray, shape ((H − p) // s + 1, (W − p) // s + 1)
     """
     x = _array(x, 2, "x", "max_pool2d", "(H, W)")
-    p = int(pool_size)
-    s = p if stride is None else int(stride)
-    if p < 1 or s < 1:
-        raise ValueError(f"max_pool2d: pool_size and stride must be positive, got {pool_size!r} and {stride!r}")
-    if p > min(x.shape):
-        raise ValueError(f"max_pool2d: pool_size {p} is larger than x of shape {x.shape}")
-    y = np.zeros(((x.shape[0] - p) // s + 1, (x.shape[1] - p) // s + 1))
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
-            best = -math.inf
+    p = _positive_int(pool_size, "pool_size", "max_pool2d")
+    s = p if stride is None else _positive_int(stride, "stride", "max_pool2d")
+    H, W = x.shape
+    if p > H or p > W:
+        raise ShapeError(f"max_pool2d: pool_size {p} is larger than the input x of shape {x.shape}; "
+                         f"the window must fit inside the image")
+    H_out, W_out = (H - p) // s + 1, (W - p) // s + 1
+    y = np.zeros((H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            largest = -math.inf
             for k in range(p):
                 for l in range(p):
-                    best = max(best, x[i * s + k, j * s + l])
-            y[i, j] = best
-    return y
-
-
-def _pool_nhwc(x, pool_size, strides, padding, where, reduce):
-    x = _array(x, 4, "x", where, "(N, H, W, C)")
-    ph, pw = _pair(pool_size, "pool_size", where)
-    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
-    padding = check_padding(padding, f"{where}: padding")
-    n, height, width, channels = x.shape
-    out_h, out_w = output_length(height, ph, sh, padding), output_length(width, pw, sw, padding)
-    if out_h < 1 or out_w < 1:
-        raise ValueError(f"{where}: pool_size {ph}×{pw} does not fit in x of {height}×{width} with padding='valid'")
-    top, _ = padding_amounts(height, ph, sh, padding)
-    left, _ = padding_amounts(width, pw, sw, padding)
-    y = np.zeros((n, out_h, out_w, channels))
-    for image in range(n):
-        for i in range(out_h):
-            for j in range(out_w):
-                for c in range(channels):
-                    window = []
-                    for k in range(ph):
-                        for l in range(pw):
-                            row, col = i * sh + k - top, j * sw + l - left
-                            if 0 <= row < height and 0 <= col < width:  # padding never takes part
-                                window.append(x[image, row, col, c])
-                    y[image, i, j, c] = reduce(window)
+                    largest = max(largest, x[i * s + k, j * s + l])
+            y[i, j] = largest
     return y
 
 
 def max_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling per channel: ``y[n,i,j,c] = max_{k,l} x_pad[n, i·sh+k, j·sw+l, c]``.
 
-    x (N, H, W, C) -> y (N, H_out, W_out, C). With ``same`` padding the padded positions count as −∞: they never win.
+    ``k`` runs over ``0 … ph−1`` and ``l`` over ``0 … pw−1``. Each channel is pooled on its own.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+    pool_size : int or (ph, pw)
+    strides : int, (sh, sw) or None
+        None means the pool size (windows side by side).
+    padding : {"valid", "same"}
+        ``"same"`` pads with −∞ (amounts from ``padding_amounts``, the extra one at the bottom/right), so a padded
+        position never wins the max: every window holds at least one real input.
+
+    Returns
+    -------
+    y : ndarray, shape (N, H_out, W_out, C)
+
+    Notes
+    -----
+    ``H_out = (H + pad_top + pad_bottom − ph) // sh + 1``, which is ``ceil(H / sh)`` for ``"same"``.
     """
-    return _pool_nhwc(x, pool_size, strides, padding, "max_pool2d_nhwc", max)
+    where = "max_pool2d_nhwc"
+    x = _array(x, 4, "x", where, "(N, H, W, C)")
+    ph, pw = _pair(pool_size, "pool_size", where)
+    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
+    padding = check_padding(padding, f"{where}: padding")
+    N, H, W, C = x.shape
+    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
+    x_pad = _pad(x, padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding), -math.inf)
+    y = np.zeros((N, H_out, W_out, C))
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for c in range(C):
+                    largest = -math.inf
+                    for k in range(ph):
+                        for l in range(pw):
+                            largest = max(largest, x_pad[n, i * sh + k, j * sw + l, c])
+                    y[n, i, j, c] = largest
+    return y
 
 
 def average_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
-    """Average pooling per channel: ``y[n,i,j,c] = (1/|window|) Σ_{k,l} x[n, i·sh+k, j·sw+l, c]``.
+    """Average pooling per channel: ``y[n,i,j,c] = (1/|R|) Σ_{(k,l) ∈ R} x[n, i·sh+k−top, j·sw+l−left, c]``.
 
-    With ``same`` padding, ``|window|`` counts only the real (unpadded) inputs, as Keras does.
+    ``R`` is the set of window positions ``(k, l)``, ``0 <= k < ph``, ``0 <= l < pw``, that fall on a real input
+    (not on padding), and ``|R|`` is how many there are. With ``"valid"`` padding ``top = left = 0`` and
+    ``|R| = ph·pw``: the plain mean of the window. With ``"same"`` padding a window at the border averages only its
+    real inputs, as Keras does (the padding is not counted as zeros).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+    pool_size : int or (ph, pw)
+    strides : int, (sh, sw) or None
+        None means the pool size (windows side by side).
+    padding : {"valid", "same"}
+        ``top`` and ``left`` are the padding added before the rows and columns (``padding_amounts``).
+
+    Returns
+    -------
+    y : ndarray, shape (N, H_out, W_out, C)
+
+    Notes
+    -----
+    ``H_out = (H + pad_top + pad_bottom − ph) // sh + 1``, which is ``ceil(H / sh)`` for ``"same"``.
     """
-    return _pool_nhwc(x, pool_size, strides, padding, "average_pool2d_nhwc", lambda window: sum(window) / len(window))
+    where = "average_pool2d_nhwc"
+    x = _array(x, 4, "x", where, "(N, H, W, C)")
+    ph, pw = _pair(pool_size, "pool_size", where)
+    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
+    padding = check_padding(padding, f"{where}: padding")
+    N, H, W, C = x.shape
+    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
+    top, _ = padding_amounts(H, ph, sh, padding)
+    left, _ = padding_amounts(W, pw, sw, padding)
+    y = np.zeros((N, H_out, W_out, C))
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for c in range(C):
+                    total, count = 0.0, 0
+                    for k in range(ph):
+                        for l in range(pw):
+                            row, col = i * sh + k - top, j * sw + l - left
+                            if 0 <= row < H and 0 <= col < W:
+                                total += x[n, row, col, c]
+                                count += 1
+                    y[n, i, j, c] = total / count
+    return y
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The dense layer and the sigmoid
+# ---------------------------------------------------------------------------------------------------------------------
 
 
 def affine(W, x, b):
-    """The affine layer: ``z = W x + b``, that is ``z_i = Σ_j W_ij · x_j + b_i``.
+    """The affine map of a dense layer: ``z = W x + b``, that is ``z_i = Σ_j W_ij · x_j + b_i``.
 
-    W (m, n), x (n,), b (m,) -> z (m,). The ``Dense`` layer stores the transpose, ``kernel`` of shape (n, m), and
-    computes ``x @ kernel + bias`` for a batch of rows.
+    Parameters
+    ----------
+    W : ndarray, shape (m, n)
+        The weights: row ``i`` holds the weights of output ``i``.
+    x : ndarray, shape (n,)
+        One input vector.
+    b : ndarray, shape (m,)
+        The biases.
+
+    Returns
+    -------
+    z : ndarray, shape (m,)
+
+    Notes
+    -----
+    The ``Dense`` layer (like Keras') stores the transpose, ``kernel`` of shape ``(n, m)``, and computes
+    ``x @ kernel + bias`` on a batch of rows ``x`` of shape ``(N, n)``; so ``affine(kernel.T, x[r], bias)`` is row
+    ``r`` of the layer's output.
     """
     W = _array(W, 2, "W", "affine", "(m, n)")
-    x = _array(x, 1, "x", "affine", f"({W.shape[1]},)")
-    b = _array(b, 1, "b", "affine", f"({W.shape[0]},)")
-    if x.shape[0] != W.shape[1] or b.shape[0] != W.shape[0]:
-        raise ValueError(f"affine: expected x of shape ({W.shape[1]},) and b of shape ({W.shape[0]},) for W of shape "
-                         f"{W.shape}, got x {x.shape} and b {b.shape}")
-    z = np.zeros(W.shape[0])
-    for i in range(W.shape[0]):
+    m, n = W.shape
+    x = _array(x, 1, "x", "affine", f"({n},)")
+    b = _array(b, 1, "b", "affine", f"({m},)")
+    if x.shape[0] != n:
+        raise ShapeError(f"affine: W of shape {W.shape} expects x of shape ({n},), got shape {x.shape}")
+    if b.shape[0] != m:
+        raise ShapeError(f"affine: W of shape {W.shape} expects b of shape ({m},), got shape {b.shape}")
+    z = np.zeros(m)
+    for i in range(m):
         total = b[i]
-        for j in range(W.shape[1]):
+        for j in range(n):
             total += W[i, j] * x[j]
         z[i] = total
     return z
 
 
 def sigmoid(z):
-    """The sigmoid: ``σ(z) = 1 / (1 + e^{−z})``, element by element, for any shape.
+    """The sigmoid: ``σ(z) = 1 / (1 + e^{−z})``, element by element.
 
-    For z < 0 it computes the equal form ``e^{z} / (1 + e^{z})`` so that ``e^{−z}`` never overflows.
+    Parameters
+    ----------
+    z : float or ndarray of any shape
+
+    Returns
+    -------
+    σ(z) : float (for a scalar ``z``) or ndarray of the same shape as ``z``, values in [0, 1]
+
+    Notes
+    -----
+    For ``z < 0``, ``e^{−z}`` overflows once ``−z`` passes about 709. There the function uses the equal form
+    ``σ(z) = e^{z} / (1 + e^{z})`` (multiply the top and bottom by ``e^{z}``), whose exponential is at most 1. The two
+    forms together satisfy ``σ(−z) = 1 − σ(z)``.
     """
-    z = np.asarray(z, dtype=np.float64)
-    a = np.zeros(z.shape)
+    z = _array(z, np.ndim(z), "z", "sigmoid", "(any shape)")
+    s = np.zeros(z.shape)
     for index in np.ndindex(*z.shape):
-        value = z[index]
-        if value >= 0:
-            a[index] = 1.0 / (1.0 + math.exp(-value))
+        if z[index] >= 0:
+            s[index] = 1.0 / (1.0 + math.exp(-z[index]))
         else:
-            a[index] = math.exp(value) / (1.0 + math.exp(value))
-    return a if z.ndim else float(a)
+            s[index] = math.exp(z[index]) / (1.0 + math.exp(z[index]))
+    return s if z.ndim else float(s)
 
 
-def _same_length(x, y, where):
-    x = _array(x, 1, "x", where, "(N,)")
-    y = _array(y, 1, "y", where, "(N,)")
-    if x.shape != y.shape:
-        raise ValueError(f"{where}: x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
-    return x, y
+# ---------------------------------------------------------------------------------------------------------------------
+# The linear model, its loss, its gradients and one step of gradient descent
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _same_length(a, b, names, where):
+    """Two 1-D float arrays of the same, non-zero length, or a clear error naming them."""
+    a = _array(a, 1, names[0], where, "(N,)")
+    b = _array(b, 1, names[1], where, "(N,)")
+    if a.shape != b.shape:
+        raise ShapeError(f"{where}: {names[0]} and {names[1]} must have the same length N (one value per sample), "
+                         f"got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[0] == 0:
+        raise ShapeError(f"{where}: {names[0]} and {names[1]} must hold at least one sample, got empty arrays")
+    return a, b
 
 
 def mse_loss(y, y_hat):
     """The mean squared error: ``L = 1/(2N) Σ_n (y_n − ŷ_n)²``.
 
-    The ½ makes the derivative clean. Keras' ``MeanSquaredError`` uses ``1/N`` without the ½, so its value is twice
-    this one.
+    Parameters
+    ----------
+    y : ndarray, shape (N,)
+        The targets.
+    y_hat : ndarray, shape (N,)
+        The predictions ``ŷ``.
+
+    Returns
+    -------
+    L : float
+
+    Notes
+    -----
+    The ½ makes the derivative clean: ``∂/∂ŷ_n (y_n − ŷ_n)²/2 = −(y_n − ŷ_n)``. Keras' ``MeanSquaredError`` uses
+    ``1/N`` without the ½, so this value is half of Keras'.
     """
-    y, y_hat = _same_length(y, y_hat, "mse_loss")
+    y, y_hat = _same_length(y, y_hat, ("y", "y_hat"), "mse_loss")
+    N = y.shape[0]
     total = 0.0
-    for n in range(len(y)):
+    for n in range(N):
         total += (y[n] - y_hat[n]) ** 2
-    return total / (2 * len(y))
+    return total / (2 * N)
 
 
 def linear_model(x, w, b):
-    """The linear model ``ŷ_n = w · x_n + b`` (scalar w and b, a 1-D array x)."""
+    """The linear model: ``ŷ_n = w · x_n + b``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+        The inputs, one number per sample.
+    w : float
+        The weight (a single number).
+    b : float
+        The bias (a single number).
+
+    Returns
+    -------
+    y_hat : ndarray, shape (N,)
+    """
     x = _array(x, 1, "x", "linear_model", "(N,)")
-    y_hat = np.zeros(len(x))
-    for n in range(len(x)):
+    w = _scalar(w, "w", "linear_model")
+    b = _scalar(b, "b", "linear_model")
+    y_hat = np.zeros(x.shape[0])
+    for n in range(x.shape[0]):
         y_hat[n] = w * x[n] + b
     return y_hat
 
 
 def mse_gradients(x, y, w, b):
-    """The gradients of ``L = 1/(2N) Σ (y − ŷ)²`` for ``ŷ = wx + b``, derived correctly::
+    """The gradients of ``L = 1/(2N) Σ_n (y_n − ŷ_n)²`` for the linear model ``ŷ_n = w·x_n + b``.
 
-        ∂L/∂w = 1/(2N) Σ 2·(y − ŷ)·∂(y − ŷ)/∂w = 1/(2N) Σ 2·(y − ŷ)·(−x) = −(1/N) Σ (y − ŷ)·x
-        ∂L/∂b = 1/(2N) Σ 2·(y − ŷ)·(−1)                              = −(1/N) Σ (y − ŷ)
+    By the chain rule, with ``∂ŷ_n/∂w = x_n`` and ``∂ŷ_n/∂b = 1``::
+
+        ∂L/∂w = 1/(2N) Σ_n 2·(y_n − ŷ_n) · ∂(y_n − ŷ_n)/∂w
+              = 1/(2N) Σ_n 2·(y_n − ŷ_n) · (−x_n)             = −(1/N) Σ_n (y_n − ŷ_n)·x_n
+        ∂L/∂b = 1/(2N) Σ_n 2·(y_n − ŷ_n) · (−1)               = −(1/N) Σ_n (y_n − ŷ_n)
 
     The source document prints ``∂L/∂w = Σ (y − ŷ)·x`` and ``∂L/∂b = Σ (y − ŷ)``: without the minus sign and without
-    ``1/N``. That is the *negative* gradient (times N), so an SGD step along the printed form raises the loss
-    (``printed_gradients`` keeps it, to show exactly that).
+    ``1/N``. That is N times the *negative* gradient, so a step along the printed form *raises* the loss
+    (``printed_gradients`` keeps the printed form, so that notebooks and tests can show exactly that).
 
-    Returns ``(dL_dw, dL_db)``.
+    Parameters
+    ----------
+    x : ndarray, shape (N,)
+    y : ndarray, shape (N,)
+        The targets.
+    w, b : float
+        The current weight and bias.
+
+    Returns
+    -------
+    (dL_dw, dL_db) : tuple of two floats
     """
-    x, y = _same_length(x, y, "mse_gradients")
+    x, y = _same_length(x, y, ("x", "y"), "mse_gradients")
     y_hat = linear_model(x, w, b)
-    dL_dw, dL_db = 0.0, 0.0
-    for n in range(len(x)):
-        dL_dw += -(y[n] - y_hat[n]) * x[n]
-        dL_db += -(y[n] - y_hat[n])
-    return dL_dw / len(x), dL_db / len(x)
+    N = x.shape[0]
+    sum_w, sum_b = 0.0, 0.0
+    for n in range(N):
+        sum_w += (y[n] - y_hat[n]) * x[n]
+        sum_b += y[n] - y_hat[n]
+    dL_dw = -(1.0 / N) * sum_w
+    dL_db = -(1.0 / N) * sum_b
+    return dL_dw, dL_db
 
 
 def printed_gradients(x, y, w, b):
-    """The document's printed (wrong) gradients: ``(Σ (y − ŷ)·x, Σ (y − ŷ))`` — wrong sign, no ``1/N``."""
-    x, y = _same_length(x, y, "printed_gradients")
+    """The gradients as the source document prints them: ``(Σ_n (y_n − ŷ_n)·x_n, Σ_n (y_n − ŷ_n))``.
+
+    **Wrong**: the minus sign and the ``1/N`` are missing (see ``mse_gradients`` for the derivation). Kept so that
+    notebooks and tests can show that a step along it raises the loss.
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (N,)
+    w, b : float
+
+    Returns
+    -------
+    (printed_dw, printed_db) : tuple of two floats
+    """
+    x, y = _same_length(x, y, ("x", "y"), "printed_gradients")
     y_hat = linear_model(x, w, b)
-    printed_w, printed_b = 0.0, 0.0
-    for n in range(len(x)):
-        printed_w += (y[n] - y_hat[n]) * x[n]
-        printed_b += y[n] - y_hat[n]
-    return printed_w, printed_b
+    printed_dw, printed_db = 0.0, 0.0
+    for n in range(x.shape[0]):
+        printed_dw += (y[n] - y_hat[n]) * x[n]
+        printed_db += y[n] - y_hat[n]
+    return printed_dw, printed_db
 
 
 def sgd_update(w, grad, learning_rate):
-    """One step of gradient descent: ``w ← w − α · ∂L/∂w``. Returns the new value; ``w`` itself is not changed."""
-    if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-        raise ValueError(f"sgd_update: learning_rate must be a positive number, got {learning_rate!r}")
+    """One step of gradient descent: ``w ← w − α · ∂L/∂w``, element by element.
+
+    Parameters
+    ----------
+    w : float or ndarray
+        The parameter; it is not modified.
+    grad : float or ndarray, the shape of ``w``
+        The gradient ``∂L/∂w``.
+    learning_rate : float
+        The step size ``α > 0``.
+
+    Returns
+    -------
+    new_w : float (for a scalar ``w``) or a new ndarray of the shape of ``w``
+    """
+    where = "sgd_update"
+    alpha = _scalar(learning_rate, "learning_rate", where)
+    if not alpha > 0:
+        raise ValueError(f"{where}: learning_rate must be a positive number, got {learning_rate!r}")
     if np.ndim(w) == 0:
-        return w - learning_rate * grad
-    w = np.asarray(w, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64)
+        return _scalar(w, "w", where) - alpha * _scalar(grad, "grad", where)
+    w = _array(w, np.ndim(w), "w", where, "(any shape)")
+    grad = _array(grad, np.ndim(grad), "grad", where, f"{w.shape} (the shape of w)")
     if grad.shape != w.shape:
-        raise ValueError(f"sgd_update: expected grad of shape {w.shape} (the shape of w), got {grad.shape}")
+        raise ShapeError(f"{where}: expected grad of shape {w.shape} (the shape of w), got shape {grad.shape}")
     new_w = np.zeros(w.shape)
     for index in np.ndindex(*w.shape):
-        new_w[index] = w[index] - learning_rate * grad[index]
+        new_w[index] = w[index] - alpha * grad[index]
     return new_w
