@@ -1,0 +1,476 @@
+"""Tracking sequences: a ``Sequence`` object, and readers and writers for the OTB-100 and GOT-10k folder layouts.
+
+OTB-100 layout (one folder per video)::
+
+    Basketball/img/0001.jpg, 0002.jpg, ...
+    Basketball/groundtruth_rect.txt          1-based x,y,w,h per line; separators ',', tab or space
+    Jogging/groundtruth_rect.1.txt, .2.txt   one file per target when a video has several
+    Basketball/attributes.txt                (minicnn's addition) the OTB attribute tags, e.g. "IV, OCC"
+
+GOT-10k layout (one folder per video)::
+
+    GOT-10k_Val_000001/00000001.jpg, ...
+    GOT-10k_Val_000001/groundtruth.txt       0-based x,y,w,h per line, comma-separated (test set: first line only)
+    GOT-10k_Val_000001/absence.label         1 where the target is absent
+    GOT-10k_Val_000001/cover.label           visible fraction 0 (hidden) … 8 (fully visible)
+    GOT-10k_Val_000001/meta_info.ini         object class, motion class, ... (and minicnn's ``attributes:``)
+
+Inside minicnn a sequence's ground truth is ``(N, 4)`` 0-based float boxes, with NaN rows for frames that have no
+valid box (target absent, or not annotated).
+"""
+
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from minicnn.track.boxes import as_boxes, box_problems, from_otb, to_otb
+
+ATTRIBUTES = {
+    "IV": "illumination variation",
+    "SV": "scale variation",
+    "OCC": "occlusion (partial or full)",
+    "POC": "partial occlusion",
+    "FOC": "full occlusion",
+    "DEF": "deformation",
+    "MB": "motion blur",
+    "FM": "fast motion",
+    "IPR": "in-plane rotation",
+    "OPR": "out-of-plane rotation",
+    "OV": "out-of-view",
+    "BC": "background clutter",
+    "LR": "low resolution",
+    "CM": "camera motion",
+}
+"""Attribute tags: OTB-100's eleven, plus LaSOT's partial/full occlusion and camera motion."""
+
+OTB_FRAME_RANGES = {
+    "David": (300, 770),
+    "Football1": (1, 74),
+    "Freeman3": (1, 460),
+    "Freeman4": (1, 283),
+    "Diving": (1, 215),
+    "BlurCar1": (247, 988),
+    "BlurCar3": (3, 359),
+    "BlurCar4": (18, 397),
+    "Tiger1": (6, 354),
+}
+"""OTB-100 videos whose annotation covers only part of ``img/`` (first and last frame, 1-based, inclusive),
+as listed in the OTB toolkit's sequence configuration."""
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def read_frame(path):
+    """Read one frame as ``(H, W, 3)`` uint8 RGB (grey images are repeated over 3 channels, alpha is dropped)."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"frame {path} does not exist")
+    image = np.asarray(iio.imread(path))
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    image = image[:, :, :3]
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    return image
+
+
+class Sequence:
+    """One video with the target's ground-truth boxes.
+
+    Parameters
+    ----------
+    name : str
+    frames : list of paths, or list / array of ``(H, W, 3)`` uint8 frames
+        Paths are read lazily, one frame at a time, when indexed.
+    ground_truth : array, shape (N, 4)
+        0-based ``(x, y, w, h)`` per frame; NaN rows where the frame has no valid box. A GOT-10k test sequence gives
+        only the first box; the other rows are NaN.
+    attributes : sequence of str
+        Tags from ``ATTRIBUTES`` (e.g. ``("FM", "OCC")``).
+    absent : bool array, shape (N,), optional
+        True where the target is not in view. Default: the NaN rows of ``ground_truth``.
+    cover : int array, shape (N,), optional
+        GOT-10k's visible fraction, 0 (hidden) … 8 (fully visible).
+    path : Path, optional
+        The folder it was read from.
+    """
+
+    def __init__(self, name, frames, ground_truth, attributes=(), absent=None, cover=None, path=None):
+        self.name = str(name)
+        self.frames = list(frames)
+        gt = as_boxes(ground_truth, f"sequence {name!r} ground_truth")
+        if len(gt) == 1 and len(self.frames) > 1:
+            gt = np.concatenate([gt, np.full((len(self.frames) - 1, 4), np.nan)])
+        if len(gt) != len(self.frames):
+            raise ValueError(
+                f"sequence {name!r}: {len(self.frames)} frames but {len(gt)} ground-truth boxes; "
+                "expected one box per frame (or only the first)"
+            )
+        self.ground_truth = gt
+        unknown = [tag for tag in attributes if tag not in ATTRIBUTES]
+        if unknown:
+            raise ValueError(f"sequence {name!r}: unknown attribute tags {unknown}; known: {sorted(ATTRIBUTES)}")
+        self.attributes = tuple(attributes)
+        missing = np.all(np.isnan(gt), axis=1)
+        self.absent = missing.copy() if absent is None else np.asarray(absent, dtype=bool)
+        self.cover = None if cover is None else np.asarray(cover, dtype=np.int64)
+        for label, values in (("absent", self.absent), ("cover", self.cover)):
+            if values is not None and values.shape != (len(self.frames),):
+                raise ValueError(f"sequence {name!r}: {label} must have {len(self.frames)} entries, got {values.shape}")
+        self.path = None if path is None else Path(path)
+
+    def __len__(self):
+        return len(self.frames)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        frame = self.frames[index]
+        if isinstance(frame, (str, os.PathLike)):
+            return read_frame(frame)
+        return np.asarray(frame)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self):
+        tags = ", ".join(self.attributes) or "none"
+        return f"Sequence({self.name!r}, {len(self)} frames, attributes: {tags})"
+
+    @property
+    def init_box(self):
+        """The first frame's box, the one a tracker is given."""
+        return self.ground_truth[0].copy()
+
+    @property
+    def frame_shape(self):
+        """``(H, W, 3)`` of the first frame."""
+        return self[0].shape
+
+    def problems(self):
+        """Per-frame complaints about the ground truth (non-positive sizes, boxes wholly outside the image)."""
+        return box_problems(self.ground_truth, self.frame_shape)
+
+
+# ----------------------------------------------------------------------------------------------- text file helpers
+
+_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def read_boxes_file(path):
+    """Read one box per line, values separated by commas, tabs or spaces; returns ``(N, 4)`` float64.
+
+    A line that does not hold four numbers raises ``ValueError`` naming the file and the line number.
+    """
+    path = Path(path)
+    rows = []
+    with open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            fields = [f for f in _SEPARATORS.split(text) if f]
+            try:
+                values = [float(f) for f in fields]
+            except ValueError:
+                values = None
+            if values is None or len(values) != 4:
+                raise ValueError(f"{path}, line {number}: expected four numbers x,y,w,h, got {text!r}")
+            rows.append(values)
+    if not rows:
+        raise ValueError(f"{path}: no boxes in the file")
+    return np.array(rows, dtype=np.float64)
+
+
+def _read_labels(path, count):
+    if not path.is_file():
+        return None
+    values = np.loadtxt(path, dtype=np.int64, ndmin=1)
+    if len(values) != count:
+        raise ValueError(f"{path}: expected {count} lines (one per frame), got {len(values)}")
+    return values
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place (never a half-written file)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _image_files(folder):
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _warn_problems(sequence_name, problems, limit=5):
+    if problems:
+        shown = "; ".join(problems[:limit]) + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
+        warnings.warn(f"sequence {sequence_name!r}: {len(problems)} bad ground-truth boxes, treated as missing: {shown}")
+
+
+def _invalid_rows(boxes):
+    """Rows that are not NaN markers but cannot be boxes (non-positive size, inf)."""
+    marker = np.all(np.isnan(boxes), axis=1)
+    bad = ~np.all(np.isfinite(boxes), axis=1) | (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0)
+    return bad & ~marker
+
+
+# ---------------------------------------------------------------------------------------------------------- OTB
+
+def otb_targets(folder):
+    """The ground-truth files of an OTB folder: ``{None: path}`` for one target, ``{1: path, 2: path}`` for several."""
+    folder = Path(folder)
+    single = folder / "groundtruth_rect.txt"
+    numbered = {}
+    for path in folder.glob("groundtruth_rect.*.txt"):
+        middle = path.name[len("groundtruth_rect.") : -len(".txt")]
+        if middle.isdigit():
+            numbered[int(middle)] = path
+    if numbered:
+        return dict(sorted(numbered.items()))
+    if single.is_file():
+        return {None: single}
+    return {}
+
+
+def read_otb(folder, target=None, start_frame=None, end_frame=None):
+    """Read one OTB-layout sequence.
+
+    Parameters
+    ----------
+    folder : path
+        The video's folder (holding ``img/`` and ``groundtruth_rect*.txt``).
+    target : int, optional
+        Which target of a multi-target video (``groundtruth_rect.2.txt`` → 2); the sequence is then named
+        ``Jogging.2`` as in OTB-100.
+    start_frame, end_frame : int, optional
+        1-based, inclusive range of ``img/`` the annotation covers. Default: ``OTB_FRAME_RANGES`` for the videos
+        listed there, else all frames.
+    """
+    folder = Path(folder)
+    targets = otb_targets(folder)
+    if not targets:
+        raise FileNotFoundError(f"{folder}: no groundtruth_rect.txt (or groundtruth_rect.N.txt) in this folder")
+    if target is None and None not in targets:
+        if len(targets) > 1:
+            raise ValueError(f"{folder}: several targets {list(targets)}; choose one with target=")
+        target = next(iter(targets))
+    if target not in targets:
+        raise ValueError(f"target: {folder} has targets {list(targets)}, got {target!r}")
+    base_name = folder.name
+    name = base_name if target is None else f"{base_name}.{target}"
+    image_folder = folder / "img"
+    if not image_folder.is_dir():
+        raise FileNotFoundError(f"{image_folder} does not exist: an OTB sequence keeps its frames in img/")
+    images = _image_files(image_folder)
+    rects = read_boxes_file(targets[target])
+    default_range = OTB_FRAME_RANGES.get(base_name, (1, len(images)))
+    first = default_range[0] if start_frame is None else int(start_frame)
+    last = default_range[1] if end_frame is None else int(end_frame)
+    if not 1 <= first <= last <= len(images):
+        raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/")
+    images = images[first - 1 : last]
+    if len(rects) != len(images):
+        raise ValueError(
+            f"{targets[target]}: {len(rects)} boxes for {len(images)} frames ({first}..{last}); "
+            "give start_frame/end_frame if the annotation covers only part of the video"
+        )
+    boxes = from_otb(rects)
+    _warn_problems(name, box_problems(boxes, first_frame=first))
+    boxes[_invalid_rows(boxes)] = np.nan
+    attributes = ()
+    attribute_file = folder / "attributes.txt"
+    if attribute_file.is_file():
+        attributes = tuple(t for t in _SEPARATORS.split(attribute_file.read_text().strip()) if t)
+    absent = _read_labels(folder / "absence.label", len(images))
+    cover = _read_labels(folder / "cover.label", len(images))
+    return Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder)
+
+
+def write_otb(sequence, root, quality=90):
+    """Write ``sequence`` in the OTB layout under ``root/NAME/``; returns that folder.
+
+    Frames go to ``img/0001.jpg…``, boxes to ``groundtruth_rect.txt`` as OTB's 1-based integers (``0,0,0,0`` for
+    a frame without a box), attribute tags to ``attributes.txt``, and, when known, ``absence.label`` and
+    ``cover.label``. The folder is built beside its final place and renamed into it, so an interrupted write never
+    leaves a half-written sequence (an older one of the same name is replaced only at the end).
+    """
+    rects = to_otb(sequence.ground_truth)
+    lines = "".join(",".join(str(v) for v in row) + "\n" for row in rects)
+    digits = max(4, len(str(len(sequence))))
+
+    def fill(folder):
+        (folder / "img").mkdir()
+        _write_frames(sequence, folder / "img", digits, quality)
+        (folder / "groundtruth_rect.txt").write_text(lines)
+        (folder / "attributes.txt").write_text(", ".join(sequence.attributes) + "\n")
+        _write_labels(folder, sequence)
+
+    return _build_folder(Path(root), sequence.name, fill)
+
+
+# ------------------------------------------------------------------------------------------------------ GOT-10k
+
+def read_got10k(folder):
+    """Read one GOT-10k-layout sequence (frames ``00000001.jpg…`` beside ``groundtruth.txt``).
+
+    Ground truth is taken as 0-based, as the GOT-10k toolkit uses it. Frames marked in ``absence.label`` get NaN
+    boxes. A test-set sequence (one box) gets NaN for every later frame.
+    """
+    folder = Path(folder)
+    gt_file = folder / "groundtruth.txt"
+    if not gt_file.is_file():
+        raise FileNotFoundError(f"{gt_file} does not exist")
+    images = _image_files(folder)
+    if not images:
+        raise FileNotFoundError(f"{folder}: no frames (*.jpg, *.png) in the folder")
+    boxes = read_boxes_file(gt_file)
+    if len(boxes) not in (1, len(images)):
+        raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames; expected one per frame or one")
+    if len(boxes) == 1:
+        boxes = np.concatenate([boxes, np.full((len(images) - 1, 4), np.nan)])
+    absent = _read_labels(folder / "absence.label", len(images))
+    cover = _read_labels(folder / "cover.label", len(images))
+    if absent is not None:
+        boxes[absent.astype(bool)] = np.nan
+    _warn_problems(folder.name, box_problems(boxes))
+    boxes[_invalid_rows(boxes)] = np.nan
+    attributes = ()
+    meta = folder / "meta_info.ini"
+    if meta.is_file():
+        for line in meta.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "attributes":
+                attributes = tuple(t for t in _SEPARATORS.split(value.strip()) if t)
+    return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder)
+
+
+def write_got10k(sequence, root, quality=90):
+    """Write ``sequence`` in the GOT-10k layout under ``root/NAME/``; returns that folder.
+
+    Boxes are written 0-based with four decimals; ``absence.label`` (and ``cover.label`` when known) one value
+    per frame; ``meta_info.ini`` carries the attribute tags. Written beside its place and renamed, like
+    ``write_otb``.
+    """
+    boxes = sequence.ground_truth
+    lines = "".join(
+        ("0,0,0,0" if not np.all(np.isfinite(b)) else ",".join(f"{v:.4f}" for v in b)) + "\n" for b in boxes
+    )
+
+    def fill(folder):
+        _write_frames(sequence, folder, 8, quality)
+        (folder / "groundtruth.txt").write_text(lines)
+        _write_labels(folder, sequence)
+        (folder / "meta_info.ini").write_text(
+            "[METAINFO]\n" f"attributes: {', '.join(sequence.attributes)}\n" "source: minicnn\n"
+        )
+
+    return _build_folder(Path(root), sequence.name, fill)
+
+
+# ------------------------------------------------------------------------------------------------- any layout
+
+def detect_layout(folder):
+    """``"otb"``, ``"got10k"`` or ``None`` for a folder, from the files it holds."""
+    folder = Path(folder)
+    if otb_targets(folder) and (folder / "img").is_dir():
+        return "otb"
+    if (folder / "groundtruth.txt").is_file():
+        return "got10k"
+    return None
+
+
+def read_sequence(folder):
+    """Read one sequence folder of either layout (every target of a multi-target OTB video: a list)."""
+    layout = detect_layout(folder)
+    if layout == "otb":
+        targets = otb_targets(folder)
+        if None in targets or len(targets) == 1:
+            return [read_otb(folder, target=next(iter(targets)))]
+        return [read_otb(folder, target=t) for t in targets]
+    if layout == "got10k":
+        return [read_got10k(folder)]
+    raise FileNotFoundError(
+        f"{folder}: neither an OTB sequence (img/ + groundtruth_rect.txt) nor a GOT-10k one (groundtruth.txt)"
+    )
+
+
+def read_sequences(root, names=None):
+    """Every sequence under ``root`` (a folder of sequence folders, or one sequence folder), sorted by name.
+
+    A GOT-10k split's ``list.txt`` gives the order when present. ``names`` keeps only those sequences.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"data folder {root} does not exist")
+    if detect_layout(root):
+        folders = [root]
+    elif (root / "list.txt").is_file():
+        folders = [root / line.strip() for line in (root / "list.txt").read_text().splitlines() if line.strip()]
+    else:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and detect_layout(p))
+    if not folders:
+        raise FileNotFoundError(f"{root}: no OTB or GOT-10k sequence folders found")
+    sequences = [s for folder in folders for s in read_sequence(folder)]
+    if names is not None:
+        wanted = list(names)
+        known = {s.name: s for s in sequences}
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            raise ValueError(f"names: no sequences {missing} in {root}; available: {sorted(known)}")
+        sequences = [known[n] for n in wanted]
+    return sequences
+
+
+# ------------------------------------------------------------------------------------------------------ writing
+
+def _write_frames(sequence, folder, digits, quality):
+    import imageio.v3 as iio
+
+    for index, frame in enumerate(sequence, start=1):
+        frame = np.asarray(frame)
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(
+                f"sequence {sequence.name!r} frame {index}: expected (H, W, 3) uint8, got {frame.shape} {frame.dtype}"
+            )
+        iio.imwrite(folder / f"{index:0{digits}d}.jpg", frame, quality=quality)
+
+
+def _write_labels(folder, sequence):
+    (folder / "absence.label").write_text("".join(f"{int(a)}\n" for a in sequence.absent))
+    if sequence.cover is not None:
+        (folder / "cover.label").write_text("".join(f"{int(c)}\n" for c in sequence.cover))
+
+
+def _build_folder(root, name, fill):
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / name
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".partial"))
+    try:
+        fill(staging)
+        if final.exists():
+            retired = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".old"))
+            os.replace(final, retired / name)
+            os.replace(staging, final)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
