@@ -1,0 +1,239 @@
+"""Tracking metrics, computed the way the published toolkits compute them.
+
+OTB one-pass evaluation (OPE, Wu et al. 2015, the MATLAB ``tracker_benchmark`` toolkit):
+
+- overlap ``IoU_t`` and centre error ``e_t`` per frame;
+- success curve ``S(τ) = #{t : IoU_t > τ} / N`` for ``τ = 0, 0.05, …, 1`` (strictly greater), AUC = the mean of
+  those 21 points;
+- precision curve ``P(d) = #{t : e_t ≤ d} / N`` for ``d = 0, 1, …, 50`` px, P@20 = ``P(20)``;
+- normalised precision (LaSOT toolkit): centre error measured in units of the ground-truth box,
+  ``‖(c − c_gt) / (w_gt, h_gt)‖``, curve over ``0, 0.01, …, 0.5``, score = the mean of the curve.
+
+A suite's curves are the mean of the per-sequence curves (each video weighs the same).
+
+GOT-10k (Huang et al. 2019): IoU per frame over all sequences pooled together (each frame weighs the same),
+AO = mean IoU, SR@0.5 and SR@0.75 = fraction of frames with IoU > 0.5 / 0.75.
+"""
+
+import numpy as np
+
+from minicnn.track.boxes import as_boxes, clip_boxes, iou
+
+OVERLAP_THRESHOLDS = np.linspace(0.0, 1.0, 21)
+ERROR_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
+NORMALIZED_THRESHOLDS = np.linspace(0.0, 0.5, 51)
+
+
+def _check_pair(boxes, ground_truth):
+    boxes = as_boxes(boxes, "boxes").copy()
+    ground_truth = as_boxes(ground_truth, "ground_truth")
+    if len(boxes) != len(ground_truth):
+        raise ValueError(f"boxes: expected one box per ground-truth frame ({len(ground_truth)}), got {len(boxes)}")
+    return boxes, ground_truth
+
+
+def _centers_otb(boxes):
+    # OTB's centre of a 1-based pixel rectangle, x + (w − 1)/2; the −1 cancels in every difference.
+    return boxes[:, :2] + (boxes[:, 2:] - 1.0) / 2.0
+
+
+def otb_frame_errors(boxes, ground_truth):
+    """Per-frame overlap, centre error and normalised centre error, as OTB's ``calcSeqErrRobust`` computes them.
+
+    Parameters
+    ----------
+    boxes : array, shape (N, 4)
+        The tracker's boxes, 0-based ``(x, y, w, h)``.
+    ground_truth : array, shape (N, 4)
+        NaN rows (or rows not all positive in OTB's 1-based terms) mark frames without valid ground truth.
+
+    Returns
+    -------
+    overlaps, errors, normalized_errors : ndarray, shape (N,)
+
+    Notes
+    -----
+    Exactly as the toolkit does:
+
+    - the first frame's result is replaced by the ground truth (the tracker was given it);
+    - a result that is NaN or has ``w ≤ 0`` or ``h ≤ 0`` is replaced by the previous frame's result;
+    - a frame whose ground truth is not valid (in 1-based terms all four numbers must be > 0) gets overlap ``−1``
+      and centre error ``−1``: it counts as a **failure** in every success threshold but, because ``−1 ≤ d``, as
+      a **hit** in every precision threshold, and it stays in the denominator of both.
+    """
+    boxes, ground_truth = _check_pair(boxes, ground_truth)
+    boxes[0] = ground_truth[0]
+    for t in range(1, len(boxes)):
+        box = boxes[t]
+        if np.any(np.isnan(box)) or box[2] <= 0 or box[3] <= 0:
+            boxes[t] = boxes[t - 1]
+    one_based = ground_truth + np.array([1.0, 1.0, 0.0, 0.0])
+    with np.errstate(invalid="ignore"):
+        valid = np.all(one_based > 0, axis=1)
+    overlaps = -np.ones(len(boxes))
+    errors = -np.ones(len(boxes))
+    normalized = -np.ones(len(boxes))
+    if valid.any():
+        gt = ground_truth[valid]
+        overlaps[valid] = iou(boxes[valid], gt)
+        difference = _centers_otb(boxes[valid]) - _centers_otb(gt)
+        errors[valid] = np.sqrt(np.sum(difference**2, axis=1))
+        normalized[valid] = np.sqrt(np.sum((difference / gt[:, 2:]) ** 2, axis=1))
+    return overlaps, errors, normalized
+
+
+def success_curve(overlaps, thresholds=OVERLAP_THRESHOLDS):
+    """``S(τ) = #{t : IoU_t > τ} / N`` for each threshold τ (strictly greater, as OTB)."""
+    overlaps = np.asarray(overlaps, dtype=np.float64)
+    return np.array([np.mean(overlaps > tau) for tau in thresholds])
+
+
+def precision_curve(errors, thresholds=ERROR_THRESHOLDS):
+    """``P(d) = #{t : e_t ≤ d} / N`` for each threshold d (less or equal, as OTB)."""
+    errors = np.asarray(errors, dtype=np.float64)
+    return np.array([np.mean(errors <= d) for d in thresholds])
+
+
+class OPEScore:
+    """One tracker on one sequence (or the mean over a suite): the three OPE curves and their summary numbers.
+
+    Attributes
+    ----------
+    success, precision, normalized_precision : ndarray
+        The curves over ``OVERLAP_THRESHOLDS``, ``ERROR_THRESHOLDS`` and ``NORMALIZED_THRESHOLDS``.
+    auc : float
+        Mean of the 21 success points.
+    precision_20 : float
+        ``precision`` at 20 px.
+    normalized_precision_score : float
+        Mean of the normalised precision curve (LaSOT).
+    """
+
+    def __init__(self, success, precision, normalized_precision):
+        self.success = np.asarray(success, dtype=np.float64)
+        self.precision = np.asarray(precision, dtype=np.float64)
+        self.normalized_precision = np.asarray(normalized_precision, dtype=np.float64)
+
+    @property
+    def auc(self):
+        return float(np.mean(self.success))
+
+    @property
+    def precision_20(self):
+        return float(self.precision[20])
+
+    @property
+    def normalized_precision_score(self):
+        return float(np.mean(self.normalized_precision))
+
+    def __repr__(self):
+        return (
+            f"OPEScore(AUC={self.auc:.3f}, P@20={self.precision_20:.3f}, "
+            f"norm. precision={self.normalized_precision_score:.3f})"
+        )
+
+
+def ope_score(boxes, ground_truth):
+    """The OTB one-pass evaluation of one tracker on one sequence (see ``otb_frame_errors`` for the rules)."""
+    overlaps, errors, normalized = otb_frame_errors(boxes, ground_truth)
+    return OPEScore(
+        success_curve(overlaps),
+        precision_curve(errors),
+        precision_curve(normalized, NORMALIZED_THRESHOLDS),
+    )
+
+
+def mean_score(scores):
+    """The suite's score: the mean of the per-sequence curves (OTB's ``aveSuccessRatePlot`` averaged over videos)."""
+    scores = list(scores)
+    if not scores:
+        raise ValueError("scores: need at least one sequence's score to average")
+    return OPEScore(
+        np.mean([s.success for s in scores], axis=0),
+        np.mean([s.precision for s in scores], axis=0),
+        np.mean([s.normalized_precision for s in scores], axis=0),
+    )
+
+
+def by_attribute(scores, attributes):
+    """Per-attribute suite scores.
+
+    Parameters
+    ----------
+    scores : list of OPEScore, one per sequence
+    attributes : list of tuples of str, the tags of each sequence
+
+    Returns
+    -------
+    dict mapping tag → (OPEScore averaged over the sequences with that tag, number of sequences)
+    """
+    scores = list(scores)
+    attributes = list(attributes)
+    if len(scores) != len(attributes):
+        raise ValueError(f"attributes: expected one tuple per score ({len(scores)}), got {len(attributes)}")
+    tags = sorted({tag for tags in attributes for tag in tags})
+    result = {}
+    for tag in tags:
+        chosen = [s for s, tags in zip(scores, attributes) if tag in tags]
+        result[tag] = (mean_score(chosen), len(chosen))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- GOT-10k
+
+GOT10K_THRESHOLDS = np.linspace(0.0, 1.0, 101)
+
+
+def got10k_overlaps(boxes, ground_truth, visible=None, frame_shape=None):
+    """The IoUs GOT-10k's toolkit scores for one sequence.
+
+    As the toolkit does: the first frame is skipped (the tracker was given it); only frames where the target is
+    visible count (``cover > 0`` in the toolkit; here ``visible``, default: frames whose ground truth is not NaN);
+    with ``frame_shape`` both boxes are first clipped to the image, like the toolkit's ``bound``. A NaN result
+    box scores 0.
+    """
+    boxes, ground_truth = _check_pair(boxes, ground_truth)
+    if visible is None:
+        visible = np.all(np.isfinite(ground_truth), axis=1)
+    visible = np.asarray(visible, dtype=bool)
+    if visible.shape != (len(ground_truth),):
+        raise ValueError(f"visible: expected {len(ground_truth)} flags, got shape {visible.shape}")
+    boxes, ground_truth, visible = boxes[1:], ground_truth[1:], visible[1:]
+    if frame_shape is not None:
+        boxes, ground_truth = clip_boxes(boxes, frame_shape), clip_boxes(ground_truth, frame_shape)
+    overlaps = np.nan_to_num(iou(boxes, ground_truth), nan=0.0)
+    return overlaps[visible]
+
+
+class GOT10kScore:
+    """AO, SR@0.5, SR@0.75 and the success curve over 101 thresholds, from the pooled IoUs of every frame."""
+
+    def __init__(self, overlaps):
+        self.overlaps = np.asarray(overlaps, dtype=np.float64)
+        if self.overlaps.size == 0:
+            raise ValueError("overlaps: no visible frames to score")
+
+    @property
+    def ao(self):
+        return float(np.mean(self.overlaps))
+
+    @property
+    def sr50(self):
+        return float(np.mean(self.overlaps > 0.5))
+
+    @property
+    def sr75(self):
+        return float(np.mean(self.overlaps > 0.75))
+
+    @property
+    def success(self):
+        return success_curve(self.overlaps, GOT10K_THRESHOLDS)
+
+    def __repr__(self):
+        return f"GOT10kScore(AO={self.ao:.3f}, SR@0.5={self.sr50:.3f}, SR@0.75={self.sr75:.3f})"
+
+
+def got10k_score(overlaps_per_sequence):
+    """Pool the per-sequence IoUs (from ``got10k_overlaps``) into one GOT-10k score: every frame weighs the same."""
+    pooled = [np.asarray(o, dtype=np.float64) for o in overlaps_per_sequence]
+    return GOT10kScore(np.concatenate(pooled) if pooled else np.array([]))

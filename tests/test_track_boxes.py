@@ -1,0 +1,84 @@
+"""Box arithmetic: worked examples, OTB conversion, crops."""
+
+import numpy as np
+import pytest
+
+from minicnn.track import boxes as B
+
+
+def test_iou_by_hand_and_vectorised():
+    a = [0.0, 0.0, 10.0, 10.0]
+    others = [[5.0, 0.0, 10.0, 10.0], [5.0, 5.0, 10.0, 10.0], [20.0, 0.0, 5.0, 5.0], [0.0, 0.0, 10.0, 10.0]]
+    np.testing.assert_allclose(B.iou(a, others), [50 / 150, 25 / 175, 0.0, 1.0])
+    np.testing.assert_allclose(B.iou(others, a), B.iou(a, others))  # symmetric
+    assert B.iou([0, 0, 0, 0], [0, 0, 0, 0])[0] == 0.0
+    assert np.isnan(B.iou([np.nan] * 4, a)[0])
+
+
+def test_iou_matches_otb_calc_rect_int_on_integer_rectangles():
+    # OTB: right = left + w − 1, overlap side = min(right) − max(left) + 1, on 1-based pixels.
+    rng = np.random.default_rng(0)
+    a = rng.integers(1, 30, (200, 4)).astype(float)
+    b = rng.integers(1, 30, (200, 4)).astype(float)
+    side = lambda i: np.clip(np.minimum(a[:, i] + a[:, i + 2] - 1, b[:, i] + b[:, i + 2] - 1)
+                             - np.maximum(a[:, i], b[:, i]) + 1, 0, None)
+    inter = side(0) * side(1)
+    otb = inter / (a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)
+    np.testing.assert_allclose(B.iou(B.from_otb(a), B.from_otb(b)), otb)
+
+
+def test_center_error_and_centers():
+    np.testing.assert_allclose(B.centers([2.0, 4.0, 6.0, 8.0]), [[5.0, 8.0]])
+    np.testing.assert_allclose(B.center_error([0, 0, 10, 10], [[3, 4, 10, 10], [0, 0, 20, 20]]), [5.0, np.hypot(5, 5)])
+
+
+def test_otb_conversion_round_trips_and_marks_unannotated_frames():
+    rects = np.array([[1, 1, 10, 20], [0, 0, 0, 0], [15, 7, 3, 4]])
+    boxes = B.from_otb(rects)
+    np.testing.assert_array_equal(boxes[0], [0, 0, 10, 20])
+    assert np.all(np.isnan(boxes[1]))
+    np.testing.assert_array_equal(B.to_otb(boxes), rects)
+
+
+def test_clip_boxes_keeps_the_visible_part():
+    clipped = B.clip_boxes([[-5.0, 2.0, 10.0, 10.0], [95.0, 45.0, 10.0, 10.0], [200.0, 0.0, 5.0, 5.0]], (50, 100, 3))
+    np.testing.assert_allclose(clipped, [[0, 2, 5, 10], [95, 45, 5, 5], [100, 0, 0, 5]])
+
+
+def test_box_problems_are_reported_per_frame():
+    problems = B.box_problems([[0, 0, 5, 5], [0, 0, -1, 5], [np.nan] * 4, [500, 0, 5, 5], [0, np.inf, 1, 1]], (50, 100))
+    assert len(problems) == 3
+    assert problems[0].startswith("frame 2:") and "non-positive width" in problems[0]
+    assert problems[1].startswith("frame 4:") and "outside the 100×50 image" in problems[1]
+    assert problems[2].startswith("frame 5:") and "NaN or infinite" in problems[2]
+
+
+def test_crop_of_the_whole_image_at_its_own_size_is_the_image():
+    image = np.random.default_rng(1).integers(0, 256, (7, 9, 3)).astype(np.uint8)
+    np.testing.assert_allclose(B.resize(image, (7, 9)), image)
+
+
+def test_crop_samples_bilinearly_and_pads_with_the_mean_colour():
+    image = np.arange(16, dtype=np.float64).reshape(4, 4)
+    # A 2×2 box starting at (1, 1), resampled to 1×1: the centre of the box, (x, y) = (2, 2) in box coordinates,
+    # sits between pixels (1,1),(1,2),(2,1),(2,2): their mean.
+    crop = B.crop_and_resize(image, [1.0, 1.0, 2.0, 2.0], (1, 1))
+    assert crop[0, 0, 0] == pytest.approx(np.mean([5, 6, 9, 10]))
+    outside = B.crop_and_resize(image, [-10.0, -10.0, 4.0, 4.0], (2, 2))
+    np.testing.assert_allclose(outside, image.mean())
+    several = B.crop_and_resize(np.dstack([image] * 3), [[0, 0, 4, 4], [0, 0, 2, 2]], (4, 4))
+    assert several.shape == (2, 4, 4, 3)
+    np.testing.assert_allclose(several[0, :, :, 1], image)
+
+
+def test_context_box_is_siamfc_square():
+    box = B.context_box([10.0, 10.0, 20.0, 10.0], context=0.5)
+    side = np.sqrt((20 + 15) * (10 + 15))
+    np.testing.assert_allclose(box, [[20 - side / 2, 15 - side / 2, side, side]])
+
+
+def test_bad_shapes_name_the_argument():
+    with pytest.raises(ValueError, match="boxes_a: expected boxes"):
+        B.iou([1, 2, 3], [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="size: expected positive"):
+        B.crop_and_resize(np.zeros((4, 4)), [0, 0, 2, 2], (0, 3))

@@ -1,0 +1,115 @@
+"""Tracking metrics against cases worked out by hand, and the toolkits' conventions stated in metrics.py."""
+
+import numpy as np
+import pytest
+
+from minicnn.track import metrics as M
+
+
+def _track(n, box=(10.0, 20.0, 10.0, 10.0)):
+    return np.tile(np.array(box, dtype=np.float64), (n, 1))
+
+
+def test_ground_truth_against_itself_gives_the_known_ceiling_of_20_over_21():
+    gt = _track(5)
+    score = M.ope_score(gt, gt)
+    # IoU = 1 everywhere: 1 > τ for the twenty thresholds below 1, but not 1 > 1.
+    np.testing.assert_array_equal(score.success, [1.0] * 20 + [0.0])
+    assert score.auc == pytest.approx(20 / 21)
+    np.testing.assert_array_equal(score.precision, np.ones(51))
+    assert score.precision_20 == 1.0
+    assert score.normalized_precision_score == 1.0
+
+
+def test_constant_offset_by_hand():
+    gt = _track(4)
+    result = gt + [5.0, 0.0, 0.0, 0.0]
+    overlaps, errors, normalized = M.otb_frame_errors(result, gt)
+    # Frame 1 is replaced by the ground truth; after it, 10×10 boxes shifted by 5: intersection 50, union 150.
+    np.testing.assert_allclose(overlaps, [1.0, 1 / 3, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(errors, [0.0, 5.0, 5.0, 5.0])
+    np.testing.assert_allclose(normalized, [0.0, 0.5, 0.5, 0.5])
+    score = M.ope_score(result, gt)
+    # τ = 0 … 0.30 (7 thresholds): all 4 frames; τ = 0.35 … 0.95 (13): only frame 1; τ = 1: none.
+    expected_success = np.array([1.0] * 7 + [0.25] * 13 + [0.0])
+    np.testing.assert_allclose(score.success, expected_success)
+    assert score.auc == pytest.approx((7 + 13 * 0.25) / 21)
+    np.testing.assert_allclose(score.precision[:5], 0.25)
+    np.testing.assert_allclose(score.precision[5:], 1.0)
+    assert score.precision_20 == 1.0
+
+
+def test_empty_overlap_succeeds_at_no_threshold_not_even_zero():
+    gt = _track(3)
+    result = gt + [100.0, 100.0, 0.0, 0.0]
+    score = M.ope_score(result, gt)
+    # Only frame 1 (given) succeeds: IoU 0 is not > 0.
+    np.testing.assert_allclose(score.success, [1 / 3] * 20 + [0.0])
+    assert score.precision_20 == pytest.approx(1 / 3)
+
+
+def test_invalid_results_are_replaced_by_the_previous_frames_box():
+    gt = _track(4)
+    result = gt.copy()
+    result[1] += [5.0, 0.0, 0.0, 0.0]
+    result[2] = np.nan
+    result[3] = [0.0, 0.0, 0.0, 10.0]  # zero width
+    overlaps, _, _ = M.otb_frame_errors(result, gt)
+    np.testing.assert_allclose(overlaps, [1.0, 1 / 3, 1 / 3, 1 / 3])
+
+
+def test_frames_without_valid_ground_truth_follow_otb_fail_for_success_pass_for_precision():
+    gt = _track(4)
+    gt[2] = np.nan
+    gt[3] = [-1.0, 20.0, 10.0, 10.0]  # x = 0 in OTB's 1-based terms: not > 0, so not valid
+    result = _track(4) + [100.0, 0.0, 0.0, 0.0]
+    overlaps, errors, _ = M.otb_frame_errors(result, gt)
+    np.testing.assert_allclose(overlaps, [1.0, 0.0, -1.0, -1.0])
+    np.testing.assert_allclose(errors, [0.0, 100.0, -1.0, -1.0])
+    score = M.ope_score(result, gt)
+    assert score.success[0] == pytest.approx(1 / 4)  # invalid frames stay in the denominator as failures
+    assert score.precision[0] == pytest.approx(3 / 4)  # ... but −1 ≤ 0 counts them as hits
+
+
+def test_success_uses_strictly_greater_and_precision_less_or_equal():
+    np.testing.assert_allclose(M.success_curve([0.5, 0.5], [0.5]), [0.0])
+    np.testing.assert_allclose(M.precision_curve([20.0, 21.0], [20.0]), [0.5])
+
+
+def test_suite_mean_weighs_each_sequence_equally_and_attributes_select():
+    gt_long, gt_short = _track(10), _track(2)
+    perfect = M.ope_score(gt_long, gt_long)
+    lost = M.ope_score(gt_short + [100.0, 0.0, 0.0, 0.0], gt_short)
+    suite = M.mean_score([perfect, lost])
+    np.testing.assert_allclose(suite.success, (perfect.success + lost.success) / 2)
+    per_tag = M.by_attribute([perfect, lost], [("FM",), ("FM", "OCC")])
+    assert per_tag["OCC"][1] == 1 and per_tag["OCC"][0].auc == pytest.approx(lost.auc)
+    assert per_tag["FM"][1] == 2 and per_tag["FM"][0].auc == pytest.approx(suite.auc)
+
+
+def test_got10k_skips_the_first_frame_and_invisible_frames_and_pools_frames():
+    gt = _track(4)
+    result = gt.copy()
+    result[0] += [100.0, 0.0, 0.0, 0.0]  # skipped: the tracker was given frame 1
+    result[1] += [5.0, 0.0, 0.0, 0.0]  # IoU 1/3
+    result[3] = np.nan  # scores 0
+    visible = np.array([True, True, False, True])
+    overlaps = M.got10k_overlaps(result, gt, visible)
+    np.testing.assert_allclose(overlaps, [1 / 3, 0.0])
+    second = M.got10k_overlaps(_track(3), _track(3))
+    score = M.got10k_score([overlaps, second])
+    assert score.ao == pytest.approx((1 / 3 + 0 + 1 + 1) / 4)
+    assert score.sr50 == pytest.approx(2 / 4)
+    assert score.sr75 == pytest.approx(2 / 4)
+
+
+def test_got10k_clips_to_the_image_when_given_its_shape():
+    gt = np.array([[0.0, 0.0, 10.0, 10.0]] * 2)
+    result = np.array([[0.0, 0.0, 10.0, 10.0], [-10.0, 0.0, 20.0, 10.0]])
+    assert M.got10k_overlaps(result, gt)[0] == pytest.approx(0.5)
+    assert M.got10k_overlaps(result, gt, frame_shape=(100, 100, 3))[0] == pytest.approx(1.0)
+
+
+def test_mismatched_lengths_name_the_argument():
+    with pytest.raises(ValueError, match="boxes: expected one box per ground-truth frame"):
+        M.ope_score(_track(3), _track(4))

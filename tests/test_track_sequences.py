@@ -1,0 +1,138 @@
+"""OTB / GOT-10k readers and writers: layouts, separators, several targets, frame ranges, bad input."""
+
+import numpy as np
+import pytest
+
+from minicnn.track.sequences import (
+    Sequence,
+    read_got10k,
+    read_otb,
+    read_sequences,
+    write_got10k,
+    write_otb,
+)
+
+
+def _toy(n=5, name="toy"):
+    rng = np.random.default_rng(0)
+    frames = [np.full((24, 32, 3), 40 * i, dtype=np.uint8) for i in range(n)]
+    gt = np.column_stack([np.arange(n) + 1.0, np.full(n, 2.0), np.full(n, 10.0), np.full(n, 8.0)])
+    gt[2] = np.nan
+    del rng
+    return Sequence(name, frames, gt, ("FM", "OV"), cover=[8, 8, 0, 4, 8][:n])
+
+
+def _otb_folder(root, name, lines, n_images, separator=","):
+    import imageio.v3 as iio
+
+    folder = root / name
+    (folder / "img").mkdir(parents=True)
+    for i in range(1, n_images + 1):
+        iio.imwrite(folder / "img" / f"{i:04d}.jpg", np.full((12, 16, 3), i % 256, dtype=np.uint8))
+    (folder / "groundtruth_rect.txt").write_text("".join(separator.join(map(str, l)) + "\n" for l in lines))
+    return folder
+
+
+def test_otb_round_trip(tmp_path):
+    sequence = _toy()
+    folder = write_otb(sequence, tmp_path)
+    assert (folder / "img" / "0001.jpg").is_file()
+    assert (folder / "groundtruth_rect.txt").read_text().splitlines()[:3] == ["2,3,10,8", "3,3,10,8", "0,0,0,0"]
+    back = read_otb(folder)
+    assert back.name == "toy" and len(back) == 5 and back.attributes == ("FM", "OV")
+    np.testing.assert_allclose(back.ground_truth, sequence.ground_truth)
+    np.testing.assert_array_equal(back.absent, [False, False, True, False, False])
+    np.testing.assert_array_equal(back.cover, [8, 8, 0, 4, 8])
+    frame = back[3]
+    assert frame.shape == (24, 32, 3) and frame.dtype == np.uint8
+    assert abs(int(frame.mean()) - 120) <= 2  # JPEG
+
+
+def test_got10k_round_trip_keeps_fractional_boxes(tmp_path):
+    frames = [np.zeros((10, 10, 3), np.uint8)] * 3
+    sequence = Sequence("GOT-10k_Val_000001", frames, [[0.25, 1.5, 3.0, 4.0]] * 3, ("SV",))
+    folder = write_got10k(sequence, tmp_path)
+    assert (folder / "00000001.jpg").is_file()
+    back = read_got10k(folder)
+    np.testing.assert_allclose(back.ground_truth, sequence.ground_truth)
+    assert back.attributes == ("SV",)
+
+
+@pytest.mark.parametrize("separator", [",", "\t", " ", ", "])
+def test_otb_separators(tmp_path, separator):
+    folder = _otb_folder(tmp_path, "Sep", [[1, 2, 3, 4], [5, 6, 7, 8]], 2, separator)
+    np.testing.assert_allclose(read_otb(folder).ground_truth, [[0, 1, 3, 4], [4, 5, 7, 8]])
+
+
+def test_otb_several_targets_and_frame_ranges(tmp_path):
+    folder = _otb_folder(tmp_path, "Jogging", [[1, 1, 2, 2]] * 3, 3)
+    (folder / "groundtruth_rect.txt").rename(folder / "groundtruth_rect.1.txt")
+    (folder / "groundtruth_rect.2.txt").write_text("5,5,2,2\n" * 3)
+    with pytest.raises(ValueError, match="several targets"):
+        read_otb(folder)
+    names = [s.name for s in read_sequences(tmp_path)]
+    assert names == ["Jogging.1", "Jogging.2"]
+    assert read_otb(folder, target=2).ground_truth[0, 0] == 4.0
+    partial = _otb_folder(tmp_path, "Part", [[1, 1, 2, 2]] * 2, 5)
+    with pytest.raises(ValueError, match="2 boxes for 5 frames"):
+        read_otb(partial)
+    sequence = read_otb(partial, start_frame=3, end_frame=4)
+    assert [p.name for p in sequence.frames] == ["0003.jpg", "0004.jpg"]
+    david = _otb_folder(tmp_path, "David", [[1, 1, 2, 2]] * 471, 770)
+    assert read_otb(david).frames[0].name == "0300.jpg"  # OTB-100's annotated range for David
+
+
+def test_ground_truth_line_that_does_not_parse_names_file_and_line(tmp_path):
+    folder = _otb_folder(tmp_path, "Bad", [[1, 1, 2, 2]] * 2, 3)
+    (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n1,1,two,2\n1,1,2,2\n")
+    with pytest.raises(ValueError, match=r"groundtruth_rect.txt, line 2: expected four numbers"):
+        read_otb(folder)
+
+
+def test_non_positive_boxes_are_reported_per_frame_and_become_missing(tmp_path):
+    folder = _otb_folder(tmp_path, "Neg", [[1, 1, 2, 2], [1, 1, -3, 2], [1, 1, 2, 2]], 3)
+    with pytest.warns(UserWarning, match=r"frame 2: box .* non-positive width"):
+        sequence = read_otb(folder)
+    assert np.all(np.isnan(sequence.ground_truth[1]))
+    outside = Sequence("o", [np.zeros((10, 10, 3), np.uint8)] * 2, [[1, 1, 2, 2], [50, 1, 2, 2]])
+    assert outside.problems() == ["frame 2: box (50, 1, 2, 2) lies wholly outside the 10×10 image"]
+
+
+def test_missing_frame_names_the_path(tmp_path):
+    folder = write_otb(_toy(), tmp_path)
+    sequence = read_otb(folder)
+    (folder / "img" / "0004.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match="0004.jpg"):
+        sequence[3]
+
+
+def test_a_failed_write_leaves_the_old_sequence_intact(tmp_path):
+    folder = write_otb(_toy(), tmp_path)
+    before = (folder / "groundtruth_rect.txt").read_text()
+    broken = _toy()
+    broken.frames[4] = np.zeros((5, 5), np.float64)
+    with pytest.raises(ValueError, match="frame 5: expected"):
+        write_otb(broken, tmp_path)
+    assert (folder / "groundtruth_rect.txt").read_text() == before
+    assert len(list((folder / "img").iterdir())) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy"]
+
+
+def test_sequence_checks_its_arguments():
+    with pytest.raises(ValueError, match="3 frames but 2 ground-truth boxes"):
+        Sequence("s", [np.zeros((2, 2, 3), np.uint8)] * 3, [[0, 0, 1, 1]] * 2)
+    with pytest.raises(ValueError, match="unknown attribute tags"):
+        Sequence("s", [np.zeros((2, 2, 3), np.uint8)], [[0, 0, 1, 1]], ("XYZ",))
+    only_first = Sequence("s", [np.zeros((2, 2, 3), np.uint8)] * 3, [[0, 0, 1, 1]])
+    assert np.isnan(only_first.ground_truth[1:]).all()
+
+
+def test_read_sequences_finds_both_layouts_and_selects_names(tmp_path):
+    write_otb(_toy(name="a"), tmp_path)
+    write_got10k(_toy(name="b"), tmp_path)
+    assert [s.name for s in read_sequences(tmp_path)] == ["a", "b"]
+    assert [s.name for s in read_sequences(tmp_path, names=["b"])] == ["b"]
+    with pytest.raises(ValueError, match="no sequences \\['c'\\]"):
+        read_sequences(tmp_path, names=["c"])
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_sequences(tmp_path / "nowhere")
