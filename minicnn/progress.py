@@ -14,6 +14,10 @@ def _interactive(stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _format(value):
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
 class ProgressBar:
     """``bar = ProgressBar(total)``; ``bar.update(done, loss=0.5)`` after each step; ``bar.finish(val_loss=0.4)``.
 
@@ -38,7 +42,7 @@ class ProgressBar:
         elapsed = time.perf_counter() - self.start
         per_step = elapsed / max(self.done, 1)
         speed = f"{per_step * 1000:.0f}ms/{self.unit}" if per_step < 1 else f"{per_step:.1f}s/{self.unit}"
-        values = "".join(f" - {name}: {value:.4f}" for name, value in self.values.items())
+        values = "".join(f" - {name}: {_format(value)}" for name, value in self.values.items())
         digits = len(str(self.total))
         return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{values}"
 

@@ -113,3 +113,14 @@ def test_got10k_clips_to_the_image_when_given_its_shape():
 def test_mismatched_lengths_name_the_argument():
     with pytest.raises(ValueError, match="boxes: expected one box per ground-truth frame"):
         M.ope_score(_track(3), _track(4))
+
+
+def test_a_crashed_tracker_scores_zero_from_the_crash_on():
+    gt = _track(4)
+    result = gt.copy()
+    result[2:] = np.nan
+    overlaps, errors, _ = M.otb_frame_errors(result, gt, failed_from=2)
+    np.testing.assert_allclose(overlaps, [1.0, 1.0, 0.0, 0.0])
+    assert np.isinf(errors[2:]).all()
+    carried, _, _ = M.otb_frame_errors(result, gt)  # the toolkit's rule alone would carry frame 2's box forward
+    np.testing.assert_allclose(carried, [1.0, 1.0, 1.0, 1.0])

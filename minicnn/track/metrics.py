@@ -37,7 +37,7 @@ def _centers_otb(boxes):
     return boxes[:, :2] + (boxes[:, 2:] - 1.0) / 2.0
 
 
-def otb_frame_errors(boxes, ground_truth):
+def otb_frame_errors(boxes, ground_truth, failed_from=None):
     """Per-frame overlap, centre error and normalised centre error, as OTB's ``calcSeqErrRobust`` computes them.
 
     Parameters
@@ -60,6 +60,10 @@ def otb_frame_errors(boxes, ground_truth):
     - a frame whose ground truth is not valid (in 1-based terms all four numbers must be > 0) gets overlap ``−1``
       and centre error ``−1``: it counts as a **failure** in every success threshold but, because ``−1 ≤ d``, as
       a **hit** in every precision threshold, and it stays in the denominator of both.
+
+    minicnn adds one rule the toolkits have no need for: from frame index ``failed_from`` on (a tracker that
+    raised an exception), frames with valid ground truth get overlap 0 and an infinite centre error, instead of
+    the last box being carried forward.
     """
     boxes, ground_truth = _check_pair(boxes, ground_truth)
     boxes[0] = ground_truth[0]
@@ -79,6 +83,11 @@ def otb_frame_errors(boxes, ground_truth):
         difference = _centers_otb(boxes[valid]) - _centers_otb(gt)
         errors[valid] = np.sqrt(np.sum(difference**2, axis=1))
         normalized[valid] = np.sqrt(np.sum((difference / gt[:, 2:]) ** 2, axis=1))
+    if failed_from is not None:
+        crashed = valid & (np.arange(len(boxes)) >= max(int(failed_from), 1))
+        overlaps[crashed] = 0.0
+        errors[crashed] = np.inf
+        normalized[crashed] = np.inf
     return overlaps, errors, normalized
 
 
@@ -133,9 +142,9 @@ class OPEScore:
         )
 
 
-def ope_score(boxes, ground_truth):
+def ope_score(boxes, ground_truth, failed_from=None):
     """The OTB one-pass evaluation of one tracker on one sequence (see ``otb_frame_errors`` for the rules)."""
-    overlaps, errors, normalized = otb_frame_errors(boxes, ground_truth)
+    overlaps, errors, normalized = otb_frame_errors(boxes, ground_truth, failed_from)
     return OPEScore(
         success_curve(overlaps),
         precision_curve(errors),

@@ -1,0 +1,420 @@
+"""Run trackers over sequences, keep their boxes in OTB result files, and score them side by side.
+
+A tracker is any object with OpenCV's interface: ``tracker.init(frame, box)`` then ``ok, box = tracker.update(frame)``
+per frame (RGB frames, 0-based ``(x, y, w, h)`` boxes). ``evaluate`` runs every (tracker, sequence) pair as one
+task, serially, in processes (``jobs``) or on a Dask cluster (``scheduler``), through one executor interface
+(``concurrent.futures``). Each finished task writes, under ``results_dir/TRACKER/``:
+
+- ``SEQUENCE.txt``       one box per frame, OTB's 1-based ``x,y,w,h`` (``nan`` where the tracker gave none);
+- ``SEQUENCE_time.txt``  seconds per frame (the first line is ``init``), as GOT-10k's toolkit keeps them;
+- ``SEQUENCE.json``      init and update time, frames lost (``ok`` False), the frame where it crashed and why.
+
+The ``.txt`` is written last and atomically, so a run that stops part-way is resumed by skipping the sequences
+whose ``.txt`` exists. Only the time inside ``init`` and ``update`` counts towards frames per second.
+"""
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from minicnn.progress import ProgressBar
+from minicnn.track import metrics
+from minicnn.track.boxes import as_boxes, from_otb, to_otb
+from minicnn.track.sequences import atomic_write_text
+
+
+class TrackRun:
+    """One tracker on one sequence: its boxes, its time, and what went wrong.
+
+    Attributes
+    ----------
+    tracker, sequence : str
+    boxes : ndarray, shape (N, 4)
+        The first row is the box the tracker was given; NaN where it gave none (lost, or after a crash).
+    init_seconds, update_seconds : float
+        Time spent inside ``init`` and inside all the ``update`` calls.
+    frame_seconds : ndarray, shape (N,)
+        ``init`` time, then each ``update``'s time.
+    lost_frames : int
+        Frames where ``update`` answered ``ok = False``.
+    failed_at : int or None
+        0-based index of the frame where the tracker raised, if it did; it is scored as a failure from there on.
+    error : str or None
+        The exception's text.
+    """
+
+    def __init__(self, tracker, sequence, boxes, frame_seconds, lost_frames=0, failed_at=None, error=None):
+        self.tracker = tracker
+        self.sequence = sequence
+        self.boxes = as_boxes(boxes)
+        self.frame_seconds = np.asarray(frame_seconds, dtype=np.float64)
+        self.lost_frames = int(lost_frames)
+        self.failed_at = None if failed_at is None else int(failed_at)
+        self.error = error
+
+    @property
+    def init_seconds(self):
+        return float(self.frame_seconds[0]) if len(self.frame_seconds) else 0.0
+
+    @property
+    def update_seconds(self):
+        return float(np.sum(self.frame_seconds[1:]))
+
+    @property
+    def fps(self):
+        """Frames per second over the frames it ran (init and update time only)."""
+        seconds = float(np.sum(self.frame_seconds))
+        return len(self.frame_seconds) / seconds if seconds > 0 else float("inf")
+
+    def __repr__(self):
+        failure = f", failed at frame {self.failed_at + 1}" if self.failed_at is not None else ""
+        return f"TrackRun({self.tracker!r} on {self.sequence!r}, {len(self.boxes)} frames, {self.fps:.1f} fps{failure})"
+
+
+def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
+    """Run ``tracker`` over ``sequence`` (one-pass: initialised once on the first frame's ground truth).
+
+    A tracker that raises in ``init`` or ``update`` is recorded as failed from that frame on (NaN boxes), and the
+    error text is kept; nothing is raised. ``on_frame(index)`` is called after each frame (for progress bars).
+    """
+    name = tracker_name or getattr(tracker, "name", type(tracker).__name__)
+    count = len(sequence)
+    boxes = np.full((count, 4), np.nan)
+    seconds = []
+    lost = 0
+    failed_at = None
+    error = None
+    first_box = sequence.init_box
+    if not np.all(np.isfinite(first_box)) or first_box[2] <= 0 or first_box[3] <= 0:
+        raise ValueError(f"sequence {sequence.name!r}: the first frame's box {first_box} cannot start a tracker")
+    boxes[0] = first_box
+    for index in range(count):
+        frame = sequence[index]
+        try:
+            start = time.perf_counter()
+            if index == 0:
+                tracker.init(frame, first_box.copy())
+                seconds.append(time.perf_counter() - start)
+            else:
+                ok, box = tracker.update(frame)
+                seconds.append(time.perf_counter() - start)
+                box = np.asarray(box, dtype=np.float64).reshape(-1)
+                if ok and box.shape == (4,):
+                    boxes[index] = box
+                else:
+                    lost += 1
+        except Exception as exception:  # noqa: BLE001 - a tracker's bug must not stop the other sequences
+            failed_at = index
+            error = f"{type(exception).__name__}: {exception}"
+            error += "\n" + traceback.format_exc(limit=3)
+            break
+        if on_frame is not None:
+            on_frame(index)
+    return TrackRun(name, sequence.name, boxes, seconds, lost, failed_at, error)
+
+
+# ------------------------------------------------------------------------------------------------- result files
+
+def result_paths(results_dir, tracker, sequence):
+    folder = Path(results_dir) / tracker
+    return folder / f"{sequence}.txt", folder / f"{sequence}_time.txt", folder / f"{sequence}.json"
+
+
+def save_run(run, results_dir):
+    """Write a run's three files (see the module docstring); the boxes file last, each one atomically."""
+    boxes_path, time_path, info_path = result_paths(results_dir, run.tracker, run.sequence)
+    boxes_path.parent.mkdir(parents=True, exist_ok=True)
+    rects = to_otb(run.boxes, integer=False)
+    rects[~np.all(np.isfinite(run.boxes), axis=1)] = np.nan
+    info = {
+        "tracker": run.tracker,
+        "sequence": run.sequence,
+        "frames": len(run.boxes),
+        "init_seconds": run.init_seconds,
+        "update_seconds": run.update_seconds,
+        "fps": run.fps,
+        "lost_frames": run.lost_frames,
+        "failed_at_frame": None if run.failed_at is None else run.failed_at + 1,
+        "error": run.error,
+    }
+    atomic_write_text(time_path, "".join(f"{s:.6f}\n" for s in run.frame_seconds))
+    atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
+    atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in row) + "\n" for row in rects))
+
+
+def load_run(results_dir, tracker, sequence):
+    """The saved run of ``tracker`` on ``sequence``, or None if it has not finished."""
+    boxes_path, time_path, info_path = result_paths(results_dir, tracker, sequence)
+    if not (boxes_path.is_file() and info_path.is_file() and time_path.is_file()):
+        return None
+    rects = np.loadtxt(boxes_path, delimiter=",", ndmin=2)
+    boxes = from_otb(np.nan_to_num(rects, nan=0.0))
+    info = json.loads(info_path.read_text())
+    seconds = np.loadtxt(time_path, ndmin=1)
+    failed = info.get("failed_at_frame")
+    return TrackRun(tracker, sequence, boxes, seconds, info.get("lost_frames", 0),
+                    None if failed is None else failed - 1, info.get("error"))
+
+
+# ---------------------------------------------------------------------------------------------------- executors
+
+class SerialExecutor(concurrent.futures.Executor):
+    """Runs each task at once in this process; the same ``submit`` interface as the parallel executors."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exception:  # noqa: BLE001 - handed back through the future
+            future.set_exception(exception)
+        return future
+
+
+def make_executor(jobs=1, scheduler=None):
+    """An executor for the per-sequence tasks: serial (``jobs=1``), ``jobs`` processes, or a Dask cluster.
+
+    ``scheduler`` is a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``; it needs the
+    optional ``dask`` extra (``pip install "minicnn[dask]"``), and the sequence folders must be readable from every
+    worker at the same paths.
+    """
+    if scheduler is not None:
+        client_class = _dask_client_class()
+        client = scheduler if isinstance(scheduler, client_class) else client_class(scheduler)
+        return client.get_executor(pure=False)
+    jobs = int(jobs)
+    if jobs < 1:
+        raise ValueError(f"jobs: expected a number of processes ≥ 1, got {jobs}")
+    if jobs == 1:
+        return SerialExecutor()
+    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs)
+
+
+def _dask_client_class():
+    try:
+        from distributed import Client
+    except ImportError as error:
+        raise ImportError(
+            "--scheduler needs Dask: pip install \"minicnn[dask]\" (it installs dask[distributed])"
+        ) from error
+    return Client
+
+
+def _run_task(tracker_name, factory, sequence, results_dir, on_frame=None):
+    """One (tracker, sequence) task: build a fresh tracker, run it, save it; returns the run."""
+    if factory is None:
+        from minicnn.track.trackers import make_tracker
+
+        tracker = make_tracker(tracker_name)
+    else:
+        tracker = factory()
+    run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
+    if results_dir is not None:
+        save_run(run, results_dir)
+    return run
+
+
+# --------------------------------------------------------------------------------------------------- evaluation
+
+class Evaluation:
+    """Every tracker's runs on a set of sequences, with the OTB and GOT-10k scores.
+
+    Attributes
+    ----------
+    trackers : list of str
+    sequences : list of Sequence
+    runs : dict mapping (tracker, sequence name) → TrackRun
+    """
+
+    def __init__(self, trackers, sequences, runs):
+        self.trackers = list(trackers)
+        self.sequences = list(sequences)
+        self.runs = dict(runs)
+
+    def sequence_scores(self, tracker):
+        """The OPE score of ``tracker`` on each sequence, in order."""
+        return [
+            metrics.ope_score(self.runs[tracker, s.name].boxes, s.ground_truth, self.runs[tracker, s.name].failed_at)
+            for s in self.sequences
+        ]
+
+    def score(self, tracker):
+        """The suite's OPE score (mean of the per-sequence curves)."""
+        return metrics.mean_score(self.sequence_scores(tracker))
+
+    def got10k(self, tracker):
+        """The GOT-10k score (pooled frames; visibility from ``cover``, else from the ground truth)."""
+        overlaps = []
+        for s in self.sequences:
+            visible = None if s.cover is None else s.cover > 0
+            if visible is not None:
+                visible &= np.all(np.isfinite(s.ground_truth), axis=1)
+            overlaps.append(metrics.got10k_overlaps(self.runs[tracker, s.name].boxes, s.ground_truth, visible))
+        return metrics.got10k_score(overlaps)
+
+    def fps(self, tracker):
+        """Frames per second over the whole suite: all frames / all init and update time."""
+        runs = [self.runs[tracker, s.name] for s in self.sequences]
+        seconds = sum(float(np.sum(r.frame_seconds)) for r in runs)
+        frames = sum(len(r.frame_seconds) for r in runs)
+        return frames / seconds if seconds > 0 else float("inf")
+
+    def failures(self, tracker):
+        """The runs of ``tracker`` that crashed."""
+        return [self.runs[tracker, s.name] for s in self.sequences if self.runs[tracker, s.name].failed_at is not None]
+
+    def ranked(self):
+        """Tracker names, best success AUC first."""
+        return sorted(self.trackers, key=lambda t: -self.score(t).auc)
+
+    def by_attribute(self, tracker):
+        """Tag → (OPEScore, number of sequences) for ``tracker``."""
+        return metrics.by_attribute(self.sequence_scores(tracker), [s.attributes for s in self.sequences])
+
+    def table(self, fps=True):
+        """The summary table as text: one row per tracker, best AUC first, then AUC per attribute.
+
+        ``fps=False`` leaves out the speed column (which differs from run to run), e.g. to compare two runs."""
+        lines = [
+            f"OPE on {len(self.sequences)} sequences ({sum(len(s) for s in self.sequences)} frames)",
+            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}" + (f"{'FPS':>8}" if fps else "")
+            + f"{'crashed':>9}",
+        ]
+        for tracker in self.ranked():
+            score, got = self.score(tracker), self.got10k(tracker)
+            lines.append(
+                f"{tracker:<14}{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}"
+                f"{got.ao:>7.3f}{got.sr50:>7.3f}" + (f"{self.fps(tracker):>8.1f}" if fps else "")
+                + f"{len(self.failures(tracker)):>9d}"
+            )
+        tags = sorted({tag for s in self.sequences for tag in s.attributes})
+        if tags:
+            counts = {tag: sum(tag in s.attributes for s in self.sequences) for tag in tags}
+            lines.append("")
+            lines.append("Success AUC per attribute (number of sequences)")
+            lines.append(f"{'tracker':<14}" + "".join(f"{f'{tag}({counts[tag]})':>9}" for tag in tags))
+            for tracker in self.ranked():
+                per_tag = self.by_attribute(tracker)
+                lines.append(f"{tracker:<14}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
+        for tracker in self.ranked():
+            for run in self.failures(tracker):
+                first_line = (run.error or "").splitlines()[0] if run.error else ""
+                lines.append(f"! {tracker} crashed on {run.sequence} at frame {run.failed_at + 1}: {first_line}")
+        return "\n".join(lines)
+
+    def save_plots(self, out_dir, per_attribute=True):
+        """Success and precision plots (one curve per tracker, labelled with its AUC / P@20), as the OTB papers
+        draw them; with ``per_attribute`` also one pair per attribute tag. Returns the paths written."""
+        from minicnn.track.plots import save_ope_plots
+
+        success = {t: self.score(t).success for t in self.trackers}
+        precision = {t: self.score(t).precision for t in self.trackers}
+        attributes = None
+        if per_attribute:
+            tags = sorted({tag for s in self.sequences for tag in s.attributes})
+            attributes = {}
+            for tag in tags:
+                per = {t: self.by_attribute(t)[tag][0] for t in self.trackers}
+                attributes[tag] = ({t: per[t].success for t in per}, {t: per[t].precision for t in per})
+        return save_ope_plots(success, precision, out_dir, attributes=attributes)
+
+
+def _tracker_specs(trackers):
+    if isinstance(trackers, str):
+        trackers = [t for t in trackers.split(",") if t]
+    if isinstance(trackers, dict):
+        return dict(trackers)
+    specs = {}
+    for tracker in trackers:
+        if not isinstance(tracker, str):
+            raise TypeError(f"trackers: expected names or a dict name → factory, got {tracker!r}")
+        specs[tracker] = None
+    if not specs:
+        raise ValueError("trackers: expected at least one tracker")
+    return specs
+
+
+def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, progress=True, resume=True):
+    """Run every tracker on every sequence and return an ``Evaluation``.
+
+    Parameters
+    ----------
+    trackers : list of str, comma-separated str, or dict mapping name → factory
+        Names from ``minicnn.track.trackers.available_trackers()``, or your own: a factory is called with no
+        arguments in the worker to build a fresh tracker (it must be picklable for ``jobs > 1`` or Dask).
+    sequences : list of Sequence
+    results_dir : path, optional
+        Where the result files go; with ``resume`` the sequences already finished there are loaded, not rerun.
+        Without it nothing is written (and nothing resumed).
+    jobs : int
+        Processes to run tasks in (1: in this process).
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler to send the same tasks to instead.
+    progress : bool
+        A progress bar over frames, with the sequence count.
+    """
+    specs = _tracker_specs(trackers)
+    sequences = list(sequences)
+    if not sequences:
+        raise ValueError("sequences: expected at least one sequence")
+    names = [s.name for s in sequences]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sequences: names must be unique, got {names}")
+    runs = {}
+    pending = []
+    for tracker in specs:
+        for sequence in sequences:
+            saved = load_run(results_dir, tracker, sequence.name) if (resume and results_dir is not None) else None
+            if saved is not None and len(saved.boxes) == len(sequence):
+                runs[tracker, sequence.name] = saved
+            else:
+                pending.append((tracker, sequence))
+    total_frames = sum(len(s) for _, s in pending)
+    bar = ProgressBar(total_frames, unit="frame", enabled=progress and bool(pending))
+    state = {"frames": 0, "tasks": 0}
+
+    def frame_done(_index):
+        state["frames"] += 1
+        if state["frames"] % 25 == 0:
+            bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+
+    with contextlib.ExitStack() as stack:
+        if isinstance(scheduler, (str, os.PathLike)):
+            scheduler = stack.enter_context(_dask_client_class()(str(scheduler)))
+        executor = make_executor(jobs, scheduler)
+        _run_all(executor, pending, specs, results_dir, runs, bar, frame_done, state)
+    if pending:
+        bar.finish(sequences=f"{len(pending)}/{len(pending)}")
+    return Evaluation(list(specs), sequences, runs)
+
+
+def _run_all(executor, pending, specs, results_dir, runs, bar, frame_done, state):
+    serial = isinstance(executor, SerialExecutor)
+    try:
+        futures = {}
+        for tracker, sequence in pending:
+            extra = {"on_frame": frame_done} if serial else {}
+            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir, **extra)
+            futures[future] = (tracker, sequence)
+            if serial:
+                state["tasks"] += 1
+        for future in concurrent.futures.as_completed(futures):
+            tracker, sequence = futures[future]
+            runs[tracker, sequence.name] = future.result()
+            if not serial:
+                state["tasks"] += 1
+                state["frames"] += len(sequence)
+                bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+    finally:
+        if not serial:
+            executor.shutdown(wait=True)
+
+
+def default_data_dir():
+    """Where ``minicnn eval`` keeps the generated default suite: ``$MINICNN_DATA`` or ``~/.cache/minicnn``."""
+    return Path(os.environ.get("MINICNN_DATA", Path.home() / ".cache" / "minicnn"))

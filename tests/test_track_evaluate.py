@@ -1,0 +1,185 @@
+"""The evaluation runner: result files, resuming, crashes, timing of init/update only, parallel and Dask runs."""
+
+import functools
+import json
+
+import numpy as np
+import pytest
+
+from minicnn.track import evaluate as E
+from minicnn.track.sequences import Sequence
+
+
+def _moving_square(name, n=12, attributes=("FM",), seed=0):
+    rng = np.random.default_rng(seed)
+    background = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    texture = rng.integers(0, 256, (12, 12, 3), dtype=np.uint8)
+    frames, boxes = [], []
+    for t in range(n):
+        frame = background.copy()
+        x, y = 5 + 3 * t, 10 + t
+        frame[y : y + 12, x : x + 12] = texture
+        frames.append(frame)
+        boxes.append([x, y, 12, 12])
+    return Sequence(name, frames, np.array(boxes, dtype=np.float64), attributes)
+
+
+class OffsetTracker:
+    """Answers the true box shifted by ``offset`` (it reads the ground truth it was built with)."""
+
+    def __init__(self, boxes, offset=0.0, crash_at=None, lose_at=None):
+        self.boxes = boxes
+        self.offset = offset
+        self.crash_at = crash_at
+        self.lose_at = lose_at
+        self.frame = 0
+
+    def init(self, frame, box):
+        self.frame = 0
+
+    def update(self, frame):
+        self.frame += 1
+        if self.frame == self.crash_at:
+            raise RuntimeError("deliberate crash")
+        if self.frame == self.lose_at:
+            return False, (0, 0, 0, 0)
+        return True, self.boxes[self.frame] + [self.offset, 0, 0, 0]
+
+
+def offset_factory(boxes_by_name, offset=0.0, **kwargs):
+    return _Dispatch(boxes_by_name, offset, kwargs)
+
+
+class _Dispatch:
+    """A tracker that picks the sequence's true boxes by the first frame's content (picklable for processes)."""
+
+    def __init__(self, boxes_by_name, offset, kwargs):
+        self.boxes_by_name = boxes_by_name
+        self.offset = offset
+        self.kwargs = kwargs
+        self.inner = None
+
+    def init(self, frame, box):
+        key = min(self.boxes_by_name, key=lambda k: np.abs(self.boxes_by_name[k][0] - box).sum())
+        self.inner = OffsetTracker(self.boxes_by_name[key], self.offset, **self.kwargs.get(key, {}))
+        self.inner.init(frame, box)
+
+    def update(self, frame):
+        return self.inner.update(frame)
+
+
+@pytest.fixture
+def suite():
+    return [_moving_square("one", 12, ("FM",), 0), _moving_square("two", 9, ("FM", "OCC"), 1)]
+
+
+def test_perfect_and_offset_trackers_score_as_computed_by_hand(tmp_path, suite):
+    boxes = {s.name: s.ground_truth for s in suite}
+    suite[1].ground_truth[:, 1] += 30.0
+    boxes["two"] = suite[1].ground_truth
+    trackers = {
+        "perfect": functools.partial(offset_factory, boxes, 0.0),
+        "offset": functools.partial(offset_factory, boxes, 6.0),
+    }
+    evaluation = E.evaluate(trackers, suite, tmp_path, progress=False)
+    assert evaluation.score("perfect").auc == pytest.approx(20 / 21)
+    # 12×12 boxes shifted by 6: IoU = 72 / 216 = 1/3 after the given first frame.
+    per_sequence = evaluation.sequence_scores("offset")
+    assert per_sequence[0].success[6] == 1.0 and per_sequence[0].success[7] == pytest.approx(1 / 12)
+    table = evaluation.table()
+    assert table.splitlines()[2].startswith("perfect") and "OCC(1)" in table
+    text = (tmp_path / "offset" / "one.txt").read_text().splitlines()
+    assert text[1] == ",".join(f"{v:.2f}" for v in suite[0].ground_truth[1] + [1 + 6, 1, 0, 0])
+    assert len((tmp_path / "offset" / "one_time.txt").read_text().splitlines()) == 12
+    info = json.loads((tmp_path / "offset" / "one.json").read_text())
+    assert info["frames"] == 12 and info["failed_at_frame"] is None
+
+
+def test_resume_skips_finished_sequences(tmp_path, suite):
+    boxes = {s.name: s.ground_truth for s in suite}
+    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    (tmp_path / "perfect" / "two.txt").unlink()  # as if the run had stopped before finishing "two"
+    built = []
+
+    def counting_factory():
+        built.append(1)
+        return offset_factory(boxes)
+
+    again = E.evaluate({"perfect": counting_factory}, suite, tmp_path, progress=False)
+    assert len(built) == 1
+    assert again.score("perfect").auc == pytest.approx(20 / 21)
+    E.evaluate({"perfect": counting_factory}, suite, tmp_path, progress=False, resume=False)
+    assert len(built) == 3
+
+
+def test_a_crashing_tracker_fails_from_that_frame_and_the_run_goes_on(tmp_path, suite):
+    boxes = {s.name: s.ground_truth for s in suite}
+    suite[1].ground_truth[:, 1] += 30.0
+    factory = functools.partial(offset_factory, boxes, 0.0, one={"crash_at": 6}, two={"lose_at": 3})
+    evaluation = E.evaluate({"fragile": factory}, suite, tmp_path, progress=False)
+    crashed = evaluation.runs["fragile", "one"]
+    assert crashed.failed_at == 6 and "deliberate crash" in crashed.error
+    assert np.isnan(crashed.boxes[6:]).all()
+    scores = evaluation.sequence_scores("fragile")
+    assert scores[0].success[10] == pytest.approx(6 / 12)  # frames 7..12 fail
+    assert evaluation.runs["fragile", "two"].lost_frames == 1
+    # The lost frame carries the previous box, as OTB does: the target moved by (3, 1), IoU = 99/189 ≈ 0.52,
+    # so that frame fails the nine thresholds 0.55 … 0.95.
+    assert scores[1].auc == pytest.approx((11 + 9 * 8 / 9) / 21)
+    assert "fragile crashed on one at frame 7: RuntimeError: deliberate crash" in evaluation.table()
+    reloaded = E.load_run(tmp_path, "fragile", "one")
+    assert reloaded.failed_at == 6 and np.isnan(reloaded.boxes[6:]).all()
+
+
+def test_only_init_and_update_time_counts(monkeypatch, suite):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(E.time, "perf_counter", lambda: clock["now"])
+
+    class SlowFrames(Sequence):
+        def __getitem__(self, index):
+            clock["now"] += 100.0  # reading a frame is slow, and must not count
+            return super().__getitem__(index)
+
+    class OneSecondTracker:
+        def init(self, frame, box):
+            clock["now"] += 2.0
+
+        def update(self, frame):
+            clock["now"] += 1.0
+            return True, (0, 0, 5, 5)
+
+    sequence = SlowFrames("slow", suite[0].frames, suite[0].ground_truth)
+    run = E.track_sequence(OneSecondTracker(), sequence)
+    np.testing.assert_array_equal(run.frame_seconds, [2.0] + [1.0] * 11)
+    assert run.fps == pytest.approx(12 / 13)
+
+
+def test_parallel_processes_give_the_serial_table(tmp_path, suite):
+    boxes = {s.name: s.ground_truth for s in suite}
+    suite[1].ground_truth[:, 1] += 30.0
+    trackers = {"offset": functools.partial(offset_factory, boxes, 4.0)}
+    serial = E.evaluate(trackers, suite, None, jobs=1, progress=False)
+    parallel = E.evaluate(trackers, suite, tmp_path, jobs=2, progress=False)
+    assert parallel.table(fps=False) == serial.table(fps=False)
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_serial_table(tmp_path, suite):
+    distributed = pytest.importorskip("distributed")
+    boxes = {s.name: s.ground_truth for s in suite}
+    suite[1].ground_truth[:, 1] += 30.0
+    trackers = {"offset": functools.partial(offset_factory, boxes, 4.0)}
+    serial = E.evaluate(trackers, suite, None, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = E.evaluate(trackers, suite, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert on_dask.table(fps=False) == serial.table(fps=False)
+    assert (tmp_path / "offset" / "two.txt").is_file()
+
+
+def test_bad_arguments_are_named(suite):
+    with pytest.raises(ValueError, match="jobs: expected a number of processes"):
+        E.evaluate(["kcf"], suite, jobs=0, progress=False)
+    with pytest.raises(ValueError, match="sequences: names must be unique"):
+        E.evaluate(["kcf"], [suite[0], suite[0]], progress=False)
+    with pytest.raises(ValueError, match="tracker: unknown name 'nope'"):
+        E.evaluate(["nope"], suite, progress=False)

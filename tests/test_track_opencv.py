@@ -1,0 +1,73 @@
+"""OpenCV's classic trackers behind the tracker interface: they run, follow an easy target, and fail clearly."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from minicnn.track.evaluate import track_sequence
+from minicnn.track.sequences import Sequence
+from minicnn.track.trackers import available_trackers, make_tracker
+from minicnn.track.trackers.opencv import OpenCVTracker
+
+
+def _drifting_photo_patch(n=20):
+    """A patch of a real photo drifting slowly over another photo: easy for every classic tracker."""
+    from skimage import data
+
+    background = data.coffee()[:120, :160].copy()
+    target = data.astronaut()[60:100, 180:220]
+    frames, boxes = [], []
+    for t in range(n):
+        frame = background.copy()
+        x, y = 30 + 2 * t, 40 + t
+        frame[y : y + 40, x : x + 40] = target
+        frames.append(frame)
+        boxes.append([x, y, 40, 40])
+    return Sequence("drift", frames, np.array(boxes, dtype=np.float64))
+
+
+@pytest.mark.parametrize("name", sorted(available_trackers()))
+def test_each_classic_tracker_runs_and_follows_an_easy_target(name):
+    pytest.importorskip("cv2")
+    sequence = _drifting_photo_patch()
+    run = track_sequence(make_tracker(name), sequence, name)
+    assert run.failed_at is None, run.error
+    from minicnn.track.metrics import ope_score
+
+    score = ope_score(run.boxes, sequence.ground_truth)
+    assert score.precision_20 > 0.9, f"{name} lost an easy target: {score}"
+
+
+def test_frames_go_to_opencv_as_bgr():
+    frame = np.zeros((2, 2, 3), np.uint8)
+    frame[..., 0] = 255  # red in RGB
+    bgr = OpenCVTracker._bgr(frame)
+    assert bgr[0, 0].tolist() == [0, 0, 255] and bgr.flags.c_contiguous
+
+
+def test_kcf_nothresh_sets_the_detect_threshold_to_zero(monkeypatch):
+    cv2 = pytest.importorskip("cv2")
+    captured = {}
+    original = cv2.TrackerKCF_create
+
+    def spy(*args):
+        captured["params"] = args[0] if args else None
+        return original(*args)
+
+    monkeypatch.setattr(cv2, "TrackerKCF_create", spy)
+    make_tracker("kcf-nothresh").init(np.zeros((50, 50, 3), np.uint8), (10, 10, 20, 20))
+    assert captured["params"].detect_thresh == 0.0
+    make_tracker("kcf").init(np.zeros((50, 50, 3), np.uint8), (10, 10, 20, 20))
+    assert captured["params"] is None  # OpenCV's default, detect_thresh = 0.5
+
+
+def test_missing_opencv_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    with pytest.raises(ImportError, match=r'pip install "minicnn\[track\]"'):
+        make_tracker("csrt")
+
+
+def test_unknown_tracker_lists_the_known_ones():
+    with pytest.raises(ValueError, match="available: csrt, kcf, kcf-nothresh, medianflow, mil, mosse"):
+        make_tracker("tld")
