@@ -1,0 +1,226 @@
+"""Boxes drawn on frames, videos, contact sheets and the OTB success / precision plots (minicnn.track.plots)."""
+
+import imageio.v3 as iio
+import matplotlib
+import numpy as np
+import pytest
+
+from minicnn.track import plots
+from minicnn.track.plots import GROUND_TRUTH_COLOR, TRACKER_COLORS, draw_boxes
+from minicnn.track.sequences import Sequence
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+KCF = TRACKER_COLORS[0]
+SIAM = TRACKER_COLORS[1]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def painted(image):
+    """Boolean mask of the pixels that are not black."""
+    return image.any(axis=2)
+
+
+def rectangle_mask(shape, top, bottom, left, right):
+    """Mask of rows top..bottom and columns left..right (inclusive), cut to ``shape``."""
+    mask = np.zeros(shape, dtype=bool)
+    mask[max(top, 0):bottom + 1, max(left, 0):right + 1] = True
+    return mask
+
+
+def toy_sequence(count=7, height=40, width=60, attributes=("FM", "OCC")):
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 80, (height, width, 3), dtype=np.uint8) for _ in range(count)]
+    ground_truth = np.array([[10 + 2 * k, 12, 16, 12] for k in range(count)], dtype=np.float64)
+    ground_truth[2] = np.nan
+    return Sequence("Toy", frames, ground_truth, attributes)
+
+
+# ------------------------------------------------------------------------------------------------- draw_boxes
+
+def test_draw_boxes_paints_exactly_the_outline_in_the_trackers_colour():
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    out = draw_boxes(frame, {"KCF": (5, 4, 10, 8)}, thickness=2, labels=False)
+    # the box covers rows 4..11 and columns 5..14; a 2-pixel outline inside it
+    outer = rectangle_mask((20, 30), 4, 11, 5, 14)
+    inner = rectangle_mask((20, 30), 6, 9, 7, 12)
+    np.testing.assert_array_equal(painted(out), outer & ~inner)
+    assert tuple(out[4, 5]) == KCF            # top-left corner
+    assert tuple(out[11, 14]) == KCF          # bottom-right corner
+    assert tuple(out[8, 6]) == KCF            # on the left edge, second pixel of thickness
+    assert tuple(out[8, 7]) == (0, 0, 0)      # just inside
+    assert tuple(out[3, 5]) == (0, 0, 0)      # just above
+    assert tuple(out[4, 15]) == (0, 0, 0)     # just right of the box
+    assert np.all(out[painted(out)] == KCF)
+
+
+def test_draw_boxes_returns_a_copy_and_uses_green_for_ground_truth():
+    frame = np.full((20, 30, 3), 7, dtype=np.uint8)
+    before = frame.copy()
+    out = draw_boxes(frame, {"ground truth": (2, 2, 5, 5), "KCF": (20, 10, 5, 5)}, labels=False)
+    np.testing.assert_array_equal(frame, before)
+    assert out is not frame
+    assert tuple(out[2, 2]) == GROUND_TRUTH_COLOR
+    assert tuple(out[10, 20]) == KCF          # the first tracker takes the first palette colour
+
+
+def test_draw_boxes_clips_boxes_that_stick_out():
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    # rows -5..4, columns -5..4: only the bottom and right edges are in the frame
+    out = draw_boxes(frame, {"KCF": (-5, -5, 10, 10)}, thickness=2, labels=False)
+    expected = rectangle_mask((20, 30), 3, 4, 0, 4) | rectangle_mask((20, 30), 0, 4, 3, 4)
+    np.testing.assert_array_equal(painted(out), expected)
+    # rows 15..24, columns 25..34: only the top and left edges are in the frame
+    out = draw_boxes(frame, {"KCF": (25, 15, 10, 10)}, thickness=2, labels=False)
+    expected = rectangle_mask((20, 30), 15, 16, 25, 29) | rectangle_mask((20, 30), 15, 19, 25, 26)
+    np.testing.assert_array_equal(painted(out), expected)
+    # wholly outside: nothing drawn, no error
+    out = draw_boxes(frame, {"KCF": (100, -50, 5, 5)}, labels=True)
+    assert not painted(out).any()
+
+
+def test_draw_boxes_skips_nan_boxes_and_keeps_the_colour_order():
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    boxes = {"ground truth": (np.nan,) * 4, "KCF": (np.nan, 1, 2, 3), "SiamFC": (10, 5, 6, 6)}
+    out = draw_boxes(frame, boxes, thickness=1, labels=False)
+    np.testing.assert_array_equal(painted(out), rectangle_mask((20, 30), 5, 10, 10, 15)
+                                  & ~rectangle_mask((20, 30), 6, 9, 11, 14))
+    assert np.all(out[painted(out)] == SIAM)
+
+
+def test_draw_boxes_label_tag_sits_above_the_top_left_corner():
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    out = draw_boxes(frame, {"KCF": (5, 10, 10, 8)}, thickness=1, labels=True)
+    tag = rectangle_mask((20, 30), 7, 9, 5, 7)
+    assert np.all(out[tag] == KCF)
+    assert tuple(out[9, 8]) == (0, 0, 0)
+
+
+def test_draw_boxes_rejects_bad_boxes_and_frames():
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"boxes\['KCF'\].*shape \(4,\).*\(2, 4\)"):
+        draw_boxes(frame, {"KCF": np.zeros((2, 4))})
+    with pytest.raises(TypeError, match="uint8"):
+        draw_boxes(frame.astype(np.float32), {"KCF": (1, 1, 2, 2)})
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        draw_boxes(frame[..., 0], {"KCF": (1, 1, 2, 2)})
+
+
+# ------------------------------------------------------------------------------------------- OTB plots
+
+def legend_labels(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def test_plot_success_legend_shows_auc_sorted_best_first():
+    curves = {
+        "A": np.linspace(0.6, 0.0, 21),        # AUC 0.300
+        "B": np.linspace(1.0, 0.2, 21),        # AUC 0.600
+        "C": np.full(21, 0.45),                # AUC 0.450
+    }
+    ax = plots.plot_success(curves)
+    assert legend_labels(ax) == ["B [0.600]", "C [0.450]", "A [0.300]"]
+    assert ax.get_xlabel() == "Overlap threshold"
+    assert ax.get_ylabel() == "Success rate"
+    assert ax.get_title() == "Success plot of OPE"
+    assert ax.get_xlim() == (0.0, 1.0) and ax.get_ylim() == (0.0, 1.0)
+    assert len(ax.get_lines()) == 3
+
+
+def test_plot_precision_legend_shows_precision_at_20_px_sorted_best_first():
+    t = np.arange(51)
+    curves = {
+        "late": np.where(t >= 21, 1.0, 0.5),   # P@20 0.5, but the larger mean
+        "early": np.where(t >= 20, 0.8, 0.0),  # P@20 0.8
+    }
+    ax = plots.plot_precision(curves, title="mine")
+    assert legend_labels(ax) == ["early [0.800]", "late [0.500]"]
+    assert ax.get_xlabel() == "Location error threshold (px)"
+    assert ax.get_ylabel() == "Precision"
+    assert ax.get_title() == "mine"
+    assert ax.get_xlim() == (0.0, 50.0)
+
+
+def test_plot_precision_interpolates_when_20_px_is_not_a_threshold():
+    ax = plots.plot_precision({"A": [0.0, 0.2, 0.6, 1.0]}, thresholds=[0, 10, 30, 50])
+    assert legend_labels(ax) == ["A [0.400]"]
+
+
+def test_plot_curves_reject_a_curve_of_the_wrong_length():
+    with pytest.raises(ValueError, match=r"curves\['KCF'\].*\(21,\).*\(20,\)"):
+        plots.plot_success({"KCF": np.zeros(20)})
+
+
+def test_save_ope_plots_writes_the_files(tmp_path):
+    success = {"A": np.linspace(1, 0, 21), "B": np.linspace(0.8, 0, 21)}
+    precision = {"A": np.linspace(0, 1, 51), "B": np.linspace(0, 0.9, 51)}
+    paths = plots.save_ope_plots(success, precision, tmp_path / "plots", prefix="otb_",
+                                 attributes={"OCC": (success, precision)})
+    names = [path.name for path in paths]
+    assert names == ["otb_success.png", "otb_precision.png", "otb_success_OCC.png", "otb_precision_OCC.png"]
+    for path in paths:
+        assert iio.imread(path).ndim == 3
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(names)  # no temporary files left
+
+
+# ------------------------------------------------------------------------------------- videos, contact sheet
+
+def tracks_for(sequence):
+    """KCF one pixel right of and below the ground truth, SiamFC one pixel left of and above it (same size)."""
+    shift = np.array([1.0, 1.0, 0.0, 0.0])
+    return {"KCF": sequence.ground_truth + shift, "SiamFC": sequence.ground_truth - shift}
+
+
+def test_render_sequence_writes_a_gif_with_one_frame_per_step(tmp_path, capsys):
+    sequence = toy_sequence(count=7)
+    path = plots.render_sequence(sequence, tracks_for(sequence), tmp_path / "toy.gif", every=2, fps=10)
+    assert path == tmp_path / "toy.gif"
+    video = iio.imread(path)
+    assert video.shape[0] == 4                              # frames 0, 2, 4, 6
+    assert video.shape[1] > 40 and video.shape[2] == 60     # the frame plus the legend strip below
+    assert "4/4" in capsys.readouterr().out                 # the progress bar
+    assert [p.name for p in tmp_path.iterdir()] == ["toy.gif"]
+
+
+def test_render_sequence_writes_a_folder_of_pngs_with_the_boxes(tmp_path):
+    sequence = toy_sequence(count=5)
+    folder = plots.render_sequence(sequence, tracks_for(sequence), tmp_path / "frames", every=2, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["0001.png", "0002.png", "0003.png"]
+    last = iio.imread(folder / "0003.png")                  # frame index 4
+    x, y, w, h = sequence.ground_truth[4].astype(int)      # columns 18..33, rows 12..23
+    assert tuple(last[y + h - 1, x]) == GROUND_TRUTH_COLOR  # bottom-left corner of the ground truth
+    assert tuple(last[y + h, x + w]) == KCF                 # bottom-right corner of KCF, one pixel further
+    assert tuple(last[y - 1, x - 1]) == SIAM                # top-left corner of SiamFC, one pixel before
+    np.testing.assert_array_equal(last[35:40, 40:45], sequence[4][35:40, 40:45])  # untouched background
+
+
+def test_render_sequence_mp4_without_imageio_ffmpeg_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(plots, "_ffmpeg_available", lambda: False)
+    sequence = toy_sequence()
+    with pytest.raises(RuntimeError, match=r"pip install imageio-ffmpeg.*\.gif"):
+        plots.render_sequence(sequence, {}, tmp_path / "toy.mp4", progress=False)
+    assert not any(tmp_path.iterdir())
+
+
+def test_render_sequence_rejects_unknown_extensions_and_bad_tracks(tmp_path):
+    sequence = toy_sequence(count=7)
+    with pytest.raises(ValueError, match=r"\.avi.*\.gif.*\.mp4.*folder"):
+        plots.render_sequence(sequence, {}, tmp_path / "toy.avi", progress=False)
+    with pytest.raises(ValueError, match=r"tracks\['KCF'\].*'Toy'.*\(7, 4\).*\(6, 4\)"):
+        plots.render_sequence(sequence, {"KCF": np.zeros((6, 4))}, tmp_path / "toy.gif", progress=False)
+
+
+def test_contact_sheet_shows_the_requested_frames_with_one_legend():
+    sequence = toy_sequence(count=10)
+    figure = plots.contact_sheet(sequence, tracks_for(sequence), n_frames=4, columns=3)
+    image_axes = [ax for ax in figure.axes if ax.images]
+    assert len(image_axes) == 4 == len(figure.axes)
+    assert [ax.get_title() for ax in image_axes] == ["frame 1", "frame 4", "frame 7", "frame 10"]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["ground truth", "KCF", "SiamFC"]
+    assert "Toy" in figure._suptitle.get_text() and "FM, OCC" in figure._suptitle.get_text()
