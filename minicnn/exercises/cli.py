@@ -1,0 +1,56 @@
+"""``minicnn exercise list | task NAME | starter NAME | check NAME FILE | solution NAME``.
+
+``cli(argv)`` returns the exit status: 0 when the command worked (for ``check``: the solution passed), 1 when a
+checked solution did not pass, 2 for a command line that cannot be understood or an unknown exercise.
+"""
+
+import argparse
+import sys
+
+from minicnn.exercises.catalogue import NAMES, list_exercises, solution_source, starter_source, task_text
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="minicnn exercise",
+        description="Course exercises: write a function from the course, and the checker compares it with the "
+                    "reference on many cases and names the classic mistake it finds.",
+        epilog="Start with 'minicnn exercise starter conv_forward > my_conv.py', fill in the body, then "
+               "'minicnn exercise check conv_forward my_conv.py'.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="the exercises, in teaching order, with a one-line summary")
+    for command, help_text in (("task", "print the task text"),
+                               ("starter", "print a starter file to fill in (redirect it into a .py file)"),
+                               ("solution", "print the reference solution (for teachers)")):
+        commands.add_parser(command, help=help_text).add_argument("name", metavar="NAME", help="the exercise")
+    check = commands.add_parser("check", help="check your solution; exit status 0 when it passes, 1 when not")
+    check.add_argument("name", metavar="NAME", help="the exercise, e.g. conv_forward")
+    check.add_argument("file", metavar="FILE", help="your .py file, defining a function named like the exercise")
+    return parser
+
+
+def cli(argv=None):
+    """Run ``minicnn exercise`` with the arguments ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    try:
+        arguments = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a command line argparse could not understand (it printed why)
+        return stop.code if isinstance(stop.code, int) else 2
+    if arguments.command == "list":
+        exercises = list_exercises()
+        width = max(len(name) for name, _ in exercises)
+        for name, summary in exercises:
+            print(f"{name:<{width}}  {summary}")
+        return 0
+    if arguments.name not in NAMES:
+        print(f"minicnn exercise: unknown exercise {arguments.name!r}; the exercises are: {', '.join(NAMES)}",
+              file=sys.stderr)
+        return 2
+    if arguments.command == "check":
+        from minicnn.exercises.checker import check
+
+        result = check(arguments.name, arguments.file)
+        print(result.message)
+        return 0 if result.passed else 1
+    text = {"task": task_text, "starter": starter_source, "solution": solution_source}[arguments.command]
+    print(text(arguments.name), end="")
+    return 0

@@ -1,0 +1,92 @@
+"""Comparing what a solution returned with the expected outputs, and saying where they differ.
+
+Tolerances suit student code in float64: a correct solution written with loops (summing in another order than the
+reference) passes by a wide margin, while any real mistake is far outside them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: relative and absolute tolerance, as in ``numpy.isclose``: ``|yours − expected| <= ATOL + RTOL·|expected|``
+RTOL = 1e-6
+ATOL = 1e-8
+
+
+@dataclass
+class OutputCheck:
+    """One output compared with its expected value.
+
+    ``got`` is the student's value as a float64 array (None when it could not be read as one); ``problem`` says what
+    is wrong, for the student, and is None when the output agrees; ``worst_index`` is where the values differ most.
+    """
+
+    name: str
+    expected: np.ndarray
+    got: np.ndarray = None
+    problem: str = None
+    worst_index: tuple = None
+
+    @property
+    def agrees(self):
+        return self.problem is None
+
+
+def close(a, b):
+    """True when ``a`` and ``b`` have the same shape and agree within the tolerances (NaN matches NaN)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True))
+
+
+def split_outputs(value, outputs):
+    """The returned ``value`` as a list with one item per output name, or ``(None, problem)`` when it is not so."""
+    if len(outputs) == 1:
+        if isinstance(value, tuple):
+            return None, (f"your function returned a tuple of {len(value)} values; return only the array "
+                          f"{outputs[0]}.")
+        return [value], None
+    if not isinstance(value, (tuple, list)) or len(value) != len(outputs):
+        what = (f"a {type(value).__name__} of {len(value)} values" if isinstance(value, (tuple, list))
+                else "None (did you forget the return statement?)" if value is None
+                else f"one {type(value).__name__}")
+        return None, (f"your function should return {len(outputs)} values, the tuple ({', '.join(outputs)}); "
+                      f"it returned {what}.")
+    return list(value), None
+
+
+def compare_output(name, value, expected):
+    """Compare the student's ``value`` for output ``name`` with ``expected``."""
+    expected = np.asarray(expected, dtype=np.float64)
+    check = OutputCheck(name=name, expected=expected)
+    if value is None:
+        check.problem = f"{name} is None: did you forget the return statement, or to return {name}?"
+        return check
+    try:
+        raw = np.asarray(value)
+        check.got = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        check.problem = f"{name} is a {type(value).__name__}, not an array of numbers."
+        return check
+    if check.got.shape != expected.shape:
+        check.problem = f"{name} has shape {check.got.shape}; expected shape {expected.shape}."
+        return check
+    excess = np.abs(check.got - expected) - (ATOL + RTOL * np.abs(expected))
+    excess = np.where(np.isnan(excess), np.inf, excess)
+    if check.got.size == 0 or not np.any(excess > 0):
+        return check
+    check.worst_index = tuple(int(i) for i in np.unravel_index(np.argmax(excess), excess.shape))
+    wrong = int(np.count_nonzero(excess > 0))
+    where = f"{name}[{', '.join(map(str, check.worst_index))}]" if check.got.ndim else name
+    check.problem = (f"{name}: {wrong} of {check.got.size} values differ. The worst is {where}: "
+                     f"expected {number(expected[check.worst_index])}, yours {number(check.got[check.worst_index])}.")
+    if raw.dtype.kind in "iub":
+        check.problem += (f" Your {name} holds integers (dtype {raw.dtype}), so fractions are cut off: create it "
+                          f"as floats, e.g. np.zeros(shape).")
+    elif raw.dtype == np.float32 or raw.dtype == np.float16:
+        check.problem += f" Your {name} is {raw.dtype}; compute in float64, the dtype of the inputs."
+    return check
+
+
+def number(value):
+    """A float written compactly: 7 for 7.0, 0.3333333333 for 1/3, nan, inf."""
+    return f"{float(value):.10g}"

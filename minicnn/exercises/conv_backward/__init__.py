@@ -1,0 +1,1 @@
+"""The conv_backward exercise: task.md, starter.py, solution.py, and checks.py (what the checker compares with)."""

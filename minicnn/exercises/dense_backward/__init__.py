@@ -1,0 +1,1 @@
+"""The dense_backward exercise: task.md, starter.py, solution.py, and checks.py (what the checker compares with)."""

@@ -1,0 +1,75 @@
+"""Recognising a classic mistake: does the student's wrong output equal what a mistake model returns?
+
+For each output that differs, every mistake model of that output is run on the same arguments; the ones whose
+result matches the student's are the diagnosis. When several match (on one case two mistakes can give the same
+numbers), the student's function and those models are run again, on fresh values of the same shapes and then on the
+other hand-picked cases, and only the models that keep matching where the student's output is wrong stay.
+"""
+
+import numpy as np
+
+from minicnn.exercises.comparing import close, compare_output, split_outputs
+from minicnn.exercises.running import call_student, copy_arguments
+
+#: seeds of the fresh values used to tell apart mistakes that matched the same failing case
+EXTRA_SEEDS = (1001, 1002, 1003)
+
+
+def model_results(mistake, arguments):
+    """What ``mistake.model`` returns for ``arguments``, as a list of float64 arrays (empty where it does not apply)."""
+    try:
+        with np.errstate(all="ignore"):
+            result = mistake.model(**copy_arguments(arguments))
+    except Exception:  # NotApplicable, or arguments for which this mistake would crash rather than return
+        return []
+    alternatives = result if isinstance(result, list) else [result]
+    return [np.asarray(a, dtype=np.float64) for a in alternatives]
+
+
+def matches(mistake, arguments, got):
+    """True when the student's ``got`` equals one of the results of ``mistake``'s model on ``arguments``."""
+    return any(close(result, got) for result in model_results(mistake, arguments))
+
+
+def recognise_mistakes(exercise, function, attempt):
+    """The classic mistakes that explain each wrong output of ``attempt``, as ``{output name: [Mistake, ...]}``."""
+    found = {}
+    for check in attempt.checks:
+        if check.agrees or check.got is None:
+            continue
+        candidates = [m for m in exercise.mistakes
+                      if m.output == check.name and matches(m, attempt.arguments, check.got)]
+        if len(candidates) > 1:
+            candidates = _keep_those_that_match_again(exercise, function, attempt.case, check.name, candidates)
+        if candidates:
+            found[check.name] = candidates
+    return found
+
+
+def _keep_those_that_match_again(exercise, function, case, output, candidates):
+    for arguments in _other_arguments(exercise, case):
+        expected = exercise.expected_outputs(arguments)[output]
+        call = call_student(function, arguments, exercise.parameters)
+        if call.error is not None:
+            continue
+        values, problem = split_outputs(call.value, exercise.outputs)
+        if problem is not None:
+            continue
+        check = compare_output(output, values[exercise.outputs.index(output)], expected)
+        if check.agrees or check.got is None:
+            continue
+        still = [m for m in candidates if matches(m, arguments, check.got)]
+        if still:
+            candidates = still
+        if len(candidates) == 1:
+            break
+    return candidates
+
+
+def _other_arguments(exercise, case):
+    """Fresh values for the failing case's shapes, then the other hand-picked cases (other shapes and settings)."""
+    for seed in EXTRA_SEEDS:
+        yield exercise.make_arguments(case, np.random.default_rng(seed))
+    for number, other in enumerate(exercise.fixed_cases):
+        if other != case:
+            yield exercise.make_arguments(other, np.random.default_rng(number))

@@ -1,0 +1,83 @@
+"""Finding the student's function: given as a function, as a module, or as the path of a ``.py`` file.
+
+Every problem becomes a ``SolutionNotFound`` whose message says what was given and what to do, never a traceback.
+"""
+
+import importlib.util
+import inspect
+import os
+import sys
+import types
+
+from minicnn.exercises.running import describe_exception
+
+
+class SolutionNotFound(Exception):
+    """The student's function could not be found or loaded; the message says why, for the student."""
+
+
+def load_function(solution, function_name):
+    """The function ``function_name`` from ``solution``: a callable, a module, or the path of a Python file.
+
+    Raises
+    ------
+    SolutionNotFound
+        For a missing file, a file that fails to run or lacks the function, or something that is not a function.
+    """
+    if isinstance(solution, (str, os.PathLike)):
+        return _function_from_file(os.fspath(solution), function_name)
+    if isinstance(solution, types.ModuleType):
+        return _function_from_namespace(vars(solution), function_name, f"module {solution.__name__!r}")
+    if callable(solution):
+        return solution
+    raise SolutionNotFound(
+        f"check('{function_name}', ...) expects your function (or the path of a .py file that defines "
+        f"{function_name}), but got {type(solution).__name__} {_short_repr(solution)}, which cannot be called.")
+
+
+def _function_from_file(path, function_name):
+    if not os.path.exists(path):
+        raise SolutionNotFound(
+            f"There is no file {path!r} (looked for {os.path.abspath(path)}). Give the path of the .py file that "
+            f"defines {function_name}; 'minicnn exercise starter {function_name} > {function_name}.py' writes a "
+            f"starter file to fill in.")
+    if os.path.isdir(path):
+        raise SolutionNotFound(f"{path!r} is a folder; give the path of the .py file that defines {function_name}.")
+    module_name = f"minicnn_exercise_solution_{function_name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SolutionNotFound(f"{path!r} cannot be loaded as Python; give a .py file that defines {function_name}.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise SolutionNotFound(
+            f"{path} is not valid Python: {error.msg}, at line {error.lineno}:\n"
+            f"    {(error.text or '').rstrip()}") from None
+    except Exception as error:  # the student's file failed while running its top level
+        raise SolutionNotFound(
+            f"{path} raised an exception while being loaded (before {function_name} was called):\n"
+            + describe_exception(error, source_file=os.path.abspath(path))) from None
+    finally:
+        sys.modules.pop(module_name, None)
+    return _function_from_namespace(vars(module), function_name, path)
+
+
+def _function_from_namespace(namespace, function_name, where):
+    if function_name not in namespace:
+        defined = sorted(name for name, value in namespace.items()
+                         if inspect.isfunction(value) and not name.startswith("_"))
+        listing = f"It defines: {', '.join(defined)}." if defined else "It defines no functions."
+        raise SolutionNotFound(f"{where} defines no function named {function_name}. {listing} "
+                               f"Name your function {function_name} (the exercise's name).")
+    function = namespace[function_name]
+    if not callable(function):
+        raise SolutionNotFound(f"{function_name} in {where} is {type(function).__name__} "
+                               f"{_short_repr(function)}, not a function.")
+    return function
+
+
+def _short_repr(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

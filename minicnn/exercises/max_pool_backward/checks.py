@@ -1,0 +1,121 @@
+"""What the checker compares a ``max_pool_backward`` with: the reference, the cases, and the classic mistakes.
+
+The input values are all different, so every window has one clear winner. The mistake models that route the gradient
+to a wrong place are written as loops over the windows (``route``), the way a student writes them.
+"""
+
+import numpy as np
+
+from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
+from minicnn.exercises.geometry import POOL_FIXED_CASES, pool_cases, pool_output_size
+from minicnn.exercises.values import distinct_integers, nonzero_integers
+from minicnn.kernels import numpy_kernels
+
+
+def reference(grad_y, x, pool_size, stride):
+    """minicnn's NumPy max pooling backward, with the argmax from its forward pass."""
+    s = pool_size if stride is None else stride
+    window, steps = (pool_size, pool_size), (s, s)
+    _, argmax = numpy_kernels.max_pool2d_forward(x, window, steps, "valid")
+    return numpy_kernels.max_pool2d_backward(grad_y, argmax, x.shape, window, steps, "valid")
+
+
+def make_arguments(case, rng):
+    h_out, w_out = pool_output_size(case)
+    return {"grad_y": nonzero_integers(rng, (case["n"], h_out, w_out, case["c"])),
+            "x": distinct_integers(rng, (case["n"], case["h"], case["w"], case["c"])),
+            "pool_size": case["pool_size"], "stride": case["stride"]}
+
+
+def winner(window):
+    """``(k, l)``: where the largest value of a window sits."""
+    return np.unravel_index(np.argmax(window), window.shape)
+
+
+def route(grad_y, x, pool_size, step, choose=winner, accumulate=True):
+    """Send each ``∂L/∂y[n,i,j,c]`` to the input that ``choose`` picks in window ``(i, j)``; windows start every
+    ``step`` pixels. With ``accumulate=False`` a later window overwrites an earlier one instead of adding to it."""
+    grad_x = np.zeros(x.shape)
+    p = pool_size
+    for n, i, j, c in np.ndindex(*grad_y.shape):
+        k, l = choose(x[n, i * step:i * step + p, j * step:j * step + p, c])
+        if accumulate:
+            grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c]
+        else:
+            grad_x[n, i * step + k, j * step + l, c] = grad_y[n, i, j, c]
+    return grad_x
+
+
+def stride_of(pool_size, stride):
+    return pool_size if stride is None else stride
+
+
+mistakes = MistakeList()
+
+
+@mistakes.add("grad_x", "gradient sent to every element of the window",
+              "You gave ∂L/∂y[n,i,j,c] to every input of the window. Only the largest input of the window decides "
+              "the output, so only it gets the gradient: find (k, l) = argmax of the window and add ∂L/∂y[n,i,j,c] "
+              "to x[n, i·s+k, j·s+l, c] alone.")
+def gradient_to_every_element(grad_y, x, pool_size, stride):
+    s = stride_of(pool_size, stride)
+    window = (pool_size, pool_size)
+    return numpy_kernels.avg_pool2d_backward(grad_y * pool_size ** 2, x.shape, window, (s, s), "valid")
+
+
+@mistakes.add("grad_x", "gradient shared equally over the window",
+              "You shared ∂L/∂y[n,i,j,c] equally over the window (÷ p²): that is the backward pass of average "
+              "pooling. In max pooling the whole gradient goes to the window's largest input, the others get 0.")
+def gradient_shared_equally(grad_y, x, pool_size, stride):
+    s = stride_of(pool_size, stride)
+    return numpy_kernels.avg_pool2d_backward(grad_y, x.shape, (pool_size, pool_size), (s, s), "valid")
+
+
+@mistakes.add("grad_x", "overlapping windows overwrite instead of adding up",
+              "Where windows overlap, an input that wins two windows must receive both gradients: use += "
+              "(grad_x[...] += grad_y[n, i, j, c]), not =, which keeps only the last window's.")
+def overlapping_windows_overwrite(grad_y, x, pool_size, stride):
+    if stride_of(pool_size, stride) >= pool_size:
+        raise NotApplicable("the windows do not overlap")
+    return route(grad_y, x, pool_size, stride_of(pool_size, stride), accumulate=False)
+
+
+@mistakes.add("grad_x", "argmax row and column swapped",
+              "Your gradient goes to the right window but the wrong element: the argmax's row and column are swapped. "
+              "np.argmax of a window gives a flat index; np.unravel_index(index, window.shape) turns it into (row k, "
+              "column l), and the element is x[n, i·s + k, j·s + l, c].")
+def argmax_row_and_column_swapped(grad_y, x, pool_size, stride):
+    def swapped(window):
+        k, l = winner(window)
+        return l, k
+
+    return route(grad_y, x, pool_size, stride_of(pool_size, stride), choose=swapped)
+
+
+@mistakes.add("grad_x", "stride left out of the window position",
+              "Your windows start at row i and column j instead of i·s and j·s (and stride=None means s = pool_size). "
+              "Window (i, j) covers x[n, i·s : i·s + p, j·s : j·s + p, c].")
+def stride_left_out(grad_y, x, pool_size, stride):
+    if stride_of(pool_size, stride) == 1:
+        raise NotApplicable("stride 1 has nothing to leave out")
+    return route(grad_y, x, pool_size, 1)
+
+
+@mistakes.add("grad_x", "wrong sign",
+              "Your gradient has the wrong sign: the winner of a window moves the output one for one, so it receives "
+              "+∂L/∂y[n,i,j,c].")
+def wrong_sign(grad_y, x, pool_size, stride):
+    return -reference(grad_y, x, pool_size, stride)
+
+
+EXERCISE = Exercise(
+    name="max_pool_backward",
+    parameters=("grad_y", "x", "pool_size", "stride"),
+    outputs=("grad_x",),
+    reference=reference,
+    make_arguments=make_arguments,
+    fixed_cases=POOL_FIXED_CASES,
+    random_cases=pool_cases,
+    mistakes=mistakes,
+    shape_rules={"grad_x": "∂L/∂x has the shape of x, (N, H, W, C); inputs that win no window get 0"},
+)

@@ -1,0 +1,1 @@
+"""The max_pool_forward exercise: task.md, starter.py, solution.py, and checks.py (what the checker compares with)."""

@@ -1,0 +1,177 @@
+"""The checker's messages, written for a student: what was given, what was expected, where it differs, and why.
+
+A failure message has these parts, in this order:
+
+- a headline: which exercise, and what kind of failure;
+- the case: every argument, with its shape, and its values when the arrays are small;
+- what went wrong: the exception and the student's line, or, for each output, where it differs and by how much;
+- the classic mistake it matches, with a hint, when the checker recognises one;
+- what the function printed and the warnings it raised, if any;
+- how to reproduce the case in Python.
+"""
+
+import textwrap
+
+import numpy as np
+
+from minicnn.exercises.comparing import ATOL, RTOL
+from minicnn.exercises.running import describe_exception
+
+#: arrays with at most this many values are shown in full
+SHOW_VALUES_UP_TO = 48
+#: at most this many lines of what the student's function printed are shown
+PRINTED_LINES = 15
+
+
+def passed_message(exercise, fixed, random):
+    return (f"{exercise.name}: passed.\n\n"
+            f"Your function agrees with the reference on {fixed} hand-picked and {random} random cases (shapes and "
+            f"settings drawn by hypothesis), within rtol {RTOL:g} and atol {ATOL:g}.")
+
+
+def loading_message(exercise, problem):
+    return f"{exercise.name}: not checked, your solution could not be loaded.\n\n{problem}"
+
+
+def failure_message(exercise, attempt, mistakes, passed_before, where):
+    """The whole message for a failing ``attempt``; ``mistakes`` maps output names to recognised mistakes."""
+    parts = [_headline(exercise, attempt), _the_case(exercise, attempt, passed_before, where),
+             _what_went_wrong(exercise, attempt)]
+    if mistakes:
+        parts.append(_mistakes_section(mistakes))
+    side_effects = _printed_and_warnings(attempt.call)
+    if side_effects:
+        parts.append(side_effects)
+    parts.append(f"To try this case yourself: result.arguments holds these inputs and result.expected the expected "
+                 f"outputs, so {exercise.name}(*result.arguments.values()) calls your function on them.")
+    return "\n\n".join(parts)
+
+
+def _headline(exercise, attempt):
+    name = exercise.name
+    error = attempt.call.error
+    if isinstance(error, NotImplementedError):
+        return f"{name}: not written yet, your function raises NotImplementedError."
+    if error is not None:
+        return f"{name}: not passed yet, your function raised {type(error).__name__}."
+    if attempt.problem is not None:
+        return f"{name}: not passed yet, your function returned the wrong kind of value."
+    wrong = [check.name for check in attempt.checks if not check.agrees]
+    verb = "differs" if len(wrong) == 1 else "differ"
+    return f"{name}: not passed yet, {_and_list(wrong)} {verb} from the expected result."
+
+
+def _the_case(exercise, attempt, passed_before, where):
+    if where == "hand-picked":
+        intro = (f"Hand-picked case {passed_before + 1} of {len(exercise.fixed_cases)}"
+                 + {0: "", 1: " (case 1 passed)"}.get(passed_before, f" (cases 1 to {passed_before} passed)")
+                 + ". Your function was given:")
+    else:
+        intro = (f"The simplest failing case found among random cases (all {len(exercise.fixed_cases)} hand-picked "
+                 f"cases passed). Your function was given:")
+    lines = [intro]
+    for name, value in attempt.arguments.items():
+        lines.extend(describe_value(name, value, indent="  "))
+    return "\n".join(lines)
+
+
+def _what_went_wrong(exercise, attempt):
+    error = attempt.call.error
+    if isinstance(error, NotImplementedError):
+        return (f"Replace the line 'raise NotImplementedError' in {exercise.name} with your code, then check again.\n"
+                + describe_exception(error, attempt.call.source_file))
+    if error is not None:
+        return "It raised:\n" + describe_exception(error, attempt.call.source_file)
+    if attempt.problem is not None:
+        return attempt.problem.capitalize()
+    blocks = []
+    for check in attempt.checks:
+        if check.agrees:
+            blocks.append(f"{check.name} is right.")
+            continue
+        lines = [_wrap(check.problem)]
+        rule = exercise.shape_rules.get(check.name)
+        if rule and check.got is not None and check.got.shape != check.expected.shape:
+            lines.append(_wrap(f"({rule})", "  "))
+        if check.expected.size <= SHOW_VALUES_UP_TO:
+            lines.extend(describe_value(f"expected {check.name}", check.expected, indent="  ", shape=False))
+            if check.got is not None and 0 < check.got.size <= SHOW_VALUES_UP_TO:
+                lines.extend(describe_value(f"yours    {check.name}", check.got, indent="  ", shape=False))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _mistakes_section(mistakes):
+    blocks = []
+    for output, found in mistakes.items():
+        if len(found) == 1:
+            blocks.append(f"This looks like a classic mistake in {output}: {found[0].name}.\n"
+                          + _wrap(found[0].hint, "  "))
+        else:
+            blocks.append(f"{output} matches more than one classic mistake; it is one of these:\n"
+                          + "\n".join(_wrap(f"- {m.name}: {m.hint}", "  ", first="") for m in found))
+    return "\n\n".join(blocks)
+
+
+def _printed_and_warnings(call):
+    lines = []
+    if call.warnings:
+        lines.append("Warnings raised while your function ran:")
+        lines.extend(f"  {warning}" for warning in call.warnings[:5])
+    printed = call.printed.rstrip("\n").splitlines()
+    if printed:
+        lines.append("Your function printed:")
+        lines.extend(f"  {line}" for line in printed[:PRINTED_LINES])
+        if len(printed) > PRINTED_LINES:
+            lines.append(f"  ... ({len(printed) - PRINTED_LINES} more lines)")
+    return "\n".join(lines)
+
+
+def describe_value(name, value, indent="", shape=True):
+    """Lines that show one argument or output: its shape, and its values when it is small.
+
+    A 4-D array is shown as 2-D slices, the way one draws it: an image batch ``(N, H, W, C)`` as ``x[n, :, :, c]``,
+    a kernel ``(kh, kw, C_in, C_out)`` as ``kernel[:, :, c, o]``.
+    """
+    if not isinstance(value, np.ndarray):
+        return [f"{indent}{name} = {value!r}"]
+    if value.size == 0 or value.size > SHOW_VALUES_UP_TO:
+        return [f"{indent}{name}: shape {value.shape}"]
+    if value.ndim <= 1:
+        head = f"{indent}{name} = "
+        return [head + _array_text(value, len(head)) + (f"  (shape {value.shape})" if shape else "")]
+    lines = [f"{indent}{name}: shape {value.shape}"] if shape else []
+    label = name.split()[-1]
+    prefix = name[: len(name) - len(label)]
+    for index, piece in _slices(label, value):
+        head = f"{indent}  {prefix}{index} = " if shape else f"{indent}{prefix}{index} = "
+        lines.append(head + _array_text(piece, len(head)))
+    return lines
+
+
+def _slices(name, array):
+    if array.ndim == 4 and "kernel" in name:
+        return [(f"{name}[:, :, {c}, {o}]", array[:, :, c, o])
+                for c in range(array.shape[2]) for o in range(array.shape[3])]
+    if array.ndim == 4:
+        return [(f"{name}[{n}, :, :, {c}]", array[n, :, :, c])
+                for n in range(array.shape[0]) for c in range(array.shape[3])]
+    if array.ndim == 3:
+        return [(f"{name}[{i}]", array[i]) for i in range(array.shape[0])]
+    return [(name, array)]
+
+
+def _array_text(array, column):
+    text = np.array2string(np.asarray(array), separator=", ", formatter={"float_kind": lambda v: f"{v:.6g}"},
+                           max_line_width=max(60, 118 - column))
+    return text.replace("\n", "\n" + " " * column)
+
+
+def _wrap(text, indent="", first=None, width=110):
+    """``text`` wrapped at ``width`` columns, each line after ``indent`` (the first after ``first`` if given)."""
+    return textwrap.fill(text, width=width, initial_indent=indent if first is None else first,
+                         subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+
+
+def _and_list(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

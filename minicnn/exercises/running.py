@@ -1,0 +1,82 @@
+"""Calling the student's function safely: on copies of the inputs, with its prints and NumPy warnings kept aside.
+
+An exception is caught and summed up in three lines (its type, its message and the line of the student's code where
+it happened) instead of a traceback wall.
+"""
+
+import contextlib
+import io
+import linecache
+import os
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_THIS_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+@dataclass
+class StudentCall:
+    """What one call of the student's function gave back.
+
+    ``value`` is its return value (None when it raised); ``error`` the exception it raised, if any; ``printed`` what
+    it printed; ``warnings`` the messages of the warnings it raised (NumPy's "overflow encountered in exp", ...).
+    """
+
+    value: object = None
+    error: BaseException = None
+    source_file: str = None
+    printed: str = ""
+    warnings: list = field(default_factory=list)
+
+
+def copy_arguments(arguments):
+    """A copy of ``arguments`` in which every array is a fresh copy, so a solution that writes into its inputs changes
+    nothing the checker uses afterwards."""
+    return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in arguments.items()}
+
+
+def call_student(function, arguments, parameters):
+    """Call ``function`` with ``arguments`` (a dict) passed positionally in the order of ``parameters``."""
+    printed = io.StringIO()
+    copies = copy_arguments(arguments)
+    call = StudentCall(source_file=_source_file(function))
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
+        warnings.simplefilter("always")
+        try:
+            call.value = function(*(copies[name] for name in parameters))
+        except Exception as error:  # any mistake in the student's code is reported, not raised
+            call.error = error
+    call.printed = printed.getvalue()
+    call.warnings = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return call
+
+
+def _source_file(function):
+    code = getattr(function, "__code__", None) or getattr(getattr(function, "__call__", None), "__code__", None)
+    return os.path.abspath(code.co_filename) if code is not None else None
+
+
+def describe_exception(error, source_file=None):
+    """``TypeName: message`` and the line where it happened: in ``source_file`` (the student's) when it is on the
+    way, else the last line outside this package."""
+    lines = [f"    {type(error).__name__}: {error}"]
+    frame = _student_frame(error, source_file)
+    if frame is not None:
+        code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+        lines.append(f"    at line {frame.lineno} of {frame.filename}, in {frame.name}:")
+        if code:
+            lines.append(f"        {code}")
+    return "\n".join(lines)
+
+
+def _student_frame(error, source_file):
+    frames = traceback.extract_tb(error.__traceback__)
+    if source_file is not None:
+        theirs = [f for f in frames if os.path.abspath(f.filename) == source_file]
+        if theirs:
+            return theirs[-1]
+    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_THIS_PACKAGE)]
+    return outside[-1] if outside else None

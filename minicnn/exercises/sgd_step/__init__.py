@@ -1,0 +1,1 @@
+"""The sgd_step exercise: task.md, starter.py, solution.py, and checks.py (what the checker compares with)."""

@@ -1,0 +1,791 @@
+"""The course exercises (``minicnn.exercises``): each checker passes the reference solution, names each classic mistake
+written as a student would write it, and explains wrong shapes, exceptions and unloadable files without a traceback.
+
+The wrong solutions below are written independently of the checker's mistake models (with their own loops and
+``einsum``), the way a student makes each mistake; a separate test then feeds every mistake model to the checker.
+"""
+
+import importlib
+import inspect
+import textwrap
+
+import numpy as np
+import pytest
+
+from minicnn import exercises
+from minicnn.exercises import CheckResult, check
+from minicnn.exercises.catalogue import NAMES, get_exercise
+from minicnn.exercises.diagnosing import model_results
+
+
+def reference_solution(name):
+    return getattr(importlib.import_module(f"minicnn.exercises.{name}.solution"), name)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Independent student-style building blocks (not the checker's reference)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def same_pads(length, window, stride):
+    out = -(-length // stride)
+    total = max((out - 1) * stride + window - length, 0)
+    return total // 2, total - total // 2
+
+
+def pads_for(x, kernel, stride, padding):
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    return same_pads(x.shape[1], kernel.shape[0], stride), same_pads(x.shape[2], kernel.shape[1], stride)
+
+
+def pad(x, rows, cols):
+    return np.pad(x, ((0, 0), rows, cols, (0, 0)))
+
+
+def correlate(x_pad, kernel, out_h, out_w, step):
+    """``y[n,i,j,o] = Σ_k Σ_l Σ_c x_pad[n, i·step+k, j·step+l, c] · w[k,l,c,o]`` for ``i < out_h``, ``j < out_w``."""
+    kh, kw = kernel.shape[:2]
+    y = np.zeros((x_pad.shape[0], out_h, out_w, kernel.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x_pad[:, i * step:i * step + kh, j * step:j * step + kw, :]
+            y[:, i, j, :] = np.einsum("nklc,klco->no", window, kernel)
+    return y
+
+
+def good_conv_forward(x, kernel, bias, stride=1, padding="valid"):
+    rows, cols = pads_for(x, kernel, stride, padding)
+    x_pad = pad(x, rows, cols)
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+    out_w = (x_pad.shape[2] - kernel.shape[1]) // stride + 1
+    return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+
+def send_back(grad_y, x_pad, kernel, stride, kernel_for_x=None):
+    """``(∂L/∂x_pad, ∂L/∂w)``: each output's gradient sent back over its window."""
+    kernel_for_x = kernel if kernel_for_x is None else kernel_for_x
+    kh, kw = kernel.shape[:2]
+    grad_x_pad, grad_kernel = np.zeros(x_pad.shape), np.zeros(kernel.shape)
+    for i in range(grad_y.shape[1]):
+        for j in range(grad_y.shape[2]):
+            rows, cols = slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw)
+            g = grad_y[:, i, j, :]
+            grad_kernel += np.einsum("nklc,no->klco", x_pad[:, rows, cols, :], g)
+            grad_x_pad[:, rows, cols, :] += np.einsum("no,klco->nklc", g, kernel_for_x)
+    return grad_x_pad, grad_kernel
+
+
+def good_conv_backward(grad_y, x, kernel, stride=1, padding="valid"):
+    (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
+    grad_x_pad, grad_kernel = send_back(grad_y, pad(x, (top, bottom), (left, right)), kernel, stride)
+    grad_x = grad_x_pad[:, top:top + x.shape[1], left:left + x.shape[2], :]
+    return grad_x, grad_kernel, grad_y.sum(axis=(0, 1, 2))
+
+
+def pool_windows(x, pool_size, stride, out_h=None, out_w=None):
+    """Yield ``(n, i, j, c, top, left, window)`` for every pooling window."""
+    out_h = (x.shape[1] - pool_size) // stride + 1 if out_h is None else out_h
+    out_w = (x.shape[2] - pool_size) // stride + 1 if out_w is None else out_w
+    for n, i, j, c in np.ndindex(x.shape[0], out_h, out_w, x.shape[3]):
+        top, left = i * stride, j * stride
+        yield n, i, j, c, top, left, x[n, top:top + pool_size, left:left + pool_size, c]
+
+
+def pool(x, pool_size, stride, reduce=np.max, shrink=0):
+    s = pool_size if stride is None else stride
+    out_h = (x.shape[1] - pool_size) // s + 1 - shrink
+    out_w = (x.shape[2] - pool_size) // s + 1 - shrink
+    y = np.zeros((x.shape[0], out_h, out_w, x.shape[3]))
+    for n, i, j, c, _, _, window in pool_windows(x, pool_size, s, out_h, out_w):
+        y[n, i, j, c] = reduce(window)
+    return y
+
+
+def unpool(grad_y, x, pool_size, stride, mode="argmax"):
+    s = pool_size if stride is None else stride
+    grad_x = np.zeros(x.shape)
+    for n, i, j, c, top, left, window in pool_windows(x, pool_size, s, *grad_y.shape[1:3]):
+        g = grad_y[n, i, j, c]
+        k, l = divmod(int(np.argmax(window)), pool_size)
+        if mode == "argmax":
+            grad_x[n, top + k, left + l, c] += g
+        elif mode == "every element":
+            grad_x[n, top:top + pool_size, left:left + pool_size, c] += g
+        elif mode == "overwrite":
+            grad_x[n, top + k, left + l, c] = g
+        elif mode == "swapped":
+            grad_x[n, top + l, left + k, c] += g
+    return grad_x
+
+
+def softmax_rows(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The classic mistakes, written as a student would make them: (exercise, output, mistake's name, function)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def conv_forward_flipped(x, kernel, bias, stride=1, padding="valid"):
+    return good_conv_forward(x, kernel[::-1, ::-1], bias, stride, padding)
+
+
+def conv_forward_no_bias(x, kernel, bias, stride=1, padding="valid"):
+    return good_conv_forward(x, kernel, np.zeros_like(bias), stride, padding)
+
+
+def conv_forward_bias_in_sum(x, kernel, bias, stride=1, padding="valid"):
+    kh, kw, c_in, _ = kernel.shape
+    return good_conv_forward(x, kernel, kh * kw * c_in * bias, stride, padding)
+
+
+def conv_forward_kernel_transposed(x, kernel, bias, stride=1, padding="valid"):
+    return good_conv_forward(x, kernel.transpose(1, 0, 2, 3), bias, stride, padding)
+
+
+def conv_forward_off_by_one(x, kernel, bias, stride=1, padding="valid"):
+    rows, cols = pads_for(x, kernel, stride, padding)
+    x_pad = pad(x, rows, cols)
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride  # forgot the + 1
+    out_w = (x_pad.shape[2] - kernel.shape[1]) // stride
+    return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+
+def conv_forward_padding_after_only(x, kernel, bias, stride=1, padding="valid"):
+    (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
+    x_pad = pad(x, (0, top + bottom), (0, left + right))
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+    out_w = (x_pad.shape[2] - kernel.shape[1]) // stride + 1
+    return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+
+def conv_forward_stride_not_in_index(x, kernel, bias, stride=1, padding="valid"):
+    rows, cols = pads_for(x, kernel, stride, padding)
+    x_pad = pad(x, rows, cols)
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+    out_w = (x_pad.shape[2] - kernel.shape[1]) // stride + 1
+    return correlate(x_pad, kernel, out_h, out_w, 1) + bias
+
+
+def conv_forward_same_ignored(x, kernel, bias, stride=1, padding="valid"):
+    return good_conv_forward(x, kernel, bias, stride, "valid")
+
+
+def conv_forward_symmetric_padding(x, kernel, bias, stride=1, padding="valid"):
+    p_h, p_w = (kernel.shape[0] - 1) // 2, (kernel.shape[1] - 1) // 2
+    x_pad = pad(x, (p_h, p_h), (p_w, p_w)) if padding == "same" else x
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+    out_w = (x_pad.shape[2] - kernel.shape[1]) // stride + 1
+    return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+
+def conv_backward_grad_x_with_flipped_kernel(grad_y, x, kernel, stride=1, padding="valid"):
+    (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
+    grad_x_pad, grad_kernel = send_back(grad_y, pad(x, (top, bottom), (left, right)), kernel, stride,
+                                        kernel_for_x=kernel[::-1, ::-1])
+    return grad_x_pad[:, top:top + x.shape[1], left:left + x.shape[2]], grad_kernel, grad_y.sum(axis=(0, 1, 2))
+
+
+def conv_backward_bias_not_summed_over_batch(grad_y, x, kernel, stride=1, padding="valid"):
+    grad_x, grad_kernel, _ = good_conv_backward(grad_y, x, kernel, stride, padding)
+    return grad_x, grad_kernel, grad_y.sum(axis=(1, 2))
+
+
+def conv_backward_kernel_gradient_divided_by_n(grad_y, x, kernel, stride=1, padding="valid"):
+    grad_x, grad_kernel, grad_bias = good_conv_backward(grad_y, x, kernel, stride, padding)
+    return grad_x, grad_kernel / len(x), grad_bias
+
+
+def conv_backward_padding_not_cut_off(grad_y, x, kernel, stride=1, padding="valid"):
+    rows, cols = pads_for(x, kernel, stride, padding)
+    grad_x_pad, grad_kernel = send_back(grad_y, pad(x, rows, cols), kernel, stride)
+    return grad_x_pad, grad_kernel, grad_y.sum(axis=(0, 1, 2))
+
+
+def conv_backward_kernel_gradient_wrong_sign(grad_y, x, kernel, stride=1, padding="valid"):
+    grad_x, grad_kernel, grad_bias = good_conv_backward(grad_y, x, kernel, stride, padding)
+    return grad_x, -grad_kernel, grad_bias
+
+
+def conv_backward_padding_after_only(grad_y, x, kernel, stride=1, padding="valid"):
+    (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
+    grad_x_pad, grad_kernel = send_back(grad_y, pad(x, (0, top + bottom), (0, left + right)), kernel, stride)
+    return grad_x_pad[:, :x.shape[1], :x.shape[2]], grad_kernel, grad_y.sum(axis=(0, 1, 2))
+
+
+def max_pool_forward_stride_none_as_one(x, pool_size=2, stride=None):
+    if stride is None:
+        stride = 1
+    return pool(x, pool_size, stride)
+
+
+def max_pool_forward_average(x, pool_size=2, stride=None):
+    return pool(x, pool_size, stride, reduce=np.mean)
+
+
+def max_pool_forward_off_by_one(x, pool_size=2, stride=None):
+    return pool(x, pool_size, stride, shrink=1)
+
+
+def max_pool_backward_every_element(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="every element")
+
+
+def max_pool_backward_overwrite(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="overwrite")
+
+
+def max_pool_backward_swapped(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="swapped")
+
+
+def dense_backward_transposed_weights_gradient(grad_z, x, kernel):
+    return grad_z @ kernel.T, grad_z.T @ x, grad_z.sum(axis=0)
+
+
+def dense_backward_kernel_not_transposed(grad_z, x, kernel):
+    return grad_z @ kernel, x.T @ grad_z, grad_z.sum(axis=0)
+
+
+def dense_backward_bias_not_summed(grad_z, x, kernel):
+    return grad_z @ kernel.T, x.T @ grad_z, grad_z
+
+
+def sigmoid_backward_no_upstream(grad_a, a):
+    return a * (1 - a)
+
+
+def sigmoid_backward_sigmoid_again(grad_a, a):
+    s = 1 / (1 + np.exp(-a))
+    return grad_a * s * (1 - s)
+
+
+def sigmoid_backward_wrong_sign(grad_a, a):
+    return grad_a * a * (a - 1)
+
+
+def mse_gradient_no_one_over_n(y, y_hat):
+    return y_hat - y
+
+
+def mse_gradient_wrong_sign(y, y_hat):
+    return (y - y_hat) / len(y)
+
+
+def mse_gradient_factor_two(y, y_hat):
+    return 2 * (y_hat - y) / len(y)
+
+
+def sgd_step_uphill(w, grad, learning_rate):
+    return w + learning_rate * grad
+
+
+def sgd_step_no_learning_rate(w, grad, learning_rate):
+    return w - grad
+
+
+def sgd_step_only_the_step(w, grad, learning_rate):
+    return -learning_rate * grad
+
+
+def softmax_ce_no_one_over_n(logits, labels_onehot):
+    return softmax_rows(logits) - labels_onehot
+
+
+def softmax_ce_wrong_axis(logits, labels_onehot):
+    e = np.exp(logits - logits.max(axis=0, keepdims=True))
+    return (e / e.sum(axis=0, keepdims=True) - labels_onehot) / len(logits)
+
+
+def softmax_ce_overflow(logits, labels_onehot):
+    e = np.exp(logits)
+    return (e / e.sum(axis=1, keepdims=True) - labels_onehot) / len(logits)
+
+
+def softmax_ce_wrong_sign(logits, labels_onehot):
+    return (labels_onehot - softmax_rows(logits)) / len(logits)
+
+
+WRONG_SOLUTIONS = [
+    ("conv_forward", "y", "kernel flipped", conv_forward_flipped),
+    ("conv_forward", "y", "bias left out", conv_forward_no_bias),
+    ("conv_forward", "y", "bias added inside the sum", conv_forward_bias_in_sum),
+    ("conv_forward", "y", "kernel rows and columns swapped", conv_forward_kernel_transposed),
+    ("conv_forward", "y", "output size off by one", conv_forward_off_by_one),
+    ("conv_forward", "y", "padding on one side only", conv_forward_padding_after_only),
+    ("conv_forward", "y", "stride left out of the input index", conv_forward_stride_not_in_index),
+    ("conv_forward", "y", "padding='same' ignored", conv_forward_same_ignored),
+    ("conv_forward", "y", "same padding as a fixed amount on each side", conv_forward_symmetric_padding),
+    ("conv_backward", "grad_x", "kernel flipped", conv_backward_grad_x_with_flipped_kernel),
+    ("conv_backward", "grad_bias", "bias gradient not summed over N, H and W",
+     conv_backward_bias_not_summed_over_batch),
+    ("conv_backward", "grad_kernel", "divided by N", conv_backward_kernel_gradient_divided_by_n),
+    ("conv_backward", "grad_x", "padding not cut off", conv_backward_padding_not_cut_off),
+    ("conv_backward", "grad_kernel", "wrong sign", conv_backward_kernel_gradient_wrong_sign),
+    ("conv_backward", "grad_x", "padding on one side only", conv_backward_padding_after_only),
+    ("max_pool_forward", "y", "stride=None not replaced by the pool size", max_pool_forward_stride_none_as_one),
+    ("max_pool_forward", "y", "average instead of maximum", max_pool_forward_average),
+    ("max_pool_forward", "y", "output size off by one", max_pool_forward_off_by_one),
+    ("max_pool_backward", "grad_x", "gradient sent to every element of the window", max_pool_backward_every_element),
+    ("max_pool_backward", "grad_x", "overlapping windows overwrite instead of adding up", max_pool_backward_overwrite),
+    ("max_pool_backward", "grad_x", "argmax row and column swapped", max_pool_backward_swapped),
+    ("dense_backward", "grad_kernel", "transposed weights gradient", dense_backward_transposed_weights_gradient),
+    ("dense_backward", "grad_x", "weights not transposed", dense_backward_kernel_not_transposed),
+    ("dense_backward", "grad_bias", "bias gradient not summed over the batch", dense_backward_bias_not_summed),
+    ("sigmoid_backward", "grad_z", "upstream gradient left out (chain rule)", sigmoid_backward_no_upstream),
+    ("sigmoid_backward", "grad_z", "sigmoid applied to a again (a treated as z)", sigmoid_backward_sigmoid_again),
+    ("sigmoid_backward", "grad_z", "wrong sign", sigmoid_backward_wrong_sign),
+    ("mse_gradient", "grad_y_hat", "1/N missing", mse_gradient_no_one_over_n),
+    ("mse_gradient", "grad_y_hat", "wrong sign", mse_gradient_wrong_sign),
+    ("mse_gradient", "grad_y_hat", "factor 2 left over (the ½ of 1/(2N) dropped)", mse_gradient_factor_two),
+    ("sgd_step", "new_w", "wrong sign: a step uphill", sgd_step_uphill),
+    ("sgd_step", "new_w", "learning rate left out", sgd_step_no_learning_rate),
+    ("sgd_step", "new_w", "returned the step, not the new weights", sgd_step_only_the_step),
+    ("softmax_cross_entropy_gradient", "grad_logits", "1/N missing", softmax_ce_no_one_over_n),
+    ("softmax_cross_entropy_gradient", "grad_logits", "softmax over the wrong axis", softmax_ce_wrong_axis),
+    ("softmax_cross_entropy_gradient", "grad_logits", "softmax overflows for large logits", softmax_ce_overflow),
+    ("softmax_cross_entropy_gradient", "grad_logits", "wrong sign", softmax_ce_wrong_sign),
+]
+
+#: wrong solutions whose one mistake spoils a second output too, with the mistake named there
+ALSO_WRONG = {conv_backward_padding_after_only: {"grad_kernel": "padding on one side only"}}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The reference solutions pass; the starters are "not written yet"
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_solution_passes(name):
+    result = check(name, reference_solution(name))
+    assert result.passed, result.message
+    assert bool(result) and result.message.startswith(f"{name}: passed.")
+    assert result.cases == len(get_exercise(name).fixed_cases) + get_exercise(name).random_examples
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_solution_passes_from_its_file(name, tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(exercises.solution_source(name))
+    assert check(name, str(path)).passed
+    assert check(name, path).passed  # a pathlib.Path works too
+
+
+def test_independent_student_solutions_pass():
+    assert check("conv_forward", good_conv_forward).passed
+    assert check("conv_backward", good_conv_backward).passed
+    assert check("max_pool_forward", lambda x, p=2, s=None: pool(x, p, s)).passed
+    assert check("max_pool_backward", lambda g, x, p=2, s=None: unpool(g, x, p, s)).passed
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_untouched_starter_says_not_written_yet(name, tmp_path):
+    path = tmp_path / f"{name}.py"
+    path.write_text(exercises.starter_source(name))
+    result = check(name, str(path))
+    assert not result.passed
+    assert result.message.startswith(f"{name}: not written yet, your function raises NotImplementedError.")
+    assert "raise NotImplementedError" in result.message and str(path) in result.message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_starter_and_solution_have_the_same_signature(name):
+    starter, solution = {}, {}
+    exec(compile(exercises.starter_source(name), "starter.py", "exec"), starter)
+    exec(compile(exercises.solution_source(name), "solution.py", "exec"), solution)
+    assert inspect.signature(starter[name]) == inspect.signature(solution[name])
+    assert list(inspect.signature(starter[name]).parameters) == list(get_exercise(name).parameters)
+    for function in (starter[name], solution[name]):
+        assert "Parameters\n    ----------" in function.__doc__ and "Returns\n    -------" in function.__doc__
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_task_text_names_the_function_and_the_check_command(name):
+    text = exercises.task_text(name)
+    assert text.startswith("# ")
+    assert f"def {name}(" in text and f"minicnn exercise check {name}" in text
+    assert f'minicnn.exercises.check("{name}", {name})' in text
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Classic mistakes are named
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, output, mistake, wrong", WRONG_SOLUTIONS,
+                         ids=[f"{name}-{output}-{mistake}" for name, output, mistake, _ in WRONG_SOLUTIONS])
+def test_classic_mistake_is_named(name, output, mistake, wrong):
+    result = check(name, wrong)
+    assert not result.passed
+    assert mistake in result.mistakes.get(output, ()), result.message
+    assert f"This looks like a classic mistake in {output}: {mistake}." in result.message, result.message
+    also_wrong = ALSO_WRONG.get(wrong, {})
+    for other, other_mistake in also_wrong.items():
+        assert f"This looks like a classic mistake in {other}: {other_mistake}." in result.message, result.message
+    assert set(result.mistakes) == {output, *also_wrong}, result.message
+    for other in set(get_exercise(name).outputs) - {output, *also_wrong}:
+        assert f"{other} is right." in result.message  # the other outputs are right, and said to be
+
+
+def test_every_mistake_model_has_a_hand_written_wrong_solution_or_is_checked_below():
+    declared = {(name, m.output, m.name) for name in NAMES for m in get_exercise(name).mistakes}
+    written = {(name, output, mistake) for name, output, mistake, _ in WRONG_SOLUTIONS}
+    assert written <= declared  # no test names a mistake the checker does not have
+
+
+def _every_mistake():
+    return [(name, index, variant) for name in NAMES for index in range(len(get_exercise(name).mistakes))
+            for variant in (0, -1)]
+
+
+@pytest.mark.parametrize("name, index, variant", _every_mistake(),
+                         ids=[f"{n}-{get_exercise(n).mistakes[i].output}-{get_exercise(n).mistakes[i].name}-{v}"
+                              for n, i, v in _every_mistake()])
+def test_every_mistake_model_is_recognised_as_itself(name, index, variant):
+    """A solution that makes exactly this mistake wherever it can (and is right elsewhere) is named for it."""
+    exercise = get_exercise(name)
+    mistake = exercise.mistakes[index]
+
+    def makes_this_mistake(*args):
+        arguments = dict(zip(exercise.parameters, args))
+        outputs = exercise.expected_outputs(arguments)
+        wrong = model_results(mistake, arguments)
+        if wrong:
+            outputs[mistake.output] = wrong[variant]
+        values = tuple(outputs[o] for o in exercise.outputs)
+        return values if len(values) > 1 else values[0]
+
+    result = check(name, makes_this_mistake)
+    assert not result.passed, f"{mistake.name} never changed {mistake.output}"
+    assert mistake.name in result.mistakes.get(mistake.output, ()), result.message
+
+
+def test_mistakes_that_agree_on_the_failing_case_are_told_apart_on_the_other_cases():
+    """With a 2×2 kernel, 'same' padding is (0, 1): padding (k − 1) // 2 = 0 on each side, ignoring the padding and
+    forgetting the + 1 of the output size all give the same array. Case 7 (3×3 kernel, stride 2) tells them apart."""
+    exercise = get_exercise("conv_forward")
+    failing_case = exercise.fixed_cases[5]
+    arguments = exercise.make_arguments(failing_case, np.random.default_rng(5))
+    yours = conv_forward_symmetric_padding(*arguments.values())
+    assert sum(any(np.array_equal(yours, r) for r in model_results(m, arguments)) for m in exercise.mistakes) == 3
+    result = check("conv_forward", conv_forward_symmetric_padding)
+    assert "Hand-picked case 6 of 7" in result.message
+    assert result.mistakes == {"y": ("same padding as a fixed amount on each side",)}
+
+
+def test_a_wrong_solution_that_matches_no_mistake_gets_the_plain_comparison():
+    result = check("conv_forward", lambda x, k, b, s=1, p="valid": good_conv_forward(x, k, b, s, p) + 0.5)
+    assert not result.passed and result.mistakes == {}
+    assert "classic mistake" not in result.message
+    assert "y: 4 of 4 values differ. The worst is y[0, 0, 0, 0]" in result.message
+    assert "expected y[0, :, :, 0] = " in result.message and "yours    y[0, :, :, 0] = " in result.message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What a failure message says
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_failure_message_gives_the_case_the_expected_values_and_the_worst_mismatch():
+    result = check("conv_forward", conv_forward_flipped)
+    message = result.message
+    assert message.startswith("conv_forward: not passed yet, y differs from the expected result.")
+    assert "Hand-picked case 1 of 7. Your function was given:" in message
+    assert "x: shape (1, 3, 3, 1)" in message and "kernel: shape (2, 2, 1, 1)" in message
+    assert "stride = 1" in message and "padding = 'valid'" in message
+    x, kernel, bias = result.arguments["x"], result.arguments["kernel"], result.arguments["bias"]
+    expected = good_conv_forward(x, kernel, bias)
+    np.testing.assert_allclose(result.expected["y"], expected)
+    yours = conv_forward_flipped(x, kernel, bias)
+    worst = np.unravel_index(np.argmax(np.abs(yours - expected)), expected.shape)
+    assert (f"The worst is y[{', '.join(map(str, worst))}]: expected {expected[worst]:.10g}, "
+            f"yours {yours[worst]:.10g}.") in message
+    assert "result.arguments" in message
+
+
+def test_random_failure_is_shrunk_to_the_simplest_case():
+    def wrong_from_seven_samples_on(y, y_hat):
+        return (y_hat - y) / len(y) if len(y) < 7 else (y_hat - y) / (len(y) - 1)
+
+    result = check("mse_gradient", wrong_from_seven_samples_on)
+    assert "The simplest failing case found among random cases (all 2 hand-picked cases passed)" in result.message
+    assert result.arguments["y"].shape == (7,)
+
+
+def test_random_failure_in_a_convolution_is_shrunk_to_the_smallest_shapes():
+    def stride_three_ignored(x, kernel, bias, stride=1, padding="valid"):
+        return good_conv_forward(x, kernel, bias, 1 if stride == 3 else stride, padding)
+
+    result = check("conv_forward", stride_three_ignored)
+    assert "simplest failing case found among random cases" in result.message
+    given = result.arguments
+    assert given["stride"] == 3 and given["padding"] == "valid"
+    assert given["kernel"].shape == (1, 1, 1, 1) and given["x"].size == 2
+    assert result.mistakes == {"y": ("stride ignored",)}
+
+
+def test_the_same_solution_gets_the_same_message_every_time():
+    def wrong_for_stride_three(x, kernel, bias, stride=1, padding="valid"):
+        return good_conv_forward(x, kernel, bias, stride, padding) * (1.5 if stride == 3 else 1)
+
+    assert check("conv_forward", wrong_for_stride_three).message == check("conv_forward",
+                                                                            wrong_for_stride_three).message
+
+
+def test_the_same_cases_are_drawn_every_time_and_nothing_is_stored(monkeypatch, tmp_path):
+    from minicnn.exercises import checker
+
+    monkeypatch.chdir(tmp_path)
+    tried = []
+    original = checker.try_case
+
+    def recording(exercise, function, case, seed):
+        tried.append((sorted(case.items()), seed))
+        return original(exercise, function, case, seed)
+
+    monkeypatch.setattr(checker, "try_case", recording)
+    assert check("conv_forward", good_conv_forward).passed
+    first_run, tried[:] = list(tried), []
+    assert check("conv_forward", good_conv_forward).passed
+    assert tried == first_run and len({repr(t) for t in tried}) > 40  # the same, and varied
+    assert list(tmp_path.iterdir()) == []  # no .hypothesis example database in the student's folder
+
+
+def test_tolerances_suit_student_code():
+    def slightly_off(x, kernel, bias, stride=1, padding="valid", relative=0.0):
+        return good_conv_forward(x, kernel, bias, stride, padding) * (1 + relative)
+
+    assert check("conv_forward", lambda *a: slightly_off(*a, relative=1e-8)).passed  # rounding: fine
+    assert not check("conv_forward", lambda *a: slightly_off(*a, relative=1e-5)).passed  # a real difference
+
+
+def test_wrong_output_shape_gets_a_clear_message():
+    result = check("conv_forward", lambda x, k, b, s=1, p="valid": good_conv_forward(x, k, b, s, p)[..., :1, :])
+    assert "y has shape (1, 2, 1, 1); expected shape (1, 2, 2, 1)." in result.message
+    assert "H_out = (H + pad_top + pad_bottom − kh) // s + 1" in result.message
+
+
+def test_a_tuple_where_one_array_is_expected():
+    def also_returns_argmax(x, pool_size=2, stride=None):
+        y = pool(x, pool_size, stride)
+        return y, np.zeros_like(y)
+
+    result = check("max_pool_forward", also_returns_argmax)
+    assert "your function returned a tuple of 2 values; return only the array y." in result.message.lower()
+
+
+def test_too_few_values_for_a_backward_pass():
+    result = check("conv_backward", lambda g, x, k, s=1, p="valid": good_conv_backward(g, x, k, s, p)[:2])
+    assert ("should return 3 values, the tuple (grad_x, grad_kernel, grad_bias); it returned a tuple of 2 values"
+            in result.message)
+
+
+def test_forgotten_return_is_pointed_out():
+    def no_return(y, y_hat):
+        (y_hat - y) / len(y)
+
+    result = check("mse_gradient", no_return)
+    assert "grad_y_hat is None: did you forget the return statement" in result.message
+
+
+def test_exception_is_summed_up_with_the_students_line_and_no_traceback():
+    def out_of_bounds(x, kernel, bias, stride=1, padding="valid"):
+        rows = x.shape[1]
+        return x[:, rows + 5]  # the line the message must show
+
+    result = check("conv_forward", out_of_bounds)
+    message = result.message
+    line = inspect.getsourcelines(out_of_bounds)[1] + 2
+    assert message.startswith("conv_forward: not passed yet, your function raised IndexError.")
+    assert "IndexError: index 8 is out of bounds for axis 1 with size 3" in message
+    assert f"at line {line} of {__file__}, in out_of_bounds:" in message
+    assert "return x[:, rows + 5]  # the line the message must show" in message
+    assert "Traceback" not in message and "numpy" not in message.lower().split("raised")[0]
+
+
+def test_exception_inside_numpy_points_at_the_students_line():
+    def bad_matmul(grad_z, x, kernel):
+        return grad_z @ x, x.T @ grad_z, grad_z.sum(axis=0)
+
+    result = check("dense_backward", bad_matmul)
+    assert "ValueError: matmul" in result.message
+    assert "return grad_z @ x, x.T @ grad_z, grad_z.sum(axis=0)" in result.message
+
+
+def test_exception_in_a_helper_shows_the_innermost_line_of_the_students_file(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def window_sum(x, kernel, i, j):
+            return np.sum(x[:, i:i + 2, j:j + 2] * kernel[:, :, 5])
+
+        def conv_forward(x, kernel, bias, stride=1, padding="valid"):
+            return window_sum(x, kernel, 0, 0)
+    """))
+    message = check("conv_forward", str(path)).message
+    assert "IndexError: index 5 is out of bounds for axis 2 with size 1" in message
+    assert f"at line 5 of {path}, in window_sum:\n        return np.sum(x[:, i:i + 2, j:j + 2] * kernel[:, :, 5])" \
+        in message
+
+
+def test_what_the_function_printed_and_its_warnings_are_shown_but_not_printed(capsys):
+    def chatty_and_wrong(logits, labels_onehot):
+        print("softmax is", softmax_rows(logits).shape)
+        np.log(np.zeros(1))
+        return softmax_rows(logits) - labels_onehot
+
+    result = check("softmax_cross_entropy_gradient", chatty_and_wrong)
+    assert "Your function printed:\n  softmax is (3, 4)" in result.message
+    assert "RuntimeWarning: divide by zero encountered in log" in result.message
+    assert capsys.readouterr().out == ""
+
+
+def test_a_solution_that_updates_its_inputs_in_place_is_fine():
+    def in_place(w, grad, learning_rate):
+        w -= learning_rate * grad
+        grad[...] = 0
+        return w
+
+    assert check("sgd_step", in_place).passed
+
+
+def test_integer_result_is_pointed_out():
+    def integers(y, y_hat):
+        grad = np.zeros(len(y), dtype=int)
+        grad[:] = (y_hat - y) / len(y)
+        return grad
+
+    assert "holds integers (dtype int64), so fractions are cut off" in check("mse_gradient", integers).message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Loading a solution
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nowhere.py"
+    result = check("conv_forward", str(path))
+    assert not result.passed
+    assert result.message.startswith("conv_forward: not checked, your solution could not be loaded.")
+    assert f"There is no file {str(path)!r}" in result.message
+    assert "minicnn exercise starter conv_forward" in result.message
+
+
+def test_file_without_the_function(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def conv(x):\n    return x\n\ndef helper():\n    pass\n")
+    result = check("conv_forward", str(path))
+    assert f"{path} defines no function named conv_forward. It defines: conv, helper." in result.message
+
+
+def test_file_with_a_syntax_error(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def conv_forward(x, kernel, bias, stride=1, padding='valid'):\n    return x +\n")
+    result = check("conv_forward", str(path))
+    assert f"{path} is not valid Python: invalid syntax, at line 2:" in result.message
+    assert "return x +" in result.message and "Traceback" not in result.message
+
+
+def test_file_that_fails_while_loading(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("import numpy as np\nscale = 1 / 0\n")
+    result = check("conv_forward", str(path))
+    assert "raised an exception while being loaded" in result.message
+    assert "ZeroDivisionError: division by zero" in result.message and "scale = 1 / 0" in result.message
+
+
+def test_name_in_file_that_is_not_a_function(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("conv_forward = 3\n")
+    assert f"conv_forward in {path} is int 3, not a function." in check("conv_forward", str(path)).message
+
+
+def test_something_that_is_not_callable():
+    result = check("conv_forward", 42)
+    assert not result.passed
+    assert "expects your function (or the path of a .py file that defines conv_forward), but got int 42" in \
+        result.message
+
+
+def test_a_module_that_defines_the_function():
+    module = importlib.import_module("minicnn.exercises.sgd_step.solution")
+    assert check("sgd_step", module).passed
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    assert "is a folder" in check("sgd_step", str(tmp_path)).message
+
+
+def test_unknown_exercise_name():
+    with pytest.raises(ValueError, match="unknown exercise 'conv_fwd'; the exercises are: mse_gradient, "):
+        check("conv_fwd", good_conv_forward)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# CheckResult in a notebook, and the listing for teachers
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_check_result_shows_itself():
+    failed = check("mse_gradient", mse_gradient_no_one_over_n)
+    assert not failed and str(failed) == failed.message == repr(failed)
+    html = failed._repr_html_()
+    assert "❌ mse_gradient: not passed yet" in html and "<pre" in html
+    markdown = failed._repr_markdown_()
+    assert markdown.startswith("❌ **mse_gradient: not passed yet") and "```text" in markdown
+    passed = CheckResult(exercise="x", passed=True, message="x: passed.\n\n<b>fine</b>")
+    assert passed and "&lt;b&gt;fine&lt;/b&gt;" in passed._repr_html_() and "✅" in passed._repr_html_()
+
+
+def test_listing_in_teaching_order_with_summaries():
+    listing = exercises.list_exercises()
+    assert [name for name, _ in listing] == list(NAMES)
+    assert set(NAMES) == {"conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward", "dense_backward",
+                          "sigmoid_backward", "mse_gradient", "sgd_step", "softmax_cross_entropy_gradient"}
+    assert all(summary and not summary.startswith("#") for _, summary in listing)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The command line: minicnn exercise list | task | starter | check | solution
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_cli_list(capsys):
+    assert exercises.cli(["list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in NAMES)
+
+
+@pytest.mark.parametrize("command, source", [("task", exercises.task_text), ("starter", exercises.starter_source),
+                                             ("solution", exercises.solution_source)])
+def test_cli_prints_texts(command, source, capsys):
+    assert exercises.cli([command, "dense_backward"]) == 0
+    assert capsys.readouterr().out == source("dense_backward")
+
+
+def test_cli_check_exit_status(tmp_path, capsys):
+    good = tmp_path / "good.py"
+    good.write_text(exercises.solution_source("sigmoid_backward"))
+    assert exercises.cli(["check", "sigmoid_backward", str(good)]) == 0
+    assert capsys.readouterr().out.startswith("sigmoid_backward: passed.")
+    bad = tmp_path / "bad.py"
+    bad.write_text(textwrap.dedent("""
+        def sigmoid_backward(grad_a, a):
+            return a * (1 - a)
+    """))
+    assert exercises.cli(["check", "sigmoid_backward", str(bad)]) == 1
+    assert "upstream gradient left out (chain rule)" in capsys.readouterr().out
+    assert exercises.cli(["check", "sigmoid_backward", str(tmp_path / "missing.py")]) == 1
+
+
+def test_cli_usage_errors(capsys):
+    assert exercises.cli(["check", "no_such_exercise", "x.py"]) == 2
+    assert "unknown exercise 'no_such_exercise'" in capsys.readouterr().err
+    assert exercises.cli(["frobnicate"]) == 2
+    assert exercises.cli([]) == 2
