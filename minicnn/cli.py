@@ -191,7 +191,13 @@ def main(argv=None):
     show_parser.add_argument("--every", type=int, default=1, help="draw every n-th frame (default: 1)")
     show_parser.add_argument("--fps", type=int, default=20, help="frames per second of the video (default: 20)")
     _add_suite_options(show_parser)
+    commands.add_parser("exercise", help="course exercises: list | task NAME | starter NAME | check NAME FILE | "
+                        "solution NAME", add_help=False)
     args, extra = parser.parse_known_args(argv)
+    if args.command == "exercise":
+        from minicnn import exercises
+
+        return exercises.cli(extra)
     if args.command == "bench":
         return bench(extra)
     if extra:
