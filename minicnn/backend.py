@@ -17,26 +17,58 @@ from minicnn.errors import BackendError
 _BACKEND_MODULES = {
     "numba": "minicnn.kernels.cpu",
     "numpy": "minicnn.kernels.numpy_kernels",
+    "cuda": "minicnn.kernels.cuda",
 }
 DEFAULT_BACKEND = "numba"
+ACCELERATOR_BACKENDS = ("cuda",)
 
 _active = {"name": None, "module": None}
 
 
-def available_backends():
-    """The backend names ``set_backend`` accepts."""
+def known_backends():
+    """Every backend name minicnn knows, whether or not this machine can run it."""
     return tuple(_BACKEND_MODULES)
+
+
+def available_backends():
+    """The backend names ``set_backend`` accepts on this machine: the host ones, and ``cuda`` where a GPU (or the
+    CUDA simulator, ``NUMBA_ENABLE_CUDASIM=1``) is there."""
+    usable = []
+    for name in _BACKEND_MODULES:
+        try:
+            _check(name, _load(name))
+        except (BackendError, ImportError):
+            continue
+        usable.append(name)
+    return tuple(usable)
 
 
 def _load(name):
     if not isinstance(name, str) or name.lower() not in _BACKEND_MODULES:
-        raise BackendError(f"unknown backend {name!r}; available backends: {', '.join(available_backends())}")
-    return importlib.import_module(_BACKEND_MODULES[name.lower()])
+        raise BackendError(f"unknown backend {name!r}; known backends: {', '.join(known_backends())}")
+    try:
+        return importlib.import_module(_BACKEND_MODULES[name.lower()])
+    except ImportError as error:
+        others = ", ".join(repr(n) for n in _BACKEND_MODULES if n not in ACCELERATOR_BACKENDS)
+        raise BackendError(f"the {name!r} backend cannot be loaded ({error}); install it with "
+                           f"pip install \"minicnn[{name.lower()}]\", or use {others}") from error
+
+
+def _check(name, module):
+    """An accelerator backend says here whether this machine can run it (a clear error if not)."""
+    check = getattr(module, "check_available", None)
+    if check is not None:
+        check()
 
 
 def set_backend(name):
-    """Make ``name`` the backend every layer uses from now on."""
+    """Make ``name`` the backend every layer uses from now on.
+
+    ``set_backend("cuda")`` on a machine without a CUDA GPU raises ``BackendError`` saying so and naming the other
+    backends; nothing falls back silently.
+    """
     module = _load(name)
+    _check(name, module)
     _active["name"], _active["module"] = name.lower(), module
 
 

@@ -9,12 +9,14 @@ One training step (``train_on_batch``) is the whole story of the document::
     w ← w − α ∂L/∂w                     the optimizer, for every (param, grad) pair
 """
 
+import contextlib
 import copy
 import os
 import tempfile
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
 from minicnn.layers.base import Layer
 from minicnn.losses import get_loss
@@ -214,18 +216,59 @@ class Sequential:
     def _metric_values(self, y, y_pred):
         return {name: function(y, y_pred) for name, function in self.metrics}
 
+    @contextlib.contextmanager
+    def on_device(self):
+        """Keep every weight where the active backend computes, for the duration of a block.
+
+        For the host backends (numba, numpy) this does nothing. For an accelerator backend (cuda) the weights,
+        gradients and statistics move to the device on entry and back to the host on exit (even when the block
+        raises), so that ``fit`` copies them once, not once per layer and step. Nested uses move nothing more.
+        """
+        kernels = backend.kernels()
+        depth = getattr(self, "_device_depth", 0)
+        if depth or not getattr(kernels, "USES_DEVICE_MEMORY", False):
+            self._device_depth = depth + 1
+            try:
+                yield
+            finally:
+                self._device_depth = depth
+            return
+        if not self.built:
+            self.build()
+        self._device_depth = 1
+        stores = [store for layer in self.layers for store in (layer.params, layer.grads, layer.state)]
+        try:
+            for store in stores:
+                for key in store:
+                    store[key] = kernels.to_device(store[key])
+            yield
+        finally:
+            for store in stores:
+                for key in store:
+                    store[key] = kernels.to_host(store[key])
+            self._device_depth = 0
+
+    def _predict_batch(self, x_batch, training=False):
+        """Forward one batch where the backend computes; the output comes back to the host (one copy)."""
+        kernels = backend.kernels()
+        return kernels.to_host(self.forward(kernels.to_device(x_batch), training=training))
+
     def train_on_batch(self, x, y):
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``.
 
-        Raises FloatingPointError (before any update) if the loss is NaN or infinite.
+        Raises FloatingPointError (before any update) if the loss is NaN or infinite. On an accelerator backend
+        the batch goes to the device once, the output comes back once for the loss and metrics (computed on the
+        host), and the loss gradient goes to the device once; everything else stays there.
         """
         self._require_compiled("train_on_batch")
-        y_pred = self.forward(x, training=True)
-        loss = self.loss(y, y_pred)
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"loss is {loss}")
-        self.backward(self.loss.gradient(y, y_pred))
-        self.optimizer.step(self.trainable_pairs())
+        kernels = backend.kernels()
+        with self.on_device():
+            y_pred = self._predict_batch(x, training=True)
+            loss = self.loss(y, y_pred)
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"loss is {loss}")
+            self.backward(kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype)))
+            self.optimizer.step(self.trainable_pairs())
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
     def _check_data(self, x, y, where):
@@ -239,7 +282,7 @@ class Sequential:
         return x, y
 
     def _diverged(self, epoch, batch, first, last, history, cause):
-        corrupted = any(not np.all(np.isfinite(p)) for p, _ in self.trainable_pairs())
+        corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(p))) for p, _ in self.trainable_pairs())
         state = ("the weights already hold NaN/inf from the previous step (a gradient overflowed)" if corrupted
                  else "the weights are left as they were after the last good step")
         message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (samples {first}-{last} of the "
@@ -287,6 +330,11 @@ class Sequential:
             validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
         rng = np.random.default_rng(seed)
         history = History()
+        with self.on_device():
+            self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)
+        return history
+
+    def _fit_epochs(self, x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history):
         steps = -(-len(x) // batch_size)
         for epoch in range(epochs):
             if verbose:
@@ -314,7 +362,6 @@ class Sequential:
                 logs.update({f"val_{name}": value for name, value in values.items()})
             history.append(epoch, logs)
             bar.finish(**logs)
-        return history
 
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
         """Loss and metrics in inference mode over the whole data, computed in batches.
@@ -326,13 +373,14 @@ class Sequential:
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
         totals = {}
         bar = ProgressBar(-(-len(x) // batch_size), enabled=bool(verbose))
-        for step, start in enumerate(range(0, len(x), batch_size)):
-            x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
-            y_pred = self.forward(x_batch)
-            values = {"loss": self.loss(y_batch, y_pred), **self._metric_values(y_batch, y_pred)}
-            for name, value in values.items():
-                totals[name] = totals.get(name, 0.0) + value * len(x_batch)
-            bar.update(step + 1)
+        with self.on_device():
+            for step, start in enumerate(range(0, len(x), batch_size)):
+                x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
+                y_pred = self._predict_batch(x_batch)
+                values = {"loss": self.loss(y_batch, y_pred), **self._metric_values(y_batch, y_pred)}
+                for name, value in values.items():
+                    totals[name] = totals.get(name, 0.0) + value * len(x_batch)
+                bar.update(step + 1)
         results = {name: total / len(x) for name, total in totals.items()}
         bar.finish(**results)
         if return_dict:
@@ -342,7 +390,8 @@ class Sequential:
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
         x, _ = self._check_data(x, None, f"{self.name}.predict")
-        outputs = [self.forward(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
+        with self.on_device():
+            outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         return np.concatenate(outputs) if outputs else np.zeros((0,))
 
     # ------------------------------------------------------------------ weights

@@ -4,8 +4,6 @@
 is kept per position in that list.
 """
 
-import numpy as np
-
 from minicnn import backend
 
 
@@ -20,12 +18,22 @@ class Optimizer:
         self._slots = None
 
     def _slots_for(self, pairs, names):
-        """Per-parameter state arrays (zeros on the first call), checked against the parameters' shapes."""
-        shapes = [param.shape for param, _ in pairs]
+        """Per-parameter state arrays (zeros on the first call), checked against the parameters' shapes.
+
+        They live where the active backend computes; after a switch of backend they are moved there.
+        """
+        shapes = [tuple(param.shape) for param, _ in pairs]
+        kernels = backend.kernels()
         if self._slots is None:
-            self._slots = [{name: np.zeros_like(param) for name in names} for param, _ in pairs]
+            self._slots = [{name: kernels.zeros_like(param) for name in names} for param, _ in pairs]
             self._shapes = shapes
-        elif shapes != self._shapes:
+            self._slot_backend = backend.get_backend()
+        elif self._slot_backend != backend.get_backend():
+            previous = backend._load(self._slot_backend)
+            self._slots = [{name: kernels.to_device(previous.to_host(array)) for name, array in slot.items()}
+                           for slot in self._slots]
+            self._slot_backend = backend.get_backend()
+        if shapes != self._shapes:
             raise ValueError(f"{type(self).__name__}: step() was given parameters of shapes {shapes}, but it holds "
                              f"state for shapes {self._shapes}; use a new optimizer for another model")
         return self._slots
@@ -57,18 +65,13 @@ class SGD(Optimizer):
     def step(self, pairs):
         pairs = list(pairs)
         self.iterations += 1
+        kernels = backend.kernels()
         if self.momentum == 0:
             for param, grad in pairs:
-                param -= self.learning_rate * grad
+                kernels.sgd_update(param, grad, None, self.learning_rate, 0.0, False)
             return
         for (param, grad), slot in zip(pairs, self._slots_for(pairs, ("velocity",))):
-            velocity = slot["velocity"]
-            velocity *= self.momentum
-            velocity -= self.learning_rate * grad
-            if self.nesterov:
-                param += self.momentum * velocity - self.learning_rate * grad
-            else:
-                param += velocity
+            kernels.sgd_update(param, grad, slot["velocity"], self.learning_rate, self.momentum, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

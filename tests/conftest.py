@@ -1,6 +1,11 @@
-"""Shared test settings: hypothesis profiles (no deadline: Numba compiles on first call)."""
+"""Shared test settings: the CUDA simulator, hypothesis profiles (no deadline: Numba compiles on first call)."""
 
 import os
+
+# The cuda backend's tests run under numba's CUDA simulator unless MINICNN_REAL_CUDA=1 asks for the real GPU.
+# It must be chosen before numba is first imported, which is why it is set here, at the very top.
+if os.environ.get("MINICNN_REAL_CUDA") != "1":
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 from hypothesis import HealthCheck, settings
 

@@ -9,7 +9,7 @@ from tolerances import assert_close
 
 
 def test_unknown_backend_lists_the_available_ones():
-    with pytest.raises(mc.BackendError, match=r"unknown backend 'tpu'; available backends: numba, numpy"):
+    with pytest.raises(mc.BackendError, match=r"unknown backend 'tpu'; known backends: numba, numpy, cuda"):
         mc.set_backend("tpu")
 
 

@@ -51,6 +51,15 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import prange  # noqa: E402
 
+from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpers shared with the NumPy backend)
+    is_device_array,
+    sgd_update,
+    sigmoid_backward,
+    sigmoid_forward,
+    to_device,
+    to_host,
+    zeros_like,
+)
 from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
 
 def _jit(function):

@@ -12,7 +12,12 @@ pairs of ints, padding is ``"valid"`` or ``"same"``; arrays are channels-last):
 - ``dense_forward(x, kernel, bias) -> y``
 - ``dense_backward(grad_y, x, kernel) -> (grad_x, grad_kernel, grad_bias)``
 - ``relu_forward(z) -> a`` and ``relu_backward(grad_a, a) -> grad_z``
+- ``sigmoid_forward(z) -> a`` and ``sigmoid_backward(grad_a, a) -> grad_z``
 - ``adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2)`` (in place)
+- ``sgd_update(param, grad, velocity, learning_rate, momentum, nesterov)`` (in place)
+- ``to_device(array)``, ``to_host(array)``, ``is_device_array(array)``, ``zeros_like(array)``: where the arrays live.
+  For the host backends (this one and ``numba``) the "device" is the host: ``to_device`` and ``to_host`` return
+  NumPy arrays. The ``cuda`` backend returns GPU arrays, and a model keeps its weights there while it trains.
 
 The convolution is *im2col*: every receptive field ``x[n, i·sh:i·sh+kh, j·sw:j·sw+kw, :]`` is copied into one row of
 a matrix ``cols`` of shape ``(N·H_out·W_out, kh·kw·C_in)``, so the whole convolution sum becomes one matrix product
@@ -214,3 +219,50 @@ def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, corre
     v *= beta_2
     v += (1 - beta_2) * grad * grad
     param -= learning_rate * (m / correction_1) / (np.sqrt(v / correction_2) + epsilon)
+
+
+def sigmoid_forward(z):
+    """``a = σ(z) = 1 / (1 + e^{−z})``, computed as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z
+    so that no exponential overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+
+
+def sigmoid_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a · σ(z)(1 − σ(z)) = ∂L/∂a · a(1 − a)``."""
+    return grad_a * a * (1 - a)
+
+
+def sgd_update(param, grad, velocity, learning_rate, momentum, nesterov):
+    """One SGD step in place (Keras' form): without momentum ``w ← w − α·g``; with momentum μ
+    ``v ← μ·v − α·g``, then ``w ← w + v``, or with Nesterov ``w ← w + μ·v − α·g``. ``velocity`` is None when
+    μ = 0."""
+    if velocity is None or momentum == 0:
+        param -= learning_rate * grad
+        return
+    velocity *= momentum
+    velocity -= learning_rate * grad
+    if nesterov:
+        param += momentum * velocity - learning_rate * grad
+    else:
+        param += velocity
+
+
+def to_device(array):
+    """The array where this backend computes: here the host, so a NumPy array."""
+    return np.asarray(array)
+
+
+def to_host(array):
+    """The array as a NumPy array on the host."""
+    return np.asarray(array)
+
+
+def is_device_array(array):
+    """True for arrays that live on an accelerator; never for this backend."""
+    return False
+
+
+def zeros_like(array):
+    """Zeros of the same shape and dtype, where ``array`` lives."""
+    return np.zeros_like(array)

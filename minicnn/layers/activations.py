@@ -24,6 +24,8 @@ class Activation(Layer):
 class Linear(Activation):
     """``a = z``: no activation."""
 
+    runs_on_device = True
+
     def apply(self, z):
         return z
 
@@ -33,6 +35,8 @@ class Linear(Activation):
 
 class ReLU(Activation):
     """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does)."""
+
+    runs_on_device = True
 
     def apply(self, z):
         self._a = backend.kernels().relu_forward(z)
@@ -48,13 +52,14 @@ class Sigmoid(Activation):
     Computed as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z, so no exponential overflows.
     """
 
+    runs_on_device = True
+
     def apply(self, z):
-        e = np.exp(-np.abs(z))
-        self._a = np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+        self._a = backend.kernels().sigmoid_forward(z)
         return self._a
 
     def backward(self, grad_out):
-        return grad_out * self._a * (1 - self._a)
+        return backend.kernels().sigmoid_backward(grad_out, self._a)
 
 
 class Tanh(Activation):

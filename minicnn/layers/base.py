@@ -12,7 +12,8 @@ import re
 
 import numpy as np
 
-from minicnn.errors import NonFiniteError, ShapeError
+from minicnn import backend
+from minicnn.errors import BackendError, NonFiniteError, ShapeError
 
 _layer_counts = {}
 
@@ -56,6 +57,10 @@ class Layer:
 
     #: the rank of one input, batch axis included (None: any rank)
     input_ndim = None
+
+    #: whether forward and backward go only through backend kernels, so that they run on the arrays of an
+    #: accelerator backend (cuda) without a copy to the host; layers that compute with NumPy directly say False
+    runs_on_device = False
 
     def __init__(self, name=None, input_shape=None, dtype=None):
         self.name = name if name is not None else _auto_name(type(self).__name__)
@@ -103,6 +108,8 @@ class Layer:
     # ------------------------------------------------------------------ helpers for subclasses
     def _prepare_input(self, x):
         """Check rank, finiteness and (once built) the trailing shape; cast to the layer's dtype; build if needed."""
+        if backend.kernels().is_device_array(x):
+            return self._prepare_device_input(x)
         x = np.asarray(x)
         if self.input_ndim is not None and x.ndim != self.input_ndim:
             expected = self.built_input_shape or self.input_shape
@@ -124,6 +131,36 @@ class Layer:
         else:
             self._check_built_shape(x.shape)
         return x
+
+    def _prepare_device_input(self, x):
+        """The checks that need no copy to the host (rank, dtype, shape) for an array on the accelerator.
+
+        Finiteness was checked on the host before the batch was moved (``Sequential`` does it); a NaN produced on
+        the device shows up in the loss, which is checked every step.
+        """
+        activation = getattr(self, "activation", None)
+        if activation is not None and not activation.runs_on_device:
+            raise BackendError(f"{self.describe()}: its activation {type(activation).__name__} has no kernels for the "
+                               f"{backend.get_backend()!r} backend yet; use one of the host backends ('numba', "
+                               f"'numpy') for a model that holds it")
+        if not self.runs_on_device:
+            raise BackendError(f"{self.describe()} has no kernels for the {backend.get_backend()!r} backend yet; "
+                               f"use one of the host backends ('numba', 'numpy') for a model that holds it")
+        if self.input_ndim is not None and x.ndim != self.input_ndim:
+            raise ShapeError(f"{self.describe()}: expected input of rank {self.input_ndim}, got shape {x.shape}")
+        if x.dtype != self.dtype:
+            raise TypeError(f"{self.describe()}: expected a {self.dtype} array on the device, got {x.dtype}")
+        if not self.built:
+            self.build((None,) + tuple(x.shape[1:]))
+        else:
+            self._check_built_shape(tuple(x.shape))
+        return x
+
+    def _compute_array(self, array):
+        """``array`` ready for a kernel: C-contiguous in the layer's dtype (device arrays already are)."""
+        if backend.kernels().is_device_array(array):
+            return array
+        return np.ascontiguousarray(array, dtype=self.dtype)
 
     def _check_built_shape(self, shape):
         """Once built, only the spatial size may change, never the channel count (weights depend on it)."""

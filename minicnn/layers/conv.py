@@ -38,6 +38,7 @@ class Conv2D(Layer):
     """
 
     input_ndim = 4
+    runs_on_device = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True, seed=None,
                  **kwargs):
@@ -77,7 +78,7 @@ class Conv2D(Layer):
     def backward(self, grad_out):
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
         grad_x, grad_kernel, grad_bias = backend.kernels().conv2d_backward(
-            np.ascontiguousarray(grad_z, dtype=self.dtype), self._x, self.params["kernel"], self.strides,
+            self._compute_array(grad_z), self._x, self.params["kernel"], self.strides,
             self.padding)
         self.grads["kernel"] = grad_kernel
         if self.use_bias:

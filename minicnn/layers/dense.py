@@ -31,6 +31,7 @@ class Dense(Layer):
     """
 
     input_ndim = 2
+    runs_on_device = True
 
     def __init__(self, units, activation=None, use_bias=True, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -58,7 +59,7 @@ class Dense(Layer):
 
     def backward(self, grad_out):
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
-        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(grad_z.astype(self.dtype, copy=False),
+        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(self._compute_array(grad_z),
                                                                            self._x, self.params["kernel"])
         self.grads["kernel"] = grad_kernel
         if self.use_bias:

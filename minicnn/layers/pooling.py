@@ -17,6 +17,7 @@ class _Pooling2D(Layer):
     """
 
     input_ndim = 4
+    runs_on_device = True
 
     def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
         super().__init__(**kwargs)
@@ -53,7 +54,7 @@ class MaxPooling2D(_Pooling2D):
         return y
 
     def backward(self, grad_out):
-        return backend.kernels().max_pool2d_backward(grad_out.astype(self.dtype, copy=False), self._argmax,
+        return backend.kernels().max_pool2d_backward(self._compute_array(grad_out), self._argmax,
                                                      self._x_shape, self.pool_size, self.strides, self.padding)
 
 
@@ -71,5 +72,5 @@ class AveragePooling2D(_Pooling2D):
         return backend.kernels().avg_pool2d_forward(x, self.pool_size, self.strides, self.padding)
 
     def backward(self, grad_out):
-        return backend.kernels().avg_pool2d_backward(grad_out.astype(self.dtype, copy=False), self._x_shape,
+        return backend.kernels().avg_pool2d_backward(self._compute_array(grad_out), self._x_shape,
                                                      self.pool_size, self.strides, self.padding)

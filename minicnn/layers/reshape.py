@@ -9,6 +9,8 @@ from minicnn.layers.base import Layer
 class Flatten(Layer):
     """Reshape each sample to a vector; backward reshapes the gradient back. No weights."""
 
+    runs_on_device = True
+
     def compute_output_shape(self, input_shape):
         return (input_shape[0], int(np.prod(input_shape[1:])))
 

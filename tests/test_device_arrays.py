@@ -1,0 +1,172 @@
+"""Layers, optimizers and Sequential work on whatever arrays a backend hands them.
+
+A strict stand-in for an accelerator backend wraps every array in ``DeviceArray``, which NumPy cannot touch (any
+NumPy operation on it raises). Training on it must give the numbers of the NumPy backend, keep the weights on the
+"device" during ``fit``, move a batch there once per step and bring only the output back, and return host arrays
+from ``predict``, ``evaluate`` and ``get_weights``.
+"""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import backend
+from minicnn.errors import BackendError
+from minicnn.kernels import numpy_kernels
+from minicnn.models import document_network
+
+
+class DeviceArray:
+    """An array 'on the device': shape, dtype and reshape, like numba's device arrays, but no NumPy access."""
+
+    def __init__(self, data):
+        self.data = data
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+
+    def reshape(self, *shape):
+        return DeviceArray(self.data.reshape(*shape))
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("a device array was touched by NumPy on the host")
+
+
+def _fake_device_module(transfers):
+    module = types.ModuleType("minicnn_fake_device")
+    module.USES_DEVICE_MEMORY = True
+
+    def unwrap(value):
+        if isinstance(value, DeviceArray):
+            return value.data
+        if isinstance(value, np.ndarray):
+            raise TypeError("a host array was handed to a device kernel")
+        return value
+
+    def wrap(value):
+        if isinstance(value, tuple):
+            return tuple(wrap(v) for v in value)
+        return DeviceArray(value) if isinstance(value, np.ndarray) else value
+
+    def kernel(name):
+        def run(*args):
+            return wrap(getattr(numpy_kernels, name)(*[unwrap(a) for a in args]))
+        return run
+
+    for name in ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
+                 "avg_pool2d_forward", "avg_pool2d_backward", "dense_forward", "dense_backward", "relu_forward",
+                 "relu_backward", "sigmoid_forward", "sigmoid_backward", "adam_update", "sgd_update"):
+        setattr(module, name, kernel(name))
+
+    def to_device(array):
+        if isinstance(array, DeviceArray):
+            return array
+        transfers["to_device"] += 1
+        return DeviceArray(np.array(array))
+
+    def to_host(array):
+        if isinstance(array, DeviceArray):
+            transfers["to_host"] += 1
+            return array.data.copy()
+        return np.asarray(array)
+
+    module.to_device, module.to_host = to_device, to_host
+    module.is_device_array = lambda array: isinstance(array, DeviceArray)
+    module.zeros_like = lambda array: DeviceArray(np.zeros_like(unwrap(array)))
+    return module
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    counts = {"to_device": 0, "to_host": 0}
+    monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts))
+    monkeypatch.setitem(backend._BACKEND_MODULES, "fakedevice", "minicnn_fake_device")
+    previous = backend.get_backend()
+    yield counts
+    backend.set_backend(previous)
+
+
+def _data(n=24, size=12):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, size, size, 1)).astype(np.float32), (rng.random((n, 1)) > 0.5).astype(np.float32)
+
+
+def _trained(backend_name, optimizer, epochs=2):
+    x, y = _data()
+    with mc.use_backend(backend_name):
+        model = document_network(input_shape=(12, 12, 1), seed=0)
+        model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=epochs, batch_size=8, seed=0, verbose=0)
+    return model, history
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda: mc.Adam(0.01), lambda: mc.SGD(0.05, momentum=0.9)],
+                         ids=["adam", "sgd-momentum"])
+def test_training_on_device_arrays_gives_the_numpy_numbers(transfers, make_optimizer):
+    on_host, host_history = _trained("numpy", make_optimizer())
+    on_device, device_history = _trained("fakedevice", make_optimizer())
+    np.testing.assert_allclose(device_history.history["loss"], host_history.history["loss"], rtol=1e-5)
+    for host_weight, device_weight in zip(on_host.get_weights(), on_device.get_weights()):
+        assert type(device_weight) is np.ndarray
+        np.testing.assert_allclose(device_weight, host_weight, rtol=1e-5, atol=1e-7)
+
+
+def test_a_step_moves_the_batch_once_and_brings_only_the_output_back(transfers):
+    x, y = _data(8)
+    with mc.use_backend("fakedevice"):
+        model = document_network(input_shape=(12, 12, 1), seed=0)
+        model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+        with model.on_device():
+            assert all(isinstance(p, DeviceArray) for p, _ in model.trainable_pairs())
+            model.train_on_batch(x, y)  # the optimizer creates its state on the device here
+            before = dict(transfers)
+            for _ in range(3):
+                model.train_on_batch(x, y)
+            # per step: the batch and the loss gradient go to the device, the output comes back
+            assert transfers["to_device"] - before["to_device"] == 3 * 2
+            assert transfers["to_host"] - before["to_host"] == 3 * 1
+        assert all(type(p) is np.ndarray for p, _ in model.trainable_pairs())
+
+
+def test_predict_and_evaluate_return_host_arrays_equal_to_numpy(transfers):
+    x, y = _data()
+    with mc.use_backend("numpy"):
+        model = document_network(input_shape=(12, 12, 1), seed=0)
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        expected = model.predict(x, batch_size=10)
+        expected_loss = model.evaluate(x, y)
+    with mc.use_backend("fakedevice"):
+        predicted = model.predict(x, batch_size=10)
+        loss = model.evaluate(x, y)
+    assert type(predicted) is np.ndarray
+    np.testing.assert_allclose(predicted, expected, rtol=1e-6)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-6)
+
+
+def test_optimizer_state_follows_a_change_of_backend(transfers):
+    x, y = _data()
+    model, _ = _trained("numpy", mc.Adam(0.01), epochs=1)
+    with mc.use_backend("fakedevice"):
+        model.fit(x, y, epochs=1, batch_size=8, seed=0, verbose=0)
+    # a twin trained the same way on the host throughout
+    twin, _ = _trained("numpy", mc.Adam(0.01), epochs=1)
+    with mc.use_backend("numpy"):
+        twin.fit(x, y, epochs=1, batch_size=8, seed=0, verbose=0)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [mc.Conv2D(2, 3, input_shape=(6, 6, 1)), mc.BatchNormalization(), mc.Flatten(), mc.Dense(1)],
+    lambda: [mc.Conv2D(2, 3, activation="tanh", input_shape=(6, 6, 1)), mc.Flatten(), mc.Dense(1)],
+], ids=["batchnorm", "tanh"])
+def test_a_layer_without_device_kernels_says_so(transfers, layers):
+    model = mc.Sequential(layers(), seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with mc.use_backend("fakedevice"), pytest.raises(BackendError, match="has no kernels for the 'fakedevice'"):
+        model.predict(np.zeros((2, 6, 6, 1), np.float32))
