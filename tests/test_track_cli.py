@@ -53,3 +53,28 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
 def test_unknown_sequence_is_named(data):
     with pytest.raises(ValueError, match=r"no sequences \['nope'\]"):
         cli.main(["track", "show", "--data", str(data), "--sequence", "nope", "--quiet"])
+
+
+def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("cv2")
+    monkeypatch.setenv("MINICNN_DATA", str(tmp_path / "cache"))
+    arguments = ["eval", "--count", "2", "--trackers", "mosse", "--results", str(tmp_path / "results"), "--quiet"]
+    cli.main(arguments)
+    out = capsys.readouterr().out
+    assert "Generating the default tracking suite (2 sequences, seed 0)" in out
+    assert "OPE on 2 sequences" in out
+    suite = tmp_path / "cache" / "suite-v1-seed0-count2"
+    assert (suite / "complete").is_file() and (suite / "photo-01-plain" / "groundtruth_rect.txt").is_file()
+    cli.main(arguments)
+    assert "Generating" not in capsys.readouterr().out  # generated once, then reused
+
+
+def test_make_sequences_writes_the_otb_layout(tmp_path, capsys):
+    from minicnn.track.sequences import read_sequences
+
+    cli.main(["track", "make-sequences", "--out", str(tmp_path / "seqs"), "--count", "2", "--min-frames", "10",
+              "--max-frames", "12", "--quiet"])
+    sequences = read_sequences(tmp_path / "seqs")
+    assert [s.name for s in sequences] == ["photo-01-plain", "photo-02-plain"]
+    assert all(10 <= len(s) <= 12 for s in sequences)
+    assert "2 sequences written" in capsys.readouterr().out
