@@ -30,13 +30,19 @@ def _drifting_photo_patch(n=20):
 @pytest.mark.parametrize("name", sorted(available_trackers()))
 def test_each_classic_tracker_runs_and_follows_an_easy_target(name):
     pytest.importorskip("cv2")
-    sequence = _drifting_photo_patch()
-    run = track_sequence(make_tracker(name), sequence, name)
-    assert run.failed_at is None, run.error
     from minicnn.track.metrics import ope_score
 
-    score = ope_score(run.boxes, sequence.ground_truth)
-    assert score.precision_20 > 0.9, f"{name} lost an easy target: {score}"
+    sequence = _drifting_photo_patch()
+    # OpenCV's MIL draws random samples from a generator that cv2.setRNGSeed does not reach, and loses even this
+    # target in about 1 run of 13; three tries make a false alarm about 1 in 2,000. The others are deterministic.
+    scores = []
+    for _ in range(3 if name == "mil" else 1):
+        run = track_sequence(make_tracker(name), sequence, name)
+        assert run.failed_at is None, run.error
+        scores.append(ope_score(run.boxes, sequence.ground_truth))
+        if scores[-1].precision_20 > 0.9:
+            break
+    assert scores[-1].precision_20 > 0.9, f"{name} lost an easy target: {scores}"
 
 
 def test_frames_go_to_opencv_as_bgr():
@@ -71,3 +77,4 @@ def test_missing_opencv_names_the_extra(monkeypatch):
 def test_unknown_tracker_lists_the_known_ones():
     with pytest.raises(ValueError, match="available: csrt, kcf, kcf-nothresh, medianflow, mil, mosse"):
         make_tracker("tld")
+
