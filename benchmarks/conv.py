@@ -4,6 +4,13 @@
     python benchmarks/conv.py --quick     # fewer repeats
     python benchmarks/conv.py --compile   # also: cold compilation and cache-load times of the Numba kernels
 
+Where a CUDA GPU is there (``numba.cuda.is_available()`` and not the simulator), a ``cuda`` column times minicnn's
+numba.cuda kernels on device arrays (inputs copied there once, a ``cuda.synchronize()`` closing every call), and
+where ``torch.cuda`` is available a ``torch gpu`` column times PyTorch on the GPU with TF32 off (full float32, the
+same arithmetic as ours) as the reference; the GPU ratio is cuda ÷ torch gpu. Every machine also gets the training
+throughput of the document's network at batch 256 (images/s of ``Sequential.train_on_batch``, weights kept on the
+device for the cuda backend). Estimates of what the GPU kernels should reach are in ``results/cuda_model.md``.
+
 Every case runs the candidates in turn, in blocks of calls after a warm-up, twice over, and reports the median
 (see ``median_times``). PyTorch (when installed) runs with ``torch.set_num_threads`` equal to Numba's
 thread count, in its default NCHW layout. GFLOP/s count ``2·N·H_out·W_out·C_out·C_in·kh·kw`` per forward and three
@@ -12,6 +19,7 @@ times that for forward+backward (input, kernel and bias gradients). Results: a t
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -44,6 +52,66 @@ CONV_SHAPES = [
     ("64×64×64→64", (8, 64, 64, 64), 64),
 ]
 BACKENDS = {"numpy": numpy_kernels, "numba": cpu}
+THROUGHPUT_BATCH = 256
+
+
+def _gpu_kernels():
+    """minicnn's cuda kernel module where a real GPU runs it, else None (no numba-cuda, no GPU, or the simulator,
+    which would take hours over these shapes)."""
+    try:
+        from minicnn.errors import BackendError
+        from minicnn.kernels import cuda as cuda_kernels
+        cuda_kernels.check_available()
+    except (ImportError, BackendError):
+        return None
+    return None if cuda_kernels.is_simulator() else cuda_kernels
+
+
+CUDA = _gpu_kernels()
+TORCH_GPU = torch is not None and torch.cuda.is_available()
+if TORCH_GPU:  # full float32 products and convolutions: the arithmetic minicnn's kernels do
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def _cuda_sync():
+    from numba import cuda
+
+    cuda.synchronize()
+
+
+def _gpu_conv_candidates(x, kernel, bias, grad_y):
+    """``(forward, both)`` candidate dicts for the GPU columns; inputs copied to the device once, outside the timing."""
+    forward, both = {}, {}
+    if CUDA is not None:
+        dx, dk, db, dg = (CUDA.to_device(a) for a in (x, kernel, bias, grad_y))
+
+        def cuda_forward():
+            CUDA.conv2d_forward(dx, dk, db, (1, 1), "same")
+            _cuda_sync()
+
+        def cuda_both():
+            CUDA.conv2d_forward(dx, dk, db, (1, 1), "same")
+            CUDA.conv2d_backward(dg, dx, dk, (1, 1), "same")
+            _cuda_sync()
+        forward["cuda"], both["cuda"] = cuda_forward, cuda_both
+    if TORCH_GPU:
+        gx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).cuda().requires_grad_(True)
+        gw = torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()).cuda().requires_grad_(True)
+        gb = torch.from_numpy(bias).cuda().requires_grad_(True)
+        gg = torch.from_numpy(grad_y.transpose(0, 3, 1, 2).copy()).cuda()
+
+        def torch_gpu_forward():
+            with torch.no_grad():
+                torch.nn.functional.conv2d(gx, gw, gb, padding=1)
+            torch.cuda.synchronize()
+
+        def torch_gpu_both():
+            gx.grad = gw.grad = gb.grad = None
+            torch.nn.functional.conv2d(gx, gw, gb, padding=1).backward(gg)
+            torch.cuda.synchronize()
+        forward["torch_gpu"], both["torch_gpu"] = torch_gpu_forward, torch_gpu_both
+    return forward, both
 
 
 def median_times(candidates, repeats, warmup=2, passes=2):
@@ -92,6 +160,9 @@ def conv_case(shape, c_out, repeats):
             tx.grad = tw.grad = tb.grad = None
             torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tg)
         forward["torch"], both["torch"] = torch_forward, torch_both
+    gpu_forward, gpu_both = _gpu_conv_candidates(x, kernel, bias, grad_y)
+    forward.update(gpu_forward)
+    both.update(gpu_both)
     flops = 2 * n * h * w * c_out * c_in * 9
     return median_times(forward, repeats), median_times(both, repeats), flops
 
@@ -114,6 +185,23 @@ def pool_case(repeats):
             tx.grad = None
             torch.nn.functional.max_pool2d(tx, 2).backward(tg)
         both["torch"] = torch_both
+    if CUDA is not None:
+        dx, dg = CUDA.to_device(x), CUDA.to_device(grad_y)
+
+        def cuda_both():
+            _, argmax = CUDA.max_pool2d_forward(dx, (2, 2), (2, 2), "valid")
+            CUDA.max_pool2d_backward(dg, argmax, x.shape, (2, 2), (2, 2), "valid")
+            _cuda_sync()
+        both["cuda"] = cuda_both
+    if TORCH_GPU:
+        gx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).cuda().requires_grad_(True)
+        gg = torch.from_numpy(grad_y.transpose(0, 3, 1, 2).copy()).cuda()
+
+        def torch_gpu_both():
+            gx.grad = None
+            torch.nn.functional.max_pool2d(gx, 2).backward(gg)
+            torch.cuda.synchronize()
+        both["torch_gpu"] = torch_gpu_both
     return median_times(both, repeats)
 
 
@@ -155,6 +243,65 @@ def training_step_case(repeats):
             optimizer.step()
         steps["torch"] = torch_step
     return median_times(steps, repeats, warmup=3)
+
+
+def training_throughput_case(repeats, batch=THROUGHPUT_BATCH, image_size=32):
+    """Images per second of the document's network (32×32×1, Adam, binary cross-entropy) at ``batch``: minicnn's
+    ``Sequential.train_on_batch`` on the Numba backend and, where a GPU is there, on the cuda backend (weights kept
+    on the device with ``model.on_device()``; each step still copies the batch there and the output back, as
+    ``fit`` does); PyTorch CPU and GPU as references. ``{name: images/s}``, the median of ``repeats`` blocks."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, image_size, image_size, 1)).astype(np.float32)
+    y = (rng.random((batch, 1)) > 0.5).astype(np.float32)
+    candidates = {}  # name: (context manager factory, step)
+
+    def minicnn_candidate(backend_name, sync=None):
+        model = document_network(input_shape=(image_size, image_size, 1), seed=0)
+        model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy")
+
+        def context():
+            stack = contextlib.ExitStack()
+            stack.enter_context(mc.use_backend(backend_name))
+            stack.enter_context(model.on_device())
+            return stack
+
+        def step():
+            model.train_on_batch(x, y)
+            if sync is not None:
+                sync()
+        return context, step
+
+    candidates["numba"] = minicnn_candidate("numba")
+    if CUDA is not None:
+        candidates["cuda"] = minicnn_candidate("cuda", _cuda_sync)
+    if torch is not None and image_size == 32:  # TorchDocumentNetwork is built for 32×32 inputs
+        for name, device in (("torch", "cpu"), ("torch_gpu", "cuda")):
+            if device == "cuda" and not TORCH_GPU:
+                continue
+            net = TorchDocumentNetwork().to(device)
+            optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+            tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).to(device)
+            ty = torch.from_numpy(y).to(device)
+
+            def torch_step(net=net, optimizer=optimizer, tx=tx, ty=ty, device=device):
+                optimizer.zero_grad()
+                torch.nn.functional.binary_cross_entropy(net(tx), ty).backward()
+                optimizer.step()
+                if device == "cuda":
+                    torch.cuda.synchronize()
+            candidates[name] = (contextlib.nullcontext, torch_step)
+    rates = {}
+    for name, (context, step) in candidates.items():
+        with context():
+            for _ in range(3):
+                step()  # warm-up: compilation, allocation, cuDNN's algorithm choice
+            times = []
+            for _ in range(max(3, repeats // 3)):
+                start = time.perf_counter()
+                step()
+                times.append(time.perf_counter() - start)
+        rates[name] = batch / float(np.median(times))
+    return rates
 
 
 def demo_epoch_case(repeats):
@@ -240,7 +387,7 @@ def main(argv=None):
                                                            "OPENBLAS_NUM_THREADS") if k in os.environ) or "none"
     header = (f"minicnn conv benchmark — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"Numba threads {threads}, PyTorch {torch.__version__ if torch else 'absent'}\n"
-              f"OpenBLAS environment: {env_note}\nBLAS: {blas_description()}")
+              f"OpenBLAS environment: {env_note}\nBLAS: {blas_description()}\nGPU: {gpu_description()}")
     print(header)
     cpu.conv2d_backward(*[np.ones(s, np.float32) for s in ((1, 4, 4, 2), (1, 4, 4, 1), (3, 3, 1, 2))], (1, 1),
                         "same")  # compile (or load) before timing
@@ -251,9 +398,13 @@ def main(argv=None):
         row = {"case": case, "kind": kind, **{f"{k}_ms": v * 1e3 for k, v in times.items()}}
         if flops:
             row["numba_gflops"] = flops / times["numba"] / 1e9
+        if flops and "cuda" in times:
+            row["cuda_gflops"] = flops / times["cuda"] / 1e9
         if "torch" in times:
             row["numba_vs_torch"] = times["numba"] / times["torch"]
             row["numpy_vs_torch"] = times["numpy"] / times["torch"]
+        if "cuda" in times and "torch_gpu" in times:
+            row["cuda_vs_torch_gpu"] = times["cuda"] / times["torch_gpu"]
         row["numpy_vs_numba"] = times["numpy"] / times["numba"]
         rows.append(row)
         print(format_row(row), flush=True)
@@ -267,7 +418,11 @@ def main(argv=None):
     add("doc network, batch 32", "train step", training_step_case(repeats))
     for label, times in demo_epoch_case(max(3, repeats // 3)).items():
         add(f"demo epoch ({label})", "epoch", times)
-    result = {"header": header, "rows": rows}
+    throughput = training_throughput_case(repeats)
+    print(f"\ntraining throughput, document network, batch {THROUGHPUT_BATCH} (images/s, higher is faster): " +
+          ", ".join(f"{name} {rate:,.0f}" for name, rate in throughput.items()), flush=True)
+    result = {"header": header, "rows": rows,
+              "training_throughput": {"batch": THROUGHPUT_BATCH, "images_per_second": throughput}}
     if args.compile:
         result["compile"] = compile_case()
         print(f"\nNumba kernels, float32 + float64: cold {result['compile']['cold']:.1f} s, "
@@ -280,17 +435,48 @@ def main(argv=None):
     return result
 
 
+def gpu_description():
+    parts = []
+    if CUDA is not None:
+        from numba import cuda
+
+        name = cuda.get_current_device().name
+        parts.append(f"numba.cuda on {name.decode() if isinstance(name, bytes) else name}")
+    else:
+        parts.append(_gpu_kernels_reason())
+    if TORCH_GPU:
+        parts.append(f"PyTorch on {torch.cuda.get_device_name()} (TF32 off)")
+    return "; ".join(parts) or "none"
+
+
+def _gpu_kernels_reason():
+    try:
+        from minicnn.kernels import cuda as cuda_kernels
+    except ImportError:
+        return "no numba-cuda: cuda column skipped"
+    if cuda_kernels.is_simulator():
+        return "NUMBA_ENABLE_CUDASIM=1 (the simulator): cuda column skipped"
+    return "no CUDA GPU: cuda column skipped"
+
+
+def _gpu_columns():
+    return CUDA is not None or TORCH_GPU
+
+
 def format_header():
+    gpu = f"{'cuda ms':>10}{'tgpu ms':>10}{'cuda GF/s':>11}{'cuda/tgpu':>11}" if _gpu_columns() else ""
     return (f"{'case':<34}{'kind':<11}{'numpy ms':>10}{'numba ms':>10}{'torch ms':>10}{'numba GF/s':>11}"
-            f"{'numba/torch':>12}{'numpy/numba':>12}")
+            f"{'numba/torch':>12}{'numpy/numba':>12}{gpu}")
 
 
 def format_row(row):
     def cell(key, fmt, width):
         return f"{row[key]:{width}{fmt}}" if key in row else f"{'—':>{width}}"
+    gpu = (f"{cell('cuda_ms', '.3f', 10)}{cell('torch_gpu_ms', '.3f', 10)}{cell('cuda_gflops', '.0f', 11)}"
+           f"{cell('cuda_vs_torch_gpu', '.2f', 11)}") if _gpu_columns() else ""
     return (f"{row['case']:<34}{row['kind']:<11}{cell('numpy_ms', '.2f', 10)}{cell('numba_ms', '.2f', 10)}"
             f"{cell('torch_ms', '.2f', 10)}{cell('numba_gflops', '.0f', 11)}{cell('numba_vs_torch', '.2f', 12)}"
-            f"{cell('numpy_vs_numba', '.1f', 12)}")
+            f"{cell('numpy_vs_numba', '.1f', 12)}{gpu}")
 
 
 def plot(rows, path):

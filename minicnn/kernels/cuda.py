@@ -1,0 +1,880 @@
+"""The CUDA backend (``set_backend("cuda")``): numba.cuda kernels with the names and signatures of ``numpy_kernels``
+and ``cpu``. Inputs may be NumPy arrays or numba device arrays; every result is a device array, so that a training
+step keeps its weights, activations and gradients on the GPU (``to_host`` brings one back). float32 and float64
+both work: the dtype follows the input ``x`` (or ``param``).
+
+Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernels on numba's CUDA
+simulator, one Python thread per CUDA thread: correct but thousands of times slower, for tests only.
+
+Configuration
+-------------
+``TILE`` (16) is the one size that matters: a 2-D block has ``TILE × TILE`` threads (256) and the tiled products
+step through their reduction ``TILE`` terms at a time; 1-D kernels use ``TILE²`` threads per block. ``WORK`` (4) is
+how many outputs each thread of a product computes along each side, so a block computes a ``(TILE·WORK)²`` = 64×64
+tile. ``TARGET_BLOCKS`` (264, two per H100 SM) decides when a product with few output tiles splits its reduction.
+Shared arrays must have compile-time shapes on hardware, so every kernel that uses them is built by
+``_product_kernel(variant, tile, work, dtype)`` (cached), with the sizes as closure constants. ``tiling(tile=2,
+work=2, target_blocks=...)`` changes them for a block of code; the tests shrink them so that small arrays span
+several blocks and split reductions.
+
+How each kernel maps threads to work
+------------------------------------
+**One tiled product for every matrix product** (``_product_kernel``): ``C[m, n] = Σ_k A[m, k] · B[k, n]``, written
+into ``out[z, m, n]``. Block ``(bx, by, z)`` of ``TILE × TILE`` threads owns the 64×64 output tile of rows
+``bx·64 …`` and columns ``by·64 …``; thread ``(tx, ty)`` owns the 16 outputs at rows ``ty + a·TILE`` and columns
+``tx + b·TILE`` (a, b < WORK), accumulated in registers. The reduction runs in steps of ``TILE``: the block copies a
+``TILE × 64`` slice of A and of B from global memory into **shared memory** (each thread copies WORK elements of
+each), waits at a barrier, and every thread reads the 2·WORK values it needs for each of the TILE terms from there.
+Why shared memory: each element of A brought from global memory is then used by 64 output columns and each
+element of B by 64 output rows, instead of being read once per output (a 64× cut in global traffic; the registers
+give another 4× cut in shared-memory traffic, 8 shared reads per 16 fused multiply-adds). The tiles are stored
+``[k, row]`` with one column of padding (65 words per line) so that neither the strided writes nor the reads hit
+the same bank twice. Loads are coalesced: consecutive threads read consecutive addresses of whichever index is
+contiguous in memory (``variant``'s "threads along rows" flag; B read plainly or transposed).
+
+A is usually not a matrix in memory but a view computed on the fly ("implicit GEMM", no im2col buffer); the
+variant's two device helpers give, for a row, a context computed once per thread (``*_rows``), and for a reduction
+index (three mixed-radix digits, advanced by TILE with carries instead of divided every step) the element
+(``*_at``), zero where a window reads padding:
+
+============================  ===============  ==================  ===================  =========================
+product                       rows m           columns n           reduction k          A[m, k]
+============================  ===============  ==================  ===================  =========================
+conv forward  y = x ⋆ W + b   N·H_out·W_out    C_out               kh·kw·C_in           x_pad at window m, tap k
+conv ∂L/∂x (a gather)         N·H·W            C_in                kh·kw·C_out          ∂L/∂y at the output that
+                                                                                        read pixel m through tap
+                                                                                        (k, l), else 0
+conv ∂L/∂W and ∂L/∂b          kh·kw·C_in + 1   C_out               N·H_out·W_out        x_pad at tap m of window k;
+                                                                                        the last row is all ones
+dense forward z = x·W + b     N                out                 in                   x[m, k]
+dense ∂L/∂x = ∂L/∂z·Wᵀ        N                in                  out                  ∂L/∂z[m, k], B = Wᵀ
+dense ∂L/∂W and ∂L/∂b         in + 1           out                 N                    x[k, m]; last row ones
+============================  ===============  ==================  ===================  =========================
+
+so the input gradient of the convolution is a *gather* (each input pixel sums over the outputs that read it, with
+the kernel's taps rearranged ``(kh·kw·C_out, C_in)`` by ``_taps_first``), the kernel gradient is a reduction per
+kernel element tiled like a GEMM over N·H_out·W_out, and the bias gradient is the extra row of ones in that same
+product. No thread ever adds into memory another thread writes: no atomics, and the results are deterministic.
+With strides above 1 the gather multiplies the zeros of the positions no output reads (a factor ``sh·sw`` of
+wasted work, none for the document's stride-1 network).
+
+**Split reduction.** A thin product with a long reduction (the kernel gradients: 288×64 outputs summed over
+65,536 pixels) has too few output tiles to fill the GPU, so its reduction is cut into ``z`` slices, each block
+writing ``out[z]``; ``_sum_splits`` (one thread per output) adds the slices in order, and the bias.
+
+**Pooling**: one thread per output element (forward: the window's maximum and its flat index ``k·pw + l``, or the
+mean over the real inputs) and one thread per input element (backward: a gather over the windows that contain it,
+taking ``∂L/∂y`` where that window's argmax is this input, or ``∂L/∂y / count``). No shared memory: every input is
+read by at most ``⌈ph/sh⌉·⌈pw/sw⌉`` windows, neighbours in a warp read neighbouring addresses (channels are
+innermost) and the L1/L2 caches serve the overlap; these kernels are bound by memory bandwidth. They are built
+per dtype (``_pool_kernels``) so that a window count is divided in the input's precision.
+
+**Elementwise** (ReLU, sigmoid, their gradients, Adam, SGD, zero fill): one thread per element in a grid-stride
+loop, ``TILE²`` threads per block; nothing to share.
+
+Rules for hardware that the simulator does not enforce: shared arrays have constant shapes (closure constants),
+blocks have at most 1024 threads (``tiling`` checks), every thread of a block reaches every ``syncthreads()`` (the
+loop bounds of the product depend only on the block, loads are guarded by ``if`` but the barriers are not), and
+constants are passed in the input's dtype so that float32 kernels do no float64 arithmetic. Indices are int64
+(numba's default); the integer divisions happen once per thread, not per term. Where libNVVM is installed (no GPU
+needed), ``tests/test_cuda_kernels.py`` compiles every kernel to sm_90 PTX and checks that the float32 ones hold no
+float64 instruction and no local-memory array. Estimates of what each kernel should reach on an H100 are in
+``benchmarks/results/cuda_model.md``.
+"""
+
+import contextlib
+import functools
+import math
+
+import numpy as np
+
+from minicnn.errors import BackendError, ShapeError
+from minicnn.kernels.padding import output_length, padding_amounts
+
+try:
+    import numba
+    from numba import cuda
+except ImportError as _error:  # numba without its CUDA target: check_available() says so when the backend is chosen
+    numba = cuda = None
+    _IMPORT_ERROR = _error
+else:
+    _IMPORT_ERROR = None
+
+#: this backend's arrays live in GPU memory: a model moves its weights there while it trains (``Sequential``)
+USES_DEVICE_MEMORY = True
+
+#: threads along each side of a 2-D block (TILE² threads) and the reduction step of the tiled products
+TILE = 16
+#: outputs per thread along each side of a product tile: a block computes a (TILE·WORK)² tile
+WORK = 4
+#: a product with fewer output tiles than this splits its reduction, up to this many blocks (2 per H100 SM)
+TARGET_BLOCKS = 264
+#: ... but each slice of a split reduction keeps at least this many steps of TILE terms
+MIN_STEPS_PER_SPLIT = 4
+
+_PLAIN_RADIX = 1 << 40  # a radix no index reaches: the reduction index of a plain matrix is one digit
+_MAX_GRID = 65535  # grid limit along y and z
+
+
+def check_available():
+    """Raise ``BackendError`` unless numba.cuda can run here (a CUDA GPU with its driver, or the simulator)."""
+    if cuda is None:
+        raise BackendError(f"the 'cuda' backend needs numba's CUDA target, which could not be imported "
+                           f"({_IMPORT_ERROR}); install it with pip install \"minicnn[cuda]\" (numba-cuda), or use "
+                           f"the 'numba' or 'numpy' backend")
+    if not cuda.is_available():
+        raise BackendError("the 'cuda' backend found no CUDA GPU or driver on this machine "
+                           "(numba.cuda.is_available() is False). To run its kernels without a GPU, slowly, on "
+                           "numba's CUDA simulator, set NUMBA_ENABLE_CUDASIM=1 before Python starts; otherwise use "
+                           "the 'numba' (compiled, CPU) or 'numpy' backend")
+
+
+def is_simulator():
+    """True when numba.cuda is the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), not a GPU."""
+    return numba is not None and bool(numba.config.ENABLE_CUDASIM)
+
+
+@contextlib.contextmanager
+def tiling(tile=None, work=None, target_blocks=None):
+    """Run a block of code with other tile sizes (``TILE``, ``WORK``, ``TARGET_BLOCKS``), then restore them.
+
+    Tests shrink the tiles so that arrays of a few dozen elements span several blocks and split reductions.
+    """
+    global TILE, WORK, TARGET_BLOCKS
+    saved = TILE, WORK, TARGET_BLOCKS
+    tile, work = tile or TILE, work or WORK
+    if not (isinstance(tile, int) and 1 <= tile and tile * tile <= 1024):
+        raise ValueError(f"tiling: tile must be an int with tile² <= 1024 threads per block, got {tile!r}")
+    if not (isinstance(work, int) and 1 <= work <= 8):
+        raise ValueError(f"tiling: work must be an int in 1..8, got {work!r}")
+    TILE, WORK = tile, work
+    TARGET_BLOCKS = TARGET_BLOCKS if target_blocks is None else int(target_blocks)
+    try:
+        yield
+    finally:
+        TILE, WORK, TARGET_BLOCKS = saved
+
+
+def _device(function):
+    return cuda.jit(device=True)(function) if cuda is not None else function
+
+
+def _kernel(function):
+    return cuda.jit(function) if cuda is not None else function
+
+
+# ============================================================================================ device helpers
+@_device
+def _split3(k, r1, r2):
+    """The digits ``(d0, d1, d2)`` of ``k = (d0·r1 + d1)·r2 + d2``."""
+    q = k // r2
+    return q // r1, q - (q // r1) * r1, k - q * r2
+
+
+@_device
+def _advance3(d0, d1, d2, s0, s1, s2, r1, r2):
+    """Add the digits ``(s0, s1, s2)`` to ``(d0, d1, d2)`` with carries (no division)."""
+    d2 += s2
+    if d2 >= r2:
+        d2 -= r2
+        d1 += 1
+    d1 += s1
+    if d1 >= r1:
+        d1 -= r1
+        d0 += 1
+    return d0 + s0, d1, d2
+
+
+# The A operands of the products. ``geo`` of a convolution is
+# (N, H, W, C_in, kh, kw, sh, sw, top, left, H_out, W_out, C_out).
+@_device
+def _window_rows(geo, m):
+    """Conv forward, row m = output pixel (n, i, j): its batch index and the top-left corner of its window."""
+    j = m % geo[11]
+    t = m // geo[11]
+    return t // geo[10], (t % geo[10]) * geo[6] - geo[8], j * geo[7] - geo[9]
+
+
+@_device
+def _window_at(x, geo, n, row, col, k, l, c, zero, one):
+    """``x_pad[n, row + k, col + l, c]``: tap (k, l, c) of the window whose corner is (row, col)."""
+    hh = row + k
+    ww = col + l
+    if hh >= 0 and hh < geo[1] and ww >= 0 and ww < geo[2]:
+        return x[n, hh, ww, c]
+    return zero
+
+
+@_device
+def _pixel_rows(geo, m):
+    """Conv input gradient, row m = input pixel (n, h, w): n and its padded coordinates (h + top, w + left)."""
+    w = m % geo[2]
+    t = m // geo[2]
+    return t // geo[1], t % geo[1] + geo[8], w + geo[9]
+
+
+@_device
+def _gather_at(grad_y, geo, n, hp, wp, k, l, o, zero, one):
+    """``∂L/∂y[n, i, j, o]`` for the output (i, j) whose window reads padded pixel (hp, wp) through tap (k, l), or 0
+    when no output does (``i·sh + k = hp`` has no solution in range)."""
+    t = hp - k
+    u = wp - l
+    if t < 0 or u < 0:
+        return zero
+    sh = geo[6]
+    sw = geo[7]
+    i = t
+    j = u
+    if sh != 1:
+        if t % sh != 0:
+            return zero
+        i = t // sh
+    if sw != 1:
+        if u % sw != 0:
+            return zero
+        j = u // sw
+    if i >= geo[10] or j >= geo[11]:
+        return zero
+    return grad_y[n, i, j, o]
+
+
+@_device
+def _tap_rows(geo, t):
+    """Conv kernel gradient, row t = kernel tap (k, l, c); the row after the last tap is the bias row (k = −1)."""
+    c_in = geo[3]
+    if t >= geo[4] * geo[5] * c_in:
+        return -1, 0, 0
+    q = t // c_in
+    return q // geo[5], q % geo[5], t % c_in
+
+
+@_device
+def _tap_at(x, geo, k, l, c, n, i, j, zero, one):
+    """``x_pad[n, i·sh + k, j·sw + l, c]``: tap (k, l, c) of output pixel (n, i, j)'s window; 1 in the bias row."""
+    if k < 0:
+        return one
+    hh = i * geo[6] - geo[8] + k
+    ww = j * geo[7] - geo[9] + l
+    if hh >= 0 and hh < geo[1] and ww >= 0 and ww < geo[2]:
+        return x[n, hh, ww, c]
+    return zero
+
+
+@_device
+def _plain_rows(geo, m):
+    """A plain matrix: the row is its own context."""
+    return m, 0, 0
+
+
+@_device
+def _plain_at(a, geo, m, unused_1, unused_2, unused_3, unused_4, k, zero, one):
+    """``a[m, k]``."""
+    return a[m, k]
+
+
+@_device
+def _transposed_at(a, geo, m, unused_1, unused_2, unused_3, unused_4, k, zero, one):
+    """``a[k, m]`` (A = aᵀ), and 1 in the extra row ``m = geo[0]`` (the bias row)."""
+    if m == geo[0]:
+        return one
+    return a[k, m]
+
+
+# ============================================================================================ the tiled product
+#: variant: (row contexts, element of A, A loaded with consecutive threads along its rows, B read transposed)
+_VARIANTS = {
+    "conv_forward": (_window_rows, _window_at, False, False),
+    "conv_grad_input": (_pixel_rows, _gather_at, False, False),
+    "conv_grad_kernel": (_tap_rows, _tap_at, True, False),
+    "dense_forward": (_plain_rows, _plain_at, False, False),
+    "dense_grad_input": (_plain_rows, _plain_at, False, True),
+    "dense_grad_kernel": (_plain_rows, _transposed_at, True, False),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _product_kernel(variant, tile, work, dtype):
+    """The tiled product ``out[z, m, n] = Σ_{k in slice z} A[m, k]·B[k, n] (+ bias[n])`` for one variant, tile size
+    and dtype, with every shared-array shape a compile-time constant (see the module docstring)."""
+    rows_of, element_at, a_along_rows, b_transposed = _VARIANTS[variant]
+    T = tile
+    W = work
+    BM = tile * work  # rows and columns of a block's output tile
+    LINE = BM + 1  # one word of padding per tile line: strided writes and reads fall in different banks
+    item = numba.from_dtype(np.dtype(dtype))
+    zero = np.dtype(dtype).type(0)
+    one = np.dtype(dtype).type(1)
+
+    def product(a_src, b_src, out, bias, use_bias, geo, m_total, n_total, k_total, k_split, r1, r2):
+        a_tile = cuda.shared.array((T, LINE), item)  # a_tile[k, r] = A[m0 + r, k0 + k]
+        b_tile = cuda.shared.array((T, LINE), item)  # b_tile[k, c] = B[k0 + k, n0 + c]
+        acc = cuda.local.array((W, W), item)
+        a_reg = cuda.local.array(W, item)
+        b_reg = cuda.local.array(W, item)
+        context = cuda.local.array((W, 3), numba.int64)
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        m0 = cuda.blockIdx.x * BM
+        n0 = cuda.blockIdx.y * BM
+        z = cuda.blockIdx.z
+        if a_along_rows:  # which rows of the A tile this thread copies, and which reduction index
+            r_lane = tx
+            k_lane = ty
+        else:
+            r_lane = ty
+            k_lane = tx
+        for a in range(W):
+            c0, c1, c2 = rows_of(geo, m0 + r_lane + a * T)
+            context[a, 0] = c0
+            context[a, 1] = c1
+            context[a, 2] = c2
+            for b in range(W):
+                acc[a, b] = zero
+        k_begin = z * k_split
+        k_end = min(k_total, k_begin + k_split)
+        d0, d1, d2 = _split3(k_begin + k_lane, r1, r2)
+        s0, s1, s2 = _split3(T, r1, r2)
+        for k0 in range(k_begin, k_end, T):  # the same trip count for every thread of the block
+            k_ok = k0 + k_lane < k_end
+            for a in range(W):
+                value = zero
+                if k_ok and m0 + r_lane + a * T < m_total:
+                    value = element_at(a_src, geo, context[a, 0], context[a, 1], context[a, 2], d0, d1, d2,
+                                       zero, one)
+                a_tile[k_lane, r_lane + a * T] = value
+            for b in range(W):
+                value = zero
+                if b_transposed:  # B[k, n] = b_src[n, k]: consecutive threads along k
+                    n = n0 + ty + b * T
+                    if k0 + tx < k_end and n < n_total:
+                        value = b_src[n, k0 + tx]
+                    b_tile[tx, ty + b * T] = value
+                else:
+                    n = n0 + tx + b * T
+                    if k0 + ty < k_end and n < n_total:
+                        value = b_src[k0 + ty, n]
+                    b_tile[ty, tx + b * T] = value
+            cuda.syncthreads()
+            for kk in range(T):
+                for a in range(W):
+                    a_reg[a] = a_tile[kk, ty + a * T]
+                for b in range(W):
+                    b_reg[b] = b_tile[kk, tx + b * T]
+                for a in range(W):
+                    for b in range(W):
+                        acc[a, b] += a_reg[a] * b_reg[b]
+            cuda.syncthreads()
+            d0, d1, d2 = _advance3(d0, d1, d2, s0, s1, s2, r1, r2)
+        for a in range(W):
+            m = m0 + ty + a * T
+            if m < m_total:
+                for b in range(W):
+                    n = n0 + tx + b * T
+                    if n < n_total:
+                        value = acc[a, b]
+                        if use_bias:
+                            value += bias[n]
+                        out[z, m, n] = value
+
+    product.__name__ = f"product_{variant}"
+    return cuda.jit(product)
+
+
+@_kernel
+def _sum_splits(partial, out, bias, use_bias):
+    """``out[m, n] = Σ_z partial[z, m, n] (+ bias[n])``, the slices added in order; one thread per output."""
+    splits, rows, cols = partial.shape
+    for index in range(cuda.grid(1), rows * cols, cuda.gridsize(1)):
+        m = index // cols
+        n = index - m * cols
+        total = partial[0, m, n]
+        for z in range(1, splits):
+            total += partial[z, m, n]
+        if use_bias:
+            total += bias[n]
+        out[m, n] = total
+
+
+def _product(variant, a_src, b_src, m_total, n_total, k_total, geo, radices=(_PLAIN_RADIX, _PLAIN_RADIX), bias=None):
+    """Run one tiled product and return ``C`` (``(m_total, n_total)``, a device array), splitting the reduction
+    over ``blockIdx.z`` when the output has too few tiles to fill the GPU."""
+    dtype = np.dtype(b_src.dtype)
+    result_shape = (m_total, n_total)
+    if m_total == 0 or n_total == 0 or k_total == 0:
+        return zeros(result_shape, dtype)
+    block = TILE * WORK
+    row_tiles, col_tiles = -(-m_total // block), -(-n_total // block)
+    steps = -(-k_total // TILE)
+    splits = 1
+    if row_tiles * col_tiles < TARGET_BLOCKS:  # at most TARGET_BLOCKS blocks: one more would start a second wave
+        splits = max(1, min(TARGET_BLOCKS // (row_tiles * col_tiles), steps // MIN_STEPS_PER_SPLIT, _MAX_GRID))
+    steps_per_split = -(-steps // splits)
+    splits = -(-steps // steps_per_split)
+    if col_tiles > _MAX_GRID:
+        raise ValueError(f"cuda backend: a product with {n_total} columns exceeds the grid ({_MAX_GRID} tiles)")
+    out = cuda.device_array((splits, m_total, n_total), dtype)
+    bias_arg = _dummy(dtype) if bias is None else bias
+    kernel = _product_kernel(variant, TILE, WORK, dtype)
+    kernel[(row_tiles, col_tiles, splits), (TILE, TILE)](
+        a_src, b_src, out, bias_arg, bias is not None and splits == 1, geo, m_total, n_total, k_total,
+        steps_per_split * TILE, radices[0], radices[1])
+    if splits == 1:
+        return out.reshape(result_shape)
+    result = cuda.device_array(result_shape, dtype)
+    _launch(_sum_splits, m_total * n_total, out, result, bias_arg, bias is not None)
+    return result
+
+
+# ============================================================================================ convolution
+@_kernel
+def _taps_first(kernel, out):
+    """``out[(k·kw + l)·C_out + o, c] = w[k, l, c, o]``: the kernel as B of the input-gradient gather."""
+    kh, kw, c_in, c_out = kernel.shape
+    for index in range(cuda.grid(1), kernel.size, cuda.gridsize(1)):
+        c = index % c_in
+        q = index // c_in  # (k·kw + l)·C_out + o
+        o = q % c_out
+        kl = q // c_out
+        out[q, c] = kernel[kl // kw, kl % kw, c, o]
+
+
+def _conv_geometry(x_shape, kernel_shape, stride, padding, where):
+    n, height, width, c_in = x_shape
+    kh, kw, kernel_c_in, c_out = kernel_shape
+    if kernel_c_in != c_in:
+        raise ShapeError(f"{where}: kernel of shape {tuple(kernel_shape)} expects {kernel_c_in} input channels, "
+                         f"x of shape {tuple(x_shape)} has {c_in}")
+    out_h = output_length(height, kh, stride[0], padding)
+    out_w = output_length(width, kw, stride[1], padding)
+    if out_h < 1 or out_w < 1:
+        raise ShapeError(f"{where}: kernel {(kh, kw)} does not fit in an input of {height}×{width} with "
+                         f"padding={padding!r}")
+    top = padding_amounts(height, kh, stride[0], padding)[0]
+    left = padding_amounts(width, kw, stride[1], padding)[0]
+    return (n, height, width, c_in, kh, kw, int(stride[0]), int(stride[1]), top, left, out_h, out_w, c_out)
+
+
+def conv2d_forward(x, kernel, bias, stride, padding):
+    """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` as one implicit-GEMM tiled
+    product (see ``numpy_kernels.conv2d_forward`` for the shapes).
+
+    Returns
+    -------
+    y : device array, shape (N, H_out, W_out, C_out), the dtype of x
+    """
+    dtype = _dtype_of(x, "conv2d_forward: x")
+    x = _operand(x, dtype, "conv2d_forward: x", ndim=4)
+    kernel = _operand(kernel, dtype, "conv2d_forward: kernel", ndim=4)
+    geo = _conv_geometry(x.shape, kernel.shape, stride, padding, "conv2d_forward")
+    n, _, _, c_in, kh, kw, _, _, _, _, out_h, out_w, c_out = geo
+    if bias is not None:
+        bias = _operand(bias, dtype, "conv2d_forward: bias", shape=(c_out,))
+    y = _product("conv_forward", x, kernel.reshape(kh * kw * c_in, c_out), n * out_h * out_w, c_out,
+                 kh * kw * c_in, geo, (kw, c_in), bias)
+    return y.reshape(n, out_h, out_w, c_out)
+
+
+def conv2d_backward(grad_y, x, kernel, stride, padding):
+    """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (equations in ``numpy_kernels.conv2d_backward``).
+
+    ``∂L/∂x`` is a gather (each input pixel sums over the outputs that read it); ``∂L/∂w`` and ``∂L/∂b`` are one
+    tiled product over the N·H_out·W_out output pixels, the bias being its row of ones.
+    """
+    dtype = _dtype_of(x, "conv2d_backward: x")
+    x = _operand(x, dtype, "conv2d_backward: x", ndim=4)
+    kernel = _operand(kernel, dtype, "conv2d_backward: kernel", ndim=4)
+    geo = _conv_geometry(x.shape, kernel.shape, stride, padding, "conv2d_backward")
+    n, height, width, c_in, kh, kw, _, _, _, _, out_h, out_w, c_out = geo
+    grad_y = _operand(grad_y, dtype, "conv2d_backward: grad_y", shape=(n, out_h, out_w, c_out))
+    taps_first = cuda.device_array((kh * kw * c_out, c_in), dtype)
+    _launch(_taps_first, kernel.size, kernel, taps_first)
+    grad_x = _product("conv_grad_input", grad_y, taps_first, n * height * width, c_in, kh * kw * c_out, geo,
+                      (kw, c_out))
+    taps = kh * kw * c_in
+    both = _product("conv_grad_kernel", x, grad_y.reshape(n * out_h * out_w, c_out), taps + 1, c_out,
+                    n * out_h * out_w, geo, (out_h, out_w))
+    return grad_x.reshape(x.shape), both[:taps].reshape(kernel.shape), both[taps]
+
+
+# ============================================================================================ pooling
+@functools.lru_cache(maxsize=None)
+def _pool_kernels(dtype):
+    """The three pooling kernels for one dtype (its zero, −∞ and the cast of a window count are constants)."""
+    item = numba.from_dtype(dtype)
+    zero = dtype.type(0)
+    lowest = dtype.type(-np.inf)
+
+    def max_forward(x, y, argmax, ph, pw, sh, sw, top, left):
+        """One thread per output: the window's maximum and the flat index ``k·pw + l`` of its first occurrence."""
+        _, height, width, channels = x.shape
+        _, out_h, out_w, _ = y.shape
+        for index in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+            c = index % channels
+            t = index // channels
+            j = t % out_w
+            t = t // out_w
+            i = t % out_h
+            b = t // out_h
+            best = lowest
+            where = 0
+            for k in range(ph):
+                hh = i * sh - top + k
+                if hh >= 0 and hh < height:
+                    for l in range(pw):
+                        ww = j * sw - left + l
+                        if ww >= 0 and ww < width:
+                            value = x[b, hh, ww, c]
+                            if value > best:
+                                best = value
+                                where = k * pw + l
+            y[b, i, j, c] = best
+            argmax[b, i, j, c] = where
+
+    def avg_forward(x, y, ph, pw, sh, sw, top, left):
+        """One thread per output: the mean over the real (unpadded) inputs of its window."""
+        _, height, width, channels = x.shape
+        _, out_h, out_w, _ = y.shape
+        for index in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+            c = index % channels
+            t = index // channels
+            j = t % out_w
+            t = t // out_w
+            i = t % out_h
+            b = t // out_h
+            row_low = max(i * sh - top, 0)
+            row_high = min(i * sh - top + ph, height)
+            col_low = max(j * sw - left, 0)
+            col_high = min(j * sw - left + pw, width)
+            total = zero
+            for hh in range(row_low, row_high):
+                for ww in range(col_low, col_high):
+                    total += x[b, hh, ww, c]
+            y[b, i, j, c] = total / item((row_high - row_low) * (col_high - col_low))
+
+    def backward(grad_y, argmax, use_argmax, grad_x, ph, pw, sh, sw, top, left):
+        """One thread per input element: a gather over the windows that contain it. Max pooling takes ``∂L/∂y``
+        from each window whose recorded winner is this input; average pooling ``∂L/∂y / count`` from each."""
+        _, height, width, channels = grad_x.shape
+        _, out_h, out_w, _ = grad_y.shape
+        for index in range(cuda.grid(1), grad_x.size, cuda.gridsize(1)):
+            c = index % channels
+            t = index // channels
+            col = t % width
+            t = t // width
+            r = t % height
+            b = t // height
+            total = zero
+            for k in range(ph):
+                t_row = r + top - k
+                if t_row >= 0 and t_row % sh == 0 and t_row // sh < out_h:
+                    i = t_row // sh
+                    rows = min(i * sh - top + ph, height) - max(i * sh - top, 0)
+                    for l in range(pw):
+                        u = col + left - l
+                        if u >= 0 and u % sw == 0 and u // sw < out_w:
+                            j = u // sw
+                            if use_argmax:
+                                if argmax[b, i, j, c] == k * pw + l:
+                                    total += grad_y[b, i, j, c]
+                            else:
+                                count = rows * (min(j * sw - left + pw, width) - max(j * sw - left, 0))
+                                total += grad_y[b, i, j, c] / item(count)
+            grad_x[b, r, col, c] = total
+
+    return cuda.jit(max_forward), cuda.jit(avg_forward), cuda.jit(backward)
+
+
+def _pool_geometry(x_shape, pool_size, stride, padding, where):
+    if len(x_shape) != 4:
+        raise ShapeError(f"{where}: expected x of shape (N, H, W, C), got {tuple(x_shape)}")
+    _, height, width, _ = x_shape
+    out_h = output_length(height, pool_size[0], stride[0], padding)
+    out_w = output_length(width, pool_size[1], stride[1], padding)
+    if out_h < 1 or out_w < 1:
+        raise ShapeError(f"{where}: pool {tuple(pool_size)} does not fit in an input of {height}×{width} with "
+                         f"padding={padding!r}")
+    top = padding_amounts(height, pool_size[0], stride[0], padding)[0]
+    left = padding_amounts(width, pool_size[1], stride[1], padding)[0]
+    return out_h, out_w, top, left
+
+
+def max_pool2d_forward(x, pool_size, stride, padding):
+    """``y = max`` over each window, and ``argmax`` (int32 device array): the winner's flat window index ``k·pw + l``,
+    the first on ties, as in ``numpy_kernels.max_pool2d_forward``."""
+    dtype = _dtype_of(x, "max_pool2d_forward: x")
+    x = _operand(x, dtype, "max_pool2d_forward: x", ndim=4)
+    out_h, out_w, top, left = _pool_geometry(x.shape, pool_size, stride, padding, "max_pool2d_forward")
+    shape = (x.shape[0], out_h, out_w, x.shape[3])
+    y, argmax = cuda.device_array(shape, dtype), cuda.device_array(shape, np.int32)
+    _launch(_pool_kernels(dtype)[0], y.size, x, y, argmax, pool_size[0], pool_size[1], stride[0], stride[1], top,
+            left)
+    return y, argmax
+
+
+def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
+    """Each ``∂L/∂y`` goes to its window's winner; overlapping windows add up (a gather per input element)."""
+    dtype = _dtype_of(grad_y, "max_pool2d_backward: grad_y")
+    out_h, out_w, top, left = _pool_geometry(x_shape, pool_size, stride, padding, "max_pool2d_backward")
+    shape = (x_shape[0], out_h, out_w, x_shape[3])
+    grad_y = _operand(grad_y, dtype, "max_pool2d_backward: grad_y", shape=shape)
+    argmax = _operand(argmax, np.dtype(np.int32), "max_pool2d_backward: argmax", shape=shape)
+    grad_x = cuda.device_array(tuple(x_shape), dtype)
+    _launch(_pool_kernels(dtype)[2], grad_x.size, grad_y, argmax, True, grad_x, pool_size[0], pool_size[1],
+            stride[0], stride[1], top, left)
+    return grad_x
+
+
+def avg_pool2d_forward(x, pool_size, stride, padding):
+    """The mean over the real inputs of each window (padded zeros not counted, Keras' rule)."""
+    dtype = _dtype_of(x, "avg_pool2d_forward: x")
+    x = _operand(x, dtype, "avg_pool2d_forward: x", ndim=4)
+    out_h, out_w, top, left = _pool_geometry(x.shape, pool_size, stride, padding, "avg_pool2d_forward")
+    y = cuda.device_array((x.shape[0], out_h, out_w, x.shape[3]), dtype)
+    _launch(_pool_kernels(dtype)[1], y.size, x, y, pool_size[0], pool_size[1], stride[0], stride[1], top, left)
+    return y
+
+
+def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
+    """Each input receives ``∂L/∂y / |window|`` from every window that covers it (a gather per input element)."""
+    dtype = _dtype_of(grad_y, "avg_pool2d_backward: grad_y")
+    out_h, out_w, top, left = _pool_geometry(x_shape, pool_size, stride, padding, "avg_pool2d_backward")
+    grad_y = _operand(grad_y, dtype, "avg_pool2d_backward: grad_y", shape=(x_shape[0], out_h, out_w, x_shape[3]))
+    grad_x = cuda.device_array(tuple(x_shape), dtype)
+    _launch(_pool_kernels(dtype)[2], grad_x.size, grad_y, _dummy(np.dtype(np.int32), ndim=4), False, grad_x,
+            pool_size[0], pool_size[1], stride[0], stride[1], top, left)
+    return grad_x
+
+
+# ============================================================================================ dense
+def dense_forward(x, kernel, bias):
+    """``z = x · W + b``: x (N, in), kernel (in, out), bias (out,) or None -> z (N, out), one tiled product."""
+    dtype = _dtype_of(x, "dense_forward: x")
+    x = _operand(x, dtype, "dense_forward: x", ndim=2)
+    kernel = _operand(kernel, dtype, "dense_forward: kernel", shape=(x.shape[1], None))
+    if bias is not None:
+        bias = _operand(bias, dtype, "dense_forward: bias", shape=(kernel.shape[1],))
+    return _product("dense_forward", x, kernel, x.shape[0], kernel.shape[1], x.shape[1], (0,), bias=bias)
+
+
+def dense_backward(grad_z, x, kernel):
+    """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; the last two are one product whose
+    extra row of ones gives the bias gradient."""
+    dtype = _dtype_of(x, "dense_backward: x")
+    x = _operand(x, dtype, "dense_backward: x", ndim=2)
+    n, inputs = x.shape
+    kernel = _operand(kernel, dtype, "dense_backward: kernel", shape=(inputs, None))
+    outputs = kernel.shape[1]
+    grad_z = _operand(grad_z, dtype, "dense_backward: grad_z", shape=(n, outputs))
+    grad_x = _product("dense_grad_input", grad_z, kernel, n, inputs, outputs, (0,))
+    both = _product("dense_grad_kernel", x, grad_z, inputs + 1, outputs, n, (inputs,))
+    return grad_x, both[:inputs], both[inputs]
+
+
+# ============================================================================================ elementwise
+@_kernel
+def _relu_forward(z, a, zero):
+    for i in range(cuda.grid(1), z.size, cuda.gridsize(1)):
+        a[i] = z[i] if z[i] > zero else zero
+
+
+@_kernel
+def _relu_backward(grad_a, a, grad_z, zero):
+    for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
+        grad_z[i] = grad_a[i] if a[i] > zero else zero
+
+
+@_kernel
+def _sigmoid_forward(z, a, zero, one):
+    for i in range(cuda.grid(1), z.size, cuda.gridsize(1)):
+        value = z[i]
+        e = math.exp(-abs(value))  # never overflows
+        a[i] = one / (one + e) if value >= zero else e / (one + e)
+
+
+@_kernel
+def _sigmoid_backward(grad_a, a, grad_z, one):
+    for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
+        grad_z[i] = grad_a[i] * a[i] * (one - a[i])
+
+
+def _elementwise(kernel, where, inputs, constants):
+    """Run an elementwise kernel ``kernel(*inputs, out, *constants)`` over flattened arrays of one shape; the
+    constants are passed in the inputs' dtype. Returns ``out``, a new device array."""
+    dtype = _dtype_of(inputs[0], f"{where}: {'grad_a' if len(inputs) > 1 else 'z'}")
+    first = _operand(inputs[0], dtype, f"{where}: input")
+    flat = [first.reshape(-1)] + [_operand(other, dtype, f"{where}: a", shape=tuple(first.shape)).reshape(-1)
+                                  for other in inputs[1:]]
+    out = cuda.device_array(first.shape, dtype)
+    _launch(kernel, first.size, *flat, out.reshape(-1), *[dtype.type(c) for c in constants])
+    return out
+
+
+def relu_forward(z):
+    """``a = max(0, z)``."""
+    return _elementwise(_relu_forward, "relu_forward", (z,), (0,))
+
+
+def relu_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a`` where ``a > 0``, else 0."""
+    return _elementwise(_relu_backward, "relu_backward", (grad_a, a), (0,))
+
+
+def sigmoid_forward(z):
+    """``a = σ(z) = 1 / (1 + e^{−z})``, as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z."""
+    return _elementwise(_sigmoid_forward, "sigmoid_forward", (z,), (0, 1))
+
+
+def sigmoid_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a · a(1 − a)``."""
+    return _elementwise(_sigmoid_backward, "sigmoid_backward", (grad_a, a), (1,))
+
+
+# ============================================================================================ optimizers
+@_kernel
+def _adam_update(param, grad, m, v, learning_rate, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon,
+                 correction_1, correction_2):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        g = grad[i]
+        m[i] = beta_1 * m[i] + one_minus_beta_1 * g
+        v[i] = beta_2 * v[i] + one_minus_beta_2 * g * g
+        param[i] -= learning_rate * (m[i] / correction_1) / (math.sqrt(v[i] / correction_2) + epsilon)
+
+
+@_kernel
+def _sgd_update(param, grad, learning_rate):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        param[i] -= learning_rate * grad[i]
+
+
+@_kernel
+def _sgd_momentum_update(param, grad, velocity, learning_rate, momentum, nesterov):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        g = grad[i]
+        step = momentum * velocity[i] - learning_rate * g
+        velocity[i] = step
+        if nesterov:
+            param[i] += momentum * step - learning_rate * g
+        else:
+            param[i] += step
+
+
+@contextlib.contextmanager
+def _in_place(arrays, where):
+    """Device views of arrays updated in place; host arrays are copied there and back afterwards."""
+    dtype = _dtype_of(arrays[0], f"{where}: param")
+    shape = tuple(arrays[0].shape)
+    views = []
+    for array in arrays:
+        if is_device_array(array):
+            _operand(array, dtype, f"{where}: state", shape=shape)
+        elif not (isinstance(array, np.ndarray) and array.dtype == dtype and array.flags.c_contiguous):
+            raise ValueError(f"{where}: arrays updated in place must be C-contiguous {dtype} arrays of shape "
+                             f"{shape}")
+        views.append(to_device(array))
+    yield [view.reshape(-1) for view in views]
+    for array, view in zip(arrays, views):
+        if not is_device_array(array):
+            view.copy_to_host(array)
+
+
+def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
+    """One Adam step in place on ``param``, ``m`` and ``v`` (equations in ``numpy_kernels.adam_update``)."""
+    with _in_place((param, m, v), "adam_update") as (param_d, m_d, v_d):
+        dtype = np.dtype(param_d.dtype)
+        grad_d = _operand(grad, dtype, "adam_update: grad", shape=tuple(param.shape)).reshape(-1)
+        constants = [dtype.type(c) for c in (learning_rate, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon,
+                                             correction_1, correction_2)]
+        _launch(_adam_update, param_d.size, param_d, grad_d, m_d, v_d, *constants)
+
+
+def sgd_update(param, grad, velocity, learning_rate, momentum, nesterov):
+    """One SGD step in place (Keras' form): ``w ← w − α·g``; with momentum μ ``v ← μ·v − α·g``, then ``w ← w + v``
+    (or ``w ← w + μ·v − α·g`` with Nesterov). ``velocity`` is None when μ = 0."""
+    plain = velocity is None or momentum == 0
+    with _in_place((param,) if plain else (param, velocity), "sgd_update") as views:
+        dtype = np.dtype(views[0].dtype)
+        grad_d = _operand(grad, dtype, "sgd_update: grad", shape=tuple(param.shape)).reshape(-1)
+        if plain:
+            _launch(_sgd_update, views[0].size, views[0], grad_d, dtype.type(learning_rate))
+        else:
+            _launch(_sgd_momentum_update, views[0].size, views[0], grad_d, views[1], dtype.type(learning_rate),
+                    dtype.type(momentum), bool(nesterov))
+
+
+# ============================================================================================ arrays
+@_kernel
+def _fill(array, value):
+    for i in range(cuda.grid(1), array.size, cuda.gridsize(1)):
+        array[i] = value
+
+
+def is_device_array(array):
+    """True for numba device arrays (GPU memory, or the simulator's stand-in)."""
+    return cuda is not None and cuda.devicearray.is_cuda_ndarray(array)
+
+
+def to_device(array):
+    """A device array with the values of ``array`` (copied to the GPU); a device array is returned unchanged."""
+    if is_device_array(array):
+        return array
+    return cuda.to_device(np.ascontiguousarray(array))
+
+
+def to_host(array):
+    """The array as a NumPy array on the host (copied from the GPU); a NumPy array passes through."""
+    if is_device_array(array):
+        return array.copy_to_host()
+    return np.asarray(array)
+
+
+def zeros(shape, dtype):
+    """A device array of zeros."""
+    array = cuda.device_array(tuple(shape), np.dtype(dtype))
+    if array.size:
+        _launch(_fill, array.size, array.reshape(-1), np.dtype(dtype).type(0))
+    return array
+
+
+def zeros_like(array):
+    """Zeros of the same shape and dtype, on the device."""
+    return zeros(array.shape, array.dtype)
+
+
+def _launch(kernel, size, *args):
+    """A 1-D grid-stride kernel over ``size`` elements, ``TILE²`` threads per block."""
+    if size == 0:
+        return
+    threads = TILE * TILE
+    kernel[min(-(-size // threads), 1 << 20), threads](*args)
+
+
+@functools.lru_cache(maxsize=None)
+def _dummy(dtype, ndim=1):
+    """A one-element device array for an argument a kernel does not read (no bias, no argmax)."""
+    return cuda.device_array((1,) * ndim, np.dtype(dtype))
+
+
+def _dtype_of(array, what):
+    dtype = np.dtype(array.dtype if hasattr(array, "dtype") else np.asarray(array).dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{what}: the cuda backend computes in float32 or float64, got dtype {dtype}")
+    return dtype
+
+
+def _operand(array, dtype, what, ndim=None, shape=None):
+    """``array`` as a C-contiguous device array of ``dtype`` (host arrays are converted and copied; device arrays
+    must already match, since converting them would be a hidden copy), its shape checked (None matches any)."""
+    if is_device_array(array):
+        if np.dtype(array.dtype) != dtype:
+            raise TypeError(f"{what}: expected a {dtype} device array, got {array.dtype}")
+        if not array.is_c_contiguous():
+            raise ValueError(f"{what}: device arrays must be C-contiguous")
+    else:
+        array = cuda.to_device(np.ascontiguousarray(array, dtype=dtype))
+    if ndim is not None and len(array.shape) != ndim:
+        raise ShapeError(f"{what}: expected an array of rank {ndim}, got shape {tuple(array.shape)}")
+    if shape is not None and (len(shape) != len(array.shape) or
+                              any(s is not None and s != a for s, a in zip(shape, array.shape))):
+        expected = "(" + ", ".join("…" if s is None else str(s) for s in shape) + ")"
+        raise ShapeError(f"{what}: expected shape {expected}, got {tuple(array.shape)}")
+    return array

@@ -1,0 +1,83 @@
+"""The cuda backend inside the framework: ``fit`` of a tiny network matches the NumPy backend, step by step.
+
+Runs under numba's CUDA simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1 unless MINICNN_REAL_CUDA=1), so
+the network is tiny: the simulator runs every GPU thread as Python.
+"""
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn import backend
+from minicnn.errors import BackendError
+
+pytest.importorskip("numba.cuda")
+
+
+def _tiny_network():
+    return mc.Sequential([
+        mc.Conv2D(2, 3, padding="same", activation="relu", input_shape=(5, 5, 1)),
+        mc.MaxPooling2D(2, strides=2, padding="same"),
+        mc.Flatten(),
+        mc.Dense(3, activation="relu"),
+        mc.Dense(1, activation="sigmoid"),
+    ], seed=0)
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((6, 5, 5, 1)).astype(np.float32), (rng.random((6, 1)) > 0.5).astype(np.float32)
+
+
+@pytest.fixture
+def cuda_backend():
+    previous = mc.get_backend()
+    try:
+        mc.set_backend("cuda")
+    except BackendError as error:  # pragma: no cover - only where neither a GPU nor the simulator is there
+        pytest.skip(str(error))
+    try:
+        yield
+    finally:
+        mc.set_backend(previous)
+
+
+def _fit(backend_name, optimizer):
+    x, y = _data()
+    with mc.use_backend(backend_name):
+        model = _tiny_network()
+        model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=2, batch_size=6, seed=0, verbose=0)
+        predictions = model.predict(x)
+    return model, history, predictions
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make_optimizer", [lambda: mc.Adam(0.05), lambda: mc.SGD(0.1, momentum=0.9)],
+                         ids=["adam", "sgd-momentum"])
+def test_fit_on_cuda_matches_numpy(cuda_backend, make_optimizer):
+    reference, reference_history, reference_predictions = _fit("numpy", make_optimizer())
+    model, history, predictions = _fit("cuda", make_optimizer())
+    np.testing.assert_allclose(history.history["loss"], reference_history.history["loss"], rtol=1e-4)
+    assert type(predictions) is np.ndarray
+    np.testing.assert_allclose(predictions, reference_predictions, rtol=1e-4, atol=1e-6)
+    for weight, expected in zip(model.get_weights(), reference.get_weights()):
+        assert type(weight) is np.ndarray  # get_weights gives host arrays after training on the device
+        np.testing.assert_allclose(weight, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_cuda_is_listed_where_it_runs(cuda_backend):
+    assert "cuda" in mc.available_backends()
+    assert mc.get_backend() == "cuda"
+
+
+def test_without_a_gpu_set_backend_says_so_and_names_the_others(monkeypatch):
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: False)
+    before = mc.get_backend()
+    with pytest.raises(BackendError, match=r"no CUDA GPU.*'numba'.*'numpy'|'numba'.*'numpy'.*no CUDA"):
+        mc.set_backend("cuda")
+    assert mc.get_backend() == before
+    assert "cuda" not in mc.available_backends()
+    assert "cuda" in backend.known_backends()

@@ -1,0 +1,385 @@
+"""The cuda backend's kernels (``minicnn.kernels.cuda``) against the NumPy reference, output by output and gradient
+by gradient, in float64 and float32.
+
+They run on numba's CUDA simulator (``tests/conftest.py`` sets ``NUMBA_ENABLE_CUDASIM=1``), which runs every GPU
+thread as Python: the shapes are tiny, and the tiles are shrunk (``tiling(tile=2, work=2)``: 4 threads per block,
+4×4 outputs per block) so that these small arrays still span several blocks in both directions, end in partial
+tiles and split their reductions over several slices. One test keeps the shipped tile sizes (16×16 threads).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minicnn.errors import BackendError, ShapeError
+from minicnn.kernels import numpy_kernels
+from strategies import distinct_input, window_cases
+from tolerances import assert_close
+
+cuda_kernels = pytest.importorskip("minicnn.kernels.cuda")
+pytest.importorskip("numba.cuda")
+
+DTYPES = [(np.float64, "float64"), (np.float32, "float32")]
+#: 4 threads per block, 4×4 outputs per block, and reductions split until ~64 blocks run
+SMALL = {"tile": 2, "work": 2, "target_blocks": 64}
+
+
+@pytest.fixture(scope="module")
+def device():
+    """Skip where numba.cuda cannot run; on the simulator, let its threads hand over the GIL quickly.
+
+    The simulator runs a block's threads as Python threads that meet at every ``syncthreads()``; with Python's
+    default 5 ms switch interval each barrier costs milliseconds, with 10 µs the tests run ~10× faster.
+    """
+    try:
+        cuda_kernels.check_available()
+    except BackendError as error:  # pragma: no cover - only without numba-cuda
+        pytest.skip(str(error))
+    previous = sys.getswitchinterval()
+    if cuda_kernels.is_simulator():
+        sys.setswitchinterval(1e-5)
+    yield
+    sys.setswitchinterval(previous)
+
+
+@pytest.fixture
+def small_tiles(device):
+    with cuda_kernels.tiling(**SMALL):
+        yield
+
+
+def _host(array, dtype):
+    """The kernel's result, checked to be a device array of the input's dtype, as a NumPy array."""
+    assert cuda_kernels.is_device_array(array), f"expected a device array, got {type(array)}"
+    assert array.dtype == dtype
+    return cuda_kernels.to_host(array)
+
+
+def _check_conv(rng, x_shape, kernel_shape, stride, padding, dtype, tolerance, use_bias=True):
+    x = rng.standard_normal(x_shape).astype(dtype)
+    kernel = rng.standard_normal(kernel_shape).astype(dtype)
+    bias = rng.standard_normal(kernel_shape[3]).astype(dtype) if use_bias else None
+    what = f"{x_shape} ⋆ {kernel_shape} stride {stride} {padding} {np.dtype(dtype).name}"
+    expected = numpy_kernels.conv2d_forward(x, kernel, bias, stride, padding)
+    assert_close(_host(cuda_kernels.conv2d_forward(x, kernel, bias, stride, padding), dtype), expected, tolerance,
+                 f"conv forward {what}")
+    grad_y = rng.standard_normal(expected.shape).astype(dtype)
+    got = cuda_kernels.conv2d_backward(grad_y, x, kernel, stride, padding)
+    for name, actual, reference in zip(("grad_x", "grad_kernel", "grad_bias"), got,
+                                       numpy_kernels.conv2d_backward(grad_y, x, kernel, stride, padding)):
+        assert_close(_host(actual, dtype), reference, tolerance, f"conv {name} {what}")
+
+
+# ------------------------------------------------------------------------------------------ convolution
+CONV_CASES = [
+    # (x shape, kernel shape, stride, padding)
+    ((2, 5, 6, 3), (3, 2, 3, 5), (1, 1), "same"),    # odd sizes, even kernel width under 'same'
+    ((1, 5, 5, 2), (5, 5, 2, 3), (1, 1), "valid"),   # batch 1, kernel as large as the input (one output pixel)
+    ((2, 7, 6, 2), (3, 3, 2, 6), (2, 2), "same"),    # stride 2: the gather skips positions no output reads
+    ((1, 6, 7, 1), (2, 3, 1, 9), (1, 2), "valid"),   # unequal strides; 9 output channels = 3 column tiles
+]
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("x_shape, kernel_shape, stride, padding", CONV_CASES)
+def test_conv2d_forward_and_gradients_match_numpy(small_tiles, x_shape, kernel_shape, stride, padding, dtype,
+                                                  tolerance):
+    _check_conv(np.random.default_rng(0), x_shape, kernel_shape, stride, padding, dtype, tolerance,
+                use_bias=kernel_shape[3] != 9)
+
+
+@settings(deadline=None, max_examples=8)
+@given(case=window_cases(max_window=3, max_size=6, max_channels=3), tile=st.sampled_from([(2, 1), (2, 2), (3, 2)]))
+def test_conv2d_drawn_geometries_and_tiles_match_numpy(device, case, tile):
+    """Hypothesis draws the geometry (batch, sizes, strides, padding, non-contiguous inputs) and the tile shape."""
+    rng = np.random.default_rng(case["seed"])
+    with cuda_kernels.tiling(tile=tile[0], work=tile[1], target_blocks=32):
+        _check_conv(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["window"] + (case["c_in"],
+                    case["c_out"]), case["strides"], case["padding"], np.float64, "float64")
+
+
+def test_conv2d_with_the_shipped_tiles(device):
+    """The default configuration (16×16 threads, 64×64 outputs per block): one block, no split."""
+    _check_conv(np.random.default_rng(1), (2, 4, 5, 3), (3, 3, 3, 4), (1, 1), "same", np.float32, "float32")
+
+
+def test_split_reductions_are_deterministic_and_equal_unsplit(device):
+    rng = np.random.default_rng(2)
+    x, kernel = rng.standard_normal((2, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
+    grad_y = rng.standard_normal((2, 6, 6, 3))
+    results = []
+    for target_blocks in (1, 1000, 1000):  # one slice; then as many slices as the reduction allows, twice
+        with cuda_kernels.tiling(tile=2, work=2, target_blocks=target_blocks):
+            _, grad_kernel, grad_bias = cuda_kernels.conv2d_backward(grad_y, x, kernel, (1, 1), "same")
+            results.append((cuda_kernels.to_host(grad_kernel), cuda_kernels.to_host(grad_bias)))
+    reference = numpy_kernels.conv2d_backward(grad_y, x, kernel, (1, 1), "same")
+    for grad_kernel, grad_bias in results:
+        assert_close(grad_kernel, reference[1], "float64", "grad_kernel")
+        assert_close(grad_bias, reference[2], "float64", "grad_bias")
+    np.testing.assert_array_equal(results[1][0], results[2][0])  # bit for bit: no atomics
+    np.testing.assert_array_equal(results[1][1], results[2][1])
+
+
+def test_device_inputs_are_used_as_they_are_and_mismatches_are_named(small_tiles):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 4, 4, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 2)).astype(np.float32)
+    y = cuda_kernels.conv2d_forward(cuda_kernels.to_device(x), cuda_kernels.to_device(kernel), None, (1, 1), "same")
+    assert_close(_host(y, np.float32), numpy_kernels.conv2d_forward(x, kernel, None, (1, 1), "same"), "float32")
+    with pytest.raises(TypeError, match="kernel: expected a float32 device array, got float64"):
+        cuda_kernels.conv2d_forward(x, cuda_kernels.to_device(kernel.astype(np.float64)), None, (1, 1), "same")
+    with pytest.raises(ShapeError, match="expects 3 input channels"):
+        cuda_kernels.conv2d_forward(x, np.zeros((3, 3, 3, 2), np.float32), None, (1, 1), "same")
+    with pytest.raises(ShapeError, match=r"grad_y: expected shape \(1, 4, 4, 2\), got \(1, 4, 4, 3\)"):
+        cuda_kernels.conv2d_backward(np.zeros((1, 4, 4, 3), np.float32), x, kernel, (1, 1), "same")
+
+
+# ------------------------------------------------------------------------------------------ pooling
+POOL_CASES = [
+    # (x shape, pool, stride, padding)
+    ((2, 5, 6, 3), (2, 2), (2, 2), "valid"),
+    ((1, 5, 7, 2), (3, 3), (2, 1), "same"),   # overlapping windows, unequal strides, batch 1
+    ((2, 4, 5, 2), (4, 5), (1, 1), "valid"),  # pool as large as the input
+    ((1, 5, 5, 1), (2, 3), (1, 2), "same"),   # even window under 'same': the extra pad goes bottom/right
+]
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("x_shape, pool, stride, padding", POOL_CASES)
+def test_pooling_forward_and_gradients_match_numpy(small_tiles, x_shape, pool, stride, padding, dtype, tolerance):
+    rng = np.random.default_rng(4)
+    x = distinct_input(rng, x_shape, True, dtype)
+    y, argmax = cuda_kernels.max_pool2d_forward(x, pool, stride, padding)
+    y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x, pool, stride, padding)
+    assert_close(_host(y, dtype), y_ref, tolerance, "max_pool forward")
+    assert cuda_kernels.is_device_array(argmax) and argmax.dtype == np.int32
+    np.testing.assert_array_equal(cuda_kernels.to_host(argmax), argmax_ref)
+    grad_y = rng.standard_normal(y_ref.shape).astype(dtype)
+    assert_close(_host(cuda_kernels.max_pool2d_backward(grad_y, argmax, x.shape, pool, stride, padding), dtype),
+                 numpy_kernels.max_pool2d_backward(grad_y, argmax_ref, x.shape, pool, stride, padding), tolerance,
+                 "max_pool backward")
+    assert_close(_host(cuda_kernels.avg_pool2d_forward(x, pool, stride, padding), dtype),
+                 numpy_kernels.avg_pool2d_forward(x, pool, stride, padding), tolerance, "avg_pool forward")
+    assert_close(_host(cuda_kernels.avg_pool2d_backward(grad_y, x.shape, pool, stride, padding), dtype),
+                 numpy_kernels.avg_pool2d_backward(grad_y, x.shape, pool, stride, padding), tolerance,
+                 "avg_pool backward")
+
+
+def test_max_pool_takes_the_first_maximum_on_ties(small_tiles):
+    x = np.zeros((1, 4, 4, 2))
+    x[0, 1, 0, 0] = x[0, 1, 1, 0] = 3.0  # a tie inside the first window
+    y, argmax = cuda_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    np.testing.assert_array_equal(cuda_kernels.to_host(argmax), argmax_ref)
+    assert cuda_kernels.to_host(argmax)[0, 0, 0, 0] == 2
+    # backward from the host argmax (as saved by a host backend) as well as from the device one
+    grad = cuda_kernels.max_pool2d_backward(np.ones(y_ref.shape), argmax_ref, x.shape, (2, 2), (2, 2), "valid")
+    np.testing.assert_array_equal(cuda_kernels.to_host(grad),
+                                  numpy_kernels.max_pool2d_backward(np.ones(y_ref.shape), argmax_ref, x.shape,
+                                                                    (2, 2), (2, 2), "valid"))
+
+
+# ------------------------------------------------------------------------------------------ dense
+DENSE_CASES = [
+    # (batch, in, out, bias)
+    (3, 7, 5, True),
+    (1, 9, 10, False),  # batch 1, no bias, 10 outputs = 3 column tiles
+    (6, 2, 1, True),    # one output: the document's last layer
+]
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("n, inputs, outputs, use_bias", DENSE_CASES)
+def test_dense_forward_and_gradients_match_numpy(small_tiles, n, inputs, outputs, use_bias, dtype, tolerance):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((n, inputs)).astype(dtype)
+    kernel = rng.standard_normal((inputs, outputs)).astype(dtype)
+    bias = rng.standard_normal(outputs).astype(dtype) if use_bias else None
+    assert_close(_host(cuda_kernels.dense_forward(x, kernel, bias), dtype),
+                 numpy_kernels.dense_forward(x, kernel, bias), tolerance, "dense forward")
+    grad_z = rng.standard_normal((n, outputs)).astype(dtype)
+    for name, actual, expected in zip(("grad_x", "grad_kernel", "grad_bias"),
+                                      cuda_kernels.dense_backward(grad_z, x, kernel),
+                                      numpy_kernels.dense_backward(grad_z, x, kernel)):
+        assert_close(_host(actual, dtype), expected, tolerance, f"dense {name}")
+
+
+# ------------------------------------------------------------------------------------------ elementwise
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_activations_match_numpy(small_tiles, dtype, tolerance):
+    rng = np.random.default_rng(6)
+    z = (rng.standard_normal((3, 4, 5)) * 3).astype(dtype)
+    z[0, 0, :3] = [-120.0, 120.0, 0.0]  # far tails (no overflow in e^{−z}) and the kink
+    grad = rng.standard_normal(z.shape).astype(dtype)
+    for name in ("relu", "sigmoid"):
+        forward, backward = getattr(cuda_kernels, f"{name}_forward"), getattr(cuda_kernels, f"{name}_backward")
+        a = forward(z)
+        a_ref = getattr(numpy_kernels, f"{name}_forward")(z)
+        assert_close(_host(a, dtype), a_ref, tolerance, f"{name} forward")
+        assert_close(_host(backward(grad, a), dtype), getattr(numpy_kernels, f"{name}_backward")(grad, a_ref),
+                     tolerance, f"{name} backward")
+
+
+# ------------------------------------------------------------------------------------------ optimizers
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("on_device", [True, False], ids=["device", "host"])
+def test_adam_updates_in_place(small_tiles, dtype, tolerance, on_device):
+    rng = np.random.default_rng(7)
+    param, m, v = (rng.standard_normal((3, 5)).astype(dtype) for _ in range(3))
+    v = np.abs(v)
+    expected = [array.copy() for array in (param, m, v)]
+    arrays = [cuda_kernels.to_device(a) if on_device else a.copy() for a in (param, m, v)]
+    for step in (1, 2):
+        grad = rng.standard_normal(param.shape).astype(dtype)
+        settings_ = (0.01, 0.9, 0.999, 1e-7, 1 - 0.9 ** step, 1 - 0.999 ** step)
+        numpy_kernels.adam_update(*expected[:1], grad, *expected[1:], *settings_)
+        assert cuda_kernels.adam_update(arrays[0], grad, arrays[1], arrays[2], *settings_) is None
+    for name, actual, reference in zip(("param", "m", "v"), arrays, expected):
+        assert cuda_kernels.is_device_array(actual) == on_device
+        assert_close(cuda_kernels.to_host(actual), reference, tolerance, f"adam {name}")
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)],
+                         ids=["plain", "momentum", "nesterov"])
+def test_sgd_updates_in_place(small_tiles, dtype, tolerance, momentum, nesterov):
+    rng = np.random.default_rng(8)
+    param = rng.standard_normal(7).astype(dtype)
+    velocity = None if momentum == 0 else rng.standard_normal(7).astype(dtype)
+    expected_param, expected_velocity = param.copy(), None if velocity is None else velocity.copy()
+    param_d = cuda_kernels.to_device(param)
+    velocity_d = None if velocity is None else cuda_kernels.to_device(velocity)
+    for _ in range(2):
+        grad = rng.standard_normal(7).astype(dtype)
+        numpy_kernels.sgd_update(expected_param, grad, expected_velocity, 0.1, momentum, nesterov)
+        cuda_kernels.sgd_update(param_d, cuda_kernels.to_device(grad), velocity_d, 0.1, momentum, nesterov)
+    assert_close(cuda_kernels.to_host(param_d), expected_param, tolerance, "sgd param")
+    if velocity is not None:
+        assert_close(cuda_kernels.to_host(velocity_d), expected_velocity, tolerance, "sgd velocity")
+
+
+# ------------------------------------------------------------------------------------------ arrays
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+def test_to_device_and_back(device, dtype):
+    host = np.arange(24, dtype=dtype).reshape(2, 3, 4)
+    on_device = cuda_kernels.to_device(host[:, ::-1])  # non-contiguous input
+    assert cuda_kernels.is_device_array(on_device) and not cuda_kernels.is_device_array(host)
+    assert cuda_kernels.to_device(on_device) is on_device
+    back = cuda_kernels.to_host(on_device)
+    assert type(back) is np.ndarray and back.dtype == dtype
+    np.testing.assert_array_equal(back, host[:, ::-1])
+    assert cuda_kernels.to_host(host) is host
+    zeros = cuda_kernels.zeros_like(on_device)
+    assert cuda_kernels.is_device_array(zeros) and zeros.shape == host.shape and zeros.dtype == dtype
+    np.testing.assert_array_equal(cuda_kernels.to_host(zeros), 0)
+
+
+def test_tiling_rejects_blocks_the_hardware_would_refuse():
+    with pytest.raises(ValueError, match="1024 threads per block"):
+        with cuda_kernels.tiling(tile=33):
+            pass  # pragma: no cover
+    assert cuda_kernels.TILE * cuda_kernels.TILE <= 1024
+
+
+# ------------------------------------------------------------------------------------------ availability
+def test_check_available_names_the_simulator_and_the_other_backends(monkeypatch):
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: False)
+    with pytest.raises(BackendError) as raised:
+        cuda_kernels.check_available()
+    message = str(raised.value)
+    for part in ("no CUDA GPU", "NUMBA_ENABLE_CUDASIM=1", "'numba'", "'numpy'"):
+        assert part in message, f"{part!r} missing from: {message}"
+
+
+def test_check_available_without_numba_cuda_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(cuda_kernels, "cuda", None)
+    monkeypatch.setattr(cuda_kernels, "_IMPORT_ERROR", ImportError("No module named 'numba.cuda'"))
+    with pytest.raises(BackendError, match=r"minicnn\[cuda\].*'numba' or 'numpy'"):
+        cuda_kernels.check_available()
+
+
+def _environment_without_simulator():
+    return {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+
+
+def test_importing_without_a_gpu_or_the_simulator_does_not_crash():
+    script = textwrap.dedent("""
+        from minicnn.errors import BackendError
+        import minicnn.kernels.cuda as k
+        from numba import cuda
+        try:
+            k.check_available()
+        except BackendError as error:
+            assert not cuda.is_available() and "NUMBA_ENABLE_CUDASIM=1" in str(error)
+            print("unavailable")
+        else:
+            print("available")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=_environment_without_simulator(), capture_output=True,
+                          text=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("unavailable", "available")
+
+
+PTX_SCRIPT = """
+import re, sys, types as pytypes
+import numpy as np
+from numba import cuda, types
+try:
+    cuda.compile_ptx(lambda a: None, (types.float32[::1],), cc=(9, 0))
+except Exception as error:  # no libNVVM (the CUDA toolkit, or pip's nvidia-nvvm + nvidia-cuda-nvrtc)
+    print("SKIP", type(error).__name__, str(error).splitlines()[0] if str(error) else "")
+    sys.exit(0)
+import numba.cuda.dispatcher
+# a device function called from a kernel asks the current device for its compute capability: say sm_90
+numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
+from minicnn.kernels import cuda as k
+I, B = types.int64, types.boolean
+A = lambda dt, nd: types.Array(dt, nd, "C")
+for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
+    v = A(dt, 1)
+    jobs = [("product_" + name, k._product_kernel(name, k.TILE, k.WORK, np.dtype(np_dtype)),
+             (A(dt, 4 if name.startswith("conv") else 2), A(dt, 2), A(dt, 3), v, B,
+              types.UniTuple(I, 13 if name.startswith("conv") else 1)) + (I,) * 6) for name in k._VARIANTS]
+    max_forward, avg_forward, backward = k._pool_kernels(np.dtype(np_dtype))
+    jobs += [("sum_splits", k._sum_splits, (A(dt, 3), A(dt, 2), v, B)),
+             ("taps_first", k._taps_first, (A(dt, 4), A(dt, 2))),
+             ("max_pool", max_forward, (A(dt, 4), A(dt, 4), A(types.int32, 4)) + (I,) * 6),
+             ("avg_pool", avg_forward, (A(dt, 4), A(dt, 4)) + (I,) * 6),
+             ("pool_backward", backward, (A(dt, 4), A(types.int32, 4), B, A(dt, 4)) + (I,) * 6),
+             ("relu_forward", k._relu_forward, (v, v, dt)), ("relu_backward", k._relu_backward, (v, v, v, dt)),
+             ("sigmoid_forward", k._sigmoid_forward, (v, v, dt, dt)),
+             ("sigmoid_backward", k._sigmoid_backward, (v, v, v, dt)),
+             ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
+             ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]
+    for name, kernel, signature in jobs:
+        ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
+        if dt == types.float32 and re.search(r"\\.f64\\b", ptx):
+            print("FLOAT64", name)
+        if ".local" in ptx:
+            print("LOCAL-MEMORY", name)
+print("OK")
+"""
+
+
+@pytest.mark.slow
+def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
+    """The simulator accepts what hardware rejects (runtime shared-array shapes, float64 literals); where libNVVM is
+    installed this compiles every kernel to sm_90 PTX and checks that the float32 ones contain no float64
+    instruction and keep their per-thread arrays in registers. Skipped without libNVVM (no GPU is needed)."""
+    done = subprocess.run([sys.executable, "-c", PTX_SCRIPT], env=_environment_without_simulator(),
+                          capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr[-3000:]
+    if done.stdout.startswith("SKIP"):
+        pytest.skip(f"libNVVM not found ({done.stdout.strip()})")
+    assert done.stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in done.stdout and \
+        "LOCAL-MEMORY" not in done.stdout, done.stdout
