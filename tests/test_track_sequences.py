@@ -14,11 +14,9 @@ from minicnn.track.sequences import (
 
 
 def _toy(n=5, name="toy"):
-    rng = np.random.default_rng(0)
     frames = [np.full((24, 32, 3), 40 * i, dtype=np.uint8) for i in range(n)]
     gt = np.column_stack([np.arange(n) + 1.0, np.full(n, 2.0), np.full(n, 10.0), np.full(n, 8.0)])
     gt[2] = np.nan
-    del rng
     return Sequence(name, frames, gt, ("FM", "OV"), cover=[8, 8, 0, 4, 8][:n])
 
 

@@ -235,13 +235,18 @@ class Evaluation:
         self.trackers = list(trackers)
         self.sequences = list(sequences)
         self.runs = dict(runs)
+        self._sequence_scores = {}
 
     def sequence_scores(self, tracker):
-        """The OPE score of ``tracker`` on each sequence, in order."""
-        return [
-            metrics.ope_score(self.runs[tracker, s.name].boxes, s.ground_truth, self.runs[tracker, s.name].failed_at)
-            for s in self.sequences
-        ]
+        """The OPE score of ``tracker`` on each sequence, in order (computed once per tracker: the table and the
+        per-attribute plots ask for them many times)."""
+        if tracker not in self._sequence_scores:
+            self._sequence_scores[tracker] = [
+                metrics.ope_score(self.runs[tracker, s.name].boxes, s.ground_truth,
+                                  self.runs[tracker, s.name].failed_at)
+                for s in self.sequences
+            ]
+        return self._sequence_scores[tracker]
 
     def score(self, tracker):
         """The suite's OPE score (mean of the per-sequence curves)."""
@@ -318,8 +323,9 @@ class Evaluation:
         if per_attribute:
             tags = sorted({tag for s in self.sequences for tag in s.attributes})
             attributes = {}
+            per_tracker = {t: self.by_attribute(t) for t in self.trackers}
             for tag in tags:
-                per = {t: self.by_attribute(t)[tag][0] for t in self.trackers}
+                per = {t: per_tracker[t][tag][0] for t in self.trackers}
                 attributes[tag] = ({t: per[t].success for t in per}, {t: per[t].precision for t in per})
         return save_ope_plots(success, precision, out_dir, attributes=attributes)
 
