@@ -84,3 +84,26 @@ def softmax(z, axis=-1):
     z = np.asarray(z)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
+    """The three gradients of ``y = conv2d(x, kernel, bias)`` for an upstream gradient ``∂L/∂y``::
+
+        ∂L/∂x[n,p,q,c]   = Σ_{i,j,o} ∂L/∂y[n,i,j,o] · w[p − i·sh, q − j·sw, c, o]   (over the taps that read x[p,q])
+        ∂L/∂w[k,l,c,o]   = Σ_{n,i,j} ∂L/∂y[n,i,j,o] · x_pad[n, i·sh+k, j·sw+l, c]
+        ∂L/∂b[o]         = Σ_{n,i,j} ∂L/∂y[n,i,j,o]
+
+    grad_y (N, H_out, W_out, C_out), x (N, H, W, C_in), kernel (kh, kw, C_in, C_out)
+    -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)).
+    """
+    x = np.ascontiguousarray(x)
+    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
+    grad_y = np.ascontiguousarray(grad_y, dtype=x.dtype)
+    stride = as_pair(stride, "stride", "conv2d_backward")
+    padding = check_padding(padding)
+    expected = spatial_output_size(x.shape[1], x.shape[2], kernel.shape[:2], stride, padding, "conv2d_backward",
+                                   "kernel")
+    if grad_y.shape != (x.shape[0], *expected, kernel.shape[3]):
+        raise ShapeError(f"conv2d_backward: expected grad_y of shape {(x.shape[0], *expected, kernel.shape[3])}, "
+                         f"got {grad_y.shape}")
+    return backend.kernels().conv2d_backward(grad_y, x, kernel, stride, padding)

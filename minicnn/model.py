@@ -84,6 +84,24 @@ def _check_finite(array, argument, where):
                              f"value {array[index]})")
 
 
+def write_npz_atomically(path, arrays):
+    """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` only once it is
+    complete: a failure (full disk, Ctrl-C) never destroys an existing file."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
 class Sequential:
     """A plain stack of layers, each feeding the next.
 
@@ -428,19 +446,7 @@ class Sequential:
         arrays["__format__"] = np.array(WEIGHTS_FORMAT)
         arrays["__layers__"] = np.array([type(layer).__name__ for layer in self.layers])
         arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        write_npz_atomically(path, arrays)
 
     def load_weights(self, path):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""

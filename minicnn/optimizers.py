@@ -4,6 +4,8 @@
 is kept per position in that list.
 """
 
+import numpy as np
+
 from minicnn import backend
 
 
@@ -40,6 +42,40 @@ class Optimizer:
 
     def step(self, pairs):
         raise NotImplementedError
+
+    def state_arrays(self):
+        """The optimizer's state as named host arrays (for a checkpoint): ``"iterations"`` and one array per
+        slot, ``"003.m"`` for the ``m`` of the fourth parameter."""
+        arrays = {"iterations": np.array(self.iterations)}
+        for index, slot in enumerate(self._slots or []):
+            for name, value in slot.items():
+                arrays[f"{index:03d}.{name}"] = backend._load(self._slot_backend).to_host(value)
+        return arrays
+
+    def load_state_arrays(self, arrays, pairs):
+        """Restore what ``state_arrays`` returned, for the parameters ``pairs`` (checked against the slots)."""
+        pairs = list(pairs)
+        self.iterations = int(arrays["iterations"])
+        slots = {}
+        for key, value in arrays.items():
+            if key != "iterations":
+                index, name = key.split(".")
+                slots.setdefault(int(index), {})[name] = np.asarray(value)
+        if not slots:
+            self._slots = None
+            return
+        if sorted(slots) != list(range(len(pairs))):
+            raise ValueError(f"{type(self).__name__}: the saved state holds {len(slots)} parameters' slots, the "
+                             f"model has {len(pairs)} parameters")
+        for index, (param, _) in enumerate(pairs):
+            for name, value in slots[index].items():
+                if value.shape != param.shape:
+                    raise ValueError(f"{type(self).__name__}: saved slot {name!r} of parameter {index} has shape "
+                                     f"{value.shape}, the parameter {param.shape}")
+        kernels = backend.kernels()
+        self._slots = [{name: kernels.to_device(value) for name, value in slots[i].items()} for i in sorted(slots)]
+        self._shapes = [tuple(param.shape) for param, _ in pairs]
+        self._slot_backend = backend.get_backend()
 
     def get_config(self):
         return {"learning_rate": self.learning_rate}

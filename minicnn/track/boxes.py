@@ -209,3 +209,24 @@ def resize(image, size):
     image = np.asarray(image)
     height, width = image.shape[:2]
     return crop_and_resize(image, (0.0, 0.0, width, height), size)[0]
+
+
+def non_max_suppression(boxes, scores, iou_threshold=0.3, max_boxes=None):
+    """Indices of the boxes to keep, best score first: repeatedly keep the best remaining box and drop every box
+    whose IoU with it exceeds ``iou_threshold`` (greedy NMS, as detectors use).
+
+    boxes (N, 4), scores (N,) -> indices (K,) into ``boxes``.
+    """
+    boxes = as_boxes(boxes)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if len(scores) != len(boxes):
+        raise ValueError(f"scores: expected one score per box ({len(boxes)}), got {len(scores)}")
+    order = list(np.argsort(-scores, kind="stable"))
+    keep = []
+    while order and (max_boxes is None or len(keep) < max_boxes):
+        best = order.pop(0)
+        keep.append(best)
+        if order:
+            overlaps = iou(boxes[best][None], boxes[order])
+            order = [index for index, overlap in zip(order, overlaps) if overlap <= iou_threshold]
+    return np.array(keep, dtype=np.int64)

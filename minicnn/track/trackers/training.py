@@ -1,0 +1,184 @@
+"""Training the Siamese tracker's network with minicnn, on pairs cut from the bundled photographs
+(``minicnn train siamese``).
+
+The loop is the textbook one, written out: draw a batch of pairs, forward both branches, the balanced logistic
+loss on the 17×17 responses, backward by hand, an Adam step. The learning rate falls geometrically from
+``learning_rate`` to ``learning_rate / 10`` over the run.
+
+Every ``checkpoint_every`` steps, and at the end of every epoch, the weights, Adam's moments, the step counter and
+the loss history go to ``OUT/checkpoint.npz`` (atomically: a crash leaves the previous checkpoint whole). Run the
+same command again and training resumes from there; pair ``i`` is always the same pair, so a resumed run sees the
+data an uninterrupted one would. The final weights go to ``OUT/siamese.npz`` and a learning curve to
+``OUT/learning_curve.png``.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from minicnn.optimizers import Adam
+from minicnn.progress import ProgressBar
+from minicnn.track.pairs import make_batch
+from minicnn.track.trackers.siamese import (CHANNELS, SiameseNetwork, logistic_loss, preprocess, read_npz,
+                                            response_labels)
+
+VALIDATION_SEED_OFFSET = 10_000
+"""Validation pairs come from seed ``seed + VALIDATION_SEED_OFFSET``: never a training pair."""
+
+
+def peak_errors(responses, offsets, stride=4):
+    """Distance, in crop pixels, between each response's peak and the target's true centre."""
+    size = responses.shape[-1]
+    flat = responses.reshape(len(responses), -1).argmax(axis=1)
+    peaks = np.stack([flat % size, flat // size], axis=1) - (size - 1) / 2
+    return np.hypot(*(peaks * stride - offsets).T)
+
+
+def validate(network, seed, count=64, batch_size=16):
+    """Mean loss and mean peak error (crop pixels) on ``count`` fixed validation pairs."""
+    losses, errors = [], []
+    for start in range(0, count, batch_size):
+        exemplars, searches, offsets = make_batch(seed + VALIDATION_SEED_OFFSET, start, min(batch_size,
+                                                                                              count - start))
+        responses = network.forward(preprocess(exemplars), preprocess(searches))
+        loss, _ = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+        losses.append(loss)
+        errors.append(peak_errors(responses, offsets))
+    return float(np.mean(losses)), float(np.mean(np.concatenate(errors)))
+
+
+def _check_arguments(pairs, epochs, batch_size, learning_rate):
+    for name, value in (("pairs", pairs), ("epochs", epochs), ("batch_size", batch_size)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"train_siamese: {name} must be a positive integer, got {value!r}")
+    if batch_size > pairs:
+        raise ValueError(f"train_siamese: batch_size ({batch_size}) must not exceed pairs ({pairs})")
+    if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
+        raise ValueError(f"train_siamese: learning_rate must be a positive number, got {learning_rate!r}")
+
+
+def _save_checkpoint(path, network, optimizer, step, history, settings):
+    extra = {"__step__": np.array(step), "__history__": np.asarray(history, dtype=np.float64).reshape(-1, 4),
+             "__settings__": np.array(settings, dtype=np.float64)}
+    extra.update({f"__adam__/{key}": value for key, value in optimizer.state_arrays().items()})
+    network.save(path, extra)
+
+
+def _load_checkpoint(path, settings, optimizer):
+    network, others = SiameseNetwork.load(path)
+    stored = tuple(float(v) for v in others["__settings__"])
+    if stored != tuple(float(v) for v in settings):
+        raise ValueError(f"{os.fspath(path)!r} is a checkpoint of another run (pairs, epochs, batch size, seed, "
+                         f"learning rate, channels = {stored}, asked for {tuple(settings)}); use another --out "
+                         f"folder or delete it")
+    state = {key[len("__adam__/"):]: value for key, value in others.items() if key.startswith("__adam__/")}
+    optimizer.load_state_arrays(state, network.trainable_pairs())
+    return network, int(others["__step__"]), [tuple(row) for row in others["__history__"]]
+
+
+def train_siamese(out="minicnn_siamese", pairs=16_000, epochs=3, batch_size=8, learning_rate=1e-3, seed=0,
+                  channels=CHANNELS, checkpoint_every=200, validation_pairs=64, progress=True, resume=True,
+                  print_fn=print):
+    """Train the Siamese network; returns ``(network, history)``.
+
+    Parameters
+    ----------
+    out : path
+        Folder for ``checkpoint.npz``, ``siamese.npz`` and ``learning_curve.png``.
+    pairs, epochs, batch_size : int
+        Each epoch goes over pairs ``0 … pairs − 1`` of ``seed`` in a new order.
+    learning_rate : float
+        Adam's step size at the start; it decays geometrically to a tenth of it.
+    channels : five ints
+        The embedding's widths (the tests train a tiny network).
+    resume : bool
+        Continue from ``out/checkpoint.npz`` when it exists (its settings must match).
+
+    ``history`` rows are ``(step, training loss, validation loss, validation peak error in crop pixels)``;
+    the validation columns are NaN except at the end of an epoch.
+    """
+    _check_arguments(pairs, epochs, batch_size, learning_rate)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint = out / "checkpoint.npz"
+    steps_per_epoch = pairs // batch_size
+    total_steps = steps_per_epoch * epochs
+    settings = (pairs, epochs, batch_size, seed, learning_rate, *channels)
+    optimizer = Adam(learning_rate)
+    history, step = [], 0
+    if resume and checkpoint.exists():
+        network, step, history = _load_checkpoint(checkpoint, settings, optimizer)
+        print_fn(f"Resuming from {checkpoint} at step {step} of {total_steps}")
+    else:
+        network = SiameseNetwork(channels, seed=seed)
+    bar = ProgressBar(total_steps, enabled=progress)
+    started = time.perf_counter()
+    recent = []
+    while step < total_steps:
+        epoch, position = divmod(step, steps_per_epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(steps_per_epoch * batch_size)
+        indices = order[position * batch_size:(position + 1) * batch_size]
+        batch = [make_batch(seed, int(i), 1) for i in indices]
+        exemplars = np.concatenate([b[0] for b in batch])
+        searches = np.concatenate([b[1] for b in batch])
+        offsets = np.concatenate([b[2] for b in batch])
+        optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
+        responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
+        loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"train_siamese: the loss became {loss} at epoch {epoch + 1}, step "
+                                     f"{position + 1} (step {step + 1} overall); the last checkpoint is "
+                                     f"{checkpoint}; try a smaller learning_rate")
+        network.backward(grad)
+        optimizer.step(network.trainable_pairs())
+        step += 1
+        recent = (recent + [loss])[-50:]
+        row = [step, loss, np.nan, np.nan]
+        end_of_epoch = step % steps_per_epoch == 0
+        if end_of_epoch:
+            row[2], row[3] = validate(network, seed, validation_pairs)
+        history.append(tuple(row))
+        bar.update(step, loss=float(np.mean(recent)), epoch=f"{step // steps_per_epoch + (not end_of_epoch)}/"
+                   f"{epochs}")
+        if end_of_epoch or step % checkpoint_every == 0:
+            _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
+        if end_of_epoch and progress:
+            print_fn(f"\nepoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
+                     f"crop px ({time.perf_counter() - started:.0f} s)")
+    bar.finish()
+    network.save(out / "siamese.npz")
+    plot_learning_curve(history, out / "learning_curve.png")
+    return network, np.asarray(history, dtype=np.float64).reshape(-1, 4)
+
+
+def plot_learning_curve(history, path):
+    """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    history = np.asarray(history, dtype=np.float64).reshape(-1, 4)
+    figure, (loss_axes, error_axes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    steps, losses = history[:, 0], history[:, 1]
+    window = min(50, len(losses))
+    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+    loss_axes.plot(steps, losses, color="0.8", lw=0.5, label="training loss (per step)")
+    loss_axes.plot(steps[window - 1:], smooth, color="C0", label=f"training loss (mean of {window})")
+    epochs = ~np.isnan(history[:, 2])
+    loss_axes.plot(steps[epochs], history[epochs, 2], "o-", color="C1", label="validation loss")
+    loss_axes.set(xlabel="step", ylabel="balanced logistic loss", title="Siamese network: loss")
+    loss_axes.legend()
+    error_axes.plot(steps[epochs], history[epochs, 3], "o-", color="C2")
+    error_axes.set(xlabel="step", ylabel="peak error (crop pixels)", title="validation: response peak to target")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def read_checkpoint_history(path):
+    """The loss history stored in a checkpoint (for plotting a run in progress)."""
+    return read_npz(path)["__history__"]
