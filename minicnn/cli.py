@@ -1,5 +1,6 @@
 """The ``minicnn`` command: ``demo`` trains the document's network; ``bench`` times the kernels; ``eval`` scores
-trackers over sequences; ``track make-sequences | show`` makes and draws tracking sequences."""
+trackers over sequences; ``track VIDEO --box x,y,w,h`` follows an object through your own video or frame folder;
+``track make-sequences | show`` makes and draws tracking sequences."""
 
 import argparse
 import os
@@ -147,6 +148,313 @@ def track_command(args):
     return written
 
 
+TRACK_SUBCOMMANDS = ("make-sequences", "show")
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+"""Files a frame folder given to ``minicnn track`` may hold (other files are ignored)."""
+FFMPEG_VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
+"""Video files imageio reads only through the imageio-ffmpeg package (GIF needs nothing extra)."""
+
+
+class TrackInputError(ValueError):
+    """What ``minicnn track FRAMES_DIR_OR_VIDEO`` was given cannot be tracked: the message says why and what to give.
+
+    The command prints it as a usage error and exits with status 2."""
+
+
+def _ffmpeg_available():
+    import importlib.util
+
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
+
+
+def parse_box(text, argument="--box"):
+    """``"x,y,w,h"`` (commas and/or spaces) → four floats; ``TrackInputError`` naming ``argument`` otherwise."""
+    import re
+
+    fields = [f for f in re.split(r"[,\s]+", str(text).strip()) if f]
+    try:
+        values = [float(f) for f in fields]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise TrackInputError(f"{argument}: expected four numbers x,y,w,h, got {text!r}")
+    return values
+
+
+def _natural_key(path):
+    """Sort key comparing the digit runs of a file name as numbers: frame2.png before frame10.png."""
+    import re
+
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", path.name)]
+
+
+def _folder_frames(folder):
+    """The frame files of ``folder`` sorted by name (digit runs as numbers), all checked to have one size."""
+    from PIL import Image
+
+    files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES),
+                   key=_natural_key)
+    if not files:
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: the folder {folder} holds no frames; expected image files named in frame order "
+            f"({', '.join(FRAME_SUFFIXES)}), e.g. 0001.jpg, 0002.jpg, ..."
+        )
+    first_size = None
+    for path in files:
+        try:
+            with Image.open(path) as image:  # reads the header only
+                size = image.size
+        except (OSError, ValueError) as error:
+            raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: cannot read the frame {path}: {error}") from None
+        if first_size is None:
+            first_size = size
+        elif size != first_size:
+            raise TrackInputError(
+                f"FRAMES_DIR_OR_VIDEO: frames of different sizes: {files[0].name} is {first_size[0]}×{first_size[1]} "
+                f"but {path.name} is {size[0]}×{size[1]} (width×height); every frame must have the first one's size"
+            )
+    return files
+
+
+def _video_frames(path):
+    """Every frame of the video ``path`` as ``(H, W, 3)`` uint8 RGB (held in memory), all of one size."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    from minicnn.track.trackers.base import as_rgb_frame
+
+    frames = []
+    try:
+        for index, image in enumerate(iio.imiter(path)):
+            image = np.asarray(image)
+            if image.ndim == 3 and image.shape[2] == 4:
+                image = image[:, :, :3]
+            if image.dtype != np.uint8:
+                image = np.clip(image, 0, 255).astype(np.uint8)
+            frame = as_rgb_frame(image, f"frame {index + 1} of {path.name}")
+            if frames and frame.shape != frames[0].shape:
+                raise TrackInputError(
+                    f"FRAMES_DIR_OR_VIDEO: frames of different sizes in {path}: frame 1 is "
+                    f"{frames[0].shape[1]}×{frames[0].shape[0]} but frame {index + 1} is "
+                    f"{frame.shape[1]}×{frame.shape[0]} (width×height)"
+                )
+            frames.append(frame)
+    except TrackInputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - imageio raises many types for files it cannot decode
+        suffix = path.suffix.lower()
+        if suffix in FFMPEG_VIDEO_SUFFIXES and not _ffmpeg_available():
+            raise TrackInputError(
+                f"FRAMES_DIR_OR_VIDEO: reading {suffix} videos such as {path} needs the imageio-ffmpeg package, "
+                "which is not installed: pip install imageio-ffmpeg (GIF files and folders of frames work without it)"
+            ) from None
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: cannot read {path} as a video ({first_line}); expected a folder of frames or a "
+            "video file (GIF always; MP4 and other formats when imageio-ffmpeg is installed)"
+        ) from None
+    if not frames:
+        raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: the video {path} holds no frames")
+    return frames
+
+
+def load_track_input(path):
+    """The frames of a folder or a video given to ``minicnn track``: ``(name, frames)``.
+
+    A folder gives its image files (``FRAME_SUFFIXES``) sorted by name, digit runs compared as numbers, read one at a
+    time when used; a video file (GIF, or MP4 and others through imageio-ffmpeg) gives its frames decoded into memory
+    as ``(H, W, 3)`` uint8 RGB. ``name`` is the folder's name or the video's name without its extension. Raises
+    ``TrackInputError`` for a missing path, an empty folder, an unreadable video, or frames of different sizes.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: {path} does not exist; expected a folder of frames or a video file"
+        )
+    if path.is_dir():
+        return path.resolve().name, _folder_frames(path)
+    if path.suffix.lower() in FRAME_SUFFIXES:
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: {path} is a single image; give the folder that holds the frames, or a video file"
+        )
+    return path.stem, _video_frames(path)
+
+
+def _check_video_out(out_video):
+    from minicnn.track.plots import VIDEO_SUFFIXES
+
+    suffix = out_video.suffix.lower()
+    if not (out_video.is_dir() or suffix == "" or suffix in VIDEO_SUFFIXES):
+        raise TrackInputError(
+            f"--out-video: expected a .gif file, an .mp4 file or a folder (for 0001.png, 0002.png, ...), "
+            f"got {str(out_video)!r}"
+        )
+    if suffix == ".mp4" and not _ffmpeg_available():
+        raise TrackInputError(
+            f"--out-video: writing {str(out_video)!r} as .mp4 needs the imageio-ffmpeg package, which is not "
+            "installed: pip install imageio-ffmpeg, or write a .gif or a folder of PNGs instead"
+        )
+
+
+def track_input_command(args, parser):
+    """``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h``: run one tracker over the frames, write the boxes, the
+    times and a video with the box drawn. Returns the exit status: 0, or 1 when the tracker raised part-way."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from minicnn.progress import ProgressBar
+    from minicnn.track import plots
+    from minicnn.track.boxes import to_otb
+    from minicnn.track.evaluate import track_sequence
+    from minicnn.track.sequences import Sequence, atomic_write_text
+    from minicnn.track.trackers import available_trackers, make_tracker
+    from minicnn.track.trackers.base import check_box
+
+    try:
+        box = parse_box(args.box)
+        if args.every < 1:
+            raise TrackInputError(f"--every: expected a whole number ≥ 1 (draw every n-th frame), got {args.every}")
+        if not args.fps > 0:
+            raise TrackInputError(f"--fps: expected a number of frames per second > 0, got {args.fps}")
+        try:
+            tracker = make_tracker(args.tracker)
+        except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
+            known = available_trackers()
+            if str(args.tracker).lower() not in known:
+                raise TrackInputError(
+                    f"--tracker: unknown tracker {args.tracker!r}; available: {', '.join(sorted(known))}"
+                ) from None
+            raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
+        name, frames = load_track_input(args.input)
+        out = Path(args.out) if args.out else Path("minicnn_track") / name
+        out_video = Path(args.out_video) if args.out_video else out / "track.gif"
+        _check_video_out(out_video)
+        sequence = Sequence(name, frames, np.array([box]))
+        try:
+            box = check_box(box, sequence.frame_shape, argument="--box")
+        except ValueError as error:
+            raise TrackInputError(str(error)) from None
+        bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
+        try:
+            run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
+        except (OSError, ValueError) as error:  # reading a frame; the tracker's own errors are kept in the run
+            raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: {error}") from None
+    except TrackInputError as error:
+        parser.error(str(error))
+    bar.finish()
+    status = 0
+    if run.failed_at is not None:
+        first_line = (run.error or "").splitlines()[0]
+        print(f"warning: {args.tracker} raised at frame {run.failed_at + 1}: {first_line}; that frame and the "
+              "ones after it are written as nan", file=sys.stderr)
+        status = 1
+
+    out.mkdir(parents=True, exist_ok=True)
+    rects = to_otb(run.boxes, integer=False)  # the evaluation's result format: 1-based x,y,w,h, nan where none
+    rects[~np.all(np.isfinite(run.boxes), axis=1)] = np.nan
+    trajectory, times = out / "trajectory.txt", out / "times.txt"
+    atomic_write_text(trajectory, "".join(",".join(f"{v:.2f}" for v in row) + "\n" for row in rects))
+    atomic_write_text(times, "".join(f"{s:.6f}\n" for s in run.frame_seconds))
+    video = plots.render_sequence(sequence, {args.tracker: run.boxes}, out_video, every=args.every, fps=args.fps,
+                                  progress=not args.quiet)
+    lost = int(np.sum(~np.all(np.isfinite(run.boxes), axis=1)))
+    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames of {name} with {args.tracker} at "
+          f"{run.fps:.1f} FPS (time inside init and update); no box in {lost} frames")
+    print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame (nan where lost)"
+          f"\n  {times.resolve()}  seconds per frame (the first line is init)"
+          f"\n  {video.resolve()}  the frames with the box drawn (green: the --box you gave, on the first frame)")
+    return status
+
+
+TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--out FOLDER] [--out-video PATH]
+                     [--every N] [--fps N] [--quiet]
+       minicnn track make-sequences --out FOLDER [options]
+       minicnn track show --sequence NAME [options]"""
+
+TRACK_DESCRIPTION = """Three uses:
+
+  minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h
+      follow one object through your own video (GIF; MP4 with imageio-ffmpeg) or folder of frames
+      (.jpg/.jpeg/.png/.bmp/.tif, in name order), starting from its box x,y,w,h on the first frame (0-based pixels:
+      left, top, width, height). Writes trajectory.txt, times.txt and track.gif into --out. Its options are below.
+  minicnn track make-sequences --out FOLDER
+      generate OTB-layout tracking sequences from real photos (see: minicnn track make-sequences --help)
+  minicnn track show --sequence NAME [--trackers kcf,csrt]
+      draw the ground truth and trackers' boxes on a sequence of a suite (see: minicnn track show --help)"""
+
+
+def _track_input_parser():
+    from minicnn.track.trackers import available_trackers
+
+    parser = argparse.ArgumentParser(
+        prog="minicnn track", usage=TRACK_USAGE,
+        description="Follow one object through a video or a folder of frames, starting from its box on the first "
+                    "frame; write its boxes, the time per frame and a video with the box drawn.")
+    parser.add_argument("input", metavar="FRAMES_DIR_OR_VIDEO",
+                        help="a folder of frames (.jpg, .jpeg, .png, .bmp, .tif; sorted by name, numbers in names "
+                             "compared as numbers) or a video file readable by imageio (GIF; MP4 and others need "
+                             "pip install imageio-ffmpeg); a video's frames are held in memory")
+    parser.add_argument("--box", required=True, metavar="x,y,w,h",
+                        help="the object's box on the first frame, 0-based pixels: left, top, width, height "
+                             "(write --box=-3,5,40,30 when x is negative)")
+    parser.add_argument("--tracker", default="siamese", metavar="NAME",
+                        help="tracker name (default: %(default)s); known now: "
+                             + ", ".join(sorted(available_trackers())))
+    parser.add_argument("--out", metavar="FOLDER",
+                        help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>)")
+    parser.add_argument("--out-video", metavar="PATH",
+                        help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
+                             "or a folder for 0001.png, 0002.png, ...")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="draw every n-th frame in the video (all frames are tracked; default: 1)")
+    parser.add_argument("--fps", type=float, default=20, metavar="N",
+                        help="frames per second of the video (default: 20)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def _track_input_epilog():
+    """The arguments of ``minicnn track FRAMES_DIR_OR_VIDEO`` as its help lists them, for ``minicnn track --help``."""
+    text = _track_input_parser().format_help()
+    sections = text[text.index("positional arguments:"):].splitlines()
+    sections = [line for line in sections if "show this help message and exit" not in line]
+    return "Arguments of minicnn track FRAMES_DIR_OR_VIDEO:\n\n" + "\n".join(sections)
+
+
+def _is_track_input(argv):
+    """True for ``track ...`` command lines that are not ``track make-sequences | show`` or ``track --help``."""
+    if len(argv) < 1 or argv[0] != "track":
+        return False
+    return len(argv) == 1 or argv[1] not in (*TRACK_SUBCOMMANDS, "-h", "--help")
+
+
+def train_command(args, parser):
+    """``minicnn train siamese``: train the Siamese tracker's network, with checkpoints and a learning curve."""
+    from pathlib import Path
+
+    from minicnn.track.trackers.training import train_siamese
+
+    try:
+        channels = tuple(int(c) for c in args.channels.split(","))
+    except ValueError:
+        parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
+    if len(channels) != 5:
+        parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
+    try:
+        train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
+                      learning_rate=args.learning_rate, seed=args.seed, channels=channels, progress=not args.quiet,
+                      resume=not args.no_resume)
+    except ValueError as error:
+        parser.error(str(error))
+    out = Path(args.out).resolve()
+    print(f"Weights: {out / 'siamese.npz'}  (learning curve: {out / 'learning_curve.png'})")
+    print(f"Use them with: minicnn track VIDEO --box x,y,w,h  after copying them over the shipped weights "
+          f"(minicnn/track/trackers/weights/siamese.npz), or SiameseTracker(weights={str(out / 'siamese.npz')!r})")
+
+
 def _add_suite_options(parser):
     parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the default suite (default: %(default)s)")
@@ -156,6 +464,10 @@ def _add_suite_options(parser):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _is_track_input(argv):
+        track_parser = _track_input_parser()
+        return track_input_command(track_parser.parse_args(argv[1:]), track_parser)
     parser = argparse.ArgumentParser(prog="minicnn", description="minicnn: a small CNN framework for teaching")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="train the document's network on faces vs non-faces")
@@ -174,8 +486,11 @@ def main(argv=None):
     eval_parser.add_argument("--scheduler", help="Dask scheduler address to run the tasks on instead")
     eval_parser.add_argument("--no-resume", action="store_true", help="rerun sequences that have result files")
     _add_suite_options(eval_parser)
-    track_parser = commands.add_parser("track", help="tracking data: make-sequences, show")
-    track_commands = track_parser.add_subparsers(dest="track_command", required=True)
+    track_parser = commands.add_parser(
+        "track", help="follow an object through your video (track VIDEO --box x,y,w,h); make-sequences; show",
+        usage=TRACK_USAGE, description=TRACK_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_track_input_epilog())
+    track_commands = track_parser.add_subparsers(dest="track_command", required=True, prog="minicnn track")
     make_parser = track_commands.add_parser("make-sequences", help="generate OTB-layout sequences from real photos")
     make_parser.add_argument("--out", required=True, help="folder to write the sequences into")
     make_parser.add_argument("--seed", type=int, default=0)
@@ -191,6 +506,24 @@ def main(argv=None):
     show_parser.add_argument("--every", type=int, default=1, help="draw every n-th frame (default: 1)")
     show_parser.add_argument("--fps", type=int, default=20, help="frames per second of the video (default: 20)")
     _add_suite_options(show_parser)
+    train_parser = commands.add_parser("train", help="train a tracker's network: train siamese")
+    train_commands = train_parser.add_subparsers(dest="train_command", required=True)
+    siamese_parser = train_commands.add_parser(
+        "siamese", help="train the Siamese tracker's network on pairs cut from the bundled photos (the CNN and "
+        "hybrid trackers use the same network)")
+    siamese_parser.add_argument("--out", default="minicnn_siamese",
+                                help="folder for checkpoint.npz, siamese.npz, learning_curve.png (default: "
+                                "%(default)s); rerunning the same command resumes from its checkpoint")
+    siamese_parser.add_argument("--pairs", type=int, default=12_000, help="pairs per epoch (default: %(default)s)")
+    siamese_parser.add_argument("--epochs", type=int, default=2, help="(default: %(default)s)")
+    siamese_parser.add_argument("--batch-size", type=int, default=8, help="(default: %(default)s)")
+    siamese_parser.add_argument("--learning-rate", type=float, default=1e-3,
+                                help="Adam's step size at the start; it falls to a tenth (default: %(default)s)")
+    siamese_parser.add_argument("--seed", type=int, default=0, help="pairs and initial weights (default: 0)")
+    siamese_parser.add_argument("--channels", default="32,48,64,96,96",
+                                help="widths of the five convolutions (default: %(default)s)")
+    siamese_parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
+    siamese_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("exercise", help="course exercises: list | task NAME | starter NAME | check NAME FILE | "
                         "solution NAME", add_help=False)
     args, extra = parser.parse_known_args(argv)
@@ -209,6 +542,8 @@ def main(argv=None):
         eval_command(args)
     elif args.command == "track":
         track_command(args)
+    elif args.command == "train":
+        train_command(args, parser)
     return 0
 
 

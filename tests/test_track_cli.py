@@ -1,10 +1,12 @@
-"""The tracking commands end to end: ``minicnn eval`` and ``minicnn track show`` on a small folder."""
+"""The tracking commands end to end: ``minicnn eval`` and ``minicnn track show`` on a small folder, and
+``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h`` on a moving square (with a fake tracker and an OpenCV one)."""
 
 import numpy as np
 import pytest
 
 from minicnn import cli
 from minicnn.track.sequences import Sequence, write_otb
+from minicnn.track.trackers.base import Tracker
 
 
 @pytest.fixture
@@ -78,3 +80,313 @@ def test_make_sequences_writes_the_otb_layout(tmp_path, capsys):
     assert [s.name for s in sequences] == ["photo-01-plain", "photo-02-plain"]
     assert all(10 <= len(s) <= 12 for s in sequences)
     assert "2 sequences written" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------- minicnn track FRAMES_DIR_OR_VIDEO --box
+
+MARK = (255, 0, 255)  # the target's top-left pixel: the fake tracker finds the target by it
+
+
+def _moving_square(n=20, height=96, width=128, seed=0):
+    """A textured 24×24 square moving (3, 1) px per frame over grey noise; returns (frames, 0-based boxes)."""
+    rng = np.random.default_rng(seed)
+    texture = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    texture[0, 0] = MARK
+    frames, boxes = [], []
+    for t in range(n):
+        frame = rng.integers(60, 120, (height, width, 3), dtype=np.uint8)
+        x, y = 10 + 3 * t, 20 + t
+        frame[y : y + 24, x : x + 24] = texture
+        frames.append(frame)
+        boxes.append([x, y, 24, 24])
+    return frames, np.array(boxes, dtype=np.float64)
+
+
+@pytest.fixture(scope="module")
+def clip_files(tmp_path_factory):
+    """The moving square as a folder of PNG frames (lossless) and as a GIF, written once for the module."""
+    import imageio.v3 as iio
+
+    frames, _ = _moving_square()
+    root = tmp_path_factory.mktemp("clip")
+    folder = root / "frames"
+    folder.mkdir()
+    for t, frame in enumerate(frames):
+        iio.imwrite(folder / f"{t + 1:04d}.png", frame)
+    iio.imwrite(root / "clip.gif", np.stack(frames), duration=50, loop=0)
+    return root
+
+
+@pytest.fixture
+def clip(clip_files, tmp_path, monkeypatch):
+    """A fresh copy of the clip's files for one test (tests may change the folder), and the true boxes. The test runs
+    in ``tmp_path``, so the default output folder ``minicnn_track/`` lands there."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+
+    shutil.copytree(clip_files / "frames", tmp_path / "frames")
+    shutil.copy(clip_files / "clip.gif", tmp_path / "clip.gif")
+    return {"folder": tmp_path / "frames", "gif": tmp_path / "clip.gif", "boxes": _moving_square()[1],
+            "box": "10,20,24,24"}
+
+
+class MarkFinder(Tracker):
+    """A fake tracker on minicnn's base class: finds the target by its MARK pixel; says lost on the frames in
+    ``lost`` and raises at frame ``crash_at`` (0-based)."""
+
+    name = "fake"
+
+    def __init__(self, lost=(), crash_at=None):
+        self.lost, self.crash_at = lost, crash_at
+
+    def _init(self, frame, box):
+        self.index = 0
+
+    def _update(self, frame):
+        self.index += 1
+        if self.index == self.crash_at:
+            raise RuntimeError("the fake tracker broke")
+        ys, xs = np.nonzero(np.all(frame == MARK, axis=2))
+        return self.index not in self.lost, np.array([xs[0], ys[0], 24, 24], dtype=np.float64)
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    """Register the fake tracker as 'fake' (and record the names asked for); returns the options it is built with.
+    The test runs in ``tmp_path``."""
+    from minicnn.track import trackers
+
+    monkeypatch.chdir(tmp_path)
+
+    options = {"lost": (), "crash_at": None, "asked": []}
+    original_make, original_available = trackers.make_tracker, trackers.available_trackers
+
+    def make(name):
+        options["asked"].append(name)
+        if name in ("fake", "siamese"):
+            return MarkFinder(options["lost"], options["crash_at"])
+        if name == "unbuildable":
+            raise FileNotFoundError("weight file 'nowhere.npz' does not exist")
+        return original_make(name)
+
+    monkeypatch.setattr(trackers, "make_tracker", make)
+    monkeypatch.setattr(trackers, "available_trackers",
+                        lambda: {**original_available(), "fake": "finds MARK", "unbuildable": "needs weights"})
+    return options
+
+
+def _otb_lines(boxes):
+    return [",".join(f"{v:.2f}" for v in (x + 1, y + 1, w, h)) for x, y, w, h in boxes]
+
+
+def test_track_a_frame_folder_writes_the_trajectory_the_times_and_a_gif(clip, fake, tmp_path, capsys):
+    import imageio.v3 as iio
+
+    fake["lost"] = (5, 11)
+    out = tmp_path / "out"
+    status = cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out", str(out),
+                       "--quiet"])
+    assert status == 0
+    expected = _otb_lines(clip["boxes"])
+    expected[5] = expected[11] = "nan,nan,nan,nan"  # lost frames: no box
+    assert (out / "trajectory.txt").read_text().splitlines() == expected
+    assert expected[0] == "11.00,21.00,24.00,24.00"  # 1-based, as OTB's result files
+    seconds = np.loadtxt(out / "times.txt")
+    assert seconds.shape == (20,) and np.all(seconds >= 0)
+    video = iio.imread(out / "track.gif", index=None)
+    assert video.shape[0] == 20 and video.shape[2] == 128 and video.shape[1] > 96  # frames + the legend strip
+    printed = capsys.readouterr().out
+    assert "Tracked 20 of 20 frames of frames with fake at" in printed and "FPS" in printed
+    assert "no box in 2 frames" in printed
+    assert str((out / "trajectory.txt").resolve()) in printed and str((out / "track.gif").resolve()) in printed
+
+
+def test_the_box_is_drawn_on_the_video_and_lost_frames_have_none(clip, fake, tmp_path):
+    import imageio.v3 as iio
+
+    fake["lost"] = (4,)
+    pngs = tmp_path / "pngs"
+    cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out",
+              str(tmp_path / "out"), "--out-video", str(pngs), "--quiet"])
+    files = sorted(pngs.iterdir())
+    assert [f.name for f in files[:2]] == ["0001.png", "0002.png"] and len(files) == 20
+    red = np.array([230, 25, 75])  # the first tracker colour of plots.TRACKER_COLORS
+
+    def outline_is_red(index):
+        x, y = clip["boxes"][index, :2].astype(int)
+        image = iio.imread(files[index])
+        return np.array_equal(image[y + 12, x], red) and np.array_equal(image[y + 12, x + 23], red)
+
+    assert outline_is_red(3) and outline_is_red(5)
+    assert not outline_is_red(4)
+
+
+def test_every_and_fps_reach_the_video(clip, fake, tmp_path):
+    pngs = tmp_path / "pngs"
+    cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out",
+              str(tmp_path / "out"), "--out-video", str(pngs), "--every", "5", "--quiet"])
+    assert len(list(pngs.iterdir())) == 4
+    assert len((tmp_path / "out" / "trajectory.txt").read_text().splitlines()) == 20  # every frame is tracked
+
+
+def test_frames_are_taken_in_name_order_with_numbers_compared_as_numbers(clip, fake, tmp_path):
+    for path in clip["folder"].iterdir():
+        path.rename(path.with_name(f"frame{int(path.stem)}.png"))  # frame1.png … frame20.png: no zero padding
+    (clip["folder"] / "notes.txt").write_text("not a frame")
+    out = tmp_path / "out"
+    cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out", str(out), "--quiet"])
+    assert (out / "trajectory.txt").read_text().splitlines() == _otb_lines(clip["boxes"])
+
+
+def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_the_input(clip, fake, tmp_path,
+                                                                                         capsys):
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"]]) == 0
+    assert fake["asked"] == ["siamese"]
+    assert (tmp_path / "minicnn_track" / "frames" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "frames" / "track.gif").is_file()
+    assert capsys.readouterr().out.count("20/20 [") == 2  # progress bars over tracking and drawing, without --quiet
+
+
+def test_track_a_gif_with_an_opencv_tracker(clip, tmp_path, capsys):
+    pytest.importorskip("cv2")
+    from minicnn.track.boxes import from_otb, iou
+
+    assert cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "kcf-nothresh", "--quiet"]) == 0
+    out = tmp_path / "minicnn_track" / "clip"
+    boxes = from_otb(np.loadtxt(out / "trajectory.txt", delimiter=","))
+    assert boxes.shape == (20, 4)
+    np.testing.assert_array_equal(boxes[0], clip["boxes"][0])
+    assert np.all(iou(boxes, clip["boxes"]) > 0.5)
+    assert (out / "track.gif").is_file() and len(np.loadtxt(out / "times.txt")) == 20
+    assert "with kcf-nothresh at" in capsys.readouterr().out
+
+
+def test_video_frames_are_made_rgb_and_must_share_one_size(clip, fake, tmp_path, monkeypatch, capsys):
+    import imageio.v3 as iio
+
+    frames, boxes = _moving_square(n=4)
+    decoded = [frames[0], np.concatenate([frames[1], np.full((96, 128, 1), 255, np.uint8)], axis=2),  # RGBA
+               frames[2].astype(np.uint16), frames[3]]
+    monkeypatch.setattr(iio, "imiter", lambda path: iter(decoded))
+    out = tmp_path / "out"
+    cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "fake", "--out", str(out), "--quiet"])
+    assert (out / "trajectory.txt").read_text().splitlines() == _otb_lines(boxes)
+    decoded[2] = np.zeros((48, 64), np.uint8)  # grey, and smaller
+    message = _track_error(capsys, clip["gif"], "--box", clip["box"], "--tracker", "fake")
+    assert "frames of different sizes in" in message and "frame 1 is 128×96 but frame 3 is 64×48" in message
+
+
+def test_a_tracker_that_raises_part_way_leaves_nan_rows_and_status_1(clip, fake, tmp_path, capsys):
+    fake["crash_at"] = 7
+    out = tmp_path / "out"
+    status = cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out", str(out),
+                       "--quiet"])
+    assert status == 1
+    lines = (out / "trajectory.txt").read_text().splitlines()
+    assert lines[:7] == _otb_lines(clip["boxes"])[:7] and lines[7:] == ["nan,nan,nan,nan"] * 13
+    assert len(np.loadtxt(out / "times.txt")) == 7
+    assert "warning: fake raised at frame 8: RuntimeError: the fake tracker broke" in capsys.readouterr().err
+
+
+def _track_error(capsys, *arguments):
+    """Run ``minicnn track ...`` expecting a usage error: returns the message (exit status 2, no traceback)."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["track", *map(str, arguments)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "minicnn track: error: " in err
+    return err.split("minicnn track: error: ", 1)[1].strip()
+
+
+def test_a_missing_path_is_named(fake, tmp_path, capsys):
+    message = _track_error(capsys, tmp_path / "nowhere", "--box", "1,2,3,4", "--tracker", "fake")
+    assert message.startswith("FRAMES_DIR_OR_VIDEO: ") and f"{tmp_path / 'nowhere'} does not exist" in message
+
+
+def test_an_empty_folder_is_named(fake, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "readme.txt").write_text("no frames here")
+    message = _track_error(capsys, tmp_path / "empty", "--box", "1,2,3,4", "--tracker", "fake")
+    assert f"the folder {tmp_path / 'empty'} holds no frames" in message and ".jpg" in message
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # imageio tries its legacy plugins on the bad file
+def test_an_unreadable_video_is_named(fake, tmp_path, capsys):
+    (tmp_path / "broken.gif").write_bytes(b"not a gif at all")
+    message = _track_error(capsys, tmp_path / "broken.gif", "--box", "1,2,3,4", "--tracker", "fake")
+    assert f"cannot read {tmp_path / 'broken.gif'} as a video" in message
+
+
+def test_an_mp4_without_imageio_ffmpeg_says_what_to_install(fake, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_ffmpeg_available", lambda: False)
+    (tmp_path / "clip.mp4").write_bytes(b"not decodable here")
+    message = _track_error(capsys, tmp_path / "clip.mp4", "--box", "1,2,3,4", "--tracker", "fake")
+    assert "needs the imageio-ffmpeg package" in message and "pip install imageio-ffmpeg" in message
+
+
+def test_a_single_image_is_not_a_video(clip, fake, capsys):
+    message = _track_error(capsys, clip["folder"] / "0001.png", "--box", "1,2,3,4", "--tracker", "fake")
+    assert "is a single image; give the folder that holds the frames" in message
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "a,b,c,d", "1,2,3,4,5", ""])
+def test_bad_box_text_is_quoted(clip, fake, capsys, text):
+    message = _track_error(capsys, clip["folder"], "--box", text, "--tracker", "fake")
+    assert message == f"--box: expected four numbers x,y,w,h, got {text!r}"
+
+
+def test_a_box_outside_the_first_frame_is_refused(clip, fake, capsys):
+    message = _track_error(capsys, clip["folder"], "--box", "400,10,20,20", "--tracker", "fake")
+    assert message.startswith("--box (400, 10, 20, 20) lies wholly outside the 128×96 frame")
+    message = _track_error(capsys, clip["folder"], "--box", "10,10,0,20", "--tracker", "fake")
+    assert message.startswith("--box: expected a width and height > 0")
+
+
+def test_frames_of_different_sizes_are_named(clip, fake, capsys):
+    import imageio.v3 as iio
+
+    iio.imwrite(clip["folder"] / "0007.png", np.zeros((48, 64, 3), np.uint8))
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "fake")
+    assert "frames of different sizes: 0001.png is 128×96 but 0007.png is 64×48 (width×height)" in message
+
+
+def test_an_unknown_tracker_lists_the_known_ones(clip, fake, capsys):
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "nope")
+    assert message.startswith("--tracker: unknown tracker 'nope'; available: ") and "fake" in message
+
+
+def test_a_tracker_that_cannot_be_built_says_why(clip, fake, capsys):
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "unbuildable")
+    assert message == "--tracker unbuildable: weight file 'nowhere.npz' does not exist"
+
+
+def test_an_unsupported_video_name_is_refused_before_tracking(clip, fake, tmp_path, capsys):
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "fake", "--out-video",
+                           tmp_path / "track.avi")
+    assert message.startswith("--out-video: expected a .gif file, an .mp4 file or a folder")
+    assert fake["asked"] == ["fake"] and not (tmp_path / "minicnn_track").exists()
+
+
+def test_track_help_explains_all_three_uses(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["track", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for part in ("Three uses", "generate OTB-layout tracking sequences", "draw the ground truth and trackers' boxes",
+                 "minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h", "minicnn track make-sequences",
+                 "minicnn track show", "--tracker NAME", "--out-video PATH", "--every N", "--fps N"):
+        assert part in text, part
+
+
+def test_track_without_arguments_says_what_is_missing(capsys):
+    message = _track_error(capsys)
+    assert "FRAMES_DIR_OR_VIDEO" in message and "--box" in message
+
+
+@pytest.mark.parametrize("command, usage", [("show", "usage: minicnn track show [-h] --sequence SEQUENCE"),
+                                            ("make-sequences", "usage: minicnn track make-sequences [-h] --out OUT")])
+def test_the_sub_commands_keep_their_own_help(capsys, command, usage):
+    with pytest.raises(SystemExit):
+        cli.main(["track", command, "--help"])
+    assert capsys.readouterr().out.startswith(usage)
