@@ -204,3 +204,101 @@ def test_a_nan_loss_stops_training_with_a_message(tmp_path, monkeypatch):
                         lambda self, z, x, training=False: np.full((len(z), 17, 17), np.nan))
     with pytest.raises(FloatingPointError, match="epoch 1, step 1"):
         train_siamese(tmp_path, pairs=4, batch_size=4, channels=TINY, progress=False)
+
+
+# ------------------------------------------------------------------------------------------------ the trackers
+
+@pytest.fixture(scope="module")
+def plain_sequence():
+    from minicnn.track.generator import make_sequence
+
+    return make_sequence("plain", seed=1, n_frames=30)
+
+
+def test_the_shipped_weights_load_and_the_tracker_recovers_a_known_shift(plain_sequence):
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    frame, box = plain_sequence[0], plain_sequence.init_box
+    for dx, dy in ((0, 0), (9, -5), (-14, 11)):
+        tracker = SiameseTracker()
+        tracker.init(frame, box)
+        ok, found = tracker.update(np.roll(frame, (dy, dx), axis=(0, 1)))
+        assert ok
+        assert found[:2] - box[:2] == pytest.approx([dx, dy], abs=1.5)
+        assert found[2:] == pytest.approx(box[2:], rel=0.05)
+
+
+def test_our_trackers_follow_a_generated_sequence(plain_sequence):
+    from minicnn.track.evaluate import track_sequence
+    from minicnn.track.trackers import make_tracker
+
+    for name in ("siamese", "siamese-nomotion", "hybrid", "cnn"):
+        run = track_sequence(make_tracker(name), plain_sequence)
+        assert run.error is None, run.error
+        overlaps = __import__("minicnn.track.boxes", fromlist=["iou"]).iou(run.boxes, plain_sequence.ground_truth)
+        assert np.nanmean(overlaps) > 0.5, (name, np.nanmean(overlaps))
+
+
+def test_numpy_and_numba_backends_track_alike(plain_sequence):
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    results = []
+    for backend in ("numba", "numpy"):
+        tracker = SiameseTracker(backend=backend)
+        tracker.init(plain_sequence[0], plain_sequence.init_box)
+        results.append([tracker.update(plain_sequence[i])[1] for i in range(1, 6)])
+    assert np.allclose(results[0], results[1], atol=0.05)
+
+
+def test_detect_finds_the_target_and_redetection_follows_a_jump(plain_sequence):
+    from minicnn.track.boxes import iou
+    from minicnn.track.trackers.siamese import SiameseTracker, detect
+
+    frame, box = plain_sequence[0], plain_sequence.init_box
+    tracker = SiameseTracker()
+    tracker.init(frame, box)
+    found, scores = detect(frame, tracker)
+    assert len(found) >= 1 and scores[0] > 0.8 and np.all(np.diff(scores) <= 0)
+    assert iou(found[0], box)[0] > 0.5
+    # The target jumps far outside the search region: the tracker coasts, then finds it over the whole frame.
+    shift = (-int(box[1]) + 150, -int(box[0]) + 230)  # (rows, columns): move it to about (230, 150)
+    jumped = np.roll(frame, shift, axis=(0, 1))
+    truth = box + [shift[1], shift[0], 0, 0]
+    boxes = [tracker.update(jumped)[1] for _ in range(tracker.redetect_after + 1)]
+    assert iou(boxes[0], truth)[0] < 0.3 and iou(boxes[-1], truth)[0] > 0.5
+
+
+def test_tracker_errors_say_what_was_expected(tmp_path, plain_sequence):
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    with pytest.raises(FileNotFoundError, match="minicnn train siamese"):
+        SiameseTracker(weights=tmp_path / "none.npz")
+    (tmp_path / "other.npz").write_bytes(b"")
+    np.savez(tmp_path / "other.npz", kernel=np.zeros(3))
+    with pytest.raises(WeightFileError, match="not a Siamese tracker weight file"):
+        SiameseTracker(weights=tmp_path / "other.npz")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        SiameseTracker(backend="tpu")
+    tracker = SiameseTracker()
+    frame = plain_sequence[0]
+    with pytest.raises(ValueError, match="outside"):
+        tracker.init(frame, (5000, 10, 20, 20))
+    with pytest.raises(ValueError, match="width and height"):
+        tracker.init(frame, (10, 10, 0, 20))
+    with pytest.raises(ValueError, match="alpha"):
+        tracker.init(np.dstack([frame, frame[..., :1]]), plain_sequence.init_box)
+    tracker.init(frame.mean(axis=2).astype(np.uint8), plain_sequence.init_box)  # grey: accepted, converted
+    with pytest.raises(ValueError, match="like the first one"):
+        tracker.update(frame[:100])
+
+
+def test_response_upsampling_keeps_cell_centres_aligned():
+    from minicnn.track.trackers.siamese import _upsample_taps, upsample
+
+    factor = 16
+    cells = np.arange(17, dtype=np.float32)
+    ramp = cells[:, None] + 10 * cells[None, :]  # value = row + 10·column at cell centres
+    up = upsample(ramp, _upsample_taps(17, factor))
+    position = np.clip((np.arange(17 * factor) + 0.5) / factor - 0.5, 0, 16)
+    assert up.shape == (272, 272)
+    assert np.allclose(up, position[:, None] + 10 * position[None, :], atol=1e-4)

@@ -1,16 +1,45 @@
-"""Trackers by name: ``make_tracker("csrt")`` builds a fresh tracker with the ``init`` / ``update`` interface."""
+"""Trackers by name: ``make_tracker("csrt")`` builds a fresh tracker with the ``init`` / ``update`` interface.
+
+minicnn's own trackers (every weight trained by minicnn, see ``minicnn train siamese``) and OpenCV's classic ones
+(the ``track`` extra) answer to the same interface and are evaluated side by side by ``minicnn eval``.
+"""
 
 from minicnn.track.trackers.opencv import OPENCV_TRACKERS, OpenCVTracker
+
+OUR_TRACKERS = {
+    "siamese": "minicnn's SiamFC-like tracker: three scales, Kalman motion model, re-detection after a loss",
+    "siamese-nomotion": "the same without the motion model (search around the last position, no coasting)",
+    "cnn": "minicnn's MDNet-like tracker: candidates scored by an online classifier on the Siamese features",
+    "hybrid": "the Siamese tracker, asking the online classifier when its response has several peaks",
+}
 
 
 def available_trackers():
     """Names that ``make_tracker`` and ``minicnn eval --trackers`` accept, with one line about each."""
-    return dict(OPENCV_TRACKERS)
+    return {**OUR_TRACKERS, **OPENCV_TRACKERS}
 
 
-def make_tracker(name):
-    """A new tracker object for ``name`` (see ``available_trackers()``)."""
+def make_tracker(name, backend="numba"):
+    """A new tracker object for ``name`` (see ``available_trackers()``); ``backend`` is where minicnn's own
+    trackers run their network (OpenCV's trackers ignore it)."""
     key = str(name).lower()
+    if key in ("siamese", "siamese-nomotion"):
+        from minicnn.track.trackers.siamese import SiameseTracker
+
+        tracker = SiameseTracker(backend=backend, motion=key == "siamese")
+        tracker.name = key
+        return tracker
+    if key == "cnn":
+        from minicnn.track.trackers.cnn import CNNTracker
+
+        return CNNTracker(backend=backend)
+    if key == "hybrid":
+        from minicnn.track.trackers.hybrid import HybridTracker
+
+        return HybridTracker(backend=backend)
     if key in OPENCV_TRACKERS:
         return OpenCVTracker(key)
     raise ValueError(f"tracker: unknown name {name!r}; available: {', '.join(sorted(available_trackers()))}")
+
+
+__all__ = ["available_trackers", "make_tracker", "OPENCV_TRACKERS", "OUR_TRACKERS"]

@@ -264,16 +264,20 @@ def load_inference_network(path=WEIGHTS_PATH):
     return exemplar, search, (float(network.adjust["scale"][0]), float(network.adjust["bias"][0]))
 
 
-def _upsample_matrix(size, factor):
-    """``U`` (size·factor, size) for bicubic-free, separable linear upsampling ``R_up = U R Uᵀ`` that keeps cell
-    centres aligned: upsampled pixel ``u`` sits at cell coordinate ``(u + ½)/factor − ½``."""
+def _upsample_taps(size, factor):
+    """Linear upsampling of ``size`` cells by ``factor``, keeping cell centres aligned: upsampled pixel ``u`` sits
+    at cell coordinate ``p = (u + ½)/factor − ½`` (clamped to the cells) and takes ``1 − t`` of cell ``⌊p⌋`` and
+    ``t = p − ⌊p⌋`` of the next. Returns ``(low, t)``, each ``(size·factor,)``."""
     positions = np.clip((np.arange(size * factor) + 0.5) / factor - 0.5, 0, size - 1)
-    low = np.minimum(np.floor(positions).astype(int), size - 2)
-    weight = positions - low
-    matrix = np.zeros((size * factor, size))
-    matrix[np.arange(size * factor), low] = 1 - weight
-    matrix[np.arange(size * factor), low + 1] = weight
-    return matrix
+    low = np.minimum(np.floor(positions).astype(np.int64), size - 2)
+    return low, (positions - low).astype(np.float32)
+
+
+def upsample(response, taps):
+    """A 2-D response upsampled with ``taps = _upsample_taps(...)``, rows then columns (elementwise, no BLAS)."""
+    low, t = taps
+    rows = (1 - t)[:, None] * response[low] + t[:, None] * response[low + 1]
+    return (1 - t)[None, :] * rows[:, low] + t[None, :] * rows[:, low + 1]
 
 
 class SiameseTracker(Tracker):
@@ -309,8 +313,8 @@ class SiameseTracker(Tracker):
     name = "siamese"
 
     def __init__(self, weights=None, backend="numba", motion=True, scale_step=1.0375, scale_penalty=0.9745,
-                 scale_lr=0.59, window_influence=0.176, response_up=16, lost_threshold=0.25, redetect_after=3,
-                 redetect_threshold=0.8, context=0.5):
+                 scale_lr=0.59, window_influence=0.3, response_up=16, lost_threshold=0.25, trust_threshold=0.6,
+                 redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, context=0.5):
         from minicnn import backend as backends
 
         if backend not in backends.known_backends():
@@ -330,12 +334,14 @@ class SiameseTracker(Tracker):
         self.scale_lr = float(scale_lr)
         self.window_influence = float(window_influence)
         self.lost_threshold = float(lost_threshold)
+        self.trust_threshold = float(trust_threshold)
+        self.velocity_weight = float(velocity_weight)
         self.redetect_after = int(redetect_after)
         self.redetect_threshold = float(redetect_threshold)
         self.context = float(context)
         size = 17
         self.response_up = int(response_up)
-        self._upsample = _upsample_matrix(size, self.response_up).astype(np.float32)
+        self._taps = _upsample_taps(size, self.response_up)
         hann = np.hanning(size * self.response_up)
         self._window = (np.outer(hann, hann) / np.outer(hann, hann).sum()).astype(np.float32)
         self.confidence = 1.0
@@ -382,25 +388,18 @@ class SiameseTracker(Tracker):
 
     def _update(self, frame):
         frame = frame.astype(np.float32)
+        center = self.center
         if self.filter is not None:
             predicted = self.filter.predict()
-            center = predicted[:2] + predicted[2:] / 2
-        else:
-            center = self.center
-        search_side = self._context_side(self.size) * 127 / 63
-        sides = search_side * self.scales
-        responses = self.responses(self.search_features(frame, center, sides))
-        peaks = responses.reshape(len(sides), -1).max(axis=1)
-        penalised = np.where(self.scales == 1.0, peaks, peaks * self.scale_penalty if np.all(peaks > 0) else peaks)
-        best = int(np.argmax(penalised))
-        self.confidence = float(functional.sigmoid(peaks[best]))
-        response = self._upsample @ responses[best].astype(np.float32) @ self._upsample.T
-        response -= response.min()
-        response /= max(float(response.sum()), 1e-12)
-        response = (1 - self.window_influence) * response + self.window_influence * self._window
-        row, col = np.unravel_index(int(np.argmax(response)), response.shape)
-        up = response.shape[0]
-        cells = (np.array([col, row]) + 0.5) / self.response_up - 0.5 - (up / self.response_up - 1) / 2
+            predicted_center = predicted[:2] + predicted[2:] / 2
+            center = center + self.velocity_weight * (predicted_center - center)
+        sides = self._context_side(self.size) * 127 / 63 * self.scales
+        features = self.search_features(frame, center, sides)
+        responses = self.responses(features)
+        probabilities = functional.sigmoid(responses.reshape(len(sides), -1).max(axis=1))
+        best = int(np.argmax(np.where(self.scales == 1.0, probabilities, probabilities * self.scale_penalty)))
+        self.confidence = float(probabilities[best])
+        cells = self._choose_peak(responses[best], features[best], center, sides[best])
         new_center = center + cells * TOTAL_STRIDE * sides[best] / 127
         factor = (1 - self.scale_lr) + self.scale_lr * self.scales[best]
         new_size = np.clip(self.size * factor, 0.2 * self._first_size, 5 * self._first_size)
@@ -409,7 +408,9 @@ class SiameseTracker(Tracker):
         new_center = np.clip(new_center, 0, [width, height])
         box = np.concatenate([new_center - new_size / 2, new_size])
         lost = self.confidence < self.lost_threshold
-        if self.filter is not None and (lost or not self.filter.is_plausible(box)):
+        implausible = self.confidence < self.trust_threshold and not self.filter.is_plausible(box) \
+            if self.filter is not None else False
+        if self.filter is not None and (lost or implausible):
             self.frames_lost += 1
             found = self._redetect(frame) if self.frames_lost >= self.redetect_after else None
             if found is None:  # coast: the prediction's position, the old size
@@ -423,6 +424,25 @@ class SiameseTracker(Tracker):
         self.frames_lost = 0
         self.center, self.size = new_center, new_size
         return True, box
+
+    def window_blend(self, response):
+        """The response upsampled ``response_up`` times, shifted to 0, normalised to sum 1 and blended with the Hann
+        window: ``r' = (1 − λ)·r + λ·w``."""
+        upsampled = upsample(response.astype(np.float32), self._taps)
+        upsampled -= upsampled.min()
+        upsampled /= max(float(upsampled.sum()), 1e-12)
+        return (1 - self.window_influence) * upsampled + self.window_influence * self._window
+
+    def upsampled_to_cells(self, row, col):
+        """Offset ``(dx, dy)`` in response cells from the centre, of upsampled pixel ``(row, col)``."""
+        centre = (len(self._window) / self.response_up - 1) / 2
+        return (np.array([col, row]) + 0.5) / self.response_up - 0.5 - centre
+
+    def _choose_peak(self, response, features, center, side):
+        """Where the target is, as an offset ``(dx, dy)`` in response cells from the search crop's centre: the
+        maximum of the window-blended response. (The hybrid tracker asks its classifier here.)"""
+        blended = self.window_blend(response)
+        return self.upsampled_to_cells(*np.unravel_index(int(np.argmax(blended)), blended.shape))
 
     def _redetect(self, frame):
         """After ``redetect_after`` lost frames: the best detection over the whole frame above
