@@ -74,13 +74,13 @@ class HybridTracker(SiameseTracker):
         return positives, negatives
 
     def _box_features(self, feature_map, boxes, center, side):
-        return roi_features(feature_map, frame_to_crop(boxes, center, side), self.grid)
+        return roi_features(feature_map, frame_to_crop(boxes, center, side, self.current_search_size), self.grid)
 
     def _init(self, frame, box):
         super()._init(frame, box)
         self.rng = np.random.default_rng(self.seed)
         image = frame.astype(np.float32)
-        side = self._context_side(self.size) * 127 / 63
+        side = self._context_side(self.size) * self.search_size / 63
         feature_map = self.search_features(image, self.center, [side])[0]
         positives, negatives = self._examples(box, frame.shape)
         self.classifier = OnlineClassifier(seed=self.seed, backend=self.backend)
@@ -96,7 +96,7 @@ class HybridTracker(SiameseTracker):
         self._last_search = (features, center, side)
         self._ambiguous = False
         blended = self.window_blend(response)
-        default = self.upsampled_to_cells(*np.unravel_index(int(np.argmax(blended)), blended.shape))
+        default = self.upsampled_to_cells(*np.unravel_index(int(np.argmax(blended)), blended.shape), len(response))
         lifted = response - response.min()
         is_peak = (response == maximum_filter(response, size=3)) & (lifted >= self.ambiguity * lifted.max())
         rows, cols = np.nonzero(is_peak)
@@ -105,10 +105,10 @@ class HybridTracker(SiameseTracker):
         self._ambiguous = True
         order = np.argsort(-response[rows, cols])[:4]
         rows, cols = rows[order], cols[order]
-        cell_centres = response_cell_centres(response.shape[0])
-        crop_to_frame = side / 127
-        peak_centres = np.stack([center[0] + (cell_centres[cols] - 63.5) * crop_to_frame,
-                                 center[1] + (cell_centres[rows] - 63.5) * crop_to_frame], axis=1)
+        cell_centres = response_cell_centres(response.shape[0], input_size=self.current_search_size)
+        crop_to_frame = side / self.current_search_size
+        peak_centres = np.stack([center[0] + (cell_centres[cols] - self.current_search_size / 2) * crop_to_frame,
+                                 center[1] + (cell_centres[rows] - self.current_search_size / 2) * crop_to_frame], axis=1)
         chosen_centre = center + default * TOTAL_STRIDE * crop_to_frame
         boxes = from_center(np.vstack([chosen_centre, peak_centres]), np.broadcast_to(self.size, (len(rows) + 1, 2)))
         scores = self.classifier.scores(self._box_features(features, boxes, center, side))
@@ -123,7 +123,7 @@ class HybridTracker(SiameseTracker):
         col_range = slice(max(int((cols[winner] - 1.5) * up), 0), int((cols[winner] + 2.5) * up))
         local = blended[row_range, col_range]
         row, col = np.unravel_index(int(np.argmax(local)), local.shape)
-        return self.upsampled_to_cells(row + row_range.start, col + col_range.start)
+        return self.upsampled_to_cells(row + row_range.start, col + col_range.start, len(response))
 
     # ------------------------------------------------------------------ learning while tracking
     def _update(self, frame):

@@ -314,7 +314,8 @@ class SiameseTracker(Tracker):
 
     def __init__(self, weights=None, backend="numba", motion=True, scale_step=1.0375, scale_penalty=0.9745,
                  scale_lr=0.59, window_influence=0.3, response_up=16, lost_threshold=0.25, trust_threshold=0.6,
-                 redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, context=0.5):
+                 redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, search_size=127, lost_search_size=191,
+                 context=0.5):
         from minicnn import backend as backends
 
         if backend not in backends.known_backends():
@@ -336,14 +337,16 @@ class SiameseTracker(Tracker):
         self.lost_threshold = float(lost_threshold)
         self.trust_threshold = float(trust_threshold)
         self.velocity_weight = float(velocity_weight)
+        if not isinstance(search_size, (int, np.integer)) or search_size < 63 or (search_size - 63) % TOTAL_STRIDE:
+            raise ValueError(f"{type(self).__name__}: search_size must be 63 + a multiple of {TOTAL_STRIDE} "
+                             f"(127 as trained, 159 for a wider search), got {search_size!r}")
+        self.search_size = int(search_size)
         self.redetect_after = int(redetect_after)
         self.redetect_threshold = float(redetect_threshold)
         self.context = float(context)
-        size = 17
+        self.lost_search_size = int(lost_search_size)
         self.response_up = int(response_up)
-        self._taps = _upsample_taps(size, self.response_up)
-        hann = np.hanning(size * self.response_up)
-        self._window = (np.outer(hann, hann) / np.outer(hann, hann).sum()).astype(np.float32)
+        self._windows = {}
         self.confidence = 1.0
 
     # ------------------------------------------------------------------ crops and features
@@ -365,7 +368,8 @@ class SiameseTracker(Tracker):
     def search_features(self, frame, center, sides):
         """φ(x) (K, 22, 22, C) of search crops of the given sides around ``center``."""
         with use_backend(self.backend):
-            return self.search_net.forward(preprocess(self._crops(frame, center, np.asarray(sides), 127)))
+            return self.search_net.forward(preprocess(self._crops(frame, center, np.asarray(sides),
+                                                                  self.current_search_size)))
 
     def responses(self, search_features, exemplar_features=None):
         """``r = a·(φ(x) ⋆ φ(z)) + b`` (K, 17, 17), logits of 'the target is here'."""
@@ -385,6 +389,7 @@ class SiameseTracker(Tracker):
         self.filter = KalmanBoxFilter(box) if self.motion else None
         self.confidence = 1.0
         self.frames_lost = 0
+        self.current_search_size = self.search_size
 
     def _update(self, frame):
         frame = frame.astype(np.float32)
@@ -392,15 +397,17 @@ class SiameseTracker(Tracker):
         if self.filter is not None:
             predicted = self.filter.predict()
             predicted_center = predicted[:2] + predicted[2:] / 2
-            center = center + self.velocity_weight * (predicted_center - center)
-        sides = self._context_side(self.size) * 127 / 63 * self.scales
+            weight = self.velocity_weight if self.frames_lost == 0 else 1.0  # coasting follows the filter
+            center = center + weight * (predicted_center - center)
+        self.current_search_size = self.search_size if self.frames_lost == 0 else self.lost_search_size
+        sides = self._context_side(self.size) * self.current_search_size / 63 * self.scales
         features = self.search_features(frame, center, sides)
         responses = self.responses(features)
         probabilities = functional.sigmoid(responses.reshape(len(sides), -1).max(axis=1))
         best = int(np.argmax(np.where(self.scales == 1.0, probabilities, probabilities * self.scale_penalty)))
         self.confidence = float(probabilities[best])
         cells = self._choose_peak(responses[best], features[best], center, sides[best])
-        new_center = center + cells * TOTAL_STRIDE * sides[best] / 127
+        new_center = center + cells * TOTAL_STRIDE * sides[best] / self.current_search_size
         factor = (1 - self.scale_lr) + self.scale_lr * self.scales[best]
         new_size = np.clip(self.size * factor, 0.2 * self._first_size, 5 * self._first_size)
         new_size = np.maximum(new_size, 4.0)
@@ -425,24 +432,33 @@ class SiameseTracker(Tracker):
         self.center, self.size = new_center, new_size
         return True, box
 
+    def _window(self, size):
+        """The upsampling taps and the normalised Hann window of a ``size × size`` response (cached per size)."""
+        if size not in self._windows:
+            hann = np.hanning(size * self.response_up)
+            window = np.outer(hann, hann)
+            self._windows[size] = (_upsample_taps(size, self.response_up), (window / window.sum()).astype(np.float32))
+        return self._windows[size]
+
     def window_blend(self, response):
         """The response upsampled ``response_up`` times, shifted to 0, normalised to sum 1 and blended with the Hann
         window: ``r' = (1 − λ)·r + λ·w``."""
-        upsampled = upsample(response.astype(np.float32), self._taps)
+        taps, window = self._window(len(response))
+        upsampled = upsample(response.astype(np.float32), taps)
         upsampled -= upsampled.min()
         upsampled /= max(float(upsampled.sum()), 1e-12)
-        return (1 - self.window_influence) * upsampled + self.window_influence * self._window
+        return (1 - self.window_influence) * upsampled + self.window_influence * window
 
-    def upsampled_to_cells(self, row, col):
-        """Offset ``(dx, dy)`` in response cells from the centre, of upsampled pixel ``(row, col)``."""
-        centre = (len(self._window) / self.response_up - 1) / 2
-        return (np.array([col, row]) + 0.5) / self.response_up - 0.5 - centre
+    def upsampled_to_cells(self, row, col, size=17):
+        """Offset ``(dx, dy)`` in response cells from the centre, of upsampled pixel ``(row, col)`` of a ``size``-cell
+        response."""
+        return (np.array([col, row]) + 0.5) / self.response_up - 0.5 - (size - 1) / 2
 
     def _choose_peak(self, response, features, center, side):
         """Where the target is, as an offset ``(dx, dy)`` in response cells from the search crop's centre: the
         maximum of the window-blended response. (The hybrid tracker asks its classifier here.)"""
         blended = self.window_blend(response)
-        return self.upsampled_to_cells(*np.unravel_index(int(np.argmax(blended)), blended.shape))
+        return self.upsampled_to_cells(*np.unravel_index(int(np.argmax(blended)), blended.shape), len(response))
 
     def _redetect(self, frame):
         """After ``redetect_after`` lost frames: the best detection over the whole frame above
