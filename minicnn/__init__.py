@@ -9,6 +9,7 @@
 against numerical differences.
 """
 
+from minicnn.kernels import blas_threads  # noqa: F401, I001  (first: SciPy's BLAS single-threaded, see there)
 from minicnn.backend import available_backends, get_backend, set_backend, use_backend
 from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError)
 from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error

@@ -25,10 +25,8 @@ How the work is split, and why (measured on this project's 2-core machine; see `
 
 Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The BLAS that
 Numba's ``np.dot`` calls (SciPy's OpenBLAS) must be single-threaded, or its threads and Numba's spin against each
-other on the same cores (~8 ms lost per hand-over). This module therefore loads that library with
-``OPENBLAS_NUM_THREADS=1`` set *only while it loads*, then restores the variable: NumPy's own BLAS and the user's
-environment are left as they were. (If ``scipy.linalg`` was imported before minicnn with several BLAS threads,
-set ``OPENBLAS_NUM_THREADS=1`` yourself.)
+other on the same cores (~8 ms lost per hand-over); ``minicnn.kernels.blas_threads`` loads it so, first thing on
+``import minicnn``.
 
 Compilation: every kernel is cached on disk (``cache=True``); when no cache folder is writable the kernels still
 work, compiled in memory.
@@ -37,15 +35,7 @@ work, compiled in memory.
 import os
 import warnings
 
-_previous_threads = os.environ.get("OPENBLAS_NUM_THREADS")
-os.environ["OPENBLAS_NUM_THREADS"] = "1"
-try:
-    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS behind Numba's np.dot, loaded single-threaded)
-finally:
-    if _previous_threads is None:
-        del os.environ["OPENBLAS_NUM_THREADS"]
-    else:
-        os.environ["OPENBLAS_NUM_THREADS"] = _previous_threads
+from minicnn.kernels import blas_threads  # noqa: F401  (the BLAS behind Numba's np.dot, single-threaded)
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
