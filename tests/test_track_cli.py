@@ -245,7 +245,9 @@ def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_th
     assert fake["asked"] == ["siamese"]
     assert (tmp_path / "minicnn_track" / "frames" / "trajectory.txt").is_file()
     assert (tmp_path / "minicnn_track" / "frames" / "track.gif").is_file()
-    assert capsys.readouterr().out.count("20/20 [") == 2  # progress bars over tracking and drawing, without --quiet
+    # Progress bars over tracking and drawing, without --quiet (an interactive bar, as under Jupyter, may redraw
+    # its last line: at least one finished bar per stage).
+    assert capsys.readouterr().out.count("20/20 [") >= 2
 
 
 def test_track_a_gif_with_an_opencv_tracker(clip, tmp_path, capsys):

@@ -302,3 +302,19 @@ def test_response_upsampling_keeps_cell_centres_aligned():
     position = np.clip((np.arange(17 * factor) + 0.5) / factor - 0.5, 0, 16)
     assert up.shape == (272, 272)
     assert np.allclose(up, position[:, None] + 10 * position[None, :], atol=1e-4)
+
+
+def test_the_train_command_writes_weights_a_checkpoint_and_a_learning_curve(tmp_path, capsys):
+    from minicnn.cli import main
+
+    out = tmp_path / "run"
+    main(["train", "siamese", "--out", str(out), "--pairs", "8", "--epochs", "1", "--batch-size", "4",
+          "--channels", "3,4,4,5,4", "--quiet"])
+    assert {p.name for p in out.iterdir()} == {"checkpoint.npz", "siamese.npz", "learning_curve.png"}
+    assert "siamese.npz" in capsys.readouterr().out
+    network, _ = SiameseNetwork.load(out / "siamese.npz")
+    assert network.channels == (3, 4, 4, 5, 4)
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "siamese", "--out", str(out), "--channels", "1,2"])
+    assert stop.value.code == 2
+    assert "--channels: expected five comma-separated integers" in capsys.readouterr().err
