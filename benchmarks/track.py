@@ -33,7 +33,7 @@ from minicnn.track.evaluate import Evaluation, evaluate  # noqa: E402
 from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 from minicnn.track.trackers import available_trackers, make_tracker  # noqa: E402
 
-DEFAULT_TRACKERS = "siamese,cnn,hybrid,kcf,kcf-nothresh,csrt,mil,mosse,medianflow"
+DEFAULT_TRACKERS = "siamese,siamese-nomotion,cnn,hybrid,kcf,kcf-nothresh,csrt,mil,mosse,medianflow"
 
 
 def _comma_list(text):

@@ -221,3 +221,24 @@ def test_a_subclass_without_the_methods_is_told_which_to_write():
 
 def test_repr_names_the_class_and_tracker():
     assert repr(StillTracker()) == "StillTracker(name='still')"
+
+
+def test_matching_colour_statistics_cancels_a_global_gain_and_colour_cast():
+    from minicnn.track.trackers.base import colour_statistics, match_colour_statistics
+
+    rng = np.random.default_rng(0)
+    reference_frame = rng.uniform(30, 220, (20, 30, 3)).astype(np.float32)
+    gain, cast = np.array([0.5, 0.7, 1.3], np.float32), np.array([10, -20, 5], np.float32)
+    darker = reference_frame * gain + cast
+    matched = match_colour_statistics(darker, colour_statistics(reference_frame))
+    assert matched.dtype == np.float32
+    np.testing.assert_allclose(matched, reference_frame, atol=0.05)
+    mean, std = colour_statistics(matched)
+    np.testing.assert_allclose(mean, reference_frame.mean(axis=(0, 1)), rtol=1e-4)
+
+
+def test_matching_a_flat_frame_gives_the_reference_mean():
+    from minicnn.track.trackers.base import match_colour_statistics
+
+    matched = match_colour_statistics(np.full((4, 5, 3), 77, np.uint8), (np.array([1.0, 2, 3]), np.ones(3)))
+    np.testing.assert_allclose(matched, np.broadcast_to([1.0, 2, 3], (4, 5, 3)))

@@ -239,6 +239,27 @@ def test_our_trackers_follow_a_generated_sequence(plain_sequence):
         assert np.nanmean(overlaps) > 0.5, (name, np.nanmean(overlaps))
 
 
+def test_a_global_change_of_light_does_not_move_the_normalised_tracker(plain_sequence):
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    frame, box = plain_sequence[0], plain_sequence.init_box
+    darker = np.clip(plain_sequence[1].astype(np.float64) * [0.5, 0.6, 0.45] + 10, 0, 255).astype(np.uint8)
+    answers = {}
+    for normalise in (True, False):
+        boxes = []
+        for next_frame in (plain_sequence[1], darker):
+            tracker = SiameseTracker(normalise=normalise)
+            tracker.init(frame, box)
+            boxes.append((tracker.update(next_frame)[1], tracker.confidence))
+        answers[normalise] = boxes
+    (same_light, same_confidence), (dark, dark_confidence) = answers[True]
+    np.testing.assert_allclose(dark, same_light, atol=1.0)
+    assert dark_confidence == pytest.approx(same_confidence, abs=0.05)
+    # without the matching the network sees the change: its confidence moves more
+    (_, plain_confidence), (_, plain_dark_confidence) = answers[False]
+    assert abs(plain_dark_confidence - plain_confidence) > abs(dark_confidence - same_confidence)
+
+
 def test_numpy_and_numba_backends_track_alike(plain_sequence):
     from minicnn.track.trackers.siamese import SiameseTracker
 

@@ -122,6 +122,27 @@ def check_box(box, frame_shape, argument="box"):
     return values
 
 
+def colour_statistics(image):
+    """Per-channel mean ``μ`` and standard deviation ``σ`` of an ``(H, W, 3)`` image, each ``(3,)`` float32
+    (``σ`` raised by 10⁻³ so that a flat image can be divided by it)."""
+    image = np.asarray(image, dtype=np.float32)
+    return image.mean(axis=(0, 1)), image.std(axis=(0, 1)) + np.float32(1e-3)
+
+
+def match_colour_statistics(image, reference):
+    """``image`` with the colour statistics ``reference = (μ₀, σ₀)`` (see ``colour_statistics``), per channel::
+
+        I' = (I − μ)·σ₀/σ + μ₀
+
+    ``μ, σ`` are the image's own. A global change of brightness, contrast or colour cast (``I = g·I₀ + c`` per
+    channel) cancels exactly; a shadow crossing part of the frame does not. Returns float32 ``(H, W, 3)``,
+    unclipped.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    mean, std = colour_statistics(image)
+    return ((image - mean) * (reference[1] / std) + reference[0]).astype(np.float32)
+
+
 class Tracker:
     """Base class of minicnn's trackers: OpenCV's interface, with the argument checks done once for all.
 

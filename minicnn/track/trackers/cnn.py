@@ -51,7 +51,7 @@ from minicnn.losses import BinaryCrossentropy
 from minicnn.model import Sequential
 from minicnn.optimizers import Adam
 from minicnn.track.boxes import as_boxes, centers, crop_and_resize, from_center, iou
-from minicnn.track.trackers.base import Tracker
+from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
 from minicnn.track.trackers.siamese import SiameseTracker, preprocess
 
@@ -593,11 +593,9 @@ class CNNTracker(Tracker):
         sides = np.asarray(sides, dtype=np.float64)
         boxes = np.stack([center[0] - sides / 2, center[1] - sides / 2, sides, sides], axis=1)
         if self.normalise:
-            mean = image.mean(axis=(0, 1))
-            std = image.std(axis=(0, 1)) + 1e-3
             if self._reference is None:
-                self._reference = (mean, std)
-            image = ((image - mean) * (self._reference[1] / std) + self._reference[0]).astype(np.float32)
+                self._reference = colour_statistics(image)
+            image = match_colour_statistics(image, self._reference)
         crops = preprocess(crop_and_resize(image, boxes, crop, fill=self._mean_colour))
         with use_backend(self.backend):
             return self.extractor.search_net.forward(crops)
