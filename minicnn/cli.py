@@ -320,7 +320,7 @@ def track_input_command(args, parser):
         if not args.fps > 0:
             raise TrackInputError(f"--fps: expected a number of frames per second > 0, got {args.fps}")
         try:
-            tracker = make_tracker(args.tracker)
+            tracker = make_tracker(args.tracker, weights=args.weights)
         except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
             known = available_trackers()
             if str(args.tracker).lower() not in known:
@@ -403,6 +403,9 @@ def _track_input_parser():
     parser.add_argument("--tracker", default="siamese", metavar="NAME",
                         help="tracker name (default: %(default)s); known now: "
                              + ", ".join(sorted(available_trackers())))
+    parser.add_argument("--weights", metavar="PATH",
+                        help="the network's weights for siamese, cnn and hybrid: a siamese.npz written by "
+                             "`minicnn train siamese` (default: the weights shipped with minicnn)")
     parser.add_argument("--out", metavar="FOLDER",
                         help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>)")
     parser.add_argument("--out-video", metavar="PATH",
@@ -451,8 +454,8 @@ def train_command(args, parser):
         parser.error(str(error))
     out = Path(args.out).resolve()
     print(f"Weights: {out / 'siamese.npz'}  (learning curve: {out / 'learning_curve.png'})")
-    print(f"Use them with: minicnn track VIDEO --box x,y,w,h  after copying them over the shipped weights "
-          f"(minicnn/track/trackers/weights/siamese.npz), or SiameseTracker(weights={str(out / 'siamese.npz')!r})")
+    print(f"Use them with: minicnn track VIDEO --box x,y,w,h --weights {out / 'siamese.npz'}  "
+          f"or SiameseTracker(weights={str(out / 'siamese.npz')!r})")
 
 
 def _add_suite_options(parser):

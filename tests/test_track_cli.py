@@ -162,13 +162,14 @@ def fake(monkeypatch, tmp_path):
     options = {"lost": (), "crash_at": None, "asked": []}
     original_make, original_available = trackers.make_tracker, trackers.available_trackers
 
-    def make(name):
+    def make(name, weights=None):
         options["asked"].append(name)
+        options["weights"] = weights
         if name in ("fake", "siamese"):
             return MarkFinder(options["lost"], options["crash_at"])
         if name == "unbuildable":
             raise FileNotFoundError("weight file 'nowhere.npz' does not exist")
-        return original_make(name)
+        return original_make(name, weights=weights)
 
     monkeypatch.setattr(trackers, "make_tracker", make)
     monkeypatch.setattr(trackers, "available_trackers",
@@ -361,6 +362,26 @@ def test_an_unknown_tracker_lists_the_known_ones(clip, fake, capsys):
 def test_a_tracker_that_cannot_be_built_says_why(clip, fake, capsys):
     message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "unbuildable")
     assert message == "--tracker unbuildable: weight file 'nowhere.npz' does not exist"
+
+
+def test_weights_of_ones_own_training_reach_the_tracker(clip, tmp_path, capsys):
+    from minicnn.track.trackers.siamese import SiameseNetwork
+
+    weights = tmp_path / "mine" / "siamese.npz"
+    weights.parent.mkdir()
+    SiameseNetwork(channels=(3, 4, 4, 5, 4), seed=0).save(weights)
+    out = tmp_path / "out"
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--weights", str(weights), "--out",
+                     str(out), "--quiet"]) == 0
+    assert len((out / "trajectory.txt").read_text().splitlines()) == 20
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--weights", tmp_path / "none.npz")
+    assert message.startswith("--tracker siamese: ") and "none.npz" in message and "does not exist" in message
+
+
+def test_weights_for_an_opencv_tracker_are_refused(clip, capsys, tmp_path):
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "csrt", "--weights",
+                           tmp_path / "x.npz")
+    assert "OpenCV's trackers have no weights" in message
 
 
 def test_an_unsupported_video_name_is_refused_before_tracking(clip, fake, tmp_path, capsys):

@@ -19,24 +19,28 @@ def available_trackers():
     return {**OUR_TRACKERS, **OPENCV_TRACKERS}
 
 
-def make_tracker(name, backend="numba"):
+def make_tracker(name, backend="numba", weights=None):
     """A new tracker object for ``name`` (see ``available_trackers()``); ``backend`` is where minicnn's own
-    trackers run their network (OpenCV's trackers ignore it)."""
+    trackers run their network, ``weights`` a file of ``minicnn train siamese`` for them (default: the shipped one).
+    OpenCV's trackers have neither: they refuse ``weights``."""
     key = str(name).lower()
+    if weights is not None and key in OPENCV_TRACKERS:
+        raise ValueError(f"tracker {name!r}: OpenCV's trackers have no weights; weights= is for "
+                         f"{', '.join(OUR_TRACKERS)}")
     if key in ("siamese", "siamese-nomotion"):
         from minicnn.track.trackers.siamese import SiameseTracker
 
-        tracker = SiameseTracker(backend=backend, motion=key == "siamese")
+        tracker = SiameseTracker(weights, backend=backend, motion=key == "siamese")
         tracker.name = key
         return tracker
     if key == "cnn":
         from minicnn.track.trackers.cnn import CNNTracker
 
-        return CNNTracker(backend=backend)
+        return CNNTracker(weights, backend=backend)
     if key == "hybrid":
         from minicnn.track.trackers.hybrid import HybridTracker
 
-        return HybridTracker(backend=backend)
+        return HybridTracker(weights, backend=backend)
     if key in OPENCV_TRACKERS:
         return OpenCVTracker(key)
     raise ValueError(f"tracker: unknown name {name!r}; available: {', '.join(sorted(available_trackers()))}")

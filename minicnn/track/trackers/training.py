@@ -78,7 +78,7 @@ def _load_checkpoint(path, settings, optimizer):
     return network, int(others["__step__"]), [tuple(row) for row in others["__history__"]]
 
 
-def train_siamese(out="minicnn_siamese", pairs=16_000, epochs=3, batch_size=8, learning_rate=1e-3, seed=0,
+def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, learning_rate=1e-3, seed=0,
                   channels=CHANNELS, checkpoint_every=200, validation_pairs=64, progress=True, resume=True,
                   print_fn=print):
     """Train the Siamese network; returns ``(network, history)``.
