@@ -164,7 +164,6 @@ def fake(monkeypatch, tmp_path):
 
     def make(name, weights=None):
         options["asked"].append(name)
-        options["weights"] = weights
         if name in ("fake", "siamese"):
             return MarkFinder(options["lost"], options["crash_at"])
         if name == "unbuildable":

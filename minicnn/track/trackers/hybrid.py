@@ -53,7 +53,8 @@ class HybridTracker(SiameseTracker):
     name = "hybrid"
 
     def __init__(self, weights=None, backend="numba", ambiguity=0.8, update_interval=10, seed=0, grid=3,
-                 positives=64, negatives=256, first_steps=60, update_steps=10, switch_score=0.7, normalise=False, **siamese_options):
+                 positives=64, negatives=256, first_steps=60, update_steps=10, switch_score=0.7, normalise=False,
+                 **siamese_options):
         super().__init__(weights=weights, backend=backend, normalise=normalise, **siamese_options)
         if not 0 < ambiguity <= 1:
             raise ValueError(f"HybridTracker: ambiguity must be in (0, 1], got {ambiguity!r}")
