@@ -5,7 +5,8 @@ One training step (``train_on_batch``) is the whole story of the document::
 
     ŷ = forward(x)                      every layer in order
     L = loss(y, ŷ)                      e.g. binary cross-entropy
-    g = ∂L/∂ŷ → backward(g)             every layer in reverse fills layer.grads
+    g = ∂L/∂ŷ → backward(g)             every layer in reverse fills layer.grads (down to the lowest one
+                                        with weights: ∂L/∂x of the data itself is never needed)
     w ← w − α ∂L/∂w                     the optimizer, for every (param, grad) pair
 """
 
@@ -216,11 +217,23 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, grad_out):
-        """Backpropagate ``∂L/∂output`` through the layers in reverse; fills every ``layer.grads``; returns ∂L/∂x."""
-        for layer in reversed(self.layers):
-            grad_out = layer.backward(grad_out)
-        return grad_out
+    def backward(self, grad_out, input_gradient=True):
+        """Backpropagate ``∂L/∂output`` through the layers in reverse; fills every ``layer.grads``; returns ∂L/∂x.
+
+        With ``input_gradient=False`` (what a training step uses) backpropagation ends at the lowest layer that has
+        weights: it fills that layer's ``grads`` without computing ∂L/∂(its input), skips the layers below it
+        (they have nothing to learn) and returns None. The weight gradients are the same either way.
+        """
+        if input_gradient:
+            for layer in reversed(self.layers):
+                grad_out = layer.backward(grad_out)
+            return grad_out
+        lowest = next((i for i, layer in enumerate(self.layers) if layer.params), None)
+        if lowest is not None:
+            for layer in reversed(self.layers[lowest + 1:]):
+                grad_out = layer.backward(grad_out)
+            self.layers[lowest].weight_gradients(grad_out)
+        return None
 
     def trainable_pairs(self):
         """``(param, grad)`` for every trainable weight, in layer order: what the optimizer updates."""
@@ -285,7 +298,8 @@ class Sequential:
             loss = self.loss(y, y_pred)
             if not np.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss}")
-            self.backward(kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype)))
+            grad_out = kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype))
+            self.backward(grad_out, input_gradient=False)
             self.optimizer.step(self.trainable_pairs())
         return {"loss": loss, **self._metric_values(y, y_pred)}
 

@@ -52,6 +52,22 @@ def test_larger_layer_than_hypothesis_draws():
         assert_close(got, expected, "float64", "BLAS backward")
 
 
+@pytest.mark.parametrize("kernels", [numpy_kernels, cpu], ids=["numpy", "numba"])
+def test_weight_gradients_alone_skip_the_input_gradient(kernels):
+    rng = np.random.default_rng(4)
+    x, kernel, grad_y = rng.standard_normal((2, 7, 6, 3)), rng.standard_normal((3, 3, 3, 4)), \
+        rng.standard_normal((2, 4, 3, 4))
+    full = kernels.conv2d_backward(grad_y, x, kernel, (2, 2), "same")
+    alone = kernels.conv2d_backward(grad_y, x, kernel, (2, 2), "same", input_gradient=False)
+    assert alone[0] is None and full[0].shape == x.shape
+    assert np.array_equal(alone[1], full[1]) and np.array_equal(alone[2], full[2])
+    x, kernel, grad_z = rng.standard_normal((5, 6)), rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    full = kernels.dense_backward(grad_z, x, kernel)
+    alone = kernels.dense_backward(grad_z, x, kernel, input_gradient=False)
+    assert alone[0] is None and full[0].shape == x.shape
+    assert np.array_equal(alone[1], full[1]) and np.array_equal(alone[2], full[2])
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @given(case=window_cases(max_window=3, max_size=10, max_channels=4))

@@ -207,6 +207,24 @@ def test_dense_forward_and_gradients_match_numpy(small_tiles, n, inputs, outputs
         assert_close(_host(actual, dtype), expected, tolerance, f"dense {name}")
 
 
+def test_weight_gradients_alone_skip_the_input_gradient(small_tiles):
+    rng = np.random.default_rng(8)
+    x, kernel = rng.standard_normal((1, 5, 4, 2)), rng.standard_normal((3, 3, 2, 3))
+    grad_y = rng.standard_normal((1, 5, 4, 3))
+    grad_x, grad_kernel, grad_bias = cuda_kernels.conv2d_backward(grad_y, x, kernel, (1, 1), "same",
+                                                                  input_gradient=False)
+    reference = numpy_kernels.conv2d_backward(grad_y, x, kernel, (1, 1), "same")
+    assert grad_x is None
+    assert_close(_host(grad_kernel, np.float64), reference[1], "float64", "conv grad_kernel alone")
+    assert_close(_host(grad_bias, np.float64), reference[2], "float64", "conv grad_bias alone")
+    x, kernel, grad_z = rng.standard_normal((3, 5)), rng.standard_normal((5, 2)), rng.standard_normal((3, 2))
+    grad_x, grad_kernel, grad_bias = cuda_kernels.dense_backward(grad_z, x, kernel, input_gradient=False)
+    reference = numpy_kernels.dense_backward(grad_z, x, kernel)
+    assert grad_x is None
+    assert_close(_host(grad_kernel, np.float64), reference[1], "float64", "dense grad_kernel alone")
+    assert_close(_host(grad_bias, np.float64), reference[2], "float64", "dense grad_bias alone")
+
+
 # ------------------------------------------------------------------------------------------ elementwise
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 def test_activations_match_numpy(small_tiles, dtype, tolerance):

@@ -54,8 +54,8 @@ def _fake_device_module(transfers):
         return DeviceArray(value) if isinstance(value, np.ndarray) else value
 
     def kernel(name):
-        def run(*args):
-            return wrap(getattr(numpy_kernels, name)(*[unwrap(a) for a in args]))
+        def run(*args, **options):
+            return wrap(getattr(numpy_kernels, name)(*[unwrap(a) for a in args], **options))
         return run
 
     for name in ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",

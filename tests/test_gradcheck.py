@@ -71,8 +71,8 @@ def _x(shape):
 def test_catches_conv_backward_missing_a_kernel_tap(monkeypatch, numpy_backend):
     original = numpy_kernels.conv2d_backward
 
-    def dropped_tap(grad_y, x, kernel, stride, padding):
-        grad_x, grad_kernel, grad_bias = original(grad_y, x, kernel, stride, padding)
+    def dropped_tap(grad_y, x, kernel, stride, padding, input_gradient=True):
+        grad_x, grad_kernel, grad_bias = original(grad_y, x, kernel, stride, padding, input_gradient)
         grad_kernel = grad_kernel.copy()
         grad_kernel[0, 0] = 0  # forgot the first tap
         return grad_x, grad_kernel, grad_bias
@@ -83,8 +83,8 @@ def test_catches_conv_backward_missing_a_kernel_tap(monkeypatch, numpy_backend):
 def test_catches_conv_bias_gradient_not_summed_over_batch(monkeypatch, numpy_backend):
     original = numpy_kernels.conv2d_backward
 
-    def first_sample_only(grad_y, x, kernel, stride, padding):
-        grad_x, grad_kernel, _ = original(grad_y, x, kernel, stride, padding)
+    def first_sample_only(grad_y, x, kernel, stride, padding, input_gradient=True):
+        grad_x, grad_kernel, _ = original(grad_y, x, kernel, stride, padding, input_gradient)
         return grad_x, grad_kernel, grad_y[0].sum(axis=(0, 1))
     monkeypatch.setattr(numpy_kernels, "conv2d_backward", first_sample_only)
     assert mc.gradcheck(mc.Conv2D(2, 3, seed=0), _x((3, 5, 5, 1))).errors["bias"] > 1e-2

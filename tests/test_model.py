@@ -116,6 +116,57 @@ def test_step_by_step_forward_backward_matches_fit_step():
         assert np.array_equal(wa, wb)
 
 
+def _recording_input_gradient_flags(monkeypatch):
+    """Spy on the active backend's conv2d_backward and dense_backward: the ``input_gradient`` of every call."""
+    kernels, flags = mc.backend.kernels(), []
+    for name in ("conv2d_backward", "dense_backward"):
+        def spy(*args, _original=getattr(kernels, name), _name=name, input_gradient=True):
+            flags.append((_name, input_gradient))
+            return _original(*args, input_gradient=input_gradient)
+        monkeypatch.setattr(kernels, name, spy)
+    return flags
+
+
+def test_training_backward_stops_at_the_lowest_layer_with_weights(monkeypatch):
+    x, y = toy_data(8)
+    model = mc.Sequential([mc.AveragePooling2D(1, input_shape=(8, 8, 1)), *toy_model(seed=2).layers])
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    loss = mc.BinaryCrossentropy()
+    grad_out = loss.gradient(y, model.forward(x, training=False))
+    grad_x = model.backward(grad_out)
+    assert grad_x.shape == x.shape
+    full = [grad.copy() for _, grad in model.trainable_pairs()]
+
+    below = model.layers[0]
+    monkeypatch.setattr(below, "backward", lambda grad: pytest.fail("a layer below every weight was backpropagated"))
+    flags = _recording_input_gradient_flags(monkeypatch)
+    assert model.backward(grad_out, input_gradient=False) is None
+    assert flags == [("dense_backward", True), ("dense_backward", True), ("conv2d_backward", False)]
+    for (_, grad), expected in zip(model.trainable_pairs(), full):
+        assert np.array_equal(grad, expected)
+
+
+def test_a_training_step_skips_only_the_first_layers_input_gradient(monkeypatch):
+    x, y = toy_data(8, seed=3)
+    for layers in (toy_model(seed=3).layers, [mc.Flatten(input_shape=(8, 8, 1)), mc.Dense(4, activation="relu"),
+                                             mc.Dense(1, activation="sigmoid")]):
+        model = mc.Sequential(layers)
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        flags = _recording_input_gradient_flags(monkeypatch)
+        model.train_on_batch(x, y)
+        assert [flag for _, flag in flags] == [True] * (len(flags) - 1) + [False], flags
+        monkeypatch.undo()
+
+
+def test_backward_of_a_model_without_weights_returns_the_input_gradient_or_none():
+    model = mc.Sequential([mc.MaxPooling2D(2, input_shape=(4, 4, 1)), mc.Flatten()])
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    grad_out = np.ones((1, 4), np.float32)
+    model.forward(x)
+    assert model.backward(grad_out).sum() == 4
+    assert model.backward(grad_out, input_gradient=False) is None
+
+
 def test_weights_round_trip_through_a_file(tmp_path):
     x, y = toy_data(16)
     model = toy_model(seed=1)

@@ -199,8 +199,9 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     return y.reshape(x.shape[0], out_h, out_w, c_out)
 
 
-def conv2d_backward(grad_y, x, kernel, stride, padding):
-    """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (see ``numpy_kernels``)."""
+def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
+    """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (see ``numpy_kernels``); ∂L/∂x is None when
+    ``input_gradient`` is False."""
     grad_y, x, kernel = _contiguous(grad_y, x, kernel)
     kh, kw, c_in, c_out = kernel.shape
     n, height, width, _ = x.shape
@@ -211,6 +212,8 @@ def conv2d_backward(grad_y, x, kernel, stride, padding):
     _matmul(cols_t, grad_y2, grad_kernel, _parts())
     grad_kernel = grad_kernel.reshape(kernel.shape)
     grad_bias = _column_sums(grad_y2, _parts())
+    if not input_gradient:
+        return None, grad_kernel, grad_bias
     grad_cols = np.empty((grad_y2.shape[0], kh * kw * c_in), dtype=x.dtype)
     _matmul(grad_y2, kernel.reshape(kh * kw * c_in, c_out).T, grad_cols, _parts())
     grad_x = _col2im(grad_cols, n, height, width, c_in, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
@@ -335,11 +338,14 @@ def dense_forward(x, kernel, bias):
     return z
 
 
-def dense_backward(grad_z, x, kernel):
-    """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; ∂L/∂W is split over input features."""
+def dense_backward(grad_z, x, kernel, input_gradient=True):
+    """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; ∂L/∂W is split over input features; ∂L/∂x is
+    None when ``input_gradient`` is False."""
     grad_z, x, kernel = _contiguous(grad_z, x, kernel)
-    grad_x = np.empty(x.shape, dtype=grad_z.dtype)
-    _matmul(grad_z, kernel.T, grad_x, _parts())
+    grad_x = None
+    if input_gradient:
+        grad_x = np.empty(x.shape, dtype=grad_z.dtype)
+        _matmul(grad_z, kernel.T, grad_x, _parts())
     grad_kernel = np.empty(kernel.shape, dtype=grad_z.dtype)
     _matmul(np.ascontiguousarray(x.T), grad_z, grad_kernel, _parts())
     return grad_x, grad_kernel, _column_sums(grad_z, _parts())

@@ -474,11 +474,12 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     return y.reshape(n, out_h, out_w, c_out)
 
 
-def conv2d_backward(grad_y, x, kernel, stride, padding):
+def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (equations in ``numpy_kernels.conv2d_backward``).
 
-    ``∂L/∂x`` is a gather (each input pixel sums over the outputs that read it); ``∂L/∂w`` and ``∂L/∂b`` are one
-    tiled product over the N·H_out·W_out output pixels, the bias being its row of ones.
+    ``∂L/∂x`` is a gather (each input pixel sums over the outputs that read it), skipped (None) when
+    ``input_gradient`` is False; ``∂L/∂w`` and ``∂L/∂b`` are one tiled product over the N·H_out·W_out output
+    pixels, the bias being its row of ones.
     """
     dtype = _dtype_of(x, "conv2d_backward: x")
     x = _operand(x, dtype, "conv2d_backward: x", ndim=4)
@@ -486,14 +487,16 @@ def conv2d_backward(grad_y, x, kernel, stride, padding):
     geo = _conv_geometry(x.shape, kernel.shape, stride, padding, "conv2d_backward")
     n, height, width, c_in, kh, kw, _, _, _, _, out_h, out_w, c_out = geo
     grad_y = _operand(grad_y, dtype, "conv2d_backward: grad_y", shape=(n, out_h, out_w, c_out))
-    taps_first = cuda.device_array((kh * kw * c_out, c_in), dtype)
-    _launch(_taps_first, kernel.size, kernel, taps_first)
-    grad_x = _product("conv_grad_input", grad_y, taps_first, n * height * width, c_in, kh * kw * c_out, geo,
-                      (kw, c_out))
+    grad_x = None
+    if input_gradient:
+        taps_first = cuda.device_array((kh * kw * c_out, c_in), dtype)
+        _launch(_taps_first, kernel.size, kernel, taps_first)
+        grad_x = _product("conv_grad_input", grad_y, taps_first, n * height * width, c_in, kh * kw * c_out, geo,
+                          (kw, c_out)).reshape(x.shape)
     taps = kh * kw * c_in
     both = _product("conv_grad_kernel", x, grad_y.reshape(n * out_h * out_w, c_out), taps + 1, c_out,
                     n * out_h * out_w, geo, (out_h, out_w))
-    return grad_x.reshape(x.shape), both[:taps].reshape(kernel.shape), both[taps]
+    return grad_x, both[:taps].reshape(kernel.shape), both[taps]
 
 
 # ============================================================================================ pooling
@@ -656,16 +659,16 @@ def dense_forward(x, kernel, bias):
     return _product("dense_forward", x, kernel, x.shape[0], kernel.shape[1], x.shape[1], (0,), bias=bias)
 
 
-def dense_backward(grad_z, x, kernel):
+def dense_backward(grad_z, x, kernel, input_gradient=True):
     """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; the last two are one product whose
-    extra row of ones gives the bias gradient."""
+    extra row of ones gives the bias gradient; ∂L/∂x is None (not computed) when ``input_gradient`` is False."""
     dtype = _dtype_of(x, "dense_backward: x")
     x = _operand(x, dtype, "dense_backward: x", ndim=2)
     n, inputs = x.shape
     kernel = _operand(kernel, dtype, "dense_backward: kernel", shape=(inputs, None))
     outputs = kernel.shape[1]
     grad_z = _operand(grad_z, dtype, "dense_backward: grad_z", shape=(n, outputs))
-    grad_x = _product("dense_grad_input", grad_z, kernel, n, inputs, outputs, (0,))
+    grad_x = _product("dense_grad_input", grad_z, kernel, n, inputs, outputs, (0,)) if input_gradient else None
     both = _product("dense_grad_kernel", x, grad_z, inputs + 1, outputs, n, (inputs,))
     return grad_x, both[:inputs], both[inputs]
 

@@ -99,7 +99,7 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     return y.reshape(x.shape[0], out_h, out_w, c_out)
 
 
-def conv2d_backward(grad_y, x, kernel, stride, padding):
+def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     """Gradients of the convolution sum.
 
     ``∂L/∂w[k,l,c,o] = Σ_n Σ_i Σ_j ∂L/∂y[n,i,j,o] · x_pad[n, i·sh+k, j·sw+l, c]``,
@@ -108,7 +108,8 @@ def conv2d_backward(grad_y, x, kernel, stride, padding):
 
     Returns
     -------
-    grad_x : shape of x;  grad_kernel : shape of kernel;  grad_bias : shape (C_out,)
+    grad_x : shape of x, or None when ``input_gradient`` is False (a first layer's input is data: nothing below
+        it learns, so that product is skipped);  grad_kernel : shape of kernel;  grad_bias : shape (C_out,)
     """
     kh, kw, c_in, c_out = kernel.shape
     cols, out_h, out_w, pad_h, pad_w, padded_shape = _im2col(x, (kh, kw), stride, padding)
@@ -116,6 +117,8 @@ def conv2d_backward(grad_y, x, kernel, stride, padding):
     kernel2 = kernel.reshape(kh * kw * c_in, c_out)
     grad_kernel = (cols.T @ grad_y2).reshape(kernel.shape)
     grad_bias = grad_y2.sum(axis=0)
+    if not input_gradient:
+        return None, grad_kernel, grad_bias
     grad_cols = (grad_y2 @ kernel2.T).reshape(x.shape[0], out_h, out_w, kh, kw, c_in)
     grad_x = _scatter_windows(lambda k, l: grad_cols[:, :, :, k, l, :], padded_shape, (kh, kw), stride,
                               out_h, out_w, pad_h, pad_w, x.shape[1], x.shape[2], grad_y.dtype)
@@ -192,9 +195,11 @@ def dense_forward(x, kernel, bias):
     return z
 
 
-def dense_backward(grad_z, x, kernel):
-    """``∂L/∂x = ∂L/∂z · Wᵀ``, ``∂L/∂W = xᵀ · ∂L/∂z``, ``∂L/∂b = Σ_n ∂L/∂z[n]``."""
-    return grad_z @ kernel.T, x.T @ grad_z, grad_z.sum(axis=0)
+def dense_backward(grad_z, x, kernel, input_gradient=True):
+    """``∂L/∂x = ∂L/∂z · Wᵀ``, ``∂L/∂W = xᵀ · ∂L/∂z``, ``∂L/∂b = Σ_n ∂L/∂z[n]``; ∂L/∂x is None (not computed) when
+    ``input_gradient`` is False."""
+    grad_x = grad_z @ kernel.T if input_gradient else None
+    return grad_x, x.T @ grad_z, grad_z.sum(axis=0)
 
 
 def relu_forward(z):

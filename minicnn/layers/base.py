@@ -102,6 +102,12 @@ class Layer:
     def backward(self, grad_out):
         raise NotImplementedError
 
+    def weight_gradients(self, grad_out):
+        """Fill ``self.grads`` from ``∂L/∂output`` without returning ``∂L/∂input``: all a training step needs from
+        the lowest layer that learns, since nothing below it has weights. Here ``backward`` runs and its result is
+        dropped; ``Conv2D`` and ``Dense`` override this to skip the input-gradient product altogether."""
+        self.backward(grad_out)
+
     def __call__(self, x, training=False):
         return self.forward(x, training=training)
 

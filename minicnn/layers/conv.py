@@ -75,15 +75,20 @@ class Conv2D(Layer):
                                              self.padding)
         return z if self.activation is None else self.activation.apply(z)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_gradient=True):
+        """Fill ``grads`` from ``∂L/∂a``; return ``∂L/∂x`` (None, and not computed, when ``input_gradient`` is
+        False)."""
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
         grad_x, grad_kernel, grad_bias = backend.kernels().conv2d_backward(
             self._compute_array(grad_z), self._x, self.params["kernel"], self.strides,
-            self.padding)
+            self.padding, input_gradient=input_gradient)
         self.grads["kernel"] = grad_kernel
         if self.use_bias:
             self.grads["bias"] = grad_bias
         return grad_x
+
+    def weight_gradients(self, grad_out):
+        self.backward(grad_out, input_gradient=False)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -57,14 +57,20 @@ class Dense(Layer):
         z = backend.kernels().dense_forward(self._x, self.params["kernel"], self.params.get("bias"))
         return z if self.activation is None else self.activation.apply(z)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_gradient=True):
+        """Fill ``grads`` from ``∂L/∂a``; return ``∂L/∂x`` (None, and not computed, when ``input_gradient`` is
+        False)."""
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
-        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(self._compute_array(grad_z),
-                                                                           self._x, self.params["kernel"])
+        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(self._compute_array(grad_z), self._x,
+                                                                           self.params["kernel"],
+                                                                           input_gradient=input_gradient)
         self.grads["kernel"] = grad_kernel
         if self.use_bias:
             self.grads["bias"] = grad_bias
         return grad_x
+
+    def weight_gradients(self, grad_out):
+        self.backward(grad_out, input_gradient=False)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activation_name(self.activation),

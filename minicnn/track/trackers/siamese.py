@@ -142,8 +142,8 @@ class SiameseNetwork:
             gx, gk, _ = functional.conv2d_backward(grad_raw[n : n + 1], self._x[n : n + 1], self._z[n][..., None])
             grad_x[n] = gx[0]
             grad_z[n] = gk[..., 0]
-        self.search_branch.backward(grad_x)
-        self.exemplar_branch.backward(grad_z)
+        self.search_branch.backward(grad_x, input_gradient=False)
+        self.exemplar_branch.backward(grad_z, input_gradient=False)
 
     def trainable_pairs(self):
         """``(weight, ∂L/∂weight)`` with each shared weight once and its gradient summed over both branches."""
