@@ -7,6 +7,7 @@ import os
 if os.environ.get("MINICNN_REAL_CUDA") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", deadline=None, max_examples=40,
@@ -14,3 +15,18 @@ settings.register_profile("default", deadline=None, max_examples=40,
 settings.register_profile("thorough", deadline=None, max_examples=400,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="module")
+def cuda_simulator_threads():
+    """For a module of cuda tests: under the simulator, a short thread switch interval and thread-safe shared
+    arrays (``tests/simulator.py`` says why); on a real GPU, nothing."""
+    import numba
+
+    if not numba.config.ENABLE_CUDASIM:
+        yield
+        return
+    from simulator import fast_thread_switching
+
+    with fast_thread_switching():
+        yield

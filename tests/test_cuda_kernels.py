@@ -31,13 +31,8 @@ SMALL = {"tile": 2, "work": 2, "target_blocks": 64}
 
 
 @pytest.fixture(scope="module")
-def device():
-    """Skip where numba.cuda cannot run.
-
-    Python's thread switch interval is left at its default on purpose: at 10 µs these tests ran ~8× faster but
-    failed about one run in three with garbage outputs, a race inside the simulator's per-thread emulation (the
-    same kernels gave right answers on every run at the default interval).
-    """
+def device(cuda_simulator_threads):
+    """Skip where numba.cuda cannot run; under the simulator, switch threads often (``tests/simulator.py``)."""
     try:
         cuda_kernels.check_available()
     except BackendError as error:  # pragma: no cover - only without numba-cuda
@@ -398,3 +393,38 @@ def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
         pytest.skip(f"libNVVM not found ({done.stdout.strip()})")
     assert done.stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in done.stdout and \
         "LOCAL-MEMORY" not in done.stdout, done.stdout
+
+
+# ------------------------------------------------------------------------------------------ the simulator itself
+def test_simulated_threads_of_a_block_get_one_shared_array(device, monkeypatch):
+    """The fix in tests/simulator.py that lets these tests switch threads every 10 µs: two threads asking at once
+    for the shared array of one source line must get the same array (the unpatched simulator could create two)."""
+    import threading
+
+    import numba
+
+    if not numba.config.ENABLE_CUDASIM:
+        pytest.skip("only the simulator emulates shared memory in Python")
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
+
+    empty = np.empty
+
+    def slow_empty(*args, **kwargs):  # widen the window between looking the array up and storing it
+        import time
+
+        time.sleep(0.01)
+        return empty(*args, **kwargs)
+
+    monkeypatch.setattr(np, "empty", slow_empty)
+    shared, got, start = FakeCUDAShared(0), [], threading.Barrier(2)
+
+    def thread():
+        start.wait()
+        got.append(shared.array((4,), np.float32))
+
+    threads = [threading.Thread(target=thread) for _ in range(2)]
+    for each in threads:
+        each.start()
+    for each in threads:
+        each.join()
+    assert len(got) == 2 and got[0] is got[1]
