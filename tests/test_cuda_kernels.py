@@ -101,6 +101,21 @@ def test_conv2d_with_the_shipped_tiles(device):
     _check_conv(np.random.default_rng(1), (2, 4, 5, 3), (3, 3, 3, 4), (1, 1), "same", np.float32, "float32")
 
 
+def test_thin_products_get_thin_tiles_and_every_plan_covers_its_product():
+    """The shipped 16×16 threads compute 64×64 outputs per block, or 32 / 16 wide along a side of at most 32 / 16
+    (32 output channels, one output); the grid covers the output and the splits cover the reduction."""
+    assert [cuda_kernels._work_for(n) for n in (1, 16, 17, 32, 33, 64, 1000)] == [1, 1, 2, 2, 4, 4, 4]
+    for m, n, k in [(262144, 32, 9), (10, 32, 262144), (256, 1, 256), (8192, 64, 288), (1, 1, 1), (40, 3, 1000)]:
+        rows_work, cols_work, (row_tiles, col_tiles, splits), k_split = cuda_kernels._plan(m, n, k)
+        tile = cuda_kernels.TILE
+        assert row_tiles * tile * rows_work >= m > (row_tiles - 1) * tile * rows_work
+        assert col_tiles * tile * cols_work >= n > (col_tiles - 1) * tile * cols_work
+        assert k_split % tile == 0 and splits * k_split >= k > (splits - 1) * k_split
+        assert row_tiles * col_tiles * splits <= max(cuda_kernels.TARGET_BLOCKS, row_tiles * col_tiles)
+    assert cuda_kernels._plan(262144, 32, 9)[:2] == (4, 2)   # conv1's forward: 64×32 tiles
+    assert cuda_kernels._plan(10, 32, 262144)[:2] == (1, 2)  # conv1's kernel gradient: 16×32 tiles, split
+
+
 def test_split_reductions_are_deterministic_and_equal_unsplit(device):
     rng = np.random.default_rng(2)
     x, kernel = rng.standard_normal((2, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
@@ -356,9 +371,12 @@ I, B = types.int64, types.boolean
 A = lambda dt, nd: types.Array(dt, nd, "C")
 for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
     v = A(dt, 1)
-    jobs = [("product_" + name, k._product_kernel(name, k.TILE, k.WORK, np.dtype(np_dtype)),
-             (A(dt, 4 if name.startswith("conv") else 2), A(dt, 2), A(dt, 3), v, B,
-              types.UniTuple(I, 13 if name.startswith("conv") else 1)) + (I,) * 6) for name in k._VARIANTS]
+    conv = lambda name: name.startswith("conv")
+    # every variant with the full 4×4 outputs per thread; in float32 also a thin tile (32 columns) and the thinnest
+    works = [(k.WORK, k.WORK)] + ([(k.WORK, 2), (1, 1)] if dt == types.float32 else [])
+    jobs = [(f"product_{name} {rows}x{cols}", k._product_kernel(name, k.TILE, rows, cols, np.dtype(np_dtype)),
+             (A(dt, 1 if conv(name) else 2), A(dt, 2), A(dt, 3), v, B, types.UniTuple(I, 13 if conv(name) else 1))
+             + (I,) * 6) for name in k._VARIANTS for rows, cols in works]
     max_forward, avg_forward, backward = k._pool_kernels(np.dtype(np_dtype))
     jobs += [("sum_splits", k._sum_splits, (A(dt, 3), A(dt, 2), v, B)),
              ("taps_first", k._taps_first, (A(dt, 4), A(dt, 2))),

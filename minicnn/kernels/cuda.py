@@ -113,6 +113,7 @@ TARGET_BLOCKS = 264
 MIN_STEPS_PER_SPLIT = 4
 
 _PLAIN_RADIX = 1 << 40  # a radix no index reaches: the reduction index of a plain matrix is one digit
+_BIAS_ROW = -(1 << 40)  # marks the bias row of the kernel-gradient product (no tap offset is that negative)
 _MAX_GRID = 65535  # grid limit along y and z
 
 
@@ -189,34 +190,40 @@ def _advance3(d0, d1, d2, s0, s1, s2, r1, r2):
 # (N, H, W, C_in, kh, kw, sh, sw, top, left, H_out, W_out, C_out).
 @_device
 def _window_rows(geo, m):
-    """Conv forward, row m = output pixel (n, i, j): its batch index and the top-left corner of its window."""
+    """Conv forward, row m = output pixel (n, i, j): the top-left corner (row, col) of its window in x (negative
+    in the padding) and the flat index of ``x[n, row, col, 0]`` (outside x there, but never read)."""
     j = m % geo[11]
     t = m // geo[11]
-    return t // geo[10], (t % geo[10]) * geo[6] - geo[8], j * geo[7] - geo[9]
+    n = t // geo[10]
+    row = (t % geo[10]) * geo[6] - geo[8]
+    col = j * geo[7] - geo[9]
+    return ((n * geo[1] + row) * geo[2] + col) * geo[3], row, col
 
 
 @_device
-def _window_at(x, geo, n, row, col, k, l, c, zero, one):
-    """``x_pad[n, row + k, col + l, c]``: tap (k, l, c) of the window whose corner is (row, col)."""
+def _window_at(x, geo, corner, row, col, k, l, c, zero, one):
+    """``x_pad[n, row + k, col + l, c]``: tap (k, l, c) of the window whose corner is (row, col); x is flat."""
     hh = row + k
     ww = col + l
     if hh >= 0 and hh < geo[1] and ww >= 0 and ww < geo[2]:
-        return x[n, hh, ww, c]
+        return x[numba.uint64(corner + (k * geo[2] + l) * geo[3] + c)]
     return zero
 
 
 @_device
 def _pixel_rows(geo, m):
-    """Conv input gradient, row m = input pixel (n, h, w): n and its padded coordinates (h + top, w + left)."""
+    """Conv input gradient, row m = input pixel (n, h, w): the flat index of ``∂L/∂y[n, 0, 0, 0]`` and the pixel's
+    padded coordinates (h + top, w + left)."""
     w = m % geo[2]
     t = m // geo[2]
-    return t // geo[1], t % geo[1] + geo[8], w + geo[9]
+    return (t // geo[1]) * geo[10] * geo[11] * geo[12], t % geo[1] + geo[8], w + geo[9]
 
 
 @_device
-def _gather_at(grad_y, geo, n, hp, wp, k, l, o, zero, one):
+def _gather_at(grad_y, geo, image, hp, wp, k, l, o, zero, one):
     """``∂L/∂y[n, i, j, o]`` for the output (i, j) whose window reads padded pixel (hp, wp) through tap (k, l), or 0
-    when no output does (``i·sh + k = hp`` has no solution in range)."""
+    when no output does (``i·sh + k = hp`` has no solution in range); grad_y is flat, ``image`` the flat index of
+    its ``[n, 0, 0, 0]``."""
     t = hp - k
     u = wp - l
     if t < 0 or u < 0:
@@ -235,28 +242,45 @@ def _gather_at(grad_y, geo, n, hp, wp, k, l, o, zero, one):
         j = u // sw
     if i >= geo[10] or j >= geo[11]:
         return zero
-    return grad_y[n, i, j, o]
+    return grad_y[numba.uint64(image + (i * geo[11] + j) * geo[12] + o)]
+
+
+@_device
+def _unit_stride_gather_at(grad_y, geo, image, hp, wp, k, l, o, zero, one):
+    """``_gather_at`` for strides (1, 1), where the output that reads padded pixel (hp, wp) through tap (k, l) is
+    simply (hp − k, wp − l): no division, and the part of the flat index that depends on the tap is the same for
+    every row of a thread."""
+    i = hp - k
+    j = wp - l
+    if i >= 0 and i < geo[10] and j >= 0 and j < geo[11]:
+        return grad_y[numba.uint64(image + (hp * geo[11] + wp) * geo[12] - (k * geo[11] + l) * geo[12] + o)]
+    return zero
 
 
 @_device
 def _tap_rows(geo, t):
-    """Conv kernel gradient, row t = kernel tap (k, l, c); the row after the last tap is the bias row (k = −1)."""
+    """Conv kernel gradient, row t = kernel tap (k, l, c): the tap's offsets from a window's corner, in rows
+    (k − top) and columns (l − left), and its flat offset in x ``((k − top)·W + l − left)·C_in + c``. The row after
+    the last tap is the bias row, marked by ``_BIAS_ROW``."""
     c_in = geo[3]
     if t >= geo[4] * geo[5] * c_in:
-        return -1, 0, 0
+        return _BIAS_ROW, 0, 0
     q = t // c_in
-    return q // geo[5], q % geo[5], t % c_in
+    down = q // geo[5] - geo[8]
+    right = q % geo[5] - geo[9]
+    return down, right, (down * geo[2] + right) * c_in + t % c_in
 
 
 @_device
-def _tap_at(x, geo, k, l, c, n, i, j, zero, one):
-    """``x_pad[n, i·sh + k, j·sw + l, c]``: tap (k, l, c) of output pixel (n, i, j)'s window; 1 in the bias row."""
-    if k < 0:
+def _tap_at(x, geo, down, right, tap, n, i, j, zero, one):
+    """``x_pad[n, i·sh + k, j·sw + l, c]``: the tap of output pixel (n, i, j)'s window; x is flat; 1 in the bias
+    row."""
+    if down == _BIAS_ROW:
         return one
-    hh = i * geo[6] - geo[8] + k
-    ww = j * geo[7] - geo[9] + l
-    if hh >= 0 and hh < geo[1] and ww >= 0 and ww < geo[2]:
-        return x[n, hh, ww, c]
+    row = i * geo[6]
+    col = j * geo[7]
+    if row + down >= 0 and row + down < geo[1] and col + right >= 0 and col + right < geo[2]:
+        return x[numba.uint64(((n * geo[1] + row) * geo[2] + col) * geo[3] + tap)]
     return zero
 
 
@@ -285,6 +309,7 @@ def _transposed_at(a, geo, m, unused_1, unused_2, unused_3, unused_4, k, zero, o
 _VARIANTS = {
     "conv_forward": (_window_rows, _window_at, False, False),
     "conv_grad_input": (_pixel_rows, _gather_at, False, False),
+    "conv_grad_input_unit_stride": (_pixel_rows, _unit_stride_gather_at, False, False),
     "conv_grad_kernel": (_tap_rows, _tap_at, True, False),
     "dense_forward": (_plain_rows, _plain_at, False, False),
     "dense_grad_input": (_plain_rows, _plain_at, False, True),
@@ -293,29 +318,33 @@ _VARIANTS = {
 
 
 @functools.lru_cache(maxsize=None)
-def _product_kernel(variant, tile, work, dtype):
-    """The tiled product ``out[z, m, n] = Σ_{k in slice z} A[m, k]·B[k, n] (+ bias[n])`` for one variant, tile size
-    and dtype, with every shared-array shape a compile-time constant (see the module docstring)."""
+def _product_kernel(variant, tile, rows_work, cols_work, dtype):
+    """The tiled product ``out[z, m, n] = Σ_{k in slice z} A[m, k]·B[k, n] (+ bias[n])`` for one variant, tile size,
+    outputs per thread (``rows_work × cols_work``) and dtype, with every shared-array shape a compile-time constant
+    (see the module docstring)."""
     rows_of, element_at, a_along_rows, b_transposed = _VARIANTS[variant]
     T = tile
-    W = work
-    BM = tile * work  # rows and columns of a block's output tile
-    LINE = BM + 1  # one word of padding per tile line: strided writes and reads fall in different banks
+    WM = rows_work
+    WN = cols_work
+    BM = tile * rows_work  # rows of a block's output tile
+    BN = tile * cols_work  # columns of a block's output tile
+    A_LINE = BM + 1  # one word of padding per tile line: strided writes and reads fall in different banks
+    B_LINE = BN + 1
     item = numba.from_dtype(np.dtype(dtype))
     zero = np.dtype(dtype).type(0)
     one = np.dtype(dtype).type(1)
 
     def product(a_src, b_src, out, bias, use_bias, geo, m_total, n_total, k_total, k_split, r1, r2):
-        a_tile = cuda.shared.array((T, LINE), item)  # a_tile[k, r] = A[m0 + r, k0 + k]
-        b_tile = cuda.shared.array((T, LINE), item)  # b_tile[k, c] = B[k0 + k, n0 + c]
-        acc = cuda.local.array((W, W), item)
-        a_reg = cuda.local.array(W, item)
-        b_reg = cuda.local.array(W, item)
-        context = cuda.local.array((W, 3), numba.int64)
+        a_tile = cuda.shared.array((T, A_LINE), item)  # a_tile[k, r] = A[m0 + r, k0 + k]
+        b_tile = cuda.shared.array((T, B_LINE), item)  # b_tile[k, c] = B[k0 + k, n0 + c]
+        acc = cuda.local.array((WM, WN), item)
+        a_reg = cuda.local.array(WM, item)
+        b_reg = cuda.local.array(WN, item)
+        context = cuda.local.array((WM, 3), numba.int64)
         tx = cuda.threadIdx.x
         ty = cuda.threadIdx.y
         m0 = cuda.blockIdx.x * BM
-        n0 = cuda.blockIdx.y * BM
+        n0 = cuda.blockIdx.y * BN
         z = cuda.blockIdx.z
         if a_along_rows:  # which rows of the A tile this thread copies, and which reduction index
             r_lane = tx
@@ -323,12 +352,12 @@ def _product_kernel(variant, tile, work, dtype):
         else:
             r_lane = ty
             k_lane = tx
-        for a in range(W):
+        for a in range(WM):
             c0, c1, c2 = rows_of(geo, m0 + r_lane + a * T)
             context[a, 0] = c0
             context[a, 1] = c1
             context[a, 2] = c2
-            for b in range(W):
+            for b in range(WN):
                 acc[a, b] = zero
         k_begin = z * k_split
         k_end = min(k_total, k_begin + k_split)
@@ -336,13 +365,13 @@ def _product_kernel(variant, tile, work, dtype):
         s0, s1, s2 = _split3(T, r1, r2)
         for k0 in range(k_begin, k_end, T):  # the same trip count for every thread of the block
             k_ok = k0 + k_lane < k_end
-            for a in range(W):
+            for a in range(WM):
                 value = zero
                 if k_ok and m0 + r_lane + a * T < m_total:
                     value = element_at(a_src, geo, context[a, 0], context[a, 1], context[a, 2], d0, d1, d2,
                                        zero, one)
                 a_tile[k_lane, r_lane + a * T] = value
-            for b in range(W):
+            for b in range(WN):
                 value = zero
                 if b_transposed:  # B[k, n] = b_src[n, k]: consecutive threads along k
                     n = n0 + ty + b * T
@@ -355,20 +384,22 @@ def _product_kernel(variant, tile, work, dtype):
                         value = b_src[k0 + ty, n]
                     b_tile[ty, tx + b * T] = value
             cuda.syncthreads()
-            for kk in range(T):
-                for a in range(W):
+            kk = 0
+            while kk < T:  # not range(T): LLVM unrolls this loop 8 times, and did not unroll range's
+                for a in range(WM):
                     a_reg[a] = a_tile[kk, ty + a * T]
-                for b in range(W):
+                for b in range(WN):
                     b_reg[b] = b_tile[kk, tx + b * T]
-                for a in range(W):
-                    for b in range(W):
+                for a in range(WM):
+                    for b in range(WN):
                         acc[a, b] += a_reg[a] * b_reg[b]
+                kk += 1
             cuda.syncthreads()
             d0, d1, d2 = _advance3(d0, d1, d2, s0, s1, s2, r1, r2)
-        for a in range(W):
+        for a in range(WM):
             m = m0 + ty + a * T
             if m < m_total:
-                for b in range(W):
+                for b in range(WN):
                     n = n0 + tx + b * T
                     if n < n_total:
                         value = acc[a, b]
@@ -395,6 +426,30 @@ def _sum_splits(partial, out, bias, use_bias):
         out[m, n] = total
 
 
+def _work_for(length):
+    """Outputs per thread along a side of length ``length``: WORK, or the smallest power of two below it whose tile
+    (TILE × work) still covers the side, so that a thin product (32 output channels, one output) does not compute a
+    mostly padded 64-wide tile."""
+    work = 1
+    while work < WORK and TILE * work < length:
+        work *= 2
+    return min(work, WORK)
+
+
+def _plan(m_total, n_total, k_total):
+    """How ``_product`` runs an (m_total × k_total) · (k_total × n_total) product: outputs per thread along rows and
+    columns, the grid ``(row_tiles, col_tiles, splits)`` and the reduction terms per split (a multiple of TILE)."""
+    rows_work, cols_work = _work_for(m_total), _work_for(n_total)
+    row_tiles, col_tiles = -(-m_total // (TILE * rows_work)), -(-n_total // (TILE * cols_work))
+    steps = -(-k_total // TILE)
+    splits = 1
+    if row_tiles * col_tiles < TARGET_BLOCKS:  # at most TARGET_BLOCKS blocks: one more would start a second wave
+        splits = max(1, min(TARGET_BLOCKS // (row_tiles * col_tiles), steps // MIN_STEPS_PER_SPLIT, _MAX_GRID))
+    steps_per_split = -(-steps // splits)
+    splits = -(-steps // steps_per_split)
+    return rows_work, cols_work, (row_tiles, col_tiles, splits), steps_per_split * TILE
+
+
 def _product(variant, a_src, b_src, m_total, n_total, k_total, geo, radices=(_PLAIN_RADIX, _PLAIN_RADIX), bias=None):
     """Run one tiled product and return ``C`` (``(m_total, n_total)``, a device array), splitting the reduction
     over ``blockIdx.z`` when the output has too few tiles to fill the GPU."""
@@ -402,22 +457,15 @@ def _product(variant, a_src, b_src, m_total, n_total, k_total, geo, radices=(_PL
     result_shape = (m_total, n_total)
     if m_total == 0 or n_total == 0 or k_total == 0:
         return zeros(result_shape, dtype)
-    block = TILE * WORK
-    row_tiles, col_tiles = -(-m_total // block), -(-n_total // block)
-    steps = -(-k_total // TILE)
-    splits = 1
-    if row_tiles * col_tiles < TARGET_BLOCKS:  # at most TARGET_BLOCKS blocks: one more would start a second wave
-        splits = max(1, min(TARGET_BLOCKS // (row_tiles * col_tiles), steps // MIN_STEPS_PER_SPLIT, _MAX_GRID))
-    steps_per_split = -(-steps // splits)
-    splits = -(-steps // steps_per_split)
-    if col_tiles > _MAX_GRID:
+    rows_work, cols_work, grid, k_split = _plan(m_total, n_total, k_total)
+    if grid[1] > _MAX_GRID:
         raise ValueError(f"cuda backend: a product with {n_total} columns exceeds the grid ({_MAX_GRID} tiles)")
+    splits = grid[2]
     out = cuda.device_array((splits, m_total, n_total), dtype)
     bias_arg = _dummy(dtype) if bias is None else bias
-    kernel = _product_kernel(variant, TILE, WORK, dtype)
-    kernel[(row_tiles, col_tiles, splits), (TILE, TILE)](
-        a_src, b_src, out, bias_arg, bias is not None and splits == 1, geo, m_total, n_total, k_total,
-        steps_per_split * TILE, radices[0], radices[1])
+    kernel = _product_kernel(variant, TILE, rows_work, cols_work, dtype)
+    kernel[grid, (TILE, TILE)](a_src, b_src, out, bias_arg, bias is not None and splits == 1, geo, m_total, n_total,
+                               k_total, k_split, radices[0], radices[1])
     if splits == 1:
         return out.reshape(result_shape)
     result = cuda.device_array(result_shape, dtype)
@@ -469,7 +517,7 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     n, _, _, c_in, kh, kw, _, _, _, _, out_h, out_w, c_out = geo
     if bias is not None:
         bias = _operand(bias, dtype, "conv2d_forward: bias", shape=(c_out,))
-    y = _product("conv_forward", x, kernel.reshape(kh * kw * c_in, c_out), n * out_h * out_w, c_out,
+    y = _product("conv_forward", x.reshape(-1), kernel.reshape(kh * kw * c_in, c_out), n * out_h * out_w, c_out,
                  kh * kw * c_in, geo, (kw, c_in), bias)
     return y.reshape(n, out_h, out_w, c_out)
 
@@ -491,10 +539,11 @@ def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     if input_gradient:
         taps_first = cuda.device_array((kh * kw * c_out, c_in), dtype)
         _launch(_taps_first, kernel.size, kernel, taps_first)
-        grad_x = _product("conv_grad_input", grad_y, taps_first, n * height * width, c_in, kh * kw * c_out, geo,
+        variant = "conv_grad_input_unit_stride" if geo[6] == geo[7] == 1 else "conv_grad_input"
+        grad_x = _product(variant, grad_y.reshape(-1), taps_first, n * height * width, c_in, kh * kw * c_out, geo,
                           (kw, c_out)).reshape(x.shape)
     taps = kh * kw * c_in
-    both = _product("conv_grad_kernel", x, grad_y.reshape(n * out_h * out_w, c_out), taps + 1, c_out,
+    both = _product("conv_grad_kernel", x.reshape(-1), grad_y.reshape(n * out_h * out_w, c_out), taps + 1, c_out,
                     n * out_h * out_w, geo, (out_h, out_w))
     return grad_x, both[:taps].reshape(kernel.shape), both[taps]
 
