@@ -11,18 +11,21 @@ Configuration
 ``TILE`` (16) is the one size that matters: a 2-D block has ``TILE × TILE`` threads (256) and the tiled products
 step through their reduction ``TILE`` terms at a time; 1-D kernels use ``TILE²`` threads per block. ``WORK`` (4) is
 how many outputs each thread of a product computes along each side, so a block computes a ``(TILE·WORK)²`` = 64×64
-tile. ``TARGET_BLOCKS`` (264, two per H100 SM) decides when a product with few output tiles splits its reduction.
-Shared arrays must have compile-time shapes on hardware, so every kernel that uses them is built by
-``_product_kernel(variant, tile, work, dtype)`` (cached), with the sizes as closure constants. ``tiling(tile=2,
-work=2, target_blocks=...)`` changes them for a block of code; the tests shrink them so that small arrays span
-several blocks and split reductions.
+tile; along a side of at most 32 (or 16) outputs, 2 (or 1) instead, so that a product with 32 output channels or a
+single output does not compute a mostly padded tile (``_work_for``, ``_plan``). ``TARGET_BLOCKS`` (264, two per
+H100 SM) decides when a product with few output tiles splits its reduction. Shared arrays must have compile-time
+shapes on hardware, so every kernel that uses them is built by ``_product_kernel(variant, tile, rows_work,
+cols_work, dtype)`` (cached), with the sizes as closure constants. ``tiling(tile=2, work=2, target_blocks=...)``
+changes them for a block of code; the tests shrink them so that small arrays span several blocks and split
+reductions.
 
 How each kernel maps threads to work
 ------------------------------------
 **One tiled product for every matrix product** (``_product_kernel``): ``C[m, n] = Σ_k A[m, k] · B[k, n]``, written
 into ``out[z, m, n]``. Block ``(bx, by, z)`` of ``TILE × TILE`` threads owns the 64×64 output tile of rows
 ``bx·64 …`` and columns ``by·64 …``; thread ``(tx, ty)`` owns the 16 outputs at rows ``ty + a·TILE`` and columns
-``tx + b·TILE`` (a, b < WORK), accumulated in registers. The reduction runs in steps of ``TILE``: the block copies a
+``tx + b·TILE`` (a, b < WORK), accumulated in registers (for a thin product: 64×32 or 64×16 tiles, 4×2 or 4×1
+outputs per thread). The reduction runs in steps of ``TILE``: the block copies a
 ``TILE × 64`` slice of A and of B from global memory into **shared memory** (each thread copies WORK elements of
 each), waits at a barrier, and every thread reads the 2·WORK values it needs for each of the TILE terms from there.
 Why shared memory: each element of A brought from global memory is then used by 64 output columns and each
@@ -35,7 +38,10 @@ contiguous in memory (``variant``'s "threads along rows" flag; B read plainly or
 A is usually not a matrix in memory but a view computed on the fly ("implicit GEMM", no im2col buffer); the
 variant's two device helpers give, for a row, a context computed once per thread (``*_rows``), and for a reduction
 index (three mixed-radix digits, advanced by TILE with carries instead of divided every step) the element
-(``*_at``), zero where a window reads padding:
+(``*_at``), zero where a window reads padding. The convolutions read their A operand as a flat array, at the
+row's flat index plus an offset that depends only on the reduction index, so the offset is computed once per step
+for all of a thread's rows; with strides (1, 1) the input gradient uses a gather without divisions
+(``_unit_stride_gather_at``):
 
 ============================  ===============  ==================  ===================  =========================
 product                       rows m           columns n           reduction k          A[m, k]
@@ -77,9 +83,15 @@ blocks have at most 1024 threads (``tiling`` checks), every thread of a block re
 loop bounds of the product depend only on the block, loads are guarded by ``if`` but the barriers are not), and
 constants are passed in the input's dtype so that float32 kernels do no float64 arithmetic. Indices are int64
 (numba's default); the integer divisions happen once per thread, not per term. Where libNVVM is installed (no GPU
-needed), ``tests/test_cuda_kernels.py`` compiles every kernel to sm_90 PTX and checks that the float32 ones hold no
-float64 instruction and no local-memory array. Estimates of what each kernel should reach on an H100 are in
-``benchmarks/results/cuda_model.md``.
+needed; the dev extra brings it), ``tests/test_cuda_kernels.py`` compiles every kernel to sm_90 PTX and checks that
+the float32 ones hold no float64 instruction and no local-memory array.
+
+What the machine code costs: ``python benchmarks/cuda_model.py`` compiles the products through ``ptxas`` and counts
+the instructions a warp issues per step. With 4×4 outputs per thread a step of 16 terms is 256 FFMA, 128 shared
+loads and 8 global loads, and 565–675 instructions in all (38–45 % FFMA, the most share of the fp32 peak a full
+tile can reach); the shared-memory reads of the 16 terms are unrolled 8 times (a ``while`` loop: LLVM left a
+``range`` loop rolled, which cost 15 more instructions a term). The estimates for an H100 built on these counts
+are in ``benchmarks/results/cuda_model.md``.
 """
 
 import contextlib
@@ -385,7 +397,7 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
                     b_tile[ty, tx + b * T] = value
             cuda.syncthreads()
             kk = 0
-            while kk < T:  # not range(T): LLVM unrolls this loop 8 times, and did not unroll range's
+            while kk < T:  # not range(T): see "What the machine code costs" above
                 for a in range(WM):
                     a_reg[a] = a_tile[kk, ty + a * T]
                 for b in range(WN):

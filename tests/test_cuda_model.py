@@ -1,0 +1,94 @@
+"""``benchmarks/cuda_model.py``: the reading of machine code behind the roofline estimate.
+
+The counting is checked on a hand-written SASS excerpt whose numbers are known, and the whole path (numba-cuda →
+PTX → ptxas → nvdisasm → counts) on one real kernel where the CUDA compilers are installed (the dev extra brings
+them from PyPI; no GPU is needed).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+sys.path.insert(0, BENCHMARKS)
+import cuda_model  # noqa: E402
+
+# A main loop (.L_x_1 … BRA .L_x_1) holding the barriers, the tile loads and an inner loop (.L_x_2) of 2 FFMA and
+# 1 LDS that must run 4 times for the 8 FFMA of a step; a predicated instruction and the exit lie outside.
+SASS = textwrap.dedent("""\
+            /*0000*/                   MOV R1, c[0x0][0x28] ;
+    .L_x_1:
+            /*0010*/                   LDG.E R2, desc[UR4][R4.64] ;
+            /*0020*/              @!P0 IMAD R3, R2, R2, RZ ;
+            /*0030*/                   STS [R5], R2 ;
+            /*0040*/                   BAR.SYNC.DEFER_BLOCKING 0x0 ;
+    .L_x_2:
+            /*0050*/                   LDS R6, [R7] ;
+            /*0060*/                   FFMA R8, R6, R6, R8 ;
+            /*0070*/                   FFMA R9, R6, R6, R9 ;
+            /*0080*/               @P1 BRA `(.L_x_2) ;
+            /*0090*/                   BAR.SYNC.DEFER_BLOCKING 0x0 ;
+            /*00a0*/               @P2 BRA `(.L_x_1) ;
+            /*00b0*/                   EXIT ;
+""")
+
+
+def test_a_step_counts_the_main_loop_once_and_the_inner_loop_by_its_trips():
+    items = cuda_model.parse_sass(SASS)
+    assert [item[1] for item in items if item[0] == "op"][:3] == ["MOV", "LDG", "IMAD"]
+    mix = cuda_model.step_mix(items, fmas_per_step=8)
+    # main loop without the inner one: LDG, IMAD, STS, BAR, BAR, BRA = 6; inner loop 4 × (LDS, FFMA, FFMA, BRA)
+    assert mix == {"LDG": 1, "IMAD": 1, "STS": 1, "BAR": 2, "BRA": 1 + 4, "LDS": 4, "FFMA": 8}
+    assert sum(mix.values()) == 22
+
+
+def test_counts_that_do_not_add_up_are_refused():
+    items = cuda_model.parse_sass(SASS)
+    with pytest.raises(ValueError, match="does not divide"):
+        cuda_model.step_mix(items, fmas_per_step=7)
+    with pytest.raises(ValueError, match="no loop with a barrier"):
+        cuda_model.step_mix(cuda_model.parse_sass(SASS.replace("BAR.SYNC", "NOP")), fmas_per_step=8)
+
+
+def test_resident_blocks_follow_registers_and_shared_memory():
+    # 256 threads × 128 registers = 32,768 of the SM's 65,536: two blocks; 80 × 256 = 20,480: three; registers
+    # are allocated per warp in units of 256, so 81 registers (2,592 a warp) take 2,816: 65,536 // 22,528 = 2
+    assert cuda_model.resident_blocks(128, 8320, 256) == 2
+    assert cuda_model.resident_blocks(80, 8320, 256) == 3
+    assert cuda_model.resident_blocks(81, 8320, 256) == 2
+    assert cuda_model.resident_blocks(56, 3200, 256) == 4
+    assert cuda_model.resident_blocks(32, 100_000, 256) == 2  # shared memory limits: 233,472 // 101,024
+
+
+def _compilers_missing():
+    try:
+        cuda_model.find_tool("ptxas"), cuda_model.find_tool("nvdisasm")
+    except SystemExit as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.slow
+def test_a_real_kernel_is_read_from_its_machine_code():
+    """One product kernel through the whole path, in a subprocess without the CUDA simulator."""
+    missing = _compilers_missing()
+    if missing:
+        pytest.skip(missing)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {BENCHMARKS!r})
+        import cuda_model
+        figures = cuda_model.analyse_product("conv_forward", 4, 4)
+        print(figures["ffma_per_step"], figures["spill_bytes"], figures["registers"], figures["issue_bound"])
+    """)
+    environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
+                          timeout=300, cwd=os.path.dirname(BENCHMARKS))
+    assert done.returncode == 0, done.stderr[-3000:]
+    fmas, spills, registers, issue_bound = done.stdout.split()
+    assert int(fmas) == 16 * 4 * 4  # a step of 16 terms, 4×4 outputs per thread
+    assert int(spills) == 0 and int(registers) <= 255
+    assert 0.2 < float(issue_bound) < 1.0
