@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from minicnn.errors import BackendError, ShapeError
 from minicnn.kernels import numpy_kernels
-from strategies import distinct_input, window_cases
+from strategies import distinct_input, make_input, window_cases
 from tolerances import assert_close
 
 cuda_kernels = pytest.importorskip("minicnn.kernels.cuda")
@@ -53,8 +53,8 @@ def _host(array, dtype):
     return cuda_kernels.to_host(array)
 
 
-def _check_conv(rng, x_shape, kernel_shape, stride, padding, dtype, tolerance, use_bias=True):
-    x = rng.standard_normal(x_shape).astype(dtype)
+def _check_conv(rng, x_shape, kernel_shape, stride, padding, dtype, tolerance, use_bias=True, contiguous=True):
+    x = make_input(rng, x_shape, contiguous, dtype)
     kernel = rng.standard_normal(kernel_shape).astype(dtype)
     bias = rng.standard_normal(kernel_shape[3]).astype(dtype) if use_bias else None
     what = f"{x_shape} ⋆ {kernel_shape} stride {stride} {padding} {np.dtype(dtype).name}"
@@ -86,14 +86,56 @@ def test_conv2d_forward_and_gradients_match_numpy(small_tiles, x_shape, kernel_s
                 use_bias=kernel_shape[3] != 9)
 
 
-@settings(deadline=None, max_examples=8)
+@settings(deadline=None, max_examples=25)
 @given(case=window_cases(max_window=3, max_size=6, max_channels=3), tile=st.sampled_from([(2, 1), (2, 2), (3, 2)]))
 def test_conv2d_drawn_geometries_and_tiles_match_numpy(device, case, tile):
     """Hypothesis draws the geometry (batch, sizes, strides, padding, non-contiguous inputs) and the tile shape."""
     rng = np.random.default_rng(case["seed"])
     with cuda_kernels.tiling(tile=tile[0], work=tile[1], target_blocks=32):
         _check_conv(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["window"] + (case["c_in"],
-                    case["c_out"]), case["strides"], case["padding"], np.float64, "float64")
+                    case["c_out"]), case["strides"], case["padding"], np.float64, "float64",
+                    contiguous=case["contiguous"])
+
+
+@settings(deadline=None, max_examples=20)
+@given(case=window_cases(max_window=3, max_size=6, max_channels=3))
+def test_pooling_drawn_geometries_match_numpy(device, case):
+    """Max and average pooling, forward and backward, over drawn windows (overlapping where stride < window)."""
+    rng = np.random.default_rng(case["seed"])
+    shape = (case["n"], case["h"], case["w"], case["c_in"])
+    x = distinct_input(rng, shape, case["contiguous"], np.float64)
+    pool, stride, padding = case["window"], case["strides"], case["padding"]
+    with cuda_kernels.tiling(tile=2, work=2):
+        y, argmax = cuda_kernels.max_pool2d_forward(x, pool, stride, padding)
+        y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x, pool, stride, padding)
+        assert_close(_host(y, np.float64), y_ref, "float64", "max_pool forward")
+        np.testing.assert_array_equal(cuda_kernels.to_host(argmax), argmax_ref)
+        grad_y = rng.standard_normal(y_ref.shape)
+        assert_close(_host(cuda_kernels.max_pool2d_backward(grad_y, argmax, shape, pool, stride, padding), np.float64),
+                     numpy_kernels.max_pool2d_backward(grad_y, argmax_ref, shape, pool, stride, padding), "float64",
+                     "max_pool backward")
+        assert_close(_host(cuda_kernels.avg_pool2d_forward(x, pool, stride, padding), np.float64),
+                     numpy_kernels.avg_pool2d_forward(x, pool, stride, padding), "float64", "avg_pool forward")
+        assert_close(_host(cuda_kernels.avg_pool2d_backward(grad_y, shape, pool, stride, padding), np.float64),
+                     numpy_kernels.avg_pool2d_backward(grad_y, shape, pool, stride, padding), "float64",
+                     "avg_pool backward")
+
+
+@settings(deadline=None, max_examples=20)
+@given(n=st.integers(1, 6), inputs=st.integers(1, 9), outputs=st.integers(1, 9), use_bias=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_dense_drawn_shapes_match_numpy(device, n, inputs, outputs, use_bias, seed):
+    rng = np.random.default_rng(seed)
+    x, kernel = rng.standard_normal((n, inputs)), rng.standard_normal((inputs, outputs))
+    bias = rng.standard_normal(outputs) if use_bias else None
+    grad_z = rng.standard_normal((n, outputs))
+    with cuda_kernels.tiling(tile=2, work=2, target_blocks=16):
+        assert_close(_host(cuda_kernels.dense_forward(x, kernel, bias), np.float64),
+                     numpy_kernels.dense_forward(x, kernel, bias), "float64", "dense forward")
+        for name, actual, expected in zip(("grad_x", "grad_kernel", "grad_bias"),
+                                          cuda_kernels.dense_backward(grad_z, x, kernel),
+                                          numpy_kernels.dense_backward(grad_z, x, kernel)):
+            assert_close(_host(actual, np.float64), expected, "float64", f"dense {name}")
 
 
 def test_conv2d_with_the_shipped_tiles(device):
