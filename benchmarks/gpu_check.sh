@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# What a session that is lent a GPU should run first, in one go: the cuda tests on the real GPU, then the
+# benchmark's cuda and PyTorch-GPU columns and the training throughput. Everything it prints also goes to
+# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, conv.log and conv.json.
+#
+#     bash benchmarks/gpu_check.sh            # from the repository root, on the GPU machine
+#
+# It needs numba-cuda with a CUDA toolkit, NumPy, SciPy, scikit-image, matplotlib, pytest and hypothesis (and
+# PyTorch with CUDA for the reference column); it installs nothing and runs the checkout through PYTHONPATH, so it
+# also works on a machine that cannot reach a package index. It stops at once where no GPU answers.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-benchmarks/results/gpu}
+mkdir -p "$OUT"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MINICNN_REAL_CUDA=1
+unset NUMBA_ENABLE_CUDASIM
+PYTHON=${PYTHON:-python3}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$OUT/gpu.txt"
+if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_available() else 1)"; then
+    echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
+    exit 2
+fi
+
+echo "== cuda tests on the GPU" | tee "$OUT/tests.log"
+"$PYTHON" -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py tests/test_cuda_backend.py 2>&1 \
+    | tee -a "$OUT/tests.log"
+tests=${PIPESTATUS[0]}
+
+echo "== benchmarks/conv.py --quick" | tee "$OUT/conv.log"
+"$PYTHON" benchmarks/conv.py --quick 2>&1 | tee -a "$OUT/conv.log"
+cp benchmarks/results/conv.json "$OUT/conv.json" 2>/dev/null
+exit "$tests"
