@@ -24,8 +24,8 @@ How each kernel maps threads to work
 **One tiled product for every matrix product** (``_product_kernel``): ``C[m, n] = Σ_k A[m, k] · B[k, n]``, written
 into ``out[z, m, n]``. Block ``(bx, by, z)`` of ``TILE × TILE`` threads owns the 64×64 output tile of rows
 ``bx·64 …`` and columns ``by·64 …``; thread ``(tx, ty)`` owns the 16 outputs at rows ``ty + a·TILE`` and columns
-``tx + b·TILE`` (a, b < WORK), accumulated in registers (for a thin product: 64×32 or 64×16 tiles, 4×2 or 4×1
-outputs per thread). The reduction runs in steps of ``TILE``: the block copies a
+``tx + b·TILE`` (a, b < WORK), accumulated in registers (along a thin side, a tile 32 or 16 wide: 2 or 1 outputs
+per thread that way). The reduction runs in steps of ``TILE``: the block copies a
 ``TILE × 64`` slice of A and of B from global memory into **shared memory** (each thread copies WORK elements of
 each), waits at a barrier, and every thread reads the 2·WORK values it needs for each of the TILE terms from there.
 Why shared memory: each element of A brought from global memory is then used by 64 output columns and each
