@@ -175,12 +175,8 @@ def analyse_product(variant, rows_work, cols_work):
 
     # a device function called from a kernel asks the current device for its compute capability: say sm_90
     numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
-    conv = variant.startswith("conv")
-    array = lambda ndim: types.Array(types.float32, ndim, "C")  # noqa: E731
-    signature = (array(1 if conv else 2), array(2), array(3), array(1), types.boolean,
-                 types.UniTuple(types.int64, 13 if conv else 1)) + (types.int64,) * 6
     kernel = kernels._product_kernel(variant, kernels.TILE, rows_work, cols_work, np.dtype(np.float32))
-    ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
+    ptx, _ = cuda.compile_ptx(kernel.py_func, kernels._product_signature(variant, types.float32), cc=(9, 0))
     with tempfile.TemporaryDirectory() as folder:
         source, binary = os.path.join(folder, "k.ptx"), os.path.join(folder, "k.cubin")
         with open(source, "w") as file:
@@ -348,11 +344,10 @@ def case_summary(rows, gpu=H100):
     cases = collections.OrderedDict()
     for row in rows:
         case = cases.setdefault(row["layer"], {"forward_us": 0.0, "forward_launch_us": 0.0, "both_us": 0.0,
-                                               "both_launch_us": 0.0, "gflop": 0.0, "forward_gflop": 0.0})
+                                               "both_launch_us": 0.0, "gflop": 0.0})
         if row["product"] == "forward":
             case["forward_us"] += row["gpu_us"]
             case["forward_launch_us"] += row["with_launch_us"]
-            case["forward_gflop"] += row["gflop"]
         case["both_us"] += row["gpu_us"]
         case["both_launch_us"] += row["with_launch_us"]
         case["gflop"] += row["gflop"]

@@ -413,12 +413,10 @@ I, B = types.int64, types.boolean
 A = lambda dt, nd: types.Array(dt, nd, "C")
 for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
     v = A(dt, 1)
-    conv = lambda name: name.startswith("conv")
     # every variant with the full 4×4 outputs per thread; in float32 also a thin tile (32 columns) and the thinnest
     works = [(k.WORK, k.WORK)] + ([(k.WORK, 2), (1, 1)] if dt == types.float32 else [])
     jobs = [(f"product_{name} {rows}x{cols}", k._product_kernel(name, k.TILE, rows, cols, np.dtype(np_dtype)),
-             (A(dt, 1 if conv(name) else 2), A(dt, 2), A(dt, 3), v, B, types.UniTuple(I, 13 if conv(name) else 1))
-             + (I,) * 6) for name in k._VARIANTS for rows, cols in works]
+             k._product_signature(name, dt)) for name in k._VARIANTS for rows, cols in works]
     max_forward, avg_forward, backward = k._pool_kernels(np.dtype(np_dtype))
     jobs += [("sum_splits", k._sum_splits, (A(dt, 3), A(dt, 2), v, B)),
              ("taps_first", k._taps_first, (A(dt, 4), A(dt, 2))),

@@ -423,6 +423,17 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
     return cuda.jit(product)
 
 
+def _product_signature(variant, item):
+    """The argument types of a ``_product_kernel`` launch for numba type ``item`` (float32 or float64): what
+    compiling it ahead of a launch (``cuda.compile_ptx``, without a GPU) needs. The convolutions read A flat."""
+    from numba import types
+
+    conv = variant.startswith("conv")
+    matrix = lambda ndim: types.Array(item, ndim, "C")  # noqa: E731
+    return ((matrix(1 if conv else 2), matrix(2), matrix(3), matrix(1), types.boolean,
+             types.UniTuple(types.int64, 13 if conv else 1)) + (types.int64,) * 6)
+
+
 @_kernel
 def _sum_splits(partial, out, bias, use_bias):
     """``out[m, n] = Σ_z partial[z, m, n] (+ bias[n])``, the slices added in order; one thread per output."""
