@@ -434,6 +434,8 @@ for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
             print("FLOAT64", name)
         if ".local" in ptx:
             print("LOCAL-MEMORY", name)
+        if name.endswith(f" {k.WORK}x{k.WORK}") and dt == types.float32 and "ld.shared.v4.f32" not in ptx:
+            print("SCALAR-SHARED-READS", name)
 print("OK")
 """
 
@@ -442,7 +444,9 @@ print("OK")
 def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
     """The simulator accepts what hardware rejects (runtime shared-array shapes, float64 literals); where libNVVM is
     installed this compiles every kernel to sm_90 PTX and checks that the float32 ones contain no float64
-    instruction and keep their per-thread arrays in registers. Skipped without libNVVM (no GPU is needed)."""
+    instruction and keep their per-thread arrays in registers, and that the full-tile products read shared memory
+    128 bits at a time (4 floats per load; the 16-byte alignment of the tiles allows it). Skipped without libNVVM
+    (no GPU is needed)."""
     done = subprocess.run([sys.executable, "-c", PTX_SCRIPT], env=_environment_without_simulator(),
                           capture_output=True, text=True, timeout=300,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -450,7 +454,7 @@ def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
     if done.stdout.startswith("SKIP"):
         pytest.skip(f"libNVVM not found ({done.stdout.strip()})")
     assert done.stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in done.stdout and \
-        "LOCAL-MEMORY" not in done.stdout, done.stdout
+        "LOCAL-MEMORY" not in done.stdout and "SCALAR-SHARED-READS" not in done.stdout, done.stdout
 
 
 # ------------------------------------------------------------------------------------------ the simulator itself

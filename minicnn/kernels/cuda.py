@@ -23,16 +23,22 @@ How each kernel maps threads to work
 ------------------------------------
 **One tiled product for every matrix product** (``_product_kernel``): ``C[m, n] = Σ_k A[m, k] · B[k, n]``, written
 into ``out[z, m, n]``. Block ``(bx, by, z)`` of ``TILE × TILE`` threads owns the 64×64 output tile of rows
-``bx·64 …`` and columns ``by·64 …``; thread ``(tx, ty)`` owns the 16 outputs at rows ``ty + a·TILE`` and columns
-``tx + b·TILE`` (a, b < WORK), accumulated in registers (along a thin side, a tile 32 or 16 wide: 2 or 1 outputs
+``bx·64 …`` and columns ``by·64 …``; thread ``(tx, ty)`` owns the 4×4 outputs at rows ``ty·WORK + a`` and columns
+``tx·WORK + b`` (a, b < WORK), accumulated in registers (along a thin side, a tile 32 or 16 wide: 2 or 1 outputs
 per thread that way). The reduction runs in steps of ``TILE``: the block copies a
 ``TILE × 64`` slice of A and of B from global memory into **shared memory** (each thread copies WORK elements of
 each), waits at a barrier, and every thread reads the 2·WORK values it needs for each of the TILE terms from there.
+**Fetching ahead**: a thread reads its elements of the *next* slice from global memory into registers (``fetch``)
+right after the barrier, before this step's FMAs, and writes them into the shared tiles at the start of the next
+step; a global load takes hundreds of cycles, which then pass while the warp computes instead of stalling it.
 Why shared memory: each element of A brought from global memory is then used by 64 output columns and each
 element of B by 64 output rows, instead of being read once per output (a 64× cut in global traffic; the registers
-give another 4× cut in shared-memory traffic, 8 shared reads per 16 fused multiply-adds). The tiles are stored
-``[k, row]`` with one column of padding (65 words per line) so that neither the strided writes nor the reads hit
-the same bank twice. Loads are coalesced: consecutive threads read consecutive addresses of whichever index is
+give another 4× cut in shared-memory traffic: per reduction term a thread reads its 4 values of A and its 4 of B,
+for 16 fused multiply-adds). **Shared-memory layout**: the tiles are stored ``[k, row]``, so a thread's 4 values
+of one term are neighbours; the tiles are 16-byte aligned and each line is 68 words (64 + 4 of padding, which
+keeps every line 16-byte aligned), so the compiler reads the 4 values with one 128-bit load (``LDS.128``: 2
+shared reads per term instead of 8). The padding also spreads the strided writes of the copy over the banks (at
+most 2 threads of a warp on one bank). Loads are coalesced: consecutive threads read consecutive addresses of whichever index is
 contiguous in memory (``variant``'s "threads along rows" flag; B read plainly or transposed).
 
 A is usually not a matrix in memory but a view computed on the fly ("implicit GEMM", no im2col buffer); the
@@ -87,10 +93,11 @@ needed; the dev extra brings it), ``tests/test_cuda_kernels.py`` compiles every 
 the float32 ones hold no float64 instruction and no local-memory array.
 
 What the machine code costs: ``python benchmarks/cuda_model.py`` compiles the products through ``ptxas`` and counts
-the instructions a warp issues per step. With 4×4 outputs per thread a step of 16 terms is 256 FFMA, 128 shared
-loads and 8 global loads, and 565–675 instructions in all (38–45 % FFMA, the most share of the fp32 peak a full
-tile can reach); the shared-memory reads of the 16 terms are unrolled 8 times (a ``while`` loop: LLVM left a
-``range`` loop rolled, which cost 15 more instructions a term). The estimates for an H100 built on these counts
+the instructions a warp issues per step. With 4×4 outputs per thread a step of 16 terms is 256 FFMA, 32 shared
+loads (128-bit) and 8 global loads, and 432–537 instructions in all (48–59 % FFMA, the most share of the fp32 peak
+a full tile can reach; with 8 scalar shared loads a term it was 565–675 and 38–45 %); the shared-memory reads of
+the 16 terms are unrolled 8 times (a ``while`` loop: LLVM left a ``range`` loop rolled, which cost 15 more
+instructions a term). The estimates for an H100 built on these counts
 are in ``benchmarks/results/cuda_model.md``.
 """
 
@@ -340,18 +347,21 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
     WN = cols_work
     BM = tile * rows_work  # rows of a block's output tile
     BN = tile * cols_work  # columns of a block's output tile
-    A_LINE = BM + 1  # one word of padding per tile line: strided writes and reads fall in different banks
-    B_LINE = BN + 1
+    A_LINE = BM + 4  # four words of padding per tile line: see "Shared-memory layout" in the module docstring
+    B_LINE = BN + 4
+    ALIGN = None if is_simulator() else 16  # the simulator rejects an alignment (and needs none)
     item = numba.from_dtype(np.dtype(dtype))
     zero = np.dtype(dtype).type(0)
     one = np.dtype(dtype).type(1)
 
     def product(a_src, b_src, out, bias, use_bias, geo, m_total, n_total, k_total, k_split, r1, r2):
-        a_tile = cuda.shared.array((T, A_LINE), item)  # a_tile[k, r] = A[m0 + r, k0 + k]
-        b_tile = cuda.shared.array((T, B_LINE), item)  # b_tile[k, c] = B[k0 + k, n0 + c]
+        a_tile = cuda.shared.array((T, A_LINE), item, alignment=ALIGN)  # a_tile[k, r] = A[m0 + r, k0 + k]
+        b_tile = cuda.shared.array((T, B_LINE), item, alignment=ALIGN)  # b_tile[k, c] = B[k0 + k, n0 + c]
         acc = cuda.local.array((WM, WN), item)
         a_reg = cuda.local.array(WM, item)
         b_reg = cuda.local.array(WN, item)
+        a_next = cuda.local.array(WM, item)  # the next step's elements of A and B that this thread copies
+        b_next = cuda.local.array(WN, item)
         context = cuda.local.array((WM, 3), numba.int64)
         tx = cuda.threadIdx.x
         ty = cuda.threadIdx.y
@@ -373,46 +383,59 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
                 acc[a, b] = zero
         k_begin = z * k_split
         k_end = min(k_total, k_begin + k_split)
-        d0, d1, d2 = _split3(k_begin + k_lane, r1, r2)
-        s0, s1, s2 = _split3(T, r1, r2)
-        for k0 in range(k_begin, k_end, T):  # the same trip count for every thread of the block
+
+        def fetch(k0, d0, d1, d2):
+            """Read from global memory the elements this thread copies for the step at k0 (d: digits of
+            k0 + k_lane) into a_next and b_next; zero past the ends."""
             k_ok = k0 + k_lane < k_end
             for a in range(WM):
                 value = zero
                 if k_ok and m0 + r_lane + a * T < m_total:
                     value = element_at(a_src, geo, context[a, 0], context[a, 1], context[a, 2], d0, d1, d2,
                                        zero, one)
-                a_tile[k_lane, r_lane + a * T] = value
+                a_next[a] = value
             for b in range(WN):
                 value = zero
                 if b_transposed:  # B[k, n] = b_src[n, k]: consecutive threads along k
                     n = n0 + ty + b * T
                     if k0 + tx < k_end and n < n_total:
                         value = b_src[n, k0 + tx]
-                    b_tile[tx, ty + b * T] = value
                 else:
                     n = n0 + tx + b * T
                     if k0 + ty < k_end and n < n_total:
                         value = b_src[k0 + ty, n]
-                    b_tile[ty, tx + b * T] = value
+                b_next[b] = value
+
+        d0, d1, d2 = _split3(k_begin + k_lane, r1, r2)
+        s0, s1, s2 = _split3(T, r1, r2)
+        fetch(k_begin, d0, d1, d2)
+        for k0 in range(k_begin, k_end, T):  # the same trip count for every thread of the block
+            for a in range(WM):
+                a_tile[k_lane, r_lane + a * T] = a_next[a]
+            for b in range(WN):
+                if b_transposed:
+                    b_tile[tx, ty + b * T] = b_next[b]
+                else:
+                    b_tile[ty, tx + b * T] = b_next[b]
             cuda.syncthreads()
+            d0, d1, d2 = _advance3(d0, d1, d2, s0, s1, s2, r1, r2)
+            fetch(k0 + T, d0, d1, d2)  # in flight while the FMAs below run: its latency is hidden
             kk = 0
             while kk < T:  # not range(T): see "What the machine code costs" above
                 for a in range(WM):
-                    a_reg[a] = a_tile[kk, ty + a * T]
+                    a_reg[a] = a_tile[kk, ty * WM + a]
                 for b in range(WN):
-                    b_reg[b] = b_tile[kk, tx + b * T]
+                    b_reg[b] = b_tile[kk, tx * WN + b]
                 for a in range(WM):
                     for b in range(WN):
                         acc[a, b] += a_reg[a] * b_reg[b]
                 kk += 1
             cuda.syncthreads()
-            d0, d1, d2 = _advance3(d0, d1, d2, s0, s1, s2, r1, r2)
         for a in range(WM):
-            m = m0 + ty + a * T
+            m = m0 + ty * WM + a
             if m < m_total:
                 for b in range(WN):
-                    n = n0 + tx + b * T
+                    n = n0 + tx * WN + b
                     if n < n_total:
                         value = acc[a, b]
                         if use_bias:
