@@ -17,8 +17,10 @@ The model: an H100 SM has 4 warp schedulers, each issuing at most one instructio
 a scheduler's 32 lanes finish one warp's FFMA per cycle. A kernel whose warps issue ``I`` instructions per step for
 ``F`` FFMAs reaches at most ``F / I`` of the fp32 peak (the *issue bound*); the time of a product is then the
 issue cycles of the busiest scheduler (blocks are spread over 132 SMs, 8 warps a block, 2 per scheduler), or the
-time to move its bytes from HBM or L2 if that is longer. Latency is not modelled: with only 2 warps per scheduler
-(one block on an SM) loads and barriers are not hidden, so read every time as "at best". Elementwise, pooling and
+time to move its bytes from HBM or L2 if that is longer. Latency is not modelled, only checked in the machine code:
+"loads overlap FMAs" says whether a warp issues the next step's global loads before the FMAs of this step (so their
+latency passes while it computes); the barriers' waits remain, and with only 2 warps per scheduler (one block on
+an SM) little else hides them, so read every time as "at best". Elementwise, pooling and
 optimizer kernels are bound by memory: their bytes over the HBM bandwidth. Each launch costs host time (assumed
 15 µs: numba-cuda checks and packs every argument in Python, and allocates every output with the driver).
 
@@ -125,15 +127,34 @@ def _count(items, start, end, skip=()):
     return counts
 
 
+def _main_loop(items):
+    """``(start, end)`` of the main loop: the innermost loop that holds the barriers."""
+    main = [loop for loop in _loops(items) if _count(items, *loop)["BAR"]]
+    if not main:
+        raise ValueError("no loop with a barrier in this SASS: not a tiled product")
+    return min(main, key=lambda loop: loop[1] - loop[0])
+
+
+def loads_overlap_fmas(items, fma="FFMA"):
+    """True when the main loop fetches the next step while it computes: it first stores into the shared tiles
+    (values loaded during the previous step), then issues its global loads ahead of its FMAs (the scheduler may
+    slip the last loads among the first FMAs), so the loads' latency passes while the FMAs run. False when a store
+    waits on each load before the next one is issued (the latency of every load exposed, unless other warps have
+    work)."""
+    start, end = _main_loop(items)
+    order = [item[1] for item in items[start:end + 1] if item[0] == "op"]
+    loads = [index for index, op in enumerate(order) if op == "LDG"]
+    stores = [index for index, op in enumerate(order) if op == "STS"]
+    fmas = [index for index, op in enumerate(order) if op == fma]
+    return bool(loads and stores and fmas) and max(stores) < min(loads) < min(fmas) and max(loads) < max(fmas)
+
+
 def step_mix(items, fmas_per_step, fma="FFMA"):
     """The instructions a warp issues in one step of the main loop (the loop with the barriers), as a Counter: the
     main loop's own instructions, plus each loop inside it times its trip count, which follows from the FMAs one
     step must do (``fmas_per_step`` = TILE · rows_work · cols_work)."""
     loops = _loops(items)
-    main = [loop for loop in loops if _count(items, *loop)["BAR"]]
-    if not main:
-        raise ValueError("no loop with a barrier in this SASS: not a tiled product")
-    main = min(main, key=lambda loop: loop[1] - loop[0])
+    main = _main_loop(items)
     inner = [loop for loop in loops if main[0] < loop[0] and loop[1] < main[1]]
     inner = [loop for loop in inner if not any(o != loop and o[0] <= loop[0] and loop[1] <= o[1] for o in inner)]
     mix = _count(items, *main, skip=inner)
@@ -186,7 +207,9 @@ def analyse_product(variant, rows_work, cols_work):
         figures = _ptxas_figures(done.stdout + done.stderr)
         sass = subprocess.run([find_tool("nvdisasm"), "-c", binary], capture_output=True, text=True,
                               check=True).stdout
-    mix = step_mix(parse_sass(sass), kernels.TILE * rows_work * cols_work)
+    items = parse_sass(sass)
+    mix = step_mix(items, kernels.TILE * rows_work * cols_work)
+    figures["loads_overlap_fmas"] = loads_overlap_fmas(items)
     figures.update(instructions_per_step=sum(mix.values()), ffma_per_step=mix["FFMA"], lds_per_step=mix["LDS"],
                    ldg_per_step=mix["LDG"], mix=dict(mix.most_common()))
     figures["issue_bound"] = figures["ffma_per_step"] / figures["instructions_per_step"]
@@ -377,10 +400,10 @@ def product_table(rows):
 
 def kernel_table(analyses):
     header = ["variant", "outputs/thread", "registers", "shared B", "spills B", "blocks/SM", "instructions/step",
-              "FFMA", "LDS", "LDG", "issue bound (FFMA share)"]
+              "FFMA", "LDS", "LDG", "loads overlap FMAs", "issue bound (FFMA share)"]
     return _table(header, [[variant, f"{rows}×{cols}", a["registers"], a["shared_bytes"], a["spill_bytes"],
                             a["blocks_per_sm"], a["instructions_per_step"], a["ffma_per_step"], a["lds_per_step"],
-                            a["ldg_per_step"], f"{a['issue_bound']:.0%}"]
+                            a["ldg_per_step"], "yes" if a["loads_overlap_fmas"] else "no", f"{a['issue_bound']:.0%}"]
                            for (variant, rows, cols), a in sorted(analyses.items())])
 
 
@@ -442,13 +465,16 @@ project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measu
   against {gpu_us:.0f} µs of GPU time. A memory pool (numba's External Memory Manager, e.g. RMM) and fused epilogues
   (bias, ReLU, pooling in the product) would cut both the launches and the allocations; CUDA graphs would remove
   the per-launch Python cost altogether.
-- **Issue bound.** The products spend their issue slots on FMAs (the share above), shared-memory reads (one per
-  thread row and column per term) and the address arithmetic of the implicit-GEMM loads, in 64-bit integers because
-  numba indexes with int64. Well-written CUDA C SGEMMs reach 70–80 % of peak with 8×8 outputs per thread, vector
-  loads and double buffering; from numba.cuda, 40–50 % is a realistic ceiling.
-- **Latency is not in this model.** Two resident blocks per SM (registers: {registers} per thread) give 4 warps per
-  scheduler; one block (the products with few blocks) gives 2, which hides neither the global loads of the next
-  tile nor the barrier. Expect measured times above these where warps/sched. is 2.
+- **Issue bound.** The products spend their issue slots on FMAs (the share above), shared-memory reads (128-bit,
+  one per four values a thread reads: 2 per term with 4×4 outputs per thread) and the address arithmetic of the
+  implicit-GEMM loads, in 64-bit integers because numba indexes with int64. Well-written CUDA C SGEMMs reach
+  70–80 % of peak with 8×8 outputs per thread and double-buffered shared tiles; from numba.cuda, about 50 % is a
+  realistic ceiling.
+- **Latency is not in this model.** The products fetch the next step's elements into registers before the FMAs of
+  this one (the "loads overlap FMAs" column), so a global load's latency passes while the warp computes; what
+  remains exposed is the wait at the two barriers of each step. Two resident blocks per SM (registers:
+  {registers} per thread) give 4 warps per scheduler; one block (the products with few blocks) gives 2. Expect
+  measured times above these where warps/sched. is 2.
 """
 
 

@@ -45,6 +45,17 @@ def test_a_step_counts_the_main_loop_once_and_the_inner_loop_by_its_trips():
     assert sum(mix.values()) == 22
 
 
+def test_a_loop_that_stores_each_load_at_once_does_not_overlap_its_loads_with_the_fmas():
+    # SASS above: LDG, then its STS at once (the store waits for the load), then the FMAs
+    assert not cuda_model.loads_overlap_fmas(cuda_model.parse_sass(SASS))
+    # the fetch-ahead order: store what the previous step loaded, barrier, issue the next loads, then the FMAs
+    fetching_ahead = SASS.replace("LDG.E R2, desc[UR4][R4.64]", "STS [R5], R2").replace(
+        "STS [R5], R2 ;\n        /*0040*/", "LDG.E R2, desc[UR4][R4.64] ;\n        /*0040*/", 1)
+    order = [item[1] for item in cuda_model.parse_sass(fetching_ahead) if item[0] == "op"]
+    assert order[1:5] == ["STS", "IMAD", "LDG", "BAR"], order
+    assert cuda_model.loads_overlap_fmas(cuda_model.parse_sass(fetching_ahead))
+
+
 def test_counts_that_do_not_add_up_are_refused():
     items = cuda_model.parse_sass(SASS)
     with pytest.raises(ValueError, match="does not divide"):
@@ -82,13 +93,16 @@ def test_a_real_kernel_is_read_from_its_machine_code():
         sys.path.insert(0, {BENCHMARKS!r})
         import cuda_model
         figures = cuda_model.analyse_product("conv_forward", 4, 4)
-        print(figures["ffma_per_step"], figures["spill_bytes"], figures["registers"], figures["issue_bound"])
+        print(figures["ffma_per_step"], figures["spill_bytes"], figures["registers"], figures["issue_bound"],
+              figures["loads_overlap_fmas"], figures["lds_per_step"])
     """)
     environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
                           timeout=300, cwd=os.path.dirname(BENCHMARKS))
     assert done.returncode == 0, done.stderr[-3000:]
-    fmas, spills, registers, issue_bound = done.stdout.split()
+    fmas, spills, registers, issue_bound, overlap, shared_reads = done.stdout.split()
     assert int(fmas) == 16 * 4 * 4  # a step of 16 terms, 4×4 outputs per thread
     assert int(spills) == 0 and int(registers) <= 255
     assert 0.2 < float(issue_bound) < 1.0
+    assert overlap == "True"  # the next step's loads are issued before this step's FMAs
+    assert int(shared_reads) == 16 * 2  # per term one 128-bit read of A's 4 values and one of B's
