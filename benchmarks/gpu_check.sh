@@ -17,6 +17,9 @@ unset NUMBA_ENABLE_CUDASIM
 PYTHON=${PYTHON:-python3}
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$OUT/gpu.txt"
+# the kernels need numba-cuda >= 0.20 (shared arrays with an alignment); say which one this machine has
+"$PYTHON" -c "from importlib.metadata import version as v; print('numba', v('numba'), 'numba-cuda', v('numba-cuda'), \
+'numpy', v('numpy'))" 2>&1 | tee -a "$OUT/gpu.txt"
 if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_available() else 1)"; then
     echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
     exit 2
