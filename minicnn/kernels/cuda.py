@@ -47,7 +47,8 @@ index (three mixed-radix digits, advanced by TILE with carries instead of divide
 (``*_at``), zero where a window reads padding. The convolutions read their A operand as a flat array, at the
 row's flat index plus an offset that depends only on the reduction index, so the offset is computed once per step
 for all of a thread's rows; with strides (1, 1) the input gradient uses a gather without divisions
-(``_unit_stride_gather_at``):
+(``_unit_stride_gather_at``, whose row context already holds the row's flat index). A range test
+``0 <= i < n`` is one unsigned comparison (``_in_range``):
 
 ============================  ===============  ==================  ===================  =========================
 product                       rows m           columns n           reduction k          A[m, k]
@@ -94,7 +95,7 @@ the float32 ones hold no float64 instruction and no local-memory array.
 
 What the machine code costs: ``python benchmarks/cuda_model.py`` compiles the products through ``ptxas`` and counts
 the instructions a warp issues per step. With 4×4 outputs per thread a step of 16 terms is 256 FFMA, 32 shared
-loads (128-bit) and 8 global loads, and 432–537 instructions in all (48–59 % FFMA, the most share of the fp32 peak
+loads (128-bit) and 8 global loads, and 432–523 instructions in all (49–59 % FFMA, the most share of the fp32 peak
 a full tile can reach; with 8 scalar shared loads a term it was 565–675 and 38–45 %); the shared-memory reads of
 the 16 terms are unrolled 8 times (a ``while`` loop: LLVM left a ``range`` loop rolled, which cost 15 more
 instructions a term). The estimates for an H100 built on these counts
@@ -205,6 +206,13 @@ def _advance3(d0, d1, d2, s0, s1, s2, r1, r2):
     return d0 + s0, d1, d2
 
 
+@_device
+def _in_range(value, length):
+    """``0 <= value < length`` in one comparison: as unsigned integers a negative value is larger than any length.
+    (The cast to int64 first makes the simulator's Python integers wrap the way the GPU's do.)"""
+    return numba.uint64(numba.int64(value)) < numba.uint64(length)
+
+
 # The A operands of the products. ``geo`` of a convolution is
 # (N, H, W, C_in, kh, kw, sh, sw, top, left, H_out, W_out, C_out).
 @_device
@@ -222,9 +230,7 @@ def _window_rows(geo, m):
 @_device
 def _window_at(x, geo, corner, row, col, k, l, c, zero, one):
     """``x_pad[n, row + k, col + l, c]``: tap (k, l, c) of the window whose corner is (row, col); x is flat."""
-    hh = row + k
-    ww = col + l
-    if hh >= 0 and hh < geo[1] and ww >= 0 and ww < geo[2]:
+    if _in_range(row + k, geo[1]) and _in_range(col + l, geo[2]):
         return x[numba.uint64(corner + (k * geo[2] + l) * geo[3] + c)]
     return zero
 
@@ -265,14 +271,21 @@ def _gather_at(grad_y, geo, image, hp, wp, k, l, o, zero, one):
 
 
 @_device
-def _unit_stride_gather_at(grad_y, geo, image, hp, wp, k, l, o, zero, one):
+def _unit_stride_pixel_rows(geo, m):
+    """``_pixel_rows`` for strides (1, 1): the flat index of ``∂L/∂y[n, h + top, w + left, 0]`` (the output that
+    reads the pixel through tap (0, 0); outside ∂L/∂y at the borders, but only read where in range) and the
+    pixel's padded coordinates."""
+    image, hp, wp = _pixel_rows(geo, m)
+    return image + (hp * geo[11] + wp) * geo[12], hp, wp
+
+
+@_device
+def _unit_stride_gather_at(grad_y, geo, base, hp, wp, k, l, o, zero, one):
     """``_gather_at`` for strides (1, 1), where the output that reads padded pixel (hp, wp) through tap (k, l) is
-    simply (hp − k, wp − l): no division, and the part of the flat index that depends on the tap is the same for
-    every row of a thread."""
-    i = hp - k
-    j = wp - l
-    if i >= 0 and i < geo[10] and j >= 0 and j < geo[11]:
-        return grad_y[numba.uint64(image + (hp * geo[11] + wp) * geo[12] - (k * geo[11] + l) * geo[12] + o)]
+    simply (hp − k, wp − l): no division, and its flat index is the row's ``base`` minus a part that depends only on
+    the tap, the same for every row of a thread."""
+    if _in_range(hp - k, geo[10]) and _in_range(wp - l, geo[11]):
+        return grad_y[numba.uint64(base - (k * geo[11] + l) * geo[12] + o)]
     return zero
 
 
@@ -298,7 +311,7 @@ def _tap_at(x, geo, down, right, tap, n, i, j, zero, one):
         return one
     row = i * geo[6]
     col = j * geo[7]
-    if row + down >= 0 and row + down < geo[1] and col + right >= 0 and col + right < geo[2]:
+    if _in_range(row + down, geo[1]) and _in_range(col + right, geo[2]):
         return x[numba.uint64(((n * geo[1] + row) * geo[2] + col) * geo[3] + tap)]
     return zero
 
@@ -328,7 +341,7 @@ def _transposed_at(a, geo, m, unused_1, unused_2, unused_3, unused_4, k, zero, o
 _VARIANTS = {
     "conv_forward": (_window_rows, _window_at, False, False),
     "conv_grad_input": (_pixel_rows, _gather_at, False, False),
-    "conv_grad_input_unit_stride": (_pixel_rows, _unit_stride_gather_at, False, False),
+    "conv_grad_input_unit_stride": (_unit_stride_pixel_rows, _unit_stride_gather_at, False, False),
     "conv_grad_kernel": (_tap_rows, _tap_at, True, False),
     "dense_forward": (_plain_rows, _plain_at, False, False),
     "dense_grad_input": (_plain_rows, _plain_at, False, True),
