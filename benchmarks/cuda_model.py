@@ -21,8 +21,9 @@ time to move its bytes from HBM or L2 if that is longer. Latency is not modelled
 "loads overlap FMAs" says whether a warp issues the next step's global loads before the FMAs of this step (so their
 latency passes while it computes); the barriers' waits remain, and with only 2 warps per scheduler (one block on
 an SM) little else hides them, so read every time as "at best". Elementwise, pooling and
-optimizer kernels are bound by memory: their bytes over the HBM bandwidth. Each launch costs host time (assumed
-15 µs: numba-cuda checks and packs every argument in Python, and allocates every output with the driver).
+optimizer kernels are bound by memory: their bytes over the HBM bandwidth. Each launch costs host time: numba-cuda
+packs every argument in Python, so a launch costs a fixed part plus a part per array and per scalar argument (a
+tuple counts as its elements), plus the allocation of its outputs (``launch_us``; the figures are in ``H100``).
 
 Prints the tables and writes ``benchmarks/results/cuda_model.json`` and ``benchmarks/results/cuda_model.md``.
 """
@@ -57,7 +58,14 @@ H100 = {
     "shared_bytes_per_sm": 233472,  # 228 KiB, of which each block also reserves 1 KiB
     "threads_per_sm": 2048,
     "blocks_per_sm": 32,
-    "launch_us": 15.0,  # assumed host cost of one numba-cuda launch
+    # host cost of one numba-cuda launch, which packs every argument in Python (ctypes): an empty kernel and the
+    # step per 1-D array are numba-cuda's own benchmark (NVIDIA/numba-cuda PR #288, 2025: 6.6 µs with no argument,
+    # 10.6 with one float32[:], 14.1 with two); a scalar (each element of a tuple is one) and the allocation of an
+    # output (cuda.device_array, through the driver) are assumed
+    "launch_empty_us": 6.6,
+    "launch_per_array_us": 3.7,
+    "launch_per_scalar_us": 1.0,
+    "allocation_us": 5.0,
     "host_copy_gb_s": 20.0,  # assumed: a copy from pageable host memory over PCIe 5
 }
 H100["fp32_peak_tflops"] = H100["sms"] * H100["fp32_lanes_per_sm"] * 2 * H100["clock_ghz"] / 1000
@@ -276,10 +284,11 @@ def model_product(product, gpu=H100):
              "L2": l2_bytes / (gpu["l2_tb_s"] * 1e6)}
     bound = max(times, key=times.get)
     gpu_us = times[bound]
-    launches = 1
+    launches = [CONV_PRODUCT_LAUNCH if product.variant.startswith("conv") else DENSE_PRODUCT_LAUNCH]
     if splits > 1:  # _sum_splits reads every slice once and writes the result
         gpu_us += (splits + 1) * product.m * product.n * ITEM / (gpu["hbm_tb_s"] * 1e6)
-        launches = 2
+        launches.append(SUM_SPLITS_LAUNCH)
+    host_us = sum(launch_us(*launch, gpu=gpu) for launch in launches)
     flops = 2 * product.m * product.n * product.k
     return {
         "layer": product.layer, "product": product.what, "variant": product.variant,
@@ -290,14 +299,29 @@ def model_product(product, gpu=H100):
         "useful_share": product.m * product.n * product.k / (row_tiles * tile * rows_work * col_tiles * tile *
                                                              cols_work * -(-product.k // tile) * tile),
         "bound": bound, "gpu_us": gpu_us, "peak_share": flops / (gpu_us * 1e-6) / (gpu["fp32_peak_tflops"] * 1e12),
-        "launches": launches, "with_launch_us": gpu_us + launches * gpu["launch_us"],
+        "launches": len(launches), "host_us": host_us, "with_launch_us": gpu_us + host_us,
     }
 
 
+def launch_us(arrays, scalars, outputs, gpu=H100):
+    """Host time of one launch with ``arrays`` array and ``scalars`` scalar arguments that allocates ``outputs``
+    arrays."""
+    return (gpu["launch_empty_us"] + arrays * gpu["launch_per_array_us"] + scalars * gpu["launch_per_scalar_us"] +
+            outputs * gpu["allocation_us"])
+
+
+#: (arrays, scalars, outputs) of each launch: a product (a, b, out, bias; use_bias, 13 geometry numbers or 1, the
+#: sizes, split and radices) and the sum of its split slices (partial, out, bias; use_bias)
+CONV_PRODUCT_LAUNCH = (4, 1 + 13 + 6, 1)
+DENSE_PRODUCT_LAUNCH = (4, 1 + 1 + 6, 1)
+SUM_SPLITS_LAUNCH = (3, 1, 1)
+
+
 def memory_kernel(layer, what, nbytes, launches, gpu=H100):
-    """A kernel bound by memory bandwidth: its time is its bytes over HBM's bandwidth."""
+    """A kernel bound by memory bandwidth: its time is its bytes over HBM's bandwidth. ``launches``: the
+    (arrays, scalars, outputs) of each launch it takes."""
     return {"layer": layer, "kernel": what, "mb": nbytes / 1e6, "gpu_us": nbytes / (gpu["hbm_tb_s"] * 1e6),
-            "launches": launches}
+            "launches": len(launches), "host_us": sum(launch_us(*launch, gpu=gpu) for launch in launches)}
 
 
 # ============================================================================================ the cases
@@ -329,23 +353,24 @@ def training_step(batch, image_size=32, gpu=H100):
             if not first_with_weights:
                 kh, kw = layer.kernel_size
                 others.append(memory_kernel(layer.name, "taps_first (kernel rearranged for ∂L/∂x)",
-                                            2 * kh * kw * shape[3] * layer.filters * ITEM, 1))
+                                            2 * kh * kw * shape[3] * layer.filters * ITEM, [(2, 0, 1)]))
         elif isinstance(layer, L.Dense):
             products += [model_product(p) for p in dense_products(layer.name, batch, shape[1], layer.units,
                                                                   input_gradient=not first_with_weights)]
         elif isinstance(layer, L.MaxPooling2D):  # forward: x in, y and an int32 argmax out; backward: the reverse
-            others.append(memory_kernel(layer.name, "max pool forward + backward",
-                                        (size_in + 2 * size_out) * ITEM * 2, 2))
+            others.append(memory_kernel(layer.name, "max pool forward + backward",  # (x, y, argmax; 6 sizes), then
+                                        (size_in + 2 * size_out) * ITEM * 2,  # (grad_y, argmax, grad_x; 7)
+                                        [(3, 6, 2), (3, 7, 1)]))
         if getattr(layer, "params", None):
             first_with_weights = False
         activation = getattr(layer, "activation", None)
         if activation is not None:  # forward: z in, a out; backward: grad_a and a in, grad_z out
             others.append(memory_kernel(layer.name, f"{type(activation).__name__} forward + backward",
-                                        (2 + 3) * size_out * ITEM, 2))
+                                        (2 + 3) * size_out * ITEM, [(2, 2, 1), (3, 1, 1)]))
         shape = out_shape
     weights = [array.size for layer in model.layers for array in getattr(layer, "params", {}).values()]
     others.append(memory_kernel("Adam", f"update of {sum(weights):,} weights (param, grad, m, v in; param, m, v out)",
-                                7 * sum(weights) * ITEM, len(weights)))
+                                7 * sum(weights) * ITEM, [(4, 8, 0)] * len(weights)))
     copy_us = (batch * image_size * image_size * ITEM) / (gpu["host_copy_gb_s"] * 1e3) + 2 * 10.0
     return products, others, copy_us
 
@@ -353,10 +378,12 @@ def training_step(batch, image_size=32, gpu=H100):
 def step_totals(products, others, copy_us, batch, gpu=H100):
     gpu_us = sum(row["gpu_us"] for row in products) + sum(row["gpu_us"] for row in others)
     launches = sum(row["launches"] for row in products) + sum(row["launches"] for row in others)
-    host_us = launches * gpu["launch_us"] + copy_us
+    launch_host_us = sum(row["host_us"] for row in products) + sum(row["host_us"] for row in others)
+    host_us = launch_host_us + copy_us
     flops = sum(row["gflop"] for row in products) * 1e9
     best, worst = max(gpu_us, host_us), gpu_us + host_us
-    return {"batch": batch, "gpu_us": gpu_us, "launches": launches, "host_us": host_us, "copy_us": copy_us,
+    return {"batch": batch, "gpu_us": gpu_us, "launches": launches, "launch_host_us": launch_host_us,
+            "host_us": host_us, "copy_us": copy_us,
             "step_us_best": best, "step_us_worst": worst, "gflop": flops / 1e9,
             "peak_share": flops / (gpu_us * 1e-6) / (gpu["fp32_peak_tflops"] * 1e12),
             "images_per_s_best": batch / (best * 1e-6), "images_per_s_worst": batch / (worst * 1e-6)}
@@ -422,7 +449,8 @@ training-throughput line) and compare.
 | fp32 peak (non-tensor FMA) | {peak:.1f} TFLOP/s | {sms} SMs × 128 lanes × 2 FLOP × {clock} GHz boost |
 | HBM3 bandwidth | {hbm} TB/s | H100 SXM datasheet |
 | L2 bandwidth | {l2} TB/s (assumed) | not a datasheet figure |
-| host cost of a launch | {launch:.0f} µs (assumed) | numba-cuda checks and packs arguments in Python and allocates each output |
+| host cost of a launch | {launch_empty} µs + {launch_array} µs per array argument | numba-cuda's benchmark of empty kernels (NVIDIA/numba-cuda PR #288, 2025) |
+| … per scalar argument, per output allocated | {launch_scalar} µs, {allocation} µs (assumed) | a product takes 4 arrays and 20 scalars (conv) or 8 (dense) |
 | host → device copy | {copy:.0f} GB/s (assumed) | pageable memory over PCIe 5 |
 | cuDNN / cuBLAS float32 | {cudnn:.0%} of peak (a guess) | for the ratio column only; measure it |
 
@@ -461,10 +489,12 @@ project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measu
 `training_throughput_case`, so ~26,000 images/s).
 
 ## Reading it
-- **Host overhead is as large as the GPU work** at this size: {launches} launches × ~15 µs = {launch_us:.0f} µs
-  against {gpu_us:.0f} µs of GPU time. A memory pool (numba's External Memory Manager, e.g. RMM) and fused epilogues
-  (bias, ReLU, pooling in the product) would cut both the launches and the allocations; CUDA graphs would remove
-  the per-launch Python cost altogether.
+- **Host overhead {host_versus} the GPU work** at this size: {launches} launches cost ~{launch_us:.0f} µs of
+  Python against {gpu_us:.0f} µs of GPU time, so the step is bound by the host as long as numba-cuda packs
+  arguments in Python (and minicnn's own checks and reshapes come on top). Fewer launches (one Adam launch for all
+  weights; bias, ReLU and pooling fused into the products), fewer scalar arguments (the 13 geometry numbers of a
+  convolution in one small device array) and a memory pool (numba's External Memory Manager, e.g. RMM) would cut
+  it; CUDA graphs would remove the per-launch Python cost altogether.
 - **Issue bound.** The products spend their issue slots on FMAs (the share above), shared-memory reads (128-bit,
   one per four values a thread reads: 2 per term with 4×4 outputs per thread) and the address arithmetic of the
   implicit-GEMM loads, in 64-bit integers because numba indexes with int64. Well-written CUDA C SGEMMs reach
@@ -489,11 +519,13 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
     registers = max(a["registers"] for a in analyses.values())
     return MARKDOWN.format(
         peak=gpu["fp32_peak_tflops"], sms=gpu["sms"], clock=gpu["clock_ghz"], hbm=gpu["hbm_tb_s"], l2=gpu["l2_tb_s"],
-        launch=gpu["launch_us"], copy=gpu["host_copy_gb_s"], cudnn=CUDNN_GUESS, ptxas_version=ptxas_version,
+        launch_empty=gpu["launch_empty_us"], launch_array=gpu["launch_per_array_us"],
+        launch_scalar=gpu["launch_per_scalar_us"], allocation=gpu["allocation_us"], copy=gpu["host_copy_gb_s"],
+        host_versus="exceeds" if totals["launch_host_us"] > totals["gpu_us"] else "is close to", cudnn=CUDNN_GUESS, ptxas_version=ptxas_version,
         kernels=kernel_table(analyses), benchmark=product_table(rows), cases=case_lines, batch=totals["batch"],
         step_products=product_table(step_products), step_others=others, step_gflop=totals["gflop"],
         gpu_us=totals["gpu_us"], step_peak=totals["peak_share"], launches=totals["launches"],
-        launch_us=totals["launches"] * gpu["launch_us"], copy_us=totals["copy_us"], best=totals["step_us_best"],
+        launch_us=totals["launch_host_us"], copy_us=totals["copy_us"], best=totals["step_us_best"],
         worst=totals["step_us_worst"], rate_best=totals["images_per_s_best"],
         rate_worst=totals["images_per_s_worst"], registers=registers)
 

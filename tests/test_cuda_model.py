@@ -74,6 +74,17 @@ def test_resident_blocks_follow_registers_and_shared_memory():
     assert cuda_model.resident_blocks(32, 100_000, 256) == 2  # shared memory limits: 233,472 // 101,024
 
 
+def test_launch_cost_reproduces_numba_cudas_benchmark_and_counts_every_argument():
+    # NVIDIA/numba-cuda PR #288: an empty kernel 6.6 µs, with one float32[:] 10.6 µs, with two 14.1 µs
+    for arrays, measured in ((0, 6.6), (1, 10.6), (2, 14.1)):
+        assert abs(cuda_model.launch_us(arrays, 0, 0) - measured) < 0.5
+    # a convolution product: 4 arrays, use_bias + 13 geometry numbers + 6 sizes, one output allocated
+    gpu = cuda_model.H100
+    assert cuda_model.launch_us(*cuda_model.CONV_PRODUCT_LAUNCH) == pytest.approx(
+        gpu["launch_empty_us"] + 4 * gpu["launch_per_array_us"] + 20 * gpu["launch_per_scalar_us"] +
+        gpu["allocation_us"])
+
+
 def _compilers_missing():
     try:
         cuda_model.find_tool("ptxas"), cuda_model.find_tool("nvdisasm")
