@@ -494,7 +494,8 @@ project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measu
   arguments in Python (and minicnn's own checks and reshapes come on top). Fewer launches (one Adam launch for all
   weights; bias, ReLU and pooling fused into the products), fewer scalar arguments (the 13 geometry numbers of a
   convolution in one small device array) and a memory pool (numba's External Memory Manager, e.g. RMM) would cut
-  it; CUDA graphs would remove the per-launch Python cost altogether.
+  it; CUDA graphs would remove the per-launch Python cost altogether. `python benchmarks/cuda_profile.py` on a GPU
+  measures where the host's time goes.
 - **Issue bound.** The products spend their issue slots on FMAs (the share above), shared-memory reads (128-bit,
   one per four values a thread reads: 2 per term with 4×4 outputs per thread) and the address arithmetic of the
   implicit-GEMM loads, in 64-bit integers because numba indexes with int64. Well-written CUDA C SGEMMs reach

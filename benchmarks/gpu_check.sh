@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a session that is lent a GPU should run first, in one go: the cuda tests on the real GPU, then the
 # benchmark's cuda and PyTorch-GPU columns and the training throughput. Everything it prints also goes to
-# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, conv.log and conv.json.
+# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, conv.log, conv.json and cuda_profile.txt.
 #
 #     bash benchmarks/gpu_check.sh            # from the repository root, on the GPU machine
 #
@@ -33,4 +33,7 @@ tests=${PIPESTATUS[0]}
 echo "== benchmarks/conv.py --quick" | tee "$OUT/conv.log"
 "$PYTHON" benchmarks/conv.py --quick 2>&1 | tee -a "$OUT/conv.log"
 cp benchmarks/results/conv.json "$OUT/conv.json" 2>/dev/null
+
+echo "== benchmarks/cuda_profile.py (where the host's time goes in a training step)"
+"$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt" 2>&1 | tail -n 20
 exit "$tests"

@@ -86,3 +86,33 @@ def test_without_a_gpu_set_backend_says_so_and_names_the_others(monkeypatch):
     assert mc.get_backend() == before
     assert "cuda" not in mc.available_backends()
     assert "cuda" in backend.known_backends()
+
+
+@pytest.mark.slow
+def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
+    """``benchmarks/cuda_profile.py``, the script a GPU session runs to see where the host's time goes, on the tiny
+    network: every step launches the same kernels (after the warm-up step, which also creates Adam's slots), and
+    the report names the groups and the launches."""
+    import os
+    import sys
+
+    from minicnn.kernels import cuda as cuda_kernels
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    import cuda_profile
+
+    x, y = _data()
+    model = _tiny_network()
+    model.compile(optimizer=mc.Adam(0.05), loss="binary_crossentropy")
+    with cuda_kernels.tiling(tile=4, work=2):
+        one = cuda_profile.profile_steps(model, x, y, steps=1, warmup=1)
+        two = cuda_profile.profile_steps(model, x, y, steps=2, warmup=0)
+    # conv (forward, kernel gradient: the first layer needs no input gradient), 2 dense layers (forward, kernel
+    # and input gradients), 3 ReLU/sigmoid forward and backward, max pool forward and backward, Adam on 6 weights:
+    # 2 + 6 + 6 + 2 + 6 = 22, and a sum of split slices for each product whose reduction was split
+    assert one["launches_per_step"] == two["launches_per_step"] >= 22
+    assert one["simulator"] is not None and one["batch"] == 6 and one["image_size"] == 5
+    assert sum(one["groups_ms_per_step"].values()) > 0
+    text = cuda_profile.report(one, top=5)
+    assert f"kernel launches per step: {one['launches_per_step']:.1f}" in text
+    assert all(name in text for name, _ in cuda_profile.GROUPS)

@@ -1,0 +1,140 @@
+"""Where the host's time goes in a training step on the cuda backend: a profile to run on a GPU machine.
+
+    python benchmarks/cuda_profile.py                  # the document's network, batch 256, 20 steps after 3 warm-ups
+
+``benchmarks/cuda_model.py`` predicts that a step of the document's network is bound by the host (numba-cuda packs
+every kernel argument in Python) rather than by the GPU. This script measures it: it runs ``train_on_batch`` under
+``use_backend("cuda")`` inside ``model.on_device()`` (as ``fit`` does), times the steps (a ``cuda.synchronize()``
+closes the last), counts the kernel launches per step and profiles the host with ``cProfile``, grouping its time
+into minicnn's own Python, numba-cuda's launch path, numba-cuda's driver layer (allocations, copies, frees) and
+the C functions those call. It prints a report and writes it to ``--out`` (default
+``benchmarks/results/cuda_profile.txt``).
+
+Without a GPU it runs on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, small sizes only): the report then
+says so, and its times describe the simulator, not a GPU (the test suite runs it that way to check the script).
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import minicnn as mc  # noqa: E402
+from minicnn.models import document_network  # noqa: E402
+
+#: how the profile's time is grouped: (group, test on a function's file name), the first that matches
+GROUPS = (
+    ("minicnn's Python (checks, reshapes, layers)", lambda path: f"{os.sep}minicnn{os.sep}" in path),
+    ("numba-cuda driver layer (allocations, copies, frees)", lambda path: f"{os.sep}cudadrv{os.sep}" in path),
+    ("numba-cuda launches (dispatch, argument packing)", lambda path: f"{os.sep}numba" in path),
+    ("C functions (the CUDA driver, ctypes, NumPy)", lambda path: path == "~"),
+    ("other Python (NumPy, the standard library)", lambda path: True),
+)
+
+
+def is_launch(filename, function):
+    """True for the function called once per kernel launch: ``_Kernel.launch`` on a GPU, ``FakeCUDAKernel.__call__``
+    on the simulator."""
+    return ((filename.endswith(os.path.join("cuda", "dispatcher.py")) and function == "launch") or
+            (filename.endswith(os.path.join("simulator", "kernel.py")) and function == "__call__"))
+
+
+def group_times(stats):
+    """``{group: seconds}`` of the profile's own time (``tottime``) per group of ``GROUPS``, and the launches."""
+    totals = {name: 0.0 for name, _ in GROUPS}
+    launches = 0
+    for (filename, _, function), (_, calls, own_time, _, _) in stats.stats.items():
+        if is_launch(filename, function):
+            launches += calls
+        group = next(name for name, matches in GROUPS if matches(filename))
+        totals[group] += own_time
+    return totals, launches
+
+
+def document_batch(batch, image_size, seed=0):
+    """The document's network (Adam, binary cross-entropy) for ``image_size``² images, and a random batch."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, image_size, image_size, 1)).astype(np.float32)
+    y = (rng.random((batch, 1)) > 0.5).astype(np.float32)
+    model = document_network(input_shape=(image_size, image_size, 1), seed=seed)
+    model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy")
+    return model, x, y
+
+
+def profile_steps(model, x, y, steps, warmup):
+    """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``steps`` timed and
+    profiled ones, on the cuda backend with the weights on the device; return the report's figures."""
+    from numba import cuda
+
+    from minicnn.kernels import cuda as cuda_kernels
+
+    batch, image_size = x.shape[0], x.shape[1]
+    with mc.use_backend("cuda"), model.on_device():
+        for _ in range(warmup):  # compilation of every kernel the step launches, and the optimizer's slots
+            model.train_on_batch(x, y)
+        cuda.synchronize()
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        for _ in range(steps):
+            model.train_on_batch(x, y)
+        cuda.synchronize()
+        profiler.disable()
+        seconds = time.perf_counter() - start
+    stats = pstats.Stats(profiler)
+    groups, launches = group_times(stats)
+    return {"simulator": cuda_kernels.is_simulator(), "batch": batch, "image_size": image_size, "steps": steps,
+            "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
+            "launches_per_step": launches / steps, "groups_ms_per_step": {k: v / steps * 1e3 for k, v in groups.items()},
+            "stats": stats}
+
+
+def report(figures, top=25):
+    """The report as text: the timing, the grouped host time per step and the functions with the most own time."""
+    lines = [f"cuda training step: batch {figures['batch']}, "
+             f"{figures['image_size']}×{figures['image_size']} images, {figures['steps']} profiled steps"]
+    if figures["simulator"]:
+        lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
+    lines += [f"step: {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s, under cProfile, "
+              "which slows the host)",
+              f"kernel launches per step: {figures['launches_per_step']:.1f}", "",
+              "host time per step, by group (cProfile's own time):"]
+    for name, ms in figures["groups_ms_per_step"].items():
+        lines.append(f"  {ms:9.3f} ms  {name}")
+    text = io.StringIO()
+    figures["stats"].stream = text
+    figures["stats"].sort_stats("tottime").print_stats(top)
+    lines += ["", f"the {top} functions with the most own time over all profiled steps:", text.getvalue().strip()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "cuda_profile.txt"))
+    args = parser.parse_args(argv)
+    for name in ("batch", "image_size", "steps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    mc.set_backend("cuda")  # says clearly when there is neither a GPU nor the simulator
+    text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup))
+    print(text, end="")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as file:
+        file.write(text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
