@@ -42,11 +42,24 @@ def cuda_backend(cuda_simulator_threads):
         mc.set_backend(previous)
 
 
-def _fit(backend_name, optimizer):
+def _tiny_classifier():
+    """Three classes: tanh features and a softmax output, trained with categorical cross-entropy."""
+    return mc.Sequential([
+        mc.Conv2D(2, 3, padding="same", activation="tanh", input_shape=(5, 5, 1)),
+        mc.AveragePooling2D(2, strides=2, padding="same"),
+        mc.Flatten(),
+        mc.Dense(3, activation="softmax"),
+    ], seed=0)
+
+
+def _fit(backend_name, optimizer, classifier=False):
     x, y = _data()
+    if classifier:
+        y = np.eye(3, dtype=np.float32)[np.arange(len(x)) % 3]
     with mc.use_backend(backend_name):
-        model = _tiny_network()
-        model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+        model = _tiny_classifier() if classifier else _tiny_network()
+        model.compile(optimizer=optimizer, loss="categorical_crossentropy" if classifier else "binary_crossentropy",
+                      metrics=["accuracy"])
         history = model.fit(x, y, epochs=2, batch_size=6, seed=0, verbose=0)
         predictions = model.predict(x)
     return model, history, predictions
@@ -69,6 +82,19 @@ def test_fit_on_cuda_matches_numpy(cuda_backend, make_optimizer):
     for weight, expected in zip(model.get_weights(), reference.get_weights()):
         assert type(weight) is np.ndarray  # get_weights gives host arrays after training on the device
         np.testing.assert_allclose(weight, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_tanh_softmax_classifier_fits_on_cuda_as_on_numpy(cuda_backend):
+    """Tanh and Softmax run as cuda kernels too (with average pooling and categorical cross-entropy)."""
+    from minicnn.kernels import cuda as cuda_kernels
+
+    _, reference_history, reference_predictions = _fit("numpy", mc.Adam(0.05), classifier=True)
+    with cuda_kernels.tiling(tile=4, work=2):
+        _, history, predictions = _fit("cuda", mc.Adam(0.05), classifier=True)
+    np.testing.assert_allclose(history.history["loss"], reference_history.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(predictions, reference_predictions, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(predictions.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_cuda_is_listed_where_it_runs(cuda_backend):

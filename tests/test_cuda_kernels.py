@@ -284,13 +284,36 @@ def test_activations_match_numpy(small_tiles, dtype, tolerance):
     z = (rng.standard_normal((3, 4, 5)) * 3).astype(dtype)
     z[0, 0, :3] = [-120.0, 120.0, 0.0]  # far tails (no overflow in e^{−z}) and the kink
     grad = rng.standard_normal(z.shape).astype(dtype)
-    for name in ("relu", "sigmoid"):
+    for name in ("relu", "sigmoid", "tanh", "softmax"):  # softmax: over the last axis, rows of 5
         forward, backward = getattr(cuda_kernels, f"{name}_forward"), getattr(cuda_kernels, f"{name}_backward")
         a = forward(z)
         a_ref = getattr(numpy_kernels, f"{name}_forward")(z)
         assert_close(_host(a, dtype), a_ref, tolerance, f"{name} forward")
         assert_close(_host(backward(grad, a), dtype), getattr(numpy_kernels, f"{name}_backward")(grad, a_ref),
                      tolerance, f"{name} backward")
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (2, 3, 10), (4,)], ids=["one-class", "rows", "rank-3", "one-row"])
+def test_softmax_rows_match_numpy_and_sum_to_one(small_tiles, dtype, tolerance, shape):
+    """One thread per row of the last axis, more rows than threads in a block (small tiles: 4 threads); large
+    logits (the max is subtracted first) stay finite."""
+    rng = np.random.default_rng(16)
+    z = (rng.standard_normal(shape) * 4).astype(dtype)
+    z.reshape(-1)[0] = 500.0  # e^{500} overflows in float32 and float64 unless the row's max is subtracted
+    grad = rng.standard_normal(shape).astype(dtype)
+    s = cuda_kernels.softmax_forward(z)
+    s_host = _host(s, dtype)
+    assert np.all(np.isfinite(s_host))
+    assert_close(s_host.sum(axis=-1), np.ones(shape[:-1]), tolerance, "softmax rows sum to 1")
+    assert_close(s_host, numpy_kernels.softmax_forward(z), tolerance, "softmax forward")
+    assert_close(_host(cuda_kernels.softmax_backward(grad, s), dtype),
+                 numpy_kernels.softmax_backward(grad, numpy_kernels.softmax_forward(z)), tolerance, "softmax backward")
+
+
+def test_softmax_of_a_scalar_is_refused(small_tiles):
+    with pytest.raises(ShapeError, match="softmax_forward: expected an array with a last axis"):
+        cuda_kernels.softmax_forward(np.float32(1.0))
 
 
 # ------------------------------------------------------------------------------------------ optimizers
@@ -426,6 +449,9 @@ for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
              ("relu_forward", k._relu_forward, (v, v, dt)), ("relu_backward", k._relu_backward, (v, v, v, dt)),
              ("sigmoid_forward", k._sigmoid_forward, (v, v, dt, dt)),
              ("sigmoid_backward", k._sigmoid_backward, (v, v, v, dt)),
+             ("tanh_forward", k._tanh_forward, (v, v)), ("tanh_backward", k._tanh_backward, (v, v, v, dt)),
+             ("softmax_forward", k._softmax_forward, (v, v, I, dt)),
+             ("softmax_backward", k._softmax_backward, (v, v, v, I, dt)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
              ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]
     for name, kernel, signature in jobs:

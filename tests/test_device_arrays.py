@@ -16,6 +16,7 @@ import minicnn as mc
 from minicnn import backend
 from minicnn.errors import BackendError
 from minicnn.kernels import numpy_kernels
+from minicnn.layers.activations import Activation
 from minicnn.models import document_network
 
 
@@ -60,7 +61,8 @@ def _fake_device_module(transfers):
 
     for name in ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
                  "avg_pool2d_forward", "avg_pool2d_backward", "dense_forward", "dense_backward", "relu_forward",
-                 "relu_backward", "sigmoid_forward", "sigmoid_backward", "adam_update", "sgd_update"):
+                 "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
+                 "softmax_forward", "softmax_backward", "adam_update", "sgd_update"):
         setattr(module, name, kernel(name))
 
     def to_device(array):
@@ -116,6 +118,20 @@ def test_training_on_device_arrays_gives_the_numpy_numbers(transfers, make_optim
         np.testing.assert_allclose(device_weight, host_weight, rtol=1e-5, atol=1e-7)
 
 
+def test_tanh_and_softmax_layers_compute_only_through_kernels(transfers):
+    """A classifier whose Tanh and Softmax would fail on the fake device if they touched its arrays with NumPy."""
+    x, _ = _data()
+    y = np.eye(3, dtype=np.float32)[np.arange(len(x)) % 3]
+    results = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = mc.Sequential([mc.Conv2D(2, 3, activation="tanh", input_shape=(12, 12, 1)), mc.Flatten(),
+                                   mc.Dense(3), mc.Softmax()], seed=0)
+            model.compile(optimizer=mc.Adam(0.01), loss="categorical_crossentropy")
+            results[name] = model.fit(x, y, epochs=2, batch_size=8, seed=0, verbose=0).history["loss"]
+    np.testing.assert_allclose(results["fakedevice"], results["numpy"], rtol=1e-5)
+
+
 def test_a_step_moves_the_batch_once_and_brings_only_the_output_back(transfers):
     x, y = _data(8)
     with mc.use_backend("fakedevice"):
@@ -161,10 +177,21 @@ def test_optimizer_state_follows_a_change_of_backend(transfers):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
+class _Squared(Activation):
+    """A user's own activation, computed with NumPy: it has no device kernels (``runs_on_device`` stays False)."""
+
+    def apply(self, z):
+        self._z = z
+        return np.square(z)
+
+    def backward(self, grad_out):
+        return 2 * self._z * grad_out
+
+
 @pytest.mark.parametrize("layers", [
     lambda: [mc.Conv2D(2, 3, input_shape=(6, 6, 1)), mc.BatchNormalization(), mc.Flatten(), mc.Dense(1)],
-    lambda: [mc.Conv2D(2, 3, activation="tanh", input_shape=(6, 6, 1)), mc.Flatten(), mc.Dense(1)],
-], ids=["batchnorm", "tanh"])
+    lambda: [mc.Conv2D(2, 3, activation=_Squared(), input_shape=(6, 6, 1)), mc.Flatten(), mc.Dense(1)],
+], ids=["batchnorm", "own-activation"])
 def test_a_layer_without_device_kernels_says_so(transfers, layers):
     model = mc.Sequential(layers(), seed=0)
     model.compile(optimizer="sgd", loss="mse")

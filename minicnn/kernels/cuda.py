@@ -82,8 +82,10 @@ read by at most ``⌈ph/sh⌉·⌈pw/sw⌉`` windows, neighbours in a warp read 
 innermost) and the L1/L2 caches serve the overlap; these kernels are bound by memory bandwidth. They are built
 per dtype (``_pool_kernels``) so that a window count is divided in the input's precision.
 
-**Elementwise** (ReLU, sigmoid, their gradients, Adam, SGD, zero fill): one thread per element in a grid-stride
-loop, ``TILE²`` threads per block; nothing to share.
+**Elementwise** (ReLU, sigmoid, tanh, their gradients, Adam, SGD, zero fill): one thread per element in a
+grid-stride loop, ``TILE²`` threads per block; nothing to share. **Softmax** (forward and backward) normalises
+along the last axis: one thread per row, which reads its row two or three times (max, exponentials and sum,
+quotients); rows are short (the classes of a classifier), so this is a small kernel next to the products.
 
 Rules for hardware that the simulator does not enforce: shared arrays have constant shapes (closure constants),
 blocks have at most 1024 threads (``tiling`` checks), every thread of a block reaches every ``syncthreads()`` (the
@@ -808,6 +810,48 @@ def _sigmoid_backward(grad_a, a, grad_z, one):
         grad_z[i] = grad_a[i] * a[i] * (one - a[i])
 
 
+@_kernel
+def _tanh_forward(z, a):
+    for i in range(cuda.grid(1), z.size, cuda.gridsize(1)):
+        a[i] = math.tanh(z[i])
+
+
+@_kernel
+def _tanh_backward(grad_a, a, grad_z, one):
+    for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
+        grad_z[i] = grad_a[i] * (one - a[i] * a[i])
+
+
+@_kernel
+def _softmax_forward(z, s, width, zero):
+    """One thread per row of ``width`` values (the last axis, contiguous): the row's max, then its exponentials
+    and their sum, then the quotients."""
+    for row in range(cuda.grid(1), z.size // width, cuda.gridsize(1)):
+        start = row * width
+        largest = z[start]
+        for k in range(start + 1, start + width):
+            largest = max(largest, z[k])
+        total = zero
+        for k in range(start, start + width):
+            e = math.exp(z[k] - largest)
+            s[k] = e
+            total += e
+        for k in range(start, start + width):
+            s[k] /= total
+
+
+@_kernel
+def _softmax_backward(grad_s, s, grad_z, width, zero):
+    """One thread per row: the row's ``Σ_j ∂L/∂s_j · s_j``, then ``∂L/∂z_k = s_k · (∂L/∂s_k − that sum)``."""
+    for row in range(cuda.grid(1), s.size // width, cuda.gridsize(1)):
+        start = row * width
+        dot = zero
+        for k in range(start, start + width):
+            dot += grad_s[k] * s[k]
+        for k in range(start, start + width):
+            grad_z[k] = s[k] * (grad_s[k] - dot)
+
+
 def _elementwise(kernel, where, inputs, constants):
     """Run an elementwise kernel ``kernel(*inputs, out, *constants)`` over flattened arrays of one shape; the
     constants are passed in the inputs' dtype. Returns ``out``, a new device array."""
@@ -838,6 +882,42 @@ def sigmoid_forward(z):
 def sigmoid_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a · a(1 − a)``."""
     return _elementwise(_sigmoid_backward, "sigmoid_backward", (grad_a, a), (1,))
+
+
+def tanh_forward(z):
+    """``a = tanh(z)``."""
+    return _elementwise(_tanh_forward, "tanh_forward", (z,), ())
+
+
+def tanh_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a · (1 − a²)``."""
+    return _elementwise(_tanh_backward, "tanh_backward", (grad_a, a), (1,))
+
+
+def _row_launch(kernel, where, inputs):
+    """Run ``kernel(*inputs, out, width, zero)``, one thread per row of the last axis (of length ``width``), over
+    flattened arrays of one shape; returns ``out``, a new device array."""
+    dtype = _dtype_of(inputs[0], f"{where}: {'grad_s' if len(inputs) > 1 else 'z'}")
+    if len(np.shape(inputs[0])) == 0:
+        raise ShapeError(f"{where}: expected an array with a last axis to normalise over, got a scalar")
+    first = _operand(inputs[0], dtype, f"{where}: input")
+    flat = [first.reshape(-1)] + [_operand(other, dtype, f"{where}: s", shape=tuple(first.shape)).reshape(-1)
+                                  for other in inputs[1:]]
+    out = cuda.device_array(first.shape, dtype)
+    width = tuple(first.shape)[-1]  # (the simulator's shapes take no negative index)
+    if width:
+        _launch(kernel, first.size // width, *flat, out.reshape(-1), width, dtype.type(0))
+    return out
+
+
+def softmax_forward(z):
+    """``s_k = e^{z_k − max_j z_j} / Σ_i e^{z_i − max_j z_j}`` along the last axis."""
+    return _row_launch(_softmax_forward, "softmax_forward", (z,))
+
+
+def softmax_backward(grad_s, s):
+    """``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
+    return _row_launch(_softmax_backward, "softmax_backward", (grad_s, s))
 
 
 # ============================================================================================ optimizers

@@ -238,6 +238,28 @@ def sigmoid_backward(grad_a, a):
     return grad_a * a * (1 - a)
 
 
+def tanh_forward(z):
+    """``a = tanh(z)``."""
+    return np.tanh(z)
+
+
+def tanh_backward(grad_a, a):
+    """``∂L/∂z = ∂L/∂a · (1 − tanh²(z)) = ∂L/∂a · (1 − a²)``."""
+    return grad_a * (1 - a * a)
+
+
+def softmax_forward(z):
+    """``s_k = e^{z_k − max_j z_j} / Σ_i e^{z_i − max_j z_j}`` along the last axis (the max cancels; subtracting
+    it keeps every exponential at most 1)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_backward(grad_s, s):
+    """The Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
+    return s * (grad_s - np.sum(grad_s * s, axis=-1, keepdims=True))
+
+
 def sgd_update(param, grad, velocity, learning_rate, momentum, nesterov):
     """One SGD step in place (Keras' form): without momentum ``w ← w − α·g``; with momentum μ
     ``v ← μ·v − α·g``, then ``w ← w + v``, or with Nesterov ``w ← w + μ·v − α·g``. ``velocity`` is None when

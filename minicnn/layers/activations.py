@@ -4,7 +4,6 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 ``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
 """
 
-import numpy as np
 
 from minicnn import backend
 from minicnn.layers.base import Layer
@@ -65,12 +64,14 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     """``a = tanh(z)``; ``∂a/∂z = 1 − a²``."""
 
+    runs_on_device = True
+
     def apply(self, z):
-        self._a = np.tanh(z)
+        self._a = backend.kernels().tanh_forward(z)
         return self._a
 
     def backward(self, grad_out):
-        return grad_out * (1 - self._a * self._a)
+        return backend.kernels().tanh_backward(grad_out, self._a)
 
 
 class Softmax(Activation):
@@ -79,14 +80,14 @@ class Softmax(Activation):
     Backward is the Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)``.
     """
 
+    runs_on_device = True
+
     def apply(self, z):
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        self._s = e / e.sum(axis=-1, keepdims=True)
+        self._s = backend.kernels().softmax_forward(z)
         return self._s
 
     def backward(self, grad_out):
-        s = self._s
-        return s * (grad_out - np.sum(grad_out * s, axis=-1, keepdims=True))
+        return backend.kernels().softmax_backward(grad_out, self._s)
 
 
 ACTIVATIONS = {"linear": Linear, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
