@@ -371,6 +371,10 @@ def training_step(batch, image_size=32, gpu=H100):
     weights = [array.size for layer in model.layers for array in getattr(layer, "params", {}).values()]
     others.append(memory_kernel("Adam", f"update of {sum(weights):,} weights (param, grad, m, v in; param, m, v out)",
                                 7 * sum(weights) * ITEM, [(4, 8, 0)] * len(weights)))
+    # binary cross-entropy on the device: one thread per sample (labels, output in; terms, gradient out)
+    others.append(memory_kernel("loss", "binary cross-entropy terms and gradient", 4 * batch * ITEM,
+                                [(4, 5, 2)]))
+    # the batch goes to the device, then the labels; the loss's per-sample terms come back (~10 µs each, small)
     copy_us = (batch * image_size * image_size * ITEM) / (gpu["host_copy_gb_s"] * 1e3) + 2 * 10.0
     return products, others, copy_us
 
@@ -471,9 +475,9 @@ barriers exposed); useful share = useful FMAs ÷ those the tiles compute (paddin
 {cases}
 
 ## The document's network, one training step at batch {batch} (32×32×1 images, Adam)
-`Sequential.train_on_batch` under `use_backend("cuda")` inside `model.on_device()`: the batch goes to the device and
-the sigmoid output comes back every step; the loss is computed on the host; the first layer's input gradient is not
-computed (its input is the data).
+`Sequential.train_on_batch` under `use_backend("cuda")` inside `model.on_device()`, without metrics: the batch and
+its labels go to the device every step, the loss kernel's per-sample terms come back; the first layer's input
+gradient is not computed (its input is the data).
 
 {step_products}
 

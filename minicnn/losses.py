@@ -2,6 +2,10 @@
 
 A loss is called as ``loss(y_true, y_pred) -> float`` and ``loss.gradient(y_true, y_pred) -> ∂L/∂y_pred`` (same
 shape as ``y_pred``). Every loss is a mean over the batch, so its gradient carries the ``1/N``.
+
+On an accelerator backend (cuda) the predictions stay on the device: ``labels`` checks ``y_true`` against their
+shape alone, and ``terms_and_gradient`` has the backend's loss kernel compute, on the device, the loss's
+per-sample terms (which add up to the loss) and ``∂L/∂y_pred``.
 """
 
 import numpy as np
@@ -9,19 +13,19 @@ import numpy as np
 from minicnn.errors import NonFiniteError, ShapeError
 
 
-def _check_pair(name, y_true, y_pred):
-    """Both arrays finite, with matching shapes; a label vector ``(N,)`` is accepted for predictions ``(N, 1)``."""
-    y_pred = np.asarray(y_pred)
+def _check_labels(name, y_true, shape, dtype):
+    """``y_true`` finite, with the ``shape`` of the predictions (a label vector ``(N,)`` is accepted for predictions
+    ``(N, 1)``), cast to their ``dtype``."""
+    shape = tuple(shape)
     y_true = np.asarray(y_true)
-    if y_pred.ndim == 2 and y_pred.shape[1] == 1 and y_true.shape == (y_pred.shape[0],):
+    if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
-    if y_true.shape != y_pred.shape:
-        raise ShapeError(f"{name}: expected y_true of shape {y_pred.shape} (the shape of the predictions), "
+    if y_true.shape != shape:
+        raise ShapeError(f"{name}: expected y_true of shape {shape} (the shape of the predictions), "
                          f"got {y_true.shape}")
-    for argument, array in (("y_true", y_true), ("y_pred", y_pred)):
-        if not np.all(np.isfinite(array)):
-            raise NonFiniteError(f"{name}: {argument} contains NaN or infinity")
-    return y_true.astype(y_pred.dtype, copy=False), y_pred
+    if not np.all(np.isfinite(y_true)):
+        raise NonFiniteError(f"{name}: y_true contains NaN or infinity")
+    return y_true.astype(dtype, copy=False)
 
 
 class Loss:
@@ -37,8 +41,23 @@ class Loss:
         y_true, y_pred = self._check(y_true, y_pred)
         return self.grad(y_true, y_pred).astype(y_pred.dtype, copy=False)
 
+    def labels(self, y_true, shape, dtype):
+        """``y_true`` as the formulas take it, checked against predictions of ``shape`` and ``dtype`` (which may
+        be on a device: only their shape is needed)."""
+        return _check_labels(type(self).__name__, y_true, shape, dtype)
+
     def _check(self, y_true, y_pred):
-        return _check_pair(type(self).__name__, y_true, y_pred)
+        y_pred = np.asarray(y_pred)
+        y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
+        if not np.all(np.isfinite(y_pred)):
+            raise NonFiniteError(f"{type(self).__name__}: y_pred contains NaN or infinity")
+        return y_true, y_pred
+
+    def terms_and_gradient(self, kernels, y_true, y_pred):
+        """``(terms, ∂L/∂y_pred)`` computed by the backend module ``kernels`` on its own arrays: ``terms[n]`` is
+        sample n's share of the loss (they add up to it). ``y_true`` comes from ``labels``. None for a loss without
+        backend kernels (a loss of your own): the caller then computes it on the host."""
+        return None
 
     def get_config(self):
         return {}
@@ -62,6 +81,9 @@ class MeanSquaredError(Loss):
 
     def grad(self, y_true, y_pred):
         return (y_pred - y_true) / y_pred.size
+
+    def terms_and_gradient(self, kernels, y_true, y_pred):
+        return kernels.mean_squared_error_terms(y_true, y_pred)
 
 
 class BinaryCrossentropy(Loss):
@@ -96,6 +118,9 @@ class BinaryCrossentropy(Loss):
         p = np.clip(y_pred, self.epsilon, 1 - self.epsilon)
         return (p - y_true) / (p * (1 - p)) / y_pred.size
 
+    def terms_and_gradient(self, kernels, y_true, y_pred):
+        return kernels.binary_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon)
+
     def get_config(self):
         return {"from_logits": self.from_logits}
 
@@ -114,11 +139,10 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False):
         self.from_logits = bool(from_logits)
 
-    def _check(self, y_true, y_pred):
-        y_true, y_pred = super()._check(y_true, y_pred)
-        if y_pred.ndim != 2:
-            raise ShapeError(f"{type(self).__name__}: expected predictions of shape (N, K), got {y_pred.shape}")
-        return y_true, y_pred
+    def labels(self, y_true, shape, dtype):
+        if len(shape) != 2:
+            raise ShapeError(f"{type(self).__name__}: expected predictions of shape (N, K), got {tuple(shape)}")
+        return super().labels(y_true, shape, dtype)
 
     @staticmethod
     def _log_softmax(z):
@@ -136,6 +160,9 @@ class CategoricalCrossentropy(Loss):
             return (softmax * y_true.sum(axis=-1, keepdims=True) - y_true) / n
         return -y_true / np.clip(y_pred, self.epsilon, 1.0) / n
 
+    def terms_and_gradient(self, kernels, y_true, y_pred):
+        return kernels.categorical_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon)
+
     def get_config(self):
         return {"from_logits": self.from_logits}
 
@@ -147,25 +174,26 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     name = "sparse_categorical_crossentropy"
 
-    def _check(self, y_true, y_pred):
-        y_pred = np.asarray(y_pred)
+    def labels(self, y_true, shape, dtype):
+        """The integer labels checked and turned into one-hot rows of the predictions' ``shape`` (N, K)."""
+        shape = tuple(shape)
         labels = np.asarray(y_true)
         name = type(self).__name__
-        if y_pred.ndim != 2:
-            raise ShapeError(f"{name}: expected predictions of shape (N, K), got {y_pred.shape}")
-        if labels.shape == (y_pred.shape[0], 1):
+        if len(shape) != 2:
+            raise ShapeError(f"{name}: expected predictions of shape (N, K), got {shape}")
+        if labels.shape == (shape[0], 1):
             labels = labels[:, 0]
-        if labels.shape != (y_pred.shape[0],):
-            raise ShapeError(f"{name}: expected y_true of shape ({y_pred.shape[0]},) holding class indices, "
+        if labels.shape != (shape[0],):
+            raise ShapeError(f"{name}: expected y_true of shape ({shape[0]},) holding class indices, "
                              f"got {labels.shape}")
-        classes = y_pred.shape[1]
+        classes = shape[1]
         not_integers = labels.dtype.kind not in "iuf" or np.any(labels != np.round(labels))
         if not_integers or labels.min() < 0 or labels.max() >= classes:
             raise ValueError(f"{name}: expected y_true to hold integer class indices in [0, {classes}), got values "
                              f"from {labels.min()} to {labels.max()}")
-        one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
-        one_hot[np.arange(y_pred.shape[0]), labels.astype(np.int64)] = 1
-        return super()._check(one_hot, y_pred)
+        one_hot = np.zeros(shape, dtype=dtype)
+        one_hot[np.arange(shape[0]), labels.astype(np.int64)] = 1
+        return super().labels(one_hot, shape, dtype)
 
 
 LOSSES = {

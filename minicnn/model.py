@@ -288,20 +288,41 @@ class Sequential:
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``.
 
         Raises FloatingPointError (before any update) if the loss is NaN or infinite. On an accelerator backend
-        the batch goes to the device once, the output comes back once for the loss and metrics (computed on the
-        host), and the loss gradient goes to the device once; everything else stays there.
+        the batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there,
+        and only the per-sample loss terms come back (and the output, when there are metrics to compute);
+        everything else stays there.
         """
         self._require_compiled("train_on_batch")
         kernels = backend.kernels()
         with self.on_device():
-            y_pred = self._predict_batch(x, training=True)
-            loss = self.loss(y, y_pred)
+            output = self.forward(kernels.to_device(x), training=True)
+            loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
             if not np.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss}")
-            grad_out = kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype))
             self.backward(grad_out, input_gradient=False)
             self.optimizer.step(self.trainable_pairs())
         return {"loss": loss, **self._metric_values(y, y_pred)}
+
+    def _loss_and_gradient(self, kernels, y, output):
+        """``(loss, ∂L/∂output where the backend computes, the output on the host or None)``.
+
+        A host backend computes both from the output. An accelerator backend (``USES_DEVICE_MEMORY``) moves the
+        labels to the device and has the loss's kernel compute per-sample terms and the gradient there; the terms
+        come back and are added up, the output only when metrics need it. A loss without kernels (one of your
+        own) is computed on the host from the output.
+        """
+        found = None
+        if getattr(kernels, "USES_DEVICE_MEMORY", False):
+            labels = self.loss.labels(y, output.shape, output.dtype)
+            found = self.loss.terms_and_gradient(kernels, kernels.to_device(np.ascontiguousarray(labels)), output)
+        if found is None:
+            y_pred = kernels.to_host(output)
+            loss = self.loss(y, y_pred)
+            grad = kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype))
+            return loss, grad, y_pred
+        terms, grad = found
+        loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
+        return loss, grad, (kernels.to_host(output) if self.metrics else None)
 
     def _check_data(self, x, y, where):
         x = _as_array(x, "x", where)

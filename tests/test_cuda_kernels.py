@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import minicnn as mc
 from minicnn.errors import BackendError, ShapeError
 from minicnn.kernels import numpy_kernels
 from strategies import distinct_input, make_input, window_cases
@@ -316,6 +317,55 @@ def test_softmax_of_a_scalar_is_refused(small_tiles):
         cuda_kernels.softmax_forward(np.float32(1.0))
 
 
+# ------------------------------------------------------------------------------------------ losses
+LOSS_CASES = [
+    ("mse", lambda: mc.MeanSquaredError()),
+    ("bce", lambda: mc.BinaryCrossentropy()),
+    ("bce-logits", lambda: mc.BinaryCrossentropy(from_logits=True)),
+    ("cce", lambda: mc.CategoricalCrossentropy()),
+    ("cce-logits", lambda: mc.CategoricalCrossentropy(from_logits=True)),
+    ("sparse-cce", lambda: mc.SparseCategoricalCrossentropy()),
+]
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("name, make_loss", LOSS_CASES, ids=[case[0] for case in LOSS_CASES])
+def test_loss_kernels_give_the_losses_terms_and_gradient(small_tiles, dtype, tolerance, name, make_loss):
+    """Per-sample terms that add up to the host loss, and its gradient; with probabilities at 0 and 1 (clipped),
+    logits of ±60, soft labels, and more samples than threads in a block (small tiles: 4 threads)."""
+    loss = make_loss()
+    rng = np.random.default_rng(17)
+    samples, width = 9, 4
+    logits = name.endswith("logits") or name == "mse"
+    y_pred = (rng.standard_normal((samples, width)) * 3).astype(dtype)
+    if not logits:
+        y_pred = rng.random((samples, width)).astype(dtype)
+        y_pred[0, :2] = [0.0, 1.0]
+    else:
+        y_pred[0, :2] = [-60.0, 60.0]
+    if name == "sparse-cce":
+        y_true = rng.integers(0, width, samples)
+    elif name.startswith("cce"):
+        y_true = rng.dirichlet(np.ones(width), samples)  # soft labels, each row summing to 1
+    else:
+        y_true = rng.random((samples, width))
+    labels = loss.labels(y_true, y_pred.shape, np.dtype(dtype))
+    terms, grad = loss.terms_and_gradient(cuda_kernels, labels, cuda_kernels.to_device(y_pred))
+    assert tuple(terms.shape) == (samples,) and tuple(grad.shape) == y_pred.shape
+    assert_close(_host(terms, dtype).sum(), loss(y_true, y_pred), tolerance, f"{name} loss")
+    assert_close(_host(grad, dtype), loss.gradient(y_true, y_pred), tolerance, f"{name} gradient")
+
+
+def test_loss_kernels_check_their_arguments(small_tiles):
+    y_pred = np.zeros((3, 2), np.float32)
+    with pytest.raises(ShapeError, match="binary_crossentropy_terms: y_true"):
+        cuda_kernels.binary_crossentropy_terms(np.zeros((3, 1), np.float32), y_pred, False, 1e-7)
+    with pytest.raises(ShapeError, match="at least one sample"):
+        cuda_kernels.mean_squared_error_terms(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        cuda_kernels.mean_squared_error_terms(np.zeros((3, 2), np.int64), np.zeros((3, 2), np.int64))
+
+
 # ------------------------------------------------------------------------------------------ optimizers
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @pytest.mark.parametrize("on_device", [True, False], ids=["device", "host"])
@@ -452,6 +502,9 @@ for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
              ("tanh_forward", k._tanh_forward, (v, v)), ("tanh_backward", k._tanh_backward, (v, v, v, dt)),
              ("softmax_forward", k._softmax_forward, (v, v, I, dt)),
              ("softmax_backward", k._softmax_backward, (v, v, v, I, dt)),
+             ("mse_terms", k._mean_squared_error_terms, (v, v, v, v, I, dt, dt, dt)),
+             ("bce_terms", k._binary_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
+             ("cce_terms", k._categorical_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
              ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]
     for name, kernel, signature in jobs:

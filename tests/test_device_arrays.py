@@ -65,6 +65,20 @@ def _fake_device_module(transfers):
                  "softmax_forward", "softmax_backward", "adam_update", "sgd_update"):
         setattr(module, name, kernel(name))
 
+    def loss_terms(make_loss):
+        """A loss kernel from the host formulas: sample n's term is the loss of its row alone over N (every loss
+        here is a mean over the samples), the gradient is the loss's own."""
+        def run(y_true, y_pred, *options):
+            loss, y, p = make_loss(*options), unwrap(y_true), unwrap(y_pred)
+            terms = np.array([loss.value(y[n:n + 1], p[n:n + 1]) for n in range(len(p))]) / len(p)
+            return DeviceArray(terms.astype(p.dtype)), DeviceArray(loss.grad(y, p).astype(p.dtype))
+        return run
+
+    module.mean_squared_error_terms = loss_terms(mc.MeanSquaredError)
+    module.binary_crossentropy_terms = loss_terms(lambda from_logits, epsilon: mc.BinaryCrossentropy(from_logits))
+    module.categorical_crossentropy_terms = loss_terms(
+        lambda from_logits, epsilon: mc.CategoricalCrossentropy(from_logits))
+
     def to_device(array):
         if isinstance(array, DeviceArray):
             return array
@@ -132,7 +146,32 @@ def test_tanh_and_softmax_layers_compute_only_through_kernels(transfers):
     np.testing.assert_allclose(results["fakedevice"], results["numpy"], rtol=1e-5)
 
 
-def test_a_step_moves_the_batch_once_and_brings_only_the_output_back(transfers):
+class _QuarterSquares(mc.losses.Loss):
+    """A loss of your own, ``1/(4·size) Σ (y − ŷ)²``: it has no device kernels, so it is computed on the host."""
+
+    def value(self, y_true, y_pred):
+        return 0.25 * np.mean((y_true - y_pred) ** 2)
+
+    def grad(self, y_true, y_pred):
+        return 0.5 * (y_pred - y_true) / y_pred.size
+
+
+def test_a_loss_without_kernels_is_computed_on_the_host(transfers):
+    x, y = _data(8)
+    results = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = document_network(input_shape=(12, 12, 1), seed=0)
+            model.compile(optimizer=mc.SGD(0.1), loss=_QuarterSquares())
+            with model.on_device():
+                before = dict(transfers)
+                results[name] = [model.train_on_batch(x, y)["loss"] for _ in range(2)]
+                if name == "fakedevice":  # per step: the output comes back, the gradient goes to the device
+                    assert transfers["to_host"] - before["to_host"] == 2
+    np.testing.assert_allclose(results["fakedevice"], results["numpy"], rtol=1e-6)
+
+
+def test_a_step_moves_the_batch_once_and_brings_back_only_the_loss(transfers):
     x, y = _data(8)
     with mc.use_backend("fakedevice"):
         model = document_network(input_shape=(12, 12, 1), seed=0)
@@ -143,9 +182,13 @@ def test_a_step_moves_the_batch_once_and_brings_only_the_output_back(transfers):
             before = dict(transfers)
             for _ in range(3):
                 model.train_on_batch(x, y)
-            # per step: the batch and the loss gradient go to the device, the output comes back
+            # per step: the batch and its labels go to the device, the loss's per-sample terms come back
             assert transfers["to_device"] - before["to_device"] == 3 * 2
             assert transfers["to_host"] - before["to_host"] == 3 * 1
+            model.compile(optimizer=model.optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+            before = dict(transfers)
+            model.train_on_batch(x, y)  # the metrics need the output: it comes back too
+            assert transfers["to_host"] - before["to_host"] == 2
         assert all(type(p) is np.ndarray for p, _ in model.trainable_pairs())
 
 

@@ -86,6 +86,8 @@ per dtype (``_pool_kernels``) so that a window count is divided in the input's p
 grid-stride loop, ``TILE²`` threads per block; nothing to share. **Softmax** (forward and backward) normalises
 along the last axis: one thread per row, which reads its row two or three times (max, exponentials and sum,
 quotients); rows are short (the classes of a classifier), so this is a small kernel next to the products.
+**Losses** (``*_terms``): one thread per sample writes its row of ``∂L/∂ŷ`` and its share of the loss; the host
+adds the N shares (no reduction across threads on the device, so the sum does not depend on the launch).
 
 Rules for hardware that the simulator does not enforce: shared arrays have constant shapes (closure constants),
 blocks have at most 1024 threads (``tiling`` checks), every thread of a block reaches every ``syncthreads()`` (the
@@ -918,6 +920,106 @@ def softmax_forward(z):
 def softmax_backward(grad_s, s):
     """``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
     return _row_launch(_softmax_backward, "softmax_backward", (grad_s, s))
+
+
+# ============================================================================================ losses
+# One thread per sample (a row of ``width`` predictions): it writes the row's ∂L/∂ŷ and its share of the loss,
+# ``terms[n]``; the host adds the N terms up (the loss and the per-sample terms are the only numbers that come back).
+@_kernel
+def _mean_squared_error_terms(y_true, y_pred, terms, grad, width, scale, half, zero):
+    """``terms[n] = ½·scale·Σ_k (ŷ − y)²`` and ``∂L/∂ŷ = scale·(ŷ − y)``, scale = 1/(number of predictions)."""
+    for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
+        total = zero
+        for k in range(row * width, row * width + width):
+            difference = y_pred[k] - y_true[k]
+            total += difference * difference
+            grad[k] = scale * difference
+        terms[row] = half * scale * total
+
+
+@_kernel
+def _binary_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, zero, one):
+    """Probabilities p clipped to [ε, 1 − ε]: ``−scale·Σ_k [y·log p + (1 − y)·log(1 − p)]``,
+    ``∂L/∂p = scale·(p − y)/(p(1 − p))``. Logits z: ``scale·Σ_k [max(z, 0) − z·y + log(1 + e^{−|z|})]``,
+    ``∂L/∂z = scale·(σ(z) − y)``."""
+    for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
+        total = zero
+        for k in range(row * width, row * width + width):
+            y = y_true[k]
+            if from_logits:
+                z = y_pred[k]
+                e = math.exp(-abs(z))
+                total += max(z, zero) - z * y + math.log1p(e)
+                sigmoid = one / (one + e) if z >= zero else e / (one + e)
+                grad[k] = scale * (sigmoid - y)
+            else:
+                p = min(max(y_pred[k], epsilon), one - epsilon)
+                total -= y * math.log(p) + (one - y) * math.log(one - p)
+                grad[k] = scale * (p - y) / (p * (one - p))
+        terms[row] = scale * total
+
+
+@_kernel
+def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, zero, one):
+    """scale = 1/N. Probabilities p clipped to [ε, 1]: ``−scale·Σ_k y·log p``, ``∂L/∂p = −scale·y/p``. Logits z:
+    ``log p_k = z_k − log Σ_j e^{z_j}`` (the row's max taken out first), ``∂L/∂z = scale·(softmax(z)·Σ_k y − y)``."""
+    for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
+        start = row * width
+        total = zero
+        if from_logits:
+            largest = y_pred[start]
+            for k in range(start + 1, start + width):
+                largest = max(largest, y_pred[k])
+            exponentials = zero
+            label_sum = zero
+            for k in range(start, start + width):
+                exponentials += math.exp(y_pred[k] - largest)
+                label_sum += y_true[k]
+            log_sum = largest + math.log(exponentials)
+            for k in range(start, start + width):
+                total -= y_true[k] * (y_pred[k] - log_sum)
+                grad[k] = scale * (math.exp(y_pred[k] - log_sum) * label_sum - y_true[k])
+        else:
+            for k in range(start, start + width):
+                p = min(max(y_pred[k], epsilon), one)
+                total -= y_true[k] * math.log(p)
+                grad[k] = -scale * y_true[k] / p
+        terms[row] = scale * total
+
+
+def _loss_launch(kernel, where, y_true, y_pred, scale_by_samples, constants):
+    """Run a loss kernel ``kernel(y_true, y_pred, terms, grad, width, scale, *constants)`` over the samples (the
+    first axis) and return ``(terms, grad)``: device arrays of shapes (N,) and that of ``y_pred``. ``scale`` is
+    1/N when ``scale_by_samples``, else 1/(number of predictions)."""
+    dtype = _dtype_of(y_pred, f"{where}: y_pred")
+    y_pred = _operand(y_pred, dtype, f"{where}: y_pred")
+    shape = tuple(y_pred.shape)
+    if len(shape) == 0 or shape[0] == 0 or y_pred.size == 0:
+        raise ShapeError(f"{where}: expected predictions with at least one sample and one value, got shape {shape}")
+    y_true = _operand(y_true, dtype, f"{where}: y_true", shape=shape)
+    samples = shape[0]
+    terms, grad = cuda.device_array(samples, dtype), cuda.device_array(shape, dtype)
+    scale = 1 / samples if scale_by_samples else 1 / y_pred.size
+    _launch(kernel, samples, y_true.reshape(-1), y_pred.reshape(-1), terms, grad.reshape(-1), y_pred.size // samples,
+            dtype.type(scale), *[c if isinstance(c, bool) else dtype.type(c) for c in constants])
+    return terms, grad
+
+
+def mean_squared_error_terms(y_true, y_pred):
+    """Per-sample terms of ``L = 1/(2·size) Σ (y − ŷ)²`` (they add up to L) and ``∂L/∂ŷ = (ŷ − y)/size``."""
+    return _loss_launch(_mean_squared_error_terms, "mean_squared_error_terms", y_true, y_pred, False, (0.5, 0))
+
+
+def binary_crossentropy_terms(y_true, y_pred, from_logits, epsilon):
+    """Per-sample terms and gradient of the binary cross-entropy (formulas in ``losses.BinaryCrossentropy``)."""
+    return _loss_launch(_binary_crossentropy_terms, "binary_crossentropy_terms", y_true, y_pred, False,
+                        (bool(from_logits), epsilon, 0, 1))
+
+
+def categorical_crossentropy_terms(y_true, y_pred, from_logits, epsilon):
+    """Per-sample terms and gradient of the categorical cross-entropy (``losses.CategoricalCrossentropy``)."""
+    return _loss_launch(_categorical_crossentropy_terms, "categorical_crossentropy_terms", y_true, y_pred, True,
+                        (bool(from_logits), epsilon, 0, 1))
 
 
 # ============================================================================================ optimizers
