@@ -453,8 +453,8 @@ training-throughput line) and compare.
 | fp32 peak (non-tensor FMA) | {peak:.1f} TFLOP/s | {sms} SMs × 128 lanes × 2 FLOP × {clock} GHz boost |
 | HBM3 bandwidth | {hbm} TB/s | H100 SXM datasheet |
 | L2 bandwidth | {l2} TB/s (assumed) | not a datasheet figure |
-| host cost of a launch | {launch_empty} µs + {launch_array} µs per array argument | numba-cuda's benchmark of empty kernels (NVIDIA/numba-cuda PR #288, 2025) |
-| … per scalar argument, per output allocated | {launch_scalar} µs, {allocation} µs (assumed) | a product takes 4 arrays and 20 scalars (conv) or 8 (dense) |
+| host cost of a launch | {launch_empty} µs + {launch_array} µs per array argument | {launch_source} |
+| … per scalar argument, per output allocated | {launch_scalar} µs, {allocation} µs (assumed) | {scalar_note} |
 | host → device copy | {copy:.0f} GB/s (assumed) | pageable memory over PCIe 5 |
 | cuDNN / cuBLAS float32 | {cudnn:.0%} of peak (a guess) | for the ratio column only; measure it |
 
@@ -526,7 +526,10 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
         peak=gpu["fp32_peak_tflops"], sms=gpu["sms"], clock=gpu["clock_ghz"], hbm=gpu["hbm_tb_s"], l2=gpu["l2_tb_s"],
         launch_empty=gpu["launch_empty_us"], launch_array=gpu["launch_per_array_us"],
         launch_scalar=gpu["launch_per_scalar_us"], allocation=gpu["allocation_us"], copy=gpu["host_copy_gb_s"],
-        host_versus="exceeds" if totals["launch_host_us"] > totals["gpu_us"] else "is close to", cudnn=CUDNN_GUESS, ptxas_version=ptxas_version,
+        launch_source="numba-cuda's benchmark of empty kernels (NVIDIA/numba-cuda PR #288, 2025)",
+        scalar_note="a product takes 4 arrays and 20 scalars (conv) or 8 (dense)",
+        host_versus="exceeds" if totals["launch_host_us"] > totals["gpu_us"] else "is close to", cudnn=CUDNN_GUESS,
+        ptxas_version=ptxas_version,
         kernels=kernel_table(analyses), benchmark=product_table(rows), cases=case_lines, batch=totals["batch"],
         step_products=product_table(step_products), step_others=others, step_gflop=totals["gflop"],
         gpu_us=totals["gpu_us"], step_peak=totals["peak_share"], launches=totals["launches"],

@@ -93,7 +93,8 @@ def profile_steps(model, x, y, steps, warmup):
     groups, launches = group_times(stats)
     return {"simulator": cuda_kernels.is_simulator(), "batch": batch, "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
-            "launches_per_step": launches / steps, "groups_ms_per_step": {k: v / steps * 1e3 for k, v in groups.items()},
+            "launches_per_step": launches / steps,
+            "groups_ms_per_step": {name: own / steps * 1e3 for name, own in groups.items()},
             "stats": stats}
 
 

@@ -38,8 +38,8 @@ for 16 fused multiply-adds). **Shared-memory layout**: the tiles are stored ``[k
 of one term are neighbours; the tiles are 16-byte aligned and each line is 68 words (64 + 4 of padding, which
 keeps every line 16-byte aligned), so the compiler reads the 4 values with one 128-bit load (``LDS.128``: 2
 shared reads per term instead of 8). The padding also spreads the strided writes of the copy over the banks (at
-most 2 threads of a warp on one bank). Loads are coalesced: consecutive threads read consecutive addresses of whichever index is
-contiguous in memory (``variant``'s "threads along rows" flag; B read plainly or transposed).
+most 2 threads of a warp on one bank). Loads are coalesced: consecutive threads read consecutive addresses of
+whichever index is contiguous in memory (``variant``'s "threads along rows" flag; B read plainly or transposed).
 
 A is usually not a matrix in memory but a view computed on the fly ("implicit GEMM", no im2col buffer); the
 variant's two device helpers give, for a row, a context computed once per thread (``*_rows``), and for a reduction
