@@ -14,7 +14,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import backend
-from minicnn.errors import BackendError
+from minicnn.errors import BackendError, TrainingDivergedError
 from minicnn.kernels import numpy_kernels
 from minicnn.layers.activations import Activation
 from minicnn.models import document_network
@@ -169,6 +169,19 @@ def test_a_loss_without_kernels_is_computed_on_the_host(transfers):
                 if name == "fakedevice":  # per step: the output comes back, the gradient goes to the device
                     assert transfers["to_host"] - before["to_host"] == 2
     np.testing.assert_allclose(results["fakedevice"], results["numpy"], rtol=1e-6)
+
+
+def test_a_nan_output_on_the_device_stops_fit_with_the_step_that_made_it(transfers):
+    """The output never comes to the host, so a NaN shows up in the loss the device computed from it."""
+    x, y = _data(8)
+    device = sys.modules["minicnn_fake_device"]
+    device.sigmoid_forward = lambda z: DeviceArray(np.full(z.shape, np.nan, np.float32))
+    with mc.use_backend("fakedevice"):
+        model = document_network(input_shape=(12, 12, 1), seed=0)
+        model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+        with pytest.raises(TrainingDivergedError, match="loss is nan at epoch 1, batch 1"):
+            model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())  # no update was made from the NaN
 
 
 def test_a_step_moves_the_batch_once_and_brings_back_only_the_loss(transfers):
