@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a session that is lent a GPU should run first, in one go: the cuda tests on the real GPU, then the
 # benchmark's cuda and PyTorch-GPU columns and the training throughput. Everything it prints also goes to
-# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, conv.log, conv.json and cuda_profile.txt.
+# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, demo.log (and the demo's two plots in demo/),
+# conv.log, conv.json and cuda_profile.txt.
 #
 #     bash benchmarks/gpu_check.sh            # from the repository root, on the GPU machine
 #
@@ -29,6 +30,9 @@ echo "== cuda tests on the GPU" | tee "$OUT/tests.log"
 "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py tests/test_cuda_backend.py 2>&1 \
     | tee -a "$OUT/tests.log"
 tests=${PIPESTATUS[0]}
+
+echo "== the demo on the GPU (the README's main job)" | tee "$OUT/demo.log"
+"$PYTHON" -m minicnn demo --backend cuda --quiet --out "$OUT/demo" 2>&1 | tee -a "$OUT/demo.log"
 
 echo "== benchmarks/conv.py --quick" | tee "$OUT/conv.log"
 "$PYTHON" benchmarks/conv.py --quick 2>&1 | tee -a "$OUT/conv.log"

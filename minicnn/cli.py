@@ -7,11 +7,15 @@ import os
 import sys
 import time
 
+from minicnn.backend import known_backends
+from minicnn.errors import BackendError
 
-def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1):
+
+def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backend_name=None):
     """Train the document's network on faces vs non-faces, report the test accuracy, and save two plots.
 
-    Returns ``(test_loss, test_accuracy, seconds, paths)``.
+    ``backend_name`` (``"numba"``, ``"numpy"``, ``"cuda"``) is set first when given; otherwise the active backend
+    (``MINICNN_BACKEND``, else numba) runs. Returns ``(test_loss, test_accuracy, seconds, paths)``.
     """
     import matplotlib
 
@@ -19,9 +23,13 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1):
     import matplotlib.pyplot as plt
 
     from minicnn import Adam, datasets
+    from minicnn.backend import get_backend, set_backend
     from minicnn.models import document_network
     from minicnn.plots import plot_feature_maps
 
+    if backend_name is not None:
+        set_backend(backend_name)
+    print(f"Backend: {get_backend()}")
     start = time.perf_counter()
     data = datasets.load_faces(size=32, seed=seed)
     print(f"Data: scikit-image's LFW subset, faces vs non-faces, 32×32 grey: {len(data.x_train)} training, "
@@ -479,6 +487,9 @@ def main(argv=None):
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.add_argument("--out", default="minicnn_demo", help="folder for the plots (default: %(default)s)")
     demo_parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo_parser.add_argument("--backend", choices=known_backends(),
+                             help="where the kernels run (default: the MINICNN_BACKEND variable, else numba); cuda "
+                             "needs an NVIDIA GPU")
     commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py); options "
                         "such as --quick and --compile are passed on")
     eval_parser = commands.add_parser("eval", help="run trackers over sequences; print the OTB table, write plots")
@@ -539,8 +550,11 @@ def main(argv=None):
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
-        demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
-             verbose=0 if args.quiet else 1)
+        try:
+            demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
+                 verbose=0 if args.quiet else 1, backend_name=args.backend)
+        except BackendError as error:
+            parser.error(f"demo --backend {args.backend}: {error}")
     elif args.command == "eval":
         eval_command(args)
     elif args.command == "track":
