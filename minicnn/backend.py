@@ -86,6 +86,11 @@ def kernels():
     return _active["module"]
 
 
+def to_host(array):
+    """``array`` (a result of the active backend: on cuda, a GPU array) as a NumPy array; None stays None."""
+    return None if array is None else kernels().to_host(array)
+
+
 @contextlib.contextmanager
 def use_backend(name):
     """Run a block with another backend, then restore the previous one, even if the block raises."""

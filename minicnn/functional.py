@@ -2,7 +2,8 @@
 
 For code that needs the math without a layer (e.g. a tracker's cross-correlation of exemplar and search features).
 Arguments follow the layers: channels-last arrays, ``stride``/``pool_size`` as an int or a pair, ``padding`` as
-``"valid"`` or ``"same"``.
+``"valid"`` or ``"same"``. NumPy arrays in, NumPy arrays out, whichever backend computes (on cuda the inputs go to
+the GPU and the results come back).
 """
 
 import numpy as np
@@ -42,19 +43,19 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
         raise ShapeError(f"conv2d: expected kernel of shape (kh, kw, {x.shape[-1]}, C_out), got {kernel.shape}")
     _check_window("conv2d", x, kernel.shape[:2], stride, padding, "kernel")
     bias = None if bias is None else np.asarray(bias, dtype=x.dtype)
-    return backend.kernels().conv2d_forward(x, kernel, bias, stride, padding)
+    return backend.to_host(backend.kernels().conv2d_forward(x, kernel, bias, stride, padding))
 
 
 def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
     """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``)."""
     x, pool_size, stride, padding = _pool_arguments("max_pool2d", x, pool_size, stride, padding)
-    return backend.kernels().max_pool2d_forward(x, pool_size, stride, padding)[0]
+    return backend.to_host(backend.kernels().max_pool2d_forward(x, pool_size, stride, padding)[0])
 
 
 def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
     """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``)."""
     x, pool_size, stride, padding = _pool_arguments("avg_pool2d", x, pool_size, stride, padding)
-    return backend.kernels().avg_pool2d_forward(x, pool_size, stride, padding)
+    return backend.to_host(backend.kernels().avg_pool2d_forward(x, pool_size, stride, padding))
 
 
 def dense(x, kernel, bias=None):
@@ -64,7 +65,8 @@ def dense(x, kernel, bias=None):
     if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
         raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
                          f"{kernel.shape}")
-    return backend.kernels().dense_forward(x, kernel, None if bias is None else np.asarray(bias, dtype=x.dtype))
+    return backend.to_host(backend.kernels().dense_forward(x, kernel,
+                                                 None if bias is None else np.asarray(bias, dtype=x.dtype)))
 
 
 def sigmoid(z):
@@ -106,4 +108,4 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     if grad_y.shape != (x.shape[0], *expected, kernel.shape[3]):
         raise ShapeError(f"conv2d_backward: expected grad_y of shape {(x.shape[0], *expected, kernel.shape[3])}, "
                          f"got {grad_y.shape}")
-    return backend.kernels().conv2d_backward(grad_y, x, kernel, stride, padding)
+    return tuple(backend.to_host(array) for array in backend.kernels().conv2d_backward(grad_y, x, kernel, stride, padding))

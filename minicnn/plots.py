@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from minicnn.backend import to_host
+
 
 def _grid(count, columns=8):
     columns = min(columns, count)
@@ -18,7 +20,7 @@ def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
     x = np.asarray(image)[None]
     for layer in model.layers[:layer_index + 1]:
         x = layer.forward(x)
-    maps = x[0]
+    maps = to_host(x)[0]  # from the GPU, on the cuda backend
     count = min(max_maps, maps.shape[-1])
     rows, columns = _grid(count + 1)
     figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.7 * rows), squeeze=False)

@@ -38,7 +38,9 @@ class DeviceArray:
         raise TypeError("a device array was touched by NumPy on the host")
 
 
-def _fake_device_module(transfers):
+def _fake_device_module(transfers, copies_host_arrays=False):
+    """A backend whose arrays are ``DeviceArray``. Its kernels refuse host arrays (a training step must not need
+    hidden copies), or, with ``copies_host_arrays``, copy them to the device as the cuda backend's kernels do."""
     module = types.ModuleType("minicnn_fake_device")
     module.USES_DEVICE_MEMORY = True
 
@@ -46,6 +48,9 @@ def _fake_device_module(transfers):
         if isinstance(value, DeviceArray):
             return value.data
         if isinstance(value, np.ndarray):
+            if copies_host_arrays:
+                transfers["to_device"] += 1
+                return value
             raise TypeError("a host array was handed to a device kernel")
         return value
 
@@ -101,6 +106,18 @@ def _fake_device_module(transfers):
 def transfers(monkeypatch):
     counts = {"to_device": 0, "to_host": 0}
     monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts))
+    monkeypatch.setitem(backend._BACKEND_MODULES, "fakedevice", "minicnn_fake_device")
+    previous = backend.get_backend()
+    yield counts
+    backend.set_backend(previous)
+
+
+@pytest.fixture
+def copying_device(monkeypatch):
+    """The fake device whose kernels take host arrays and copy them, as cuda's do (a layer called on NumPy
+    arrays outside ``fit``)."""
+    counts = {"to_device": 0, "to_host": 0}
+    monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts, copies_host_arrays=True))
     monkeypatch.setitem(backend._BACKEND_MODULES, "fakedevice", "minicnn_fake_device")
     previous = backend.get_backend()
     yield counts
@@ -253,3 +270,52 @@ def test_a_layer_without_device_kernels_says_so(transfers, layers):
     model.compile(optimizer="sgd", loss="mse")
     with mc.use_backend("fakedevice"), pytest.raises(BackendError, match="has no kernels for the 'fakedevice'"):
         model.predict(np.zeros((2, 6, 6, 1), np.float32))
+
+
+# ------------------------------------------------------------------------------------------ outside fit
+def test_functional_operations_give_numpy_arrays_on_a_device_backend(copying_device):
+    from minicnn import functional
+
+    rng = np.random.default_rng(3)
+    x, kernel = rng.standard_normal((2, 6, 6, 3)).astype(np.float32), rng.standard_normal((3, 3, 3, 4)).astype(
+        np.float32)
+    with mc.use_backend("numpy"):
+        expected = functional.conv2d(x, kernel, padding="same"), functional.max_pool2d(x), functional.avg_pool2d(x)
+        expected_grads = functional.conv2d_backward(np.ones((2, 4, 4, 4), np.float32), x, kernel)
+    with mc.use_backend("fakedevice"):
+        results = functional.conv2d(x, kernel, padding="same"), functional.max_pool2d(x), functional.avg_pool2d(x)
+        grads = functional.conv2d_backward(np.ones((2, 4, 4, 4), np.float32), x, kernel)
+    for result, reference in zip(results + grads, expected + expected_grads):
+        assert type(result) is np.ndarray
+        np.testing.assert_allclose(result, reference, rtol=1e-6)
+    assert copying_device["to_host"] >= 6
+
+
+def test_feature_maps_plot_on_a_device_backend(copying_device):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from minicnn.plots import plot_feature_maps
+
+    model = document_network(input_shape=(12, 12, 1), seed=0)
+    with mc.use_backend("fakedevice"):
+        figure = plot_feature_maps(model, np.random.default_rng(0).random((12, 12, 1)).astype(np.float32))
+    assert len(figure.axes) >= 33  # the input and 32 maps
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+@pytest.mark.parametrize("name", ["siamese", "hybrid", "cnn"])
+def test_trackers_follow_a_box_on_a_device_backend(copying_device, name):
+    """The trackers' features come back to the host where NumPy needs them: the same boxes as on NumPy."""
+    from minicnn.track.trackers import make_tracker
+
+    frame = (np.random.default_rng(4).random((160, 160, 3)) * 255).astype(np.uint8)
+    boxes = {}
+    for backend_name in ("numpy", "fakedevice"):
+        tracker = make_tracker(name, backend=backend_name)
+        tracker.init(frame, (60, 60, 40, 40))
+        boxes[backend_name] = [tracker.update(frame)[1] for _ in range(2)]
+    np.testing.assert_allclose(boxes["fakedevice"], boxes["numpy"], rtol=1e-5, atol=1e-4)
+    assert copying_device["to_host"] > 0

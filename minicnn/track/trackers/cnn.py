@@ -45,7 +45,7 @@ import collections
 
 import numpy as np
 
-from minicnn.backend import use_backend
+from minicnn.backend import to_host, use_backend
 from minicnn.layers import Dense
 from minicnn.losses import BinaryCrossentropy
 from minicnn.model import Sequential
@@ -371,7 +371,7 @@ class OnlineClassifier:
 
     def _logits(self, standardised):
         with use_backend(self.backend):
-            return self.model.forward(standardised)[:, 0]
+            return to_host(self.model.forward(standardised))[:, 0]
 
     def scores(self, features):
         """``p = σ(z)`` per row: the probability that each box is the target, shape (K,)."""
@@ -404,7 +404,8 @@ class OnlineClassifier:
                 pos = positives[self.rng.integers(len(positives), size=self.batch_positives)]
                 pool = negatives[self.rng.integers(len(negatives), size=self.batch_negatives * self.hard_pool)]
                 if self.hard_pool > 1:
-                    pool = pool[np.argsort(-self.model.forward(pool)[:, 0], kind="stable")[:self.batch_negatives]]
+                    hardness = -to_host(self.model.forward(pool))[:, 0]
+                    pool = pool[np.argsort(hardness, kind="stable")[:self.batch_negatives]]
                 x = np.concatenate([pos, pool])
                 y = np.concatenate([np.ones(len(pos)), np.zeros(len(pool))]).astype(np.float32)[:, None]
                 self.model.train_on_batch(x, y)
@@ -598,7 +599,7 @@ class CNNTracker(Tracker):
             image = match_colour_statistics(image, self._reference)
         crops = preprocess(crop_and_resize(image, boxes, crop, fill=self._mean_colour))
         with use_backend(self.backend):
-            return self.extractor.search_net.forward(crops)
+            return to_host(self.extractor.search_net.forward(crops))
 
     def _features(self, feature_maps, boxes, center, sides, map_index=None, crop=SEARCH_SIZE):
         """RoI features of frame boxes in the crops of ``sides`` around ``center`` (box ``n`` in crop

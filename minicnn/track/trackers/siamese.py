@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn import functional
-from minicnn.backend import use_backend
+from minicnn.backend import to_host, use_backend
 from minicnn.errors import WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
 from minicnn.model import Sequential, write_npz_atomically
@@ -374,13 +374,13 @@ class SiameseTracker(Tracker):
         center = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
         crop = self._crops(frame, center, np.array([self._context_side(box[2:])]), 63)
         with use_backend(self.backend):
-            return self.exemplar_net.forward(preprocess(crop))[0]
+            return to_host(self.exemplar_net.forward(preprocess(crop)))[0]
 
     def search_features(self, frame, center, sides):
         """φ(x) (K, 22, 22, C) of search crops of the given sides around ``center``."""
         with use_backend(self.backend):
-            return self.search_net.forward(preprocess(self._crops(frame, center, np.asarray(sides),
-                                                                  self.current_search_size)))
+            return to_host(self.search_net.forward(preprocess(self._crops(frame, center, np.asarray(sides),
+                                                                          self.current_search_size))))
 
     def responses(self, search_features, exemplar_features=None):
         """``r = a·(φ(x) ⋆ φ(z)) + b`` (K, 17, 17), logits of 'the target is here'."""
@@ -528,7 +528,7 @@ def detect(frame, tracker, max_boxes=5, min_score=0.5, nms_iou=0.3, scales=(1 / 
         size = (max(int(round(height * factor)), 31), max(int(round(width * factor)), 31))
         resized = resize(frame, size)
         with use_backend(tracker.backend):
-            features = tracker.search_net.forward(preprocess(resized[None]))
+            features = to_host(tracker.search_net.forward(preprocess(resized[None])))
         if features.shape[1] < 6 or features.shape[2] < 6:
             continue
         logits = tracker.responses(features)[0]
