@@ -17,6 +17,7 @@ rounding (∝ ε/h) against truncation (∝ h²) in float64. What ``f`` is depen
 An unbuilt layer or model is built first (as its first call would); then everything runs on a float64 copy (the
 checked object's weights are never modified), and every
 evaluation starts from the same copy, so Dropout masks and BatchNorm's moving averages are the same in each.
+The active backend computes (on cuda, float64 kernels on the GPU; the results come back for the comparison).
 """
 
 import copy
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from minicnn.backend import to_host
 from minicnn.layers.base import Layer
 from minicnn.losses import Loss, get_loss
 from minicnn.model import Sequential
@@ -178,16 +180,17 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         if not target.built:
             target.build((None,) + x.shape[1:])
         base = target.astype(dtype)
-        output = copy.deepcopy(base).forward(x, training=training)
+        output = to_host(copy.deepcopy(base).forward(x, training=training))
         upstream = rng.standard_normal(output.shape).astype(dtype) if grad_out is None else \
             np.asarray(grad_out, dtype=dtype)
 
         def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
-            difference = twin_plus.forward(x_plus, training=training) - twin_minus.forward(x_minus, training=training)
+            difference = to_host(twin_plus.forward(x_plus, training=training)) - \
+                to_host(twin_minus.forward(x_minus, training=training))
             return np.sum(difference * upstream)
         checked = copy.deepcopy(base)
-        objective_scale = float(np.sum(np.abs(checked.forward(x, training=training) * upstream)))
-        analytic_x = checked.backward(upstream)
+        objective_scale = float(np.sum(np.abs(to_host(checked.forward(x, training=training)) * upstream)))
+        analytic_x = to_host(checked.backward(upstream))
     elif isinstance(target, Sequential):
         if loss is None and target.loss is None:
             raise ValueError("gradcheck: a model needs a loss; compile it or pass loss=...")
@@ -198,12 +201,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         y = np.asarray(y)
 
         def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
-            return loss_fn(y, twin_plus.forward(x_plus, training=training)) - \
-                loss_fn(y, twin_minus.forward(x_minus, training=training))
+            return loss_fn(y, to_host(twin_plus.forward(x_plus, training=training))) - \
+                loss_fn(y, to_host(twin_minus.forward(x_minus, training=training)))
         checked = copy.deepcopy(base)
-        y_pred = checked.forward(x, training=training)
+        y_pred = to_host(checked.forward(x, training=training))
         objective_scale = abs(loss_fn(y, y_pred))
-        analytic_x = checked.backward(loss_fn.gradient(y, y_pred))
+        analytic_x = to_host(checked.backward(loss_fn.gradient(y, y_pred)))
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
@@ -221,7 +224,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             _layer(twin_plus, index).params[key][entry] += step
             _layer(twin_minus, index).params[key][entry] -= step
             return objective_difference(twin_plus, x, twin_minus, x) / (2 * step)
-        analytic = _layer(checked, index).grads[key]
+        analytic = to_host(_layer(checked, index).grads[key])
         report.comparisons.append(_compare(name, analytic, numerical_for_param, analytic.shape, max_checks, rng,
                                            _tiny(analytic, objective_scale, step)))
     return report

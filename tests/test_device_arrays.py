@@ -319,3 +319,20 @@ def test_trackers_follow_a_box_on_a_device_backend(copying_device, name):
         boxes[backend_name] = [tracker.update(frame)[1] for _ in range(2)]
     np.testing.assert_allclose(boxes["fakedevice"], boxes["numpy"], rtol=1e-5, atol=1e-4)
     assert copying_device["to_host"] > 0
+
+
+def test_gradcheck_checks_a_device_backend_s_gradients(copying_device):
+    from minicnn.gradcheck import gradcheck
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 5, 2))
+    layer = mc.Conv2D(3, 3, padding="same", activation="tanh", input_shape=(5, 5, 2), seed=0)
+    model = mc.Sequential([mc.Conv2D(2, 3, activation="relu", input_shape=(5, 5, 2)), mc.Flatten(),
+                           mc.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    y = np.eye(3)[[0, 2]]
+    with mc.use_backend("fakedevice"):
+        reports = gradcheck(layer, x, max_checks=8), gradcheck(model, x, y, max_checks=8)
+    for report in reports:
+        assert report.max_error < 1e-6, report
+    assert copying_device["to_host"] > 0
