@@ -1,7 +1,8 @@
 """The CUDA backend (``set_backend("cuda")``): numba.cuda kernels with the names and signatures of ``numpy_kernels``
-and ``cpu``. Inputs may be NumPy arrays or numba device arrays; every result is a device array, so that a training
-step keeps its weights, activations and gradients on the GPU (``to_host`` brings one back). float32 and float64
-both work: the dtype follows the input ``x`` (or ``param``).
+and ``cpu``, plus the losses' kernels (``*_terms``: the host backends compute losses with ``minicnn.losses``).
+Inputs may be NumPy arrays or numba device arrays; every result is a device array, so that a training step keeps
+its weights, activations and gradients on the GPU (``to_host`` brings one back). float32 and float64 both work:
+the dtype follows the input ``x`` (or ``param``).
 
 Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernels on numba's CUDA
 simulator, one Python thread per CUDA thread: correct but thousands of times slower, for tests only.
