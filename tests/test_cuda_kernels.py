@@ -484,7 +484,7 @@ numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compu
 from minicnn.kernels import cuda as k
 I, B = types.int64, types.boolean
 A = lambda dt, nd: types.Array(dt, nd, "C")
-for np_dtype, dt in ((np.float32, types.float32), (np.float64, types.float64)):
+for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][int(sys.argv[1])::2]:
     v = A(dt, 1)
     # every variant with the full 4×4 outputs per thread; in float32 also a thin tile (32 columns) and the thinnest
     works = [(k.WORK, k.WORK)] + ([(k.WORK, 2), (1, 1)] if dt == types.float32 else [])
@@ -526,14 +526,21 @@ def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
     instruction and keep their per-thread arrays in registers, and that the full-tile products read shared memory
     128 bits at a time (4 floats per load; the 16-byte alignment of the tiles allows it). Skipped without libNVVM
     (no GPU is needed)."""
-    done = subprocess.run([sys.executable, "-c", PTX_SCRIPT], env=_environment_without_simulator(),
-                          capture_output=True, text=True, timeout=300,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert done.returncode == 0, done.stderr[-3000:]
-    if done.stdout.startswith("SKIP"):
-        pytest.skip(f"libNVVM not found ({done.stdout.strip()})")
-    assert done.stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in done.stdout and \
-        "LOCAL-MEMORY" not in done.stdout and "SCALAR-SHARED-READS" not in done.stdout, done.stdout
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # float32 and float64 in two processes at once: the compilations are independent and take ~20 s each
+    runs = [subprocess.Popen([sys.executable, "-c", PTX_SCRIPT, str(half)], env=_environment_without_simulator(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root) for half in (0, 1)]
+    try:
+        outputs = [run.communicate(timeout=300) for run in runs]
+    finally:
+        for run in runs:
+            run.kill()
+    for run, (stdout, stderr) in zip(runs, outputs):
+        assert run.returncode == 0, stderr[-3000:]
+        if stdout.startswith("SKIP"):
+            pytest.skip(f"libNVVM not found ({stdout.strip()})")
+        assert stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in stdout and \
+            "LOCAL-MEMORY" not in stdout and "SCALAR-SHARED-READS" not in stdout, stdout
 
 
 # ------------------------------------------------------------------------------------------ the simulator itself
