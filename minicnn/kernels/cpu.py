@@ -32,7 +32,6 @@ Compilation: every kernel is cached on disk (``cache=True``); when no cache fold
 work, compiled in memory.
 """
 
-import os
 import warnings
 
 from minicnn.kernels import blas_threads  # noqa: F401  (the BLAS behind Numba's np.dot, single-threaded)
