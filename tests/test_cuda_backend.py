@@ -146,19 +146,15 @@ def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
 
 @pytest.mark.slow
 def test_the_cuda_backward_passes_gradcheck_in_float64(cuda_backend):
-    """Central differences against the cuda kernels' own backward (float64 kernels), for a convolution and a
-    small model with pooling, dense layers and softmax cross-entropy."""
+    """Central differences against the cuda kernels' own backward (float64 kernels) through a small model: a tanh
+    convolution, max pooling, a dense layer and softmax cross-entropy (two entries of every array: ~5 s)."""
     from minicnn.gradcheck import gradcheck
     from minicnn.kernels import cuda as cuda_kernels
 
-    rng = np.random.default_rng(8)
-    x = rng.standard_normal((2, 5, 5, 2))
-    layer = mc.Conv2D(3, 3, padding="same", activation="tanh", input_shape=(5, 5, 2), seed=0)
-    model = mc.Sequential([mc.Conv2D(2, 3, padding="same", activation="relu", input_shape=(5, 5, 2)),
-                           mc.MaxPooling2D(2, padding="same"), mc.Flatten(), mc.Dense(3, activation="softmax")],
-                          seed=0)
+    x = np.random.default_rng(8).standard_normal((2, 4, 4, 2))
+    model = mc.Sequential([mc.Conv2D(2, 3, padding="same", activation="tanh", input_shape=(4, 4, 2)),
+                           mc.MaxPooling2D(2), mc.Flatten(), mc.Dense(3, activation="softmax")], seed=0)
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
     with cuda_kernels.tiling(tile=4, work=2):
-        reports = gradcheck(layer, x, max_checks=4), gradcheck(model, x, np.eye(3)[[0, 2]], max_checks=4)
-    for report in reports:
-        assert report.max_error < 1e-6, report
+        report = gradcheck(model, x, np.eye(3)[[0, 2]], max_checks=2)
+    assert report.max_error < 1e-6, report
