@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from minicnn.backend import known_backends
+from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.errors import BackendError
 
 
@@ -23,7 +23,6 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
     import matplotlib.pyplot as plt
 
     from minicnn import Adam, datasets
-    from minicnn.backend import get_backend, set_backend
     from minicnn.models import document_network
     from minicnn.plots import plot_feature_maps
 

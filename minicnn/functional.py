@@ -65,8 +65,8 @@ def dense(x, kernel, bias=None):
     if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
         raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
                          f"{kernel.shape}")
-    return backend.to_host(backend.kernels().dense_forward(x, kernel,
-                                                 None if bias is None else np.asarray(bias, dtype=x.dtype)))
+    bias = None if bias is None else np.asarray(bias, dtype=x.dtype)
+    return backend.to_host(backend.kernels().dense_forward(x, kernel, bias))
 
 
 def sigmoid(z):
@@ -108,4 +108,5 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     if grad_y.shape != (x.shape[0], *expected, kernel.shape[3]):
         raise ShapeError(f"conv2d_backward: expected grad_y of shape {(x.shape[0], *expected, kernel.shape[3])}, "
                          f"got {grad_y.shape}")
-    return tuple(backend.to_host(array) for array in backend.kernels().conv2d_backward(grad_y, x, kernel, stride, padding))
+    gradients = backend.kernels().conv2d_backward(grad_y, x, kernel, stride, padding)
+    return tuple(backend.to_host(array) for array in gradients)

@@ -102,26 +102,26 @@ def _fake_device_module(transfers, copies_host_arrays=False):
     return module
 
 
-@pytest.fixture
-def transfers(monkeypatch):
+def _fake_device(monkeypatch, copies_host_arrays=False):
+    """Register the fake device as backend ``fakedevice``; yield its transfer counts, then restore the backend."""
     counts = {"to_device": 0, "to_host": 0}
-    monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts))
+    monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts, copies_host_arrays))
     monkeypatch.setitem(backend._BACKEND_MODULES, "fakedevice", "minicnn_fake_device")
     previous = backend.get_backend()
     yield counts
     backend.set_backend(previous)
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    yield from _fake_device(monkeypatch)
 
 
 @pytest.fixture
 def copying_device(monkeypatch):
     """The fake device whose kernels take host arrays and copy them, as cuda's do (a layer called on NumPy
     arrays outside ``fit``)."""
-    counts = {"to_device": 0, "to_host": 0}
-    monkeypatch.setitem(sys.modules, "minicnn_fake_device", _fake_device_module(counts, copies_host_arrays=True))
-    monkeypatch.setitem(backend._BACKEND_MODULES, "fakedevice", "minicnn_fake_device")
-    previous = backend.get_backend()
-    yield counts
-    backend.set_backend(previous)
+    yield from _fake_device(monkeypatch, copies_host_arrays=True)
 
 
 def _data(n=24, size=12):

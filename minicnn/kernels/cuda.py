@@ -855,14 +855,21 @@ def _softmax_backward(grad_s, s, grad_z, width, zero):
             grad_z[k] = s[k] * (grad_s[k] - dot)
 
 
+def _same_shape_operands(where, inputs, first_name, other_name):
+    """``(dtype, first, flat, out)``: the inputs as device arrays of the first one's dtype and shape, flattened,
+    and a new ``out`` of that shape. The dtype error names the first input ``first_name`` (or ``z`` when it is the
+    only one); a mismatched other input is named ``other_name``."""
+    dtype = _dtype_of(inputs[0], f"{where}: {first_name if len(inputs) > 1 else 'z'}")
+    first = _operand(inputs[0], dtype, f"{where}: input")
+    flat = [first.reshape(-1)] + [_operand(other, dtype, f"{where}: {other_name}", shape=tuple(first.shape)).reshape(-1)
+                                  for other in inputs[1:]]
+    return dtype, first, flat, cuda.device_array(first.shape, dtype)
+
+
 def _elementwise(kernel, where, inputs, constants):
     """Run an elementwise kernel ``kernel(*inputs, out, *constants)`` over flattened arrays of one shape; the
     constants are passed in the inputs' dtype. Returns ``out``, a new device array."""
-    dtype = _dtype_of(inputs[0], f"{where}: {'grad_a' if len(inputs) > 1 else 'z'}")
-    first = _operand(inputs[0], dtype, f"{where}: input")
-    flat = [first.reshape(-1)] + [_operand(other, dtype, f"{where}: a", shape=tuple(first.shape)).reshape(-1)
-                                  for other in inputs[1:]]
-    out = cuda.device_array(first.shape, dtype)
+    dtype, first, flat, out = _same_shape_operands(where, inputs, "grad_a", "a")
     _launch(kernel, first.size, *flat, out.reshape(-1), *[dtype.type(c) for c in constants])
     return out
 
@@ -900,13 +907,9 @@ def tanh_backward(grad_a, a):
 def _row_launch(kernel, where, inputs):
     """Run ``kernel(*inputs, out, width, zero)``, one thread per row of the last axis (of length ``width``), over
     flattened arrays of one shape; returns ``out``, a new device array."""
-    dtype = _dtype_of(inputs[0], f"{where}: {'grad_s' if len(inputs) > 1 else 'z'}")
     if len(np.shape(inputs[0])) == 0:
         raise ShapeError(f"{where}: expected an array with a last axis to normalise over, got a scalar")
-    first = _operand(inputs[0], dtype, f"{where}: input")
-    flat = [first.reshape(-1)] + [_operand(other, dtype, f"{where}: s", shape=tuple(first.shape)).reshape(-1)
-                                  for other in inputs[1:]]
-    out = cuda.device_array(first.shape, dtype)
+    dtype, first, flat, out = _same_shape_operands(where, inputs, "grad_s", "s")
     width = tuple(first.shape)[-1]  # (the simulator's shapes take no negative index)
     if width:
         _launch(kernel, first.size // width, *flat, out.reshape(-1), width, dtype.type(0))
