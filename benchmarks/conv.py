@@ -3,6 +3,7 @@
     python benchmarks/conv.py             # or: minicnn bench
     python benchmarks/conv.py --quick     # fewer repeats
     python benchmarks/conv.py --compile   # also: cold compilation and cache-load times of the Numba kernels
+    python benchmarks/conv.py --targets   # only the two cases issue 8's GPU targets name (a minute on a GPU)
 
 Where a CUDA GPU is there (``numba.cuda.is_available()`` and not the simulator), a ``cuda`` column times minicnn's
 numba.cuda kernels on device arrays (inputs copied there once, a ``cuda.synchronize()`` closing every call), and
@@ -53,6 +54,11 @@ CONV_SHAPES = [
 ]
 BACKENDS = {"numpy": numpy_kernels, "numba": cpu}
 THROUGHPUT_BATCH = 256
+#: issue 8's targets on a GPU: this case's forward+backward within 3× of PyTorch's (cuDNN, float32), and the
+#: training throughput at least 20× the numba backend's with 2 Numba threads
+TARGET_CASE = "64×64×64→64"
+MAX_CUDA_VS_CUDNN = 3.0
+MIN_CUDA_VS_NUMBA = 20.0
 
 
 def _gpu_kernels():
@@ -374,6 +380,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--compile", action="store_true", help="also time cold compilation and cache loading")
+    parser.add_argument("--targets", action="store_true",
+                        help=f"only the {TARGET_CASE} convolution and the training throughput, the two cases that "
+                             "issue 8's GPU targets name; writes conv_targets.json")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 15
@@ -411,31 +420,58 @@ def main(argv=None):
 
     print(format_header())
     for name, shape, c_out in CONV_SHAPES:
+        if args.targets and name != TARGET_CASE:
+            continue
         forward, both, flops = conv_case(shape, c_out, repeats)
         add(name, "forward", forward, flops)
         add(name, "fwd+bwd", both, 3 * flops)
-    add("max-pool 2×2, 32×32×32×32", "fwd+bwd", pool_case(repeats))
-    add("doc network, batch 32", "train step", training_step_case(repeats))
-    for label, times in demo_epoch_case(max(3, repeats // 3)).items():
-        add(f"demo epoch ({label})", "epoch", times)
+    if not args.targets:
+        add("max-pool 2×2, 32×32×32×32", "fwd+bwd", pool_case(repeats))
+        add("doc network, batch 32", "train step", training_step_case(repeats))
+        for label, times in demo_epoch_case(max(3, repeats // 3)).items():
+            add(f"demo epoch ({label})", "epoch", times)
     throughput = training_throughput_case(repeats)
     print(f"\ntraining throughput, document network, batch {THROUGHPUT_BATCH} (images/s, higher is faster): " +
           ", ".join(f"{name} {rate:,.0f}" for name, rate in throughput.items()), flush=True)
-    if "cuda" in throughput:  # issue 8's target: at least 20× the numba backend on 2 cores
-        print(f"cuda ÷ numba ({threads} Numba threads): {throughput['cuda'] / throughput['numba']:.1f}× "
-              "(target: at least 20× with 2 threads, NUMBA_NUM_THREADS=2)", flush=True)
-    result = {"header": header, "rows": rows,
+    verdicts = target_verdicts(rows, throughput, threads)
+    for line in verdicts:
+        print(line, flush=True)
+    result = {"header": header, "rows": rows, "targets": verdicts,
               "training_throughput": {"batch": THROUGHPUT_BATCH, "images_per_second": throughput}}
     if args.compile:
         result["compile"] = compile_case()
         print(f"\nNumba kernels, float32 + float64: cold {result['compile']['cold']:.1f} s, "
               f"from the cache {result['compile']['cached']:.2f} s (import and first calls included)")
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "conv.json"), "w") as file:
+    stem = os.path.join(args.out, "conv_targets" if args.targets else "conv")
+    with open(stem + ".json", "w") as file:
         json.dump(result, file, indent=2)
-    plot(rows, os.path.join(args.out, "conv.png"))
-    print(f"\nwrote {os.path.join(args.out, 'conv.json')} and conv.png")
+    plot(rows, stem + ".png")
+    print(f"\nwrote {stem}.json and {os.path.basename(stem)}.png")
     return result
+
+
+def target_verdicts(rows, throughput, threads):
+    """Issue 8's two GPU targets, one line each: the measured ratio, the target, and "met", "missed" or why it is
+    not judged. No line for a target without a cuda measurement (no GPU)."""
+    lines = []
+    both = next((row for row in rows if row["case"] == TARGET_CASE and row["kind"] == "fwd+bwd"), None)
+    if both is not None and "cuda_ms" in both:
+        if "cuda_vs_torch_gpu" in both:
+            ratio = both["cuda_vs_torch_gpu"]
+            verdict = "met" if ratio <= MAX_CUDA_VS_CUDNN else "missed"
+            lines.append(f"target: {TARGET_CASE} fwd+bwd, cuda ÷ PyTorch GPU (cuDNN, float32) = {ratio:.2f}× "
+                         f"(at most {MAX_CUDA_VS_CUDNN:g}×): {verdict}")
+        else:
+            lines.append(f"target: {TARGET_CASE} fwd+bwd, cuda {both['cuda_ms']:.3f} ms: not judged, no PyTorch "
+                         "with CUDA to compare with")
+    if "cuda" in throughput and "numba" in throughput:
+        ratio = throughput["cuda"] / throughput["numba"]
+        verdict = ("met" if ratio >= MIN_CUDA_VS_NUMBA else "missed") if threads == 2 else \
+            f"not judged, the target names 2 Numba threads (NUMBA_NUM_THREADS=2), this run had {threads}"
+        lines.append(f"target: training throughput at batch {THROUGHPUT_BATCH}, cuda ÷ numba = {ratio:.1f}× "
+                     f"(at least {MIN_CUDA_VS_NUMBA:g}×): {verdict}")
+    return lines
 
 
 def gpu_description():
