@@ -1,21 +1,48 @@
 #!/usr/bin/env bash
-# What a session that is lent a GPU should run first, in one go: the cuda tests on the real GPU, then the
-# benchmark's cuda and PyTorch-GPU columns and the training throughput. Everything it prints also goes to
-# $OUT (default benchmarks/results/gpu/): gpu.txt, tests.log, demo.log (and the demo's two plots in demo/),
-# conv.log, conv.json and cuda_profile.txt.
+# What a session that is lent a GPU should run first, in one go (about 8 minutes at most; GPU_CHECK_SECONDS=480):
+#   1. the GPU, the driver and the numba / numba-cuda / NumPy versions                          -> gpu.txt
+#   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads)     -> targets.log, conv_targets.json
+#   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
+#   4. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
+#   5. the demo on the GPU (the README's main job)                                              -> demo.log
+#   6. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json
+# Each stage runs under `timeout` so that a slow one cannot starve the rest, and its end and duration are added to
+# gpu.txt. The 8 files land in $OUT (default benchmarks/results/gpu/), the device tool's limit.
 #
 #     bash benchmarks/gpu_check.sh            # from the repository root, on the GPU machine
 #
 # It needs numba-cuda with a CUDA toolkit, NumPy, SciPy, scikit-image, matplotlib, pytest and hypothesis (and
 # PyTorch with CUDA for the reference column); it installs nothing and runs the checkout through PYTHONPATH, so it
-# also works on a machine that cannot reach a package index. It stops at once where no GPU answers.
+# also works on a machine that cannot reach a package index. It stops at once where no GPU answers. Its exit status
+# is the tests'.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/gpu}
+TOTAL=${GPU_CHECK_SECONDS:-480}
 mkdir -p "$OUT"
+SCRATCH=$(mktemp -d)  # the benchmark's plots and the demo's outputs: not brought back
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MINICNN_REAL_CUDA=1
 unset NUMBA_ENABLE_CUDASIM
 PYTHON=${PYTHON:-python3}
+
+# run_stage LOG SECONDS COMMAND...: run COMMAND under timeout (SECONDS, or less where the total runs out), its
+# output to the screen and to the file LOG; its status and duration also go to gpu.txt
+run_stage() {
+    local log=$1 seconds=$2
+    shift 2
+    local left=$((TOTAL - SECONDS))
+    ((seconds > left)) && seconds=$left
+    if ((seconds < 15)); then
+        echo "gpu_check: no time left for: $*" | tee -a "$log" "$OUT/gpu.txt"
+        return 124
+    fi
+    echo "== $* (at most $seconds s)" | tee -a "$log"
+    local began=$SECONDS
+    timeout --kill-after=10 "$seconds" "$@" 2>&1 | tee -a "$log"
+    local status=${PIPESTATUS[0]}
+    echo "gpu_check: exit $status after $((SECONDS - began)) s: $*" | tee -a "$log" "$OUT/gpu.txt"
+    return "$status"
+}
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$OUT/gpu.txt"
 # the kernels need numba-cuda >= 0.20 (shared arrays with an alignment); say which one this machine has
@@ -26,20 +53,22 @@ if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_ava
     exit 2
 fi
 
-echo "== cuda tests on the GPU" | tee "$OUT/tests.log"
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py tests/test_cuda_backend.py 2>&1 \
-    | tee -a "$OUT/tests.log"
-tests=${PIPESTATUS[0]}
-
-echo "== the demo on the GPU (the README's main job)" | tee "$OUT/demo.log"
-"$PYTHON" -m minicnn demo --backend cuda --quiet --out "$OUT/demo" 2>&1 | tee -a "$OUT/demo.log"
-
 # 2 Numba (and PyTorch CPU) threads, as on the machines the CPU figures come from: the throughput target is 20×
 # the numba backend on 2 cores
-echo "== NUMBA_NUM_THREADS=2 benchmarks/conv.py --quick" | tee "$OUT/conv.log"
-NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --quick 2>&1 | tee -a "$OUT/conv.log"
-cp benchmarks/results/conv.json "$OUT/conv.json" 2>/dev/null
+run_stage "$OUT/targets.log" 150 env NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --targets --quick --out "$SCRATCH"
+cp "$SCRATCH/conv_targets.json" "$OUT/" 2>/dev/null
 
-echo "== benchmarks/cuda_profile.py (where the host's time goes in a training step)"
-"$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt" 2>&1 | tail -n 20
+parallel=()
+"$PYTHON" -c "import xdist" 2>/dev/null && parallel=(-n 8)  # the kernels compile in 8 processes at once
+run_stage "$OUT/tests.log" 200 "$PYTHON" -m pytest -q -p no:cacheprovider "${parallel[@]}" tests/test_cuda_kernels.py \
+    tests/test_cuda_backend.py
+tests=$?
+
+run_stage "$SCRATCH/profile.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
+
+run_stage "$OUT/demo.log" 60 "$PYTHON" -m minicnn demo --backend cuda --quiet --out "$SCRATCH/demo"
+
+run_stage "$OUT/conv.log" 300 env NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --quick --out "$SCRATCH"
+cp "$SCRATCH/conv.json" "$OUT/" 2>/dev/null
+rm -rf "$SCRATCH"
 exit "$tests"
