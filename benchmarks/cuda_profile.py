@@ -4,10 +4,11 @@
 
 ``benchmarks/cuda_model.py`` predicts that a step of the document's network is bound by the host (numba-cuda packs
 every kernel argument in Python) rather than by the GPU. This script measures it: it runs ``train_on_batch`` under
-``use_backend("cuda")`` inside ``model.on_device()`` (as ``fit`` does), times the steps (a ``cuda.synchronize()``
-closes the last), counts the kernel launches per step and profiles the host with ``cProfile``, grouping its time
-into minicnn's own Python, numba-cuda's launch path, numba-cuda's driver layer (allocations, copies, frees) and
-the C functions those call. It prints a report and writes it to ``--out`` (default
+``use_backend("cuda")`` inside ``model.on_device()`` (as ``fit`` does), times the steps without and then with a
+profiler (a ``cuda.synchronize()`` closes the last), counts the kernel launches per step and profiles the host with
+``cProfile``, grouping its time into minicnn's cuda kernel functions (the Python around each launch), the rest of
+minicnn (layers, model, losses, optimizer), numba-cuda's launch path, numba-cuda's driver layer (allocations,
+copies, frees) and the C functions those call. It prints a report and writes it to ``--out`` (default
 ``benchmarks/results/cuda_profile.txt``).
 
 Without a GPU it runs on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, small sizes only): the report then
@@ -32,7 +33,9 @@ from minicnn.models import document_network  # noqa: E402
 
 #: how the profile's time is grouped: (group, test on a function's file name), the first that matches
 GROUPS = (
-    ("minicnn's Python (checks, reshapes, layers)", lambda path: f"{os.sep}minicnn{os.sep}" in path),
+    ("minicnn's cuda kernel functions (checks, plans, allocations)",
+     lambda path: path.endswith(os.path.join("minicnn", "kernels", "cuda.py"))),
+    ("minicnn's layers, model, losses and optimizer", lambda path: f"{os.sep}minicnn{os.sep}" in path),
     ("numba-cuda driver layer (allocations, copies, frees)", lambda path: f"{os.sep}cudadrv{os.sep}" in path),
     ("numba-cuda launches (dispatch, argument packing)", lambda path: f"{os.sep}numba" in path),
     ("C functions (the CUDA driver, ctypes, NumPy)", lambda path: path == "~"),
@@ -81,6 +84,11 @@ def profile_steps(model, x, y, steps, warmup):
         for _ in range(warmup):  # compilation of every kernel the step launches, and the optimizer's slots
             model.train_on_batch(x, y)
         cuda.synchronize()
+        start = time.perf_counter()  # the same steps without the profiler, which slows the host
+        for _ in range(steps):
+            model.train_on_batch(x, y)
+        cuda.synchronize()
+        plain_seconds = time.perf_counter() - start
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.enable()
@@ -93,6 +101,7 @@ def profile_steps(model, x, y, steps, warmup):
     groups, launches = group_times(stats)
     return {"simulator": cuda_kernels.is_simulator(), "batch": batch, "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
+            "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
             "launches_per_step": launches / steps,
             "groups_ms_per_step": {name: own / steps * 1e3 for name, own in groups.items()},
             "stats": stats}
@@ -104,8 +113,9 @@ def report(figures, top=25):
              f"{figures['image_size']}×{figures['image_size']} images, {figures['steps']} profiled steps"]
     if figures["simulator"]:
         lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
-    lines += [f"step: {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s, under cProfile, "
-              "which slows the host)",
+    lines += [f"step: {figures['plain_step_ms']:.3f} ms ({figures['plain_images_per_s']:,.0f} images/s) without the "
+              f"profiler; {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
+              "which slows the host",
               f"kernel launches per step: {figures['launches_per_step']:.1f}", "",
               "host time per step, by group (cProfile's own time):"]
     for name, ms in figures["groups_ms_per_step"].items():

@@ -138,7 +138,9 @@ def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
     # the loss: 2 + 6 + 6 + 2 + 6 + 1 = 23, and a sum of split slices for each product whose reduction was split
     assert one["launches_per_step"] == two["launches_per_step"] >= 23
     assert one["simulator"] == cuda_kernels.is_simulator() and one["batch"] == 6 and one["image_size"] == 5
-    assert sum(one["groups_ms_per_step"].values()) > 0
+    assert sum(one["groups_ms_per_step"].values()) > 0 and one["plain_step_ms"] > 0
+    kernel_functions, framework = list(one["groups_ms_per_step"].values())[:2]
+    assert kernel_functions > 0 and framework > 0  # cuda.py's own functions are told apart from the layers'
     text = cuda_profile.report(one, top=5)
     assert f"kernel launches per step: {one['launches_per_step']:.1f}" in text
     assert all(name in text for name, _ in cuda_profile.GROUPS)
