@@ -3,9 +3,12 @@
 #   1. the GPU, the driver and the numba / numba-cuda / NumPy versions                          -> gpu.txt
 #   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads)     -> targets.log, conv_targets.json
 #   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
-#   4. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
-#   5. the demo on the GPU (the README's main job)                                              -> demo.log
-#   6. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json
+#   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
+#      racecheck on the tiled products (shared-memory hazards: a missing barrier), which the simulator cannot
+#      catch                                                                                    -> tests.log
+#   5. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
+#   6. the demo on the GPU (the README's main job)                                              -> demo.log
+#   7. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json
 # Each stage runs under `timeout` so that a slow one cannot starve the rest, and its end and duration are added to
 # gpu.txt. The 8 files land in $OUT (default benchmarks/results/gpu/), the device tool's limit.
 #
@@ -14,7 +17,7 @@
 # It needs numba-cuda with a CUDA toolkit, NumPy, SciPy, scikit-image, matplotlib, pytest and hypothesis (and
 # PyTorch with CUDA for the reference column); it installs nothing and runs the checkout through PYTHONPATH, so it
 # also works on a machine that cannot reach a package index. It stops at once where no GPU answers. Its exit status
-# is the tests'.
+# is the tests' (or, where they pass, the sanitizers').
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/gpu}
@@ -64,6 +67,23 @@ run_stage "$OUT/tests.log" 200 "$PYTHON" -m pytest -q -p no:cacheprovider "${par
     tests/test_cuda_backend.py
 tests=$?
 
+# compute-sanitizer is on the GPU image (CUDA toolkit); each tool reruns the small-tile tests in one process
+SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -n 1)
+sanitized=0
+if [[ -n "$SANITIZER" ]]; then
+    run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool memcheck --error-exitcode 3 --print-limit 20 \
+        "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
+        -k "(match_numpy and not drawn) or in_place or loss_kernels_give or softmax_rows or deterministic or ties"
+    sanitized=$?
+    run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool racecheck --error-exitcode 3 --print-limit 20 \
+        "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
+        -k "conv2d_forward_and_gradients or dense_forward_and_gradients or deterministic"
+    raced=$?
+    ((sanitized == 0)) && sanitized=$raced
+else
+    echo "gpu_check: no compute-sanitizer found; memcheck and racecheck not run" | tee -a "$OUT/gpu.txt"
+fi
+
 run_stage "$SCRATCH/profile.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
 
 run_stage "$OUT/demo.log" 60 "$PYTHON" -m minicnn demo --backend cuda --quiet --out "$SCRATCH/demo"
@@ -71,4 +91,5 @@ run_stage "$OUT/demo.log" 60 "$PYTHON" -m minicnn demo --backend cuda --quiet --
 run_stage "$OUT/conv.log" 300 env NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --quick --out "$SCRATCH"
 cp "$SCRATCH/conv.json" "$OUT/" 2>/dev/null
 rm -rf "$SCRATCH"
+((tests == 0)) && exit "$sanitized"
 exit "$tests"
