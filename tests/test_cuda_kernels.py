@@ -446,6 +446,20 @@ def test_check_available_without_numba_cuda_says_how_to_install(monkeypatch):
         cuda_kernels.check_available()
 
 
+@pytest.mark.parametrize("installed, found", [("0.19.1", "numba-cuda 0.19.1"), (None, "numba's own CUDA target")])
+def test_check_available_refuses_a_numba_cuda_too_old_for_the_kernels(monkeypatch, installed, found):
+    """numba-cuda before 0.20 (or numba's built-in CUDA target) would fail only at the first launch, with a typing
+    error about ``alignment``; choosing the backend says which version is there and which one is needed."""
+    monkeypatch.setattr(cuda_kernels, "_numba_cuda_version", lambda: installed)
+    with pytest.raises(BackendError) as raised:
+        cuda_kernels.check_available()
+    message = str(raised.value)
+    for part in ("numba-cuda 0.20 or newer", found, "minicnn[cuda]", "'numba' or 'numpy'"):
+        assert part in message, f"{part!r} missing from: {message}"
+    monkeypatch.setattr(cuda_kernels, "_numba_cuda_version", lambda: "0.20.0")
+    cuda_kernels.check_available()  # the simulator (or a GPU) is there in this suite: no error
+
+
 def _environment_without_simulator():
     return {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
 

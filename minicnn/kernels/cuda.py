@@ -110,6 +110,8 @@ are in ``benchmarks/results/cuda_model.md``.
 import contextlib
 import functools
 import math
+import re
+from importlib import metadata
 
 import numpy as np
 
@@ -140,6 +142,16 @@ MIN_STEPS_PER_SPLIT = 4
 _PLAIN_RADIX = 1 << 40  # a radix no index reaches: the reduction index of a plain matrix is one digit
 _BIAS_ROW = -(1 << 40)  # marks the bias row of the kernel-gradient product (no tap offset is that negative)
 _MAX_GRID = 65535  # grid limit along y and z
+#: the oldest numba-cuda whose shared arrays take an ``alignment`` (the products' 128-bit shared reads need it)
+MIN_NUMBA_CUDA = (0, 20)
+
+
+def _numba_cuda_version():
+    """The installed numba-cuda's version string, or None where numba.cuda is numba's own (older) CUDA target."""
+    try:
+        return metadata.version("numba-cuda")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def check_available():
@@ -148,6 +160,13 @@ def check_available():
         raise BackendError(f"the 'cuda' backend needs numba's CUDA target, which could not be imported "
                            f"({_IMPORT_ERROR}); install it with pip install \"minicnn[cuda]\" (numba-cuda), or use "
                            f"the 'numba' or 'numpy' backend")
+    version = _numba_cuda_version()
+    wanted = ".".join(map(str, MIN_NUMBA_CUDA))
+    if version is None or tuple(int(part) for part in re.findall(r"\d+", version)[:2]) < MIN_NUMBA_CUDA:
+        found = f"numba-cuda {version}" if version else "numba's own CUDA target, without the numba-cuda package"
+        raise BackendError(f"the 'cuda' backend needs numba-cuda {wanted} or newer (its kernels ask for aligned "
+                           f"shared arrays), found {found}; install it with pip install \"minicnn[cuda]\" (or pip "
+                           f"install -U \"numba-cuda>={wanted}\"), or use the 'numba' or 'numpy' backend")
     if not cuda.is_available():
         raise BackendError("the 'cuda' backend found no CUDA GPU or driver on this machine "
                            "(numba.cuda.is_available() is False). To run its kernels without a GPU, slowly, on "
