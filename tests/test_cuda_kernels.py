@@ -450,6 +450,9 @@ def test_check_available_without_numba_cuda_says_how_to_install(monkeypatch):
 def test_check_available_refuses_a_numba_cuda_too_old_for_the_kernels(monkeypatch, installed, found):
     """numba-cuda before 0.20 (or numba's built-in CUDA target) would fail only at the first launch, with a typing
     error about ``alignment``; choosing the backend says which version is there and which one is needed."""
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: True)  # the version is checked first, GPU or not
     monkeypatch.setattr(cuda_kernels, "_numba_cuda_version", lambda: installed)
     with pytest.raises(BackendError) as raised:
         cuda_kernels.check_available()
@@ -457,7 +460,7 @@ def test_check_available_refuses_a_numba_cuda_too_old_for_the_kernels(monkeypatc
     for part in ("numba-cuda 0.20 or newer", found, "minicnn[cuda]", "'numba' or 'numpy'"):
         assert part in message, f"{part!r} missing from: {message}"
     monkeypatch.setattr(cuda_kernels, "_numba_cuda_version", lambda: "0.20.0")
-    cuda_kernels.check_available()  # the simulator (or a GPU) is there in this suite: no error
+    cuda_kernels.check_available()  # a new enough numba-cuda with a GPU (made up here): no error
 
 
 def _environment_without_simulator():
