@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # What a session that is lent a GPU should run first, in one go (about 8 minutes at most; GPU_CHECK_SECONDS=480):
-#   1. the GPU, the driver and the numba / numba-cuda / NumPy versions                          -> gpu.txt
+#   1. the GPU, the driver and the numba / numba-cuda / NumPy versions; a first kernel launch, twice: the second
+#      process should load the kernel from the disk cache (where the launch fails with the cache, the rest runs
+#      with MINICNN_CUDA_CACHE=0)                                                              -> gpu.txt
 #   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads)     -> targets.log, conv_targets.json
 #   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
 #   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
@@ -33,17 +35,18 @@ PYTHON=${PYTHON:-python3}
 run_stage() {
     local log=$1 seconds=$2
     shift 2
-    local left=$((TOTAL - SECONDS))
+    local left=$((TOTAL - SECONDS)) summaries=("$log")
+    [[ "$log" != "$OUT/gpu.txt" ]] && summaries+=("$OUT/gpu.txt")
     ((seconds > left)) && seconds=$left
     if ((seconds < 15)); then
-        echo "gpu_check: no time left for: $*" | tee -a "$log" "$OUT/gpu.txt"
+        echo "gpu_check: no time left for: $*" | tee -a "${summaries[@]}"
         return 124
     fi
     echo "== $* (at most $seconds s)" | tee -a "$log"
     local began=$SECONDS
     timeout --kill-after=10 "$seconds" "$@" 2>&1 | tee -a "$log"
     local status=${PIPESTATUS[0]}
-    echo "gpu_check: exit $status after $((SECONDS - began)) s: $*" | tee -a "$log" "$OUT/gpu.txt"
+    echo "gpu_check: exit $status after $((SECONDS - began)) s: $*" | tee -a "${summaries[@]}"
     return "$status"
 }
 
@@ -55,6 +58,23 @@ if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_ava
     echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
     exit 2
 fi
+
+# a first launch, in two processes: the first compiles conv2d_forward and caches it on disk, the second loads it
+cat >"$SCRATCH/first_launch.py" <<'PYTHON'
+import time
+start = time.perf_counter()
+import numpy as np
+from minicnn.kernels import cuda as k
+y = k.conv2d_forward(np.ones((2, 9, 9, 3), np.float32), np.ones((3, 3, 3, 4), np.float32), None, (1, 1), "same")
+assert float(k.to_host(y)[1, 4, 4, 3]) == 27.0, k.to_host(y)[1, :, :, 3]
+print(f"first conv2d_forward in this process: {time.perf_counter() - start:.2f} s, imports included")
+PYTHON
+if ! run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"; then
+    export MINICNN_CUDA_CACHE=0
+    echo "gpu_check: the first launch failed; once more without the kernel cache (MINICNN_CUDA_CACHE=0), which the \
+rest keeps off" | tee -a "$OUT/gpu.txt"
+fi
+run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"
 
 # 2 Numba (and PyTorch CPU) threads, as on the machines the CPU figures come from: the throughput target is 20×
 # the numba backend on 2 cores

@@ -560,6 +560,50 @@ def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
             "LOCAL-MEMORY" not in stdout and "SCALAR-SHARED-READS" not in stdout, stdout
 
 
+CACHE_SCRIPT = """
+import hashlib
+import numpy as np
+from numba.cuda.dispatcher import CUDADispatcher
+from numba.cuda.serialize import dumps
+from minicnn.kernels import cuda as k
+kernels = {name: value for name, value in vars(k).items()
+           if isinstance(value, CUDADispatcher) and not value.targetoptions.get("device")}
+for dtype in (np.float32, np.float64):
+    for variant in k._VARIANTS:
+        for rows, cols in ((k.WORK, k.WORK), (k.WORK, 2), (1, 1)):
+            kernels[f"{variant} {rows}x{cols} {np.dtype(dtype)}"] = k._product_kernel(variant, k.TILE, rows, cols,
+                                                                                     np.dtype(dtype))
+    for name, kernel in zip(("max", "avg", "backward"), k._pool_kernels(np.dtype(dtype))):
+        kernels[f"pool {name} {np.dtype(dtype)}"] = kernel
+for name, kernel in sorted(kernels.items()):
+    function = kernel.py_func
+    cells = tuple(cell.cell_contents for cell in function.__closure__ or ())
+    print(name, type(kernel._cache).__name__, hashlib.sha256(dumps(cells)).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_every_kernel_is_cached_on_disk_under_a_key_that_a_second_run_finds():
+    """Compiling takes about a second a kernel on a GPU, so they are cached on disk (no GPU needed to check). A
+    kernel's cache key hashes its closure (the tile sizes, dtype constants and device functions of the product
+    and pooling kernels): it must pickle, and to the same bytes in another process, or every run would compile
+    again. ``MINICNN_CUDA_CACHE=0`` turns the cache off."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def run(**environment):
+        done = subprocess.run([sys.executable, "-c", CACHE_SCRIPT], env={**_environment_without_simulator(),
+                              **environment}, capture_output=True, text=True, cwd=root, timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout.splitlines()
+
+    first, second = run(), run()
+    assert len(first) > 40 and first == second
+    uncached = [line for line in first if line.split()[-2] != "CUDACache"]
+    assert not uncached, uncached
+    assert len({line.split()[-1] for line in first if " 4x4 " in line}) == 2 * len(cuda_kernels._VARIANTS)
+    assert all(line.split()[-2] == "NullCache" for line in run(MINICNN_CUDA_CACHE="0"))
+
+
 # ------------------------------------------------------------------------------------------ the simulator itself
 def test_simulated_threads_of_a_block_get_one_shared_array(device, monkeypatch):
     """The fix in tests/simulator.py that lets these tests switch threads every 10 µs: two threads asking at once

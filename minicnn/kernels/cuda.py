@@ -7,6 +7,11 @@ the dtype follows the input ``x`` (or ``param``).
 Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernels on numba's CUDA
 simulator, one Python thread per CUDA thread: correct but thousands of times slower, for tests only.
 
+Compilation: a kernel compiles on its first launch for each dtype and tile shape (about a second each), and is kept
+on disk (``cache=True``, as the Numba CPU kernels are), so a second run of a program loads it instead;
+``MINICNN_CUDA_CACHE=0`` turns the disk cache off, and where no cache folder is writable the kernels are compiled in
+memory.
+
 Configuration
 -------------
 ``TILE`` (16) is the one size that matters: a 2-D block has ``TILE × TILE`` threads (256) and the tiled products
@@ -110,7 +115,9 @@ are in ``benchmarks/results/cuda_model.md``.
 import contextlib
 import functools
 import math
+import os
 import re
+import warnings
 from importlib import metadata
 
 import numpy as np
@@ -204,8 +211,21 @@ def _device(function):
     return cuda.jit(device=True)(function) if cuda is not None else function
 
 
+def _compile(function):
+    """``cuda.jit(function, cache=True)``; without the disk cache where ``MINICNN_CUDA_CACHE=0`` or no cache folder is
+    writable."""
+    if os.environ.get("MINICNN_CUDA_CACHE", "1") == "0":
+        return cuda.jit(function)
+    try:
+        return cuda.jit(function, cache=True)
+    except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
+        warnings.warn(f"minicnn: numba-cuda cannot cache {function.__name__} ({error}); compiling in memory",
+                      RuntimeWarning, stacklevel=2)
+        return cuda.jit(function)
+
+
 def _kernel(function):
-    return cuda.jit(function) if cuda is not None else function
+    return _compile(function) if cuda is not None else function
 
 
 # ============================================================================================ device helpers
@@ -480,7 +500,7 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
                         out[z, m, n] = value
 
     product.__name__ = f"product_{variant}"
-    return cuda.jit(product)
+    return _compile(product)
 
 
 def _product_signature(variant, item):
@@ -716,7 +736,7 @@ def _pool_kernels(dtype):
                                 total += grad_y[b, i, j, c] / item(count)
             grad_x[b, r, col, c] = total
 
-    return cuda.jit(max_forward), cuda.jit(avg_forward), cuda.jit(backward)
+    return _compile(max_forward), _compile(avg_forward), _compile(backward)
 
 
 def _pool_geometry(x_shape, pool_size, stride, padding, where):
