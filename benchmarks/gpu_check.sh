@@ -54,6 +54,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 # the kernels need numba-cuda >= 0.20 (shared arrays with an alignment); say which one this machine has
 "$PYTHON" -c "from importlib.metadata import version as v; print('numba', v('numba'), 'numba-cuda', v('numba-cuda'), \
 'numpy', v('numpy'))" 2>&1 | tee -a "$OUT/gpu.txt"
+# where numba-cuda finds the driver, NVVM, NVRTC and libdevice (what a failed compilation is first blamed on)
+"$PYTHON" -c "from numba.cuda.cudadrv.libs import test; test()" >>"$OUT/gpu.txt" 2>&1
 if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_available() else 1)"; then
     echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
     exit 2
@@ -69,10 +71,12 @@ y = k.conv2d_forward(np.ones((2, 9, 9, 3), np.float32), np.ones((3, 3, 3, 4), np
 assert float(k.to_host(y)[1, 4, 4, 3]) == 27.0, k.to_host(y)[1, :, :, 3]
 print(f"first conv2d_forward in this process: {time.perf_counter() - start:.2f} s, imports included")
 PYTHON
-if ! run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"; then
+run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"
+first=$?
+if ((first != 0)); then
     export MINICNN_CUDA_CACHE=0
-    echo "gpu_check: the first launch failed; once more without the kernel cache (MINICNN_CUDA_CACHE=0), which the \
-rest keeps off" | tee -a "$OUT/gpu.txt"
+    echo "gpu_check: the first launch ended with exit $first; once more without the kernel cache" \
+        "(MINICNN_CUDA_CACHE=0), which the rest keeps off" | tee -a "$OUT/gpu.txt"
 fi
 run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"
 
