@@ -604,6 +604,30 @@ def test_every_kernel_is_cached_on_disk_under_a_key_that_a_second_run_finds():
     assert all(line.split()[-2] == "NullCache" for line in run(MINICNN_CUDA_CACHE="0"))
 
 
+def test_small_grids_launch_without_numba_cudas_low_occupancy_warning():
+    """A tiny layer launches a grid of a few blocks; numba-cuda would warn "Grid size 1 will likely result in GPU
+    under-utilization" for each new size, noise in a student's demo. The launches configure their grids through
+    ``_configure``, which silences that warning alone (configuring a launch needs no GPU; the simulator never
+    warns, so this runs without it)."""
+    script = textwrap.dedent("""
+        import warnings
+        from minicnn.kernels import cuda as k
+        warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) as plain:
+            k._fill[1, 256]
+        with warnings.catch_warnings(record=True) as configured:
+            k._configure(k._fill, 1, 256)
+            k._configure(k._fill, (2, 3, 1), (16, 16))
+            k._configure(k._fill, 4096, 256)
+        print(sum("under-utilization" in str(w.message) for w in plain),
+              sum("under-utilization" in str(w.message) for w in configured))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=_environment_without_simulator(), capture_output=True,
+                          text=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["1", "0"], done.stdout
+
+
 # ------------------------------------------------------------------------------------------ the simulator itself
 def test_simulated_threads_of_a_block_get_one_shared_array(device, monkeypatch):
     """The fix in tests/simulator.py that lets these tests switch threads every 10 µs: two threads asking at once

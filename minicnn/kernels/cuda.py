@@ -149,6 +149,7 @@ MIN_STEPS_PER_SPLIT = 4
 _PLAIN_RADIX = 1 << 40  # a radix no index reaches: the reduction index of a plain matrix is one digit
 _BIAS_ROW = -(1 << 40)  # marks the bias row of the kernel-gradient product (no tap offset is that negative)
 _MAX_GRID = 65535  # grid limit along y and z
+_FEW_BLOCKS = 128  # numba-cuda warns of "GPU under-utilization" for grids of fewer blocks than this
 #: the oldest numba-cuda whose shared arrays take an ``alignment`` (the products' 128-bit shared reads need it)
 MIN_NUMBA_CUDA = (0, 20)
 
@@ -567,8 +568,8 @@ def _product(variant, a_src, b_src, m_total, n_total, k_total, geo, radices=(_PL
     out = cuda.device_array((splits, m_total, n_total), dtype)
     bias_arg = _dummy(dtype) if bias is None else bias
     kernel = _product_kernel(variant, TILE, rows_work, cols_work, dtype)
-    kernel[grid, (TILE, TILE)](a_src, b_src, out, bias_arg, bias is not None and splits == 1, geo, m_total, n_total,
-                               k_total, k_split, radices[0], radices[1])
+    _configure(kernel, grid, (TILE, TILE))(a_src, b_src, out, bias_arg, bias is not None and splits == 1, geo, m_total,
+                                           n_total, k_total, k_split, radices[0], radices[1])
     if splits == 1:
         return out.reshape(result_shape)
     result = cuda.device_array(result_shape, dtype)
@@ -1181,7 +1182,19 @@ def _launch(kernel, size, *args):
     if size == 0:
         return
     threads = TILE * TILE
-    kernel[min(-(-size // threads), 1 << 20), threads](*args)
+    _configure(kernel, min(-(-size // threads), 1 << 20), threads)(*args)
+
+
+def _configure(kernel, grid, block):
+    """``kernel[grid, block]``, without numba-cuda's low-occupancy warning for a grid of fewer than 128 blocks: a
+    small layer (the last dense layer, a bias, the loss) makes a small grid by nature, and the warning, shown again
+    for every new grid size, would tell a user of minicnn nothing to act on."""
+    blocks = math.prod(grid) if isinstance(grid, tuple) else grid
+    if blocks >= _FEW_BLOCKS:
+        return kernel[grid, block]
+    with warnings.catch_warnings():  # a few µs, paid only by these small launches
+        warnings.filterwarnings("ignore", message=r".*Grid size \d+ will likely result in GPU under-utilization")
+        return kernel[grid, block]
 
 
 @functools.lru_cache(maxsize=None)
