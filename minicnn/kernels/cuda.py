@@ -154,6 +154,7 @@ _FEW_BLOCKS = 128  # numba-cuda warns of "GPU under-utilization" for grids of fe
 MIN_NUMBA_CUDA = (0, 20)
 
 
+@functools.lru_cache(maxsize=None)  # reading the package metadata takes ~0.3 ms, and set_backend asks every time
 def _numba_cuda_version():
     """The installed numba-cuda's version string, or None where numba.cuda is numba's own (older) CUDA target."""
     try:
