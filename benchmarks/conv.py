@@ -467,8 +467,10 @@ def target_verdicts(rows, throughput, threads):
                          "with CUDA to compare with")
     if "cuda" in throughput and "numba" in throughput:
         ratio = throughput["cuda"] / throughput["numba"]
-        verdict = ("met" if ratio >= MIN_CUDA_VS_NUMBA else "missed") if threads == 2 else \
-            f"not judged, the target names 2 Numba threads (NUMBA_NUM_THREADS=2), this run had {threads}"
+        if threads == 2:
+            verdict = "met" if ratio >= MIN_CUDA_VS_NUMBA else "missed"
+        else:
+            verdict = f"not judged, the target names 2 Numba threads (NUMBA_NUM_THREADS=2), this run had {threads}"
         lines.append(f"target: training throughput at batch {THROUGHPUT_BATCH}, cuda ÷ numba = {ratio:.1f}× "
                      f"(at least {MIN_CUDA_VS_NUMBA:g}×): {verdict}")
     return lines

@@ -80,23 +80,24 @@ def profile_steps(model, x, y, steps, warmup):
     from minicnn.kernels import cuda as cuda_kernels
 
     batch, image_size = x.shape[0], x.shape[1]
-    with mc.use_backend("cuda"), model.on_device():
-        for _ in range(warmup):  # compilation of every kernel the step launches, and the optimizer's slots
-            model.train_on_batch(x, y)
-        cuda.synchronize()
-        start = time.perf_counter()  # the same steps without the profiler, which slows the host
-        for _ in range(steps):
-            model.train_on_batch(x, y)
-        cuda.synchronize()
-        plain_seconds = time.perf_counter() - start
-        profiler = cProfile.Profile()
+
+    def timed_steps(count, profiler=None):
+        """Seconds for ``count`` steps, the last one finished on the GPU; under ``profiler`` when given."""
         start = time.perf_counter()
-        profiler.enable()
-        for _ in range(steps):
+        if profiler is not None:
+            profiler.enable()
+        for _ in range(count):
             model.train_on_batch(x, y)
         cuda.synchronize()
-        profiler.disable()
-        seconds = time.perf_counter() - start
+        if profiler is not None:
+            profiler.disable()
+        return time.perf_counter() - start
+
+    profiler = cProfile.Profile()
+    with mc.use_backend("cuda"), model.on_device():
+        timed_steps(warmup)  # compilation of every kernel the step launches, and the optimizer's slots
+        plain_seconds = timed_steps(steps)  # without the profiler, which slows the host
+        seconds = timed_steps(steps, profiler)
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
     return {"simulator": cuda_kernels.is_simulator(), "batch": batch, "image_size": image_size, "steps": steps,
