@@ -253,6 +253,17 @@ def _advance3(d0, d1, d2, s0, s1, s2, r1, r2):
 
 
 @_device
+def _nhwc_position(index, height, width, channels):
+    """The position ``(b, i, j, c)`` of the element at flat ``index`` of a C-ordered ``(N, height, width,
+    channels)`` array: ``index = ((b·height + i)·width + j)·channels + c``."""
+    c = index % channels
+    t = index // channels
+    j = t % width
+    t = t // width
+    return t // height, t % height, j, c
+
+
+@_device
 def _in_range(value, length):
     """``0 <= value < length`` in one comparison: as unsigned integers a negative value is larger than any length.
     (The cast to int64 first makes the simulator's Python integers wrap the way the GPU's do.)"""
@@ -666,12 +677,7 @@ def _pool_kernels(dtype):
         _, height, width, channels = x.shape
         _, out_h, out_w, _ = y.shape
         for index in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-            c = index % channels
-            t = index // channels
-            j = t % out_w
-            t = t // out_w
-            i = t % out_h
-            b = t // out_h
+            b, i, j, c = _nhwc_position(index, out_h, out_w, channels)
             best = lowest
             where = 0
             for k in range(ph):
@@ -692,12 +698,7 @@ def _pool_kernels(dtype):
         _, height, width, channels = x.shape
         _, out_h, out_w, _ = y.shape
         for index in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-            c = index % channels
-            t = index // channels
-            j = t % out_w
-            t = t // out_w
-            i = t % out_h
-            b = t // out_h
+            b, i, j, c = _nhwc_position(index, out_h, out_w, channels)
             row_low = max(i * sh - top, 0)
             row_high = min(i * sh - top + ph, height)
             col_low = max(j * sw - left, 0)
@@ -714,12 +715,7 @@ def _pool_kernels(dtype):
         _, height, width, channels = grad_x.shape
         _, out_h, out_w, _ = grad_y.shape
         for index in range(cuda.grid(1), grad_x.size, cuda.gridsize(1)):
-            c = index % channels
-            t = index // channels
-            col = t % width
-            t = t // width
-            r = t % height
-            b = t // height
+            b, r, col, c = _nhwc_position(index, height, width, channels)
             total = zero
             for k in range(ph):
                 t_row = r + top - k
