@@ -9,7 +9,8 @@
 #      racecheck on the tiled products (shared-memory hazards: a missing barrier), which the simulator cannot
 #      catch                                                                                    -> tests.log
 #   5. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
-#   6. the demo on the GPU (the README's main job)                                              -> demo.log
+#   6. the demo on the GPU (the README's main job), then notebooks 8 and 11, whose GPU paths run nowhere else
+#      (cell by cell, without Jupyter: the GPU image has none)                                  -> demo.log
 #   7. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json
 # Each stage runs under `timeout` so that a slow one cannot starve the rest, and its end and duration are added to
 # gpu.txt. The 8 files land in $OUT (default benchmarks/results/gpu/), the device tool's limit.
@@ -111,6 +112,25 @@ fi
 run_stage "$SCRATCH/profile.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
 
 run_stage "$OUT/demo.log" 60 "$PYTHON" -m minicnn demo --backend cuda --quiet --out "$SCRATCH/demo"
+
+cat >"$SCRATCH/run_cells.py" <<'PYTHON'
+"""Run a notebook's code cells in order in one namespace, from the notebook's folder, figures drawn and closed."""
+import json, os, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+plt.show = lambda *args, **kwargs: plt.close("all")
+path = os.path.abspath(sys.argv[1])
+os.chdir(os.path.dirname(path))
+cells = [cell for cell in json.load(open(path))["cells"] if cell["cell_type"] == "code"]
+namespace = {"__name__": "__main__"}
+for number, cell in enumerate(cells, 1):
+    exec(compile("".join(cell["source"]), f"{os.path.basename(path)}, code cell {number}", "exec"), namespace)
+print(f"{os.path.basename(path)}: all {len(cells)} code cells ran")
+PYTHON
+for notebook in notebooks/08_kernels_numpy_numba.ipynb notebooks/11_convolution_on_a_gpu.ipynb; do
+    run_stage "$OUT/demo.log" 60 "$PYTHON" "$SCRATCH/run_cells.py" "$notebook"
+done
 
 run_stage "$OUT/conv.log" 300 env NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --quick --out "$SCRATCH"
 cp "$SCRATCH/conv.json" "$OUT/" 2>/dev/null
