@@ -8,7 +8,9 @@
 Where a CUDA GPU is there (``numba.cuda.is_available()`` and not the simulator), a ``cuda`` column times minicnn's
 numba.cuda kernels on device arrays (inputs copied there once, a ``cuda.synchronize()`` closing every call), and
 where ``torch.cuda`` is available a ``torch gpu`` column times PyTorch on the GPU with TF32 off (full float32, the
-same arithmetic as ours) as the reference; the GPU ratio is cuda ÷ torch gpu. Every machine also gets the training
+same arithmetic as ours) as the reference; the GPU ratio is cuda ÷ torch gpu. Below each convolution row, the GPU
+kernels one PyTorch fwd+bwd ran (its profiler) say which algorithm cuDNN chose; whether any is Winograd decides
+how much room the 3× target has (``results/cuda_model.md``). Every machine also gets the training
 throughput of the document's network at batch 256 (images/s of ``Sequential.train_on_batch``, weights kept on the
 device for the cuda backend). Estimates of what the GPU kernels should reach are in ``results/cuda_model.md``.
 
@@ -20,6 +22,7 @@ times that for forward+backward (input, kernel and bias gradients). Results: a t
 """
 
 import argparse
+import collections
 import contextlib
 import json
 import os
@@ -170,7 +173,37 @@ def conv_case(shape, c_out, repeats):
     forward.update(gpu_forward)
     both.update(gpu_both)
     flops = 2 * n * h * w * c_out * c_in * 9
-    return median_times(forward, repeats), median_times(both, repeats), flops
+    forward_times, both_times = median_times(forward, repeats), median_times(both, repeats)
+    torch_kernels = torch_gpu_kernels(both["torch_gpu"]) if "torch_gpu" in both else None
+    return forward_times, both_times, flops, torch_kernels
+
+
+def torch_gpu_kernels(function):
+    """The GPU kernels that one call of ``function`` runs, through PyTorch's profiler: which algorithm cuDNN chose
+    (implicit GEMM, Winograd, FFT) shows in their names. ``summarise_kernels`` of its events, or one line saying
+    why the profiler gave none (it never stops the benchmark)."""
+    try:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CUDA]) as profiler:
+            function()
+        return summarise_kernels(profiler.events())
+    except Exception as error:  # a profiler that cannot start (no CUPTI, say) must not lose the timings
+        return {"kernels": [], "winograd": None, "note": f"no kernel list ({type(error).__name__}: {error})"}
+
+
+def summarise_kernels(events, most=8):
+    """``{"kernels": [[name, µs], ...] (the ``most`` longest, summed by name), "winograd": bool, "note": str}``
+    from profiler events: the device events (kernels, copies) with their durations."""
+    totals = collections.Counter()
+    for event in events:
+        if str(event.device_type) != "DeviceType.CPU":
+            totals[event.name] += event.time_range.elapsed_us()
+    kernels = [[name, round(us, 1)] for name, us in totals.most_common(most)]
+    winograd = any("winograd" in name.lower() for name in totals)
+    note = (f"{len(totals)} kinds of GPU kernel, {sum(totals.values()):.0f} µs in all; Winograd among them: "
+            f"{'yes' if winograd else 'no'}") if totals else "the profiler recorded no GPU kernel"
+    return {"kernels": kernels, "winograd": winograd, "note": note}
 
 
 def pool_case(repeats):
@@ -422,9 +455,13 @@ def main(argv=None):
     for name, shape, c_out in CONV_SHAPES:
         if args.targets and name != TARGET_CASE:
             continue
-        forward, both, flops = conv_case(shape, c_out, repeats)
+        forward, both, flops, torch_kernels = conv_case(shape, c_out, repeats)
         add(name, "forward", forward, flops)
         add(name, "fwd+bwd", both, 3 * flops)
+        if torch_kernels is not None:
+            rows[-1]["torch_gpu_kernels"] = torch_kernels
+            print(f"  PyTorch GPU, one fwd+bwd: {torch_kernels['note']}" + "".join(
+                f"\n    {us:8.1f} µs  {kernel}" for kernel, us in torch_kernels["kernels"]), flush=True)
     if not args.targets:
         add("max-pool 2×2, 32×32×32×32", "fwd+bwd", pool_case(repeats))
         add("doc network, batch 32", "train step", training_step_case(repeats))

@@ -2,7 +2,10 @@
 the cuda backend is fast enough. The timings themselves are never tested (they live in the benchmark)."""
 
 import os
+import re
 import sys
+
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 import conv  # noqa: E402
@@ -42,3 +45,38 @@ def test_the_throughput_target_is_judged_only_with_two_numba_threads():
 def test_without_a_cuda_measurement_there_is_no_verdict():
     assert conv.target_verdicts(_rows(), {"numba": 1000.0, "torch": 5000.0}, threads=2) == []
     assert conv.target_verdicts(_rows(cuda_ms=0.1, torch_gpu_ms=0.1, case="32×32×3→32"), {}, threads=2) == []
+
+
+def _event(name, device, microseconds):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name=name, device_type=f"DeviceType.{device}",
+                           time_range=SimpleNamespace(elapsed_us=lambda: microseconds))
+
+
+def test_the_kernels_pytorch_ran_are_summed_by_name_and_winograd_is_flagged():
+    """Which algorithm cuDNN chose decides the 3× target (cuda_model.md): the benchmark lists the GPU kernels of
+    PyTorch's fwd+bwd, longest first, and says whether any is a Winograd kernel; CPU events are left out."""
+    events = [_event("aten::conv2d", "CPU", 500.0), _event("sm90_xmma_fprop_implicit_gemm_f32f32", "CUDA", 40.0),
+              _event("cudnn::winograd_nonfused::winogradForwardData4x4", "CUDA", 10.0),
+              _event("sm90_xmma_fprop_implicit_gemm_f32f32", "CUDA", 15.0), _event("Memset (Device)", "CUDA", 1.0)]
+    summary = conv.summarise_kernels(events)
+    assert summary["kernels"] == [["sm90_xmma_fprop_implicit_gemm_f32f32", 55.0],
+                                  ["cudnn::winograd_nonfused::winogradForwardData4x4", 10.0], ["Memset (Device)", 1.0]]
+    assert summary["winograd"] is True and "3 kinds of GPU kernel, 66 µs in all; Winograd among them: yes" in \
+        summary["note"]
+    plain = conv.summarise_kernels(events[:2])
+    assert plain["winograd"] is False and plain["note"].endswith("Winograd among them: no")
+    assert conv.summarise_kernels(events[:1])["note"] == "the profiler recorded no GPU kernel"
+
+
+@pytest.mark.filterwarnings("ignore:CUDA is not available")
+def test_a_failing_profile_leaves_a_note_instead_of_stopping_the_benchmark():
+    """Here the profiler itself refuses (no CUDA, or no PyTorch); on a GPU the call could fail: either way the
+    benchmark keeps its timings and the row says why it has no kernel list."""
+    def broken():
+        raise RuntimeError("CUPTI could not be loaded")
+
+    summary = conv.torch_gpu_kernels(broken)
+    assert summary["kernels"] == [] and summary["winograd"] is None
+    assert re.fullmatch(r"no kernel list \(\w+(Error|Exception): .+\)", summary["note"]), summary["note"]
