@@ -117,3 +117,53 @@ def test_a_real_kernel_is_read_from_its_machine_code():
     assert 0.2 < float(issue_bound) < 1.0
     assert overlap == "True"  # the next step's loads are issued before this step's FMAs
     assert int(shared_reads) == 16 * 2  # per term one 128-bit read of A's 4 values and one of B's
+
+
+# ------------------------------------------------------------------------------------- Winograd, the 3× target's risk
+def test_fused_winograd_does_the_direct_arithmetic_divided_by_two_and_a_quarter():
+    """F(2×2, 3×3): 16 multiplications per 2×2 outputs instead of 4·9, so a fused Winograd (transforms on chip)
+    takes 36/16 less time than the direct sum at the same share of the peak, for every product."""
+    shape, c_out = (2, 8, 8, 4), 6
+    direct_us = 2 * 2 * 8 * 8 * 4 * 6 * 9 / (cuda_model.H100["fp32_peak_tflops"] * cuda_model.CUDNN_GUESS * 1e6)
+    fused = cuda_model.winograd_us(shape, c_out, fused=True)
+    assert set(fused) == {"forward", "grad_x", "grad_W+b"}
+    for product, us in fused.items():
+        assert us * cuda_model.WINOGRAD_SAVING == pytest.approx(direct_us), product
+
+
+def test_winograd_not_fused_moves_its_transformed_tiles_through_memory():
+    """One 4×4 image of 2 channels, 3 output channels: 4 tiles of 2×2 outputs, so V holds 16·4·2 numbers and M
+    16·4·3; each phase's bytes go at L2 bandwidth, the 16 products at the larger of their arithmetic and traffic."""
+    gpu = cuda_model.H100
+    shape, c_out = (1, 4, 4, 2), 3
+    x, y, v_in, v_out = 1 * 4 * 4 * 2, 1 * 4 * 4 * 3, 16 * 4 * 2, 16 * 4 * 3
+    at_l2 = lambda numbers: numbers * 4 / (gpu["l2_tb_s"] * 1e6)  # noqa: E731 - µs for that many float32
+    compute = cuda_model.winograd_us(shape, c_out, fused=True)["forward"]
+    nonfused = cuda_model.winograd_us(shape, c_out, fused=False)
+    assert nonfused["forward"] == pytest.approx(at_l2(x + v_in) + max(compute, at_l2(v_in + v_out)) + at_l2(v_out + y))
+    assert nonfused["grad_x"] == pytest.approx(at_l2(y + v_out) + max(compute, at_l2(v_out + v_in)) + at_l2(v_in + x))
+    assert nonfused["grad_W+b"] == pytest.approx(at_l2(x + v_in) + at_l2(y + v_out) + max(compute, at_l2(v_in + v_out)))
+
+
+def test_the_winograd_scenarios_of_the_target_and_their_verdict():
+    """The scenarios run from the direct sum to fused Winograd everywhere, each faster than the one before; the
+    last matches the plain "2.25× fewer multiplications" estimate, and the verdict names exactly the scenarios
+    over the bound."""
+    from conv import CONV_SHAPES, TARGET_CASE
+
+    (_, (n, height, width, c_in), c_out), = [entry for entry in CONV_SHAPES if entry[0] == TARGET_CASE]
+    pixels, taps = n * height * width, 9 * c_in  # made-up times; the arithmetic of each product as modelled
+    rows = [{"layer": TARGET_CASE, "product": product, "gpu_us": us, "with_launch_us": us + 50,
+             "gflop": 2 * pixels * c_out * (taps + bias_row) / 1e9}
+            for product, us, bias_row in (("forward", 70.0, 0), ("grad_x", 75.0, 0), ("grad_W+b", 85.0, 1))]
+    cases = cuda_model.case_summary(rows)
+    cuda_model.add_winograd_scenarios(cases, rows, CONV_SHAPES, TARGET_CASE)
+    case = cases[TARGET_CASE]
+    scenarios = list(case["winograd_scenarios"].values())
+    assert len(scenarios) == 4
+    assert scenarios[0]["ratio"] == pytest.approx(case["ratio_to_cudnn_guess"])
+    assert scenarios[-1]["ratio"] == pytest.approx(case["ratio_to_winograd_guess"], rel=0.01)
+    assert all(a["cudnn_us"] > b["cudnn_us"] for a, b in zip(scenarios, scenarios[1:]))
+    made_up = {"a": {"ratio": 2.9}, "b": {"ratio": 3.0}, "c": {"ratio": 3.01}}
+    assert cuda_model.scenario_verdict(made_up) == "Of these, only 'c' would miss the target (3×)."
+    assert cuda_model.scenario_verdict({"a": {"ratio": 1.0}}) == "None of these would miss the target (3×)."
