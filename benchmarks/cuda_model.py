@@ -418,11 +418,12 @@ def case_summary(rows, gpu=H100):
     return cases
 
 
-# ============================================================================================ tables
+# ======================================================================================= Winograd: the 3× target's risk
 def winograd_us(shape, c_out, fused, gpu=H100):
     """The fastest plausible time of each product of a 3×3, stride-1, ``same`` convolution computed with Winograd's
-    F(2×2, 3×3) at CUDNN_GUESS of the peak: a 2×2 block of outputs from a 4×4 tile of inputs with 16 products of
-    matrices ``(tiles × C) · (C × C')`` in place of 36 multiply-adds per output and input channel.
+    F(2×2, 3×3) at CUDNN_GUESS of the peak: each 2×2 block of outputs comes from a 4×4 tile of inputs with 16
+    multiplications per pair of channels instead of the direct sum's 4·9, done as 16 matrix products
+    ``(tiles × C) · (C × C')``.
 
     ``fused``: the tile transforms happen on chip, so only the arithmetic counts. Not fused: the transforms write
     the 16 transformed matrices of the input tiles (V) and of the products (M) to memory and read them back, at
@@ -458,8 +459,8 @@ def winograd_scenarios(shape, c_out, minicnn_us, direct_us, gpu=H100):
     choices = collections.OrderedDict([
         ("implicit GEMM for all three products", direct_us),
         ("Winograd, not fused, for all three", nonfused),
-        ("fused Winograd for forward and ∂L/∂x, implicit GEMM for ∂L/∂W", {**direct_us, "forward": fused["forward"],
-                                                                         "grad_x": fused["grad_x"]}),
+        ("fused Winograd for forward and ∂L/∂x, implicit GEMM for ∂L/∂W",
+         {**direct_us, "forward": fused["forward"], "grad_x": fused["grad_x"]}),
         ("fused Winograd for all three", fused),
     ])
     return collections.OrderedDict((name, {"cudnn_us": sum(times.values()), "ratio": minicnn_us / sum(times.values())})
@@ -474,6 +475,7 @@ def add_winograd_scenarios(cases, rows, shapes, target, gpu=H100):
     cases[target]["winograd_scenarios"] = winograd_scenarios(shape, c_out, cases[target]["both_us"], direct_us, gpu)
 
 
+# ============================================================================================ tables
 def _table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
