@@ -418,7 +418,7 @@ def case_summary(rows, gpu=H100):
     return cases
 
 
-# ======================================================================================= Winograd: the 3× target's risk
+# ====================================================================================== Winograd: the 3× target's risk
 def winograd_us(shape, c_out, fused, gpu=H100):
     """The fastest plausible time of each product of a 3×3, stride-1, ``same`` convolution computed with Winograd's
     F(2×2, 3×3) at CUDNN_GUESS of the peak: each 2×2 block of outputs comes from a 4×4 tile of inputs with 16
