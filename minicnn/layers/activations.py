@@ -4,7 +4,6 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 ``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
 """
 
-
 from minicnn import backend
 from minicnn.layers.base import Layer
 
