@@ -18,6 +18,7 @@ from minicnn.errors import BackendError, TrainingDivergedError
 from minicnn.kernels import numpy_kernels
 from minicnn.layers.activations import Activation
 from minicnn.models import document_network
+from networks import assert_trained_alike, fit_batchnorm_dropout_network
 
 
 class DeviceArray:
@@ -67,7 +68,8 @@ def _fake_device_module(transfers, copies_host_arrays=False):
     for name in ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
                  "avg_pool2d_forward", "avg_pool2d_backward", "dense_forward", "dense_backward", "relu_forward",
                  "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
-                 "softmax_forward", "softmax_backward", "adam_update", "sgd_update"):
+                 "softmax_forward", "softmax_backward", "batch_norm_forward", "batch_norm_backward",
+                 "dropout_mask", "apply_dropout_mask", "adam_update", "sgd_update"):
         setattr(module, name, kernel(name))
 
     def loss_terms(make_loss):
@@ -161,6 +163,21 @@ def test_tanh_and_softmax_layers_compute_only_through_kernels(transfers):
             model.compile(optimizer=mc.Adam(0.01), loss="categorical_crossentropy")
             results[name] = model.fit(x, y, epochs=2, batch_size=8, seed=0, verbose=0).history["loss"]
     np.testing.assert_allclose(results["fakedevice"], results["numpy"], rtol=1e-5)
+
+
+def test_batchnorm_and_dropout_compute_only_through_kernels(transfers):
+    """BatchNormalization (batch statistics in training, moving averages in inference) and Dropout train on the
+    fake device with the NumPy backend's numbers: the same masks (drawn on the host from the layer's seed), losses,
+    weights and moving averages. The backend makes the mask where its arrays are: nothing more is copied."""
+    x, y = _data()
+    _, expected = fit_batchnorm_dropout_network("numpy", x, y, filters=3, rate=0.5, batch_size=8, learning_rate=0.01)
+    model, results = fit_batchnorm_dropout_network(
+        "fakedevice", x, y, filters=3, rate=0.5, batch_size=8, learning_rate=0.01)
+    assert_trained_alike(results, expected, rtol=1e-5, atol=1e-7)
+    with mc.use_backend("fakedevice"), model.on_device():
+        before = dict(transfers)
+        model.train_on_batch(x[:8], y[:8])
+        assert transfers["to_device"] - before["to_device"] == 2  # the batch and its labels: the mask is made there
 
 
 class _QuarterSquares(mc.losses.Loss):
@@ -261,10 +278,23 @@ class _Squared(Activation):
         return 2 * self._z * grad_out
 
 
+class _Doubled(mc.Layer):
+    """A user's own layer, ``y = 2x``, computed with NumPy: it has no device kernels."""
+
+    def _check_built_shape(self, shape):
+        pass
+
+    def forward(self, x, training=False):
+        return 2 * self._prepare_input(x)
+
+    def backward(self, grad_out):
+        return 2 * grad_out
+
+
 @pytest.mark.parametrize("layers", [
-    lambda: [mc.Conv2D(2, 3, input_shape=(6, 6, 1)), mc.BatchNormalization(), mc.Flatten(), mc.Dense(1)],
+    lambda: [mc.Conv2D(2, 3, input_shape=(6, 6, 1)), _Doubled(), mc.Flatten(), mc.Dense(1)],
     lambda: [mc.Conv2D(2, 3, activation=_Squared(), input_shape=(6, 6, 1)), mc.Flatten(), mc.Dense(1)],
-], ids=["batchnorm", "own-activation"])
+], ids=["own-layer", "own-activation"])
 def test_a_layer_without_device_kernels_says_so(transfers, layers):
     model = mc.Sequential(layers(), seed=0)
     model.compile(optimizer="sgd", loss="mse")

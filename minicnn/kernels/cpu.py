@@ -41,6 +41,9 @@ import numpy as np  # noqa: E402
 from numba import prange  # noqa: E402
 
 from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpers shared with the NumPy backend)
+    apply_dropout_mask,
+    batch_norm_backward,
+    batch_norm_forward,
     is_device_array,
     sgd_update,
     sigmoid_backward,
@@ -54,15 +57,16 @@ from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpe
     zeros_like,
 )
 from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
+from minicnn.kernels.random_bits import keep_threshold, mix32  # noqa: E402
 
-def _jit(function):
+def _jit(function, parallel=True):
     """``@njit(parallel=True, cache=True)``, or without the disk cache when no cache folder is writable."""
     try:
-        return numba.njit(parallel=True, cache=True)(function)
+        return numba.njit(parallel=parallel, cache=True)(function)
     except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
         warnings.warn(f"minicnn: Numba cannot cache {function.__name__} ({error}); compiling in memory",
                       RuntimeWarning, stacklevel=2)
-        return numba.njit(parallel=True)(function)
+        return numba.njit(parallel=parallel)(function)
 
 
 # --------------------------------------------------------------------------------------------- matrix products
@@ -381,6 +385,22 @@ def relu_backward(grad_a, a):
     grad_z = np.empty_like(grad_a)
     _relu_backward(grad_a.reshape(-1), a.reshape(-1), grad_z.reshape(-1))
     return grad_z
+
+
+_mix32 = _jit(mix32, parallel=False)
+
+
+@_jit
+def _dropout_mask(keep, key_low, key_high, threshold):
+    for i in prange(keep.size):
+        keep[i] = _mix32(_mix32((i & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (i >> 32)) >= threshold
+
+
+def dropout_mask(shape, key_low, key_high, rate):
+    """Dropout's keep-mask, element by element in parallel: the bits of ``numpy_kernels.dropout_mask``."""
+    keep = np.empty(tuple(shape), dtype=np.bool_)
+    _dropout_mask(keep.reshape(-1), int(key_low), int(key_high), keep_threshold(rate))
+    return keep
 
 
 @_jit

@@ -13,6 +13,11 @@ pairs of ints, padding is ``"valid"`` or ``"same"``; arrays are channels-last):
 - ``dense_backward(grad_y, x, kernel) -> (grad_x, grad_kernel, grad_bias)``
 - ``relu_forward(z) -> a`` and ``relu_backward(grad_a, a) -> grad_z``
 - ``sigmoid_forward(z) -> a`` and ``sigmoid_backward(grad_a, a) -> grad_z``
+- ``batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training)
+  -> (y, x_hat, inv_std, moving_mean, moving_variance)`` and ``batch_norm_backward(grad_y, x_hat, inv_std, gamma,
+  training) -> (grad_x, grad_gamma, grad_beta)``
+- ``dropout_mask(shape, key_low, key_high, rate) -> keep`` (booleans, from ``random_bits``: the same on every
+  backend) and ``apply_dropout_mask(x, keep, scale) -> x · keep · scale`` (forward and backward of ``Dropout``)
 - ``adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2)`` (in place)
 - ``sgd_update(param, grad, velocity, learning_rate, momentum, nesterov)`` (in place)
 - ``to_device(array)``, ``to_host(array)``, ``is_device_array(array)``, ``zeros_like(array)``: where the arrays live.
@@ -26,10 +31,13 @@ a matrix ``cols`` of shape ``(N·H_out·W_out, kh·kw·C_in)``, so the whole con
 (a loop over the kh·kw kernel taps, each one a strided slice of the whole batch).
 """
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from minicnn.kernels.padding import output_length, padding_amounts
+from minicnn.kernels.random_bits import keep_threshold, mix32
 
 
 def _geometry(x_shape, window, stride, padding):
@@ -258,6 +266,59 @@ def softmax_forward(z):
 def softmax_backward(grad_s, s):
     """The Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
     return s * (grad_s - np.sum(grad_s * s, axis=-1, keepdims=True))
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+    """Batch normalisation over every axis but the last (the channels), with the statistics of the batch in
+    training and the moving averages in inference::
+
+        μ = (1/m) Σ x,   σ² = (1/m) Σ (x − μ)²,   x̂ = (x − μ) / sqrt(σ² + ε),   y = γ·x̂ + β
+
+    Returns ``(y, x_hat, inv_std, moving_mean, moving_variance)``: what backward needs (``x̂`` and
+    ``1/sqrt(σ² + ε)``), and the moving averages, new arrays ``momentum·old + (1 − momentum)·(μ, σ²)`` in training,
+    the ones given in inference.
+    """
+    if training:
+        axes = tuple(range(x.ndim - 1))
+        mean, variance = x.mean(axis=axes), x.var(axis=axes)
+        moving_mean = (momentum * moving_mean + (1 - momentum) * mean).astype(x.dtype)
+        moving_variance = (momentum * moving_variance + (1 - momentum) * variance).astype(x.dtype)
+    else:
+        mean, variance = moving_mean, moving_variance
+    inv_std = (1 / np.sqrt(variance + epsilon)).astype(x.dtype)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, x_hat, inv_std, moving_mean, moving_variance
+
+
+def batch_norm_backward(grad_y, x_hat, inv_std, gamma, training):
+    """``(∂L/∂x, ∂L/∂γ, ∂L/∂β)`` of ``batch_norm_forward``, over the ``m`` values of each channel::
+
+        ∂L/∂γ = Σ ∂L/∂y · x̂,   ∂L/∂β = Σ ∂L/∂y
+        ∂L/∂x = γ / (m·sqrt(σ² + ε)) · (m·∂L/∂y − ∂L/∂β − x̂·∂L/∂γ)     (training: μ and σ² depend on x)
+        ∂L/∂x = ∂L/∂y · γ / sqrt(σ² + ε)                               (inference: they are constants)
+    """
+    axes = tuple(range(grad_y.ndim - 1))
+    grad_gamma = np.sum(grad_y * x_hat, axis=axes)
+    grad_beta = np.sum(grad_y, axis=axes)
+    scale = gamma * inv_std
+    if not training:
+        return grad_y * scale, grad_gamma, grad_beta
+    m = grad_y.size // grad_y.shape[-1]
+    return scale / m * (m * grad_y - grad_beta - x_hat * grad_gamma), grad_gamma, grad_beta
+
+
+def dropout_mask(shape, key_low, key_high, rate):
+    """Dropout's keep-mask: True with probability ``1 − rate``, as ``random_bits`` defines it from the element's flat
+    index and the two 32-bit keys, ``mix32(mix32(i mod 2³² ⊕ key_low) ⊕ key_high ⊕ ⌊i / 2³²⌋) ≥ ⌈rate·2³²⌉``."""
+    index = np.arange(math.prod(shape), dtype=np.int64)
+    bits = mix32(mix32((index & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (index >> 32))
+    return (bits >= keep_threshold(rate)).reshape(shape)
+
+
+def apply_dropout_mask(x, keep, scale):
+    """``x · keep · scale``: ``x`` where the boolean ``keep`` is True, times ``scale = 1/(1 − rate)``, and 0 where it
+    is False. Dropout's forward (on the inputs) and its backward (on the gradients, with the same mask)."""
+    return x * (keep * x.dtype.type(scale))
 
 
 def sgd_update(param, grad, velocity, learning_rate, momentum, nesterov):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.layers.base import Layer
 
 
@@ -14,8 +15,10 @@ class Dropout(Layer):
     ----------
     rate : float in [0, 1)
     seed : int or numpy.random.Generator, optional
-        Where the masks come from; the same seed gives the same masks.
+        Where the masks come from; the same seed gives the same masks, on every backend.
     """
+
+    runs_on_device = True
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -28,23 +31,28 @@ class Dropout(Layer):
     def _check_built_shape(self, shape):
         pass  # no weights: any shape is fine
 
-    def draw_mask(self, shape):
-        """The scaled keep-mask ``m / (1 − rate)`` for one forward pass."""
+    def draw_keep(self, shape):
+        """The keep-mask ``m`` for one forward pass: booleans, True with probability ``1 − rate``, made by the backend
+        where its arrays live (``kernels().dropout_mask``) from two 32-bit keys drawn from the layer's own
+        generator. The mask is a hash of each element's index and the keys (``minicnn.kernels.random_bits``), so
+        every backend drops the same inputs for the same seed."""
         if self._rng is None:
             self._rng = np.random.default_rng(self.seed)
-        keep = self._rng.random(shape) >= self.rate
-        return (keep / (1.0 - self.rate)).astype(self.dtype)
+        key_low, key_high = (int(key) for key in self._rng.integers(0, 2 ** 32, size=2))
+        return backend.kernels().dropout_mask(shape, key_low, key_high, self.rate)
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
         if not training or self.rate == 0:
-            self._mask = None
+            self._keep = None
             return x
-        self._mask = self.draw_mask(x.shape)
-        return x * self._mask
+        self._keep = self.draw_keep(tuple(x.shape))
+        return backend.kernels().apply_dropout_mask(x, self._keep, 1 / (1 - self.rate))
 
     def backward(self, grad_out):
-        return grad_out if self._mask is None else grad_out * self._mask
+        if self._keep is None:
+            return grad_out
+        return backend.kernels().apply_dropout_mask(grad_out, self._keep, 1 / (1 - self.rate))
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.layers.base import Layer
 
 
@@ -27,7 +28,11 @@ class BatchNormalization(Layer):
     ----------
     momentum : float, default 0.99
     epsilon : float, default 0.001
+
+    The arithmetic is the backend's (``batch_norm_forward`` and ``batch_norm_backward``), so it runs on the GPU too.
     """
+
+    runs_on_device = True
 
     def __init__(self, momentum=0.99, epsilon=0.001, **kwargs):
         super().__init__(**kwargs)
@@ -48,31 +53,19 @@ class BatchNormalization(Layer):
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
-        if x.ndim < 2:
-            raise ValueError(f"{self.describe()}: expected input of shape (N, ..., C), got {x.shape}")
-        axes = tuple(range(x.ndim - 1))
-        if training:
-            mean = x.mean(axis=axes)
-            variance = x.var(axis=axes)
-            for key, value in (("moving_mean", mean), ("moving_variance", variance)):
-                self.state[key] = (self.momentum * self.state[key] + (1 - self.momentum) * value).astype(self.dtype)
-        else:
-            mean, variance = self.state["moving_mean"], self.state["moving_variance"]
+        if len(x.shape) < 2:
+            raise ValueError(f"{self.describe()}: expected input of shape (N, ..., C), got {tuple(x.shape)}")
+        y, self._x_hat, self._inv_std, moving_mean, moving_variance = backend.kernels().batch_norm_forward(
+            x, self.params["gamma"], self.params["beta"], self.state["moving_mean"], self.state["moving_variance"],
+            self.momentum, self.epsilon, training)
+        self.state["moving_mean"], self.state["moving_variance"] = moving_mean, moving_variance
         self._training = training
-        self._inv_std = (1 / np.sqrt(variance + self.epsilon)).astype(self.dtype)
-        self._x_hat = (x - mean) * self._inv_std
-        return self.params["gamma"] * self._x_hat + self.params["beta"]
+        return y
 
     def backward(self, grad_out):
-        axes = tuple(range(grad_out.ndim - 1))
-        grad_gamma = np.sum(grad_out * self._x_hat, axis=axes)
-        grad_beta = np.sum(grad_out, axis=axes)
-        self.grads["gamma"], self.grads["beta"] = grad_gamma, grad_beta
-        scale = self.params["gamma"] * self._inv_std
-        if not self._training:
-            return grad_out * scale
-        m = grad_out.size // grad_out.shape[-1]
-        return scale / m * (m * grad_out - grad_beta - self._x_hat * grad_gamma)
+        grad_x, self.grads["gamma"], self.grads["beta"] = backend.kernels().batch_norm_backward(
+            grad_out, self._x_hat, self._inv_std, self.params["gamma"], self._training)
+        return grad_x
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}

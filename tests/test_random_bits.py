@@ -1,0 +1,68 @@
+"""Dropout's counter-based random bits (``minicnn.kernels.random_bits``): the hash is the 32-bit lowbias32 it claims
+to be, the NumPy and Numba backends make the same masks bit for bit, and the masks behave like coin flips."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minicnn.kernels import cpu, numpy_kernels
+from minicnn.kernels.random_bits import keep_threshold, mix32
+
+MASK32 = 0xFFFFFFFF
+
+
+def lowbias32(x):
+    """The hash as its author writes it, with 32-bit multiplications that wrap around."""
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & MASK32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & MASK32
+    return x ^ (x >> 16)
+
+
+@given(st.integers(0, MASK32))
+def test_mix32_is_lowbias32_without_any_product_reaching_2_to_the_49(x):
+    assert mix32(x) == lowbias32(x)
+    assert 0 <= mix32(x) <= MASK32
+
+
+def test_mix32_on_an_array_gives_each_element_s_hash_and_leaves_the_array_alone():
+    x = np.array([0, 1, 2 ** 31, MASK32, 123456789], dtype=np.int64)
+    before = x.copy()
+    np.testing.assert_array_equal(mix32(x), [lowbias32(int(v)) for v in before])
+    np.testing.assert_array_equal(x, before)
+
+
+def test_keep_threshold_is_exact():
+    assert keep_threshold(0.0) == 0
+    assert keep_threshold(0.5) == 2 ** 31
+    assert keep_threshold(0.25) == 2 ** 30
+    assert keep_threshold(0.1) == int(np.ceil(0.1 * 2 ** 32))
+
+
+@settings(deadline=None, max_examples=30)
+@given(shape=st.lists(st.integers(1, 7), min_size=1, max_size=4).map(tuple), key_low=st.integers(0, MASK32),
+       key_high=st.integers(0, MASK32), rate=st.floats(0, 0.99))
+def test_the_numba_backend_makes_the_numpy_backend_s_masks(shape, key_low, key_high, rate):
+    expected = numpy_kernels.dropout_mask(shape, key_low, key_high, rate)
+    assert expected.shape == shape and expected.dtype == np.bool_
+    np.testing.assert_array_equal(cpu.dropout_mask(shape, key_low, key_high, rate), expected)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.5, 0.9])
+def test_masks_keep_one_minus_rate_independently_of_the_neighbours_and_the_key(rate):
+    """200,000 coin flips: the share kept, the share of neighbouring pairs both kept, and the share where two keys
+    agree are within 5 standard deviations of what independent flips give."""
+    n, keep = 200_000, 1 - rate
+    first = numpy_kernels.dropout_mask((n,), 1, 2, rate)
+    second = numpy_kernels.dropout_mask((n,), 1, 3, rate)  # another key_high
+
+    def within(observed, probability, count):
+        assert abs(observed - probability) < 5 * np.sqrt(probability * (1 - probability) / count), \
+            (observed, probability)
+
+    within(first.mean(), keep, n)
+    within((first[1:] & first[:-1]).mean(), keep ** 2, n - 1)
+    within((first == second).mean(), keep ** 2 + rate ** 2, n)
+    assert numpy_kernels.dropout_mask((n,), 1, 2, 0.0).all()
