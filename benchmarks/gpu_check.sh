@@ -6,8 +6,8 @@
 #   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads)     -> targets.log, conv_targets.json
 #   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
 #   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
-#      racecheck on the tiled products (shared-memory hazards: a missing barrier), which the simulator cannot
-#      catch                                                                                    -> tests.log
+#      racecheck on the tiled products and batch norm's channel sums (shared-memory hazards: a missing
+#      barrier), which the simulator cannot catch                                               -> tests.log
 #   5. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
 #   6. the demo on the GPU (the README's main job), then notebooks 8 and 11, whose GPU paths run nowhere else
 #      (cell by cell, without Jupyter: the GPU image has none)                                  -> demo.log
@@ -102,7 +102,7 @@ if [[ -n "$SANITIZER" ]]; then
     sanitized=$?
     run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool racecheck --error-exitcode 3 --print-limit 20 \
         "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
-        -k "conv2d_forward_and_gradients or dense_forward_and_gradients or deterministic"
+        -k "conv2d_forward_and_gradients or dense_forward_and_gradients or batch_norm_forward_and or deterministic"
     raced=$?
     ((sanitized == 0)) && sanitized=$raced
 else

@@ -117,6 +117,21 @@ def test_dense_relu_and_adam_kernels_agree(name, dtype, tolerance, n, fan_in, un
         assert_close(got, expected, tolerance, f"{name} adam")
 
 
+def test_every_backend_offers_every_function_of_the_numpy_backend():
+    """A layer calls ``kernels().<name>`` whatever the backend, so a name missing from one backend would fail only
+    when a model with that layer runs there."""
+    import inspect
+
+    from minicnn.kernels import cuda
+
+    names = [name for name, value in vars(numpy_kernels).items() if inspect.isfunction(value)
+             and not name.startswith("_") and value.__module__ == numpy_kernels.__name__]
+    assert {"conv2d_forward", "batch_norm_forward", "apply_dropout_mask", "to_host"} <= set(names)
+    for module in (cpu, cuda):
+        missing = [name for name in names if not callable(getattr(module, name, None))]
+        assert not missing, f"{module.__name__} lacks {missing}"
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 def test_layers_pass_gradcheck_on_every_backend(name):
     rng = np.random.default_rng(0)
@@ -129,6 +144,9 @@ def test_layers_pass_gradcheck_on_every_backend(name):
         for layer in (mc.MaxPooling2D(3, strides=2, padding="same"), mc.AveragePooling2D(2, strides=1)):
             x = distinct_input(rng, (2, 6, 5, 2), True)
             assert_gradcheck(mc.gradcheck(layer, x), f"{name} {layer}")
+        for shape in ((5, 3), (2, 3, 4, 2)):  # batch statistics: μ and σ² depend on every input
+            layer = mc.BatchNormalization()
+            assert_gradcheck(mc.gradcheck(layer, rng.standard_normal(shape), training=True), f"{name} {layer}")
 
 
 @pytest.mark.slow

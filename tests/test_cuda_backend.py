@@ -10,6 +10,7 @@ import pytest
 import minicnn as mc
 from minicnn import backend
 from minicnn.errors import BackendError
+from networks import assert_trained_alike, fit_batchnorm_dropout_network
 
 pytest.importorskip("numba.cuda")
 
@@ -95,6 +96,20 @@ def test_a_tanh_softmax_classifier_fits_on_cuda_as_on_numpy(cuda_backend):
     np.testing.assert_allclose(history.history["loss"], reference_history.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(predictions, reference_predictions, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(predictions.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_batchnorm_and_dropout_fit_on_cuda_as_on_numpy(cuda_backend):
+    """BatchNormalization after a convolution and Dropout before the output train on the GPU with the NumPy
+    backend's losses, weights and moving averages (the dropout masks come from the layer's seed on both)."""
+    from minicnn.kernels import cuda as cuda_kernels
+
+    x, y = _data()
+    _, expected = fit_batchnorm_dropout_network("numpy", x, y, filters=2, rate=0.4, batch_size=3, learning_rate=0.05)
+    with cuda_kernels.tiling(tile=4, work=2):
+        _, results = fit_batchnorm_dropout_network("cuda", x, y, filters=2, rate=0.4, batch_size=3,
+                                                   learning_rate=0.05)
+    assert_trained_alike(results, expected, rtol=1e-4, atol=1e-6)
 
 
 def test_cuda_is_listed_where_it_runs(cuda_backend):

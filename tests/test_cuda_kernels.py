@@ -366,6 +366,92 @@ def test_loss_kernels_check_their_arguments(small_tiles):
         cuda_kernels.mean_squared_error_terms(np.zeros((3, 2), np.int64), np.zeros((3, 2), np.int64))
 
 
+# ------------------------------------------------------------------------------------------ batch norm, dropout
+def _check_batch_norm(rng, shape, dtype, tolerance, training):
+    """batch_norm_forward, then batch_norm_backward on its results, against the NumPy backend, every result."""
+    channels = shape[-1]
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)  # a mean away from 0: the two-pass variance matters
+    gamma, beta, moving_mean = (rng.standard_normal(channels).astype(dtype) for _ in range(3))
+    moving_variance = (rng.random(channels) + 0.5).astype(dtype)
+    arguments = (x, gamma, beta, moving_mean, moving_variance, 0.9, 1e-3, training)
+    expected = numpy_kernels.batch_norm_forward(*arguments)
+    results = cuda_kernels.batch_norm_forward(*arguments)
+    for name, actual, reference in zip(("y", "x_hat", "inv_std", "moving_mean", "moving_variance"), results,
+                                       expected):
+        assert_close(_host(actual, dtype), reference, tolerance, f"batch_norm_forward {name}, {shape}, {training}")
+    grad_y = rng.standard_normal(shape).astype(dtype)
+    expected = numpy_kernels.batch_norm_backward(grad_y, expected[1], expected[2], gamma, training)
+    results = cuda_kernels.batch_norm_backward(grad_y, results[1], results[2], gamma, training)
+    for name, actual, reference in zip(("grad_x", "grad_gamma", "grad_beta"), results, expected):
+        assert_close(_host(actual, dtype), reference, tolerance, f"batch_norm_backward {name}, {shape}, {training}")
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (2, 5, 3, 4), (3, 33)], ids=["one", "rows", "images", "wide"])
+@pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
+def test_batch_norm_forward_and_backward_match_numpy(small_tiles, dtype, tolerance, shape, training):
+    """Small tiles: the channels span several blocks (2 per block) and the rows several chunks."""
+    _check_batch_norm(np.random.default_rng(11), shape, dtype, tolerance, training)
+
+
+@settings(deadline=None, max_examples=15)
+@given(rows=st.integers(1, 40), channels=st.integers(1, 9), tile=st.sampled_from([1, 2, 3]),
+       target_blocks=st.sampled_from([1, 5, 64]), seed=st.integers(0, 2 ** 16))
+def test_batch_norm_drawn_shapes_and_chunks_match_numpy(device, rows, channels, tile, target_blocks, seed):
+    """However the rows are cut into chunks (one chunk, a few, one per row lane) the channel sums are the same."""
+    with cuda_kernels.tiling(tile=tile, work=1, target_blocks=target_blocks):
+        _check_batch_norm(np.random.default_rng(seed), (rows, channels), np.float64, "float64", True)
+
+
+def test_batch_norm_moving_averages_are_new_arrays_in_training_and_the_same_in_inference(small_tiles):
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    ones, zeros = np.ones(3, np.float32), np.zeros(3, np.float32)
+    moving_mean, moving_variance = cuda_kernels.to_device(zeros), cuda_kernels.to_device(ones)
+    *_, mean_after, variance_after = cuda_kernels.batch_norm_forward(x, ones, zeros, moving_mean, moving_variance,
+                                                                     0.5, 1e-3, True)
+    assert_close(cuda_kernels.to_host(moving_mean), zeros, "float32", "moving mean unchanged")
+    assert_close(cuda_kernels.to_host(mean_after), 0.5 * x.mean(axis=0), "float32", "moving mean")
+    assert_close(cuda_kernels.to_host(variance_after), 0.5 + 0.5 * x.var(axis=0), "float32", "moving variance")
+    *_, mean_after, variance_after = cuda_kernels.batch_norm_forward(x, ones, zeros, moving_mean, moving_variance,
+                                                                     0.5, 1e-3, False)
+    assert mean_after is moving_mean and variance_after is moving_variance
+
+
+def test_batch_norm_checks_its_arguments(small_tiles):
+    x = np.zeros((4, 3), np.float32)
+    with pytest.raises(ShapeError, match="batch_norm_forward: gamma: expected shape \\(3,\\), got \\(2,\\)"):
+        cuda_kernels.batch_norm_forward(x, np.ones(2, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32),
+                                        np.ones(3, np.float32), 0.9, 1e-3, True)
+    with pytest.raises(ShapeError, match="batch_norm_backward: expected grad_y of shape \\(N, ..., C\\)"):
+        cuda_kernels.batch_norm_backward(np.zeros(3, np.float32), np.zeros(3, np.float32), np.ones(3, np.float32),
+                                         np.ones(3, np.float32), True)
+    with pytest.raises(ShapeError, match="at least one value per channel, got \\(0, 3\\)"):
+        cuda_kernels.batch_norm_forward(np.zeros((0, 3), np.float32), *[np.ones(3, np.float32)] * 4, 0.9, 1e-3, True)
+
+
+@pytest.mark.parametrize("shape, key_low, key_high, rate", [((3, 4, 5), 0, 0, 0.5), ((300,), 2 ** 32 - 1, 17, 0.1),
+                                                           ((2, 3, 3, 2), 5, 2 ** 31, 0.0)])
+def test_dropout_masks_are_made_on_the_device_as_on_numpy(small_tiles, shape, key_low, key_high, rate):
+    keep = cuda_kernels.dropout_mask(shape, key_low, key_high, rate)
+    assert cuda_kernels.is_device_array(keep) and keep.dtype == np.bool_
+    np.testing.assert_array_equal(cuda_kernels.to_host(keep), numpy_kernels.dropout_mask(shape, key_low, key_high,
+                                                                                          rate))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("on_device", [True, False], ids=["device-mask", "host-mask"])
+def test_dropout_masks_match_numpy_exactly(small_tiles, dtype, on_device):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 4, 5)).astype(dtype)
+    keep = rng.random(x.shape) >= 0.3
+    mask = cuda_kernels.to_device(keep) if on_device else keep
+    out = _host(cuda_kernels.apply_dropout_mask(x, mask, 1 / 0.7), dtype)
+    np.testing.assert_array_equal(out, numpy_kernels.apply_dropout_mask(x, keep, 1 / 0.7))
+    assert np.all(out[~keep] == 0) and np.all(out[keep] != 0)
+    with pytest.raises(ShapeError, match="apply_dropout_mask: keep: expected shape \\(3, 4, 5\\), got \\(3, 4\\)"):
+        cuda_kernels.apply_dropout_mask(x, keep[..., 0], 2.0)
+
+
 # ------------------------------------------------------------------------------------------ optimizers
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @pytest.mark.parametrize("on_device", [True, False], ids=["device", "host"])
@@ -522,8 +608,15 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
              ("mse_terms", k._mean_squared_error_terms, (v, v, v, v, I, dt, dt, dt)),
              ("bce_terms", k._binary_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
              ("cce_terms", k._categorical_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
+             ("bn_statistics", k._batch_norm_statistics, (v,) * 8 + (dt,) * 5 + (B,)),
+             ("bn_normalise", k._batch_norm_normalise, (v,) * 7),
+             ("bn_input_gradient", k._batch_norm_input_gradient, (v,) * 7 + (dt, B)),
+             ("masked_scale", k._masked_scale, (v, A(types.boolean, 1), dt, dt, v)),
+             ("dropout_mask", k._dropout_mask, (A(types.boolean, 1), I, I, I)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
              ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]
+    jobs += [(f"channel_sums_{term}", k._channel_sum_kernel(term, k.TILE, np.dtype(np_dtype)),
+              (A(dt, 2), A(dt, 2), v, dt, A(dt, 2), I)) for term in ("value", "squared_deviation", "product")]
     for name, kernel, signature in jobs:
         ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
         if dt == types.float32 and re.search(r"\\.f64\\b", ptx):
@@ -575,6 +668,8 @@ for dtype in (np.float32, np.float64):
                                                                                      np.dtype(dtype))
     for name, kernel in zip(("max", "avg", "backward"), k._pool_kernels(np.dtype(dtype))):
         kernels[f"pool {name} {np.dtype(dtype)}"] = kernel
+    for term in ("value", "squared_deviation", "product"):
+        kernels[f"channel sums {term} {np.dtype(dtype)}"] = k._channel_sum_kernel(term, k.TILE, np.dtype(dtype))
 for name, kernel in sorted(kernels.items()):
     function = kernel.py_func
     cells = tuple(cell.cell_contents for cell in function.__closure__ or ())

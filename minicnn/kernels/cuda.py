@@ -94,6 +94,17 @@ along the last axis: one thread per row, which reads its row two or three times 
 quotients); rows are short (the classes of a classifier), so this is a small kernel next to the products.
 **Losses** (``*_terms``): one thread per sample writes its row of ``∂L/∂ŷ`` and its share of the loss; the host
 adds the N shares (no reduction across threads on the device, so the sum does not depend on the launch).
+**Batch normalisation** needs sums over every row of a channel (the ``m = N·H·W`` values of an ``(m, C)`` view):
+``_channel_sum_kernel`` gives block ``(bx, z)`` the ``TILE`` channels from ``bx·TILE`` (one per ``threadIdx.x``, so
+a warp reads neighbouring addresses of a row) and chunk z of the rows, one row lane per ``threadIdx.y``; the lanes
+are added in shared memory, in order, and the chunks by ``_sum_splits``, as a split product's slices are (no
+atomics: the same sums on every run). Enough chunks are made for about ``TARGET_BLOCKS`` blocks. Training takes two
+passes for the statistics (``Σx``, then ``Σ(x − μ)²``, as NumPy's ``var`` does, which keeps the variance accurate
+when the mean is large), one thread per channel for ``μ``, ``1/sqrt(σ² + ε)`` and the moving averages, and one
+thread per element for ``x̂`` and ``y``; backward two sums (``Σ ∂L/∂y·x̂``, ``Σ ∂L/∂y``) and one elementwise pass.
+**Dropout** makes its keep-mask on the GPU, one thread per element, as a hash of the element's index and two keys
+the layer draws from its seed (``random_bits``: counter-based random bits, the same on every backend, with nothing
+drawn on the host or copied), then multiplies by it.
 
 Rules for hardware that the simulator does not enforce: shared arrays have constant shapes (closure constants),
 blocks have at most 1024 threads (``tiling`` checks), every thread of a block reaches every ``syncthreads()`` (the
@@ -124,6 +135,7 @@ import numpy as np
 
 from minicnn.errors import BackendError, ShapeError
 from minicnn.kernels.padding import output_length, padding_amounts
+from minicnn.kernels.random_bits import keep_threshold, mix32
 
 try:
     import numba
@@ -963,6 +975,206 @@ def softmax_backward(grad_s, s):
     return _row_launch(_softmax_backward, "softmax_backward", (grad_s, s))
 
 
+# ============================================================================================ batch norm, dropout
+@functools.lru_cache(maxsize=None)
+def _channel_sum_kernel(term, tile, dtype):
+    """``partial[z, c] = Σ_{rows r of chunk z} t(r, c)`` over an ``(rows, channels)`` array, for the term
+    ``t = a[r, c]`` (``term="value"``), ``(a[r, c] − centre[c]/m)²`` (``"squared_deviation"``: centre holds the
+    channel sums, so ``centre/m`` is the mean) or ``a[r, c]·b[r, c]`` (``"product"``).
+
+    Block ``(bx, z)`` of ``tile × tile`` threads: thread ``(tx, ty)`` adds the rows ``ty, ty + tile, …`` of chunk z
+    for channel ``bx·tile + tx`` (neighbouring threads read neighbouring channels of a row: coalesced), then the
+    block adds its ``tile`` row lanes in shared memory, in order.
+    """
+    T = tile
+    item = numba.from_dtype(np.dtype(dtype))
+    zero = np.dtype(dtype).type(0)
+    SQUARED = term == "squared_deviation"
+    PRODUCT = term == "product"
+
+    def channel_sums(a, b, centre, m, partial, rows_per_chunk):
+        lanes = cuda.shared.array((T, T), item)
+        rows, channels = a.shape
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        c = cuda.blockIdx.x * T + tx
+        z = cuda.blockIdx.y
+        total = zero
+        if c < channels:
+            mean = centre[c] / m if SQUARED else zero
+            for r in range(z * rows_per_chunk + ty, min(rows, (z + 1) * rows_per_chunk), T):
+                if SQUARED:
+                    deviation = a[r, c] - mean
+                    total += deviation * deviation
+                elif PRODUCT:
+                    total += a[r, c] * b[r, c]
+                else:
+                    total += a[r, c]
+        lanes[ty, tx] = total
+        cuda.syncthreads()
+        if ty == 0 and c < channels:
+            for lane in range(1, T):
+                total += lanes[lane, tx]
+            partial[z, c] = total
+
+    channel_sums.__name__ = f"channel_sums_{term}"
+    return _compile(channel_sums)
+
+
+def _channel_sums(term, a, b=None, centre=None):
+    """Σ over the rows of an ``(m, C)`` device array of ``term`` (see ``_channel_sum_kernel``), one value per channel:
+    a device array of shape (C,). The rows are cut into chunks so that about ``TARGET_BLOCKS`` blocks run; the
+    chunks' partial sums are then added in order (``_sum_splits``), so the result does not depend on timing."""
+    dtype = np.dtype(a.dtype)
+    rows, channels = a.shape
+    channel_blocks = -(-channels // TILE)
+    chunks = max(1, min(-(-rows // TILE), TARGET_BLOCKS // channel_blocks, _MAX_GRID))
+    rows_per_chunk = -(-rows // chunks)
+    chunks = -(-rows // rows_per_chunk)
+    partial = cuda.device_array((chunks, 1, channels), dtype)
+    kernel = _channel_sum_kernel(term, TILE, dtype)
+    _configure(kernel, (channel_blocks, chunks), (TILE, TILE))(
+        a, a if b is None else b, _dummy(dtype) if centre is None else centre, dtype.type(rows),
+        partial.reshape((chunks, channels)), rows_per_chunk)
+    sums = cuda.device_array((1, channels), dtype)
+    _launch(_sum_splits, channels, partial, sums, _dummy(dtype), False)
+    return sums.reshape(channels)
+
+
+@_kernel
+def _batch_norm_statistics(sums, squares, moving_mean, moving_variance, mean, inv_std, new_mean, new_variance,
+                           m, momentum, one_minus_momentum, epsilon, one, training):
+    """One thread per channel: ``μ = Σx/m`` and ``σ² = Σ(x − μ)²/m`` in training (and the moving averages
+    ``momentum·old + (1 − momentum)·new``), the moving averages in inference; then ``1/sqrt(σ² + ε)``."""
+    for c in range(cuda.grid(1), mean.size, cuda.gridsize(1)):
+        if training:
+            mu = sums[c] / m
+            variance = squares[c] / m
+            new_mean[c] = momentum * moving_mean[c] + one_minus_momentum * mu
+            new_variance[c] = momentum * moving_variance[c] + one_minus_momentum * variance
+        else:
+            mu = moving_mean[c]
+            variance = moving_variance[c]
+        mean[c] = mu
+        inv_std[c] = one / math.sqrt(variance + epsilon)
+
+
+@_kernel
+def _batch_norm_normalise(x, mean, inv_std, gamma, beta, x_hat, y):
+    """One thread per element: ``x̂ = (x − μ)·inv_std``, ``y = γ·x̂ + β`` (its channel is the flat index mod C)."""
+    channels = mean.size
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        c = i % channels
+        normalised = (x[i] - mean[c]) * inv_std[c]
+        x_hat[i] = normalised
+        y[i] = gamma[c] * normalised + beta[c]
+
+
+@_kernel
+def _batch_norm_input_gradient(grad_y, x_hat, gamma, inv_std, grad_gamma, grad_beta, grad_x, m, training):
+    """One thread per element: ``∂L/∂x = γ·inv_std/m · (m·∂L/∂y − ∂L/∂β − x̂·∂L/∂γ)`` in training, else
+    ``∂L/∂y·γ·inv_std``."""
+    channels = gamma.size
+    for i in range(cuda.grid(1), grad_y.size, cuda.gridsize(1)):
+        c = i % channels
+        scale = gamma[c] * inv_std[c]
+        if training:
+            grad_x[i] = scale / m * (m * grad_y[i] - grad_beta[c] - x_hat[i] * grad_gamma[c])
+        else:
+            grad_x[i] = grad_y[i] * scale
+
+
+def _channel_operands(where, name, x, per_channel):
+    """``(dtype, x, rows, per_channel arrays)``: x (called ``name``) as a device array viewed ``(m, C)``, the others
+    as device arrays of shape (C,)."""
+    dtype = _dtype_of(x, f"{where}: {name}")
+    x = _operand(x, dtype, f"{where}: {name}")
+    if len(x.shape) < 2 or x.size == 0:
+        raise ShapeError(f"{where}: expected {name} of shape (N, ..., C) with at least one value per channel, got "
+                         f"{tuple(x.shape)}")
+    channels = x.shape[len(x.shape) - 1]
+    rows = x.reshape((x.size // channels, channels))
+    return dtype, x, rows, [_operand(array, dtype, f"{where}: {name}", shape=(channels,))
+                            for name, array in per_channel]
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+    """Batch normalisation over every axis but the last (equations in ``numpy_kernels.batch_norm_forward``):
+    ``(y, x_hat, inv_std, moving_mean, moving_variance)``, device arrays; the moving averages are new arrays in
+    training and the ones given in inference. Two passes over x for the statistics (the sums, then the squared
+    deviations from the mean, as NumPy's ``var``), then one that writes x̂ and y."""
+    dtype, x, rows, (gamma, beta, moving_mean, moving_variance) = _channel_operands(
+        "batch_norm_forward", "x", x, (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
+                                  ("moving_variance", moving_variance)))
+    m, channels = rows.shape
+    mean, inv_std = cuda.device_array(channels, dtype), cuda.device_array(channels, dtype)
+    if training:
+        sums = _channel_sums("value", rows)
+        squares = _channel_sums("squared_deviation", rows, centre=sums)
+        new_mean, new_variance = cuda.device_array(channels, dtype), cuda.device_array(channels, dtype)
+    else:
+        sums = squares = new_mean = new_variance = _dummy(dtype)
+    _launch(_batch_norm_statistics, channels, sums, squares, moving_mean, moving_variance, mean, inv_std, new_mean,
+            new_variance, *[dtype.type(c) for c in (m, momentum, 1 - momentum, epsilon, 1)], bool(training))
+    x_hat, y = cuda.device_array(x.shape, dtype), cuda.device_array(x.shape, dtype)
+    _launch(_batch_norm_normalise, x.size, x.reshape(-1), mean, inv_std, gamma, beta, x_hat.reshape(-1),
+            y.reshape(-1))
+    if not training:
+        new_mean, new_variance = moving_mean, moving_variance
+    return y, x_hat, inv_std, new_mean, new_variance
+
+
+def batch_norm_backward(grad_y, x_hat, inv_std, gamma, training):
+    """``(∂L/∂x, ∂L/∂γ, ∂L/∂β)`` of ``batch_norm_forward`` (equations in ``numpy_kernels.batch_norm_backward``):
+    the two channel sums, then one pass for ∂L/∂x."""
+    dtype, grad_y, rows, (inv_std, gamma) = _channel_operands("batch_norm_backward", "grad_y", grad_y,
+                                                              (("inv_std", inv_std), ("gamma", gamma)))
+    x_hat = _operand(x_hat, dtype, "batch_norm_backward: x_hat", shape=tuple(grad_y.shape))
+    m, channels = rows.shape
+    grad_gamma = _channel_sums("product", rows, x_hat.reshape(rows.shape))
+    grad_beta = _channel_sums("value", rows)
+    grad_x = cuda.device_array(grad_y.shape, dtype)
+    _launch(_batch_norm_input_gradient, grad_y.size, grad_y.reshape(-1), x_hat.reshape(-1), gamma, inv_std,
+            grad_gamma, grad_beta, grad_x.reshape(-1), dtype.type(m), bool(training))
+    return grad_x, grad_gamma, grad_beta
+
+
+_mix32 = _device(mix32)
+
+
+@_kernel
+def _dropout_mask(keep, key_low, key_high, threshold):
+    """One thread per element: its keep bit, a hash of its flat index and the keys (``random_bits``)."""
+    for i in range(cuda.grid(1), keep.size, cuda.gridsize(1)):
+        keep[i] = _mix32(_mix32((i & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (i >> 32)) >= threshold
+
+
+def dropout_mask(shape, key_low, key_high, rate):
+    """Dropout's keep-mask made on the GPU (a boolean device array): the bits of ``numpy_kernels.dropout_mask``,
+    so nothing is drawn on the host or copied."""
+    keep = cuda.device_array(tuple(shape), np.bool_)
+    _launch(_dropout_mask, keep.size, keep.reshape(-1), int(key_low), int(key_high), keep_threshold(rate))
+    return keep
+
+
+@_kernel
+def _masked_scale(x, keep, scale, zero, out):
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        out[i] = x[i] * scale if keep[i] else zero
+
+
+def apply_dropout_mask(x, keep, scale):
+    """``x · keep · scale``: x where ``keep`` (booleans, the same shape) is True, times ``scale``, else 0."""
+    dtype = _dtype_of(x, "apply_dropout_mask: x")
+    x = _operand(x, dtype, "apply_dropout_mask: x")
+    if not is_device_array(keep):
+        keep = cuda.to_device(np.ascontiguousarray(keep, dtype=np.bool_))
+    keep = _operand(keep, np.dtype(np.bool_), "apply_dropout_mask: keep", shape=tuple(x.shape))
+    out = cuda.device_array(x.shape, dtype)
+    _launch(_masked_scale, x.size, x.reshape(-1), keep.reshape(-1), dtype.type(scale), dtype.type(0), out.reshape(-1))
+    return out
+
+
 # ============================================================================================ losses
 # One thread per sample (a row of ``width`` predictions): it writes the row's ∂L/∂ŷ and its share of the loss,
 # ``terms[n]``; the host adds the N terms up (the loss and the per-sample terms are the only numbers that come back).
@@ -1221,6 +1433,6 @@ def _operand(array, dtype, what, ndim=None, shape=None):
         raise ShapeError(f"{what}: expected an array of rank {ndim}, got shape {tuple(array.shape)}")
     if shape is not None and (len(shape) != len(array.shape) or
                               any(s is not None and s != a for s, a in zip(shape, array.shape))):
-        expected = "(" + ", ".join("…" if s is None else str(s) for s in shape) + ")"
+        expected = "(" + ", ".join("…" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
         raise ShapeError(f"{what}: expected shape {expected}, got {tuple(array.shape)}")
     return array
