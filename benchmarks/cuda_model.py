@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import types as pytypes
 
 import numpy as np
@@ -326,6 +327,31 @@ def memory_kernel(layer, what, nbytes, launches, gpu=H100):
             "launches": len(launches), "host_us": sum(launch_us(*launch, gpu=gpu) for launch in launches)}
 
 
+#: launches of BatchNormalization on the cuda backend: a channel sum (a, b, centre, partial; m, rows per chunk) and
+#: the sum of its chunks; the per-channel statistics (8 arrays; m, momentum, 1 − momentum, ε, 1, training; 4 outputs);
+#: x̂ and y (7 arrays, 2 outputs); ∂L/∂x (7 arrays; m, training)
+CHANNEL_SUM_LAUNCHES = [(4, 2, 1), SUM_SPLITS_LAUNCH]
+BATCH_NORM_FORWARD_LAUNCHES = 2 * CHANNEL_SUM_LAUNCHES + [(8, 6, 4), (7, 0, 2)]
+BATCH_NORM_BACKWARD_LAUNCHES = 2 * CHANNEL_SUM_LAUNCHES + [(7, 2, 1)]
+#: Dropout: its mask (keep; key_low, key_high, threshold; 1 output), then the multiply (x, keep, out; scale, zero),
+#: forward and backward
+DROPOUT_LAUNCHES = [(1, 3, 1), (3, 2, 1), (3, 2, 1)]
+
+
+def batchnorm_dropout_rows(shape, gpu=H100):
+    """BatchNormalization in training and Dropout, forward + backward, on an activation of ``shape``: kernels bound
+    by memory (the per-channel arrays are negligible). BatchNorm forward reads x three times (Σx, Σ(x − μ)², then
+    x̂ and y) and writes x̂ and y; backward reads ∂L/∂y three times and x̂ twice (Σ ∂L/∂y·x̂, Σ ∂L/∂y, ∂L/∂x) and
+    writes ∂L/∂x. Dropout writes its one-byte mask (made on the device), then reads x and the mask and writes y, and
+    the same for the gradient."""
+    size = math.prod(shape)
+    name = "×".join(str(d) for d in shape)
+    return [memory_kernel(name, "BatchNorm forward (training)", 5 * size * ITEM, BATCH_NORM_FORWARD_LAUNCHES, gpu),
+            memory_kernel(name, "BatchNorm backward", 6 * size * ITEM, BATCH_NORM_BACKWARD_LAUNCHES, gpu),
+            memory_kernel(name, "Dropout mask, forward + backward", (1 + 2 * (2 * ITEM + 1)) * size, DROPOUT_LAUNCHES,
+                          gpu)]
+
+
 # ============================================================================================ the cases
 def benchmark_rows(shapes):
     """Every product of forward + backward (input, kernel and bias gradients) for the shapes of conv.py."""
@@ -555,6 +581,15 @@ are asynchronous, so host and GPU overlap except where the step waits for its ou
 project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measured by `benchmarks/conv.py`'s
 `training_throughput_case`, so ~26,000 images/s).
 
+## Layers outside the document's network: BatchNormalization (training) and Dropout, forward + backward
+Bound by memory (one pass per sum, see `cuda.py`'s docstring); "host µs" is the launches' host time. Dropout's mask
+is made on the device (counter-based random bits, `minicnn/kernels/random_bits.py`): nothing is drawn on the host
+or copied.
+
+{batchnorm_dropout}
+
+{batchnorm_dropout_reading}
+
 ## Reading it
 - **Host overhead {host_versus} the GPU work** at this size: {launches} launches cost ~{launch_us:.0f} µs of
   Python against {gpu_us:.0f} µs of GPU time, so the step is bound by the host as long as numba-cuda packs
@@ -589,7 +624,23 @@ project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measu
 """
 
 
-def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_version, target, gpu=H100):
+def batchnorm_dropout_reading(rows):
+    """Which bounds these layers: the GPU's memory traffic or the host's launches."""
+    if all(r["host_us"] > r["gpu_us"] for r in rows):
+        launches = len(BATCH_NORM_FORWARD_LAUNCHES) + len(BATCH_NORM_BACKWARD_LAUNCHES)
+        return (f"In every row the launches' host time exceeds the GPU time: these layers cost their launches "
+                f"(BatchNorm takes {launches}), not their bytes, as the small products of the training step do.")
+    return "The large activations are bound by the GPU's memory traffic, the small ones by the launches' host time."
+
+
+def batchnorm_dropout_table(rows):
+    return _table(["activation", "kernel", "MB", "HBM µs", "launches", "host µs"],
+                  [[r["layer"], r["kernel"], f"{r['mb']:.1f}", f"{r['gpu_us']:.1f}", r["launches"],
+                    f"{r['host_us']:.0f}"] for r in rows])
+
+
+def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_version, target, gpu=H100,
+             extra_rows=()):
     scenarios = cases[target]["winograd_scenarios"]
     case_lines = "\n".join(
         f"| {name} | {c['forward_us']:.0f} / {c['forward_launch_us']:.0f} | {c['gflop']:.3f} | "
@@ -617,7 +668,8 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
         headroom=3.0 / cases[target]["ratio_to_cudnn_at_peak"], winograd=WINOGRAD_SAVING,
         scenario_lines="\n".join(f"  - {name}: {s['cudnn_us']:.0f} µs, ratio {s['ratio']:.1f}×"
                                   for name, s in scenarios.items()),
-        scenario_verdict=scenario_verdict(scenarios))
+        scenario_verdict=scenario_verdict(scenarios), batchnorm_dropout=batchnorm_dropout_table(extra_rows),
+        batchnorm_dropout_reading=textwrap.fill(batchnorm_dropout_reading(extra_rows), 116))
 
 
 def scenario_verdict(scenarios, bound=3.0):
@@ -644,7 +696,10 @@ def main(argv=None):
     analyses = dict(ANALYSES)
     version = subprocess.run([find_tool("ptxas"), "--version"], capture_output=True, text=True).stdout
     version = re.search(r"V(\d+\.\d+\.\d+)", version).group(1) if "V" in version else "?"
-    text = markdown(analyses, rows, cases, step_products, step_others, totals, version, TARGET_CASE)
+    target_shape = next(shape for name, shape, _ in CONV_SHAPES if name == TARGET_CASE)
+    extra_rows = [row for shape in (target_shape, (batch, 128)) for row in batchnorm_dropout_rows(shape)]
+    text = markdown(analyses, rows, cases, step_products, step_others, totals, version, TARGET_CASE,
+                    extra_rows=extra_rows)
     print(text)
     if not args.no_write:
         results = os.path.join(HERE, "results")
@@ -656,7 +711,8 @@ def main(argv=None):
                        "kernels": [{"variant": v, "rows_work": r, "cols_work": c, **a}
                                    for (v, r, c), a in sorted(analyses.items())],
                        "benchmark": rows, "cases": cases, "training_step": {
-                           "products": step_products, "memory_bound": step_others, "totals": totals}},
+                           "products": step_products, "memory_bound": step_others, "totals": totals},
+                       "batchnorm_dropout": extra_rows},
                       file, indent=1, ensure_ascii=False)
         print(f"\nwrote {os.path.relpath(results)}/cuda_model.md and cuda_model.json")
 

@@ -85,6 +85,18 @@ def test_launch_cost_reproduces_numba_cudas_benchmark_and_counts_every_argument(
         gpu["allocation_us"])
 
 
+def test_batchnorm_and_dropout_bytes_and_launches_are_counted_by_hand():
+    """A 2×3 activation (6 values, 4 bytes each): BatchNorm forward reads x 3 times and writes x̂ and y (5 passes),
+    backward reads ∂L/∂y 3 times and x̂ twice and writes ∂L/∂x (6); Dropout writes its 1-byte mask, then reads x
+    and the mask and writes y, forward and backward (1 + 2·9 bytes a value)."""
+    forward, backward, dropout = cuda_model.batchnorm_dropout_rows((2, 3))
+    assert [row["mb"] * 1e6 for row in (forward, backward, dropout)] == pytest.approx([120, 144, 114])
+    assert [row["launches"] for row in (forward, backward, dropout)] == [6, 5, 3]
+    assert dropout["host_us"] == pytest.approx(sum(cuda_model.launch_us(*launch)
+                                                   for launch in cuda_model.DROPOUT_LAUNCHES))
+    assert "cost their launches" in cuda_model.batchnorm_dropout_reading([forward, backward, dropout])
+
+
 def _compilers_missing():
     try:
         cuda_model.find_tool("ptxas"), cuda_model.find_tool("nvdisasm")
