@@ -351,6 +351,22 @@ def test_trackers_follow_a_box_on_a_device_backend(copying_device, name):
     assert copying_device["to_host"] > 0
 
 
+def test_the_siamese_network_says_it_trains_on_the_host_backends(copying_device):
+    """Its training works on host arrays: on a device backend it stops at once with a message saying where to
+    train, instead of failing deep inside NumPy (its weights still track there: the test above)."""
+    from minicnn.track.trackers.siamese import SiameseNetwork
+
+    network = SiameseNetwork((2, 2, 2, 2, 2), seed=0)
+    exemplars, searches = np.zeros((1, 63, 63, 3), np.float32), np.zeros((1, 127, 127, 3), np.float32)
+    with mc.use_backend("fakedevice"), pytest.raises(
+            BackendError, match=r"trains on the host backends \('numba', 'numpy'\), not on 'fakedevice'.*"
+                                r"use_backend\('numba'\)"):
+        network.forward(exemplars, searches, training=True)
+    assert copying_device["to_device"] == 0  # stopped before any work
+    with mc.use_backend("numpy"):
+        assert network.forward(exemplars, searches).shape == (1, 17, 17)
+
+
 def test_gradcheck_checks_a_device_backend_s_gradients(copying_device):
     from minicnn.gradcheck import gradcheck
 

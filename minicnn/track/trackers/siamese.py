@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn import functional
+from minicnn import backend, functional
 from minicnn.backend import to_host, use_backend
-from minicnn.errors import WeightFileError
+from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
 from minicnn.model import Sequential, write_npz_atomically
 from minicnn.track.boxes import crop_and_resize
@@ -122,7 +122,17 @@ class SiameseNetwork:
 
     # ------------------------------------------------------------------ forward and backward
     def forward(self, exemplars, searches, training=False):
-        """Responses (N, 17, 17) for preprocessed exemplar crops (N, 63, 63, 3) and search crops (N, 127, 127, 3)."""
+        """Responses (N, 17, 17) for preprocessed exemplar crops (N, 63, 63, 3) and search crops (N, 127, 127, 3).
+
+        Runs on the host backends only: the cross-correlation of each pair and the backward pass work on host
+        arrays. The trained weights track on any backend (``SiameseTracker(weights, backend="cuda")``).
+        """
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
+            raise BackendError(f"{type(self).__name__} trains on the host backends ('numba', 'numpy'), not on "
+                               f"{backend.get_backend()!r}: the cross-correlation of each pair and the backward "
+                               f"pass work on host arrays. Train under use_backend('numba') (or "
+                               f"MINICNN_BACKEND=numba); the trained weights then track on any backend, "
+                               f"SiameseTracker(weights, backend={backend.get_backend()!r}) included")
         self._z = self.exemplar_branch.forward(exemplars, training=training)
         self._x = self.search_branch.forward(searches, training=training)
         raw = np.concatenate([functional.conv2d(self._x[n : n + 1], self._z[n][..., None])
