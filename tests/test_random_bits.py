@@ -50,6 +50,12 @@ def test_the_numba_backend_makes_the_numpy_backend_s_masks(shape, key_low, key_h
     np.testing.assert_array_equal(cpu.dropout_mask(shape, key_low, key_high, rate), expected)
 
 
+def test_masks_longer_than_the_numpy_backend_s_chunks_are_the_same_on_both_host_backends():
+    """The NumPy backend hashes 32,768 indices at a time: a mask of 3 chunks and a partial one."""
+    shape = (7, 14_287)  # 100,009 values
+    np.testing.assert_array_equal(numpy_kernels.dropout_mask(shape, 9, 10, 0.4), cpu.dropout_mask(shape, 9, 10, 0.4))
+
+
 @pytest.mark.parametrize("rate", [0.1, 0.5, 0.9])
 def test_masks_keep_one_minus_rate_independently_of_the_neighbours_and_the_key(rate):
     """200,000 coin flips: the share kept, the share of neighbouring pairs both kept, and the share where two keys
