@@ -1167,8 +1167,6 @@ def apply_dropout_mask(x, keep, scale):
     """``x · keep · scale``: x where ``keep`` (booleans, the same shape) is True, times ``scale``, else 0."""
     dtype = _dtype_of(x, "apply_dropout_mask: x")
     x = _operand(x, dtype, "apply_dropout_mask: x")
-    if not is_device_array(keep):
-        keep = cuda.to_device(np.ascontiguousarray(keep, dtype=np.bool_))
     keep = _operand(keep, np.dtype(np.bool_), "apply_dropout_mask: keep", shape=tuple(x.shape))
     out = cuda.device_array(x.shape, dtype)
     _launch(_masked_scale, x.size, x.reshape(-1), keep.reshape(-1), dtype.type(scale), dtype.type(0), out.reshape(-1))
