@@ -175,3 +175,21 @@ def test_the_cuda_backward_passes_gradcheck_in_float64(cuda_backend):
     with cuda_kernels.tiling(tile=4, work=2):
         report = gradcheck(model, x, np.eye(3)[[0, 2]], max_checks=2)
     assert report.max_error < 1e-6, report
+
+
+@pytest.mark.slow
+def test_batchnorm_and_dropout_pass_gradcheck_on_cuda_in_training(cuda_backend):
+    """Batch statistics (μ and σ² depend on every input) and a dropout mask, on the GPU kernels in float64: the
+    gradients of the cuda backward against central differences, each evaluation with the same mask."""
+    from minicnn.gradcheck import gradcheck
+    from minicnn.kernels import cuda as cuda_kernels
+
+    x = np.random.default_rng(9).standard_normal((3, 4, 4, 2))
+    model = mc.Sequential([mc.Conv2D(2, 3, use_bias=False, input_shape=(4, 4, 2)), mc.BatchNormalization(),
+                           mc.Tanh(), mc.Flatten(), mc.Dropout(0.3, seed=2), mc.Dense(3, activation="softmax")],
+                          seed=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with cuda_kernels.tiling(tile=4, work=2):
+        report = gradcheck(model, x, np.eye(3)[[0, 2, 1]], training=True, max_checks=2)
+    assert report.max_error < 1e-6, report
+
