@@ -431,7 +431,7 @@ def test_batch_norm_checks_its_arguments(small_tiles):
 
 @pytest.mark.parametrize("shape, key_low, key_high, rate", [((3, 4, 5), 0, 0, 0.5), ((300,), 2 ** 32 - 1, 17, 0.1),
                                                            ((2, 3, 3, 2), 5, 2 ** 31, 0.0)])
-def test_dropout_masks_are_made_on_the_device_as_on_numpy(small_tiles, shape, key_low, key_high, rate):
+def test_dropout_masks_made_on_the_device_match_numpy(small_tiles, shape, key_low, key_high, rate):
     keep = cuda_kernels.dropout_mask(shape, key_low, key_high, rate)
     assert cuda_kernels.is_device_array(keep) and keep.dtype == np.bool_
     np.testing.assert_array_equal(cuda_kernels.to_host(keep), numpy_kernels.dropout_mask(shape, key_low, key_high,
