@@ -477,13 +477,15 @@ def winograd_us(shape, c_out, fused, gpu=H100):
 
 
 def winograd_scenarios(shape, c_out, minicnn_us, direct_us, gpu=H100):
-    """Forward+backward of cuDNN under four choices of algorithm, each at CUDNN_GUESS of the peak, and minicnn's
+    """Forward+backward of cuDNN under five choices of algorithm, each at CUDNN_GUESS of the peak, and minicnn's
     modelled ``minicnn_us`` divided by each. ``direct_us``: the three products with the direct sum's arithmetic
     (implicit GEMM), by product name."""
     fused = winograd_us(shape, c_out, fused=True, gpu=gpu)
     nonfused = winograd_us(shape, c_out, fused=False, gpu=gpu)
     choices = collections.OrderedDict([
         ("implicit GEMM for all three products", direct_us),
+        ("fused Winograd for the forward only (cuDNN's float32 choice on a V100, pytorch/pytorch#13412)",
+         {**direct_us, "forward": fused["forward"]}),
         ("Winograd, not fused, for all three", nonfused),
         ("fused Winograd for forward and ∂L/∂x, implicit GEMM for ∂L/∂W",
          {**direct_us, "forward": fused["forward"], "grad_x": fused["grad_x"]}),

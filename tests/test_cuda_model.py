@@ -172,7 +172,7 @@ def test_the_winograd_scenarios_of_the_target_and_their_verdict():
     cuda_model.add_winograd_scenarios(cases, rows, CONV_SHAPES, TARGET_CASE)
     case = cases[TARGET_CASE]
     scenarios = list(case["winograd_scenarios"].values())
-    assert len(scenarios) == 4
+    assert len(scenarios) == 5
     assert scenarios[0]["ratio"] == pytest.approx(case["ratio_to_cudnn_guess"])
     assert scenarios[-1]["ratio"] == pytest.approx(case["ratio_to_winograd_guess"], rel=0.01)
     assert all(a["cudnn_us"] > b["cudnn_us"] for a, b in zip(scenarios, scenarios[1:]))
