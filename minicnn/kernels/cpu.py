@@ -60,7 +60,7 @@ from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
 from minicnn.kernels.random_bits import keep_threshold, mix32  # noqa: E402
 
 def _jit(function, parallel=True):
-    """``@njit(parallel=True, cache=True)``, or without the disk cache when no cache folder is writable."""
+    """``@njit(parallel=parallel, cache=True)``, or without the disk cache when no cache folder is writable."""
     try:
         return numba.njit(parallel=parallel, cache=True)(function)
     except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"

@@ -1094,8 +1094,8 @@ def _channel_operands(where, name, x, per_channel):
                          f"{tuple(x.shape)}")
     channels = x.shape[len(x.shape) - 1]
     rows = x.reshape((x.size // channels, channels))
-    return dtype, x, rows, [_operand(array, dtype, f"{where}: {name}", shape=(channels,))
-                            for name, array in per_channel]
+    return dtype, x, rows, [_operand(array, dtype, f"{where}: {label}", shape=(channels,))
+                            for label, array in per_channel]
 
 
 def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
@@ -1112,15 +1112,14 @@ def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, e
         sums = _channel_sums("value", rows)
         squares = _channel_sums("squared_deviation", rows, centre=sums)
         new_mean, new_variance = cuda.device_array(channels, dtype), cuda.device_array(channels, dtype)
-    else:
-        sums = squares = new_mean = new_variance = _dummy(dtype)
+    else:  # the statistics kernel reads the moving averages and writes no new ones
+        sums = squares = _dummy(dtype)
+        new_mean, new_variance = moving_mean, moving_variance
     _launch(_batch_norm_statistics, channels, sums, squares, moving_mean, moving_variance, mean, inv_std, new_mean,
             new_variance, *[dtype.type(c) for c in (m, momentum, 1 - momentum, epsilon, 1)], bool(training))
     x_hat, y = cuda.device_array(x.shape, dtype), cuda.device_array(x.shape, dtype)
     _launch(_batch_norm_normalise, x.size, x.reshape(-1), mean, inv_std, gamma, beta, x_hat.reshape(-1),
             y.reshape(-1))
-    if not training:
-        new_mean, new_variance = moving_mean, moving_variance
     return y, x_hat, inv_std, new_mean, new_variance
 
 
@@ -1130,12 +1129,11 @@ def batch_norm_backward(grad_y, x_hat, inv_std, gamma, training):
     dtype, grad_y, rows, (inv_std, gamma) = _channel_operands("batch_norm_backward", "grad_y", grad_y,
                                                               (("inv_std", inv_std), ("gamma", gamma)))
     x_hat = _operand(x_hat, dtype, "batch_norm_backward: x_hat", shape=tuple(grad_y.shape))
-    m, channels = rows.shape
     grad_gamma = _channel_sums("product", rows, x_hat.reshape(rows.shape))
     grad_beta = _channel_sums("value", rows)
     grad_x = cuda.device_array(grad_y.shape, dtype)
     _launch(_batch_norm_input_gradient, grad_y.size, grad_y.reshape(-1), x_hat.reshape(-1), gamma, inv_std,
-            grad_gamma, grad_beta, grad_x.reshape(-1), dtype.type(m), bool(training))
+            grad_gamma, grad_beta, grad_x.reshape(-1), dtype.type(rows.shape[0]), bool(training))
     return grad_x, grad_gamma, grad_beta
 
 
