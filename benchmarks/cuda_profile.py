@@ -1,18 +1,24 @@
 """Where the host's time goes in a training step on the cuda backend: a profile to run on a GPU machine.
 
     python benchmarks/cuda_profile.py                  # the document's network, batch 256, 20 steps after 3 warm-ups
+    python benchmarks/cuda_profile.py --backend numba  # the same step on a host backend, on any machine
 
 ``benchmarks/cuda_model.py`` predicts that a step of the document's network is bound by the host (numba-cuda packs
 every kernel argument in Python) rather than by the GPU. This script measures it: it runs ``train_on_batch`` under
 ``use_backend("cuda")`` inside ``model.on_device()`` (as ``fit`` does), times the steps without and then with a
 profiler (a ``cuda.synchronize()`` closes the last), counts the kernel launches per step and profiles the host with
-``cProfile``, grouping its time into minicnn's cuda kernel functions (the Python around each launch), the rest of
-minicnn (layers, model, losses, optimizer), numba-cuda's launch path, numba-cuda's driver layer (allocations,
+``cProfile``, grouping its time into minicnn's kernel functions (on cuda, the Python around each launch), the rest
+of minicnn (layers, model, losses, optimizer), numba-cuda's launch path, numba-cuda's driver layer (allocations,
 copies, frees) and the C functions those call. It prints a report and writes it to ``--out`` (default
 ``benchmarks/results/cuda_profile.txt``).
 
 Without a GPU it runs on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, small sizes only): the report then
 says so, and its times describe the simulator, not a GPU (the test suite runs it that way to check the script).
+
+``--backend numba`` (or ``numpy``) profiles the same step on a host backend. Its group "minicnn's layers, model,
+losses and optimizer" is the Python that every backend runs around its kernels, the same on cuda: measured on any
+machine, it is the framework's part of a cuda step's host time, which ``cuda_model.py`` adds to the launches'.
+cProfile's own time overstates it (the profiler adds about a microsecond to every call), so it is an upper bound.
 """
 
 import argparse
@@ -29,12 +35,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import minicnn as mc  # noqa: E402
+from minicnn.backend import known_backends  # noqa: E402
 from minicnn.models import document_network  # noqa: E402
 
 #: how the profile's time is grouped: (group, test on a function's file name), the first that matches
 GROUPS = (
-    ("minicnn's cuda kernel functions (checks, plans, allocations)",
-     lambda path: path.endswith(os.path.join("minicnn", "kernels", "cuda.py"))),
+    ("minicnn's kernel functions (on cuda: checks, plans, allocations; on a host backend: the computation)",
+     lambda path: f"{os.sep}minicnn{os.sep}kernels{os.sep}" in path),
     ("minicnn's layers, model, losses and optimizer", lambda path: f"{os.sep}minicnn{os.sep}" in path),
     ("numba-cuda driver layer (allocations, copies, frees)", lambda path: f"{os.sep}cudadrv{os.sep}" in path),
     ("numba-cuda launches (dispatch, argument packing)", lambda path: f"{os.sep}numba" in path),
@@ -72,35 +79,36 @@ def document_batch(batch, image_size, seed=0):
     return model, x, y
 
 
-def profile_steps(model, x, y, steps, warmup):
+def profile_steps(model, x, y, steps, warmup, backend="cuda"):
     """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``steps`` timed and
-    profiled ones, on the cuda backend with the weights on the device; return the report's figures."""
-    from numba import cuda
-
+    profiled ones, on ``backend`` (on cuda with the weights on the device); return the report's figures."""
     from minicnn.kernels import cuda as cuda_kernels
 
     batch, image_size = x.shape[0], x.shape[1]
+    on_gpu = backend == "cuda"
 
     def timed_steps(count, profiler=None):
-        """Seconds for ``count`` steps, the last one finished on the GPU; under ``profiler`` when given."""
+        """Seconds for ``count`` steps, on cuda the last one finished on the GPU; under ``profiler`` when given."""
         start = time.perf_counter()
         if profiler is not None:
             profiler.enable()
         for _ in range(count):
             model.train_on_batch(x, y)
-        cuda.synchronize()
+        if on_gpu:
+            cuda_kernels.cuda.synchronize()
         if profiler is not None:
             profiler.disable()
         return time.perf_counter() - start
 
     profiler = cProfile.Profile()
-    with mc.use_backend("cuda"), model.on_device():
+    with mc.use_backend(backend), model.on_device():
         timed_steps(warmup)  # compilation of every kernel the step launches, and the optimizer's slots
         plain_seconds = timed_steps(steps)  # without the profiler, which slows the host
         seconds = timed_steps(steps, profiler)
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
-    return {"simulator": cuda_kernels.is_simulator(), "batch": batch, "image_size": image_size, "steps": steps,
+    return {"backend": backend, "simulator": on_gpu and cuda_kernels.is_simulator(), "batch": batch,
+            "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
             "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
             "launches_per_step": launches / steps,
@@ -110,14 +118,15 @@ def profile_steps(model, x, y, steps, warmup):
 
 def report(figures, top=25):
     """The report as text: the timing, the grouped host time per step and the functions with the most own time."""
-    lines = [f"cuda training step: batch {figures['batch']}, "
+    lines = [f"{figures['backend']} training step: batch {figures['batch']}, "
              f"{figures['image_size']}×{figures['image_size']} images, {figures['steps']} profiled steps"]
     if figures["simulator"]:
         lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
     lines += [f"step: {figures['plain_step_ms']:.3f} ms ({figures['plain_images_per_s']:,.0f} images/s) without the "
               f"profiler; {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
               "which slows the host",
-              f"kernel launches per step: {figures['launches_per_step']:.1f}", "",
+              f"kernel launches per step: {figures['launches_per_step']:.1f}" if figures["backend"] == "cuda" else
+              f"a host backend ({figures['backend']}): no kernel launches; its kernels run in the profiled Python", "",
               "host time per step, by group (cProfile's own time):"]
     for name, ms in figures["groups_ms_per_step"].items():
         lines.append(f"  {ms:9.3f} ms  {name}")
@@ -134,13 +143,15 @@ def main(argv=None):
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--backend", choices=known_backends(), default="cuda",
+                        help="cuda (default), or a host backend to profile the framework's own Python on any machine")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "cuda_profile.txt"))
     args = parser.parse_args(argv)
     for name in ("batch", "image_size", "steps"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    mc.set_backend("cuda")  # says clearly when there is neither a GPU nor the simulator
-    text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup))
+    mc.set_backend(args.backend)  # says clearly when cuda has neither a GPU nor the simulator
+    text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup, args.backend))
     print(text, end="")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as file:

@@ -4,6 +4,9 @@ Runs under numba's CUDA simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1
 the network is tiny: the simulator runs every GPU thread as Python.
 """
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -13,6 +16,8 @@ from minicnn.errors import BackendError
 from networks import assert_trained_alike, fit_batchnorm_dropout_network
 
 pytest.importorskip("numba.cuda")
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
 
 
 def _tiny_network():
@@ -134,12 +139,9 @@ def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
     """``benchmarks/cuda_profile.py``, the script a GPU session runs to see where the host's time goes, on the tiny
     network: every step launches the same kernels (after the warm-up step, which also creates Adam's slots), and
     the report names the groups and the launches."""
-    import os
-    import sys
-
     from minicnn.kernels import cuda as cuda_kernels
 
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    sys.path.insert(0, BENCHMARKS)
     import cuda_profile
 
     x, y = _data()
@@ -159,6 +161,30 @@ def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
     text = cuda_profile.report(one, top=5)
     assert f"kernel launches per step: {one['launches_per_step']:.1f}" in text
     assert all(name in text for name, _ in cuda_profile.GROUPS)
+
+
+def test_the_host_profile_runs_on_a_host_backend_without_launches(tmp_path, capsys):
+    """``cuda_profile.py --backend numba`` profiles the same step where the kernels are the host's own: no launches,
+    the kernel functions' computation and the framework's Python told apart, the report written to ``--out``."""
+    sys.path.insert(0, BENCHMARKS)
+    import cuda_profile
+
+    x, y = _data()
+    model = _tiny_network()
+    model.compile(optimizer=mc.Adam(0.05), loss="binary_crossentropy")
+    before = backend.get_backend()
+    figures = cuda_profile.profile_steps(model, x, y, steps=2, warmup=1, backend="numba")
+    assert backend.get_backend() == before
+    assert figures["backend"] == "numba" and not figures["simulator"] and figures["launches_per_step"] == 0
+    kernel_functions, framework = list(figures["groups_ms_per_step"].values())[:2]
+    assert kernel_functions > 0 and framework > 0
+    out = tmp_path / "profile.txt"
+    with mc.use_backend(before):  # main() sets the backend it profiles; this puts the suite's back
+        cuda_profile.main(["--backend", "numba", "--batch", "1", "--image-size", "8", "--steps", "1", "--warmup", "1",
+                           "--out", str(out)])
+    text = out.read_text()
+    assert text.startswith("numba training step: batch 1, 8×8 images, 1 profiled steps")
+    assert "a host backend (numba): no kernel launches" in text and text in capsys.readouterr().out
 
 
 @pytest.mark.slow
