@@ -28,6 +28,7 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
 
     if backend_name is not None:
         set_backend(backend_name)
+    _refuse_the_simulator()
     print(f"Backend: {get_backend()}")
     start = time.perf_counter()
     data = datasets.load_faces(size=32, seed=seed)
@@ -55,6 +56,21 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
     plt.close("all")
     print("Plots written to:\n  " + "\n  ".join(os.path.abspath(p) for p in paths))
     return loss, accuracy, seconds, paths
+
+
+def _refuse_the_simulator():
+    """Raise ``BackendError`` when the active backend is cuda on numba's CUDA simulator: the demo's training would
+    run every GPU thread as Python, for days."""
+    if get_backend() != "cuda":
+        return
+    from minicnn.kernels import cuda
+
+    if cuda.is_simulator():
+        raise BackendError("the 'cuda' backend is running on numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1), which "
+                           "runs every GPU thread as Python: one forward pass of the demo's first convolution on one "
+                           "batch takes minutes there, so its training would take days. The simulator is for the "
+                           "tests and small shapes (notebook 11); run the demo with --backend numba, or on a machine "
+                           "with a GPU")
 
 
 def bench(arguments):
@@ -553,7 +569,7 @@ def main(argv=None):
             demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
                  verbose=0 if args.quiet else 1, backend_name=args.backend)
         except BackendError as error:
-            parser.error(f"demo --backend {args.backend}: {error}")
+            parser.error(f"demo{f' --backend {args.backend}' if args.backend else ''}: {error}")
     elif args.command == "eval":
         eval_command(args)
     elif args.command == "track":

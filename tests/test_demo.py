@@ -42,3 +42,22 @@ def test_demo_on_cuda_without_a_gpu_says_so_before_any_work(tmp_path):
     assert result.returncode == 2
     assert "demo --backend cuda" in result.stderr and "no CUDA GPU" in result.stderr and "'numba'" in result.stderr
     assert "Data:" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_demo_on_the_cuda_simulator_is_refused_before_any_work(tmp_path):
+    """The simulator runs every GPU thread as Python: the demo's training would take days there, so the demo says
+    so at once and names the way out, whether cuda was asked for by ``--backend`` or by ``MINICNN_BACKEND``."""
+    pytest.importorskip("numba.cuda")
+    environment = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    environment.pop("MINICNN_BACKEND", None)
+    asked = {"--backend": (["--backend", "cuda"], environment),
+             "MINICNN_BACKEND": ([], {**environment, "MINICNN_BACKEND": "cuda"})}
+    for how, (arguments, env) in asked.items():
+        result = subprocess.run([sys.executable, "-m", "minicnn", "demo", *arguments, "--out", str(tmp_path)],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 2, (how, result.stdout[-2000:], result.stderr[-2000:])
+        prefix = "demo --backend cuda: " if arguments else "demo: "
+        assert f"error: {prefix}the 'cuda' backend is running on numba's CUDA simulator" in result.stderr, how
+        assert "would take days" in result.stderr and "--backend numba" in result.stderr, how
+        assert "Data:" not in result.stdout and "Traceback" not in result.stderr, how
+    assert not os.listdir(tmp_path)  # nothing written
