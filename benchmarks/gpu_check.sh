@@ -95,18 +95,26 @@ tests=$?
 # compute-sanitizer is on the GPU image (CUDA toolkit); each tool reruns the small-tile tests in one process
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -n 1)
 sanitized=0
-if [[ -n "$SANITIZER" ]]; then
+if [[ -z "$SANITIZER" ]]; then
+    echo "gpu_check: no compute-sanitizer found; memcheck and racecheck not run" | tee -a "$OUT/gpu.txt"
+else
+    logged=$(cat "$OUT/tests.log" 2>/dev/null | wc -l)
     run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool memcheck --error-exitcode 3 --print-limit 20 \
         "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
         -k "(match_numpy and not drawn) or in_place or loss_kernels_give or softmax_rows or deterministic or ties"
     sanitized=$?
-    run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool racecheck --error-exitcode 3 --print-limit 20 \
-        "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
-        -k "conv2d_forward_and_gradients or dense_forward_and_gradients or batch_norm_forward_and or deterministic"
-    raced=$?
-    ((sanitized == 0)) && sanitized=$raced
-else
-    echo "gpu_check: no compute-sanitizer found; memcheck and racecheck not run" | tee -a "$OUT/gpu.txt"
+    # on gVisor machines (the nvidia-h200 kind, 2026-11) compute-sanitizer refuses the GPU: that is no finding
+    if tail -n +$((logged + 1)) "$OUT/tests.log" | grep -q "Device not supported"; then
+        echo "gpu_check: compute-sanitizer refused this GPU (\"Device not supported\", as on gVisor machines);" \
+            "memcheck and racecheck NOT run: their verdict is still open" | tee -a "$OUT/gpu.txt"
+        sanitized=0
+    else
+        run_stage "$OUT/tests.log" 90 "$SANITIZER" --tool racecheck --error-exitcode 3 --print-limit 20 \
+            "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_cuda_kernels.py \
+            -k "conv2d_forward_and_gradients or dense_forward_and_gradients or batch_norm_forward_and or deterministic"
+        raced=$?
+        ((sanitized == 0)) && sanitized=$raced
+    fi
 fi
 
 run_stage "$SCRATCH/profile.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
