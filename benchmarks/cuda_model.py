@@ -69,11 +69,12 @@ H100 = {
     "allocation_us": 5.0,
     "host_copy_gb_s": 20.0,  # assumed: a copy from pageable host memory over PCIe 5
 }
-#: minicnn's own Python per training step outside its kernel functions: layers, model, loss and optimizer, the same
-#: code on every backend. Measured, not assumed: that group of ``python benchmarks/cuda_profile.py --backend numba
-#: --batch 1 --steps 200`` (0.245 and 0.250 ms on a 2-core machine of this project, 2026-12-06). cProfile's own time,
-#: which the profiler inflates, so an upper bound. cuda.py's checks and plans around each launch are not in it.
-FRAMEWORK_HOST_US = 250.0
+#: minicnn's own Python around the launches of one training step of the document's network at batch 256: its kernel
+#: functions' checks, plans and reshapes, the layers, model, loss and optimizer. Measured, not assumed, with every
+#: launch skipped on the simulator: the step time without the profiler of ``NUMBA_ENABLE_CUDASIM=1 python
+#: benchmarks/cuda_profile.py --no-launch`` (1.08 and 1.12 ms on a 2-core machine of this project, 2026-12-06). The
+#: simulator's array wrappers stand in for numba-cuda's device arrays there; the launches themselves are modelled.
+PYTHON_AROUND_LAUNCHES_US = 1100.0
 H100["fp32_peak_tflops"] = H100["sms"] * H100["fp32_lanes_per_sm"] * 2 * H100["clock_ghz"] / 1000
 #: a guess, not a measurement: the share of the fp32 peak cuDNN's and cuBLAS's float32 kernels reach on large layers
 CUDNN_GUESS = 0.70
@@ -412,17 +413,18 @@ def training_step(batch, image_size=32, gpu=H100):
     return products, others, copy_us
 
 
-def step_totals(products, others, copy_us, batch, gpu=H100, framework_us=FRAMEWORK_HOST_US):
-    """A step's GPU time, launches and host time (the launches', the copies' and ``framework_us`` of minicnn's own
-    Python), and the images per second with host and GPU fully overlapped (best) or not at all (worst)."""
+def step_totals(products, others, copy_us, batch, gpu=H100, python_us=PYTHON_AROUND_LAUNCHES_US):
+    """A step's GPU time, launches and host time (the launches', the copies' and ``python_us`` of minicnn's own
+    Python around the launches), and the images per second with host and GPU fully overlapped (best) or not at all
+    (worst)."""
     gpu_us = sum(row["gpu_us"] for row in products) + sum(row["gpu_us"] for row in others)
     launches = sum(row["launches"] for row in products) + sum(row["launches"] for row in others)
     launch_host_us = sum(row["host_us"] for row in products) + sum(row["host_us"] for row in others)
-    host_us = launch_host_us + copy_us + framework_us
+    host_us = launch_host_us + copy_us + python_us
     flops = sum(row["gflop"] for row in products) * 1e9
     best, worst = max(gpu_us, host_us), gpu_us + host_us
     return {"batch": batch, "gpu_us": gpu_us, "launches": launches, "launch_host_us": launch_host_us,
-            "host_us": host_us, "copy_us": copy_us, "framework_us": framework_us,
+            "host_us": host_us, "copy_us": copy_us, "python_us": python_us,
             "step_us_best": best, "step_us_worst": worst, "gflop": flops / 1e9,
             "peak_share": flops / (gpu_us * 1e-6) / (gpu["fp32_peak_tflops"] * 1e12),
             "images_per_s_best": batch / (best * 1e-6), "images_per_s_worst": batch / (worst * 1e-6)}
@@ -584,8 +586,8 @@ Memory-bound kernels (one pass each at {hbm} TB/s):
 {step_others}
 
 **Totals.** Products {step_gflop:.1f} GFLOP; GPU time {gpu_us:.0f} µs per step ({step_peak:.0%} of fp32 peak over
-the step); {launches} launches cost ~{launch_us:.0f} µs of host time, minicnn's layers, model, loss and optimizer at
-most ~{framework_us:.0f} µs (measured on the numba backend, `FRAMEWORK_HOST_US`), and the copies ~{copy_us:.0f} µs.
+the step); {launches} launches cost ~{launch_us:.0f} µs of host time, minicnn's own Python around them
+~{python_us:.0f} µs (measured with the launches skipped, `PYTHON_AROUND_LAUNCHES_US`), and the copies ~{copy_us:.0f} µs.
 Numba launches are asynchronous, so host and GPU overlap except where the step waits for its output: the step
 takes between {best:.0f} µs (full overlap) and {worst:.0f} µs (none), **{rate_worst:,.0f}–{rate_best:,.0f} images/s**. The
 project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measured by `benchmarks/conv.py`'s
@@ -603,11 +605,12 @@ or copied.
 ## Reading it
 - **Host overhead {host_versus} the GPU work** at this size: {launches} launches cost ~{launch_us:.0f} µs of
   Python against {gpu_us:.0f} µs of GPU time, so the step is bound by the host as long as numba-cuda packs
-  arguments in Python (minicnn's layers, model, loss and optimizer add at most ~{framework_us:.0f} µs, measured; the
-  checks and plans of `cuda.py`'s functions around each launch are not modelled). Fewer launches (one Adam launch
-  for all weights; bias, ReLU and pooling fused into the products), fewer scalar arguments (the 13 geometry numbers of a
-  convolution in one small device array) and a memory pool (numba's External Memory Manager, e.g. RMM) would cut
-  it; CUDA graphs would remove the per-launch Python cost altogether. `python benchmarks/cuda_profile.py` on a GPU
+  arguments in Python, and minicnn's own Python around the launches (checks, plans, reshapes, the layers) adds
+  ~{python_us:.0f} µs more, measured: `NUMBA_ENABLE_CUDASIM=1 python benchmarks/cuda_profile.py --no-launch` times
+  a step whose launches return at once, on any machine. Fewer launches (one Adam launch for all weights; bias, ReLU
+  and pooling fused into the products), fewer scalar arguments (the 13 geometry numbers of a convolution in one
+  small device array) and a memory pool (numba's External Memory Manager, e.g. RMM) would cut the first part; CUDA
+  graphs would remove the per-launch Python cost altogether. `python benchmarks/cuda_profile.py` on a GPU
   measures where the host's time goes.
 - **The 3× target** ({target} forward+backward within 3× of cuDNN float32). No direct or implicit-GEMM
   algorithm beats the fp32 peak: against a cuDNN at 100 % of it, the modelled {target_us:.0f} µs would be
@@ -672,7 +675,7 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
         kernels=kernel_table(analyses), benchmark=product_table(rows), cases=case_lines, batch=totals["batch"],
         step_products=product_table(step_products), step_others=others, step_gflop=totals["gflop"],
         gpu_us=totals["gpu_us"], step_peak=totals["peak_share"], launches=totals["launches"],
-        launch_us=totals["launch_host_us"], copy_us=totals["copy_us"], framework_us=totals["framework_us"], best=totals["step_us_best"],
+        launch_us=totals["launch_host_us"], copy_us=totals["copy_us"], python_us=totals["python_us"], best=totals["step_us_best"],
         worst=totals["step_us_worst"], rate_best=totals["images_per_s_best"],
         rate_worst=totals["images_per_s_worst"], registers=registers, target=target,
         target_us=cases[target]["both_us"], target_at_peak=cases[target]["ratio_to_cudnn_at_peak"],

@@ -1,7 +1,8 @@
 """Where the host's time goes in a training step on the cuda backend: a profile to run on a GPU machine.
 
     python benchmarks/cuda_profile.py                  # the document's network, batch 256, 20 steps after 3 warm-ups
-    python benchmarks/cuda_profile.py --backend numba  # the same step on a host backend, on any machine
+    NUMBA_ENABLE_CUDASIM=1 python benchmarks/cuda_profile.py --no-launch   # only the Python around the launches
+    python benchmarks/cuda_profile.py --backend numba  # the same step on a host backend
 
 ``benchmarks/cuda_model.py`` predicts that a step of the document's network is bound by the host (numba-cuda packs
 every kernel argument in Python) rather than by the GPU. This script measures it: it runs ``train_on_batch`` under
@@ -15,13 +16,17 @@ copies, frees) and the C functions those call. It prints a report and writes it 
 Without a GPU it runs on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, small sizes only): the report then
 says so, and its times describe the simulator, not a GPU (the test suite runs it that way to check the script).
 
-``--backend numba`` (or ``numpy``) profiles the same step on a host backend. Its group "minicnn's layers, model,
-losses and optimizer" is the Python that every backend runs around its kernels, the same on cuda: measured on any
-machine, it is the framework's part of a cuda step's host time, which ``cuda_model.py`` adds to the launches'.
-cProfile's own time overstates it (the profiler adds about a microsecond to every call), so it is an upper bound.
+``--no-launch`` (on the simulator only) launches nothing: every kernel launch returns at once and every output
+array is allocated once per shape, zero-filled. The step then costs only the Python around the launches: minicnn's
+kernel functions, layers, model, loss and optimizer (and the simulator's array wrappers in place of numba-cuda's),
+at the document's real sizes and on any machine. ``cuda_model.py`` adds that time, measured so, to the launches'.
+
+``--backend numba`` (or ``numpy``) profiles the same step on a host backend, where the kernel functions' group holds
+the computation itself: where a CPU step's time goes.
 """
 
 import argparse
+import contextlib
 import cProfile
 import io
 import os
@@ -52,9 +57,43 @@ GROUPS = (
 
 def is_launch(filename, function):
     """True for the function called once per kernel launch: ``_Kernel.launch`` on a GPU, ``FakeCUDAKernel.__call__``
-    on the simulator."""
+    on the simulator, ``skipped_launch`` under ``--no-launch``."""
     return ((filename.endswith(os.path.join("cuda", "dispatcher.py")) and function == "launch") or
-            (filename.endswith(os.path.join("simulator", "kernel.py")) and function == "__call__"))
+            (filename.endswith(os.path.join("simulator", "kernel.py")) and function == "__call__") or
+            (os.path.abspath(filename) == os.path.abspath(__file__) and function == "skipped_launch"))
+
+
+@contextlib.contextmanager
+def launches_skipped():
+    """On the CUDA simulator, for the duration of a block: a kernel launch returns at once, without running a thread,
+    and ``cuda.device_array`` hands out one zero-filled array per shape and dtype (no kernel writes it, so the loss
+    stays finite). What is left of a step is the Python around its launches."""
+    from numba import cuda
+    from numba.cuda.simulator import kernel as simulated
+
+    from minicnn.kernels import cuda as cuda_kernels
+
+    if not cuda_kernels.is_simulator():
+        raise RuntimeError("--no-launch runs on numba's CUDA simulator only: set NUMBA_ENABLE_CUDASIM=1")
+    run, allocate, zeroed = simulated.FakeCUDAKernel.__call__, cuda.device_array, {}
+
+    def skipped_launch(kernel, *args):
+        if kernel._device or simulated._kernel_context:  # a device function, called from a kernel
+            return run(kernel, *args)
+        return None
+
+    def device_array(shape, dtype=np.float64, *args, **kwargs):
+        key = ((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), np.dtype(dtype).str)
+        if key not in zeroed:
+            zeroed[key] = allocate(shape, dtype, *args, **kwargs)
+            zeroed[key].copy_to_device(np.zeros(key[0], dtype))
+        return zeroed[key]
+
+    simulated.FakeCUDAKernel.__call__, cuda.device_array = skipped_launch, device_array
+    try:
+        yield
+    finally:
+        simulated.FakeCUDAKernel.__call__, cuda.device_array = run, allocate
 
 
 def group_times(stats):
@@ -79,9 +118,10 @@ def document_batch(batch, image_size, seed=0):
     return model, x, y
 
 
-def profile_steps(model, x, y, steps, warmup, backend="cuda"):
+def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True):
     """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``steps`` timed and
-    profiled ones, on ``backend`` (on cuda with the weights on the device); return the report's figures."""
+    profiled ones, on ``backend`` (on cuda with the weights on the device; with ``launch=False``, on the simulator,
+    no kernel runs: see ``launches_skipped``); return the report's figures."""
     from minicnn.kernels import cuda as cuda_kernels
 
     batch, image_size = x.shape[0], x.shape[1]
@@ -101,13 +141,15 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda"):
         return time.perf_counter() - start
 
     profiler = cProfile.Profile()
-    with mc.use_backend(backend), model.on_device():
+    skipping = contextlib.nullcontext() if launch else launches_skipped()
+    with skipping, mc.use_backend(backend), model.on_device():
         timed_steps(warmup)  # compilation of every kernel the step launches, and the optimizer's slots
         plain_seconds = timed_steps(steps)  # without the profiler, which slows the host
         seconds = timed_steps(steps, profiler)
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
-    return {"backend": backend, "simulator": on_gpu and cuda_kernels.is_simulator(), "batch": batch,
+    return {"backend": backend, "simulator": on_gpu and cuda_kernels.is_simulator(), "launched": launch,
+            "batch": batch,
             "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
             "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
@@ -120,7 +162,9 @@ def report(figures, top=25):
     """The report as text: the timing, the grouped host time per step and the functions with the most own time."""
     lines = [f"{figures['backend']} training step: batch {figures['batch']}, "
              f"{figures['image_size']}×{figures['image_size']} images, {figures['steps']} profiled steps"]
-    if figures["simulator"]:
+    if not figures["launched"]:
+        lines.append("LAUNCHES SKIPPED (--no-launch): no kernel ran; the times are the Python around the launches")
+    elif figures["simulator"]:
         lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
     lines += [f"step: {figures['plain_step_ms']:.3f} ms ({figures['plain_images_per_s']:,.0f} images/s) without the "
               f"profiler; {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
@@ -145,13 +189,22 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--backend", choices=known_backends(), default="cuda",
                         help="cuda (default), or a host backend to profile the framework's own Python on any machine")
+    parser.add_argument("--no-launch", action="store_true",
+                        help="on the CUDA simulator: launch nothing, to time only the Python around the launches")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "cuda_profile.txt"))
     args = parser.parse_args(argv)
     for name in ("batch", "image_size", "steps"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    from minicnn.kernels import cuda as cuda_kernels
+
+    if args.no_launch and not (args.backend == "cuda" and cuda_kernels.is_simulator()):
+        parser.error("--no-launch: only the cuda backend on numba's CUDA simulator can skip its launches; set "
+                     f"NUMBA_ENABLE_CUDASIM=1 (got --backend {args.backend}, "
+                     f"{'simulator' if cuda_kernels.is_simulator() else 'no simulator'})")
     mc.set_backend(args.backend)  # says clearly when cuda has neither a GPU nor the simulator
-    text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup, args.backend))
+    text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup, args.backend,
+                                launch=not args.no_launch))
     print(text, end="")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as file:
