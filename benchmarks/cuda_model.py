@@ -71,10 +71,11 @@ H100 = {
 }
 #: minicnn's own Python around the launches of one training step of the document's network at batch 256: its kernel
 #: functions' checks, plans and reshapes, the layers, model, loss and optimizer. Measured, not assumed, with every
-#: launch skipped on the simulator: the step time without the profiler of ``NUMBA_ENABLE_CUDASIM=1 python
-#: benchmarks/cuda_profile.py --no-launch`` (1.08 and 1.12 ms on a 2-core machine of this project, 2026-12-06). The
-#: simulator's array wrappers stand in for numba-cuda's device arrays there; the launches themselves are modelled.
-PYTHON_AROUND_LAUNCHES_US = 1100.0
+#: launch (its configuration included) skipped on the simulator: the fastest round of ``NUMBA_ENABLE_CUDASIM=1 python
+#: benchmarks/cuda_profile.py --no-launch --steps 200 --rounds 7`` (0.99, 1.00 and 1.01 ms in three runs on a 2-core
+#: machine of this project, 2026-12-06; up to 1.5 ms while the machine was busy). The simulator's array wrappers
+#: stand in for numba-cuda's device arrays there; the launches themselves are modelled (``launch_us``).
+PYTHON_AROUND_LAUNCHES_US = 1000.0
 H100["fp32_peak_tflops"] = H100["sms"] * H100["fp32_lanes_per_sm"] * 2 * H100["clock_ghz"] / 1000
 #: a guess, not a measurement: the share of the fp32 peak cuDNN's and cuBLAS's float32 kernels reach on large layers
 CUDNN_GUESS = 0.70

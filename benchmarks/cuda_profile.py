@@ -65,9 +65,11 @@ def is_launch(filename, function):
 
 @contextlib.contextmanager
 def launches_skipped():
-    """On the CUDA simulator, for the duration of a block: a kernel launch returns at once, without running a thread,
-    and ``cuda.device_array`` hands out one zero-filled array per shape and dtype (no kernel writes it, so the loss
-    stays finite). What is left of a step is the Python around its launches."""
+    """On the CUDA simulator, for the duration of a block: a kernel launch, its configuration ``kernel[grid, block]``
+    included, returns at once without running a thread, and ``cuda.device_array`` hands out one zero-filled array per
+    shape and dtype (no kernel writes it, so the loss stays finite). What is left of a step is the Python around its
+    launches; ``cuda_model.py`` models the launches themselves (numba-cuda's configuration, argument packing and
+    driver call) from numba-cuda's own benchmark."""
     from numba import cuda
     from numba.cuda.simulator import kernel as simulated
 
@@ -75,7 +77,11 @@ def launches_skipped():
 
     if not cuda_kernels.is_simulator():
         raise RuntimeError("--no-launch runs on numba's CUDA simulator only: set NUMBA_ENABLE_CUDASIM=1")
-    run, allocate, zeroed = simulated.FakeCUDAKernel.__call__, cuda.device_array, {}
+    run, configure = simulated.FakeCUDAKernel.__call__, simulated.FakeCUDAKernel.__getitem__
+    allocate, zeroed = cuda.device_array, {}
+
+    def skipped_configuration(kernel, configuration):
+        return kernel
 
     def skipped_launch(kernel, *args):
         if kernel._device or simulated._kernel_context:  # a device function, called from a kernel
@@ -89,11 +95,13 @@ def launches_skipped():
             zeroed[key].copy_to_device(np.zeros(key[0], dtype))
         return zeroed[key]
 
-    simulated.FakeCUDAKernel.__call__, cuda.device_array = skipped_launch, device_array
+    simulated.FakeCUDAKernel.__call__, simulated.FakeCUDAKernel.__getitem__ = skipped_launch, skipped_configuration
+    cuda.device_array = device_array
     try:
         yield
     finally:
-        simulated.FakeCUDAKernel.__call__, cuda.device_array = run, allocate
+        simulated.FakeCUDAKernel.__call__, simulated.FakeCUDAKernel.__getitem__ = run, configure
+        cuda.device_array = allocate
 
 
 def group_times(stats):
@@ -118,9 +126,9 @@ def document_batch(batch, image_size, seed=0):
     return model, x, y
 
 
-def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True):
-    """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``steps`` timed and
-    profiled ones, on ``backend`` (on cuda with the weights on the device; with ``launch=False``, on the simulator,
+def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, rounds=1):
+    """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``rounds`` rounds of
+    ``steps`` timed steps (the fastest round counts) and ``steps`` profiled ones, on ``backend`` (on cuda with the weights on the device; with ``launch=False``, on the simulator,
     no kernel runs: see ``launches_skipped``); return the report's figures."""
     from minicnn.kernels import cuda as cuda_kernels
 
@@ -144,12 +152,12 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True):
     skipping = contextlib.nullcontext() if launch else launches_skipped()
     with skipping, mc.use_backend(backend), model.on_device():
         timed_steps(warmup)  # compilation of every kernel the step launches, and the optimizer's slots
-        plain_seconds = timed_steps(steps)  # without the profiler, which slows the host
+        plain_seconds = min(timed_steps(steps) for _ in range(rounds))  # without the profiler, which slows the host
         seconds = timed_steps(steps, profiler)
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
     return {"backend": backend, "simulator": on_gpu and cuda_kernels.is_simulator(), "launched": launch,
-            "batch": batch,
+            "rounds": rounds, "batch": batch,
             "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
             "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
@@ -167,7 +175,7 @@ def report(figures, top=25):
     elif figures["simulator"]:
         lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
     lines += [f"step: {figures['plain_step_ms']:.3f} ms ({figures['plain_images_per_s']:,.0f} images/s) without the "
-              f"profiler; {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
+              f"profiler (the fastest of {figures['rounds']} rounds); {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
               "which slows the host",
               f"kernel launches per step: {figures['launches_per_step']:.1f}" if figures["backend"] == "cuda" else
               f"a host backend ({figures['backend']}): no kernel launches; its kernels run in the profiled Python", "",
@@ -187,13 +195,14 @@ def main(argv=None):
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of --steps steps; the fastest counts")
     parser.add_argument("--backend", choices=known_backends(), default="cuda",
                         help="cuda (default), or a host backend to profile the framework's own Python on any machine")
     parser.add_argument("--no-launch", action="store_true",
                         help="on the CUDA simulator: launch nothing, to time only the Python around the launches")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "cuda_profile.txt"))
     args = parser.parse_args(argv)
-    for name in ("batch", "image_size", "steps"):
+    for name in ("batch", "image_size", "steps", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     from minicnn.kernels import cuda as cuda_kernels
@@ -204,7 +213,7 @@ def main(argv=None):
                      f"{'simulator' if cuda_kernels.is_simulator() else 'no simulator'})")
     mc.set_backend(args.backend)  # says clearly when cuda has neither a GPU nor the simulator
     text = report(profile_steps(*document_batch(args.batch, args.image_size), args.steps, args.warmup, args.backend,
-                                launch=not args.no_launch))
+                                launch=not args.no_launch, rounds=args.rounds))
     print(text, end="")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as file:
