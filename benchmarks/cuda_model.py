@@ -588,11 +588,11 @@ Memory-bound kernels (one pass each at {hbm} TB/s):
 
 **Totals.** Products {step_gflop:.1f} GFLOP; GPU time {gpu_us:.0f} µs per step ({step_peak:.0%} of fp32 peak over
 the step); {launches} launches cost ~{launch_us:.0f} µs of host time, minicnn's own Python around them
-~{python_us:.0f} µs (measured with the launches skipped, `PYTHON_AROUND_LAUNCHES_US`), and the copies ~{copy_us:.0f} µs.
-Numba launches are asynchronous, so host and GPU overlap except where the step waits for its output: the step
-takes between {best:.0f} µs (full overlap) and {worst:.0f} µs (none), **{rate_worst:,.0f}–{rate_best:,.0f} images/s**. The
-project's target is 20× the numba CPU backend on 2 cores (~1,300 images/s measured by `benchmarks/conv.py`'s
-`training_throughput_case`, so ~26,000 images/s).
+~{python_us:.0f} µs (measured with the launches skipped, `PYTHON_AROUND_LAUNCHES_US`), and the copies
+~{copy_us:.0f} µs. Numba launches are asynchronous, so host and GPU overlap except where the step waits for its
+output: the step takes between {best:.0f} µs (full overlap) and {worst:.0f} µs (none),
+**{rate_worst:,.0f}–{rate_best:,.0f} images/s**. The project's target is 20× the numba CPU backend on 2 cores
+(~1,300 images/s measured by `benchmarks/conv.py`'s `training_throughput_case`, so ~26,000 images/s).
 
 ## Layers outside the document's network: BatchNormalization (training) and Dropout, forward + backward
 Bound by memory (one pass per sum, see `cuda.py`'s docstring); "host µs" is the launches' host time. Dropout's mask
@@ -676,7 +676,8 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
         kernels=kernel_table(analyses), benchmark=product_table(rows), cases=case_lines, batch=totals["batch"],
         step_products=product_table(step_products), step_others=others, step_gflop=totals["gflop"],
         gpu_us=totals["gpu_us"], step_peak=totals["peak_share"], launches=totals["launches"],
-        launch_us=totals["launch_host_us"], copy_us=totals["copy_us"], python_us=totals["python_us"], best=totals["step_us_best"],
+        launch_us=totals["launch_host_us"], copy_us=totals["copy_us"], python_us=totals["python_us"],
+        best=totals["step_us_best"],
         worst=totals["step_us_worst"], rate_best=totals["images_per_s_best"],
         rate_worst=totals["images_per_s_worst"], registers=registers, target=target,
         target_us=cases[target]["both_us"], target_at_peak=cases[target]["ratio_to_cudnn_at_peak"],

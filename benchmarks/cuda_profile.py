@@ -128,12 +128,13 @@ def document_batch(batch, image_size, seed=0):
 
 def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, rounds=1):
     """Run ``warmup`` untimed steps of ``model.train_on_batch(x, y)`` (a compiled model), then ``rounds`` rounds of
-    ``steps`` timed steps (the fastest round counts) and ``steps`` profiled ones, on ``backend`` (on cuda with the weights on the device; with ``launch=False``, on the simulator,
-    no kernel runs: see ``launches_skipped``); return the report's figures."""
+    ``steps`` timed steps (the fastest round counts) and ``steps`` profiled ones, on ``backend`` (on cuda with the
+    weights on the device; with ``launch=False``, on the simulator, no kernel runs: see ``launches_skipped``);
+    return the report's figures."""
     from minicnn.kernels import cuda as cuda_kernels
 
     batch, image_size = x.shape[0], x.shape[1]
-    on_gpu = backend == "cuda"
+    on_cuda = backend == "cuda"
 
     def timed_steps(count, profiler=None):
         """Seconds for ``count`` steps, on cuda the last one finished on the GPU; under ``profiler`` when given."""
@@ -142,7 +143,7 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, round
             profiler.enable()
         for _ in range(count):
             model.train_on_batch(x, y)
-        if on_gpu:
+        if on_cuda:
             cuda_kernels.cuda.synchronize()
         if profiler is not None:
             profiler.disable()
@@ -156,7 +157,7 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, round
         seconds = timed_steps(steps, profiler)
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
-    return {"backend": backend, "simulator": on_gpu and cuda_kernels.is_simulator(), "launched": launch,
+    return {"backend": backend, "simulator": on_cuda and cuda_kernels.is_simulator(), "launched": launch,
             "rounds": rounds, "batch": batch,
             "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
@@ -175,7 +176,8 @@ def report(figures, top=25):
     elif figures["simulator"]:
         lines.append("ON THE CUDA SIMULATOR: these times describe the simulator, not a GPU")
     lines += [f"step: {figures['plain_step_ms']:.3f} ms ({figures['plain_images_per_s']:,.0f} images/s) without the "
-              f"profiler (the fastest of {figures['rounds']} rounds); {figures['step_ms']:.3f} ms ({figures['images_per_s']:,.0f} images/s) under cProfile, "
+              f"profiler (the fastest of {figures['rounds']} rounds); {figures['step_ms']:.3f} ms "
+              f"({figures['images_per_s']:,.0f} images/s) under cProfile, "
               "which slows the host",
               f"kernel launches per step: {figures['launches_per_step']:.1f}" if figures["backend"] == "cuda" else
               f"a host backend ({figures['backend']}): no kernel launches; its kernels run in the profiled Python", "",
