@@ -83,9 +83,7 @@ def launches_skipped():
     def skipped_configuration(kernel, configuration):
         return kernel
 
-    def skipped_launch(kernel, *args):
-        if kernel._device or simulated._kernel_context:  # a device function, called from a kernel
-            return run(kernel, *args)
+    def skipped_launch(kernel, *args):  # no kernel runs, so no device function is called from one either
         return None
 
     def device_array(shape, dtype=np.float64, *args, **kwargs):
@@ -158,8 +156,7 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, round
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
     return {"backend": backend, "simulator": on_cuda and cuda_kernels.is_simulator(), "launched": launch,
-            "rounds": rounds, "batch": batch,
-            "image_size": image_size, "steps": steps,
+            "rounds": rounds, "batch": batch, "image_size": image_size, "steps": steps,
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
             "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
             "launches_per_step": launches / steps,

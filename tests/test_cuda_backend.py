@@ -248,4 +248,3 @@ def test_batchnorm_and_dropout_pass_gradcheck_on_cuda_in_training(cuda_backend):
     with cuda_kernels.tiling(tile=4, work=2):
         report = gradcheck(model, x, np.eye(3)[[0, 2, 1]], training=True, max_checks=2)
     assert report.max_error < 1e-6, report
-
