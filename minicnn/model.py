@@ -12,6 +12,7 @@ One training step (``train_on_batch``) is the whole story of the document::
 
 import contextlib
 import copy
+import math
 import os
 import tempfile
 
@@ -324,6 +325,23 @@ class Sequential:
         loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
         return loss, grad, (kernels.to_host(output) if self.metrics else None)
 
+    def _multiply_adds_per_sample(self, x):
+        """The multiply-adds of one sample's forward pass in the layers with a kernel: outputs × the kernel's size
+        per output, which is ``H_out·W_out·C_out · kh·kw·C_in`` for a Conv2D and ``units · inputs`` for a Dense
+        layer. (A training step's backward pass does twice as many: ∂L/∂x and ∂L/∂W.)"""
+        shapes = self.build(self.input_shape or (None,) + np.shape(x)[1:])
+        return sum(math.prod(shape[1:]) * math.prod(tuple(layer.params["kernel"].shape)[:-1])
+                   for layer, shape in zip(self.layers, shapes) if "kernel" in layer.params)
+
+    def _warn_if_long_on_simulator(self, x, sample_passes, where, work):
+        """Warn before ``work`` starts where the backend runs on numba's CUDA simulator and would take long there
+        (``kernels.cuda.warn_if_long_on_simulator``); ``sample_passes`` counts forward passes of one sample, a
+        training step's forward and backward as 3. Only the outermost call warns (not fit's validation, which runs
+        inside its ``on_device`` block)."""
+        warn = getattr(backend.kernels(), "warn_if_long_on_simulator", None)
+        if warn is not None and self.layers and not getattr(self, "_device_depth", 0):
+            warn(self._multiply_adds_per_sample(x) * sample_passes, where, work)
+
     def _check_data(self, x, y, where):
         x = _as_array(x, "x", where)
         _check_finite(x, "x", where)
@@ -381,6 +399,11 @@ class Sequential:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val)")
             validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
+        work = f"{epochs} epoch{'s' if epochs > 1 else ''} of {len(x):,} samples"
+        if validation_data is not None:
+            work += f", each with {len(validation_data[0]):,} validation samples"
+        validation_samples = 0 if validation_data is None else len(validation_data[0])
+        self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
         rng = np.random.default_rng(seed)
         history = History()
         with self.on_device():
@@ -424,6 +447,7 @@ class Sequential:
         """
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
+        self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         totals = {}
         bar = ProgressBar(-(-len(x) // batch_size), enabled=bool(verbose))
         with self.on_device():
@@ -443,6 +467,7 @@ class Sequential:
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
         x, _ = self._check_data(x, None, f"{self.name}.predict")
+        self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         with self.on_device():
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         return np.concatenate(outputs) if outputs else np.zeros((0,))

@@ -6,6 +6,7 @@ the network is tiny: the simulator runs every GPU thread as Python.
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -132,6 +133,57 @@ def test_without_a_gpu_set_backend_says_so_and_names_the_others(monkeypatch):
     assert mc.get_backend() == before
     assert "cuda" not in mc.available_backends()
     assert "cuda" in backend.known_backends()
+
+
+def _simulator_warnings(records):
+    return [str(record.message) for record in records if "CUDA simulator" in str(record.message)]
+
+
+def test_fit_evaluate_and_predict_warn_before_work_that_would_take_long_on_the_simulator(cuda_backend, monkeypatch):
+    """The warning comes before the work, with its multiply-adds counted by hand (conv: 5·5·2 outputs × 3·3·1 taps,
+    then dense 18 → 3 and 3 → 1), a training sample's forward and backward as 3 passes; a minute's patience spares
+    the tiny network; on a GPU nothing is said."""
+    from minicnn.kernels import cuda as cuda_kernels
+    from minicnn.models import document_network
+
+    assert document_network()._multiply_adds_per_sample(np.zeros((1, 32, 32, 1))) == (
+        32 * 32 * 32 * 9 + 16 * 16 * 64 * (9 * 32) + 8 * 8 * 64 * 256 + 256)
+    x, y = _data()
+    model = _tiny_network()
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    per_sample = 5 * 5 * 2 * 9 + 18 * 3 + 3 * 1
+    assert model._multiply_adds_per_sample(x) == per_sample
+    with cuda_kernels.tiling(tile=4, work=2), pytest.warns() as records:
+        model.fit(x[:2], y[:2], epochs=1, batch_size=2, verbose=0)
+        warnings.warn("a warning for pytest.warns to record: the check is that no other one names the simulator")
+    assert _simulator_warnings(records) == []
+
+    monkeypatch.setattr(cuda_kernels, "SIMULATOR_PATIENCE_SECONDS", 0)
+    on_simulator = cuda_kernels.is_simulator()
+    calls = [("fit", lambda: model.fit(x, y, epochs=2, batch_size=6, validation_data=(x[:2], y[:2]), verbose=0),
+              "2 epochs of 6 samples, each with 2 validation samples", 2 * (3 * 6 + 2)),
+             ("evaluate", lambda: model.evaluate(x, y, batch_size=6), "evaluating 6 samples", 6),
+             ("predict", lambda: model.predict(x, batch_size=6), "predicting 6 samples", 6)]
+    for method, call, work, passes in calls:
+        with cuda_kernels.tiling(tile=4, work=2), pytest.warns() as records:
+            result = call()
+            warnings.warn("a warning for pytest.warns to record, on a GPU too")
+        messages = _simulator_warnings(records)
+        assert result is not None  # warned, then did the work: a History, a loss, predictions
+        if not on_simulator:
+            assert messages == []
+            continue
+        assert len(messages) == 1, messages
+        assert messages[0].startswith(f"sequential.{method}: the 'cuda' backend is running on numba's CUDA simulator")
+        assert f"{work} ({per_sample * passes:,} multiply-adds" in messages[0]
+        assert "would take at least 0 seconds there" in messages[0] and "use the 'numba' backend" in messages[0]
+
+
+def test_a_rough_duration_keeps_its_number_above_two():
+    from minicnn.kernels.cuda import _rough_duration
+
+    assert [_rough_duration(s) for s in (0.4, 119, 120, 7199, 7200, 172799, 172800, 16.2 * 86400)] == [
+        "0 seconds", "119 seconds", "2 minutes", "120 minutes", "2 hours", "48 hours", "2 days", "16 days"]
 
 
 @pytest.mark.slow

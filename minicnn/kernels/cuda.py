@@ -5,7 +5,8 @@ its weights, activations and gradients on the GPU (``to_host`` brings one back).
 the dtype follows the input ``x`` (or ``param``).
 
 Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernels on numba's CUDA
-simulator, one Python thread per CUDA thread: correct but thousands of times slower, for tests only.
+simulator, one Python thread per CUDA thread: correct but thousands of times slower, for tests only
+(``warn_if_long_on_simulator`` tells ``fit``, ``evaluate`` and ``predict`` when they would seem to hang).
 
 Compilation: a kernel compiles on its first launch for each dtype and tile shape (about a second each), and is kept
 on disk (``cache=True``, as the Numba CPU kernels are), so a second run of a program loads it instead;
@@ -199,6 +200,37 @@ def check_available():
 def is_simulator():
     """True when numba.cuda is the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), not a GPU."""
     return numba is not None and bool(numba.config.ENABLE_CUDASIM)
+
+
+#: multiply-adds a second of the tiled products on numba's CUDA simulator at their fastest: a 64×64 dense product
+#: (one full tile) over 256 and 1024 terms ran at 225,000 and 246,000 on this project's 2-core machines (2026-12-06).
+#: A network's products are slower there (thin or small ones compute mostly padding; the document's network trained
+#: at 9,000–18,000 on 4×4 and 8×8 images), so a time computed with this figure is a lower bound.
+SIMULATOR_MULTIPLY_ADDS_PER_SECOND = 250_000
+#: work that the simulator needs longer than this for, even at its fastest, gets a warning before it starts
+SIMULATOR_PATIENCE_SECONDS = 60
+
+
+def warn_if_long_on_simulator(multiply_adds, where, work):
+    """Warn (``RuntimeWarning``) before ``work`` (e.g. "2 epochs of 1,000 samples") runs on numba's CUDA simulator
+    when its ``multiply_adds`` in the products would take more than ``SIMULATOR_PATIENCE_SECONDS`` there even at
+    ``SIMULATOR_MULTIPLY_ADDS_PER_SECOND``: the simulator runs every GPU thread as Python, and a real network's
+    training would seem to hang. Does nothing on a GPU. ``Sequential.fit``, ``evaluate`` and ``predict`` call it."""
+    seconds = multiply_adds / SIMULATOR_MULTIPLY_ADDS_PER_SECOND
+    if is_simulator() and seconds > SIMULATOR_PATIENCE_SECONDS:
+        warnings.warn(f"{where}: the 'cuda' backend is running on numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1), "
+                      f"which runs every GPU thread as Python: {work} ({multiply_adds:,} multiply-adds in the "
+                      f"convolutions and dense layers) would take at least {_rough_duration(seconds)} there. The "
+                      f"simulator is for tests and small shapes; use the 'numba' backend, or a machine with a GPU",
+                      RuntimeWarning, stacklevel=4)  # the line that called fit, evaluate or predict
+
+
+def _rough_duration(seconds):
+    """``seconds`` in the largest unit that keeps the number above 2: "90 seconds", "45 minutes", "3 days"."""
+    for unit, length in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * length:
+            return f"{seconds / length:,.0f} {unit}"
+    return f"{seconds:.0f} seconds"
 
 
 @contextlib.contextmanager
