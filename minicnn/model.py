@@ -399,10 +399,10 @@ class Sequential:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val)")
             validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
-        work = f"{epochs} epoch{'s' if epochs > 1 else ''} of {len(x):,} samples"
-        if validation_data is not None:
-            work += f", each with {len(validation_data[0]):,} validation samples"
         validation_samples = 0 if validation_data is None else len(validation_data[0])
+        work = f"{epochs} epoch{'s' if epochs > 1 else ''} of {len(x):,} samples"
+        if validation_samples:
+            work += f", each with {validation_samples:,} validation samples"
         self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
         rng = np.random.default_rng(seed)
         history = History()
