@@ -174,11 +174,30 @@ def conv_case(shape, c_out, repeats):
     both.update(gpu_both)
     flops = 2 * n * h * w * c_out * c_in * 9
     forward_times, both_times = median_times(forward, repeats), median_times(both, repeats)
-    torch_kernels = torch_gpu_kernels(both["torch_gpu"]) if "torch_gpu" in both else None
-    return forward_times, both_times, flops, torch_kernels
+    return forward_times, both_times, flops, gpu_kernel_summaries(both)
 
 
-def torch_gpu_kernels(function):
+#: the GPU candidates whose kernels one fwd+bwd is profiled for, and how the benchmark names them
+PROFILED = {"torch_gpu": "PyTorch GPU", "cuda": "minicnn cuda"}
+
+
+def gpu_kernel_summaries(both):
+    """``{candidate: profiled_gpu_kernels(its fwd+bwd)}`` for the GPU candidates in ``both``, where PyTorch can
+    profile the GPU (it records every kernel of the process, numba-cuda's too): PyTorch's kernels show which
+    algorithm cuDNN chose, minicnn's the GPU time of each product, to set against ``cuda_model.md``'s rows."""
+    if not TORCH_GPU:
+        return {}
+    return {name: profiled_gpu_kernels(both[name]) for name in PROFILED if name in both}
+
+
+def kernel_lines(name, summary):
+    """The lines the benchmark prints for ``summary`` of candidate ``name``: its note, then µs and name per kernel
+    (a numba kernel's name without its ABI tags and argument types: ``minicnn::kernels::cuda::product_…_4x4``)."""
+    return [f"  {PROFILED[name]}, one fwd+bwd: {summary['note']}"] + [
+        f"    {us:8.1f} µs  {kernel.split('[abi:')[0]}" for kernel, us in summary["kernels"]]
+
+
+def profiled_gpu_kernels(function):
     """The GPU kernels that one call of ``function`` runs, through PyTorch's profiler: which algorithm cuDNN chose
     (implicit GEMM, Winograd, FFT) shows in their names. ``summarise_kernels`` of its events, or one line saying
     why the profiler gave none (it never stops the benchmark)."""
@@ -455,13 +474,12 @@ def main(argv=None):
     for name, shape, c_out in CONV_SHAPES:
         if args.targets and name != TARGET_CASE:
             continue
-        forward, both, flops, torch_kernels = conv_case(shape, c_out, repeats)
+        forward, both, flops, kernel_summaries = conv_case(shape, c_out, repeats)
         add(name, "forward", forward, flops)
         add(name, "fwd+bwd", both, 3 * flops)
-        if torch_kernels is not None:
-            rows[-1]["torch_gpu_kernels"] = torch_kernels
-            print(f"  PyTorch GPU, one fwd+bwd: {torch_kernels['note']}" + "".join(
-                f"\n    {us:8.1f} µs  {kernel}" for kernel, us in torch_kernels["kernels"]), flush=True)
+        for candidate, summary in kernel_summaries.items():
+            rows[-1][f"{candidate}_kernels"] = summary
+            print("\n".join(kernel_lines(candidate, summary)), flush=True)
     if not args.targets:
         add("max-pool 2×2, 32×32×32×32", "fwd+bwd", pool_case(repeats))
         add("doc network, batch 32", "train step", training_step_case(repeats))

@@ -3,7 +3,9 @@
 #   1. the GPU, the driver and the numba / numba-cuda / NumPy versions; a first kernel launch, twice: the second
 #      process should load the kernel from the disk cache (where the launch fails with the cache, the rest runs
 #      with MINICNN_CUDA_CACHE=0)                                                              -> gpu.txt
-#   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads)     -> targets.log, conv_targets.json
+#   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads), with the GPU kernels of one
+#      fwd+bwd from PyTorch's profiler: cuDNN's (which algorithm) and minicnn's (each product's time, to set
+#      against benchmarks/results/cuda_model.md)                                    -> targets.log, conv_targets.json
 #   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
 #   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
 #      racecheck on the tiled products and batch norm's channel sums (shared-memory hazards: a missing

@@ -77,6 +77,29 @@ def test_a_failing_profile_leaves_a_note_instead_of_stopping_the_benchmark():
     def broken():
         raise RuntimeError("CUPTI could not be loaded")
 
-    summary = conv.torch_gpu_kernels(broken)
+    summary = conv.profiled_gpu_kernels(broken)
     assert summary["kernels"] == [] and summary["winograd"] is None
     assert re.fullmatch(r"no kernel list \(\w+(Error|Exception): .+\)", summary["note"]), summary["note"]
+
+
+def test_one_fwd_and_bwd_of_each_gpu_candidate_is_profiled_and_printed_kernel_by_kernel(monkeypatch):
+    """PyTorch's kernels tell which algorithm cuDNN chose; minicnn's give each product's GPU time, for a GPU session
+    to set against cuda_model.md. Without PyTorch on a GPU (no profiler of the GPU) nothing is profiled."""
+    profiled = []
+
+    def fake_profile(function):
+        profiled.append(function())
+        return {"kernels": [[f"minicnn::{function()}_kernel[abi:v1,cw51](Array<float, 1, C, mutable, aligned>)", 12.34]],
+                "winograd": False, "note": "1 kind of GPU kernel"}
+
+    monkeypatch.setattr(conv, "profiled_gpu_kernels", fake_profile)
+    both = {"numba": lambda: "numba", "torch_gpu": lambda: "torch_gpu", "cuda": lambda: "cuda"}
+    monkeypatch.setattr(conv, "TORCH_GPU", False)
+    assert conv.gpu_kernel_summaries(both) == {} and profiled == []
+    monkeypatch.setattr(conv, "TORCH_GPU", True)
+    summaries = conv.gpu_kernel_summaries(both)
+    assert list(summaries) == ["torch_gpu", "cuda"] and sorted(profiled) == ["cuda", "torch_gpu"]
+    assert list(conv.gpu_kernel_summaries({"torch_gpu": both["torch_gpu"]})) == ["torch_gpu"]
+    assert conv.kernel_lines("cuda", summaries["cuda"]) == ["  minicnn cuda, one fwd+bwd: 1 kind of GPU kernel",
+                                                            "        12.3 µs  minicnn::cuda_kernel"]
+    assert conv.kernel_lines("torch_gpu", summaries["torch_gpu"])[0].startswith("  PyTorch GPU, one fwd+bwd: ")
