@@ -192,9 +192,14 @@ def gpu_kernel_summaries(both):
 
 def kernel_lines(name, summary):
     """The lines the benchmark prints for ``summary`` of candidate ``name``: its note, then µs and name per kernel
-    (a numba kernel's name without its ABI tags and argument types: ``minicnn::kernels::cuda::product_…_4x4``)."""
+    (``short_kernel_name``: ``minicnn::kernels::cuda::product_conv_forward_4x4``)."""
     return [f"  {PROFILED[name]}, one fwd+bwd: {summary['note']}"] + [
-        f"    {us:8.1f} µs  {kernel.split('[abi:')[0]}" for kernel, us in summary["kernels"]]
+        f"    {us:8.1f} µs  {short_kernel_name(kernel)}" for kernel, us in summary["kernels"]]
+
+
+def short_kernel_name(name):
+    """A kernel's name from the profiler without numba's ABI tags and argument types, which follow its name."""
+    return name.split("[abi:")[0]
 
 
 def profiled_gpu_kernels(function):
@@ -208,12 +213,13 @@ def profiled_gpu_kernels(function):
             function()
         return summarise_kernels(profiler.events())
     except Exception as error:  # a profiler that cannot start (no CUPTI, say) must not lose the timings
-        return {"kernels": [], "winograd": None, "note": f"no kernel list ({type(error).__name__}: {error})"}
+        return {"kernels": [], "total_us": None, "winograd": None,
+                "note": f"no kernel list ({type(error).__name__}: {error})"}
 
 
 def summarise_kernels(events, most=8):
-    """``{"kernels": [[name, µs], ...] (the ``most`` longest, summed by name), "winograd": bool, "note": str}``
-    from profiler events: the device events (kernels, copies) with their durations."""
+    """``{"kernels": [[name, µs], ...] (the ``most`` longest, summed by name), "total_us": all of them, "winograd":
+    bool, "note": str}`` from profiler events: the device events (kernels, copies) with their durations."""
     totals = collections.Counter()
     for event in events:
         if str(event.device_type) != "DeviceType.CPU":
@@ -222,7 +228,7 @@ def summarise_kernels(events, most=8):
     winograd = any("winograd" in name.lower() for name in totals)
     note = (f"{len(totals)} kinds of GPU kernel, {sum(totals.values()):.0f} µs in all; Winograd among them: "
             f"{'yes' if winograd else 'no'}") if totals else "the profiler recorded no GPU kernel"
-    return {"kernels": kernels, "winograd": winograd, "note": note}
+    return {"kernels": kernels, "total_us": sum(totals.values()), "winograd": winograd, "note": note}
 
 
 def pool_case(repeats):

@@ -21,6 +21,9 @@ array is allocated once per shape, zero-filled. The step then costs only the Pyt
 kernel functions, layers, model, loss and optimizer (and the simulator's array wrappers in place of numba-cuda's),
 at the document's real sizes and on any machine. ``cuda_model.py`` adds that time, measured so, to the launches'.
 
+On a GPU with PyTorch, the same number of steps runs once more under PyTorch's profiler, which records the GPU's
+kernels and copies: their time per step against the step's says how busy the GPU is (the model: about a fifth).
+
 ``--backend numba`` (or ``numpy``) profiles the same step on a host backend, where the kernel functions' group holds
 the computation itself: where a CPU step's time goes.
 """
@@ -29,6 +32,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -153,6 +157,8 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, round
         timed_steps(warmup)  # compilation of every kernel the step launches, and the optimizer's slots
         plain_seconds = min(timed_steps(steps) for _ in range(rounds))  # without the profiler, which slows the host
         seconds = timed_steps(steps, profiler)
+        on_gpu = on_cuda and launch and not cuda_kernels.is_simulator()
+        gpu = gpu_time_per_step(lambda: timed_steps(steps), steps) if on_gpu else None
     stats = pstats.Stats(profiler)
     groups, launches = group_times(stats)
     return {"backend": backend, "simulator": on_cuda and cuda_kernels.is_simulator(), "launched": launch,
@@ -160,8 +166,32 @@ def profile_steps(model, x, y, steps, warmup, backend="cuda", launch=True, round
             "step_ms": seconds / steps * 1e3, "images_per_s": batch * steps / seconds,
             "plain_step_ms": plain_seconds / steps * 1e3, "plain_images_per_s": batch * steps / plain_seconds,
             "launches_per_step": launches / steps,
-            "groups_ms_per_step": {name: own / steps * 1e3 for name, own in groups.items()},
+            "groups_ms_per_step": {name: own / steps * 1e3 for name, own in groups.items()}, "gpu": gpu,
             "stats": stats}
+
+
+def gpu_time_per_step(run_steps, steps):
+    """What the GPU did during ``run_steps()`` (``steps`` training steps), per step: ``{"total_us", "kernels":
+    [[name, µs], ...] (the longest), "note"}`` from PyTorch's profiler (``conv.profiled_gpu_kernels``: CUPTI
+    records numba-cuda's kernels and copies too), or None without PyTorch on the GPU. Against the step's time it
+    says how busy the GPU was, which ``cuda_model.md`` predicts to be a fifth: the step waits for the host."""
+    import conv  # benchmarks/conv.py, beside this script; it imports PyTorch
+
+    if not conv.TORCH_GPU:
+        return None
+    summary = conv.profiled_gpu_kernels(run_steps)
+    total = summary["total_us"]
+    return {"total_us": None if total is None else total / steps, "note": summary["note"],
+            "kernels": [[name, us / steps] for name, us in summary["kernels"]]}
+
+
+def modelled_gpu_us(path=os.path.join(HERE, "results", "cuda_model.json")):
+    """The GPU time of a step of the document's network at batch 256 in ``cuda_model.json``, or None."""
+    try:
+        with open(path) as file:
+            return json.load(file)["training_step"]["totals"]["gpu_us"]
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def report(figures, top=25):
@@ -181,11 +211,29 @@ def report(figures, top=25):
               "host time per step, by group (cProfile's own time):"]
     for name, ms in figures["groups_ms_per_step"].items():
         lines.append(f"  {ms:9.3f} ms  {name}")
+    lines += gpu_lines(figures)
     text = io.StringIO()
     figures["stats"].stream = text
     figures["stats"].sort_stats("tottime").print_stats(top)
     lines += ["", f"the {top} functions with the most own time over all profiled steps:", text.getvalue().strip()]
     return "\n".join(lines) + "\n"
+
+
+def gpu_lines(figures, modelled_us=None):
+    """The report's lines on the GPU's own time per step (none where it was not measured)."""
+    gpu = figures.get("gpu")
+    if gpu is None:
+        return []
+    if gpu["total_us"] is None:
+        return ["", f"GPU time per step: not measured ({gpu['note']})"]
+    modelled_us = modelled_gpu_us() if modelled_us is None else modelled_us
+    model = f"; cuda_model.md models {modelled_us:.0f} µs at batch 256" if modelled_us else ""
+    busy = gpu["total_us"] / (figures["plain_step_ms"] * 1e3)
+    lines = ["", f"GPU time per step (PyTorch's profiler): {gpu['total_us']:.0f} µs of kernels and copies, "
+             f"{busy:.0%} of the step{model}; the longest, per step:"]
+    import conv
+
+    return lines + [f"  {us:9.1f} µs  {conv.short_kernel_name(name)}" for name, us in gpu["kernels"]]
 
 
 def main(argv=None):

@@ -10,7 +10,8 @@
 #   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
 #      racecheck on the tiled products and batch norm's channel sums (shared-memory hazards: a missing
 #      barrier), which the simulator cannot catch                                               -> tests.log
-#   5. benchmarks/cuda_profile.py: where the host's time goes in a training step               -> cuda_profile.txt
+#   5. benchmarks/cuda_profile.py: where the host's time goes in a training step, and the GPU's own time per
+#      step (PyTorch's profiler), which the model puts at a fifth of the step              -> cuda_profile.txt
 #   6. the demo on the GPU (the README's main job), then notebooks 8 and 11, whose GPU paths run nowhere else
 #      (cell by cell, without Jupyter: the GPU image has none)                                  -> demo.log
 #   7. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json

@@ -4,6 +4,7 @@ Runs under numba's CUDA simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1
 the network is tiny: the simulator runs every GPU thread as Python.
 """
 
+import json
 import os
 import sys
 import warnings
@@ -213,6 +214,37 @@ def test_the_host_profile_of_a_training_step_counts_its_launches(cuda_backend):
     text = cuda_profile.report(one, top=5)
     assert f"kernel launches per step: {one['launches_per_step']:.1f}" in text
     assert all(name in text for name, _ in cuda_profile.GROUPS)
+
+
+def test_the_profile_on_a_gpu_reports_the_gpu_time_per_step_beside_the_model(monkeypatch):
+    """On a GPU with PyTorch, cuda_profile adds what PyTorch's profiler saw the GPU do, per step; here the profiler
+    is a stand-in (no GPU), so the arithmetic and the report's lines are what is checked."""
+    sys.path.insert(0, BENCHMARKS)
+    import conv
+    import cuda_profile
+
+    name = "minicnn::kernels::cuda::product_conv_forward_4x4[abi:v1,cw51](Array<float, 1, C, mutable, aligned>)"
+    ran = []
+    monkeypatch.setattr(conv, "profiled_gpu_kernels", lambda run: ran.append(run()) or {
+        "kernels": [[name, 300.0], ["Memcpy HtoD (Pageable -> Device)", 60.0]], "total_us": 900.0,
+        "winograd": False, "note": "2 kinds of GPU kernel, 900 µs in all"})
+    monkeypatch.setattr(conv, "TORCH_GPU", False)
+    assert cuda_profile.gpu_time_per_step(lambda: "steps", 3) is None and ran == []
+    monkeypatch.setattr(conv, "TORCH_GPU", True)
+    gpu = cuda_profile.gpu_time_per_step(lambda: "steps", 3)
+    assert ran == ["steps"] and gpu["total_us"] == 300.0 and gpu["kernels"][0] == [name, 100.0]
+    lines = cuda_profile.gpu_lines({"gpu": gpu, "plain_step_ms": 1.2}, modelled_us=463.0)
+    assert lines[1] == ("GPU time per step (PyTorch's profiler): 300 µs of kernels and copies, 25% of the step; "
+                        "cuda_model.md models 463 µs at batch 256; the longest, per step:")
+    assert lines[2:] == ["      100.0 µs  minicnn::kernels::cuda::product_conv_forward_4x4",
+                         "       20.0 µs  Memcpy HtoD (Pageable -> Device)"]
+    unmeasured = {"gpu": {"total_us": None, "kernels": [], "note": "no kernel list (RuntimeError: no CUPTI)"}}
+    assert cuda_profile.gpu_lines(unmeasured) == ["", "GPU time per step: not measured (no kernel list "
+                                                  "(RuntimeError: no CUPTI))"]
+    assert cuda_profile.gpu_lines({"gpu": None}) == []
+    with open(os.path.join(BENCHMARKS, "results", "cuda_model.json")) as file:
+        assert cuda_profile.modelled_gpu_us() == json.load(file)["training_step"]["totals"]["gpu_us"] > 0
+    assert cuda_profile.modelled_gpu_us(os.path.join(BENCHMARKS, "no such file.json")) is None
 
 
 def test_the_host_profile_can_skip_every_launch_on_the_simulator(cuda_backend, tmp_path):
