@@ -65,6 +65,7 @@ def test_the_kernels_pytorch_ran_are_summed_by_name_and_winograd_is_flagged():
                                   ["cudnn::winograd_nonfused::winogradForwardData4x4", 10.0], ["Memset (Device)", 1.0]]
     assert summary["winograd"] is True and "3 kinds of GPU kernel, 66 µs in all; Winograd among them: yes" in \
         summary["note"]
+    assert summary["total_us"] == 66.0
     plain = conv.summarise_kernels(events[:2])
     assert plain["winograd"] is False and plain["note"].endswith("Winograd among them: no")
     assert conv.summarise_kernels(events[:1])["note"] == "the profiler recorded no GPU kernel"
@@ -78,7 +79,7 @@ def test_a_failing_profile_leaves_a_note_instead_of_stopping_the_benchmark():
         raise RuntimeError("CUPTI could not be loaded")
 
     summary = conv.profiled_gpu_kernels(broken)
-    assert summary["kernels"] == [] and summary["winograd"] is None
+    assert summary["kernels"] == [] and summary["winograd"] is None and summary["total_us"] is None
     assert re.fullmatch(r"no kernel list \(\w+(Error|Exception): .+\)", summary["note"]), summary["note"]
 
 
@@ -89,8 +90,8 @@ def test_one_fwd_and_bwd_of_each_gpu_candidate_is_profiled_and_printed_kernel_by
 
     def fake_profile(function):
         profiled.append(function())
-        return {"kernels": [[f"minicnn::{function()}_kernel[abi:v1,cw51](Array<float, 1, C, mutable, aligned>)", 12.34]],
-                "winograd": False, "note": "1 kind of GPU kernel"}
+        symbol = f"minicnn::{function()}_kernel[abi:v1,cw51](Array<float, 1, C, mutable, aligned>)"
+        return {"kernels": [[symbol, 12.34]], "total_us": 12.34, "winograd": False, "note": "1 kind of GPU kernel"}
 
     monkeypatch.setattr(conv, "profiled_gpu_kernels", fake_profile)
     both = {"numba": lambda: "numba", "torch_gpu": lambda: "torch_gpu", "cuda": lambda: "cuda"}
