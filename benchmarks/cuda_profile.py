@@ -221,6 +221,8 @@ def report(figures, top=25):
 
 def gpu_lines(figures, modelled_us=None):
     """The report's lines on the GPU's own time per step (none where it was not measured)."""
+    import conv  # benchmarks/conv.py, for short_kernel_name
+
     gpu = figures.get("gpu")
     if gpu is None:
         return []
@@ -231,8 +233,6 @@ def gpu_lines(figures, modelled_us=None):
     busy = gpu["total_us"] / (figures["plain_step_ms"] * 1e3)
     lines = ["", f"GPU time per step (PyTorch's profiler): {gpu['total_us']:.0f} µs of kernels and copies, "
              f"{busy:.0%} of the step{model}; the longest, per step:"]
-    import conv
-
     return lines + [f"  {us:9.1f} µs  {conv.short_kernel_name(name)}" for name, us in gpu["kernels"]]
 
 
