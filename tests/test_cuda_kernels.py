@@ -23,6 +23,9 @@ from minicnn.kernels import numpy_kernels
 from strategies import distinct_input, make_input, window_cases
 from tolerances import assert_close
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+import cuda_model  # noqa: E402  (the ptxas log's figures and how many blocks of them fit an SM)
+
 cuda_kernels = pytest.importorskip("minicnn.kernels.cuda")
 pytest.importorskip("numba.cuda")
 
@@ -513,6 +516,35 @@ def test_tiling_rejects_blocks_the_hardware_would_refuse():
     assert cuda_kernels.TILE * cuda_kernels.TILE <= 1024
 
 
+def test_a_tiling_whose_shared_tiles_a_gpu_lacks_is_refused_in_that_dtype(device):
+    """32×32 threads with 4×4 outputs each need 2 · 32 · 132 elements of shared memory: 33,792 bytes in float32,
+    which a GPU gives a block, and 67,584 in float64, which ptxas refuses (the simulator would have run it)."""
+    x, kernel = np.ones((1, 9, 9, 1)), np.ones((1, 1, 1, 65))  # 81 × 65 outputs: more than 2 · 32 along each side
+    with cuda_kernels.tiling(tile=32, work=4):
+        with pytest.raises(ValueError, match=r"tiling: tile=32 with 4×4 outputs per thread needs .* 67,584 bytes .* "
+                                             r"float64, more than the 49,152"):
+            cuda_kernels.conv2d_forward(x, kernel, None, (1, 1), "same")
+        assert cuda_kernels._product_kernel("conv_forward", 32, 4, 4, np.dtype(np.float32)) is not None
+
+
+def test_one_dimensional_launches_keep_to_blocks_that_any_kernel_fits(device, monkeypatch):
+    """The 1-D kernels are compiled once for every tile size, without a launch bound: under tiling(tile=32) their
+    blocks stay at 256 threads (a block of 1024 would not launch a kernel of more than 64 registers), while the
+    products' and channel sums' blocks are the tile's, which their launch bound covers on a GPU."""
+    blocks = []
+    configure = cuda_kernels._configure
+    monkeypatch.setattr(cuda_kernels, "_configure", lambda kernel, grid, block: blocks.append(block) or
+                        configure(kernel, grid, block))
+    z = np.linspace(-1, 1, 300).astype(np.float32)
+    with cuda_kernels.tiling(tile=32):
+        out = cuda_kernels.to_host(cuda_kernels.relu_forward(z))
+    np.testing.assert_array_equal(out, np.maximum(z, 0))
+    assert blocks == [cuda_kernels.ANY_REGISTERS_THREADS] == [256]
+    with cuda_kernels.tiling(tile=4):
+        cuda_kernels.relu_forward(z)
+    assert blocks[-1] == 16
+
+
 # ------------------------------------------------------------------------------------------ availability
 def test_check_available_names_the_simulator_and_the_other_backends(monkeypatch):
     from numba import cuda
@@ -573,7 +605,7 @@ def test_importing_without_a_gpu_or_the_simulator_does_not_crash():
 
 
 PTX_SCRIPT = """
-import re, sys, types as pytypes
+import re, subprocess, sys, tempfile, types as pytypes
 import numpy as np
 from numba import cuda, types
 try:
@@ -584,17 +616,29 @@ except Exception as error:  # no libNVVM (the CUDA toolkit, or pip's nvidia-nvvm
 import numba.cuda.dispatcher
 # a device function called from a kernel asks the current device for its compute capability: say sm_90
 numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
+sys.path.insert(0, "benchmarks")
+import cuda_model
 from minicnn.kernels import cuda as k
+try:
+    ptxas = cuda_model.find_tool("ptxas")
+except SystemExit as error:
+    ptxas = None
+    print("NO-PTXAS", error)
 I, B = types.int64, types.boolean
 A = lambda dt, nd: types.Array(dt, nd, "C")
+ONE_D = min(k.TILE * k.TILE, k.ANY_REGISTERS_THREADS)  # the block of every 1-D launch (_launch)
 for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][int(sys.argv[1])::2]:
     v = A(dt, 1)
-    # every variant with the full 4×4 outputs per thread; in float32 also a thin tile (32 columns) and the thinnest
-    works = [(k.WORK, k.WORK)] + ([(k.WORK, 2), (1, 1)] if dt == types.float32 else [])
-    jobs = [(f"product_{name} {rows}x{cols}", k._product_kernel(name, k.TILE, rows, cols, np.dtype(np_dtype)),
-             k._product_signature(name, dt)) for name in k._VARIANTS for rows, cols in works]
-    max_forward, avg_forward, backward = k._pool_kernels(np.dtype(np_dtype))
-    jobs += [("sum_splits", k._sum_splits, (A(dt, 3), A(dt, 2), v, B)),
+    dtype = np.dtype(np_dtype)
+    # every variant with the full 4×4 outputs per thread; in float32 also a thin tile (32 columns) and the thinnest;
+    # then blocks of 32×32 threads, as tiling(tile=32) makes them, with as many outputs as their shared tiles allow
+    works = [(k.TILE, k.WORK, k.WORK)] + ([(k.TILE, k.WORK, 2), (k.TILE, 1, 1)] if dt == types.float32 else [])
+    works += [(32, 4, 4)] if dt == types.float32 else [(32, 2, 2)]
+    jobs = [(f"product_{name} {rows}x{cols} tile{tile}", k._product_kernel(name, tile, rows, cols, dtype),
+             k._product_signature(name, dt), tile * tile) for name in k._VARIANTS for tile, rows, cols in works]
+    max_forward, avg_forward, backward = k._pool_kernels(dtype)
+    jobs += [(name, kernel, signature, ONE_D) for name, kernel, signature in [
+             ("sum_splits", k._sum_splits, (A(dt, 3), A(dt, 2), v, B)),
              ("taps_first", k._taps_first, (A(dt, 4), A(dt, 2))),
              ("max_pool", max_forward, (A(dt, 4), A(dt, 4), A(types.int32, 4)) + (I,) * 6),
              ("avg_pool", avg_forward, (A(dt, 4), A(dt, 4)) + (I,) * 6),
@@ -614,30 +658,43 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
              ("masked_scale", k._masked_scale, (v, A(types.boolean, 1), dt, dt, v)),
              ("dropout_mask", k._dropout_mask, (A(types.boolean, 1), I, I, I)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
-             ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]
-    jobs += [(f"channel_sums_{term}", k._channel_sum_kernel(term, k.TILE, np.dtype(np_dtype)),
-              (A(dt, 2), A(dt, 2), v, dt, A(dt, 2), I)) for term in ("value", "squared_deviation", "product")]
-    for name, kernel, signature in jobs:
-        ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0))
+             ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]]
+    jobs += [(f"channel_sums_{term} tile{tile}", k._channel_sum_kernel(term, tile, dtype),
+              (A(dt, 2), A(dt, 2), v, dt, A(dt, 2), I), tile * tile)
+             for term in ("value", "squared_deviation", "product") for tile in (k.TILE, 32)]
+    print("JOBS", len(jobs))
+    for name, kernel, signature, threads in jobs:
+        name = f"{name}/{dtype}".replace(" ", "/")
+        bounds = kernel.targetoptions.get("launch_bounds")
+        ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(9, 0), launch_bounds=bounds)
+        shipped = "tile32" not in name
         if dt == types.float32 and re.search(r"\\.f64\\b", ptx):
             print("FLOAT64", name)
-        if ".local" in ptx:
+        if ".local" in ptx and shipped:
             print("LOCAL-MEMORY", name)
-        if name.endswith(f" {k.WORK}x{k.WORK}") and dt == types.float32 and "ld.shared.v4.f32" not in ptx:
+        if f"/{k.WORK}x{k.WORK}/tile{k.TILE}/" in name and dt == types.float32 and "ld.shared.v4.f32" not in ptx:
             print("SCALAR-SHARED-READS", name)
+        if ptxas is None:
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            with open(folder + "/k.ptx", "w") as file:
+                file.write(ptx)
+            done = subprocess.run([ptxas, "-arch=sm_90", "-v", folder + "/k.ptx", "-o", folder + "/k.cubin"],
+                                  capture_output=True, text=True)
+        if done.returncode:
+            print("PTXAS-ERROR", name, (done.stdout + done.stderr).strip().splitlines()[0][-200:])
+            continue
+        figures = cuda_model._ptxas_figures(done.stdout + done.stderr)
+        print("RESOURCES", name, threads, bounds, figures["registers"], figures["shared_bytes"],
+              figures["spill_bytes"], "shipped" if shipped else "large")
 print("OK")
 """
 
 
-@pytest.mark.slow
-def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
-    """The simulator accepts what hardware rejects (runtime shared-array shapes, float64 literals); where libNVVM is
-    installed this compiles every kernel to sm_90 PTX and checks that the float32 ones contain no float64
-    instruction and keep their per-thread arrays in registers, and that the full-tile products read shared memory
-    128 bits at a time (4 floats per load; the 16-byte alignment of the tiles allows it). Skipped without libNVVM
-    (no GPU is needed)."""
+def _compile_every_kernel():
+    """Run ``PTX_SCRIPT`` for float32 and float64 in two processes at once (the compilations are independent and
+    take ~25 s each); its output lines, or a skip where libNVVM is missing."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    # float32 and float64 in two processes at once: the compilations are independent and take ~20 s each
     runs = [subprocess.Popen([sys.executable, "-c", PTX_SCRIPT, str(half)], env=_environment_without_simulator(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root) for half in (0, 1)]
     try:
@@ -645,12 +702,45 @@ def test_every_kernel_compiles_for_a_gpu_without_float64_in_float32():
     finally:
         for run in runs:
             run.kill()
+    lines = []
     for run, (stdout, stderr) in zip(runs, outputs):
         assert run.returncode == 0, stderr[-3000:]
         if stdout.startswith("SKIP"):
             pytest.skip(f"libNVVM not found ({stdout.strip()})")
-        assert stdout.strip().splitlines()[-1] == "OK" and "FLOAT64" not in stdout and \
-            "LOCAL-MEMORY" not in stdout and "SCALAR-SHARED-READS" not in stdout, stdout
+        assert stdout.strip().splitlines()[-1] == "OK", stdout
+        lines += stdout.strip().splitlines()[:-1]
+    return lines
+
+
+@pytest.mark.slow
+def test_every_kernel_compiles_and_fits_the_blocks_it_is_launched_with():
+    """The simulator accepts what hardware rejects (runtime shared-array shapes, float64 literals, blocks whose
+    registers or shared memory a GPU does not have). Where libNVVM is installed this compiles every kernel to sm_90
+    PTX and checks that the float32 ones contain no float64 instruction, that the shipped ones keep their
+    per-thread arrays in registers, and that the full-tile products read shared memory 128 bits at a time (4 floats
+    per load; the 16-byte alignment of the tiles allows it). Where ptxas is installed too (the dev extra brings
+    both; no GPU is needed) it assembles each kernel and checks that a GPU can run the block it is launched with:
+    registers × threads within the SM's 65,536 and shared memory within 48 KiB, for the shipped tiles and for blocks
+    of 32×32 threads (``tiling(tile=32)``, compiled with a launch bound), and that the shipped ones spill nothing."""
+    lines = _compile_every_kernel()
+    flagged = [line for line in lines if line.split()[0] in ("FLOAT64", "LOCAL-MEMORY", "SCALAR-SHARED-READS",
+                                                               "PTXAS-ERROR")]
+    assert not flagged, "\n".join(flagged)
+    if any(line.startswith("NO-PTXAS") for line in lines):
+        pytest.skip(f"ptxas not found; the PTX is checked, its machine code not ({lines[0]})")
+    resources = [line.split()[1:] for line in lines if line.startswith("RESOURCES")]
+    jobs = sum(int(line.split()[1]) for line in lines if line.startswith("JOBS"))
+    assert len(resources) == jobs > 90, f"expected {jobs} kernels assembled, got {len(resources)}"
+    for name, threads, bounds, registers, shared, spills, kind in resources:
+        threads, registers, shared, spills = int(threads), int(registers), int(shared), int(spills)
+        assert cuda_model.resident_blocks(registers, shared, threads) >= 1, \
+            f"{name}: {registers} registers × {threads} threads and {shared:,} bytes of shared memory do not fit an SM"
+        assert shared <= cuda_kernels.MAX_SHARED_BYTES, name
+        assert bounds == (str(threads) if threads > cuda_kernels.ANY_REGISTERS_THREADS else "None"), name
+        if kind == "shipped":
+            assert spills == 0, f"{name}: {spills} bytes of spills"
+    large = [row for row in resources if row[-1] == "large"]
+    assert len(large) == 2 * 7 + 2 * 3 and {row[1] for row in large} == {"1024"}
 
 
 CACHE_SCRIPT = """

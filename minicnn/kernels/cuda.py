@@ -110,10 +110,14 @@ drawn on the host or copied), then multiplies by it.
 Rules for hardware that the simulator does not enforce: shared arrays have constant shapes (closure constants),
 blocks have at most 1024 threads (``tiling`` checks), every thread of a block reaches every ``syncthreads()`` (the
 loop bounds of the product depend only on the block, loads are guarded by ``if`` but the barriers are not), and
-constants are passed in the input's dtype so that float32 kernels do no float64 arithmetic. Indices are int64
-(numba's default); the integer divisions happen once per thread, not per term. Where libNVVM is installed (no GPU
-needed; the dev extra brings it), ``tests/test_cuda_kernels.py`` compiles every kernel to sm_90 PTX and checks that
-the float32 ones hold no float64 instruction and no local-memory array.
+constants are passed in the input's dtype so that float32 kernels do no float64 arithmetic. A block must also fit
+an SM: its threads' registers within 65,536 (blocks over 256 threads are compiled with a launch bound, and the 1-D
+kernels' blocks stay at 256 threads) and its shared arrays within 48 KiB (``MAX_SHARED_BYTES``; the products check
+theirs when they are built). Indices are int64 (numba's default); the integer divisions happen once per thread, not
+per term. Where libNVVM and ptxas are installed (no GPU needed; the dev extra brings them),
+``tests/test_cuda_kernels.py`` compiles every kernel to sm_90 machine code and checks that the float32 ones hold no
+float64 instruction, that none spills registers, and that each fits the blocks it is launched with, at the shipped
+tiles and at 32×32 threads.
 
 What the machine code costs: ``python benchmarks/cuda_model.py`` compiles the products through ``ptxas`` and counts
 the instructions a warp issues per step. With 4×4 outputs per thread a step of 16 terms is 256 FFMA, 32 shared
@@ -158,6 +162,12 @@ WORK = 4
 TARGET_BLOCKS = 264
 #: ... but each slice of a split reduction keeps at least this many steps of TILE terms
 MIN_STEPS_PER_SPLIT = 4
+#: a block of at most this many threads launches whatever registers its kernel uses (255 a thread × 256 threads
+#: ≤ the 65,536 registers of an SM); larger blocks are compiled with a launch bound (``_compile``)
+ANY_REGISTERS_THREADS = 256
+#: the shared memory a block may declare statically (``cuda.shared.array``): 48 KiB on every GPU since Kepler;
+#: ptxas refuses a kernel that declares more ("uses too much shared data"), the simulator does not
+MAX_SHARED_BYTES = 48 * 1024
 
 _PLAIN_RADIX = 1 << 40  # a radix no index reaches: the reduction index of a plain matrix is one digit
 _BIAS_ROW = -(1 << 40)  # marks the bias row of the kernel-gradient product (no tap offset is that negative)
@@ -237,7 +247,11 @@ def _rough_duration(seconds):
 def tiling(tile=None, work=None, target_blocks=None):
     """Run a block of code with other tile sizes (``TILE``, ``WORK``, ``TARGET_BLOCKS``), then restore them.
 
-    Tests shrink the tiles so that arrays of a few dozen elements span several blocks and split reductions.
+    Tests shrink the tiles so that arrays of a few dozen elements span several blocks and split reductions. On a GPU
+    every tile up to 32 (1024 threads) runs: blocks over 256 threads are compiled to use at most 65,536 / tile²
+    registers a thread (at 32, 64: the 4×4 products then spill some to memory). A product whose two shared tiles,
+    ``tile · (tile·work + 4)`` elements each, exceed 48 KiB in its dtype is refused when it is built (32 with work 4
+    fits in float32, not in float64).
     """
     global TILE, WORK, TARGET_BLOCKS
     saved = TILE, WORK, TARGET_BLOCKS
@@ -258,17 +272,24 @@ def _device(function):
     return cuda.jit(device=True)(function) if cuda is not None else function
 
 
-def _compile(function):
+def _compile(function, threads=None):
     """``cuda.jit(function, cache=True)``; without the disk cache where ``MINICNN_CUDA_CACHE=0`` or no cache folder is
-    writable."""
+    writable. ``threads``: the block size the kernel is always launched with; above ``ANY_REGISTERS_THREADS`` it
+    becomes the kernel's launch bound (``launch_bounds``), so that ptxas keeps each thread's registers within
+    ``65,536 / threads`` (spilling if it must) and the launch cannot fail with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES.
+    Smaller blocks get no bound: they launch with any register count, and a bound would only change the code (the
+    shipped 16×16 products came out with 107 registers instead of 127, which no GPU has measured)."""
+    options = {}
+    if threads is not None and threads > ANY_REGISTERS_THREADS and not is_simulator():
+        options["launch_bounds"] = threads  # the simulator's jit takes no launch_bounds (and needs none)
     if os.environ.get("MINICNN_CUDA_CACHE", "1") == "0":
-        return cuda.jit(function)
+        return cuda.jit(function, **options)
     try:
-        return cuda.jit(function, cache=True)
+        return cuda.jit(function, cache=True, **options)
     except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
         warnings.warn(f"minicnn: numba-cuda cannot cache {function.__name__} ({error}); compiling in memory",
                       RuntimeWarning, stacklevel=2)
-        return cuda.jit(function)
+        return cuda.jit(function, **options)
 
 
 def _kernel(function):
@@ -476,6 +497,11 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
     item = numba.from_dtype(np.dtype(dtype))
     zero = np.dtype(dtype).type(0)
     one = np.dtype(dtype).type(1)
+    shared_bytes = T * (A_LINE + B_LINE) * np.dtype(dtype).itemsize
+    if shared_bytes > MAX_SHARED_BYTES:
+        raise ValueError(f"tiling: tile={tile} with {rows_work}×{cols_work} outputs per thread needs two shared tiles "
+                         f"of {shared_bytes:,} bytes in all in {np.dtype(dtype)}, more than the {MAX_SHARED_BYTES:,} "
+                         f"a GPU gives a block; choose a smaller tile or work")
 
     def product(a_src, b_src, out, bias, use_bias, geo, m_total, n_total, k_total, k_split, r1, r2):
         a_tile = cuda.shared.array((T, A_LINE), item, alignment=ALIGN)  # a_tile[k, r] = A[m0 + r, k0 + k]
@@ -565,7 +591,7 @@ def _product_kernel(variant, tile, rows_work, cols_work, dtype):
                             value += bias[n]
                         out[z, m, n] = value
 
-    return _compile(_named(product, f"product_{variant}_{rows_work}x{cols_work}"))
+    return _compile(_named(product, f"product_{variant}_{rows_work}x{cols_work}"), threads=tile * tile)
 
 
 def _product_signature(variant, item):
@@ -1058,7 +1084,7 @@ def _channel_sum_kernel(term, tile, dtype):
                 total += lanes[lane, tx]
             partial[z, c] = total
 
-    return _compile(_named(channel_sums, f"channel_sums_{term}"))
+    return _compile(_named(channel_sums, f"channel_sums_{term}"), threads=tile * tile)
 
 
 def _channel_sums(term, a, b=None, centre=None):
@@ -1423,10 +1449,13 @@ def zeros_like(array):
 
 
 def _launch(kernel, size, *args):
-    """A 1-D grid-stride kernel over ``size`` elements, ``TILE²`` threads per block."""
+    """A 1-D grid-stride kernel over ``size`` elements, ``TILE²`` threads per block, at most
+    ``ANY_REGISTERS_THREADS``: these kernels are compiled once for every tile size, so without a launch bound, and
+    a larger block of one that uses more than 64 registers (``categorical_crossentropy_terms`` in float64 uses 72)
+    would not launch."""
     if size == 0:
         return
-    threads = TILE * TILE
+    threads = min(TILE * TILE, ANY_REGISTERS_THREADS)
     _configure(kernel, min(-(-size // threads), 1 << 20), threads)(*args)
 
 
