@@ -207,11 +207,17 @@ class Sequential:
 
     # ------------------------------------------------------------------ forward and backward
     def forward(self, x, training=False):
-        """Run ``x`` through every layer in order; ``training=True`` uses batch statistics and dropout."""
+        """Run ``x`` through every layer in order; ``training=True`` uses batch statistics and dropout.
+
+        A call of its own (a tracker's, frame by frame), not one inside ``fit``, ``evaluate`` or ``predict``, warns
+        as they do before a pass that numba's CUDA simulator would take more than a minute for."""
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers")
         if not self.built:
             self.build(self.input_shape or (None,) + np.shape(x)[1:])
+        samples = np.shape(x)[0]  # device arrays have a shape but no len()
+        self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
+                                        f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
         for layer in self.layers:
             x = layer.forward(x, training=training)
         return x
@@ -338,8 +344,10 @@ class Sequential:
         (``kernels.cuda.warn_if_long_on_simulator``); ``sample_passes`` counts forward passes of one sample, a
         training step's forward and backward as 3. Only the outermost call warns (not fit's validation, which runs
         inside its ``on_device`` block)."""
+        if getattr(self, "_device_depth", 0) or not self.layers:  # checked first: fit's steps call forward
+            return
         warn = getattr(backend.kernels(), "warn_if_long_on_simulator", None)
-        if warn is not None and self.layers and not getattr(self, "_device_depth", 0):
+        if warn is not None:
             warn(self._multiply_adds_per_sample(x) * sample_passes, where, work)
 
     def _check_data(self, x, y, where):

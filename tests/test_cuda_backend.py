@@ -140,10 +140,12 @@ def _simulator_warnings(records):
     return [str(record.message) for record in records if "CUDA simulator" in str(record.message)]
 
 
-def test_fit_evaluate_and_predict_warn_before_work_that_would_take_long_on_the_simulator(cuda_backend, monkeypatch):
+def test_fit_evaluate_predict_and_forward_warn_before_work_that_would_take_long_on_the_simulator(cuda_backend,
+                                                                                                 monkeypatch):
     """The warning comes before the work, with its multiply-adds counted by hand (conv: 5·5·2 outputs × 3·3·1 taps,
     then dense 18 → 3 and 3 → 1), a training sample's forward and backward as 3 passes; a minute's patience spares
-    the tiny network; on a GPU nothing is said."""
+    the tiny network; fit's own forward passes (and evaluate's, predict's) say nothing more; on a GPU nothing is
+    said."""
     from minicnn.kernels import cuda as cuda_kernels
     from minicnn.models import document_network
 
@@ -164,20 +166,47 @@ def test_fit_evaluate_and_predict_warn_before_work_that_would_take_long_on_the_s
     calls = [("fit", lambda: model.fit(x, y, epochs=2, batch_size=6, validation_data=(x[:2], y[:2]), verbose=0),
               "2 epochs of 6 samples, each with 2 validation samples", 2 * (3 * 6 + 2)),
              ("evaluate", lambda: model.evaluate(x, y, batch_size=6), "evaluating 6 samples", 6),
-             ("predict", lambda: model.predict(x, batch_size=6), "predicting 6 samples", 6)]
+             ("predict", lambda: model.predict(x, batch_size=6), "predicting 6 samples", 6),
+             ("forward", lambda: model.forward(x), "a forward pass of 6 samples", 6),
+             ("forward", lambda: model(x[:1]), "a forward pass of 1 sample", 1)]
     for method, call, work, passes in calls:
         with cuda_kernels.tiling(tile=4, work=2), pytest.warns() as records:
             result = call()
             warnings.warn("a warning for pytest.warns to record, on a GPU too")
         messages = _simulator_warnings(records)
-        assert result is not None  # warned, then did the work: a History, a loss, predictions
+        assert result is not None  # warned, then did the work: a History, a loss, predictions, an output
         if not on_simulator:
             assert messages == []
             continue
         assert len(messages) == 1, messages
+        assert [record.filename for record in records if "CUDA simulator" in str(record.message)] == [__file__]
         assert messages[0].startswith(f"sequential.{method}: the 'cuda' backend is running on numba's CUDA simulator")
         assert f"{work} ({per_sample * passes:,} multiply-adds" in messages[0]
         assert "would take at least 0 seconds there" in messages[0] and "use the 'numba' backend" in messages[0]
+
+
+def test_a_tracker_on_the_simulator_is_warned_before_its_first_frame(cuda_backend, monkeypatch):
+    """Trackers call their networks' ``forward`` frame by frame, outside fit/evaluate/predict: the Siamese tracker's
+    search of 3 crops of 127×127 is 332,247,168 multiply-adds (22 minutes a frame on the simulator). With the
+    warning turned into an error, nothing runs after it: the exemplar's pass at ``init`` is refused at once (its
+    13 million would take 54 s, within a minute's patience, hence no patience here)."""
+    from minicnn.kernels import cuda as cuda_kernels
+    from minicnn.track.trackers import make_tracker
+
+    tracker = make_tracker("siamese", backend="cuda")
+    searches = np.zeros((3, 127, 127, 3), np.float32)
+    assert tracker.search_net._multiply_adds_per_sample(searches) * 3 == 332_247_168
+    if not cuda_kernels.is_simulator():
+        pytest.skip("on a GPU the tracker runs; the warning is the simulator's")
+    frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3)).astype(np.uint8)
+    before = mc.get_backend()
+    monkeypatch.setattr(cuda_kernels, "SIMULATOR_PATIENCE_SECONDS", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(RuntimeWarning, match=r"^exemplar_branch_folded\.forward: the 'cuda' backend is running on "
+                                                 r"numba's CUDA simulator .* a forward pass of 1 sample \("):
+            tracker.init(frame, (40, 30, 20, 24))
+    assert mc.get_backend() == before  # use_backend restored the backend the test began with
 
 
 def test_a_rough_duration_keeps_its_number_above_two():

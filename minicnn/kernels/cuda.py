@@ -225,14 +225,15 @@ def warn_if_long_on_simulator(multiply_adds, where, work):
     """Warn (``RuntimeWarning``) before ``work`` (e.g. "2 epochs of 1,000 samples") runs on numba's CUDA simulator
     when its ``multiply_adds`` in the products would take more than ``SIMULATOR_PATIENCE_SECONDS`` there even at
     ``SIMULATOR_MULTIPLY_ADDS_PER_SECOND``: the simulator runs every GPU thread as Python, and a real network's
-    training would seem to hang. Does nothing on a GPU. ``Sequential.fit``, ``evaluate`` and ``predict`` call it."""
+    training would seem to hang. Does nothing on a GPU. ``Sequential.fit``, ``evaluate``, ``predict`` and a
+    ``forward`` of its own (a tracker's) call it."""
     seconds = multiply_adds / SIMULATOR_MULTIPLY_ADDS_PER_SECOND
     if is_simulator() and seconds > SIMULATOR_PATIENCE_SECONDS:
         warnings.warn(f"{where}: the 'cuda' backend is running on numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1), "
                       f"which runs every GPU thread as Python: {work} ({multiply_adds:,} multiply-adds in the "
                       f"convolutions and dense layers) would take at least {_rough_duration(seconds)} there. The "
                       f"simulator is for tests and small shapes; use the 'numba' backend, or a machine with a GPU",
-                      RuntimeWarning, stacklevel=4)  # the line that called fit, evaluate or predict
+                      RuntimeWarning, stacklevel=4)  # the line that called fit, evaluate, predict or forward
 
 
 def _rough_duration(seconds):
