@@ -195,7 +195,10 @@ def test_a_tracker_on_the_simulator_is_warned_before_its_first_frame(cuda_backen
 
     tracker = make_tracker("siamese", backend="cuda")
     searches = np.zeros((3, 127, 127, 3), np.float32)
-    assert tracker.search_net._multiply_adds_per_sample(searches) * 3 == 332_247_168
+    # outputs × taps of the five convolutions (127 → 62 → pool 30 → 28 → 26 → 24 → 22), counted by hand
+    per_crop = (62 * 62 * 32 * 5 * 5 * 3 + 28 * 28 * 48 * 9 * 32 + 26 * 26 * 64 * 9 * 48 + 24 * 24 * 96 * 9 * 64 +
+                22 * 22 * 96 * 9 * 96)
+    assert tracker.search_net._multiply_adds_per_sample(searches) * 3 == 3 * per_crop == 332_247_168
     if not cuda_kernels.is_simulator():
         pytest.skip("on a GPU the tracker runs; the warning is the simulator's")
     frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3)).astype(np.uint8)
