@@ -212,6 +212,57 @@ def test_a_tracker_on_the_simulator_is_warned_before_its_first_frame(cuda_backen
     assert mc.get_backend() == before  # use_backend restored the backend the test began with
 
 
+def _launched_types(argument):
+    """How a launch argument reaches numba-cuda: ``array[<dtype>]`` for a device array, else its Python type."""
+    from minicnn.kernels import cuda as cuda_kernels
+
+    if cuda_kernels.is_device_array(argument):
+        return f"array[{np.dtype(argument.dtype)}]"
+    if isinstance(argument, tuple):
+        return "(" + ", ".join(sorted({_launched_types(item) for item in argument})) + ")"
+    return type(argument).__name__
+
+
+@pytest.mark.slow
+def test_float32_training_launches_every_kernel_with_float32_arguments_only(cuda_backend, monkeypatch):
+    """numba-cuda compiles a kernel for the types of the arguments it is launched with: a Python float or a float64
+    array among them would make a float32 kernel compute in float64 (on a GPU, 1/64 of the float32 rate) without
+    a word. The compile test checks the kernels for the signatures they are meant to get; this checks what the
+    layers, losses and optimizers actually launch, in float32 training with every layer, loss and optimizer kind:
+    float32 arrays and scalars, the int32 argmax, the boolean masks and flags, and Python ints (int64) for sizes."""
+    from minicnn.kernels import cuda as cuda_kernels
+
+    launched = {}
+    configure = cuda_kernels._configure
+
+    def recording(kernel, grid, block):
+        launch = configure(kernel, grid, block)
+
+        def call(*arguments):
+            launched.setdefault(kernel.py_func.__name__, set()).add(tuple(map(_launched_types, arguments)))
+            return launch(*arguments)
+        return call
+
+    monkeypatch.setattr(cuda_kernels, "_configure", recording)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 6, 6, 1)).astype(np.float32)
+    y = np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
+    for optimizer, loss in [(mc.Adam(1e-3), "categorical_crossentropy"), (mc.SGD(0.1, momentum=0.9, nesterov=True),
+                                                                           "mse"), (mc.SGD(0.1), "binary_crossentropy")]:
+        model = mc.Sequential([
+            mc.Conv2D(2, 3, padding="same", activation="relu", input_shape=(6, 6, 1)), mc.BatchNormalization(),
+            mc.MaxPooling2D(2), mc.Conv2D(2, 2, activation="tanh"), mc.AveragePooling2D(2, padding="same"),
+            mc.Flatten(), mc.Dropout(0.3, seed=1), mc.Dense(3, activation="sigmoid"), mc.Dense(2, activation="softmax"),
+        ], seed=0)
+        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        with cuda_kernels.tiling(tile=2, work=2):
+            model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    allowed = {"array[float32]", "array[int32]", "array[bool]", "float32", "bool", "int", "(int)"}
+    assert len(launched) >= 30, sorted(launched)  # every layer's, loss's and optimizer's kernels ran
+    others = {name: kinds for name, signatures in launched.items() for kinds in signatures if set(kinds) - allowed}
+    assert not others, others
+
+
 def test_a_rough_duration_keeps_its_number_above_two():
     from minicnn.kernels.cuda import _rough_duration
 
