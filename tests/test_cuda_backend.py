@@ -247,8 +247,9 @@ def test_float32_training_launches_every_kernel_with_float32_arguments_only(cuda
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 6, 6, 1)).astype(np.float32)
     y = np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
-    for optimizer, loss in [(mc.Adam(1e-3), "categorical_crossentropy"), (mc.SGD(0.1, momentum=0.9, nesterov=True),
-                                                                           "mse"), (mc.SGD(0.1), "binary_crossentropy")]:
+    trainings = [(mc.Adam(1e-3), "categorical_crossentropy"), (mc.SGD(0.1, momentum=0.9, nesterov=True), "mse"),
+                 (mc.SGD(0.1), "binary_crossentropy")]
+    for optimizer, loss in trainings:
         model = mc.Sequential([
             mc.Conv2D(2, 3, padding="same", activation="relu", input_shape=(6, 6, 1)), mc.BatchNormalization(),
             mc.MaxPooling2D(2), mc.Conv2D(2, 2, activation="tanh"), mc.AveragePooling2D(2, padding="same"),
