@@ -681,6 +681,10 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
                 file.write(ptx)
             done = subprocess.run([ptxas, "-arch=sm_90", "-v", folder + "/k.ptx", "-o", folder + "/k.cubin"],
                                   capture_output=True, text=True)
+        if "Unsupported .version" in done.stdout + done.stderr:  # a ptxas older than the libNVVM that wrote the PTX
+            print("NO-PTXAS", ptxas, "is older than the PTX:", (done.stdout + done.stderr).strip().splitlines()[0])
+            ptxas = None
+            continue
         if done.returncode:
             print("PTXAS-ERROR", name, (done.stdout + done.stderr).strip().splitlines()[0][-200:])
             continue
@@ -726,8 +730,9 @@ def test_every_kernel_compiles_and_fits_the_blocks_it_is_launched_with():
     flagged = [line for line in lines if line.split()[0] in ("FLOAT64", "LOCAL-MEMORY", "SCALAR-SHARED-READS",
                                                                "PTXAS-ERROR")]
     assert not flagged, "\n".join(flagged)
-    if any(line.startswith("NO-PTXAS") for line in lines):
-        pytest.skip(f"ptxas not found; the PTX is checked, its machine code not ({lines[0]})")
+    missing = [line for line in lines if line.startswith("NO-PTXAS")]
+    if missing:
+        pytest.skip(f"no ptxas for this PTX; the PTX is checked, its machine code not ({missing[0]})")
     resources = [line.split()[1:] for line in lines if line.startswith("RESOURCES")]
     jobs = sum(int(line.split()[1]) for line in lines if line.startswith("JOBS"))
     assert len(resources) == jobs > 90, f"expected {jobs} kernels assembled, got {len(resources)}"
