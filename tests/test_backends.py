@@ -91,6 +91,15 @@ def test_pooling_kernels_agree(name, dtype, tolerance, case):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_relu_lets_nan_through_as_numpy_does(name):
+    """max(0, NaN) is NaN in NumPy; a kernel that wrote 0 would hide a NaN weight from the next layer's check."""
+    z = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 2.0, np.inf], np.float32)
+    np.testing.assert_array_equal(BACKENDS[name].relu_forward(z), numpy_kernels.relu_forward(z))
+    np.testing.assert_array_equal(BACKENDS[name].relu_backward(np.ones_like(z), z),
+                                  numpy_kernels.relu_backward(np.ones_like(z), z))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @given(n=st.integers(1, 40), fan_in=st.integers(1, 70), units=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
 def test_dense_relu_and_adam_kernels_agree(name, dtype, tolerance, n, fan_in, units, seed):

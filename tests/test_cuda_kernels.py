@@ -297,6 +297,15 @@ def test_activations_match_numpy(small_tiles, dtype, tolerance):
                      tolerance, f"{name} backward")
 
 
+def test_relu_lets_nan_through_as_numpy_does(small_tiles):
+    """max(0, NaN) is NaN in NumPy; a kernel that wrote 0 would hide a NaN weight from the loss (and the host
+    backends' checks) behind every ReLU. The numba backend's kernel: ``tests/test_backends.py``."""
+    z = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 2.0, np.inf], np.float32)
+    np.testing.assert_array_equal(_host(cuda_kernels.relu_forward(z), np.float32), numpy_kernels.relu_forward(z))
+    np.testing.assert_array_equal(_host(cuda_kernels.relu_backward(np.ones_like(z), z), np.float32),
+                                  numpy_kernels.relu_backward(np.ones_like(z), z))
+
+
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @pytest.mark.parametrize("shape", [(1, 1), (7, 3), (2, 3, 10), (4,)], ids=["one-class", "rows", "rank-3", "one-row"])
 def test_softmax_rows_match_numpy_and_sum_to_one(small_tiles, dtype, tolerance, shape):

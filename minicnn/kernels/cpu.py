@@ -362,7 +362,7 @@ def dense_backward(grad_z, x, kernel, input_gradient=True):
 @_jit
 def _relu_forward(z, a):
     for i in prange(z.size):
-        a[i] = z[i] if z[i] > 0 else 0
+        a[i] = 0 if z[i] <= 0 else z[i]  # NaN stays NaN, as in np.maximum, for the next layer's check to see
 
 
 @_jit

@@ -908,7 +908,7 @@ def dense_backward(grad_z, x, kernel, input_gradient=True):
 @_kernel
 def _relu_forward(z, a, zero):
     for i in range(cuda.grid(1), z.size, cuda.gridsize(1)):
-        a[i] = z[i] if z[i] > zero else zero
+        a[i] = zero if z[i] <= zero else z[i]  # NaN stays NaN, as in np.maximum: the loss then shows it
 
 
 @_kernel
