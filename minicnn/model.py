@@ -200,9 +200,12 @@ class Sequential:
         self.metrics = [get_metric(metric, self.loss) for metric in (metrics or [])]
 
     def astype(self, dtype):
-        """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks)."""
+        """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled
+        model's twin gets its own optimizer, with the state (momentum, Adam's moments) cast to ``dtype``."""
         twin = copy.copy(self)
         twin.layers = [layer.astype(dtype) for layer in self.layers]
+        if getattr(self, "optimizer", None) is not None:
+            twin.optimizer = self.optimizer.astype(dtype)
         return twin
 
     # ------------------------------------------------------------------ forward and backward
@@ -213,14 +216,34 @@ class Sequential:
         as they do before a pass that numba's CUDA simulator would take more than a minute for."""
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers")
-        if not self.built:
-            self.build(self.input_shape or (None,) + np.shape(x)[1:])
+        self._build_for(x)
         samples = np.shape(x)[0]  # device arrays have a shape but no len()
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
                                         f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
         for layer in self.layers:
             x = layer.forward(x, training=training)
+        if training:
+            self._stores_to_host_after_a_direct_call("state")
         return x
+
+    def _build_for(self, x):
+        """Build the layers for the samples of ``x`` where no ``input_shape`` was given (as Keras does on the first
+        call)."""
+        if not self.built:
+            self.build(self.input_shape or (None,) + tuple(np.shape(x)[1:]))
+
+    def _stores_to_host_after_a_direct_call(self, store):
+        """After ``forward``/``backward`` called directly on an accelerator backend (a student stepping through
+        backpropagation; not inside ``on_device``, as in ``fit``), each layer's ``store`` ("grads", or "state":
+        BatchNorm's moving averages) comes back to the host, where it can be printed and where ``get_weights``,
+        ``save_weights`` and ``astype`` read it."""
+        kernels = backend.kernels()
+        if getattr(self, "_device_depth", 0) or not getattr(kernels, "USES_DEVICE_MEMORY", False):
+            return
+        for layer in self.layers:
+            values = getattr(layer, store)
+            for key in values:
+                values[key] = kernels.to_host(values[key])
 
     __call__ = forward
 
@@ -234,12 +257,14 @@ class Sequential:
         if input_gradient:
             for layer in reversed(self.layers):
                 grad_out = layer.backward(grad_out)
+            self._stores_to_host_after_a_direct_call("grads")
             return grad_out
         lowest = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         if lowest is not None:
             for layer in reversed(self.layers[lowest + 1:]):
                 grad_out = layer.backward(grad_out)
             self.layers[lowest].weight_gradients(grad_out)
+        self._stores_to_host_after_a_direct_call("grads")
         return None
 
     def trainable_pairs(self):
@@ -286,23 +311,39 @@ class Sequential:
                     store[key] = kernels.to_host(store[key])
             self._device_depth = 0
 
+    def _batch_where_computed(self, kernels, x, where=None):
+        """A batch where the backend computes. Host backends take it as it is (the first layer casts and checks
+        it). An accelerator backend gets a host batch cast to the first layer's dtype and copied once, checked
+        for NaN and infinity first (the layers cannot look at it there) unless ``where`` is None (the caller
+        checked the whole data); a device array is taken as it is."""
+        if not getattr(kernels, "USES_DEVICE_MEMORY", False) or kernels.is_device_array(x):
+            return kernels.to_device(x)
+        if where is not None:
+            x = _as_array(x, "x", where)
+            _check_finite(x, "x", where)
+        return kernels.to_device(np.ascontiguousarray(x, dtype=self.layers[0].dtype))
+
     def _predict_batch(self, x_batch, training=False):
-        """Forward one batch where the backend computes; the output comes back to the host (one copy)."""
+        """Forward one batch of the data that ``predict`` or ``evaluate`` checked, where the backend computes; the
+        output comes back to the host (one copy)."""
         kernels = backend.kernels()
-        return kernels.to_host(self.forward(kernels.to_device(x_batch), training=training))
+        return kernels.to_host(self.forward(self._batch_where_computed(kernels, x_batch), training=training))
 
     def train_on_batch(self, x, y):
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``.
 
-        Raises FloatingPointError (before any update) if the loss is NaN or infinite. On an accelerator backend
-        the batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there,
-        and only the per-sample loss terms come back (and the output, when there are metrics to compute);
-        everything else stays there.
+        Before any update it raises NonFiniteError where ``x`` or the model's output holds NaN or infinity, and
+        FloatingPointError where the loss is NaN or infinite all the same. On an accelerator backend the batch and
+        its labels go to the device once, the loss's kernel computes the loss and its gradient there, and only the
+        per-sample loss terms come back (and the output, when there are metrics to compute, or to say which of the
+        two errors it is); everything else stays there.
         """
         self._require_compiled("train_on_batch")
         kernels = backend.kernels()
+        self._build_for(x)
+        x = self._batch_where_computed(kernels, x, f"{self.name}.train_on_batch")  # checked before anything moves
         with self.on_device():
-            output = self.forward(kernels.to_device(x), training=True)
+            output = self.forward(x, training=True)
             loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
             if not np.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss}")
@@ -329,6 +370,8 @@ class Sequential:
             return loss, grad, y_pred
         terms, grad = found
         loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
+        if not np.isfinite(loss):  # the host's check, for the host's error where the output holds NaN or infinity
+            self.loss(y, kernels.to_host(output))
         return loss, grad, (kernels.to_host(output) if self.metrics else None)
 
     def _multiply_adds_per_sample(self, x):
@@ -412,6 +455,7 @@ class Sequential:
         if validation_samples:
             work += f", each with {validation_samples:,} validation samples"
         self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
+        self._build_for(x)
         rng = np.random.default_rng(seed)
         history = History()
         with self.on_device():
@@ -456,6 +500,7 @@ class Sequential:
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
+        self._build_for(x)
         totals = {}
         bar = ProgressBar(-(-len(x) // batch_size), enabled=bool(verbose))
         with self.on_device():
@@ -476,9 +521,18 @@ class Sequential:
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
         x, _ = self._check_data(x, None, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
+        self._build_for(x)
         with self.on_device():
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
-        return np.concatenate(outputs) if outputs else np.zeros((0,))
+        outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):  # the host backends' layers check each input
+            try:
+                _check_finite(outputs, "the output", f"{self.name}.predict")
+            except NonFiniteError as error:
+                raise NonFiniteError(f"{error}; the {backend.get_backend()!r} backend does not check each layer's "
+                                     f"input as the host backends do, so a weight or a result inside the network "
+                                     f"that is not finite first shows here") from None
+        return outputs
 
     # ------------------------------------------------------------------ weights
     def _weight_slots(self):
@@ -488,8 +542,9 @@ class Sequential:
         return [(i, layer, key, array) for i, layer in enumerate(self.layers) for key, array in layer.weight_items()]
 
     def get_weights(self):
-        """Copies of every weight, layer by layer (kernel, bias; BatchNorm: gamma, beta, moving mean/variance)."""
-        return [array.copy() for _, _, _, array in self._weight_slots()]
+        """Copies of every weight, layer by layer (kernel, bias; BatchNorm: gamma, beta, moving mean/variance), on
+        the host (also inside ``on_device``)."""
+        return [np.array(backend.to_host(array)) for _, _, _, array in self._weight_slots()]
 
     def set_weights(self, weights):
         """Set every weight from a list shaped like ``get_weights()``; checks count and shapes first."""
@@ -510,7 +565,7 @@ class Sequential:
         """Write every weight to an ``.npz`` file, atomically: a temporary file in the same folder is renamed over
         ``path`` only once it is complete, so a failure never destroys an existing file."""
         slots = self._weight_slots()
-        arrays = {f"{i:03d}.{key}": array for i, _, key, array in slots}
+        arrays = {f"{i:03d}.{key}": backend.to_host(array) for i, _, key, array in slots}
         arrays["__format__"] = np.array(WEIGHTS_FORMAT)
         arrays["__layers__"] = np.array([type(layer).__name__ for layer in self.layers])
         arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])

@@ -4,6 +4,8 @@
 is kept per position in that list.
 """
 
+import copy
+
 import numpy as np
 
 from minicnn import backend
@@ -42,6 +44,17 @@ class Optimizer:
 
     def step(self, pairs):
         raise NotImplementedError
+
+    def astype(self, dtype):
+        """A copy of this optimizer, its step count and state included, for the same parameters in ``dtype``
+        (``Sequential.astype``): the state comes to the host, cast, and moves to where the next ``step`` runs."""
+        twin = copy.copy(self)
+        if self._slots is not None:
+            previous = backend._load(self._slot_backend)
+            twin._slots = [{name: previous.to_host(array).astype(dtype) for name, array in slot.items()}
+                           for slot in self._slots]
+            twin._slot_backend = "numpy"  # host arrays, as the numpy backend keeps them
+        return twin
 
     def state_arrays(self):
         """The optimizer's state as named host arrays (for a checkpoint): ``"iterations"`` and one array per

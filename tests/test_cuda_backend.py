@@ -119,6 +119,32 @@ def test_batchnorm_and_dropout_fit_on_cuda_as_on_numpy(cuda_backend):
     assert_trained_alike(results, expected, rtol=1e-4, atol=1e-6)
 
 
+def test_float64_data_and_a_step_through_on_cuda_give_numpy_s_numbers_and_host_arrays(cuda_backend):
+    """The real kernels behind ``tests/test_device_arrays.py``'s model-level checks: float64 data for a float32
+    network is cast before it moves (the kernels refuse a device array of another dtype), a NaN in a batch is
+    refused on the host, and ``forward``/``backward`` called by hand leave host arrays in ``layer.grads``."""
+    from minicnn.errors import NonFiniteError
+    from minicnn.kernels import cuda as cuda_kernels
+
+    x, y = _data()
+    results = {}
+    for name in ("numpy", "cuda"):
+        with mc.use_backend(name), cuda_kernels.tiling(tile=4, work=2):
+            model = _tiny_network()
+            model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+            loss = model.train_on_batch(x.astype(np.float64), y)["loss"]
+            model.backward(model.loss.gradient(y, backend.to_host(model.forward(x.astype(np.float64)))))
+            results[name] = loss, model.predict(x.astype(np.float64)), [layer.grads for layer in model.layers]
+            with pytest.raises(NonFiniteError, match=r"contains NaN or infinity \(first at index"):
+                model.train_on_batch(np.where(x > 2, np.nan, x), y)
+    assert results["cuda"][0] == pytest.approx(results["numpy"][0], rel=1e-5)
+    np.testing.assert_allclose(results["cuda"][1], results["numpy"][1], rtol=1e-5)
+    for device, host in zip(results["cuda"][2], results["numpy"][2]):
+        assert {type(array) for array in device.values()} <= {np.ndarray}
+        for key in host:
+            np.testing.assert_allclose(device[key], host[key], rtol=1e-4, atol=1e-6)
+
+
 def test_cuda_is_listed_where_it_runs(cuda_backend):
     assert "cuda" in mc.available_backends()
     assert mc.get_backend() == "cuda"

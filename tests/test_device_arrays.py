@@ -14,7 +14,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import backend
-from minicnn.errors import BackendError, TrainingDivergedError
+from minicnn.errors import BackendError, NonFiniteError, TrainingDivergedError
 from minicnn.kernels import numpy_kernels
 from minicnn.layers.activations import Activation
 from minicnn.models import document_network
@@ -206,14 +206,16 @@ def test_a_loss_without_kernels_is_computed_on_the_host(transfers):
 
 
 def test_a_nan_output_on_the_device_stops_fit_with_the_step_that_made_it(transfers):
-    """The output never comes to the host, so a NaN shows up in the loss the device computed from it."""
+    """The output stays on the device, so a NaN shows up in the loss the device computed from it; the output then
+    comes to the host once, for the host backends' error, which says that the predictions hold the NaN."""
     x, y = _data(8)
     device = sys.modules["minicnn_fake_device"]
     device.sigmoid_forward = lambda z: DeviceArray(np.full(z.shape, np.nan, np.float32))
     with mc.use_backend("fakedevice"):
         model = document_network(input_shape=(12, 12, 1), seed=0)
         model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
-        with pytest.raises(TrainingDivergedError, match="loss is nan at epoch 1, batch 1"):
+        with pytest.raises(TrainingDivergedError, match="training stopped: BinaryCrossentropy: y_pred contains NaN "
+                                                        "or infinity at epoch 1, batch 1"):
             model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())  # no update was made from the NaN
 
@@ -382,3 +384,159 @@ def test_gradcheck_checks_a_device_backend_s_gradients(copying_device):
     for report in reports:
         assert report.max_error < 1e-6, report
     assert copying_device["to_host"] > 0
+
+
+def _tiny_classifier(dtype=np.float32):
+    model = mc.Sequential([mc.Conv2D(2, 3, activation="relu", input_shape=(5, 5, 1)), mc.Flatten(),
+                           mc.Dense(1, activation="sigmoid")], seed=0)
+    return model if dtype == np.float32 else model.astype(dtype)
+
+
+@pytest.mark.parametrize("model_dtype, data", [
+    (np.float32, lambda x: x.astype(np.float64)), (np.float32, lambda x: (x > 0).astype(np.uint8)),
+    (np.float32, lambda x: x > 0), (np.float32, lambda x: x.tolist()), (np.float64, lambda x: x)],
+    ids=["float64-data", "uint8-data", "bool-data", "nested-lists", "float32-data-float64-model"])
+def test_data_of_another_dtype_is_cast_before_it_goes_to_the_device(transfers, model_dtype, data):
+    """The host backends' first layer casts its input to the model's dtype; on a device backend the batch is cast
+    before it moves (a device array of another dtype is refused by the layers), with the same numbers."""
+    x, y = _data(6, size=5)
+    results = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = _tiny_classifier(model_dtype)
+            model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy", metrics=["accuracy"])
+            history = model.fit(data(x), y, epochs=1, batch_size=4, seed=0, verbose=0,
+                                augment=lambda batch, rng: batch.astype(np.float64))
+            results[name] = (history.history["loss"], model.train_on_batch(data(x), y)["loss"],
+                             model.evaluate(data(x), y, return_dict=True)["loss"], model.predict(data(x)))
+    for device, host in zip(results["fakedevice"], results["numpy"]):
+        np.testing.assert_allclose(device, host, rtol=1e-6)
+    assert results["fakedevice"][-1].dtype == model_dtype
+
+
+def test_train_on_batch_builds_a_model_given_no_input_shape(transfers):
+    x, y = _data(4, size=5)
+    losses = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = mc.Sequential([mc.Conv2D(2, 3), mc.Flatten(), mc.Dense(1, activation="sigmoid")], seed=0)
+            model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+            losses[name] = model.train_on_batch(x, y)["loss"]
+    assert losses["fakedevice"] == pytest.approx(losses["numpy"], rel=1e-6)
+
+
+def test_nan_in_a_batch_is_refused_before_it_goes_to_the_device(transfers):
+    """The layers cannot look at a batch on the device, so ``train_on_batch`` checks it on the host: nothing moves
+    and no weight changes. An ``augment`` that makes a NaN stops ``fit`` at that step."""
+    x, y = _data(4, size=5)
+    x[1, 2, 3, 0] = np.nan
+    with mc.use_backend("fakedevice"):
+        model = _tiny_classifier()
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        before = model.get_weights()
+        moved = dict(transfers)
+        with pytest.raises(NonFiniteError, match=r"sequential\.train_on_batch: x contains NaN or infinity \(first "
+                                                 r"at index \(1, 2, 3, 0\), value nan\)"):
+            model.train_on_batch(x, y)
+        assert transfers["to_device"] == moved["to_device"]
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+        with pytest.raises(TrainingDivergedError, match=r"train_on_batch: x contains NaN .* at epoch 1, batch 1"):
+            model.fit(np.nan_to_num(x), y, batch_size=4, verbose=0, augment=lambda batch, rng: batch * np.nan)
+
+
+def test_a_weight_that_is_not_finite_shows_in_the_predictions(transfers):
+    """On the host each layer checks its input; on a device only the output can be checked, and is: a NaN weight
+    stops ``predict`` with the same kind of error, saying why it shows only at the output."""
+    x, _ = _data(3, size=5)
+    for name, message in (("numpy", r"Flatten 'flatten(_\d+)?': input contains NaN"),
+                          ("fakedevice", r"predict: the output contains NaN or infinity .* 'fakedevice' backend does "
+                                         r"not check each layer's input")):
+        with mc.use_backend(name):
+            model = _tiny_classifier()
+            model.build()
+            model.layers[0].params["kernel"][0, 0, 0, 0] = np.nan
+            with pytest.raises(NonFiniteError, match=message):
+                model.predict(x)
+
+
+def test_stepping_through_backpropagation_leaves_host_arrays_in_the_layers(copying_device, tmp_path):
+    """The README's "Step through backpropagation" on a device backend: forward and backward called directly leave
+    ``layer.grads`` and BatchNorm's moving averages as host arrays (to print, and for ``get_weights``,
+    ``save_weights`` and ``gradcheck``, which a real GPU's arrays would fail: they have no ``copy``/``astype``);
+    inference reads the moving averages and leaves them as they are."""
+    from minicnn.gradcheck import gradcheck
+
+    x, y = _data(2, size=5)
+    with mc.use_backend("fakedevice"):
+        model = mc.Sequential([mc.Conv2D(2, 3, activation="relu", input_shape=(5, 5, 1)), mc.BatchNormalization(),
+                               mc.Flatten(), mc.Dense(1, activation="sigmoid")], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        y_pred = model.forward(x, training=True)
+        model.backward(model.loss.gradient(y, backend.to_host(y_pred)))
+        stores = [store for layer in model.layers for store in (layer.params, layer.grads, layer.state)]
+        assert {type(array) for store in stores for array in store.values()} == {np.ndarray}
+        moving = dict(model.layers[1].state)
+        model.forward(x)
+        assert all(model.layers[1].state[key] is array for key, array in moving.items())
+        weights = model.get_weights()
+        model.save_weights(tmp_path / "stepped.npz")
+        assert gradcheck(model, x, y, max_checks=4).max_error < 1e-2
+        with model.on_device():
+            inside = model.get_weights()
+    assert [type(array) for array in inside] == [np.ndarray] * len(weights)
+    for array, expected in zip(inside, weights):
+        np.testing.assert_array_equal(array, expected)
+
+
+def test_a_twin_of_another_dtype_gets_its_own_optimizer_state(transfers):
+    """``astype`` copies the optimizer with the model: the twin trains on from the same moments, cast to its dtype,
+    and the original's state is left as it was."""
+    x, y = _data(4, size=5)
+    with mc.use_backend("fakedevice"):
+        model = _tiny_classifier()
+        model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+        model.train_on_batch(x, y)
+        twin = model.astype(np.float64)
+        state = model.optimizer.state_arrays()
+        twin.train_on_batch(x, y)
+    twin_state = twin.optimizer.state_arrays()
+    assert twin.optimizer is not model.optimizer and twin_state["iterations"] == state["iterations"] + 1
+    assert {twin_state[key].dtype for key in twin_state if key != "iterations"} == {np.dtype(np.float64)}
+    for key, value in model.optimizer.state_arrays().items():
+        np.testing.assert_array_equal(value, state[key])
+        assert key == "iterations" or value.dtype == np.float32
+
+
+class _DoubledSquares(mc.MeanSquaredError):
+    """A loss of your own built on a built-in one: twice the document's MSE. Its parent's kernel computes another
+    loss, so it is computed on the host."""
+
+    def value(self, y_true, y_pred):
+        return 2 * super().value(y_true, y_pred)
+
+    def grad(self, y_true, y_pred):
+        return 2 * super().grad(y_true, y_pred)
+
+
+class _RenamedSquares(mc.MeanSquaredError):
+    """A subclass that changes no formula: the kernel still computes it."""
+
+    name = "renamed_squares"
+
+
+def test_a_built_in_loss_with_formulas_of_your_own_is_computed_on_the_host(transfers):
+    x, y = _data(8)
+    losses, copies_back = {}, {}
+    for loss in (_DoubledSquares, _RenamedSquares, mc.MeanSquaredError):
+        for name in ("numpy", "fakedevice"):
+            with mc.use_backend(name):
+                model = document_network(input_shape=(12, 12, 1), seed=0)
+                model.compile(optimizer=mc.SGD(0.1), loss=loss())
+                with model.on_device():
+                    before = transfers["to_host"]
+                    losses[loss, name] = model.train_on_batch(x, y)["loss"]
+                    copies_back[loss, name] = transfers["to_host"] - before
+        assert losses[loss, "fakedevice"] == pytest.approx(losses[loss, "numpy"], rel=1e-6)
+    assert losses[_DoubledSquares, "numpy"] == pytest.approx(2 * losses[mc.MeanSquaredError, "numpy"], rel=1e-6)
+    # the host formulas bring the output back (and the loss terms nothing); a kernel brings only its terms back
+    assert [copies_back[loss, "fakedevice"] for loss in (_DoubledSquares, _RenamedSquares)] == [1, 1]

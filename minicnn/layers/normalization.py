@@ -58,7 +58,8 @@ class BatchNormalization(Layer):
         y, self._x_hat, self._inv_std, moving_mean, moving_variance = backend.kernels().batch_norm_forward(
             x, self.params["gamma"], self.params["beta"], self.state["moving_mean"], self.state["moving_variance"],
             self.momentum, self.epsilon, training)
-        self.state["moving_mean"], self.state["moving_variance"] = moving_mean, moving_variance
+        if training:  # in inference the moving averages are only read (cuda hands back device copies of them)
+            self.state["moving_mean"], self.state["moving_variance"] = moving_mean, moving_variance
         self._training = training
         return y
 
