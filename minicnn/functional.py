@@ -14,6 +14,25 @@ from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.base import as_pair
 
 
+def _floating(x, where):
+    """``x`` as a C-contiguous array the kernels compute in: float32 stays float32, every other real dtype (ints,
+    bools, float16) becomes float64, as NumPy's arithmetic makes it; anything else is refused."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{where}: expected x of a real numeric dtype, got {x.dtype}")
+    return np.ascontiguousarray(x, dtype=np.float32 if x.dtype.kind == "f" and x.dtype.itemsize == 4 else np.float64)
+
+
+def _bias(bias, outputs, dtype, where):
+    """``bias`` as an array of ``outputs`` values in ``dtype``, or None."""
+    if bias is None:
+        return None
+    bias = np.asarray(bias, dtype=dtype)
+    if bias.shape != (outputs,):
+        raise ShapeError(f"{where}: expected bias of shape ({outputs},) (one per output channel), got {bias.shape}")
+    return bias
+
+
 def _check_window(where, x, window, stride, padding, what):
     if x.ndim != 4:
         raise ShapeError(f"{where}: expected x of shape (N, H, W, C), got {x.shape}")
@@ -22,7 +41,7 @@ def _check_window(where, x, window, stride, padding, what):
 
 def _pool_arguments(where, x, pool_size, stride, padding):
     """``(x, pool_size, stride, padding)`` checked and normalised; the stride defaults to the pool size."""
-    x = np.asarray(x)
+    x = _floating(x, where)
     pool_size = as_pair(pool_size, "pool_size", where)
     stride = pool_size if stride is None else as_pair(stride, "stride", where)
     padding = check_padding(padding)
@@ -35,14 +54,14 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
 
     x (N, H, W, C_in), kernel (kh, kw, C_in, C_out), bias (C_out,) or None -> y (N, H_out, W_out, C_out).
     """
-    x = np.asarray(x)
-    kernel = np.asarray(kernel, dtype=x.dtype)
+    x = _floating(x, "conv2d")
+    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
     stride = as_pair(stride, "stride", "conv2d")
     padding = check_padding(padding)
     if kernel.ndim != 4 or x.ndim == 4 and kernel.shape[2] != x.shape[3]:
         raise ShapeError(f"conv2d: expected kernel of shape (kh, kw, {x.shape[-1]}, C_out), got {kernel.shape}")
     _check_window("conv2d", x, kernel.shape[:2], stride, padding, "kernel")
-    bias = None if bias is None else np.asarray(bias, dtype=x.dtype)
+    bias = _bias(bias, kernel.shape[3], x.dtype, "conv2d")
     return backend.to_host(backend.kernels().conv2d_forward(x, kernel, bias, stride, padding))
 
 
@@ -60,12 +79,12 @@ def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
 
 def dense(x, kernel, bias=None):
     """``z = x · W + b``: x (N, in), kernel (in, out), bias (out,) or None -> z (N, out)."""
-    x = np.asarray(x)
-    kernel = np.asarray(kernel, dtype=x.dtype)
+    x = _floating(x, "dense")
+    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
     if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
         raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
                          f"{kernel.shape}")
-    bias = None if bias is None else np.asarray(bias, dtype=x.dtype)
+    bias = _bias(bias, kernel.shape[1], x.dtype, "dense")
     return backend.to_host(backend.kernels().dense_forward(x, kernel, bias))
 
 
@@ -98,11 +117,14 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     grad_y (N, H_out, W_out, C_out), x (N, H, W, C_in), kernel (kh, kw, C_in, C_out)
     -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)).
     """
-    x = np.ascontiguousarray(x)
+    x = _floating(x, "conv2d_backward")
     kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
     grad_y = np.ascontiguousarray(grad_y, dtype=x.dtype)
     stride = as_pair(stride, "stride", "conv2d_backward")
     padding = check_padding(padding)
+    if x.ndim != 4 or kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ShapeError(f"conv2d_backward: expected x (N, H, W, C_in) and kernel (kh, kw, C_in, C_out) with the "
+                         f"same C_in, got {x.shape} and {kernel.shape}")
     expected = spatial_output_size(x.shape[1], x.shape[2], kernel.shape[:2], stride, padding, "conv2d_backward",
                                    "kernel")
     if grad_y.shape != (x.shape[0], *expected, kernel.shape[3]):

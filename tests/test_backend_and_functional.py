@@ -5,6 +5,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import equations, functional
+from minicnn.errors import ShapeError
 from tolerances import assert_close
 
 
@@ -43,3 +44,27 @@ def test_functional_errors_name_the_argument():
         functional.conv2d(x, np.zeros((5, 5, 2, 1)))
     with pytest.raises(ValueError, match="padding must be one of"):
         functional.max_pool2d(x, 2, padding="full")
+
+
+@pytest.mark.parametrize("name", ["numpy", "numba"])
+def test_functional_checks_bias_shapes_and_computes_integer_data_in_float(name):
+    """A bias of the wrong length was read past its end by the numba kernel (the values after a slice came out);
+    integer data had the kernel cast to ints (0.5 → 0) on numpy, and max pooling's −∞ start written into an int
+    array on numba. Now: a ShapeError naming the bias, and ints, bools and float16 computed in float64."""
+    x = np.arange(16).reshape(1, 4, 4, 1)
+    with mc.use_backend(name):
+        for call in (lambda: functional.conv2d(x, np.ones((1, 1, 1, 8)), bias=np.arange(16.0)[:3]),
+                     lambda: functional.dense(x.reshape(1, 16), np.ones((16, 8)), bias=np.ones(1))):
+            with pytest.raises(ShapeError, match=r"expected bias of shape \(8,\) \(one per output channel\), got"):
+                call()
+        with pytest.raises(ShapeError, match=r"conv2d_backward: expected x .* and kernel .* with the same C_in"):
+            functional.conv2d_backward(np.ones((1, 4, 4, 2)), x, np.ones((1, 1, 3, 2)))
+        with pytest.raises(TypeError, match=r"max_pool2d: expected x of a real numeric dtype, got <U1"):
+            functional.max_pool2d(np.full((1, 2, 2, 1), "a"))
+        results = [functional.conv2d(x, np.full((1, 1, 1, 1), 0.5)), functional.max_pool2d(x),
+                   functional.avg_pool2d(x), functional.max_pool2d(x.astype(np.float16)), functional.max_pool2d(x > 7)]
+    expected = [x * 0.5, [[[[5], [7]], [[13], [15]]]], [[[[2.5], [4.5]], [[10.5], [12.5]]]],
+                [[[[5], [7]], [[13], [15]]]], [[[[0], [0]], [[1], [1]]]]]
+    for result, value in zip(results, expected):
+        assert result.dtype == np.float64
+        np.testing.assert_array_equal(result, value)

@@ -100,6 +100,18 @@ def test_relu_lets_nan_through_as_numpy_does(name):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_max_pooling_takes_the_first_nan_of_a_window_as_numpy_does(name):
+    """NumPy's max of a window holding NaN is NaN, at the first NaN; a kernel comparing with ``>`` alone skipped it."""
+    x = np.array([np.nan, 1, 2, 3, 4, np.nan, 5, 6, -np.inf, -np.inf, np.nan, np.nan, 7, 8, 9, 1], np.float32)
+    x = x.reshape(1, 4, 4, 1)
+    y, argmax = BACKENDS[name].max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(argmax, argmax_ref)
+    assert np.isnan(y_ref.ravel()[[0, 3]]).all() and argmax_ref.ravel().tolist() == [0, 3, 3, 0]
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @given(n=st.integers(1, 40), fan_in=st.integers(1, 70), units=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
 def test_dense_relu_and_adam_kernels_agree(name, dtype, tolerance, n, fan_in, units, seed):

@@ -297,6 +297,15 @@ def test_activations_match_numpy(small_tiles, dtype, tolerance):
                      tolerance, f"{name} backward")
 
 
+def test_max_pooling_takes_the_first_nan_of_a_window_as_numpy_does(small_tiles):
+    """Otherwise a NaN behind a max pool would not reach the loss, which is all the device path checks."""
+    x = np.array([np.nan, 1, 2, 3, 4, np.nan, 5, 6, -np.inf, -np.inf, np.nan, np.nan, 7, 8, 9, 1], np.float32)
+    y, argmax = cuda_kernels.max_pool2d_forward(x.reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x.reshape(1, 4, 4, 1), (2, 2), (2, 2), "valid")
+    np.testing.assert_array_equal(_host(y, np.float32), y_ref)
+    np.testing.assert_array_equal(cuda_kernels.to_host(argmax), argmax_ref)
+
+
 def test_relu_lets_nan_through_as_numpy_does(small_tiles):
     """max(0, NaN) is NaN in NumPy; a kernel that wrote 0 would hide a NaN weight from the loss (and the host
     backends' checks) behind every ReLU. The numba backend's kernel: ``tests/test_backends.py``."""

@@ -248,7 +248,8 @@ def _max_pool_forward(x, ph, pw, sh, sw, top, left, out_h, out_w):
                         continue
                     for c in range(channels):
                         value = x[b, hh, ww, c]
-                        if value > y[b, i, j, c]:
+                        best = y[b, i, j, c]
+                        if value > best or (value != value and best == best):  # the first NaN wins, as in NumPy
                             y[b, i, j, c] = value
                             argmax[b, i, j, c] = k * pw + l
     return y, argmax

@@ -767,7 +767,7 @@ def _pool_kernels(dtype):
                         ww = j * sw - left + l
                         if ww >= 0 and ww < width:
                             value = x[b, hh, ww, c]
-                            if value > best:
+                            if value > best or (value != value and best == best):  # the first NaN wins, as NumPy's
                                 best = value
                                 where = k * pw + l
             y[b, i, j, c] = best
