@@ -79,6 +79,11 @@ def _as_array(value, argument, where):
     return array
 
 
+def _check_positive_int(value, argument, where):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{where}: {argument} must be a positive int, got {value!r}")
+
+
 def _check_finite(array, argument, where):
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
@@ -393,9 +398,14 @@ class Sequential:
         if warn is not None:
             warn(self._multiply_adds_per_sample(x) * sample_passes, where, work)
 
-    def _check_data(self, x, y, where):
+    def _check_data(self, x, y, where, labels=True):
+        """``x`` (and ``y`` where ``labels``) as finite numeric arrays holding the same, non-zero number of samples."""
         x = _as_array(x, "x", where)
         _check_finite(x, "x", where)
+        if len(x) == 0:
+            raise ValueError(f"{where}: x holds no samples (shape {x.shape})")
+        if labels and y is None:
+            raise ValueError(f"{where}: y (the labels) is required, got None")
         if y is not None:
             y = _as_array(y, "y", where)
             _check_finite(y, "y", where)
@@ -438,13 +448,17 @@ class Sequential:
         """
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
-        for argument, value in (("batch_size", batch_size), ("epochs", epochs)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{self.name}.fit: {argument} must be a positive int, got {value!r}")
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"{self.name}.fit: validation_split must be in [0, 1), got {validation_split!r}")
+        _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
+        _check_positive_int(epochs, "epochs", f"{self.name}.fit")
+        if not isinstance(validation_split, (int, float, np.floating)) or isinstance(validation_split, bool) or \
+                not 0 <= validation_split < 1:
+            raise ValueError(f"{self.name}.fit: validation_split must be a number in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is None:
             cut = len(x) - int(round(len(x) * validation_split))
+            if cut == len(x) or cut == 0:
+                raise ValueError(f"{self.name}.fit: validation_split={validation_split} of {len(x)} samples leaves "
+                                 f"{'no validation' if cut == len(x) else 'no training'} samples; choose another "
+                                 f"split, or pass validation_data")
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -499,6 +513,7 @@ class Sequential:
         """
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
+        _check_positive_int(batch_size, "batch_size", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         self._build_for(x)
         totals = {}
@@ -519,7 +534,8 @@ class Sequential:
 
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
-        x, _ = self._check_data(x, None, f"{self.name}.predict")
+        x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
+        _check_positive_int(batch_size, "batch_size", f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         self._build_for(x)
         with self.on_device():
@@ -553,13 +569,19 @@ class Sequential:
         if len(weights) != len(slots):
             raise WeightFileError(f"{self.name}.set_weights: expected {len(slots)} arrays (one per weight), "
                                   f"got {len(weights)}")
+        values = []  # every array checked and converted before the first is set: nothing is half applied
         for (_, layer, key, array), value in zip(slots, weights):
             if np.shape(value) != array.shape:
                 raise ShapeError(f"{self.name}.set_weights: {layer.describe()} {key}: expected shape {array.shape}, "
                                  f"got {np.shape(value)}")
-        for (_, layer, key, array), value in zip(slots, weights):
+            try:
+                values.append(np.array(value, dtype=layer.dtype))
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"{self.name}.set_weights: {layer.describe()} {key}: expected numbers, got "
+                                f"{np.asarray(value).dtype} ({error})") from None
+        for (_, layer, key, _), value in zip(slots, values):
             store = layer.params if key in layer.params else layer.state
-            store[key] = np.array(value, dtype=layer.dtype)
+            store[key] = value
 
     def save_weights(self, path):
         """Write every weight to an ``.npz`` file, atomically: a temporary file in the same folder is renamed over
@@ -585,14 +607,21 @@ class Sequential:
         if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a minicnn weight file "
                                   f"(expected format {WEIGHTS_FORMAT!r})")
+        missing = [key for key in ("__layers__", "__input_shape__") if key not in stored]
+        if missing:
+            raise WeightFileError(f"{self.name}.load_weights: {path!r} is an incomplete minicnn weight file (no "
+                                  f"{', '.join(missing)})")
         file_layers = [str(name) for name in stored["__layers__"]]
         model_layers = [type(layer).__name__ for layer in self.layers]
         if file_layers != model_layers:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} holds weights for the layers {file_layers}, "
                                   f"but this model has {model_layers}")
-        if not self.built and self.input_shape is None:
-            self.build((None,) + tuple(int(d) for d in stored["__input_shape__"][1:]))
-        slots = self._weight_slots()
+        model, input_shape = self, None
+        if not self.built and self.input_shape is None:  # built for the file's input shape once the file fits
+            input_shape = (None,) + tuple(int(d) for d in stored["__input_shape__"][1:])
+            model = copy.deepcopy(self)
+            model.build(input_shape)
+        slots = model._weight_slots()
         expected_keys = {f"{i:03d}.{key}" for i, _, key, _ in slots}
         file_keys = {key for key in stored if not key.startswith("__")}
         if expected_keys != file_keys:
@@ -603,4 +632,7 @@ class Sequential:
         if problems:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} does not fit this model's shapes: "
                                   + "; ".join(problems))
-        self.set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots])
+        model.set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots])  # checks every value first
+        if model is not self:
+            self.build(input_shape)
+            self.set_weights(model.get_weights())

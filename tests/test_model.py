@@ -255,3 +255,73 @@ def test_bad_inputs_name_what_is_wrong():
         mc.Dense(3, activation="relux")
     with pytest.raises(RuntimeError, match="call compile"):
         toy_model().fit(x, y)
+
+
+def test_set_and_load_weights_apply_nothing_when_one_array_is_wrong(tmp_path):
+    """Every array is checked and converted before the first is set: a value that is not a number leaves every
+    weight as it was. A load that fails leaves a model without input_shape unbuilt, free to be built for other
+    data (it used to stay built for the file's input shape)."""
+    model = toy_model()
+    weights = model.get_weights()
+    bad = [w.copy() for w in weights]
+    bad[-2] = np.full(bad[-2].shape, "x")
+    with pytest.raises(TypeError, match=r"set_weights: Dense 'dense(_\d+)?' kernel: expected numbers, got <U1"):
+        model.set_weights(bad)
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    unbuilt = mc.Sequential([mc.Conv2D(4, 3, padding="same", activation="relu"), mc.MaxPooling2D(2), mc.Flatten(),
+                             mc.Dense(5), mc.Dropout(0.1), mc.Dense(1, activation="sigmoid")])
+    with pytest.raises(mc.WeightFileError, match=r"does not fit this model's shapes: Dense 'dense(_\d+)?' kernel"):
+        unbuilt.load_weights(path)
+    assert not unbuilt.built
+    unbuilt.predict(np.zeros((2, 6, 6, 3), np.float32))  # built for its own data
+    fits = mc.Sequential([mc.Conv2D(4, 3, padding="same", activation="relu"), mc.MaxPooling2D(2), mc.Flatten(),
+                          mc.Dense(8, activation="relu"), mc.Dropout(0.1), mc.Dense(1, activation="sigmoid")])
+    fits.load_weights(path)
+    for expected, loaded in zip(weights, fits.get_weights()):
+        np.testing.assert_array_equal(expected, loaded)
+    from minicnn.model import WEIGHTS_FORMAT
+
+    np.savez(tmp_path / "partial.npz", __format__=np.array(WEIGHTS_FORMAT))
+    with pytest.raises(mc.WeightFileError, match=r"incomplete minicnn weight file \(no __layers__, __input_shape__\)"):
+        fits.load_weights(tmp_path / "partial.npz")
+
+
+def test_data_and_batch_sizes_that_leave_nothing_to_compute_are_refused():
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = toy_data(6)
+    for call, message in [
+            (lambda: model.predict(x, batch_size=-1), r"predict: batch_size must be a positive int, got -1"),
+            (lambda: model.evaluate(x, y, batch_size=2.5), r"evaluate: batch_size must be a positive int, got 2.5"),
+            (lambda: model.fit(x, y, validation_split=0.95, verbose=0),
+             r"validation_split=0.95 of 6 samples leaves no training samples"),
+            (lambda: model.fit(x, y, validation_split=0.05, verbose=0),
+             r"validation_split=0.05 of 6 samples leaves no validation samples"),
+            (lambda: model.fit(x, y, validation_split="0.2", verbose=0),
+             r"validation_split must be a number in \[0, 1\), got '0.2'"),
+            (lambda: model.fit(x[:0], y[:0], verbose=0), r"fit: x holds no samples \(shape \(0, 8, 8, 1\)\)"),
+            (lambda: model.predict(x[:0]), r"predict: x holds no samples"),
+            (lambda: model.evaluate(x, None), r"evaluate: y \(the labels\) is required, got None")]:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_layers_compute_in_float32_or_float64_and_check_their_input_shape():
+    """float16 and longdouble have no kernels on numba or cuda (they failed there with no layer named), and an
+    integer twin truncated every weight to 0: each is refused where it is asked for."""
+    for dtype in (np.float16, np.longdouble, np.int32, bool):
+        if np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64)):
+            continue  # longdouble is float64 on some platforms
+        with pytest.raises(TypeError, match=r"Dense 'dense(_\d+)?': dtype must be float32 or float64, got"):
+            mc.Dense(2, dtype=dtype)
+        with pytest.raises(TypeError, match=r"\.astype: dtype must be float32 or float64, got"):
+            toy_model().astype(dtype)
+    for input_shape, message in [((5, 5), r"Conv2D 'conv2d(_\d+)?': input_shape must give 3 sizes"),
+                                 ((-3, 5, 1), r"input_shape must be a tuple of positive ints .* got \(-3, 5, 1\)"),
+                                 ((5.7, 5, 1), r"input_shape must be a tuple of positive ints"),
+                                 (5, r"input_shape must be a tuple of positive ints .* got 5")]:
+        with pytest.raises(ValueError, match=message):
+            mc.Conv2D(2, 3, input_shape=input_shape)

@@ -41,6 +41,29 @@ def as_pair(value, argument, owner):
     return int(pair[0]), int(pair[1])
 
 
+
+def _float_dtype(dtype, where):
+    """``dtype`` as float32 or float64, the two every backend computes in (float16 and longdouble have no kernels)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r} ({error})") from None
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _sizes(input_shape, where):
+    """``input_shape`` (one sample's shape, without the batch axis) as a tuple of positive ints."""
+    try:
+        sizes = tuple(input_shape)
+    except TypeError:
+        sizes = None
+    if not sizes or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in sizes):
+        raise ValueError(f"{where}: input_shape must be a tuple of positive ints (one sample's shape, e.g. "
+                         f"(32, 32, 1)), got {input_shape!r}")
+    return tuple(int(d) for d in sizes)
+
 class Layer:
     """Base class: parameters, gradients, build-on-first-use, forward and backward.
 
@@ -66,10 +89,11 @@ class Layer:
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
-        self.input_shape = None if input_shape is None else (None,) + tuple(int(d) for d in input_shape)
-        self.dtype = np.dtype(dtype if dtype is not None else np.float32)
-        if self.dtype.kind != "f":
-            raise TypeError(f"{self.describe()}: dtype must be a floating-point type, got {self.dtype}")
+        self.input_shape = None if input_shape is None else (None,) + _sizes(input_shape, self.describe())
+        if self.input_shape is not None and self.input_ndim is not None and len(self.input_shape) != self.input_ndim:
+            raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
+                             f"without the batch axis), got {input_shape!r}")
+        self.dtype = _float_dtype(dtype if dtype is not None else np.float32, self.describe())
         self.params = {}
         self.grads = {}
         self.state = {}
@@ -195,7 +219,7 @@ class Layer:
     def astype(self, dtype):
         """A deep copy of this layer whose weights and computation use ``dtype`` (e.g. float64 for gradcheck)."""
         twin = copy.deepcopy(self)
-        twin.dtype = np.dtype(dtype)
+        twin.dtype = _float_dtype(dtype, f"{self.describe()}.astype")
         for store in (twin.params, twin.grads, twin.state):
             for key in store:
                 store[key] = store[key].astype(twin.dtype)
