@@ -10,6 +10,7 @@ per-sample terms (which add up to the loss) and ``∂L/∂y_pred``.
 
 import numpy as np
 
+from minicnn.checks import flag
 from minicnn.errors import NonFiniteError, ShapeError
 
 
@@ -109,7 +110,7 @@ class BinaryCrossentropy(Loss):
     epsilon = 1e-7
 
     def __init__(self, from_logits=False):
-        self.from_logits = bool(from_logits)
+        self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def value(self, y_true, y_pred):
         if self.from_logits:
@@ -147,7 +148,7 @@ class CategoricalCrossentropy(Loss):
     epsilon = 1e-7
 
     def __init__(self, from_logits=False):
-        self.from_logits = bool(from_logits)
+        self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):
         if len(shape) != 2:

@@ -128,6 +128,8 @@ class Sequential:
         self.optimizer = None
         self.metrics = []
         self.built = False
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"{name}: layers must be a list of layers, got {type(layers).__name__}")
         for layer in layers or []:
             self.add(layer)
 
@@ -202,7 +204,8 @@ class Sequential:
             raise ValueError(f"{self.name}.compile: loss is required, e.g. loss='binary_crossentropy'")
         self.optimizer = get_optimizer(optimizer)
         self.loss = get_loss(loss)
-        self.metrics = [get_metric(metric, self.loss) for metric in (metrics or [])]
+        metrics = [metrics] if isinstance(metrics, str) else metrics or []
+        self.metrics = [get_metric(metric, self.loss) for metric in metrics]
 
     def astype(self, dtype):
         """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled
@@ -229,6 +232,7 @@ class Sequential:
             x = layer.forward(x, training=training)
         if training:
             self._stores_to_host_after_a_direct_call("state")
+        self._output_shape = tuple(x.shape)
         return x
 
     def _build_for(self, x):
@@ -259,6 +263,12 @@ class Sequential:
         weights: it fills that layer's ``grads`` without computing ∂L/∂(its input), skips the layers below it
         (they have nothing to learn) and returns None. The weight gradients are the same either way.
         """
+        expected = getattr(self, "_output_shape", None)
+        if expected is None:
+            raise RuntimeError(f"{self.name}.backward: call forward first (backward uses what forward kept)")
+        if tuple(np.shape(grad_out)) != expected:
+            raise ShapeError(f"{self.name}.backward: expected grad_out of the shape of the last forward's output "
+                             f"{expected}, got {tuple(np.shape(grad_out))}")
         if input_gradient:
             for layer in reversed(self.layers):
                 grad_out = layer.backward(grad_out)
@@ -488,7 +498,12 @@ class Sequential:
                 index = order[step * batch_size:(step + 1) * batch_size]
                 x_batch, y_batch = x[index], y[index]
                 if augment is not None:
-                    x_batch = augment(x_batch, rng)
+                    augmented = augment(x_batch, rng)
+                    if np.shape(augmented) != x_batch.shape:
+                        raise ValueError(f"{self.name}.fit: augment must return a batch of the shape it was given, "
+                                         f"{x_batch.shape}, got {type(augmented).__name__} of shape "
+                                         f"{np.shape(augmented)}")
+                    x_batch = augmented
                 try:
                     logs = self.train_on_batch(x_batch, y_batch)
                 except (FloatingPointError, NonFiniteError) as error:

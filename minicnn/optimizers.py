@@ -9,13 +9,14 @@ import copy
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import finite_number, flag
 
 
 class Optimizer:
     """Base class. ``learning_rate`` is the step size α."""
 
     def __init__(self, learning_rate):
-        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate <= 0:
+        if not finite_number(learning_rate) or learning_rate <= 0:
             raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self.iterations = 0
@@ -106,10 +107,10 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
         super().__init__(learning_rate)
-        if not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+        if not finite_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+        self.nesterov = flag(nesterov, "nesterov", "SGD")
 
     def step(self, pairs):
         pairs = list(pairs)
@@ -141,9 +142,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+            if not finite_number(value) or not 0 <= value < 1:
                 raise ValueError(f"Adam: {name} must be a number in [0, 1), got {value!r}")
-        if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+        if not finite_number(epsilon) or epsilon <= 0:
             raise ValueError(f"Adam: epsilon must be a positive number, got {epsilon!r}")
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 

@@ -325,3 +325,45 @@ def test_layers_compute_in_float32_or_float64_and_check_their_input_shape():
                                  (5, r"input_shape must be a tuple of positive ints .* got 5")]:
         with pytest.raises(ValueError, match=message):
             mc.Conv2D(2, 3, input_shape=input_shape)
+
+
+def test_hyperparameters_are_finite_numbers_of_any_real_type_and_flags_are_booleans():
+    """NaN and infinity passed every range check (a NaN learning rate then read as a diverged training), while
+    NumPy scalars in range were refused; ``bool("no")`` silently turned use_bias="no" into True."""
+    for call, message in [(lambda: mc.SGD(np.nan), r"SGD: learning_rate must be a positive number, got nan"),
+                          (lambda: mc.Adam(epsilon=np.inf), r"Adam: epsilon must be a positive number, got inf"),
+                          (lambda: mc.BatchNormalization(epsilon=np.nan), r"epsilon must be a positive number"),
+                          (lambda: mc.SGD(0.1, momentum=True),
+                           r"SGD: momentum must be a number in \[0, 1\), got True")]:
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert mc.Dropout(np.float32(0.5)).rate == 0.5 and mc.SGD(np.float64(0.1)).learning_rate == 0.1
+    assert mc.BatchNormalization(momentum=np.float32(0.5)).momentum == 0.5
+    for call, message in [(lambda: mc.Dense(2, use_bias="no"), r"Dense 'dense(_\d+)?': use_bias must be True or "
+                                                                r"False, got 'no'"),
+                          (lambda: mc.Conv2D(2, 3, use_bias=0), r"use_bias must be True or False, got 0"),
+                          (lambda: mc.BinaryCrossentropy(from_logits="no"), r"BinaryCrossentropy: from_logits must"),
+                          (lambda: mc.SGD(0.1, nesterov="yes"), r"SGD: nesterov must be True or False, got 'yes'")]:
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert mc.Dense(2, use_bias=np.bool_(False)).use_bias is False
+
+
+def test_model_arguments_that_used_to_fail_deep_inside_name_what_is_wrong():
+    with pytest.raises(TypeError, match=r"sequential: layers must be a list of layers, got Dense"):
+        mc.Sequential(mc.Dense(2))
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics="accuracy")  # one name: a list of one
+    x, y = toy_data(8)
+    assert set(model.fit(x, y, epochs=1, verbose=0).history) == {"loss", "accuracy"}
+    for augment in (lambda batch, rng: None, lambda batch, rng: batch[:, :4]):
+        with pytest.raises(ValueError, match=r"fit: augment must return a batch of the shape it was given, "
+                                             r"\(8, 8, 8, 1\), got"):
+            model.fit(x, y, batch_size=8, verbose=0, augment=augment)
+    fresh = toy_model()
+    with pytest.raises(RuntimeError, match=r"sequential.backward: call forward first"):
+        fresh.backward(np.zeros((8, 1), np.float32))
+    fresh.forward(x)
+    with pytest.raises(ValueError, match=r"backward: expected grad_out of the shape of the last forward's output "
+                                         r"\(8, 1\), got \(7, 1\)"):
+        fresh.backward(np.zeros((7, 1), np.float32))

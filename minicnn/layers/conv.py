@@ -3,6 +3,7 @@
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import flag
 from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.activations import activation_name, get_activation
 from minicnn.layers.base import Layer, as_pair
@@ -50,7 +51,7 @@ class Conv2D(Layer):
         self.strides = as_pair(strides, "strides", self.describe())
         self.padding = check_padding(padding, f"{self.describe()}: padding")
         self.activation = get_activation(activation, self.name)
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = seed
 
     def build(self, input_shape):

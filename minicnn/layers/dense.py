@@ -3,6 +3,7 @@
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import flag
 from minicnn.layers.activations import activation_name, get_activation
 from minicnn.layers.base import Layer
 from minicnn.layers.initializers import glorot_uniform
@@ -39,7 +40,7 @@ class Dense(Layer):
             raise ValueError(f"{self.describe()}: units must be a positive int, got {units!r}")
         self.units = int(units)
         self.activation = get_activation(activation, self.name)
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = seed
 
     def build(self, input_shape):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import finite_number
 from minicnn.layers.base import Layer
 
 
@@ -22,7 +23,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+        if not finite_number(rate) or not 0 <= rate < 1:
             raise ValueError(f"{self.describe()}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.seed = seed

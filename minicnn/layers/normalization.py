@@ -3,6 +3,7 @@
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import finite_number
 from minicnn.layers.base import Layer
 
 
@@ -36,9 +37,9 @@ class BatchNormalization(Layer):
 
     def __init__(self, momentum=0.99, epsilon=0.001, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+        if not finite_number(momentum) or not 0 <= momentum <= 1:
             raise ValueError(f"{self.describe()}: momentum must be a number in [0, 1], got {momentum!r}")
-        if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+        if not finite_number(epsilon) or epsilon <= 0:
             raise ValueError(f"{self.describe()}: epsilon must be a positive number, got {epsilon!r}")
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)

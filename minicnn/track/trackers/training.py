@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minicnn.checks import finite_number
 from minicnn.optimizers import Adam
 from minicnn.progress import ProgressBar
 from minicnn.track.pairs import make_batch
@@ -55,7 +56,7 @@ def _check_arguments(pairs, epochs, batch_size, learning_rate):
             raise ValueError(f"train_siamese: {name} must be a positive integer, got {value!r}")
     if batch_size > pairs:
         raise ValueError(f"train_siamese: batch_size ({batch_size}) must not exceed pairs ({pairs})")
-    if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
+    if not finite_number(learning_rate) or learning_rate <= 0:
         raise ValueError(f"train_siamese: learning_rate must be a positive number, got {learning_rate!r}")
 
 
