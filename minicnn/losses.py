@@ -19,6 +19,8 @@ def _check_labels(name, y_true, shape, dtype):
     ``(N, 1)``), cast to their ``dtype``."""
     shape = tuple(shape)
     y_true = np.asarray(y_true)
+    if y_true.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: expected y_true of numbers, got dtype {y_true.dtype}")
     if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
     if y_true.shape != shape:

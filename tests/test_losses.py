@@ -99,3 +99,10 @@ def test_unknown_loss_name_lists_the_choices():
     model = mc.Sequential([mc.Dense(1, input_shape=(2,))])
     with pytest.raises(ValueError, match="unknown loss 'hinge'.*binary_crossentropy"):
         model.compile(loss="hinge")
+
+
+@pytest.mark.parametrize("labels", [np.array(["a", "b"]), [None, 1.0]], ids=["strings", "objects"])
+def test_labels_that_are_not_numbers_are_named(labels):
+    for loss in (mc.MeanSquaredError(), mc.BinaryCrossentropy()):
+        with pytest.raises(TypeError, match=rf"{type(loss).__name__}: expected y_true of numbers, got dtype"):
+            loss(labels, np.zeros((2, 1)))
