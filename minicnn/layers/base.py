@@ -41,7 +41,6 @@ def as_pair(value, argument, owner):
     return int(pair[0]), int(pair[1])
 
 
-
 def _float_dtype(dtype, where):
     """``dtype`` as float32 or float64, the two every backend computes in (float16 and longdouble have no kernels)."""
     try:
@@ -63,6 +62,7 @@ def _sizes(input_shape, where):
         raise ValueError(f"{where}: input_shape must be a tuple of positive ints (one sample's shape, e.g. "
                          f"(32, 32, 1)), got {input_shape!r}")
     return tuple(int(d) for d in sizes)
+
 
 class Layer:
     """Base class: parameters, gradients, build-on-first-use, forward and backward.
