@@ -185,3 +185,25 @@ def test_one_epoch_of_the_demo_network_is_the_same_on_every_backend():
             losses[name] = (history.history["loss"][0], model.evaluate(data.x_val, data.y_val)[0])
     for name in BACKENDS:
         assert_close(losses[name], losses["numpy"], "float32", f"{name} loss after one epoch")
+
+
+def test_numba_backward_kernels_refuse_a_gradient_of_another_shape():
+    """Their parallel loops index by the gradient without bounds checks: a wrong one read past ``argmax`` or the
+    activations, or ``prange`` lost NumPy's error (a SystemError), before these checks."""
+    from minicnn.errors import ShapeError
+
+    x, kernel = np.ones((2, 5, 5, 1), np.float32), np.ones((3, 3, 1, 2), np.float32)
+    _, argmax = cpu.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    calls = {"conv2d_backward": lambda: cpu.conv2d_backward(np.ones((2, 3, 3, 3), np.float32), x, kernel, (1, 1),
+                                                            "valid"),
+             "max_pool2d_backward": lambda: cpu.max_pool2d_backward(np.ones((2, 3, 3, 1), np.float32), argmax,
+                                                                    x.shape, (2, 2), (2, 2), "valid"),
+             "avg_pool2d_backward": lambda: cpu.avg_pool2d_backward(np.ones((1, 2, 2, 1), np.float32), x.shape,
+                                                                    (2, 2), (2, 2), "valid"),
+             "dense_backward": lambda: cpu.dense_backward(np.ones((3, 2), np.float32), np.ones((2, 4), np.float32),
+                                                          np.ones((4, 2), np.float32)),
+             "relu_backward": lambda: cpu.relu_backward(np.ones(3, np.float32), np.ones(5, np.float32))}
+    for name, call in calls.items():
+        with pytest.raises(ShapeError, match=rf"^{name}: expected the gradient of shape .* \(the forward pass's "
+                                             rf"output\), got"):
+            call()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import minicnn as mc
 from minicnn import equations
+from minicnn.errors import ShapeError
 from strategies import distinct_input, make_input, window_cases
 from tolerances import assert_close, assert_gradcheck
 
@@ -214,3 +215,11 @@ def test_get_config_round_trips():
         twin = type(layer)(**{**config, "name": config["name"] + "_twin"})
         assert {k: v for k, v in twin.get_config().items() if k != "name"} == \
             {k: v for k, v in config.items() if k != "name"}
+
+
+def test_batch_normalization_refuses_an_input_without_a_channel_axis_before_it_builds():
+    layer = mc.BatchNormalization()
+    with pytest.raises(ShapeError, match=r"expected input of shape \(N, \.\.\., C\), got \(4,\)"):
+        layer.forward(np.ones(4, np.float32))
+    assert not layer.built
+    assert layer.forward(np.ones((4, 3), np.float32)).shape == (4, 3)

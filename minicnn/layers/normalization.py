@@ -4,6 +4,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import finite_number
+from minicnn.errors import ShapeError
 from minicnn.layers.base import Layer
 
 
@@ -53,9 +54,9 @@ class BatchNormalization(Layer):
         super().build(input_shape)
 
     def forward(self, x, training=False):
+        if len(np.shape(x)) < 2:  # before the layer is built for it: channels are the last axis after the batch's
+            raise ShapeError(f"{self.describe()}: expected input of shape (N, ..., C), got {tuple(np.shape(x))}")
         x = self._prepare_input(x)
-        if len(x.shape) < 2:
-            raise ValueError(f"{self.describe()}: expected input of shape (N, ..., C), got {tuple(x.shape)}")
         y, self._x_hat, self._inv_std, moving_mean, moving_variance = backend.kernels().batch_norm_forward(
             x, self.params["gamma"], self.params["beta"], self.state["moving_mean"], self.state["moving_variance"],
             self.momentum, self.epsilon, training)
