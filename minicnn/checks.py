@@ -1,9 +1,12 @@
-"""Tests that constructor arguments pass before they are stored: numbers that are finite, flags that are booleans."""
+"""Tests that arguments pass before they are used: numbers that are finite, flags that are booleans, gradients of
+the shape their forward pass gave."""
 
 import math
 import numbers
 
 import numpy as np
+
+from minicnn.errors import ShapeError
 
 
 def finite_number(value):
@@ -17,3 +20,12 @@ def flag(value, argument, where):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{where}: {argument} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_gradient(where, grad, expected):
+    """The upstream gradient of a backward kernel must have the shape of the forward pass's output, on every
+    host backend: NumPy would otherwise broadcast it or fail with a bare error, and the numba kernels' parallel
+    loops, which index by it without bounds checks, read past ``argmax`` or lost the error."""
+    if tuple(grad.shape) != tuple(expected):
+        raise ShapeError(f"{where}: expected the gradient of shape {tuple(expected)} (the forward pass's output), "
+                         f"got {tuple(grad.shape)}")

@@ -187,22 +187,24 @@ def test_one_epoch_of_the_demo_network_is_the_same_on_every_backend():
         assert_close(losses[name], losses["numpy"], "float32", f"{name} loss after one epoch")
 
 
-def test_numba_backward_kernels_refuse_a_gradient_of_another_shape():
-    """Their parallel loops index by the gradient without bounds checks: a wrong one read past ``argmax`` or the
-    activations, or ``prange`` lost NumPy's error (a SystemError), before these checks."""
+@pytest.mark.parametrize("kernels", [numpy_kernels, cpu], ids=["numpy", "numba"])
+def test_backward_kernels_refuse_a_gradient_of_another_shape(kernels):
+    """The numba kernels' parallel loops index by the gradient without bounds checks: a wrong one read past
+    ``argmax`` or the activations, or ``prange`` lost NumPy's error (a SystemError); NumPy broadcast it or failed
+    bare. Both backends now say the same."""
     from minicnn.errors import ShapeError
 
     x, kernel = np.ones((2, 5, 5, 1), np.float32), np.ones((3, 3, 1, 2), np.float32)
-    _, argmax = cpu.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
-    calls = {"conv2d_backward": lambda: cpu.conv2d_backward(np.ones((2, 3, 3, 3), np.float32), x, kernel, (1, 1),
-                                                            "valid"),
-             "max_pool2d_backward": lambda: cpu.max_pool2d_backward(np.ones((2, 3, 3, 1), np.float32), argmax,
-                                                                    x.shape, (2, 2), (2, 2), "valid"),
-             "avg_pool2d_backward": lambda: cpu.avg_pool2d_backward(np.ones((1, 2, 2, 1), np.float32), x.shape,
-                                                                    (2, 2), (2, 2), "valid"),
-             "dense_backward": lambda: cpu.dense_backward(np.ones((3, 2), np.float32), np.ones((2, 4), np.float32),
-                                                          np.ones((4, 2), np.float32)),
-             "relu_backward": lambda: cpu.relu_backward(np.ones(3, np.float32), np.ones(5, np.float32))}
+    _, argmax = kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    grad = lambda *shape: np.ones(shape, np.float32)  # noqa: E731
+    calls = {
+        "conv2d_backward": lambda: kernels.conv2d_backward(grad(2, 3, 3, 3), x, kernel, (1, 1), "valid"),
+        "max_pool2d_backward": lambda: kernels.max_pool2d_backward(grad(2, 3, 3, 1), argmax, x.shape, (2, 2), (2, 2),
+                                                                   "valid"),
+        "avg_pool2d_backward": lambda: kernels.avg_pool2d_backward(grad(1, 2, 2, 1), x.shape, (2, 2), (2, 2), "valid"),
+        "dense_backward": lambda: kernels.dense_backward(grad(3, 2), grad(2, 4), grad(4, 2)),
+        "relu_backward": lambda: kernels.relu_backward(grad(3), grad(5)),
+    }
     for name, call in calls.items():
         with pytest.raises(ShapeError, match=rf"^{name}: expected the gradient of shape .* \(the forward pass's "
                                              rf"output\), got"):

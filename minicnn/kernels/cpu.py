@@ -56,7 +56,7 @@ from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpe
     to_host,
     zeros_like,
 )
-from minicnn.errors import ShapeError  # noqa: E402
+from minicnn.checks import check_gradient  # noqa: E402
 from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
 from minicnn.kernels.random_bits import keep_threshold, mix32  # noqa: E402
 
@@ -174,14 +174,6 @@ def _col2im(grad_cols, n, height, width, channels, kh, kw, sh, sw, top, left, ou
     return grad_x
 
 
-def _check_gradient(where, grad, expected):
-    """The upstream gradient must have the shape of the forward pass's output: the parallel loops index by it without
-    bounds checks (a wrong one read past ``argmax``, or ``prange`` lost NumPy's error and left rows unwritten)."""
-    if tuple(grad.shape) != tuple(expected):
-        raise ShapeError(f"{where}: expected the gradient of shape {tuple(expected)} (the forward pass's output), "
-                         f"got {tuple(grad.shape)}")
-
-
 def _geometry(x_shape, window, stride, padding):
     _, height, width, _ = x_shape
     out_h = output_length(height, window[0], stride[0], padding)
@@ -222,7 +214,7 @@ def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     kh, kw, c_in, c_out = kernel.shape
     n, height, width, _ = x.shape
     out_h, out_w, top, left = _geometry(x.shape, (kh, kw), stride, padding)
-    _check_gradient("conv2d_backward", grad_y, (n, out_h, out_w, c_out))
+    check_gradient("conv2d_backward", grad_y, (n, out_h, out_w, c_out))
     grad_y2 = grad_y.reshape(-1, c_out)
     cols_t = _im2col_transposed(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
     grad_kernel = np.empty((kh * kw * c_in, c_out), dtype=x.dtype)
@@ -324,8 +316,8 @@ def max_pool2d_forward(x, pool_size, stride, padding):
 def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
     """Each ``∂L/∂y`` goes to its window's winner (see ``numpy_kernels``)."""
     out_h, out_w, top, left = _geometry(x_shape, pool_size, stride, padding)
-    _check_gradient("max_pool2d_backward", grad_y, (x_shape[0], out_h, out_w, x_shape[3]))
-    _check_gradient("max_pool2d_backward (argmax)", argmax, grad_y.shape)
+    check_gradient("max_pool2d_backward", grad_y, (x_shape[0], out_h, out_w, x_shape[3]))
+    check_gradient("max_pool2d_backward (argmax)", argmax, grad_y.shape)
     grad_y, argmax = _contiguous(grad_y, argmax)
     return _pool_backward(grad_y, argmax, True, x_shape[1], x_shape[2], pool_size[0], pool_size[1], stride[0],
                           stride[1], top, left)
@@ -341,7 +333,7 @@ def avg_pool2d_forward(x, pool_size, stride, padding):
 def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
     """Each ``∂L/∂y`` shared equally by its window's real inputs (see ``numpy_kernels``)."""
     out_h, out_w, top, left = _geometry(x_shape, pool_size, stride, padding)
-    _check_gradient("avg_pool2d_backward", grad_y, (x_shape[0], out_h, out_w, x_shape[3]))
+    check_gradient("avg_pool2d_backward", grad_y, (x_shape[0], out_h, out_w, x_shape[3]))
     grad_y = np.ascontiguousarray(grad_y)
     no_argmax = np.zeros((1, 1, 1, 1), dtype=np.int32)
     return _pool_backward(grad_y, no_argmax, False, x_shape[1], x_shape[2], pool_size[0], pool_size[1], stride[0],
@@ -363,7 +355,7 @@ def dense_backward(grad_z, x, kernel, input_gradient=True):
     """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; ∂L/∂W is split over input features; ∂L/∂x is
     None when ``input_gradient`` is False."""
     grad_z, x, kernel = _contiguous(grad_z, x, kernel)
-    _check_gradient("dense_backward", grad_z, (x.shape[0], kernel.shape[1]))
+    check_gradient("dense_backward", grad_z, (x.shape[0], kernel.shape[1]))
     grad_x = None
     if input_gradient:
         grad_x = np.empty(x.shape, dtype=grad_z.dtype)
@@ -397,7 +389,7 @@ def relu_forward(z):
 def relu_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a`` where ``a > 0``, else 0."""
     grad_a, a = _contiguous(grad_a, a)
-    _check_gradient("relu_backward", grad_a, a.shape)
+    check_gradient("relu_backward", grad_a, a.shape)
     grad_z = np.empty_like(grad_a)
     _relu_backward(grad_a.reshape(-1), a.reshape(-1), grad_z.reshape(-1))
     return grad_z

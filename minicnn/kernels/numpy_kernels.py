@@ -36,6 +36,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from minicnn.checks import check_gradient
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
 
@@ -121,6 +122,7 @@ def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     """
     kh, kw, c_in, c_out = kernel.shape
     cols, out_h, out_w, pad_h, pad_w, padded_shape = _im2col(x, (kh, kw), stride, padding)
+    check_gradient("conv2d_backward", grad_y, (x.shape[0], out_h, out_w, c_out))
     grad_y2 = grad_y.reshape(-1, c_out)
     kernel2 = kernel.reshape(kh * kw * c_in, c_out)
     grad_kernel = (cols.T @ grad_y2).reshape(kernel.shape)
@@ -159,6 +161,8 @@ def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
     """
     out_h, out_w, pad_h, pad_w = _geometry(x_shape, pool_size, stride, padding)
     n, height, width, channels = x_shape
+    check_gradient("max_pool2d_backward", grad_y, (n, out_h, out_w, channels))
+    check_gradient("max_pool2d_backward (argmax)", argmax, grad_y.shape)
     padded_shape = (n, height + sum(pad_h), width + sum(pad_w), channels)
     zero = np.zeros((), dtype=grad_y.dtype)
     return _scatter_windows(lambda k, l: np.where(argmax == k * pool_size[1] + l, grad_y, zero), padded_shape,
@@ -186,6 +190,7 @@ def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
     """Each input receives ``∂L/∂y / |window|`` from every window that covers it."""
     out_h, out_w, pad_h, pad_w = _geometry(x_shape, pool_size, stride, padding)
     n, height, width, channels = x_shape
+    check_gradient("avg_pool2d_backward", grad_y, (n, out_h, out_w, channels))
     share = grad_y / _window_counts(x_shape, pool_size, stride, padding, grad_y.dtype)
     padded_shape = (n, height + sum(pad_h), width + sum(pad_w), channels)
     return _scatter_windows(lambda k, l: share, padded_shape, pool_size, stride, out_h, out_w, pad_h, pad_w,
@@ -206,6 +211,7 @@ def dense_forward(x, kernel, bias):
 def dense_backward(grad_z, x, kernel, input_gradient=True):
     """``∂L/∂x = ∂L/∂z · Wᵀ``, ``∂L/∂W = xᵀ · ∂L/∂z``, ``∂L/∂b = Σ_n ∂L/∂z[n]``; ∂L/∂x is None (not computed) when
     ``input_gradient`` is False."""
+    check_gradient("dense_backward", grad_z, (x.shape[0], kernel.shape[1]))
     grad_x = grad_z @ kernel.T if input_gradient else None
     return grad_x, x.T @ grad_z, grad_z.sum(axis=0)
 
@@ -217,6 +223,7 @@ def relu_forward(z):
 
 def relu_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a`` where ``a > 0`` (that is, where ``z > 0``), else 0."""
+    check_gradient("relu_backward", grad_a, a.shape)
     return np.where(a > 0, grad_a, np.zeros((), dtype=grad_a.dtype))
 
 
