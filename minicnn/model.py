@@ -19,6 +19,7 @@ import tempfile
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
 from minicnn.layers.base import Layer
 from minicnn.losses import get_loss
@@ -84,11 +85,11 @@ def _check_positive_int(value, argument, where):
         raise ValueError(f"{where}: {argument} must be a positive int, got {value!r}")
 
 
-def _check_finite(array, argument, where):
+def _check_finite(array, argument, where, why=""):
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise NonFiniteError(f"{where}: {argument} contains NaN or infinity (first at index {index}, "
-                             f"value {array[index]})")
+                             f"value {array[index]}){why}")
 
 
 def write_npz_atomically(path, arrays):
@@ -235,11 +236,15 @@ class Sequential:
         self._output_shape = tuple(x.shape)
         return x
 
+    def _input_shape_for(self, x):
+        """The declared ``input_shape``, else that of the samples of ``x`` (batch axis None)."""
+        return self.input_shape or (None,) + tuple(np.shape(x)[1:])
+
     def _build_for(self, x):
         """Build the layers for the samples of ``x`` where no ``input_shape`` was given (as Keras does on the first
         call)."""
         if not self.built:
-            self.build(self.input_shape or (None,) + tuple(np.shape(x)[1:]))
+            self.build(self._input_shape_for(x))
 
     def _stores_to_host_after_a_direct_call(self, store):
         """After ``forward``/``backward`` called directly on an accelerator backend (a student stepping through
@@ -247,12 +252,8 @@ class Sequential:
         BatchNorm's moving averages) comes back to the host, where it can be printed and where ``get_weights``,
         ``save_weights`` and ``astype`` read it."""
         kernels = backend.kernels()
-        if getattr(self, "_device_depth", 0) or not getattr(kernels, "USES_DEVICE_MEMORY", False):
-            return
-        for layer in self.layers:
-            values = getattr(layer, store)
-            for key in values:
-                values[key] = kernels.to_host(values[key])
+        if not getattr(self, "_device_depth", 0) and getattr(kernels, "USES_DEVICE_MEMORY", False):
+            self._move_stores(kernels.to_host, (store,))
 
     __call__ = forward
 
@@ -314,17 +315,20 @@ class Sequential:
         if not self.built:
             self.build()
         self._device_depth = 1
-        stores = [store for layer in self.layers for store in (layer.params, layer.grads, layer.state)]
         try:
-            for store in stores:
-                for key in store:
-                    store[key] = kernels.to_device(store[key])
+            self._move_stores(kernels.to_device)
             yield
         finally:
-            for store in stores:
-                for key in store:
-                    store[key] = kernels.to_host(store[key])
+            self._move_stores(kernels.to_host)
             self._device_depth = 0
+
+    def _move_stores(self, move, stores=("params", "grads", "state")):
+        """``move`` (``to_device`` or ``to_host``) every array of each layer's ``stores``."""
+        for layer in self.layers:
+            for store in stores:
+                arrays = getattr(layer, store)
+                for key in arrays:
+                    arrays[key] = move(arrays[key])
 
     def _batch_where_computed(self, kernels, x, where=None):
         """A batch where the backend computes. Host backends take it as it is (the first layer casts and checks
@@ -393,7 +397,7 @@ class Sequential:
         """The multiply-adds of one sample's forward pass in the layers with a kernel: outputs × the kernel's size
         per output, which is ``H_out·W_out·C_out · kh·kw·C_in`` for a Conv2D and ``units · inputs`` for a Dense
         layer. (A training step's backward pass does twice as many: ∂L/∂x and ∂L/∂W.)"""
-        shapes = self.build(self.input_shape or (None,) + np.shape(x)[1:])
+        shapes = self.build(self._input_shape_for(x))
         return sum(math.prod(shape[1:]) * math.prod(tuple(layer.params["kernel"].shape)[:-1])
                    for layer, shape in zip(self.layers, shapes) if "kernel" in layer.params)
 
@@ -460,8 +464,7 @@ class Sequential:
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
         _check_positive_int(epochs, "epochs", f"{self.name}.fit")
-        if not isinstance(validation_split, (int, float, np.floating)) or isinstance(validation_split, bool) or \
-                not 0 <= validation_split < 1:
+        if not finite_number(validation_split) or not 0 <= validation_split < 1:
             raise ValueError(f"{self.name}.fit: validation_split must be a number in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is None:
             cut = len(x) - int(round(len(x) * validation_split))
@@ -557,12 +560,10 @@ class Sequential:
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
         if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):  # the host backends' layers check each input
-            try:
-                _check_finite(outputs, "the output", f"{self.name}.predict")
-            except NonFiniteError as error:
-                raise NonFiniteError(f"{error}; the {backend.get_backend()!r} backend does not check each layer's "
-                                     f"input as the host backends do, so a weight or a result inside the network "
-                                     f"that is not finite first shows here") from None
+            _check_finite(outputs, "the output", f"{self.name}.predict",
+                          f"; the {backend.get_backend()!r} backend does not check each layer's input as the host "
+                          f"backends do, so a weight or a result inside the network that is not finite first shows "
+                          f"here")
         return outputs
 
     # ------------------------------------------------------------------ weights

@@ -34,14 +34,20 @@ class Optimizer:
             self._shapes = shapes
             self._slot_backend = backend.get_backend()
         elif self._slot_backend != backend.get_backend():
-            previous = backend._load(self._slot_backend)
-            self._slots = [{name: kernels.to_device(previous.to_host(array)) for name, array in slot.items()}
-                           for slot in self._slots]
+            self._slots = [{name: kernels.to_device(array) for name, array in slot.items()}
+                           for slot in self._host_slots()]
             self._slot_backend = backend.get_backend()
         if shapes != self._shapes:
             raise ValueError(f"{type(self).__name__}: step() was given parameters of shapes {shapes}, but it holds "
                              f"state for shapes {self._shapes}; use a new optimizer for another model")
         return self._slots
+
+    def _host_slots(self):
+        """The state arrays as NumPy arrays, from wherever the backend that made them keeps them."""
+        if self._slots is None:
+            return []
+        previous = backend._load(self._slot_backend)
+        return [{name: previous.to_host(array) for name, array in slot.items()} for slot in self._slots]
 
     def step(self, pairs):
         raise NotImplementedError
@@ -51,9 +57,7 @@ class Optimizer:
         (``Sequential.astype``): the state comes to the host, cast, and moves to where the next ``step`` runs."""
         twin = copy.copy(self)
         if self._slots is not None:
-            previous = backend._load(self._slot_backend)
-            twin._slots = [{name: previous.to_host(array).astype(dtype) for name, array in slot.items()}
-                           for slot in self._slots]
+            twin._slots = [{name: array.astype(dtype) for name, array in slot.items()} for slot in self._host_slots()]
             twin._slot_backend = "numpy"  # host arrays, as the numpy backend keeps them
         return twin
 
@@ -61,9 +65,9 @@ class Optimizer:
         """The optimizer's state as named host arrays (for a checkpoint): ``"iterations"`` and one array per
         slot, ``"003.m"`` for the ``m`` of the fourth parameter."""
         arrays = {"iterations": np.array(self.iterations)}
-        for index, slot in enumerate(self._slots or []):
+        for index, slot in enumerate(self._host_slots()):
             for name, value in slot.items():
-                arrays[f"{index:03d}.{name}"] = backend._load(self._slot_backend).to_host(value)
+                arrays[f"{index:03d}.{name}"] = value
         return arrays
 
     def load_state_arrays(self, arrays, pairs):

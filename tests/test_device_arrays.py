@@ -526,17 +526,20 @@ class _RenamedSquares(mc.MeanSquaredError):
 
 def test_a_built_in_loss_with_formulas_of_your_own_is_computed_on_the_host(transfers):
     x, y = _data(8)
-    losses, copies_back = {}, {}
+    losses, copies = {}, {}
     for loss in (_DoubledSquares, _RenamedSquares, mc.MeanSquaredError):
         for name in ("numpy", "fakedevice"):
             with mc.use_backend(name):
                 model = document_network(input_shape=(12, 12, 1), seed=0)
                 model.compile(optimizer=mc.SGD(0.1), loss=loss())
                 with model.on_device():
-                    before = transfers["to_host"]
+                    before = dict(transfers)
                     losses[loss, name] = model.train_on_batch(x, y)["loss"]
-                    copies_back[loss, name] = transfers["to_host"] - before
+                    copies[loss, name] = (transfers["to_host"] - before["to_host"],
+                                          transfers["to_device"] - before["to_device"])
         assert losses[loss, "fakedevice"] == pytest.approx(losses[loss, "numpy"], rel=1e-6)
     assert losses[_DoubledSquares, "numpy"] == pytest.approx(2 * losses[mc.MeanSquaredError, "numpy"], rel=1e-6)
-    # the host formulas bring the output back (and the loss terms nothing); a kernel brings only its terms back
-    assert [copies_back[loss, "fakedevice"] for loss in (_DoubledSquares, _RenamedSquares)] == [1, 1]
+    # one copy back either way (the output for the host formulas, the terms from a kernel); the host formulas also
+    # send their gradient to the device: one copy more than the kernel, which computes it there
+    assert [copies[loss, "fakedevice"] for loss in (_DoubledSquares, _RenamedSquares, mc.MeanSquaredError)] == [
+        (1, 3), (1, 2), (1, 2)]
