@@ -23,9 +23,10 @@ def flag(value, argument, where):
 
 
 def check_gradient(where, grad, expected):
-    """The upstream gradient of a backward kernel must have the shape of the forward pass's output, on every
-    host backend: NumPy would otherwise broadcast it or fail with a bare error, and the numba kernels' parallel
-    loops, which index by it without bounds checks, read past ``argmax`` or lost the error."""
+    """The upstream gradient of a backward kernel must have the shape of the forward pass's output, with the same
+    words on every backend: NumPy would otherwise broadcast it or fail with a bare error, the numba kernels'
+    parallel loops, which index by it without bounds checks, read past ``argmax`` or lost the error, and the cuda
+    kernels blamed the array the forward pass kept."""
     if tuple(grad.shape) != tuple(expected):
         raise ShapeError(f"{where}: expected the gradient of shape {tuple(expected)} (the forward pass's output), "
                          f"got {tuple(grad.shape)}")

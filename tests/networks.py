@@ -1,8 +1,13 @@
-"""A network that several test files train on two backends and compare."""
+"""What several test files share: a network they train on two backends and compare, and the layers a student
+steps through by hand."""
+
+import re
 
 import numpy as np
+import pytest
 
 import minicnn as mc
+from minicnn.errors import ShapeError
 
 
 def fit_batchnorm_dropout_network(backend_name, x, y, filters, rate, batch_size, learning_rate):
@@ -32,3 +37,27 @@ def assert_trained_alike(results, expected, rtol, atol):
         assert type(value) is np.ndarray
         np.testing.assert_allclose(value, expected[3][key], rtol=rtol, atol=atol)
     assert not np.allclose(moving["moving_variance"], 1.0)
+
+
+#: ``(make_layer, input shape)`` for every kind of layer, with a convolution's activation in front of its backward
+LAYERS_BY_HAND = [
+    (lambda: mc.Conv2D(3, 2, activation="sigmoid"), (2, 5, 4, 2)), (lambda: mc.Dense(3), (2, 4)),
+    (lambda: mc.MaxPooling2D(), (2, 4, 4, 1)), (lambda: mc.AveragePooling2D(), (2, 4, 4, 1)),
+    (lambda: mc.Flatten(), (2, 3, 3, 1)), (lambda: mc.BatchNormalization(), (3, 2)),
+    (lambda: mc.Dropout(0.5, seed=0), (3, 2)), (mc.ReLU, (3, 2)), (mc.Sigmoid, (3, 2)), (mc.Tanh, (3, 2)),
+    (mc.Softmax, (3, 2))]
+
+
+def step_through_by_hand(layer, shape):
+    """``layer.backward`` before any forward, and with a gradient one channel wider than the forward's output,
+    raise errors that say so; the right gradient gives ∂L/∂x of the input's shape."""
+    with pytest.raises(RuntimeError, match=rf"^{type(layer).__name__} '{layer.name}'.backward: call forward first "
+                                           r"\(backward uses what forward kept\)$"):
+        layer.backward(np.ones(shape, np.float32))
+    y = layer.forward(np.random.default_rng(0).standard_normal(shape).astype(np.float32), training=True)
+    right = tuple(y.shape)  # a device array's shape is not always a tuple
+    wider = right[:-1] + (right[-1] + 1,)
+    with pytest.raises(ShapeError, match=re.escape(f"expected the gradient of shape {right} (the forward pass's "
+                                                   f"output), got {wider}")):
+        layer.backward(np.ones(wider, np.float32))
+    assert tuple(layer.backward(np.ones(right, np.float32)).shape) == shape

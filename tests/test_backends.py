@@ -204,6 +204,11 @@ def test_backward_kernels_refuse_a_gradient_of_another_shape(kernels):
         "avg_pool2d_backward": lambda: kernels.avg_pool2d_backward(grad(1, 2, 2, 1), x.shape, (2, 2), (2, 2), "valid"),
         "dense_backward": lambda: kernels.dense_backward(grad(3, 2), grad(2, 4), grad(4, 2)),
         "relu_backward": lambda: kernels.relu_backward(grad(3), grad(5)),
+        "sigmoid_backward": lambda: kernels.sigmoid_backward(grad(2, 3), grad(2, 1)),
+        "tanh_backward": lambda: kernels.tanh_backward(grad(3), grad(2, 3)),
+        "softmax_backward": lambda: kernels.softmax_backward(grad(2, 1), grad(2, 3)),
+        "batch_norm_backward": lambda: kernels.batch_norm_backward(grad(4, 2), grad(4, 3), grad(3), grad(3), True),
+        "apply_dropout_mask": lambda: kernels.apply_dropout_mask(grad(3, 1), np.ones((3, 2), bool), 2.0),
     }
     for name, call in calls.items():
         with pytest.raises(ShapeError, match=rf"^{name}: expected the gradient of shape .* \(the forward pass's "

@@ -15,7 +15,7 @@ import pytest
 import minicnn as mc
 from minicnn import backend
 from minicnn.errors import BackendError
-from networks import assert_trained_alike, fit_batchnorm_dropout_network
+from networks import LAYERS_BY_HAND, assert_trained_alike, fit_batchnorm_dropout_network, step_through_by_hand
 
 pytest.importorskip("numba.cuda")
 
@@ -442,3 +442,10 @@ def test_batchnorm_and_dropout_pass_gradcheck_on_cuda_in_training(cuda_backend):
     with cuda_kernels.tiling(tile=4, work=2):
         report = gradcheck(model, x, np.eye(3)[[0, 2, 1]], training=True, max_checks=2)
     assert report.max_error < 1e-6, report
+
+
+@pytest.mark.parametrize("make_layer, shape", LAYERS_BY_HAND)
+def test_a_layer_stepped_through_by_hand_says_what_is_wrong_on_cuda(cuda_backend, make_layer, shape):
+    """The host backends' errors, word for word: the cuda kernels used to blame the kept array for a wrong gradient
+    (``sigmoid_backward: a: expected shape (2, 4, 3, 4)``)."""
+    step_through_by_hand(make_layer(), shape)

@@ -189,7 +189,8 @@ def test_device_inputs_are_used_as_they_are_and_mismatches_are_named(small_tiles
         cuda_kernels.conv2d_forward(x, cuda_kernels.to_device(kernel.astype(np.float64)), None, (1, 1), "same")
     with pytest.raises(ShapeError, match="expects 3 input channels"):
         cuda_kernels.conv2d_forward(x, np.zeros((3, 3, 3, 2), np.float32), None, (1, 1), "same")
-    with pytest.raises(ShapeError, match=r"grad_y: expected shape \(1, 4, 4, 2\), got \(1, 4, 4, 3\)"):
+    with pytest.raises(ShapeError, match=r"conv2d_backward: expected the gradient of shape \(1, 4, 4, 2\) \(the "
+                                         r"forward pass's output\), got \(1, 4, 4, 3\)"):
         cuda_kernels.conv2d_backward(np.zeros((1, 4, 4, 3), np.float32), x, kernel, (1, 1), "same")
 
 

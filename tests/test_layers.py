@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import minicnn as mc
 from minicnn import equations
 from minicnn.errors import ShapeError
+from networks import LAYERS_BY_HAND, step_through_by_hand
 from strategies import distinct_input, make_input, window_cases
 from tolerances import assert_close, assert_gradcheck
 
@@ -182,6 +183,16 @@ def test_flatten_round_trip_keeps_keras_order():
     y = layer.forward(x)
     assert y.shape == (2, 12) and y[0].tolist() == list(range(12))  # (H, W, C) row-major
     assert np.array_equal(layer.backward(y), x)
+
+
+@pytest.mark.parametrize("make_layer, shape", LAYERS_BY_HAND)
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_layer_stepped_through_by_hand_says_what_is_wrong(make_layer, shape, backend_name):
+    """A student calling ``layer.backward`` by hand: before any forward it used to be an AttributeError naming a
+    private attribute; a gradient of another shape was broadcast (Sigmoid, BatchNorm) or failed bare (Flatten).
+    (The cuda backend: tests/test_cuda_backend.py.)"""
+    with mc.use_backend(backend_name):
+        step_through_by_hand(make_layer(), shape)
 
 
 @pytest.mark.parametrize("make_layer, shape", [

@@ -139,6 +139,7 @@ from importlib import metadata
 import numpy as np
 
 from minicnn.errors import BackendError, ShapeError
+from minicnn.checks import check_gradient
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
 
@@ -730,7 +731,8 @@ def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     kernel = _operand(kernel, dtype, "conv2d_backward: kernel", ndim=4)
     geo = _conv_geometry(x.shape, kernel.shape, stride, padding, "conv2d_backward")
     n, height, width, c_in, kh, kw, _, _, _, _, out_h, out_w, c_out = geo
-    grad_y = _operand(grad_y, dtype, "conv2d_backward: grad_y", shape=(n, out_h, out_w, c_out))
+    check_gradient("conv2d_backward", grad_y, (n, out_h, out_w, c_out))
+    grad_y = _operand(grad_y, dtype, "conv2d_backward: grad_y")
     grad_x = None
     if input_gradient:
         taps_first = cuda.device_array((kh * kw * c_out, c_in), dtype)
@@ -850,7 +852,8 @@ def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
     dtype = _dtype_of(grad_y, "max_pool2d_backward: grad_y")
     out_h, out_w, top, left = _pool_geometry(x_shape, pool_size, stride, padding, "max_pool2d_backward")
     shape = (x_shape[0], out_h, out_w, x_shape[3])
-    grad_y = _operand(grad_y, dtype, "max_pool2d_backward: grad_y", shape=shape)
+    check_gradient("max_pool2d_backward", grad_y, shape)
+    grad_y = _operand(grad_y, dtype, "max_pool2d_backward: grad_y")
     argmax = _operand(argmax, np.dtype(np.int32), "max_pool2d_backward: argmax", shape=shape)
     grad_x = cuda.device_array(tuple(x_shape), dtype)
     _launch(_pool_kernels(dtype)[2], grad_x.size, grad_y, argmax, True, grad_x, pool_size[0], pool_size[1],
@@ -872,7 +875,8 @@ def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
     """Each input receives ``∂L/∂y / |window|`` from every window that covers it (a gather per input element)."""
     dtype = _dtype_of(grad_y, "avg_pool2d_backward: grad_y")
     out_h, out_w, top, left = _pool_geometry(x_shape, pool_size, stride, padding, "avg_pool2d_backward")
-    grad_y = _operand(grad_y, dtype, "avg_pool2d_backward: grad_y", shape=(x_shape[0], out_h, out_w, x_shape[3]))
+    check_gradient("avg_pool2d_backward", grad_y, (x_shape[0], out_h, out_w, x_shape[3]))
+    grad_y = _operand(grad_y, dtype, "avg_pool2d_backward: grad_y")
     grad_x = cuda.device_array(tuple(x_shape), dtype)
     _launch(_pool_kernels(dtype)[2], grad_x.size, grad_y, _dummy(np.dtype(np.int32), ndim=4), False, grad_x,
             pool_size[0], pool_size[1], stride[0], stride[1], top, left)
@@ -898,7 +902,8 @@ def dense_backward(grad_z, x, kernel, input_gradient=True):
     n, inputs = x.shape
     kernel = _operand(kernel, dtype, "dense_backward: kernel", shape=(inputs, None))
     outputs = kernel.shape[1]
-    grad_z = _operand(grad_z, dtype, "dense_backward: grad_z", shape=(n, outputs))
+    check_gradient("dense_backward", grad_z, (n, outputs))
+    grad_z = _operand(grad_z, dtype, "dense_backward: grad_z")
     grad_x = _product("dense_grad_input", grad_z, kernel, n, inputs, outputs, (0,)) if input_gradient else None
     both = _product("dense_grad_kernel", x, grad_z, inputs + 1, outputs, n, (inputs,))
     return grad_x, both[:inputs], both[inputs]
@@ -999,6 +1004,7 @@ def relu_forward(z):
 
 def relu_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a`` where ``a > 0``, else 0."""
+    check_gradient("relu_backward", grad_a, a.shape)
     return _elementwise(_relu_backward, "relu_backward", (grad_a, a), (0,))
 
 
@@ -1009,6 +1015,7 @@ def sigmoid_forward(z):
 
 def sigmoid_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a · a(1 − a)``."""
+    check_gradient("sigmoid_backward", grad_a, a.shape)
     return _elementwise(_sigmoid_backward, "sigmoid_backward", (grad_a, a), (1,))
 
 
@@ -1019,6 +1026,7 @@ def tanh_forward(z):
 
 def tanh_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a · (1 − a²)``."""
+    check_gradient("tanh_backward", grad_a, a.shape)
     return _elementwise(_tanh_backward, "tanh_backward", (grad_a, a), (1,))
 
 
@@ -1041,6 +1049,7 @@ def softmax_forward(z):
 
 def softmax_backward(grad_s, s):
     """``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
+    check_gradient("softmax_backward", grad_s, s.shape)
     return _row_launch(_softmax_backward, "softmax_backward", (grad_s, s))
 
 
@@ -1194,6 +1203,7 @@ def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, e
 def batch_norm_backward(grad_y, x_hat, inv_std, gamma, training):
     """``(∂L/∂x, ∂L/∂γ, ∂L/∂β)`` of ``batch_norm_forward`` (equations in ``numpy_kernels.batch_norm_backward``):
     the two channel sums, then one pass for ∂L/∂x."""
+    check_gradient("batch_norm_backward", grad_y, x_hat.shape)
     dtype, grad_y, rows, (inv_std, gamma) = _channel_operands("batch_norm_backward", "grad_y", grad_y,
                                                               (("inv_std", inv_std), ("gamma", gamma)))
     x_hat = _operand(x_hat, dtype, "batch_norm_backward: x_hat", shape=tuple(grad_y.shape))
@@ -1231,6 +1241,7 @@ def _masked_scale(x, keep, scale, zero, out):
 
 def apply_dropout_mask(x, keep, scale):
     """``x · keep · scale``: x where ``keep`` (booleans, the same shape) is True, times ``scale``, else 0."""
+    check_gradient("apply_dropout_mask", x, keep.shape)
     dtype = _dtype_of(x, "apply_dropout_mask: x")
     x = _operand(x, dtype, "apply_dropout_mask: x")
     keep = _operand(keep, np.dtype(np.bool_), "apply_dropout_mask: keep", shape=tuple(x.shape))

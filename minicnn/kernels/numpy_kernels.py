@@ -250,6 +250,7 @@ def sigmoid_forward(z):
 
 def sigmoid_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a · σ(z)(1 − σ(z)) = ∂L/∂a · a(1 − a)``."""
+    check_gradient("sigmoid_backward", grad_a, a.shape)
     return grad_a * a * (1 - a)
 
 
@@ -260,6 +261,7 @@ def tanh_forward(z):
 
 def tanh_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a · (1 − tanh²(z)) = ∂L/∂a · (1 − a²)``."""
+    check_gradient("tanh_backward", grad_a, a.shape)
     return grad_a * (1 - a * a)
 
 
@@ -272,6 +274,7 @@ def softmax_forward(z):
 
 def softmax_backward(grad_s, s):
     """The Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)`` along the last axis."""
+    check_gradient("softmax_backward", grad_s, s.shape)
     return s * (grad_s - np.sum(grad_s * s, axis=-1, keepdims=True))
 
 
@@ -304,6 +307,7 @@ def batch_norm_backward(grad_y, x_hat, inv_std, gamma, training):
         ∂L/∂x = γ / (m·sqrt(σ² + ε)) · (m·∂L/∂y − ∂L/∂β − x̂·∂L/∂γ)     (training: μ and σ² depend on x)
         ∂L/∂x = ∂L/∂y · γ / sqrt(σ² + ε)                               (inference: they are constants)
     """
+    check_gradient("batch_norm_backward", grad_y, x_hat.shape)
     axes = tuple(range(grad_y.ndim - 1))
     grad_gamma = np.sum(grad_y * x_hat, axis=axes)
     grad_beta = np.sum(grad_y, axis=axes)
@@ -332,6 +336,7 @@ def dropout_mask(shape, key_low, key_high, rate):
 def apply_dropout_mask(x, keep, scale):
     """``x · keep · scale``: ``x`` where the boolean ``keep`` is True, times ``scale = 1/(1 − rate)``, and 0 where it
     is False. Dropout's forward (on the inputs) and its backward (on the gradients, with the same mask)."""
+    check_gradient("apply_dropout_mask", x, keep.shape)
     return x * (keep * x.dtype.type(scale))
 
 

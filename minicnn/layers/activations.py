@@ -41,6 +41,7 @@ class ReLU(Activation):
         return self._a
 
     def backward(self, grad_out):
+        self._after_forward("_a")
         return backend.kernels().relu_backward(grad_out, self._a)
 
 
@@ -57,6 +58,7 @@ class Sigmoid(Activation):
         return self._a
 
     def backward(self, grad_out):
+        self._after_forward("_a")
         return backend.kernels().sigmoid_backward(grad_out, self._a)
 
 
@@ -70,6 +72,7 @@ class Tanh(Activation):
         return self._a
 
     def backward(self, grad_out):
+        self._after_forward("_a")
         return backend.kernels().tanh_backward(grad_out, self._a)
 
 
@@ -86,6 +89,7 @@ class Softmax(Activation):
         return self._s
 
     def backward(self, grad_out):
+        self._after_forward("_s")
         return backend.kernels().softmax_backward(grad_out, self._s)
 
 

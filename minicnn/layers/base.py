@@ -126,6 +126,12 @@ class Layer:
     def backward(self, grad_out):
         raise NotImplementedError
 
+    def _after_forward(self, kept):
+        """``backward`` uses what ``forward`` kept (the attribute named ``kept``); before any forward, say so rather
+        than fail with an AttributeError."""
+        if not hasattr(self, kept):
+            raise RuntimeError(f"{self.describe()}.backward: call forward first (backward uses what forward kept)")
+
     def weight_gradients(self, grad_out):
         """Fill ``self.grads`` from ``∂L/∂output`` without returning ``∂L/∂input``: all a training step needs from
         the lowest layer that learns, since nothing below it has weights. Here ``backward`` runs and its result is

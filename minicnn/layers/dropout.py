@@ -51,6 +51,7 @@ class Dropout(Layer):
         return backend.kernels().apply_dropout_mask(x, self._keep, 1 / (1 - self.rate))
 
     def backward(self, grad_out):
+        self._after_forward("_keep")
         if self._keep is None:
             return grad_out
         return backend.kernels().apply_dropout_mask(grad_out, self._keep, 1 / (1 - self.rate))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minicnn.checks import check_gradient
 from minicnn.errors import ShapeError
 from minicnn.layers.base import Layer
 
@@ -27,4 +28,6 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad_out):
+        self._after_forward("_x_shape")
+        check_gradient(f"{self.describe()}.backward", grad_out, self.compute_output_shape(self._x_shape))
         return grad_out.reshape(self._x_shape)
