@@ -103,11 +103,17 @@ def test_got10k_skips_the_first_frame_and_invisible_frames_and_pools_frames():
     assert score.sr75 == pytest.approx(2 / 4)
 
 
-def test_got10k_clips_to_the_image_when_given_its_shape():
-    gt = np.array([[0.0, 0.0, 10.0, 10.0]] * 2)
-    result = np.array([[0.0, 0.0, 10.0, 10.0], [-10.0, 0.0, 20.0, 10.0]])
-    assert M.got10k_overlaps(result, gt)[0] == pytest.approx(0.5)
-    assert M.got10k_overlaps(result, gt, frame_shape=(100, 100, 3))[0] == pytest.approx(1.0)
+def test_got10k_bounds_boxes_as_the_toolkit_does_moving_before_cropping():
+    """The toolkit's ``rect_iou(..., bound=(W, H))``: ``x ← clip(x, 0, W)``, then ``w ← clip(w, 0, W − x)``. A box
+    starting 20 px left of a 120×100 image moves to x = 0 and keeps its width: IoU 2/3 with this ground truth,
+    where the unbounded boxes give 1/4 and the part inside the image (what minicnn used to score) 1/3."""
+    gt = np.array([[0.0, 0.0, 20.0, 20.0], [10.0, 10.0, 20.0, 20.0]])
+    result = np.array([[0.0, 0.0, 20.0, 20.0], [-10.0, 10.0, 30.0, 20.0]])
+    assert M.got10k_overlaps(result, gt)[0] == pytest.approx(1 / 4)
+    assert M.got10k_overlaps(result, gt, frame_shape=(100, 120, 3))[0] == pytest.approx(2 / 3)
+    np.testing.assert_array_equal(M.bound_to_image([[-10.0, 10.0, 30.0, 20.0], [110.0, 95.0, 30.0, 20.0],
+                                                    [130.0, -5.0, 10.0, 10.0]], (100, 120, 3)),
+                                  [[0.0, 10.0, 30.0, 20.0], [110.0, 95.0, 10.0, 5.0], [120.0, 0.0, 0.0, 10.0]])
 
 
 def test_mismatched_lengths_name_the_argument():

@@ -236,6 +236,7 @@ class Evaluation:
         self.sequences = list(sequences)
         self.runs = dict(runs)
         self._sequence_scores = {}
+        self._frame_shapes = {}
 
     def sequence_scores(self, tracker):
         """The OPE score of ``tracker`` on each sequence, in order (computed once per tracker: the table and the
@@ -253,14 +254,22 @@ class Evaluation:
         return metrics.mean_score(self.sequence_scores(tracker))
 
     def got10k(self, tracker):
-        """The GOT-10k score (pooled frames; visibility from ``cover``, else from the ground truth)."""
+        """The GOT-10k score (pooled frames; visibility from ``cover``, else from the ground truth; boxes bounded
+        by each sequence's frame size, as the toolkit bounds them by its ``resolution``)."""
         overlaps = []
         for s in self.sequences:
             visible = None if s.cover is None else s.cover > 0
             if visible is not None:
                 visible &= np.all(np.isfinite(s.ground_truth), axis=1)
-            overlaps.append(metrics.got10k_overlaps(self.runs[tracker, s.name].boxes, s.ground_truth, visible))
+            overlaps.append(metrics.got10k_overlaps(self.runs[tracker, s.name].boxes, s.ground_truth, visible,
+                                                    self._frame_shape(s)))
         return metrics.got10k_score(overlaps)
+
+    def _frame_shape(self, sequence):
+        """A sequence's frame shape, read once (from its first frame, an image file to decode)."""
+        if sequence.name not in self._frame_shapes:
+            self._frame_shapes[sequence.name] = sequence.frame_shape
+        return self._frame_shapes[sequence.name]
 
     def fps(self, tracker):
         """Frames per second over the whole suite: all frames / all init and update time."""

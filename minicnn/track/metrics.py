@@ -17,7 +17,7 @@ AO = mean IoU, SR@0.5 and SR@0.75 = fraction of frames with IoU > 0.5 / 0.75.
 
 import numpy as np
 
-from minicnn.track.boxes import as_boxes, clip_boxes, iou
+from minicnn.track.boxes import as_boxes, iou
 
 OVERLAP_THRESHOLDS = np.linspace(0.0, 1.0, 21)
 ERROR_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
@@ -193,13 +193,27 @@ def by_attribute(scores, attributes):
 GOT10K_THRESHOLDS = np.linspace(0.0, 1.0, 101)
 
 
+def bound_to_image(boxes, frame_shape):
+    """The GOT-10k toolkit's ``bound`` (``rect_iou(..., bound=(W, H))``), for an image of shape ``(H, W, ...)``::
+
+        x ← clip(x, 0, W),   w ← clip(w, 0, W − x),   and the same for y, h with H
+
+    It moves before it crops: a box that starts left of the image is shifted to ``x = 0`` and keeps its width (up
+    to the right edge), which is not the part of the box inside the image (``boxes.clip_boxes``)."""
+    boxes = as_boxes(boxes).copy()
+    for start, size, limit in ((0, 2, frame_shape[1]), (1, 3, frame_shape[0])):
+        boxes[:, start] = np.clip(boxes[:, start], 0.0, limit)
+        boxes[:, size] = np.clip(boxes[:, size], 0.0, limit - boxes[:, start])
+    return boxes
+
+
 def got10k_overlaps(boxes, ground_truth, visible=None, frame_shape=None):
     """The IoUs GOT-10k's toolkit scores for one sequence.
 
     As the toolkit does: the first frame is skipped (the tracker was given it); only frames where the target is
     visible count (``cover > 0`` in the toolkit; here ``visible``, default: frames whose ground truth is not NaN);
-    with ``frame_shape`` both boxes are first clipped to the image, like the toolkit's ``bound``. A NaN result
-    box scores 0.
+    with ``frame_shape`` (the toolkit always has it, from the sequence's ``resolution``) both boxes first go through
+    the toolkit's ``bound`` (``bound_to_image``). A NaN result box scores 0.
     """
     boxes, ground_truth = _check_pair(boxes, ground_truth)
     if visible is None:
@@ -209,7 +223,7 @@ def got10k_overlaps(boxes, ground_truth, visible=None, frame_shape=None):
         raise ValueError(f"visible: expected {len(ground_truth)} flags, got shape {visible.shape}")
     boxes, ground_truth, visible = boxes[1:], ground_truth[1:], visible[1:]
     if frame_shape is not None:
-        boxes, ground_truth = clip_boxes(boxes, frame_shape), clip_boxes(ground_truth, frame_shape)
+        boxes, ground_truth = bound_to_image(boxes, frame_shape), bound_to_image(ground_truth, frame_shape)
     overlaps = np.nan_to_num(iou(boxes, ground_truth), nan=0.0)
     return overlaps[visible]
 
