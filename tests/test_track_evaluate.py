@@ -89,7 +89,7 @@ def test_perfect_and_offset_trackers_score_as_computed_by_hand(tmp_path, suite):
     table = evaluation.table()
     assert table.splitlines()[2].startswith("perfect") and "OCC(1)" in table
     text = (tmp_path / "offset" / "one.txt").read_text().splitlines()
-    assert text[1] == ",".join(f"{v:.2f}" for v in suite[0].ground_truth[1] + [1 + 6, 1, 0, 0])
+    assert text[1] == ",".join(repr(float(v)) for v in suite[0].ground_truth[1] + [1 + 6, 1, 0, 0])
     assert len((tmp_path / "offset" / "one_time.txt").read_text().splitlines()) == 12
     info = json.loads((tmp_path / "offset" / "one.json").read_text())
     assert info["frames"] == 12 and info["failed_at_frame"] is None
@@ -207,3 +207,97 @@ def test_got10k_scores_bound_boxes_by_each_sequences_frame_size(suite):
                             progress=False)
     assert evaluation.got10k("leftward").ao == pytest.approx(2 / 3)
     assert evaluation.table().splitlines()[2].split()[4] == "0.667"
+
+
+class ScriptedTracker:
+    """Answers ``answers[t]`` on frame t."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.frame = 0
+
+    def init(self, frame, box):
+        self.frame = 0
+
+    def update(self, frame):
+        self.frame += 1
+        return True, self.answers[self.frame]
+
+
+def _never_built():
+    raise AssertionError("a finished sequence was run again instead of being resumed")
+
+
+def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
+    """Result files kept 2 decimals and turned any row holding infinity into NaN: a box 50.004 wide over a target
+    100 wide (IoU 0.50004, a success at 0.5) read back as 50.00 (IoU 0.5, a failure), and an infinite box (IoU 0, as
+    OTB scores it) read back as NaN, which OTB replaces by the previous frame's box."""
+    frames = [np.zeros((100, 120, 3), np.uint8)] * 4
+    ground_truth = np.array([[5.0, 0.0, 100.0, 100.0]] * 4)
+    answers = [None, (5.0, 0.0, 50.004, 100.0), (np.inf, 0.0, 100.0, 100.0), (5.1, 0.3, 99.7, 100.2)]
+    sequence = Sequence("edge", frames, ground_truth)
+    fresh = E.evaluate({"scripted": functools.partial(ScriptedTracker, answers)}, [sequence], tmp_path,
+                       progress=False)
+    resumed = E.evaluate({"scripted": _never_built}, [sequence], tmp_path, progress=False)
+    fresh_score, resumed_score = fresh.sequence_scores("scripted")[0], resumed.sequence_scores("scripted")[0]
+    assert fresh_score.success[10] == pytest.approx(3 / 4)  # the 50.004-wide box passes τ = 0.5
+    for curve in ("success", "precision", "normalized_precision"):
+        np.testing.assert_array_equal(getattr(resumed_score, curve), getattr(fresh_score, curve), err_msg=curve)
+    # OTB's 1-based x, y: x + 1 − 1 is x to the last bit only where x's bits fit, and 0.3 + 1 − 1 is not 0.3
+    np.testing.assert_allclose(resumed.runs["scripted", "edge"].boxes, fresh.runs["scripted", "edge"].boxes,
+                               rtol=1e-15, atol=1e-15)
+    assert resumed.table() == fresh.table()
+
+
+def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, monkeypatch, suite):
+    """A rerun (``resume=False``) whose save failed before the ``.json`` (disk full) left its boxes beside the
+    older run's ``.json``: resuming took them for one run, here an old crash's NaN boxes with a new run's "no
+    crash", scored as boxes carried forward. The ``.json`` records the SHA-256 of the other two files."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    one = suite[:1]
+    E.evaluate({"t": functools.partial(offset_factory, boxes, 0.0, one={"lose_at": 2})}, one, tmp_path,
+               progress=False)
+    write = E.atomic_write_text
+
+    def disk_full_at_the_json(path, text):
+        if path.suffix == ".json":
+            raise OSError(28, "No space left on device")
+        write(path, text)
+
+    monkeypatch.setattr(E, "atomic_write_text", disk_full_at_the_json)
+    with pytest.raises(OSError, match="No space left"):
+        E.evaluate({"t": functools.partial(offset_factory, boxes, 6.0)}, one, tmp_path, progress=False, resume=False)
+    monkeypatch.undo()
+    with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \(one.txt "
+                                         r"has changed since one.json was saved: it is another run's file"):
+        again = E.evaluate({"t": functools.partial(offset_factory, boxes, 0.0)}, one, tmp_path, progress=False)
+    assert again.runs["t", "one"].lost_frames == 0 and again.score("t").auc == pytest.approx(20 / 21)
+    E.evaluate({"t": _never_built}, one, tmp_path, progress=False)  # now whole again: resumed
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda folder: (folder / "one.txt").write_text("15.0,12.0\n"), r"one.txt has changed since one.json"),
+    (lambda folder: (folder / "one.json").write_text('{"tracker": '), r"one.json: Expecting value"),
+    (lambda folder: _without_checksums(folder, "one.txt", ""), r"one.txt: no boxes in the file"),
+    (lambda folder: _without_checksums(folder, "one_time.txt", "x\n"), r"one_time.txt: could not convert string"),
+    (lambda folder: _without_checksums(folder, "one_time.txt", "0.1\n"), r"12 boxes and 1 times where one.json "
+                                                                           r"records 12 frames"),
+])
+def test_damaged_result_files_are_named_and_their_sequence_run_again(tmp_path, suite, damage, reason):
+    boxes = {s.name: s.ground_truth for s in suite}
+    perfect = functools.partial(offset_factory, boxes, 0.0)
+    E.evaluate({"t": perfect}, suite[:1], tmp_path, progress=False)
+    damage(tmp_path / "t")
+    with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \("
+                                         + reason):
+        again = E.evaluate({"t": perfect}, suite[:1], tmp_path, progress=False)
+    assert again.score("t").auc == pytest.approx(20 / 21)
+
+
+def _without_checksums(folder, name, text):
+    """Write ``text`` into ``name`` and drop the checksums from the ``.json``, as files from before they were
+    recorded: the damage must be found by reading the files."""
+    (folder / name).write_text(text)
+    info = json.loads((folder / "one.json").read_text())
+    del info["sha256"]
+    (folder / "one.json").write_text(json.dumps(info))

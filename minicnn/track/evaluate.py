@@ -5,27 +5,35 @@ per frame (RGB frames, 0-based ``(x, y, w, h)`` boxes). ``evaluate`` runs every 
 task, serially, in processes (``jobs``) or on a Dask cluster (``scheduler``), through one executor interface
 (``concurrent.futures``). Each finished task writes, under ``results_dir/TRACKER/``:
 
-- ``SEQUENCE.txt``       one box per frame, OTB's 1-based ``x,y,w,h`` (``nan`` where the tracker gave none);
+- ``SEQUENCE.txt``       one box per frame, OTB's 1-based ``x,y,w,h`` (``nan`` where the tracker gave none), each
+                         number in full (to the rounding of OTB's ``+ 1``), so that a resumed evaluation scores what
+                         a fresh one does;
 - ``SEQUENCE_time.txt``  seconds per frame (the first line is ``init``), as GOT-10k's toolkit keeps them;
-- ``SEQUENCE.json``      init and update time, frames lost (``ok`` False), the frame where it crashed and why.
+- ``SEQUENCE.json``      init and update time, frames lost (``ok`` False), the frame where it crashed and why, and
+                         the SHA-256 of the other two files.
 
-The ``.txt`` is written last and atomically, so a run that stops part-way is resumed by skipping the sequences
-whose ``.txt`` exists. Only the time inside ``init`` and ``update`` counts towards frames per second.
+Each file is written atomically and the ``.json`` last, so a run that stops part-way is resumed by skipping the
+sequences whose three files exist and belong together; files that cannot be read, or that come from two different
+runs (a save that stopped part-way over an older run's files), are named in a warning and their sequence is run
+again. Only the time inside ``init`` and ``update`` counts towards frames per second.
 """
 
 import concurrent.futures
 import contextlib
+import hashlib
+import io
 import json
 import os
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from minicnn.progress import ProgressBar
 from minicnn.track import metrics
-from minicnn.track.boxes import as_boxes, from_otb, to_otb
+from minicnn.track.boxes import as_boxes, from_otb
 from minicnn.track.sequences import atomic_write_text
 
 
@@ -126,12 +134,17 @@ def result_paths(results_dir, tracker, sequence):
     return folder / f"{sequence}.txt", folder / f"{sequence}_time.txt", folder / f"{sequence}.json"
 
 
+def _sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def save_run(run, results_dir):
-    """Write a run's three files (see the module docstring); the boxes file last, each one atomically."""
+    """Write a run's three files (see the module docstring), each atomically, the ``.json`` last."""
     boxes_path, time_path, info_path = result_paths(results_dir, run.tracker, run.sequence)
     boxes_path.parent.mkdir(parents=True, exist_ok=True)
-    rects = to_otb(run.boxes, integer=False)
-    rects[~np.all(np.isfinite(run.boxes), axis=1)] = np.nan
+    rects = run.boxes + [1.0, 1.0, 0.0, 0.0]  # OTB's 1-based x, y; NaN and infinity stay as the tracker gave them
+    boxes_text = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in rects)
+    time_text = "".join(f"{float(s)!r}\n" for s in run.frame_seconds)
     info = {
         "tracker": run.tracker,
         "sequence": run.sequence,
@@ -142,24 +155,59 @@ def save_run(run, results_dir):
         "lost_frames": run.lost_frames,
         "failed_at_frame": None if run.failed_at is None else run.failed_at + 1,
         "error": run.error,
+        "sha256": {boxes_path.name: _sha256(boxes_text), time_path.name: _sha256(time_text)},
     }
-    atomic_write_text(time_path, "".join(f"{s:.6f}\n" for s in run.frame_seconds))
+    atomic_write_text(time_path, time_text)
+    atomic_write_text(boxes_path, boxes_text)
     atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
-    atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in row) + "\n" for row in rects))
 
 
 def load_run(results_dir, tracker, sequence):
-    """The saved run of ``tracker`` on ``sequence``, or None if it has not finished."""
-    boxes_path, time_path, info_path = result_paths(results_dir, tracker, sequence)
-    if not (boxes_path.is_file() and info_path.is_file() and time_path.is_file()):
+    """The saved run of ``tracker`` on ``sequence``, or None if it has not finished, or if its files cannot be
+    read or do not belong together (a warning then names them and says why: the sequence is to be run again)."""
+    paths = result_paths(results_dir, tracker, sequence)
+    if not all(path.is_file() for path in paths):
         return None
-    rects = np.loadtxt(boxes_path, delimiter=",", ndmin=2)
-    boxes = from_otb(np.nan_to_num(rects, nan=0.0))
-    info = json.loads(info_path.read_text())
-    seconds = np.loadtxt(time_path, ndmin=1)
+    try:
+        return _read_run(tracker, sequence, *paths)
+    except (OSError, ValueError) as error:  # json's and NumPy's parse errors are ValueErrors
+        folder = paths[0].parent
+        warnings.warn(f"{folder / sequence}.txt, _time.txt, .json: cannot resume from these result files ({error}); "
+                      f"the sequence is run again", stacklevel=3)
+        return None
+
+
+def _read_run(tracker, sequence, boxes_path, time_path, info_path):
+    info = _parsed(info_path, lambda text: json.loads(text))
+    recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
+    for path in (boxes_path, time_path):
+        if path.name in recorded and _sha256(path.read_text()) != recorded[path.name]:
+            raise ValueError(f"{path.name} has changed since {info_path.name} was saved: it is another run's file "
+                             "(a save that stopped part-way) or was edited")
+    boxes = from_otb(_parsed(boxes_path, _boxes_from_text))
+    seconds = _parsed(time_path, lambda text: np.array([float(value) for value in text.split()]))
     failed = info.get("failed_at_frame")
+    frames = info.get("frames", len(boxes))
+    frames_run = frames if failed is None else failed - 1  # a crash stops the clock before its frame
+    if len(boxes) != frames or len(seconds) != frames_run:
+        raise ValueError(f"{len(boxes)} boxes and {len(seconds)} times where {info_path.name} records {frames} "
+                         f"frames" + ("" if failed is None else f", the tracker crashing at frame {failed}"))
     return TrackRun(tracker, sequence, boxes, seconds, info.get("lost_frames", 0),
                     None if failed is None else failed - 1, info.get("error"))
+
+
+def _boxes_from_text(text):
+    if not text.strip():
+        raise ValueError("no boxes in the file")
+    return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
+
+
+def _parsed(path, parse):
+    """``parse(the text of path)``, its errors naming the file."""
+    try:
+        return parse(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from None
 
 
 # ---------------------------------------------------------------------------------------------------- executors
