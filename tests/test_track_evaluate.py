@@ -301,3 +301,19 @@ def _without_checksums(folder, name, text):
     info = json.loads((folder / "one.json").read_text())
     del info["sha256"]
     (folder / "one.json").write_text(json.dumps(info))
+
+
+@pytest.mark.parametrize("answer, given", [
+    ((1.0, 2.0, 3.0, 4.0, 5.0), "shape (5,)"), ((1.0, 2.0, 3.0), "shape (3,)"), (None, "nothing"),
+    (np.ones((2, 2)), "shape (2, 2)"), (np.ones((4, 1)), "shape (4, 1)"), ("left", "'left'")])
+def test_a_tracker_answering_ok_without_a_box_fails_there_instead_of_standing_still(suite, answer, given):
+    """These were counted as lost frames, and OTB's carry-forward then scored the broken tracker as one whose target
+    never moves (a perfect score on a still target); reshaped, a 2×2 or 4×1 array was taken as a box."""
+    sequence = suite[0]
+    answers = [None, sequence.ground_truth[1], answer] + [sequence.ground_truth[2]] * (len(sequence) - 3)
+    run = E.track_sequence(ScriptedTracker(answers), sequence, "broken")
+    assert run.failed_at == 2 and run.lost_frames == 0
+    assert run.error.startswith(f"TypeError: update answered ok=True with a box of {given}; expected four numbers "
+                                "(x, y, w, h)")
+    lost = E.track_sequence(OffsetTracker(sequence.ground_truth, lose_at=2), sequence, "lost")
+    assert lost.failed_at is None and lost.lost_frames == 1  # ok=False is a lost frame, whatever the box

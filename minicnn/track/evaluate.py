@@ -88,8 +88,9 @@ class TrackRun:
 def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
     """Run ``tracker`` over ``sequence`` (one-pass: initialised once on the first frame's ground truth).
 
-    A tracker that raises in ``init`` or ``update`` is recorded as failed from that frame on (NaN boxes), and the
-    error text is kept; nothing is raised. ``on_frame(index)`` is called after each frame (for progress bars).
+    A tracker that raises in ``init`` or ``update``, or whose ``update`` answers ``ok`` with something that is not
+    four numbers, is recorded as failed from that frame on (NaN boxes), and the error text is kept; nothing is
+    raised. ``on_frame(index)`` is called after each frame (for progress bars).
     """
     name = tracker_name or getattr(tracker, "name", type(tracker).__name__)
     count = len(sequence)
@@ -112,9 +113,8 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
             else:
                 ok, box = tracker.update(frame)
                 seconds.append(time.perf_counter() - start)
-                box = np.asarray(box, dtype=np.float64).reshape(-1)
-                if ok and box.shape == (4,):
-                    boxes[index] = box
+                if ok:
+                    boxes[index] = _answered_box(box)
                 else:
                     lost += 1
         except Exception as exception:  # noqa: BLE001 - a tracker's bug must not stop the other sequences
@@ -125,6 +125,20 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
         if on_frame is not None:
             on_frame(index)
     return TrackRun(name, sequence.name, boxes, seconds, lost, failed_at, error)
+
+
+def _answered_box(box):
+    """The box of an ``update`` that answered ``ok``: four numbers, or a TypeError that ``track_sequence`` records
+    as the tracker's failure (scored as one from that frame on) rather than a frame lost in silence, where OTB's
+    carry-forward would score a broken tracker as one that stands still."""
+    try:
+        values = np.array(box, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.shape != (4,):
+        given = "nothing" if box is None else f"shape {np.shape(values)}" if values is not None else repr(box)
+        raise TypeError(f"update answered ok=True with a box of {given}; expected four numbers (x, y, w, h)")
+    return values
 
 
 # ------------------------------------------------------------------------------------------------- result files
