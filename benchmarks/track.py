@@ -84,8 +84,8 @@ def tracker_record(evaluation, name, wall_s):
         "auc": score.auc,
         "p20": score.precision_20,
         "norm_precision": score.normalized_precision_score,
-        "ao": got.ao,
-        "sr50": got.sr50,
+        "ao": got.ao if got else None,  # None: no frame after the first has ground truth
+        "sr50": got.sr50 if got else None,
         "fps": evaluation.fps(name),
         "wall_s": wall_s,
         "attributes": {tag: s.auc for tag, (s, _) in evaluation.by_attribute(name).items()},

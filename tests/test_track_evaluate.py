@@ -317,3 +317,17 @@ def test_a_tracker_answering_ok_without_a_box_fails_there_instead_of_standing_st
                                 "(x, y, w, h)")
     lost = E.track_sequence(OffsetTracker(sequence.ground_truth, lose_at=2), sequence, "lost")
     assert lost.failed_at is None and lost.lost_frames == 1  # ok=False is a lost frame, whatever the box
+
+
+def test_a_suite_with_only_the_first_box_gets_a_table_saying_what_cannot_be_scored(suite):
+    """A GOT-10k test split gives the first frame's box alone (the server scores the rest): ``minicnn eval`` on one
+    ended in a traceback ("overlaps: no visible frames to score") after running every tracker."""
+    first_only = [Sequence(s.name, s.frames, s.ground_truth[:1]) for s in suite]
+    boxes = {s.name: s.ground_truth for s in suite}
+    evaluation = E.evaluate({"t": functools.partial(offset_factory, boxes)}, first_only, progress=False)
+    assert evaluation.got10k("t") is None
+    row = evaluation.table().splitlines()[2].split()
+    assert row[0] == "t" and row[4:6] == ["n/a", "n/a"]
+    assert "! no frame after the first has a ground-truth box (a GOT-10k test split?)" in evaluation.table()
+    whole = E.evaluate({"t": functools.partial(offset_factory, boxes)}, suite, progress=False)
+    assert whole.got10k("t").ao == pytest.approx(1.0) and "n/a" not in whole.table()

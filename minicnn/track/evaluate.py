@@ -317,7 +317,9 @@ class Evaluation:
 
     def got10k(self, tracker):
         """The GOT-10k score (pooled frames; visibility from ``cover``, else from the ground truth; boxes bounded
-        by each sequence's frame size, as the toolkit bounds them by its ``resolution``)."""
+        by each sequence's frame size, as the toolkit bounds them by its ``resolution``). None where no frame after
+        the first has a visible target to score: a GOT-10k test split (its ground truth is the first box alone; the
+        evaluation server scores it) or sequences of one frame."""
         overlaps = []
         for s in self.sequences:
             visible = None if s.cover is None else s.cover > 0
@@ -325,6 +327,8 @@ class Evaluation:
                 visible &= np.all(np.isfinite(s.ground_truth), axis=1)
             overlaps.append(metrics.got10k_overlaps(self.runs[tracker, s.name].boxes, s.ground_truth, visible,
                                                     self._frame_shape(s)))
+        if not any(len(o) for o in overlaps):
+            return None
         return metrics.got10k_score(overlaps)
 
     def _frame_shape(self, sequence):
@@ -358,14 +362,15 @@ class Evaluation:
         ``fps=False`` leaves out the speed column (which differs from run to run), e.g. to compare two runs."""
         lines = [
             f"OPE on {len(self.sequences)} sequences ({sum(len(s) for s in self.sequences)} frames)",
-            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}" + (f"{'FPS':>8}" if fps else "")
+            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}" + (f"{'FPS':>9}" if fps else "")
             + f"{'crashed':>9}",
         ]
         for tracker in self.ranked():
             score, got = self.score(tracker), self.got10k(tracker)
             lines.append(
                 f"{tracker:<14}{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}"
-                f"{got.ao:>7.3f}{got.sr50:>7.3f}" + (f"{self.fps(tracker):>8.1f}" if fps else "")
+                + (f"{got.ao:>7.3f}{got.sr50:>7.3f}" if got else f"{'n/a':>7}{'n/a':>7}")
+                + (f"{self.fps(tracker):>9.1f}" if fps else "")
                 + f"{len(self.failures(tracker)):>9d}"
             )
         tags = sorted({tag for s in self.sequences for tag in s.attributes})
@@ -377,6 +382,10 @@ class Evaluation:
             for tracker in self.ranked():
                 per_tag = self.by_attribute(tracker)
                 lines.append(f"{tracker:<14}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
+        if self.got10k(self.trackers[0]) is None:
+            lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): AO and SR are n/a, "
+                         "and AUC and P@20 count those frames as OTB does, failures at every overlap and hits at every "
+                         "distance")
         for tracker in self.ranked():
             for run in self.failures(tracker):
                 first_line = (run.error or "").splitlines()[0] if run.error else ""
