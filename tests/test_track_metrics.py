@@ -130,3 +130,24 @@ def test_a_crashed_tracker_scores_zero_from_the_crash_on():
     assert np.isinf(errors[2:]).all()
     carried, _, _ = M.otb_frame_errors(result, gt)  # the toolkit's rule alone would carry frame 2's box forward
     np.testing.assert_allclose(carried, [1.0, 1.0, 1.0, 1.0])
+
+
+def test_the_carry_forward_follows_matlabs_if_on_a_vector():
+    """OTB's ``if (isnan(r) | r(3)<=0 | r(4)<=0) & (~isnan(r_anno))`` is true only when all four entries are, and
+    runs before the first frame is set to the ground truth: transcribed by hand for three cases."""
+    gt = _track(4)
+    given = gt[0] + [3.0, 0.0, 0.0, 0.0]  # the tracker's own first box, which frame 1's ground truth replaces
+    # a result NaN on a frame without annotation stays NaN, and carries NaN into the next (annotated) frame
+    gap = gt.copy()
+    gap[1] = np.nan
+    overlaps, errors, _ = M.otb_frame_errors([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap)
+    np.testing.assert_allclose(overlaps, [1.0, -1.0, np.nan, 1.0])
+    np.testing.assert_allclose(errors, [0.0, -1.0, np.nan, 0.0])
+    assert M.ope_score([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap).success[0] == pytest.approx(2 / 4)
+    # a result only partly NaN is kept, and fails
+    partly = [gt[0], [10.0, np.nan, 10.0, 10.0], gt[2], gt[3]]
+    np.testing.assert_allclose(M.otb_frame_errors(partly, gt)[0], [1.0, np.nan, 1.0, 1.0])
+    # frame 2 carries forward the tracker's own first box, not the ground truth that replaces it
+    overlaps, errors, _ = M.otb_frame_errors([given, [np.nan] * 4, gt[2], gt[3]], gt)
+    np.testing.assert_allclose(overlaps, [1.0, 70 / 130, 1.0, 1.0])
+    np.testing.assert_allclose(errors, [0.0, 3.0, 0.0, 0.0])

@@ -55,8 +55,12 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None):
     -----
     Exactly as the toolkit does:
 
-    - the first frame's result is replaced by the ground truth (the tracker was given it);
-    - a result that is NaN or has ``w ≤ 0`` or ``h ≤ 0`` is replaced by the previous frame's result;
+    - a result that is all NaN, or has ``w ≤ 0`` or ``h ≤ 0``, is replaced by the previous frame's result, in frame
+      order, but only where that frame's ground truth holds no NaN (``(isnan(r) | r(3)<=0 | r(4)<=0) &
+      ~isnan(r_anno)``, which MATLAB's ``if`` takes as true only when all four entries are): a result only partly
+      NaN is kept, and scores as a failure; one lost across a frame without annotation stays lost;
+    - then the first frame's result is replaced by the ground truth (the tracker was given it), so frame 2 carries
+      forward the tracker's own first box where it has to;
     - a frame whose ground truth is not valid (in 1-based terms all four numbers must be > 0) gets overlap ``−1``
       and centre error ``−1``: it counts as a **failure** in every success threshold but, because ``−1 ≤ d``, as
       a **hit** in every precision threshold, and it stays in the denominator of both.
@@ -66,11 +70,11 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None):
     the last box being carried forward.
     """
     boxes, ground_truth = _check_pair(boxes, ground_truth)
-    boxes[0] = ground_truth[0]
     for t in range(1, len(boxes)):
         box = boxes[t]
-        if np.any(np.isnan(box)) or box[2] <= 0 or box[3] <= 0:
+        if (np.all(np.isnan(box)) or box[2] <= 0 or box[3] <= 0) and not np.any(np.isnan(ground_truth[t])):
             boxes[t] = boxes[t - 1]
+    boxes[0] = ground_truth[0]
     one_based = ground_truth + np.array([1.0, 1.0, 0.0, 0.0])
     with np.errstate(invalid="ignore"):
         valid = np.all(one_based > 0, axis=1)
