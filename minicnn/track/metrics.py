@@ -6,8 +6,10 @@ OTB one-pass evaluation (OPE, Wu et al. 2015, the MATLAB ``tracker_benchmark`` t
 - success curve ``S(τ) = #{t : IoU_t > τ} / N`` for ``τ = 0, 0.05, …, 1`` (strictly greater), AUC = the mean of
   those 21 points;
 - precision curve ``P(d) = #{t : e_t ≤ d} / N`` for ``d = 0, 1, …, 50`` px, P@20 = ``P(20)``;
-- normalised precision (LaSOT toolkit): centre error measured in units of the ground-truth box,
-  ``‖(c − c_gt) / (w_gt, h_gt)‖``, curve over ``0, 0.01, …, 0.5``, score = the mean of the curve.
+- normalised precision (LaSOT): centre error measured in units of the ground-truth box,
+  ``‖(c − c_gt) / (w_gt, h_gt)‖``, curve over ``0, 0.01, …, 0.5``, score = the curve at 0.20, as the LaSOT MATLAB
+  toolkit ranks trackers (``rank_idx = 21``) and pysot and pytracking report it: the figure papers print as
+  P_norm. (The LaSOT paper's text speaks of the area under the curve from 0 to 0.5; no toolkit computes that.)
 
 A suite's curves are the mean of the per-sequence curves (each video weighs the same).
 
@@ -119,7 +121,7 @@ class OPEScore:
     precision_20 : float
         ``precision`` at 20 px.
     normalized_precision_score : float
-        Mean of the normalised precision curve (LaSOT).
+        ``normalized_precision`` at 0.20 (the LaSOT toolkit's P_norm).
     """
 
     def __init__(self, success, precision, normalized_precision):
@@ -137,7 +139,7 @@ class OPEScore:
 
     @property
     def normalized_precision_score(self):
-        return float(np.mean(self.normalized_precision))
+        return float(self.normalized_precision[20])
 
     def __repr__(self):
         return (
