@@ -216,6 +216,13 @@ def conv_backward_padding_after_only(grad_y, x, kernel, stride=1, padding="valid
     return grad_x_pad[:, :x.shape[1], :x.shape[2]], grad_kernel, grad_y.sum(axis=(0, 1, 2))
 
 
+def conv_backward_extra_zero_on_top(grad_y, x, kernel, stride=1, padding="valid"):
+    (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
+    top, bottom, left, right = bottom, top, right, left  # pad_top = pad_total − pad_total // 2
+    grad_x_pad, grad_kernel = send_back(grad_y, pad(x, (top, bottom), (left, right)), kernel, stride)
+    return grad_x_pad[:, top:top + x.shape[1], left:left + x.shape[2]], grad_kernel, grad_y.sum(axis=(0, 1, 2))
+
+
 def max_pool_forward_stride_none_as_one(x, pool_size=2, stride=None):
     if stride is None:
         stride = 1
@@ -228,6 +235,10 @@ def max_pool_forward_average(x, pool_size=2, stride=None):
 
 def max_pool_forward_off_by_one(x, pool_size=2, stride=None):
     return pool(x, pool_size, stride, shrink=1)
+
+
+def max_pool_forward_stride_ignored(x, pool_size=2, stride=None):
+    return pool(x, pool_size, pool_size)
 
 
 def max_pool_backward_every_element(grad_y, x, pool_size=2, stride=None):
@@ -279,6 +290,14 @@ def mse_gradient_factor_two(y, y_hat):
     return 2 * (y_hat - y) / len(y)
 
 
+def mse_gradient_half(y, y_hat):
+    return (y_hat - y) / (2 * len(y))
+
+
+def mse_gradient_twice_and_wrong_sign(y, y_hat):
+    return 2 * (y - y_hat) / len(y)
+
+
 def sgd_step_uphill(w, grad, learning_rate):
     return w + learning_rate * grad
 
@@ -305,6 +324,11 @@ def softmax_ce_overflow(logits, labels_onehot):
     return (e / e.sum(axis=1, keepdims=True) - labels_onehot) / len(logits)
 
 
+def softmax_ce_shifted_by_the_mean(logits, labels_onehot):
+    e = np.exp(logits - logits.mean(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True) - labels_onehot) / len(logits)
+
+
 def softmax_ce_wrong_sign(logits, labels_onehot):
     return (labels_onehot - softmax_rows(logits)) / len(logits)
 
@@ -326,9 +350,11 @@ WRONG_SOLUTIONS = [
     ("conv_backward", "grad_x", "padding not cut off", conv_backward_padding_not_cut_off),
     ("conv_backward", "grad_kernel", "wrong sign", conv_backward_kernel_gradient_wrong_sign),
     ("conv_backward", "grad_x", "padding on one side only", conv_backward_padding_after_only),
+    ("conv_backward", "grad_x", "odd padding's extra zero on the wrong side", conv_backward_extra_zero_on_top),
     ("max_pool_forward", "y", "stride=None not replaced by the pool size", max_pool_forward_stride_none_as_one),
     ("max_pool_forward", "y", "average instead of maximum", max_pool_forward_average),
     ("max_pool_forward", "y", "output size off by one", max_pool_forward_off_by_one),
+    ("max_pool_forward", "y", "stride argument ignored (windows side by side)", max_pool_forward_stride_ignored),
     ("max_pool_backward", "grad_x", "gradient sent to every element of the window", max_pool_backward_every_element),
     ("max_pool_backward", "grad_x", "overlapping windows overwrite instead of adding up", max_pool_backward_overwrite),
     ("max_pool_backward", "grad_x", "argmax row and column swapped", max_pool_backward_swapped),
@@ -341,6 +367,8 @@ WRONG_SOLUTIONS = [
     ("mse_gradient", "grad_y_hat", "1/N missing", mse_gradient_no_one_over_n),
     ("mse_gradient", "grad_y_hat", "wrong sign", mse_gradient_wrong_sign),
     ("mse_gradient", "grad_y_hat", "factor 2 left over (the ½ of 1/(2N) dropped)", mse_gradient_factor_two),
+    ("mse_gradient", "grad_y_hat", "the ½ of 1/(2N) kept after differentiating", mse_gradient_half),
+    ("mse_gradient", "grad_y_hat", "factor 2 left over and the sign wrong", mse_gradient_twice_and_wrong_sign),
     ("sgd_step", "new_w", "wrong sign: a step uphill", sgd_step_uphill),
     ("sgd_step", "new_w", "learning rate left out", sgd_step_no_learning_rate),
     ("sgd_step", "new_w", "returned the step, not the new weights", sgd_step_only_the_step),
@@ -348,10 +376,13 @@ WRONG_SOLUTIONS = [
     ("softmax_cross_entropy_gradient", "grad_logits", "softmax over the wrong axis", softmax_ce_wrong_axis),
     ("softmax_cross_entropy_gradient", "grad_logits", "softmax overflows for large logits", softmax_ce_overflow),
     ("softmax_cross_entropy_gradient", "grad_logits", "wrong sign", softmax_ce_wrong_sign),
+    ("softmax_cross_entropy_gradient", "grad_logits", "shifted by something other than each row's maximum",
+     softmax_ce_shifted_by_the_mean),
 ]
 
 #: wrong solutions whose one mistake spoils a second output too, with the mistake named there
-ALSO_WRONG = {conv_backward_padding_after_only: {"grad_kernel": "padding on one side only"}}
+ALSO_WRONG = {conv_backward_padding_after_only: {"grad_kernel": "padding on one side only"},
+              conv_backward_extra_zero_on_top: {"grad_kernel": "odd padding's extra zero on the wrong side"}}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -661,6 +692,113 @@ def test_integer_result_is_pointed_out():
         return grad
 
     assert "holds integers (dtype int64), so fractions are cut off" in check("mse_gradient", integers).message
+
+
+@pytest.mark.parametrize("dtype, expected", [
+    (np.int64, "y holds integers (dtype int64), so fractions are cut off: create it as floats"),
+    (np.int32, "y holds integers (dtype int32), so fractions are cut off: create it as floats"),
+    (np.float16, "y holds float16 numbers (dtype float16), so only about 3 significant digits are kept: create it as "
+                 "floats")])
+def test_a_result_of_whole_numbers_is_refused_even_where_its_values_agree(dtype, expected):
+    """The cases' inputs are whole numbers, so an integer (or float16) result could hold exactly the expected values
+    and pass, while 0.4 would become 0 in the student's own use."""
+    def right_values_in_another_dtype(x, pool_size, stride=None):
+        return reference_solution("max_pool_forward")(x, pool_size, stride).astype(dtype)
+
+    assert expected in " ".join(check("max_pool_forward", right_values_in_another_dtype).message.split())
+
+
+def test_results_that_are_not_real_numbers_are_named():
+    def complex_numbers(y, y_hat):
+        return (y_hat - y) / len(y) + 0j
+
+    def booleans(y, y_hat):
+        return y_hat > y
+
+    class NoArray:
+        def __array__(self, dtype=None, copy=None):
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+
+    message = " ".join(check("mse_gradient", complex_numbers).message.split())
+    assert "grad_y_hat holds complex numbers (dtype complex128); expected real ones." in message
+    assert "holds booleans (dtype bool)" in check("mse_gradient", booleans).message
+    message = " ".join(check("mse_gradient", lambda y, y_hat: NoArray()).message.split())  # was a traceback
+    assert ("grad_y_hat is a NoArray that cannot be read as an array of numbers: RuntimeError: Can't call numpy() on "
+            "Tensor that requires grad. Use tensor.detach().numpy() instead.") in message
+
+
+def test_tiny_differences_are_blamed_on_rounding():
+    """A softmax computed in float32 and returned in float64 differs by a few millionths: the message says why."""
+    def in_float32(logits, labels_onehot):
+        z = logits.astype(np.float32)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float64) / len(z) - labels_onehot / len(z)
+
+    message = " ".join(check("softmax_cross_entropy_gradient", in_float32).message.split())
+    assert "The differences are tiny (at most" in message and "as from computing in float32 somewhere" in message
+
+
+def test_exit_in_the_students_code_is_a_failure_not_a_silent_pass(tmp_path, capsys):
+    """exit() (SystemExit) went through the checker: the command line ended with status 0 and printed nothing."""
+    path = tmp_path / "mine.py"
+    path.write_text("import sys\n\ndef mse_gradient(y, y_hat):\n    sys.exit(0)\n")
+    result = check("mse_gradient", str(path))
+    assert not result.passed and result.message.startswith("mse_gradient: not passed yet, your function raised "
+                                                           "SystemExit.")
+    assert "It called exit() (or sys.exit(), quit()), which ends the whole program" in result.message
+    assert exercises.cli(["check", "mse_gradient", str(path)]) == 1
+    assert "raised SystemExit" in capsys.readouterr().out
+    path.write_text("def mse_gradient(y, y_hat):\n    return (y_hat - y) / len(y)\n\nexit()\n")
+    message = check("mse_gradient", str(path)).message
+    assert f"{path} called exit() while being loaded (SystemExit: None), which would end the checker too" in message
+
+
+def test_a_file_that_checks_itself_at_its_top_level_is_told_where_to_put_the_call(tmp_path):
+    """It loaded itself again and again, 70 levels deep, printing 140 messages, and exited with status 0."""
+    path = tmp_path / "mine.py"
+    path.write_text("from minicnn.exercises import check\n\ndef mse_gradient(y, y_hat):\n    return (y_hat - y) / "
+                    "len(y)\n\nprint(check('mse_gradient', __file__))\n")
+    result = check("mse_gradient", str(path))
+    assert not result.passed
+    assert (f"RuntimeError: check('mse_gradient', ...) was called while {path} was being loaded: put it under "
+            "'if __name__ == \"__main__\":'") in result.message
+    assert result.message.count("was being loaded") == 1
+
+
+def test_an_exception_whose_message_fails_is_still_described():
+    class Odd(Exception):
+        def __str__(self):
+            raise ValueError("no text")
+
+    def raises_odd(y, y_hat):
+        raise Odd
+
+    message = check("mse_gradient", raises_odd).message
+    assert "Odd: (its message cannot be shown: ValueError in its __str__)" in message
+
+
+def test_parameters_in_another_order_and_another_count_are_explained(tmp_path):
+    """The checker passes the arguments by position: a student's stride received the padding, and the message
+    listed the inputs under the checker's names."""
+    def swapped(x, kernel, bias, padding="valid", stride=1):
+        return good_conv_forward(x, kernel, bias, stride, padding)
+
+    result = check("conv_forward", swapped)
+    assert result.message.startswith("conv_forward: not checked, your function's parameters are in another order.")
+    assert "Yours is conv_forward(x, kernel, bias, padding, stride), and the checker calls conv_forward(x, kernel, " \
+           "bias,\nstride, padding)" in result.message
+    message = check("conv_forward", lambda x, kernel: x).message
+    assert "takes 2 positional arguments but 5 were given" in message
+    assert "The checker calls conv_forward(x, kernel, bias, stride, padding), passing 5 values in that order" in message
+
+
+def test_a_file_may_import_a_module_of_its_own_beside_it(tmp_path):
+    """As ``python mine.py`` would: the console script's sys.path did not hold the file's folder."""
+    (tmp_path / "my_helpers.py").write_text("def mse(y, y_hat):\n    return (y_hat - y) / len(y)\n")
+    path = tmp_path / "mine.py"
+    path.write_text("from my_helpers import mse as mse_gradient\n")
+    assert check("mse_gradient", str(path)).passed
+    assert str(tmp_path) not in __import__("sys").path
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ import numpy as np
 from minicnn.exercises.catalogue import get_exercise
 from minicnn.exercises.comparing import compare_output, split_outputs
 from minicnn.exercises.diagnosing import recognise_mistakes
-from minicnn.exercises.loading import SolutionNotFound, load_function
-from minicnn.exercises.messages import failure_message, loading_message, passed_message
+from minicnn.exercises.loading import (SolutionNotFound, load_function, parameters_in_another_order,
+                                       refuse_checking_while_loading)
+from minicnn.exercises.messages import failure_message, loading_message, parameter_order_message, passed_message
 from minicnn.exercises.result import CheckResult
 from minicnn.exercises.running import StudentCall, call_student
 
@@ -119,10 +120,14 @@ def check(name, solution):
         When ``name`` is not an exercise.
     """
     exercise = get_exercise(name)
+    refuse_checking_while_loading(exercise.name)
     try:
         function = load_function(solution, exercise.name)
     except SolutionNotFound as problem:
         return CheckResult(exercise=exercise.name, passed=False, message=loading_message(exercise, str(problem)))
+    theirs = parameters_in_another_order(function, exercise.parameters)
+    if theirs is not None:
+        return CheckResult(exercise=exercise.name, passed=False, message=parameter_order_message(exercise, theirs))
     try:
         import hypothesis  # noqa: F401
     except ImportError:

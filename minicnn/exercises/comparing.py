@@ -63,12 +63,29 @@ def compare_output(name, value, expected):
         return check
     try:
         raw = np.asarray(value)
+    except Exception as error:  # a torch Tensor that requires grad, an int too large for any dtype, ...
+        check.problem = (f"{name} is a {type(value).__name__} that cannot be read as an array of numbers: "
+                         f"{type(error).__name__}: {error}")
+        return check
+    if raw.dtype.kind == "c":
+        check.problem = (f"{name} holds complex numbers (dtype {raw.dtype}); expected real ones. A square root or a "
+                         f"fractional power of a negative number makes them.")
+        return check
+    try:
         check.got = raw.astype(np.float64)
     except (TypeError, ValueError):
         check.problem = f"{name} is a {type(value).__name__}, not an array of numbers."
         return check
     if check.got.shape != expected.shape:
         check.problem = f"{name} has shape {check.got.shape}; expected shape {expected.shape}."
+        return check
+    if raw.dtype.kind in "iub" or raw.dtype == np.float16:
+        # whole-number inputs would let these pass, though 0.4 becomes 0 (or 0.39990234 in float16)
+        kind, loss = {"b": ("booleans", "fractions are cut off"),
+                      "f": ("float16 numbers", "only about 3 significant digits are kept")}.get(
+            raw.dtype.kind, ("integers", "fractions are cut off"))
+        check.problem = (f"{name} holds {kind} (dtype {raw.dtype}), so {loss}: create it as floats, e.g. "
+                         f"np.zeros(shape), and compute in float64, the dtype of the inputs.")
         return check
     excess = np.abs(check.got - expected) - (ATOL + RTOL * np.abs(expected))
     excess = np.where(np.isnan(excess), np.inf, excess)
@@ -79,12 +96,18 @@ def compare_output(name, value, expected):
     where = f"{name}[{', '.join(map(str, check.worst_index))}]" if check.got.ndim else name
     check.problem = (f"{name}: {wrong} of {check.got.size} values differ. The worst is {where}: "
                      f"expected {number(expected[check.worst_index])}, yours {number(check.got[check.worst_index])}.")
-    if raw.dtype.kind in "iub":
-        check.problem += (f" Your {name} holds integers (dtype {raw.dtype}), so fractions are cut off: create it "
-                          f"as floats, e.g. np.zeros(shape).")
-    elif raw.dtype == np.float32 or raw.dtype == np.float16:
+    if raw.dtype == np.float32:
         check.problem += f" Your {name} is {raw.dtype}; compute in float64, the dtype of the inputs."
+    elif _largest_relative_difference(check.got, expected) < 1e-4:
+        check.problem += (f" The differences are tiny (at most {_largest_relative_difference(check.got, expected):.1g} "
+                          f"of the value): rounding, as from computing in float32 somewhere; compute in float64.")
     return check
+
+
+def _largest_relative_difference(got, expected):
+    with np.errstate(all="ignore"):
+        relative = np.abs(got - expected) / np.maximum(np.abs(expected), ATOL)
+    return float(np.nanmax(relative)) if np.all(np.isfinite(got)) else np.inf
 
 
 def number(value):

@@ -16,6 +16,19 @@ class SolutionNotFound(Exception):
     """The student's function could not be found or loaded; the message says why, for the student."""
 
 
+#: the files being loaded now: ``check`` refuses to run from the top level of one (it would load itself again)
+_LOADING = []
+
+
+def refuse_checking_while_loading(exercise_name):
+    """Called by ``check``: a student's file that calls ``check`` at its top level would load itself, which calls
+    ``check`` again, and so on (70 levels deep before Python stops it)."""
+    if _LOADING:
+        raise RuntimeError(f"check('{exercise_name}', ...) was called while {_LOADING[-1]} was being loaded: put it "
+                           "under 'if __name__ == \"__main__\":' at the bottom of the file, or call it from another "
+                           "file or the command line")
+
+
 def load_function(solution, function_name):
     """The function ``function_name`` from ``solution``: a callable, a module, or the path of a Python file.
 
@@ -49,17 +62,28 @@ def _function_from_file(path, function_name):
         raise SolutionNotFound(f"{path!r} cannot be loaded as Python; give a .py file that defines {function_name}.")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # as `python file.py` does, so the file can import a module of its own beside it
+    _LOADING.append(path)
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:
+        where = f", at line {error.lineno}:\n    {(error.text or '').rstrip()}" if error.lineno else ""
+        raise SolutionNotFound(f"{path} is not valid Python: {error.msg}{where}") from None
+    except SystemExit as error:
         raise SolutionNotFound(
-            f"{path} is not valid Python: {error.msg}, at line {error.lineno}:\n"
-            f"    {(error.text or '').rstrip()}") from None
-    except Exception as error:  # the student's file failed while running its top level
+            f"{path} called exit() while being loaded (SystemExit: {error.code}), which would end the checker too: "
+            "put code that runs your own tests under 'if __name__ == \"__main__\":' at the bottom of the file.") \
+            from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # the student's file failed while running its top level
         raise SolutionNotFound(
             f"{path} raised an exception while being loaded (before {function_name} was called):\n"
             + describe_exception(error, source_file=os.path.abspath(path))) from None
     finally:
+        _LOADING.pop()
+        sys.path.remove(folder)
         sys.modules.pop(module_name, None)
     return _function_from_namespace(vars(module), function_name, path)
 
@@ -81,3 +105,17 @@ def _function_from_namespace(namespace, function_name, where):
 def _short_repr(value, limit=60):
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def parameters_in_another_order(function, parameters):
+    """The student's parameter names when they are ``parameters`` in another order (None otherwise): the checker
+    passes the arguments by position, so ``conv_forward(x, kernel, bias, padding, stride)`` would get the stride as
+    its padding and fail with a message about the wrong values."""
+    try:
+        theirs = [p.name for p in inspect.signature(function).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # no signature to read (a builtin, some callables)
+        return None
+    if sorted(theirs) == sorted(parameters) and list(theirs) != list(parameters):
+        return tuple(theirs)
+    return None

@@ -15,7 +15,7 @@ import textwrap
 import numpy as np
 
 from minicnn.exercises.comparing import ATOL, RTOL
-from minicnn.exercises.running import describe_exception
+from minicnn.exercises.running import describe_exception, raised_by_the_call_itself
 
 #: arrays with at most this many values are shown in full
 SHOW_VALUES_UP_TO = 48
@@ -33,6 +33,13 @@ def loading_message(exercise, problem):
     return f"{exercise.name}: not checked, your solution could not be loaded.\n\n{problem}"
 
 
+def parameter_order_message(exercise, theirs):
+    return (f"{exercise.name}: not checked, your function's parameters are in another order.\n\n"
+            + _wrap(f"Yours is {exercise.name}({', '.join(theirs)}), and the checker calls "
+                    f"{exercise.name}({', '.join(exercise.parameters)}), passing the values in that order (as the "
+                    f"starter file defines it): put your parameters in this order."))
+
+
 def failure_message(exercise, attempt, mistakes, passed_before, where):
     """The whole message for a failing ``attempt``; ``mistakes`` maps output names to recognised mistakes."""
     parts = [_headline(exercise, attempt), _the_case(exercise, attempt, passed_before, where),
@@ -42,8 +49,9 @@ def failure_message(exercise, attempt, mistakes, passed_before, where):
     side_effects = _printed_and_warnings(attempt.call)
     if side_effects:
         parts.append(side_effects)
-    parts.append(f"To try this case yourself: result.arguments holds these inputs and result.expected the expected "
-                 f"outputs, so {exercise.name}(*result.arguments.values()) calls your function on them.")
+    parts.append(_wrap(f"To try this case yourself in Python: result = minicnn.exercises.check(\"{exercise.name}\", "
+                       f"your_function_or_file) keeps these inputs in result.arguments and the expected outputs in "
+                       f"result.expected, so {exercise.name}(*result.arguments.values()) calls your function on them."))
     return "\n\n".join(parts)
 
 
@@ -64,7 +72,7 @@ def _headline(exercise, attempt):
 def _the_case(exercise, attempt, passed_before, where):
     if where == "hand-picked":
         intro = (f"Hand-picked case {passed_before + 1} of {len(exercise.fixed_cases)}"
-                 + {0: "", 1: " (case 1 passed)"}.get(passed_before, f" (cases 1 to {passed_before} passed)")
+                 + {0: "", 1: " (case 1 passed)", 2: " (cases 1 and 2 passed)"}.get(passed_before, f" (cases 1 to {passed_before} passed)")
                  + ". Your function was given:")
     else:
         intro = (f"The simplest failing case found among random cases (all {len(exercise.fixed_cases)} hand-picked "
@@ -80,6 +88,13 @@ def _what_went_wrong(exercise, attempt):
     if isinstance(error, NotImplementedError):
         return (f"Replace the line 'raise NotImplementedError' in {exercise.name} with your code, then check again.\n"
                 + describe_exception(error, attempt.call.source_file))
+    if isinstance(error, SystemExit):
+        return ("It called exit() (or sys.exit(), quit()), which ends the whole program, the checker with it: return "
+                "the result instead.\n" + describe_exception(error, attempt.call.source_file))
+    if isinstance(error, TypeError) and raised_by_the_call_itself(error):
+        return (f"It raised:\n{describe_exception(error, attempt.call.source_file)}\n"
+                + _wrap(f"The checker calls {exercise.name}({', '.join(exercise.parameters)}), passing "
+                        f"{len(exercise.parameters)} values in that order (as the starter file defines it)."))
     if error is not None:
         return "It raised:\n" + describe_exception(error, attempt.call.source_file)
     if attempt.problem is not None:

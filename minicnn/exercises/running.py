@@ -47,7 +47,9 @@ def call_student(function, arguments, parameters):
         warnings.simplefilter("always")
         try:
             call.value = function(*(copies[name] for name in parameters))
-        except Exception as error:  # any mistake in the student's code is reported, not raised
+        except KeyboardInterrupt:  # the student stopping the checker
+            raise
+        except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
             call.error = error
     call.printed = printed.getvalue()
     call.warnings = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
@@ -62,7 +64,7 @@ def _source_file(function):
 def describe_exception(error, source_file=None):
     """``TypeName: message`` and the line where it happened: in ``source_file`` (the student's) when it is on the
     way, else the last line outside this package."""
-    lines = [f"    {type(error).__name__}: {error}"]
+    lines = [f"    {type(error).__name__}: {_text_of(error)}"]
     frame = _student_frame(error, source_file)
     if frame is not None:
         code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
@@ -70,6 +72,13 @@ def describe_exception(error, source_file=None):
         if code:
             lines.append(f"        {code}")
     return "\n".join(lines)
+
+
+def _text_of(error):
+    try:
+        return str(error)
+    except Exception as failure:  # an exception class of the student's whose __str__ fails
+        return f"(its message cannot be shown: {type(failure).__name__} in its __str__)"
 
 
 def _student_frame(error, source_file):
@@ -80,3 +89,9 @@ def _student_frame(error, source_file):
             return theirs[-1]
     outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_THIS_PACKAGE)]
     return outside[-1] if outside else None
+
+
+def raised_by_the_call_itself(error):
+    """True when ``error`` came from calling the student's function, before its first line ran (no frame outside
+    this package): a function that takes another number of arguments."""
+    return all(os.path.abspath(f.filename).startswith(_THIS_PACKAGE) for f in traceback.extract_tb(error.__traceback__))

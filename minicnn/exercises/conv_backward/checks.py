@@ -44,6 +44,16 @@ def padded_on_one_side(grad_y, x, kernel, stride, padding):
     return [(before[0][:, rows:, cols:], before[1]), (after[0][:, :height, :width], after[1])]
 
 
+def extra_zero_before(grad_y, x, kernel, stride, padding):
+    """The gradients of a solution that puts an odd padding's extra zero at the top/left (pad_top = pad_total −
+    pad_total // 2), and cuts the padding off with that same pad_top: ``(grad_x, grad_kernel)``."""
+    (top, bottom), (left, right) = padding_of(x, kernel, stride, padding)
+    if top == bottom and left == right:
+        raise NotApplicable("the padding is even")
+    grad_x_padded, grad_kernel, _ = backward_on_padded(grad_y, pad(x, (bottom, top), (right, left)), kernel, stride)
+    return grad_x_padded[:, bottom:bottom + x.shape[1], right:right + x.shape[2]], grad_kernel
+
+
 def without_stride_in_the_index(grad_y, x, kernel, stride, padding):
     """The gradients of a solution that reads ``x_pad[n, i + k, j + l, c]`` instead of
     ``x_pad[n, i·s + k, j·s + l, c]``: the stride-1 gradients with ``∂L/∂y`` in the top-left corner of the stride-1
@@ -102,6 +112,14 @@ def grad_x_padding_on_one_side(grad_y, x, kernel, stride, padding):
     return [grad_x for grad_x, _ in padded_on_one_side(grad_y, x, kernel, stride, padding)]
 
 
+@mistakes.add("grad_x", "odd padding's extra zero on the wrong side",
+              "When the total padding is odd you put the extra zero at the top/left. As in the forward pass, it goes "
+              "at the bottom/right: pad_top = pad_total // 2, pad_bottom = pad_total − pad_top, and ∂L/∂x = "
+              "∂L/∂x_pad[:, pad_top:pad_top + H, pad_left:pad_left + W, :].")
+def grad_x_extra_zero_before(grad_y, x, kernel, stride, padding):
+    return extra_zero_before(grad_y, x, kernel, stride, padding)[0]
+
+
 @mistakes.add("grad_x", "stride left out of the input index",
               "Your ∂L/∂x goes to x_pad[n, i + k, j + l, c]: output (i, j) read the window that starts at row i·s and "
               "column j·s, so send its gradient to x_pad[n, i·s + k, j·s + l, c].")
@@ -157,6 +175,13 @@ def grad_kernel_divided_by_n(grad_y, x, kernel, stride, padding):
               "pad_top = pad_total // 2, pad_bottom = pad_total − pad_top (the same for left and right).")
 def grad_kernel_padding_on_one_side(grad_y, x, kernel, stride, padding):
     return [grad_kernel for _, grad_kernel in padded_on_one_side(grad_y, x, kernel, stride, padding)]
+
+
+@mistakes.add("grad_kernel", "odd padding's extra zero on the wrong side",
+              "Your ∂L/∂w comes from x padded with an odd padding's extra zero at the top/left. Pad as the forward "
+              "pass does: pad_top = pad_total // 2, pad_bottom = pad_total − pad_top (the same for left and right).")
+def grad_kernel_extra_zero_before(grad_y, x, kernel, stride, padding):
+    return extra_zero_before(grad_y, x, kernel, stride, padding)[1]
 
 
 @mistakes.add("grad_kernel", "stride left out of the input index",

@@ -32,6 +32,15 @@ def stride_none_taken_as_one(x, pool_size, stride):
     return reference(x, pool_size, 1)
 
 
+@mistakes.add("y", "stride argument ignored (windows side by side)",
+              "Your y is what stride = pool_size gives, whatever stride was passed. Use the stride you are given: "
+              "s = pool_size only when stride is None, and then H_out = (H − p) // s + 1.")
+def stride_ignored(x, pool_size, stride):
+    if stride is None or stride == pool_size:
+        raise NotApplicable("the stride is the pool size anyway")
+    return reference(x, pool_size, None)
+
+
 @mistakes.add("y", "average instead of maximum",
               "Your y is the mean of each window: that is average pooling. Max pooling keeps the largest value: "
               "y[n,i,j,c] = max_{k,l} x[n, i·s+k, j·s+l, c].")

@@ -45,6 +45,21 @@ def factor_two_left_over(y, y_hat):
     return 2 * (y_hat - y) / len(y)
 
 
+@mistakes.add("grad_y_hat", "the ½ of 1/(2N) kept after differentiating",
+              "Your gradient is half the right one: (ŷ_n − y_n) / (2N). Differentiating (y_n − ŷ_n)² brings down a "
+              "factor 2, which cancels the ½: ∂L/∂ŷ_n = 2·(ŷ_n − y_n) / (2N) = (ŷ_n − y_n) / N.")
+def half_kept(y, y_hat):
+    return (y_hat - y) / (2 * len(y))
+
+
+@mistakes.add("grad_y_hat", "factor 2 left over and the sign wrong",
+              "Your gradient is 2·(y_n − ŷ_n) / N: twice too large and of the wrong sign. The 2 from the square "
+              "cancels the ½ of 1/(2N), and the inner derivative of (y_n − ŷ_n) with respect to ŷ_n is −1: "
+              "∂L/∂ŷ_n = (ŷ_n − y_n) / N.")
+def factor_two_and_wrong_sign(y, y_hat):
+    return 2 * (y - y_hat) / len(y)
+
+
 @mistakes.add("grad_y_hat", "the document's printed form: minus sign and 1/N both missing",
               "Your gradient is Σ-style (y_n − ŷ_n): the form printed in the source document, which has lost both "
               "the minus sign and the 1/N. A step along it raises the loss. ∂L/∂ŷ_n = (ŷ_n − y_n) / N.")

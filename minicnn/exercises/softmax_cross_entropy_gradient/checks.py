@@ -16,16 +16,20 @@ def reference(logits, labels_onehot):
 
 def make_arguments(case, rng):
     n, classes = case["n"], case["classes"]
-    return {"logits": case["offset"] + nonzero_integers(rng, (n, classes), largest=3),
+    return {"logits": case["offset"] + case["spread"] * nonzero_integers(rng, (n, classes), largest=3),
             "labels_onehot": one_hot(rng, n, classes)}
 
 
-# the last hand-picked case has logits around 1000: e^1000 overflows unless the row's maximum is subtracted first
-FIXED_CASES = (dict(n=3, classes=4, offset=0), dict(n=2, classes=3, offset=0), dict(n=2, classes=3, offset=1000))
+# The last two hand-picked cases overflow e^z unless each row's own maximum is subtracted first: logits around 1000,
+# then logits spread over ±1500 within each row, where subtracting the row's mean, its minimum, its first logit or
+# the whole batch's maximum still overflows (or underflows every exponent of a row to 0, and 0/0 is NaN).
+FIXED_CASES = (dict(n=3, classes=4, offset=0, spread=1), dict(n=2, classes=3, offset=0, spread=1),
+               dict(n=2, classes=3, offset=1000, spread=1), dict(n=4, classes=3, offset=0, spread=500))
 
 
 def random_cases():
-    return st.fixed_dictionaries({"n": st.integers(1, 5), "classes": st.integers(2, 5), "offset": st.just(0)})
+    return st.fixed_dictionaries({"n": st.integers(1, 5), "classes": st.integers(2, 5), "offset": st.just(0),
+                                  "spread": st.just(1)})
 
 
 def softmax_along(z, axis):
@@ -86,6 +90,21 @@ def divided_by_all_elements(logits, labels_onehot):
 def softmax_overflows(logits, labels_onehot):
     e = np.exp(logits)
     return (e / e.sum(axis=1, keepdims=True) - labels_onehot) / len(logits)
+
+
+
+@mistakes.add("grad_logits", "shifted by something other than each row's maximum",
+              "Your result holds NaN where a row's logits lie far apart: subtracting the row's mean, its minimum, its "
+              "first logit or the whole batch's maximum leaves some exponent large (e^z overflows) or makes every "
+              "exponent of a row so negative that all underflow to 0 (0/0). Only each row's own maximum keeps every "
+              "exponent at most 0 with one of them exactly 0: z − z.max(axis=1, keepdims=True).")
+def shifted_by_another_value(logits, labels_onehot):
+    shifts = [logits.mean(axis=1, keepdims=True), logits.min(axis=1, keepdims=True), logits[:, :1], logits.max()]
+    results = []
+    for shift in shifts:
+        e = np.exp(logits - shift)
+        results.append((e / e.sum(axis=1, keepdims=True) - labels_onehot) / len(logits))
+    return results
 
 
 EXERCISE = Exercise(
