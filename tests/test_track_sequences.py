@@ -134,3 +134,33 @@ def test_read_sequences_finds_both_layouts_and_selects_names(tmp_path):
         read_sequences(tmp_path, names=["c"])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_sequences(tmp_path / "nowhere")
+
+
+def test_a_gap_in_the_frame_numbers_is_refused_and_unpadded_names_sort_by_number(tmp_path):
+    """0001, 0002, 0004, 0005 beside five boxes minus one used to pair the boxes after the gap with the wrong
+    frames; 1.jpg … 10.jpg sorted as 1, 10, 2, …"""
+    folder = _otb_folder(tmp_path, "Gap", [[1, 1, 2, 2]] * 4, 5)
+    (folder / "img" / "0003.jpg").unlink()
+    with pytest.raises(ValueError, match=r"Gap/img: frame number 3 missing among 0001.jpg … 0005.jpg; the boxes are "
+                                         r"one per frame"):
+        read_otb(folder)
+    unpadded = _otb_folder(tmp_path, "Unpadded", [[i, 1, 2, 2] for i in range(1, 12)], 11)
+    for path in sorted((unpadded / "img").iterdir()):
+        path.rename(path.with_name(f"{int(path.stem)}.jpg"))
+    sequence = read_otb(unpadded)
+    assert [p.name for p in sequence.frames] == [f"{i}.jpg" for i in range(1, 12)]
+    assert sequence[9][0, 0, 0] in range(8, 13)  # frame 10 was written with the value 10 (JPEG may shift it)
+
+
+def test_ground_truth_files_with_a_byte_order_mark_or_a_blank_line_in_the_middle(tmp_path):
+    folder = _otb_folder(tmp_path, "Bom", [[1, 1, 2, 2]] * 3, 3)
+    (folder / "groundtruth_rect.txt").write_bytes(b"\xef\xbb\xbf1,1,2,2\n1,1,2,2\n1,1,2,2\n\n\n")
+    np.testing.assert_array_equal(read_otb(folder).ground_truth, [[0, 0, 2, 2]] * 3)
+    (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n\n1,1,2,2\n1,1,2,2\n")
+    with pytest.raises(ValueError, match=r"groundtruth_rect.txt, line 2: a blank line before more boxes; every frame "
+                                         r"needs its line"):
+        read_otb(folder)
+    (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n1,1,2,2\n1,1,2,2\n")
+    (folder / "absence.label").write_text("0\nx\n0\n")
+    with pytest.raises(ValueError, match=r"absence.label: expected one whole number per line"):
+        read_otb(folder)

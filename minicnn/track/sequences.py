@@ -168,15 +168,22 @@ _SEPARATORS = re.compile(r"[,\s]+")
 def read_boxes_file(path):
     """Read one box per line, values separated by commas, tabs or spaces; returns ``(N, 4)`` float64.
 
-    A line that does not hold four numbers raises ``ValueError`` naming the file and the line number.
+    A line that does not hold four numbers, or a blank line before more boxes, raises ``ValueError`` naming the file
+    and the line number; blank lines at the end are fine.
     """
     path = Path(path)
     rows = []
-    with open(path) as handle:
+    blank = None
+    with open(path, encoding="utf-8-sig") as handle:  # utf-8-sig: a byte-order mark some editors write is not a box
         for number, line in enumerate(handle, start=1):
             text = line.strip()
             if not text:
+                blank = blank or number
                 continue
+            if blank is not None:
+                raise ValueError(f"{path}, line {blank}: a blank line before more boxes; every frame needs its line "
+                                 "(NaN,NaN,NaN,NaN or 0,0,0,0 where the frame has no box), else every later box "
+                                 "would belong to the frame before it")
             fields = [f for f in _SEPARATORS.split(text) if f]
             try:
                 values = [float(f) for f in fields]
@@ -193,7 +200,10 @@ def read_boxes_file(path):
 def _read_labels(path, count):
     if not path.is_file():
         return None
-    values = np.loadtxt(path, dtype=np.int64, ndmin=1)
+    try:
+        values = np.loadtxt(path, dtype=np.int64, ndmin=1)
+    except ValueError as error:
+        raise ValueError(f"{path}: expected one whole number per line (one line per frame): {error}") from None
     if len(values) != count:
         raise ValueError(f"{path}: expected {count} lines (one per frame), got {len(values)}")
     return values
@@ -214,7 +224,27 @@ def atomic_write_text(path, text):
 
 
 def _image_files(folder):
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    """The frames of ``folder`` in frame order: numbered names (``0001.jpg``, or unpadded ``1.jpg … 10.jpg``) by
+    their number, which must run without a gap or a repeat, since the boxes are one per frame and a missing image
+    would pair every later box with the wrong frame; other names in name order."""
+    files = [p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+    if not files or not all(p.stem.isdigit() for p in files):
+        return sorted(files)
+    files.sort(key=lambda p: int(p.stem))
+    numbers = [int(p.stem) for p in files]
+    missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if missing or repeated:
+        what = (f"frame number{'s' if len(missing) > 1 else ''} {_number_list(missing)} missing" if missing else
+                f"frame number{'s' if len(repeated) > 1 else ''} {_number_list(repeated)} given twice")
+        raise ValueError(f"{folder}: {what} among {files[0].name} … {files[-1].name}; the boxes are one per frame, so "
+                         "every frame from the first to the last needs exactly one image")
+    return files
+
+
+def _number_list(numbers, limit=5):
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
 def _warn_problems(sequence_name, problems, limit=5):
