@@ -792,6 +792,15 @@ def test_parameters_in_another_order_and_another_count_are_explained(tmp_path):
     assert "The checker calls conv_forward(x, kernel, bias, stride, padding), passing 5 values in that order" in message
 
 
+def test_arguments_the_other_way_round_are_named():
+    def mse_gradient(y, y_hat):
+        return (y_hat - y) / len(y)
+
+    with pytest.raises(ValueError, match=r"check: the exercise's name comes first, check\('mse_gradient', "
+                                         r"your_function\); got check\(mse_gradient, 'mse_gradient'\)"):
+        check(mse_gradient, "mse_gradient")
+
+
 def test_a_file_may_import_a_module_of_its_own_beside_it(tmp_path):
     """As ``python mine.py`` would: the console script's sys.path did not hold the file's folder."""
     (tmp_path / "my_helpers.py").write_text("def mse(y, y_hat):\n    return (y_hat - y) / len(y)\n")
@@ -911,7 +920,9 @@ def test_cli_check_exit_status(tmp_path, capsys):
     good = tmp_path / "good.py"
     good.write_text(exercises.solution_source("sigmoid_backward"))
     assert exercises.cli(["check", "sigmoid_backward", str(good)]) == 0
-    assert capsys.readouterr().out.startswith("sigmoid_backward: passed.")
+    printed = capsys.readouterr()
+    assert printed.out.startswith("sigmoid_backward: passed.")
+    assert printed.err.startswith(f"Checking {good} against ")  # before a silence of up to a minute
     bad = tmp_path / "bad.py"
     bad.write_text(textwrap.dedent("""
         def sigmoid_backward(grad_a, a):

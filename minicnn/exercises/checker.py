@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minicnn.exercises.catalogue import get_exercise
+from minicnn.exercises.catalogue import NAMES, get_exercise
 from minicnn.exercises.comparing import compare_output, split_outputs
 from minicnn.exercises.diagnosing import recognise_mistakes
 from minicnn.exercises.loading import (SolutionNotFound, load_function, parameters_in_another_order,
@@ -119,6 +119,9 @@ def check(name, solution):
     ValueError
         When ``name`` is not an exercise.
     """
+    if not isinstance(name, str) and isinstance(solution, str) and solution in NAMES:
+        raise ValueError(f"check: the exercise's name comes first, check({solution!r}, your_function); got "
+                         f"check({_short(name)}, {solution!r})")
     exercise = get_exercise(name)
     refuse_checking_while_loading(exercise.name)
     try:
@@ -154,3 +157,7 @@ def _failure(exercise, function, attempt, passed_before, where):
         message=failure_message(exercise, attempt, mistakes, passed_before, where),
         arguments=attempt.arguments, expected=attempt.expected,
         mistakes={output: tuple(m.name for m in found) for output, found in mistakes.items()})
+
+
+def _short(value):
+    return getattr(value, "__name__", None) or type(value).__name__

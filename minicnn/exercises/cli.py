@@ -46,8 +46,13 @@ def cli(argv=None):
               file=sys.stderr)
         return 2
     if arguments.command == "check":
+        from minicnn.exercises.catalogue import get_exercise
         from minicnn.exercises.checker import check
 
+        exercise = get_exercise(arguments.name)
+        print(f"Checking {arguments.file} against {len(exercise.fixed_cases)} hand-picked and up to "
+              f"{exercise.random_examples} random cases (a slow solution can take a minute)...", file=sys.stderr,
+              flush=True)
         result = check(arguments.name, arguments.file)
         print(result.message)
         return 0 if result.passed else 1
