@@ -229,8 +229,15 @@ class Sequential:
         samples = np.shape(x)[0]  # device arrays have a shape but no len()
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
                                         f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
+        sample_shape, built_for = tuple(np.shape(x)[1:]), self.input_shape[1:]
+        for index, layer in enumerate(self.layers):
+            try:
+                x = layer.forward(x, training=training)
+            except ShapeError as error:  # a later layer cannot say that the cause is x
+                if index == 0 or sample_shape == built_for:
+                    raise
+                raise ShapeError(f"{error}. The cause is x: {self.name} was built for samples of shape {built_for}, "
+                                 f"and x holds samples of shape {sample_shape}") from error
         if training:
             self._stores_to_host_after_a_direct_call("state")
         self._output_shape = tuple(x.shape)

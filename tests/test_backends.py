@@ -208,7 +208,6 @@ def test_backward_kernels_refuse_a_gradient_of_another_shape(kernels):
         "tanh_backward": lambda: kernels.tanh_backward(grad(3), grad(2, 3)),
         "softmax_backward": lambda: kernels.softmax_backward(grad(2, 1), grad(2, 3)),
         "batch_norm_backward": lambda: kernels.batch_norm_backward(grad(4, 2), grad(4, 3), grad(3), grad(3), True),
-        "apply_dropout_mask": lambda: kernels.apply_dropout_mask(grad(3, 1), np.ones((3, 2), bool), 2.0),
     }
     for name, call in calls.items():
         with pytest.raises(ShapeError, match=rf"^{name}: expected the gradient of shape .* \(the forward pass's "

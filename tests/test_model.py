@@ -1,11 +1,13 @@
 """``Sequential``: summary, training, evaluation, prediction, weights and their files, and what goes wrong."""
 
 import os
+import re
 
 import numpy as np
 import pytest
 
 import minicnn as mc
+from minicnn.errors import ShapeError
 from minicnn.models import document_network
 
 
@@ -241,7 +243,8 @@ def test_bad_inputs_name_what_is_wrong():
     x, y = toy_data(8)
     with pytest.raises(ValueError, match=r"expected input of shape \(N, 8, 8, 1\), got \(8, 8, 8\)"):
         model.predict(x[..., 0])
-    with pytest.raises(ValueError, match=r"built for 1 channels\), got \(8, 8, 8, 3\)"):
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, 8, 8, 1\) \(its input_shape\), got "
+                                         r"\(8, 8, 8, 3\)"):
         model.predict(np.repeat(x, 3, axis=-1))
     bad = x.copy()
     bad[2, 1, 1, 0] = np.nan
@@ -367,3 +370,31 @@ def test_model_arguments_that_used_to_fail_deep_inside_name_what_is_wrong():
     with pytest.raises(ValueError, match=r"backward: expected grad_out of the shape of the last forward's output "
                                          r"\(8, 1\), got \(7, 1\)"):
         fresh.backward(np.zeros((7, 1), np.float32))
+
+
+def test_data_of_another_size_is_blamed_on_x():
+    """A declared ``input_shape`` is checked whole, as Keras does: a 9×9 image for an 8×8 model went
+    through unnoticed (the pooling rounds 9 down as it does 8), and a 10×10 one was blamed on Flatten. A model
+    built from its first data is told the cause when a later layer refuses; one without Flatten takes any size."""
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = toy_data(4)
+    for size in (9, 10):
+        other = np.zeros((4, size, size, 1), np.float32)
+        message = re.escape(f"Conv2D '{model.layers[0].name}': expected input of shape (N, 8, 8, 1) (its input_shape), "
+                            f"got (4, {size}, {size}, 1)")
+        for call in (lambda: model.predict(other), lambda: model.evaluate(other, y), lambda: model.forward(other),
+                     lambda: model.fit(other, y, verbose=0), lambda: model.train_on_batch(other, y),
+                     lambda: model.fit(x, y, validation_data=(other, y), verbose=0)):
+            with pytest.raises(ShapeError, match=message):
+                call()
+    undeclared = mc.Sequential([mc.Conv2D(2, 3), mc.MaxPooling2D(2), mc.Flatten(), mc.Dense(1)], seed=0)
+    undeclared.predict(x)
+    with pytest.raises(ShapeError, match=re.escape(
+            f"expected input of shape (N, 3, 3, 2), got (4, 4, 4, 2); the layers after Flatten were built for that "
+            f"size. The cause is x: {undeclared.name} was built for samples of shape (8, 8, 1), and x holds samples of "
+            f"shape (10, 10, 1)")):
+        undeclared.predict(np.zeros((4, 10, 10, 1), np.float32))
+    fully_convolutional = mc.Sequential([mc.Conv2D(2, 3), mc.MaxPooling2D(2)], seed=0)
+    assert fully_convolutional.predict(x).shape == (4, 3, 3, 2)
+    assert fully_convolutional.predict(np.zeros((1, 12, 10, 1), np.float32)).shape == (1, 5, 4, 2)

@@ -336,7 +336,6 @@ def dropout_mask(shape, key_low, key_high, rate):
 def apply_dropout_mask(x, keep, scale):
     """``x · keep · scale``: ``x`` where the boolean ``keep`` is True, times ``scale = 1/(1 − rate)``, and 0 where it
     is False. Dropout's forward (on the inputs) and its backward (on the gradients, with the same mask)."""
-    check_gradient("apply_dropout_mask", x, keep.shape)
     return x * (keep * x.dtype.type(scale))
 
 

@@ -159,13 +159,7 @@ class Layer:
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
             raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
                                  f"value {x[bad]})")
-        if not self.built:
-            if self.input_shape is not None and tuple(self.input_shape[1:]) != x.shape[1:]:
-                raise ShapeError(f"{self.describe()}: expected input of shape {('N',) + self.input_shape[1:]}, "
-                                 f"got {x.shape}")
-            self.build((None,) + x.shape[1:])
-        else:
-            self._check_built_shape(x.shape)
+        self._check_sample_shape(x.shape)
         return x
 
     def _prepare_device_input(self, x):
@@ -186,11 +180,21 @@ class Layer:
             raise ShapeError(f"{self.describe()}: expected input of rank {self.input_ndim}, got shape {x.shape}")
         if x.dtype != self.dtype:
             raise TypeError(f"{self.describe()}: expected a {self.dtype} array on the device, got {x.dtype}")
-        if not self.built:
-            self.build((None,) + tuple(x.shape[1:]))
-        else:
-            self._check_built_shape(tuple(x.shape))
+        self._check_sample_shape(tuple(x.shape))
         return x
+
+    def _check_sample_shape(self, shape):
+        """A declared ``input_shape`` is the whole sample's shape, as Keras checks a model's declared input: data of
+        another spatial size used to be blamed on a later layer (Flatten), or go through where the sizes round alike
+        (9×9 for 8×8 through a 2×2 pooling). Without one, building fixes only the channel count: a fully
+        convolutional network (the trackers') takes any spatial size."""
+        if self.input_shape is not None and tuple(self.input_shape[1:]) != tuple(shape[1:]):
+            sizes = ", ".join(map(str, self.input_shape[1:]))
+            raise ShapeError(f"{self.describe()}: expected input of shape (N, {sizes}) (its input_shape), got {shape}")
+        if not self.built:
+            self.build((None,) + tuple(shape[1:]))
+        else:
+            self._check_built_shape(shape)
 
     def _compute_array(self, array):
         """``array`` ready for a kernel: C-contiguous in the layer's dtype (device arrays already are)."""

@@ -3,7 +3,7 @@
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import finite_number
+from minicnn.checks import check_gradient, finite_number
 from minicnn.layers.base import Layer
 
 
@@ -54,6 +54,7 @@ class Dropout(Layer):
         self._after_forward("_keep")
         if self._keep is None:
             return grad_out
+        check_gradient(f"{self.describe()}.backward", grad_out, tuple(self._keep.shape))
         return backend.kernels().apply_dropout_mask(grad_out, self._keep, 1 / (1 - self.rate))
 
     def get_config(self):

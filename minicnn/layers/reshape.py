@@ -17,8 +17,9 @@ class Flatten(Layer):
 
     def _check_built_shape(self, shape):
         if tuple(shape[1:]) != tuple(self.built_input_shape[1:]):
-            raise ShapeError(f"{self.describe()}: expected input of shape {('N',) + self.built_input_shape[1:]}, "
-                             f"got {shape}; the layers after Flatten were built for that size")
+            sizes = ", ".join(map(str, self.built_input_shape[1:]))
+            raise ShapeError(f"{self.describe()}: expected input of shape (N, {sizes}), got {shape}; the layers after "
+                             "Flatten were built for that size")
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
