@@ -185,30 +185,6 @@ def test_bad_arguments_are_named(suite):
         E.evaluate(["nope"], suite, progress=False)
 
 
-class ConstantTracker:
-    """Answers the same box on every frame."""
-
-    def __init__(self, box):
-        self.box = box
-
-    def init(self, frame, box):
-        pass
-
-    def update(self, frame):
-        return True, self.box
-
-
-def test_got10k_scores_bound_boxes_by_each_sequences_frame_size(suite):
-    """AO of a box crossing the left edge of a 120×100 frame, as the GOT-10k toolkit bounds it by the sequence's
-    ``resolution`` (2/3; minicnn's table used to score the unbounded boxes, 1/4)."""
-    frames = [np.zeros((100, 120, 3), np.uint8)] * 3
-    edge = Sequence("edge", frames, np.array([[10.0, 10.0, 20.0, 20.0]] * 3))
-    evaluation = E.evaluate({"leftward": functools.partial(ConstantTracker, (-10.0, 10.0, 30.0, 20.0))}, [edge],
-                            progress=False)
-    assert evaluation.got10k("leftward").ao == pytest.approx(2 / 3)
-    assert evaluation.table().splitlines()[2].split()[4] == "0.667"
-
-
 class ScriptedTracker:
     """Answers ``answers[t]`` on frame t."""
 
@@ -222,6 +198,17 @@ class ScriptedTracker:
     def update(self, frame):
         self.frame += 1
         return True, self.answers[self.frame]
+
+
+def test_got10k_scores_bound_boxes_by_each_sequences_frame_size(suite):
+    """AO of a box crossing the left edge of a 120×100 frame, as the GOT-10k toolkit bounds it by the sequence's
+    ``resolution`` (2/3; minicnn's table used to score the unbounded boxes, 1/4)."""
+    frames = [np.zeros((100, 120, 3), np.uint8)] * 3
+    edge = Sequence("edge", frames, np.array([[10.0, 10.0, 20.0, 20.0]] * 3))
+    leftward = functools.partial(ScriptedTracker, [None] + [(-10.0, 10.0, 30.0, 20.0)] * 2)
+    evaluation = E.evaluate({"leftward": leftward}, [edge], progress=False)
+    assert evaluation.got10k("leftward").ao == pytest.approx(2 / 3)
+    assert evaluation.table().splitlines()[2].split()[4] == "0.667"
 
 
 def _never_built():
