@@ -96,11 +96,12 @@ def compare_output(name, value, expected):
     where = f"{name}[{', '.join(map(str, check.worst_index))}]" if check.got.ndim else name
     check.problem = (f"{name}: {wrong} of {check.got.size} values differ. The worst is {where}: "
                      f"expected {number(expected[check.worst_index])}, yours {number(check.got[check.worst_index])}.")
+    largest = _largest_relative_difference(check.got, expected)
     if raw.dtype == np.float32:
         check.problem += f" Your {name} is {raw.dtype}; compute in float64, the dtype of the inputs."
-    elif _largest_relative_difference(check.got, expected) < 1e-4:
-        check.problem += (f" The differences are tiny (at most {_largest_relative_difference(check.got, expected):.1g} "
-                          f"of the value): rounding, as from computing in float32 somewhere; compute in float64.")
+    elif largest < 1e-4:
+        check.problem += (f" The differences are tiny (at most {largest:.1g} of the value): rounding, as from "
+                          f"computing in float32 somewhere; compute in float64.")
     return check
 
 

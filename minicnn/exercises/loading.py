@@ -83,7 +83,8 @@ def _function_from_file(path, function_name):
             + describe_exception(error, source_file=os.path.abspath(path))) from None
     finally:
         _LOADING.pop()
-        sys.path.remove(folder)
+        if folder in sys.path:  # unless the file took it out itself
+            sys.path.remove(folder)
         sys.modules.pop(module_name, None)
     return _function_from_namespace(vars(module), function_name, path)
 

@@ -192,7 +192,9 @@ def load_run(results_dir, tracker, sequence):
 
 
 def _read_run(tracker, sequence, boxes_path, time_path, info_path):
-    info = _parsed(info_path, lambda text: json.loads(text))
+    info = _parsed(info_path, json.loads)
+    if not isinstance(info, dict):
+        raise ValueError(f"{info_path.name}: expected a JSON object, got {type(info).__name__}")
     recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
     for path in (boxes_path, time_path):
         if path.name in recorded and _sha256(path.read_text()) != recorded[path.name]:
