@@ -233,3 +233,38 @@ def test_bad_input_is_refused_with_the_base_class_errors(tiny_weights):
         tracker.init(frames[0].astype(np.float32), truth[0])
     with pytest.raises(ValueError, match="candidates"):
         CNNTracker(weights=tiny_weights, candidates=0)
+
+
+def test_box_regressor_corrects_no_further_than_it_learnt():
+    """Features unlike the first frame's, standardised by a tiny σ, asked for e^1000 times the box, and the CNN
+    tracker crashed on the NaN that followed when it found a target again."""
+    rng = np.random.default_rng(0)
+    truth = np.array([50.0, 40.0, 30.0, 20.0])
+    features = rng.normal(size=(40, 6)) * [1, 1, 1, 1, 1, 1e-9]  # one feature nearly constant
+    boxes = truth + rng.normal(0, 2, (40, 4)) * [1, 1, 0.3, 0.3]
+    regressor = BoxRegressor().fit(features, boxes, truth)
+    targets = regression_targets(boxes, truth)
+    far = regressor.predict(features[:3] + [0, 0, 0, 0, 0, 1e3], boxes[:3])
+    assert np.all(np.isfinite(far))
+    reached = regression_targets(boxes[:1], far[0])[0]  # the correction applied to the first box
+    low, high = targets.min(axis=0), targets.max(axis=0)
+    assert np.all(reached >= low - (high - low) - 1e-9) and np.all(reached <= high + (high - low) + 1e-9)
+
+
+@pytest.mark.parametrize("tracker_name", ["cnn", "hybrid"])
+def test_a_box_partly_outside_the_frame_is_learnt_and_a_box_without_background_is_refused(tiny_weights,
+                                                                                          tracker_name):
+    """A 16-pixel box 3 pixels past the frame's left edge, which check_box accepts, failed with "expected at least
+    one positive and one negative, got 0 and 600": the samples are moved inside the frame, and none overlapped the
+    box as it was by 0.7."""
+    from minicnn.track.trackers import make_tracker
+
+    frame = np.full((96, 128, 3), 90, np.uint8)
+    frame[40:56, 0:13] = np.random.default_rng(0).integers(0, 256, (16, 13, 3))
+    tracker = make_tracker(tracker_name, weights=tiny_weights)
+    tracker.init(frame, (-3.0, 40.0, 16.0, 16.0))
+    ok, box = tracker.update(frame)
+    assert ok and iou(box, (0.0, 40.0, 13.0, 16.0))[0] > 0.3
+    with pytest.raises(ValueError, match=rf"{tracker.name}: no box drawn around the box \(0, 0, 128, 96\) in the "
+                                         r"128×96 frame lies off it \(IoU ≤ 0.5: background\)"):
+        tracker.init(frame, (0.0, 0.0, 128.0, 96.0))

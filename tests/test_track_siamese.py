@@ -340,3 +340,29 @@ def test_the_train_command_writes_weights_a_checkpoint_and_a_learning_curve(tmp_
         main(["train", "siamese", "--out", str(out), "--channels", "1,2"])
     assert stop.value.code == 2
     assert "--channels: expected five comma-separated integers" in capsys.readouterr().err
+
+
+def test_detect_keeps_the_resized_frame_within_its_bounds(monkeypatch):
+    """A 0.5-pixel box made detect() resize the frame 63 times (16 GB, then MemoryError); a box as large as the frame
+    resized it to 31 pixels, too small for the network (a ShapeError from inside it)."""
+    from minicnn.track import boxes as box_module
+    from minicnn.track.trackers.siamese import DETECT_MAX_PIXELS, MIN_SIDE, SiameseTracker, detect
+
+    sizes = []
+    resize = box_module.resize
+    monkeypatch.setattr(box_module, "resize", lambda image, size: sizes.append(size) or resize(image, size))
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    tiny = SiameseTracker()
+    tiny.init(frame, (30, 30, 0.5, 0.5))
+    assert np.all(tiny.size == MIN_SIDE)
+    for _ in range(tiny.redetect_after + 2):  # the target is gone: coast, then look over the whole frame
+        ok, box = tiny.update(np.full_like(frame, 128))
+        assert np.all(np.isfinite(box)) and np.all(box[2:] >= MIN_SIDE)
+    large = rng.integers(0, 256, (1000, 1000, 3), dtype=np.uint8)
+    tiny.init(large, (500, 500, 4, 4))
+    assert detect(large, tiny)[0].shape == (0, 4)  # every scale would need ~60 M pixels: skipped
+    whole = SiameseTracker()
+    whole.init(frame, (0, 0, 80, 64))
+    assert detect(frame, whole)[0].shape == (0, 4)  # every scale would be under 63 pixels: skipped
+    assert sizes and all(h * w <= DETECT_MAX_PIXELS and min(h, w) >= 63 for h, w in sizes)

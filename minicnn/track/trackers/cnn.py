@@ -226,6 +226,20 @@ def keep_inside(boxes, frame_shape):
     return boxes
 
 
+def check_examples(where, box, frame_shape, positives, negatives):
+    """The first frame must give boxes on the target and boxes off it to learn from: a box covering most of the
+    frame (or a frame of a few pixels) leaves no background, and the classifier's own error said only that it got
+    "0 negatives"."""
+    if len(positives) and len(negatives):
+        return
+    height, width = frame_shape[:2]
+    missing = "on it (IoU ≥ 0.7)" if not len(positives) else "off it (IoU ≤ 0.5: background)"
+    text = ", ".join(f"{v:g}" for v in box)
+    raise ValueError(f"{where}: no box drawn around the box ({text}) in the {width}×{height} frame lies {missing}, "
+                     "so there is nothing to learn the target from; give a box with background around it inside the "
+                     "frame, or use the siamese tracker")
+
+
 def sample_boxes(rng, box, count, translation, scale, frame_shape=None):
     """MDNet's Gaussian sampler: ``count`` boxes around ``box``, aspect ratio kept.
 
@@ -467,6 +481,8 @@ class BoxRegressor:
         self.mean = features.mean(axis=0)
         self.std = np.maximum(features.std(axis=0), 1e-6)
         self.target_mean = targets.mean(axis=0)
+        low, high = targets.min(axis=0), targets.max(axis=0)
+        self.target_range = low - (high - low), high + (high - low)
         x = (features - self.mean) / self.std
         centred = targets - self.target_mean
         if len(x) < x.shape[1]:  # fewer examples than features: the same W as W = Xᵀ (X Xᵀ + λI)⁻¹ T, cheaper
@@ -476,7 +492,8 @@ class BoxRegressor:
         return self
 
     def predict(self, features, boxes):
-        """Refined boxes (N, 4): each box moved by its predicted correction (``apply_regression``)."""
+        """Refined boxes (N, 4): each box moved by its predicted correction (``apply_regression``), each of the four
+        numbers kept within the range of those it was fitted on, widened by that range's width on either side."""
         if self.weights is None:
             raise RuntimeError("BoxRegressor.predict: call fit(features, boxes, truth) first")
         features = _as_features(features, "BoxRegressor.predict: features", len(self.mean)).astype(np.float64)
@@ -484,7 +501,9 @@ class BoxRegressor:
         if len(boxes) != len(features):
             raise ValueError(f"BoxRegressor.predict: {len(features)} feature rows for {len(boxes)} boxes")
         targets = ((features - self.mean) / self.std) @ self.weights + self.target_mean
-        return apply_regression(boxes, targets)
+        # no correction far beyond those it learnt from: features unlike the first frame's, standardised by a tiny σ,
+        # asked for e^1000 times the box (then NaN)
+        return apply_regression(boxes, np.clip(targets, *self.target_range))
 
 
 # ------------------------------------------------------------------------------------------------ the tracker
@@ -617,6 +636,7 @@ class CNNTracker(Tracker):
         """Positive boxes (IoU ≥ 0.7 with ``box``) and negatives (IoU ≤ ``iou_negative``): half of the negatives
         close to the target (hard ones), half uniform over ``spread`` mean sides."""
         rng = self.rng
+        box = keep_inside(box, frame_shape)[0]  # the samples are kept inside the frame, so is the box they are about
         pos = sample_boxes(rng, box, 4 * positives, 0.1, 3.0, frame_shape)
         pos = pick(pos, iou(pos, box) >= 0.7, positives)
         near = uniform_boxes(rng, box, 4 * negatives, 1.0, 5.0, frame_shape)
@@ -646,16 +666,18 @@ class CNNTracker(Tracker):
             negatives.append(neg)
             pos_index.append(np.full(len(pos), k))
             neg_index.append(np.full(len(neg), k))
+        check_examples(self.name, box, image.shape, np.concatenate(positives), np.concatenate(negatives))
         pos_features = self._features(maps, np.concatenate(positives), self.center, sides, np.concatenate(pos_index))
         neg_features = self._features(maps, np.concatenate(negatives), self.center, sides, np.concatenate(neg_index))
         self.classifier = OnlineClassifier(self.hidden, self.learning_rate, memory=self.memory,
                                            seed=int(self.rng.integers(2**31)), backend=self.backend)
         self.classifier.fit_first_frame(pos_features, neg_features, steps=self.first_steps)
         if self.regression:
-            samples = sample_boxes(self.rng, box, 1000, 0.3, 5.0, image.shape)
-            samples = pick(samples, iou(samples, box) >= 0.6, 400)
+            inside = keep_inside(box, image.shape)[0]  # as the examples: the samples are kept inside the frame
+            samples = sample_boxes(self.rng, inside, 1000, 0.3, 5.0, image.shape)
+            samples = pick(samples, iou(samples, inside) >= 0.6, 400)
             self.regressor = BoxRegressor().fit(self._features(maps[:1], samples, self.center, sides[:1]), samples,
-                                                box)
+                                                inside)
         self.filter = KalmanBoxFilter(box)
         self.frame_index = 0
         self.frames_lost = 0

@@ -24,7 +24,8 @@ import numpy as np
 from scipy.ndimage import maximum_filter
 
 from minicnn.track.boxes import from_center, iou
-from minicnn.track.trackers.cnn import OnlineClassifier, frame_to_crop, pick, roi_features, sample_boxes, uniform_boxes
+from minicnn.track.trackers.cnn import (OnlineClassifier, check_examples, frame_to_crop, keep_inside, pick,
+                                        roi_features, sample_boxes, uniform_boxes)
 from minicnn.track.trackers.siamese import TOTAL_STRIDE, SiameseTracker, response_cell_centres
 
 
@@ -70,6 +71,7 @@ class HybridTracker(SiameseTracker):
     # ------------------------------------------------------------------ the classifier's examples
     def _examples(self, box, frame_shape):
         """Boxes to learn from around ``box``: positives (IoU ≥ 0.7), negatives (IoU ≤ 0.5), half of them near."""
+        box = keep_inside(box, frame_shape)[0]  # the samples are kept inside the frame, so is the box they are about
         positives = sample_boxes(self.rng, box, 4 * self.positives, 0.1, 3.0, frame_shape)
         positives = pick(positives, iou(positives, box) >= 0.7, self.positives)
         near = uniform_boxes(self.rng, box, 4 * self.negatives, 1.0, 5.0, frame_shape)
@@ -88,6 +90,7 @@ class HybridTracker(SiameseTracker):
         side = self._context_side(self.size) * self.search_size / 63
         feature_map = self.search_features(image, self.center, [side])[0]
         positives, negatives = self._examples(box, frame.shape)
+        check_examples(self.name, box, frame.shape, positives, negatives)
         self.classifier = OnlineClassifier(seed=self.seed, backend=self.backend)
         self.classifier.fit_first_frame(self._box_features(feature_map, positives, self.center, side),
                                         self._box_features(feature_map, negatives, self.center, side),

@@ -405,7 +405,8 @@ class SiameseTracker(Tracker):
         self._reference = colour_statistics(frame) if self.normalise else None
         self._mean_colour = frame.reshape(-1, 3).mean(axis=0)
         self.center = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
-        self.size = np.array(box[2:], dtype=np.float64)
+        # at least MIN_SIDE pixels, as every update keeps it: a 0.5-pixel box made detect() resize the frame 63 times
+        self.size = np.maximum(np.array(box[2:], dtype=np.float64), MIN_SIDE)
         self._first_size = self.size.copy()
         self._kernel = self.exemplar_features(frame, box)
         self.filter = KalmanBoxFilter(box) if self.motion else None
@@ -438,7 +439,7 @@ class SiameseTracker(Tracker):
         new_center = center + cells * TOTAL_STRIDE * sides[best] / self.current_search_size
         factor = (1 - self.scale_lr) + self.scale_lr * self.scales[best]
         new_size = np.clip(self.size * factor, 0.2 * self._first_size, 5 * self._first_size)
-        new_size = np.maximum(new_size, 4.0)
+        new_size = np.maximum(new_size, MIN_SIDE)
         height, width = frame.shape[:2]
         new_center = np.clip(new_center, 0, [width, height])
         box = np.concatenate([new_center - new_size / 2, new_size])
@@ -502,6 +503,13 @@ def response_cell_centres(count, stride=TOTAL_STRIDE, input_size=127):
     return stride * (np.arange(count) - (count - 1) / 2) + input_size / 2
 
 
+#: the smallest side of the tracker's box, in frame pixels
+MIN_SIDE = 4.0
+#: ``detect`` skips a scale whose resized frame would hold more pixels than this (2²¹, about 1450 × 1450: some
+#: 400 MB for the search branch's first layers); a tiny target in a large frame is then not searched for at all
+DETECT_MAX_PIXELS = 2**21
+
+
 def detect(frame, tracker, max_boxes=5, min_score=0.5, nms_iou=0.3, scales=(1 / 1.1, 1.0, 1.1)):
     """Find the tracker's target anywhere in ``frame``: the document's *target detection* step.
 
@@ -510,7 +518,8 @@ def detect(frame, tracker, max_boxes=5, min_score=0.5, nms_iou=0.3, scales=(1 / 
     target would appear at the exemplar's scale; the response ``r = a·(φ(frame) ⋆ φ(z)) + b`` is then one logit per
     4×4-pixel window of the resized frame. Windows whose probability ``σ(r)`` is a local maximum above
     ``min_score`` become boxes of the tracker's size (divided by the scale), and non-maximum suppression keeps the
-    best ``max_boxes``.
+    best ``max_boxes``. A scale is skipped where the resized frame would be smaller than the exemplar's 63-pixel crop
+    (a target about as large as the frame) or larger than ``DETECT_MAX_PIXELS`` (a tiny target in a large frame).
 
     Parameters
     ----------
@@ -535,12 +544,12 @@ def detect(frame, tracker, max_boxes=5, min_score=0.5, nms_iou=0.3, scales=(1 / 
     all_boxes, all_scores = [], []
     for scale in scales:
         factor = 63 / tracker._context_side(tracker.size) * scale
-        size = (max(int(round(height * factor)), 31), max(int(round(width * factor)), 31))
+        size = (int(round(height * factor)), int(round(width * factor)))
+        if min(size) < 63 or size[0] * size[1] > DETECT_MAX_PIXELS:
+            continue  # a frame smaller than the exemplar's crop has no 6×6 window to match; a huge one, no memory
         resized = resize(frame, size)
         with use_backend(tracker.backend):
             features = to_host(tracker.search_net.forward(preprocess(resized[None])))
-        if features.shape[1] < 6 or features.shape[2] < 6:
-            continue
         logits = tracker.responses(features)[0]
         probability = functional.sigmoid(logits)
         peaks = (probability == maximum_filter(probability, size=3)) & (probability >= min_score)
