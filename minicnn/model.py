@@ -14,7 +14,9 @@ import contextlib
 import copy
 import math
 import os
-import tempfile
+import secrets
+import stat
+from pathlib import Path
 
 import numpy as np
 
@@ -92,12 +94,28 @@ def _check_finite(array, argument, where, why=""):
                              f"value {array[index]}){why}")
 
 
+def temporary_beside(path, suffix=".tmp"):
+    """A new, empty file in ``path``'s folder, to be written and then renamed onto ``path``: ``(descriptor, path)``.
+
+    It gets the permissions a plain ``open(path, "w")`` would give (0o666 less the umask), or those of ``path`` when
+    it exists; ``tempfile.mkstemp`` makes 0o600, which left result files and weights unreadable to anyone else."""
+    path = Path(path)
+    existing = stat.S_IMODE(os.stat(path).st_mode) if path.exists() else None
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        if existing is not None:
+            os.chmod(temporary, existing)
+        return handle, temporary
+
+
 def write_npz_atomically(path, arrays):
     """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` only once it is
     complete: a failure (full disk, Ctrl-C) never destroys an existing file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    handle, temporary = temporary_beside(os.path.abspath(path), suffix=".npz")
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)

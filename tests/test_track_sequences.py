@@ -164,3 +164,38 @@ def test_ground_truth_files_with_a_byte_order_mark_or_a_blank_line_in_the_middle
     (folder / "absence.label").write_text("0\nx\n0\n")
     with pytest.raises(ValueError, match=r"absence.label: expected one whole number per line"):
         read_otb(folder)
+
+
+def test_writing_a_sequence_again_keeps_the_files_it_does_not_write(tmp_path):
+    """A rerun of ``minicnn track make-sequences`` replaced each sequence folder whole, deleting a user's notes."""
+    folder = write_otb(_toy(5), tmp_path)
+    (folder / "notes.txt").write_text("mine")
+    (folder / "extra").mkdir()
+    (folder / "extra" / "results.csv").write_text("1,2")
+    again = write_otb(_toy(3), tmp_path)
+    assert (again / "notes.txt").read_text() == "mine" and (again / "extra" / "results.csv").read_text() == "1,2"
+    assert sorted(p.name for p in (again / "img").iterdir()) == ["0001.jpg", "0002.jpg", "0003.jpg"]
+    assert len(read_otb(again)) == 3
+
+
+def test_files_written_atomically_get_the_usual_permissions(tmp_path):
+    """The temporary files and folders renamed into place came from tempfile (0o600, 0o700): result files, weights
+    and sequences were unreadable to everyone else, and rewriting a 0o644 file made it 0o600."""
+    import os
+    import stat
+
+    from minicnn.model import write_npz_atomically
+    from minicnn.track.sequences import atomic_write_text
+
+    mode = lambda path: stat.S_IMODE(os.stat(path).st_mode)  # noqa: E731
+    previous = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "result.txt", "1\n")
+        write_npz_atomically(tmp_path / "weights.npz", {"w": np.zeros(2)})
+        folder = write_otb(_toy(3), tmp_path)
+        assert (mode(tmp_path / "result.txt"), mode(tmp_path / "weights.npz"), mode(folder)) == (0o644, 0o644, 0o755)
+        os.chmod(tmp_path / "result.txt", 0o640)
+        atomic_write_text(tmp_path / "result.txt", "2\n")  # a rewrite keeps the file's own permissions
+        assert mode(tmp_path / "result.txt") == 0o640 and (tmp_path / "result.txt").read_text() == "2\n"
+    finally:
+        os.umask(previous)

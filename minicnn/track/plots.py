@@ -13,11 +13,11 @@ Frame numbers shown to people (video captions, contact-sheet titles) are 1-based
 import importlib.util
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from minicnn.model import temporary_beside
 from minicnn.progress import ProgressBar
 from minicnn.track.metrics import ERROR_THRESHOLDS, OVERLAP_THRESHOLDS
 from minicnn.track.sequences import ATTRIBUTES
@@ -294,9 +294,9 @@ def _output_kind(out):
 
 def _temporary_beside(path):
     """A new empty file in ``path``'s folder with the same suffix, to be renamed onto ``path`` when complete."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    handle, temporary = temporary_beside(path, suffix=path.suffix)
     os.close(handle)
-    return Path(temporary)
+    return temporary
 
 
 def _write_gif(frames, path, fps, bar):

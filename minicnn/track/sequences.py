@@ -21,13 +21,14 @@ valid box (target absent, or not annotated).
 
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from minicnn.model import temporary_beside
 from minicnn.track.boxes import as_boxes, box_problems, from_otb, to_otb
 
 ATTRIBUTES = {
@@ -212,7 +213,7 @@ def _read_labels(path, count):
 def atomic_write_text(path, text):
     """Write ``text`` to a temporary file beside ``path`` and rename it into place (never a half-written file)."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = temporary_beside(path)
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
@@ -487,14 +488,39 @@ def _write_labels(folder, sequence):
         (folder / "cover.label").write_text("".join(f"{int(c)}\n" for c in sequence.cover))
 
 
+def _carry_over_files_of_your_own(old, new):
+    """Move into the ``new`` sequence folder the files of the ``old`` one that a writer never writes (a user's
+    notes, results kept beside the frames), so that writing a sequence again replaces only its own files: frames (any
+    image file) and the files that ``new`` holds too. A rerun of ``minicnn track make-sequences`` deleted them."""
+    for path in sorted(p for p in old.rglob("*") if p.is_file()):
+        relative = path.relative_to(old)
+        if path.suffix.lower() in IMAGE_SUFFIXES or (new / relative).exists():
+            continue
+        (new / relative).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, new / relative)
+
+
+def _new_folder_beside(path, suffix):
+    """A new, empty folder beside ``path``, with the permissions of a plain ``mkdir`` (``tempfile.mkdtemp`` makes
+    0o700, which the finished sequence folder kept)."""
+    while True:
+        folder = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
 def _build_folder(root, name, fill):
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".partial"))
+    staging = _new_folder_beside(final, ".partial")
     try:
         fill(staging)
         if final.exists():
-            retired = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".old"))
+            _carry_over_files_of_your_own(final, staging)
+            retired = _new_folder_beside(final, ".old")
             os.replace(final, retired / name)
             os.replace(staging, final)
             shutil.rmtree(retired, ignore_errors=True)
