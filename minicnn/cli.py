@@ -5,6 +5,7 @@ trackers over sequences; ``track VIDEO --box x,y,w,h`` follows an object through
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 from minicnn.backend import get_backend, known_backends, set_backend
@@ -119,16 +120,25 @@ def _names(text):
     return None if not text else [t.strip() for t in text.split(",") if t.strip()]
 
 
-def eval_command(args):
+def eval_command(args, parser):
     """``minicnn eval``: run trackers over a folder of sequences, print the table, write the plots."""
     from pathlib import Path
 
     from minicnn.track.evaluate import evaluate
 
-    folder, sequences = _sequences(args.data, args.seed, args.count, _names(args.sequences), not args.quiet)
+    trackers = tracker_names(parser, args.trackers)
+    if args.sequences is not None and not _names(args.sequences):
+        parser.error(f"--sequences: expected comma-separated sequence names, got {args.sequences!r}")
+    folder, sequences = suite_sequences(parser, args, _names(args.sequences), "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
-    evaluation = evaluate(_names(args.trackers), sequences, results, jobs=args.jobs, scheduler=args.scheduler,
-                          progress=not args.quiet, resume=not args.no_resume)
+    output_folder(parser, results, "--results")
+    try:
+        evaluation = evaluate(trackers, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
+                              progress=not args.quiet, resume=not args.no_resume)
+    except (OSError, ValueError) as error:
+        if args.scheduler is None:
+            raise
+        parser.error(f"--scheduler {args.scheduler}: {error}")
     print()
     print(evaluation.table())
     paths = evaluation.save_plots(results / "plots")
@@ -137,13 +147,16 @@ def eval_command(args):
     return evaluation
 
 
-def track_command(args):
+def track_command(args, parser):
     """``minicnn track make-sequences | show``."""
     from pathlib import Path
 
     if args.track_command == "make-sequences":
         from minicnn.track.generator import make_suite
 
+        if args.max_frames < args.min_frames:
+            parser.error(f"--max-frames: expected at least --min-frames ({args.min_frames}), got {args.max_frames}")
+        output_folder(parser, args.out, "--out")
         paths = make_suite(args.out, seed=args.seed, count=args.count, n_frames=(args.min_frames, args.max_frames),
                            progress=not args.quiet)
         print(f"{len(paths)} sequences written to {Path(args.out).resolve()} (OTB layout)")
@@ -151,14 +164,26 @@ def track_command(args):
     from minicnn.track import plots
     from minicnn.track.evaluate import evaluate
 
-    folder, sequences = _sequences(args.data, args.seed, args.count, [args.sequence], not args.quiet)
+    trackers = tracker_names(parser, args.trackers) if args.trackers is not None else []
+    folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
     sequence = sequences[0]
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
+    out = Path(args.out or f"{sequence.name}.gif")
+    try:
+        _check_video_out(out, "--out")
+    except TrackInputError as error:
+        parser.error(str(error))
+    if plots.output_kind(out) == "folder":
+        output_folder(parser, out, "--out")
+    else:
+        output_file(parser, out, "--out")
+    if args.sheet:
+        _check_sheet(parser, args.sheet)
     tracks = {}
-    if args.trackers:
-        evaluation = evaluate(_names(args.trackers), [sequence], results, progress=not args.quiet)
+    if trackers:
+        output_folder(parser, results, "--results")
+        evaluation = evaluate(trackers, [sequence], results, progress=not args.quiet)
         tracks = {name: evaluation.runs[name, sequence.name].boxes for name in evaluation.trackers}
-    out = args.out or f"{sequence.name}.gif"
     written = plots.render_sequence(sequence, tracks, out, every=args.every, fps=args.fps, progress=not args.quiet)
     print(f"Wrote {written}")
     if args.sheet:
@@ -169,6 +194,19 @@ def track_command(args):
         figure.savefig(args.sheet, dpi=100)
         print(f"Wrote {args.sheet}")
     return written
+
+
+def _check_sheet(parser, sheet):
+    """``--sheet``: a file of a kind matplotlib saves, in a folder that can be written into, checked before any work."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    kinds = Figure().canvas.get_supported_filetypes()
+    if Path(sheet).suffix.lower()[1:] not in kinds:
+        parser.error(f"--sheet: expected an image file name ending in one of {', '.join('.' + k for k in sorted(kinds))}"
+                     f", got {sheet!r}")
+    output_file(parser, sheet, "--sheet")
 
 
 TRACK_SUBCOMMANDS = ("make-sequences", "show")
@@ -305,18 +343,18 @@ def load_track_input(path):
     return path.stem, _video_frames(path)
 
 
-def _check_video_out(out_video):
+def _check_video_out(out_video, option="--out-video"):
     from minicnn.track.plots import VIDEO_SUFFIXES
 
     suffix = out_video.suffix.lower()
     if not (out_video.is_dir() or suffix == "" or suffix in VIDEO_SUFFIXES):
         raise TrackInputError(
-            f"--out-video: expected a .gif file, an .mp4 file or a folder (for 0001.png, 0002.png, ...), "
+            f"{option}: expected a .gif file, an .mp4 file or a folder (for 0001.png, 0002.png, ...), "
             f"got {str(out_video)!r}"
         )
     if suffix == ".mp4" and not _ffmpeg_available():
         raise TrackInputError(
-            f"--out-video: writing {str(out_video)!r} as .mp4 needs the imageio-ffmpeg package, which is not "
+            f"{option}: writing {str(out_video)!r} as .mp4 needs the imageio-ffmpeg package, which is not "
             "installed: pip install imageio-ffmpeg, or write a .gif or a folder of PNGs instead"
         )
 
@@ -332,6 +370,7 @@ def track_input_command(args, parser):
     from minicnn.track import plots
     from minicnn.track.boxes import to_otb
     from minicnn.track.evaluate import track_sequence
+    from minicnn.track.plots import output_kind
     from minicnn.track.sequences import Sequence, atomic_write_text
     from minicnn.track.trackers import available_trackers, make_tracker
     from minicnn.track.trackers.base import check_box
@@ -355,11 +394,19 @@ def track_input_command(args, parser):
         out = Path(args.out) if args.out else Path("minicnn_track") / name
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"
         _check_video_out(out_video)
+        if out_video.resolve() == Path(args.input).resolve():
+            raise TrackInputError(f"--out-video: {str(out_video)!r} is the input itself, which writing the video "
+                                  "would overwrite; give another file or folder")
         sequence = Sequence(name, frames, np.array([box]))
         try:
             box = check_box(box, sequence.frame_shape, argument="--box")
         except ValueError as error:
             raise TrackInputError(str(error)) from None
+        output_folder(parser, out, "--out")
+        if output_kind(out_video) == "folder":
+            output_folder(parser, out_video, "--out-video")
+        else:
+            output_file(parser, out_video, "--out-video")
         bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
         try:
             run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
@@ -392,8 +439,8 @@ def track_input_command(args, parser):
     return status
 
 
-TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--out FOLDER] [--out-video PATH]
-                     [--every N] [--fps N] [--quiet]
+TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--weights PATH] [--out FOLDER]
+                     [--out-video PATH] [--every N] [--fps N] [--quiet]
        minicnn track make-sequences --out FOLDER [options]
        minicnn track show --sequence NAME [options]"""
 
@@ -469,6 +516,7 @@ def train_command(args, parser):
         parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
     if len(channels) != 5:
         parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
+    output_folder(parser, args.out, "--out")
     try:
         train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
                       learning_rate=args.learning_rate, seed=args.seed, channels=channels, progress=not args.quiet,
@@ -481,10 +529,109 @@ def train_command(args, parser):
           f"or SiameseTracker(weights={str(out / 'siamese.npz')!r})")
 
 
+def whole_number(minimum):
+    """An argparse ``type``: a whole number ≥ ``minimum`` (argparse names the option in its error)."""
+    def whole(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
+        return value
+
+    return whole
+
+
+def positive_number(text):
+    """An argparse ``type``: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value
+
+
+def frames_per_second(text):
+    """An argparse ``type``: a finite frame rate above 0 and at most 1000 (a GIF cannot hold more)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected frames per second above 0 and at most 1000, got {text!r}")
+    return value
+
+
+def output_folder(parser, path, option):
+    """``path`` as a folder that exists and can be written into, made now, before any work, so that a bad
+    ``--out`` is refused by name instead of failing in a traceback after the work is done."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        parser.error(f"{option}: {path} is a file; expected a folder (it is made if it does not exist)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"{option}: cannot make the folder {path}: {error.strerror or error}")
+    try:
+        with tempfile.TemporaryFile(dir=path):  # os.access says yes to root where writing still fails (/sys)
+            pass
+    except OSError as error:
+        parser.error(f"{option}: cannot write into the folder {path}: {error.strerror or error}")
+    return path
+
+
+def output_file(parser, path, option):
+    """``path`` as a file whose folder exists (made now) and can be written into, and that is not a folder."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        parser.error(f"{option}: {path} is a folder; expected a file name")
+    output_folder(parser, path.parent, option)
+    return path
+
+
+def tracker_names(parser, text, option="--trackers"):
+    """The comma-separated tracker names of ``option``, each one ``make_tracker`` knows."""
+    from minicnn.track.trackers import available_trackers
+
+    names = _names(text)
+    if not names:
+        parser.error(f"{option}: expected comma-separated tracker names such as kcf,csrt, got {text!r}")
+    known = available_trackers()
+    unknown = [name for name in names if name.lower() not in known]
+    if unknown:
+        parser.error(f"{option}: unknown tracker{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                     f"available: {', '.join(sorted(known))}")
+    return names
+
+
+def suite_sequences(parser, args, names, names_option):
+    """The sequences of ``--data`` (or the default suite), by name when ``names`` is given; refused by option."""
+    from pathlib import Path
+
+    if args.data is not None and not Path(args.data).is_dir():
+        parser.error(f"--data: expected a folder of OTB- or GOT-10k-layout sequences, got {args.data!r}"
+                     + (" (a file)" if Path(args.data).exists() else " (it does not exist)"))
+    try:
+        return _sequences(args.data, args.seed, args.count, names, not args.quiet)
+    except FileNotFoundError as error:
+        parser.error(f"--data: {error}")
+    except ValueError as error:
+        parser.error(f"{names_option if names else '--data'}: {error}")
+
+
 def _add_suite_options(parser):
     parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the default suite (default: %(default)s)")
-    parser.add_argument("--count", type=int, default=20, help="sequences in the default suite (default: %(default)s)")
+    parser.add_argument("--seed", type=whole_number(0), default=0,
+                        help="seed of the default suite (default: %(default)s)")
+    parser.add_argument("--count", type=whole_number(1), default=20,
+                        help="sequences in the default suite (default: %(default)s)")
     parser.add_argument("--results", help="folder for result files (default: minicnn_results/<data folder name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -497,9 +644,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="minicnn", description="minicnn: a small CNN framework for teaching")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="train the document's network on faces vs non-faces")
-    demo_parser.add_argument("--epochs", type=int, default=10)
-    demo_parser.add_argument("--batch-size", type=int, default=32)
-    demo_parser.add_argument("--seed", type=int, default=0)
+    demo_parser.add_argument("--epochs", type=whole_number(1), default=10,
+                             help="passes over the training images (default: %(default)s)")
+    demo_parser.add_argument("--batch-size", type=whole_number(1), default=32,
+                             help="images per training step (default: %(default)s)")
+    demo_parser.add_argument("--seed", type=whole_number(0), default=0,
+                             help="the data split, initial weights and augmentation (default: %(default)s)")
     demo_parser.add_argument("--out", default="minicnn_demo", help="folder for the plots (default: %(default)s)")
     demo_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     demo_parser.add_argument("--backend", choices=known_backends(),
@@ -511,7 +661,8 @@ def main(argv=None):
     eval_parser.add_argument("--trackers", default="kcf,csrt,mil,mosse,medianflow",
                              help="comma-separated tracker names (default: %(default)s)")
     eval_parser.add_argument("--sequences", help="comma-separated sequence names (default: all)")
-    eval_parser.add_argument("--jobs", type=int, default=1, help="processes to run sequences in (default: 1)")
+    eval_parser.add_argument("--jobs", type=whole_number(1), default=1,
+                             help="processes to run sequences in (default: 1)")
     eval_parser.add_argument("--scheduler", help="Dask scheduler address to run the tasks on instead")
     eval_parser.add_argument("--no-resume", action="store_true", help="rerun sequences that have result files")
     _add_suite_options(eval_parser)
@@ -522,18 +673,22 @@ def main(argv=None):
     track_commands = track_parser.add_subparsers(dest="track_command", required=True, prog="minicnn track")
     make_parser = track_commands.add_parser("make-sequences", help="generate OTB-layout sequences from real photos")
     make_parser.add_argument("--out", required=True, help="folder to write the sequences into")
-    make_parser.add_argument("--seed", type=int, default=0)
-    make_parser.add_argument("--count", type=int, default=20, help="number of sequences (default: %(default)s)")
-    make_parser.add_argument("--min-frames", type=int, default=100)
-    make_parser.add_argument("--max-frames", type=int, default=200)
+    make_parser.add_argument("--seed", type=whole_number(0), default=0, help="(default: %(default)s)")
+    make_parser.add_argument("--count", type=whole_number(1), default=20,
+                             help="number of sequences (default: %(default)s)")
+    make_parser.add_argument("--min-frames", type=whole_number(2), default=100,
+                             help="frames of the shortest sequence (default: %(default)s)")
+    make_parser.add_argument("--max-frames", type=whole_number(2), default=200,
+                             help="frames of the longest sequence (default: %(default)s)")
     make_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     show_parser = track_commands.add_parser("show", help="draw ground truth and trackers' boxes on a sequence")
     show_parser.add_argument("--sequence", required=True, help="the sequence's name")
     show_parser.add_argument("--trackers", help="comma-separated trackers to run (or reuse results of) and draw")
     show_parser.add_argument("--out", help="a .gif, .mp4 or a folder for PNG frames (default: <sequence>.gif)")
     show_parser.add_argument("--sheet", help="also save a contact sheet of a few frames (e.g. sheet.png)")
-    show_parser.add_argument("--every", type=int, default=1, help="draw every n-th frame (default: 1)")
-    show_parser.add_argument("--fps", type=int, default=20, help="frames per second of the video (default: 20)")
+    show_parser.add_argument("--every", type=whole_number(1), default=1, help="draw every n-th frame (default: 1)")
+    show_parser.add_argument("--fps", type=frames_per_second, default=20,
+                             help="frames per second of the video (default: 20)")
     _add_suite_options(show_parser)
     train_parser = commands.add_parser("train", help="train a tracker's network: train siamese")
     train_commands = train_parser.add_subparsers(dest="train_command", required=True)
@@ -543,12 +698,14 @@ def main(argv=None):
     siamese_parser.add_argument("--out", default="minicnn_siamese",
                                 help="folder for checkpoint.npz, siamese.npz, learning_curve.png (default: "
                                 "%(default)s); rerunning the same command resumes from its checkpoint")
-    siamese_parser.add_argument("--pairs", type=int, default=12_000, help="pairs per epoch (default: %(default)s)")
-    siamese_parser.add_argument("--epochs", type=int, default=2, help="(default: %(default)s)")
-    siamese_parser.add_argument("--batch-size", type=int, default=8, help="(default: %(default)s)")
-    siamese_parser.add_argument("--learning-rate", type=float, default=1e-3,
+    siamese_parser.add_argument("--pairs", type=whole_number(1), default=12_000,
+                                help="pairs per epoch (default: %(default)s)")
+    siamese_parser.add_argument("--epochs", type=whole_number(1), default=2, help="(default: %(default)s)")
+    siamese_parser.add_argument("--batch-size", type=whole_number(1), default=8, help="(default: %(default)s)")
+    siamese_parser.add_argument("--learning-rate", type=positive_number, default=1e-3,
                                 help="Adam's step size at the start; it falls to a tenth (default: %(default)s)")
-    siamese_parser.add_argument("--seed", type=int, default=0, help="pairs and initial weights (default: 0)")
+    siamese_parser.add_argument("--seed", type=whole_number(0), default=0,
+                                help="pairs and initial weights (default: 0)")
     siamese_parser.add_argument("--channels", default="32,48,64,96,96",
                                 help="widths of the five convolutions (default: %(default)s)")
     siamese_parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
@@ -565,17 +722,18 @@ def main(argv=None):
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
+        output_folder(demo_parser, args.out, "--out")
         try:
             demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
                  verbose=0 if args.quiet else 1, backend_name=args.backend)
         except BackendError as error:
             parser.error(f"demo{f' --backend {args.backend}' if args.backend else ''}: {error}")
     elif args.command == "eval":
-        eval_command(args)
+        eval_command(args, eval_parser)
     elif args.command == "track":
-        track_command(args)
+        track_command(args, make_parser if args.track_command == "make-sequences" else show_parser)
     elif args.command == "train":
-        train_command(args, parser)
+        train_command(args, siamese_parser)
     return 0
 
 

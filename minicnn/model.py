@@ -16,6 +16,7 @@ import math
 import os
 import secrets
 import stat
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,27 @@ def temporary_beside(path, suffix=".tmp"):
         if existing is not None:
             os.chmod(temporary, existing)
         return handle, temporary
+
+
+def read_npz(path, where):
+    """Every array of the ``.npz`` file ``path``, never unpickling anything; a file that is not one is a
+    WeightFileError saying what it is (NumPy's own message for a text file suggested loading it "unsafely")."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{where}: weight file {path!r} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise WeightFileError(f"{where}: {path!r} is not an .npz weight file (an .npz is a zip archive of arrays; "
+                              "this file is not one, or is cut short)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except ValueError as error:
+        if "pickle" in str(error).lower():  # NumPy suggests allow_pickle=True, which would run any code in it
+            raise WeightFileError(f"{where}: {path!r} holds Python objects, which minicnn never loads (a weight "
+                                  "file holds arrays only)") from None
+        raise WeightFileError(f"{where}: {path!r} is not a readable .npz weight file ({error})") from None
+    except Exception as error:  # a damaged archive: zipfile's and NumPy's errors
+        raise WeightFileError(f"{where}: {path!r} is not a readable .npz weight file ({error})") from None
 
 
 def write_npz_atomically(path, arrays):
@@ -637,14 +659,7 @@ class Sequential:
     def load_weights(self, path):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
         path = os.fspath(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                stored = {key: data[key] for key in data.files}
-        except FileNotFoundError:
-            raise
-        except Exception as error:
-            raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a readable .npz weight file "
-                                  f"({error})") from None
+        stored = read_npz(path, f"{self.name}.load_weights")
         if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a minicnn weight file "
                                   f"(expected format {WEIGHTS_FORMAT!r})")

@@ -213,8 +213,17 @@ def test_load_weights_from_another_architecture(tmp_path):
     with pytest.raises(mc.WeightFileError, match=r"kernel: file \(3, 3, 1, 4\), model \(3, 3, 1, 6\)"):
         wider.load_weights(path)
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
-    with pytest.raises(mc.WeightFileError, match="not a readable"):
+    with pytest.raises(mc.WeightFileError, match=r"'.*junk.npz' is not an .npz weight file \(an .npz is a zip archive "
+                                                 r"of arrays; this file is not one, or is cut short\)"):
         toy_model().load_weights(tmp_path / "junk.npz")
+    (tmp_path / "broken.npz").write_bytes(path.read_bytes()[:200])  # cut short
+    with pytest.raises(mc.WeightFileError, match="or is cut short"):
+        toy_model().load_weights(tmp_path / "broken.npz")
+    # NumPy's own message for these suggested loading them "unsafely" (allow_pickle=True runs any code in them)
+    np.savez(tmp_path / "objects.npz", a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(mc.WeightFileError, match=r"holds Python objects, which minicnn never loads") as error:
+        toy_model().load_weights(tmp_path / "objects.npz")
+    assert "allow_pickle" not in str(error.value)
 
 
 def test_set_weights_checks_shapes():

@@ -52,9 +52,44 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     assert (tmp_path / "results" / "csrt" / "fast.txt").is_file()
 
 
-def test_unknown_sequence_is_named(data):
-    with pytest.raises(ValueError, match=r"no sequences \['nope'\]"):
-        cli.main(["track", "show", "--data", str(data), "--sequence", "nope", "--quiet"])
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--epochs", "0"], "minicnn demo: error: argument --epochs: expected a whole number ≥ 1, got 0"),
+    (["demo", "--seed", "-1"], "argument --seed: expected a whole number ≥ 0, got -1"),
+    (["demo", "--out", "{afile}"], "minicnn demo: error: --out: {afile} is a file; expected a folder"),
+    (["eval", "--trackers", ","], "minicnn eval: error: --trackers: expected comma-separated tracker names"),
+    (["eval", "--data", "{data}", "--trackers", "kcf,foo"], "--trackers: unknown tracker 'foo'; available: "),
+    (["eval", "--jobs", "0"], "argument --jobs: expected a whole number ≥ 1, got 0"),
+    (["eval", "--data", "{afile}"], "--data: expected a folder of OTB- or GOT-10k-layout sequences, got '{afile}' "
+                                    "(a file)"),
+    (["eval", "--data", "{data}", "--trackers", "kcf", "--results", "{afile}"], "--results: {afile} is a file"),
+    (["eval", "--data", "{data}", "--trackers", "kcf", "--sequences", "nope"], "--sequences: names: no sequences "
+                                                                              "['nope']"),
+    (["track", "make-sequences", "--out", "{tmp}/s", "--min-frames", "10", "--max-frames", "5"],
+     "--max-frames: expected at least --min-frames (10), got 5"),
+    (["track", "make-sequences", "--out", "{tmp}/s", "--min-frames", "1"], "--min-frames: expected a whole number ≥ 2"),
+    (["track", "make-sequences", "--out", "{afile}"], "minicnn track make-sequences: error: --out: {afile} is a file"),
+    (["track", "show", "--data", "{data}", "--sequence", "nope"], "--sequence: names: no sequences ['nope']"),
+    (["track", "show", "--data", "{data}", "--sequence", "slow", "--sheet", "{tmp}/s.xyz"],
+     "--sheet: expected an image file name ending in one of"),
+    (["track", "show", "--data", "{data}", "--sequence", "slow", "--out", "{tmp}/s.avi"],
+     "--out: expected a .gif file, an .mp4 file or a folder"),
+    (["track", "show", "--data", "{data}", "--sequence", "slow", "--fps", "0"],
+     "argument --fps: expected frames per second above 0 and at most 1000, got '0'"),
+    (["train", "siamese", "--pairs", "0"], "argument --pairs: expected a whole number ≥ 1, got 0"),
+    (["train", "siamese", "--learning-rate", "nan"], "argument --learning-rate: expected a finite number above 0"),
+    (["train", "siamese", "--out", "{afile}"], "minicnn train siamese: error: --out: {afile} is a file"),
+])
+def test_command_line_mistakes_are_refused_by_option_before_any_work(argv, message, data, tmp_path, capsys):
+    """Each used to end in a Python traceback, some of them after the work was done (an --out that is a file)."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    fill = lambda text: text.format(afile=afile, data=data, tmp=tmp_path)  # noqa: E731
+    with pytest.raises(SystemExit) as stop:
+        cli.main([fill(a) for a in argv] + ["--quiet"] * (argv[0] in ("eval", "track", "train", "demo")))
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Traceback" not in err
+    assert fill(message) in err, err
+    assert afile.read_text() == "mine"
 
 
 def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatch, capsys):
@@ -412,3 +447,13 @@ def test_the_sub_commands_keep_their_own_help(capsys, command, usage):
     with pytest.raises(SystemExit):
         cli.main(["track", command, "--help"])
     assert capsys.readouterr().out.startswith(usage)
+
+
+def test_the_video_is_never_written_over_the_input(clip, fake, tmp_path, capsys):
+    """--out-video naming the frame folder (or the GIF) being tracked replaced the user's frames with drawn ones."""
+    folder = tmp_path / "frames"
+    before = sorted((p.name, p.read_bytes()) for p in folder.iterdir())
+    message = _track_error(capsys, folder, "--box", "10,20,24,24", "--tracker", "fake", "--out-video", folder)
+    assert message == (f"--out-video: {str(folder)!r} is the input itself, which writing the video would overwrite; "
+                       "give another file or folder")
+    assert sorted((p.name, p.read_bytes()) for p in folder.iterdir()) == before

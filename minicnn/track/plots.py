@@ -281,7 +281,7 @@ def _ffmpeg_available():
     return importlib.util.find_spec("imageio_ffmpeg") is not None
 
 
-def _output_kind(out):
+def output_kind(out):
     if out.is_dir() or out.suffix == "":
         return "folder"
     if out.suffix.lower() in VIDEO_SUFFIXES:
@@ -371,7 +371,7 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
         The file or folder written.
     """
     out = Path(out)
-    kind = _output_kind(out)
+    kind = output_kind(out)
     if kind == "mp4" and not _ffmpeg_available():
         raise RuntimeError(
             f"out: writing {str(out)!r} as .mp4 needs the imageio-ffmpeg package, which is not installed; "

@@ -32,6 +32,7 @@ from minicnn.backend import to_host, use_backend
 from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
 from minicnn.model import Sequential, write_npz_atomically
+from minicnn.model import read_npz as read_weight_arrays
 from minicnn.track.boxes import crop_and_resize
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
@@ -248,15 +249,9 @@ def fold_batchnorm(model):
 
 
 def read_npz(path):
-    """Every array of an ``.npz`` file (``allow_pickle=False``), with a clear error for a damaged file."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"weight file {path!r} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except Exception as error:
-        raise WeightFileError(f"{path!r} is not a readable .npz weight file ({error})") from None
+    """Every array of a weight file (``minicnn.model.read_npz``: nothing is unpickled; a clear error for a file that
+    is not one)."""
+    return read_weight_arrays(path, "SiameseNetwork.load")
 
 
 # ------------------------------------------------------------------------------------------------ the tracker
