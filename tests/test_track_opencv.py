@@ -78,3 +78,25 @@ def test_unknown_tracker_lists_the_known_ones():
     with pytest.raises(ValueError, match="available: cnn, csrt, hybrid, kcf, kcf-nothresh, medianflow, mil, mosse, siamese, siamese-nomotion"):
         make_tracker("tld")
 
+
+
+def test_opencv_trackers_get_the_argument_checks_of_ours():
+    """A grey frame was an IndexError, a float frame was accepted, a frame of another size 'tracked', a NaN box
+    failed in int(), and a box under half a pixel made OpenCV's assertion fail."""
+    pytest.importorskip("cv2")
+    from minicnn.track.trackers import make_tracker
+
+    frame = np.random.default_rng(0).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    tracker = make_tracker("kcf")
+    with pytest.raises(RuntimeError, match="call init"):
+        tracker.update(frame)
+    with pytest.raises(TypeError, match="frame: expected uint8 RGB values 0–255, got dtype float64"):
+        tracker.init(frame.astype(np.float64), (10, 10, 20, 20))
+    with pytest.raises(ValueError, match=r"box: expected finite numbers, got \(nan, 1, 2, 3\)"):
+        tracker.init(frame, (np.nan, 1, 2, 3))
+    tracker.init(frame[:, :, 0], (10, 10, 20, 20))  # grey frames are made RGB
+    with pytest.raises(ValueError, match="frame: expected a 64×80 frame like the first one, got 32×40"):
+        tracker.update(frame[:32, :40])
+    tracker.init(frame, (30, 30, 0.4, 0.4))
+    ok, box = tracker.update(frame)
+    assert box.shape == (4,) and np.all(np.isfinite(box))

@@ -12,6 +12,8 @@ tracker.
 
 import numpy as np
 
+from minicnn.track.trackers.base import Tracker
+
 OPENCV_TRACKERS = {
     "kcf": "KCF (Henriques et al. 2015), OpenCV's version with detect_thresh = 0.5",
     "kcf-nothresh": "KCF with detect_thresh = 0, like the paper",
@@ -57,8 +59,9 @@ def _create(cv2, name):
     raise ValueError(f"name: unknown OpenCV tracker {name!r}; known: {sorted(OPENCV_TRACKERS)}")
 
 
-class OpenCVTracker:
-    """One of OpenCV's trackers, taking RGB frames and float ``(x, y, w, h)`` boxes.
+class OpenCVTracker(Tracker):
+    """One of OpenCV's trackers, taking RGB frames and float ``(x, y, w, h)`` boxes, with the argument checks of
+    minicnn's ``Tracker`` (frames of one size, uint8 RGB or grey; boxes of four finite numbers overlapping the frame).
 
     Parameters
     ----------
@@ -73,19 +76,20 @@ class OpenCVTracker:
         self._legacy = None
         _create(self._cv2, name)  # validates the name now rather than at init
 
-    def init(self, frame, box):
-        """Start tracking the target at ``box`` in ``frame``."""
+    def _init(self, frame, box):
         self._tracker, self._legacy = _create(self._cv2, self.name)
         x, y, w, h = (float(v) for v in box)
-        rect = (x, y, w, h) if self._legacy else tuple(int(round(v)) for v in (x, y, w, h))
-        result = self._tracker.init(self._bgr(frame), rect)
+        # the non-legacy trackers take whole pixels: a box under half a pixel wide would round to none
+        rect = (x, y, w, h) if self._legacy else (round(x), round(y), max(round(w), 1), max(round(h), 1))
+        try:
+            result = self._tracker.init(self._bgr(frame), rect)
+        except self._cv2.error as error:
+            raise RuntimeError(f"OpenCV's {self.name} refused to start on box {tuple(box)}: "
+                               f"{str(error).strip().splitlines()[-1]}") from None
         if result is False:
-            raise RuntimeError(f"OpenCV's {self.name} refused to start on box {box}")
+            raise RuntimeError(f"OpenCV's {self.name} refused to start on box {tuple(box)}")
 
-    def update(self, frame):
-        """Find the target in the next frame: ``(ok, (x, y, w, h))``."""
-        if self._tracker is None:
-            raise RuntimeError(f"{self.name}: call init(frame, box) before update(frame)")
+    def _update(self, frame):
         ok, rect = self._tracker.update(self._bgr(frame))
         return bool(ok), np.asarray(rect, dtype=np.float64)
 
