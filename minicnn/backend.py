@@ -75,7 +75,13 @@ def set_backend(name):
 def get_backend():
     """The active backend's name."""
     if _active["name"] is None:
-        set_backend(os.environ.get("MINICNN_BACKEND", DEFAULT_BACKEND))
+        chosen = os.environ.get("MINICNN_BACKEND")
+        try:
+            set_backend(chosen or DEFAULT_BACKEND)
+        except BackendError as error:
+            if chosen is None:
+                raise
+            raise BackendError(f"the environment variable MINICNN_BACKEND={chosen!r}: {error}") from None
     return _active["name"]
 
 

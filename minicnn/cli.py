@@ -377,10 +377,6 @@ def track_input_command(args, parser):
 
     try:
         box = parse_box(args.box)
-        if args.every < 1:
-            raise TrackInputError(f"--every: expected a whole number ≥ 1 (draw every n-th frame), got {args.every}")
-        if not args.fps > 0:
-            raise TrackInputError(f"--fps: expected a number of frames per second > 0, got {args.fps}")
         try:
             tracker = make_tracker(args.tracker, weights=args.weights)
         except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
@@ -481,9 +477,9 @@ def _track_input_parser():
     parser.add_argument("--out-video", metavar="PATH",
                         help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
                              "or a folder for 0001.png, 0002.png, ...")
-    parser.add_argument("--every", type=int, default=1, metavar="N",
+    parser.add_argument("--every", type=whole_number(1), default=1, metavar="N",
                         help="draw every n-th frame in the video (all frames are tracked; default: 1)")
-    parser.add_argument("--fps", type=float, default=20, metavar="N",
+    parser.add_argument("--fps", type=frames_per_second, default=20, metavar="N",
                         help="frames per second of the video (default: 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser

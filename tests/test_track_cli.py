@@ -457,3 +457,23 @@ def test_the_video_is_never_written_over_the_input(clip, fake, tmp_path, capsys)
     assert message == (f"--out-video: {str(folder)!r} is the input itself, which writing the video would overwrite; "
                        "give another file or folder")
     assert sorted((p.name, p.read_bytes()) for p in folder.iterdir()) == before
+
+
+@pytest.mark.parametrize("option, value", [("--every", "0"), ("--fps", "inf"), ("--fps", "0")])
+def test_every_and_fps_are_checked_by_name(clip, fake, capsys, option, value):
+    """--fps inf (or 1e9) went through and left the GIF's frame duration unset."""
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "fake", option, value)
+    assert message.startswith(f"argument {option}: expected ")
+
+
+def test_a_damaged_frame_and_the_backend_variable_are_named(clip, fake, capsys, monkeypatch):
+    (clip["folder"] / "0003.png").write_bytes((clip["folder"] / "0003.png").read_bytes()[:60])  # cut short
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "fake")
+    assert message.startswith(f"FRAMES_DIR_OR_VIDEO: frame {clip['folder'] / '0003.png'} cannot be read: ")
+    from minicnn import backend
+    from minicnn.errors import BackendError
+
+    monkeypatch.setenv("MINICNN_BACKEND", "fast")
+    monkeypatch.setitem(backend._active, "name", None)
+    with pytest.raises(BackendError, match=r"^the environment variable MINICNN_BACKEND='fast': unknown backend 'fast'"):
+        backend.get_backend()

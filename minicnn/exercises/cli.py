@@ -5,6 +5,7 @@ checked solution did not pass, 2 for a command line that cannot be understood or
 """
 
 import argparse
+import os
 import sys
 
 from minicnn.exercises.catalogue import NAMES, list_exercises, solution_source, starter_source, task_text
@@ -50,9 +51,10 @@ def cli(argv=None):
         from minicnn.exercises.checker import check
 
         exercise = get_exercise(arguments.name)
-        print(f"Checking {arguments.file} against {len(exercise.fixed_cases)} hand-picked and up to "
-              f"{exercise.random_examples} random cases (a slow solution can take a minute)...", file=sys.stderr,
-              flush=True)
+        if os.path.isfile(arguments.file):  # else the check says at once what is wrong with it
+            print(f"Checking {arguments.file} against {len(exercise.fixed_cases)} hand-picked and up to "
+                  f"{exercise.random_examples} random cases (a slow solution can take a minute)...", file=sys.stderr,
+                  flush=True)
         result = check(arguments.name, arguments.file)
         print(result.message)
         return 0 if result.passed else 1

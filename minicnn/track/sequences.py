@@ -73,7 +73,10 @@ def read_frame(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"frame {path} does not exist")
-    image = np.asarray(iio.imread(path))
+    try:
+        image = np.asarray(iio.imread(path))
+    except (OSError, ValueError, SyntaxError) as error:  # Pillow: a truncated or damaged image
+        raise ValueError(f"frame {path} cannot be read: {error}") from None
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
     image = image[:, :, :3]
