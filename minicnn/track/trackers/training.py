@@ -73,7 +73,7 @@ def _load_checkpoint(path, settings, optimizer):
     if stored != tuple(float(v) for v in settings):
         raise ValueError(f"{os.fspath(path)!r} is a checkpoint of another run (pairs, epochs, batch size, seed, "
                          f"learning rate, channels = {stored}, asked for {tuple(settings)}); use another --out "
-                         f"folder or delete it")
+                         f"folder, or start afresh over it with --no-resume (resume=False)")
     state = {key[len("__adam__/"):]: value for key, value in others.items() if key.startswith("__adam__/")}
     optimizer.load_state_arrays(state, network.trainable_pairs())
     return network, int(others["__step__"]), [tuple(row) for row in others["__history__"]]
