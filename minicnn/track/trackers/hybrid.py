@@ -46,7 +46,8 @@ class HybridTracker(SiameseTracker):
     normalise : bool, default False
         As ``SiameseTracker``'s, but off by default: on the default suites of seeds 0, 1 and 2 it changed the
         hybrid's success AUC from 0.588, 0.565, 0.564 to 0.551, 0.597, 0.550 (mean 0.572 → 0.566, within the noise
-        between suites), while it helped the plain Siamese tracker on all three.
+        between suites), while it helped the plain Siamese tracker on all three. (Measured before the examples were
+        taken inside the frame, which moved seed 1's 0.565 to 0.553.)
     **siamese_options
         Passed on to ``SiameseTracker``.
     """
