@@ -539,26 +539,26 @@ def whole_number(minimum):
     return whole
 
 
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # refused below, with the text as given
+
+
 def positive_number(text):
     """An argparse ``type``: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
+    if not 0 < _number(text) < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
-    return value
+    return _number(text)
 
 
 def frames_per_second(text):
-    """An argparse ``type``: a finite frame rate above 0 and at most 1000 (a GIF cannot hold more)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 1000:
+    """An argparse ``type``: a frame rate above 0 and at most 1000 (a frame a millisecond: the videos' frame times
+    are whole milliseconds, and an infinite rate left the GIF's unset)."""
+    if not 0 < _number(text) <= 1000:
         raise argparse.ArgumentTypeError(f"expected frames per second above 0 and at most 1000, got {text!r}")
-    return value
+    return _number(text)
 
 
 def output_folder(parser, path, option):
