@@ -242,3 +242,17 @@ def test_matching_a_flat_frame_gives_the_reference_mean():
 
     matched = match_colour_statistics(np.full((4, 5, 3), 77, np.uint8), (np.array([1.0, 2, 3]), np.ones(3)))
     np.testing.assert_allclose(matched, np.broadcast_to([1.0, 2, 3], (4, 5, 3)))
+
+
+def test_make_tracker_checks_its_backend_and_weights_when_asked():
+    """make_tracker("kcf", backend="bogus") was accepted; weights=123 was a TypeError from pathlib; an unknown
+    backend for our trackers failed only at init, on the first frame."""
+    from minicnn.errors import BackendError
+    from minicnn.track.trackers import make_tracker
+
+    with pytest.raises(BackendError, match=r"backend: unknown backend 'bogus'; known backends: numba, numpy, cuda"):
+        make_tracker("kcf", backend="bogus")
+    with pytest.raises(BackendError, match=r"unknown backend 'bogus'"):
+        make_tracker("siamese", backend="bogus")
+    with pytest.raises(TypeError, match=r"weights: expected the path of a .npz file of minicnn train siamese, got 123"):
+        make_tracker("cnn", weights=123)

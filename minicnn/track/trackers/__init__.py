@@ -4,6 +4,10 @@ minicnn's own trackers (every weight trained by minicnn, see ``minicnn train sia
 (the ``track`` extra) answer to the same interface and are evaluated side by side by ``minicnn eval``.
 """
 
+import os
+
+from minicnn.backend import known_backends, use_backend
+from minicnn.errors import BackendError
 from minicnn.track.trackers.opencv import OPENCV_TRACKERS, OpenCVTracker
 
 OUR_TRACKERS = {
@@ -24,6 +28,13 @@ def make_tracker(name, backend="numba", weights=None):
     trackers run their network, ``weights`` a file of ``minicnn train siamese`` for them (default: the shipped one).
     OpenCV's trackers have neither: they refuse ``weights``."""
     key = str(name).lower()
+    if weights is not None and not isinstance(weights, (str, os.PathLike)):
+        raise TypeError(f"weights: expected the path of a .npz file of minicnn train siamese, got {weights!r}")
+    if key in OUR_TRACKERS:
+        with use_backend(backend):  # an unknown backend, or cuda without a GPU, is refused now rather than at init
+            pass
+    elif backend not in known_backends():
+        raise BackendError(f"backend: unknown backend {backend!r}; known backends: {', '.join(known_backends())}")
     if weights is not None and key in OPENCV_TRACKERS:
         raise ValueError(f"tracker {name!r}: OpenCV's trackers have no weights; weights= is for "
                          f"{', '.join(OUR_TRACKERS)}")
