@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 
 from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.errors import BackendError
@@ -632,7 +633,14 @@ def _add_suite_options(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _warning_line(message, category, filename, lineno, line=None):
+    """Warnings on the command line as one line, ``warning: …``, without Python's file:line and source line."""
+    return f"warning: {message}\n"
+
+
 def main(argv=None):
+    if argv is None:  # the minicnn command itself (tests and scripts pass argv): warnings as one line each
+        warnings.formatwarning = _warning_line
     argv = sys.argv[1:] if argv is None else list(argv)
     if _is_track_input(argv):
         track_parser = _track_input_parser()

@@ -792,6 +792,17 @@ def test_parameters_in_another_order_and_another_count_are_explained(tmp_path):
     assert "The checker calls conv_forward(x, kernel, bias, stride, padding), passing 5 values in that order" in message
 
 
+def test_outputs_in_another_order_are_named():
+    """Two shape errors used to be all a student saw for (grad_kernel, grad_x, grad_bias)."""
+    def swapped(grad_z, x, kernel):
+        grad_x, grad_kernel, grad_bias = reference_solution("dense_backward")(grad_z, x, kernel)
+        return grad_kernel, grad_x, grad_bias
+
+    message = " ".join(check("dense_backward", swapped).message.split())
+    assert ("Your function returned its 3 values in another order: by their shapes, (grad_kernel, grad_x, grad_bias); "
+            "return (grad_x, grad_kernel, grad_bias).") in message
+
+
 def test_arguments_the_other_way_round_are_named():
     def mse_gradient(y, y_hat):
         return (y_hat - y) / len(y)

@@ -477,3 +477,15 @@ def test_a_damaged_frame_and_the_backend_variable_are_named(clip, fake, capsys, 
     monkeypatch.setitem(backend._active, "name", None)
     with pytest.raises(BackendError, match=r"^the environment variable MINICNN_BACKEND='fast': unknown backend 'fast'"):
         backend.get_backend()
+
+
+def test_the_minicnn_command_prints_warnings_as_one_line(monkeypatch, capsys):
+    """A resumed evaluation's warning came with Python's 'cli.py:130: UserWarning:' and a line of minicnn's source."""
+    import sys
+    import warnings
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    monkeypatch.setattr(sys, "argv", ["minicnn", "exercise", "list"])
+    assert cli.main() == 0
+    capsys.readouterr()
+    assert warnings.formatwarning("result files damaged", UserWarning, "cli.py", 130) == "warning: result files damaged\n"

@@ -57,7 +57,25 @@ def try_case(exercise, function, case, seed):
         if values is not None:
             attempt.checks = [compare_output(name, value, expected[name])
                               for name, value in zip(exercise.outputs, values)]
+            attempt.problem = outputs_in_another_order(exercise.outputs, values, expected)
     return attempt
+
+
+def outputs_in_another_order(outputs, values, expected):
+    """A problem when the returned values have the expected outputs' shapes in another order, each shape that of
+    exactly one output (else None): the shape errors alone did not say that the values were all there."""
+    if len(outputs) < 2:
+        return None
+    try:
+        shapes = [tuple(np.shape(value)) for value in values]
+    except Exception:  # something NumPy cannot read: compare_output has said so
+        return None
+    wanted = [tuple(np.shape(expected[name])) for name in outputs]
+    if shapes == wanted or sorted(shapes) != sorted(wanted) or len(set(wanted)) < len(wanted):
+        return None
+    theirs = [outputs[wanted.index(shape)] for shape in shapes]
+    return (f"your function returned its {len(outputs)} values in another order: by their shapes, "
+            f"({', '.join(theirs)}); return ({', '.join(outputs)}).")
 
 
 class _CaseFailed(Exception):
