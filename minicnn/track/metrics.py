@@ -8,8 +8,9 @@ OTB one-pass evaluation (OPE, Wu et al. 2015, the MATLAB ``tracker_benchmark`` t
 - precision curve ``P(d) = #{t : e_t ≤ d} / N`` for ``d = 0, 1, …, 50`` px, P@20 = ``P(20)``;
 - normalised precision (LaSOT): centre error measured in units of the ground-truth box,
   ``‖(c − c_gt) / (w_gt, h_gt)‖``, curve over ``0, 0.01, …, 0.5``, score = the curve at 0.20, as the LaSOT MATLAB
-  toolkit ranks trackers (``rank_idx = 21``) and pysot and pytracking report it: the figure papers print as
-  P_norm. (The LaSOT paper's text speaks of the area under the curve from 0 to 0.5; no toolkit computes that.)
+  toolkit ranks trackers (``rank_idx = 21``) and pysot's and pytracking's reports take it (``[20]``). The LaSOT
+  paper's text speaks of the area under the curve from 0 to 0.5 instead, and evaluation code built on the GOT-10k
+  toolkit reports that mean: ``normalized_precision_auc``. Say which one a comparison uses.
 
 A suite's curves are the mean of the per-sequence curves (each video weighs the same).
 
@@ -121,7 +122,9 @@ class OPEScore:
     precision_20 : float
         ``precision`` at 20 px.
     normalized_precision_score : float
-        ``normalized_precision`` at 0.20 (the LaSOT toolkit's P_norm).
+        ``normalized_precision`` at 0.20 (the LaSOT toolkit's and pysot's P_norm).
+    normalized_precision_auc : float
+        The mean of the ``normalized_precision`` curve (the LaSOT paper's wording, and GOT-10k-toolkit-based code).
     """
 
     def __init__(self, success, precision, normalized_precision):
@@ -140,6 +143,10 @@ class OPEScore:
     @property
     def normalized_precision_score(self):
         return float(self.normalized_precision[20])
+
+    @property
+    def normalized_precision_auc(self):
+        return float(np.mean(self.normalized_precision))
 
     def __repr__(self):
         return (
