@@ -371,7 +371,6 @@ def track_input_command(args, parser):
     from minicnn.track import plots
     from minicnn.track.boxes import to_otb
     from minicnn.track.evaluate import track_sequence
-    from minicnn.track.plots import output_kind
     from minicnn.track.sequences import Sequence, atomic_write_text
     from minicnn.track.trackers import available_trackers, make_tracker
     from minicnn.track.trackers.base import check_box
@@ -400,7 +399,7 @@ def track_input_command(args, parser):
         except ValueError as error:
             raise TrackInputError(str(error)) from None
         output_folder(parser, out, "--out")
-        if output_kind(out_video) == "folder":
+        if plots.output_kind(out_video) == "folder":
             output_folder(parser, out_video, "--out-video")
         else:
             output_file(parser, out_video, "--out-video")

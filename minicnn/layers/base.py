@@ -41,6 +41,12 @@ def as_pair(value, argument, owner):
     return int(pair[0]), int(pair[1])
 
 
+def batch_shape_text(shape):
+    """A shape with its batch axis, ``(None, 8, 8, 1)``, as messages write it: ``(N, 8, 8, 1)`` (any other size
+    not known yet as ``…``)."""
+    return "(" + ", ".join(["N"] + ["…" if d is None else str(d) for d in shape[1:]]) + ")"
+
+
 def _float_dtype(dtype, where):
     """``dtype`` as float32 or float64, the two every backend computes in (float16 and longdouble have no kernels)."""
     try:
@@ -149,8 +155,7 @@ class Layer:
         x = np.asarray(x)
         if self.input_ndim is not None and x.ndim != self.input_ndim:
             expected = self.built_input_shape or self.input_shape
-            hint = f"(N, {', '.join(str(d) for d in expected[1:])})" if expected else \
-                f"an array of rank {self.input_ndim} (batch axis first)"
+            hint = batch_shape_text(expected) if expected else f"an array of rank {self.input_ndim} (batch axis first)"
             raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {x.shape}")
         if x.dtype.kind not in "fiub":
             raise TypeError(f"{self.describe()}: expected a numeric input array, got dtype {x.dtype}")
@@ -189,8 +194,8 @@ class Layer:
         (9×9 for 8×8 through a 2×2 pooling). Without one, building fixes only the channel count: a fully
         convolutional network (the trackers') takes any spatial size."""
         if self.input_shape is not None and tuple(self.input_shape[1:]) != tuple(shape[1:]):
-            sizes = ", ".join(map(str, self.input_shape[1:]))
-            raise ShapeError(f"{self.describe()}: expected input of shape (N, {sizes}) (its input_shape), got {shape}")
+            raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.input_shape)} (its "
+                             f"input_shape), got {shape}")
         if not self.built:
             self.build((None,) + tuple(shape[1:]))
         else:
@@ -205,9 +210,7 @@ class Layer:
     def _check_built_shape(self, shape):
         """Once built, only the spatial size may change, never the channel count (weights depend on it)."""
         if shape[-1] != self.built_input_shape[-1]:
-            expected = ("N",) + tuple("…" if d is None else d for d in self.built_input_shape[1:-1]) + \
-                (self.built_input_shape[-1],)
-            raise ShapeError(f"{self.describe()}: expected input of shape ({', '.join(map(str, expected))}) "
+            raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.built_input_shape)} "
                              f"(built for {self.built_input_shape[-1]} channels), got {shape}")
 
     def _add_weight(self, key, value):

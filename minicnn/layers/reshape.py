@@ -4,7 +4,7 @@ import numpy as np
 
 from minicnn.checks import check_gradient
 from minicnn.errors import ShapeError
-from minicnn.layers.base import Layer
+from minicnn.layers.base import Layer, batch_shape_text
 
 
 class Flatten(Layer):
@@ -17,9 +17,8 @@ class Flatten(Layer):
 
     def _check_built_shape(self, shape):
         if tuple(shape[1:]) != tuple(self.built_input_shape[1:]):
-            sizes = ", ".join(map(str, self.built_input_shape[1:]))
-            raise ShapeError(f"{self.describe()}: expected input of shape (N, {sizes}), got {shape}; the layers after "
-                             "Flatten were built for that size")
+            raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.built_input_shape)}, "
+                             f"got {shape}; the layers after Flatten were built for that size")
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)

@@ -49,6 +49,13 @@ POSITIVE_RADIUS = 2.0
 RESPONSE_SCALE = 1e-3
 """Initial ``a``: raw correlations of 6·6·96 products are in the hundreds."""
 
+MIN_SIDE = 4.0
+"""The smallest side of the tracker's box, in frame pixels."""
+
+DETECT_MAX_PIXELS = 2**21
+"""``detect`` skips a scale whose resized frame would hold more pixels than this (2²¹, about 1450 × 1450: some 400 MB
+for the search branch's first layers); a tiny target in a large frame is then not searched for at all."""
+
 WEIGHTS_FORMAT = "minicnn-siamese-1"
 
 
@@ -496,13 +503,6 @@ def response_cell_centres(count, stride=TOTAL_STRIDE, input_size=127):
     on: ``c_i = stride·(i − (count − 1)/2) + input_size/2`` for a search input of ``input_size`` pixels whose
     response has ``count`` cells (for a 127-pixel crop, cell 8 of 17 sits on the crop's centre, 63.5)."""
     return stride * (np.arange(count) - (count - 1) / 2) + input_size / 2
-
-
-#: the smallest side of the tracker's box, in frame pixels
-MIN_SIDE = 4.0
-#: ``detect`` skips a scale whose resized frame would hold more pixels than this (2²¹, about 1450 × 1450: some
-#: 400 MB for the search branch's first layers); a tiny target in a large frame is then not searched for at all
-DETECT_MAX_PIXELS = 2**21
 
 
 def detect(frame, tracker, max_boxes=5, min_score=0.5, nms_iou=0.3, scales=(1 / 1.1, 1.0, 1.1)):
