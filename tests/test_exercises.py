@@ -194,6 +194,16 @@ def conv_backward_bias_not_summed_over_batch(grad_y, x, kernel, stride=1, paddin
     return grad_x, grad_kernel, grad_y.sum(axis=(1, 2))
 
 
+def conv_backward_bias_gradient_divided_by_n(grad_y, x, kernel, stride=1, padding="valid"):
+    grad_x, grad_kernel, grad_bias = good_conv_backward(grad_y, x, kernel, stride, padding)
+    return grad_x, grad_kernel, grad_bias / len(x)
+
+
+def conv_backward_bias_gradient_averaged(grad_y, x, kernel, stride=1, padding="valid"):
+    grad_x, grad_kernel, _ = good_conv_backward(grad_y, x, kernel, stride, padding)
+    return grad_x, grad_kernel, grad_y.mean(axis=(0, 1, 2))
+
+
 def conv_backward_kernel_gradient_divided_by_n(grad_y, x, kernel, stride=1, padding="valid"):
     grad_x, grad_kernel, grad_bias = good_conv_backward(grad_y, x, kernel, stride, padding)
     return grad_x, grad_kernel / len(x), grad_bias
@@ -347,6 +357,8 @@ WRONG_SOLUTIONS = [
     ("conv_backward", "grad_bias", "bias gradient not summed over N, H and W",
      conv_backward_bias_not_summed_over_batch),
     ("conv_backward", "grad_kernel", "divided by N", conv_backward_kernel_gradient_divided_by_n),
+    ("conv_backward", "grad_bias", "divided by N", conv_backward_bias_gradient_divided_by_n),
+    ("conv_backward", "grad_bias", "averaged over N, H and W instead of summed", conv_backward_bias_gradient_averaged),
     ("conv_backward", "grad_x", "padding not cut off", conv_backward_padding_not_cut_off),
     ("conv_backward", "grad_kernel", "wrong sign", conv_backward_kernel_gradient_wrong_sign),
     ("conv_backward", "grad_x", "padding on one side only", conv_backward_padding_after_only),

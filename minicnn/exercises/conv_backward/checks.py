@@ -210,10 +210,17 @@ def grad_bias_not_summed(grad_y, x, kernel, stride, padding):
 
 
 @mistakes.add("grad_bias", "divided by N",
-              "Your ∂L/∂b is averaged rather than summed. The 1/N of the mean loss is already inside ∂L/∂y: "
+              "Your ∂L/∂b is divided by the batch size. The 1/N of the mean loss is already inside ∂L/∂y: "
               "∂L/∂b[o] = Σ_n Σ_i Σ_j ∂L/∂y[n, i, j, o].")
+def grad_bias_divided_by_n(grad_y, x, kernel, stride, padding):
+    return grad_y.sum(axis=(0, 1, 2)) / len(grad_y)
+
+
+@mistakes.add("grad_bias", "averaged over N, H and W instead of summed",
+              "Your ∂L/∂b is the mean of ∂L/∂y over the batch and every position. b[o] is added to every output "
+              "y[n, i, j, o], so each of them adds its whole gradient: ∂L/∂b[o] = Σ_n Σ_i Σ_j ∂L/∂y[n, i, j, o].")
 def grad_bias_averaged(grad_y, x, kernel, stride, padding):
-    return [grad_y.mean(axis=(0, 1, 2)), grad_y.sum(axis=(0, 1, 2)) / len(grad_y)]
+    return grad_y.mean(axis=(0, 1, 2))
 
 
 @mistakes.add("grad_bias", "bias gradient summed over the channels too",
