@@ -434,8 +434,8 @@ def blas_description():
                      f"architecture={i.get('architecture')} threads={i.get('num_threads')}" for i in threadpool_info())
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None, prog=None):
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--compile", action="store_true", help="also time cold compilation and cache loading")
     parser.add_argument("--targets", action="store_true",

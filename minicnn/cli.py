@@ -84,8 +84,7 @@ def bench(arguments):
         print(f"minicnn bench: {script} not found; the benchmarks live in the source checkout "
               "(install with 'pip install -e .' from a clone)", file=sys.stderr)
         return 1
-    sys.argv = [script, *arguments]
-    runpy.run_path(script, run_name="__main__")
+    runpy.run_path(script, run_name="minicnn_bench")["main"](arguments, prog="minicnn bench")
     return 0
 
 
@@ -658,8 +657,8 @@ def main(argv=None):
     demo_parser.add_argument("--backend", choices=known_backends(),
                              help="where the kernels run (default: the MINICNN_BACKEND variable, else numba); cuda "
                              "needs an NVIDIA GPU")
-    commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py); options "
-                        "such as --quick and --compile are passed on")
+    commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py); its options "
+                        "(--quick, --compile, …; see 'minicnn bench --help') are passed on", add_help=False)
     eval_parser = commands.add_parser("eval", help="run trackers over sequences; print the OTB table, write plots")
     eval_parser.add_argument("--trackers", default="kcf,csrt,mil,mosse,medianflow",
                              help="comma-separated tracker names (default: %(default)s)")

@@ -104,3 +104,18 @@ def test_one_fwd_and_bwd_of_each_gpu_candidate_is_profiled_and_printed_kernel_by
     assert conv.kernel_lines("cuda", summaries["cuda"]) == ["  minicnn cuda, one fwd+bwd: 1 kind of GPU kernel",
                                                             "        12.3 µs  minicnn::cuda_kernel"]
     assert conv.kernel_lines("torch_gpu", summaries["torch_gpu"])[0].startswith("  PyTorch GPU, one fwd+bwd: ")
+
+
+def test_minicnn_bench_shows_and_checks_the_benchmarks_own_options(capsys):
+    """``minicnn bench`` passes its options to ``benchmarks/conv.py``: its ``--help`` is the benchmark's, under the
+    command's name, and a wrong option is refused there, before any timing."""
+    from minicnn import cli
+
+    for arguments in (["bench", "--help"], ["bench", "--no-such-option"]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(arguments)
+        assert stopped.value.code == (0 if "--help" in arguments else 2)
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: minicnn bench [-h] [--quick] [--compile] [--targets]"), out
+    assert "--targets" in out and "fewer repeats" in out
+    assert "minicnn bench: error: unrecognized arguments: --no-such-option" in err and "minicnn conv" not in out
