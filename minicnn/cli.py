@@ -516,7 +516,7 @@ def train_command(args, parser):
         train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
                       learning_rate=args.learning_rate, seed=args.seed, channels=channels, progress=not args.quiet,
                       resume=not args.no_resume)
-    except (ValueError, BackendError) as error:
+    except (ValueError, BackendError, FloatingPointError) as error:
         parser.error(str(error))
     out = Path(args.out).resolve()
     print(f"Weights: {out / 'siamese.npz'}  (learning curve: {out / 'learning_curve.png'})")

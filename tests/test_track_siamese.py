@@ -1,10 +1,13 @@
 """The Siamese network: labels, loss, hand-written backward through the cross-correlation, shared weights with
 per-branch BatchNorm (the two-branch trap), folding, weight files, training pairs and the training loop."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from minicnn.errors import WeightFileError
+from minicnn.errors import TrainingDivergedError, WeightFileError
 from minicnn.track.pairs import EXEMPLAR_SIZE, MAX_SHIFT, SEARCH_SIZE, make_batch, target_size_in_crop
 from minicnn.track.trackers import siamese
 from minicnn.track.trackers.siamese import (SiameseNetwork, fold_batchnorm, logistic_loss, preprocess,
@@ -203,7 +206,42 @@ def test_training_rejects_bad_arguments(tmp_path):
 def test_a_nan_loss_stops_training_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(siamese.SiameseNetwork, "forward",
                         lambda self, z, x, training=False: np.full((len(z), 17, 17), np.nan))
-    with pytest.raises(FloatingPointError, match="epoch 1, step 1"):
+    with pytest.raises(TrainingDivergedError, match="the loss became nan at epoch 1, step 1 .*learning_rate"):
+        train_siamese(tmp_path, pairs=4, batch_size=4, channels=TINY, progress=False)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow planted here
+def test_a_learning_rate_far_too_large_stops_training_and_says_to_lower_it(tmp_path):
+    """Adam's first steps move every weight by about the learning rate: at 1e30 the weights are finite after the
+    first step and the next forward pass overflows inside the network. The message names the step, says no
+    checkpoint holds those weights, and names the way out; through the command line it is one line, no traceback."""
+    with pytest.raises(TrainingDivergedError) as stopped:
+        train_siamese(tmp_path / "lr", pairs=8, batch_size=4, channels=TINY, learning_rate=1e30, progress=False)
+    message = str(stopped.value)
+    assert "training stopped:" in message and "at epoch 1, step 2 (step 2 overall)" in message, message
+    assert "no checkpoint was written yet" in message and message.endswith("Try a smaller learning_rate")
+    assert stopped.value.epoch == 1 and stopped.value.batch == 2
+    result = subprocess.run([sys.executable, "-m", "minicnn", "train", "siamese", "--out", str(tmp_path / "cli"),
+                             "--pairs", "8", "--batch-size", "4", "--channels", ",".join(map(str, TINY)),
+                             "--learning-rate", "1e30", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "training stopped:" in result.stderr and "Try a smaller learning_rate" in result.stderr
+
+
+def test_an_update_that_makes_a_weight_infinite_stops_training_at_that_step(tmp_path, monkeypatch):
+    """An overflowing gradient can make a weight infinite in the update itself: training stops at that step and
+    names the weight, instead of failing one step later as NaN met deep inside the network."""
+    from minicnn.optimizers import Adam
+
+    real_step = Adam.step
+
+    def overflowing_step(self, pairs):
+        real_step(self, pairs)
+        pairs[0][0][...] = np.inf
+
+    monkeypatch.setattr(Adam, "step", overflowing_step)
+    with pytest.raises(TrainingDivergedError, match=r"the update made the weight \S+\.kernel NaN or infinite "
+                                                    r"\(a gradient overflowed\) at epoch 1, step 1 "):
         train_siamese(tmp_path, pairs=4, batch_size=4, channels=TINY, progress=False)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.checks import finite_number
+from minicnn.errors import NonFiniteError, TrainingDivergedError
 from minicnn.optimizers import Adam
 from minicnn.progress import ProgressBar
 from minicnn.track.pairs import make_batch
@@ -65,6 +66,24 @@ def _save_checkpoint(path, network, optimizer, step, history, settings):
              "__settings__": np.array(settings, dtype=np.float64)}
     extra.update({f"__adam__/{key}": value for key, value in optimizer.state_arrays().items()})
     network.save(path, extra)
+
+
+def _check_weights_finite(network):
+    """Raise FloatingPointError where an update made a weight NaN or infinite (a gradient overflowed): the next
+    forward pass would only find it as an input full of NaN somewhere inside the network."""
+    named = [(f"{layer.name}.{key}", value) for layer in network.exemplar_branch.layers
+             for key, value in layer.params.items()] + [(f"adjust.{key}", network.adjust[key]) for key in network.adjust]
+    for name, value in named:
+        if not np.all(np.isfinite(value)):
+            raise FloatingPointError(f"the update made the weight {name} NaN or infinite (a gradient overflowed)")
+
+
+def _diverged(cause, epoch, position, step, checkpoint, history):
+    saved = (f"the last checkpoint, {checkpoint}, holds the weights of an earlier step" if checkpoint.exists()
+             else "no checkpoint was written yet")
+    return TrainingDivergedError(f"train_siamese: training stopped: {cause} at epoch {epoch}, step {position} "
+                                 f"(step {step} overall); {saved}. Try a smaller learning_rate",
+                                 epoch, position, history)
 
 
 def _load_checkpoint(path, settings, optimizer):
@@ -126,14 +145,16 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
         searches = np.concatenate([b[1] for b in batch])
         offsets = np.concatenate([b[2] for b in batch])
         optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
-        responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
-        loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"train_siamese: the loss became {loss} at epoch {epoch + 1}, step "
-                                     f"{position + 1} (step {step + 1} overall); the last checkpoint is "
-                                     f"{checkpoint}; try a smaller learning_rate")
-        network.backward(grad)
-        optimizer.step(network.trainable_pairs())
+        try:
+            responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
+            loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"the loss became {loss}")
+            network.backward(grad)
+            optimizer.step(network.trainable_pairs())
+            _check_weights_finite(network)
+        except (FloatingPointError, NonFiniteError) as error:
+            raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
         step += 1
         recent = (recent + [loss])[-50:]
         row = [step, loss, np.nan, np.nan]
