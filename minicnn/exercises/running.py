@@ -1,4 +1,5 @@
-"""Calling the student's function safely: on copies of the inputs, with its prints and NumPy warnings kept aside.
+"""Calling the student's function safely: on copies of the inputs, with its prints (to stdout and stderr) and NumPy
+warnings kept aside.
 
 An exception is caught and summed up in three lines (its type, its message and the line of the student's code where
 it happened) instead of a traceback wall.
@@ -22,7 +23,8 @@ class StudentCall:
     """What one call of the student's function gave back.
 
     ``value`` is its return value (None when it raised); ``error`` the exception it raised, if any; ``printed`` what
-    it printed; ``warnings`` the messages of the warnings it raised (NumPy's "overflow encountered in exp", ...).
+    it printed, to stdout and stderr in the order printed; ``warnings`` the messages of the warnings it raised
+    (NumPy's "overflow encountered in exp", ...).
     """
 
     value: object = None
@@ -43,7 +45,8 @@ def call_student(function, arguments, parameters):
     printed = io.StringIO()
     copies = copy_arguments(arguments)
     call = StudentCall(source_file=_source_file(function))
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed), \
+            contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
         try:
             call.value = function(*(copies[name] for name in parameters))
