@@ -159,11 +159,14 @@ class Sequential:
     name : str, default "sequential"
     seed : int, optional
         Seeds the initial weights of every layer that was not given its own ``seed`` (same seed, same weights).
+        Each such layer gets its seed as it is added, so the weights are the same however the model is first run:
+        by ``fit``, ``build`` or layer by layer.
     """
 
     def __init__(self, layers=None, name="sequential", seed=None):
         self.name = name
         self.seed = seed
+        self._layer_seeds = np.random.default_rng(seed)  # the k-th layer without a seed of its own gets the k-th
         self.layers = []
         self.loss = None
         self.optimizer = None
@@ -182,6 +185,8 @@ class Sequential:
         if any(existing.name == layer.name for existing in self.layers):
             raise ValueError(f"Sequential.add: a layer named {layer.name!r} is already in the model; names must be "
                              "unique")
+        if getattr(layer, "seed", 0) is None and self.seed is not None:
+            layer.seed = int(self._layer_seeds.integers(2**31))
         self.layers.append(layer)
         self.built = False
 
@@ -204,11 +209,8 @@ class Sequential:
         if shape is None:
             raise ValueError(f"{self.name}: the input shape is unknown; give the first layer input_shape=(H, W, C) "
                              "or call the model on data first")
-        rng = np.random.default_rng(self.seed)
         shapes = []
         for layer in self.layers:
-            if getattr(layer, "seed", 0) is None and self.seed is not None:
-                layer.seed = int(rng.integers(2**31))
             if not layer.built:
                 layer.build(shape)
             shape = layer.compute_output_shape(shape)

@@ -63,6 +63,24 @@ def test_same_seed_same_training():
     assert model.fit(x, y, epochs=2, verbose=0, seed=5).history["loss"] != losses[0]
 
 
+def test_a_seeded_model_stepped_through_layer_by_layer_has_the_seeded_weights():
+    """Stepping through a model's layers by hand (as the backprop notebook does) builds each layer on its own; its
+    weights are still the model seed's, the same as ``build`` or ``fit`` gives, and not new ones each run."""
+    def weights(seed, first_run):
+        model = toy_model(seed=seed)
+        first_run(model)
+        return [value for layer in model.layers for value in layer.params.values()]
+
+    def layer_by_layer(model):
+        a = np.zeros((2, 8, 8, 1), np.float32)
+        for layer in model.layers:
+            a = layer.forward(a)
+
+    built, by_hand = weights(3, lambda model: model.build()), weights(3, layer_by_layer)
+    assert len(built) == 6 and all(np.array_equal(a, b) for a, b in zip(built, by_hand))
+    assert not np.array_equal(built[0], weights(4, layer_by_layer)[0])  # and the seed matters
+
+
 def test_progress_bar_prints_once_per_epoch_and_verbose_0_is_silent(capsys):
     x, y = toy_data(32)
     model = toy_model()
