@@ -45,11 +45,13 @@ class GradientComparison:
 
 @dataclass
 class GradcheckReport:
-    """The result of ``gradcheck``: one ``GradientComparison`` per input and weight."""
+    """The result of ``gradcheck``: one ``GradientComparison`` per input and weight; ``passed`` when every relative
+    error is below ``tolerance``."""
 
     comparisons: list = field(default_factory=list)
     step: float = 1e-5
     dtype: str = "float64"
+    tolerance: float = 1e-6
 
     @property
     def max_error(self):
@@ -61,8 +63,10 @@ class GradcheckReport:
         """``{name: max relative error}``."""
         return {c.name: c.max_error for c in self.comparisons}
 
-    def passed(self, tolerance=1e-6):
-        return self.max_error < tolerance
+    @property
+    def passed(self):
+        """True when every relative error is below ``tolerance``."""
+        return self.max_error < self.tolerance
 
     def __str__(self):
         lines = [f"gradient check ({self.dtype}, step h={self.step:g}): max relative error {self.max_error:.2e}",
@@ -70,6 +74,14 @@ class GradcheckReport:
         for c in self.comparisons:
             lines.append(f"  {c.name:<28}{c.checked:>8}{c.max_error:>16.2e}   {c.worst_index}: "
                          f"{c.analytic:.10g} vs {c.numerical:.10g}")
+        if self.passed:
+            lines.append(f"passed: every relative error is below {self.tolerance:g}")
+        else:
+            failed = ", ".join(c.name for c in self.comparisons if c.max_error >= self.tolerance)
+            lines.append(f"NOT passed: {failed} above {self.tolerance:g}. Either a backward pass is wrong, or a "
+                         f"difference stepped across a kink, where the function bends and has no derivative: a ReLU "
+                         f"input within h of 0, a pooling window whose two largest inputs tie, a loss clipped at "
+                         f"its bounds. A central difference there averages the slopes on both sides.")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -128,7 +140,7 @@ def _layer(twin, index):
 
 
 def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_checks=None, seed=0, grad_out=None,
-              dtype=np.float64):
+              dtype=np.float64, tolerance=1e-6):
     """Compare ``target``'s hand-written gradients with central differences.
 
     Parameters
@@ -152,15 +164,18 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         The upstream gradient ``G`` for a layer (random normal when None).
     dtype : numpy dtype, default float64
         float32 shows why checks need float64 (rounding swamps the difference).
+    tolerance : float, default 1e-6
+        ``report.passed`` when every relative error is below it.
 
     Returns
     -------
     GradcheckReport
-        ``report.max_error``, ``report.errors``, and a printable table with the worst entry of each array.
+        ``report.passed``, ``report.max_error``, ``report.errors``, and a printable table with the worst entry of
+        each array and the verdict.
     """
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=dtype)
-    report = GradcheckReport(step=step, dtype=np.dtype(dtype).name)
+    report = GradcheckReport(step=step, dtype=np.dtype(dtype).name, tolerance=tolerance)
 
     if isinstance(target, Loss):
         y = np.asarray(y)

@@ -38,6 +38,34 @@ def test_report_lists_each_array_and_its_worst_entry():
     text = str(report)
     assert "kernel" in text and "bias" in text and "worst index" in text
     assert [c.checked for c in report.comparisons] == [6, 6, 2]
+    assert report.passed is True and text.endswith("passed: every relative error is below 1e-06")
+
+
+def test_a_wrong_backward_fails_the_report_and_an_assert_on_it(monkeypatch):
+    """``passed`` is a truth value, so ``assert report.passed`` fails where it should (as a method it was always
+    true); the printed report says which arrays failed and what else than a bug can cause it."""
+    real_backward = mc.Dense.backward
+
+    def doubled_input_gradient(self, grad_out, input_gradient=True):
+        return 2 * real_backward(self, grad_out, input_gradient)
+
+    monkeypatch.setattr(mc.Dense, "backward", doubled_input_gradient)
+    report = mc.gradcheck(mc.Dense(2, seed=0), np.arange(6.0).reshape(2, 3))
+    assert report.passed is False
+    with pytest.raises(AssertionError):
+        assert report.passed
+    assert str(report).splitlines()[-1].startswith("NOT passed: x above 1e-06. Either a backward pass is wrong, or")
+    assert "a ReLU input within h of 0" in str(report)
+    assert mc.gradcheck(mc.Dense(2, seed=0), np.arange(6.0).reshape(2, 3), tolerance=0.5).passed  # 1/3 < 0.5
+
+
+def test_a_kink_fails_the_check_without_any_bug():
+    """A max-pooling window whose two largest inputs tie has no derivative: the central difference averages the
+    slopes on both sides, and the report says this can be the cause."""
+    tied = np.array([[1.0, 1.0], [0.0, 0.0]]).reshape(1, 2, 2, 1)
+    report = mc.gradcheck(mc.MaxPooling2D(2), tied, grad_out=np.ones((1, 1, 1, 1)))
+    assert not report.passed and report.comparisons[0].numerical == pytest.approx(0.5)
+    assert "a pooling window whose two largest inputs tie" in str(report)
 
 
 def test_gradcheck_leaves_the_layer_untouched():
