@@ -404,3 +404,23 @@ def test_detect_keeps_the_resized_frame_within_its_bounds(monkeypatch):
     whole.init(frame, (0, 0, 80, 64))
     assert detect(frame, whole)[0].shape == (0, 4)  # every scale would be under 63 pixels: skipped
     assert sizes and all(h * w <= DETECT_MAX_PIXELS and min(h, w) >= 63 for h, w in sizes)
+
+
+def test_the_learning_curve_is_saved_without_touching_the_notebooks_plotting(tmp_path):
+    """Library code must not switch matplotlib's backend: in a notebook that silently stopped every later figure
+    from showing (notebook 10's training cell drew nothing). Nor does it leave a pyplot figure open."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from minicnn.track.trackers.training import plot_learning_curve
+
+    before = matplotlib.get_backend()
+    try:
+        matplotlib.use("svg")
+        open_figures = plt.get_fignums()
+        history = [(step, 1.0 / step, np.nan, np.nan) for step in range(1, 5)] + [(5, 0.2, 0.3, 4.0)]
+        path = plot_learning_curve(history, tmp_path / "curve.png")
+        assert matplotlib.get_backend() == "svg" and plt.get_fignums() == open_figures
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        matplotlib.use(before)

@@ -176,14 +176,13 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
 
 
 def plot_learning_curve(history, path):
-    """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error, saved to
+    ``path``. It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as it was."""
+    from matplotlib.figure import Figure
 
     history = np.asarray(history, dtype=np.float64).reshape(-1, 4)
-    figure, (loss_axes, error_axes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    figure = Figure(figsize=(10, 3.8))
+    loss_axes, error_axes = figure.subplots(1, 2)
     steps, losses = history[:, 0], history[:, 1]
     window = min(50, len(losses))
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
@@ -197,7 +196,6 @@ def plot_learning_curve(history, path):
     error_axes.set(xlabel="step", ylabel="peak error (crop pixels)", title="validation: response peak to target")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return path
 
 
