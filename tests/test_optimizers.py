@@ -44,6 +44,20 @@ def test_adam_first_steps_by_hand():
     assert_close(w, expected, "float64", "Adam step 2")
 
 
+def test_keras_epsilon_form_is_this_rule_with_epsilon_over_the_root_of_its_correction():
+    """The docstring's claim: Keras' update ``w −= α·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (sqrt(v) + ε)`` is minicnn's
+    rule with ``ε / sqrt(1 − β₂ᵗ)`` in place of ε. A gradient as small as ε makes the difference show."""
+    g, eps, beta_2 = np.array([3e-7, -1e-6]), 1e-7, 0.999
+    m, v = 0.1 * g, (1 - beta_2) * g ** 2                                  # step t = 1 from zero moments
+    keras = 1.0 - 0.1 * np.sqrt(1 - beta_2) / (1 - 0.9) * m / (np.sqrt(v) + eps)
+    w = np.ones(2)
+    mc.Adam(learning_rate=0.1, epsilon=eps / np.sqrt(1 - beta_2)).step([(w, g)])
+    assert_close(w, keras, "float64", "Keras' epsilon form")
+    w = np.ones(2)
+    mc.Adam(learning_rate=0.1, epsilon=eps).step([(w, g)])
+    assert not np.allclose(w, keras, rtol=1e-3, atol=0)                    # with ε itself, it differs
+
+
 def test_optimizer_refuses_other_parameters():
     adam = mc.Adam()
     adam.step([(np.zeros(3), np.ones(3))])
