@@ -10,9 +10,18 @@ rounding (∝ ε/h) against truncation (∝ h²) in float64. What ``f`` is depen
 
 - a **layer**: ``f(x, θ) = Σ y(x, θ) · G`` with a fixed random upstream gradient ``G`` (distinct values, so a
   backward that mixes up positions is caught); its gradient is exactly what ``backward(G)`` must return. The
-  difference is taken output by output, ``Σ (y⁺ − y⁻)·G``, so rounding scales with each output, not with the sum.
+  differences are taken output by output, ``Σ (y⁺ − y⁰)·G``, so rounding scales with each output, not with the sum.
 - a **loss**: ``f(ŷ) = L(y, ŷ)`` against ``loss.gradient(y, ŷ)``.
 - a **model** (``Sequential``): ``f = L(y, model(x))`` against ``model.backward(loss.gradient(...))``.
+
+**Kinks.** ReLU bends at 0, max pooling wherever the two largest inputs of a window tie, a clipped loss at its
+bounds: there the function has no derivative, and a central difference that steps across such a kink averages
+the slopes on its two sides. So the central difference is taken as the mean of the two one-sided slopes,
+``left = (f(θ) − f(θ − h))/h`` and ``right = (f(θ + h) − f(θ))/h``, and an entry that fails is said to sit on a
+kink when those two differ (by more than rounding can explain) and the hand-written gradient lies between them:
+it is the exact slope on the side without the kink, or, where several kinks meet at θ (ties), a mix of the
+slopes on both sides. Such entries are counted, not judged; a wrong gradient falls between the two slopes only
+by chance.
 
 An unbuilt layer or model is built first (as its first call would); then everything runs on a float64 copy (the
 checked object's weights are never modified), and every
@@ -33,7 +42,8 @@ from minicnn.model import Sequential
 
 @dataclass
 class GradientComparison:
-    """One checked array: its name, how many entries were checked, and the worst one."""
+    """One checked array: its name, how many entries were checked, the worst one judged, and how many entries sat
+    on a kink (not judged)."""
 
     name: str
     checked: int
@@ -41,6 +51,7 @@ class GradientComparison:
     worst_index: tuple
     analytic: float
     numerical: float
+    kinks: int = 0
 
 
 @dataclass
@@ -52,6 +63,8 @@ class GradcheckReport:
     step: float = 1e-5
     dtype: str = "float64"
     tolerance: float = 1e-6
+    clipped_samples: int = 0
+    samples: int = 0
 
     @property
     def max_error(self):
@@ -68,12 +81,30 @@ class GradcheckReport:
         """True when every relative error is below ``tolerance``."""
         return self.max_error < self.tolerance
 
+    @property
+    def kinks(self):
+        """How many checked entries sat on a kink (not judged), over every array."""
+        return sum(c.kinks for c in self.comparisons)
+
     def __str__(self):
+        kinks = f"{'kinks':>7}" if self.kinks else ""
         lines = [f"gradient check ({self.dtype}, step h={self.step:g}): max relative error {self.max_error:.2e}",
-                 f"  {'array':<28}{'checked':>8}{'max rel. error':>16}   worst index: analytic vs numerical"]
+                 f"  {'array':<28}{'checked':>8}{kinks}{'max rel. error':>16}   worst index: analytic vs numerical"]
         for c in self.comparisons:
-            lines.append(f"  {c.name:<28}{c.checked:>8}{c.max_error:>16.2e}   {c.worst_index}: "
+            kinks = f"{c.kinks:>7}" if self.kinks else ""
+            lines.append(f"  {c.name:<28}{c.checked:>8}{kinks}{c.max_error:>16.2e}   {c.worst_index}: "
                          f"{c.analytic:.10g} vs {c.numerical:.10g}")
+        if self.kinks:
+            lines.append(f"{self.kinks} {'entry' if self.kinks == 1 else 'entries'} sat on a kink (a ReLU input "
+                         f"within h of 0, a tie in a pooling window, a clipped loss): the slopes on either side "
+                         f"differ and the hand-written gradient lies between them. There is no derivative to "
+                         f"compare, so they are not judged.")
+        if self.clipped_samples:
+            lines.append(f"The loss clips the predictions of {self.clipped_samples} of {self.samples} samples (a "
+                         f"probability within 1e-7 of 0 or 1, as after training): there its value is flat, while "
+                         f"its gradient is the unclipped formula's, so that training still learns from them. No "
+                         f"check passes through that; check before training, or with a loss on logits "
+                         f"(from_logits=True).")
         if self.passed:
             lines.append(f"passed: every relative error is below {self.tolerance:g}")
         else:
@@ -110,6 +141,14 @@ def _tiny(analytic, objective_scale, step):
     return max(1e-12, NOISE_MARGIN * noise, 2e-3 * float(np.max(np.abs(analytic), initial=0.0)))
 
 
+def _kink_floor(objective_scale, step, dtype, tolerance):
+    """How far apart the two one-sided slopes must be before a kink is believed: the rounding noise of a
+    one-sided slope, ``ε·|f|/h`` with the checked dtype's ε, times ``NOISE_MARGIN``, times the tolerance (the same
+    level below which ``_tiny`` judges an entry against the noise rather than its own size). In float32 this is
+    so large that nothing counts as a kink: there, rounding explains any difference."""
+    return tolerance * NOISE_MARGIN * np.finfo(dtype).eps * objective_scale / step
+
+
 def _indices(shape, max_checks, rng):
     every = list(np.ndindex(*shape))
     if max_checks is None or len(every) <= max_checks:
@@ -117,15 +156,24 @@ def _indices(shape, max_checks, rng):
     return [every[i] for i in sorted(rng.choice(len(every), size=max_checks, replace=False))]
 
 
-def _compare(name, analytic, numerical_at, shape, max_checks, rng, tiny):
+def _compare(name, analytic, slopes_at, shape, max_checks, rng, tiny, tolerance, kink_floor):
+    """Check sampled entries of one array. ``slopes_at(index)`` gives the one-sided slopes ``(left, right)``; their
+    mean is the central difference. A failing entry whose slopes differ by more than ``kink_floor`` (rounding) and
+    whose hand-written gradient lies between them sits on a kink: it is counted, not judged."""
     indices = _indices(shape, max_checks, rng)
-    numerical = np.array([numerical_at(index) for index in indices])
-    picked = np.array([analytic[index] for index in indices])
+    if not indices:
+        return GradientComparison(name, 0, 0.0, (), 0.0, 0.0)
+    left, right = np.array([slopes_at(index) for index in indices], dtype=np.float64).reshape(-1, 2).T
+    numerical = (left + right) / 2
+    picked = np.array([analytic[index] for index in indices], dtype=np.float64)
     errors = relative_error(picked, numerical, tiny)
-    worst = int(np.argmax(errors)) if len(errors) else 0
-    return GradientComparison(name, len(indices), float(errors[worst]) if len(errors) else 0.0,
-                              indices[worst] if indices else (), float(picked[worst]) if len(errors) else 0.0,
-                              float(numerical[worst]) if len(errors) else 0.0)
+    slack = np.abs(picked - numerical) / 10  # the near side's own truncation error can put it just outside
+    between = (picked >= np.minimum(left, right) - slack) & (picked <= np.maximum(left, right) + slack)
+    on_kink = (errors >= tolerance) & (np.abs(right - left) > kink_floor) & between
+    judged = np.where(on_kink, 0.0, errors)
+    worst = int(np.argmax(judged))
+    return GradientComparison(name, len(indices), float(judged[worst]), indices[worst], float(picked[worst]),
+                              float(numerical[worst]), int(on_kink.sum()))
 
 
 def _weights(target):
@@ -180,15 +228,18 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     if isinstance(target, Loss):
         y = np.asarray(y)
         analytic = target.gradient(y, x)
+        at_x = target(y, x)
+        report.clipped_samples, report.samples = int(np.sum(target.clipped(y, x))), len(x)
 
-        def numerical_at(index):
+        def slopes_at(index):
             plus, minus = x.copy(), x.copy()
             plus[index] += step
             minus[index] -= step
-            return (target(y, plus) - target(y, minus)) / (2 * step)
+            return (at_x - target(y, minus)) / step, (target(y, plus) - at_x) / step
 
-        tiny = _tiny(analytic, abs(target(y, x)), step)
-        report.comparisons.append(_compare("y_pred", analytic, numerical_at, x.shape, max_checks, rng, tiny))
+        tiny = _tiny(analytic, abs(at_x), step)
+        report.comparisons.append(_compare("y_pred", analytic, slopes_at, x.shape, max_checks, rng, tiny, tolerance,
+                                           _kink_floor(abs(at_x), step, dtype, tolerance)))
         return report
 
     if isinstance(target, Layer):
@@ -199,10 +250,11 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         upstream = rng.standard_normal(output.shape).astype(dtype) if grad_out is None else \
             np.asarray(grad_out, dtype=dtype)
 
-        def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
-            difference = to_host(twin_plus.forward(x_plus, training=training)) - \
-                to_host(twin_minus.forward(x_minus, training=training))
-            return np.sum(difference * upstream)
+        def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
+            """``(f(θ) − f(θ − h), f(θ + h) − f(θ))``, output by output."""
+            below = to_host(twin_minus.forward(x_minus, training=training))
+            above = to_host(twin_plus.forward(x_plus, training=training))
+            return np.sum((output - below) * upstream), np.sum((above - output) * upstream)
         checked = copy.deepcopy(base)
         objective_scale = float(np.sum(np.abs(to_host(checked.forward(x, training=training)) * upstream)))
         analytic_x = to_host(checked.backward(upstream))
@@ -214,32 +266,39 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             target.build(target.input_shape or (None,) + x.shape[1:])
         base = target.astype(dtype)
         y = np.asarray(y)
-
-        def objective_difference(twin_plus, x_plus, twin_minus, x_minus):
-            return loss_fn(y, to_host(twin_plus.forward(x_plus, training=training))) - \
-                loss_fn(y, to_host(twin_minus.forward(x_minus, training=training)))
         checked = copy.deepcopy(base)
         y_pred = to_host(checked.forward(x, training=training))
-        objective_scale = abs(loss_fn(y, y_pred))
+        at_x = loss_fn(y, y_pred)
+        report.clipped_samples, report.samples = int(np.sum(loss_fn.clipped(y, y_pred))), len(x)
+
+        def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
+            """``(f(θ) − f(θ − h), f(θ + h) − f(θ))``."""
+            return (at_x - loss_fn(y, to_host(twin_minus.forward(x_minus, training=training))),
+                    loss_fn(y, to_host(twin_plus.forward(x_plus, training=training))) - at_x)
+        objective_scale = abs(at_x)
         analytic_x = to_host(checked.backward(loss_fn.gradient(y, y_pred)))
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
-    def numerical_for_input(index):
+    kink_floor = _kink_floor(objective_scale, step, dtype, tolerance)
+
+    def slopes_for_input(index):
         plus, minus = x.copy(), x.copy()
         plus[index] += step
         minus[index] -= step
-        return objective_difference(copy.deepcopy(base), plus, copy.deepcopy(base), minus) / (2 * step)
+        below, above = objective_changes(copy.deepcopy(base), minus, copy.deepcopy(base), plus)
+        return below / step, above / step
 
-    report.comparisons.append(_compare("x", analytic_x, numerical_for_input, x.shape, max_checks, rng,
-                                       _tiny(analytic_x, objective_scale, step)))
+    report.comparisons.append(_compare("x", analytic_x, slopes_for_input, x.shape, max_checks, rng,
+                                       _tiny(analytic_x, objective_scale, step), tolerance, kink_floor))
     for name, index, key in _weights(base):
-        def numerical_for_param(entry, index=index, key=key):
+        def slopes_for_param(entry, index=index, key=key):
             twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
             _layer(twin_plus, index).params[key][entry] += step
             _layer(twin_minus, index).params[key][entry] -= step
-            return objective_difference(twin_plus, x, twin_minus, x) / (2 * step)
+            below, above = objective_changes(twin_minus, x, twin_plus, x)
+            return below / step, above / step
         analytic = to_host(_layer(checked, index).grads[key])
-        report.comparisons.append(_compare(name, analytic, numerical_for_param, analytic.shape, max_checks, rng,
-                                           _tiny(analytic, objective_scale, step)))
+        report.comparisons.append(_compare(name, analytic, slopes_for_param, analytic.shape, max_checks, rng,
+                                           _tiny(analytic, objective_scale, step), tolerance, kink_floor))
     return report

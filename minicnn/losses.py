@@ -49,6 +49,12 @@ class Loss:
         be on a device: only their shape is needed)."""
         return _check_labels(type(self).__name__, y_true, shape, dtype)
 
+    def clipped(self, y_true, y_pred):
+        """One truth value per sample: True where the loss clips the sample's predictions, so that its value is
+        flat there while ``gradient`` is the unclipped formula's (``gradcheck`` cannot judge such a sample). None
+        clip here; the cross-entropies on probabilities do."""
+        return np.zeros(len(np.asarray(y_pred)), dtype=bool)
+
     def _check(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
         y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
@@ -129,6 +135,14 @@ class BinaryCrossentropy(Loss):
         p = np.clip(y_pred, self.epsilon, 1 - self.epsilon)
         return (p - y_true) / (p * (1 - p)) / y_pred.size
 
+    def clipped(self, y_true, y_pred):
+        """Samples with a probability outside ``[ε, 1 − ε]``, where the value is flat."""
+        y_true, y_pred = self._check(y_true, y_pred)
+        if self.from_logits:
+            return super().clipped(y_true, y_pred)
+        outside = (y_pred < self.epsilon) | (y_pred > 1 - self.epsilon)
+        return outside.reshape(len(y_pred), -1).any(axis=1)
+
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):
             return None
@@ -172,6 +186,13 @@ class CategoricalCrossentropy(Loss):
             softmax = np.exp(self._log_softmax(y_pred))
             return (softmax * y_true.sum(axis=-1, keepdims=True) - y_true) / n
         return -y_true / np.clip(y_pred, self.epsilon, 1.0) / n
+
+    def clipped(self, y_true, y_pred):
+        """Samples where a class with a non-zero label has a probability below ε, where the value is flat."""
+        y_true, y_pred = self._check(y_true, y_pred)
+        if self.from_logits:
+            return super().clipped(y_true, y_pred)
+        return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(CategoricalCrossentropy):

@@ -59,13 +59,43 @@ def test_a_wrong_backward_fails_the_report_and_an_assert_on_it(monkeypatch):
     assert mc.gradcheck(mc.Dense(2, seed=0), np.arange(6.0).reshape(2, 3), tolerance=0.5).passed  # 1/3 < 0.5
 
 
-def test_a_kink_fails_the_check_without_any_bug():
-    """A max-pooling window whose two largest inputs tie has no derivative: the central difference averages the
-    slopes on both sides, and the report says this can be the cause."""
+def test_entries_on_a_kink_are_counted_not_judged_and_a_wrong_gradient_there_still_fails():
+    """A max-pooling window whose two largest inputs tie has no derivative: the slope is 1 on one side and 0 on
+    the other, the central difference gives their mean, 0.5, and the hand-written gradient (all of it to the first
+    maximum) is one of the two slopes. Both tied entries are counted as kinks and the check passes; a backward
+    that sends the gradient to an input that is not a maximum still fails."""
     tied = np.array([[1.0, 1.0], [0.0, 0.0]]).reshape(1, 2, 2, 1)
     report = mc.gradcheck(mc.MaxPooling2D(2), tied, grad_out=np.ones((1, 1, 1, 1)))
-    assert not report.passed and report.comparisons[0].numerical == pytest.approx(0.5)
-    assert "a pooling window whose two largest inputs tie" in str(report)
+    assert report.passed and report.kinks == 2 and report.comparisons[0].kinks == 2, report
+    assert "2 entries sat on a kink" in str(report) and "kinks" in str(report).splitlines()[1]
+
+    class WrongPool(mc.MaxPooling2D):
+        def backward(self, grad_out):
+            super().backward(grad_out)
+            return np.array([[0.0, 0.0], [1.0, 0.0]]).reshape(1, 2, 2, 1) * grad_out.sum()
+
+    report = mc.gradcheck(WrongPool(2), tied, grad_out=np.ones((1, 1, 1, 1)))
+    assert not report.passed and report.comparisons[0].worst_index == (0, 1, 0, 0), report
+
+
+def test_a_relu_input_within_h_of_zero_is_a_kink_not_a_failure():
+    """The README's case: an input 0.4·h from a ReLU's bend. The slope on the far side mixes two slopes, the one
+    on the near side is exact, and the hand-written gradient is that one."""
+    layer = mc.Dense(1, activation="relu", seed=0)
+    layer.build((None, 1))
+    layer.params["kernel"][...] = 1.0
+    report = mc.gradcheck(layer, np.array([[-0.4e-5]]), grad_out=np.ones((1, 1)), step=1e-5)
+    assert report.passed and report.kinks >= 1, report
+    smooth = mc.gradcheck(layer, np.array([[-3e-5]]), grad_out=np.ones((1, 1)), step=1e-5)
+    assert smooth.passed and smooth.kinks == 0, smooth
+
+
+def test_in_float32_rounding_is_never_taken_for_a_kink():
+    """In float32 the one-sided slopes differ by rounding alone; the check must fail there, not call it kinks."""
+    rng = np.random.default_rng(0)
+    report = mc.gradcheck(mc.Conv2D(3, 3, activation="tanh", seed=0), rng.standard_normal((2, 5, 5, 2)),
+                          dtype=np.float32, step=1e-5)
+    assert not report.passed and report.kinks == 0, report
 
 
 def test_gradcheck_leaves_the_layer_untouched():
@@ -148,3 +178,75 @@ def test_catches_loss_gradient_without_one_over_n(monkeypatch):
 def test_rejects_unknown_targets():
     with pytest.raises(TypeError, match="Layer, a Loss or a Sequential"):
         mc.gradcheck(lambda x: x, np.ones(3))
+
+
+def test_a_loss_that_clips_a_prediction_is_named_as_the_reason_the_check_fails():
+    """After training, a sigmoid output can fall below the cross-entropy's ε = 1e-7: the loss is flat there while
+    its gradient is the unclipped formula's, so no check can pass. The report says how many samples, and why."""
+    y = np.array([[1.0], [0.0], [1.0]])
+    confident = np.array([[1e-9], [0.3], [0.6]])           # sample 0: clipped (and wrong)
+    report = mc.gradcheck(mc.BinaryCrossentropy(), confident, y)
+    assert not report.passed and report.clipped_samples == 1 and report.samples == 3, report
+    assert "The loss clips the predictions of 1 of 3 samples" in str(report)
+    unclipped = mc.gradcheck(mc.BinaryCrossentropy(), np.array([[0.2], [0.3], [0.6]]), y)
+    assert unclipped.passed and unclipped.clipped_samples == 0 and "clips" not in str(unclipped), unclipped
+    logits = mc.gradcheck(mc.BinaryCrossentropy(from_logits=True), np.array([[-20.7], [0.3], [0.6]]), y)
+    assert logits.passed and logits.clipped_samples == 0, logits
+    sparse = mc.SparseCategoricalCrossentropy()
+    probabilities = np.array([[1e-9, 1 - 1e-9], [0.5, 0.5]])
+    assert list(sparse.clipped([0, 1], probabilities)) == [True, False]
+    assert list(sparse.clipped([1, 1], probabilities)) == [False, False]  # a tiny p where the label is 0: not used
+
+
+def _corrupt_dense_kernel_gradient(monkeypatch, corrupt):
+    real_backward = mc.Dense.backward
+
+    def backward(self, grad_out, input_gradient=True):
+        grad_x = real_backward(self, grad_out, input_gradient)
+        self.grads["kernel"] = corrupt(self.grads["kernel"].copy())
+        return grad_x
+
+    monkeypatch.setattr(mc.Dense, "backward", backward)
+
+
+def test_a_small_error_in_a_small_entry_is_caught(monkeypatch):
+    """The floors that keep rounding from failing entries near zero must not hide a real error: one kernel entry
+    whose gradient is 1 % of the largest, off by one part in 100,000, fails the check."""
+    x = np.array([[1.0, 0.01, 2.0], [-1.5, 0.01, 0.5]])       # input column 1 is small: so is kernel row 1's gradient
+    grad_out = np.array([[1.0, -0.5], [0.25, 2.0]])
+
+    def off(kernel_gradient):
+        kernel_gradient[1, 0] *= 1 + 1e-5
+        return kernel_gradient
+
+    assert mc.gradcheck(mc.Dense(2, seed=0), x, grad_out=grad_out).passed
+    _corrupt_dense_kernel_gradient(monkeypatch, off)
+    report = mc.gradcheck(mc.Dense(2, seed=0), x, grad_out=grad_out)
+    kernel = report.comparisons[1]
+    assert not report.passed and kernel.max_error > 1e-6 and kernel.worst_index == (1, 0), report
+
+
+def test_entries_are_sampled_from_the_whole_array(monkeypatch):
+    """With ``max_checks``, the entries checked are drawn from the whole array, not the first ones: an error in
+    the second half of a kernel is found."""
+    def second_half_doubled(kernel_gradient):
+        kernel_gradient[50:] *= 2
+        return kernel_gradient
+
+    _corrupt_dense_kernel_gradient(monkeypatch, second_half_doubled)
+    rng = np.random.default_rng(0)
+    report = mc.gradcheck(mc.Dense(1, seed=0), rng.standard_normal((3, 100)), max_checks=20, seed=0)
+    assert not report.passed and report.comparisons[1].worst_index[0] >= 50, report
+
+
+def test_the_upstream_gradient_tells_positions_apart(monkeypatch):
+    """A layer is checked through ``Σ y·G`` with a random ``G``: a backward that returns the right numbers in the
+    wrong places (Flatten's gradient reversed) fails. With G all ones it would pass, as the sum ignores order."""
+    real_backward = mc.Flatten.backward
+
+    def reversed_order(self, grad_out):
+        return real_backward(self, grad_out[:, ::-1])
+
+    monkeypatch.setattr(mc.Flatten, "backward", reversed_order)
+    report = mc.gradcheck(mc.Flatten(), np.arange(12.0).reshape(1, 2, 3, 2))
+    assert not report.passed, report
