@@ -112,6 +112,32 @@ def test_max_pooling_takes_the_first_nan_of_a_window_as_numpy_does(name):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_max_pooling_sends_the_gradient_to_the_first_of_tied_maxima_as_numpy_does(name):
+    """Ties are common (a ReLU's zeros, a flat patch of an image); the docs and NumPy's ``argmax`` pick the first
+    maximum of each window, in row-major order, and the gradient goes there alone. ``distinct_input`` keeps the
+    hypothesis tests above free of ties, so they would not see a kernel that picked the last one."""
+    x = np.array([[1, 1, 3, 3],
+                  [1, 1, 1, 2],
+                  [0, 5, 2, 1],
+                  [5, 5, 2, 1]], np.float32).reshape(1, 4, 4, 1)
+    y, argmax = BACKENDS[name].max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = numpy_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+    # windows, each flat in row-major order: [1 1 1 1] → 0, [3 3 1 2] → 0, [0 5 5 5] → 1, [2 1 2 1] → 0
+    assert argmax_ref.ravel().tolist() == [0, 0, 1, 0]
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(argmax, argmax_ref)
+    grad_y = np.array([10, 20, 30, 40], np.float32).reshape(1, 2, 2, 1)
+    grad_x = BACKENDS[name].max_pool2d_backward(grad_y, argmax, x.shape, (2, 2), (2, 2), "valid")
+    expected = [[10, 0, 20, 0],
+                [0, 0, 0, 0],
+                [0, 30, 40, 0],
+                [0, 0, 0, 0]]
+    np.testing.assert_array_equal(grad_x[0, :, :, 0], expected)
+    np.testing.assert_array_equal(grad_x, numpy_kernels.max_pool2d_backward(grad_y, argmax_ref, x.shape, (2, 2),
+                                                                            (2, 2), "valid"))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @given(n=st.integers(1, 40), fan_in=st.integers(1, 70), units=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
 def test_dense_relu_and_adam_kernels_agree(name, dtype, tolerance, n, fan_in, units, seed):

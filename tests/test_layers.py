@@ -115,6 +115,23 @@ def test_dense_forward_and_backward(n, fan_in, units, activation, seed):
     assert_gradcheck(mc.gradcheck(layer, x, seed=seed), f"Dense({units}, {activation})")
 
 
+@pytest.mark.parametrize("make_layer, input_shape, fan_in, fan_out", [
+    (lambda: mc.Dense(200, dtype="float64", seed=0), (None, 300), 300, 200),
+    # Keras' convention for a convolution: fan_in = kh·kw·c_in = 72, fan_out = kh·kw·filters = 144
+    (lambda: mc.Conv2D(16, 3, dtype="float64", seed=0), (None, 10, 10, 8), 3 * 3 * 8, 3 * 3 * 16),
+], ids=["Dense", "Conv2D"])
+def test_kernels_start_glorot_uniform(make_layer, input_shape, fan_in, fan_out):
+    """Kernels are drawn from U(−limit, limit) with limit = sqrt(6 / (fan_in + fan_out)) (Keras' default): the
+    largest |w| of thousands of draws comes close to the limit without passing it, and the standard deviation of
+    a uniform distribution is limit/√3. (Dense: sqrt(6/500) ≈ 0.110; Conv2D: sqrt(6/216) ≈ 0.167.)"""
+    layer = make_layer()
+    layer.build(input_shape)
+    w = layer.params["kernel"]
+    limit = np.sqrt(6 / (fan_in + fan_out))
+    assert 0.95 * limit < np.max(np.abs(w)) <= limit
+    assert np.std(w) == pytest.approx(limit / np.sqrt(3), rel=0.05)
+
+
 @pytest.mark.parametrize("activation", [mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax, mc.Linear])
 @given(shape=st.sampled_from([(1, 1), (3, 4), (2, 3, 3, 2), (1, 5)]), seed=st.integers(0, 2**32 - 1))
 def test_activation_backward_matches_gradcheck(activation, shape, seed):

@@ -52,6 +52,40 @@ def test_categorical_crossentropy_by_hand():
     assert_close(mc.CategoricalCrossentropy(from_logits=True).gradient(y, logits), (p - y) / 2, "float64", "CCE")
 
 
+def test_categorical_crossentropy_is_finite_at_zero_probability():
+    """A probability of 0 for the labelled class is clipped to ε = 1e-7 (Keras' value), so the loss is the large
+    finite ``−log(1e-7) ≈ 16.118`` that Keras gives, and the gradient ``−y / clip(p, ε, 1) / N`` never divides by 0."""
+    y, p = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = mc.CategoricalCrossentropy()(y, p)
+        grad = mc.CategoricalCrossentropy().gradient(y, p)
+    assert value == pytest.approx(-np.log(1e-7), rel=1e-9) and value == pytest.approx(16.118, abs=1e-3)
+    # −1 / 1e-7 / 1 for the labelled class; −0 / 1 for the other
+    assert_close(grad, [[-1e7, 0.0]], "float64", "CCE gradient at p = 0")
+
+
+def test_categorical_crossentropy_from_logits_with_labels_that_do_not_sum_to_one():
+    """For soft labels summing to s ≠ 1, ``∂L/∂z = (softmax(z)·s − y) / N``; ``softmax(z) − y`` holds only for s = 1.
+    softmax(z) = [0.2, 0.3, 0.5] and y = [0.5, 0.2, 0] (s = 0.7) give [0.14 − 0.5, 0.21 − 0.2, 0.35 − 0]."""
+    loss = mc.CategoricalCrossentropy(from_logits=True)
+    y, z = np.array([[0.5, 0.2, 0.0]]), np.log(np.array([[0.2, 0.3, 0.5]]))
+    assert_close(loss.gradient(y, z), [[-0.36, 0.01, 0.35]], "float64", "CCE gradient, labels summing to 0.7")
+    assert_gradcheck(mc.gradcheck(loss, z, y), "CCE from logits, labels summing to 0.7")
+
+
+def test_categorical_crossentropy_from_large_logits_is_finite():
+    """The log-softmax subtracts each row's largest logit before ``exp``, so no ``exp`` sees more than 0: logits
+    1000 apart overflow neither the value nor the gradient. Row 1: −log softmax([1000, 0])[1] = 1000; row 2:
+    −log softmax([0, −1000])[0] = log(1 + e^−1000) ≈ 0; L = 1000/2. ∂L/∂z = (softmax − y)/N = ([1, 0] − y)/2."""
+    loss = mc.CategoricalCrossentropy(from_logits=True)
+    y, z = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1000.0, 0.0], [0.0, -1000.0]])
+    with np.errstate(over="raise", invalid="raise"):
+        value = loss(y, z)
+        grad = loss.gradient(y, z)
+    assert value == pytest.approx(500.0, rel=1e-12)
+    assert_close(grad, [[0.5, -0.5], [0.0, 0.0]], "float64", "CCE gradient from large logits")
+
+
 LOSS_CASES = [
     ("mse", lambda rng, shape: (rng.standard_normal(shape), rng.standard_normal(shape))),
     ("bce", lambda rng, shape: ((rng.random(shape) > 0.5).astype(float), rng.uniform(0.02, 0.98, shape))),

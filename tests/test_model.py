@@ -8,6 +8,7 @@ import pytest
 
 import minicnn as mc
 from minicnn.errors import ShapeError
+from minicnn.metrics import binary_accuracy
 from minicnn.models import document_network
 
 
@@ -119,6 +120,100 @@ def test_validation_split_takes_the_last_samples():
     history = model.fit(x, y, epochs=1, validation_split=0.25, verbose=0)
     assert "val_loss" in history.history
     assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[30:], y[30:]))
+
+
+def sigmoid_of_first_input(learning_rate=0.1):
+    """``p = σ(x[:, 0])``: one Dense unit with weights [1, 0, 0] and bias 0, no dropout nor batch normalisation, so
+    training and inference give the same outputs, and a model whose every loss can be worked out by hand."""
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))])
+    model.compile(optimizer=mc.SGD(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.set_weights([np.array([[1.0], [0.0], [0.0]]), np.zeros(1)])
+    return model
+
+
+def ten_samples_the_last_two_wrong():
+    """x[:, 0] = ±2 with labels that σ(x[:, 0]) gets right for samples 0-7 and wrong for samples 8 and 9: a right
+    sample's loss is log(1 + e⁻²) ≈ 0.127, a wrong one's log(1 + e²) = log(1 + e⁻²) + 2. Over all ten the loss is
+    log(1 + e⁻²) + 2·2/10 ≈ 0.527 and the accuracy 8/10."""
+    first = np.array([2, 2, -2, -2, 2, 2, -2, -2, 2, -2], np.float32)
+    x = np.stack([first, np.ones(10, np.float32), -np.ones(10, np.float32)], axis=1)
+    y = np.array([1, 1, 0, 0, 1, 1, 0, 0, 0, 1], np.float32)[:, None]
+    return x, y, [np.log1p(np.exp(-2.0)) + 0.4, 0.8]
+
+
+def test_epoch_loss_and_metrics_are_means_over_the_samples():
+    """Batches of 4, 4 and 2: the epoch's loss and accuracy weight each batch's mean by its size, which is the mean
+    over the ten samples. The mean of the three batch means would count the short last batch (the two wrong
+    samples) double: loss (0.127 + 0.127 + 2.127)/3 ≈ 0.794, accuracy 2/3. With a learning rate of 1e-12 the
+    weights do not move, so the epoch gives what ``evaluate`` gives before training."""
+    x, y, by_hand = ten_samples_the_last_two_wrong()
+    model = sigmoid_of_first_input(learning_rate=1e-12)
+    before = model.evaluate(x, y)
+    history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+    assert before == pytest.approx(by_hand, rel=1e-6)
+    assert [history["loss"][0], history["accuracy"][0]] == pytest.approx(before, rel=1e-6)
+
+
+def test_evaluate_weights_a_short_last_batch_by_its_size():
+    """In batches of 3, the last batch holds sample 9 alone; the result is still the mean over the ten samples,
+    the same in any batch size, and the same as the loss and metric of ``predict``'s outputs."""
+    x, y, by_hand = ten_samples_the_last_two_wrong()
+    model = sigmoid_of_first_input()
+    y_pred = model.predict(x)
+    whole = model.evaluate(x, y, batch_size=10)
+    assert whole == pytest.approx(by_hand, rel=1e-6)
+    assert whole == pytest.approx([mc.BinaryCrossentropy()(y, y_pred), binary_accuracy(y, y_pred)], rel=1e-6)
+    assert model.evaluate(x, y, batch_size=3) == pytest.approx(whole, rel=1e-6)
+    assert model.evaluate(x, y, batch_size=4) == pytest.approx(whole, rel=1e-6)
+
+
+def batches_seen_by_fit(monkeypatch, x, epochs=1, **fit_arguments):
+    """Fit a compiled model with a spy in place of ``train_on_batch``; the samples of each epoch in the order
+    ``fit`` gave them, read from ``x[:, 0]`` (which holds each sample's index), and the samples it validated on."""
+    model = sigmoid_of_first_input()
+    batches, validated = [], []
+    evaluate = model.evaluate
+
+    def train_on_batch(x_batch, y_batch):
+        batches.append(x_batch[:, 0])
+        return {"loss": 0.0}
+
+    def evaluate_and_record(x_val, y_val, **kwargs):
+        validated.append(x_val[:, 0])
+        return evaluate(x_val, y_val, **kwargs)
+
+    monkeypatch.setattr(model, "train_on_batch", train_on_batch)
+    monkeypatch.setattr(model, "evaluate", evaluate_and_record)
+    model.fit(x, np.zeros((len(x), 1)), batch_size=4, epochs=epochs, verbose=0, **fit_arguments)
+    order = np.concatenate(batches).astype(int)
+    return order.reshape(epochs, -1).tolist(), [v.astype(int).tolist() for v in validated]
+
+
+def indexed_samples(n):
+    """``n`` samples whose first feature is their index."""
+    return np.stack([np.arange(n), np.zeros(n), np.zeros(n)], axis=1)
+
+
+def test_shuffle_draws_a_new_order_every_epoch_from_the_seed(monkeypatch):
+    """``shuffle=False`` keeps the samples in order; ``shuffle=True`` gives every epoch an order of its own, drawn
+    from ``seed``: the same seed repeats the run, another seed gives another order."""
+    x = indexed_samples(10)
+    in_order = list(range(10))
+    assert batches_seen_by_fit(monkeypatch, x, epochs=2, shuffle=False)[0] == [in_order, in_order]
+    first, second = batches_seen_by_fit(monkeypatch, x, epochs=2, seed=0)[0]
+    assert sorted(first) == sorted(second) == in_order            # every sample once per epoch
+    assert first != in_order and second != in_order and first != second
+    assert batches_seen_by_fit(monkeypatch, x, epochs=2, seed=0)[0] == [first, second]  # the same seed, the same
+    assert batches_seen_by_fit(monkeypatch, x, epochs=2, seed=1)[0][0] != first         # another seed, another
+
+
+def test_validation_split_keeps_the_validation_samples_out_of_training(monkeypatch):
+    """``validation_split=0.25`` of 40 samples: the last 10 (before shuffling) are only validated on, the first 30
+    only trained on."""
+    epochs, validated = batches_seen_by_fit(monkeypatch, indexed_samples(40), epochs=2, validation_split=0.25, seed=0)
+    for trained in epochs:
+        assert sorted(trained) == list(range(30))
+    assert validated == [list(range(30, 40))] * 2
 
 
 def test_step_by_step_forward_backward_matches_fit_step():

@@ -28,6 +28,15 @@ def test_sgd_momentum_and_nesterov_by_hand():
     assert_close(w, [0.81], "float64", "nesterov")
 
 
+def test_sgd_small_momentum_still_keeps_a_velocity():
+    """Any μ > 0 keeps a velocity, not only large ones: μ = 0.3 must differ from plain SGD (which gives w = 0.8)."""
+    w, g = np.array([1.0]), np.array([1.0])
+    sgd = mc.SGD(learning_rate=0.1, momentum=0.3)
+    sgd.step([(w, g)])          # v = −0.1, w = 0.9
+    sgd.step([(w, g)])          # v = 0.3·(−0.1) − 0.1 = −0.13, w = 0.77
+    assert_close(w, [0.77], "float64", "momentum 0.3")
+
+
 def test_adam_first_steps_by_hand():
     w, g = np.array([1.0, 1.0]), np.array([0.5, -2.0])
     adam = mc.Adam(learning_rate=0.1, epsilon=1e-8)

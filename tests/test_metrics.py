@@ -1,0 +1,47 @@
+"""Accuracy metrics: values by hand, and the threshold that ``"accuracy"`` picks for the loss."""
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn.metrics import binary_accuracy, categorical_accuracy, sparse_categorical_accuracy
+
+
+def test_sparse_categorical_accuracy_takes_the_largest_output_of_each_sample():
+    """The predicted class is the argmax over each sample's outputs (the last axis), not over the batch."""
+    y_pred = np.array([[0.1, 0.2, 0.7],     # predicts class 2, labelled 2: right
+                       [0.3, 0.6, 0.1]])    # predicts class 1, labelled 0: wrong
+    assert sparse_categorical_accuracy(np.array([2, 0]), y_pred) == 0.5
+    assert sparse_categorical_accuracy(np.array([[2], [1]]), y_pred) == 1.0  # labels of shape (N, 1) too
+    # as many samples as classes: the argmax down each column would be [2, 1, 0], two thirds right
+    square = np.array([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1], [0.6, 0.3, 0.1]])
+    assert sparse_categorical_accuracy(np.array([2, 0, 0]), square) == 1.0
+
+
+def test_categorical_accuracy_compares_the_prediction_with_the_label():
+    """One-hot labels: a sample counts when the argmax of its outputs is the argmax of its label."""
+    y_true = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    y_pred = np.array([[0.2, 0.7, 0.1],     # predicts class 1, labelled 0: wrong
+                       [0.1, 0.8, 0.1]])    # predicts class 1, labelled 1: right
+    assert categorical_accuracy(y_true, y_pred) == 0.5
+    assert categorical_accuracy(y_true[:1], y_pred[:1]) == 0.0
+
+
+def test_binary_accuracy_reads_labels_at_one_half_whatever_the_threshold():
+    """The threshold applies to the predictions only; a (soft) label counts as class 1 when it is above 0.5.
+    With logits the threshold is 0, yet a label 0.3 is still class 0."""
+    assert binary_accuracy(np.array([[0.3]]), np.array([[0.4]])) == 1.0               # both class 0
+    assert binary_accuracy(np.array([[0.3]]), np.array([[0.6]])) == 0.0               # label 0, prediction 1
+    assert binary_accuracy(np.array([[0.3], [1.0]]), np.array([[-0.1], [0.2]]), threshold=0.0) == 1.0
+
+
+def test_accuracy_of_a_binary_model_trained_on_logits_thresholds_at_zero():
+    """With ``BinaryCrossentropy(from_logits=True)`` the outputs are logits z, and σ(z) > 0.5 means z > 0: a logit
+    of 0.3 predicts class 1 although it is below 0.5. A Dense layer with weight 1 and bias 0 outputs its input."""
+    model = mc.Sequential([mc.Dense(1, input_shape=(1,))])
+    model.compile(optimizer=mc.SGD(0.1), loss=mc.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.set_weights([np.array([[1.0]]), np.array([0.0])])
+    x, y = np.array([[-0.2], [0.3]]), np.array([[0.0], [1.0]])
+    assert model.predict(x) == pytest.approx(x)
+    _, accuracy = model.evaluate(x, y)
+    assert accuracy == 1.0
