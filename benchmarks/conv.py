@@ -3,7 +3,7 @@
     python benchmarks/conv.py             # or: minicnn bench
     python benchmarks/conv.py --quick     # fewer repeats
     python benchmarks/conv.py --compile   # also: cold compilation and cache-load times of the Numba kernels
-    python benchmarks/conv.py --targets   # only the two cases issue 8's GPU targets name (a minute on a GPU)
+    python benchmarks/conv.py --targets   # only the two cases the GPU targets name (a minute on a GPU)
 
 Where a CUDA GPU is there (``numba.cuda.is_available()`` and not the simulator), a ``cuda`` column times minicnn's
 numba.cuda kernels on device arrays (inputs copied there once, a ``cuda.synchronize()`` closing every call), and
@@ -439,9 +439,10 @@ def main(argv=None, prog=None):
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--compile", action="store_true", help="also time cold compilation and cache loading")
     parser.add_argument("--targets", action="store_true",
-                        help=f"only the {TARGET_CASE} convolution and the training throughput, the two cases that "
-                             "issue 8's GPU targets name; writes conv_targets.json")
-    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+                        help=f"only the two GPU targets: the {TARGET_CASE} convolution (forward+backward within 3× of "
+                             "cuDNN) and the training throughput (20× the numba backend's); writes conv_targets.json")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="folder for conv.json and the plot (default: benchmarks/results)")
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 15
 
