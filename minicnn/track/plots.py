@@ -493,8 +493,9 @@ def _plot_ranked(ax, thresholds, curves, scores):
         dashed = (position // len(TRACKER_COLORS)) % 2 == 1
         styles[name] = dict(color=rgb, linestyle="--" if dashed else "-")
     ranked = sorted(curves, key=lambda name: scores[name], reverse=True)
-    for name in ranked:
-        ax.plot(thresholds, curves[name], linewidth=2, label=f"{name} [{scores[name]:.3f}]", **styles[name])
+    for name in ranked:  # not clipped at the axes, so a curve along 1.0 keeps its full width
+        ax.plot(thresholds, curves[name], linewidth=2, label=f"{name} [{scores[name]:.3f}]", clip_on=False,
+                **styles[name])
     ax.grid(True, alpha=0.4)
     ax.set_ylim(0, 1)
 
