@@ -255,6 +255,7 @@ class Sequential:
         model's twin gets its own optimizer, with the state (momentum, Adam's moments) cast to ``dtype``."""
         twin = copy.copy(self)
         twin.layers = [layer.astype(dtype) for layer in self.layers]
+        twin._layer_seeds = copy.deepcopy(self._layer_seeds)  # a layer added to the twin draws from its own copy
         if getattr(self, "optimizer", None) is not None:
             twin.optimizer = self.optimizer.astype(dtype)
         return twin

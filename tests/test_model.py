@@ -80,6 +80,11 @@ def test_a_seeded_model_stepped_through_layer_by_layer_has_the_seeded_weights():
     built, by_hand = weights(3, lambda model: model.build()), weights(3, layer_by_layer)
     assert len(built) == 6 and all(np.array_equal(a, b) for a, b in zip(built, by_hand))
     assert not np.array_equal(built[0], weights(4, layer_by_layer)[0])  # and the seed matters
+    model = toy_model(seed=3)
+    twin = model.astype(np.float64)
+    twin.add(mc.Dense(2))
+    model.add(mc.Dense(2))
+    assert model.layers[-1].seed == twin.layers[-1].seed  # a twin's layers do not use up the model's seeds
 
 
 def test_progress_bar_prints_once_per_epoch_and_verbose_0_is_silent(capsys):
