@@ -963,3 +963,105 @@ def test_cli_usage_errors(capsys):
     assert "unknown exercise 'no_such_exercise'" in capsys.readouterr().err
     assert exercises.cli(["frobnicate"]) == 2
     assert exercises.cli([]) == 2
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The building blocks: the checker's input values, and how it compares and reports outputs
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_nonzero_integers_use_every_magnitude_up_to_the_largest():
+    """Inputs are ±1 … ±largest: leaving out ±largest would narrow the cases, and a 0 would hide a missing term."""
+    from minicnn.exercises.values import nonzero_integers
+
+    drawn = nonzero_integers(np.random.default_rng(0), (1000,), largest=4)
+    assert set(drawn) == {-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0}
+
+
+def test_distinct_integers_are_all_different_and_centred_on_zero():
+    """Pooling inputs must have no two equal values (else the maximum's position is ambiguous): 6 values are
+    −3 … 2, each once."""
+    from minicnn.exercises.values import distinct_integers
+
+    drawn = distinct_integers(np.random.default_rng(0), (2, 3))
+    assert drawn.shape == (2, 3)
+    np.testing.assert_array_equal(np.sort(drawn.ravel()), [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0])  # 0 … 5, minus 6 // 2
+
+
+def test_tenths_include_both_ends_and_leave_out_what_is_avoided():
+    """``tenths(0.0, 0.5, avoid=(0.0,))`` draws from 0.1 … 0.5: 0.5 included (the range is inclusive), 0.0 never
+    (a learning rate of 0 would hide a missing learning rate)."""
+    from minicnn.exercises.values import tenths
+
+    drawn = tenths(np.random.default_rng(0), (1000,), 0.0, 0.5, avoid=(0.0,))
+    assert set(drawn) == {0.1, 0.2, 0.3, 0.4, 0.5}
+
+
+def test_one_hot_rows_can_pick_every_class():
+    """Each row has one 1, and over many rows every class is chosen, the last one included: labels that never use
+    the last class would hide a softmax taken over the wrong columns."""
+    from minicnn.exercises.values import one_hot
+
+    labels = one_hot(np.random.default_rng(0), 1000, 3)
+    np.testing.assert_array_equal(labels.sum(axis=1), np.ones(1000))
+    assert np.all(labels.sum(axis=0) > 0)
+
+
+def test_a_list_is_an_acceptable_single_output():
+    """A function with one output may return a list of numbers (NumPy reads it as an array); only a tuple means
+    "several values" and gets the "return only the array" advice."""
+    from minicnn.exercises.comparing import split_outputs
+
+    assert split_outputs([1.0, 2.0], ["y"]) == ([[1.0, 2.0]], None)
+    values, problem = split_outputs((1.0, 2.0), ["y"])
+    assert values is None and "returned a tuple of 2 values" in problem
+
+
+def test_the_message_counts_only_the_values_that_differ():
+    """Of (1, 2, 3) against (1, 2, 4) one value differs: saying "3 of 3" would send the student hunting for errors
+    in values that are right."""
+    from minicnn.exercises.comparing import compare_output
+
+    check = compare_output("y", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
+    assert check.problem.startswith("y: 1 of 3 values differ. The worst is y[2]: expected 4, yours 3.")
+
+
+def test_rounding_advice_only_for_differences_below_a_ten_thousandth():
+    """A difference of 1e-5 of the value looks like float32 rounding and says so; one of 1e-3 is a real mistake and
+    must not be explained away as rounding; nor may a NaN, whatever the other values are."""
+    from minicnn.exercises.comparing import compare_output
+
+    assert "The differences are tiny" in compare_output("y", np.array([1.00001]), np.array([1.0])).problem
+    assert "tiny" not in compare_output("y", np.array([1.001]), np.array([1.0])).problem
+    with_nan = compare_output("y", np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    assert with_nan.problem.startswith("y: 1 of 2 values differ.") and "tiny" not in with_nan.problem
+
+
+def test_numbers_in_messages_keep_ten_significant_digits():
+    """Expected and given values are written with 10 significant digits, so that 0.3333333333 and 0.3333 are told
+    apart in a message about a small difference; whole numbers are written without ".0"."""
+    from minicnn.exercises.comparing import number
+
+    assert number(1 / 3) == "0.3333333333"
+    assert number(7.0) == "7"
+
+
+def test_unsigned_integer_outputs_are_flagged_like_signed_ones():
+    """An output of dtype uint8 loses fractions (and wraps negatives) even when this case's values happen to be
+    whole numbers: it is named as integers, not accepted."""
+    from minicnn.exercises.comparing import compare_output
+
+    check = compare_output("y", np.array([1, 2], dtype=np.uint8), np.array([1.0, 2.0]))
+    assert not check.agrees and check.problem.startswith("y holds integers (dtype uint8)")
+
+
+def test_two_outputs_returned_in_another_order_are_named():
+    """With two outputs of different shapes, returning them swapped is recognised by their shapes and named; with
+    two outputs of the *same* shape among three, shapes cannot tell which is which, and nothing is claimed."""
+    from minicnn.exercises.checker import outputs_in_another_order
+
+    expected = {"a": np.zeros(2), "b": np.zeros(3)}
+    problem = outputs_in_another_order(["a", "b"], [np.zeros(3), np.zeros(2)], expected)
+    assert problem == "your function returned its 2 values in another order: by their shapes, (b, a); return (a, b)."
+    same_shapes = {"a": np.zeros(2), "b": np.zeros(2), "c": np.zeros(3)}
+    assert outputs_in_another_order(["a", "b", "c"], [np.zeros(3), np.zeros(2), np.zeros(2)], same_shapes) is None

@@ -82,3 +82,59 @@ def test_bad_shapes_name_the_argument():
         B.iou([1, 2, 3], [1, 2, 3, 4])
     with pytest.raises(ValueError, match="size: expected positive"):
         B.crop_and_resize(np.zeros((4, 4)), [0, 0, 2, 2], (0, 3))
+
+
+# ---- Edge cases of the conversions and checks, one number each ----
+
+
+def test_from_otb_marks_only_all_zero_rows_as_unannotated():
+    """OTB's marker for "no annotation" is ``0,0,0,0``; a real box at x = 0 (1-based, the left column) is a box, and
+    must not be thrown away as missing."""
+    np.testing.assert_allclose(B.from_otb([[0.0, 5.0, 10.0, 10.0]]), [[-1.0, 4.0, 10.0, 10.0]])  # x − 1, y − 1
+
+
+def test_to_otb_rounds_to_the_nearest_pixel_and_writes_zeros_for_any_non_finite_box():
+    """Rectangles are rounded, not floored (flooring moves every box up and left); and a box with any NaN or
+    infinite number becomes OTB's ``0,0,0,0`` rather than a garbage integer."""
+    # (0.6 + 1, 0.4 + 1, 10.4, 9.6) → (1.6, 1.4, 10.4, 9.6) → nearest (2, 1, 10, 10); flooring gives (1, 1, 10, 9).
+    np.testing.assert_array_equal(B.to_otb([[0.6, 0.4, 10.4, 9.6]]), [[2, 1, 10, 10]])
+    np.testing.assert_array_equal(B.to_otb([[1.0, np.nan, 3.0, 4.0], [np.inf, 1.0, 1.0, 1.0]]), [[0] * 4, [0] * 4])
+
+
+def test_clip_boxes_cuts_a_box_at_the_top_edge():
+    """A box starting 5 px above the image keeps only its lower 5 rows: y = 0, h = 5 (not its full 10)."""
+    np.testing.assert_allclose(B.clip_boxes([[2.0, -5.0, 10.0, 10.0]], (50, 100)), [[2.0, 0.0, 10.0, 5.0]])
+
+
+def test_boxes_just_touching_the_image_from_outside_are_reported():
+    """In a 100 wide × 50 high image, a box starting at x = 100, ending at x = 0, or starting at y = 60 has no
+    pixel inside: each is a complaint (the last one is inside the width, so it must be checked against the
+    height)."""
+    for box in ([100.0, 0.0, 5.0, 5.0], [-5.0, 0.0, 5.0, 5.0], [0.0, 60.0, 5.0, 5.0]):
+        problems = B.box_problems([box], (50, 100))
+        assert len(problems) == 1 and "lies wholly outside the 100×50 image" in problems[0], box
+
+
+def test_a_box_of_zero_width_is_reported():
+    """Width 0 is as wrong as a negative one: it has no pixel to track."""
+    problems = B.box_problems([[0.0, 0.0, 0.0, 5.0]])
+    assert len(problems) == 1 and "non-positive width or height" in problems[0]
+
+
+def test_context_box_scales_the_side():
+    """``scale`` multiplies the square's side: a 10×10 box with context 0.5 pads by 10 to a 20-px square, and
+    scale 2 makes it 40 px (SiamFC's search region is such a scaled exemplar region)."""
+    box = B.context_box([0.0, 0.0, 10.0, 10.0], 0.5, scale=2.0)
+    # p = 0.5 · (10 + 10) = 10; side = 2 · √(20 · 20) = 40, centred on (5, 5).
+    np.testing.assert_allclose(box, [[5.0 - 20.0, 5.0 - 20.0, 40.0, 40.0]])
+
+
+# ---- keep_inside (minicnn.track.trackers.cnn): moving a box into the frame without resizing it ----
+
+
+def test_keep_inside_moves_a_tall_box_up_by_its_height():
+    """A 10 wide × 20 high box at y = 45 in a 50-high frame must move up to y = 50 − 20 = 30; using its width
+    (50 − 10 = 40) would leave half of it below the frame."""
+    from minicnn.track.trackers.cnn import keep_inside
+
+    np.testing.assert_allclose(keep_inside([[0.0, 45.0, 10.0, 20.0]], (50, 100)), [[0.0, 30.0, 10.0, 20.0]])

@@ -318,3 +318,112 @@ def test_a_suite_with_only_the_first_box_gets_a_table_saying_what_cannot_be_scor
     assert "! no frame after the first has a ground-truth box (a GOT-10k test split?)" in evaluation.table()
     whole = E.evaluate({"t": functools.partial(offset_factory, boxes)}, suite, progress=False)
     assert whole.got10k("t").ao == pytest.approx(1.0) and "n/a" not in whole.table()
+
+
+# ---- The suite's scores and the table, on a 120×100 frame with a 40×40 target: every number worked by hand ----
+#
+# Success AUC is the mean over the 21 thresholds 0, 0.05, ..., 1 of the share of frames with IoU > threshold, so
+# frames of IoU u count (number of thresholds below u) / 21. OTB replaces frame 1 by the given box (IoU 1: 20/21),
+# so a 4-frame run with IoU u after it scores (20 + 3·k) / 84 for k thresholds below u.
+
+_FRAMES = [np.zeros((100, 120, 3), np.uint8)] * 4
+_TRUTH = np.array([[20.0, 20.0, 40.0, 40.0]] * 4)
+_SHIFTED_10 = _TRUTH + [10.0, 0.0, 0.0, 0.0]  # IoU 30·40 / (2·1600 − 1200) = 0.6, centre error 10 = 0.25 widths
+_SHIFTED_21 = _TRUTH + [21.0, 0.0, 0.0, 0.0]  # IoU 19·40 / (3200 − 760) = 0.311, centre error 21 px
+_DOUBLE_SIZE = np.array([[0.0, 0.0, 80.0, 80.0]] * 4)  # same centre (39.5, 39.5), IoU 1600 / 6400 = 0.25
+
+
+def _run(tracker, sequence, boxes, seconds=(1.0,) * 4, failed_at=None):
+    return E.TrackRun(tracker, sequence.name, boxes, seconds, failed_at=failed_at)
+
+
+def _three_trackers_on_two_sequences():
+    """"shifted" is 10 px off on "a" and exact on "b"; "far" is 21 px off on both; "big" is twice the size on both.
+    Only "b" is tagged OCC."""
+    a = Sequence("a", _FRAMES, _TRUTH, ("FM",))
+    b = Sequence("b", _FRAMES, _TRUTH.copy(), ("FM", "OCC"))
+    runs = {("shifted", "a"): _run("shifted", a, _SHIFTED_10), ("shifted", "b"): _run("shifted", b, _TRUTH),
+            ("far", "a"): _run("far", a, _SHIFTED_21), ("far", "b"): _run("far", b, _SHIFTED_21),
+            ("big", "a"): _run("big", a, _DOUBLE_SIZE), ("big", "b"): _run("big", b, _DOUBLE_SIZE)}
+    return E.Evaluation(["shifted", "far", "big"], [a, b], runs)
+
+
+def test_the_suite_score_is_the_mean_over_all_sequences_not_the_first_one():
+    """The suite's AUC averages every sequence; a score read off the first sequence alone would report the shifted
+    tracker's worst sequence as the whole suite's result."""
+    evaluation = _three_trackers_on_two_sequences()
+    # "a": IoU 0.6 beats the 12 thresholds 0 ... 0.55 → (20 + 36) / 84 = 14/21; "b": exact → 20/21; mean 17/21.
+    assert evaluation.score("shifted").auc == pytest.approx(17 / 21)
+
+
+def test_attribute_scores_use_the_sequences_that_carry_the_tag():
+    """OCC is on sequence "b" only, FM on both; tags paired with the wrong sequences would credit the occlusion
+    column with another sequence's result."""
+    per_tag = _three_trackers_on_two_sequences().by_attribute("shifted")
+    assert per_tag["OCC"][1] == 1 and per_tag["OCC"][0].auc == pytest.approx(20 / 21)  # "b" alone: exact boxes
+    assert per_tag["FM"][1] == 2 and per_tag["FM"][0].auc == pytest.approx(17 / 21)  # both: (14/21 + 20/21) / 2
+
+
+def test_trackers_are_ranked_by_success_auc_not_by_precision():
+    """"far" (IoU 0.31, 21 px off) is ranked above "big" (IoU 0.25, centre exact) though "big" has the better P@20:
+    the OTB table is ordered by AUC, and ordering by P@20 would put a box twice too big above a near miss."""
+    evaluation = _three_trackers_on_two_sequences()
+    # far: IoU 0.311 beats 0 ... 0.3 → (20 + 3·7) / 84 = 41/84; P@20 = 1/4 (frame 1 only; 21 px > 20 after it).
+    # big: IoU 0.25 beats 0 ... 0.2 → (20 + 3·5) / 84 = 35/84; P@20 = 1 (centres agree).
+    assert evaluation.score("far").auc == pytest.approx(41 / 84) and evaluation.score("far").precision_20 == 0.25
+    assert evaluation.score("big").auc == pytest.approx(35 / 84) and evaluation.score("big").precision_20 == 1.0
+    assert evaluation.ranked() == ["shifted", "far", "big"]
+
+
+def test_each_table_column_holds_its_own_score():
+    """The row reads AUC, P@20, NormP, AO, SR0.5, crashed; and the attribute rows read AUC. A column showing another
+    score (NormP under P@20, SR0.75 under SR0.5, P@20 under an attribute) would go unnoticed in a printed table."""
+    lines = _three_trackers_on_two_sequences().table(fps=False).splitlines()
+    assert lines[0] == "OPE on 2 sequences (8 frames)"
+    # shifted: AUC 17/21 = 0.810; P@20 = 1 (10 px and 0 px); NormP = (1/4 + 1) / 2 = 0.625, as 0.25 widths > 0.2
+    # fails frames 2-4 of "a"; GOT-10k pools frames 2-4 of both: three at 0.6, three at 1 → AO 0.8, SR0.5 = 1
+    # (SR0.75 would be 0.5).
+    assert lines[2].split() == ["shifted", "0.810", "1.000", "0.625", "0.800", "1.000", "0"]
+    assert lines[7].split() == ["tracker", "FM(2)", "OCC(1)"]
+    # FM: both sequences, AUC 17/21 = 0.810 (P@20 would be 1.000); OCC: "b" alone, 20/21 = 0.952.
+    assert lines[8].split() == ["shifted", "0.810", "0.952"]
+
+
+def test_suite_fps_is_all_frames_run_over_all_seconds():
+    """A run that crashed after 2 frames counts the 2 frames it ran, not the 4 boxes saved; and the suite's speed is
+    total frames over total seconds, not a mean of per-run speeds that a short fast run would dominate."""
+    a, b = Sequence("a", _FRAMES, _TRUTH), Sequence("b", _FRAMES, _TRUTH.copy())
+    crashed = E.TrackRun("t", "a", np.vstack([_TRUTH[:2], np.full((2, 4), np.nan)]), [1.0, 1.0], failed_at=2)
+    fast = E.TrackRun("t", "b", _TRUTH, [0.1] * 4)
+    evaluation = E.Evaluation(["t"], [a, b], {("t", "a"): crashed, ("t", "b"): fast})
+    # (2 + 4) frames / (2 + 0.4) s = 2.5 fps; counting boxes would give 8 / 2.4, the mean of 1 and 10 fps 5.5.
+    assert evaluation.fps("t") == pytest.approx(2.5)
+
+
+def test_init_seconds_are_the_first_frames_and_update_seconds_the_rest():
+    """Init time is the first entry of ``frame_seconds`` and update time the sum of the others; mixing them up
+    reports a slow init as slow tracking."""
+    run = E.TrackRun("t", "a", _TRUTH, [2.0, 1.0, 1.0, 0.5])
+    assert run.init_seconds == 2.0 and run.update_seconds == 2.5  # 1 + 1 + 0.5
+
+
+def test_got10k_skips_frames_with_zero_cover_and_frames_without_a_box_even_with_cover():
+    """With ``cover``, a frame is scored when its cover is above 0 *and* it has a finite box: scoring a cover-0 frame
+    (target fully hidden) or a NaN box would count frames the toolkit leaves out."""
+    truth = _TRUTH.copy()
+    truth[2] = np.nan  # cover says visible, but no box
+    hidden = Sequence("c", _FRAMES, truth, cover=[8, 0, 8, 8])
+    answers = _TRUTH + [[0, 0, 0, 0], [100, 0, 0, 0], [100, 0, 0, 0], [0, 0, 0, 0]]  # wrong on frames 2 and 3 only
+    evaluation = E.Evaluation(["t"], [hidden], {("t", "c"): E.TrackRun("t", "c", answers, [1.0] * 4)})
+    got = evaluation.got10k("t")
+    # Frame 1 is the given box and never scored; 2 has cover 0; 3 has no box: frame 4 alone, IoU 1.
+    assert len(got.overlaps) == 1 and got.ao == 1.0
+
+
+def test_one_sequence_with_the_first_box_alone_does_not_blank_the_suites_got10k_score():
+    """A sequence annotated on its first frame only has nothing to score, but the others still do: the table must
+    show their AO rather than n/a."""
+    scored, first_only = Sequence("a", _FRAMES, _TRUTH), Sequence("d", _FRAMES, _TRUTH[:1])
+    runs = {("t", "a"): _run("t", scored, _TRUTH), ("t", "d"): _run("t", first_only, _TRUTH)}
+    got = E.Evaluation(["t"], [scored, first_only], runs).got10k("t")
+    assert got is not None and got.ao == 1.0 and len(got.overlaps) == 3  # frames 2-4 of "a", exact

@@ -162,3 +162,142 @@ def test_normalized_precision_is_the_curve_at_a_fifth_of_the_box_as_the_toolkits
     np.testing.assert_allclose(score.normalized_precision, [1 / 4] * 10 + [1.0] * 41)
     assert score.normalized_precision_score == 1.0
     assert score.normalized_precision_auc == pytest.approx((10 / 4 + 41) / 51)  # the other convention, by name
+
+
+# ---- Cases that pin each convention to one number (10×10 ground truth at (10, 20) unless said otherwise) ----
+
+
+def test_centre_error_uses_the_centre_of_boxes_of_any_size():
+    """OTB's centre is x + (w − 1) / 2. A box twice as wide as the ground truth must be measured from its own centre:
+    getting the half-size wrong only shows when the two boxes differ in size."""
+    gt = _track(3)
+    _, errors, _ = M.otb_frame_errors([gt[0], [12.0, 20.0, 20.0, 10.0], gt[2]], gt)
+    # centres: ground truth 10 + 9/2 = 14.5, the wide box 12 + 19/2 = 21.5 → 7 px (y centres agree at 24.5).
+    np.testing.assert_allclose(errors, [0.0, 7.0, 0.0])
+
+
+def test_a_result_of_zero_height_is_replaced_by_the_previous_box():
+    """A box with h = 0 is no answer, as one with w = 0 is: it takes the previous frame's box (IoU 1/3 here), where
+    scoring it as given would drop the frame to IoU 0."""
+    gt = _track(3)
+    overlaps, _, _ = M.otb_frame_errors([gt[0], gt[1] + [5.0, 0.0, 0.0, 0.0], [10.0, 20.0, 10.0, 0.0]], gt)
+    # frame 2 is 5 px off: intersection 50, union 150; frame 3 repeats it.
+    np.testing.assert_allclose(overlaps, [1.0, 1 / 3, 1 / 3])
+
+
+def test_a_partly_nan_annotation_stops_the_carry_forward():
+    """OTB carries a box forward only where the annotation has no NaN at all (``~isnan(r_anno)`` on a vector): a
+    frame whose annotation is partly NaN keeps the tracker's NaN, and so does the next frame that copies it."""
+    gt = _track(4)
+    gt[2] = [10.0, np.nan, 10.0, 10.0]
+    overlaps, _, _ = M.otb_frame_errors([gt[0], gt[1], [np.nan] * 4, [np.nan] * 4], gt)
+    # frame 3: no valid annotation → −1 (carrying frame 2's box would not change that);
+    # frame 4: copies frame 3's NaN → NaN (carrying frame 2's box forward would score 1).
+    assert overlaps[2] == -1.0 and np.isnan(overlaps[3])
+
+
+def test_frames_without_valid_ground_truth_get_minus_one_in_the_normalized_error_too():
+    """Like the pixel error, the normalised error is −1 on frames with no valid annotation, so precision counts them
+    as hits (OTB's convention); +∞ there would fail them and lower P_norm."""
+    gt = _track(4)
+    gt[2] = np.nan
+    gt[3] = [-1.0, 20.0, 10.0, 10.0]  # x = 0 in OTB's 1-based terms: not valid
+    result = _track(4) + [100.0, 0.0, 0.0, 0.0]
+    _, _, normalized = M.otb_frame_errors(result, gt)
+    np.testing.assert_allclose(normalized, [0.0, 10.0, -1.0, -1.0])  # 100 px / 10 px wide = 10 widths
+    assert M.ope_score(result, gt).normalized_precision[0] == pytest.approx(3 / 4)  # frames 1, 3 and 4 are ≤ 0
+
+
+def test_the_normalized_error_divides_x_by_the_width_and_y_by_the_height():
+    """On a 20 wide × 10 high box, 2 px to the right is a tenth of the width; dividing by the height instead would
+    report a fifth, and fail the frame at the 0.2 threshold sooner."""
+    gt = _track(3, (10.0, 20.0, 20.0, 10.0))
+    _, _, normalized = M.otb_frame_errors(gt + [2.0, 0.0, 0.0, 0.0], gt)
+    np.testing.assert_allclose(normalized, [0.0, 0.1, 0.1])  # 2 / 20
+
+
+def test_centre_errors_are_euclidean_distances():
+    """A shift of (3, 4) is 5 px away (and half a 10-px box), not 7 as the sum of the two offsets would say."""
+    gt = _track(3)
+    result = gt + [3.0, 4.0, 0.0, 0.0]
+    _, errors, normalized = M.otb_frame_errors(result, gt)
+    np.testing.assert_allclose(errors, [0.0, 5.0, 5.0])  # √(3² + 4²)
+    np.testing.assert_allclose(normalized, [0.0, 0.5, 0.5])  # √(0.3² + 0.4²)
+    assert M.ope_score(result, gt).precision[5] == 1.0  # all within 5 px (7 px would fail frames 2 and 3)
+
+
+def test_a_crash_in_init_keeps_the_first_frame_as_given():
+    """Frame 1 is the box the tracker was handed, so it scores 1 even when ``init`` itself crashed
+    (``failed_from=0``); the frames after it fail."""
+    gt = _track(3)
+    overlaps, _, _ = M.otb_frame_errors(np.vstack([gt[0], np.full((2, 4), np.nan)]), gt, failed_from=0)
+    np.testing.assert_allclose(overlaps, [1.0, 0.0, 0.0])
+
+
+def test_after_a_crash_unannotated_frames_stay_minus_one_and_the_normalized_error_fails():
+    """A crash fails the frames after it that have a ground-truth box (IoU 0, errors +∞ in pixels *and* in box
+    sizes); a frame with no annotation keeps OTB's −1, a hit for precision, as it would without the crash."""
+    gt = _track(4)
+    gt[3] = np.nan
+    result = gt.copy()
+    result[2:] = np.nan
+    overlaps, errors, normalized = M.otb_frame_errors(result, gt, failed_from=2)
+    np.testing.assert_allclose(overlaps, [1.0, 1.0, 0.0, -1.0])
+    assert errors[3] == -1.0 and np.isinf(normalized[2]) and normalized[3] == -1.0
+    assert M.ope_score(result, gt, failed_from=2).precision[0] == pytest.approx(3 / 4)  # frames 1, 2 and 4
+    crashed = np.vstack([_track(2), np.full((2, 4), np.nan)])
+    assert M.ope_score(crashed, _track(4), failed_from=2).normalized_precision_score == 0.5  # frames 1 and 2 of 4
+
+
+def test_precision_at_20_reads_the_curve_at_exactly_20_pixels():
+    """P@20 counts errors ≤ 20 px: 20 px passes and 21 px fails (reading the 19 or 21 px point would flip one)."""
+    gt = _track(3)
+    assert M.ope_score(gt + [20.0, 0.0, 0.0, 0.0], gt).precision_20 == 1.0
+    assert M.ope_score(gt + [21.0, 0.0, 0.0, 0.0], gt).precision_20 == pytest.approx(1 / 3)  # frame 1 alone
+
+
+def test_normalized_precision_reads_the_curve_at_exactly_a_fifth_of_the_box():
+    """P_norm counts normalised errors ≤ 0.20: on a 10-px box 1.95 px (0.195) passes and 2.05 px (0.205) fails,
+    which the 0.21 or 0.10 point of the curve would get wrong."""
+    gt = _track(3)
+    assert M.ope_score(gt + [1.95, 0.0, 0.0, 0.0], gt).normalized_precision_score == 1.0
+    assert M.ope_score(gt + [2.05, 0.0, 0.0, 0.0], gt).normalized_precision_score == pytest.approx(1 / 3)
+
+
+def test_the_suite_curves_are_the_mean_of_every_sequences_curves():
+    """Success, precision and normalised precision of a suite all average the three sequences: a median, or the
+    first sequence's curve alone, would hide the lost sequence."""
+    gt = _track(3)
+    exact = M.ope_score(gt, gt)  # success[0] 1, P@20 1, P_norm 1
+    lost = M.ope_score(gt + [100.0, 0.0, 0.0, 0.0], gt)  # frame 1 only: 1/3, 1/3, 1/3
+    near = M.ope_score(gt + [2.05, 0.0, 0.0, 0.0], gt)  # IoU > 0, within 20 px, but 0.205 > 0.2: 1, 1, 1/3
+    suite = M.mean_score([exact, lost, near])
+    assert suite.success[0] == pytest.approx((1 + 1 / 3 + 1) / 3)  # 7/9; the median would be 1
+    assert suite.precision_20 == pytest.approx((1 + 1 / 3 + 1) / 3)  # 7/9
+    assert suite.normalized_precision_score == pytest.approx((1 + 1 / 3 + 1 / 3) / 3)  # 5/9
+
+
+def test_got10k_success_rates_are_strictly_greater_and_the_curve_has_101_points():
+    """SR0.5 and SR0.75 count overlaps *above* the threshold, as the toolkit does: an overlap of exactly 0.5 or
+    0.75 does not count. The success curve is sampled at 0, 0.01, ..., 1 (101 points), so point 50 is SR0.5."""
+    overlaps = M.iou([0.0, 0.0, 10.0, 10.0], [[0.0, 0.0, 10.0, 5.0], [0.0, 0.0, 10.0, 7.5]])
+    np.testing.assert_allclose(overlaps, [0.5, 0.75])  # 50 / 100 and 75 / 100
+    score = M.GOT10kScore(overlaps)
+    assert score.sr50 == 0.5 and score.sr75 == 0.0  # only 0.75 > 0.5; nothing > 0.75
+    assert len(score.success) == 101 and score.success[50] == score.sr50
+
+
+def test_got10k_bounds_the_ground_truth_to_the_image_as_well_as_the_result():
+    """The toolkit bounds both boxes by the frame size: a tracker answering exactly the ground truth that crosses
+    the left edge scores 1, where bounding the result alone would score it 0.5."""
+    gt = np.array([[-10.0, 10.0, 30.0, 20.0]] * 2)
+    # both become (0, 10, 30, 20); only the result would give 20·20 / (600 + 600 − 400) = 0.5
+    assert M.got10k_overlaps(gt.copy(), gt, frame_shape=(100, 120, 3))[0] == 1.0
+
+
+def test_got10k_without_cover_skips_ground_truth_that_is_partly_nan():
+    """Without ``cover``, a frame is visible when all four numbers of its box are finite; a box with one NaN is no
+    box, and scoring it would add a frame the toolkit leaves out."""
+    gt = _track(3)
+    gt[2, 1] = np.nan
+    assert len(M.got10k_overlaps(_track(3), gt)) == 1  # frame 1 is never scored; frame 3 is not visible

@@ -193,3 +193,29 @@ def test_a_single_box_of_shape_1_by_4_is_accepted():
     kf = KalmanBoxFilter(np.array([[10.0, 20.0, 30.0, 40.0]]))
     np.testing.assert_allclose(kf.box, [10.0, 20.0, 30.0, 40.0])
     assert kf.distance(np.array([[10.0, 20.0, 30.0, 40.0]])) == 0.0
+
+
+def test_process_noise_is_scaled_by_the_size_before_the_prediction_moves_it():
+    """``Q`` is a fraction of ``(L, L, w, h)`` of the state being advanced, as in ``P⁻ = F P Fᵀ + Q`` by hand;
+    scaling it by the size *after* the step (which a growing box changes) gives a different uncertainty."""
+    kf = KalmanBoxFilter([1.0, 2.0, 2.0, 8.0])
+    kf.predict()
+    kf.update([1.0, 2.0, 4.0, 8.0])  # the width grows: the width velocity is no longer 0
+    state, covariance = kf.state, kf.covariance
+    assert state[6] != 0.0
+    I4, Z4 = np.eye(4), np.zeros((4, 4))
+    F = np.block([[I4, I4], [Z4, I4]])
+    G = np.vstack([0.5 * I4, I4])  # a constant acceleration over one frame: position ½, velocity 1
+    w, h = state[2], state[3]  # before the predict
+    sigma_a = np.array([0.05, 0.05, 0.01, 0.01]) * [np.sqrt(w * h), np.sqrt(w * h), w, h]
+    kf.predict()
+    np.testing.assert_allclose(kf.covariance, F @ covariance @ F.T + G @ np.diag(sigma_a**2) @ G.T, rtol=1e-12)
+
+
+def test_width_and_height_stay_above_the_floor_after_an_update():
+    """A measurement far smaller than a pixel pulls the filtered width and height from 1.5 px to 0.73 px; they must
+    stay at ``min_size`` (1 px), as the floor holds after ``update`` as it does after ``predict``."""
+    kf = KalmanBoxFilter([0.0, 0.0, 1.5, 1.5], measurement_noise=1.0)
+    kf.predict()
+    kf.update([0.0, 0.0, 0.01, 0.01])
+    assert kf.state[2] >= 1.0 and kf.state[3] >= 1.0
