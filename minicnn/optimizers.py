@@ -140,7 +140,8 @@ class Adam(Optimizer):
 
     Epsilon convention: ε is added to ``sqrt(v̂)``, as in the paper and in PyTorch (default there 1e-8). Keras adds
     its ε to ``sqrt(v)`` instead (the paper's "ε-hat" form), which equals this rule with ``ε / sqrt(1 − β₂ᵗ)`` in
-    place of ε (divide its numerator and denominator by ``sqrt(1 − β₂ᵗ)``); the default value here is Keras' 1e-7. The two agree to within a few ε early in training.
+    place of ε (divide its numerator and denominator by ``sqrt(1 − β₂ᵗ)``); the default value here is Keras' 1e-7.
+    The two agree to within a few ε early in training.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
