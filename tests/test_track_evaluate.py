@@ -112,6 +112,33 @@ def test_resume_skips_finished_sequences(tmp_path, suite):
     assert len(built) == 3
 
 
+def test_saved_results_of_a_sequence_of_another_length_are_run_again(tmp_path, suite):
+    """A sequence's folder edited since the last run (frames added or removed) keeps its name: the saved boxes, one
+    per old frame, are not reused for it, as scoring them against the new ground truth would fail or mislead."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    shorter = _moving_square("one", 10, ("FM",), 0)  # "one" had 12 frames
+    built = []
+
+    def counting_factory():
+        built.append(1)
+        return offset_factory({"one": shorter.ground_truth})
+
+    again = E.evaluate({"perfect": counting_factory}, [shorter], tmp_path, progress=False)
+    assert len(built) == 1 and len(again.runs["perfect", "one"].boxes) == 10
+    assert again.score("perfect").auc == pytest.approx(20 / 21)
+
+
+def test_a_first_box_without_width_or_height_cannot_start_a_tracker():
+    """The first frame's box is what the tracker learns the target from: one of zero width or height is refused by
+    name, before the tracker is built, instead of starting a tracker on nothing."""
+    for bad in ([5.0, 10.0, 0.0, 12.0], [5.0, 10.0, 12.0, 0.0], [5.0, 10.0, -3.0, 12.0]):
+        sequence = _moving_square("flat", 4)
+        sequence.ground_truth[0] = bad
+        with pytest.raises(ValueError, match="'flat': the first frame's box .* cannot start a tracker"):
+            E.track_sequence(OffsetTracker(sequence.ground_truth), sequence)
+
+
 def test_a_crashing_tracker_fails_from_that_frame_and_the_run_goes_on(tmp_path, suite):
     boxes = {s.name: s.ground_truth for s in suite}
     suite[1].ground_truth[:, 1] += 30.0
