@@ -1065,3 +1065,83 @@ def test_two_outputs_returned_in_another_order_are_named():
     assert problem == "your function returned its 2 values in another order: by their shapes, (b, a); return (a, b)."
     same_shapes = {"a": np.zeros(2), "b": np.zeros(2), "c": np.zeros(3)}
     assert outputs_in_another_order(["a", "b", "c"], [np.zeros(3), np.zeros(2), np.zeros(2)], same_shapes) is None
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Telling mistakes apart, the failing case's values, and the count of cases passed
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def ignores_same_padding_for_even_kernels(x, kernel, bias, stride=1, padding="valid"):
+    """Right except with an even kernel and padding='same', where the padding is left out: only case 6 shows it."""
+    if padding == "same" and kernel.shape[0] % 2 == 0:
+        padding = "valid"
+    return good_conv_forward(x, kernel, bias, stride, padding)
+
+
+#: the three mistakes that give the same array on conv_forward's case 6 (2×2 kernel, padding='same')
+ALIKE_ON_CASE_6 = ("output size off by one", "padding='same' ignored", "same padding as a fixed amount on each side")
+
+
+def test_a_mistake_that_shows_only_on_some_cases_is_still_named():
+    """Ignoring padding='same' only for even kernels is right on case 2 (3×3 kernel, 'same'), where the model of
+    'same padding as a fixed amount on each side' is right too. A case the student got right tells nothing about
+    their mistake, so it must not narrow the diagnosis down to that one model and drop the student's real mistake."""
+    result = check("conv_forward", ignores_same_padding_for_even_kernels)
+    assert "Hand-picked case 6 of 7" in result.message
+    assert "padding='same' ignored" in result.mistakes["y"], result.message
+    assert result.mistakes == {"y": ALIKE_ON_CASE_6}
+
+
+def test_mistakes_seen_on_the_failing_case_stay_named_when_fresh_values_match_none():
+    """On case 6 the wrong output matches three mistakes; on the fresh values tried afterwards it matches none of
+    them. Those values cannot tell the three apart, so the three are still named, not dropped for an empty list."""
+    exercise = get_exercise("conv_forward")
+    failing = exercise.make_arguments(exercise.fixed_cases[5], np.random.default_rng(5))
+
+    def padding_ignored_on_case_6_and_off_by_half_elsewhere(x, kernel, bias, stride=1, padding="valid"):
+        y = ignores_same_padding_for_even_kernels(x, kernel, bias, stride, padding)
+        if padding == "same" and kernel.shape[0] % 2 == 0 and not np.array_equal(x, failing["x"]):
+            return good_conv_forward(x, kernel, bias, stride, padding) + 0.5  # wrong, and like no mistake
+        return y
+
+    result = check("conv_forward", padding_ignored_on_case_6_and_off_by_half_elsewhere)
+    assert "Hand-picked case 6 of 7" in result.message
+    assert result.mistakes == {"y": ALIKE_ON_CASE_6}, result.message
+
+
+def test_a_failing_hand_picked_case_gives_back_that_cases_documented_values():
+    """Hand-picked case k (counting from 0) draws its values with seed k, so `result.arguments` of a failure on
+    case 6 are exactly the arguments the exercise makes for that case: the student can rerun them by hand."""
+    exercise = get_exercise("conv_forward")
+    result = check("conv_forward", ignores_same_padding_for_even_kernels)
+    assert "Hand-picked case 6 of 7" in result.message
+    documented = exercise.make_arguments(exercise.fixed_cases[5], np.random.default_rng(5))
+    assert result.arguments.keys() == documented.keys()
+    for name, value in documented.items():
+        np.testing.assert_array_equal(result.arguments[name], value, err_msg=name)
+
+
+def test_after_a_random_failure_the_count_of_cases_passed_is_exact(monkeypatch):
+    """`result.cases` counts the cases that passed before the first failure: both hand-picked cases and the random
+    cases tried before the first failing one, not the cases hypothesis tried afterwards while shrinking it."""
+    from minicnn.exercises import checker
+
+    failed = []
+    original = checker.try_case
+
+    def recording(exercise, function, case, seed):
+        attempt = original(exercise, function, case, seed)
+        failed.append(attempt.failed)
+        return attempt
+
+    monkeypatch.setattr(checker, "try_case", recording)
+
+    def wrong_from_seven_samples_on(y, y_hat):
+        return (y_hat - y) / len(y) if len(y) < 7 else (y_hat - y) / (len(y) - 1)
+
+    result = check("mse_gradient", wrong_from_seven_samples_on)
+    assert "among random cases (all 2 hand-picked cases passed)" in result.message
+    passed_before_the_first_failure = failed.index(True)
+    assert passed_before_the_first_failure > 2 and failed.count(True) > 1  # some random cases passed; it was shrunk
+    assert result.cases == passed_before_the_first_failure
