@@ -173,10 +173,7 @@ def track_command(args, parser):
         _check_video_out(out, "--out")
     except TrackInputError as error:
         parser.error(str(error))
-    if plots.output_kind(out) == "folder":
-        output_folder(parser, out, "--out")
-    else:
-        output_file(parser, out, "--out")
+    video_output(parser, out, "--out")
     if args.sheet:
         _check_sheet(parser, args.sheet)
     tracks = {}
@@ -398,10 +395,7 @@ def track_input_command(args, parser):
         except ValueError as error:
             raise TrackInputError(str(error)) from None
         output_folder(parser, out, "--out")
-        if plots.output_kind(out_video) == "folder":
-            output_folder(parser, out_video, "--out-video")
-        else:
-            output_file(parser, out_video, "--out-video")
+        video_output(parser, out_video, "--out-video")
         bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
         try:
             run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
@@ -547,17 +541,19 @@ def _number(text):
 
 def positive_number(text):
     """An argparse ``type``: a finite number above 0."""
-    if not 0 < _number(text) < float("inf"):
+    value = _number(text)
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
-    return _number(text)
+    return value
 
 
 def frames_per_second(text):
     """An argparse ``type``: a frame rate above 0 and at most 1000 (a frame a millisecond: the videos' frame times
     are whole milliseconds, and an infinite rate left the GIF's unset)."""
-    if not 0 < _number(text) <= 1000:
+    value = _number(text)
+    if not 0 < value <= 1000:
         raise argparse.ArgumentTypeError(f"expected frames per second above 0 and at most 1000, got {text!r}")
-    return _number(text)
+    return value
 
 
 def output_folder(parser, path, option):
@@ -589,6 +585,16 @@ def output_file(parser, path, option):
         parser.error(f"{option}: {path} is a folder; expected a file name")
     output_folder(parser, path.parent, option)
     return path
+
+
+def video_output(parser, path, option):
+    """``path`` of a video made ready as ``output_folder`` or ``output_file``, by what it names: a folder of PNG frames
+    or a .gif or .mp4 file."""
+    from minicnn.track.plots import output_kind
+
+    if output_kind(path) == "folder":
+        return output_folder(parser, path, option)
+    return output_file(parser, path, option)
 
 
 def tracker_names(parser, text, option="--trackers"):

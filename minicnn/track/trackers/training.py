@@ -71,10 +71,7 @@ def _save_checkpoint(path, network, optimizer, step, history, settings):
 def _check_weights_finite(network):
     """Raise FloatingPointError where an update made a weight NaN or infinite (a gradient overflowed): the next
     forward pass would only find it as an input full of NaN somewhere inside the network."""
-    named = [(f"{layer.name}.{key}", value) for layer in network.exemplar_branch.layers
-             for key, value in layer.params.items()]
-    named += [(f"adjust.{key}", value) for key, value in network.adjust.items()]
-    for name, value in named:
+    for name, value in network.weights().items():
         if not np.all(np.isfinite(value)):
             raise FloatingPointError(f"the update made the weight {name} NaN or infinite (a gradient overflowed)")
 
