@@ -564,6 +564,8 @@ def output_folder(parser, path, option):
     path = Path(path)
     if path.exists() and not path.is_dir():
         parser.error(f"{option}: {path} is a file; expected a folder (it is made if it does not exist)")
+    missing = _missing_folders(path.absolute())
+    FOLDERS_MADE.extend(missing)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -574,6 +576,30 @@ def output_folder(parser, path, option):
     except OSError as error:
         parser.error(f"{option}: cannot write into the folder {path}: {error.strerror or error}")
     return path
+
+
+FOLDERS_MADE = []
+"""The folders ``output_folder`` made for the command now running; ``main`` removes those still empty if the command
+fails, so that a refused or failed command leaves nothing behind."""
+
+
+def _missing_folders(path):
+    """``path`` and those of its parent folders that do not exist yet, deepest first."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _remove_empty_folders_made():
+    """Remove the folders this command made that are still empty (a folder with anything in it stays)."""
+    for folder in sorted(FOLDERS_MADE, key=lambda folder: len(folder.parts), reverse=True):  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            pass
+    FOLDERS_MADE.clear()
 
 
 def output_file(parser, path, option):
@@ -643,6 +669,18 @@ def _warning_line(message, category, filename, lineno, line=None):
 
 
 def main(argv=None):
+    """Run one ``minicnn`` command; its exit status. If it fails, the output folders it made and left empty are
+    removed again."""
+    FOLDERS_MADE.clear()
+    try:
+        return _run_command(argv)
+    except BaseException as stop:
+        if not (isinstance(stop, SystemExit) and stop.code in (0, None)):
+            _remove_empty_folders_made()
+        raise
+
+
+def _run_command(argv):
     if argv is None:  # the minicnn command itself (tests and scripts pass argv): warnings as one line each
         warnings.formatwarning = _warning_line
     argv = sys.argv[1:] if argv is None else list(argv)

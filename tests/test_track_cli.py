@@ -92,6 +92,42 @@ def test_command_line_mistakes_are_refused_by_option_before_any_work(argv, messa
     assert afile.read_text() == "mine"
 
 
+def test_a_refused_command_removes_the_empty_folders_it_made_and_keeps_the_others(data, tmp_path, capsys):
+    """``track show`` makes the folder of PNG frames (``--out``) before it checks ``--sheet``; a refused sheet used
+    to leave that folder, and the new folders above it, behind, empty."""
+    before = tmp_path / "before"
+    (before / "kept").mkdir(parents=True)
+    (before / "kept" / "mine.txt").write_text("mine")
+    for out in (tmp_path / "new" / "deeper" / "frames", before / "frames", before / "kept" / "frames"):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["track", "show", "--data", str(data), "--sequence", "slow", "--out", str(out),
+                      "--sheet", str(tmp_path / "other" / "s.xyz"), "--quiet"])
+        assert stop.value.code == 2 and "--sheet: expected an image file name" in capsys.readouterr().err
+        assert not out.exists()
+    assert not (tmp_path / "new").exists() and not (tmp_path / "other").exists()
+    assert before.is_dir() and (before / "kept" / "mine.txt").read_text() == "mine"
+    assert cli.FOLDERS_MADE == []
+
+
+def test_a_command_that_succeeds_or_fails_after_writing_keeps_its_folder(tmp_path, monkeypatch, capsys):
+    """Only empty folders are removed: a run stopped after it wrote something keeps what it wrote."""
+    from minicnn.track import generator
+
+    def write_one_then_stop(folder, **options):
+        (tmp_path / folder / "photo-01-plain").mkdir()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generator, "make_suite", write_one_then_stop)
+    out = tmp_path / "suite" / "seqs"
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(["track", "make-sequences", "--out", str(out), "--quiet"])
+    assert (out / "photo-01-plain").is_dir()
+    monkeypatch.undo()
+    cli.main(["track", "make-sequences", "--out", str(tmp_path / "made"), "--count", "1", "--min-frames", "2",
+              "--max-frames", "2", "--quiet"])
+    assert (tmp_path / "made" / "photo-01-plain").is_dir()
+
+
 def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatch, capsys):
     pytest.importorskip("cv2")
     monkeypatch.setenv("MINICNN_DATA", str(tmp_path / "cache"))
