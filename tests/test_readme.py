@@ -1,5 +1,6 @@
 """README.md's tour runs as written: its Python blocks, in order, train the network, step through backpropagation,
-pass the gradient check and switch backends. (Its snippet on backpropagation once used x and y it never defined.)"""
+pass the gradient check and switch backends; its tracking snippets run on the sequences its own command makes. (Its
+snippet on backpropagation once used x and y it never defined.)"""
 
 import re
 from pathlib import Path
@@ -37,3 +38,36 @@ def test_the_readme_tour_runs_as_written(tmp_path, monkeypatch, capsys):
     assert namespace["model"].layers[0].grads["kernel"].shape == (3, 3, 1, 32)
     report = namespace["report"]
     assert report.passed and str(report).endswith(f"passed: every relative error is below {report.tolerance:g}")
+
+
+def the_command_line(start):
+    """The README's command line that begins with ``start``, without its comment, as a list of arguments."""
+    lines = [line.split("#")[0].split() for line in README.read_text(encoding="utf-8").splitlines()
+             if line.startswith(start)]
+    assert len(lines) == 1, f"expected one line in README.md starting with {start!r}, found {len(lines)}"
+    return lines[0]
+
+
+def test_the_readme_tracking_snippets_run_on_the_sequences_its_command_makes(tmp_path, monkeypatch, capsys):
+    """The evaluation snippet reads the folder the README's ``make-sequences`` line writes (made shorter here); the
+    tracker snippet follows the target of that folder's first sequence from its first frame to its second."""
+    pytest.importorskip("cv2")
+    from minicnn import cli
+    from minicnn.track.boxes import iou
+    from minicnn.track.sequences import read_sequences
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    command = the_command_line("minicnn track make-sequences")
+    cli.main(command[1:] + ["--count", "2", "--min-frames", "10", "--max-frames", "12", "--quiet"])
+    exec(compile(the_block_with("read_sequences"), "README.md (evaluate)", "exec"), {})
+    table = capsys.readouterr().out
+    assert "OPE on 2 sequences" in table and "\nkcf " in table and "\ncsrt " in table, table
+    assert (tmp_path / "results" / "plots" / "success.png").is_file()
+
+    sequence = read_sequences(tmp_path / "my_sequences")[0]
+    x, y, w, h = sequence.init_box
+    namespace = {"frame": sequence[0], "next_frame": sequence[1], "x": x, "y": y, "w": w, "h": h}
+    exec(compile(the_block_with("SiameseTracker"), "README.md (our tracker)", "exec"), namespace)
+    assert namespace["ok"] and iou(namespace["box"], sequence.ground_truth[1]) > 0.7, namespace["box"]
+    assert iou(namespace["boxes"][0], sequence.init_box) > 0.7, namespace["boxes"]
