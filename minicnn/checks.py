@@ -30,3 +30,17 @@ def check_gradient(where, grad, expected):
     if tuple(grad.shape) != tuple(expected):
         raise ShapeError(f"{where}: expected the gradient of shape {tuple(expected)} (the forward pass's output), "
                          f"got {tuple(grad.shape)}")
+
+
+def seed(value, argument, where):
+    """``value`` as a seed for ``numpy.random.default_rng``: None (fresh randomness each run), a whole number ≥ 0, or
+    a ``numpy.random.Generator`` (used as it is). Anything else is refused here, by name, instead of in NumPy's words
+    at the first random draw."""
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    expected = "a whole number ≥ 0, a numpy.random.Generator or None"
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{where}: {argument} must be {expected}, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{where}: {argument} must be {expected}, got {value!r}")
+    return int(value)

@@ -25,6 +25,9 @@ def get_metric(metric, loss):
     """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss."""
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
+    if not isinstance(metric, str):
+        raise TypeError(f"metrics: expected a metric name such as 'accuracy' or a function f(y_true, y_pred) -> "
+                        f"float, got {metric!r}")
     if metric in ("accuracy", "acc"):
         if isinstance(loss, BinaryCrossentropy):
             threshold = 0.0 if loss.from_logits else 0.5

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn import backend
+from minicnn import backend, checks
 from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
 from minicnn.layers.base import Layer
@@ -83,6 +83,24 @@ def _as_array(value, argument, where):
     return array
 
 
+def _batch_input_shape(input_shape, where):
+    """``input_shape`` as the batch axis (None or a size) then one sample's sizes, each a whole number ≥ 1."""
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = ()
+    whole = [isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in shape]
+    if isinstance(input_shape, str) or len(shape) < 2 or not (shape[0] is None or whole[0]) or not all(whole[1:]):
+        raise ValueError(f"{where}: input_shape must be the batch axis (None) followed by one sample's sizes, e.g. "
+                         f"(None, 32, 32, 1), got {input_shape!r}")
+    return (None if shape[0] is None else int(shape[0]),) + tuple(int(d) for d in shape[1:])
+
+
+def _check_verbose(verbose, where):
+    if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
+        raise ValueError(f"{where}: verbose must be 0 (silent) or 1 (a progress bar), got {verbose!r}")
+
+
 def _check_positive_int(value, argument, where):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{where}: {argument} must be a positive int, got {value!r}")
@@ -134,10 +152,32 @@ def read_npz(path, where):
         raise WeightFileError(f"{where}: {path!r} is not a readable .npz weight file ({error})") from None
 
 
-def write_npz_atomically(path, arrays):
+def _file_path(path, where):
+    """``path`` as the name of a file that can be made: a string or path, not a folder, in a folder that exists."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
+    if not path:
+        raise ValueError(f"{where}: expected a file name, got an empty string")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a file name, such as "
+                                f"{os.path.join(path, 'weights.npz')!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{where}: cannot write {path!r}: the folder {folder!r} does not exist")
+    return path
+
+
+def write_npz_atomically(path, arrays, where="write_npz_atomically"):
     """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` only once it is
-    complete: a failure (full disk, Ctrl-C) never destroys an existing file."""
-    handle, temporary = temporary_beside(os.path.abspath(path), suffix=".npz")
+    complete: a failure (full disk, Ctrl-C) never destroys an existing file. A path that cannot be written (a folder,
+    a folder that does not exist, no permission) is refused in words that name ``path``, not the temporary file."""
+    path = _file_path(path, where)
+    try:
+        handle, temporary = temporary_beside(os.path.abspath(path), suffix=".npz")
+    except OSError as error:
+        raise type(error)(f"{where}: cannot write {path!r}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
@@ -165,7 +205,7 @@ class Sequential:
 
     def __init__(self, layers=None, name="sequential", seed=None):
         self.name = name
-        self.seed = seed
+        self.seed = checks.seed(seed, "seed", f"Sequential {name!r}")
         self._layer_seeds = np.random.default_rng(seed)  # the k-th layer without a seed of its own gets the k-th
         self.layers = []
         self.loss = None
@@ -201,25 +241,38 @@ class Sequential:
     def build(self, input_shape=None):
         """Create every layer's weights for inputs of ``input_shape`` (batch axis included, e.g. (None, 32, 32, 1)).
 
+        Every layer first checks the shape it will be given (its rank, its declared ``input_shape``, a window that
+        fits); weights are made only once all of them take it, so a refused shape leaves the model as it was.
         Returns the output shape of each layer.
         """
+        if input_shape is not None:
+            input_shape = _batch_input_shape(input_shape, f"{self.name}.build")
+        return self._build(input_shape)
+
+    def _build(self, input_shape):
+        """``build`` for a checked ``input_shape`` (or None: the known one)."""
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers; add some before building it")
         shape = tuple(input_shape) if input_shape is not None else self.input_shape
         if shape is None:
             raise ValueError(f"{self.name}: the input shape is unknown; give the first layer input_shape=(H, W, C) "
                              "or call the model on data first")
-        shapes = []
+        inputs, shapes = [], []
         for layer in self.layers:
-            if not layer.built:
-                layer.build(shape)
-            shape = layer.compute_output_shape(shape)
+            inputs.append(shape)
+            shape = layer.check_input_shape(shape)
             shapes.append(shape)
+        for layer, layer_input in zip(self.layers, inputs):
+            if not layer.built:
+                layer.build((None,) + tuple(layer_input[1:]))
         self.built = True
         return shapes
 
     def summary(self, print_fn=print):
         """Print (and return) the table of layers, output shapes and parameter counts, as Keras does."""
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"{self.name}.summary: print_fn must be a function such as print, or None, got "
+                            f"{print_fn!r}")
         shapes = self.build()
         labels = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
         name_width = max(28, max(len(label) for label in labels) + 2)
@@ -245,10 +298,12 @@ class Sequential:
         """Choose the optimizer (name or instance), the loss (name or instance) and metrics (e.g. ["accuracy"])."""
         if loss is None:
             raise ValueError(f"{self.name}.compile: loss is required, e.g. loss='binary_crossentropy'")
-        self.optimizer = get_optimizer(optimizer)
-        self.loss = get_loss(loss)
-        metrics = [metrics] if isinstance(metrics, str) else metrics or []
-        self.metrics = [get_metric(metric, self.loss) for metric in metrics]
+        chosen_optimizer, chosen_loss = get_optimizer(optimizer), get_loss(loss)  # all checked before any is set
+        metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics or []
+        if not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
+        chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
+        self.optimizer, self.loss, self.metrics = chosen_optimizer, chosen_loss, chosen_metrics
 
     def astype(self, dtype):
         """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled
@@ -268,6 +323,8 @@ class Sequential:
         as they do before a pass that numba's CUDA simulator would take more than a minute for."""
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers")
+        training = checks.flag(training, "training", f"{self.name}.forward")
+        self._output_shape = None  # backward refuses to run on what a failed forward left behind
         self._build_for(x)
         samples = np.shape(x)[0]  # device arrays have a shape but no len()
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
@@ -292,9 +349,9 @@ class Sequential:
 
     def _build_for(self, x):
         """Build the layers for the samples of ``x`` where no ``input_shape`` was given (as Keras does on the first
-        call)."""
+        call); a first layer that cannot take ``x`` says so and leaves the model unbuilt."""
         if not self.built:
-            self.build(self._input_shape_for(x))
+            self._build(self.input_shape or tuple(np.shape(x)))
 
     def _stores_to_host_after_a_direct_call(self, store):
         """After ``forward``/``backward`` called directly on an accelerator backend (a student stepping through
@@ -316,7 +373,8 @@ class Sequential:
         """
         expected = getattr(self, "_output_shape", None)
         if expected is None:
-            raise RuntimeError(f"{self.name}.backward: call forward first (backward uses what forward kept)")
+            raise RuntimeError(f"{self.name}.backward: call forward first (backward uses what forward kept, and no "
+                               "forward pass has finished since the last one that failed, if any)")
         if tuple(np.shape(grad_out)) != expected:
             raise ShapeError(f"{self.name}.backward: expected grad_out of the shape of the last forward's output "
                              f"{expected}, got {tuple(np.shape(grad_out))}")
@@ -408,6 +466,9 @@ class Sequential:
         two errors it is); everything else stays there.
         """
         self._require_compiled("train_on_batch")
+        if np.shape(x)[:1] == (0,):
+            raise ValueError(f"{self.name}.train_on_batch: x holds no samples (shape {np.shape(x)}); nothing was "
+                             "changed")
         kernels = backend.kernels()
         self._build_for(x)
         x = self._batch_where_computed(kernels, x, f"{self.name}.train_on_batch")  # checked before anything moves
@@ -514,6 +575,12 @@ class Sequential:
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
         _check_positive_int(epochs, "epochs", f"{self.name}.fit")
+        _check_verbose(verbose, f"{self.name}.fit")
+        shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
+        seed = checks.seed(seed, "seed", f"{self.name}.fit")
+        if augment is not None and not callable(augment):
+            raise TypeError(f"{self.name}.fit: augment must be a function f(x_batch, rng) -> x_batch, or None, got "
+                            f"{augment!r}")
         if not finite_number(validation_split) or not 0 <= validation_split < 1:
             raise ValueError(f"{self.name}.fit: validation_split must be a number in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is None:
@@ -533,11 +600,29 @@ class Sequential:
             work += f", each with {validation_samples:,} validation samples"
         self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
         self._build_for(x)
+        if validation_data is not None:
+            self._check_validation_data(x, *validation_data, f"{self.name}.fit (validation_data)")
         rng = np.random.default_rng(seed)
         history = History()
         with self.on_device():
             self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)
         return history
+
+    def _check_validation_data(self, x, x_val, y_val, where):
+        """Before any training, validation samples of the training samples' shape and labels that the loss takes
+        for the model's output (a mistake there used to show only after the first epoch, its training lost)."""
+        try:
+            self.layers[0].check_input_shape(x_val.shape)
+        except ShapeError as error:
+            raise ShapeError(f"{where}: x_val: {error}") from None
+        if x_val.shape[1:] != x.shape[1:]:
+            raise ShapeError(f"{where}: expected x_val to hold samples of the training samples' shape {x.shape[1:]}, "
+                             f"got {x_val.shape[1:]}")
+        output_shape = self._build(None)[-1]
+        try:
+            self.loss.labels(y_val, (len(y_val),) + tuple(output_shape[1:]), self.layers[-1].dtype)
+        except ValueError as error:  # ShapeError included
+            raise type(error)(f"{where}: y_val: {error}") from None
 
     def _fit_epochs(self, x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history):
         steps = -(-len(x) // batch_size)
@@ -582,6 +667,8 @@ class Sequential:
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.evaluate")
+        _check_verbose(verbose, f"{self.name}.evaluate")
+        return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         self._build_for(x)
         totals = {}
@@ -629,22 +716,36 @@ class Sequential:
         return [np.array(backend.to_host(array)) for _, _, _, array in self._weight_slots()]
 
     def set_weights(self, weights):
-        """Set every weight from a list shaped like ``get_weights()``; checks count and shapes first."""
+        """Set every weight from a list shaped like ``get_weights()``; checks count, shapes and values first."""
+        self._set_weights(weights, f"{self.name}.set_weights")
+
+    def _set_weights(self, weights, where):
+        """``set_weights``, its errors starting with ``where``: every array is checked and converted before the
+        first is set, so nothing is half applied. Values must be real numbers that are finite in the layer's dtype
+        (NaN would show up far away, as a NaN input of a later layer, or as a loss that diverged)."""
         slots = self._weight_slots()
+        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+            raise TypeError(f"{where}: expected a list of arrays shaped like get_weights(), got {weights!r}")
         weights = list(weights)
         if len(weights) != len(slots):
-            raise WeightFileError(f"{self.name}.set_weights: expected {len(slots)} arrays (one per weight), "
-                                  f"got {len(weights)}")
-        values = []  # every array checked and converted before the first is set: nothing is half applied
+            raise WeightFileError(f"{where}: expected {len(slots)} arrays (one per weight), got {len(weights)}")
+        values = []
         for (_, layer, key, array), value in zip(slots, weights):
-            if np.shape(value) != array.shape:
-                raise ShapeError(f"{self.name}.set_weights: {layer.describe()} {key}: expected shape {array.shape}, "
-                                 f"got {np.shape(value)}")
+            named = f"{where}: {layer.describe()} {key}"
             try:
-                values.append(np.array(value, dtype=layer.dtype))
-            except (TypeError, ValueError) as error:
-                raise TypeError(f"{self.name}.set_weights: {layer.describe()} {key}: expected numbers, got "
-                                f"{np.asarray(value).dtype} ({error})") from None
+                value = np.asarray(value)
+            except ValueError:  # a ragged list
+                raise ShapeError(f"{named}: expected shape {array.shape}, got rows of uneven lengths") from None
+            if value.shape != array.shape:
+                raise ShapeError(f"{named}: expected shape {array.shape}, got {value.shape}")
+            if value.dtype.kind not in "fiu":
+                raise TypeError(f"{named}: expected numbers, got {value.dtype}")
+            with np.errstate(over="ignore"):  # a value too large for the dtype becomes inf, refused just below
+                converted = np.array(value, dtype=layer.dtype)
+            why = f" ({layer.dtype} holds numbers up to {np.finfo(layer.dtype).max:.3g})" if np.all(
+                np.isfinite(value)) else ""
+            _check_finite(converted, f"{layer.describe()} {key}", where, why)
+            values.append(converted)
         for (_, layer, key, _), value in zip(slots, values):
             store = layer.params if key in layer.params else layer.state
             store[key] = value
@@ -657,7 +758,7 @@ class Sequential:
         arrays["__format__"] = np.array(WEIGHTS_FORMAT)
         arrays["__layers__"] = np.array([type(layer).__name__ for layer in self.layers])
         arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])
-        write_npz_atomically(path, arrays)
+        write_npz_atomically(path, arrays, f"{self.name}.save_weights")
 
     def load_weights(self, path):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
@@ -691,7 +792,8 @@ class Sequential:
         if problems:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} does not fit this model's shapes: "
                                   + "; ".join(problems))
-        model.set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots])  # checks every value first
+        model._set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots],  # checks every value first
+                           f"{self.name}.load_weights: {path!r}")
         if model is not self:
             self.build(input_shape)
             self.set_weights(model.get_weights())

@@ -251,3 +251,50 @@ def test_batch_normalization_refuses_an_input_without_a_channel_axis_before_it_b
         layer.forward(np.ones(4, np.float32))
     assert not layer.built
     assert layer.forward(np.ones((4, 3), np.float32)).shape == (4, 3)
+
+
+# ------------------------------------------------------------------ a failed call leaves the layer as it was
+
+def test_a_layer_whose_first_call_is_refused_stays_unbuilt_for_the_next():
+    """A kernel that does not fit used to leave Conv2D built for 3 channels; a rank-1 input left Flatten built for
+    it; the corrected call was then refused in turn."""
+    conv = mc.Conv2D(2, 5)
+    with pytest.raises(ShapeError, match=r"kernel \(5, 5\) does not fit in an input of 3×3"):
+        conv(np.ones((1, 3, 3, 3)))
+    assert not conv.built and not conv.params
+    assert conv(np.ones((1, 8, 8, 1))).shape == (1, 4, 4, 2)
+    flatten = mc.Flatten()
+    with pytest.raises(ShapeError, match=r"expected input of shape \(N, \.\.\.\), got \(3,\) \(the batch axis comes "
+                                         r"first\)"):
+        flatten(np.ones(3))
+    assert flatten(np.ones((2, 3))).shape == (2, 3)
+
+
+@pytest.mark.parametrize("activation", [mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax])
+def test_an_activation_layer_takes_any_width_it_has_no_weights(activation):
+    layer = activation()
+    layer(np.ones((2, 3)))
+    assert layer(np.ones((2, 5))).shape == (2, 5)
+    assert layer(np.ones((2, 4, 4, 7))).shape == (2, 4, 4, 7)
+
+
+@pytest.mark.parametrize("make", [lambda: mc.Conv2D(2, 3, seed="abc"), lambda: mc.Dense(2, seed=1.5),
+                                  lambda: mc.Dropout(0.5, seed=-1)])
+def test_a_layers_seed_is_checked_when_the_layer_is_made(make):
+    """A seed of 'abc' used to be taken, and refused in NumPy's words at the first forward pass."""
+    with pytest.raises((TypeError, ValueError), match=r"'[a-z_0-9]+': seed must be a whole number ≥ 0, a "
+                                                      r"numpy.random.Generator or None, got"):
+        make()
+
+
+def test_a_layers_seed_may_be_a_generator_or_a_numpy_integer():
+    first = mc.Dense(3, seed=np.random.default_rng(4))(np.ones((1, 2)))
+    again = mc.Dense(3, seed=np.int64(4))(np.ones((1, 2)))
+    np.testing.assert_array_equal(first, again)
+
+
+@pytest.mark.parametrize("layer", [mc.BatchNormalization, lambda: mc.Dropout(0.5)])
+def test_training_must_be_true_or_false(layer):
+    """bool('False') is True: BatchNorm updated its moving averages and Dropout dropped inputs in inference."""
+    with pytest.raises(TypeError, match=r"\.forward: training must be True or False, got 'False'"):
+        layer()(np.ones((2, 3)), training="False")

@@ -525,3 +525,180 @@ def test_data_of_another_size_is_blamed_on_x():
     fully_convolutional = mc.Sequential([mc.Conv2D(2, 3), mc.MaxPooling2D(2)], seed=0)
     assert fully_convolutional.predict(x).shape == (4, 3, 3, 2)
     assert fully_convolutional.predict(np.zeros((1, 12, 10, 1), np.float32)).shape == (1, 5, 4, 2)
+
+
+# ------------------------------------------------------------------ bad input from a student, refused and harmless
+
+def undeclared_model(seed=0):
+    """``toy_model`` without an input_shape: the model builds itself for the first data it sees."""
+    return mc.Sequential([mc.Conv2D(4, 3, activation="relu"), mc.MaxPooling2D(2), mc.Flatten(),
+                          mc.Dense(1, activation="sigmoid")], seed=seed)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda x: x[..., 0], r"expected input of shape \(N, H, W, C\) \(rank 4\), got \(64, 8, 8\); images without "
+                          r"their channel axis\? x\[\.\.\., None\] adds it"),
+    (lambda x: x.transpose(0, 3, 1, 2), r"kernel \(3, 3\) does not fit in an input of 1×8"),
+    (lambda x: x[..., None], r"expected input of shape \(N, H, W, C\) \(rank 4\), got \(64, 8, 8, 1, 1\)"),
+])
+def test_a_first_call_with_data_of_the_wrong_shape_is_refused_and_leaves_the_model_unbuilt(wrong, message):
+    """MNIST-like data without its channel axis used to fail in 'not enough values to unpack' and leave the first
+    layer built for it, so that the corrected data failed the same way ever after."""
+    x, y = toy_data()
+    model = undeclared_model()
+    model.compile(loss="binary_crossentropy")
+    with pytest.raises(ShapeError, match=message):
+        model.fit(wrong(x), y, verbose=0)
+    assert not model.built and model.input_shape is None and not model.layers[0].params
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert model.input_shape == (None, 8, 8, 1) and np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("input_shape", [(None, 8, 8), "abc", (None, 8, 8, 1.5), (None, 8.0, 8, 1), (None, 8, 8, 0),
+                                         (None,), None])
+def test_build_refuses_an_input_shape_that_is_not_the_batch_axis_then_positive_sizes(input_shape):
+    model = undeclared_model()
+    with pytest.raises(ValueError, match=r"sequential.build: input_shape must be|expected input of shape|is unknown"):
+        model.build(input_shape)
+    assert not model.built and not any(layer.built for layer in model.layers)
+    assert model.build((None, 8, 8, 1))[-1] == (None, 1)
+
+
+def test_a_window_that_does_not_fit_a_later_layer_leaves_every_layer_unbuilt():
+    model = mc.Sequential([mc.Conv2D(2, 3), mc.MaxPooling2D(4), mc.Flatten(), mc.Dense(1)])
+    with pytest.raises(ShapeError, match="MaxPooling2D"):
+        model.build((None, 5, 5, 1))  # 3×3 after the convolution: no 4×4 window fits
+    assert not any(layer.built for layer in model.layers)
+
+
+def test_train_on_batch_and_forward_refuse_an_empty_batch_and_keep_the_moving_averages():
+    """A loop that ran past the data's end gave train_on_batch an empty batch: 'loss is nan', and BatchNorm's
+    moving averages were NaN from then on."""
+    model = mc.Sequential([mc.Dense(3, input_shape=(4,)), mc.BatchNormalization(), mc.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    x, y = np.ones((10, 4)), np.ones((10, 1))
+    model.train_on_batch(x[:4], y[:4])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"train_on_batch: x holds no samples \(shape \(0, 4\)\)"):
+        model.train_on_batch(x[10:14], y[10:14])
+    with pytest.raises(ShapeError, match="the batch statistics need at least one sample"):
+        model.forward(x[10:], training=True)
+    for kept, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+def test_backward_after_a_failed_forward_refuses_instead_of_using_the_earlier_batch():
+    model = toy_model()
+    x, _ = toy_data(8)
+    model.forward(x)
+    with pytest.raises(ShapeError):
+        model.forward(x[:, :5])
+    with pytest.raises(RuntimeError, match="call forward first"):
+        model.backward(np.ones((8, 1), np.float32))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1e40])
+def test_set_weights_and_load_weights_refuse_values_that_are_not_finite_in_the_layers_dtype(value, tmp_path):
+    """NaN weights used to be taken silently and show up later as a NaN output, or as 'a gradient overflowed'."""
+    model = toy_model()
+    good = model.get_weights()
+    bad = [w.astype(np.float64) for w in good]
+    bad[0][0, 0, 0, 1] = value
+    with pytest.raises(mc.errors.NonFiniteError, match=r"set_weights: Conv2D '[^']+' kernel contains NaN or "
+                                                         r"infinity \(first at index \(0, 0, 0, 1\)"):
+        model.set_weights(bad)
+    model.save_weights(tmp_path / "good.npz")
+    stored = dict(np.load(tmp_path / "good.npz"))
+    np.savez(tmp_path / "bad.npz", **{**stored, "000.kernel": bad[0]})
+    with pytest.raises(mc.errors.NonFiniteError, match=r"load_weights: '.*bad.npz': Conv2D '[^']+' kernel"):
+        model.load_weights(tmp_path / "bad.npz")
+    for kept, now in zip(good, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+@pytest.mark.parametrize("weights, error, message", [
+    (None, TypeError, r"expected a list of arrays shaped like get_weights\(\), got None"),
+    ("strings", TypeError, r"kernel: expected numbers, got <U"),
+    ("complex", TypeError, r"kernel: expected numbers, got complex"),
+    ("ragged", ShapeError, r"kernel: expected shape \(3, 3, 1, 4\), got rows of uneven lengths"),
+])
+def test_set_weights_names_the_weight_that_is_not_an_array_of_real_numbers(weights, error, message):
+    model = toy_model()
+    good = model.get_weights()
+    made = {"strings": [good[0].astype(str)] + good[1:], "complex": [good[0] * 1j] + good[1:],
+            "ragged": [[[1.0, 2.0], [3.0]]] + good[1:]}
+    with pytest.raises(error, match=message):
+        model.set_weights(made.get(weights, weights))
+
+
+@pytest.mark.parametrize("path, error, message", [
+    ("{tmp}/missing/w.npz", FileNotFoundError, r"save_weights: cannot write '{tmp}/missing/w.npz': the folder "
+                                               r"'{tmp}/missing' does not exist"),
+    ("{tmp}", IsADirectoryError, r"save_weights: '{tmp}' is a folder; expected a file name, such as '{tmp}/weights"),
+    ("", ValueError, r"save_weights: expected a file name, got an empty string"),
+    (None, TypeError, r"save_weights: expected a file name \(a str or pathlib.Path\), got None"),
+])
+def test_save_weights_names_the_users_path_not_its_temporary_file(path, error, message, tmp_path):
+    model = toy_model()
+    fill = lambda text: text.format(tmp=tmp_path) if isinstance(text, str) else text  # noqa: E731
+    with pytest.raises(error, match=fill(message)):
+        model.save_weights(fill(path))
+    assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_validation_data_that_does_not_fit_is_refused_before_the_first_epoch(capsys):
+    """Labels of the wrong shape for the output used to be found only after a whole epoch of training."""
+    x, y = toy_data()
+    model = toy_model()
+    model.compile(loss="binary_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(ShapeError, match=r"fit \(validation_data\): y_val: "):
+        model.fit(x, y, validation_data=(x[:8], np.ones((8, 3))), verbose=0)
+    with pytest.raises(ShapeError, match=r"fit \(validation_data\): x_val: Conv2D .*got \(8, 8, 8, 2\)"):
+        model.fit(x, y, validation_data=(np.ones((8, 8, 8, 2)), y[:8]), verbose=0)
+    for kept, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+def test_a_failed_compile_changes_nothing():
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="mse")
+    chosen = (model.optimizer, model.loss, model.metrics)
+    for arguments, error in (({"optimizer": "adam", "loss": "nope"}, ValueError),
+                             ({"optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["f1"]}, ValueError),
+                             ({"loss": "mse", "metrics": [["accuracy"]]}, TypeError),
+                             ({"loss": "mse", "metrics": 5}, TypeError)):
+        with pytest.raises(error):
+            model.compile(**arguments)
+        assert (model.optimizer, model.loss, model.metrics) == chosen
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"shuffle": "no"}, TypeError, "fit: shuffle must be True or False, got 'no'"),
+    ({"verbose": "quiet"}, ValueError, r"fit: verbose must be 0 \(silent\) or 1 \(a progress bar\), got 'quiet'"),
+    ({"seed": "abc"}, TypeError, "fit: seed must be a whole number ≥ 0, a numpy.random.Generator or None, got 'abc'"),
+    ({"seed": -1}, ValueError, "fit: seed must be a whole number ≥ 0"),
+    ({"augment": 5}, TypeError, r"fit: augment must be a function f\(x_batch, rng\) -> x_batch, or None, got 5"),
+])
+def test_fit_refuses_on_off_switches_seeds_and_augmenters_of_the_wrong_kind(arguments, error, message, capsys):
+    """bool('no') is True: shuffle='no' shuffled, verbose='quiet' printed, and a bad seed failed in NumPy's words."""
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(loss="binary_crossentropy")
+    with pytest.raises(error, match=message):
+        model.fit(x, y, **arguments)
+    assert capsys.readouterr().out == ""
+
+
+def test_on_off_switches_and_seeds_of_the_model_and_its_layers_are_checked():
+    x, _ = toy_data(4)
+    with pytest.raises(TypeError, match="forward: training must be True or False, got 'False'"):
+        toy_model().forward(x, training="False")
+    with pytest.raises(TypeError, match=r"Sequential 'sequential': seed must be a whole number ≥ 0"):
+        mc.Sequential(seed="abc")
+    with pytest.raises(TypeError, match="evaluate: return_dict must be True or False"):
+        model = toy_model()
+        model.compile(loss="binary_crossentropy")
+        model.evaluate(x, np.ones((4, 1)), return_dict="yes")
+    with pytest.raises(TypeError, match=r"summary: print_fn must be a function such as print, or None, got 5"):
+        toy_model().summary(print_fn=5)

@@ -15,6 +15,9 @@ class Activation(Layer):
     def forward(self, x, training=False):
         return self.apply(self._prepare_input(x))
 
+    def _check_built_shape(self, shape):
+        pass  # no weights: any shape is fine, as for pooling and dropout
+
     def apply(self, z):
         raise NotImplementedError
 

@@ -84,8 +84,9 @@ class Layer:
         The dtype of the weights and of the computation; ``float32`` unless given. Inputs are cast to it.
     """
 
-    #: the rank of one input, batch axis included (None: any rank)
+    #: the rank of one input, batch axis included (None: any rank of at least 2), and its axes in words
     input_ndim = None
+    input_layout = "(N, ...)"
 
     #: whether forward and backward go only through backend kernels, so that they run on the arrays of an
     #: accelerator backend (cuda) without a copy to the host; layers that compute with NumPy directly say False
@@ -149,14 +150,11 @@ class Layer:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _prepare_input(self, x):
-        """Check rank, finiteness and (once built) the trailing shape; cast to the layer's dtype; build if needed."""
+        """Check the shape, dtype and finiteness; cast to the layer's dtype; build if needed."""
         if backend.kernels().is_device_array(x):
             return self._prepare_device_input(x)
         x = np.asarray(x)
-        if self.input_ndim is not None and x.ndim != self.input_ndim:
-            expected = self.built_input_shape or self.input_shape
-            hint = batch_shape_text(expected) if expected else f"an array of rank {self.input_ndim} (batch axis first)"
-            raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {x.shape}")
+        self.check_input_shape(x.shape)
         if x.dtype.kind not in "fiub":
             raise TypeError(f"{self.describe()}: expected a numeric input array, got dtype {x.dtype}")
         x = x.astype(self.dtype, copy=False)
@@ -164,11 +162,11 @@ class Layer:
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
             raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
                                  f"value {x[bad]})")
-        self._check_sample_shape(x.shape)
+        self._build_once(x.shape)
         return x
 
     def _prepare_device_input(self, x):
-        """The checks that need no copy to the host (rank, dtype, shape) for an array on the accelerator.
+        """The checks that need no copy to the host (shape, dtype) for an array on the accelerator.
 
         Finiteness was checked on the host before the batch was moved (``Sequential`` does it); a NaN produced on
         the device shows up in the loss, which is checked every step.
@@ -181,12 +179,36 @@ class Layer:
         if not self.runs_on_device:
             raise BackendError(f"{self.describe()} has no kernels for the {backend.get_backend()!r} backend yet; "
                                f"use one of the host backends ('numba', 'numpy') for a model that holds it")
-        if self.input_ndim is not None and x.ndim != self.input_ndim:
-            raise ShapeError(f"{self.describe()}: expected input of rank {self.input_ndim}, got shape {x.shape}")
+        self.check_input_shape(tuple(x.shape))
         if x.dtype != self.dtype:
             raise TypeError(f"{self.describe()}: expected a {self.dtype} array on the device, got {x.dtype}")
-        self._check_sample_shape(tuple(x.shape))
+        self._build_once(tuple(x.shape))
         return x
+
+    def check_input_shape(self, shape):
+        """The output shape for inputs of ``shape`` (batch axis included), after refusing a shape this layer cannot
+        take, before anything is built, so that a failed call leaves the layer as it was: the wrong rank; another
+        shape than the declared ``input_shape``; once built, another channel count; a window (Conv2D, pooling)
+        that does not fit."""
+        shape = tuple(shape)
+        if self.input_ndim is not None and len(shape) != self.input_ndim:
+            expected = self.built_input_shape or self.input_shape
+            hint = batch_shape_text(expected) if expected else f"{self.input_layout} (rank {self.input_ndim})"
+            without_channels = len(shape) == self.input_ndim - 1 and self.input_layout.endswith("C)")
+            advice = "; images without their channel axis? x[..., None] adds it" if without_channels else ""
+            raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {shape}{advice}")
+        if len(shape) < 2:
+            raise ShapeError(f"{self.describe()}: expected input of shape {self.input_layout}, got {shape} (the batch "
+                             "axis comes first)")
+        self._check_sample_shape(shape)
+        if self.built:
+            self._check_built_shape(shape)
+        return self.compute_output_shape(shape)
+
+    def _build_once(self, shape):
+        """Build for samples of ``shape``'s size on the first call (the shape was checked)."""
+        if not self.built:
+            self.build((None,) + tuple(shape[1:]))
 
     def _check_sample_shape(self, shape):
         """A declared ``input_shape`` is the whole sample's shape, as Keras checks a model's declared input: data of
@@ -196,10 +218,6 @@ class Layer:
         if self.input_shape is not None and tuple(self.input_shape[1:]) != tuple(shape[1:]):
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.input_shape)} (its "
                              f"input_shape), got {shape}")
-        if not self.built:
-            self.build((None,) + tuple(shape[1:]))
-        else:
-            self._check_built_shape(shape)
 
     def _compute_array(self, array):
         """``array`` ready for a kernel: C-contiguous in the layer's dtype (device arrays already are)."""

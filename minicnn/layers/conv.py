@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minicnn import backend
+from minicnn import backend, checks
 from minicnn.checks import flag
 from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.activations import activation_name, get_activation
@@ -39,6 +39,7 @@ class Conv2D(Layer):
     """
 
     input_ndim = 4
+    input_layout = "(N, H, W, C)"
     runs_on_device = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True, seed=None,
@@ -52,7 +53,7 @@ class Conv2D(Layer):
         self.padding = check_padding(padding, f"{self.describe()}: padding")
         self.activation = get_activation(activation, self.name)
         self.use_bias = flag(use_bias, "use_bias", self.describe())
-        self.seed = seed
+        self.seed = checks.seed(seed, "seed", self.describe())
 
     def build(self, input_shape):
         c_in = input_shape[-1]
@@ -69,10 +70,8 @@ class Conv2D(Layer):
         return (n, out[0], out[1], self.filters)
 
     def forward(self, x, training=False):
-        x = self._prepare_input(x)
-        self.compute_output_shape(x.shape)
-        self._x = x
-        z = backend.kernels().conv2d_forward(x, self.params["kernel"], self.params.get("bias"), self.strides,
+        self._x = self._prepare_input(x)
+        z = backend.kernels().conv2d_forward(self._x, self.params["kernel"], self.params.get("bias"), self.strides,
                                              self.padding)
         return z if self.activation is None else self.activation.apply(z)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minicnn import backend
+from minicnn import backend, checks
 from minicnn.checks import flag
 from minicnn.layers.activations import activation_name, get_activation
 from minicnn.layers.base import Layer
@@ -32,6 +32,7 @@ class Dense(Layer):
     """
 
     input_ndim = 2
+    input_layout = "(N, features)"
     runs_on_device = True
 
     def __init__(self, units, activation=None, use_bias=True, seed=None, **kwargs):
@@ -41,7 +42,7 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = get_activation(activation, self.name)
         self.use_bias = flag(use_bias, "use_bias", self.describe())
-        self.seed = seed
+        self.seed = checks.seed(seed, "seed", self.describe())
 
     def build(self, input_shape):
         fan_in = input_shape[-1]

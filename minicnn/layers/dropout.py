@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minicnn import backend
+from minicnn import backend, checks
 from minicnn.checks import check_gradient, finite_number
 from minicnn.layers.base import Layer
 
@@ -26,7 +26,7 @@ class Dropout(Layer):
         if not finite_number(rate) or not 0 <= rate < 1:
             raise ValueError(f"{self.describe()}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
-        self.seed = seed
+        self.seed = checks.seed(seed, "seed", self.describe())
         self._rng = None
 
     def _check_built_shape(self, shape):
@@ -43,6 +43,7 @@ class Dropout(Layer):
         return backend.kernels().dropout_mask(shape, key_low, key_high, self.rate)
 
     def forward(self, x, training=False):
+        training = checks.flag(training, "training", f"{self.describe()}.forward")
         x = self._prepare_input(x)
         if not training or self.rate == 0:
             self._keep = None

@@ -1,9 +1,11 @@
 """``BatchNormalization`` (Keras' arguments and weight names), with its backward derived by hand."""
 
+import math
+
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import finite_number
+from minicnn.checks import finite_number, flag
 from minicnn.errors import ShapeError
 from minicnn.layers.base import Layer
 
@@ -36,6 +38,8 @@ class BatchNormalization(Layer):
 
     runs_on_device = True
 
+    input_layout = "(N, ..., C)"
+
     def __init__(self, momentum=0.99, epsilon=0.001, **kwargs):
         super().__init__(**kwargs)
         if not finite_number(momentum) or not 0 <= momentum <= 1:
@@ -54,9 +58,11 @@ class BatchNormalization(Layer):
         super().build(input_shape)
 
     def forward(self, x, training=False):
-        if len(np.shape(x)) < 2:  # before the layer is built for it: channels are the last axis after the batch's
-            raise ShapeError(f"{self.describe()}: expected input of shape (N, ..., C), got {tuple(np.shape(x))}")
+        training = flag(training, "training", f"{self.describe()}.forward")
         x = self._prepare_input(x)
+        if training and math.prod(x.shape[:-1]) == 0:
+            raise ShapeError(f"{self.describe()}: the batch statistics need at least one sample, got input of shape "
+                             f"{tuple(x.shape)}; the moving averages are left as they were")
         y, self._x_hat, self._inv_std, moving_mean, moving_variance = backend.kernels().batch_norm_forward(
             x, self.params["gamma"], self.params["beta"], self.state["moving_mean"], self.state["moving_variance"],
             self.momentum, self.epsilon, training)

@@ -17,6 +17,7 @@ class _Pooling2D(Layer):
     """
 
     input_ndim = 4
+    input_layout = "(N, H, W, C)"
     runs_on_device = True
 
     def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
@@ -48,7 +49,6 @@ class MaxPooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
-        self.compute_output_shape(x.shape)
         self._x_shape = x.shape
         y, self._argmax = backend.kernels().max_pool2d_forward(x, self.pool_size, self.strides, self.padding)
         return y
@@ -68,7 +68,6 @@ class AveragePooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
-        self.compute_output_shape(x.shape)
         self._x_shape = x.shape
         return backend.kernels().avg_pool2d_forward(x, self.pool_size, self.strides, self.padding)
 

@@ -22,8 +22,6 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         x = self._prepare_input(x)
-        if x.ndim < 2:
-            raise ShapeError(f"{self.describe()}: expected input of shape (N, ...) with a batch axis, got {x.shape}")
         self._x_shape = x.shape
         return x.reshape(x.shape[0], -1)
 

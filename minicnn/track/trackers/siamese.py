@@ -207,7 +207,7 @@ class SiameseNetwork:
         arrays["__format__"] = np.array(WEIGHTS_FORMAT)
         arrays["__channels__"] = np.array(self.channels)
         arrays.update(extra or {})
-        write_npz_atomically(path, arrays)
+        write_npz_atomically(path, arrays, "SiameseNetwork.save")
 
     @classmethod
     def load(cls, path):
