@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minicnn import checks
+
 __all__ = ["FacesData", "load_faces", "train_val_test_split", "augment", "make_augmenter"]
 
 #: The resized raw images and labels, keyed by ``size``: ``{size: (x float32 (200, size, size, 1), y (200, 1))}``.
@@ -90,6 +92,38 @@ def _check_split(split):
     return parts
 
 
+def _part_sizes(count, fractions):
+    """How many of ``count`` samples go to training, validation and test: ``round(fraction · count)`` for the
+    first two (never more than there are), the rest to test."""
+    first = int(round(fractions[0] * count))
+    second = min(first + int(round(fractions[1] * count)), count)
+    return first, second - first, count - second
+
+
+def _check_stratifiable(y, values, labels, fractions):
+    """Stratifying needs labels that are classes, each with enough samples to give every part of positive
+    fraction at least one; otherwise a label of one sample goes wholly to training, and labels that are all
+    distinct (continuous values, NaN) put every sample there. Refuse, saying which label, and how to split."""
+    hint = "pass stratify=False to shuffle all samples together"
+    if y.dtype.kind in "fc":
+        if not np.isfinite(y).all():
+            raise ValueError(f"train_val_test_split: cannot stratify: y holds NaN or infinity (missing or broken "
+                             f"labels); {hint}")
+        if (y != np.round(y)).any():
+            example = y[y != np.round(y)][0]
+            raise ValueError(f"train_val_test_split: cannot stratify: y holds continuous labels (such as "
+                             f"{example:.6g}), not class numbers, so each value would be a class of its own; {hint}")
+    for label, count in enumerate(np.bincount(labels).tolist()):
+        sizes = _part_sizes(count, fractions)
+        if any(fraction > 0 and size == 0 for size, fraction in zip(sizes, fractions)):
+            value = values[label].tolist()
+            name = value[0] if len(value) == 1 else value
+            raise ValueError(f"train_val_test_split: cannot stratify: label {name!r} has {count} "
+                             f"sample{'' if count == 1 else 's'}, too few to put one in every part of split "
+                             f"{fractions}: they would go {sizes} to training, validation, test; {hint}, or gather "
+                             f"more samples of that label")
+
+
 def train_val_test_split(x, y, split=(0.6, 0.2, 0.2), seed=0, stratify=True):
     """Split samples into training, validation and test parts, reproducibly.
 
@@ -105,10 +139,13 @@ def train_val_test_split(x, y, split=(0.6, 0.2, 0.2), seed=0, stratify=True):
         The labels: class numbers, ``(N, 1)`` binary targets, or one-hot rows (each distinct row is one label).
     split : three floats, default (0.6, 0.2, 0.2)
         Fractions for training, validation and test; non-negative, summing to 1.
-    seed : int or numpy.random.Generator, default 0
-        Fixes the shuffle: the same seed gives the same split, a different seed a different one.
+    seed : int ≥ 0, numpy.random.Generator or None, default 0
+        Fixes the shuffle: the same seed gives the same split, a different seed a different one; None gives a
+        different split every call.
     stratify : bool, default True
-        Keep the label fractions equal across the parts; ``False`` shuffles all samples together.
+        Keep the label fractions equal across the parts; ``False`` shuffles all samples together. Stratifying
+        needs class labels (whole numbers, strings, one-hot rows; not continuous values or NaN), each with enough
+        samples that every part of positive fraction gets at least one.
 
     Returns
     -------
@@ -118,25 +155,30 @@ def train_val_test_split(x, y, split=(0.6, 0.2, 0.2), seed=0, stratify=True):
     Raises
     ------
     ValueError
-        ``split`` is not three non-negative fractions summing to 1, or ``x`` and ``y`` differ in length.
+        ``split`` is not three non-negative fractions summing to 1, ``x`` and ``y`` differ in length, or
+        ``stratify`` with labels that cannot be stratified (see above).
+    TypeError
+        ``stratify`` is not a bool, or ``seed`` not a seed.
     """
     fractions = _check_split(split)
+    stratify = checks.flag(stratify, "stratify", "train_val_test_split")
+    rng = np.random.default_rng(checks.seed(seed, "seed", "train_val_test_split"))
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of samples (len(x) == len(y)), got "
                          f"{len(x) if x.ndim else 'a scalar'} and {len(y) if y.ndim else 'a scalar'}")
-    rng = np.random.default_rng(seed)
     if stratify and len(y):
-        _, labels = np.unique(y.reshape(len(y), -1), axis=0, return_inverse=True)
+        values, labels = np.unique(y.reshape(len(y), -1), axis=0, return_inverse=True)
         labels = labels.reshape(-1)
+        _check_stratifiable(y, values, labels, fractions)
     else:
         labels = np.zeros(len(y), dtype=np.int64)
     parts = [[], [], []]
     for label in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == label))
-        first = int(round(fractions[0] * len(members)))
-        second = min(first + int(round(fractions[1] * len(members))), len(members))
-        for part, chunk in zip(parts, (members[:first], members[first:second], members[second:])):
+        train, validation, _ = _part_sizes(len(members), fractions)
+        chunks = members[:train], members[train:train + validation], members[train + validation:]
+        for part, chunk in zip(parts, chunks):
             part.extend(chunk.tolist())
     parts = [rng.permutation(np.array(part, dtype=np.int64)) for part in parts]
     return tuple((x[part], y[part]) for part in parts)
@@ -167,8 +209,9 @@ def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
     split : three floats, default (0.6, 0.2, 0.2)
         Fractions for training, validation and test (120, 40, 40 images by default). Stratified: each part holds
         the same fraction of faces. See ``train_val_test_split``.
-    seed : int, default 0
-        Fixes the split: the same seed gives the same split, a different seed a different one.
+    seed : int ≥ 0, numpy.random.Generator or None, default 0
+        Fixes the split: the same seed gives the same split, a different seed a different one; None gives a
+        different split every call.
     normalize : bool, default True
         Apply ``x̂ = (x − μ) / σ`` to all three parts, with μ and σ the mean and standard deviation of the
         *training* pixels only. ``False`` keeps the raw values in [0, 1].
@@ -182,9 +225,9 @@ def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
     Raises
     ------
     TypeError
-        ``size`` is not an int.
+        ``size`` is not an int, ``seed`` not a seed, or ``normalize`` not a bool.
     ValueError
-        ``size`` below 8, a bad ``split``, or ``normalize=True`` with an empty training part.
+        ``size`` below 8, a negative ``seed``, a bad ``split``, or ``normalize=True`` with an empty training part.
 
     Notes
     -----
@@ -197,6 +240,8 @@ def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
     if size < 8:
         raise ValueError(f"load_faces: size must be an int of at least 8 (pixels per side), got {size!r}")
     fractions = _check_split(split)
+    seed = checks.seed(seed, "seed", "load_faces")
+    normalize = checks.flag(normalize, "normalize", "load_faces")
     x, y = _resized_faces(int(size))
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = train_val_test_split(x, y, fractions, seed)
     if normalize:
@@ -243,11 +288,14 @@ def _check_augment_params(scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=True,
 
 
 def _as_generator(rng, where):
+    """``rng`` as a Generator: a Generator as it is, a whole number ≥ 0 seeds a new one."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"{where}: rng must be a numpy.random.Generator or an int seed, got {rng!r}")
+    if not isinstance(rng, numbers.Integral) or isinstance(rng, bool):
+        raise TypeError(f"{where}: rng must be a numpy.random.Generator or an int seed ≥ 0, got {rng!r}")
+    if rng < 0:
+        raise ValueError(f"{where}: rng must be a numpy.random.Generator or an int seed ≥ 0, got {rng!r}")
+    return np.random.default_rng(int(rng))
 
 
 def augment(images, rng, scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=True, crop=1.0):
@@ -336,8 +384,9 @@ def make_augmenter(seed=None, **kwargs):
 
     Parameters
     ----------
-    seed : int, optional
-        Seeds the augmenter's own Generator, used only when it is called without ``rng``.
+    seed : int ≥ 0 or numpy.random.Generator, optional
+        Seeds the augmenter's own Generator, used only when it is called without ``rng`` (None: it has none, and
+        must be given ``rng``).
     **kwargs
         ``scale``, ``rotation``, ``shift``, ``flip``, ``crop``: see ``augment``.
 
@@ -352,7 +401,8 @@ def make_augmenter(seed=None, **kwargs):
     >>> model.fit(x_train, y_train, augment=f, seed=0)              # doctest: +SKIP
     """
     _check_augment_params(**kwargs)  # unknown names raise TypeError here, bad values ValueError
-    own = None if seed is None else _as_generator(seed, "make_augmenter")
+    seed = checks.seed(seed, "seed", "make_augmenter")
+    own = None if seed is None else np.random.default_rng(seed)
     bound = functools.partial(augment, **kwargs)
 
     def augmenter(images, rng=None):

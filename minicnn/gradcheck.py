@@ -30,12 +30,15 @@ The active backend computes (on cuda, float64 kernels on the GPU; the results co
 """
 
 import copy
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from minicnn import checks
 from minicnn.backend import to_host
-from minicnn.layers.base import Layer
+from minicnn.errors import NonFiniteError, ShapeError
+from minicnn.layers.base import Layer, _float_dtype
 from minicnn.losses import Loss, get_loss
 from minicnn.model import Sequential
 
@@ -187,6 +190,44 @@ def _layer(twin, index):
     return twin.layers[index] if isinstance(twin, Sequential) else twin
 
 
+def _check_arguments(step, tolerance, max_checks):
+    """``step`` and ``tolerance`` are finite numbers > 0 (a zero step divides by zero, a zero tolerance never
+    passes); ``max_checks`` is None (check every entry) or a whole number ≥ 1."""
+    for argument, value in (("step", step), ("tolerance", tolerance)):
+        if not checks.finite_number(value) or value <= 0:
+            a_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            error = ValueError if a_number else TypeError
+            raise error(f"gradcheck: {argument} must be a finite number > 0, got {value!r}")
+    if max_checks is not None and (not isinstance(max_checks, numbers.Integral) or isinstance(max_checks, bool)):
+        raise TypeError(f"gradcheck: max_checks must be None or a whole number ≥ 1, got {max_checks!r}")
+    if max_checks is not None and max_checks < 1:
+        raise ValueError(f"gradcheck: max_checks must be None or a whole number ≥ 1, got {max_checks!r}")
+
+
+def _check_input(layer, x):
+    """``x`` must be a batch the layer takes (``Layer.check_input_shape``: its rank, its declared ``input_shape``, a
+    window that fits). gradcheck builds an unbuilt layer for ``x``'s shape before the layer's own first call would
+    check it, so it checks first: the layer would otherwise be built for the wrong shape and blame itself."""
+    try:
+        layer.check_input_shape(x.shape)
+    except ShapeError as error:
+        raise ShapeError(f"gradcheck: x: {error}") from None
+
+
+def _upstream_gradient(grad_out, output, rng, dtype):
+    """The upstream gradient ``G``: ``grad_out``, which must have the output's shape and be finite, or random
+    normal."""
+    if grad_out is None:
+        return rng.standard_normal(output.shape).astype(dtype)
+    grad_out = np.asarray(grad_out, dtype=dtype)
+    if grad_out.shape != output.shape:
+        raise ShapeError(f"gradcheck: grad_out must have the shape of the layer's output, {output.shape}, got "
+                         f"{grad_out.shape}")
+    if not np.all(np.isfinite(grad_out)):
+        raise NonFiniteError("gradcheck: grad_out contains NaN or infinity")
+    return grad_out
+
+
 def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_checks=None, seed=0, grad_out=None,
               dtype=np.float64, tolerance=1e-6):
     """Compare ``target``'s hand-written gradients with central differences.
@@ -202,17 +243,17 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         For a model: defaults to the compiled loss.
     training : bool
         Run layers in training mode (BatchNorm batch statistics, Dropout masks).
-    step : float
+    step : float > 0
         The difference step ``h``.
-    max_checks : int, optional
+    max_checks : int ≥ 1, optional
         Check at most this many randomly chosen entries of each array (all when None).
-    seed : int
-        For the upstream gradient ``G`` and the choice of entries.
+    seed : int ≥ 0, numpy.random.Generator or None
+        For the upstream gradient ``G`` and the choice of entries (fresh randomness when None).
     grad_out : ndarray, optional
-        The upstream gradient ``G`` for a layer (random normal when None).
-    dtype : numpy dtype, default float64
+        The upstream gradient ``G`` for a layer, of the layer's output shape (random normal when None).
+    dtype : float64 (default) or float32
         float32 shows why checks need float64 (rounding swamps the difference).
-    tolerance : float, default 1e-6
+    tolerance : float > 0, default 1e-6
         ``report.passed`` when every relative error is below it.
 
     Returns
@@ -221,9 +262,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         ``report.passed``, ``report.max_error``, ``report.errors``, and a printable table with the worst entry of
         each array and the verdict.
     """
-    rng = np.random.default_rng(seed)
+    training = checks.flag(training, "training", "gradcheck")
+    rng = np.random.default_rng(checks.seed(seed, "seed", "gradcheck"))
+    _check_arguments(step, tolerance, max_checks)
+    dtype = _float_dtype(dtype, "gradcheck")
     x = np.array(x, dtype=dtype)
-    report = GradcheckReport(step=step, dtype=np.dtype(dtype).name, tolerance=tolerance)
+    report = GradcheckReport(step=step, dtype=dtype.name, tolerance=tolerance)
 
     if isinstance(target, Loss):
         y = np.asarray(y)
@@ -243,12 +287,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         return report
 
     if isinstance(target, Layer):
+        _check_input(target, x)
         if not target.built:
             target.build((None,) + x.shape[1:])
         base = target.astype(dtype)
         output = to_host(copy.deepcopy(base).forward(x, training=training))
-        upstream = rng.standard_normal(output.shape).astype(dtype) if grad_out is None else \
-            np.asarray(grad_out, dtype=dtype)
+        upstream = _upstream_gradient(grad_out, output, rng, dtype)
 
         def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
             """``(f(θ) − f(θ − h), f(θ + h) − f(θ))``, output by output."""
@@ -262,6 +306,8 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         if loss is None and target.loss is None:
             raise ValueError("gradcheck: a model needs a loss; compile it or pass loss=...")
         loss_fn = get_loss(loss if loss is not None else target.loss)
+        if target.layers:
+            _check_input(target.layers[0], x)
         if not target.built:
             target.build(target.input_shape or (None,) + x.shape[1:])
         base = target.astype(dtype)

@@ -127,6 +127,48 @@ def test_unstratified_split_keeps_sizes_and_uses_every_sample():
     assert sorted(np.concatenate([p[0] for p in parts]).tolist()) == list(range(50))
 
 
+@pytest.mark.parametrize("y, label, count", [
+    (np.arange(10), "0", 1),                                  # every sample its own class
+    (np.array([0] * 20 + [1] * 3), "1", 3),                   # 3 samples go 2, 1, 0: none left for the test part
+    (np.eye(2)[[0] * 20 + [1] * 2], r"\[0\.0, 1\.0\]", 2),     # a one-hot row names its label as a row
+])
+def test_stratifying_refuses_a_label_too_rare_to_reach_every_part(y, label, count):
+    """Stratified, a label of 1 sample went wholly to training: ``np.arange(10)`` as labels split [10, 0, 0]."""
+    with pytest.raises(ValueError, match=rf"train_val_test_split: cannot stratify: label {label} has {count} "
+                                         rf"samples?, too few .* stratify=False"):
+        datasets.train_val_test_split(np.arange(len(y)), y)
+    sizes = [len(part[0]) for part in datasets.train_val_test_split(np.arange(len(y)), y, stratify=False)]
+    assert sum(sizes) == len(y)
+
+
+def test_only_parts_with_a_positive_fraction_need_a_sample_of_every_label():
+    y = np.array([0] * 10 + [1] * 2)
+    with pytest.raises(ValueError, match=r"label 1 has 2 samples.*\(1, 0, 1\)"):
+        datasets.train_val_test_split(np.arange(12), y, split=(0.5, 0.25, 0.25))
+    parts = datasets.train_val_test_split(np.arange(12), y, split=(0.5, 0.0, 0.5))
+    assert [np.bincount(part[1], minlength=2).tolist() for part in parts] == [[5, 1], [0, 0], [5, 1]]
+
+
+@pytest.mark.parametrize("y, what", [
+    (np.linspace(0, 1, 10), "continuous"),
+    (np.random.default_rng(0).random(30), "continuous"),
+    (np.full(10, np.nan), "NaN"),
+    (np.array([0.0, 1.0, np.inf] * 4), "infinity"),
+])
+def test_stratifying_refuses_continuous_or_missing_labels(y, what):
+    """Each distinct float became a class of one, so every sample went to training."""
+    with pytest.raises(ValueError, match=rf"train_val_test_split: cannot stratify.*{what}.*stratify=False"):
+        datasets.train_val_test_split(np.arange(len(y)), y)
+
+
+def test_float_labels_stratify_only_when_whole_numbers():
+    with pytest.raises(ValueError, match=r"continuous labels \(such as 0\.5\)"):
+        datasets.train_val_test_split(np.arange(30), np.array([0.0, 0.5, 1.0] * 10))
+    y = np.array([0.0, 1.0, 2.0] * 10, dtype=np.float32)
+    parts = datasets.train_val_test_split(np.arange(30), y, seed=1)
+    assert [np.bincount(part[1].astype(int)).tolist() for part in parts] == [[6, 6, 6], [2, 2, 2], [2, 2, 2]]
+
+
 # -------------------------------------------------------------------------------------------------------- augment
 
 def test_augment_is_deterministic_and_leaves_input_alone(faces):
@@ -241,6 +283,21 @@ def test_make_augmenter_binds_the_settings(faces):
     (lambda: datasets.augment(np.zeros((1, 8, 8, 1)), None), TypeError, r"rng must be a numpy.random.Generator"),
     (lambda: datasets.make_augmenter(rotaton=5), TypeError, r"rotaton"),
     (lambda: datasets.make_augmenter(flip=-1), ValueError, r"flip must be a probability"),
+    (lambda: datasets.train_val_test_split(np.arange(4), np.arange(4), stratify="no"), TypeError,
+     r"train_val_test_split: stratify must be True or False, got 'no'"),
+    (lambda: datasets.load_faces(size=8, normalize="no"), TypeError,
+     r"load_faces: normalize must be True or False, got 'no'"),
+    (lambda: datasets.train_val_test_split(np.arange(4), np.arange(4), seed="a"), TypeError,
+     r"train_val_test_split: seed must be a whole number ≥ 0.*got 'a'"),
+    (lambda: datasets.train_val_test_split(np.arange(4), np.arange(4), seed=-1), ValueError,
+     r"train_val_test_split: seed must be a whole number ≥ 0.*got -1"),
+    (lambda: datasets.train_val_test_split(np.arange(4), np.arange(4), seed=1.5), TypeError,
+     r"train_val_test_split: seed must be a whole number ≥ 0.*got 1\.5"),
+    (lambda: datasets.load_faces(size=8, seed=-1), ValueError, r"load_faces: seed must be a whole number ≥ 0.*got -1"),
+    (lambda: datasets.load_faces(size=8, seed="0"), TypeError, r"load_faces: seed must be a whole number ≥ 0.*got '0'"),
+    (lambda: datasets.make_augmenter(seed=-1), ValueError, r"make_augmenter: seed must be a whole number ≥ 0.*got -1"),
+    (lambda: datasets.make_augmenter(seed="a"), TypeError, r"make_augmenter: seed must be a whole number ≥ 0.*'a'"),
+    (lambda: datasets.augment(np.zeros((1, 8, 8, 1)), -1), ValueError, r"augment: rng must be .* ≥ 0, got -1"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):

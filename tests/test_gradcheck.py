@@ -1,5 +1,7 @@
 """``gradcheck`` itself: it passes correct code, reports what it checked, and catches mutated backward passes."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,74 @@ def test_the_upstream_gradient_tells_positions_apart(monkeypatch):
     monkeypatch.setattr(mc.Flatten, "backward", reversed_order)
     report = mc.gradcheck(mc.Flatten(), np.arange(12.0).reshape(1, 2, 3, 2))
     assert not report.passed, report
+
+
+# -------------------------------------------------------------------------------------------- bad arguments
+def test_an_upstream_gradient_of_another_shape_than_the_output_is_refused_by_name():
+    x = np.ones((3, 2))
+    with pytest.raises(mc.ShapeError, match=r"gradcheck: grad_out must have the shape of the layer's output, "
+                                            r"\(3, 2\), got \(3, 5\)"):
+        mc.gradcheck(mc.Dense(2), x, grad_out=np.ones((3, 5)))
+    with pytest.raises(mc.NonFiniteError, match="gradcheck: grad_out contains NaN or infinity"):
+        mc.gradcheck(mc.Dense(2), x, grad_out=np.full((3, 2), np.nan))
+
+
+@pytest.mark.parametrize("argument", ["step", "tolerance"])
+@pytest.mark.parametrize("value", [0, -1e-5, np.nan, np.inf, "1e-5", None, True])
+def test_step_and_tolerance_must_be_finite_positive_numbers(argument, value):
+    """``step=0`` divided by zero (a report of NaN and many warnings), a string failed in a ufunc, NaN was blamed
+    on the layer's input; ``tolerance=0`` could never pass."""
+    with pytest.raises((TypeError, ValueError), match=rf"gradcheck: {argument} must be a finite number > 0, "
+                                                      rf"got {re.escape(repr(value))}"):
+        mc.gradcheck(mc.Dense(2), np.ones((3, 2)), **{argument: value})
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "3", True])
+def test_max_checks_must_be_none_or_a_whole_number_of_at_least_one(value):
+    with pytest.raises((TypeError, ValueError), match=rf"gradcheck: max_checks must be None or a whole number ≥ 1, "
+                                                      rf"got {re.escape(repr(value))}"):
+        mc.gradcheck(mc.Dense(2), np.ones((3, 2)), max_checks=value)
+    assert mc.gradcheck(mc.Dense(2), np.ones((3, 2)), max_checks=np.int64(1)).comparisons[0].checked == 1
+
+
+@pytest.mark.parametrize("make, x, expected", [
+    (lambda: mc.Dense(2), np.ones((2, 3, 4)), r"\(N, features\) \(rank 2\), got \(2, 3, 4\)"),
+    (lambda: mc.Dense(2), np.ones(3), r"\(N, features\) \(rank 2\), got \(3,\)"),
+    (lambda: mc.Conv2D(2, 3), np.ones((1, 5, 5)), r"\(N, H, W, C\) \(rank 4\), got \(1, 5, 5\)"),
+    (lambda: mc.MaxPooling2D(2), np.ones((1, 4, 4)), r"\(N, H, W, C\) \(rank 4\), got \(1, 4, 4\)"),
+    (lambda: mc.BatchNormalization(), np.ones(3), r"\(N, \.\.\., C\), got \(3,\) \(the batch axis comes first\)"),
+    (lambda: mc.Dense(2, input_shape=(4,)), np.ones((3, 2)), r"\(N, 4\) \(its input_shape\), got \(3, 2\)"),
+    (lambda: mc.Conv2D(2, 5), np.ones((1, 3, 3, 1)), r"kernel \(5, 5\) does not fit in an input of 3×3"),
+])
+def test_an_input_of_the_wrong_shape_is_refused_before_the_layer_is_built(make, x, expected):
+    """gradcheck builds an unbuilt layer for x's shape before the layer's own first call would check it: a rank-3
+    x built a Dense for it and was then refused as "expected (N, 3, 4), got (2, 3, 4)"; a 1-D x failed inside
+    the initialiser. x is checked first, by name, and the layer stays unbuilt."""
+    layer = make()
+    with pytest.raises(mc.ShapeError, match=rf"gradcheck: x: {layer.describe()}: (expected input of shape )?"
+                                            rf"{expected}"):
+        mc.gradcheck(layer, x)
+    assert not layer.built
+    model = mc.Sequential([make()])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(mc.ShapeError, match=r"gradcheck: x: "):
+        mc.gradcheck(model, x, np.ones((len(x), 2)))
+
+
+@pytest.mark.parametrize("dtype", [int, np.float16, "foo"])
+def test_dtype_must_be_float32_or_float64(dtype):
+    """An integer dtype failed inside NumPy ("not inexact"); float16 "passed" a loss whose differences it cannot
+    resolve (every slope 0)."""
+    cases = ((mc.MeanSquaredError(), np.ones((4, 1)), np.zeros((4, 1))), (mc.Dense(2), np.ones((3, 2)), None))
+    for target, x, y in cases:
+        with pytest.raises(TypeError, match="gradcheck: dtype must be float32 or float64, got"):
+            mc.gradcheck(target, x, y, dtype=dtype)
+
+
+def test_training_must_be_a_flag_and_seed_a_whole_number():
+    with pytest.raises(TypeError, match="gradcheck: training must be True or False, got 'no'"):
+        mc.gradcheck(mc.Dense(2), np.ones((3, 2)), training="no")
+    with pytest.raises(TypeError, match="gradcheck: seed must be a whole number ≥ 0.* got 'a'"):
+        mc.gradcheck(mc.Dense(2), np.ones((3, 2)), seed="a")
+    with pytest.raises(ValueError, match="gradcheck: seed must be a whole number ≥ 0.* got -1"):
+        mc.gradcheck(mc.Dense(2), np.ones((3, 2)), seed=-1)
