@@ -124,9 +124,81 @@ def test_saved_results_of_a_sequence_of_another_length_are_run_again(tmp_path, s
         built.append(1)
         return offset_factory({"one": shorter.ground_truth})
 
-    again = E.evaluate({"perfect": counting_factory}, [shorter], tmp_path, progress=False)
+    with pytest.warns(UserWarning, match="they were made on 12 frames, and the sequence now has 10"):
+        again = E.evaluate({"perfect": counting_factory}, [shorter], tmp_path, progress=False)
     assert len(built) == 1 and len(again.runs["perfect", "one"].boxes) == 10
     assert again.score("perfect").auc == pytest.approx(20 / 21)
+
+
+def test_results_made_on_other_data_under_the_same_names_are_run_again(tmp_path, suite):
+    """Two suites of the same sequence names in folders of the same name share minicnn eval's default results
+    folder: the second suite's tracker was scored on the first suite's boxes (AUC 0.02 instead of 0.74), silently.
+    The ground truth's SHA-256 in each result's .json now tells them apart."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    other = [_moving_square("one", 12, ("FM",), 0), suite[1]]
+    other[0].ground_truth[:, 0] += 20.0  # the same name and length, another target
+    other[0].frames = [np.roll(frame, 20, axis=1) for frame in other[0].frames]
+    moved = {s.name: s.ground_truth for s in other}
+    built = []
+
+    def counting_factory():
+        built.append(1)
+        return offset_factory(moved)
+
+    with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \(they "
+                                         r"were made on other data: the sequence's ground truth differs"):
+        again = E.evaluate({"perfect": counting_factory}, other, tmp_path, progress=False)
+    assert len(built) == 1  # "one" again; "two" is the same sequence and keeps its results
+    assert again.score("perfect").auc == pytest.approx(20 / 21)
+
+
+def test_results_of_a_built_in_tracker_are_not_reused_for_a_tracker_of_yours_of_the_same_name(tmp_path, suite):
+    pytest.importorskip("cv2")
+    boxes = {s.name: s.ground_truth for s in suite}
+    E.evaluate(["mosse"], suite[:1], tmp_path, progress=False)
+    with pytest.warns(UserWarning, match=r"they were made by minicnn.track.trackers:mosse, and the tracker of this "
+                                         r"name is now test_track_evaluate:offset_factory"):
+        mine = E.evaluate({"mosse": functools.partial(offset_factory, boxes)}, suite[:1], tmp_path, progress=False)
+    assert mine.score("mosse").auc == pytest.approx(20 / 21)
+    with pytest.warns(UserWarning, match=r"made by test_track_evaluate:offset_factory, and the tracker of this name "
+                                         r"is now minicnn.track.trackers:mosse"):
+        E.evaluate(["mosse"], suite[:1], tmp_path, progress=False)
+
+
+def test_a_run_whose_tracker_answered_ok_without_a_box_resumes(tmp_path, suite, recwarn):
+    """The frame whose box was refused kept its time, so that the saved run had one time too many and was called
+    damaged, and run again, on every later evaluation."""
+
+    class NoBox:
+        def init(self, frame, box):
+            pass
+
+        def update(self, frame):
+            return True, None
+
+    first = E.evaluate({"nobox": NoBox}, suite, tmp_path, progress=False)
+    assert first.runs["nobox", "one"].failed_at == 1 and len(first.runs["nobox", "one"].frame_seconds) == 1
+    built = []
+
+    def counting():
+        built.append(1)
+        return NoBox()
+
+    again = E.evaluate({"nobox": counting}, suite, tmp_path, progress=False)
+    assert built == [] and not recwarn.list
+    assert again.runs["nobox", "two"].failed_at == 1
+
+
+def test_a_sequence_that_cannot_start_is_refused_before_any_other_runs(tmp_path, suite):
+    """A first box of 0,0,0,0 (read as NaN: the target absent) in the second sequence used to stop the evaluation
+    with a traceback after the first sequence had run."""
+    suite[1].ground_truth[0] = np.nan
+    boxes = {s.name: s.ground_truth for s in suite}
+    with pytest.raises(ValueError, match=r"sequence 'two': the first frame has no box \(NaN, or 0,0,0,0 in its "
+                                         r"ground-truth file: the target absent\)"):
+        E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    assert not (tmp_path / "perfect").exists()
 
 
 def test_a_first_box_without_width_or_height_cannot_start_a_tracker():
@@ -135,7 +207,8 @@ def test_a_first_box_without_width_or_height_cannot_start_a_tracker():
     for bad in ([5.0, 10.0, 0.0, 12.0], [5.0, 10.0, 12.0, 0.0], [5.0, 10.0, -3.0, 12.0]):
         sequence = _moving_square("flat", 4)
         sequence.ground_truth[0] = bad
-        with pytest.raises(ValueError, match="'flat': the first frame's box .* cannot start a tracker"):
+        with pytest.raises(ValueError, match=r"'flat': the first frame's box .* has no area, and every tracker starts "
+                                             r"from it"):
             E.track_sequence(OffsetTracker(sequence.ground_truth), sequence)
 
 
@@ -403,17 +476,41 @@ def test_trackers_are_ranked_by_success_auc_not_by_precision():
 
 
 def test_each_table_column_holds_its_own_score():
-    """The row reads AUC, P@20, NormP, AO, SR0.5, crashed; and the attribute rows read AUC. A column showing another
+    """The row reads AUC, P@20, NormP, AO, SR0.5, lost, crashed; and the attribute rows read AUC. A column showing another
     score (NormP under P@20, SR0.75 under SR0.5, P@20 under an attribute) would go unnoticed in a printed table."""
     lines = _three_trackers_on_two_sequences().table(fps=False).splitlines()
     assert lines[0] == "OPE on 2 sequences (8 frames)"
     # shifted: AUC 17/21 = 0.810; P@20 = 1 (10 px and 0 px); NormP = (1/4 + 1) / 2 = 0.625, as 0.25 widths > 0.2
     # fails frames 2-4 of "a"; GOT-10k pools frames 2-4 of both: three at 0.6, three at 1 → AO 0.8, SR0.5 = 1
     # (SR0.75 would be 0.5).
-    assert lines[2].split() == ["shifted", "0.810", "1.000", "0.625", "0.800", "1.000", "0"]
+    assert lines[2].split() == ["shifted", "0.810", "1.000", "0.625", "0.800", "1.000", "0.0%", "0"]
     assert lines[7].split() == ["tracker", "FM(2)", "OCC(1)"]
     # FM: both sequences, AUC 17/21 = 0.810 (P@20 would be 1.000); OCC: "b" alone, 20/21 = 0.952.
     assert lines[8].split() == ["shifted", "0.810", "0.952"]
+
+
+def test_the_table_shows_the_frames_a_tracker_gave_no_box_for_which_auc_scores_with_its_last_box():
+    """A tracker that answers "lost" from frame 2 on scored the AUC of one that stands still (OTB's carry-forward)
+    and 0 in AO; the table did not say why the two columns disagree."""
+    a, b = Sequence("a", _FRAMES, _TRUTH), Sequence("b", _FRAMES, _TRUTH.copy())
+    gives_up = _TRUTH.copy()
+    gives_up[1:] = np.nan  # 3 frames of "a" after the first without a box
+    crashed = E.TrackRun("t", "b", np.vstack([_TRUTH[:3], np.full((1, 4), np.nan)]), [0.1] * 3, failed_at=3)
+    evaluation = E.Evaluation(["t"], [a, b], {("t", "a"): E.TrackRun("t", "a", gives_up, [0.1] * 4, lost_frames=3),
+                                              ("t", "b"): crashed})
+    assert evaluation.lost_share("t") == pytest.approx(4 / 6)  # 3 + 1 of the 3 + 3 frames after the first
+    lines = evaluation.table(fps=False).splitlines()
+    assert lines[1].split()[6] == "lost" and lines[2].split()[6] == "66.7%"
+    assert any(line.startswith("! lost: frames after the first without a box") for line in lines)
+    assert "! lost" not in _three_trackers_on_two_sequences().table()
+
+
+def test_a_very_fast_trackers_fps_keeps_a_space_before_it():
+    """120,422 FPS ran into the SR0.5 column: '1.0000.0%120422.0'."""
+    fast = E.TrackRun("t", "a", _TRUTH, [0.25e-5] * 4)
+    evaluation = E.Evaluation(["t"], [Sequence("a", _FRAMES, _TRUTH)], {("t", "a"): fast})
+    row = evaluation.table().splitlines()[2].split()
+    assert row[7] == "400,000" and row[8] == "0", row  # 4 frames in 10 µs
 
 
 def test_suite_fps_is_all_frames_run_over_all_seconds():

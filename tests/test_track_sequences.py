@@ -136,6 +136,21 @@ def test_read_sequences_finds_both_layouts_and_selects_names(tmp_path):
         read_sequences(tmp_path / "nowhere")
 
 
+def test_folders_that_are_not_sequences_are_named_in_a_warning(tmp_path, recwarn):
+    """A sequence whose img/ was renamed, or whose groundtruth_rect.txt has a typo, dropped out of the suite
+    without a word: 'OPE on 1 sequences'."""
+    write_otb(_toy(name="a"), tmp_path)
+    write_otb(_toy(name="b"), tmp_path)
+    (tmp_path / "b" / "img").rename(tmp_path / "b" / "imgs")
+    (tmp_path / ".ipynb_checkpoints").mkdir()  # hidden folders are nobody's sequence
+    with pytest.warns(UserWarning, match=r": 1 folder skipped, neither an OTB sequence \(img/ \+ groundtruth_rect.txt\) "
+                                         r"nor a GOT-10k one \(groundtruth.txt\): b$"):
+        assert [s.name for s in read_sequences(tmp_path)] == ["a"]
+    (tmp_path / "b" / "imgs").rename(tmp_path / "b" / "img")
+    recwarn.clear()
+    assert [s.name for s in read_sequences(tmp_path)] == ["a", "b"] and not recwarn.list
+
+
 def test_a_gap_in_the_frame_numbers_is_refused_and_unpadded_names_sort_by_number(tmp_path):
     """0001, 0002, 0004, 0005 beside five boxes minus one used to pair the boxes after the gap with the wrong
     frames; 1.jpg … 10.jpg sorted as 1, 10, 2, …"""

@@ -99,9 +99,7 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
     lost = 0
     failed_at = None
     error = None
-    first_box = sequence.init_box
-    if not np.all(np.isfinite(first_box)) or first_box[2] <= 0 or first_box[3] <= 0:
-        raise ValueError(f"sequence {sequence.name!r}: the first frame's box {first_box} cannot start a tracker")
+    first_box = check_startable(sequence)
     boxes[0] = first_box
     for index in range(count):
         frame = sequence[index]
@@ -112,11 +110,12 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
                 seconds.append(time.perf_counter() - start)
             else:
                 ok, box = tracker.update(frame)
-                seconds.append(time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
                 if ok:
-                    boxes[index] = _answered_box(box)
+                    boxes[index] = _answered_box(box)  # a refused box is a crash: its frame's time is not kept
                 else:
                     lost += 1
+                seconds.append(elapsed)
         except Exception as exception:  # noqa: BLE001 - a tracker's bug must not stop the other sequences
             failed_at = index
             error = f"{type(exception).__name__}: {exception}"
@@ -125,6 +124,22 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
         if on_frame is not None:
             on_frame(index)
     return TrackRun(name, sequence.name, boxes, seconds, lost, failed_at, error)
+
+
+def check_startable(sequence):
+    """The first frame's box of ``sequence``, which a one-pass evaluation starts every tracker from; a ValueError
+    naming the sequence (and its folder) where there is none (NaN, or 0,0,0,0 in the file: the target absent) or
+    its width or height is not above 0."""
+    first_box = sequence.init_box
+    if np.all(np.isfinite(first_box)) and first_box[2] > 0 and first_box[3] > 0:
+        return first_box
+    where = f"sequence {sequence.name!r}" + (f" ({sequence.path})" if sequence.path is not None else "")
+    if not np.all(np.isfinite(first_box)):
+        raise ValueError(f"{where}: the first frame has no box (NaN, or 0,0,0,0 in its ground-truth file: the "
+                         "target absent), and every tracker starts from it; give the first frame its box, or leave "
+                         "the sequence out")
+    raise ValueError(f"{where}: the first frame's box {tuple(float(v) for v in first_box)} (0-based x, y, w, h) has "
+                     "no area, and every tracker starts from it; its width and height must be above 0")
 
 
 def _answered_box(box):
@@ -152,8 +167,30 @@ def _sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def save_run(run, results_dir):
-    """Write a run's three files (see the module docstring), each atomically, the ``.json`` last."""
+BUILT_IN = "minicnn.track.trackers:"
+"""How ``made_from`` starts the name of a tracker built from ``available_trackers``."""
+
+
+def made_from(tracker_name, factory, sequence):
+    """What a run's results were made from, kept in its ``.json`` so that a later evaluation reuses them only for
+    the same thing: the tracker (``BUILT_IN`` and its name, or the module and name of the factory you gave), and the
+    sequence (its frame count and the SHA-256 of its ground truth). Results kept under the same folder, tracker and
+    sequence names could otherwise belong to other data (another suite in a folder of the same name) or to another
+    tracker: a factory of yours named like a built-in one. Two factories of yours under one name are taken as the
+    same tracker (a wrapper of yours, or a function defined again, keeps its results)."""
+    if factory is None:
+        tracker = f"{BUILT_IN}{tracker_name}"
+    else:
+        made = getattr(factory, "func", factory)  # functools.partial: the function it calls
+        tracker = (f"{getattr(made, '__module__', type(made).__module__)}:"
+                   f"{getattr(made, '__qualname__', type(made).__qualname__)}")
+    truth = np.ascontiguousarray(sequence.ground_truth, dtype=np.float64)
+    return {"made_by": tracker, "frames": len(sequence), "ground_truth_sha256": hashlib.sha256(truth).hexdigest()}
+
+
+def save_run(run, results_dir, made=None):
+    """Write a run's three files (see the module docstring), each atomically, the ``.json`` last; ``made`` (from
+    ``made_from``) goes into the ``.json``."""
     boxes_path, time_path, info_path = result_paths(results_dir, run.tracker, run.sequence)
     boxes_path.parent.mkdir(parents=True, exist_ok=True)
     rects = run.boxes + [1.0, 1.0, 0.0, 0.0]  # OTB's 1-based x, y; NaN and infinity stay as the tracker gave them
@@ -170,20 +207,22 @@ def save_run(run, results_dir):
         "failed_at_frame": None if run.failed_at is None else run.failed_at + 1,
         "error": run.error,
         "sha256": {boxes_path.name: _sha256(boxes_text), time_path.name: _sha256(time_text)},
+        **(made or {}),
     }
     atomic_write_text(time_path, time_text)
     atomic_write_text(boxes_path, boxes_text)
     atomic_write_text(info_path, json.dumps(info, indent=1) + "\n")
 
 
-def load_run(results_dir, tracker, sequence):
+def load_run(results_dir, tracker, sequence, made=None):
     """The saved run of ``tracker`` on ``sequence``, or None if it has not finished, or if its files cannot be
-    read or do not belong together (a warning then names them and says why: the sequence is to be run again)."""
+    read, do not belong together, or were made from something else than ``made`` says (a warning then names them
+    and says why: the sequence is to be run again)."""
     paths = result_paths(results_dir, tracker, sequence)
     if not all(path.is_file() for path in paths):
         return None
     try:
-        return _read_run(tracker, sequence, *paths)
+        return _read_run(tracker, sequence, *paths, made=made)
     except (OSError, ValueError) as error:  # json's and NumPy's parse errors are ValueErrors
         folder = paths[0].parent
         warnings.warn(f"{folder / sequence}.txt, _time.txt, .json: cannot resume from these result files ({error}); "
@@ -191,10 +230,16 @@ def load_run(results_dir, tracker, sequence):
         return None
 
 
-def _read_run(tracker, sequence, boxes_path, time_path, info_path):
+def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
     info = _parsed(info_path, json.loads)
     if not isinstance(info, dict):
         raise ValueError(f"{info_path.name}: expected a JSON object, got {type(info).__name__}")
+    for key, value in (made or {}).items():  # files written before minicnn recorded these are taken as they are
+        recorded = info.get(key, value)
+        if key == "made_by" and not (recorded.startswith(BUILT_IN) or value.startswith(BUILT_IN)):
+            continue
+        if recorded != value:
+            raise ValueError(_made_from_else(key, recorded, value))
     recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
     for path in (boxes_path, time_path):
         if path.name in recorded and _sha256(path.read_text()) != recorded[path.name]:
@@ -210,6 +255,14 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path):
                          f"frames" + ("" if failed is None else f", the tracker crashing at frame {failed}"))
     return TrackRun(tracker, sequence, boxes, seconds, info.get("lost_frames", 0),
                     None if failed is None else failed - 1, info.get("error"))
+
+
+def _made_from_else(key, recorded, now):
+    if key == "made_by":
+        return f"they were made by {recorded}, and the tracker of this name is now {now}"
+    if key == "frames":
+        return f"they were made on {recorded} frames, and the sequence now has {now}"
+    return "they were made on other data: the sequence's ground truth differs from the one they were made on"
 
 
 def _boxes_from_text(text):
@@ -279,7 +332,7 @@ def _run_task(tracker_name, factory, sequence, results_dir, on_frame=None):
         tracker = factory()
     run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
     if results_dir is not None:
-        save_run(run, results_dir)
+        save_run(run, results_dir, made_from(tracker_name, factory, sequence))
     return run
 
 
@@ -346,6 +399,15 @@ class Evaluation:
         frames = sum(len(r.frame_seconds) for r in runs)
         return frames / seconds if seconds > 0 else float("inf")
 
+    def lost_share(self, tracker):
+        """The share of frames after the first where ``tracker`` gave no box (it answered ``ok`` False, or had
+        crashed). OTB's AUC, P@20 and NormP score such a frame with the tracker's last box; GOT-10k's AO and SR
+        score it 0: a tracker that gives up early can rank high on the first and low on the second."""
+        runs = [self.runs[tracker, s.name] for s in self.sequences]
+        after_first = sum(len(run.boxes) - 1 for run in runs)
+        empty = sum(int(np.sum(~np.all(np.isfinite(run.boxes[1:]), axis=1))) for run in runs)
+        return empty / after_first if after_first else 0.0
+
     def failures(self, tracker):
         """The runs of ``tracker`` that crashed."""
         return [self.runs[tracker, s.name] for s in self.sequences if self.runs[tracker, s.name].failed_at is not None]
@@ -364,15 +426,16 @@ class Evaluation:
         ``fps=False`` leaves out the speed column (which differs from run to run), e.g. to compare two runs."""
         lines = [
             f"OPE on {len(self.sequences)} sequences ({sum(len(s) for s in self.sequences)} frames)",
-            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}" + (f"{'FPS':>9}" if fps else "")
-            + f"{'crashed':>9}",
+            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}{'lost':>7}"
+            + (f"{'FPS':>10}" if fps else "") + f"{'crashed':>9}",
         ]
         for tracker in self.ranked():
             score, got = self.score(tracker), self.got10k(tracker)
             lines.append(
                 f"{tracker:<14}{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}"
                 + (f"{got.ao:>7.3f}{got.sr50:>7.3f}" if got else f"{'n/a':>7}{'n/a':>7}")
-                + (f"{self.fps(tracker):>9.1f}" if fps else "")
+                + f"{self.lost_share(tracker):>7.1%}"
+                + (f" {_fps_text(self.fps(tracker)):>9}" if fps else "")
                 + f"{len(self.failures(tracker)):>9d}"
             )
         tags = sorted({tag for s in self.sequences for tag in s.attributes})
@@ -388,6 +451,10 @@ class Evaluation:
             lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): AO and SR are n/a, "
                          "and AUC and P@20 count those frames as OTB does, failures at every overlap and hits at every "
                          "distance")
+        if any(self.lost_share(tracker) for tracker in self.trackers):
+            lines.append("! lost: frames after the first without a box (the tracker said it lost the target, or had "
+                         "crashed); AUC, P@20 and NormP score them with its last box, as OTB does, AO and SR0.5 as 0, "
+                         "as GOT-10k does")
         for tracker in self.ranked():
             for run in self.failures(tracker):
                 first_line = (run.error or "").splitlines()[0] if run.error else ""
@@ -410,6 +477,11 @@ class Evaluation:
                 per = {t: per_tracker[t][tag][0] for t in self.trackers}
                 attributes[tag] = ({t: per[t].success for t in per}, {t: per[t].precision for t in per})
         return save_ope_plots(success, precision, out_dir, attributes=attributes)
+
+
+def _fps_text(fps):
+    """Frames per second for the table: one decimal, none from 10,000 on (a column of 9 characters)."""
+    return f"{fps:.1f}" if fps < 10_000 else f"{fps:,.0f}"
 
 
 def _tracker_specs(trackers):
@@ -453,11 +525,15 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
     names = [s.name for s in sequences]
     if len(set(names)) != len(names):
         raise ValueError(f"sequences: names must be unique, got {names}")
+    for sequence in sequences:  # before any work: a sequence that cannot start used to stop the evaluation midway
+        check_startable(sequence)
     runs = {}
     pending = []
     for tracker in specs:
         for sequence in sequences:
-            saved = load_run(results_dir, tracker, sequence.name) if (resume and results_dir is not None) else None
+            saved = None
+            if resume and results_dir is not None:
+                saved = load_run(results_dir, tracker, sequence.name, made_from(tracker, specs[tracker], sequence))
             if saved is not None and len(saved.boxes) == len(sequence):
                 runs[tracker, sequence.name] = saved
             else:

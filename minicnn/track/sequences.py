@@ -457,7 +457,13 @@ def read_sequences(root, names=None):
     elif (root / "list.txt").is_file():
         folders = [root / line.strip() for line in (root / "list.txt").read_text().splitlines() if line.strip()]
     else:
-        folders = sorted(p for p in root.iterdir() if p.is_dir() and detect_layout(p))
+        candidates = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        folders = [p for p in candidates if detect_layout(p)]
+        skipped = [p.name for p in candidates if p not in folders]
+        if folders and skipped:  # a sequence folder with a typo would otherwise drop out of the suite unseen
+            warnings.warn(f"{root}: {len(skipped)} folder{'s' if len(skipped) > 1 else ''} skipped, neither an OTB "
+                          f"sequence (img/ + groundtruth_rect.txt) nor a GOT-10k one (groundtruth.txt): "
+                          f"{', '.join(skipped[:10])}{', ...' if len(skipped) > 10 else ''}", stacklevel=2)
     if not folders:
         raise FileNotFoundError(f"{root}: no OTB or GOT-10k sequence folders found")
     sequences = [s for folder in folders for s in read_sequence(folder)]
