@@ -107,8 +107,12 @@ def default_suite(seed=0, count=20, progress=True):
 def _sequences(data, seed=0, count=20, names=None, progress=True):
     from minicnn.track.sequences import read_sequences
 
+    from minicnn.track.evaluate import check_startable
+
     folder = default_suite(seed, count, progress) if data is None else data
     sequences = read_sequences(folder, names=names)
+    for sequence in sequences:
+        check_startable(sequence)
     for sequence in sequences:
         problems = sequence.problems()
         if problems:
@@ -129,6 +133,9 @@ def eval_command(args, parser):
     trackers = tracker_names(parser, args.trackers)
     if args.sequences is not None and not _names(args.sequences):
         parser.error(f"--sequences: expected comma-separated sequence names, got {args.sequences!r}")
+    twice = sorted({name for name in _names(args.sequences) or [] if _names(args.sequences).count(name) > 1})
+    if twice:
+        parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
     folder, sequences = suite_sequences(parser, args, _names(args.sequences), "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
     output_folder(parser, results, "--results")
@@ -321,7 +328,8 @@ def load_track_input(path):
 
     A folder gives its image files (``FRAME_SUFFIXES``) sorted by name, digit runs compared as numbers, read one at a
     time when used; a video file (GIF, or MP4 and others through imageio-ffmpeg) gives its frames decoded into memory
-    as ``(H, W, 3)`` uint8 RGB. ``name`` is the folder's name or the video's name without its extension. Raises
+    as ``(H, W, 3)`` uint8 RGB. ``name`` is the folder's name (the sequence's, for an OTB sequence's ``img``) or the
+    video's name without its extension. Raises
     ``TrackInputError`` for a missing path, an empty folder, an unreadable video, or frames of different sizes.
     """
     from pathlib import Path
@@ -332,7 +340,9 @@ def load_track_input(path):
             f"FRAMES_DIR_OR_VIDEO: {path} does not exist; expected a folder of frames or a video file"
         )
     if path.is_dir():
-        return path.resolve().name, _folder_frames(path)
+        folder = path.resolve()
+        named = folder.parent if folder.name.lower() == "img" else folder  # OTB: every sequence's frames are in img/
+        return named.name, _folder_frames(path)
     if path.suffix.lower() in FRAME_SUFFIXES:
         raise TrackInputError(
             f"FRAMES_DIR_OR_VIDEO: {path} is a single image; give the folder that holds the frames, or a video file"
@@ -669,11 +679,18 @@ def _warning_line(message, category, filename, lineno, line=None):
 
 
 def main(argv=None):
-    """Run one ``minicnn`` command; its exit status. If it fails, the output folders it made and left empty are
-    removed again."""
+    """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, as a shell reports it, with a line saying
+    so instead of a traceback). If it fails, the output folders it made and left empty are removed again."""
     FOLDERS_MADE.clear()
     try:
         return _run_command(argv)
+    except KeyboardInterrupt:
+        _remove_empty_folders_made()
+        command = (sys.argv[1:] if argv is None else list(argv))[:1]
+        resumable = command in (["eval"], ["train"])
+        print("minicnn: interrupted" + (" (what finished is saved: the same command goes on from there)"
+                                        if resumable else ""), file=sys.stderr)
+        return 130
     except BaseException as stop:
         if not (isinstance(stop, SystemExit) and stop.code in (0, None)):
             _remove_empty_folders_made()

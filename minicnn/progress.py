@@ -1,7 +1,8 @@
 """A text progress bar for long work (training epochs, tracking runs), in the style of Keras' ``fit`` output.
 
-In a terminal or a notebook the bar redraws itself in place; when output goes to a file or a CI log only the
-finished line is printed, so logs stay short.
+In a terminal or a notebook the bar redraws itself in place, with the time left; when output goes to a file or a CI
+log, a line is printed once a minute on long work and when it is finished, so logs stay short and a long run's log
+still says how far it got.
 """
 
 import sys
@@ -14,6 +15,20 @@ def _interactive(stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+LOG_EVERY_SECONDS = 60.0
+"""Where output is not a terminal, how often a line is printed before the finished one."""
+
+
+def _duration(seconds):
+    """``42s``, ``3m05s``, ``2h07m``: short enough for a progress line."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 def _format(value):
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
@@ -21,17 +36,19 @@ def _format(value):
 class ProgressBar:
     """``bar = ProgressBar(total)``; ``bar.update(done, loss=0.5)`` after each step; ``bar.finish(val_loss=0.4)``.
 
-    Shows ``done/total [=====>....] elapsed  time/step - name: value ...``.
+    Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished).
+    ``clock`` gives the time in seconds (tests pass their own).
     """
 
-    def __init__(self, total, width=30, stream=None, unit="step", enabled=True):
+    def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter):
         self.total = max(int(total), 1)
         self.width = width
         self.stream = stream if stream is not None else sys.stdout
         self.unit = unit
         self.enabled = enabled
         self.interactive = _interactive(self.stream)
-        self.start = time.perf_counter()
+        self.clock = clock
+        self.start = self.last_logged = clock()
         self.done = 0
         self.values = {}
 
@@ -39,18 +56,25 @@ class ProgressBar:
         filled = int(self.width * self.done / self.total)
         arrow = ">" if self.done < self.total else "="
         bar = "=" * max(filled - 1, 0) + (arrow if filled else "") + "." * (self.width - filled)
-        elapsed = time.perf_counter() - self.start
+        elapsed = self.clock() - self.start
         per_step = elapsed / max(self.done, 1)
         speed = f"{per_step * 1000:.0f}ms/{self.unit}" if per_step < 1 else f"{per_step:.1f}s/{self.unit}"
+        left = f" ETA {_duration(per_step * (self.total - self.done))}" if 0 < self.done < self.total else ""
         values = "".join(f" - {name}: {_format(value)}" for name, value in self.values.items())
         digits = len(str(self.total))
-        return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{values}"
+        return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{left}{values}"
 
     def update(self, done, **values):
         self.done = done
         self.values.update(values)
-        if self.enabled and self.interactive:
+        if not self.enabled:
+            return
+        if self.interactive:
             self.stream.write("\r" + self._line())
+            self.stream.flush()
+        elif self.clock() - self.last_logged >= LOG_EVERY_SECONDS:
+            self.last_logged = self.clock()
+            self.stream.write(self._line() + "\n")
             self.stream.flush()
 
     def finish(self, **values):

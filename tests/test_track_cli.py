@@ -119,13 +119,44 @@ def test_a_command_that_succeeds_or_fails_after_writing_keeps_its_folder(tmp_pat
 
     monkeypatch.setattr(generator, "make_suite", write_one_then_stop)
     out = tmp_path / "suite" / "seqs"
-    with pytest.raises(KeyboardInterrupt):
-        cli.main(["track", "make-sequences", "--out", str(out), "--quiet"])
+    assert cli.main(["track", "make-sequences", "--out", str(out), "--quiet"]) == 130
+    assert capsys.readouterr().err == "minicnn: interrupted\n"
     assert (out / "photo-01-plain").is_dir()
     monkeypatch.undo()
     cli.main(["track", "make-sequences", "--out", str(tmp_path / "made"), "--count", "1", "--min-frames", "2",
               "--max-frames", "2", "--quiet"])
     assert (tmp_path / "made" / "photo-01-plain").is_dir()
+
+
+def test_eval_refuses_a_sequence_that_cannot_start_or_named_twice_before_any_work(data, tmp_path, capsys):
+    """A first box of 0,0,0,0 ended the evaluation in a traceback after the other sequences had run; a sequence
+    named twice in --sequences in a traceback too."""
+    truth = data / "fast" / "groundtruth_rect.txt"
+    truth.write_text("0,0,0,0\n" + "".join(truth.read_text().splitlines(keepends=True)[1:]))
+    results = tmp_path / "results"
+    for argv, message in ((["--data", str(data)], f"minicnn eval: error: --data: sequence 'fast' ({data / 'fast'}): the "
+                                                  "first frame has no box"),
+                          (["--data", str(data), "--sequences", "slow,slow"],
+                           "--sequences: each sequence once, got slow more than once")):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["eval", *argv, "--trackers", "mosse", "--results", str(results), "--quiet"])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and message in err and "Traceback" not in err, err
+    assert not results.exists()
+
+
+def test_ctrl_c_during_eval_says_the_same_command_resumes(data, tmp_path, monkeypatch, capsys):
+    from minicnn.track import evaluate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluate, "evaluate", interrupted)
+    status = cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(tmp_path / "r"),
+                       "--quiet"])
+    assert status == 130
+    assert capsys.readouterr().err == ("minicnn: interrupted (what finished is saved: the same command goes on from "
+                                       "there)\n")
 
 
 def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatch, capsys):
@@ -319,6 +350,19 @@ def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_th
     # Progress bars over tracking and drawing, without --quiet (an interactive bar, as under Jupyter, may redraw
     # its last line: at least one finished bar per stage).
     assert capsys.readouterr().out.count("20/20 [") >= 2
+
+
+def test_the_frames_of_an_otb_sequence_are_named_after_the_sequence_not_its_img_folder(clip, fake, tmp_path):
+    """Every OTB sequence keeps its frames in img/: two sequences tracked one after the other both wrote
+    minicnn_track/img/, the second over the first."""
+    for sequence in ("Basketball", "Boy"):
+        (tmp_path / sequence).mkdir()
+        clip["folder"].rename(tmp_path / sequence / "img")
+        assert cli.main(["track", str(tmp_path / sequence / "img"), "--box", clip["box"], "--tracker", "fake",
+                         "--quiet"]) == 0
+        (tmp_path / sequence / "img").rename(clip["folder"])
+    assert (tmp_path / "minicnn_track" / "Basketball" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "Boy" / "trajectory.txt").is_file()
 
 
 def test_track_a_gif_with_an_opencv_tracker(clip, tmp_path, capsys):

@@ -1,0 +1,63 @@
+"""The progress bar: the time left while work runs, and a line a minute in a log (a file or CI output), where the
+bar used to print nothing until the work was done."""
+
+import io
+
+from minicnn.progress import ProgressBar, _duration
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_log_gets_a_line_a_minute_and_the_finished_line():
+    log, clock = io.StringIO(), Clock()
+    bar = ProgressBar(100, stream=log, unit="frame", clock=clock)
+    for done in range(1, 100):
+        clock.now += 1.5  # 150 s of work in all: lines at 60 s and 120 s
+        bar.update(done)
+    bar.finish()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].startswith(" 40/100 [===========>") and "] 60.0s 1.5s/frame ETA 1m30s" in lines[0]
+    assert lines[1].startswith(" 80/100") and "ETA 30s" in lines[1]
+    assert lines[2].startswith("100/100 [==============================] 148.5s") and "ETA" not in lines[2]
+
+
+def test_short_work_prints_only_its_finished_line_and_a_disabled_bar_nothing():
+    log, clock = io.StringIO(), Clock()
+    bar = ProgressBar(10, stream=log, clock=clock)
+    for done in range(1, 10):
+        clock.now += 1.0
+        bar.update(done, loss=0.5)
+    bar.finish()
+    assert log.getvalue().count("\n") == 1 and log.getvalue().startswith("10/10 [") and "loss: 0.5000" in log.getvalue()
+    quiet = io.StringIO()
+    bar = ProgressBar(10, stream=quiet, enabled=False, clock=clock)
+    clock.now += 600
+    bar.update(5)
+    bar.finish()
+    assert quiet.getvalue() == ""
+
+
+def test_a_terminal_redraws_the_line_in_place_with_the_time_left():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(4, stream=screen, clock=clock)
+    clock.now += 2.0
+    bar.update(1)
+    assert screen.getvalue() == "\r1/4 [======>.......................] 2.0s 2.0s/step ETA 6s"
+
+
+def test_durations_read_as_seconds_minutes_or_hours():
+    assert [_duration(s) for s in (0.4, 59, 61, 3599, 3600, 7620)] == ["0s", "59s", "1m01s", "59m59s", "1h00m",
+                                                                        "2h07m"]
