@@ -134,8 +134,8 @@ def test_eval_refuses_a_sequence_that_cannot_start_or_named_twice_before_any_wor
     truth = data / "fast" / "groundtruth_rect.txt"
     truth.write_text("0,0,0,0\n" + "".join(truth.read_text().splitlines(keepends=True)[1:]))
     results = tmp_path / "results"
-    for argv, message in ((["--data", str(data)], f"minicnn eval: error: --data: sequence 'fast' ({data / 'fast'}): the "
-                                                  "first frame has no box"),
+    no_first_box = f"minicnn eval: error: --data: sequence 'fast' ({data / 'fast'}): the first frame has no box"
+    for argv, message in ((["--data", str(data)], no_first_box),
                           (["--data", str(data), "--sequences", "slow,slow"],
                            "--sequences: each sequence once, got slow more than once")):
         with pytest.raises(SystemExit) as stop:

@@ -476,8 +476,9 @@ def test_trackers_are_ranked_by_success_auc_not_by_precision():
 
 
 def test_each_table_column_holds_its_own_score():
-    """The row reads AUC, P@20, NormP, AO, SR0.5, lost, crashed; and the attribute rows read AUC. A column showing another
-    score (NormP under P@20, SR0.75 under SR0.5, P@20 under an attribute) would go unnoticed in a printed table."""
+    """The row reads AUC, P@20, NormP, AO, SR0.5, lost, crashed; and the attribute rows read AUC. A column showing
+    another score (NormP under P@20, SR0.75 under SR0.5, P@20 under an attribute) would go unnoticed in a printed
+    table."""
     lines = _three_trackers_on_two_sequences().table(fps=False).splitlines()
     assert lines[0] == "OPE on 2 sequences (8 frames)"
     # shifted: AUC 17/21 = 0.810; P@20 = 1 (10 px and 0 px); NormP = (1/4 + 1) / 2 = 0.625, as 0.25 widths > 0.2

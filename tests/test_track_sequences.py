@@ -143,8 +143,8 @@ def test_folders_that_are_not_sequences_are_named_in_a_warning(tmp_path, recwarn
     write_otb(_toy(name="b"), tmp_path)
     (tmp_path / "b" / "img").rename(tmp_path / "b" / "imgs")
     (tmp_path / ".ipynb_checkpoints").mkdir()  # hidden folders are nobody's sequence
-    with pytest.warns(UserWarning, match=r": 1 folder skipped, neither an OTB sequence \(img/ \+ groundtruth_rect.txt\) "
-                                         r"nor a GOT-10k one \(groundtruth.txt\): b$"):
+    with pytest.warns(UserWarning, match=r": 1 folder skipped, neither an OTB sequence \(img/ \+ "
+                                         r"groundtruth_rect.txt\) nor a GOT-10k one \(groundtruth.txt\): b$"):
         assert [s.name for s in read_sequences(tmp_path)] == ["a"]
     (tmp_path / "b" / "imgs").rename(tmp_path / "b" / "img")
     recwarn.clear()
