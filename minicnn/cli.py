@@ -89,9 +89,10 @@ def bench(arguments):
 
 
 DEFAULT_SUITE_VERSION = 1
+DEFAULT_SUITE_SEED, DEFAULT_SUITE_COUNT = 0, 20
 
 
-def default_suite(seed=0, count=20, progress=True):
+def default_suite(seed=DEFAULT_SUITE_SEED, count=DEFAULT_SUITE_COUNT, progress=True):
     """The default tracking suite's folder, generated on first use into ``$MINICNN_DATA`` (or ~/.cache/minicnn)."""
     from minicnn.track.evaluate import default_data_dir
     from minicnn.track.generator import make_suite
@@ -104,7 +105,7 @@ def default_suite(seed=0, count=20, progress=True):
     return folder
 
 
-def _sequences(data, seed=0, count=20, names=None, progress=True):
+def _sequences(data, seed=DEFAULT_SUITE_SEED, count=DEFAULT_SUITE_COUNT, names=None, progress=True):
     from minicnn.track.sequences import read_sequences
 
     from minicnn.track.evaluate import check_startable
@@ -129,6 +130,7 @@ def eval_command(args, parser):
     from pathlib import Path
 
     from minicnn.track.evaluate import evaluate
+    from minicnn.track.sequences import atomic_write_text
 
     trackers = tracker_names(parser, args.trackers)
     if args.sequences is not None and not _names(args.sequences):
@@ -146,10 +148,13 @@ def eval_command(args, parser):
         if args.scheduler is None:
             raise
         parser.error(f"--scheduler {args.scheduler}: {error}")
+    table = evaluation.table()
     print()
-    print(evaluation.table())
+    print(table)
+    atomic_write_text(results / "table.txt", table + "\n")
     paths = evaluation.save_plots(results / "plots")
-    print(f"\nResult files in {results.resolve()}; plots:\n  " + "\n  ".join(str(p) for p in paths[:2])
+    print(f"\nResult files and this table (table.txt) in {results.resolve()}; plots:\n  "
+          + "\n  ".join(str(p) for p in paths[:2])
           + (f"\n  ... and {len(paths) - 2} per-attribute plots" if len(paths) > 2 else ""))
     return evaluation
 
@@ -160,6 +165,7 @@ def track_command(args, parser):
 
     if args.track_command == "make-sequences":
         from minicnn.track.generator import make_suite
+        from minicnn.track.sequences import detect_layout
 
         if args.max_frames < args.min_frames:
             parser.error(f"--max-frames: expected at least --min-frames ({args.min_frames}), got {args.max_frames}")
@@ -167,6 +173,14 @@ def track_command(args, parser):
         paths = make_suite(args.out, seed=args.seed, count=args.count, n_frames=(args.min_frames, args.max_frames),
                            progress=not args.quiet)
         print(f"{len(paths)} sequences written to {Path(args.out).resolve()} (OTB layout)")
+        written = {Path(path).resolve() for path in paths}
+        others = sorted(folder.name for folder in Path(args.out).iterdir()
+                        if folder.is_dir() and folder.resolve() not in written and detect_layout(folder))
+        if others:
+            print(f"warning: {args.out} also holds {len(others)} sequence{'s' if len(others) > 1 else ''} this run "
+                  f"did not write ({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}), from an earlier run "
+                  "with other settings: minicnn eval --data on it scores them too; use an empty folder for a suite "
+                  "of its own", file=sys.stderr)
         return paths
     from minicnn.track import plots
     from minicnn.track.evaluate import evaluate
@@ -634,14 +648,15 @@ def video_output(parser, path, option):
 
 
 def tracker_names(parser, text, option="--trackers"):
-    """The comma-separated tracker names of ``option``, each one ``make_tracker`` knows."""
+    """The comma-separated tracker names of ``option``, each one ``make_tracker`` knows, in lower case (the name of
+    their results' folder: KCF and kcf are one tracker), each once."""
     from minicnn.track.trackers import available_trackers
 
-    names = _names(text)
+    names = list(dict.fromkeys(name.lower() for name in _names(text) or []))
     if not names:
         parser.error(f"{option}: expected comma-separated tracker names such as kcf,csrt, got {text!r}")
     known = available_trackers()
-    unknown = [name for name in names if name.lower() not in known]
+    unknown = [name for name in names if name not in known]
     if unknown:
         parser.error(f"{option}: unknown tracker{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
                      f"available: {', '.join(sorted(known))}")
@@ -652,11 +667,17 @@ def suite_sequences(parser, args, names, names_option):
     """The sequences of ``--data`` (or the default suite), by name when ``names`` is given; refused by option."""
     from pathlib import Path
 
+    if args.data is not None and (args.seed is not None or args.count is not None):
+        given = " and ".join(option for option, value in (("--seed", args.seed), ("--count", args.count))
+                             if value is not None)
+        parser.error(f"{given}: they choose the generated default suite, and --data gives the sequences instead; "
+                     "leave them out, or leave out --data")
     if args.data is not None and not Path(args.data).is_dir():
         parser.error(f"--data: expected a folder of OTB- or GOT-10k-layout sequences, got {args.data!r}"
                      + (" (a file)" if Path(args.data).exists() else " (it does not exist)"))
     try:
-        return _sequences(args.data, args.seed, args.count, names, not args.quiet)
+        return _sequences(args.data, DEFAULT_SUITE_SEED if args.seed is None else args.seed,
+                          DEFAULT_SUITE_COUNT if args.count is None else args.count, names, not args.quiet)
     except FileNotFoundError as error:
         parser.error(f"--data: {error}")
     except ValueError as error:
@@ -665,10 +686,11 @@ def suite_sequences(parser, args, names, names_option):
 
 def _add_suite_options(parser):
     parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite)")
-    parser.add_argument("--seed", type=whole_number(0), default=0,
-                        help="seed of the default suite (default: %(default)s)")
-    parser.add_argument("--count", type=whole_number(1), default=20,
-                        help="sequences in the default suite (default: %(default)s)")
+    parser.add_argument("--seed", type=whole_number(0),
+                        help=f"seed of the generated default suite, without --data (default: {DEFAULT_SUITE_SEED})")
+    parser.add_argument("--count", type=whole_number(1),
+                        help=f"sequences in the generated default suite, without --data (default: "
+                        f"{DEFAULT_SUITE_COUNT})")
     parser.add_argument("--results", help="folder for result files (default: minicnn_results/<data folder name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 

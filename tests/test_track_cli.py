@@ -59,6 +59,9 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     (["eval", "--trackers", ","], "minicnn eval: error: --trackers: expected comma-separated tracker names"),
     (["eval", "--data", "{data}", "--trackers", "kcf,foo"], "--trackers: unknown tracker 'foo'; available: "),
     (["eval", "--jobs", "0"], "argument --jobs: expected a whole number ≥ 1, got 0"),
+    (["eval", "--data", "{data}", "--seed", "5"], "--seed: they choose the generated default suite, and --data gives "
+                                                  "the sequences instead"),
+    (["track", "show", "--data", "{data}", "--sequence", "slow", "--count", "3"], "--count: they choose the generated"),
     (["eval", "--data", "{afile}"], "--data: expected a folder of OTB- or GOT-10k-layout sequences, got '{afile}' "
                                     "(a file)"),
     (["eval", "--data", "{data}", "--trackers", "kcf", "--results", "{afile}"], "--results: {afile} is a file"),
@@ -171,6 +174,38 @@ def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatc
     assert (suite / "complete").is_file() and (suite / "photo-01-plain" / "groundtruth_rect.txt").is_file()
     cli.main(arguments)
     assert "Generating" not in capsys.readouterr().out  # generated once, then reused
+
+
+def test_eval_writes_its_table_and_only_this_evaluations_plots_and_takes_a_trackers_name_in_any_case(data, tmp_path,
+                                                                                                        capsys):
+    """A researcher found the table only on the screen, and per-attribute plots of an earlier evaluation beside the
+    new ones; --trackers KCF ran KCF again into a folder KCF/ beside kcf/."""
+    pytest.importorskip("cv2")
+    results = tmp_path / "results"
+    (results / "plots").mkdir(parents=True)
+    for stale in ("success_OCC.png", "precision_OCC.png"):  # the suite of this test has SV and FM only
+        (results / "plots" / stale).write_bytes(b"an earlier evaluation's plot")
+    (results / "plots" / "my_notes.png").write_bytes(b"mine")
+    cli.main(["eval", "--data", str(data), "--trackers", "MOSSE,mosse", "--results", str(results), "--quiet"])
+    out = capsys.readouterr().out
+    table = (results / "table.txt").read_text()
+    assert table.startswith("OPE on 2 sequences (30 frames)") and table.strip() in out
+    assert [line.split()[0] for line in table.splitlines()[2:3]] == ["mosse"] and "MOSSE" not in table
+    assert sorted(p.name for p in (results / "plots").iterdir()) == [
+        "my_notes.png", "precision.png", "precision_FM.png", "precision_SV.png", "success.png", "success_FM.png",
+        "success_SV.png"]
+    assert sorted(p.name for p in results.iterdir()) == ["mosse", "plots", "table.txt"]
+
+
+def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
+    """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
+    arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",
+                 "--quiet"]
+    cli.main(arguments + ["--count", "3"])
+    assert "warning" not in capsys.readouterr().err
+    cli.main(arguments + ["--count", "1", "--seed", "2"])
+    err = capsys.readouterr().err
+    assert "also holds 2 sequences this run did not write (photo-02-plain, photo-03-plain), from an earlier run" in err
 
 
 def test_make_sequences_writes_the_otb_layout(tmp_path, capsys):

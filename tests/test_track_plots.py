@@ -169,6 +169,27 @@ def test_save_ope_plots_writes_the_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(names)  # no temporary files left
 
 
+def test_ope_plot_titles_give_the_number_of_sequences_as_otb_does(tmp_path, monkeypatch):
+    titles = {}
+
+    def record_title(draw, path):
+        axes = plt.figure().add_subplot()
+        draw(axes)
+        titles[path.name] = axes.get_title()
+        plt.close("all")
+        return path
+
+    monkeypatch.setattr(plots, "_save_axes_plot", record_title)
+    success = {"A": np.linspace(1, 0, 21)}
+    precision = {"A": np.linspace(0, 1, 51)}
+    plots.save_ope_plots(success, precision, tmp_path, attributes={"OCC": (success, precision)},
+                         counts={"": 20, "OCC": 1})
+    assert titles == {"success.png": "Success plot of OPE\n20 sequences",
+                      "precision.png": "Precision plot of OPE\n20 sequences",
+                      "success_OCC.png": "Success plot of OPE\nocclusion (partial or full), 1 sequence",
+                      "precision_OCC.png": "Precision plot of OPE\nocclusion (partial or full), 1 sequence"}
+
+
 # ------------------------------------------------------------------------------------- videos, contact sheet
 
 def tracks_for(sequence):

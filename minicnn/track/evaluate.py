@@ -468,7 +468,7 @@ class Evaluation:
 
         success = {t: self.score(t).success for t in self.trackers}
         precision = {t: self.score(t).precision for t in self.trackers}
-        attributes = None
+        attributes, counts = None, {"": len(self.sequences)}
         if per_attribute:
             tags = sorted({tag for s in self.sequences for tag in s.attributes})
             attributes = {}
@@ -476,7 +476,8 @@ class Evaluation:
             for tag in tags:
                 per = {t: per_tracker[t][tag][0] for t in self.trackers}
                 attributes[tag] = ({t: per[t].success for t in per}, {t: per[t].precision for t in per})
-        return save_ope_plots(success, precision, out_dir, attributes=attributes)
+                counts[tag] = per_tracker[self.trackers[0]][tag][1]
+        return save_ope_plots(success, precision, out_dir, attributes=attributes, counts=counts)
 
 
 def _fps_text(fps):

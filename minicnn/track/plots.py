@@ -13,6 +13,7 @@ Frame numbers shown to people (video captions, contact-sheet titles) are 1-based
 import importlib.util
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -595,8 +596,9 @@ def _save_axes_plot(draw, path):
     return path
 
 
-def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attributes=None):
-    """Write OTB's success and precision plots as PNG files.
+def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attributes=None, counts=None):
+    """Write OTB's success and precision plots as PNG files. Per-attribute plots of an earlier call for a tag this
+    call does not draw (``success_OCC.png`` from another suite) are removed, so that the folder shows one evaluation.
 
     Parameters
     ----------
@@ -611,6 +613,9 @@ def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attribu
     attributes : dict, optional
         attribute tag (``"OCC"``) → ``(success_curves, precision_curves)`` over the sequences with that tag; adds
         ``success_OCC.png`` and ``precision_OCC.png`` for each.
+    counts : dict, optional
+        The number of sequences behind each plot, shown in its title as OTB does: ``""`` for the whole suite, and
+        each tag of ``attributes``.
 
     Returns
     -------
@@ -619,17 +624,27 @@ def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attribu
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plots = [("", "", success_curves, precision_curves)]
+    counts = counts or {}
+    plots = [("", _count_text(counts.get("")), success_curves, precision_curves)]
     for tag, (success, precision) in (attributes or {}).items():
-        plots.append((f"_{tag}", f" – {ATTRIBUTES.get(tag, tag)}", success, precision))
+        plots.append((f"_{tag}", ATTRIBUTES.get(tag, tag) + _count_text(counts.get(tag), ", "), success, precision))
     paths = []
     for suffix, subtitle, success, precision in plots:
+        second_line = f"\n{subtitle}" if subtitle else ""
         paths.append(_save_axes_plot(
-            lambda ax: plot_success(success, ax=ax, title=f"Success plot of OPE{subtitle}"),
+            lambda ax: plot_success(success, ax=ax, title=f"Success plot of OPE{second_line}"),
             out_dir / f"{prefix}success{suffix}.png",
         ))
         paths.append(_save_axes_plot(
-            lambda ax: plot_precision(precision, ax=ax, title=f"Precision plot of OPE{subtitle}"),
+            lambda ax: plot_precision(precision, ax=ax, title=f"Precision plot of OPE{second_line}"),
             out_dir / f"{prefix}precision{suffix}.png",
         ))
+    per_attribute = re.compile(rf"{re.escape(prefix)}(success|precision)_[A-Z0-9]+\.png")
+    for stale in sorted(set(out_dir.iterdir()) - set(paths)):
+        if per_attribute.fullmatch(stale.name) and stale.is_file():
+            stale.unlink()
     return paths
+
+
+def _count_text(count, before=""):
+    return "" if count is None else f"{before}{count} sequence{'' if count == 1 else 's'}"
