@@ -33,6 +33,15 @@ def _bias(bias, outputs, dtype, where):
     return bias
 
 
+def _check_no_empty_axis(where, name, array, first_axis=1):
+    """Every axis of ``array`` from ``first_axis`` on holds at least one entry (an empty batch is fine): a kernel
+    of height 0, or images of 0 channels, gave each backend another answer, or an error in NumPy's words."""
+    if 0 in array.shape[first_axis:]:
+        after = " after the batch's" if first_axis == 1 else ""
+        raise ShapeError(f"{where}: expected {name} with at least one entry along every axis{after}, got shape "
+                         f"{array.shape}")
+
+
 def _check_window(where, x, window, stride, padding, what):
     if x.ndim != 4:
         raise ShapeError(f"{where}: expected x of shape (N, H, W, C), got {x.shape}")
@@ -42,6 +51,7 @@ def _check_window(where, x, window, stride, padding, what):
 def _pool_arguments(where, x, pool_size, stride, padding):
     """``(x, pool_size, stride, padding)`` checked and normalised; the stride defaults to the pool size."""
     x = _floating(x, where)
+    _check_no_empty_axis(where, "x", x)
     pool_size = as_pair(pool_size, "pool_size", where)
     stride = pool_size if stride is None else as_pair(stride, "stride", where)
     padding = check_padding(padding)
@@ -60,6 +70,8 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
     padding = check_padding(padding)
     if kernel.ndim != 4 or x.ndim == 4 and kernel.shape[2] != x.shape[3]:
         raise ShapeError(f"conv2d: expected kernel of shape (kh, kw, {x.shape[-1]}, C_out), got {kernel.shape}")
+    _check_no_empty_axis("conv2d", "x", x)
+    _check_no_empty_axis("conv2d", "kernel", kernel, first_axis=0)
     _check_window("conv2d", x, kernel.shape[:2], stride, padding, "kernel")
     bias = _bias(bias, kernel.shape[3], x.dtype, "conv2d")
     return backend.to_host(backend.kernels().conv2d_forward(x, kernel, bias, stride, padding))
@@ -84,6 +96,7 @@ def dense(x, kernel, bias=None):
     if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
         raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
                          f"{kernel.shape}")
+    _check_no_empty_axis("dense", "kernel", kernel, first_axis=0)
     bias = _bias(bias, kernel.shape[1], x.dtype, "dense")
     return backend.to_host(backend.kernels().dense_forward(x, kernel, bias))
 
@@ -125,6 +138,8 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     if x.ndim != 4 or kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ShapeError(f"conv2d_backward: expected x (N, H, W, C_in) and kernel (kh, kw, C_in, C_out) with the "
                          f"same C_in, got {x.shape} and {kernel.shape}")
+    _check_no_empty_axis("conv2d_backward", "x", x)
+    _check_no_empty_axis("conv2d_backward", "kernel", kernel, first_axis=0)
     expected = spatial_output_size(x.shape[1], x.shape[2], kernel.shape[:2], stride, padding, "conv2d_backward",
                                    "kernel")
     if grad_y.shape != (x.shape[0], *expected, kernel.shape[3]):

@@ -68,3 +68,27 @@ def test_functional_checks_bias_shapes_and_computes_integer_data_in_float(name):
     for result, value in zip(results, expected):
         assert result.dtype == np.float64
         np.testing.assert_array_equal(result, value)
+
+
+@pytest.mark.parametrize("name", ["numpy", "numba"])
+def test_an_empty_batch_gives_an_empty_output_and_an_empty_axis_is_refused_on_every_backend(name):
+    """numpy's max pooling failed on an empty batch ("cannot reshape array of size 0") where numba gave an empty
+    output; a Conv2D over images of 0 channels failed on numpy and gave the bias alone on numba; a kernel of height
+    0 failed on numpy and gave numba an output of another size."""
+    with mc.use_backend(name):
+        pool = mc.MaxPooling2D(2)
+        assert pool(np.ones((0, 4, 4, 1))).shape == (0, 2, 2, 1)
+        assert pool.backward(np.ones((0, 2, 2, 1))).shape == (0, 4, 4, 1)
+        assert functional.max_pool2d(np.ones((0, 4, 4, 1))).shape == (0, 2, 2, 1)
+        assert mc.Conv2D(2, 3)(np.ones((0, 5, 5, 1))).shape == (0, 3, 3, 2)
+        for layer, x in ((mc.Conv2D(2, 3), np.ones((1, 5, 5, 0))), (mc.MaxPooling2D(2), np.ones((2, 4, 4, 0))),
+                         (mc.Dense(2), np.ones((2, 0)))):
+            with pytest.raises(ShapeError, match="expected input with at least one entry along every axis after the "
+                                                 "batch's"):
+                layer(x)
+            assert not layer.built
+        with pytest.raises(ShapeError, match=r"conv2d: expected kernel with at least one entry along every axis, got "
+                                             r"shape \(0, 3, 2, 4\)"):
+            functional.conv2d(np.ones((1, 6, 3, 2)), np.ones((0, 3, 2, 4)))
+        with pytest.raises(ShapeError, match=r"dense: expected kernel with at least one entry"):
+            functional.dense(np.ones((2, 3)), np.ones((3, 0)))

@@ -148,7 +148,7 @@ def max_pool2d_forward(x, pool_size, stride, padding):
     out_h, out_w, pad_h, pad_w = _geometry(x.shape, pool_size, stride, padding)
     x_padded = _pad(x, pad_h, pad_w, value=-np.inf)
     windows = _windows(x_padded, pool_size, stride, out_h, out_w)
-    flat = windows.reshape(windows.shape[:4] + (-1,))
+    flat = windows.reshape(windows.shape[:4] + (pool_size[0] * pool_size[1],))  # not -1: N may be 0
     argmax = flat.argmax(axis=-1).astype(np.int32)
     y = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
     return y, argmax

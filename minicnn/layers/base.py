@@ -200,6 +200,9 @@ class Layer:
         if len(shape) < 2:
             raise ShapeError(f"{self.describe()}: expected input of shape {self.input_layout}, got {shape} (the batch "
                              "axis comes first)")
+        if 0 in shape[1:]:  # images of 0 channels, a vector of 0 features: each backend answered another way
+            raise ShapeError(f"{self.describe()}: expected input with at least one entry along every axis after the "
+                             f"batch's, got {shape}")
         self._check_sample_shape(shape)
         if self.built:
             self._check_built_shape(shape)
