@@ -6,6 +6,11 @@ shape as ``y_pred``). Every loss is a mean over the batch, so its gradient carri
 On an accelerator backend (cuda) the predictions stay on the device: ``labels`` checks ``y_true`` against their
 shape alone, and ``terms_and_gradient`` has the backend's loss kernel compute, on the device, the loss's
 per-sample terms (which add up to the loss) and ``∂L/∂y_pred``.
+
+Each loss refuses values outside its domain, by name, instead of giving a silently wrong result: the
+cross-entropies take labels in [0, 1], and on probabilities (``from_logits=False``) predictions in [0, 1]. The
+labels are checked on every backend (``labels``, on the host); the predictions only where they are on the host: on
+the cuda backend they stay on the device, and are not copied to the host just to be checked.
 """
 
 import numpy as np
@@ -13,14 +18,76 @@ import numpy as np
 from minicnn.checks import flag
 from minicnn.errors import NonFiniteError, ShapeError
 
+#: how far outside [0, 1] a probability may lie before it is refused: the clip to [ε, 1 − ε] absorbs anything
+#: closer (rounding, or a step of gradcheck's central differences at a probability of 0 or 1)
+PROBABILITY_SLACK = 1e-3
+#: how far from 1 a row of CategoricalCrossentropy's probabilities may sum: a float32 softmax is far closer, a
+#: sigmoid in place of a softmax far off
+ROW_SUM_SLACK = 1e-2
+
+
+def _what_was_given(value, array):
+    """How an error names a value that is not an array of numbers: None, or its dtype."""
+    return "None" if value is None else f"dtype {array.dtype}"
+
+
+def _as_predictions(name, y_pred):
+    """``y_pred`` as a NumPy array of floats: whole numbers and booleans become float64 (the labels are cast to
+    the predictions' dtype, and so is the gradient: in ints a label 0.5 became 0 and the gradient was rounded);
+    anything that is not numbers is refused."""
+    array = np.asarray(y_pred)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: expected y_pred of numbers (the model's output), got "
+                        f"{_what_was_given(y_pred, array)}")
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    return array
+
+
+def _check_batch(name, shape):
+    """Predictions of ``shape`` must have a batch axis and at least one sample: every loss is a mean over the
+    samples, which an empty batch does not have."""
+    if len(shape) == 0:
+        raise ShapeError(f"{name}: expected y_pred with a batch axis (one row per sample), got a single number")
+    if shape[0] == 0:
+        raise ShapeError(f"{name}: the batch holds no samples (y_pred of shape {tuple(shape)})")
+
+
+def _label_hint(smallest):
+    """What probably went wrong with labels outside [0, 1]."""
+    if smallest < 0:
+        return "labels −1/1? use 0/1: (y_true + 1) / 2"
+    return "labels 0/255? divide by 255"
+
+
+def _check_labels_in_unit_range(name, y_true, what):
+    """Cross-entropy labels are probabilities: 0/1, one-hot rows or soft (smoothed) labels, all in [0, 1]. A min
+    and a max over the batch."""
+    smallest, largest = y_true.min(), y_true.max()
+    if smallest < 0 or largest > 1:
+        raise ValueError(f"{name}: expected y_true in [0, 1] ({what}), got values from {smallest:g} to "
+                         f"{largest:g}; {_label_hint(smallest)}")
+
+
+def _check_probabilities(name, y_pred, activation):
+    """Predictions on probabilities must lie in [0, 1] (give or take ``PROBABILITY_SLACK``): a last layer without
+    its ``activation`` gives logits, which the clip would silently turn into a loss near 0 or 16. A min and a max
+    over the batch."""
+    smallest, largest = y_pred.min(), y_pred.max()
+    if smallest < -PROBABILITY_SLACK or largest > 1 + PROBABILITY_SLACK:
+        raise ValueError(f"{name}: expected y_pred to hold probabilities in [0, 1], got values from {smallest:g} "
+                         f"to {largest:g}; a last layer without a {activation} gives logits: use "
+                         f"{name}(from_logits=True), or a {activation} activation")
+
 
 def _check_labels(name, y_true, shape, dtype):
     """``y_true`` finite, with the ``shape`` of the predictions (a label vector ``(N,)`` is accepted for predictions
-    ``(N, 1)``), cast to their ``dtype``."""
+    ``(N, 1)``), cast to their ``dtype``. The predictions must hold at least one sample."""
     shape = tuple(shape)
-    y_true = np.asarray(y_true)
+    _check_batch(name, shape)
+    given, y_true = y_true, np.asarray(y_true)
     if y_true.dtype.kind not in "fiub":
-        raise TypeError(f"{name}: expected y_true of numbers, got dtype {y_true.dtype}")
+        raise TypeError(f"{name}: expected y_true of numbers, got {_what_was_given(given, y_true)}")
     if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
     if y_true.shape != shape:
@@ -53,19 +120,26 @@ class Loss:
         """One truth value per sample: True where the loss clips the sample's predictions, so that its value is
         flat there while ``gradient`` is the unclipped formula's (``gradcheck`` cannot judge such a sample). None
         clip here; the cross-entropies on probabilities do."""
-        return np.zeros(len(np.asarray(y_pred)), dtype=bool)
+        y_true, y_pred = self._check(y_true, y_pred)
+        return np.zeros(len(y_pred), dtype=bool)
 
     def _check(self, y_true, y_pred):
-        y_pred = np.asarray(y_pred)
+        """``(y_true, y_pred)`` checked, as host arrays in the predictions' float dtype."""
+        y_pred = _as_predictions(type(self).__name__, y_pred)
         y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
         if not np.all(np.isfinite(y_pred)):
             raise NonFiniteError(f"{type(self).__name__}: y_pred contains NaN or infinity")
+        self._check_predictions(y_pred)
         return y_true, y_pred
+
+    def _check_predictions(self, y_pred):
+        """Refuse finite host predictions outside the loss's domain: none here, any number will do."""
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         """``(terms, ∂L/∂y_pred)`` computed by the backend module ``kernels`` on its own arrays: ``terms[n]`` is
-        sample n's share of the loss (they add up to it). ``y_true`` comes from ``labels``. None for a loss without
-        backend kernels (a loss of your own): the caller then computes it on the host."""
+        sample n's share of the loss (they add up to it). ``y_true`` comes from ``labels``, which checked it on
+        the host; ``y_pred`` is not checked here (``_check_predictions`` would need a copy of it to the host). None
+        for a loss without backend kernels (a loss of your own): the caller then computes it on the host."""
         return None
 
     def _formulas_changed_since(self, loss_class):
@@ -120,6 +194,17 @@ class BinaryCrossentropy(Loss):
     def __init__(self, from_logits=False):
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
+    def labels(self, y_true, shape, dtype):
+        """Labels in [0, 1]: 0/1, or the probability of class 1 (a smoothed label)."""
+        y_true = super().labels(y_true, shape, dtype)
+        _check_labels_in_unit_range(type(self).__name__, y_true, "0/1 labels, or the probability of class 1")
+        return y_true
+
+    def _check_predictions(self, y_pred):
+        """Probabilities must lie in [0, 1]; logits may be any number."""
+        if not self.from_logits:
+            _check_probabilities(type(self).__name__, y_pred, "sigmoid")
+
     def value(self, y_true, y_pred):
         if self.from_logits:
             z = y_pred
@@ -137,9 +222,9 @@ class BinaryCrossentropy(Loss):
 
     def clipped(self, y_true, y_pred):
         """Samples with a probability outside ``[ε, 1 − ε]``, where the value is flat."""
-        y_true, y_pred = self._check(y_true, y_pred)
         if self.from_logits:
             return super().clipped(y_true, y_pred)
+        y_true, y_pred = self._check(y_true, y_pred)
         outside = (y_pred < self.epsilon) | (y_pred > 1 - self.epsilon)
         return outside.reshape(len(y_pred), -1).any(axis=1)
 
@@ -167,9 +252,28 @@ class CategoricalCrossentropy(Loss):
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):
+        """One-hot (or soft) labels in [0, 1], of the predictions' shape (N, K)."""
         if len(shape) != 2:
-            raise ShapeError(f"{type(self).__name__}: expected predictions of shape (N, K), got {tuple(shape)}")
-        return super().labels(y_true, shape, dtype)
+            raise ShapeError(f"{type(self).__name__}: expected y_pred of shape (N, K) (N samples, K classes), got "
+                             f"{tuple(shape)}")
+        y_true = super().labels(y_true, shape, dtype)
+        _check_labels_in_unit_range(type(self).__name__, y_true, "one-hot rows, or soft labels")
+        return y_true
+
+    def _check_predictions(self, y_pred):
+        """Probabilities must lie in [0, 1] and each row sum to 1 (within ``ROW_SUM_SLACK``), as a softmax's do:
+        unlike Keras, which divides each row by its sum, the formulas here take the probabilities as they are, and
+        rows summing to 3 (a sigmoid in place of the softmax) would give a loss of 0. Logits may be any number."""
+        if self.from_logits:
+            return
+        name = type(self).__name__
+        _check_probabilities(name, y_pred, "softmax")
+        sums = y_pred.sum(axis=1)
+        smallest, largest = sums.min(), sums.max()
+        if smallest < 1 - ROW_SUM_SLACK or largest > 1 + ROW_SUM_SLACK:
+            raise ValueError(f"{name}: expected each row of y_pred to sum to 1 (a probability for each class), got "
+                             f"row sums from {smallest:g} to {largest:g}; a sigmoid on the last layer? use a "
+                             f"softmax (this loss does not divide the rows by their sum)")
 
     @staticmethod
     def _log_softmax(z):
@@ -189,9 +293,9 @@ class CategoricalCrossentropy(Loss):
 
     def clipped(self, y_true, y_pred):
         """Samples where a class with a non-zero label has a probability below ε, where the value is flat."""
-        y_true, y_pred = self._check(y_true, y_pred)
         if self.from_logits:
             return super().clipped(y_true, y_pred)
+        y_true, y_pred = self._check(y_true, y_pred)
         return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
@@ -216,7 +320,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         labels = np.asarray(y_true)
         name = type(self).__name__
         if len(shape) != 2:
-            raise ShapeError(f"{name}: expected predictions of shape (N, K), got {shape}")
+            raise ShapeError(f"{name}: expected y_pred of shape (N, K) (N samples, K classes), got {shape}")
+        _check_batch(name, shape)
+        if labels.dtype.kind not in "iuf":
+            raise TypeError(f"{name}: expected y_true of integer class indices, got "
+                            f"{_what_was_given(y_true, labels)}")
         if labels.shape == (shape[0], 1):
             labels = labels[:, 0]
         if labels.shape != (shape[0],):

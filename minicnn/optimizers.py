@@ -1,7 +1,7 @@
 """Optimizers: they see only ``(param, grad)`` pairs and update each ``param`` array in place.
 
 ``optimizer.step(pairs)`` takes the same list, in the same order, on every call; state (momentum, Adam's moments)
-is kept per position in that list.
+is kept per position in that list. Every pair is checked before any parameter changes.
 """
 
 import copy
@@ -10,6 +10,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import finite_number, flag
+from minicnn.errors import ShapeError
 
 
 class Optimizer:
@@ -48,6 +49,49 @@ class Optimizer:
             return []
         previous = backend._load(self._slot_backend)
         return [{name: previous.to_host(array) for name, array in slot.items()} for slot in self._slots]
+
+    def _checked_pairs(self, pairs):
+        """``pairs`` as a list, every ``(param, grad)`` checked before any parameter is updated: a bad pair leaves
+        every parameter (and the state) as it was.
+
+        ``param`` must be a writable array of floats that the backend updates in place: a NumPy array (on the cuda
+        backend, also a device array). A list would be left unchanged, an int array filled with garbage. ``grad``
+        must be an array of floats of ``param``'s shape: NumPy would broadcast a gradient of shape (1,) over the
+        whole parameter, and the numba and cuda kernels, which index the gradient by the parameter's size without
+        bounds checks, would read past its end. Only types, shapes and dtypes are compared, no pass over the
+        values: this runs at every training step. The pairs carry no names, so an error names a pair by its
+        position in the list (``Sequential.trainable_pairs`` lists the weights layer by layer, in ``get_weights``
+        order).
+        """
+        where = f"{type(self).__name__}.step"
+        kernels = backend.kernels()
+        on_device = getattr(kernels, "USES_DEVICE_MEMORY", False)
+        arrays_updated_in_place = "a NumPy array or a device array" if on_device else "a NumPy array"
+        pairs = list(pairs)
+        for index, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)):
+                raise TypeError(f"{where}: pair {index}: expected a (param, grad) pair, got {type(pair).__name__}")
+            if len(pair) != 2:
+                raise TypeError(f"{where}: pair {index}: expected a (param, grad) pair, got {len(pair)} items")
+            param, grad = pair
+            if not (isinstance(param, np.ndarray) or kernels.is_device_array(param)):
+                raise TypeError(f"{where}: pair {index}: expected the parameter as {arrays_updated_in_place} of "
+                                f"floats (it is updated in place), got {type(param).__name__}")
+            if np.dtype(param.dtype).kind != "f":
+                raise TypeError(f"{where}: pair {index}: expected the parameter as an array of floats, got dtype "
+                                f"{param.dtype}")
+            if isinstance(param, np.ndarray) and not param.flags.writeable:
+                raise ValueError(f"{where}: pair {index}: the parameter is a read-only array; it is updated in place")
+            if not (hasattr(grad, "shape") and hasattr(grad, "dtype")):
+                raise TypeError(f"{where}: pair {index}: expected the gradient as an array of floats of shape "
+                                f"{tuple(param.shape)} (its parameter's), got {type(grad).__name__}")
+            if np.dtype(grad.dtype).kind != "f":
+                raise TypeError(f"{where}: pair {index}: expected the gradient as an array of floats, got dtype "
+                                f"{grad.dtype}")
+            if tuple(grad.shape) != tuple(param.shape):
+                raise ShapeError(f"{where}: pair {index}: expected the gradient of shape {tuple(param.shape)} (its "
+                                 f"parameter's), got {tuple(grad.shape)}")
+        return pairs
 
     def step(self, pairs):
         raise NotImplementedError
@@ -117,7 +161,7 @@ class SGD(Optimizer):
         self.nesterov = flag(nesterov, "nesterov", "SGD")
 
     def step(self, pairs):
-        pairs = list(pairs)
+        pairs = self._checked_pairs(pairs)
         self.iterations += 1
         kernels = backend.kernels()
         if self.momentum == 0:
@@ -154,7 +198,7 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def step(self, pairs):
-        pairs = list(pairs)
+        pairs = self._checked_pairs(pairs)
         slots = self._slots_for(pairs, ("m", "v"))
         self.iterations += 1
         t = self.iterations
@@ -172,10 +216,13 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
 def get_optimizer(optimizer):
-    """An optimizer from a Keras name (``"adam"``, default settings) or an instance."""
+    """An optimizer from a Keras name (``"adam"``, default settings), a class (``SGD``, default settings) or an
+    instance."""
     if isinstance(optimizer, Optimizer):
         return optimizer
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        return optimizer()
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
         return OPTIMIZERS[optimizer.lower()]()
     raise ValueError(f"optimizer: unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)} or pass an "
-                     "Optimizer instance")
+                     "Optimizer (such as SGD(learning_rate=0.1))")

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minicnn as mc
@@ -140,3 +140,144 @@ def test_labels_that_are_not_numbers_are_named(labels):
     for loss in (mc.MeanSquaredError(), mc.BinaryCrossentropy()):
         with pytest.raises(TypeError, match=rf"{type(loss).__name__}: expected y_true of numbers, got dtype"):
             loss(labels, np.zeros((2, 1)))
+
+
+CROSS_ENTROPIES = [mc.BinaryCrossentropy(), mc.BinaryCrossentropy(from_logits=True), mc.CategoricalCrossentropy(),
+                   mc.CategoricalCrossentropy(from_logits=True)]
+
+
+def _calls(loss):
+    """Every way a loss takes labels: its value, its gradient, ``clipped`` (gradcheck), ``labels`` (the cuda path,
+    where the predictions stay on the device)."""
+    return {"value": loss, "gradient": loss.gradient, "clipped": loss.clipped,
+            "labels": lambda y, y_pred: loss.labels(y, y_pred.shape, y_pred.dtype)}
+
+
+@pytest.mark.parametrize("loss", CROSS_ENTROPIES, ids=repr)
+@pytest.mark.parametrize("labels, hint", [([3.0, 3.0], r"labels 0/255\? divide by 255"),
+                                          ([0.0, 255.0], r"labels 0/255\? divide by 255"),
+                                          ([-1.0, 1.0], r"labels −1/1\? use 0/1: \(y_true \+ 1\) / 2")])
+def test_cross_entropy_labels_outside_0_1_are_refused(loss, labels, hint):
+    """Labels 3 gave BinaryCrossentropy 0.693 at p = 0.5; labels 0/255 or −1/1 trained silently. Soft labels in
+    [0, 1] (label smoothing) stay valid."""
+    name = type(loss).__name__
+    y_pred = np.array([[0.5, 0.5], [0.5, 0.5]], np.float32)
+    y = np.array([labels, labels[::-1]])
+    lowest, highest = min(labels), max(labels)
+    for function in _calls(loss).values():
+        with pytest.raises(ValueError, match=rf"^{name}: expected y_true in \[0, 1\] \(.*\), got values from "
+                                             rf"{lowest:g} to {highest:g}; {hint}$"):
+            function(y, y_pred)
+        smoothed = np.array([[0.95, 0.05], [0.05, 0.95]])
+        function(smoothed, y_pred)                                  # accepted
+
+
+@pytest.mark.parametrize("loss", [mc.BinaryCrossentropy(), mc.CategoricalCrossentropy()], ids=repr)
+@pytest.mark.parametrize("y_pred", [[[5.0, -4.0], [0.0, 0.0]], [[-3.0, 0.5], [0.5, 0.5]], [[0.5, 1.2], [0.5, 0.5]]])
+def test_probabilities_outside_0_1_are_refused_with_a_hint_about_logits(loss, y_pred):
+    """Logits given as probabilities silently gave BinaryCrossentropy 1e-7 (p = 5 clipped) or 16.1 (p = −3):
+    a last layer without its sigmoid or softmax. With ``from_logits=True`` the same values are fine."""
+    name = type(loss).__name__
+    activation = "sigmoid" if name == "BinaryCrossentropy" else "softmax"
+    y, y_pred = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array(y_pred)
+    message = (rf"^{name}: expected y_pred to hold probabilities in \[0, 1\], got values from {y_pred.min():g} to "
+               rf"{y_pred.max():g}; a last layer without a {activation} gives logits: use "
+               rf"{name}\(from_logits=True\), or a {activation} activation$")
+    for call in ("value", "gradient", "clipped"):
+        with pytest.raises(ValueError, match=message):
+            _calls(loss)[call](y, y_pred)
+    loss.labels(y, y_pred.shape, y_pred.dtype)          # the cuda path: the predictions are on the device
+    logits = type(loss)(from_logits=True)
+    assert np.isfinite(logits(y, y_pred)) and np.all(np.isfinite(logits.gradient(y, y_pred)))
+
+
+def test_categorical_probabilities_whose_rows_do_not_sum_to_one_are_refused():
+    """Rows summing to 3 (a sigmoid in place of a softmax) gave −0.0: the formulas take the probabilities as they
+    are (Keras would divide each row by its sum first). Rows summing to 1 within rounding pass."""
+    loss = mc.CategoricalCrossentropy()
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    for y_pred, low, high in [(np.ones((2, 3)), 3, 3), (np.array([[0.2, 0.3, 0.1], [0.2, 0.3, 0.5]]), 0.6, 1)]:
+        for call in ("value", "gradient", "clipped"):
+            with pytest.raises(ValueError, match=rf"^CategoricalCrossentropy: expected each row of y_pred to sum to "
+                                                 rf"1 \(a probability for each class\), got row sums from {low:g} "
+                                                 rf"to {high:g}; a sigmoid on the last layer\? use a softmax"):
+                _calls(loss)[call](y, y_pred)
+    with pytest.raises(ValueError, match=r"^SparseCategoricalCrossentropy: expected each row of y_pred to sum to 1"):
+        mc.SparseCategoricalCrossentropy()(np.array([0, 1]), np.ones((2, 3)))
+    nearly = np.array([[0.2, 0.3, 0.5 + 1e-6], [1.0, 0.0, 0.0]], np.float32)
+    assert np.isfinite(loss(y, nearly)) and np.all(np.isfinite(loss.gradient(y, nearly)))
+
+
+@settings(deadline=None)
+@given(logits=st.lists(st.floats(-200, 200, width=32), min_size=2, max_size=8),
+       backend=st.sampled_from(["numpy", "numba"]))
+def test_what_sigmoid_and_softmax_give_in_float32_is_accepted_and_raw_logits_are_not(logits, backend):
+    """The framework's own outputs in float32, exactly 0.0 or 1.0 included, must pass; the logits themselves, where
+    any of them lies outside [0, 1], must not."""
+    z = np.array([logits], np.float32)
+    kernels = mc.backend._load(backend)
+    probabilities, y = kernels.sigmoid_forward(z), (np.arange(z.size) % 2).reshape(1, -1)
+    assert np.isfinite(mc.BinaryCrossentropy()(y, probabilities))
+    softmax = kernels.softmax_forward(z)
+    one_hot = np.eye(z.size)[[0]]
+    assert np.isfinite(mc.CategoricalCrossentropy()(one_hot, softmax))
+    if z.min() < -1e-3 or z.max() > 1 + 1e-3:
+        for loss, labels in ((mc.BinaryCrossentropy(), y), (mc.CategoricalCrossentropy(), one_hot)):
+            with pytest.raises(ValueError, match="from_logits=True"):
+                loss(labels, z)
+
+
+@pytest.mark.parametrize("loss", list(LOSSES.values()), ids=list(LOSSES))
+def test_predictions_that_are_not_numbers_or_not_a_batch_are_named(loss):
+    """Strings gave "ufunc 'isfinite' not supported", None "expected y_true of shape ()", a single number to
+    ``clipped`` "len() of unsized object", an empty batch a NaN (or, for the sparse labels, "zero-size array to
+    reduction operation minimum")."""
+    name = type(loss).__name__
+    y = np.array([1, 0]) if name.startswith("Sparse") else np.array([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(TypeError, match=rf"^{name}: expected y_pred of numbers \(the model's output\), got dtype <U1$"):
+        loss(y, np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(TypeError, match=rf"^{name}: expected y_pred of numbers \(the model's output\), got None$"):
+        loss.gradient(y, None)
+    with pytest.raises(ValueError, match=rf"^{name}: expected y_pred (with a batch axis \(one row per sample\)|of "
+                                         r"shape \(N, K\) \(N samples, K classes\)), got (a single number|\(\))$"):
+        loss.clipped(0.5, 0.5)
+    with pytest.raises(ValueError, match=rf"^{name}: the batch holds no samples \(y_pred of shape \(0, 2\)\)$"):
+        loss(y[:0], np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=rf"^{name}: the batch holds no samples"):
+        loss.labels(y[:0], (0, 2), np.float32)
+
+
+def test_sparse_labels_that_are_not_numbers_are_named():
+    """String class labels gave NumPy's UFuncTypeError about 'minimum'."""
+    with pytest.raises(TypeError, match=r"^SparseCategoricalCrossentropy: expected y_true of integer class indices, "
+                                        r"got dtype <U1$"):
+        mc.SparseCategoricalCrossentropy()(np.array(["a", "b"]), np.full((2, 3), 1 / 3))
+
+
+def test_whole_number_predictions_are_taken_as_floats():
+    """Labels were cast to the predictions' dtype, and the gradient too: with int predictions a label 0.5 became 0
+    and the gradient was rounded (MSE gave 0.5 and a gradient of 1 for y = 0.5, ŷ = 1)."""
+    y, y_pred = np.array([[0.5]]), np.array([[1]])
+    assert mc.MeanSquaredError()(y, y_pred) == pytest.approx(0.125)
+    gradient = mc.MeanSquaredError().gradient(y, y_pred)
+    assert gradient.dtype == np.float64 and gradient[0, 0] == pytest.approx(0.5)
+
+
+def test_labels_outside_0_1_are_refused_on_the_cuda_path_before_any_update():
+    """On the cuda backend the loss's kernel computes on the device; the labels are checked on the host first
+    (``labels``), so labels 0/255 stop the step before the weights change."""
+    previous = mc.get_backend()
+    try:
+        mc.set_backend("cuda")
+    except mc.BackendError as error:  # pragma: no cover - only where the cuda backend cannot run
+        pytest.skip(str(error))
+    try:
+        model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(2,))], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        before = model.get_weights()
+        with pytest.raises(ValueError, match=r"BinaryCrossentropy: expected y_true in \[0, 1\].*divide by 255"):
+            model.train_on_batch(np.ones((2, 2), np.float32), np.array([[0.0], [255.0]]))
+        for weight, old in zip(model.get_weights(), before):
+            np.testing.assert_array_equal(weight, old)
+    finally:
+        mc.set_backend(previous)

@@ -1,5 +1,7 @@
 """Optimizers: the update rules by hand."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,100 @@ def test_optimizer_refuses_other_parameters():
 def test_bad_hyperparameters(make):
     with pytest.raises(ValueError, match="must be"):
         make()
+
+
+@pytest.fixture(params=["numpy", "numba", "cuda"])
+def each_backend(request):
+    """The test once per backend (cuda under numba's CUDA simulator unless a GPU is asked for; skipped where
+    neither is there)."""
+    previous = mc.get_backend()
+    try:
+        mc.set_backend(request.param)
+    except mc.BackendError as error:  # pragma: no cover - only where the cuda backend cannot run
+        pytest.skip(str(error))
+    try:
+        yield request.param
+    finally:
+        mc.set_backend(previous)
+
+
+OPTIMIZERS = [lambda: mc.SGD(0.1), lambda: mc.SGD(0.1, momentum=0.9), lambda: mc.Adam(0.1)]
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("grad_shape", [(1,), (2,), (6,), (3, 1)])
+def test_a_gradient_of_another_shape_is_refused_before_any_update(each_backend, make, grad_shape):
+    """NumPy broadcast a (1,) gradient over the parameter; the numba and cuda kernels read past the end of a shorter
+    gradient (Adam made ``[-0.1, -3e-35, 0]`` of a (1,) one) or used part of a longer one. The first pair, which is
+    good, must not be updated either: every pair is checked before any update."""
+    optimizer = make()
+    good, bad = np.ones(2, np.float32), np.zeros(3, np.float32)
+    with pytest.raises(mc.ShapeError, match=rf"^{type(optimizer).__name__}\.step: pair 1: expected the gradient of "
+                                            rf"shape \(3,\) \(its parameter's\), got {re.escape(str(grad_shape))}$"):
+        optimizer.step([(good, np.ones(2, np.float32)), (bad, np.ones(grad_shape, np.float32))])
+    assert_close(good, [1.0, 1.0], "float32", "the good pair")
+    assert_close(bad, [0.0, 0.0, 0.0], "float32", "the bad pair")
+    assert optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=["sgd", "momentum", "adam"])
+def test_a_parameter_the_backend_cannot_update_in_place_is_refused(each_backend, make):
+    """A list was silently left unchanged by SGD (Adam: AttributeError 'list' object has no attribute 'shape'), an
+    int array filled with garbage by numba's Adam (a UFuncTypeError on numpy), a read-only array failed in the
+    kernel's words (numba's Adam: a TypingError) after Adam's state had changed."""
+    optimizer = make()
+    name = type(optimizer).__name__
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 0: expected the parameter as a NumPy array "
+                                        r"(or a device array )?of floats \(it is updated in place\), got list$"):
+        optimizer.step([([0.0, 0.0], np.ones(2))])
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 0: expected the parameter as an array of floats, "
+                                        r"got dtype int64$"):
+        optimizer.step([(np.zeros(2, np.int64), np.ones(2))])
+    read_only = np.zeros(2)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=rf"^{name}\.step: pair 0: the parameter is a read-only array"):
+        optimizer.step([(read_only, np.ones(2))])
+    assert optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=["sgd", "momentum", "adam"])
+def test_a_gradient_that_is_not_an_array_of_floats_is_refused(make):
+    optimizer = make()
+    name = type(optimizer).__name__
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 0: expected the gradient as an array of floats of "
+                                        r"shape \(2,\) \(its parameter's\), got list$"):
+        optimizer.step([(np.zeros(2), [1.0, 1.0])])
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 0: expected the gradient as an array of floats, got "
+                                        r"dtype <U1$"):
+        optimizer.step([(np.zeros(2), np.array(["a", "b"]))])
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 1: expected a \(param, grad\) pair, got 1 items$"):
+        optimizer.step([(np.zeros(2), np.ones(2)), (np.zeros(2),)])
+    with pytest.raises(TypeError, match=rf"^{name}\.step: pair 0: expected a \(param, grad\) pair, got ndarray$"):
+        optimizer.step([np.zeros(2)])
+
+
+def test_device_arrays_and_host_arrays_are_both_updated_on_cuda():
+    """On the cuda backend a parameter may live on the device (as in ``fit``) or on the host (copied there and
+    back): both pass the check and are updated; a device gradient of another shape is refused all the same."""
+    try:
+        kernels = mc.backend._load("cuda")
+        mc.backend._check("cuda", kernels)
+    except mc.BackendError as error:  # pragma: no cover - only where the cuda backend cannot run
+        pytest.skip(str(error))
+    with mc.use_backend("cuda"):
+        on_device, on_host = kernels.to_device(np.ones(2)), np.ones(2)
+        mc.SGD(0.5).step([(on_device, kernels.to_device(np.ones(2))), (on_host, np.ones(2))])
+        assert_close(kernels.to_host(on_device), [0.5, 0.5], "float64", "the device parameter")
+        assert_close(on_host, [0.5, 0.5], "float64", "the host parameter")
+        with pytest.raises(mc.ShapeError, match=r"^Adam\.step: pair 0: expected the gradient of shape \(2,\)"):
+            mc.Adam(0.5).step([(on_device, kernels.to_device(np.ones(1)))])
+
+
+def test_compile_takes_an_optimizers_class_as_it_takes_a_losss():
+    """compile(optimizer=mc.SGD) was refused while compile(loss=mc.MeanSquaredError) was taken."""
+    model = mc.Sequential([mc.Dense(1, input_shape=(2,))])
+    model.compile(optimizer=mc.SGD, loss=mc.MeanSquaredError)
+    assert type(model.optimizer) is mc.SGD and model.optimizer.learning_rate == mc.SGD().learning_rate
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'; choose one of \['adam', 'sgd'\] or pass an "
+                                         r"Optimizer \(such as SGD\(learning_rate=0.1\)\)"):
+        model.compile(optimizer="adamw", loss="mse")
