@@ -10,7 +10,8 @@ import time
 
 
 def _interactive(stream):
-    if "ipykernel" in sys.modules:
+    """A terminal, or a notebook's own output (which redraws a line after ``\\r`` but is no tty)."""
+    if "ipykernel" in sys.modules and stream in (sys.stdout, sys.stderr):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
 
