@@ -88,8 +88,11 @@ def test_ground_truth_line_that_does_not_parse_names_file_and_line(tmp_path):
 
 
 def test_non_positive_boxes_are_reported_per_frame_and_become_missing(tmp_path):
-    folder = _otb_folder(tmp_path, "Neg", [[1, 1, 2, 2], [1, 1, -3, 2], [1, 1, 2, 2]], 3)
-    with pytest.warns(UserWarning, match=r"frame 2: box .* non-positive width"):
+    folder = _otb_folder(tmp_path, "Neg", [[1, 1, 2, 2], [10, 20, -3, 2], [1, 1, 2, 2]], 3)
+    # the numbers as the file writes them (OTB's 1-based x and y: they once read (9, 19, -3, 2)), and the file
+    with pytest.warns(UserWarning, match=r"sequence 'Neg' \(.*Neg/groundtruth_rect.txt\): 1 bad ground-truth boxes, "
+                                         r"treated as missing: frame 2: box \(10, 20, -3, 2\) has a non-positive "
+                                         r"width"):
         sequence = read_otb(folder)
     assert np.all(np.isnan(sequence.ground_truth[1]))
     outside = Sequence("o", [np.zeros((10, 10, 3), np.uint8)] * 2, [[1, 1, 2, 2], [50, 1, 2, 2]])

@@ -251,10 +251,12 @@ def _number_list(numbers, limit=5):
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
-def _warn_problems(sequence_name, problems, limit=5):
+def _warn_problems(sequence_name, path, problems, limit=5):
+    """Warn of bad boxes read from the ground-truth file ``path``, with the numbers as that file writes them."""
     if problems:
         shown = "; ".join(problems[:limit]) + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
-        warnings.warn(f"sequence {sequence_name!r}: {len(problems)} bad ground-truth boxes, treated as missing: {shown}")
+        warnings.warn(f"sequence {sequence_name!r} ({path}): {len(problems)} bad ground-truth boxes, treated as "
+                      f"missing: {shown}")
 
 
 def _invalid_rows(boxes):
@@ -325,7 +327,8 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
             "give start_frame/end_frame if the annotation covers only part of the video"
         )
     boxes = from_otb(rects)
-    _warn_problems(name, box_problems(boxes, first_frame=first))
+    as_written = np.where(np.all(np.isnan(boxes), axis=1, keepdims=True), np.nan, rects)  # 1-based; absent rows NaN
+    _warn_problems(name, targets[target], box_problems(as_written, first_frame=first))
     boxes[_invalid_rows(boxes)] = np.nan
     attributes = ()
     attribute_file = folder / "attributes.txt"
@@ -382,7 +385,7 @@ def read_got10k(folder):
     cover = _read_labels(folder / "cover.label", len(images))
     if absent is not None:
         boxes[absent.astype(bool)] = np.nan
-    _warn_problems(folder.name, box_problems(boxes))
+    _warn_problems(folder.name, gt_file, box_problems(boxes))
     boxes[_invalid_rows(boxes)] = np.nan
     attributes = ()
     meta = folder / "meta_info.ini"
