@@ -152,6 +152,9 @@ def eval_command(args, parser):
     print()
     print(table)
     atomic_write_text(results / "table.txt", table + "\n")
+    if not evaluation.scored:
+        print(f"\nResult files and this table (table.txt) in {results.resolve()}; no plots: nothing to score")
+        return evaluation
     paths = evaluation.save_plots(results / "plots")
     print(f"\nResult files and this table (table.txt) in {results.resolve()}; plots:\n  "
           + "\n  ".join(str(p) for p in paths[:2])

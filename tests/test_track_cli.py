@@ -197,6 +197,22 @@ def test_eval_writes_its_table_and_only_this_evaluations_plots_and_takes_a_track
     assert sorted(p.name for p in results.iterdir()) == ["mosse", "plots", "table.txt"]
 
 
+def test_eval_on_a_got10k_test_split_prints_n_a_and_draws_no_plots(data, tmp_path, capsys):
+    """The first box alone: AUC and P@20 read 0.02 and 1.0, and empty plots were drawn."""
+    pytest.importorskip("cv2")
+    from minicnn.track.sequences import read_sequences, write_got10k
+
+    for sequence in read_sequences(data):
+        write_got10k(Sequence(sequence.name, list(sequence), sequence.ground_truth[:1]), tmp_path / "test_split")
+    results = tmp_path / "results"
+    cli.main(["eval", "--data", str(tmp_path / "test_split"), "--trackers", "mosse", "--results", str(results),
+              "--quiet"])
+    out = capsys.readouterr().out
+    assert out.splitlines()[3].split()[:6] == ["mosse"] + ["n/a"] * 5, out
+    assert "no plots: nothing to score" in out and not (results / "plots").exists()
+    assert (results / "table.txt").is_file() and (results / "mosse" / "fast.txt").is_file()
+
+
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
     """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
     arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",

@@ -386,6 +386,12 @@ class Evaluation:
             return None
         return metrics.got10k_score(overlaps)
 
+    @property
+    def scored(self):
+        """False where no frame after the first has a ground-truth box to score (a GOT-10k test split gives the
+        first box alone): the table then reads n/a, and there is nothing to plot."""
+        return self.got10k(self.trackers[0]) is not None
+
     def _frame_shape(self, sequence):
         """A sequence's frame shape, read once (from its first frame, an image file to decode)."""
         if sequence.name not in self._frame_shapes:
@@ -429,11 +435,14 @@ class Evaluation:
             f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}{'lost':>7}"
             + (f"{'FPS':>10}" if fps else "") + f"{'crashed':>9}",
         ]
+        scored = self.scored
         for tracker in self.ranked():
             score, got = self.score(tracker), self.got10k(tracker)
             lines.append(
-                f"{tracker:<14}{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}"
-                + (f"{got.ao:>7.3f}{got.sr50:>7.3f}" if got else f"{'n/a':>7}{'n/a':>7}")
+                f"{tracker:<14}"
+                + (f"{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}" if scored
+                   else f"{'n/a':>7}" * 3)
+                + (f"{got.ao:>7.3f}{got.sr50:>7.3f}" if got else f"{'n/a':>7}" * 2)
                 + f"{self.lost_share(tracker):>7.1%}"
                 + (f" {_fps_text(self.fps(tracker)):>9}" if fps else "")
                 + f"{len(self.failures(tracker)):>9d}"
@@ -447,10 +456,10 @@ class Evaluation:
             for tracker in self.ranked():
                 per_tag = self.by_attribute(tracker)
                 lines.append(f"{tracker:<14}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
-        if self.got10k(self.trackers[0]) is None:
-            lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): AO and SR are n/a, "
-                         "and AUC and P@20 count those frames as OTB does, failures at every overlap and hits at every "
-                         "distance")
+        if not scored:
+            lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): there is nothing "
+                         "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h; GOT-10k's server "
+                         "takes its own layout)")
         if any(self.lost_share(tracker) for tracker in self.trackers):
             lines.append("! lost: frames after the first without a box (the tracker said it lost the target, or had "
                          "crashed); AUC, P@20 and NormP score them with its last box, as OTB does, AO and SR0.5 as 0, "
