@@ -214,6 +214,27 @@ def _check_input(layer, x):
         raise ShapeError(f"gradcheck: x: {error}") from None
 
 
+def _check_what_the_target_uses(target, y, loss, grad_out):
+    """A loss is checked on ``y``, a model on ``y`` through its loss, a layer on ``grad_out``: an argument the target
+    does not use was silently ignored (``gradcheck(layer, x, y)`` checked a random upstream gradient, not ``y``)."""
+    if isinstance(target, (Loss, Sequential)) and y is None:
+        raise ValueError(f"gradcheck: a {'loss' if isinstance(target, Loss) else 'model'} is checked on labels; "
+                         "give y")
+    unused = []
+    if isinstance(target, Layer):
+        unused = [name for name, value in (("y", y), ("loss", loss)) if value is not None]
+        how = "a layer is checked on grad_out (random when None), not on labels"
+    elif isinstance(target, Loss):
+        unused = [name for name, value in (("loss", loss), ("grad_out", grad_out)) if value is not None]
+        how = "a loss is checked on y alone"
+    elif isinstance(target, Sequential):
+        unused = ["grad_out"] if grad_out is not None else []
+        how = "a model is checked through its loss, on y"
+    if unused:
+        raise TypeError(f"gradcheck: {' and '.join(unused)} given for a {type(target).__name__}, which does not use "
+                        f"{'them' if len(unused) > 1 else 'it'}: {how}")
+
+
 def _upstream_gradient(grad_out, output, rng, dtype):
     """The upstream gradient ``G``: ``grad_out``, which must have the output's shape and be finite, or random
     normal."""
@@ -269,6 +290,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     x = np.array(x, dtype=dtype)
     report = GradcheckReport(step=step, dtype=dtype.name, tolerance=tolerance)
 
+    _check_what_the_target_uses(target, y, loss, grad_out)
     if isinstance(target, Loss):
         y = np.asarray(y)
         analytic = target.gradient(y, x)

@@ -323,3 +323,20 @@ def test_training_must_be_a_flag_and_seed_a_whole_number():
         mc.gradcheck(mc.Dense(2), np.ones((3, 2)), seed="a")
     with pytest.raises(ValueError, match="gradcheck: seed must be a whole number ≥ 0.* got -1"):
         mc.gradcheck(mc.Dense(2), np.ones((3, 2)), seed=-1)
+
+
+def test_an_argument_the_target_does_not_use_is_refused_not_ignored():
+    """gradcheck(layer, x, y) checked the layer with a random upstream gradient and no word about y."""
+    x = np.ones((3, 2))
+    for target, arguments, message in (
+            (mc.Dense(2), {"y": np.ones((3, 2))}, r"y given for a Dense, which does not use it: a layer is checked "
+                                                  r"on grad_out"),
+            (mc.Dense(2), {"loss": "mse"}, "loss given for a Dense"),
+            (mc.MeanSquaredError(), {"y": x, "grad_out": x}, "grad_out given for a MeanSquaredError"),
+            (mc.Sequential([mc.Dense(2)]), {"y": x, "loss": "mse", "grad_out": x}, "grad_out given for a Sequential")):
+        with pytest.raises(TypeError, match=message):
+            mc.gradcheck(target, x, **arguments)
+    with pytest.raises(ValueError, match="gradcheck: a loss is checked on labels; give y"):
+        mc.gradcheck(mc.MeanSquaredError(), x)
+    with pytest.raises(ValueError, match="gradcheck: a model is checked on labels; give y"):
+        mc.gradcheck(mc.Sequential([mc.Dense(2)]), x, loss="mse")
