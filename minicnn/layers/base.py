@@ -206,7 +206,13 @@ class Layer:
         self._check_sample_shape(shape)
         if self.built:
             self._check_built_shape(shape)
-        return self.compute_output_shape(shape)
+        try:
+            return self.compute_output_shape(shape)
+        except ShapeError as error:
+            if self.input_layout == "(N, H, W, C)" and shape[1] <= 4 < shape[3]:  # (N, C, H, W), as PyTorch has it
+                raise ShapeError(f"{error}. Images with their channels first, {shape}? minicnn takes them last, "
+                                 "(N, H, W, C): x.transpose(0, 2, 3, 1)") from None
+            raise
 
     def _build_once(self, shape):
         """Build for samples of ``shape``'s size on the first call (the shape was checked)."""
