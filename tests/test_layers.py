@@ -298,3 +298,12 @@ def test_training_must_be_true_or_false(layer):
     """bool('False') is True: BatchNorm updated its moving averages and Dropout dropped inputs in inference."""
     with pytest.raises(TypeError, match=r"\.forward: training must be True or False, got 'False'"):
         layer()(np.ones((2, 3)), training="False")
+
+
+@pytest.mark.parametrize("make", [lambda: mc.Dense(1, activation="softmax"),
+                                  lambda: mc.Conv2D(1, 3, activation="softmax"), lambda: mc.Softmax()(np.ones((2, 1)))])
+def test_a_softmax_over_one_output_warns_that_it_is_always_one(make):
+    """Dense(1, activation='softmax') with binary_crossentropy trained to a constant loss, silently."""
+    with pytest.warns(UserWarning, match="a softmax over 1 output is always 1.0, so nothing can be learned through "
+                                         "it; for one output .* use activation='sigmoid'"):
+        make()

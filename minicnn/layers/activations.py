@@ -4,6 +4,8 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 ``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
 """
 
+import warnings
+
 from minicnn import backend
 from minicnn.layers.base import Layer
 
@@ -87,6 +89,10 @@ class Softmax(Activation):
 
     runs_on_device = True
 
+    def build(self, input_shape):
+        warn_if_softmax_over_one(self, input_shape[-1], self.describe())
+        super().build(input_shape)
+
     def apply(self, z):
         self._s = backend.kernels().softmax_forward(z)
         return self._s
@@ -110,6 +116,14 @@ def get_activation(activation, owner):
     if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
         return ACTIVATIONS[activation.lower()](name=f"{owner}_{activation.lower()}")
     raise ValueError(f"{owner}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or None")
+
+
+def warn_if_softmax_over_one(activation, outputs, owner):
+    """Warn where ``activation`` is a softmax over a single output: it is 1 whatever its input, so nothing is
+    learned through it (a yes/no output wants a sigmoid)."""
+    if isinstance(activation, Softmax) and outputs == 1:
+        warnings.warn(f"{owner}: a softmax over 1 output is always 1.0, so nothing can be learned through it; for "
+                      "one output (a yes/no answer) use activation='sigmoid' with binary_crossentropy", stacklevel=3)
 
 
 def activation_name(activation):

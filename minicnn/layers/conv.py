@@ -5,7 +5,7 @@ import numpy as np
 from minicnn import backend, checks
 from minicnn.checks import flag
 from minicnn.kernels.padding import check_padding, spatial_output_size
-from minicnn.layers.activations import activation_name, get_activation
+from minicnn.layers.activations import activation_name, get_activation, warn_if_softmax_over_one
 from minicnn.layers.base import Layer, as_pair
 from minicnn.layers.initializers import glorot_uniform
 
@@ -52,6 +52,7 @@ class Conv2D(Layer):
         self.strides = as_pair(strides, "strides", self.describe())
         self.padding = check_padding(padding, f"{self.describe()}: padding")
         self.activation = get_activation(activation, self.name)
+        warn_if_softmax_over_one(self.activation, self.filters, self.describe())
         self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = checks.seed(seed, "seed", self.describe())
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from minicnn import backend, checks
 from minicnn.checks import flag
-from minicnn.layers.activations import activation_name, get_activation
+from minicnn.layers.activations import activation_name, get_activation, warn_if_softmax_over_one
 from minicnn.layers.base import Layer
 from minicnn.layers.initializers import glorot_uniform
 
@@ -41,6 +41,7 @@ class Dense(Layer):
             raise ValueError(f"{self.describe()}: units must be a positive int, got {units!r}")
         self.units = int(units)
         self.activation = get_activation(activation, self.name)
+        warn_if_softmax_over_one(self.activation, self.units, self.describe())
         self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = checks.seed(seed, "seed", self.describe())
 
