@@ -232,7 +232,9 @@ def _check_sheet(parser, sheet):
 
 TRACK_SUBCOMMANDS = ("make-sequences", "show")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-"""Files a frame folder given to ``minicnn track`` may hold (other files are ignored)."""
+"""Files a frame folder given to ``minicnn track`` may hold (other files are ignored): the sequence readers'
+``IMAGE_SUFFIXES``, written out so that the command starts without importing the tracking code (a test holds the two
+equal)."""
 FFMPEG_VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
 """Video files imageio reads only through the imageio-ffmpeg package (GIF needs nothing extra)."""
 

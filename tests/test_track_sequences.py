@@ -217,3 +217,25 @@ def test_files_written_atomically_get_the_usual_permissions(tmp_path):
         assert mode(tmp_path / "result.txt") == 0o640 and (tmp_path / "result.txt").read_text() == "2\n"
     finally:
         os.umask(previous)
+
+
+def test_tiff_frames_are_read_as_minicnn_track_reads_them_and_an_empty_img_folder_is_named(tmp_path):
+    """An OTB folder of .tif frames failed with 'frame range 1..0 does not fit the 0 images in img/', which did not
+    say that the .tif files were passed over (minicnn track took them)."""
+    import imageio.v3 as iio
+
+    from minicnn import cli
+    from minicnn.track.sequences import IMAGE_SUFFIXES
+
+    assert cli.FRAME_SUFFIXES == IMAGE_SUFFIXES
+    folder = write_otb(_toy(name="tif"), tmp_path)
+    for jpg in sorted((folder / "img").iterdir()):
+        iio.imwrite(jpg.with_suffix(".tif"), iio.imread(jpg))
+        jpg.unlink()
+    sequence = read_otb(folder)
+    assert len(sequence) == 5 and sequence[4].shape == (24, 32, 3)
+    for tif in (folder / "img").iterdir():
+        tif.unlink()
+    with pytest.raises(FileNotFoundError, match=r"img: no frames in the folder \(files ending in .jpg, .jpeg, .png, "
+                                                r".bmp, .tif, .tiff\)"):
+        read_otb(folder)

@@ -63,7 +63,8 @@ OTB_FRAME_RANGES = {
 """OTB-100 videos whose annotation covers only part of ``img/`` (first and last frame, 1-based, inclusive),
 as listed in the OTB toolkit's sequence configuration."""
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+"""The files a sequence's frames may be (``minicnn track`` takes a folder of the same)."""
 
 
 def read_frame(path):
@@ -318,6 +319,9 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     default_range = OTB_FRAME_RANGES.get(base_name, (1, len(images)))
     first = default_range[0] if start_frame is None else int(start_frame)
     last = default_range[1] if end_frame is None else int(end_frame)
+    if not images:
+        raise FileNotFoundError(f"{folder / 'img'}: no frames in the folder (files ending in "
+                                f"{', '.join(IMAGE_SUFFIXES)})")
     if not 1 <= first <= last <= len(images):
         raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/")
     images = images[first - 1 : last]
@@ -375,7 +379,7 @@ def read_got10k(folder):
         raise FileNotFoundError(f"{gt_file} does not exist")
     images = _image_files(folder)
     if not images:
-        raise FileNotFoundError(f"{folder}: no frames (*.jpg, *.png) in the folder")
+        raise FileNotFoundError(f"{folder}: no frames in the folder (files ending in {', '.join(IMAGE_SUFFIXES)})")
     boxes = read_boxes_file(gt_file)
     if len(boxes) not in (1, len(images)):
         raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames; expected one per frame or one")
