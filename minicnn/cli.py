@@ -138,11 +138,12 @@ def eval_command(args, parser):
     twice = sorted({name for name in _names(args.sequences) or [] if _names(args.sequences).count(name) > 1})
     if twice:
         parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
+    specs = _with_weights(parser, trackers, args.weights)
     folder, sequences = suite_sequences(parser, args, _names(args.sequences), "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
     output_folder(parser, results, "--results")
     try:
-        evaluation = evaluate(trackers, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
+        evaluation = evaluate(specs, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
                               progress=not args.quiet, resume=not args.no_resume)
     except (OSError, ValueError) as error:
         if args.scheduler is None:
@@ -160,6 +161,22 @@ def eval_command(args, parser):
           + "\n  ".join(str(p) for p in paths[:2])
           + (f"\n  ... and {len(paths) - 2} per-attribute plots" if len(paths) > 2 else ""))
     return evaluation
+
+
+def _with_weights(parser, trackers, weights):
+    """``evaluate``'s trackers: the names alone, or with ``--weights`` a factory with that network for each of our
+    trackers (OpenCV's keep their names)."""
+    if weights is None:
+        return trackers
+    from minicnn.track.trackers import OUR_TRACKERS, WithWeights
+
+    ours = [name for name in trackers if name in OUR_TRACKERS]
+    if not ours:
+        parser.error(f"--weights: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
+    try:
+        return {name: WithWeights(name, weights) if name in ours else None for name in trackers}
+    except (ValueError, OSError) as error:
+        parser.error(f"--weights: {error}")
 
 
 def track_command(args, parser):
@@ -543,7 +560,8 @@ def train_command(args, parser):
         parser.error(str(error))
     out = Path(args.out).resolve()
     print(f"Weights: {out / 'siamese.npz'}  (learning curve: {out / 'learning_curve.png'})")
-    print(f"Use them with: minicnn track VIDEO --box x,y,w,h --weights {out / 'siamese.npz'}  "
+    print(f"Use them with: minicnn track VIDEO --box x,y,w,h --weights {out / 'siamese.npz'}, "
+          f"minicnn eval --trackers siamese --weights {out / 'siamese.npz'}, "
           f"or SiameseTracker(weights={str(out / 'siamese.npz')!r})")
 
 
@@ -755,6 +773,9 @@ def _run_command(argv):
                              help="processes to run sequences in (default: 1)")
     eval_parser.add_argument("--scheduler", help="Dask scheduler address to run the tasks on instead")
     eval_parser.add_argument("--no-resume", action="store_true", help="rerun sequences that have result files")
+    eval_parser.add_argument("--weights", help="a network of 'minicnn train siamese' (siamese.npz) for our trackers "
+                             "(siamese, siamese-nomotion, cnn, hybrid) instead of the shipped one; their results made "
+                             "with other weights are run again")
     _add_suite_options(eval_parser)
     track_parser = commands.add_parser(
         "track", help="follow an object through your video (track VIDEO --box x,y,w,h); make-sequences; show",

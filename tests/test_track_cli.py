@@ -213,6 +213,38 @@ def test_eval_on_a_got10k_test_split_prints_n_a_and_draws_no_plots(data, tmp_pat
     assert (results / "table.txt").is_file() and (results / "mosse" / "fast.txt").is_file()
 
 
+def test_eval_runs_our_trackers_with_the_weights_given_and_does_not_reuse_results_of_other_weights(data, tmp_path,
+                                                                                                      capsys):
+    """A network from minicnn train siamese could not be evaluated from the command line."""
+    import shutil
+    import warnings
+
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    mine = tmp_path / "mine.npz"
+    shutil.copy(WEIGHTS_PATH, mine)
+    results = tmp_path / "results"
+    arguments = ["eval", "--data", str(data), "--sequences", "slow", "--results", str(results), "--quiet"]
+    cli.main(arguments + ["--trackers", "siamese"])
+    shipped = (results / "table.txt").read_text()
+    with pytest.warns(UserWarning, match=r"made by minicnn.track.trackers:siamese, and the tracker of this name is "
+                                         r"now minicnn.track.trackers:siamese with weights sha256:[0-9a-f]{16}"):
+        cli.main(arguments + ["--trackers", "siamese", "--weights", str(mine)])
+    scores = (results / "table.txt").read_text().splitlines()[2].split()[:7]  # the FPS differs
+    assert scores == shipped.splitlines()[2].split()[:7]  # the same network, run again
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same weights again: the results are reused
+        cli.main(arguments + ["--trackers", "siamese", "--weights", str(mine)])
+    capsys.readouterr()
+    for extra, message in ((["--trackers", "kcf", "--weights", str(mine)], "--weights: for our trackers"),
+                           (["--trackers", "siamese", "--weights", str(data / "slow" / "groundtruth_rect.txt")],
+                            "--weights: ")):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(arguments + extra)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and message in err and "Traceback" not in err, err
+
+
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
     """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
     arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",

@@ -173,13 +173,16 @@ BUILT_IN = "minicnn.track.trackers:"
 
 def made_from(tracker_name, factory, sequence):
     """What a run's results were made from, kept in its ``.json`` so that a later evaluation reuses them only for
-    the same thing: the tracker (``BUILT_IN`` and its name, or the module and name of the factory you gave), and the
-    sequence (its frame count and the SHA-256 of its ground truth). Results kept under the same folder, tracker and
-    sequence names could otherwise belong to other data (another suite in a folder of the same name) or to another
-    tracker: a factory of yours named like a built-in one. Two factories of yours under one name are taken as the
-    same tracker (a wrapper of yours, or a function defined again, keeps its results)."""
+    the same thing: the tracker (``BUILT_IN`` and its name, a factory's own ``made_by``, or the module and name of
+    the factory you gave), and the sequence (its frame count and the SHA-256 of its ground truth). Results kept
+    under the same folder, tracker and sequence names could otherwise belong to other data (another suite in a
+    folder of the same name) or to another tracker: a factory of yours named like a built-in one, or one of ours
+    with other weights. Two factories of yours under one name are taken as the same tracker (a wrapper of yours, or
+    a function defined again, keeps its results)."""
     if factory is None:
         tracker = f"{BUILT_IN}{tracker_name}"
+    elif hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.WithWeights)
+        tracker = factory.made_by
     else:
         made = getattr(factory, "func", factory)  # functools.partial: the function it calls
         tracker = (f"{getattr(made, '__module__', type(made).__module__)}:"

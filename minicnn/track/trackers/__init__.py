@@ -4,6 +4,7 @@ minicnn's own trackers (every weight trained by minicnn, see ``minicnn train sia
 (the ``track`` extra) answer to the same interface and are evaluated side by side by ``minicnn eval``.
 """
 
+import hashlib
 import os
 
 from minicnn.backend import known_backends, use_backend
@@ -57,4 +58,25 @@ def make_tracker(name, backend="numba", weights=None):
     raise ValueError(f"tracker: unknown name {name!r}; available: {', '.join(sorted(available_trackers()))}")
 
 
-__all__ = ["available_trackers", "make_tracker", "OPENCV_TRACKERS", "OUR_TRACKERS"]
+class WithWeights:
+    """A factory of one of our trackers with the network of a weights file, for ``evaluate`` (picklable, for its
+    processes): ``WithWeights("siamese", "my_siamese/siamese.npz")()`` is ``make_tracker("siamese", weights=...)``.
+
+    ``made_by`` names the tracker and the SHA-256 of the file, which ``evaluate`` keeps with the results, so that
+    results made with other weights (the shipped ones, or an earlier training) are not reused for these. The file is
+    read, and the tracker built once, now: a file that is not a network of ``minicnn train siamese``, or an OpenCV
+    tracker (which has no weights), is refused before any work."""
+
+    def __init__(self, name, weights):
+        self.name = str(name).lower()
+        make_tracker(self.name, weights=weights)
+        self.weights = os.fspath(weights)
+        with open(self.weights, "rb") as file:
+            digest = hashlib.sha256(file.read()).hexdigest()
+        self.made_by = f"minicnn.track.trackers:{self.name} with weights sha256:{digest[:16]}"
+
+    def __call__(self):
+        return make_tracker(self.name, weights=self.weights)
+
+
+__all__ = ["available_trackers", "make_tracker", "WithWeights", "OPENCV_TRACKERS", "OUR_TRACKERS"]
