@@ -129,7 +129,7 @@ def eval_command(args, parser):
     """``minicnn eval``: run trackers over a folder of sequences, print the table, write the plots."""
     from pathlib import Path
 
-    from minicnn.track.evaluate import evaluate
+    from minicnn.track.evaluate import evaluate, save_got10k_submission
     from minicnn.track.sequences import atomic_write_text
 
     trackers = tracker_names(parser, args.trackers)
@@ -154,7 +154,9 @@ def eval_command(args, parser):
     print(table)
     atomic_write_text(results / "table.txt", table + "\n")
     if not evaluation.scored:
-        print(f"\nResult files and this table (table.txt) in {results.resolve()}; no plots: nothing to score")
+        archives = save_got10k_submission(evaluation, results / "got10k_submission")
+        print(f"\nResult files and this table (table.txt) in {results.resolve()}; no plots: nothing to score. For "
+              "GOT-10k's evaluation server, in its toolkit's layout:\n  " + "\n  ".join(str(a) for a in archives))
         return evaluation
     paths = evaluation.save_plots(results / "plots")
     print(f"\nResult files and this table (table.txt) in {results.resolve()}; plots:\n  "

@@ -211,6 +211,9 @@ def test_eval_on_a_got10k_test_split_prints_n_a_and_draws_no_plots(data, tmp_pat
     assert out.splitlines()[3].split()[:6] == ["mosse"] + ["n/a"] * 5, out
     assert "no plots: nothing to score" in out and not (results / "plots").exists()
     assert (results / "table.txt").is_file() and (results / "mosse" / "fast.txt").is_file()
+    assert (results / "got10k_submission" / "mosse.zip").is_file() and str(results / "got10k_submission") in out
+    first = (results / "got10k_submission" / "mosse" / "fast" / "fast_001.txt").read_text().splitlines()[0]
+    assert first == "20.000,30.000,40.000,40.000"  # the given box, in the ground truth's coordinates
 
 
 def test_eval_runs_our_trackers_with_the_weights_given_and_does_not_reuse_results_of_other_weights(data, tmp_path,

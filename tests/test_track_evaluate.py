@@ -421,6 +421,31 @@ def test_a_suite_with_only_the_first_box_gets_a_table_saying_what_cannot_be_scor
     assert whole.got10k("t").ao == pytest.approx(1.0) and "n/a" not in whole.table()
 
 
+def test_the_got10k_submission_is_written_as_the_toolkit_records_runs(tmp_path):
+    """TRACKER/SEQ/SEQ_001.txt (x,y,w,h, 3 decimals, the ground truth's coordinates) and SEQ_time.txt (8 decimals),
+    zipped per tracker; a frame without a box is 0,0,0,0 (a failure on the server as here), and a crashed run's
+    frames after the crash take 0 s."""
+    import zipfile
+
+    a, b = Sequence("a", _FRAMES, _TRUTH), Sequence("b", _FRAMES, _TRUTH.copy())
+    lost = _SHIFTED_10.copy()
+    lost[2] = np.nan
+    crashed = E.TrackRun("t", "b", np.vstack([_TRUTH[:3], np.full((1, 4), np.nan)]), [0.5, 0.25, 0.125], failed_at=3)
+    evaluation = E.Evaluation(["t"], [a, b], {("t", "a"): E.TrackRun("t", "a", lost, [1.0] * 4, lost_frames=1),
+                                              ("t", "b"): crashed})
+    archives = E.save_got10k_submission(evaluation, tmp_path / "sub")
+    assert archives == [tmp_path / "sub" / "t.zip"]
+    assert (tmp_path / "sub" / "t" / "a" / "a_001.txt").read_text().splitlines() == [
+        "30.000,20.000,40.000,40.000", "30.000,20.000,40.000,40.000", "0.000,0.000,0.000,0.000",
+        "30.000,20.000,40.000,40.000"]
+    assert (tmp_path / "sub" / "t" / "b" / "b_time.txt").read_text().splitlines() == [
+        "0.50000000", "0.25000000", "0.12500000", "0.00000000"]
+    assert (tmp_path / "sub" / "t" / "b" / "b_001.txt").read_text().splitlines()[3] == "0.000,0.000,0.000,0.000"
+    with zipfile.ZipFile(archives[0]) as archive:
+        assert sorted(archive.namelist()) == ["a/", "a/a_001.txt", "a/a_time.txt", "b/", "b/b_001.txt",
+                                              "b/b_time.txt"]
+
+
 # ---- The suite's scores and the table, on a 120×100 frame with a 40×40 target: every number worked by hand ----
 #
 # Success AUC is the mean over the 21 thresholds 0, 0.05, ..., 1 of the share of frames with IoU > threshold, so

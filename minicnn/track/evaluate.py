@@ -461,8 +461,8 @@ class Evaluation:
                 lines.append(f"{tracker:<14}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
         if not scored:
             lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): there is nothing "
-                         "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h; GOT-10k's server "
-                         "takes its own layout)")
+                         "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h), and "
+                         "save_got10k_submission writes them as GOT-10k's evaluation server takes them")
         if any(self.lost_share(tracker) for tracker in self.trackers):
             lines.append("! lost: frames after the first without a box (the tracker said it lost the target, or had "
                          "crashed); AUC, P@20 and NormP score them with its last box, as OTB does, AO and SR0.5 as 0, "
@@ -490,6 +490,37 @@ class Evaluation:
                 attributes[tag] = ({t: per[t].success for t in per}, {t: per[t].precision for t in per})
                 counts[tag] = per_tracker[self.trackers[0]][tag][1]
         return save_ope_plots(success, precision, out_dir, attributes=attributes, counts=counts)
+
+
+def save_got10k_submission(evaluation, out_dir):
+    """Write each tracker's runs as the GOT-10k toolkit records them for its evaluation server, and zip them.
+
+    For each tracker, ``out_dir/TRACKER/SEQUENCE/SEQUENCE_001.txt`` holds one box per frame, ``x,y,w,h`` with three
+    decimals, in the coordinates of the sequence's ``groundtruth.txt`` (the toolkit's, which minicnn reads as they
+    are). ``SEQUENCE_time.txt`` holds the seconds per frame, with eight. ``out_dir/TRACKER.zip`` holds that folder,
+    as the toolkit's ``report`` packs it. A frame without a box (the tracker lost the target, or had crashed) is
+    written ``0,0,0,0``, which scores as a failure there as it does here: the toolkit's own trackers always answer a
+    box, and a ``nan`` would be the server's to interpret. One run per sequence: every tracker here runs once
+    (the toolkit repeats only trackers that are not deterministic). Returns the zip files.
+    """
+    import shutil
+
+    out_dir = Path(out_dir)
+    archives = []
+    for tracker in evaluation.trackers:
+        folder = out_dir / tracker
+        for sequence in evaluation.sequences:
+            run = evaluation.runs[tracker, sequence.name]
+            boxes = np.where(np.all(np.isfinite(run.boxes), axis=1, keepdims=True), run.boxes, 0.0)
+            seconds = np.zeros(len(run.boxes))
+            seconds[:len(run.frame_seconds)] = run.frame_seconds  # a crash stopped the clock: 0 after it
+            record = folder / sequence.name / f"{sequence.name}_001.txt"
+            record.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(record, "".join(",".join(f"{v:.3f}" for v in box) + "\n" for box in boxes))
+            atomic_write_text(record.with_name(f"{sequence.name}_time.txt"),
+                              "".join(f"{t:.8f}\n" for t in seconds))
+        archives.append(Path(shutil.make_archive(str(out_dir / tracker), "zip", root_dir=folder)))
+    return archives
 
 
 def _fps_text(fps):
