@@ -1,5 +1,5 @@
-"""Tests that arguments pass before they are used: numbers that are finite, flags that are booleans, gradients of
-the shape their forward pass gave."""
+"""Tests that arguments pass before they are used: numbers that are finite, flags that are booleans, seeds that
+NumPy takes, gradients of the shape their forward pass gave."""
 
 import math
 import numbers
