@@ -81,6 +81,9 @@ def test_an_empty_batch_gives_an_empty_output_and_an_empty_axis_is_refused_on_ev
         assert pool.backward(np.ones((0, 2, 2, 1))).shape == (0, 4, 4, 1)
         assert functional.max_pool2d(np.ones((0, 4, 4, 1))).shape == (0, 2, 2, 1)
         assert mc.Conv2D(2, 3)(np.ones((0, 5, 5, 1))).shape == (0, 3, 3, 2)
+        flatten = mc.Flatten()  # failed to reshape an empty batch ("into shape (0,newaxis)") on every backend
+        assert flatten(np.ones((0, 3, 3, 2))).shape == (0, 18)
+        assert flatten.backward(np.ones((0, 18))).shape == (0, 3, 3, 2)
         for layer, x in ((mc.Conv2D(2, 3), np.ones((1, 5, 5, 0))), (mc.MaxPooling2D(2), np.ones((2, 4, 4, 0))),
                          (mc.Dense(2), np.ones((2, 0)))):
             with pytest.raises(ShapeError, match="expected input with at least one entry along every axis after the "
@@ -92,3 +95,22 @@ def test_an_empty_batch_gives_an_empty_output_and_an_empty_axis_is_refused_on_ev
             functional.conv2d(np.ones((1, 6, 3, 2)), np.ones((0, 3, 2, 4)))
         with pytest.raises(ShapeError, match=r"dense: expected kernel with at least one entry"):
             functional.dense(np.ones((2, 3)), np.ones((3, 0)))
+
+
+@pytest.mark.parametrize("name", ["numpy", "numba"])
+def test_the_functional_api_refuses_an_empty_axis_of_x_or_of_the_kernel_by_name(name):
+    """The layers refuse empty axes before calling the functional API, so these calls are its own checks: pooling
+    images of 0 channels, a convolution over 0 input channels (numba gave the bias alone) and its backward pass
+    with x or the kernel empty."""
+    after_batch = "with at least one entry along every axis after the batch's, got shape"
+    with mc.use_backend(name):
+        for pool in (functional.max_pool2d, functional.avg_pool2d):
+            with pytest.raises(ShapeError, match=rf"^{pool.__name__}: expected x {after_batch} \(2, 4, 4, 0\)$"):
+                pool(np.ones((2, 4, 4, 0)))
+        with pytest.raises(ShapeError, match=rf"^conv2d: expected x {after_batch} \(1, 5, 5, 0\)$"):
+            functional.conv2d(np.ones((1, 5, 5, 0)), np.ones((3, 3, 0, 2)))
+        with pytest.raises(ShapeError, match=rf"^conv2d_backward: expected x {after_batch} \(1, 5, 5, 0\)$"):
+            functional.conv2d_backward(np.ones((1, 3, 3, 2)), np.ones((1, 5, 5, 0)), np.ones((3, 3, 0, 2)))
+        with pytest.raises(ShapeError, match=r"^conv2d_backward: expected kernel with at least one entry along every "
+                                             r"axis, got shape \(0, 3, 2, 4\)$"):
+            functional.conv2d_backward(np.ones((1, 7, 1, 4)), np.ones((1, 6, 3, 2)), np.ones((0, 3, 2, 4)))

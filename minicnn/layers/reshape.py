@@ -23,7 +23,7 @@ class Flatten(Layer):
     def forward(self, x, training=False):
         x = self._prepare_input(x)
         self._x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # not -1: the batch may be empty
 
     def backward(self, grad_out):
         self._after_forward("_x_shape")
