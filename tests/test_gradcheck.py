@@ -340,3 +340,10 @@ def test_an_argument_the_target_does_not_use_is_refused_not_ignored():
         mc.gradcheck(mc.MeanSquaredError(), x)
     with pytest.raises(ValueError, match="gradcheck: a model is checked on labels; give y"):
         mc.gradcheck(mc.Sequential([mc.Dense(2)]), x, loss="mse")
+
+
+@pytest.mark.parametrize("step", [True, "1e-5"])
+def test_a_step_that_is_not_a_number_is_a_type_error(step):
+    """True is 1 to Python but no step; a number given as text is no number."""
+    with pytest.raises(TypeError, match=rf"^gradcheck: step must be a finite number > 0, got {re.escape(repr(step))}$"):
+        mc.gradcheck(mc.Dense(2), np.ones((1, 3)), step=step)

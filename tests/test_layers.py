@@ -309,3 +309,25 @@ def test_a_softmax_over_one_output_warns_that_it_is_always_one(make):
     with pytest.warns(UserWarning, match="a softmax over 1 output is always 1.0, so nothing can be learned through "
                                          "it; for one output .* use activation='sigmoid'"):
         make()
+
+
+def test_the_channel_axis_advice_is_given_only_for_images_one_axis_short():
+    """The advice "x[..., None] adds it" is right for images of rank 3 given to a layer of rank 4; a rank-2 batch
+    given to Conv2D, or a vector given to Dense (whose layout does not end in C), would be sent the wrong way by it."""
+    advice = "images without their channel axis"
+    with pytest.raises(ShapeError, match=advice):
+        mc.Conv2D(2, 3)(np.ones((2, 8, 8)))
+    for layer, x in ((mc.Conv2D(2, 3), np.ones((2, 8))), (mc.MaxPooling2D(2), np.ones((2, 8))),
+                     (mc.Dense(2), np.ones(4))):
+        with pytest.raises(ShapeError, match=r"expected input of shape \(N, ") as refused:
+            layer(x)
+        assert advice not in str(refused.value)
+
+
+@pytest.mark.parametrize("shape, channels_first", [((2, 4, 8, 8), True), ((2, 3, 8, 4), False)])
+def test_the_channels_first_hint_takes_four_channels_first_and_a_last_axis_of_four_as_channels(shape, channels_first):
+    """(N, 4, H, W) is an RGBA batch in PyTorch's order and gets the hint; (N, 3, 8, 4) may be RGBA images of 3×8 in
+    minicnn's own order, and a 5×5 kernel that does not fit them is only that."""
+    with pytest.raises(ShapeError, match=r"kernel \(5, 5\) does not fit") as refused:
+        mc.Conv2D(2, 5)(np.ones(shape))
+    assert ("Images with their channels first" in str(refused.value)) == channels_first

@@ -281,3 +281,36 @@ def test_labels_outside_0_1_are_refused_on_the_cuda_path_before_any_update():
             np.testing.assert_array_equal(weight, old)
     finally:
         mc.set_backend(previous)
+
+
+def test_the_slack_on_probabilities_and_row_sums_is_small():
+    """The clip absorbs a probability 1e-4 outside [0, 1] (PROBABILITY_SLACK = 1e-3), but 1.01 is no probability;
+    a row summing to 1.05 (ROW_SUM_SLACK = 1e-2) is not a softmax's."""
+    y = np.array([[1.0], [0.0]])
+    assert np.isfinite(mc.BinaryCrossentropy()(y, np.array([[1.0001], [-0.0001]])))
+    for y_pred in ([[1.01], [0.5]], [[0.5], [-0.01]]):
+        with pytest.raises(ValueError, match="expected y_pred to hold probabilities in"):
+            mc.BinaryCrossentropy()(y, np.array(y_pred))
+    one_hot = np.array([[1.0, 0.0, 0.0]])
+    assert np.isfinite(mc.CategoricalCrossentropy()(one_hot, np.array([[0.5, 0.3, 0.205]])))
+    for row in ([0.5, 0.3, 0.25], [0.5, 0.3, 0.15]):
+        with pytest.raises(ValueError, match=rf"row sums from {sum(row):g} to {sum(row):g}"):
+            mc.CategoricalCrossentropy()(one_hot, np.array([row]))
+
+
+@pytest.mark.parametrize("loss", [mc.BinaryCrossentropy(), mc.CategoricalCrossentropy()], ids=repr)
+@pytest.mark.parametrize("label", [1.2, -0.2])
+def test_cross_entropy_labels_just_outside_0_1_are_refused(loss, label):
+    """Soft labels are probabilities: 1.2 or −0.2 (a smoothing gone wrong) is none."""
+    y = np.array([[label, 0.5], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=rf"expected y_true in \[0, 1\] \(.*\), got values from {min(label, 0.5):g} "
+                                         rf"to {max(label, 0.5):g}"):
+        loss(y, np.full((2, 2), 0.5))
+
+
+def test_boolean_predictions_are_numbers_and_boolean_class_indices_are_not():
+    """A bool y_pred is 0/1 (as float64); a bool label vector for the sparse loss is a mistake for 0/1 indices."""
+    assert mc.BinaryCrossentropy()(np.array([[1.0], [0.0]]), np.array([[True], [False]])) < 1e-6
+    with pytest.raises(TypeError, match=r"^SparseCategoricalCrossentropy: expected y_true of integer class indices, "
+                                        r"got dtype bool$"):
+        mc.SparseCategoricalCrossentropy()(np.array([True, False]), np.full((2, 2), 0.5))

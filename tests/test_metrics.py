@@ -45,3 +45,12 @@ def test_accuracy_of_a_binary_model_trained_on_logits_thresholds_at_zero():
     assert model.predict(x) == pytest.approx(x)
     _, accuracy = model.evaluate(x, y)
     assert accuracy == 1.0
+
+
+def test_a_metric_that_is_neither_a_name_nor_a_function_is_a_type_error():
+    """A number used to be looked up as a name ('unknown metric 5')."""
+    from minicnn.metrics import get_metric
+
+    with pytest.raises(TypeError, match=r"^metrics: expected a metric name such as 'accuracy' or a function "
+                                        r"f\(y_true, y_pred\) -> float, got 5$"):
+        get_metric(5, mc.BinaryCrossentropy())

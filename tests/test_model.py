@@ -704,3 +704,141 @@ def test_on_off_switches_and_seeds_of_the_model_and_its_layers_are_checked():
         model.evaluate(x, np.ones((4, 1)), return_dict="yes")
     with pytest.raises(TypeError, match=r"summary: print_fn must be a function such as print, or None, got 5"):
         toy_model().summary(print_fn=5)
+
+
+# ------------------------------------------------------------------ from the third mutation round
+
+@pytest.mark.parametrize("input_shape", [(None,), (0, 8, 8, 1), ("n", 8, 8, 1), (None, 8, 8, True)])
+def test_build_names_its_own_argument_for_a_batch_axis_or_a_size_that_is_not_one(input_shape):
+    """(None,) has no sample axes, a batch of 0 or 'n' is no batch size, and True is no size (it is 1 to NumPy):
+    each is refused by build itself, not left to the first layer's words or taken as 1."""
+    model = undeclared_model()
+    with pytest.raises(ValueError, match=r"^sequential.build: input_shape must be the batch axis \(None\) followed by "
+                                         r"one sample's sizes"):
+        model.build(input_shape)
+    assert not model.built
+
+
+def test_build_keeps_a_batch_size_given_in_the_input_shape():
+    assert undeclared_model().build((4, 8, 8, 1))[-1] == (4, 1)
+    assert undeclared_model().build((None, 8, 8, 1))[-1] == (None, 1)
+
+
+def test_the_first_call_builds_for_data_of_any_batch_size_an_empty_one_included():
+    """The data's shape is not an input_shape argument: a first forward pass on an empty batch builds the model and
+    gives an empty output, as the layers do."""
+    model = mc.Sequential([mc.Conv2D(2, 3), mc.MaxPooling2D(2)], seed=0)
+    assert model.forward(np.zeros((0, 8, 8, 1), np.float32)).shape == (0, 3, 3, 2)
+    assert model.input_shape == (None, 8, 8, 1)
+
+
+def test_building_again_keeps_the_trained_weights():
+    """summary() and build() on a built model must not draw the weights again (each layer's seed would give back
+    its initial weights, undoing the training)."""
+    x, y = toy_data(16)
+    model = toy_model()
+    model.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    trained = model.get_weights()
+    model.summary(print_fn=None)
+    model.build((None, 8, 8, 1))
+    for kept, now in zip(trained, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+@pytest.mark.parametrize("verbose", [2, np.int64(1), 0])
+def test_fit_and_evaluate_take_keras_verbose_levels(verbose, capsys):
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(loss="binary_crossentropy")
+    model.fit(x, y, verbose=verbose)
+    model.evaluate(x, y, verbose=verbose)
+    out = capsys.readouterr().out
+    assert ("Epoch 1/1" in out and out.count("1/1 [") == 2) if verbose else out == "", out
+
+
+@pytest.mark.parametrize("verbose", [1.0, 3, "1"])
+def test_fit_and_evaluate_refuse_a_verbose_that_is_not_a_level(verbose, capsys):
+    """verbose=1.0 equals 1 but is no level; evaluate printed a bar for verbose=3."""
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(loss="binary_crossentropy")
+    for method in (model.fit, model.evaluate):
+        with pytest.raises(ValueError, match=rf"\.{method.__name__}: verbose must be 0 \(silent\) or 1"):
+            method(x, y, verbose=verbose)
+    assert capsys.readouterr().out == ""
+
+
+def test_save_weights_names_the_users_path_when_its_temporary_file_cannot_be_made(tmp_path, monkeypatch):
+    """A folder without write permission failed in the temporary file's name, which the user never gave."""
+    def refused(path, suffix):
+        raise PermissionError(13, "Permission denied", path + ".tmp123" + suffix)
+
+    monkeypatch.setattr("minicnn.model.temporary_beside", refused)
+    path = str(tmp_path / "w.npz")
+    with pytest.raises(PermissionError, match=rf"^sequential.save_weights: cannot write '{re.escape(path)}': "
+                                              r"Permission denied$"):
+        toy_model().save_weights(path)
+
+
+def test_validation_data_of_another_sample_size_or_labels_outside_0_1_are_refused_before_the_first_epoch():
+    """A model without input_shape takes x_val of 10×10 in its convolution, and its Dense failed only after an
+    epoch; labels 0/255 for the validation were refused then too, not prefixed with y_val."""
+    x, y = toy_data(16)
+    model = undeclared_model()
+    model.compile(loss="binary_crossentropy")
+    with pytest.raises(ShapeError, match=r"fit \(validation_data\): expected x_val to hold samples of the training "
+                                         r"samples' shape \(8, 8, 1\), got \(10, 10, 1\)"):
+        model.fit(x, y, validation_data=(np.ones((8, 10, 10, 1), np.float32), y[:8]), verbose=0)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"fit \(validation_data\): y_val: BinaryCrossentropy: expected y_true in "
+                                         r"\[0, 1\]"):
+        model.fit(x, y, validation_data=(x[:8], 255 * y[:8]), verbose=0)
+    for kept, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+def test_set_weights_takes_unsigned_integers_and_refuses_booleans_and_strings():
+    model = toy_model()
+    good = model.get_weights()
+    model.set_weights([np.ones(good[0].shape, np.uint8)] + good[1:])
+    np.testing.assert_array_equal(model.get_weights()[0], 1.0)
+    with pytest.raises(TypeError, match=r"set_weights: Conv2D '[^']+' kernel: expected numbers, got bool"):
+        model.set_weights([np.ones(good[0].shape, bool)] + good[1:])
+    with pytest.raises(TypeError, match=r"set_weights: expected a list of arrays shaped like get_weights\(\), got "
+                                        r"'abcdef'"):
+        model.set_weights("abcdef")
+
+
+@pytest.mark.parametrize("value, overflow", [(1e40, True), (np.nan, False), (np.inf, False)])
+def test_set_weights_says_the_dtype_holds_smaller_numbers_only_where_a_finite_value_overflowed(value, overflow):
+    model = toy_model()
+    weights = [w.astype(np.float64) for w in model.get_weights()]
+    weights[0][0, 0, 0, 0] = value
+    with pytest.raises(mc.errors.NonFiniteError) as refused:
+        model.set_weights(weights)
+    assert ("float32 holds numbers up to 3.4e+38" in str(refused.value)) == overflow
+
+
+def test_compile_takes_one_metric_function_and_refuses_metrics_that_are_not_a_list():
+    model = toy_model()
+    model.compile(loss="binary_crossentropy", metrics=binary_accuracy)
+    assert [name for name, _ in model.metrics] == ["binary_accuracy"]
+    for metrics in ({"accuracy"}, 5):
+        with pytest.raises(TypeError, match=r"compile: metrics must be a list such as \['accuracy'\], got"):
+            model.compile(loss="binary_crossentropy", metrics=metrics)
+
+
+def test_forward_names_itself_for_a_training_flag_that_is_not_a_bool():
+    x, _ = toy_data(4)
+    with pytest.raises(TypeError, match=r"^sequential.forward: training must be True or False, got 'False'"):
+        toy_model().forward(x, training="False")
+
+
+def test_a_model_seed_may_be_a_generator_but_not_a_bool():
+    """True is an int to NumPy, and was taken as the seed 1."""
+    rng_model = mc.Sequential([mc.Dense(2, input_shape=(3,))], seed=np.random.default_rng(7))
+    assert rng_model.predict(np.ones((1, 3))).shape == (1, 2)
+    with pytest.raises(TypeError, match=r"Sequential 'sequential': seed must be a whole number ≥ 0, a "
+                                        r"numpy.random.Generator or None, got True"):
+        mc.Sequential(seed=True)

@@ -178,3 +178,14 @@ def test_compile_takes_an_optimizers_class_as_it_takes_a_losss():
     with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'; choose one of \['adam', 'sgd'\] or pass an "
                                          r"Optimizer \(such as SGD\(learning_rate=0.1\)\)"):
         model.compile(optimizer="adamw", loss="mse")
+
+
+def test_a_step_takes_pairs_as_lists_too_and_compile_instantiates_only_optimizer_classes():
+    """A (param, grad) pair may be a list, as zip's tuples are; a class that is not an Optimizer (dict) is no
+    optimizer to instantiate."""
+    param = np.ones(3)
+    mc.SGD(learning_rate=0.5).step([[param, np.full(3, 2.0)]])
+    np.testing.assert_array_equal(param, 0.0)
+    assert isinstance(mc.optimizers.get_optimizer(mc.SGD), mc.SGD)
+    with pytest.raises(ValueError, match=r"optimizer: unknown optimizer <class 'dict'>"):
+        mc.optimizers.get_optimizer(dict)

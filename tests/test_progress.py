@@ -61,3 +61,29 @@ def test_a_terminal_redraws_the_line_in_place_with_the_time_left():
 def test_durations_read_as_seconds_minutes_or_hours():
     assert [_duration(s) for s in (0.4, 59, 61, 3599, 3600, 7620)] == ["0s", "59s", "1m01s", "59m59s", "1h00m",
                                                                         "2h07m"]
+
+
+def test_durations_round_to_the_second_and_a_minute_reads_as_minutes():
+    assert [_duration(s) for s in (59.4, 59.6, 60, 3599.6)] == ["59s", "1m00s", "1m00s", "1h00m"]
+
+
+def test_no_time_left_is_guessed_before_the_first_step():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(4, stream=screen, clock=clock)
+    clock.now += 2.0
+    bar.update(0)
+    assert screen.getvalue() == "\r0/4 [..............................] 2.0s 2.0s/step"
+
+
+def test_in_a_notebook_only_its_own_output_is_interactive(monkeypatch):
+    """A log file written beside a notebook gets lines, not a bar redrawn with carriage returns."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert ProgressBar(3, stream=sys.stdout).interactive
+    assert not ProgressBar(3, stream=io.StringIO()).interactive

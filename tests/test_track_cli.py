@@ -655,3 +655,104 @@ def test_the_minicnn_command_prints_warnings_as_one_line(monkeypatch, capsys):
     assert cli.main() == 0
     capsys.readouterr()
     assert warnings.formatwarning("result files damaged", UserWarning, "cli.py", 130) == "warning: result files damaged\n"
+
+
+# ------------------------------------------------------------------ from the third mutation round
+
+def test_a_refused_command_keeps_the_folders_an_earlier_command_made(data, tmp_path, capsys):
+    """Folders made by a command that succeeded are the user's: a later refused command in the same process (a
+    notebook, a script) must not remove them, even when they are empty by then."""
+    import shutil
+
+    out = tmp_path / "suite"
+    cli.main(["track", "make-sequences", "--out", str(out), "--count", "1", "--min-frames", "2", "--max-frames", "2",
+              "--quiet"])
+    for sequence in out.iterdir():
+        shutil.rmtree(sequence)
+    with pytest.raises(SystemExit):
+        cli.main(["eval", "--data", str(data), "--trackers", "nope", "--quiet"])
+    assert out.is_dir()
+
+
+def test_ctrl_c_removes_the_empty_folders_the_command_made(data, tmp_path, monkeypatch, capsys):
+    from minicnn.track import evaluate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluate, "evaluate", interrupted)
+    results = tmp_path / "new" / "results"
+    assert cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(results), "--quiet"]) == 130
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("command, resumes", [("train", True), ("eval", True), ("track", False)])
+def test_ctrl_c_says_that_train_and_eval_resume(command, resumes, monkeypatch, capsys):
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run_command", interrupted)
+    assert cli.main([command]) == 130
+    assert ("the same command goes on from there" in capsys.readouterr().err) == resumes
+
+
+@pytest.mark.parametrize("options, chosen", [([], (0, 20)), (["--seed", "3", "--count", "2"], (3, 2))])
+def test_seed_and_count_choose_the_default_suite(options, chosen, monkeypatch, tmp_path, capsys):
+    given = []
+
+    def sequences(data, seed, count, names, progress):
+        given.append((seed, count))
+        raise FileNotFoundError("stopped here")
+
+    monkeypatch.setattr(cli, "_sequences", sequences)
+    with pytest.raises(SystemExit):
+        cli.main(["eval", "--trackers", "mosse", "--results", str(tmp_path / "r"), "--quiet", *options])
+    assert given == [chosen]
+
+
+def test_tracker_names_are_taken_in_lower_case_and_once():
+    import argparse
+
+    assert cli.tracker_names(argparse.ArgumentParser(), "Siamese,SIAMESE,cnn,siamese") == ["siamese", "cnn"]
+
+
+def test_make_sequences_does_not_warn_of_folders_that_are_not_sequences(tmp_path, capsys):
+    (tmp_path / "s" / "notes").mkdir(parents=True)
+    cli.main(["track", "make-sequences", "--out", str(tmp_path / "s"), "--count", "1", "--min-frames", "2",
+              "--max-frames", "2", "--quiet"])
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_weights_go_to_our_trackers_alone_and_a_missing_file_is_refused_by_option(data, tmp_path, capsys):
+    """OpenCV's trackers beside ours keep their names (they have no weights); a weight file that does not exist
+    ended in a traceback."""
+    import argparse
+
+    from minicnn.track.trackers import WithWeights
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    specs = cli._with_weights(argparse.ArgumentParser(), ["siamese", "kcf"], WEIGHTS_PATH)
+    assert isinstance(specs["siamese"], WithWeights) and specs["kcf"] is None
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["eval", "--data", str(data), "--trackers", "siamese", "--weights", str(tmp_path / "missing.npz"),
+                  "--results", str(tmp_path / "r"), "--quiet"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "--weights: SiameseTracker: weight file" in err and "Traceback" not in err
+
+
+def test_the_frames_of_an_otb_sequence_in_an_upper_case_img_folder_are_named_after_the_sequence(clip, fake, tmp_path):
+    (tmp_path / "Boy").mkdir()
+    clip["folder"].rename(tmp_path / "Boy" / "IMG")
+    assert cli.main(["track", str(tmp_path / "Boy" / "IMG"), "--box", clip["box"], "--tracker", "fake",
+                     "--quiet"]) == 0
+    assert (tmp_path / "minicnn_track" / "Boy" / "trajectory.txt").is_file()
+
+
+def test_with_weights_takes_a_trackers_name_in_any_case():
+    """Its made_by must match the name the results of the built-in tracker are kept under."""
+    from minicnn.track.trackers import WithWeights
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    factory = WithWeights("SIAMESE", WEIGHTS_PATH)
+    assert factory.name == "siamese"
+    assert factory.made_by.startswith("minicnn.track.trackers:siamese with weights sha256:")

@@ -578,3 +578,45 @@ def test_one_sequence_with_the_first_box_alone_does_not_blank_the_suites_got10k_
     runs = {("t", "a"): _run("t", scored, _TRUTH), ("t", "d"): _run("t", first_only, _TRUTH)}
     got = E.Evaluation(["t"], [scored, first_only], runs).got10k("t")
     assert got is not None and got.ao == 1.0 and len(got.overlaps) == 3  # frames 2-4 of "a", exact
+
+
+def test_results_saved_before_made_by_was_recorded_are_reused(tmp_path, suite):
+    """A .json without made_by, frames or ground_truth_sha256 (minicnn before they were kept) is taken as it is."""
+    run = E.track_sequence(offset_factory({s.name: s.ground_truth for s in suite}), suite[0], "t")
+    E.save_run(run, tmp_path)
+    loaded = E.load_run(tmp_path, "t", suite[0].name, E.made_from("t", None, suite[0]))
+    assert loaded is not None and len(loaded.boxes) == len(suite[0])
+
+
+def test_a_box_with_one_nan_counts_as_lost_and_is_written_as_0_0_0_0_for_got10k(tmp_path):
+    """update may answer ok=True with (nan, 20, 40, 40): that frame has no box, in the lost column and in the
+    submission (where 'nan' would be the server's to interpret)."""
+    a, boxes = Sequence("a", _FRAMES, _TRUTH), _TRUTH.copy()
+    boxes[2, 0] = np.nan
+    evaluation = E.Evaluation(["t"], [a], {("t", "a"): _run("t", a, boxes)})
+    assert evaluation.lost_share("t") == pytest.approx(1 / 3)  # 1 of the 3 frames after the first
+    E.save_got10k_submission(evaluation, tmp_path)
+    assert (tmp_path / "t" / "a" / "a_001.txt").read_text().splitlines()[2] == "0.000,0.000,0.000,0.000"
+
+
+def test_sequences_of_one_frame_lose_nothing():
+    """No frame after the first: a lost share of 0, not a division by zero."""
+    one = Sequence("one", _FRAMES[:1], _TRUTH[:1])
+    evaluation = E.Evaluation(["t"], [one], {("t", "one"): _run("t", one, _TRUTH[:1], seconds=[1.0])})
+    assert evaluation.lost_share("t") == 0.0
+
+
+def test_fps_reads_with_thousands_separators_from_10000_on():
+    assert E._fps_text(9999.94) == "9999.9"
+    assert E._fps_text(10_000.0) == "10,000"
+    assert E._fps_text(123_456.7) == "123,457"
+
+
+def test_per_attribute_plots_are_titled_with_the_sequences_that_carry_the_tag(tmp_path, monkeypatch):
+    """OCC is on one of the two sequences: its plot says 1 sequence, the FM and suite plots 2."""
+    from minicnn.track import plots
+
+    given = {}
+    monkeypatch.setattr(plots, "save_ope_plots", lambda *args, counts=None, **kwargs: given.update(counts) or [])
+    _three_trackers_on_two_sequences().save_plots(tmp_path)
+    assert given == {"": 2, "FM": 2, "OCC": 1}

@@ -245,3 +245,17 @@ def test_contact_sheet_shows_the_requested_frames_with_one_legend():
     assert [ax.get_title() for ax in image_axes] == ["frame 1", "frame 4", "frame 7", "frame 10"]
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["ground truth", "KCF", "SiamFC"]
     assert "Toy" in figure._suptitle.get_text() and "FM, OCC" in figure._suptitle.get_text()
+
+
+def test_only_per_attribute_plots_of_this_prefix_are_removed_as_stale(tmp_path, monkeypatch):
+    """A per-attribute plot of an earlier evaluation (tags are capitals and digits, such as LR2) goes; the files of
+    another prefix, and PNGs that are not per-attribute plots (the user's success_final.png), stay."""
+    monkeypatch.setattr(plots, "_save_axes_plot", lambda draw, path: path.write_bytes(b"plot") and path)
+    earlier = ["kcf_success_LR2.png", "kcf_precision_OCC.png"]
+    kept = ["success_OCC.png", "otb_success_OCC.png", "kcf_success_final.png", "kcf_notes.png"]
+    for name in earlier + kept:
+        (tmp_path / name).write_bytes(b"earlier")
+    success, precision = {"A": np.linspace(1, 0, 21)}, {"A": np.linspace(0, 1, 51)}
+    plots.save_ope_plots(success, precision, tmp_path, prefix="kcf_", attributes={"FM": (success, precision)})
+    written = ["kcf_success.png", "kcf_precision.png", "kcf_success_FM.png", "kcf_precision_FM.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written + kept)

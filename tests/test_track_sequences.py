@@ -239,3 +239,21 @@ def test_tiff_frames_are_read_as_minicnn_track_reads_them_and_an_empty_img_folde
     with pytest.raises(FileNotFoundError, match=r"img: no frames in the folder \(files ending in .jpg, .jpeg, .png, "
                                                 r".bmp, .tif, .tiff\)"):
         read_otb(folder)
+
+
+def test_a_bad_got10k_box_is_named_with_its_ground_truth_file(tmp_path):
+    """As the OTB reader names groundtruth_rect.txt, the GOT-10k reader names groundtruth.txt, not only the folder."""
+    folder = write_got10k(_toy(name="g"), tmp_path)
+    lines = (folder / "groundtruth.txt").read_text().splitlines()
+    lines[1] = "1,2,-3,8"
+    (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    with pytest.warns(UserWarning, match=r"sequence 'g' \(.*g/groundtruth.txt\): 1 bad ground-truth boxes"):
+        read_got10k(folder)
+
+
+def test_a_folder_without_any_sequence_is_refused_without_the_skipped_folders_warning(tmp_path, recwarn):
+    """The error says there are no sequences; a warning naming every folder as skipped would say it twice."""
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(FileNotFoundError, match="no OTB or GOT-10k sequence folders found"):
+        read_sequences(tmp_path)
+    assert not recwarn.list
