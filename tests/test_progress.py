@@ -3,6 +3,8 @@ bar used to print nothing until the work was done."""
 
 import io
 
+import pytest
+
 from minicnn.progress import ProgressBar, _duration
 
 
@@ -46,16 +48,22 @@ def test_short_work_prints_only_its_finished_line_and_a_disabled_bar_nothing():
     assert quiet.getvalue() == ""
 
 
-def test_a_terminal_redraws_the_line_in_place_with_the_time_left():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as sys.stdout does in one."""
 
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("done, line", [(1, "1/4 [======>.......................] 2.0s 2.0s/step ETA 6s"),
+                                        (0, "0/4 [..............................] 2.0s 2.0s/step")])
+def test_a_terminal_redraws_the_line_in_place_with_the_time_left_once_a_step_is_done(done, line):
+    """No time left is guessed before the first step."""
     screen, clock = Terminal(), Clock()
     bar = ProgressBar(4, stream=screen, clock=clock)
     clock.now += 2.0
-    bar.update(1)
-    assert screen.getvalue() == "\r1/4 [======>.......................] 2.0s 2.0s/step ETA 6s"
+    bar.update(done)
+    assert screen.getvalue() == "\r" + line
 
 
 def test_durations_read_as_seconds_minutes_or_hours():
@@ -65,18 +73,6 @@ def test_durations_read_as_seconds_minutes_or_hours():
 
 def test_durations_round_to_the_second_and_a_minute_reads_as_minutes():
     assert [_duration(s) for s in (59.4, 59.6, 60, 3599.6)] == ["59s", "1m00s", "1m00s", "1h00m"]
-
-
-def test_no_time_left_is_guessed_before_the_first_step():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    screen, clock = Terminal(), Clock()
-    bar = ProgressBar(4, stream=screen, clock=clock)
-    clock.now += 2.0
-    bar.update(0)
-    assert screen.getvalue() == "\r0/4 [..............................] 2.0s 2.0s/step"
 
 
 def test_in_a_notebook_only_its_own_output_is_interactive(monkeypatch):
