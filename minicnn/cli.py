@@ -133,13 +133,14 @@ def eval_command(args, parser):
     from minicnn.track.sequences import atomic_write_text
 
     trackers = tracker_names(parser, args.trackers)
-    if args.sequences is not None and not _names(args.sequences):
+    names = _names(args.sequences)
+    if args.sequences is not None and not names:
         parser.error(f"--sequences: expected comma-separated sequence names, got {args.sequences!r}")
-    twice = sorted({name for name in _names(args.sequences) or [] if _names(args.sequences).count(name) > 1})
+    twice = sorted({name for name in names or [] if names.count(name) > 1})
     if twice:
         parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
     specs = _with_weights(parser, trackers, args.weights)
-    folder, sequences = suite_sequences(parser, args, _names(args.sequences), "--sequences")
+    folder, sequences = suite_sequences(parser, args, names, "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
     output_folder(parser, results, "--results")
     try:

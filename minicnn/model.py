@@ -742,9 +742,10 @@ class Sequential:
                 raise TypeError(f"{named}: expected numbers, got {value.dtype}")
             with np.errstate(over="ignore"):  # a value too large for the dtype becomes inf, refused just below
                 converted = np.array(value, dtype=layer.dtype)
-            why = f" ({layer.dtype} holds numbers up to {np.finfo(layer.dtype).max:.3g})" if np.all(
-                np.isfinite(value)) else ""
-            _check_finite(converted, f"{layer.describe()} {key}", where, why)
+            if not np.all(np.isfinite(converted)):  # a finite value that became infinite did not fit the dtype
+                overflowed = np.all(np.isfinite(value))
+                why = f" ({layer.dtype} holds numbers up to {np.finfo(layer.dtype).max:.3g})" if overflowed else ""
+                _check_finite(converted, f"{layer.describe()} {key}", where, why)
             values.append(converted)
         for (_, layer, key, _), value in zip(slots, values):
             store = layer.params if key in layer.params else layer.state
