@@ -8,9 +8,11 @@ shape alone, and ``terms_and_gradient`` has the backend's loss kernel compute, o
 per-sample terms (which add up to the loss) and ``∂L/∂y_pred``.
 
 Each loss refuses values outside its domain, by name, instead of giving a silently wrong result: the
-cross-entropies take labels in [0, 1], and on probabilities (``from_logits=False``) predictions in [0, 1]. The
-labels are checked on every backend (``labels``, on the host); the predictions only where they are on the host: on
-the cuda backend they stay on the device, and are not copied to the host just to be checked.
+cross-entropies take labels in [0, 1], and on probabilities (``from_logits=False``) predictions in [0, 1]
+(``CategoricalCrossentropy``: rows that sum to 1). The labels are checked on every backend (``labels``, on the
+host). The predictions stay on the cuda backend's device, so its loss kernels check them there, in the pass that
+computes the loss: a sample outside the domain gets a NaN term, and the caller, seeing a loss that is not finite,
+has the host check (and name) the predictions.
 """
 
 import numpy as np
@@ -138,8 +140,9 @@ class Loss:
     def terms_and_gradient(self, kernels, y_true, y_pred):
         """``(terms, ∂L/∂y_pred)`` computed by the backend module ``kernels`` on its own arrays: ``terms[n]`` is
         sample n's share of the loss (they add up to it). ``y_true`` comes from ``labels``, which checked it on
-        the host; ``y_pred`` is not checked here (``_check_predictions`` would need a copy of it to the host). None
-        for a loss without backend kernels (a loss of your own): the caller then computes it on the host."""
+        the host; ``y_pred``, on the device, is checked by the kernel, which makes the term of a sample outside the
+        loss's domain NaN (``_check_predictions`` would need a copy to the host). None for a loss without backend
+        kernels (a loss of your own): the caller then computes it on the host."""
         return None
 
     def _formulas_changed_since(self, loss_class):
@@ -231,7 +234,7 @@ class BinaryCrossentropy(Loss):
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):
             return None
-        return kernels.binary_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon)
+        return kernels.binary_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon, PROBABILITY_SLACK)
 
     def get_config(self):
         return {"from_logits": self.from_logits}
@@ -301,7 +304,8 @@ class CategoricalCrossentropy(Loss):
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(CategoricalCrossentropy):
             return None
-        return kernels.categorical_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon)
+        return kernels.categorical_crossentropy_terms(y_true, y_pred, self.from_logits, self.epsilon, PROBABILITY_SLACK,
+                                                      ROW_SUM_SLACK)
 
     def get_config(self):
         return {"from_logits": self.from_logits}

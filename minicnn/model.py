@@ -500,8 +500,11 @@ class Sequential:
             return loss, grad, y_pred
         terms, grad = found
         loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
-        if not np.isfinite(loss):  # the host's check, for the host's error where the output holds NaN or infinity
-            self.loss(y, kernels.to_host(output))
+        if not np.isfinite(loss):
+            # the output holds NaN or infinity, or the kernel found it outside the loss's domain (a NaN term): the
+            # host's check says which and where; on the domain's very edge, where the two may round apart, the
+            # host's loss stands
+            loss = self.loss(y, kernels.to_host(output))
         return loss, grad, (kernels.to_host(output) if self.metrics else None)
 
     def _multiply_adds_per_sample(self, x):

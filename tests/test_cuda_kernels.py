@@ -381,10 +381,34 @@ def test_loss_kernels_give_the_losses_terms_and_gradient(small_tiles, dtype, tol
     assert_close(_host(grad, dtype), loss.gradient(y_true, y_pred), tolerance, f"{name} gradient")
 
 
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_loss_kernels_mark_samples_outside_the_losses_domain_with_a_nan_term(small_tiles, dtype, tolerance):
+    """On probabilities the predictions stay on the device, so the kernel checks them: a sample with a probability
+    more than PROBABILITY_SLACK outside [0, 1], or NaN, or (categorical) a row summing to more than ROW_SUM_SLACK
+    away from 1 gets a NaN term; its neighbours' terms, and samples just within the slack, are the host's."""
+    from minicnn.losses import PROBABILITY_SLACK, ROW_SUM_SLACK
+    inside = [[0.5, 0.5], [1 + PROBABILITY_SLACK / 2, -PROBABILITY_SLACK / 2], [0.5 + ROW_SUM_SLACK / 3, 0.5]]
+    outside = [[1 + 2 * PROBABILITY_SLACK, 0.0], [-2 * PROBABILITY_SLACK, 1.0], [np.nan, 0.5]]
+    rows_off = [[0.5, 0.5 + 2 * ROW_SUM_SLACK], [0.5, 0.5 - 2 * ROW_SUM_SLACK]]
+    y_true = np.array([[1.0, 0.0]] * 8, dtype)
+    for loss, bad in [(mc.BinaryCrossentropy(), outside), (mc.CategoricalCrossentropy(), outside + rows_off)]:
+        y_pred = np.array(inside + bad, dtype)
+        labels = loss.labels(y_true[:len(y_pred)], y_pred.shape, np.dtype(dtype))
+        terms = _host(loss.terms_and_gradient(cuda_kernels, labels, cuda_kernels.to_device(y_pred))[0], dtype)
+        assert np.isnan(terms[len(inside):]).all(), f"{loss}: {terms}"
+        expected = [loss(y_true[:1], row[None]) / len(y_pred) for row in y_pred[:len(inside)]]
+        assert_close(terms[:len(inside)], np.array(expected), tolerance, f"{loss}: terms inside the domain")
+    logits = np.array(outside[:2] + rows_off, dtype)  # from logits, any finite number will do
+    for loss in (mc.BinaryCrossentropy(from_logits=True), mc.CategoricalCrossentropy(from_logits=True)):
+        labels = loss.labels(y_true[:len(logits)], logits.shape, np.dtype(dtype))
+        terms = _host(loss.terms_and_gradient(cuda_kernels, labels, cuda_kernels.to_device(logits))[0], dtype)
+        assert np.isfinite(terms).all(), f"{loss}: {terms}"
+
+
 def test_loss_kernels_check_their_arguments(small_tiles):
     y_pred = np.zeros((3, 2), np.float32)
     with pytest.raises(ShapeError, match="binary_crossentropy_terms: y_true"):
-        cuda_kernels.binary_crossentropy_terms(np.zeros((3, 1), np.float32), y_pred, False, 1e-7)
+        cuda_kernels.binary_crossentropy_terms(np.zeros((3, 1), np.float32), y_pred, False, 1e-7, 1e-3)
     with pytest.raises(ShapeError, match="at least one sample"):
         cuda_kernels.mean_squared_error_terms(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32))
     with pytest.raises(TypeError, match="float32 or float64"):
@@ -672,8 +696,8 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
              ("softmax_forward", k._softmax_forward, (v, v, I, dt)),
              ("softmax_backward", k._softmax_backward, (v, v, v, I, dt)),
              ("mse_terms", k._mean_squared_error_terms, (v, v, v, v, I, dt, dt, dt)),
-             ("bce_terms", k._binary_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
-             ("cce_terms", k._categorical_crossentropy_terms, (v, v, v, v, I, dt, B, dt, dt, dt)),
+             ("bce_terms", k._binary_crossentropy_terms, (v, v, v, v, I, dt, B) + (dt,) * 4),
+             ("cce_terms", k._categorical_crossentropy_terms, (v, v, v, v, I, dt, B) + (dt,) * 5),
              ("bn_statistics", k._batch_norm_statistics, (v,) * 8 + (dt,) * 5 + (B,)),
              ("bn_normalise", k._batch_norm_normalise, (v,) * 7),
              ("bn_input_gradient", k._batch_norm_input_gradient, (v,) * 7 + (dt, B)),

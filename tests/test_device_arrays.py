@@ -82,9 +82,10 @@ def _fake_device_module(transfers, copies_host_arrays=False):
         return run
 
     module.mean_squared_error_terms = loss_terms(mc.MeanSquaredError)
-    module.binary_crossentropy_terms = loss_terms(lambda from_logits, epsilon: mc.BinaryCrossentropy(from_logits))
+    module.binary_crossentropy_terms = loss_terms(
+        lambda from_logits, epsilon, slack: mc.BinaryCrossentropy(from_logits))
     module.categorical_crossentropy_terms = loss_terms(
-        lambda from_logits, epsilon: mc.CategoricalCrossentropy(from_logits))
+        lambda from_logits, epsilon, slack, row_slack: mc.CategoricalCrossentropy(from_logits))
 
     def to_device(array):
         if isinstance(array, DeviceArray):

@@ -283,6 +283,33 @@ def test_labels_outside_0_1_are_refused_on_the_cuda_path_before_any_update():
         mc.set_backend(previous)
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba", "cuda"])
+@pytest.mark.parametrize("loss, activation, message", [
+    ("binary_crossentropy", None, r"^BinaryCrossentropy: expected y_pred to hold probabilities in \[0, 1\]"),
+    ("categorical_crossentropy", "sigmoid", r"^CategoricalCrossentropy: expected each row of y_pred to sum to 1"),
+    ("categorical_crossentropy", "relu", r"^CategoricalCrossentropy: expected y_pred to hold probabilities in"),
+], ids=["logits-into-bce", "sigmoid-into-cce", "relu-into-cce"])
+def test_predictions_outside_the_losses_domain_are_refused_on_every_backend(backend_name, loss, activation, message):
+    """A last layer that gives no probabilities is refused by the same words on every backend, before any update;
+    on cuda the predictions stay on the device and the loss kernel finds them (a NaN term) for the host to name."""
+    previous = mc.get_backend()
+    try:
+        mc.set_backend(backend_name)
+    except mc.BackendError as error:  # pragma: no cover - only where that backend cannot run
+        pytest.skip(str(error))
+    try:
+        model = mc.Sequential([mc.Dense(3, activation=activation, input_shape=(2,))], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss=loss)
+        model.set_weights([np.full((2, 3), 3.0, np.float32), np.zeros(3, np.float32)])  # outputs of 6 or 0.998
+        before = model.get_weights()
+        with pytest.raises(ValueError, match=message):
+            model.train_on_batch(np.ones((2, 2), np.float32), np.array([[1.0, 0, 0], [0, 1, 0]]))
+        for weight, old in zip(model.get_weights(), before):
+            np.testing.assert_array_equal(weight, old)
+    finally:
+        mc.set_backend(previous)
+
+
 def test_the_slack_on_probabilities_and_row_sums_is_small():
     """The clip absorbs a probability 1e-4 outside [0, 1] (PROBABILITY_SLACK = 1e-3), but 1.01 is no probability;
     a row summing to 1.05 (ROW_SUM_SLACK = 1e-2) is not a softmax's."""

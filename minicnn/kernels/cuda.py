@@ -1265,12 +1265,14 @@ def _mean_squared_error_terms(y_true, y_pred, terms, grad, width, scale, half, z
 
 
 @_kernel
-def _binary_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, zero, one):
+def _binary_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, slack, zero, one):
     """Probabilities p clipped to [ε, 1 − ε]: ``−scale·Σ_k [y·log p + (1 − y)·log(1 − p)]``,
-    ``∂L/∂p = scale·(p − y)/(p(1 − p))``. Logits z: ``scale·Σ_k [max(z, 0) − z·y + log(1 + e^{−|z|})]``,
+    ``∂L/∂p = scale·(p − y)/(p(1 − p))``; a sample's term is NaN where one of its p lies more than ``slack``
+    outside [0, 1] (or is NaN), for the host to name. Logits z: ``scale·Σ_k [max(z, 0) − z·y + log(1 + e^{−|z|})]``,
     ``∂L/∂z = scale·(σ(z) − y)``."""
     for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
         total = zero
+        outside = False
         for k in range(row * width, row * width + width):
             y = y_true[k]
             if from_logits:
@@ -1280,19 +1282,28 @@ def _binary_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_l
                 sigmoid = one / (one + e) if z >= zero else e / (one + e)
                 grad[k] = scale * (sigmoid - y)
             else:
-                p = min(max(y_pred[k], epsilon), one - epsilon)
+                p = y_pred[k]
+                outside = outside or not -slack <= p <= one + slack
+                p = min(max(p, epsilon), one - epsilon)
                 total -= y * math.log(p) + (one - y) * math.log(one - p)
                 grad[k] = scale * (p - y) / (p * (one - p))
-        terms[row] = scale * total
+        if outside:
+            terms[row] = math.nan
+        else:
+            terms[row] = scale * total
 
 
 @_kernel
-def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, zero, one):
-    """scale = 1/N. Probabilities p clipped to [ε, 1]: ``−scale·Σ_k y·log p``, ``∂L/∂p = −scale·y/p``. Logits z:
-    ``log p_k = z_k − log Σ_j e^{z_j}`` (the row's max taken out first), ``∂L/∂z = scale·(softmax(z)·Σ_k y − y)``."""
+def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, from_logits, epsilon, slack, row_slack,
+                                    zero, one):
+    """scale = 1/N. Probabilities p clipped to [ε, 1]: ``−scale·Σ_k y·log p``, ``∂L/∂p = −scale·y/p``; a sample's
+    term is NaN where one of its p lies more than ``slack`` outside [0, 1] (or is NaN) or its row sums to more
+    than ``row_slack`` away from 1, for the host to name. Logits z: ``log p_k = z_k − log Σ_j e^{z_j}`` (the row's
+    max taken out first), ``∂L/∂z = scale·(softmax(z)·Σ_k y − y)``."""
     for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
         start = row * width
         total = zero
+        outside = False
         if from_logits:
             largest = y_pred[start]
             for k in range(start + 1, start + width):
@@ -1307,11 +1318,19 @@ def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, f
                 total -= y_true[k] * (y_pred[k] - log_sum)
                 grad[k] = scale * (math.exp(y_pred[k] - log_sum) * label_sum - y_true[k])
         else:
+            row_sum = zero
             for k in range(start, start + width):
-                p = min(max(y_pred[k], epsilon), one)
+                p = y_pred[k]
+                row_sum += p
+                outside = outside or not -slack <= p <= one + slack
+                p = min(max(p, epsilon), one)
                 total -= y_true[k] * math.log(p)
                 grad[k] = -scale * y_true[k] / p
-        terms[row] = scale * total
+            outside = outside or not one - row_slack <= row_sum <= one + row_slack
+        if outside:
+            terms[row] = math.nan
+        else:
+            terms[row] = scale * total
 
 
 def _loss_launch(kernel, where, y_true, y_pred, scale_by_samples, constants):
@@ -1337,16 +1356,19 @@ def mean_squared_error_terms(y_true, y_pred):
     return _loss_launch(_mean_squared_error_terms, "mean_squared_error_terms", y_true, y_pred, False, (0.5, 0))
 
 
-def binary_crossentropy_terms(y_true, y_pred, from_logits, epsilon):
-    """Per-sample terms and gradient of the binary cross-entropy (formulas in ``losses.BinaryCrossentropy``)."""
+def binary_crossentropy_terms(y_true, y_pred, from_logits, epsilon, slack):
+    """Per-sample terms and gradient of the binary cross-entropy (formulas in ``losses.BinaryCrossentropy``); on
+    probabilities, a sample's term is NaN where one lies more than ``slack`` outside [0, 1]."""
     return _loss_launch(_binary_crossentropy_terms, "binary_crossentropy_terms", y_true, y_pred, False,
-                        (bool(from_logits), epsilon, 0, 1))
+                        (bool(from_logits), epsilon, slack, 0, 1))
 
 
-def categorical_crossentropy_terms(y_true, y_pred, from_logits, epsilon):
-    """Per-sample terms and gradient of the categorical cross-entropy (``losses.CategoricalCrossentropy``)."""
+def categorical_crossentropy_terms(y_true, y_pred, from_logits, epsilon, slack, row_slack):
+    """Per-sample terms and gradient of the categorical cross-entropy (``losses.CategoricalCrossentropy``); on
+    probabilities, a sample's term is NaN where one lies more than ``slack`` outside [0, 1] or its row sums to more
+    than ``row_slack`` away from 1."""
     return _loss_launch(_categorical_crossentropy_terms, "categorical_crossentropy_terms", y_true, y_pred, True,
-                        (bool(from_logits), epsilon, 0, 1))
+                        (bool(from_logits), epsilon, slack, row_slack, 0, 1))
 
 
 # ============================================================================================ optimizers
