@@ -469,9 +469,15 @@ class Sequential:
         if np.shape(x)[:1] == (0,):
             raise ValueError(f"{self.name}.train_on_batch: x holds no samples (shape {np.shape(x)}); nothing was "
                              "changed")
-        kernels = backend.kernels()
         self._build_for(x)
-        x = self._batch_where_computed(kernels, x, f"{self.name}.train_on_batch")  # checked before anything moves
+        return self._train_step(x, y, f"{self.name}.train_on_batch")
+
+    def _train_step(self, x, y, where):
+        """``train_on_batch``'s step, on a batch the model is built for. On an accelerator backend the batch is
+        checked for NaN and infinity before it moves, an error naming ``where``; None where the caller checked it
+        already (``fit`` checks the whole data once, not each batch again)."""
+        kernels = backend.kernels()
+        x = self._batch_where_computed(kernels, x, where)
         with self.on_device():
             output = self.forward(x, training=True)
             loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
@@ -646,7 +652,7 @@ class Sequential:
                                          f"{np.shape(augmented)}")
                     x_batch = augmented
                 try:
-                    logs = self.train_on_batch(x_batch, y_batch)
+                    logs = self._train_step(x_batch, y_batch, None if augment is None else f"{self.name}.fit (augment)")
                 except (FloatingPointError, NonFiniteError) as error:
                     raise self._diverged(epoch + 1, step + 1, step * batch_size, step * batch_size + len(index) - 1,
                                          history, error) from error

@@ -173,13 +173,13 @@ def test_evaluate_weights_a_short_last_batch_by_its_size():
 
 
 def batches_seen_by_fit(monkeypatch, x, epochs=1, **fit_arguments):
-    """Fit a compiled model with a spy in place of ``train_on_batch``; the samples of each epoch in the order
+    """Fit a compiled model with a spy in place of its training step; the samples of each epoch in the order
     ``fit`` gave them, read from ``x[:, 0]`` (which holds each sample's index), and the samples it validated on."""
     model = sigmoid_of_first_input()
     batches, validated = [], []
     evaluate = model.evaluate
 
-    def train_on_batch(x_batch, y_batch):
+    def train_step(x_batch, y_batch, where):
         batches.append(x_batch[:, 0])
         return {"loss": 0.0}
 
@@ -187,7 +187,7 @@ def batches_seen_by_fit(monkeypatch, x, epochs=1, **fit_arguments):
         validated.append(x_val[:, 0])
         return evaluate(x_val, y_val, **kwargs)
 
-    monkeypatch.setattr(model, "train_on_batch", train_on_batch)
+    monkeypatch.setattr(model, "_train_step", train_step)
     monkeypatch.setattr(model, "evaluate", evaluate_and_record)
     model.fit(x, np.zeros((len(x), 1)), batch_size=4, epochs=epochs, verbose=0, **fit_arguments)
     order = np.concatenate(batches).astype(int)
