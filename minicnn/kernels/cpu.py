@@ -420,10 +420,14 @@ def _adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, corr
 
 
 def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
-    """One Adam step in place, in one pass (see ``numpy_kernels.adam_update``)."""
-    if not (param.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
-        raise ValueError("adam_update: param, m and v must be C-contiguous (they are updated in place)")
+    """One Adam step in place, in one pass (see ``numpy_kernels.adam_update``). An array that is not C-contiguous
+    (a transposed view, and the state ``zeros_like`` made for it) is updated through a C-contiguous copy, written
+    back."""
+    arrays = [np.ascontiguousarray(array) for array in (param, m, v)]  # the array itself where it is C-contiguous
     dtype = param.dtype.type
-    _adam_update(param.reshape(-1), np.ascontiguousarray(grad, dtype=param.dtype).reshape(-1), m.reshape(-1),
-                 v.reshape(-1), dtype(learning_rate), dtype(beta_1), dtype(beta_2), dtype(epsilon),
-                 dtype(correction_1), dtype(correction_2))
+    _adam_update(arrays[0].reshape(-1), np.ascontiguousarray(grad, dtype=param.dtype).reshape(-1),
+                 arrays[1].reshape(-1), arrays[2].reshape(-1), dtype(learning_rate), dtype(beta_1), dtype(beta_2),
+                 dtype(epsilon), dtype(correction_1), dtype(correction_2))
+    for array, updated in zip((param, m, v), arrays):
+        if updated is not array:
+            array[...] = updated

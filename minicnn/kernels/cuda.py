@@ -1402,21 +1402,22 @@ def _sgd_momentum_update(param, grad, velocity, learning_rate, momentum, nestero
 
 @contextlib.contextmanager
 def _in_place(arrays, where):
-    """Device views of arrays updated in place; host arrays are copied there and back afterwards."""
+    """Device views of arrays updated in place; host arrays (C-contiguous or not) are copied there and back
+    afterwards."""
     dtype = _dtype_of(arrays[0], f"{where}: param")
     shape = tuple(arrays[0].shape)
     views = []
     for array in arrays:
         if is_device_array(array):
-            _operand(array, dtype, f"{where}: state", shape=shape)
-        elif not (isinstance(array, np.ndarray) and array.dtype == dtype and array.flags.c_contiguous):
-            raise ValueError(f"{where}: arrays updated in place must be C-contiguous {dtype} arrays of shape "
-                             f"{shape}")
-        views.append(to_device(array))
+            views.append(_operand(array, dtype, f"{where}: state", shape=shape))
+        elif isinstance(array, np.ndarray) and array.dtype == dtype and array.shape == shape:
+            views.append(to_device(np.ascontiguousarray(array)))
+        else:
+            raise ValueError(f"{where}: arrays updated in place must be {dtype} arrays of shape {shape}")
     yield [view.reshape(-1) for view in views]
     for array, view in zip(arrays, views):
         if not is_device_array(array):
-            view.copy_to_host(array)
+            array[...] = view.copy_to_host()
 
 
 def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
