@@ -395,6 +395,11 @@ class Sequential:
         """``(param, grad)`` for every trainable weight, in layer order: what the optimizer updates."""
         return [(layer.params[key], layer.grads[key]) for layer in self.layers for key in layer.params]
 
+    def trainable_names(self):
+        """The name of each of ``trainable_pairs``' weights, such as ``Dense 'dense' bias``: the optimizer's errors
+        say which weight's gradient is wrong (a layer of your own whose ``backward`` gives one of another shape)."""
+        return [f"{layer.describe()} {key}" for layer in self.layers for key in layer.params]
+
     # ------------------------------------------------------------------ training
     def _require_compiled(self, method):
         if self.loss is None:
@@ -484,7 +489,7 @@ class Sequential:
             if not np.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss}")
             self.backward(grad_out, input_gradient=False)
-            self.optimizer.step(self.trainable_pairs())
+            self.optimizer.step(self.trainable_pairs(), self.trainable_names())
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
     def _loss_and_gradient(self, kernels, y, output):

@@ -1,7 +1,8 @@
 """Optimizers: they see only ``(param, grad)`` pairs and update each ``param`` array in place.
 
 ``optimizer.step(pairs)`` takes the same list, in the same order, on every call; state (momentum, Adam's moments)
-is kept per position in that list. Every pair is checked before any parameter changes.
+is kept per position in that list. Every pair is checked before any parameter changes; ``step(pairs, names)``
+names each pair in those errors (``Sequential`` passes its layers' weight names).
 """
 
 import copy
@@ -50,7 +51,7 @@ class Optimizer:
         previous = backend._load(self._slot_backend)
         return [{name: previous.to_host(array) for name, array in slot.items()} for slot in self._slots]
 
-    def _checked_pairs(self, pairs):
+    def _checked_pairs(self, pairs, names=None):
         """``pairs`` as a list, every ``(param, grad)`` checked before any parameter is updated: a bad pair leaves
         every parameter (and the state) as it was.
 
@@ -59,41 +60,46 @@ class Optimizer:
         must be an array of floats of ``param``'s shape: NumPy would broadcast a gradient of shape (1,) over the
         whole parameter, and the numba and cuda kernels, which index the gradient by the parameter's size without
         bounds checks, would read past its end. Only types, shapes and dtypes are compared, no pass over the
-        values: this runs at every training step. The pairs carry no names, so an error names a pair by its
-        position in the list (``Sequential.trainable_pairs`` lists the weights layer by layer, in ``get_weights``
-        order).
+        values: this runs at every training step. An error names a pair by its position in the list and, where
+        ``names`` gives one string per pair, by its name: ``pair 3 (Dense 'dense' bias)``.
         """
         where = f"{type(self).__name__}.step"
         kernels = backend.kernels()
         on_device = getattr(kernels, "USES_DEVICE_MEMORY", False)
         arrays_updated_in_place = "a NumPy array or a device array" if on_device else "a NumPy array"
         pairs = list(pairs)
+        if names is not None and (not isinstance(names, (list, tuple)) or len(names) != len(pairs)
+                                  or not all(isinstance(name, str) for name in names)):
+            raise TypeError(f"{where}: names must be None or one string per pair ({len(pairs)}), got {names!r}")
         for index, pair in enumerate(pairs):
+            which = f"pair {index}" if names is None else f"pair {index} ({names[index]})"
             if not isinstance(pair, (tuple, list)):
-                raise TypeError(f"{where}: pair {index}: expected a (param, grad) pair, got {type(pair).__name__}")
+                raise TypeError(f"{where}: {which}: expected a (param, grad) pair, got {type(pair).__name__}")
             if len(pair) != 2:
-                raise TypeError(f"{where}: pair {index}: expected a (param, grad) pair, got {len(pair)} items")
+                raise TypeError(f"{where}: {which}: expected a (param, grad) pair, got {len(pair)} items")
             param, grad = pair
             if not (isinstance(param, np.ndarray) or kernels.is_device_array(param)):
-                raise TypeError(f"{where}: pair {index}: expected the parameter as {arrays_updated_in_place} of "
+                raise TypeError(f"{where}: {which}: expected the parameter as {arrays_updated_in_place} of "
                                 f"floats (it is updated in place), got {type(param).__name__}")
             if np.dtype(param.dtype).kind != "f":
-                raise TypeError(f"{where}: pair {index}: expected the parameter as an array of floats, got dtype "
+                raise TypeError(f"{where}: {which}: expected the parameter as an array of floats, got dtype "
                                 f"{param.dtype}")
             if isinstance(param, np.ndarray) and not param.flags.writeable:
-                raise ValueError(f"{where}: pair {index}: the parameter is a read-only array; it is updated in place")
+                raise ValueError(f"{where}: {which}: the parameter is a read-only array; it is updated in place")
             if not (hasattr(grad, "shape") and hasattr(grad, "dtype")):
-                raise TypeError(f"{where}: pair {index}: expected the gradient as an array of floats of shape "
+                raise TypeError(f"{where}: {which}: expected the gradient as an array of floats of shape "
                                 f"{tuple(param.shape)} (its parameter's), got {type(grad).__name__}")
             if np.dtype(grad.dtype).kind != "f":
-                raise TypeError(f"{where}: pair {index}: expected the gradient as an array of floats, got dtype "
+                raise TypeError(f"{where}: {which}: expected the gradient as an array of floats, got dtype "
                                 f"{grad.dtype}")
             if tuple(grad.shape) != tuple(param.shape):
-                raise ShapeError(f"{where}: pair {index}: expected the gradient of shape {tuple(param.shape)} (its "
+                raise ShapeError(f"{where}: {which}: expected the gradient of shape {tuple(param.shape)} (its "
                                  f"parameter's), got {tuple(grad.shape)}")
         return pairs
 
-    def step(self, pairs):
+    def step(self, pairs, names=None):
+        """Update each ``param`` in place from its ``grad``. ``names`` (one string per pair, or None) name the pairs
+        in errors; an optimizer of your own takes the argument too, since ``Sequential`` passes it."""
         raise NotImplementedError
 
     def astype(self, dtype):
@@ -160,8 +166,8 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = flag(nesterov, "nesterov", "SGD")
 
-    def step(self, pairs):
-        pairs = self._checked_pairs(pairs)
+    def step(self, pairs, names=None):
+        pairs = self._checked_pairs(pairs, names)
         self.iterations += 1
         kernels = backend.kernels()
         if self.momentum == 0:
@@ -197,8 +203,8 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: epsilon must be a positive number, got {epsilon!r}")
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
-    def step(self, pairs):
-        pairs = self._checked_pairs(pairs)
+    def step(self, pairs, names=None):
+        pairs = self._checked_pairs(pairs, names)
         slots = self._slots_for(pairs, ("m", "v"))
         self.iterations += 1
         t = self.iterations

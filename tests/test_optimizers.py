@@ -187,6 +187,37 @@ def test_device_arrays_and_host_arrays_are_both_updated_on_cuda():
             mc.Adam(0.5).step([(on_device, kernels.to_device(np.ones(1)))])
 
 
+def test_a_models_step_names_the_weight_whose_gradient_is_wrong():
+    """A layer of your own whose ``backward`` gives a gradient of another shape: the optimizer's error names the
+    weight (``Sequential.trainable_names``), not only its position among the model's pairs, and nothing changes."""
+
+    class RowBias(mc.Dense):
+        def backward(self, grad_out):
+            grad_in = super().backward(grad_out)
+            self.grads["bias"] = self.grads["bias"][None]  # a (1, units) row: the student's mistake
+            return grad_in
+
+    model = mc.Sequential([mc.Dense(3, input_shape=(2,)), RowBias(1, name="head")], seed=0)
+    model.compile(optimizer=mc.SGD(0.1), loss="mse")
+    model.build((None, 2))
+    assert model.trainable_names() == ["Dense 'dense' kernel", "Dense 'dense' bias", "RowBias 'head' kernel",
+                                       "RowBias 'head' bias"]
+    before = model.get_weights()
+    with pytest.raises(mc.ShapeError, match=r"^SGD\.step: pair 3 \(RowBias 'head' bias\): expected the gradient "
+                                            r"of shape \(1,\) \(its parameter's\), got \(1, 1\)$"):
+        model.train_on_batch(np.ones((4, 2)), np.zeros((4, 1)))
+    for weight, old in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(weight, old)
+
+
+@pytest.mark.parametrize("names", ["ab", ["a"], ["a", 2], 5])
+def test_names_must_be_one_string_per_pair(names):
+    pairs = [(np.zeros(2), np.ones(2)), (np.zeros(1), np.ones(1))]
+    with pytest.raises(TypeError, match=r"^Adam\.step: names must be None or one string per pair \(2\), got "):
+        mc.Adam().step(pairs, names)
+    assert np.all(pairs[0][0] == 0)
+
+
 def test_compile_takes_an_optimizers_class_as_it_takes_a_losss():
     """compile(optimizer=mc.SGD) was refused while compile(loss=mc.MeanSquaredError) was taken."""
     model = mc.Sequential([mc.Dense(1, input_shape=(2,))])
