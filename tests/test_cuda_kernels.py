@@ -405,6 +405,21 @@ def test_loss_kernels_mark_samples_outside_the_losses_domain_with_a_nan_term(sma
         assert np.isfinite(terms).all(), f"{loss}: {terms}"
 
 
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_categorical_crossentropy_from_large_logits_keeps_its_digits(small_tiles, dtype, tolerance):
+    """Equal logits v give p = 1/3 however large v is: loss log 3, gradient (1/3 − y). The kernel computed
+    z − (max + log Σ), which rounds log Σ away beside a large max (float32: 1.0 at v = 1e7, 0.0 at 1e8)."""
+    largest = np.finfo(dtype).max / 2
+    y_pred = np.array([[v, v, v] for v in (1e5, 1e7, 1e8, largest)], dtype)
+    y_true = np.tile(np.array([[1.0, 0.0, 0.0]], dtype), (len(y_pred), 1))
+    loss = mc.CategoricalCrossentropy(from_logits=True)
+    labels = loss.labels(y_true, y_pred.shape, np.dtype(dtype))
+    terms, grad = loss.terms_and_gradient(cuda_kernels, labels, cuda_kernels.to_device(y_pred))
+    assert_close(_host(terms, dtype) * len(y_pred), np.full(len(y_pred), np.log(3)), tolerance, "loss per sample")
+    assert_close(_host(grad, dtype) * len(y_pred), np.tile([-2 / 3, 1 / 3, 1 / 3], (len(y_pred), 1)), tolerance,
+                 "gradient")
+
+
 def test_loss_kernels_check_their_arguments(small_tiles):
     y_pred = np.zeros((3, 2), np.float32)
     with pytest.raises(ShapeError, match="binary_crossentropy_terms: y_true"):
@@ -489,6 +504,7 @@ def test_dropout_masks_made_on_the_device_match_numpy(small_tiles, shape, key_lo
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("on_device", [True, False], ids=["device-mask", "host-mask"])
+@pytest.mark.filterwarnings("ignore:.*invalid value encountered:RuntimeWarning")  # ±inf · 0, on purpose
 def test_dropout_masks_match_numpy_exactly(small_tiles, dtype, on_device):
     rng = np.random.default_rng(12)
     x = rng.standard_normal((3, 4, 5)).astype(dtype)
@@ -497,6 +513,10 @@ def test_dropout_masks_match_numpy_exactly(small_tiles, dtype, on_device):
     out = _host(cuda_kernels.apply_dropout_mask(x, mask, 1 / 0.7), dtype)
     np.testing.assert_array_equal(out, numpy_kernels.apply_dropout_mask(x, keep, 1 / 0.7))
     assert np.all(out[~keep] == 0) and np.all(out[keep] != 0)
+    x[0, 0, :3], keep[0, 0, :4] = [np.nan, np.inf, -np.inf], [False, False, False, True]  # dropped NaN, ±inf
+    out = _host(cuda_kernels.apply_dropout_mask(x, cuda_kernels.to_device(keep) if on_device else keep, 2.0), dtype)
+    np.testing.assert_array_equal(out, numpy_kernels.apply_dropout_mask(x, keep, 2.0))  # NaN there, as on the host
+    assert np.isnan(out[0, 0, :3]).all()
     with pytest.raises(ShapeError, match="apply_dropout_mask: keep: expected shape \\(3, 4, 5\\), got \\(3, 4\\)"):
         cuda_kernels.apply_dropout_mask(x, keep[..., 0], 2.0)
 

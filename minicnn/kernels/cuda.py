@@ -1235,12 +1235,15 @@ def dropout_mask(shape, key_low, key_high, rate):
 
 @_kernel
 def _masked_scale(x, keep, scale, zero, out):
+    """``x · (keep · scale)``, a product also where ``keep`` is False, so that NaN and infinity stay NaN there as
+    on the host (writing 0 would hide a NaN from the next layer's check)."""
     for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-        out[i] = x[i] * scale if keep[i] else zero
+        out[i] = x[i] * (scale if keep[i] else zero)
 
 
 def apply_dropout_mask(x, keep, scale):
-    """``x · keep · scale``: x where ``keep`` (booleans, the same shape) is True, times ``scale``, else 0."""
+    """``x · keep · scale``: x where ``keep`` (booleans, the same shape) is True, times ``scale``, else 0 (NaN for
+    NaN or infinity, as on the host)."""
     dtype = _dtype_of(x, "apply_dropout_mask: x")
     x = _operand(x, dtype, "apply_dropout_mask: x")
     keep = _operand(keep, np.dtype(np.bool_), "apply_dropout_mask: keep", shape=tuple(x.shape))
@@ -1299,7 +1302,8 @@ def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, f
     """scale = 1/N. Probabilities p clipped to [ε, 1]: ``−scale·Σ_k y·log p``, ``∂L/∂p = −scale·y/p``; a sample's
     term is NaN where one of its p lies more than ``slack`` outside [0, 1] (or is NaN) or its row sums to more
     than ``row_slack`` away from 1, for the host to name. Logits z: ``log p_k = z_k − log Σ_j e^{z_j}`` (the row's
-    max taken out first), ``∂L/∂z = scale·(softmax(z)·Σ_k y − y)``."""
+    max m taken out first: ``(z_k − m) − log Σ_j e^{z_j − m}``, as the host computes it; ``z_k − (m + log Σ)`` would
+    lose the sum to rounding beside large logits), ``∂L/∂z = scale·(softmax(z)·Σ_k y − y)``."""
     for row in range(cuda.grid(1), terms.size, cuda.gridsize(1)):
         start = row * width
         total = zero
@@ -1313,10 +1317,11 @@ def _categorical_crossentropy_terms(y_true, y_pred, terms, grad, width, scale, f
             for k in range(start, start + width):
                 exponentials += math.exp(y_pred[k] - largest)
                 label_sum += y_true[k]
-            log_sum = largest + math.log(exponentials)
+            log_sum = math.log(exponentials)  # of the shifted logits: z − max − log_sum keeps log_sum's digits
             for k in range(start, start + width):
-                total -= y_true[k] * (y_pred[k] - log_sum)
-                grad[k] = scale * (math.exp(y_pred[k] - log_sum) * label_sum - y_true[k])
+                log_p = (y_pred[k] - largest) - log_sum
+                total -= y_true[k] * log_p
+                grad[k] = scale * (math.exp(log_p) * label_sum - y_true[k])
         else:
             row_sum = zero
             for k in range(start, start + width):
