@@ -616,6 +616,10 @@ class Sequential:
         self._build_for(x)
         if validation_data is not None:
             self._check_validation_data(x, *validation_data, f"{self.name}.fit (validation_data)")
+        for _, layer, key, array in self._weight_slots():
+            _check_finite(backend.to_host(array), f"{layer.describe()} {key}", f"{self.name}.fit",
+                          " before training; no step can repair it (a training that diverged left it, or it was "
+                          "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
         history = History()
         with self.on_device():
@@ -710,11 +714,13 @@ class Sequential:
         with self.on_device():
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
-        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):  # the host backends' layers check each input
-            _check_finite(outputs, "the output", f"{self.name}.predict",
-                          f"; the {backend.get_backend()!r} backend does not check each layer's input as the host "
-                          f"backends do, so a weight or a result inside the network that is not finite first shows "
-                          f"here")
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
+            why = (f"; the {backend.get_backend()!r} backend does not check each layer's input as the host backends "
+                   f"do, so a weight or a result inside the network that is not finite first shows here")
+        else:
+            why = (f"; every layer's input was finite, so the last layer, {self.layers[-1].describe()}, made it (a "
+                   f"weight that is not finite, or an overflow)")
+        _check_finite(outputs, "the output", f"{self.name}.predict", why)
         return outputs
 
     # ------------------------------------------------------------------ weights

@@ -488,6 +488,22 @@ def test_a_weight_that_is_not_finite_shows_in_the_predictions(transfers):
                 model.predict(x)
 
 
+def test_a_last_layer_that_makes_nan_is_caught_by_predict_on_every_backend(transfers):
+    """No layer follows the last one to check its output: a NaN weight there gave NaN predictions without a word on
+    the host backends, while a device backend (which checks the output) refused them."""
+    x, _ = _data(3, size=5)
+    for name, why in (("numpy", r"every layer's input was finite, so the last layer, Dense 'dense(_\d+)?', made it"),
+                      ("numba", r"every layer's input was finite, so the last layer"),
+                      ("fakedevice", r"the 'fakedevice' backend does not check each layer's input")):
+        with mc.use_backend(name):
+            model = _tiny_classifier()
+            model.build()
+            model.layers[-1].params["kernel"][0, 0] = np.nan
+            with pytest.raises(NonFiniteError, match=r"^sequential\.predict: the output contains NaN or infinity "
+                                                     rf"\(first at index \(0, 0\), value nan\); {why}"):
+                model.predict(x)
+
+
 def test_stepping_through_backpropagation_leaves_host_arrays_in_the_layers(copying_device, tmp_path):
     """The README's "Step through backpropagation" on a device backend: forward and backward called directly leave
     ``layer.grads`` and BatchNorm's moving averages as host arrays (to print, and for ``get_weights``,

@@ -364,6 +364,27 @@ def test_nan_loss_stops_training_and_says_where():
     assert error.value.epoch >= 1 and error.value.batch >= 1
 
 
+def test_fit_refuses_weights_that_are_not_finite_before_training():
+    """NaN written into ``layer.params`` (``set_weights`` refuses it), or left by a training that diverged, is named
+    before the first step, and nothing changes; the divergence message blamed "the previous step" of a fit that
+    had taken none."""
+    x, y = toy_data(16)
+    for layer_index, key, index, value, named in [(0, "kernel", (1, 2, 0, 3), np.nan, r"Conv2D 'conv2d(_\d+)?' kernel"),
+                                                  (-1, "bias", (0,), np.inf, r"Dense 'dense(_\d+)?' bias")]:
+        model = toy_model()
+        model.compile(optimizer=mc.SGD(0.1), loss="mse")
+        model.build()
+        model.layers[layer_index].params[key][index] = value
+        before = model.get_weights()
+        with pytest.raises(mc.NonFiniteError, match=rf"^sequential\.fit: {named} contains NaN or infinity \(first at "
+                                                    rf"index \({', '.join(map(str, index))},?\), value {value}\) "
+                                                    r"before training; no step can repair it"):
+            model.fit(x, y, verbose=0)
+        assert model.optimizer.iterations == 0
+        for weight, old in zip(model.get_weights(), before):
+            np.testing.assert_array_equal(weight, old)
+
+
 def test_bad_inputs_name_what_is_wrong():
     model = toy_model()
     model.compile(optimizer="adam", loss="binary_crossentropy")
