@@ -484,12 +484,18 @@ class Sequential:
         kernels = backend.kernels()
         x = self._batch_where_computed(kernels, x, where)
         with self.on_device():
-            output = self.forward(x, training=True)
-            loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"loss is {loss}")
-            self.backward(grad_out, input_gradient=False)
-            self.optimizer.step(self.trainable_pairs(), self.trainable_names())
+            states = [dict(layer.state) for layer in self.layers]  # BatchNorm makes new moving averages each step
+            try:
+                output = self.forward(x, training=True)
+                loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
+                if not np.isfinite(loss):
+                    raise FloatingPointError(f"loss is {loss}")
+                self.backward(grad_out, input_gradient=False)
+                self.optimizer.step(self.trainable_pairs(), self.trainable_names())
+            except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
+                for layer, state in zip(self.layers, states):
+                    layer.state.update(state)
+                raise
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
     def _loss_and_gradient(self, kernels, y, output):

@@ -610,6 +610,36 @@ def test_train_on_batch_and_forward_refuse_an_empty_batch_and_keep_the_moving_av
         np.testing.assert_array_equal(kept, now)
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba", "cuda"])
+@pytest.mark.parametrize("where_nan", ["before", "after"])
+def test_a_failed_step_leaves_batchnorms_moving_averages_as_they_were(backend_name, where_nan):
+    """A step that fails (here a NaN weight before or after the BatchNormalization) changes nothing: the moving
+    averages were updated by the forward pass before the error (on cuda they became NaN; on every backend where the
+    NaN came after the BatchNormalization), so that a caught error left them moved towards a batch never trained
+    on. fit's steps are the same step."""
+    try:
+        previous = mc.get_backend()
+        mc.set_backend(backend_name)
+    except mc.BackendError as error:  # pragma: no cover - only where that backend cannot run
+        pytest.skip(str(error))
+    try:
+        model = mc.Sequential([mc.Dense(4, input_shape=(3,)), mc.BatchNormalization(),
+                               mc.Dense(1, activation="sigmoid")], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        x, y = np.random.default_rng(1).standard_normal((4, 3)), np.array([[0.0], [1.0], [1.0], [0.0]])
+        model.train_on_batch(x, y)
+        layer, key, index = (model.layers[0], "kernel", (0, 1)) if where_nan == "before" else \
+            (model.layers[2], "bias", (0,))
+        layer.params[key][index] = np.nan
+        before = model.get_weights()
+        with pytest.raises((mc.NonFiniteError, FloatingPointError)):
+            model.train_on_batch(x, y)
+        for kept, now in zip(before, model.get_weights()):
+            np.testing.assert_array_equal(kept, now)
+    finally:
+        mc.set_backend(previous)
+
+
 def test_backward_after_a_failed_forward_refuses_instead_of_using_the_earlier_batch():
     model = toy_model()
     x, _ = toy_data(8)
