@@ -772,6 +772,7 @@ class Sequential:
                 overflowed = np.all(np.isfinite(value))
                 why = f" ({layer.dtype} holds numbers up to {np.finfo(layer.dtype).max:.3g})" if overflowed else ""
                 _check_finite(converted, f"{layer.describe()} {key}", where, why)
+            layer.check_weight(key, converted, named)
             values.append(converted)
         for (_, layer, key, _), value in zip(slots, values):
             store = layer.params if key in layer.params else layer.state

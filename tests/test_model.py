@@ -669,6 +669,28 @@ def test_set_weights_and_load_weights_refuse_values_that_are_not_finite_in_the_l
         np.testing.assert_array_equal(kept, now)
 
 
+def test_set_weights_and_load_weights_refuse_a_negative_moving_variance(tmp_path):
+    """A variance below 0 made every prediction NaN on the host backends, and the CUDA simulator fail in a
+    'math domain error'; nothing is set."""
+    model = mc.Sequential([mc.Dense(4, input_shape=(3,)), mc.BatchNormalization(), mc.Dense(1)], seed=0)
+    good = model.get_weights()
+    bad = [w.copy() for w in good]
+    bad[5][2] = -0.5  # kernel, bias, gamma, beta, moving_mean, moving_variance
+    with pytest.raises(ValueError, match=r"^sequential(_\d+)?\.set_weights: BatchNormalization '[^']+' "
+                                         r"moving_variance: expected variances ≥ 0, got -0\.5 at index \(2,\)$"):
+        model.set_weights(bad)
+    model.save_weights(tmp_path / "good.npz")
+    stored = dict(np.load(tmp_path / "good.npz"))
+    np.savez(tmp_path / "bad.npz", **{**stored, "001.moving_variance": bad[5]})
+    with pytest.raises(ValueError, match=r"load_weights: '.*bad.npz': BatchNormalization '[^']+' moving_variance: "
+                                         r"expected variances ≥ 0"):
+        model.load_weights(tmp_path / "bad.npz")
+    for kept, now in zip(good, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+    bad[5][2] = 0.0  # a channel that never varied
+    model.set_weights(bad)
+
+
 @pytest.mark.parametrize("weights, error, message", [
     (None, TypeError, r"expected a list of arrays shaped like get_weights\(\), got None"),
     ("strings", TypeError, r"kernel: expected numbers, got <U"),

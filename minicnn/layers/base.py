@@ -256,6 +256,10 @@ class Layer:
         """``(key, array)`` for every weight, trainable first, in a fixed order (Keras' ``get_weights`` order)."""
         return list(self.params.items()) + list(self.state.items())
 
+    def check_weight(self, key, value, where):
+        """Refuse a finite ``value`` for weight ``key`` that the layer cannot compute with (``set_weights`` and
+        ``load_weights`` ask before setting anything): none here, any finite number will do."""
+
     def astype(self, dtype):
         """A deep copy of this layer whose weights and computation use ``dtype`` (e.g. float64 for gradcheck)."""
         twin = copy.deepcopy(self)

@@ -57,6 +57,12 @@ class BatchNormalization(Layer):
         self.state["moving_variance"] = np.ones(channels, dtype=self.dtype)
         super().build(input_shape)
 
+    def check_weight(self, key, value, where):
+        """A variance is never negative: ``sqrt(moving_variance + ε)`` of one would be NaN in inference."""
+        if key == "moving_variance" and np.any(value < 0):
+            index = tuple(int(i) for i in np.argwhere(value < 0)[0])
+            raise ValueError(f"{where}: expected variances ≥ 0, got {value[index]} at index {index}")
+
     def forward(self, x, training=False):
         training = flag(training, "training", f"{self.describe()}.forward")
         x = self._prepare_input(x)
