@@ -343,6 +343,23 @@ class Sequential:
         self._output_shape = tuple(x.shape)
         return x
 
+    def _layer_that_made_nan(self, x, training):
+        """On an accelerator backend, whose layers do not check their inputs: run the batch ``x`` through the
+        layers again, bringing each output to the host, and name the first layer whose output holds NaN or
+        infinity although its input did not; None if no layer's does. Only called once an output is known not to
+        be finite, so the copies cost nothing on a good step. (In training, BatchNorm's moving averages move
+        again; the failing step puts them back.)"""
+        kernels = backend.kernels()
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+            output = kernels.to_host(x)
+            if not np.all(np.isfinite(output)):
+                index = tuple(int(i) for i in np.argwhere(~np.isfinite(output))[0])
+                return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
+                        f"value {output[index]}); the {backend.get_backend()!r} backend looks for the layer only "
+                        f"once the output is not finite")
+        return None
+
     def _input_shape_for(self, x):
         """The declared ``input_shape``, else that of the samples of ``x`` (batch axis None)."""
         return self.input_shape or (None,) + tuple(np.shape(x)[1:])
@@ -487,7 +504,7 @@ class Sequential:
             states = [dict(layer.state) for layer in self.layers]  # BatchNorm makes new moving averages each step
             try:
                 output = self.forward(x, training=True)
-                loss, grad_out, y_pred = self._loss_and_gradient(kernels, y, output)
+                loss, grad_out, y_pred = self._loss_and_gradient(kernels, x, y, output)
                 if not np.isfinite(loss):
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
@@ -498,7 +515,7 @@ class Sequential:
                 raise
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
-    def _loss_and_gradient(self, kernels, y, output):
+    def _loss_and_gradient(self, kernels, x, y, output):
         """``(loss, ∂L/∂output where the backend computes, the output on the host or None)``.
 
         A host backend computes both from the output. An accelerator backend (``USES_DEVICE_MEMORY``) moves the
@@ -518,10 +535,14 @@ class Sequential:
         terms, grad = found
         loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
         if not np.isfinite(loss):
-            # the output holds NaN or infinity, or the kernel found it outside the loss's domain (a NaN term): the
-            # host's check says which and where; on the domain's very edge, where the two may round apart, the
-            # host's loss stands
-            loss = self.loss(y, kernels.to_host(output))
+            # the output holds NaN or infinity (then the layer that made it is named), or the kernel found it
+            # outside the loss's domain (a NaN term): the host's check says which and where; on the domain's very
+            # edge, where the two may round apart, the host's loss stands
+            host_output = kernels.to_host(output)
+            if not np.all(np.isfinite(host_output)):
+                _check_finite(host_output, "the output", self.name,
+                              "; " + (self._layer_that_made_nan(x, training=True) or "no layer made it again"))
+            loss = self.loss(y, host_output)
         return loss, grad, (kernels.to_host(output) if self.metrics else None)
 
     def _multiply_adds_per_sample(self, x):
@@ -721,8 +742,14 @@ class Sequential:
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
         if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
-            why = (f"; the {backend.get_backend()!r} backend does not check each layer's input as the host backends "
-                   f"do, so a weight or a result inside the network that is not finite first shows here")
+            why = ""
+            if not np.all(np.isfinite(outputs)):  # the first sample with NaN goes through the layers again
+                sample = int(np.argwhere(~np.isfinite(outputs))[0][0])
+                with self.on_device():
+                    kernels = backend.kernels()
+                    made = self._layer_that_made_nan(self._batch_where_computed(kernels, x[sample:sample + 1]),
+                                                     training=False)
+                why = f"; {made or 'no layer made it again'}"
         else:
             why = (f"; every layer's input was finite, so the last layer, {self.layers[-1].describe()}, made it (a "
                    f"weight that is not finite, or an overflow)")

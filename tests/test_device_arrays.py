@@ -209,15 +209,20 @@ def test_a_loss_without_kernels_is_computed_on_the_host(transfers):
 
 def test_a_nan_output_on_the_device_stops_fit_with_the_step_that_made_it(transfers):
     """The output stays on the device, so a NaN shows up in the loss the device computed from it; the output then
-    comes to the host once, for the host backends' error, which says that the predictions hold the NaN."""
+    comes to the host, and the batch goes through the layers again, each output coming to the host, to name the
+    layer that made the NaN from a finite input (here the sigmoid of the last Dense)."""
     x, y = _data(8)
     device = sys.modules["minicnn_fake_device"]
     device.sigmoid_forward = lambda z: DeviceArray(np.full(z.shape, np.nan, np.float32))
     with mc.use_backend("fakedevice"):
         model = document_network(input_shape=(12, 12, 1), seed=0)
         model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
-        with pytest.raises(TrainingDivergedError, match="training stopped: BinaryCrossentropy: y_pred contains NaN "
-                                                        "or infinity at epoch 1, batch 1"):
+        with pytest.raises(TrainingDivergedError, match=r"training stopped: document_network: the output contains NaN or "
+                                                        r"infinity \(first at index \(0, 0\), value nan\); Dense "
+                                                        r"'dense(_\d+)?' made it from a finite input \(its output's "
+                                                        r"first at index \(0, 0\), value nan\); the 'fakedevice' "
+                                                        r"backend looks for the layer only once the output is not "
+                                                        r"finite at epoch 1, batch 1"):
             model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())  # no update was made from the NaN
 
@@ -474,12 +479,13 @@ def test_fit_checks_its_data_for_nan_once_not_again_batch_by_batch(monkeypatch, 
 
 
 def test_a_weight_that_is_not_finite_shows_in_the_predictions(transfers):
-    """On the host each layer checks its input; on a device only the output can be checked, and is: a NaN weight
-    stops ``predict`` with the same kind of error, saying why it shows only at the output."""
+    """On the host each layer checks its input; on a device only the output is checked, and once it is not finite
+    the first such sample goes through the layers again to name the layer that made it: a NaN weight stops
+    ``predict`` with the same kind of error, naming the same layer."""
     x, _ = _data(3, size=5)
     for name, message in (("numpy", r"Flatten 'flatten(_\d+)?': input contains NaN"),
-                          ("fakedevice", r"predict: the output contains NaN or infinity .* 'fakedevice' backend does "
-                                         r"not check each layer's input")):
+                          ("fakedevice", r"predict: the output contains NaN or infinity .*; Conv2D 'conv2d(_\d+)?' "
+                                         r"made it from a finite input \(its output's first at index \(0, ")):
         with mc.use_backend(name):
             model = _tiny_classifier()
             model.build()
@@ -494,7 +500,7 @@ def test_a_last_layer_that_makes_nan_is_caught_by_predict_on_every_backend(trans
     x, _ = _data(3, size=5)
     for name, why in (("numpy", r"every layer's input was finite, so the last layer, Dense 'dense(_\d+)?', made it"),
                       ("numba", r"every layer's input was finite, so the last layer"),
-                      ("fakedevice", r"the 'fakedevice' backend does not check each layer's input")):
+                      ("fakedevice", r"Dense 'dense(_\d+)?' made it from a finite input")):
         with mc.use_backend(name):
             model = _tiny_classifier()
             model.build()

@@ -169,7 +169,9 @@ class Layer:
         """The checks that need no copy to the host (shape, dtype) for an array on the accelerator.
 
         Finiteness was checked on the host before the batch was moved (``Sequential`` does it); a NaN produced on
-        the device shows up in the loss, which is checked every step.
+        the device shows up in the loss, which is checked every step, and ``Sequential`` then runs the batch through
+        the layers again to name the one that made it. An infinity that a later activation saturates (a sigmoid
+        of −inf is 0) leaves the loss finite, and shows one step later, in the weights it made NaN.
         """
         activation = getattr(self, "activation", None)
         if activation is not None and not activation.runs_on_device:
