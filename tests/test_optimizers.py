@@ -197,10 +197,10 @@ def test_a_models_step_names_the_weight_whose_gradient_is_wrong():
             self.grads["bias"] = self.grads["bias"][None]  # a (1, units) row: the student's mistake
             return grad_in
 
-    model = mc.Sequential([mc.Dense(3, input_shape=(2,)), RowBias(1, name="head")], seed=0)
+    model = mc.Sequential([mc.Dense(3, input_shape=(2,), name="hidden"), RowBias(1, name="head")], seed=0)
     model.compile(optimizer=mc.SGD(0.1), loss="mse")
     model.build((None, 2))
-    assert model.trainable_names() == ["Dense 'dense' kernel", "Dense 'dense' bias", "RowBias 'head' kernel",
+    assert model.trainable_names() == ["Dense 'hidden' kernel", "Dense 'hidden' bias", "RowBias 'head' kernel",
                                        "RowBias 'head' bias"]
     before = model.get_weights()
     with pytest.raises(mc.ShapeError, match=r"^SGD\.step: pair 3 \(RowBias 'head' bias\): expected the gradient "
