@@ -26,7 +26,7 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
 
     from minicnn import Adam, datasets
     from minicnn.models import document_network
-    from minicnn.plots import plot_feature_maps
+    from minicnn.plots import plot_feature_maps, save_figure
 
     if backend_name is not None:
         set_backend(backend_name)
@@ -51,10 +51,10 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
     figure = history.plot()
     figure.suptitle("The document's network on faces vs non-faces")
     figure.tight_layout()
-    figure.savefig(paths[0], dpi=110)
+    save_figure(figure, paths[0], dpi=110)
     face = data.x_test[int(data.y_test[:, 0].argmax())]
-    plot_feature_maps(model, face, layer_index=0, title="First convolution's 32 feature maps of a test face").savefig(
-        paths[1], dpi=110)
+    save_figure(plot_feature_maps(model, face, layer_index=0, title="First convolution's 32 feature maps of a test "
+                                  "face"), paths[1], dpi=110)
     plt.close("all")
     print("Plots written to:\n  " + "\n  ".join(os.path.abspath(p) for p in paths))
     return loss, accuracy, seconds, paths
@@ -232,7 +232,7 @@ def track_command(args, parser):
 
         matplotlib.use("Agg")
         figure = plots.contact_sheet(sequence, tracks)
-        figure.savefig(args.sheet, dpi=100)
+        plots.save_figure(figure, args.sheet, dpi=100)
         print(f"Wrote {args.sheet}")
     return written
 

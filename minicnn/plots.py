@@ -1,8 +1,27 @@
 """Pictures of a network: first-layer filters and feature maps (learning curves are ``History.plot``)."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from minicnn.backend import to_host
+from minicnn.model import temporary_beside
+
+
+def save_figure(figure, path, **options):
+    """Save a matplotlib ``figure`` to ``path`` (``savefig``'s ``options``, such as ``dpi``) atomically: drawn
+    into a new file beside ``path``, renamed onto it once complete. A failed save (a full disk, Ctrl-C) leaves
+    the old picture as it was; ``savefig`` on ``path`` itself truncates it first."""
+    path = Path(path)
+    handle, temporary = temporary_beside(path, suffix=path.suffix)
+    os.close(handle)
+    try:
+        figure.savefig(temporary, **options)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return path
 
 
 def _grid(count, columns=8):

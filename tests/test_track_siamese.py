@@ -406,6 +406,33 @@ def test_detect_keeps_the_resized_frame_within_its_bounds(monkeypatch):
     assert sizes and all(h * w <= DETECT_MAX_PIXELS and min(h, w) >= 63 for h, w in sizes)
 
 
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError])
+def test_a_failed_learning_curve_save_keeps_the_old_picture(tmp_path, monkeypatch, interruption):
+    """savefig on the path itself truncated the old PNG before writing: Ctrl-C or a full disk half-way through left
+    half a picture. The figure now goes to a file beside it, renamed into place once complete (the demo's plots,
+    ``minicnn track show --sheet`` and the evaluation's plots share ``minicnn.plots.save_figure``)."""
+    from matplotlib.figure import Figure
+
+    from minicnn.track.trackers.training import plot_learning_curve
+
+    history = [(step, 1.0 / step, np.nan, np.nan) for step in range(1, 5)] + [(5, 0.2, 0.3, 4.0)]
+    path = plot_learning_curve(history, tmp_path / "learning_curve.png")
+    old = path.read_bytes()
+    savefig = Figure.savefig
+
+    def half_then_fail(figure, target, **options):
+        savefig(figure, target, **options)
+        with open(target, "r+b") as file:
+            file.truncate(len(file.read()) // 2)
+        raise interruption("interrupted half-way")
+
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    with pytest.raises(interruption):
+        plot_learning_curve(history[:3], path)
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["learning_curve.png"]
+
+
 def test_the_learning_curve_is_saved_without_touching_the_notebooks_plotting(tmp_path):
     """Library code must not switch matplotlib's backend: in a notebook that silently stopped every later figure
     from showing (notebook 10's training cell drew nothing). Nor does it leave a pyplot figure open."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.model import temporary_beside
+from minicnn.plots import save_figure
 from minicnn.progress import ProgressBar
 from minicnn.track.metrics import ERROR_THRESHOLDS, OVERLAP_THRESHOLDS
 from minicnn.track.sequences import ATTRIBUTES
@@ -587,13 +588,7 @@ def _save_axes_plot(draw, path):
     FigureCanvasAgg(figure)
     draw(figure.add_subplot())
     figure.tight_layout()
-    temporary = _temporary_beside(path)
-    try:
-        figure.savefig(temporary, format="png")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return save_figure(figure, path, format="png")
 
 
 def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attributes=None, counts=None):

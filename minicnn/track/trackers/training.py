@@ -21,6 +21,7 @@ import numpy as np
 from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, TrainingDivergedError
 from minicnn.optimizers import Adam
+from minicnn.plots import save_figure
 from minicnn.progress import ProgressBar
 from minicnn.track.pairs import make_batch
 from minicnn.track.trackers.siamese import (CHANNELS, SiameseNetwork, logistic_loss, preprocess, read_npz,
@@ -175,7 +176,7 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
 
 def plot_learning_curve(history, path):
     """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error, saved to
-    ``path``. It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as it was."""
+    ``path`` (atomically). It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as it was."""
     from matplotlib.figure import Figure
 
     history = np.asarray(history, dtype=np.float64).reshape(-1, 4)
@@ -193,8 +194,7 @@ def plot_learning_curve(history, path):
     error_axes.plot(steps[epochs], history[epochs, 3], "o-", color="C2")
     error_axes.set(xlabel="step", ylabel="peak error (crop pixels)", title="validation: response peak to target")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    return path
+    return save_figure(figure, path, dpi=100)
 
 
 def read_checkpoint_history(path):
