@@ -41,8 +41,9 @@ class ProgressBar:
     ``clock`` gives the time in seconds (tests pass their own).
     """
 
-    def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter):
+    def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0):
         self.total = max(int(total), 1)
+        self.first = first  # steps done before this bar (a resumed run): the time per step counts those after
         self.width = width
         self.stream = stream if stream is not None else sys.stdout
         self.unit = unit
@@ -58,9 +59,10 @@ class ProgressBar:
         arrow = ">" if self.done < self.total else "="
         bar = "=" * max(filled - 1, 0) + (arrow if filled else "") + "." * (self.width - filled)
         elapsed = self.clock() - self.start
-        per_step = elapsed / max(self.done, 1)
+        per_step = elapsed / max(self.done - self.first, 1)
         speed = f"{per_step * 1000:.0f}ms/{self.unit}" if per_step < 1 else f"{per_step:.1f}s/{self.unit}"
-        left = f" ETA {_duration(per_step * (self.total - self.done))}" if 0 < self.done < self.total else ""
+        started = self.first < self.done < self.total
+        left = f" ETA {_duration(per_step * (self.total - self.done))}" if started else ""
         values = "".join(f" - {name}: {_format(value)}" for name, value in self.values.items())
         digits = len(str(self.total))
         return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{left}{values}"

@@ -66,6 +66,18 @@ def test_a_terminal_redraws_the_line_in_place_with_the_time_left_once_a_step_is_
     assert screen.getvalue() == "\r" + line
 
 
+def test_a_resumed_run_times_only_the_steps_it_took():
+    """A run resumed at step 4 of 8 that took 2 s for steps 5 and 6 reads 1 s a step (not 2 s over 6 steps), with
+    2 s left; no time left is guessed before its first step."""
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(8, stream=screen, clock=clock, first=4)
+    clock.now += 2.0
+    bar.update(4)
+    assert screen.getvalue().endswith("\r4/8 [" + "=" * 14 + ">" + "." * 15 + "] 2.0s 2.0s/step")
+    bar.update(6)
+    assert screen.getvalue().endswith("\r6/8 [" + "=" * 21 + ">" + "." * 8 + "] 2.0s 1.0s/step ETA 2s")
+
+
 def test_durations_read_as_seconds_minutes_or_hours():
     assert [_duration(s) for s in (0.4, 59, 61, 3599, 3600, 7620)] == ["0s", "59s", "1m01s", "59m59s", "1h00m",
                                                                         "2h07m"]
