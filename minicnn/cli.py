@@ -561,6 +561,11 @@ def train_command(args, parser):
                       resume=not args.no_resume)
     except (ValueError, BackendError, FloatingPointError) as error:
         parser.error(str(error))
+    except OSError as error:  # a full disk, a file that is a folder: each file is written whole or not at all
+        print(f"minicnn train siamese: could not write into --out {args.out}: {error}. Every file there is whole "
+              f"(written beside it, then renamed); once that is fixed, the same command goes on from the last "
+              f"checkpoint", file=sys.stderr)
+        return 1
     out = Path(args.out).resolve()
     print(f"Weights: {out / 'siamese.npz'}  (learning curve: {out / 'learning_curve.png'})")
     print(f"Use them with: minicnn track VIDEO --box x,y,w,h --weights {out / 'siamese.npz'}, "
@@ -734,10 +739,12 @@ def main(argv=None):
         return _run_command(argv)
     except KeyboardInterrupt:
         _remove_empty_folders_made()
-        command = (sys.argv[1:] if argv is None else list(argv))[:1]
-        resumable = command in (["eval"], ["train"])
-        print("minicnn: interrupted" + (" (what finished is saved: the same command goes on from there)"
-                                        if resumable else ""), file=sys.stderr)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        if arguments[:1] in (["eval"], ["train"]):  # they save as they go, and resume
+            again = "the same command without --no-resume" if "--no-resume" in arguments else "the same command"
+            print(f"minicnn: interrupted (what finished is saved: {again} goes on from there)", file=sys.stderr)
+        else:
+            print("minicnn: interrupted", file=sys.stderr)
         return 130
     except BaseException as stop:
         if not (isinstance(stop, SystemExit) and stop.code in (0, None)):
@@ -847,7 +854,7 @@ def _run_command(argv):
     elif args.command == "track":
         track_command(args, make_parser if args.track_command == "make-sequences" else show_parser)
     elif args.command == "train":
-        train_command(args, siamese_parser)
+        return train_command(args, siamese_parser) or 0
     return 0
 
 

@@ -694,6 +694,25 @@ def test_ctrl_c_says_that_train_and_eval_resume(command, resumes, monkeypatch, c
     monkeypatch.setattr(cli, "_run_command", interrupted)
     assert cli.main([command]) == 130
     assert ("the same command goes on from there" in capsys.readouterr().err) == resumes
+    if resumes:  # a run started afresh resumes too, but not with the same command
+        assert cli.main([command, "--no-resume"]) == 130
+        assert capsys.readouterr().err == ("minicnn: interrupted (what finished is saved: the same command without "
+                                           "--no-resume goes on from there)\n")
+
+
+def test_train_that_cannot_write_its_files_says_so_in_one_line(tmp_path, capsys):
+    """A full disk, or a file that is a folder, ended in a traceback after all the training; it is one line naming
+    --out and the cause, exit status 1, and the checkpoint stays whole for the same command to go on from."""
+    out = tmp_path / "run"
+    (out / "siamese.npz").mkdir(parents=True)
+    status = cli.main(["train", "siamese", "--out", str(out), "--pairs", "8", "--epochs", "1", "--batch-size", "4",
+                       "--channels", "3,4,4,5,6", "--quiet"])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"minicnn train siamese: could not write into --out {out}: SiameseNetwork.save: "
+                            f"'{out / 'siamese.npz'}' is a folder")
+    assert error.endswith("once that is fixed, the same command goes on from the last checkpoint\n")
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz", "siamese.npz"]
 
 
 @pytest.mark.parametrize("options, chosen", [([], (0, 20)), (["--seed", "3", "--count", "2"], (3, 2))])

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import minicnn as mc
 from minicnn.errors import TrainingDivergedError, WeightFileError
 from minicnn.track.pairs import EXEMPLAR_SIZE, MAX_SHIFT, SEARCH_SIZE, make_batch, target_size_in_crop
 from minicnn.track.trackers import siamese
@@ -195,11 +196,112 @@ def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_
         train_siamese(tmp_path / "resumed", **{**settings, "epochs": 3})
 
 
+def _tiny_run(tmp_path, name="run", **changes):
+    settings = dict(pairs=8, epochs=1, batch_size=4, channels=TINY, checkpoint_every=1, validation_pairs=4,
+                    progress=False, print_fn=lambda *a: None)
+    return train_siamese(tmp_path / name, **{**settings, **changes})
+
+
+def test_a_checkpoint_of_another_run_is_named_by_the_settings_that_differ(tmp_path):
+    """The message named ten numbers against ten; it now names what differs. Settings are stored as they are:
+    as float64, seeds 2**53 and 2**53 + 1 were one seed, and the second run resumed the first."""
+    _tiny_run(tmp_path, seed=2 ** 53)
+    with pytest.raises(ValueError, match=r"checkpoint of another run \(seed 9007199254740992 there, "
+                                         r"9007199254740993 asked for\): to go on with it, ask for its settings; else "
+                                         r"use another --out folder, or start afresh over it with --no-resume"):
+        _tiny_run(tmp_path, seed=2 ** 53 + 1)
+    with pytest.raises(ValueError, match=r"\(epochs 1 there, 2 asked for; batch size 4 there, 2 asked for; "
+                                         r"validation pairs 4 there, 8 asked for\)"):
+        _tiny_run(tmp_path, seed=2 ** 53, epochs=2, batch_size=2, validation_pairs=8)
+    messages = []
+    _tiny_run(tmp_path, seed=2 ** 53, print_fn=messages.append)
+    assert messages == [f"The run in {tmp_path / 'run' / 'checkpoint.npz'} is finished (2 steps): writing its weights "
+                        f"and learning curve again"]
+
+
+def test_a_checkpoint_written_by_the_older_format_still_resumes(tmp_path):
+    """Checkpoints before the settings were stored by name held them as float64 numbers, channels last."""
+    from minicnn.track.trackers import training
+
+    network, history = _tiny_run(tmp_path)
+    path = tmp_path / "run" / "checkpoint.npz"
+    stored = dict(np.load(path))
+    np.savez(path, **{**stored, "__settings__": np.array([8, 1, 4, 0, 1e-3, *TINY], dtype=np.float64)})
+    assert training._stored_settings(np.load(path)["__settings__"]) == {
+        "pairs": 8.0, "epochs": 1.0, "batch_size": 4.0, "seed": 0.0, "learning_rate": 1e-3, "channels": list(TINY)}
+    again, _ = _tiny_run(tmp_path)
+    for key, value in network.weights().items():
+        assert np.array_equal(again.weights()[key], value), key
+    with pytest.raises(ValueError, match=r"\(pairs 8\.0 there, 12 asked for\)"):
+        _tiny_run(tmp_path, pairs=12)
+
+
+@pytest.mark.parametrize("damage, error, message", [
+    ("weights only", WeightFileError, r"is not a checkpoint of train siamese \(it has no __settings__, __step__, "
+                                      r"__history__, __adam__/iterations: a weight file\?\); use another --out"),
+    ("step past the end", WeightFileError, r"is a damaged checkpoint \(step 100 of 2, a history of shape "
+                                           r"\(2, 4\)\); use another --out folder"),
+    ("history too short", WeightFileError, r"is a damaged checkpoint \(step 2 of 2, a history of shape "
+                                           r"\(1, 4\)\)"),
+    ("NaN weight", mc.NonFiniteError, r"checkpoint\.npz': shared/00\.kernel contains NaN or infinity \(first at "
+                                      r"index \(0, 0, 0, 0\), value nan\)"),
+    ("negative variance", ValueError, r"checkpoint\.npz': search_branch/01\.moving_variance: expected variances "
+                                      r"≥ 0, got -1\.0 at index \(0,\)"),
+])
+def test_a_damaged_checkpoint_is_refused_by_name_before_any_training(tmp_path, damage, error, message):
+    """A weight file, a step or history that does not fit the run (a bare KeyError, or 'Resuming at step 100 of
+    8' and exit 0), a NaN weight or a negative variance (trained on, blamed on the learning rate, or written into
+    siamese.npz with exit 0): each is refused before any step, naming the file and the array, and left as it was."""
+    _tiny_run(tmp_path)
+    path = tmp_path / "run" / "checkpoint.npz"
+    stored = dict(np.load(path))
+    if damage == "weights only":
+        stored = dict(np.load(tmp_path / "run" / "siamese.npz"))
+    elif damage == "step past the end":
+        stored["__step__"] = np.array(100)
+    elif damage == "history too short":
+        stored["__history__"] = stored["__history__"][:1]
+    elif damage == "NaN weight":
+        stored["shared/00.kernel"][0, 0, 0, 0] = np.nan
+    else:
+        stored["search_branch/01.moving_variance"][0] = -1.0
+    np.savez(path, **stored)
+    before = path.read_bytes()
+    with pytest.raises(error, match=message):
+        _tiny_run(tmp_path)
+    assert path.read_bytes() == before
+
+
+def test_every_pair_is_drawn_when_the_batch_size_does_not_divide_them(tmp_path, monkeypatch):
+    """Pairs 0 … 6 with batches of 4: each epoch trains on 4 of them, drawn from all 7 in a new order (only pairs
+    0 … 3 were ever drawn)."""
+    from minicnn.track.trackers import training
+
+    drawn = []
+    make_batch = training.make_batch
+
+    def recording(seed, index, count):
+        if seed == 0:  # not the validation pairs' seed
+            drawn.append(index)
+        return make_batch(seed, index, count)
+
+    monkeypatch.setattr(training, "make_batch", recording)
+    _tiny_run(tmp_path, pairs=7, epochs=4)
+    assert len(drawn) == 16 and set(drawn) == set(range(7))
+
+
 def test_training_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="batch_size"):
         train_siamese(tmp_path, pairs=4, batch_size=8)
     with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
         train_siamese(tmp_path, epochs=0)
+    for name, value, kind in [("seed", -1, "a whole number ≥ 0"), ("seed", None, "a whole number ≥ 0"),
+                              ("seed", 1.5, "a whole number ≥ 0"), ("seed", True, "a whole number ≥ 0"),
+                              ("checkpoint_every", 0, "a positive integer"),
+                              ("validation_pairs", 0, "a positive integer")]:
+        with pytest.raises(ValueError, match=rf"^train_siamese: {name} must be {kind}, got {value!r}$"):
+            train_siamese(tmp_path / "never", **{name: value})
+    assert not (tmp_path / "never").exists()
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in logaddexp:RuntimeWarning")  # the NaN planted here

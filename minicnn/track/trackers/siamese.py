@@ -31,7 +31,7 @@ from minicnn import backend, functional
 from minicnn.backend import to_host, use_backend
 from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
-from minicnn.model import Sequential, write_npz_atomically
+from minicnn.model import Sequential, _check_finite, write_npz_atomically
 from minicnn.model import read_npz as read_weight_arrays
 from minicnn.track.boxes import crop_and_resize
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
@@ -173,21 +173,23 @@ class SiameseNetwork:
         return pairs
 
     # ------------------------------------------------------------------ weights
-    def weights(self):
-        """Every array by name: shared weights, each branch's BatchNorm statistics, the adjust scalars."""
-        arrays = {}
+    def _weight_slots(self):
+        """``(name, layer, key, array)`` for every array of ``weights()``; no layer for the adjust scalars."""
+        slots = []
         for index, layer in enumerate(self.exemplar_branch.layers):
-            for key, value in layer.params.items():
-                arrays[f"shared/{index:02d}.{key}"] = value
+            slots += [(f"shared/{index:02d}.{key}", layer, key, value) for key, value in layer.params.items()]
         for branch in (self.exemplar_branch, self.search_branch):
             for index, layer in enumerate(branch.layers):
-                for key, value in layer.state.items():
-                    arrays[f"{branch.name}/{index:02d}.{key}"] = value
-        arrays.update({f"adjust/{key}": value for key, value in self.adjust.items()})
-        return arrays
+                slots += [(f"{branch.name}/{index:02d}.{key}", layer, key, value) for key, value in layer.state.items()]
+        return slots + [(f"adjust/{key}", None, key, value) for key, value in self.adjust.items()]
+
+    def weights(self):
+        """Every array by name: shared weights, each branch's BatchNorm statistics, the adjust scalars."""
+        return {name: value for name, _, _, value in self._weight_slots()}
 
     def set_weights(self, arrays, source="weights"):
-        """Set every array from a dict shaped like ``weights()``; names and shapes are checked first."""
+        """Set every array from a dict shaped like ``weights()``; names, shapes and values (finite numbers that
+        the layer can take: no negative variance) are checked first."""
         expected = self.weights()
         missing = sorted(set(expected) - set(arrays))
         extra = sorted(set(arrays) - set(expected) - {"__format__", "__channels__"})
@@ -198,6 +200,15 @@ class SiameseNetwork:
         for key, value in expected.items():
             if np.shape(arrays[key]) != value.shape:
                 raise WeightFileError(f"{source}: {key} has shape {np.shape(arrays[key])}, expected {value.shape}")
+        for name, layer, key, value in self._weight_slots():
+            given = np.asarray(arrays[name])
+            if given.dtype.kind not in "fiu":
+                raise WeightFileError(f"{source}: {name}: expected numbers, got {given.dtype}")
+            with np.errstate(over="ignore"):  # a number too large for the dtype becomes inf, refused here
+                given = given.astype(value.dtype)
+            _check_finite(given, name, source)
+            if layer is not None:
+                layer.check_weight(key, given, f"{source}: {name}")
         for key, value in expected.items():
             value[...] = arrays[key]  # in place: the branches share these arrays
 

@@ -12,6 +12,7 @@ data an uninterrupted one would. The final weights go to ``OUT/siamese.npz`` and
 ``OUT/learning_curve.png``.
 """
 
+import json
 import os
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.checks import finite_number
-from minicnn.errors import NonFiniteError, TrainingDivergedError
+from minicnn.errors import NonFiniteError, TrainingDivergedError, WeightFileError
 from minicnn.optimizers import Adam
 from minicnn.plots import save_figure
 from minicnn.progress import ProgressBar
@@ -52,10 +53,13 @@ def validate(network, seed, count=64, batch_size=16):
     return float(np.mean(losses)), float(np.mean(np.concatenate(errors)))
 
 
-def _check_arguments(pairs, epochs, batch_size, learning_rate):
-    for name, value in (("pairs", pairs), ("epochs", epochs), ("batch_size", batch_size)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"train_siamese: {name} must be a positive integer, got {value!r}")
+def _check_arguments(pairs, epochs, batch_size, learning_rate, seed, checkpoint_every, validation_pairs):
+    for name, value, smallest in (("pairs", pairs, 1), ("epochs", epochs, 1), ("batch_size", batch_size, 1),
+                                  ("seed", seed, 0), ("checkpoint_every", checkpoint_every, 1),
+                                  ("validation_pairs", validation_pairs, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < smallest:
+            kind = "a positive integer" if smallest else "a whole number ≥ 0"
+            raise ValueError(f"train_siamese: {name} must be {kind}, got {value!r}")
     if batch_size > pairs:
         raise ValueError(f"train_siamese: batch_size ({batch_size}) must not exceed pairs ({pairs})")
     if not finite_number(learning_rate) or learning_rate <= 0:
@@ -64,7 +68,7 @@ def _check_arguments(pairs, epochs, batch_size, learning_rate):
 
 def _save_checkpoint(path, network, optimizer, step, history, settings):
     extra = {"__step__": np.array(step), "__history__": np.asarray(history, dtype=np.float64).reshape(-1, 4),
-             "__settings__": np.array(settings, dtype=np.float64)}
+             "__settings__": np.array(json.dumps(settings))}
     extra.update({f"__adam__/{key}": value for key, value in optimizer.state_arrays().items()})
     network.save(path, extra)
 
@@ -85,16 +89,44 @@ def _diverged(cause, epoch, position, step, checkpoint, history):
                                  epoch, position, history)
 
 
-def _load_checkpoint(path, settings, optimizer):
+#: the settings of checkpoints written before they were stored by name, in their order there
+_OLD_SETTINGS_ORDER = ("pairs", "epochs", "batch_size", "seed", "learning_rate")
+
+
+def _stored_settings(value):
+    """A checkpoint's settings as a dict: JSON text, or (older checkpoints) numbers in ``_OLD_SETTINGS_ORDER``
+    followed by the channels."""
+    if value.dtype.kind == "U":
+        return json.loads(str(value))
+    numbers = [float(v) for v in value]
+    return {**dict(zip(_OLD_SETTINGS_ORDER, numbers)), "channels": numbers[len(_OLD_SETTINGS_ORDER):]}
+
+
+def _load_checkpoint(path, settings, optimizer, total_steps):
+    """``(network, step, history)`` from a checkpoint of this run (``settings`` equal to its own), with Adam's
+    state loaded into ``optimizer``; anything else is refused by name, with what to do."""
+    where = f"{os.fspath(path)!r}"
+    advice = "use another --out folder, or start afresh over it with --no-resume (resume=False), which discards it"
     network, others = SiameseNetwork.load(path)
-    stored = tuple(float(v) for v in others["__settings__"])
-    if stored != tuple(float(v) for v in settings):
-        raise ValueError(f"{os.fspath(path)!r} is a checkpoint of another run (pairs, epochs, batch size, seed, "
-                         f"learning rate, channels = {stored}, asked for {tuple(settings)}); use another --out "
-                         f"folder, or start afresh over it with --no-resume (resume=False)")
+    missing = [key for key in ("__settings__", "__step__", "__history__", "__adam__/iterations") if key not in others]
+    if missing:
+        raise WeightFileError(f"{where} is not a checkpoint of train siamese (it has no {', '.join(missing)}: a "
+                              f"weight file?); {advice}")
+    stored = _stored_settings(others["__settings__"])
+    differences = [f"{name.replace('_', ' ')} {stored[name]!r} there, {value!r} asked for"
+                   for name, value in settings.items()
+                   if name in stored and (list(stored[name]) if name == "channels" else stored[name]) != value]
+    if differences:
+        raise ValueError(f"{where} is a checkpoint of another run ({'; '.join(differences)}): to go on with it, "
+                         f"ask for its settings; else {advice}")
+    step, history = others["__step__"], np.asarray(others["__history__"])
+    if (step.shape != () or step.dtype.kind not in "iu" or not 0 <= step <= total_steps
+            or history.shape != (step, 4)):
+        raise WeightFileError(f"{where} is a damaged checkpoint (step {step.tolist()} of {total_steps}, a history "
+                              f"of shape {history.shape}); {advice}")
     state = {key[len("__adam__/"):]: value for key, value in others.items() if key.startswith("__adam__/")}
     optimizer.load_state_arrays(state, network.trainable_pairs())
-    return network, int(others["__step__"]), [tuple(row) for row in others["__history__"]]
+    return network, int(step), [tuple(row) for row in history]
 
 
 def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, learning_rate=1e-3, seed=0,
@@ -107,7 +139,13 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
     out : path
         Folder for ``checkpoint.npz``, ``siamese.npz`` and ``learning_curve.png``.
     pairs, epochs, batch_size : int
-        Each epoch goes over pairs ``0 … pairs − 1`` of ``seed`` in a new order.
+        Each epoch goes over pairs ``0 … pairs − 1`` of ``seed`` in a new order, in ``pairs // batch_size`` full
+        batches: where ``batch_size`` does not divide ``pairs``, the last few of that epoch's order wait for
+        another epoch.
+    seed : int ≥ 0
+        The pairs and the initial weights.
+    checkpoint_every, validation_pairs : int
+        Steps between checkpoints (and one at the end of every epoch); validation pairs scored after each epoch.
     learning_rate : float
         Adam's step size at the start; it decays geometrically to a tenth of it.
     channels : five ints
@@ -118,26 +156,32 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
     ``history`` rows are ``(step, training loss, validation loss, validation peak error in crop pixels)``;
     the validation columns are NaN except at the end of an epoch.
     """
-    _check_arguments(pairs, epochs, batch_size, learning_rate)
+    _check_arguments(pairs, epochs, batch_size, learning_rate, seed, checkpoint_every, validation_pairs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / "checkpoint.npz"
     steps_per_epoch = pairs // batch_size
     total_steps = steps_per_epoch * epochs
-    settings = (pairs, epochs, batch_size, seed, learning_rate, *channels)
+    settings = {"pairs": int(pairs), "epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed),
+                "learning_rate": float(learning_rate), "channels": [int(c) for c in channels],
+                "validation_pairs": int(validation_pairs)}
     optimizer = Adam(learning_rate)
     history, step = [], 0
     if resume and checkpoint.exists():
-        network, step, history = _load_checkpoint(checkpoint, settings, optimizer)
-        print_fn(f"Resuming from {checkpoint} at step {step} of {total_steps}")
+        network, step, history = _load_checkpoint(checkpoint, settings, optimizer, total_steps)
+        if step == total_steps:
+            print_fn(f"The run in {checkpoint} is finished ({total_steps} steps): writing its weights and learning "
+                     f"curve again")
+        else:
+            print_fn(f"Resuming from {checkpoint} at step {step} of {total_steps}")
     else:
         network = SiameseNetwork(channels, seed=seed)
-    bar = ProgressBar(total_steps, enabled=progress)
+    bar = ProgressBar(total_steps, enabled=progress, first=step)
     started = time.perf_counter()
-    recent = []
+    recent = [row[1] for row in history[-50:]]  # the running mean of the losses, as an uninterrupted run shows it
     while step < total_steps:
         epoch, position = divmod(step, steps_per_epoch)
-        order = np.random.default_rng([seed, epoch]).permutation(steps_per_epoch * batch_size)
+        order = np.random.default_rng([seed, epoch]).permutation(pairs)
         indices = order[position * batch_size:(position + 1) * batch_size]
         batch = [make_batch(seed, int(i), 1) for i in indices]
         exemplars = np.concatenate([b[0] for b in batch])
@@ -176,7 +220,8 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
 
 def plot_learning_curve(history, path):
     """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error, saved to
-    ``path`` (atomically). It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as it was."""
+    ``path`` (atomically). It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as
+    it was."""
     from matplotlib.figure import Figure
 
     history = np.asarray(history, dtype=np.float64).reshape(-1, 4)
