@@ -113,6 +113,18 @@ def _check_finite(array, argument, where, why=""):
                              f"value {array[index]}){why}")
 
 
+def _check_fits(array, argument, dtype, where):
+    """Refuse finite numbers that the cast to ``dtype`` would make infinite (float64 data beyond float32's 3.4e38):
+    named here, rather than as an infinity inside the network."""
+    dtype = np.dtype(dtype)
+    if array.dtype.kind == "f" and array.dtype.itemsize > dtype.itemsize:
+        too_large = np.abs(array) > np.finfo(dtype).max
+        if too_large.any():
+            index = tuple(int(i) for i in np.argwhere(too_large)[0])
+            raise ValueError(f"{where}: {argument} holds {array[index]:g} at index {index}, beyond {dtype} (the "
+                             f"model's dtype), which holds numbers up to {np.finfo(dtype).max:.3g}")
+
+
 def temporary_beside(path, suffix=".tmp"):
     """A new, empty file in ``path``'s folder, to be written and then renamed onto ``path``: ``(descriptor, path)``.
 
@@ -565,9 +577,12 @@ class Sequential:
             warn(self._multiply_adds_per_sample(x) * sample_passes, where, work)
 
     def _check_data(self, x, y, where, labels=True):
-        """``x`` (and ``y`` where ``labels``) as finite numeric arrays holding the same, non-zero number of samples."""
+        """``x`` (and ``y`` where ``labels``) as finite numeric arrays holding the same, non-zero number of samples;
+        ``x`` within the range of the first layer's dtype, to which it is cast."""
         x = _as_array(x, "x", where)
         _check_finite(x, "x", where)
+        if self.layers:
+            _check_fits(x, "x", self.layers[0].dtype, where)
         if len(x) == 0:
             raise ValueError(f"{where}: x holds no samples (shape {x.shape})")
         if labels and y is None:

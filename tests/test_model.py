@@ -385,6 +385,23 @@ def test_fit_refuses_weights_that_are_not_finite_before_training():
             np.testing.assert_array_equal(weight, old)
 
 
+def test_data_beyond_the_models_dtype_is_named_before_the_cast_makes_it_infinite():
+    """float64 data of 1e39 is finite, so it passed the NaN check, then became inf in the float32 model, where the
+    first layer (or, in fit, a divergence message suggesting a smaller learning rate) blamed an 'input'."""
+    x, y = toy_data(8)
+    x = x.astype(np.float64)
+    x[3, 2, 1, 0] = -1e39
+    model = toy_model()
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    for call, where in [(lambda: model.fit(x, y, verbose=0), "fit"), (lambda: model.predict(x), "predict"),
+                        (lambda: model.evaluate(x, y), "evaluate")]:
+        with pytest.raises(ValueError, match=rf"^sequential(_\d+)?\.{where}: x holds -1e\+39 at index \(3, 2, 1, 0\), "
+                                             r"beyond float32 \(the model's dtype\), which holds numbers up to "
+                                             r"3\.4e\+38$"):
+            call()
+    assert model.astype(np.float64).predict(x).shape == (8, 1)  # a float64 model takes it
+
+
 def test_bad_inputs_name_what_is_wrong():
     model = toy_model()
     model.compile(optimizer="adam", loss="binary_crossentropy")
