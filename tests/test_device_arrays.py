@@ -217,8 +217,8 @@ def test_a_nan_output_on_the_device_stops_fit_with_the_step_that_made_it(transfe
     with mc.use_backend("fakedevice"):
         model = document_network(input_shape=(12, 12, 1), seed=0)
         model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
-        with pytest.raises(TrainingDivergedError, match=r"training stopped: document_network: the output contains NaN or "
-                                                        r"infinity \(first at index \(0, 0\), value nan\); Dense "
+        with pytest.raises(TrainingDivergedError, match=r"training stopped: document_network: the output contains "
+                                                        r"NaN or infinity \(first at index \(0, 0\), value nan\); Dense "
                                                         r"'dense(_\d+)?' made it from a finite input \(its output's "
                                                         r"first at index \(0, 0\), value nan\); the 'fakedevice' "
                                                         r"backend looks for the layer only once the output is not "
