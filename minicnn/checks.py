@@ -15,6 +15,12 @@ def finite_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def first_index(mask):
+    """The index, as a tuple of ints, of the first True entry of the boolean array ``mask`` (in reading order), for
+    an error that says where: ``first_index(~np.isfinite(x))``. ``mask`` must hold a True entry."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
 def flag(value, argument, where):
     """``value`` as a bool, refusing anything else: ``bool("no")`` would silently be True."""
     if not isinstance(value, (bool, np.bool_)):

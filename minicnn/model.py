@@ -108,9 +108,27 @@ def _check_positive_int(value, argument, where):
 
 def _check_finite(array, argument, where, why=""):
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        index = checks.first_index(~np.isfinite(array))
         raise NonFiniteError(f"{where}: {argument} contains NaN or infinity (first at index {index}, "
                              f"value {array[index]}){why}")
+
+
+def checked_weight_value(value, dtype, name, where, layer=None, key=None, not_numbers=TypeError):
+    """``value`` (a weight's array, its shape checked by the caller) converted to ``dtype``, refused by ``name``
+    before anything is set where it is not numbers (``not_numbers`` is the error's type), not finite in ``dtype``
+    (NaN, infinity, or a number too large for the dtype) or, for weight ``key`` of ``layer``, a value the layer
+    cannot compute with (``Layer.check_weight``)."""
+    if value.dtype.kind not in "fiu":
+        raise not_numbers(f"{where}: {name}: expected numbers, got {value.dtype}")
+    with np.errstate(over="ignore"):  # a value too large for the dtype becomes inf, refused just below
+        converted = np.array(value, dtype=dtype)
+    if not np.all(np.isfinite(converted)):  # a finite value that became infinite did not fit the dtype
+        overflowed = np.all(np.isfinite(value))
+        why = f" ({np.dtype(dtype)} holds numbers up to {np.finfo(dtype).max:.3g})" if overflowed else ""
+        _check_finite(converted, name, where, why)
+    if layer is not None:
+        layer.check_weight(key, converted, f"{where}: {name}")
+    return converted
 
 
 def _check_fits(array, argument, dtype, where):
@@ -120,7 +138,7 @@ def _check_fits(array, argument, dtype, where):
     if array.dtype.kind == "f" and array.dtype.itemsize > dtype.itemsize:
         too_large = np.abs(array) > np.finfo(dtype).max
         if too_large.any():
-            index = tuple(int(i) for i in np.argwhere(too_large)[0])
+            index = checks.first_index(too_large)
             raise ValueError(f"{where}: {argument} holds {array[index]:g} at index {index}, beyond {dtype} (the "
                              f"model's dtype), which holds numbers up to {np.finfo(dtype).max:.3g}")
 
@@ -366,7 +384,7 @@ class Sequential:
             x = layer.forward(x, training=training)
             output = kernels.to_host(x)
             if not np.all(np.isfinite(output)):
-                index = tuple(int(i) for i in np.argwhere(~np.isfinite(output))[0])
+                index = checks.first_index(~np.isfinite(output))
                 return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
                         f"value {output[index]}); the {backend.get_backend()!r} backend looks for the layer only "
                         f"once the output is not finite")
@@ -756,20 +774,19 @@ class Sequential:
         with self.on_device():
             outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
-        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
-            why = ""
-            if not np.all(np.isfinite(outputs)):  # the first sample with NaN goes through the layers again
-                sample = int(np.argwhere(~np.isfinite(outputs))[0][0])
-                with self.on_device():
-                    kernels = backend.kernels()
-                    made = self._layer_that_made_nan(self._batch_where_computed(kernels, x[sample:sample + 1]),
-                                                     training=False)
-                why = f"; {made or 'no layer made it again'}"
+        if np.all(np.isfinite(outputs)):
+            return outputs
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):  # the first sample with NaN, through the layers
+            sample = checks.first_index(~np.isfinite(outputs))[0]
+            with self.on_device():
+                kernels = backend.kernels()
+                made = self._layer_that_made_nan(self._batch_where_computed(kernels, x[sample:sample + 1]),
+                                                 training=False)
+            why = f"; {made or 'no layer made it again'}"
         else:
             why = (f"; every layer's input was finite, so the last layer, {self.layers[-1].describe()}, made it (a "
                    f"weight that is not finite, or an overflow)")
         _check_finite(outputs, "the output", f"{self.name}.predict", why)
-        return outputs
 
     # ------------------------------------------------------------------ weights
     def _weight_slots(self):
@@ -806,16 +823,7 @@ class Sequential:
                 raise ShapeError(f"{named}: expected shape {array.shape}, got rows of uneven lengths") from None
             if value.shape != array.shape:
                 raise ShapeError(f"{named}: expected shape {array.shape}, got {value.shape}")
-            if value.dtype.kind not in "fiu":
-                raise TypeError(f"{named}: expected numbers, got {value.dtype}")
-            with np.errstate(over="ignore"):  # a value too large for the dtype becomes inf, refused just below
-                converted = np.array(value, dtype=layer.dtype)
-            if not np.all(np.isfinite(converted)):  # a finite value that became infinite did not fit the dtype
-                overflowed = np.all(np.isfinite(value))
-                why = f" ({layer.dtype} holds numbers up to {np.finfo(layer.dtype).max:.3g})" if overflowed else ""
-                _check_finite(converted, f"{layer.describe()} {key}", where, why)
-            layer.check_weight(key, converted, named)
-            values.append(converted)
+            values.append(checked_weight_value(value, layer.dtype, f"{layer.describe()} {key}", where, layer, key))
         for (_, layer, key, _), value in zip(slots, values):
             store = layer.params if key in layer.params else layer.state
             store[key] = value

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import first_index
 from minicnn.errors import BackendError, NonFiniteError, ShapeError
 
 _layer_counts = {}
@@ -159,7 +160,7 @@ class Layer:
             raise TypeError(f"{self.describe()}: expected a numeric input array, got dtype {x.dtype}")
         x = x.astype(self.dtype, copy=False)
         if not np.isfinite(x.sum()) and not np.isfinite(x).all():
-            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+            bad = first_index(~np.isfinite(x))
             raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
                                  f"value {x[bad]})")
         self._build_once(x.shape)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import finite_number, flag
+from minicnn.checks import finite_number, first_index, flag
 from minicnn.errors import ShapeError
 from minicnn.layers.base import Layer
 
@@ -60,7 +60,7 @@ class BatchNormalization(Layer):
     def check_weight(self, key, value, where):
         """A variance is never negative: ``sqrt(moving_variance + ε)`` of one would be NaN in inference."""
         if key == "moving_variance" and np.any(value < 0):
-            index = tuple(int(i) for i in np.argwhere(value < 0)[0])
+            index = first_index(value < 0)
             raise ValueError(f"{where}: expected variances ≥ 0, got {value[index]} at index {index}")
 
     def forward(self, x, training=False):

@@ -31,7 +31,7 @@ from minicnn import backend, functional
 from minicnn.backend import to_host, use_backend
 from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
-from minicnn.model import Sequential, _check_finite, write_npz_atomically
+from minicnn.model import Sequential, checked_weight_value, write_npz_atomically
 from minicnn.model import read_npz as read_weight_arrays
 from minicnn.track.boxes import crop_and_resize
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
@@ -201,14 +201,8 @@ class SiameseNetwork:
             if np.shape(arrays[key]) != value.shape:
                 raise WeightFileError(f"{source}: {key} has shape {np.shape(arrays[key])}, expected {value.shape}")
         for name, layer, key, value in self._weight_slots():
-            given = np.asarray(arrays[name])
-            if given.dtype.kind not in "fiu":
-                raise WeightFileError(f"{source}: {name}: expected numbers, got {given.dtype}")
-            with np.errstate(over="ignore"):  # a number too large for the dtype becomes inf, refused here
-                given = given.astype(value.dtype)
-            _check_finite(given, name, source)
-            if layer is not None:
-                layer.check_weight(key, given, f"{source}: {name}")
+            checked_weight_value(np.asarray(arrays[name]), value.dtype, name, source, layer, key,
+                                 not_numbers=WeightFileError)
         for key, value in expected.items():
             value[...] = arrays[key]  # in place: the branches share these arrays
 
