@@ -38,6 +38,32 @@ def check_gradient(where, grad, expected):
                          f"got {tuple(grad.shape)}")
 
 
+def real_array(value, argument, where, note=""):
+    """``value`` as a NumPy array of real numbers (floats, ints or bools; a list is fine), refusing anything else by
+    name: strings, complex numbers, objects and ragged lists, which NumPy would reject in its own words, silently
+    cut to their real part, or carry into the arithmetic. ``note`` follows the argument's name in the error, e.g.
+    ``" (the model's output)"``."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # a ragged list
+        raise TypeError(f"{where}: expected {argument} of real numbers{note}, got a {type(value).__name__} that "
+                        f"NumPy cannot read as one array ({error})") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{where}: expected {argument} of real numbers{note}, got {what_was_given(value, array)}")
+    return array
+
+
+def what_was_given(value, array):
+    """How an error names ``value``, which became ``array``: by its dtype if it was an array, else as written."""
+    return f"dtype {array.dtype}" if isinstance(value, np.ndarray) else short_repr(value)
+
+
+def short_repr(value, limit=60):
+    """``repr(value)``, cut to ``limit`` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def seed(value, argument, where):
     """``value`` as a seed for ``numpy.random.default_rng``: None (fresh randomness each run), a whole number ≥ 0, or
     a ``numpy.random.Generator`` (used as it is). Anything else is refused here, by name, instead of in NumPy's words

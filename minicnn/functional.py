@@ -6,9 +6,12 @@ Arguments follow the layers: channels-last arrays, ``stride``/``pool_size`` as a
 the GPU and the results come back).
 """
 
+import numbers
+
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import real_array
 from minicnn.errors import ShapeError
 from minicnn.kernels.padding import check_padding, spatial_output_size
 from minicnn.layers.base import as_pair
@@ -17,17 +20,20 @@ from minicnn.layers.base import as_pair
 def _floating(x, where):
     """``x`` as a C-contiguous array the kernels compute in: float32 stays float32, every other real dtype (ints,
     bools, float16) becomes float64, as NumPy's arithmetic makes it; anything else is refused."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "fiub":
-        raise TypeError(f"{where}: expected x of a real numeric dtype, got {x.dtype}")
+    x = real_array(x, "x", where)
     return np.ascontiguousarray(x, dtype=np.float32 if x.dtype.kind == "f" and x.dtype.itemsize == 4 else np.float64)
 
 
-def _bias(bias, outputs, dtype, where):
-    """``bias`` as an array of ``outputs`` values in ``dtype``, or None."""
+def _like_x(value, argument, x, where):
+    """``value`` (the kernel, the bias or a gradient) as a C-contiguous array in the dtype of ``x``."""
+    return np.ascontiguousarray(real_array(value, argument, where), dtype=x.dtype)
+
+
+def _bias(bias, outputs, x, where):
+    """``bias`` as an array of ``outputs`` values in the dtype of ``x``, or None."""
     if bias is None:
         return None
-    bias = np.asarray(bias, dtype=dtype)
+    bias = _like_x(bias, "bias", x, where)
     if bias.shape != (outputs,):
         raise ShapeError(f"{where}: expected bias of shape ({outputs},) (one per output channel), got {bias.shape}")
     return bias
@@ -65,7 +71,7 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
     x (N, H, W, C_in), kernel (kh, kw, C_in, C_out), bias (C_out,) or None -> y (N, H_out, W_out, C_out).
     """
     x = _floating(x, "conv2d")
-    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
+    kernel = _like_x(kernel, "kernel", x, "conv2d")
     stride = as_pair(stride, "stride", "conv2d")
     padding = check_padding(padding)
     if kernel.ndim != 4 or x.ndim == 4 and kernel.shape[2] != x.shape[3]:
@@ -73,7 +79,7 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
     _check_no_empty_axis("conv2d", "x", x)
     _check_no_empty_axis("conv2d", "kernel", kernel, first_axis=0)
     _check_window("conv2d", x, kernel.shape[:2], stride, padding, "kernel")
-    bias = _bias(bias, kernel.shape[3], x.dtype, "conv2d")
+    bias = _bias(bias, kernel.shape[3], x, "conv2d")
     return backend.to_host(backend.kernels().conv2d_forward(x, kernel, bias, stride, padding))
 
 
@@ -92,30 +98,35 @@ def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
 def dense(x, kernel, bias=None):
     """``z = x · W + b``: x (N, in), kernel (in, out), bias (out,) or None -> z (N, out)."""
     x = _floating(x, "dense")
-    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
+    kernel = _like_x(kernel, "kernel", x, "dense")
     if x.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != x.shape[1]:
         raise ShapeError(f"dense: expected x (N, in) and kernel (in, out) with matching 'in', got {x.shape} and "
                          f"{kernel.shape}")
     _check_no_empty_axis("dense", "kernel", kernel, first_axis=0)
-    bias = _bias(bias, kernel.shape[1], x.dtype, "dense")
+    bias = _bias(bias, kernel.shape[1], x, "dense")
     return backend.to_host(backend.kernels().dense_forward(x, kernel, bias))
 
 
 def sigmoid(z):
     """``σ(z) = 1 / (1 + e^{−z})``, without overflow for large |z|."""
-    z = np.asarray(z)
+    z = real_array(z, "z", "sigmoid")
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def relu(z):
     """``max(0, z)``."""
-    return np.maximum(np.asarray(z), 0)
+    return np.maximum(real_array(z, "z", "relu"), 0)
 
 
 def softmax(z, axis=-1):
     """``e^{z_k} / Σ_j e^{z_j}`` along ``axis``."""
-    z = np.asarray(z)
+    z = real_array(z, "z", "softmax")
+    expected = f"an int from {-z.ndim} to {z.ndim - 1} (z has {z.ndim} axes)"
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"softmax: axis must be {expected}, got {axis!r}")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"softmax: axis must be {expected}, got {axis!r}")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -131,8 +142,8 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)).
     """
     x = _floating(x, "conv2d_backward")
-    kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
-    grad_y = np.ascontiguousarray(grad_y, dtype=x.dtype)
+    kernel = _like_x(kernel, "kernel", x, "conv2d_backward")
+    grad_y = _like_x(grad_y, "grad_y", x, "conv2d_backward")
     stride = as_pair(stride, "stride", "conv2d_backward")
     padding = check_padding(padding)
     if x.ndim != 4 or kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:

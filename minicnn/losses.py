@@ -17,6 +17,7 @@ has the host check (and name) the predictions.
 
 import numpy as np
 
+from minicnn import checks
 from minicnn.checks import flag
 from minicnn.errors import NonFiniteError, ShapeError
 
@@ -28,19 +29,11 @@ PROBABILITY_SLACK = 1e-3
 ROW_SUM_SLACK = 1e-2
 
 
-def _what_was_given(value, array):
-    """How an error names a value that is not an array of numbers: None, or its dtype."""
-    return "None" if value is None else f"dtype {array.dtype}"
-
-
 def _as_predictions(name, y_pred):
     """``y_pred`` as a NumPy array of floats: whole numbers and booleans become float64 (the labels are cast to
     the predictions' dtype, and so is the gradient: in ints a label 0.5 became 0 and the gradient was rounded);
     anything that is not numbers is refused."""
-    array = np.asarray(y_pred)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{name}: expected y_pred of numbers (the model's output), got "
-                        f"{_what_was_given(y_pred, array)}")
+    array = checks.real_array(y_pred, "y_pred", name, " (the model's output)")
     if array.dtype.kind != "f":
         array = array.astype(np.float64)
     return array
@@ -87,9 +80,7 @@ def _check_labels(name, y_true, shape, dtype):
     ``(N, 1)``), cast to their ``dtype``. The predictions must hold at least one sample."""
     shape = tuple(shape)
     _check_batch(name, shape)
-    given, y_true = y_true, np.asarray(y_true)
-    if y_true.dtype.kind not in "fiub":
-        raise TypeError(f"{name}: expected y_true of numbers, got {_what_was_given(given, y_true)}")
+    y_true = checks.real_array(y_true, "y_true", name)
     if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
     if y_true.shape != shape:
@@ -328,7 +319,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         _check_batch(name, shape)
         if labels.dtype.kind not in "iuf":
             raise TypeError(f"{name}: expected y_true of integer class indices, got "
-                            f"{_what_was_given(y_true, labels)}")
+                            f"{checks.what_was_given(y_true, labels)}")
         if labels.shape == (shape[0], 1):
             labels = labels[:, 0]
         if labels.shape != (shape[0],):

@@ -72,12 +72,7 @@ class History:
 
 
 def _as_array(value, argument, where):
-    try:
-        array = np.asarray(value)
-    except Exception as error:  # ragged lists and the like
-        raise TypeError(f"{where}: {argument} must be an array, got {type(value).__name__} ({error})") from None
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{where}: {argument} must be a numeric array, got dtype {array.dtype}")
+    array = checks.real_array(value, argument, where)
     if array.ndim == 0:
         raise ShapeError(f"{where}: {argument} must have a batch axis first, got a scalar")
     return array

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
+from minicnn.backend import to_host
 from minicnn.errors import ShapeError
 
 
@@ -49,8 +50,9 @@ LAYERS_BY_HAND = [
 
 
 def step_through_by_hand(layer, shape):
-    """``layer.backward`` before any forward, and with a gradient one channel wider than the forward's output,
-    raise errors that say so; the right gradient gives ∂L/∂x of the input's shape."""
+    """``layer.backward`` before any forward, with a gradient one channel wider than the forward's output, and with
+    a string or complex numbers, raise errors that say so; the right gradient gives ∂L/∂x of the input's shape, in
+    the layer's dtype, and the same numbers written as a list give the same ∂L/∂x."""
     with pytest.raises(RuntimeError, match=rf"^{type(layer).__name__} '{layer.name}'.backward: call forward first "
                                            r"\(backward uses what forward kept\)$"):
         layer.backward(np.ones(shape, np.float32))
@@ -60,4 +62,12 @@ def step_through_by_hand(layer, shape):
     with pytest.raises(ShapeError, match=re.escape(f"expected the gradient of shape {right} (the forward pass's "
                                                    f"output), got {wider}")):
         layer.backward(np.ones(wider, np.float32))
-    assert tuple(layer.backward(np.ones(right, np.float32)).shape) == shape
+    for wrong, given in (("g", "'g'"), (np.ones(right, complex), "dtype complex128")):
+        with pytest.raises(TypeError, match=re.escape(f"{layer.describe()}.backward: expected grad_out of real "
+                                                      f"numbers, got {given}")):
+            layer.backward(wrong)
+    upstream = np.random.default_rng(1).standard_normal(right).astype(np.float32)
+    grad_x = to_host(layer.backward(upstream))
+    assert grad_x.shape == shape and grad_x.dtype == np.float32
+    from_a_list = to_host(layer.backward(upstream.tolist()))  # a list of Python floats, read in the layer's dtype
+    assert from_a_list.dtype == np.float32 and np.array_equal(from_a_list, grad_x)

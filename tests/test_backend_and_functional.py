@@ -1,5 +1,7 @@
 """The backend switch and the functional API."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,38 @@ def test_functional_errors_name_the_argument():
         functional.max_pool2d(x, 2, padding="full")
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda x: functional.conv2d(x, "abc"), "conv2d: expected kernel of real numbers, got 'abc'"),
+    (lambda x: functional.conv2d(x, np.ones((1, 1, 2, 1)), bias=[1j]),
+     "conv2d: expected bias of real numbers, got [1j]"),
+    (lambda x: functional.conv2d([[1, 2], [3]], np.ones((1, 1, 2, 1))),
+     "conv2d: expected x of real numbers, got a list that NumPy cannot read as one array"),
+    (lambda x: functional.dense(x.reshape(1, 32), np.ones((32, 2)), bias="b"),
+     "dense: expected bias of real numbers, got 'b'"),
+    (lambda x: functional.dense(x.reshape(1, 32), None), "dense: expected kernel of real numbers, got None"),
+    (lambda x: functional.conv2d_backward("g", x, np.ones((1, 1, 2, 1))),
+     "conv2d_backward: expected grad_y of real numbers, got 'g'"),
+    (lambda x: functional.sigmoid("z"), "sigmoid: expected z of real numbers, got 'z'"),
+    (lambda x: functional.relu(None), "relu: expected z of real numbers, got None"),
+    (lambda x: functional.softmax(np.ones(3, complex)), "softmax: expected z of real numbers, got dtype complex128"),
+], ids=["conv-kernel", "conv-bias", "ragged-x", "dense-bias", "dense-kernel", "grad_y", "sigmoid", "relu",
+        "softmax"])
+def test_functional_names_an_argument_that_is_not_real_numbers(call, message):
+    """Each was NumPy's "could not convert string to float", a ufunc's loop signature, or a comparison with None;
+    complex numbers went through (softmax) or lost their imaginary part."""
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}"):
+        call(np.zeros((1, 4, 4, 2)))
+
+
+def test_softmax_names_an_axis_it_cannot_use():
+    z = np.ones((2, 3))
+    for axis, error in ((5, ValueError), (-3, ValueError), ("1", TypeError), (1.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match=rf"^softmax: axis must be an int from -2 to 1 \(z has 2 axes\), got "
+                                        rf"{re.escape(repr(axis))}$"):
+            functional.softmax(z, axis=axis)
+    assert_close(functional.softmax(z, axis=np.int64(0)), np.full((2, 3), 0.5), "float64", "softmax over axis 0")
+
+
 @pytest.mark.parametrize("name", ["numpy", "numba"])
 def test_functional_checks_bias_shapes_and_computes_integer_data_in_float(name):
     """A bias of the wrong length was read past its end by the numba kernel (the values after a slice came out);
@@ -59,7 +93,7 @@ def test_functional_checks_bias_shapes_and_computes_integer_data_in_float(name):
                 call()
         with pytest.raises(ShapeError, match=r"conv2d_backward: expected x .* and kernel .* with the same C_in"):
             functional.conv2d_backward(np.ones((1, 4, 4, 2)), x, np.ones((1, 1, 3, 2)))
-        with pytest.raises(TypeError, match=r"max_pool2d: expected x of a real numeric dtype, got <U1"):
+        with pytest.raises(TypeError, match=r"max_pool2d: expected x of real numbers, got"):
             functional.max_pool2d(np.full((1, 2, 2, 1), "a"))
         results = [functional.conv2d(x, np.full((1, 1, 1, 1), 0.5)), functional.max_pool2d(x),
                    functional.avg_pool2d(x), functional.max_pool2d(x.astype(np.float16)), functional.max_pool2d(x > 7)]

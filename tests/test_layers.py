@@ -229,6 +229,22 @@ def test_backward_overwrites_gradients(make_layer, shape):
         assert np.array_equal(value, first[key]), key
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_an_activation_inside_a_float64_layer_passes_its_gradient_back_in_float64(backend_name):
+    """The activation a Dense holds is made in float32 (the default); its backward must compute in the dtype its
+    forward computed in, else ∂L/∂x of a float64 layer would be rounded to float32 on the way."""
+    rng = np.random.default_rng(0)
+    x, upstream = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    with mc.use_backend(backend_name):
+        layer = mc.Dense(3, activation="relu", dtype="float64", seed=0)
+        y = layer.forward(x)
+        grad_x = layer.backward(upstream)
+    kernel = layer.params["kernel"]
+    expected = np.where(x @ kernel + layer.params["bias"] > 0, upstream, 0) @ kernel.T
+    assert y.dtype == grad_x.dtype == np.float64
+    np.testing.assert_allclose(grad_x, expected, rtol=1e-13, atol=1e-15)
+
+
 def test_layers_keep_their_dtype():
     x = np.random.default_rng(0).standard_normal((2, 6, 6, 1))
     for layer in (mc.Conv2D(2, 3), mc.MaxPooling2D(), mc.AveragePooling2D(), mc.BatchNormalization()):

@@ -12,7 +12,8 @@ from minicnn.layers.base import Layer
 
 class Activation(Layer):
     """Base for activations: ``forward`` checks the input, ``apply`` computes ``a = f(z)`` and keeps what
-    ``backward`` needs, ``backward`` returns ``∂L/∂z = ∂L/∂a · f'(z)``."""
+    ``backward`` needs, ``backward`` returns ``∂L/∂z = ∂L/∂a · f'(z)``, in the dtype ``apply`` computed in (inside
+    a ``Conv2D`` or ``Dense``, that layer's)."""
 
     def forward(self, x, training=False):
         return self.apply(self._prepare_input(x))
@@ -30,10 +31,12 @@ class Linear(Activation):
     runs_on_device = True
 
     def apply(self, z):
+        self._a = z
         return z
 
     def backward(self, grad_out):
-        return grad_out
+        self._after_forward("_a")
+        return self._upstream_gradient(grad_out, self._a.dtype)
 
 
 class ReLU(Activation):
@@ -47,7 +50,7 @@ class ReLU(Activation):
 
     def backward(self, grad_out):
         self._after_forward("_a")
-        return backend.kernels().relu_backward(grad_out, self._a)
+        return backend.kernels().relu_backward(self._upstream_gradient(grad_out, self._a.dtype), self._a)
 
 
 class Sigmoid(Activation):
@@ -64,7 +67,7 @@ class Sigmoid(Activation):
 
     def backward(self, grad_out):
         self._after_forward("_a")
-        return backend.kernels().sigmoid_backward(grad_out, self._a)
+        return backend.kernels().sigmoid_backward(self._upstream_gradient(grad_out, self._a.dtype), self._a)
 
 
 class Tanh(Activation):
@@ -78,7 +81,7 @@ class Tanh(Activation):
 
     def backward(self, grad_out):
         self._after_forward("_a")
-        return backend.kernels().tanh_backward(grad_out, self._a)
+        return backend.kernels().tanh_backward(self._upstream_gradient(grad_out, self._a.dtype), self._a)
 
 
 class Softmax(Activation):
@@ -99,7 +102,7 @@ class Softmax(Activation):
 
     def backward(self, grad_out):
         self._after_forward("_s")
-        return backend.kernels().softmax_backward(grad_out, self._s)
+        return backend.kernels().softmax_backward(self._upstream_gradient(grad_out, self._s.dtype), self._s)
 
 
 ACTIVATIONS = {"linear": Linear, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}

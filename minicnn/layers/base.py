@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import first_index
+from minicnn.checks import first_index, real_array
 from minicnn.errors import BackendError, NonFiniteError, ShapeError
 
 _layer_counts = {}
@@ -154,10 +154,8 @@ class Layer:
         """Check the shape, dtype and finiteness; cast to the layer's dtype; build if needed."""
         if backend.kernels().is_device_array(x):
             return self._prepare_device_input(x)
-        x = np.asarray(x)
+        x = real_array(x, "x", self.describe())
         self.check_input_shape(x.shape)
-        if x.dtype.kind not in "fiub":
-            raise TypeError(f"{self.describe()}: expected a numeric input array, got dtype {x.dtype}")
         x = x.astype(self.dtype, copy=False)
         if not np.isfinite(x.sum()) and not np.isfinite(x).all():
             bad = first_index(~np.isfinite(x))
@@ -231,11 +229,15 @@ class Layer:
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.input_shape)} (its "
                              f"input_shape), got {shape}")
 
-    def _compute_array(self, array):
-        """``array`` ready for a kernel: C-contiguous in the layer's dtype (device arrays already are)."""
-        if backend.kernels().is_device_array(array):
-            return array
-        return np.ascontiguousarray(array, dtype=self.dtype)
+    def _upstream_gradient(self, grad_out, dtype=None):
+        """``∂L/∂output`` as given to ``backward``, ready for a kernel: a C-contiguous array in ``dtype`` (the
+        layer's unless given; device arrays already are). A list is read as an array; anything that is not real
+        numbers (a string, complex numbers) is refused by name, where NumPy would fail in its own words or drop the
+        imaginary part."""
+        if backend.kernels().is_device_array(grad_out):
+            return grad_out
+        grad_out = real_array(grad_out, "grad_out", f"{self.describe()}.backward")
+        return np.ascontiguousarray(grad_out, dtype=self.dtype if dtype is None else dtype)
 
     def _check_built_shape(self, shape):
         """Once built, only the spatial size may change, never the channel count (weights depend on it)."""

@@ -80,9 +80,10 @@ class Conv2D(Layer):
         """Fill ``grads`` from ``∂L/∂a``; return ``∂L/∂x`` (None, and not computed, when ``input_gradient`` is
         False)."""
         self._after_forward("_x")
+        grad_out = self._upstream_gradient(grad_out)
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
         grad_x, grad_kernel, grad_bias = backend.kernels().conv2d_backward(
-            self._compute_array(grad_z), self._x, self.params["kernel"], self.strides,
+            grad_z, self._x, self.params["kernel"], self.strides,
             self.padding, input_gradient=input_gradient)
         self.grads["kernel"] = grad_kernel
         if self.use_bias:

@@ -64,8 +64,9 @@ class Dense(Layer):
         """Fill ``grads`` from ``∂L/∂a``; return ``∂L/∂x`` (None, and not computed, when ``input_gradient`` is
         False)."""
         self._after_forward("_x")
+        grad_out = self._upstream_gradient(grad_out)
         grad_z = grad_out if self.activation is None else self.activation.backward(grad_out)
-        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(self._compute_array(grad_z), self._x,
+        grad_x, grad_kernel, grad_bias = backend.kernels().dense_backward(grad_z, self._x,
                                                                            self.params["kernel"],
                                                                            input_gradient=input_gradient)
         self.grads["kernel"] = grad_kernel

@@ -53,6 +53,7 @@ class Dropout(Layer):
 
     def backward(self, grad_out):
         self._after_forward("_keep")
+        grad_out = self._upstream_gradient(grad_out)
         if self._keep is None:
             return grad_out
         check_gradient(f"{self.describe()}.backward", grad_out, tuple(self._keep.shape))

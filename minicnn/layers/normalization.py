@@ -80,7 +80,7 @@ class BatchNormalization(Layer):
     def backward(self, grad_out):
         self._after_forward("_x_hat")
         grad_x, self.grads["gamma"], self.grads["beta"] = backend.kernels().batch_norm_backward(
-            grad_out, self._x_hat, self._inv_std, self.params["gamma"], self._training)
+            self._upstream_gradient(grad_out), self._x_hat, self._inv_std, self.params["gamma"], self._training)
         return grad_x
 
     def get_config(self):

@@ -55,7 +55,7 @@ class MaxPooling2D(_Pooling2D):
 
     def backward(self, grad_out):
         self._after_forward("_argmax")
-        return backend.kernels().max_pool2d_backward(self._compute_array(grad_out), self._argmax,
+        return backend.kernels().max_pool2d_backward(self._upstream_gradient(grad_out), self._argmax,
                                                      self._x_shape, self.pool_size, self.strides, self.padding)
 
 
@@ -73,5 +73,5 @@ class AveragePooling2D(_Pooling2D):
 
     def backward(self, grad_out):
         self._after_forward("_x_shape")
-        return backend.kernels().avg_pool2d_backward(self._compute_array(grad_out), self._x_shape,
+        return backend.kernels().avg_pool2d_backward(self._upstream_gradient(grad_out), self._x_shape,
                                                      self.pool_size, self.strides, self.padding)

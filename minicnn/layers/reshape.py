@@ -27,5 +27,6 @@ class Flatten(Layer):
 
     def backward(self, grad_out):
         self._after_forward("_x_shape")
+        grad_out = self._upstream_gradient(grad_out)
         check_gradient(f"{self.describe()}.backward", grad_out, self.compute_output_shape(self._x_shape))
         return grad_out.reshape(self._x_shape)
