@@ -27,6 +27,15 @@ An unbuilt layer or model is built first (as its first call would); then everyth
 checked object's weights are never modified), and every
 evaluation starts from the same copy, so Dropout masks and BatchNorm's moving averages are the same in each.
 The active backend computes (on cuda, float64 kernels on the GPU; the results come back for the comparison).
+
+**What a comparison cannot see.** Every forward gets its own copy of ``x`` and every backward its own copy of the
+upstream gradient, and the check asks what the comparison takes for granted; where it fails, the report says so
+(``report.problems``) and does not pass: a forward that changes its input in place, gives other outputs for the
+same input (a random draw), computes in a dtype of its own, or makes weights that ``build`` did not; a backward
+that adds to ``grads`` (``+=``) rather than setting them, seen by calling it twice. A gradient of another shape than
+its array, a backward that returns None and a ``grads`` key missing are errors that name them. Under a failing
+array the report names what its entries have in common: a numerical gradient of 0 (the array is not read), or one
+constant factor (the opposite sign, 1/N twice).
 """
 
 import copy
@@ -38,7 +47,7 @@ import numpy as np
 from minicnn import checks
 from minicnn.backend import to_host
 from minicnn.errors import NonFiniteError, ShapeError
-from minicnn.layers.base import Layer, _float_dtype
+from minicnn.layers.base import Layer, _float_dtype, check_built, check_layer_contract, gradient_for
 from minicnn.losses import Loss, get_loss
 from minicnn.model import Sequential
 
@@ -55,12 +64,14 @@ class GradientComparison:
     analytic: float
     numerical: float
     kinks: int = 0
+    hint: str = ""
 
 
 @dataclass
 class GradcheckReport:
     """The result of ``gradcheck``: one ``GradientComparison`` per input and weight; ``passed`` when every relative
-    error is below ``tolerance``."""
+    error is below ``tolerance``, something was judged in every array and ``problems`` (what the forward or
+    backward pass does that a gradient check cannot trust, in words) is empty."""
 
     comparisons: list = field(default_factory=list)
     step: float = 1e-5
@@ -68,6 +79,7 @@ class GradcheckReport:
     tolerance: float = 1e-6
     clipped_samples: int = 0
     samples: int = 0
+    problems: list = field(default_factory=list)
 
     @property
     def max_error(self):
@@ -80,9 +92,15 @@ class GradcheckReport:
         return {c.name: c.max_error for c in self.comparisons}
 
     @property
+    def unjudged(self):
+        """The arrays of which every checked entry sat on a kink: nothing there was compared."""
+        return [c.name for c in self.comparisons if c.checked and c.kinks == c.checked]
+
+    @property
     def passed(self):
-        """True when every relative error is below ``tolerance``."""
-        return self.max_error < self.tolerance
+        """True when every relative error is below ``tolerance``, something was judged in every array, and no
+        problem was found with the forward or backward pass themselves (``problems``)."""
+        return self.max_error < self.tolerance and not self.unjudged and not self.problems
 
     @property
     def kinks(self):
@@ -108,10 +126,16 @@ class GradcheckReport:
                          f"its gradient is the unclipped formula's, so that training still learns from them. No "
                          f"check passes through that; check before training, or with a loss on logits "
                          f"(from_logits=True).")
+        lines.extend(f"  {c.name}: {c.hint}" for c in self.comparisons if c.hint)
         if self.passed:
             lines.append(f"passed: every relative error is below {self.tolerance:g}")
-        else:
-            failed = ", ".join(c.name for c in self.comparisons if c.max_error >= self.tolerance)
+            return "\n".join(lines)
+        lines.extend(f"NOT passed: {problem}" for problem in self.problems)
+        if self.unjudged:
+            lines.append(f"NOT passed: every checked entry of {', '.join(self.unjudged)} sat on a kink, so nothing "
+                         f"there was compared; check at a point away from the bends (add a little noise to x).")
+        failed = ", ".join(c.name for c in self.comparisons if c.max_error >= self.tolerance)
+        if failed:
             lines.append(f"NOT passed: {failed} above {self.tolerance:g}. Either a backward pass is wrong, or a "
                          f"difference stepped across a kink, where the function bends and has no derivative: a ReLU "
                          f"input within h of 0, a pooling window whose two largest inputs tie, a loss clipped at "
@@ -159,24 +183,74 @@ def _indices(shape, max_checks, rng):
     return [every[i] for i in sorted(rng.choice(len(every), size=max_checks, replace=False))]
 
 
-def _compare(name, analytic, slopes_at, shape, max_checks, rng, tiny, tolerance, kink_floor):
-    """Check sampled entries of one array. ``slopes_at(index)`` gives the one-sided slopes ``(left, right)``; their
-    mean is the central difference. A failing entry whose slopes differ by more than ``kink_floor`` (rounding) and
-    whose hand-written gradient lies between them sits on a kink: it is counted, not judged."""
+def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dtype, tolerance, batch):
+    """Check sampled entries of one array. ``slopes_at(index, h)`` gives the one-sided slopes ``(left, right)`` with
+    step ``h``; their mean is the central difference. ``scale`` is the objective's size (for the rounding noise),
+    ``batch`` the number of samples (for the hint).
+
+    A failing entry whose slopes differ by more than rounding (``_kink_floor``) and whose hand-written gradient lies
+    between them may sit on a kink, or on a curve (a smooth function's slopes differ by its curvature times h). It
+    is measured again with h/10: a curve's slopes close up tenfold and the entry is judged there; a kink within
+    h/10 keeps them apart, and the entry is counted, not judged (a kink between h/10 and h is passed at h/10)."""
     indices = _indices(shape, max_checks, rng)
     if not indices:
         return GradientComparison(name, 0, 0.0, (), 0.0, 0.0)
-    left, right = np.array([slopes_at(index) for index in indices], dtype=np.float64).reshape(-1, 2).T
+    left, right = np.array([slopes_at(index, step) for index in indices], dtype=np.float64).reshape(-1, 2).T
     numerical = (left + right) / 2
     picked = np.array([analytic[index] for index in indices], dtype=np.float64)
+    tiny, small_tiny = _tiny(analytic, scale, step), _tiny(analytic, scale, step / 10)
     errors = relative_error(picked, numerical, tiny)
-    slack = np.abs(picked - numerical) / 10  # the near side's own truncation error can put it just outside
-    between = (picked >= np.minimum(left, right) - slack) & (picked <= np.maximum(left, right) + slack)
-    on_kink = (errors >= tolerance) & (np.abs(right - left) > kink_floor) & between
+    gap = np.abs(right - left)
+    on_kink = np.zeros(len(indices), dtype=bool)
+    for i in np.flatnonzero((errors >= tolerance) & (gap > _kink_floor(scale, step, dtype, tolerance)) &
+                            _between(picked, left, right, numerical)):
+        small_left, small_right = slopes_at(indices[i], step / 10)
+        small_gap = abs(small_right - small_left)
+        if (small_gap > gap[i] / 2 and small_gap > _kink_floor(scale, step / 10, dtype, tolerance) and
+                _between(picked[i], small_left, small_right, (small_left + small_right) / 2)):
+            on_kink[i] = True
+        else:
+            numerical[i] = (small_left + small_right) / 2
+            errors[i] = relative_error(picked[i], numerical[i], small_tiny)
     judged = np.where(on_kink, 0.0, errors)
     worst = int(np.argmax(judged))
+    hint = _hint(picked[~on_kink], numerical[~on_kink], judged[worst] >= tolerance, tiny, tolerance, batch)
     return GradientComparison(name, len(indices), float(judged[worst]), indices[worst], float(picked[worst]),
-                              float(numerical[worst]), int(on_kink.sum()))
+                              float(numerical[worst]), int(on_kink.sum()), hint)
+
+
+def _between(analytic, left, right, numerical):
+    """Whether the hand-written gradient lies between the two one-sided slopes (with a tenth of its distance to
+    their mean as slack: the near side's own truncation error can put it just outside)."""
+    slack = np.abs(analytic - numerical) / 10
+    return (analytic >= np.minimum(left, right) - slack) & (analytic <= np.maximum(left, right) + slack)
+
+
+def _hint(analytic, numerical, failed, tiny, tolerance, batch):
+    """What the judged entries of a failing array have in common, in words: a numerical gradient of 0 everywhere
+    (changing the array changes nothing), or one constant factor between the two gradients (the opposite sign, a
+    1/N applied twice, a missing 2); "" when they share nothing or the array passed."""
+    if not failed or not len(analytic):
+        return ""
+    if not np.any(numerical) and np.any(analytic):
+        return ("the numerical gradient is 0 at every entry checked: changing this array does not change the "
+                "output. Does forward read it (not a copy made earlier), and compute in floats?")
+    sized = (np.abs(analytic) > tiny) & (np.abs(numerical) > tiny)
+    if sized.sum() < 2 or sized.sum() < len(analytic) / 2:
+        return ""
+    ratios = analytic[sized] / numerical[sized]
+    factor = float(np.median(ratios))
+    if np.max(np.abs(ratios - factor)) > 1e-3 * abs(factor) or abs(factor - 1) < tolerance:
+        return ""
+    if abs(factor + 1) < 1e-3:
+        return "the hand-written gradient has the opposite sign at every entry checked (a minus sign lost?)"
+    named = ""
+    if batch > 1 and abs(factor * batch - 1) < 1e-3:
+        named = f", which is 1/{batch}, one over the batch size (a mean taken twice?)"
+    elif batch > 1 and abs(factor / batch - 1) < 1e-3:
+        named = f", which is {batch}, the batch size (a mean left out?)"
+    return (f"the hand-written gradient is {factor:.4g} times the numerical one at every entry checked{named}: a "
+            f"constant factor is wrong or missing")
 
 
 def _weights(target):
@@ -287,33 +361,40 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     rng = np.random.default_rng(checks.seed(seed, "seed", "gradcheck"))
     _check_arguments(step, tolerance, max_checks)
     dtype = _float_dtype(dtype, "gradcheck")
-    x = np.array(x, dtype=dtype)
+    x = np.array(checks.real_array(x, "x", "gradcheck"), dtype=dtype)
     report = GradcheckReport(step=step, dtype=dtype.name, tolerance=tolerance)
 
+    if isinstance(target, type):
+        raise TypeError(f"gradcheck: got the class {target.__name__}; pass an instance of it, e.g. "
+                        f"{target.__name__}(...)")
     _check_what_the_target_uses(target, y, loss, grad_out)
     if isinstance(target, Loss):
         y = np.asarray(y)
-        analytic = target.gradient(y, x)
-        at_x = target(y, x)
+        analytic = target.gradient(y, x.copy())
+        _check_returned_gradient(f"{type(target).__name__}.gradient", analytic, x.shape, "∂L/∂ŷ", "predictions'")
+        analytic = np.asarray(analytic)
+        at_x = target(y, x.copy())
         report.clipped_samples, report.samples = int(np.sum(target.clipped(y, x))), len(x)
 
-        def slopes_at(index):
+        def slopes_at(index, h):
             plus, minus = x.copy(), x.copy()
-            plus[index] += step
-            minus[index] -= step
-            return (at_x - target(y, minus)) / step, (target(y, plus) - at_x) / step
+            plus[index] += h
+            minus[index] -= h
+            return (at_x - target(y, minus)) / h, (target(y, plus) - at_x) / h
 
-        tiny = _tiny(analytic, abs(at_x), step)
-        report.comparisons.append(_compare("y_pred", analytic, slopes_at, x.shape, max_checks, rng, tiny, tolerance,
-                                           _kink_floor(abs(at_x), step, dtype, tolerance)))
+        report.comparisons.append(_compare("y_pred", analytic, slopes_at, x.shape, max_checks, rng, abs(at_x), step,
+                                           dtype, tolerance, len(x)))
         return report
 
     if isinstance(target, Layer):
+        check_layer_contract(target, "gradcheck")
         _check_input(target, x)
         if not target.built:
             target.build((None,) + x.shape[1:])
+            check_built(target, "gradcheck")
         base = target.astype(dtype)
-        output = to_host(copy.deepcopy(base).forward(x, training=training))
+        checked, given = copy.deepcopy(base), x.copy()
+        output = np.asarray(to_host(checked.forward(given, training=training)))
         upstream = _upstream_gradient(grad_out, output, rng, dtype)
 
         def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
@@ -321,9 +402,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             below = to_host(twin_minus.forward(x_minus, training=training))
             above = to_host(twin_plus.forward(x_plus, training=training))
             return np.sum((output - below) * upstream), np.sum((above - output) * upstream)
-        checked = copy.deepcopy(base)
-        objective_scale = float(np.sum(np.abs(to_host(checked.forward(x, training=training)) * upstream)))
-        analytic_x = to_host(checked.backward(upstream))
+
+        objective_scale = float(np.sum(np.abs(output * upstream)))
+        who = f"{target.describe()}.backward"
+
+        def run_backward():
+            return checked.backward(upstream.copy())  # a backward that writes into its argument keeps it to itself
     elif isinstance(target, Sequential):
         if loss is None and target.loss is None:
             raise ValueError("gradcheck: a model needs a loss; compile it or pass loss=...")
@@ -334,39 +418,114 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             target.build(target.input_shape or (None,) + x.shape[1:])
         base = target.astype(dtype)
         y = np.asarray(y)
-        checked = copy.deepcopy(base)
-        y_pred = to_host(checked.forward(x, training=training))
-        at_x = loss_fn(y, y_pred)
-        report.clipped_samples, report.samples = int(np.sum(loss_fn.clipped(y, y_pred))), len(x)
+        checked, given = copy.deepcopy(base), x.copy()
+        output = np.asarray(to_host(checked.forward(given, training=training)))
+        at_x = loss_fn(y, output)
+        grad_output = loss_fn.gradient(y, output)
+        report.clipped_samples, report.samples = int(np.sum(loss_fn.clipped(y, output))), len(x)
 
         def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
             """``(f(θ) − f(θ − h), f(θ + h) − f(θ))``."""
             return (at_x - loss_fn(y, to_host(twin_minus.forward(x_minus, training=training))),
                     loss_fn(y, to_host(twin_plus.forward(x_plus, training=training))) - at_x)
+
         objective_scale = abs(at_x)
-        analytic_x = to_host(checked.backward(loss_fn.gradient(y, y_pred)))
+        who = f"{target.name}.backward"
+
+        def run_backward():
+            return checked.backward(np.array(grad_output))
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
-    kink_floor = _kink_floor(objective_scale, step, dtype, tolerance)
+    report.problems += _forward_problems(base, checked, x, given, output, dtype,
+                                         lambda twin, data: to_host(twin.forward(data, training=training)))
+    analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
+    again_x, again_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
+    report.problems += _backward_problems(analytic_x, analytic_weights, again_x, again_weights)
 
-    def slopes_for_input(index):
+    def slopes_for_input(index, h):
         plus, minus = x.copy(), x.copy()
-        plus[index] += step
-        minus[index] -= step
+        plus[index] += h
+        minus[index] -= h
         below, above = objective_changes(copy.deepcopy(base), minus, copy.deepcopy(base), plus)
-        return below / step, above / step
+        return below / h, above / h
 
-    report.comparisons.append(_compare("x", analytic_x, slopes_for_input, x.shape, max_checks, rng,
-                                       _tiny(analytic_x, objective_scale, step), tolerance, kink_floor))
-    for name, index, key in _weights(base):
-        def slopes_for_param(entry, index=index, key=key):
+    report.comparisons.append(_compare("x", analytic_x, slopes_for_input, x.shape, max_checks, rng, objective_scale,
+                                       step, dtype, tolerance, len(x)))
+    for (name, index, key), analytic in zip(_weights(base), analytic_weights):
+        def slopes_for_param(entry, h, index=index, key=key):
             twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
-            _layer(twin_plus, index).params[key][entry] += step
-            _layer(twin_minus, index).params[key][entry] -= step
-            below, above = objective_changes(twin_minus, x, twin_plus, x)
-            return below / step, above / step
-        analytic = to_host(_layer(checked, index).grads[key])
+            _layer(twin_plus, index).params[key][entry] += h
+            _layer(twin_minus, index).params[key][entry] -= h
+            below, above = objective_changes(twin_minus, x.copy(), twin_plus, x.copy())
+            return below / h, above / h
         report.comparisons.append(_compare(name, analytic, slopes_for_param, analytic.shape, max_checks, rng,
-                                           _tiny(analytic, objective_scale, step), tolerance, kink_floor))
+                                           objective_scale, step, dtype, tolerance, len(x)))
     return report
+
+
+def _check_returned_gradient(who, gradient, shape, what, whose):
+    """A hand-written backward (or a loss's gradient) returned ``gradient``, which must be an array of ``shape``:
+    None (a forgotten ``return``), or a gradient transposed, summed over the batch or flattened, is named here
+    rather than failing inside the comparison."""
+    if gradient is None:
+        raise TypeError(f"gradcheck: {who} returned None; it must return {what}, an array of the {whose} shape "
+                        f"{tuple(shape)} (a forgotten return?)")
+    if tuple(np.shape(gradient)) != tuple(shape):
+        raise ShapeError(f"gradcheck: {who} returned {what} of shape {tuple(np.shape(gradient))}; expected the "
+                         f"{whose} shape {tuple(shape)}")
+
+
+def _analytic_gradients(run_backward, who, checked, base, x_shape):
+    """``(∂L/∂x, [∂L/∂w for every weight in _weights order])`` on the host from one call of ``run_backward``, after
+    checking that each has the shape of what it is the gradient of and that ``grads`` holds every key of
+    ``params``."""
+    analytic_x = run_backward()
+    _check_returned_gradient(who, analytic_x, x_shape, "∂L/∂x", "input's")
+    weights = []
+    for _, index, key in _weights(base):
+        layer = _layer(checked, index)
+        gradient = to_host(gradient_for(layer, key, "gradcheck"))
+        if tuple(np.shape(gradient)) != layer.params[key].shape:
+            raise ShapeError(f"gradcheck: {layer.describe()}.grads[{key!r}] has shape {tuple(np.shape(gradient))}; "
+                             f"expected {layer.params[key].shape}, the shape of params[{key!r}] (a gradient has "
+                             f"its parameter's shape)")
+        weights.append(np.array(gradient, dtype=np.float64))
+    return np.array(to_host(analytic_x), dtype=np.float64), weights
+
+
+def _forward_problems(base, checked, x, given, output, dtype, forward):
+    """What makes a forward pass something a gradient check cannot trust, in words: it changed its input in place
+    (``given`` was a copy of ``x``), it gives other outputs for the same input and weights (a fresh copy of ``base``
+    run again), it computes in another dtype, or it made weights that ``build`` did not."""
+    problems = []
+    if not np.array_equal(given, x, equal_nan=True):
+        problems.append("forward changed its input x in place (x **= 2, x[...] = ...), so the caller's data changes "
+                        "with every call; compute into a new array (x = x ** 2)")
+    if not np.array_equal(np.asarray(forward(copy.deepcopy(base), x.copy())), output, equal_nan=True):
+        problems.append("forward gave other outputs for the same input and weights (a random draw?); a gradient "
+                        "check needs a function: draw from a generator the layer keeps and seeds, as "
+                        "Dropout(seed=...) does")
+    if output.dtype != dtype:
+        why = "rounding swamps the differences" if output.dtype.kind == "f" else "whole numbers have no gradient"
+        problems.append(f"forward returned {output.dtype} where the check computes in {dtype}: the layer computes "
+                        f"in a dtype of its own (written into forward?), and {why}")
+    base_layers = base.layers if isinstance(base, Sequential) else [base]
+    checked_layers = checked.layers if isinstance(checked, Sequential) else [checked]
+    for before, after in zip(base_layers, checked_layers):
+        made = sorted(set(after.params) - set(before.params))
+        if made:
+            problems.append(f"the forward of {after.describe()} made weights {made} that its build did not, so every "
+                            f"call makes them anew and nothing checks or trains them; make them in "
+                            f"build(input_shape)")
+    return problems
+
+
+def _backward_problems(analytic_x, analytic_weights, again_x, again_weights):
+    """A second backward with the same upstream gradient must give the same gradients: one that adds to ``grads``
+    (``+=``) instead of setting them doubles them on every step of training."""
+    if all(np.array_equal(a, b, equal_nan=True) for a, b in zip([analytic_x] + analytic_weights,
+                                                                 [again_x] + again_weights)):
+        return []
+    return ["backward gave other gradients when called a second time with the same upstream gradient: it must "
+            "set self.grads[key] = ..., not add to it (+=), since it runs once every training step"]

@@ -24,7 +24,7 @@ import numpy as np
 from minicnn import backend, checks
 from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
-from minicnn.layers.base import Layer
+from minicnn.layers.base import Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss
 from minicnn.metrics import get_metric
 from minicnn.optimizers import get_optimizer
@@ -76,6 +76,20 @@ def _as_array(value, argument, where):
     if array.ndim == 0:
         raise ShapeError(f"{where}: {argument} must have a batch axis first, got a scalar")
     return array
+
+
+def _check_layer_output(layer, output, samples, expected):
+    """A layer's output must hold one row per sample and, where the model's build said what it would be
+    (``expected``, batch axis None), that shape: one of your own layers that averages over the batch, or changes
+    the shape without saying so in ``compute_output_shape``, is named here, not by the layer or loss after it."""
+    shape = tuple(np.shape(output))
+    if not shape or shape[0] != samples:
+        raise ShapeError(f"{layer.describe()} returned an output of shape {shape} for a batch of {samples}: a layer "
+                         f"gives one output per sample, along the first axis (a mean or sum over axis 0?)")
+    if expected is not None and shape[1:] != tuple(expected[1:]):
+        raise ShapeError(f"{layer.describe()} returned an output of shape {shape}, where its compute_output_shape "
+                         f"gives {batch_shape_text(expected)}: a layer that changes the shape must say how in "
+                         f"compute_output_shape(input_shape), which build, summary and the layers after it use")
 
 
 def _batch_input_shape(input_shape, where):
@@ -247,6 +261,7 @@ class Sequential:
         """Append a layer to the stack."""
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer (Conv2D, Dense, ...), got {type(layer).__name__}")
+        check_layer_contract(layer, "Sequential.add")
         if any(existing.name == layer.name for existing in self.layers):
             raise ValueError(f"Sequential.add: a layer named {layer.name!r} is already in the model; names must be "
                              "unique")
@@ -290,7 +305,9 @@ class Sequential:
         for layer, layer_input in zip(self.layers, inputs):
             if not layer.built:
                 layer.build((None,) + tuple(layer_input[1:]))
+                check_built(layer, self.name)
         self.built = True
+        self._built_output_shapes = shapes
         return shapes
 
     def summary(self, print_fn=print):
@@ -355,7 +372,10 @@ class Sequential:
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
                                         f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
         sample_shape, built_for = tuple(np.shape(x)[1:]), self.input_shape[1:]
+        expected_shapes = getattr(self, "_built_output_shapes", None) if sample_shape == built_for else None
+        self._input_shapes = []
         for index, layer in enumerate(self.layers):
+            self._input_shapes.append(tuple(np.shape(x)))
             try:
                 x = layer.forward(x, training=training)
             except ShapeError as error:  # a later layer cannot say that the cause is x
@@ -363,6 +383,7 @@ class Sequential:
                     raise
                 raise ShapeError(f"{error}. The cause is x: {self.name} was built for samples of shape {built_for}, "
                                  f"and x holds samples of shape {sample_shape}") from error
+            _check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
         if training:
             self._stores_to_host_after_a_direct_call("state")
         self._output_shape = tuple(x.shape)
@@ -395,6 +416,18 @@ class Sequential:
         if not self.built:
             self._build(self.input_shape or tuple(np.shape(x)))
 
+    def _layer_backward(self, index, grad_out):
+        """``∂L/∂(input of layer index)`` from ``∂L/∂(its output)``; one of your own layers that returns None or a
+        gradient of another shape than its input's is named here, not by the layer below, which would get it."""
+        layer = self.layers[index]
+        grad_in = layer.backward(grad_out)
+        expected = self._input_shapes[index]
+        if grad_in is None or tuple(np.shape(grad_in)) != expected:
+            given = "None (a forgotten return?)" if grad_in is None else f"shape {tuple(np.shape(grad_in))}"
+            raise ShapeError(f"{self.name}.backward: {layer.describe()}.backward returned {given}; expected ∂L/∂(its "
+                             f"input), of its input's shape {expected}")
+        return grad_in
+
     def _stores_to_host_after_a_direct_call(self, store):
         """After ``forward``/``backward`` called directly on an accelerator backend (a student stepping through
         backpropagation; not inside ``on_device``, as in ``fit``), each layer's ``store`` ("grads", or "state":
@@ -421,21 +454,22 @@ class Sequential:
             raise ShapeError(f"{self.name}.backward: expected grad_out of the shape of the last forward's output "
                              f"{expected}, got {tuple(np.shape(grad_out))}")
         if input_gradient:
-            for layer in reversed(self.layers):
-                grad_out = layer.backward(grad_out)
+            for index in reversed(range(len(self.layers))):
+                grad_out = self._layer_backward(index, grad_out)
             self._stores_to_host_after_a_direct_call("grads")
             return grad_out
         lowest = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         if lowest is not None:
-            for layer in reversed(self.layers[lowest + 1:]):
-                grad_out = layer.backward(grad_out)
+            for index in reversed(range(lowest + 1, len(self.layers))):
+                grad_out = self._layer_backward(index, grad_out)
             self.layers[lowest].weight_gradients(grad_out)
         self._stores_to_host_after_a_direct_call("grads")
         return None
 
     def trainable_pairs(self):
         """``(param, grad)`` for every trainable weight, in layer order: what the optimizer updates."""
-        return [(layer.params[key], layer.grads[key]) for layer in self.layers for key in layer.params]
+        return [(layer.params[key], gradient_for(layer, key, self.name)) for layer in self.layers
+                for key in layer.params]
 
     def trainable_names(self):
         """The name of each of ``trainable_pairs``' weights, such as ``Dense 'dense' bias``: the optimizer's errors
@@ -555,8 +589,11 @@ class Sequential:
         if found is None:
             y_pred = kernels.to_host(output)
             loss = self.loss(y, y_pred)
-            grad = kernels.to_device(np.ascontiguousarray(self.loss.gradient(y, y_pred), dtype=y_pred.dtype))
-            return loss, grad, y_pred
+            grad = self.loss.gradient(y, y_pred)
+            if tuple(np.shape(grad)) != y_pred.shape:
+                raise ShapeError(f"{self.name}: {type(self.loss).__name__}.gradient returned shape "
+                                 f"{tuple(np.shape(grad))}; expected ∂L/∂ŷ, of the predictions' shape {y_pred.shape}")
+            return loss, kernels.to_device(np.ascontiguousarray(grad, dtype=y_pred.dtype)), y_pred
         terms, grad = found
         loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
         if not np.isfinite(loss):

@@ -81,15 +81,47 @@ def test_entries_on_a_kink_are_counted_not_judged_and_a_wrong_gradient_there_sti
 
 
 def test_a_relu_input_within_h_of_zero_is_a_kink_not_a_failure():
-    """The README's case: an input 0.4·h from a ReLU's bend. The slope on the far side mixes two slopes, the one
-    on the near side is exact, and the hand-written gradient is that one."""
-    layer = mc.Dense(1, activation="relu", seed=0)
+    """The README's case: an input near a ReLU's bend. The slope on the far side mixes two slopes, the one on the
+    near side is exact, and the hand-written gradient is that one. At 0.4·h from the bend a step of h/10 no longer
+    reaches it, so the entry is measured again there and judged; at 0.04·h it is a kink, counted and not judged. An
+    array whose every entry sits on a kink has nothing judged, and does not pass."""
+    layer = mc.Dense(1, activation="relu", use_bias=False, seed=0)
     layer.build((None, 1))
     layer.params["kernel"][...] = 1.0
-    report = mc.gradcheck(layer, np.array([[-0.4e-5]]), grad_out=np.ones((1, 1)), step=1e-5)
-    assert report.passed and report.kinks >= 1, report
-    smooth = mc.gradcheck(layer, np.array([[-3e-5]]), grad_out=np.ones((1, 1)), step=1e-5)
-    assert smooth.passed and smooth.kinks == 0, smooth
+    near = mc.gradcheck(layer, np.array([[-0.4e-5], [0.5]]), grad_out=np.ones((2, 1)), step=1e-5)
+    assert near.passed and near.kinks == 0, near
+    on = mc.gradcheck(layer, np.array([[-0.4e-6], [0.5]]), grad_out=np.ones((2, 1)), step=1e-5)
+    assert on.passed and on.kinks == 1 and on.comparisons[0].kinks == 1, on
+    assert "1 entry sat on a kink" in str(on)
+    alone = mc.gradcheck(layer, np.array([[-0.4e-6]]), grad_out=np.ones((1, 1)), step=1e-5)
+    assert not alone.passed and alone.unjudged == ["x"], alone
+    assert "NOT passed: every checked entry of x sat on a kink, so nothing there was compared" in str(alone)
+
+
+def test_a_wrong_gradient_on_a_curve_is_not_taken_for_a_kink():
+    """A smooth function's one-sided slopes differ by its curvature times h, and a gradient off by 0.1% can lie
+    between them: measured again with h/10, a curve's slopes close up (a kink's would not), and the entry is judged
+    and fails. The right gradient passes with no kink."""
+
+    class Cube(mc.Layer):
+        factor = 1.0
+
+        def forward(self, x, training=False):
+            self.x = np.asarray(x)
+            return self.x ** 3
+
+        def backward(self, grad_out):
+            return 3 * self.x ** 2 * grad_out * self.factor
+
+    x = np.random.default_rng(1).uniform(0.2, 0.9, (4, 3))
+    right = mc.gradcheck(Cube(), x, step=1e-3)
+    assert right.passed and right.kinks == 0, right
+    wrong = Cube()
+    wrong.factor = 1.001
+    for step in (1e-3, 1e-5):
+        report = mc.gradcheck(wrong, x, step=step)
+        assert not report.passed and report.kinks == 0, report
+        assert "the hand-written gradient is 1.001 times the numerical one at every entry checked" in str(report)
 
 
 def test_in_float32_rounding_is_never_taken_for_a_kink():

@@ -71,6 +71,39 @@ def _sizes(input_shape, where):
     return tuple(int(d) for d in sizes)
 
 
+def check_layer_contract(layer, where):
+    """What a model and ``gradcheck`` need of every layer, refused with the fix where a layer of your own lacks it:
+    ``Layer.__init__`` ran (it gives the layer its name, ``params``, ``grads`` and ``state``), and ``params`` and
+    ``grads`` are dicts ``{key: array}``."""
+    if not all(hasattr(layer, attribute) for attribute in ("name", "params", "grads", "state", "built")):
+        raise TypeError(f"{where}: the {type(layer).__name__} has no name, params or grads: its __init__ must call "
+                        f"super().__init__(...) before anything else")
+    for store in ("params", "grads"):
+        if not isinstance(getattr(layer, store), dict):
+            raise TypeError(f"{where}: {layer.describe()}.{store} must be a dict {{key: array}} (e.g. "
+                            f"self.{store}['kernel'] = ...), got {type(getattr(layer, store)).__name__}")
+
+
+def check_built(layer, where):
+    """After ``layer.build(...)``: ``params`` and ``grads`` are still dicts, and a ``build`` of your own that does not
+    call ``super().build(input_shape)`` leaves the layer unbuilt, so it would be built again, its trained weights
+    made afresh, at the next call."""
+    check_layer_contract(layer, where)
+    if not layer.built:
+        raise TypeError(f"{where}: {layer.describe()}.build did not call super().build(input_shape), so the layer "
+                        f"stays unbuilt and would be built again, its weights made afresh, at the next call")
+
+
+def gradient_for(layer, key, where):
+    """``layer.grads[key]``, the gradient of ``layer.params[key]`` after a backward pass; a ``backward`` of your own
+    that stores it under another key, or not at all, is named here rather than in a bare KeyError."""
+    if key not in layer.grads:
+        raise KeyError(f"{where}: {layer.describe()}.grads has no {key!r} after backward (grads holds "
+                       f"{sorted(layer.grads)}, params holds {sorted(layer.params)}): backward must set grads[key] "
+                       f"for every key of params")
+    return layer.grads[key]
+
+
 class Layer:
     """Base class: parameters, gradients, build-on-first-use, forward and backward.
 
@@ -219,6 +252,7 @@ class Layer:
         """Build for samples of ``shape``'s size on the first call (the shape was checked)."""
         if not self.built:
             self.build((None,) + tuple(shape[1:]))
+            check_built(self, self.describe())
 
     def _check_sample_shape(self, shape):
         """A declared ``input_shape`` is the whole sample's shape, as Keras checks a model's declared input: data of

@@ -1,0 +1,319 @@
+"""A student's own layers and losses: ``gradcheck`` gives the right verdict and says what is wrong, and ``Sequential``
+names the layer that breaks the contract (from an audit that wrote 30 such layers, correct and buggy)."""
+
+import re
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn.errors import ShapeError
+
+
+class MyDense(mc.Layer):
+    """Correct: ``z = x·W + b``; ``∂L/∂W = xᵀ·G``, ``∂L/∂b = Σ_n G``, ``∂L/∂x = G·Wᵀ``."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        rng = np.random.default_rng(0)
+        self.params["W"] = (0.5 * rng.standard_normal((input_shape[-1], self.units))).astype(self.dtype)
+        self.params["b"] = (0.1 * rng.standard_normal(self.units)).astype(self.dtype)
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def forward(self, x, training=False):
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, grad_out):
+        self.grads["W"] = self.x.T @ grad_out
+        self.grads["b"] = grad_out.sum(axis=0)
+        return grad_out @ self.params["W"].T
+
+
+class Square(mc.Layer):
+    """Correct, and without weights: ``y = x²``, ``∂L/∂x = 2x·G``."""
+
+    def forward(self, x, training=False):
+        self.x = np.array(x)
+        return self.x ** 2
+
+    def backward(self, grad_out):
+        return 2 * self.x * grad_out
+
+
+X = np.random.default_rng(1).standard_normal((4, 3))
+
+
+def test_a_correct_layer_of_your_own_passes_trains_and_saves(tmp_path):
+    for layer in (MyDense(2), Square()):
+        report = mc.gradcheck(layer, X)
+        assert report.passed and not report.problems, report
+    model = mc.Sequential([MyDense(4), mc.ReLU(), MyDense(1), mc.Sigmoid()])
+    model.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+    y = (X[:, :1] > 0).astype(float)
+    losses = model.fit(X, y, epochs=5, batch_size=4, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    model.save_weights(tmp_path / "mine.npz")
+    twin = mc.Sequential([MyDense(4), mc.ReLU(), MyDense(1), mc.Sigmoid()])
+    twin.build((None, 3))
+    twin.load_weights(tmp_path / "mine.npz")
+    assert np.array_equal(twin.predict(X), model.predict(X))
+
+
+def test_a_forward_that_changes_its_input_in_place_fails_and_the_callers_x_is_untouched():
+    """It passed: the check's own x was squared by the first call, so every later slope was measured elsewhere and
+    every entry looked like a kink."""
+
+    class SquareInPlace(Square):
+        def forward(self, x, training=False):
+            self.x = x.copy()
+            x **= 2
+            return x
+
+    x = X.copy()
+    report = mc.gradcheck(SquareInPlace(), x)
+    assert not report.passed and np.array_equal(x, X), report
+    assert "NOT passed: forward changed its input x in place (x **= 2, x[...] = ...)" in str(report)
+
+
+def test_a_forward_with_a_random_draw_fails():
+    class Noisy(mc.Layer):
+        def forward(self, x, training=False):
+            self.mask = np.random.uniform(0.9, 1.1, size=np.shape(x))
+            return x * self.mask
+
+        def backward(self, grad_out):
+            return np.zeros_like(grad_out)  # wrong, and it passed 12 times in 20
+
+    report = mc.gradcheck(Noisy(), X[:1, :2])
+    assert not report.passed and "forward gave other outputs for the same input and weights" in str(report)
+    assert mc.gradcheck(mc.Dropout(0.5, seed=3), X, training=True).passed  # a seeded generator is a function
+
+
+def test_a_backward_that_writes_into_its_upstream_gradient_is_judged_on_what_it_returns():
+    """The upstream gradient was reused for the numerical slopes after backward had changed it: a wrong backward
+    (``g *= 0``) passed and a right one (``g *= 3``) failed."""
+
+    class Triple(mc.Layer):
+        scale = 3
+
+        def forward(self, x, training=False):
+            return 3 * np.asarray(x)
+
+        def backward(self, grad_out):
+            grad_out *= self.scale
+            return grad_out
+
+    assert mc.gradcheck(Triple(), X).passed
+    wrong = Triple()
+    wrong.scale = 0
+    assert not mc.gradcheck(wrong, X).passed
+
+
+@pytest.mark.parametrize("gradient, error, message", [
+    (lambda layer, g: g.sum(), ShapeError,
+     "gradcheck: Wrong 'wrong'.grads['b'] has shape (); expected (2,), the shape of params['b']"),
+    (lambda layer, g: g.sum(axis=0, keepdims=True), ShapeError,
+     "gradcheck: Wrong 'wrong'.grads['b'] has shape (1, 2); expected (2,), the shape of params['b']"),
+    (None, KeyError, "gradcheck: Wrong 'wrong'.grads has no 'b' after backward (grads holds ['W', 'bias'], params "
+                     "holds ['W', 'b']): backward must set grads[key] for every key of params"),
+], ids=["bias-summed-to-a-number", "bias-kept-as-a-row", "bias-under-another-key"])
+def test_a_weight_gradient_of_the_wrong_shape_or_key_is_named(gradient, error, message):
+    """A bias gradient summed to one number passed (the whole bias was nudged at once); other shapes failed in an
+    IndexError from inside gradcheck, a missing key in a bare KeyError."""
+
+    class Wrong(MyDense):
+        def backward(self, grad_out):
+            grad_x = super().backward(grad_out)
+            if gradient is None:
+                self.grads["bias"] = self.grads.pop("b")
+            else:
+                self.grads["b"] = gradient(self, grad_out)
+            return grad_x
+
+    with pytest.raises(error, match=re.escape(message)):
+        mc.gradcheck(Wrong(2, name="wrong"), X)
+
+
+@pytest.mark.parametrize("returned, given", [
+    (lambda grad_x: grad_x.T, "returned ∂L/∂x of shape (3, 4); expected the input's shape (4, 3)"),
+    (lambda grad_x: grad_x.sum(axis=0), "returned ∂L/∂x of shape (3,); expected the input's shape (4, 3)"),
+    (lambda grad_x: None, "returned None; it must return ∂L/∂x, an array of the input's shape (4, 3) (a forgotten "
+                          "return?)"),
+], ids=["transposed", "summed-over-the-batch", "none"])
+def test_an_input_gradient_of_the_wrong_shape_is_named_by_gradcheck_and_by_the_model(returned, given):
+    class Wrong(MyDense):
+        def backward(self, grad_out):
+            return returned(super().backward(grad_out))
+
+    with pytest.raises((ShapeError, TypeError), match=re.escape(f"gradcheck: Wrong 'wrong'.backward {given}")):
+        mc.gradcheck(Wrong(2, name="wrong"), X)
+    model = mc.Sequential([MyDense(3), Wrong(2, name="wrong"), mc.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ShapeError, match=r"^sequential(_\d+)?\.backward: Wrong 'wrong'\.backward returned "
+                                         r"(None \(a forgotten return\?\)|shape \((3, 4|3,)\)); expected ∂L/∂\(its "
+                                         r"input\), of its input's shape \(4, 3\)$"):
+        model.fit(X, np.ones((4, 1)), epochs=1, verbose=0)
+
+
+def test_gradients_added_to_instead_of_set_fail_even_on_a_fresh_layer():
+    """``grads[key] += ...`` passed on a fresh layer (its grads start at 0) and failed after one call by hand."""
+
+    class Accumulate(MyDense):
+        def backward(self, grad_out):
+            self.grads["W"] += self.x.T @ grad_out
+            self.grads["b"] += grad_out.sum(axis=0)
+            return grad_out @ self.params["W"].T
+
+    report = mc.gradcheck(Accumulate(2), X)
+    assert not report.passed and "not add to it (+=)" in str(report), report
+
+
+def test_weights_made_in_forward_are_named():
+    class Lazy(mc.Layer):
+        def forward(self, x, training=False):
+            if "w" not in self.params:
+                self.params["w"], self.grads["w"] = np.ones(np.shape(x)[1]), np.zeros(np.shape(x)[1])
+            self.x = x
+            return x * self.params["w"]
+
+        def backward(self, grad_out):
+            self.grads["w"] = (grad_out * self.x).sum(axis=0) * 0.5  # wrong, and never checked
+            return grad_out * self.params["w"]
+
+    report = mc.gradcheck(Lazy(name="lazy"), X)
+    assert not report.passed
+    assert "the forward of Lazy 'lazy' made weights ['w'] that its build did not" in str(report), report
+
+
+@pytest.mark.parametrize("dtype, why", [(np.float32, "rounding swamps the differences"),
+                                        (np.int64, "whole numbers have no gradient")])
+def test_a_forward_that_computes_in_its_own_dtype_is_named(dtype, why):
+    class OwnDtype(Square):
+        def forward(self, x, training=False):
+            return super().forward(x).astype(dtype)
+
+    report = mc.gradcheck(OwnDtype(), X)
+    assert not report.passed
+    assert (f"forward returned {np.dtype(dtype)} where the check computes in float64: the layer computes in a dtype "
+            f"of its own (written into forward?), and {why}") in str(report)
+
+
+def test_a_weight_that_forward_does_not_read_gets_a_hint():
+    """Aliases made in build (``self.W = self.params['W']``) no longer point at the check's float64 copy."""
+
+    class Alias(MyDense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.W, self.b = self.params["W"], self.params["b"]
+
+        def forward(self, x, training=False):
+            self.x = x
+            return x @ self.W + self.b
+
+    report = mc.gradcheck(Alias(2), X)
+    assert not report.passed
+    assert ("  W: the numerical gradient is 0 at every entry checked: changing this array does not change the "
+            "output") in str(report), report
+
+
+@pytest.mark.parametrize("scale, hint", [
+    (0.25, "the hand-written gradient is 0.25 times the numerical one at every entry checked, which is 1/4, one "
+           "over the batch size (a mean taken twice?)"),
+    (-1, "the hand-written gradient has the opposite sign at every entry checked (a minus sign lost?)"),
+    (2, "the hand-written gradient is 2 times the numerical one at every entry checked: a constant factor"),
+])
+def test_a_constant_factor_in_a_wrong_gradient_is_named(scale, hint):
+    class Scaled(MyDense):
+        def backward(self, grad_out):
+            grad_x = super().backward(grad_out)
+            self.grads["W"] = self.grads["W"] * scale
+            return grad_x
+
+    report = mc.gradcheck(Scaled(2), X)
+    assert not report.passed and f"  W: {hint}" in str(report), report
+    assert "  x: " not in str(report) and "  b: " not in str(report)  # the arrays that passed get no hint
+
+
+def test_a_loss_of_your_own_with_a_gradient_of_the_wrong_shape_or_size_is_named():
+    class MeanOnce(mc.MeanSquaredError):
+        def gradient(self, y_true, y_pred):
+            return (y_pred - np.reshape(y_true, np.shape(y_pred)))  # the 1/N left out
+
+    class Flat(mc.MeanSquaredError):
+        def gradient(self, y_true, y_pred):
+            return super().gradient(y_true, y_pred).ravel()
+
+    y = np.zeros((4, 1))
+    report = mc.gradcheck(MeanOnce(), X[:, :1], y)
+    assert "which is 4, the batch size (a mean left out?)" in str(report), report
+    with pytest.raises(ShapeError, match=re.escape("gradcheck: Flat.gradient returned ∂L/∂ŷ of shape (4,); expected "
+                                                   "the predictions' shape (4, 1)")):
+        mc.gradcheck(Flat(), X[:, :1], y)
+    model = mc.Sequential([mc.Dense(1)])
+    model.compile(optimizer="sgd", loss=Flat())
+    with pytest.raises(ShapeError, match=r"Flat\.gradient returned shape \(4,\); expected ∂L/∂ŷ, of the "
+                                         r"predictions' shape \(4, 1\)"):
+        model.fit(X, y, epochs=1, verbose=0)
+
+
+def test_a_layer_that_breaks_the_contract_is_told_how_to_mend_it():
+    class NoInit(Square):
+        def __init__(self):
+            self.k = 2
+
+    class ParamsList(MyDense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.params = list(self.params.values())
+
+    class NoSuperBuild(MyDense):
+        def build(self, input_shape):
+            self.params["W"] = np.ones((input_shape[-1], self.units))
+            self.grads["W"] = np.zeros((input_shape[-1], self.units))
+
+    with pytest.raises(TypeError, match=r"^gradcheck: the NoInit has no name, params or grads: its __init__ must call "
+                                        r"super\(\).__init__\(...\) before anything else$"):
+        mc.gradcheck(NoInit(), X)
+    with pytest.raises(TypeError, match=r"^Sequential.add: the NoInit has no name"):
+        mc.Sequential([NoInit()])
+    with pytest.raises(TypeError, match=r"^gradcheck: ParamsList 'params_list(_\d+)?'.params must be a dict "
+                                        r"\{key: array\} \(e.g. self.params\['kernel'\] = ...\), got list$"):
+        mc.gradcheck(ParamsList(2), X)
+    with pytest.raises(TypeError, match=r"NoSuperBuild 'no_super_build(_\d+)?'.build did not call "
+                                        r"super\(\).build\(input_shape\), so the layer stays unbuilt"):
+        mc.Sequential([NoSuperBuild(2)]).predict(X)
+    with pytest.raises(TypeError, match=r"^gradcheck: got the class MyDense; pass an instance of it, e\.g\. "
+                                        r"MyDense\(\.\.\.\)$"):
+        mc.gradcheck(MyDense, X)
+
+
+def test_the_model_names_a_layer_whose_output_is_not_what_it_said():
+    """A mean over the batch was blamed on the labels (fit) or returned one row for five samples (predict); a width
+    that compute_output_shape does not know of was blamed on the next layer."""
+
+    class BatchMean(mc.Layer):
+        def forward(self, x, training=False):
+            return np.mean(x, axis=0, keepdims=True)
+
+    class Wider(MyDense):
+        def compute_output_shape(self, input_shape):
+            return tuple(input_shape)  # the default: forgets that the width becomes `units`
+
+    for layer, message in ((BatchMean(name="mean"), r"BatchMean 'mean' returned an output of shape \(1, 3\) for a "
+                                                    r"batch of 4: a layer gives one output per sample"),
+                           (Wider(5, name="wider"), r"Wider 'wider' returned an output of shape \(4, 5\), where its "
+                                                    r"compute_output_shape gives \(N, 3\)")):
+        model = mc.Sequential([layer, mc.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        with pytest.raises(ShapeError, match=message):
+            model.fit(X, np.ones((4, 1)), epochs=1, verbose=0)
+        with pytest.raises(ShapeError, match=message):
+            model.predict(X)
