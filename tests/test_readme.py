@@ -30,7 +30,7 @@ def test_the_readme_tour_runs_as_written(tmp_path, monkeypatch, capsys):
     before = mc.get_backend()
     namespace = {}
     try:
-        for marker in ("load_faces", "mc.gradcheck(", "mc.use_backend("):
+        for marker in ("load_faces", "report = mc.gradcheck(", "mc.use_backend("):
             exec(compile(the_block_with(marker), f"README.md ({marker})", "exec"), namespace)
     finally:
         mc.set_backend(before)
@@ -38,6 +38,24 @@ def test_the_readme_tour_runs_as_written(tmp_path, monkeypatch, capsys):
     assert namespace["model"].layers[0].grads["kernel"].shape == (3, 3, 1, 32)
     report = namespace["report"]
     assert report.passed and str(report).endswith(f"passed: every relative error is below {report.tolerance:g}")
+
+
+def test_the_readme_layer_of_your_own_passes_its_check_and_trains(capsys):
+    """The block on writing a layer runs as written (after the tour's imports), its gradient check passes, and the
+    layer learns in a model."""
+    import numpy as np
+
+    import minicnn as mc
+
+    namespace = {"mc": mc, "np": np}
+    exec(compile(the_block_with("class Scale(mc.Layer)"), "README.md (Scale)", "exec"), namespace)
+    assert capsys.readouterr().out.rstrip().endswith("passed: every relative error is below 1e-06")
+    x = np.random.default_rng(1).standard_normal((16, 3))
+    model = mc.Sequential([namespace["Scale"](), mc.Dense(1, activation="sigmoid", seed=0)])
+    model.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+    model.fit(x, (x[:, :1] > 0).astype(float), epochs=3, verbose=0)
+    assert not np.allclose(model.layers[0].params["s"], 1.0)
+    assert re.search(r"scale(_\d+)? \(Scale\) +\(None, 3\) +3\n", model.summary(print_fn=None))
 
 
 def the_command_line(start):
