@@ -21,8 +21,22 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return float(np.mean(np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)))
 
 
+def accuracy_by_shape(y_true, y_pred):
+    """Keras' rule for ``"accuracy"`` beside a loss that does not say which (MSE, a loss of your own): one output
+    per sample is a yes/no answer (``binary_accuracy``); several outputs are classes, labelled by integers
+    (``y_true`` of one column, ``sparse_categorical_accuracy``) or one-hot (``categorical_accuracy``)."""
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim < 2 or y_pred.shape[-1] == 1:
+        return binary_accuracy(y_true, y_pred)
+    y_true = np.asarray(y_true)
+    if y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1:
+        return sparse_categorical_accuracy(y_true, y_pred)
+    return categorical_accuracy(y_true, y_pred)
+
+
 def get_metric(metric, loss):
-    """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss."""
+    """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss, or beside another loss
+    (MSE) the predictions' shape, as Keras does, and keeps the name it was given (the history's key)."""
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     if not isinstance(metric, str):
@@ -31,12 +45,12 @@ def get_metric(metric, loss):
     if metric in ("accuracy", "acc"):
         if isinstance(loss, BinaryCrossentropy):
             threshold = 0.0 if loss.from_logits else 0.5
-            return "accuracy", lambda y, p: binary_accuracy(y, p, threshold)
+            return metric, lambda y, p: binary_accuracy(y, p, threshold)
         if isinstance(loss, SparseCategoricalCrossentropy):
-            return "accuracy", sparse_categorical_accuracy
+            return metric, sparse_categorical_accuracy
         if isinstance(loss, CategoricalCrossentropy):
-            return "accuracy", categorical_accuracy
-        return "accuracy", binary_accuracy
+            return metric, categorical_accuracy
+        return metric, accuracy_by_shape
     named = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
              "sparse_categorical_accuracy": sparse_categorical_accuracy}
     if metric in named:

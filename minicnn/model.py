@@ -249,6 +249,7 @@ class Sequential:
         self.layers = []
         self.loss = None
         self.optimizer = None
+        self._trainable_when_stepped = None
         self.metrics = []
         self.built = False
         if layers is not None and not isinstance(layers, (list, tuple)):
@@ -311,7 +312,8 @@ class Sequential:
         return shapes
 
     def summary(self, print_fn=print):
-        """Print (and return) the table of layers, output shapes and parameter counts, as Keras does."""
+        """Print the table of layers, output shapes and parameter counts, as Keras does (and, like Keras, return
+        None, which a notebook does not show again); with ``print_fn=None``, return the table as a string."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"{self.name}.summary: print_fn must be a function such as print, or None, got "
                             f"{print_fn!r}")
@@ -329,11 +331,16 @@ class Sequential:
         lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
                   f"Non-trainable params: {total - trainable:,}", "_" * width]
         text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
 
     def count_params(self):
+        """Every weight of every layer, trainable or not (summary's "Total params"); a model not yet built is built
+        first where its input shape is known (``input_shape`` on the first layer), as Keras builds it."""
+        if not self.built:
+            self.build()
         return sum(layer.count_params() for layer in self.layers)
 
     def compile(self, optimizer="adam", loss=None, metrics=None):
@@ -346,6 +353,7 @@ class Sequential:
             raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
         chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
         self.optimizer, self.loss, self.metrics = chosen_optimizer, chosen_loss, chosen_metrics
+        self._trainable_when_stepped = None  # which layers train is fixed at the first step after this
 
     def astype(self, dtype):
         """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled
@@ -443,8 +451,8 @@ class Sequential:
         """Backpropagate ``∂L/∂output`` through the layers in reverse; fills every ``layer.grads``; returns ∂L/∂x.
 
         With ``input_gradient=False`` (what a training step uses) backpropagation ends at the lowest layer that has
-        weights: it fills that layer's ``grads`` without computing ∂L/∂(its input), skips the layers below it
-        (they have nothing to learn) and returns None. The weight gradients are the same either way.
+        weights to train: it fills that layer's ``grads`` without computing ∂L/∂(its input), skips the layers below
+        it (they have nothing to learn, or are frozen) and returns None. The weight gradients are the same either way.
         """
         expected = getattr(self, "_output_shape", None)
         if expected is None:
@@ -458,7 +466,7 @@ class Sequential:
                 grad_out = self._layer_backward(index, grad_out)
             self._stores_to_host_after_a_direct_call("grads")
             return grad_out
-        lowest = next((i for i, layer in enumerate(self.layers) if layer.params), None)
+        lowest = next((i for i, layer in enumerate(self.layers) if layer.params and layer.trainable), None)
         if lowest is not None:
             for index in reversed(range(lowest + 1, len(self.layers))):
                 grad_out = self._layer_backward(index, grad_out)
@@ -467,14 +475,28 @@ class Sequential:
         return None
 
     def trainable_pairs(self):
-        """``(param, grad)`` for every trainable weight, in layer order: what the optimizer updates."""
-        return [(layer.params[key], gradient_for(layer, key, self.name)) for layer in self.layers
+        """``(param, grad)`` for every trainable weight (of the layers not frozen), in layer order: what the optimizer
+        updates."""
+        return [(layer.params[key], gradient_for(layer, key, self.name)) for layer in self.layers if layer.trainable
                 for key in layer.params]
 
     def trainable_names(self):
         """The name of each of ``trainable_pairs``' weights, such as ``Dense 'dense' bias``: the optimizer's errors
         say which weight's gradient is wrong (a layer of your own whose ``backward`` gives one of another shape)."""
-        return [f"{layer.describe()} {key}" for layer in self.layers for key in layer.params]
+        return [f"{layer.describe()} {key}" for layer in self.layers if layer.trainable for key in layer.params]
+
+    def _check_trainable_unchanged(self):
+        """The optimizer keeps state (momentum, Adam's moments) for each trainable weight, in order, from its first
+        step on; freezing or unfreezing a layer after that would pair one weight with another's state, so it needs
+        a ``compile`` (a new optimizer) first, as Keras does."""
+        trainable = [layer.trainable for layer in self.layers]
+        if self._trainable_when_stepped is None:
+            self._trainable_when_stepped = trainable
+        elif trainable != self._trainable_when_stepped:
+            changed = [layer.describe() for layer, before in zip(self.layers, self._trainable_when_stepped)
+                       if layer.trainable != before] or ["the list of layers"]
+            raise RuntimeError(f"{self.name}: trainable changed ({', '.join(changed)}) after training began; call "
+                               f"compile(...) again first: the optimizer keeps state for each trainable weight")
 
     # ------------------------------------------------------------------ training
     def _require_compiled(self, method):
@@ -561,6 +583,7 @@ class Sequential:
         x = self._batch_where_computed(kernels, x, where)
         with self.on_device():
             states = [dict(layer.state) for layer in self.layers]  # BatchNorm makes new moving averages each step
+            self._check_trainable_unchanged()
             try:
                 output = self.forward(x, training=True)
                 loss, grad_out, y_pred = self._loss_and_gradient(kernels, x, y, output)
@@ -665,7 +688,8 @@ class Sequential:
         validation_data : (x_val, y_val), optional
             Evaluated after each epoch in inference mode; adds ``val_loss`` and ``val_<metric>``.
         validation_split : float in [0, 1)
-            Use the last fraction of ``x, y`` (before shuffling) for validation instead, as Keras does.
+            Use the last fraction of ``x, y`` (before shuffling) for validation instead, as Keras does: the first
+            ``int(N·(1 − validation_split))`` samples train.
         shuffle : bool
             Shuffle the samples every epoch.
         seed : int or numpy.random.Generator, optional
@@ -690,7 +714,7 @@ class Sequential:
         if not finite_number(validation_split) or not 0 <= validation_split < 1:
             raise ValueError(f"{self.name}.fit: validation_split must be a number in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is None:
-            cut = len(x) - int(round(len(x) * validation_split))
+            cut = int(len(x) * (1.0 - validation_split))  # Keras' rule: the validation samples round up
             if cut == len(x) or cut == 0:
                 raise ValueError(f"{self.name}.fit: validation_split={validation_split} of {len(x)} samples leaves "
                                  f"{'no validation' if cut == len(x) else 'no training'} samples; choose another "

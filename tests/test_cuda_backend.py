@@ -449,3 +449,24 @@ def test_a_layer_stepped_through_by_hand_says_what_is_wrong_on_cuda(cuda_backend
     """The host backends' errors, word for word: the cuda kernels used to blame the kept array for a wrong gradient
     (``sigmoid_backward: a: expected shape (2, 4, 3, 4)``)."""
     step_through_by_hand(make_layer(), shape)
+
+
+def test_frozen_layers_stay_frozen_on_cuda_as_on_numpy():
+    """``trainable=False`` on a convolution and a BatchNormalization: on both backends their weights and moving
+    averages come out of training as they went in, and the head's training agrees."""
+    x, y = _data()
+    trained = {}
+    for name in ("numpy", "cuda"):
+        with mc.use_backend(name):
+            model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1), trainable=False),
+                                   mc.BatchNormalization(trainable=False), mc.Flatten(),
+                                   mc.Dense(1, activation="sigmoid")], seed=0)
+            model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+            before = model.get_weights()
+            losses = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
+            after = model.get_weights()
+        assert [np.array_equal(a, b) for a, b in zip(before, after)] == [True] * 6 + [False] * 2, name
+        trained[name] = losses, after
+    np.testing.assert_allclose(trained["cuda"][0], trained["numpy"][0], rtol=1e-5)
+    for cuda_weight, numpy_weight in zip(trained["cuda"][1], trained["numpy"][1]):
+        np.testing.assert_allclose(cuda_weight, numpy_weight, rtol=1e-5, atol=1e-6)

@@ -8,7 +8,7 @@ import pytest
 
 import minicnn as mc
 from minicnn.errors import ShapeError
-from minicnn.metrics import binary_accuracy
+from minicnn.metrics import binary_accuracy, get_metric
 from minicnn.models import document_network
 
 
@@ -125,6 +125,16 @@ def test_validation_split_takes_the_last_samples():
     history = model.fit(x, y, epochs=1, validation_split=0.25, verbose=0)
     assert "val_loss" in history.history
     assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[30:], y[30:]))
+
+
+@pytest.mark.parametrize("samples, split, validated", [(10, 0.25, 3), (6, 0.05, 1), (40, 0.25, 10), (7, 0.5, 4)])
+def test_validation_split_counts_the_validation_samples_as_keras_does(monkeypatch, samples, split, validated):
+    """Keras trains on the first ``int(N·(1 − split))`` samples: 0.25 of 10 validates on 3 (rounding 2.5 to the
+    nearest even number gave 2), 0.05 of 6 on 1 (it was refused as none)."""
+    epochs, seen_in_validation = batches_seen_by_fit(monkeypatch, indexed_samples(samples), epochs=1,
+                                                     validation_split=split, seed=0)
+    assert sorted(epochs[0]) == list(range(samples - validated))
+    assert sorted(int(i) for i in np.concatenate(seen_in_validation)) == list(range(samples - validated, samples))
 
 
 def sigmoid_of_first_input(learning_rate=0.1):
@@ -466,8 +476,8 @@ def test_data_and_batch_sizes_that_leave_nothing_to_compute_are_refused():
             (lambda: model.evaluate(x, y, batch_size=2.5), r"evaluate: batch_size must be a positive int, got 2.5"),
             (lambda: model.fit(x, y, validation_split=0.95, verbose=0),
              r"validation_split=0.95 of 6 samples leaves no training samples"),
-            (lambda: model.fit(x, y, validation_split=0.05, verbose=0),
-             r"validation_split=0.05 of 6 samples leaves no validation samples"),
+            (lambda: model.fit(x, y, validation_split=1e-20, verbose=0),
+             r"validation_split=1e-20 of 6 samples leaves no validation samples"),
             (lambda: model.fit(x, y, validation_split="0.2", verbose=0),
              r"validation_split must be a number in \[0, 1\), got '0.2'"),
             (lambda: model.fit(x[:0], y[:0], verbose=0), r"fit: x holds no samples \(shape \(0, 8, 8, 1\)\)"),
@@ -936,3 +946,68 @@ def test_a_model_seed_may_be_a_generator_but_not_a_bool():
     with pytest.raises(TypeError, match=r"Sequential 'sequential': seed must be a whole number ≥ 0, a "
                                         r"numpy.random.Generator or None, got True"):
         mc.Sequential(seed=True)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_frozen_layer_keeps_its_weights_and_is_counted_as_non_trainable(backend_name):
+    """``trainable=False`` (Keras' freeze for transfer learning) was an attribute nothing read: the layer trained on
+    and summary counted it as trainable."""
+    x, y = toy_data(16)
+    with mc.use_backend(backend_name):
+        model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(8, 8, 1), trainable=False, name="base"),
+                               mc.BatchNormalization(name="norm"), mc.Flatten(), mc.Dense(1, activation="sigmoid")],
+                              seed=0)
+        model.layers[1].trainable = False
+        model.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+        before = [value.copy() for value in model.get_weights()]  # the convolution's 2, BatchNorm's 4, the head's 2
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    after = model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before[:6], after[:6]))  # moving averages included
+    assert not np.array_equal(before[6], after[6])  # the head trained
+    text = model.summary(print_fn=None)
+    assert "Total params: 101" in text and "Trainable params: 73" in text and "Non-trainable params: 28" in text
+    assert model.layers[0].get_config()["trainable"] is False and "trainable" not in model.layers[3].get_config()
+
+
+def test_changing_trainable_after_training_began_needs_a_compile():
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    with pytest.raises(RuntimeError, match=rf"trainable changed \({re.escape(model.layers[0].describe())}\) after "
+                                           r"training began; call compile\(\.\.\.\) again first"):
+        model.fit(x, y, epochs=1, verbose=0)
+    before = model.layers[0].params["kernel"].copy()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert np.array_equal(model.layers[0].params["kernel"], before)
+    with pytest.raises(TypeError, match=r"trainable must be True or False, got 'no'"):
+        mc.Dense(2, trainable="no")
+
+
+def test_accuracy_beside_mse_follows_the_predictions_shape_and_keeps_its_name():
+    """Beside a loss that does not say which accuracy (MSE), Keras picks it by the output's width; minicnn compared
+    every output with 0.5, so ten softmax outputs that all missed the class scored 0.8. ``metrics=["acc"]`` is
+    stored under "acc", as Keras names it."""
+    one_hot = np.eye(10)[[0, 1, 2, 3]]
+    wrong = np.full((4, 10), 0.05)
+    wrong[:, 5] = 0.55
+    name, accuracy = get_metric("accuracy", mc.MeanSquaredError())
+    assert name == "accuracy" and accuracy(one_hot, wrong) == 0.0 and accuracy(one_hot, one_hot) == 1.0
+    assert accuracy(np.array([0, 5, 5, 1]), wrong) == 0.5  # integer labels
+    assert accuracy(np.array([[1.0], [0.0]]), np.array([[0.9], [0.8]])) == 0.5  # one output: a yes/no answer
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["acc"])
+    x, y = toy_data(8)
+    assert list(model.fit(x, y, epochs=1, verbose=0, validation_split=0.25).history) == [
+        "loss", "acc", "val_loss", "val_acc"]
+
+
+def test_summary_prints_and_returns_none_and_count_params_builds_first(capsys):
+    """A notebook showed the table twice, printed and then as the cell's value; count_params() was 0 until
+    something built the model, although input_shape was known."""
+    model = mc.Sequential([mc.Dense(3, input_shape=(4,)), mc.Dense(1)])
+    assert model.count_params() == 19 and model.built
+    assert model.summary() is None and "Total params: 19" in capsys.readouterr().out
+    assert "Total params: 19" in model.summary(print_fn=None)

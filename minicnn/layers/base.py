@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import first_index, real_array
+from minicnn.checks import first_index, flag, real_array
 from minicnn.errors import BackendError, NonFiniteError, ShapeError
 
 _layer_counts = {}
@@ -116,6 +116,11 @@ class Layer:
         it sees data (as Keras' ``input_shape``).
     dtype : str or numpy dtype, optional
         The dtype of the weights and of the computation; ``float32`` unless given. Inputs are cast to it.
+    trainable : bool, default True
+        False freezes the layer's weights: training leaves them as they are (transfer learning), and ``summary``
+        counts them as non-trainable. Set it before training, or ``compile`` again after changing it (the optimizer
+        keeps state for each trainable weight). A frozen ``BatchNormalization`` normalises with its moving averages,
+        in training too, as in Keras.
     """
 
     #: the rank of one input, batch axis included (None: any rank of at least 2), and its axes in words
@@ -126,7 +131,7 @@ class Layer:
     #: accelerator backend (cuda) without a copy to the host; layers that compute with NumPy directly say False
     runs_on_device = False
 
-    def __init__(self, name=None, input_shape=None, dtype=None):
+    def __init__(self, name=None, input_shape=None, dtype=None, trainable=True):
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
@@ -135,6 +140,7 @@ class Layer:
             raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
                              f"without the batch axis), got {input_shape!r}")
         self.dtype = _float_dtype(dtype if dtype is not None else np.float32, self.describe())
+        self.trainable = flag(trainable, "trainable", self.describe())
         self.params = {}
         self.grads = {}
         self.state = {}
@@ -157,6 +163,8 @@ class Layer:
     def get_config(self):
         """The constructor arguments, so that ``type(layer)(**layer.get_config())`` makes a twin (without weights)."""
         config = {"name": self.name, "dtype": self.dtype.name}
+        if not self.trainable:
+            config["trainable"] = False
         if self.input_shape is not None:
             config["input_shape"] = self.input_shape[1:]
         return config
@@ -289,7 +297,8 @@ class Layer:
         return int(sum(p.size for p in self.params.values()) + sum(s.size for s in self.state.values()))
 
     def count_trainable(self):
-        return int(sum(p.size for p in self.params.values()))
+        """The weights training changes: ``params``, unless the layer is frozen (``trainable=False``)."""
+        return int(sum(p.size for p in self.params.values())) if self.trainable else 0
 
     def weight_items(self):
         """``(key, array)`` for every weight, trainable first, in a fixed order (Keras' ``get_weights`` order)."""

@@ -33,6 +33,9 @@ class BatchNormalization(Layer):
     momentum : float, default 0.99
     epsilon : float, default 0.001
 
+    Frozen (``trainable=False``), it normalises with the moving averages in training too and leaves them as they are,
+    as Keras does: a network fine-tuned on top of it keeps the statistics it was trained with.
+
     The arithmetic is the backend's (``batch_norm_forward`` and ``batch_norm_backward``), so it runs on the GPU too.
     """
 
@@ -64,7 +67,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"{where}: expected variances ≥ 0, got {value[index]} at index {index}")
 
     def forward(self, x, training=False):
-        training = flag(training, "training", f"{self.describe()}.forward")
+        training = flag(training, "training", f"{self.describe()}.forward") and self.trainable  # frozen: inference
         x = self._prepare_input(x)
         if training and math.prod(x.shape[:-1]) == 0:
             raise ShapeError(f"{self.describe()}: the batch statistics need at least one sample, got input of shape "
