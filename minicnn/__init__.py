@@ -13,6 +13,7 @@ from minicnn.kernels import blas_threads  # noqa: F401, I001  (first: SciPy's BL
 from minicnn.backend import available_backends, get_backend, set_backend, use_backend
 from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError)
 from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error
+from minicnn.keras_names import missing_name
 from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Linear,
                             MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
 from minicnn.losses import (BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,
@@ -30,3 +31,8 @@ __all__ = [
     "set_backend", "get_backend", "use_backend", "available_backends",
     "ShapeError", "NonFiniteError", "TrainingDivergedError", "WeightFileError", "BackendError",
 ]
+
+
+def __getattr__(name):
+    """A Keras name this module lacks (``Input``, ``Activation``, ``to_categorical``) says what to use instead."""
+    raise missing_name('minicnn', name)

@@ -84,8 +84,13 @@ def _check_labels(name, y_true, shape, dtype):
     if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
     if y_true.shape != shape:
+        indices = len(shape) == 2 and shape[1] > 1 and y_true.shape in ((shape[0],), (shape[0], 1))
+        one_hot = f"np.eye({shape[1]})[y.ravel().astype(int)]"
+        advice = "" if not indices else (
+            f"; class indices? use loss='sparse_categorical_crossentropy' for them, or {one_hot} for one-hot rows"
+            if name == "CategoricalCrossentropy" else f"; class indices? {one_hot} makes one-hot rows of them")
         raise ShapeError(f"{name}: expected y_true of shape {shape} (the shape of the predictions), "
-                         f"got {y_true.shape}")
+                         f"got {y_true.shape}{advice}")
     if not np.all(np.isfinite(y_true)):
         raise NonFiniteError(f"{name}: y_true contains NaN or infinity")
     return y_true.astype(dtype, copy=False)
@@ -323,8 +328,10 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if labels.shape == (shape[0], 1):
             labels = labels[:, 0]
         if labels.shape != (shape[0],):
+            one_hot = labels.shape == shape
             raise ShapeError(f"{name}: expected y_true of shape ({shape[0]},) holding class indices, "
-                             f"got {labels.shape}")
+                             f"got {labels.shape}" + ("; one-hot rows? use loss='categorical_crossentropy' for "
+                                                      "them, or y.argmax(axis=1) for the indices" if one_hot else ""))
         classes = shape[1]
         not_integers = labels.dtype.kind not in "iuf" or np.any(labels != np.round(labels))
         if not_integers or labels.min() < 0 or labels.max() >= classes:
@@ -351,4 +358,8 @@ def get_loss(loss):
         return loss()
     if isinstance(loss, str) and loss.lower() in LOSSES:
         return LOSSES[loss.lower()]()
+    if callable(loss):
+        raise TypeError(f"loss: a function such as {getattr(loss, '__name__', 'this one')} gives the loss but not the "
+                        f"gradient backpropagation starts from; write a subclass of mc.Loss with both (__call__ and "
+                        f"gradient), or choose one of {sorted(LOSSES)}")
     raise ValueError(f"loss: unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a Loss instance")

@@ -16,6 +16,7 @@ import math
 import os
 import secrets
 import stat
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,8 @@ import numpy as np
 from minicnn import backend, checks
 from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
+from minicnn.keras_names import refuse_keras_arguments
+from minicnn.layers.activations import Sigmoid, Softmax
 from minicnn.layers.base import Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss
 from minicnn.metrics import get_metric
@@ -106,8 +109,19 @@ def _batch_input_shape(input_shape, where):
 
 
 def _check_verbose(verbose, where):
+    """``verbose`` as 0 (silent), 1 (a progress bar) or 2 (its last line only, Keras' one line per epoch); True and
+    False are 1 and 0, and Keras' "auto" is 1."""
+    if verbose == "auto":
+        return 1
     if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
-        raise ValueError(f"{where}: verbose must be 0 (silent) or 1 (a progress bar), got {verbose!r}")
+        raise ValueError(f"{where}: verbose must be 0 (silent), 1 (a progress bar) or 2 (its last line only, as "
+                         f"Keras' one line per epoch), got {verbose!r}")
+    return int(verbose)
+
+
+def _progress_bar(steps, verbose):
+    """The progress bar ``verbose`` asks for: none (0), live (1), or its finished line only (2)."""
+    return ProgressBar(steps, enabled=bool(verbose), live=verbose == 1)
 
 
 def _check_positive_int(value, argument, where):
@@ -343,8 +357,9 @@ class Sequential:
             self.build()
         return sum(layer.count_params() for layer in self.layers)
 
-    def compile(self, optimizer="adam", loss=None, metrics=None):
+    def compile(self, optimizer="adam", loss=None, metrics=None, **keras_arguments):
         """Choose the optimizer (name or instance), the loss (name or instance) and metrics (e.g. ["accuracy"])."""
+        refuse_keras_arguments(f"{self.name}.compile", keras_arguments, ("optimizer", "loss", "metrics"))
         if loss is None:
             raise ValueError(f"{self.name}.compile: loss is required, e.g. loss='binary_crossentropy'")
         chosen_optimizer, chosen_loss = get_optimizer(optimizer), get_loss(loss)  # all checked before any is set
@@ -353,7 +368,18 @@ class Sequential:
             raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
         chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
         self.optimizer, self.loss, self.metrics = chosen_optimizer, chosen_loss, chosen_metrics
+        self._warn_if_probabilities_meet_logits()
         self._trainable_when_stepped = None  # which layers train is fixed at the first step after this
+
+    def _warn_if_probabilities_meet_logits(self):
+        """A loss ``from_logits=True`` after a last layer that ends in a sigmoid or softmax squashes twice: it
+        trains, slowly and towards the wrong optimum, without an error (Keras warns about it too)."""
+        last = self.layers[-1] if self.layers else None
+        activation = last if isinstance(last, (Sigmoid, Softmax)) else getattr(last, "activation", None)
+        if getattr(self.loss, "from_logits", False) and isinstance(activation, (Sigmoid, Softmax)):
+            warnings.warn(f"{self.name}.compile: {type(self.loss).__name__}(from_logits=True) expects logits, but "
+                          f"the last layer, {last.describe()}, ends in a {type(activation).__name__.lower()} that "
+                          f"makes probabilities already; drop one of the two", stacklevel=3)
 
     def astype(self, dtype):
         """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled
@@ -676,7 +702,7 @@ class Sequential:
         return TrainingDivergedError(message, epoch, batch, history)
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, validation_split=0.0, shuffle=True,
-            seed=None, augment=None):
+            seed=None, augment=None, **keras_arguments):
         """Train for ``epochs`` passes over the data in mini-batches.
 
         Parameters
@@ -684,7 +710,7 @@ class Sequential:
         x, y : arrays with the same first axis
         batch_size : int, default 32
         epochs : int, default 1
-        verbose : 0 (silent) or 1 (a progress bar per epoch)
+        verbose : 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch)
         validation_data : (x_val, y_val), optional
             Evaluated after each epoch in inference mode; adds ``val_loss`` and ``val_<metric>``.
         validation_split : float in [0, 1)
@@ -701,11 +727,14 @@ class Sequential:
         -------
         History
         """
+        refuse_keras_arguments(f"{self.name}.fit", keras_arguments,
+                               ("x", "y", "batch_size", "epochs", "verbose", "validation_data", "validation_split",
+                                "shuffle", "seed", "augment"))
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
         _check_positive_int(epochs, "epochs", f"{self.name}.fit")
-        _check_verbose(verbose, f"{self.name}.fit")
+        verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
         if augment is not None and not callable(augment):
@@ -730,6 +759,7 @@ class Sequential:
             work += f", each with {validation_samples:,} validation samples"
         self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
         self._build_for(x)
+        self._check_labels_for_output(y, "y", f"{self.name}.fit")
         if validation_data is not None:
             self._check_validation_data(x, *validation_data, f"{self.name}.fit (validation_data)")
         for _, layer, key, array in self._weight_slots():
@@ -752,18 +782,23 @@ class Sequential:
         if x_val.shape[1:] != x.shape[1:]:
             raise ShapeError(f"{where}: expected x_val to hold samples of the training samples' shape {x.shape[1:]}, "
                              f"got {x_val.shape[1:]}")
+        self._check_labels_for_output(y_val, "y_val", where)
+
+    def _check_labels_for_output(self, labels, argument, where):
+        """Before any training, labels that the loss takes for the model's output over the whole data: a mistake
+        (integer classes for one-hot outputs) showed at the first step, in the shapes of a batch."""
         output_shape = self._build(None)[-1]
         try:
-            self.loss.labels(y_val, (len(y_val),) + tuple(output_shape[1:]), self.layers[-1].dtype)
+            self.loss.labels(labels, (len(labels),) + tuple(output_shape[1:]), self.layers[-1].dtype)
         except ValueError as error:  # ShapeError included
-            raise type(error)(f"{where}: y_val: {error}") from None
+            raise type(error)(f"{where}: {argument}: {error}") from None
 
     def _fit_epochs(self, x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history):
         steps = -(-len(x) // batch_size)
         for epoch in range(epochs):
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            bar = ProgressBar(steps, enabled=bool(verbose))
+            bar = _progress_bar(steps, verbose)
             order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
             totals, seen = {}, 0
             for step in range(steps):
@@ -792,21 +827,24 @@ class Sequential:
             history.append(epoch, logs)
             bar.finish(**logs)
 
-    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
-        """Loss and metrics in inference mode over the whole data, computed in batches.
+    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, **keras_arguments):
+        """Loss and metrics in inference mode over the whole data, computed in batches; ``verbose`` 0 (silent, the
+        default), 1 (a progress bar) or 2 (its last line).
 
         Returns the loss alone when no metrics were compiled, else ``[loss, metric, ...]`` (a dict with
         ``return_dict=True``), as Keras does.
         """
+        refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments,
+                               ("x", "y", "batch_size", "verbose", "return_dict"))
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.evaluate")
-        _check_verbose(verbose, f"{self.name}.evaluate")
+        verbose = _check_verbose(verbose, f"{self.name}.evaluate")
         return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         self._build_for(x)
         totals = {}
-        bar = ProgressBar(-(-len(x) // batch_size), enabled=bool(verbose))
+        bar = _progress_bar(-(-len(x) // batch_size), verbose)
         with self.on_device():
             for step, start in enumerate(range(0, len(x), batch_size)):
                 x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
@@ -821,14 +859,22 @@ class Sequential:
             return results
         return results["loss"] if len(results) == 1 else list(results.values())
 
-    def predict(self, x, batch_size=32):
-        """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``."""
+    def predict(self, x, batch_size=32, verbose=0, **keras_arguments):
+        """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``; ``verbose`` as
+        ``evaluate``'s (silent by default)."""
+        refuse_keras_arguments(f"{self.name}.predict", keras_arguments, ("x", "batch_size", "verbose"))
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
         _check_positive_int(batch_size, "batch_size", f"{self.name}.predict")
+        verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         self._build_for(x)
+        bar = _progress_bar(-(-len(x) // batch_size), verbose)
+        outputs = []
         with self.on_device():
-            outputs = [self._predict_batch(x[start:start + batch_size]) for start in range(0, len(x), batch_size)]
+            for step, start in enumerate(range(0, len(x), batch_size)):
+                outputs.append(self._predict_batch(x[start:start + batch_size]))
+                bar.update(step + 1)
+        bar.finish()
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
         if np.all(np.isfinite(outputs)):
             return outputs
@@ -894,8 +940,9 @@ class Sequential:
         arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])
         write_npz_atomically(path, arrays, f"{self.name}.save_weights")
 
-    def load_weights(self, path):
+    def load_weights(self, path, **keras_arguments):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
+        refuse_keras_arguments(f"{self.name}.load_weights", keras_arguments, ("path",))
         path = os.fspath(path)
         stored = read_npz(path, f"{self.name}.load_weights")
         if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:

@@ -12,6 +12,7 @@ import numpy as np
 from minicnn import backend
 from minicnn.checks import finite_number, flag
 from minicnn.errors import ShapeError
+from minicnn.keras_names import refuse_keras_arguments
 
 
 class Optimizer:
@@ -159,7 +160,8 @@ class SGD(Optimizer):
     looks ahead: ``w ← w + μ·v − α·∂L/∂w``. (PyTorch writes the same update as ``b ← μ·b + g``, ``w ← w − α·b``.)
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **keras_arguments):
+        refuse_keras_arguments("SGD", keras_arguments, ("learning_rate", "momentum", "nesterov"))
         super().__init__(learning_rate)
         if not finite_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
@@ -194,7 +196,8 @@ class Adam(Optimizer):
     The two agree to within a few ε early in training.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **keras_arguments):
+        refuse_keras_arguments("Adam", keras_arguments, ("learning_rate", "beta_1", "beta_2", "epsilon"))
         super().__init__(learning_rate)
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not finite_number(value) or not 0 <= value < 1:

@@ -37,12 +37,15 @@ def _format(value):
 class ProgressBar:
     """``bar = ProgressBar(total)``; ``bar.update(done, loss=0.5)`` after each step; ``bar.finish(val_loss=0.4)``.
 
-    Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished).
+    Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished);
+    with ``live=False``, only the finished line.
     ``clock`` gives the time in seconds (tests pass their own).
     """
 
-    def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0):
+    def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0,
+                 live=True):
         self.total = max(int(total), 1)
+        self.live = live  # False: only finish writes its line (Keras' verbose=2, one line per epoch)
         self.first = first  # steps done before this bar (a resumed run): the time per step counts those after
         self.width = width
         self.stream = stream if stream is not None else sys.stdout
@@ -70,7 +73,7 @@ class ProgressBar:
     def update(self, done, **values):
         self.done = done
         self.values.update(values)
-        if not self.enabled:
+        if not self.enabled or not self.live:
             return
         if self.interactive:
             self.stream.write("\r" + self._line())
@@ -84,5 +87,5 @@ class ProgressBar:
         self.done = self.total
         self.values.update(values)
         if self.enabled:
-            self.stream.write(("\r" if self.interactive else "") + self._line() + "\n")
+            self.stream.write(("\r" if self.interactive and self.live else "") + self._line() + "\n")
             self.stream.flush()

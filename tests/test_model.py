@@ -781,7 +781,8 @@ def test_a_failed_compile_changes_nothing():
 
 @pytest.mark.parametrize("arguments, error, message", [
     ({"shuffle": "no"}, TypeError, "fit: shuffle must be True or False, got 'no'"),
-    ({"verbose": "quiet"}, ValueError, r"fit: verbose must be 0 \(silent\) or 1 \(a progress bar\), got 'quiet'"),
+    ({"verbose": "quiet"}, ValueError, r"fit: verbose must be 0 \(silent\), 1 \(a progress bar\) or 2 \(its last line "
+                                       r"only, as Keras' one line per epoch\), got 'quiet'"),
     ({"seed": "abc"}, TypeError, "fit: seed must be a whole number ≥ 0, a numpy.random.Generator or None, got 'abc'"),
     ({"seed": -1}, ValueError, "fit: seed must be a whole number ≥ 0"),
     ({"augment": 5}, TypeError, r"fit: augment must be a function f\(x_batch, rng\) -> x_batch, or None, got 5"),
@@ -867,10 +868,29 @@ def test_fit_and_evaluate_refuse_a_verbose_that_is_not_a_level(verbose, capsys):
     x, y = toy_data(8)
     model = toy_model()
     model.compile(loss="binary_crossentropy")
-    for method in (model.fit, model.evaluate):
-        with pytest.raises(ValueError, match=rf"\.{method.__name__}: verbose must be 0 \(silent\) or 1"):
+    for method in (model.fit, model.evaluate, lambda x, y, verbose: model.predict(x, verbose=verbose)):
+        with pytest.raises(ValueError, match=r"\.(fit|evaluate|predict): verbose must be 0 \(silent\), 1 \(a progress "
+                                             r"bar\) or 2"):
             method(x, y, verbose=verbose)
     assert capsys.readouterr().out == ""
+
+
+def test_verbose_2_writes_one_line_per_epoch_and_true_and_auto_are_1(capsys):
+    """Keras' levels: 2 is one line per epoch (it was taken as 1 while the error said only 0 or 1 existed), True is
+    1 and "auto" is 1; predict takes verbose too (Keras code passes verbose=0 to keep it quiet)."""
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=2, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" [")[0] for line in lines] == ["Epoch 1/2", "4/4", "Epoch 2/2", "4/4"], lines
+    assert all("\r" not in line for line in lines) and "accuracy: " in lines[-1]
+    model.evaluate(x, y, verbose=2)
+    model.predict(x, verbose=0)
+    assert capsys.readouterr().out.count("\n") == 1
+    for verbose in (True, "auto"):
+        model.fit(x, y, epochs=1, batch_size=8, verbose=verbose)
+        assert capsys.readouterr().out.startswith("Epoch 1/1\n1/1 [")
 
 
 def test_save_weights_names_the_users_path_when_its_temporary_file_cannot_be_made(tmp_path, monkeypatch):

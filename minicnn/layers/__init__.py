@@ -1,5 +1,6 @@
 """The layers: each owns its weights and what it saved for backward, and calls the backend's kernels."""
 
+from minicnn.keras_names import missing_name
 from minicnn.layers.activations import ReLU, Sigmoid, Softmax, Tanh, Linear, get_activation
 from minicnn.layers.base import Layer
 from minicnn.layers.conv import Conv2D
@@ -11,3 +12,8 @@ from minicnn.layers.reshape import Flatten
 
 __all__ = ["Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense", "BatchNormalization",
            "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear", "get_activation"]
+
+
+def __getattr__(name):
+    """A Keras name this module lacks (``Input``, ``Activation``, ``to_categorical``) says what to use instead."""
+    raise missing_name('minicnn.layers', name)

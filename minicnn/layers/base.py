@@ -7,6 +7,7 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 """
 
 import copy
+import inspect
 import itertools
 import re
 
@@ -15,6 +16,7 @@ import numpy as np
 from minicnn import backend
 from minicnn.checks import first_index, flag, real_array
 from minicnn.errors import BackendError, NonFiniteError, ShapeError
+from minicnn.keras_names import refuse_keras_arguments
 
 _layer_counts = {}
 
@@ -66,9 +68,22 @@ def _sizes(input_shape, where):
     except TypeError:
         sizes = None
     if not sizes or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in sizes):
+        any_size = " (for images of any size, leave input_shape out: the layer is built at its first call)" if (
+            sizes and None in sizes) else ""
         raise ValueError(f"{where}: input_shape must be a tuple of positive ints (one sample's shape, e.g. "
-                         f"(32, 32, 1)), got {input_shape!r}")
+                         f"(32, 32, 1)), got {input_shape!r}{any_size}")
     return tuple(int(d) for d in sizes)
+
+
+def _constructor_arguments(cls):
+    """The keyword arguments ``cls(...)`` takes: its own and, through ``**kwargs``, those of the classes above it."""
+    names = []
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass) and klass is not object:
+            names += [name for name, parameter in inspect.signature(klass.__init__).parameters.items()
+                      if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+                      and name not in names]
+    return names
 
 
 def check_layer_contract(layer, where):
@@ -131,7 +146,8 @@ class Layer:
     #: accelerator backend (cuda) without a copy to the host; layers that compute with NumPy directly say False
     runs_on_device = False
 
-    def __init__(self, name=None, input_shape=None, dtype=None, trainable=True):
+    def __init__(self, name=None, input_shape=None, dtype=None, trainable=True, **unknown):
+        refuse_keras_arguments(type(self).__name__, unknown, _constructor_arguments(type(self)))
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
@@ -236,9 +252,8 @@ class Layer:
         if self.input_ndim is not None and len(shape) != self.input_ndim:
             expected = self.built_input_shape or self.input_shape
             hint = batch_shape_text(expected) if expected else f"{self.input_layout} (rank {self.input_ndim})"
-            without_channels = len(shape) == self.input_ndim - 1 and self.input_layout.endswith("C)")
-            advice = "; images without their channel axis? x[..., None] adds it" if without_channels else ""
-            raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {shape}{advice}")
+            raise ShapeError(f"{self.describe()}: expected input of shape {hint}, got {shape}"
+                             f"{self._rank_advice(shape, expected)}")
         if len(shape) < 2:
             raise ShapeError(f"{self.describe()}: expected input of shape {self.input_layout}, got {shape} (the batch "
                              "axis comes first)")
@@ -255,6 +270,18 @@ class Layer:
                 raise ShapeError(f"{error}. Images with their channels first, {shape}? minicnn takes them last, "
                                  "(N, H, W, C): x.transpose(0, 2, 3, 1)") from None
             raise
+
+    def _rank_advice(self, shape, expected):
+        """What an input of another rank than ``input_ndim`` most likely is, with its fix: one sample without the
+        batch axis (its shape is the declared sample's), images without their channel axis, or images given to a
+        layer that takes rows of features (Keras' Dense would take the last axis; here Flatten comes first)."""
+        if expected is not None and shape == tuple(expected[1:]):
+            return "; a single sample? x[None] makes it a batch of one"
+        if len(shape) == self.input_ndim - 1 and self.input_layout.endswith("C)"):
+            return "; images without their channel axis? x[..., None] adds it"
+        if self.input_layout == "(N, features)" and len(shape) > self.input_ndim:
+            return f"; {type(self).__name__} takes one row of features per sample: put Flatten() before it"
+        return ""
 
     def _build_once(self, shape):
         """Build for samples of ``shape``'s size on the first call (the shape was checked)."""

@@ -1,0 +1,129 @@
+"""Keras course code ported with ``import minicnn as mc``: what minicnn lacks says what to use instead, and the
+common slips of ported code (one sample without its batch axis, integer labels for a one-hot loss) name their fix
+(from an audit porting Keras examples, with a helper)."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import minicnn as mc
+from minicnn.errors import ShapeError
+from minicnn.keras_names import ARGUMENTS, NAMES
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: mc.Conv2D(8, 3, kernel_initializer="he_normal"),
+     "Conv2D: minicnn has no argument 'kernel_initializer' (a Keras one): kernels start Glorot-uniform"),
+    (lambda: mc.Dense(3, input_dim=4), "Dense: minicnn has no argument 'input_dim' (a Keras one): give "
+                                       "input_shape=(features,) instead"),
+    (lambda: mc.BatchNormalization(axis=1), "BatchNormalization: minicnn has no argument 'axis' (a Keras one)"),
+    (lambda: mc.Adam(lr=0.1), "Adam: minicnn has no argument 'lr' (a Keras one): the argument is learning_rate"),
+    (lambda: mc.SGD(0.1, decay=1e-6), "SGD: minicnn has no argument 'decay' (a Keras one)"),
+    (lambda: mc.Dense(3, units_=2), "Dense: unexpected argument 'units_'; it takes units, activation, use_bias, seed, "
+                                    "name, input_shape, dtype, trainable"),
+], ids=["kernel_initializer", "input_dim", "axis", "lr", "decay", "a-typo"])
+def test_a_keras_argument_says_what_minicnn_does_instead(make, message):
+    """Each was Python's "Layer.__init__() got an unexpected keyword argument ...", naming the base class."""
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}"):
+        make()
+
+
+def test_the_models_methods_name_keras_arguments_and_take_keras_verbose_levels(tmp_path):
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))])
+    x, y = np.zeros((4, 3)), np.zeros((4, 1))
+    for call, name in ((lambda: model.compile(loss="mse", run_eagerly=True), "compile"),
+                       (lambda: model.fit(x, y, callbacks=[]), "fit"),
+                       (lambda: model.evaluate(x, y, steps=1), "evaluate"),
+                       (lambda: model.predict(x, steps=1), "predict"),
+                       (lambda: model.load_weights(tmp_path / "w.npz", by_name=True), "load_weights")):
+        if name != "compile":
+            model.compile(loss="mse")
+        with pytest.raises(TypeError, match=rf"^sequential(_\d+)?\.{name}: minicnn has no argument '\w+' \(a Keras "
+                                            r"one\): \w"):
+            call()
+    assert model.predict(x, verbose=0).shape == (4, 1)
+
+
+@pytest.mark.parametrize("module, name", [(mc, "Input"), (mc, "Activation"), (mc, "to_categorical"),
+                                          (mc.layers, "Activation"), (mc, "MaxPool2D")])
+def test_a_keras_name_minicnn_lacks_says_what_to_use(module, name):
+    with pytest.raises(AttributeError, match=rf"^module '{module.__name__}' has no attribute '{name}' \(a Keras "
+                                             rf"name\): {re.escape(NAMES[name])}$"):
+        getattr(module, name)
+    with pytest.raises(AttributeError, match=r"^module 'minicnn' has no attribute 'nothing_such'$"):
+        mc.nothing_such
+    assert not hasattr(mc, "Input") and hasattr(mc, "Dense")
+
+
+def test_every_keras_argument_named_is_one_that_minicnn_really_lacks():
+    """The table must not shadow an argument that exists: each name is refused by every layer, optimizer and model
+    method that could take it, and none of them takes it."""
+    import inspect
+
+    accepted = set()
+    for owner in (mc.Conv2D, mc.Dense, mc.MaxPooling2D, mc.BatchNormalization, mc.Dropout, mc.Flatten, mc.SGD,
+                  mc.Adam, mc.Sequential.fit, mc.Sequential.evaluate, mc.Sequential.predict, mc.Sequential.compile,
+                  mc.Sequential.load_weights, mc.layers.Layer):
+        function = owner.__init__ if isinstance(owner, type) else owner
+        accepted |= set(inspect.signature(function).parameters)
+    assert not accepted & set(ARGUMENTS), accepted & set(ARGUMENTS)
+    assert not [name for name in NAMES if name in mc.__all__]
+
+
+@pytest.mark.parametrize("x, advice", [
+    (np.zeros((8, 8, 1)), "a single sample? x[None] makes it a batch of one"),
+    (np.zeros((5, 8, 8)), "images without their channel axis? x[..., None] adds it"),
+])
+def test_an_input_of_another_rank_gets_the_fix_it_most_likely_needs(x, advice):
+    """One image gave the channel-axis advice, which made it (8, 8, 1, 1)."""
+    model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(8, 8, 1)), mc.Flatten(), mc.Dense(1)])
+    with pytest.raises(ShapeError, match=re.escape(advice)):
+        model.predict(x)
+
+
+def test_images_given_to_dense_are_told_to_flatten_and_a_size_of_none_to_leave_input_shape_out():
+    with pytest.raises(ShapeError, match=r"Dense takes one row of features per sample: put Flatten\(\) before it$"):
+        mc.Sequential([mc.Dense(2)]).predict(np.zeros((3, 4, 4, 1)))
+    with pytest.raises(ValueError, match=r"got \(None, None, 3\) \(for images of any size, leave input_shape out: "
+                                         r"the layer is built at its first call\)$"):
+        mc.Conv2D(2, 3, input_shape=(None, None, 3))
+
+
+def test_labels_of_the_other_kind_name_the_loss_or_the_conversion_before_any_training():
+    """Integer classes with categorical_crossentropy failed at the first step, in a batch's shape (32, 3) rather
+    than the data's, and without a word on the sparse loss; one-hot rows with the sparse loss likewise."""
+    x = np.random.default_rng(0).standard_normal((100, 4))
+    classes = np.arange(100) % 3
+    model = mc.Sequential([mc.Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile(loss="categorical_crossentropy")
+    with pytest.raises(ShapeError, match=r"fit: y: CategoricalCrossentropy: expected y_true of shape \(100, 3\) .*got "
+                                         r"\(100,\); class indices\? use loss='sparse_categorical_crossentropy' for "
+                                         r"them, or np\.eye\(3\)\[y\.ravel\(\)\.astype\(int\)\] for one-hot rows$"):
+        model.fit(x, classes, verbose=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(ShapeError, match=r"one-hot rows\? use loss='categorical_crossentropy' for them, or "
+                                         r"y\.argmax\(axis=1\) for the indices$"):
+        model.fit(x, np.eye(3)[classes], verbose=0)
+    model.compile(loss="mse")
+    with pytest.raises(ShapeError, match=r"class indices\? np\.eye\(3\)\[y\.ravel\(\)\.astype\(int\)\] makes "
+                                         r"one-hot rows of them$"):
+        model.fit(x, classes, verbose=0)
+    assert model.fit(x, np.eye(3)[classes], verbose=0, epochs=1).history["loss"]
+
+
+def test_a_loss_function_and_a_softmax_before_logits_say_what_to_do():
+    model = mc.Sequential([mc.Dense(3, activation="softmax", input_shape=(4,))])
+    with pytest.raises(TypeError, match=r"^loss: a function such as mae gives the loss but not the gradient .* write a "
+                                        r"subclass of mc\.Loss with both"):
+        def mae(y_true, y_pred):
+            return np.mean(np.abs(y_true - y_pred))
+        model.compile(loss=mae)
+    with pytest.warns(UserWarning, match=r"CategoricalCrossentropy\(from_logits=True\) expects logits, but the last "
+                                         r"layer, Dense 'dense(_\d+)?', ends in a softmax"):
+        model.compile(loss=mc.CategoricalCrossentropy(from_logits=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.compile(loss=mc.CategoricalCrossentropy())
+        mc.Sequential([mc.Dense(3, input_shape=(4,))]).compile(loss=mc.CategoricalCrossentropy(from_logits=True))
