@@ -95,6 +95,30 @@ def _check_layer_output(layer, output, samples, expected):
                          f"compute_output_shape(input_shape), which build, summary and the layers after it use")
 
 
+def set_weight_slots(slots, weights, where):
+    """Set each ``(layer, key, array)`` of ``slots`` from the list ``weights``, in order, for ``set_weights`` of a
+    model or a layer: every array is checked (count, shape, values) and converted before the first is set, so
+    nothing is half applied, and errors start with ``where``."""
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+        raise TypeError(f"{where}: expected a list of arrays shaped like get_weights(), got {weights!r}")
+    weights = list(weights)
+    if len(weights) != len(slots):
+        raise WeightFileError(f"{where}: expected {len(slots)} arrays (one per weight), got {len(weights)}")
+    values = []
+    for (layer, key, array), value in zip(slots, weights):
+        named = f"{where}: {layer.describe()} {key}"
+        try:
+            value = np.asarray(value)
+        except ValueError:  # a ragged list
+            raise ShapeError(f"{named}: expected shape {array.shape}, got rows of uneven lengths") from None
+        if value.shape != tuple(array.shape):
+            raise ShapeError(f"{named}: expected shape {tuple(array.shape)}, got {value.shape}")
+        values.append(checked_weight_value(value, layer.dtype, f"{layer.describe()} {key}", where, layer, key))
+    for (layer, key, _), value in zip(slots, values):
+        store = layer.params if key in layer.params else layer.state
+        store[key] = value
+
+
 def _batch_input_shape(input_shape, where):
     """``input_shape`` as the batch axis (None or a size) then one sample's sizes, each a whole number ≥ 1."""
     try:
@@ -910,25 +934,7 @@ class Sequential:
         """``set_weights``, its errors starting with ``where``: every array is checked and converted before the
         first is set, so nothing is half applied. Values must be real numbers that are finite in the layer's dtype
         (NaN would show up far away, as a NaN input of a later layer, or as a loss that diverged)."""
-        slots = self._weight_slots()
-        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
-            raise TypeError(f"{where}: expected a list of arrays shaped like get_weights(), got {weights!r}")
-        weights = list(weights)
-        if len(weights) != len(slots):
-            raise WeightFileError(f"{where}: expected {len(slots)} arrays (one per weight), got {len(weights)}")
-        values = []
-        for (_, layer, key, array), value in zip(slots, weights):
-            named = f"{where}: {layer.describe()} {key}"
-            try:
-                value = np.asarray(value)
-            except ValueError:  # a ragged list
-                raise ShapeError(f"{named}: expected shape {array.shape}, got rows of uneven lengths") from None
-            if value.shape != array.shape:
-                raise ShapeError(f"{named}: expected shape {array.shape}, got {value.shape}")
-            values.append(checked_weight_value(value, layer.dtype, f"{layer.describe()} {key}", where, layer, key))
-        for (_, layer, key, _), value in zip(slots, values):
-            store = layer.params if key in layer.params else layer.state
-            store[key] = value
+        set_weight_slots([(layer, key, array) for _, layer, key, array in self._weight_slots()], weights, where)
 
     def save_weights(self, path):
         """Write every weight to an ``.npz`` file, atomically: a temporary file in the same folder is renamed over

@@ -127,3 +127,29 @@ def test_a_loss_function_and_a_softmax_before_logits_say_what_to_do():
         warnings.simplefilter("error")
         model.compile(loss=mc.CategoricalCrossentropy())
         mc.Sequential([mc.Dense(3, input_shape=(4,))]).compile(loss=mc.CategoricalCrossentropy(from_logits=True))
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_layers_get_weights_and_set_weights_work_as_keras(backend_name):
+    """``model.layers[0].get_weights()[0]``, the filters a Keras tutorial plots, was an AttributeError."""
+    with mc.use_backend(backend_name):
+        model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1), seed=0), mc.BatchNormalization(),
+                               mc.Flatten(), mc.Dense(1, seed=0)])
+        conv, norm = model.layers[0], model.layers[1]
+        assert mc.Dense(2).get_weights() == []
+        model.build()
+        kernel, bias = conv.get_weights()
+        assert kernel.shape == (3, 3, 1, 2) and np.array_equal(kernel, model.get_weights()[0])
+        kernel[...] = 7.0  # a copy: the layer keeps its own
+        assert not np.any(conv.params["kernel"] == 7.0)
+        conv.set_weights([kernel, [0.5, -0.5]])
+        assert np.all(model.get_weights()[0] == 7.0) and model.get_weights()[1].tolist() == [0.5, -0.5]
+        assert [w.shape for w in norm.get_weights()] == [(2,)] * 4  # gamma, beta, moving mean and variance
+        with pytest.raises(ShapeError, match=r"Conv2D 'conv2d(_\d+)?'.set_weights: Conv2D 'conv2d(_\d+)?' kernel: "
+                                             r"expected shape \(3, 3, 1, 2\), got \(3, 3, 1, 3\)"):
+            conv.set_weights([np.ones((3, 3, 1, 3)), np.zeros(2)])
+        with pytest.raises(ValueError, match=r"expected variances ≥ 0"):
+            norm.set_weights([np.ones(2), np.zeros(2), np.zeros(2), -np.ones(2)])
+        assert np.all(conv.params["kernel"] == 7.0) and np.all(norm.state["moving_variance"] == 1.0)
+        with pytest.raises(RuntimeError, match=r"has no weights before it is built"):
+            mc.Dense(2).set_weights([np.ones((3, 2)), np.zeros(2)])

@@ -331,6 +331,21 @@ class Layer:
         """``(key, array)`` for every weight, trainable first, in a fixed order (Keras' ``get_weights`` order)."""
         return list(self.params.items()) + list(self.state.items())
 
+    def get_weights(self):
+        """Copies of the layer's weights on the host, trainable first (Conv2D and Dense: kernel, bias), as Keras'
+        ``layer.get_weights()``; ``[]`` before the layer is built."""
+        return [np.array(backend.to_host(array)) for _, array in self.weight_items()]
+
+    def set_weights(self, weights):
+        """Set the layer's weights from a list shaped like ``get_weights()``, every array checked (shape, values)
+        before the first is set, as ``Sequential.set_weights`` does for a whole model."""
+        from minicnn.model import set_weight_slots  # the model's checks; minicnn.model imports this module first
+        if not self.built:
+            raise RuntimeError(f"{self.describe()}.set_weights: the layer has no weights before it is built; call it "
+                               f"on data, or build(input_shape), first")
+        set_weight_slots([(self, key, array) for key, array in self.weight_items()], weights,
+                         f"{self.describe()}.set_weights")
+
     def check_weight(self, key, value, where):
         """Refuse a finite ``value`` for weight ``key`` that the layer cannot compute with (``set_weights`` and
         ``load_weights`` ask before setting anything): none here, any finite number will do."""
