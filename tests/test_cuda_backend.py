@@ -470,3 +470,23 @@ def test_frozen_layers_stay_frozen_on_cuda_as_on_numpy():
     np.testing.assert_allclose(trained["cuda"][0], trained["numpy"][0], rtol=1e-5)
     for cuda_weight, numpy_weight in zip(trained["cuda"][1], trained["numpy"][1]):
         np.testing.assert_allclose(cuda_weight, numpy_weight, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_whose_layers_compute_in_different_dtypes_trains_on_cuda_as_on_numpy():
+    """A float64 convolution among float32 layers: the host backends cast each layer's input (and gradient) to the
+    layer's dtype; the cuda backend refused the float64 output as the next layer's input."""
+    x, y = _data()
+    trained = {}
+    for name in ("numpy", "cuda"):
+        with mc.use_backend(name):
+            model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1), dtype="float64"), mc.Flatten(),
+                                   mc.Dense(1, activation="sigmoid")], seed=0)
+            model.compile(optimizer="sgd", loss="binary_crossentropy")
+            losses = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
+            trained[name] = losses, model.get_weights(), model.predict(x)
+    assert [w.dtype for w in trained["cuda"][1]] == [np.float64, np.float64, np.float32, np.float32]
+    assert trained["cuda"][2].dtype == np.float32
+    np.testing.assert_allclose(trained["cuda"][0], trained["numpy"][0], rtol=1e-5)
+    for cuda_array, numpy_array in zip(trained["cuda"][1] + [trained["cuda"][2]],
+                                       trained["numpy"][1] + [trained["numpy"][2]]):
+        np.testing.assert_allclose(cuda_array, numpy_array, rtol=1e-5, atol=1e-6)

@@ -725,6 +725,9 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
              ("dropout_mask", k._dropout_mask, (A(types.boolean, 1), I, I, I)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
              ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]]
+    if dt == types.float64:  # a cast between the two dtypes computes in float64 (and may, in the float32 list)
+        jobs += [("cast_from_float32", k._cast, (A(types.float32, 1), v), ONE_D),
+                 ("cast_to_float32", k._cast, (v, A(types.float32, 1)), ONE_D)]
     jobs += [(f"channel_sums_{term} tile{tile}", k._channel_sum_kernel(term, tile, dtype),
               (A(dt, 2), A(dt, 2), v, dt, A(dt, 2), I), tile * tile)
              for term in ("value", "squared_deviation", "product") for tile in (k.TILE, 32)]

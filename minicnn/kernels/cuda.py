@@ -1456,6 +1456,24 @@ def _fill(array, value):
         array[i] = value
 
 
+@_kernel
+def _cast(source, out):
+    for i in range(cuda.grid(1), source.size, cuda.gridsize(1)):
+        out[i] = source[i]
+
+
+def astype(array, dtype):
+    """The device array ``array`` in ``dtype``: itself where it has that dtype, else a copy converted on the GPU
+    (NumPy's ``astype``), for a model whose layers compute in different dtypes (a float64 layer among float32 ones,
+    whose input the host backends cast the same way)."""
+    dtype = np.dtype(dtype)
+    if np.dtype(array.dtype) == dtype:
+        return array
+    out = cuda.device_array(array.shape, dtype)
+    _launch(_cast, array.size, array.reshape(-1), out.reshape(-1))
+    return out
+
+
 def is_device_array(array):
     """True for numba device arrays (GPU memory, or the simulator's stand-in)."""
     return cuda is not None and cuda.devicearray.is_cuda_ndarray(array)

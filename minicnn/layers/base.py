@@ -238,10 +238,10 @@ class Layer:
             raise BackendError(f"{self.describe()} has no kernels for the {backend.get_backend()!r} backend yet; "
                                f"use one of the host backends ('numba', 'numpy') for a model that holds it")
         self.check_input_shape(tuple(x.shape))
-        if x.dtype != self.dtype:
-            raise TypeError(f"{self.describe()}: expected a {self.dtype} array on the device, got {x.dtype}")
+        if x.dtype.kind != "f":
+            raise TypeError(f"{self.describe()}: expected an array of floats on the device, got {x.dtype}")
         self._build_once(tuple(x.shape))
-        return x
+        return backend.kernels().astype(x, self.dtype)  # another layer's dtype converted, as on the host
 
     def check_input_shape(self, shape):
         """The output shape for inputs of ``shape`` (batch axis included), after refusing a shape this layer cannot
@@ -300,11 +300,11 @@ class Layer:
 
     def _upstream_gradient(self, grad_out, dtype=None):
         """``∂L/∂output`` as given to ``backward``, ready for a kernel: a C-contiguous array in ``dtype`` (the
-        layer's unless given; device arrays already are). A list is read as an array; anything that is not real
-        numbers (a string, complex numbers) is refused by name, where NumPy would fail in its own words or drop the
-        imaginary part."""
+        layer's unless given; a device array from a layer of another dtype is converted on the device). A list is
+        read as an array; anything that is not real numbers (a string, complex numbers) is refused by name, where
+        NumPy would fail in its own words or drop the imaginary part."""
         if backend.kernels().is_device_array(grad_out):
-            return grad_out
+            return backend.kernels().astype(grad_out, self.dtype if dtype is None else dtype)
         grad_out = real_array(grad_out, "grad_out", f"{self.describe()}.backward")
         return np.ascontiguousarray(grad_out, dtype=self.dtype if dtype is None else dtype)
 
