@@ -35,4 +35,4 @@ __all__ = [
 
 def __getattr__(name):
     """A Keras name this module lacks (``Input``, ``Activation``, ``to_categorical``) says what to use instead."""
-    raise missing_name('minicnn', name)
+    raise missing_name("minicnn", name)

@@ -120,13 +120,14 @@ def relu(z):
 
 
 def softmax(z, axis=-1):
-    """``e^{z_k} / Σ_j e^{z_j}`` along ``axis``."""
+    """``e^{z_k} / Σ_j e^{z_j}`` along ``axis`` (an int, or a tuple: the sum over several axes, a spatial softmax)."""
     z = real_array(z, "z", "softmax")
-    expected = f"an int from {-z.ndim} to {z.ndim - 1} (z has {z.ndim} axes)"
-    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
-        raise TypeError(f"softmax: axis must be {expected}, got {axis!r}")
-    if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"softmax: axis must be {expected}, got {axis!r}")
+    expected = f"an int from {-z.ndim} to {z.ndim - 1} (z has {z.ndim} axes), or a tuple of them"
+    for one in axis if isinstance(axis, tuple) else (axis,):
+        if not isinstance(one, numbers.Integral) or isinstance(one, bool):
+            raise TypeError(f"softmax: axis must be {expected}, got {axis!r}")
+        if not -z.ndim <= one < z.ndim:
+            raise ValueError(f"softmax: axis must be {expected}, got {axis!r}")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 

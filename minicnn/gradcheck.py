@@ -190,28 +190,35 @@ def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dty
 
     A failing entry whose slopes differ by more than rounding (``_kink_floor``) and whose hand-written gradient lies
     between them may sit on a kink, or on a curve (a smooth function's slopes differ by its curvature times h). It
-    is measured again with h/10: a curve's slopes close up tenfold and the entry is judged there; a kink within
-    h/10 keeps them apart, and the entry is counted, not judged (a kink between h/10 and h is passed at h/10)."""
+    is measured again with h/10, then h/100: where the entry passes, it is judged there (a kink farther away than
+    the step no longer reaches it); where the slopes stay as far apart (at least half) and the gradient between
+    them, a kink lies within reach of every step, and the entry is counted, not judged; a curve's slopes close up
+    tenfold at each step, and at h/100 the entry is judged."""
     indices = _indices(shape, max_checks, rng)
     if not indices:
         return GradientComparison(name, 0, 0.0, (), 0.0, 0.0)
     left, right = np.array([slopes_at(index, step) for index in indices], dtype=np.float64).reshape(-1, 2).T
     numerical = (left + right) / 2
     picked = np.array([analytic[index] for index in indices], dtype=np.float64)
-    tiny, small_tiny = _tiny(analytic, scale, step), _tiny(analytic, scale, step / 10)
+    tiny = _tiny(analytic, scale, step)
     errors = relative_error(picked, numerical, tiny)
     gap = np.abs(right - left)
     on_kink = np.zeros(len(indices), dtype=bool)
     for i in np.flatnonzero((errors >= tolerance) & (gap > _kink_floor(scale, step, dtype, tolerance)) &
                             _between(picked, left, right, numerical)):
-        small_left, small_right = slopes_at(indices[i], step / 10)
-        small_gap = abs(small_right - small_left)
-        if (small_gap > gap[i] / 2 and small_gap > _kink_floor(scale, step / 10, dtype, tolerance) and
-                _between(picked[i], small_left, small_right, (small_left + small_right) / 2)):
-            on_kink[i] = True
-        else:
+        previous_gap = gap[i]
+        for h in (step / 10, step / 100):
+            small_left, small_right = slopes_at(indices[i], h)
             numerical[i] = (small_left + small_right) / 2
-            errors[i] = relative_error(picked[i], numerical[i], small_tiny)
+            errors[i] = relative_error(picked[i], numerical[i], _tiny(analytic, scale, h))
+            small_gap = abs(small_right - small_left)
+            if errors[i] < tolerance:
+                break
+            if (small_gap > previous_gap / 2 and small_gap > _kink_floor(scale, h, dtype, tolerance) and
+                    _between(picked[i], small_left, small_right, numerical[i])):
+                on_kink[i] = True
+                break
+            previous_gap = small_gap
     judged = np.where(on_kink, 0.0, errors)
     worst = int(np.argmax(judged))
     hint = _hint(picked[~on_kink], numerical[~on_kink], judged[worst] >= tolerance, tiny, tolerance, batch)

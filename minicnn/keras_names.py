@@ -5,14 +5,21 @@ argument 'kernel_initializer'", "module 'minicnn' has no attribute 'Input'") say
 minicnn does instead. These tables say it, and the functions below raise the errors that use them.
 """
 
+NO_REGULARIZERS = "minicnn has no regularizers; Dropout is the one it offers against overfitting"
+NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep get_weights() of "
+                "the best epoch")
+NO_CLIPPING = "minicnn does not clip gradients"
+AN_INPUT_SHAPE = "give the first layer input_shape=(H, W, C), one sample's shape"
+
 #: Keras arguments of layers, optimizers and the model's methods, and what minicnn does instead
 ARGUMENTS = {
-    "kernel_initializer": "kernels start Glorot-uniform, Keras' default; for another start, set "
-                          "layer.params['kernel'] after build",
-    "bias_initializer": "biases start at 0, Keras' default; for another start, set layer.params['bias'] after build",
-    "kernel_regularizer": "minicnn has no regularizers; Dropout is the one it offers against overfitting",
-    "bias_regularizer": "minicnn has no regularizers; Dropout is the one it offers against overfitting",
-    "activity_regularizer": "minicnn has no regularizers; Dropout is the one it offers against overfitting",
+    "kernel_initializer": "kernels start Glorot-uniform, Keras' default; for another start, give the built layer "
+                          "set_weights([kernel, bias]), which checks the shapes and casts to its dtype",
+    "bias_initializer": "biases start at 0, Keras' default; for another start, give the built layer "
+                        "set_weights([kernel, bias])",
+    "kernel_regularizer": NO_REGULARIZERS,
+    "bias_regularizer": NO_REGULARIZERS,
+    "activity_regularizer": NO_REGULARIZERS,
     "kernel_constraint": "minicnn has no weight constraints",
     "bias_constraint": "minicnn has no weight constraints",
     "input_dim": "give input_shape=(features,) instead",
@@ -27,13 +34,12 @@ ARGUMENTS = {
     "scale": "BatchNormalization always learns both beta and gamma",
     "lr": "the argument is learning_rate",
     "decay": "minicnn has no learning-rate schedules; change optimizer.learning_rate between fit calls",
-    "clipnorm": "minicnn does not clip gradients",
-    "clipvalue": "minicnn does not clip gradients",
-    "global_clipnorm": "minicnn does not clip gradients",
+    "clipnorm": NO_CLIPPING,
+    "clipvalue": NO_CLIPPING,
+    "global_clipnorm": NO_CLIPPING,
     "amsgrad": "minicnn's Adam is the original one, without AMSGrad",
     "weight_decay": "minicnn has no weight decay",
-    "callbacks": "minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep "
-                 "get_weights() of the best epoch",
+    "callbacks": NO_CALLBACKS,
     "steps_per_epoch": "fit takes arrays and goes once through them per epoch",
     "validation_steps": "fit validates on the whole of validation_data",
     "initial_epoch": "each fit call starts from the weights the last one left",
@@ -53,18 +59,16 @@ ARGUMENTS = {
 NAMES = {
     "Activation": "give the layer before it activation='relu' (or 'sigmoid', 'tanh', 'softmax'), or add "
                   "mc.ReLU(), mc.Sigmoid(), mc.Tanh(), mc.Softmax()",
-    "Input": "give the first layer input_shape=(H, W, C), one sample's shape",
-    "InputLayer": "give the first layer input_shape=(H, W, C), one sample's shape",
+    "Input": AN_INPUT_SHAPE,
+    "InputLayer": AN_INPUT_SHAPE,
     "MaxPool2D": "the layer is mc.MaxPooling2D",
     "AvgPool2D": "the layer is mc.AveragePooling2D",
     "Model": "minicnn has Sequential models only: mc.Sequential([...])",
     "to_categorical": "np.eye(classes)[labels] makes one-hot rows; or keep integer labels with "
                       "loss='sparse_categorical_crossentropy'",
     "utils": "np.eye(classes)[labels] stands for to_categorical",
-    "callbacks": "minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep "
-                 "get_weights() of the best epoch",
-    "EarlyStopping": "minicnn has no callbacks; call fit(epochs=1) in a loop and keep get_weights() of the best "
-                     "epoch",
+    "callbacks": NO_CALLBACKS,
+    "EarlyStopping": NO_CALLBACKS,
     "load_model": "minicnn saves weights only: build the same Sequential, then model.load_weights(path)",
     "RMSprop": "minicnn has SGD (with momentum) and Adam",
     "GlobalAveragePooling2D": "mc.AveragePooling2D(pool_size=(H, W)) over the whole map, then mc.Flatten()",

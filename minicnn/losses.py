@@ -114,6 +114,12 @@ class Loss:
         be on a device: only their shape is needed)."""
         return _check_labels(type(self).__name__, y_true, shape, dtype)
 
+    def reads_labels_through_labels(self):
+        """Whether ``__call__`` and ``gradient`` are the base class's, which read the labels through ``labels``: a
+        loss of your own that writes them itself may take labels ``labels`` would refuse (integer classes for
+        several outputs), so only its own methods can check them."""
+        return type(self).__call__ is Loss.__call__ and type(self).gradient is Loss.gradient
+
     def clipped(self, y_true, y_pred):
         """One truth value per sample: True where the loss clips the sample's predictions, so that its value is
         flat there while ``gradient`` is the unclipped formula's (``gradcheck`` cannot judge such a sample). None
@@ -358,8 +364,11 @@ def get_loss(loss):
         return loss()
     if isinstance(loss, str) and loss.lower() in LOSSES:
         return LOSSES[loss.lower()]()
-    if callable(loss):
+    if callable(loss) and not hasattr(loss, "gradient"):
         raise TypeError(f"loss: a function such as {getattr(loss, '__name__', 'this one')} gives the loss but not the "
                         f"gradient backpropagation starts from; write a subclass of mc.Loss with both (__call__ and "
                         f"gradient), or choose one of {sorted(LOSSES)}")
+    if hasattr(loss, "gradient"):
+        raise TypeError(f"loss: {type(loss).__name__} has a gradient method but is not a subclass of mc.Loss, "
+                        f"whose checks the model uses: write class {type(loss).__name__}(mc.Loss)")
     raise ValueError(f"loss: unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a Loss instance")

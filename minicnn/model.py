@@ -346,7 +346,6 @@ class Sequential:
                 layer.build((None,) + tuple(layer_input[1:]))
                 check_built(layer, self.name)
         self.built = True
-        self._built_output_shapes = shapes
         return shapes
 
     def summary(self, print_fn=print):
@@ -391,9 +390,10 @@ class Sequential:
         if not isinstance(metrics, (list, tuple)):
             raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
         chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
+        if not chosen_optimizer.holds_state():
+            self._trainable_when_stepped = None  # a fresh optimizer takes whichever layers train at its first step
         self.optimizer, self.loss, self.metrics = chosen_optimizer, chosen_loss, chosen_metrics
         self._warn_if_probabilities_meet_logits()
-        self._trainable_when_stepped = None  # which layers train is fixed at the first step after this
 
     def _warn_if_probabilities_meet_logits(self):
         """A loss ``from_logits=True`` after a last layer that ends in a sigmoid or softmax squashes twice: it
@@ -430,7 +430,7 @@ class Sequential:
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
                                         f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
         sample_shape, built_for = tuple(np.shape(x)[1:]), self.input_shape[1:]
-        expected_shapes = getattr(self, "_built_output_shapes", None) if sample_shape == built_for else None
+        expected_shapes = self._output_shapes_for(tuple(np.shape(x)))
         self._input_shapes = []
         for index, layer in enumerate(self.layers):
             self._input_shapes.append(tuple(np.shape(x)))
@@ -473,6 +473,24 @@ class Sequential:
         call); a first layer that cannot take ``x`` says so and leaves the model unbuilt."""
         if not self.built:
             self._build(self.input_shape or tuple(np.shape(x)))
+
+    def _output_shapes_for(self, input_shape):
+        """Each layer's output shape for a batch of ``input_shape``, by its ``compute_output_shape``, worked out once
+        for the latest sample shape and list of layers (a step pays one comparison); None where a layer cannot take
+        its input, whose own forward then says so."""
+        key = (input_shape[1:], tuple(map(id, self.layers)))
+        cached_key, cached_shapes = getattr(self, "_output_shapes_cached", (None, None))
+        if key == cached_key:
+            return cached_shapes
+        shapes, shape = [], (None,) + tuple(input_shape[1:])
+        try:
+            for layer in self.layers:
+                shape = layer.compute_output_shape(shape)
+                shapes.append(tuple(shape))
+        except (ShapeError, ValueError, TypeError, IndexError):
+            shapes = None
+        self._output_shapes_cached = (key, shapes)
+        return shapes
 
     def _layer_backward(self, index, grad_out):
         """``∂L/∂(input of layer index)`` from ``∂L/∂(its output)``; one of your own layers that returns None or a
@@ -536,17 +554,19 @@ class Sequential:
         return [f"{layer.describe()} {key}" for layer in self.layers if layer.trainable for key in layer.params]
 
     def _check_trainable_unchanged(self):
-        """The optimizer keeps state (momentum, Adam's moments) for each trainable weight, in order, from its first
-        step on; freezing or unfreezing a layer after that would pair one weight with another's state, so it needs
-        a ``compile`` (a new optimizer) first, as Keras does."""
+        """An optimizer that holds state (momentum, Adam's moments) keeps it for each trainable weight, in order,
+        from its first step on; freezing or unfreezing a layer after that would pair one weight with another's
+        state, so it needs a new optimizer (``compile`` again), as Keras does. What trained is recorded after each
+        successful step (``_trainable_when_stepped``)."""
+        before = self._trainable_when_stepped
+        if before is None or not self.optimizer.holds_state():
+            return
         trainable = [layer.trainable for layer in self.layers]
-        if self._trainable_when_stepped is None:
-            self._trainable_when_stepped = trainable
-        elif trainable != self._trainable_when_stepped:
-            changed = [layer.describe() for layer, before in zip(self.layers, self._trainable_when_stepped)
-                       if layer.trainable != before] or ["the list of layers"]
-            raise RuntimeError(f"{self.name}: trainable changed ({', '.join(changed)}) after training began; call "
-                               f"compile(...) again first: the optimizer keeps state for each trainable weight")
+        if trainable != before:
+            changed = [layer.describe() for layer, was in zip(self.layers, before) if layer.trainable != was]
+            raise RuntimeError(f"{self.name}: trainable changed ({', '.join(changed) or 'the list of layers'}) after "
+                               f"training began; compile again with a new optimizer (optimizer='adam', or "
+                               f"mc.Adam(...)): this one keeps state for each weight that trained")
 
     # ------------------------------------------------------------------ training
     def _require_compiled(self, method):
@@ -641,6 +661,7 @@ class Sequential:
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
                 self.optimizer.step(self.trainable_pairs(), self.trainable_names())
+                self._trainable_when_stepped = [layer.trainable for layer in self.layers]
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
                     layer.state.update(state)
@@ -718,7 +739,8 @@ class Sequential:
         return x, y
 
     def _diverged(self, epoch, batch, first, last, history, cause):
-        corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(p))) for p, _ in self.trainable_pairs())
+        corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(param))) for layer in self.layers
+                        for param in layer.params.values())
         state = ("the weights already hold NaN/inf from the previous step (a gradient overflowed)" if corrupted
                  else "the weights are left as they were after the last good step")
         message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (samples {first}-{last} of the "
@@ -810,7 +832,10 @@ class Sequential:
 
     def _check_labels_for_output(self, labels, argument, where):
         """Before any training, labels that the loss takes for the model's output over the whole data: a mistake
-        (integer classes for one-hot outputs) showed at the first step, in the shapes of a batch."""
+        (integer classes for one-hot outputs) showed at the first step, in the shapes of a batch. A loss whose own
+        ``__call__`` and ``gradient`` read the labels is left to check them itself, at the first step."""
+        if not self.loss.reads_labels_through_labels():
+            return
         output_shape = self._build(None)[-1]
         try:
             self.loss.labels(labels, (len(labels),) + tuple(output_shape[1:]), self.layers[-1].dtype)

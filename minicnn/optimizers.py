@@ -25,6 +25,11 @@ class Optimizer:
         self.iterations = 0
         self._slots = None
 
+    def holds_state(self):
+        """Whether the optimizer keeps state for its parameters, one slot per pair in order (momentum, Adam's
+        moments), made at its first step: then it must be given the same parameters at every step."""
+        return self._slots is not None
+
     def _slots_for(self, pairs, names):
         """Per-parameter state arrays (zeros on the first call), checked against the parameters' shapes.
 

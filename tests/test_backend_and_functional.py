@@ -74,10 +74,13 @@ def test_functional_names_an_argument_that_is_not_real_numbers(call, message):
 def test_softmax_names_an_axis_it_cannot_use():
     z = np.ones((2, 3))
     for axis, error in ((5, ValueError), (-3, ValueError), ("1", TypeError), (1.0, TypeError), (True, TypeError)):
-        with pytest.raises(error, match=rf"^softmax: axis must be an int from -2 to 1 \(z has 2 axes\), got "
-                                        rf"{re.escape(repr(axis))}$"):
+        with pytest.raises(error, match=rf"^softmax: axis must be an int from -2 to 1 \(z has 2 axes\), or a tuple "
+                                        rf"of them, got {re.escape(repr(axis))}$"):
             functional.softmax(z, axis=axis)
+    with pytest.raises(ValueError, match=r"or a tuple of them, got \(0, 2\)$"):
+        functional.softmax(z, axis=(0, 2))
     assert_close(functional.softmax(z, axis=np.int64(0)), np.full((2, 3), 0.5), "float64", "softmax over axis 0")
+    assert_close(functional.softmax(z, axis=(0, 1)), np.full((2, 3), 1 / 6), "float64", "softmax over both axes")
 
 
 @pytest.mark.parametrize("name", ["numpy", "numba"])

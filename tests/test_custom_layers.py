@@ -122,8 +122,8 @@ def test_a_backward_that_writes_into_its_upstream_gradient_is_judged_on_what_it_
      "gradcheck: Wrong 'wrong'.grads['b'] has shape (); expected (2,), the shape of params['b']"),
     (lambda layer, g: g.sum(axis=0, keepdims=True), ShapeError,
      "gradcheck: Wrong 'wrong'.grads['b'] has shape (1, 2); expected (2,), the shape of params['b']"),
-    (None, KeyError, "gradcheck: Wrong 'wrong'.grads has no 'b' after backward (grads holds ['W', 'bias'], params "
-                     "holds ['W', 'b']): backward must set grads[key] for every key of params"),
+    (None, KeyError, "gradcheck: Wrong 'wrong'.grads has no 'b' (grads holds ['W', 'bias'], params holds ['W', "
+                     "'b']): make grads[key] for every key of params in build, and set it in every backward"),
 ], ids=["bias-summed-to-a-number", "bias-kept-as-a-row", "bias-under-another-key"])
 def test_a_weight_gradient_of_the_wrong_shape_or_key_is_named(gradient, error, message):
     """A bias gradient summed to one number passed (the whole bias was nudged at once); other shapes failed in an
@@ -317,3 +317,18 @@ def test_the_model_names_a_layer_whose_output_is_not_what_it_said():
             model.fit(X, np.ones((4, 1)), epochs=1, verbose=0)
         with pytest.raises(ShapeError, match=message):
             model.predict(X)
+
+
+def test_the_output_shape_check_follows_layers_swapped_or_added_and_inputs_of_any_size():
+    """The expected shapes were those of the model's build, so a head swapped on a built model (transfer learning
+    by hand), a layer appended, or a rebuild for another size was refused as a layer breaking its shape."""
+    x = np.random.default_rng(0).standard_normal((4, 6))
+    model = mc.Sequential([mc.Dense(8, input_shape=(6,)), mc.Dense(10)], seed=0)
+    assert model.predict(x).shape == (4, 10)
+    model.layers[-1] = mc.Dense(3)
+    assert model.predict(x).shape == (4, 3)
+    model.layers.append(mc.Dense(2))
+    assert model.predict(x).shape == (4, 2)
+    convolutional = mc.Sequential([mc.Conv2D(2, 3, padding="same"), mc.MaxPooling2D(2)])
+    for size in (8, 16, 6):
+        assert convolutional.predict(np.zeros((1, size, size, 1))).shape == (1, size // 2, size // 2, 2)

@@ -153,3 +153,29 @@ def test_a_layers_get_weights_and_set_weights_work_as_keras(backend_name):
         assert np.all(conv.params["kernel"] == 7.0) and np.all(norm.state["moving_variance"] == 1.0)
         with pytest.raises(RuntimeError, match=r"has no weights before it is built"):
             mc.Dense(2).set_weights([np.ones((3, 2)), np.zeros(2)])
+
+
+def test_a_loss_of_your_own_that_reads_its_labels_itself_is_not_checked_by_the_builtin_rule():
+    """A loss whose own ``__call__`` and ``gradient`` take integer classes for several outputs trained with
+    train_on_batch, and fit refused it up front with the one-hot advice, which is wrong for it."""
+
+    class SparseSquares(mc.Loss):
+        def __call__(self, y_true, y_pred):
+            return float(np.mean((np.asarray(y_pred) - np.eye(3)[np.asarray(y_true)]) ** 2))
+
+        def gradient(self, y_true, y_pred):
+            return (2 * (np.asarray(y_pred) - np.eye(3)[np.asarray(y_true)]) / np.size(y_pred)).astype(y_pred.dtype)
+
+    class NotALoss:
+        def gradient(self, y_true, y_pred):
+            return y_pred
+
+    model = mc.Sequential([mc.Dense(3, input_shape=(4,), seed=0)])
+    model.compile(optimizer=mc.SGD(0.5), loss=SparseSquares())
+    x = np.random.default_rng(0).standard_normal((12, 4))
+    losses = model.fit(x, np.arange(12) % 3, epochs=3, batch_size=12, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    with pytest.raises(TypeError, match=r"^loss: NotALoss has a gradient method but is not a subclass of mc\.Loss, "
+                                        r"whose checks the model uses: write class NotALoss\(mc\.Loss\)$"):
+        model.compile(loss=NotALoss())
+

@@ -90,6 +90,9 @@ def test_a_relu_input_within_h_of_zero_is_a_kink_not_a_failure():
     layer.params["kernel"][...] = 1.0
     near = mc.gradcheck(layer, np.array([[-0.4e-5], [0.5]]), grad_out=np.ones((2, 1)), step=1e-5)
     assert near.passed and near.kinks == 0, near
+    for distance in (0.07e-5, 0.09e-5):  # crossed by h/10 too, but not by h/100, where the entry is judged
+        report = mc.gradcheck(mc.ReLU(), np.array([[1.0, -2.0, -distance, 0.5]]), step=1e-5)
+        assert report.passed and report.kinks == 0, report
     on = mc.gradcheck(layer, np.array([[-0.4e-6], [0.5]]), grad_out=np.ones((2, 1)), step=1e-5)
     assert on.passed and on.kinks == 1 and on.comparisons[0].kinks == 1, on
     assert "1 entry sat on a kink" in str(on)

@@ -16,4 +16,4 @@ __all__ = ["Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "De
 
 def __getattr__(name):
     """A Keras name this module lacks (``Input``, ``Activation``, ``to_categorical``) says what to use instead."""
-    raise missing_name('minicnn.layers', name)
+    raise missing_name("minicnn.layers", name)

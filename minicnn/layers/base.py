@@ -113,9 +113,9 @@ def gradient_for(layer, key, where):
     """``layer.grads[key]``, the gradient of ``layer.params[key]`` after a backward pass; a ``backward`` of your own
     that stores it under another key, or not at all, is named here rather than in a bare KeyError."""
     if key not in layer.grads:
-        raise KeyError(f"{where}: {layer.describe()}.grads has no {key!r} after backward (grads holds "
-                       f"{sorted(layer.grads)}, params holds {sorted(layer.params)}): backward must set grads[key] "
-                       f"for every key of params")
+        raise KeyError(f"{where}: {layer.describe()}.grads has no {key!r} (grads holds {sorted(layer.grads)}, params "
+                       f"holds {sorted(layer.params)}): make grads[key] for every key of params in build, and set it "
+                       f"in every backward")
     return layer.grads[key]
 
 
@@ -147,7 +147,8 @@ class Layer:
     runs_on_device = False
 
     def __init__(self, name=None, input_shape=None, dtype=None, trainable=True, **unknown):
-        refuse_keras_arguments(type(self).__name__, unknown, _constructor_arguments(type(self)))
+        if unknown:
+            refuse_keras_arguments(type(self).__name__, unknown, _constructor_arguments(type(self)))
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
@@ -287,7 +288,7 @@ class Layer:
         """Build for samples of ``shape``'s size on the first call (the shape was checked)."""
         if not self.built:
             self.build((None,) + tuple(shape[1:]))
-            check_built(self, self.describe())
+            check_built(self, "forward")
 
     def _check_sample_shape(self, shape):
         """A declared ``input_shape`` is the whole sample's shape, as Keras checks a model's declared input: data of
