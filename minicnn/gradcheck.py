@@ -134,12 +134,16 @@ class GradcheckReport:
         if self.unjudged:
             lines.append(f"NOT passed: every checked entry of {', '.join(self.unjudged)} sat on a kink, so nothing "
                          f"there was compared; check at a point away from the bends (add a little noise to x).")
-        failed = ", ".join(c.name for c in self.comparisons if c.max_error >= self.tolerance)
-        if failed:
-            lines.append(f"NOT passed: {failed} above {self.tolerance:g}. Either a backward pass is wrong, or a "
-                         f"difference stepped across a kink, where the function bends and has no derivative: a ReLU "
-                         f"input within h of 0, a pooling window whose two largest inputs tie, a loss clipped at "
-                         f"its bounds. A central difference there averages the slopes on both sides.")
+        failing = [c for c in self.comparisons if c.max_error >= self.tolerance]
+        if failing and all(c.hint for c in failing):  # each says above what it has in common: a bug, no kink
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
+                         f"pass is wrong (see the line on each above).")
+        elif failing:
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}. Either a "
+                         f"backward pass is wrong, or a difference stepped across a kink, where the function bends "
+                         f"and has no derivative: a ReLU input within h of 0, a pooling window whose two largest "
+                         f"inputs tie, a loss clipped at its bounds. A central difference there averages the slopes "
+                         f"on both sides.")
         return "\n".join(lines)
 
     __repr__ = __str__
