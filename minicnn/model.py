@@ -119,6 +119,20 @@ def set_weight_slots(slots, weights, where):
         store[key] = value
 
 
+def _stored_header(stored, where):
+    """``(layer class names, one sample's shape)`` from a weight file's ``__layers__`` and ``__input_shape__``, as
+    ``save_weights`` writes them (names; -1 for the batch axis, then sizes ≥ 1); a damaged header is refused by name
+    instead of failing in NumPy's words ("iteration over a 0-d array")."""
+    layers, shape = stored["__layers__"], stored["__input_shape__"]
+    if layers.ndim != 1 or layers.dtype.kind not in "UO":
+        raise WeightFileError(f"{where}: a damaged minicnn weight file: __layers__ must list the layers' class names, "
+                              f"got {checks.short_repr(layers)}")
+    if shape.ndim != 1 or shape.dtype.kind not in "iu" or len(shape) < 2 or np.any(shape[1:] < 1):
+        raise WeightFileError(f"{where}: a damaged minicnn weight file: __input_shape__ must be -1 (the batch axis) "
+                              f"then one sample's sizes ≥ 1, got {checks.short_repr(shape)}")
+    return [str(name) for name in layers], tuple(int(size) for size in shape[1:])
+
+
 def _batch_input_shape(input_shape, where):
     """``input_shape`` as the batch axis (None or a size) then one sample's sizes, each a whole number ≥ 1."""
     try:
@@ -983,14 +997,14 @@ class Sequential:
         if missing:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is an incomplete minicnn weight file (no "
                                   f"{', '.join(missing)})")
-        file_layers = [str(name) for name in stored["__layers__"]]
+        file_layers, file_sample_shape = _stored_header(stored, f"{self.name}.load_weights: {path!r}")
         model_layers = [type(layer).__name__ for layer in self.layers]
         if file_layers != model_layers:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} holds weights for the layers {file_layers}, "
                                   f"but this model has {model_layers}")
         model, input_shape = self, None
         if not self.built and self.input_shape is None:  # built for the file's input shape once the file fits
-            input_shape = (None,) + tuple(int(d) for d in stored["__input_shape__"][1:])
+            input_shape = (None,) + file_sample_shape
             model = copy.deepcopy(self)
             model.build(input_shape)
         slots = model._weight_slots()

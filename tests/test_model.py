@@ -467,6 +467,29 @@ def test_set_and_load_weights_apply_nothing_when_one_array_is_wrong(tmp_path):
         fits.load_weights(tmp_path / "partial.npz")
 
 
+@pytest.mark.parametrize("key, value, expected", [
+    ("__layers__", np.array("Dense"), "__layers__ must list the layers' class names, got array('Dense', dtype='<U5')"),
+    ("__layers__", np.array([1.5]), "__layers__ must list the layers' class names, got array([1.5])"),
+    ("__input_shape__", np.array(3), "__input_shape__ must be -1 (the batch axis) then one sample's sizes ≥ 1, got "
+                                     "array(3)"),
+    ("__input_shape__", np.array(["a", "b"]), "sizes ≥ 1, got array(['a', 'b'], dtype='<U1')"),
+    ("__input_shape__", np.array([-1, 0]), "sizes ≥ 1, got array([-1,  0])"),
+], ids=["layers-a-string", "layers-numbers", "shape-a-number", "shape-strings", "shape-zero"])
+def test_a_weight_file_with_a_damaged_header_is_refused_by_name(tmp_path, key, value, expected):
+    """A file whose __layers__ or __input_shape__ was damaged failed in NumPy's words ("iteration over a 0-d array",
+    "invalid literal for int()"), or was built for a sample of shape () and blamed on build."""
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,))])
+    model.build()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    stored = dict(np.load(path))
+    np.savez(path, **{**stored, key: value})
+    unbuilt = mc.Sequential([mc.Dense(2)])
+    with pytest.raises(mc.WeightFileError, match=r": a damaged minicnn weight file: .*" + re.escape(expected)):
+        unbuilt.load_weights(path)
+    assert not unbuilt.built
+
+
 def test_data_and_batch_sizes_that_leave_nothing_to_compute_are_refused():
     model = toy_model()
     model.compile(optimizer="sgd", loss="binary_crossentropy")
