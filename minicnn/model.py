@@ -465,18 +465,25 @@ class Sequential:
         """On an accelerator backend, whose layers do not check their inputs: run the batch ``x`` through the
         layers again, bringing each output to the host, and name the first layer whose output holds NaN or
         infinity although its input did not; None if no layer's does. Only called once an output is known not to
-        be finite, so the copies cost nothing on a good step. (In training, BatchNorm's moving averages move
-        again; the failing step puts them back.)"""
+        be finite, so the copies cost nothing on a good step. (In training, Dropout repeats the masks of the failed
+        pass; BatchNorm's moving averages move again, and the failing step puts them back.)"""
         kernels = backend.kernels()
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-            output = kernels.to_host(x)
-            if not np.all(np.isfinite(output)):
-                index = checks.first_index(~np.isfinite(output))
-                return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
-                        f"value {output[index]}); the {backend.get_backend()!r} backend looks for the layer only "
-                        f"once the output is not finite")
-        return None
+        repeating = [layer for layer in self.layers if hasattr(layer, "repeat_last_draw")]
+        for layer in repeating:  # Dropout draws the masks of the failed pass again, not new ones
+            layer.repeat_last_draw = True
+        try:
+            for layer in self.layers:
+                x = layer.forward(x, training=training)
+                output = kernels.to_host(x)
+                if not np.all(np.isfinite(output)):
+                    index = checks.first_index(~np.isfinite(output))
+                    return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
+                            f"value {output[index]}); the {backend.get_backend()!r} backend looks for the layer "
+                            f"only once the output is not finite")
+            return None
+        finally:
+            for layer in repeating:
+                layer.repeat_last_draw = False
 
     def _input_shape_for(self, x):
         """The declared ``input_shape``, else that of the samples of ``x`` (batch axis None)."""

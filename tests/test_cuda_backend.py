@@ -490,3 +490,23 @@ def test_a_model_whose_layers_compute_in_different_dtypes_trains_on_cuda_as_on_n
     for cuda_array, numpy_array in zip(trained["cuda"][1] + [trained["cuda"][2]],
                                        trained["numpy"][1] + [trained["numpy"][2]]):
         np.testing.assert_allclose(cuda_array, numpy_array, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_the_layer_that_made_an_infinity_is_found_under_the_masks_of_the_failed_pass():
+    """On cuda the failed batch runs through the layers again to name the layer that made the infinity. Dropout
+    drew new masks for that run, so where the failed pass had kept the one input (seed 12 keeps it at rate 0.9, its
+    next draw drops it) the run found nothing: "no layer made it again". It now repeats the failed pass's masks,
+    and the generator moves on by one draw, as after a failed step on the host."""
+    x, y = np.full((1, 1), 1e20, np.float32), np.zeros((1, 1), np.float32)
+    with mc.use_backend("cuda"):
+        model = mc.Sequential([mc.Dropout(0.9, seed=12, input_shape=(1,)), mc.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.set_weights([np.full((1, 1), 1e19), np.zeros(1)])
+        with pytest.raises(mc.TrainingDivergedError, match=r"Dense 'dense(_\d+)?' made it from a finite input"):
+            model.fit(x, y, epochs=1, batch_size=1, shuffle=False, verbose=0)
+    reference = mc.Dropout(0.9, seed=12)
+    with mc.use_backend("numpy"):
+        reference.draw_keep((1, 1))
+        assert model.layers[0].repeat_last_draw is False
+        assert np.array_equal(np.asarray(model.layers[0].draw_keep((1, 1))), reference.draw_keep((1, 1)))

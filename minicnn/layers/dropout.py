@@ -28,6 +28,10 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = checks.seed(seed, "seed", self.describe())
         self._rng = None
+        self._last_keys = None
+        #: True while ``Sequential`` runs a failed training batch again to find the layer that made a NaN: the
+        #: masks are then those of the failed pass, not new draws
+        self.repeat_last_draw = False
 
     def _check_built_shape(self, shape):
         pass  # no weights: any shape is fine
@@ -39,7 +43,9 @@ class Dropout(Layer):
         every backend drops the same inputs for the same seed."""
         if self._rng is None:
             self._rng = np.random.default_rng(self.seed)
-        key_low, key_high = (int(key) for key in self._rng.integers(0, 2 ** 32, size=2))
+        if not self.repeat_last_draw or self._last_keys is None:
+            self._last_keys = tuple(int(key) for key in self._rng.integers(0, 2 ** 32, size=2))
+        key_low, key_high = self._last_keys
         return backend.kernels().dropout_mask(shape, key_low, key_high, self.rate)
 
     def forward(self, x, training=False):
