@@ -11,9 +11,9 @@ against numerical differences.
 
 from minicnn.kernels import blas_threads  # noqa: F401, I001  (first: SciPy's BLAS single-threaded, see there)
 from minicnn.backend import available_backends, get_backend, set_backend, use_backend
-from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError)
+from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
+                            missing_name)
 from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error
-from minicnn.keras_names import missing_name
 from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Linear,
                             MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
 from minicnn.losses import (BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,

@@ -1,7 +1,12 @@
-"""The error types minicnn raises.
+"""The error types minicnn raises, and what to use instead of the Keras names and arguments minicnn lacks.
 
-Each subclasses the built-in type a Python user would expect, so ``except ValueError`` keeps working; the message names
-the layer or argument, what was expected and what was given.
+Each error subclasses the built-in type a Python user would expect, so ``except ValueError`` keeps working; the message
+names the layer or argument, what was expected and what was given.
+
+Keras course code ported with ``import minicnn as mc`` meets Keras names and arguments minicnn does not have; Python's
+own error ("unexpected keyword argument 'kernel_initializer'", "module 'minicnn' has no attribute 'Input'") says what
+is missing but not what minicnn does instead. ``ARGUMENTS`` and ``NAMES`` say it, and ``refuse_keras_arguments`` and
+``missing_name`` make the errors that use them.
 """
 
 
@@ -29,3 +34,94 @@ class WeightFileError(ValueError):
 
 class BackendError(RuntimeError):
     """An unknown backend name, or a backend that cannot run on this machine."""
+
+
+# ---------------------------------------------------------------------------------------- Keras names and arguments
+NO_REGULARIZERS = "minicnn has no regularizers; Dropout is the one it offers against overfitting"
+NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep get_weights() of "
+                "the best epoch")
+NO_CLIPPING = "minicnn does not clip gradients"
+AN_INPUT_SHAPE = "give the first layer input_shape=(H, W, C), one sample's shape"
+
+#: Keras arguments of layers, optimizers and the model's methods, and what minicnn does instead
+ARGUMENTS = {
+    "kernel_initializer": "kernels start Glorot-uniform, Keras' default; for another start, give the built layer "
+                          "set_weights([kernel, bias]), which checks the shapes and casts to its dtype",
+    "bias_initializer": "biases start at 0, Keras' default; for another start, give the built layer "
+                        "set_weights([kernel, bias])",
+    "kernel_regularizer": NO_REGULARIZERS,
+    "bias_regularizer": NO_REGULARIZERS,
+    "activity_regularizer": NO_REGULARIZERS,
+    "kernel_constraint": "minicnn has no weight constraints",
+    "bias_constraint": "minicnn has no weight constraints",
+    "input_dim": "give input_shape=(features,) instead",
+    "batch_input_shape": "give input_shape, one sample's shape without the batch axis, e.g. (32, 32, 1)",
+    "data_format": "minicnn takes images channels-last only, (N, H, W, C); np.moveaxis(x, 1, -1) moves channels "
+                   "there",
+    "dilation_rate": "minicnn has no dilated convolutions",
+    "groups": "minicnn has no grouped convolutions",
+    "noise_shape": "Dropout draws one mask entry per input value",
+    "axis": "BatchNormalization and Softmax work along the last axis (the channels) only",
+    "center": "BatchNormalization always learns both beta and gamma",
+    "scale": "BatchNormalization always learns both beta and gamma",
+    "lr": "the argument is learning_rate",
+    "decay": "minicnn has no learning-rate schedules; change optimizer.learning_rate between fit calls",
+    "clipnorm": NO_CLIPPING,
+    "clipvalue": NO_CLIPPING,
+    "global_clipnorm": NO_CLIPPING,
+    "amsgrad": "minicnn's Adam is the original one, without AMSGrad",
+    "weight_decay": "minicnn has no weight decay",
+    "callbacks": NO_CALLBACKS,
+    "steps_per_epoch": "fit takes arrays and goes once through them per epoch",
+    "validation_steps": "fit validates on the whole of validation_data",
+    "initial_epoch": "each fit call starts from the weights the last one left",
+    "class_weight": "minicnn has no class or sample weights",
+    "sample_weight": "minicnn has no class or sample weights",
+    "workers": "minicnn reads arrays, not generators",
+    "use_multiprocessing": "minicnn reads arrays, not generators",
+    "by_name": "load_weights matches weights by their layer's position and shape",
+    "skip_mismatch": "load_weights refuses a file for another architecture",
+    "steps": "predict and evaluate go once through the arrays they are given",
+    "loss_weights": "a minicnn model has one output and one loss",
+    "run_eagerly": "minicnn always runs eagerly (it is NumPy)",
+    "jit_compile": "the numba backend compiles the kernels (mc.set_backend('numba'))",
+}
+
+#: Keras names that ``minicnn`` does not have, and what to use instead
+NAMES = {
+    "Activation": "give the layer before it activation='relu' (or 'sigmoid', 'tanh', 'softmax'), or add "
+                  "mc.ReLU(), mc.Sigmoid(), mc.Tanh(), mc.Softmax()",
+    "Input": AN_INPUT_SHAPE,
+    "InputLayer": AN_INPUT_SHAPE,
+    "MaxPool2D": "the layer is mc.MaxPooling2D",
+    "AvgPool2D": "the layer is mc.AveragePooling2D",
+    "Model": "minicnn has Sequential models only: mc.Sequential([...])",
+    "to_categorical": "np.eye(classes)[labels] makes one-hot rows; or keep integer labels with "
+                      "loss='sparse_categorical_crossentropy'",
+    "utils": "np.eye(classes)[labels] stands for to_categorical",
+    "callbacks": NO_CALLBACKS,
+    "EarlyStopping": NO_CALLBACKS,
+    "load_model": "minicnn saves weights only: build the same Sequential, then model.load_weights(path)",
+    "RMSprop": "minicnn has SGD (with momentum) and Adam",
+    "GlobalAveragePooling2D": "mc.AveragePooling2D(pool_size=(H, W)) over the whole map, then mc.Flatten()",
+    "Reshape": "minicnn reshapes only with mc.Flatten()",
+    "LeakyReLU": "minicnn's activations are relu, sigmoid, tanh and softmax",
+}
+
+
+def refuse_keras_arguments(where, arguments, accepted):
+    """Raise a TypeError for the first of ``arguments`` (a dict of keyword arguments that ``where`` does not take):
+    a Keras argument with what minicnn does instead, any other with the arguments ``where`` accepts."""
+    if not arguments:
+        return
+    name = next(iter(arguments))
+    if name in ARGUMENTS:
+        raise TypeError(f"{where}: minicnn has no argument {name!r} (a Keras one): {ARGUMENTS[name]}")
+    raise TypeError(f"{where}: unexpected argument {name!r}; it takes {', '.join(accepted)}")
+
+
+def missing_name(module, name):
+    """The AttributeError for ``module.name``, saying what to use instead where ``name`` is a Keras name."""
+    if name in NAMES:
+        return AttributeError(f"module {module!r} has no attribute {name!r} (a Keras name): {NAMES[name]}")
+    return AttributeError(f"module {module!r} has no attribute {name!r}")

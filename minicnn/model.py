@@ -24,8 +24,8 @@ import numpy as np
 
 from minicnn import backend, checks
 from minicnn.checks import finite_number
-from minicnn.errors import NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError
-from minicnn.keras_names import refuse_keras_arguments
+from minicnn.errors import (NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
+                            refuse_keras_arguments)
 from minicnn.layers.activations import Sigmoid, Softmax
 from minicnn.layers.base import Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss

@@ -11,8 +11,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import finite_number, flag
-from minicnn.errors import ShapeError
-from minicnn.keras_names import refuse_keras_arguments
+from minicnn.errors import ShapeError, refuse_keras_arguments
 
 
 class Optimizer:

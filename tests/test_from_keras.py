@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn.errors import ShapeError
-from minicnn.keras_names import ARGUMENTS, NAMES
+from minicnn.errors import ARGUMENTS, NAMES, ShapeError
 
 
 @pytest.mark.parametrize("make, message", [

@@ -1,6 +1,6 @@
 """The layers: each owns its weights and what it saved for backward, and calls the backend's kernels."""
 
-from minicnn.keras_names import missing_name
+from minicnn.errors import missing_name
 from minicnn.layers.activations import ReLU, Sigmoid, Softmax, Tanh, Linear, get_activation
 from minicnn.layers.base import Layer
 from minicnn.layers.conv import Conv2D

@@ -15,8 +15,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import first_index, flag, real_array
-from minicnn.errors import BackendError, NonFiniteError, ShapeError
-from minicnn.keras_names import refuse_keras_arguments
+from minicnn.errors import BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
 
