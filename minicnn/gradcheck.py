@@ -40,6 +40,8 @@ constant factor (the opposite sign, 1/N twice).
 
 import copy
 import numbers
+import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +52,7 @@ from minicnn.errors import NonFiniteError, ShapeError
 from minicnn.layers.base import Layer, _float_dtype, check_built, check_layer_contract, gradient_for
 from minicnn.losses import Loss, get_loss
 from minicnn.model import Sequential
+from minicnn.progress import ProgressBar
 
 
 @dataclass
@@ -352,7 +355,9 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     step : float > 0
         The difference step ``h``.
     max_checks : int ≥ 1, optional
-        Check at most this many randomly chosen entries of each array (all when None).
+        Check at most this many randomly chosen entries of each array (all when None: a whole network's million
+        weights take hours, so more than ``LARGE_CHECK`` entries warn first). A check that runs longer than a few
+        seconds shows a progress bar over its entries.
     seed : int ≥ 0, numpy.random.Generator or None
         For the upstream gradient ``G`` and the choice of entries (fresh randomness when None).
     grad_out : ndarray, optional
@@ -453,8 +458,13 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     again_x, again_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     report.problems += _backward_problems(analytic_x, analytic_weights, again_x, again_weights)
+    progress = _Progress(sum(min(array.size, max_checks or array.size) for array in [analytic_x] + analytic_weights))
+    if max_checks is None and progress.total > LARGE_CHECK:
+        warnings.warn(f"gradcheck: {progress.total:,} entries to check, each by two forward passes; for a quicker "
+                      f"check of a random sample, pass max_checks=20 (that many entries of each array)", stacklevel=2)
 
     def slopes_for_input(index, h):
+        progress.tick()
         plus, minus = x.copy(), x.copy()
         plus[index] += h
         minus[index] -= h
@@ -465,6 +475,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
                                        step, dtype, tolerance, len(x)))
     for (name, index, key), analytic in zip(_weights(base), analytic_weights):
         def slopes_for_param(entry, h, index=index, key=key):
+            progress.tick()
             twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
             _layer(twin_plus, index).params[key][entry] += h
             _layer(twin_minus, index).params[key][entry] -= h
@@ -472,7 +483,36 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             return below / h, above / h
         report.comparisons.append(_compare(name, analytic, slopes_for_param, analytic.shape, max_checks, rng,
                                            objective_scale, step, dtype, tolerance, len(x)))
+    progress.finish()
     return report
+
+
+#: a check of more entries than this, with max_checks=None, warns first (each entry costs two forward passes)
+LARGE_CHECK = 20_000
+
+#: seconds after which a check still running shows a progress bar over its entries
+SHOW_PROGRESS_AFTER = 3.0
+
+
+class _Progress:
+    """A progress bar over the entries a check compares, shown only once the check has run longer than
+    ``SHOW_PROGRESS_AFTER`` seconds: a check of a layer stays silent, one of a whole network says how long it has
+    left. ``tick()`` before each entry's differences (an entry measured again with a smaller step ticks again)."""
+
+    def __init__(self, total):
+        self.total, self.done, self.bar = total, 0, None
+        self.start = time.perf_counter()
+
+    def tick(self):
+        if self.bar is None and time.perf_counter() - self.start > SHOW_PROGRESS_AFTER:
+            self.bar = ProgressBar(self.total, unit="entry", first=self.done)
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(min(self.done, self.total))
+
+    def finish(self):
+        if self.bar is not None:
+            self.bar.finish()
 
 
 def _check_returned_gradient(who, gradient, shape, what, whose):

@@ -1,6 +1,7 @@
 """``gradcheck`` itself: it passes correct code, reports what it checked, and catches mutated backward passes."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -392,3 +393,25 @@ def test_a_step_that_is_not_a_number_is_a_type_error(step):
     """True is 1 to Python but no step; a number given as text is no number."""
     with pytest.raises(TypeError, match=rf"^gradcheck: step must be a finite number > 0, got {re.escape(repr(step))}$"):
         mc.gradcheck(mc.Dense(2), np.ones((1, 3)), step=step)
+
+
+def test_a_long_check_shows_its_progress_and_a_huge_one_warns_first(monkeypatch, capsys):
+    """``gradcheck(model, x, y)`` of a whole network compares every entry, two forward passes each: about a
+    million for the document's network, for hours, in silence. A check running past ``SHOW_PROGRESS_AFTER``
+    seconds shows a bar over its entries, and one of more than ``LARGE_CHECK`` entries warns first with the way to
+    a quicker one (here both limits are made small); a quick check prints nothing."""
+    import importlib
+
+    module = importlib.import_module("minicnn.gradcheck")  # minicnn.gradcheck, the name, is the function
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    assert mc.gradcheck(mc.Dense(3, seed=0), x).passed
+    assert capsys.readouterr().out == ""
+    monkeypatch.setattr(module, "SHOW_PROGRESS_AFTER", 0.0)
+    monkeypatch.setattr(module, "LARGE_CHECK", 10)
+    with pytest.warns(UserWarning, match=r"^gradcheck: 38 entries to check, each by two forward passes; for a "
+                                         r"quicker check of a random sample, pass max_checks=20"):
+        assert mc.gradcheck(mc.Dense(3, seed=0), x).passed  # x 20, kernel 15, bias 3
+    assert re.search(r"^38/38 \[=+\] .*/entry$", capsys.readouterr().out.strip().splitlines()[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mc.gradcheck(mc.Dense(3, seed=0), x, max_checks=2)  # a sample: no warning
