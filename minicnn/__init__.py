@@ -14,8 +14,9 @@ from minicnn.backend import available_backends, get_backend, set_backend, use_ba
 from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
                             missing_name)
 from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error
-from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, Linear,
-                            MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
+from minicnn.datasets import to_categorical
+from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, Layer,
+                            Linear, MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
 from minicnn.losses import (BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,
                             SparseCategoricalCrossentropy)
 from minicnn.model import History, Sequential
@@ -24,11 +25,11 @@ from minicnn.optimizers import SGD, Adam, Optimizer
 __version__ = "0.1.0"
 
 __all__ = [
-    "Sequential", "History", "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense",
+    "Sequential", "History", "Input", "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense",
     "BatchNormalization", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear",
     "Loss", "MeanSquaredError", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "Optimizer", "SGD", "Adam", "gradcheck", "GradcheckReport", "relative_error",
-    "set_backend", "get_backend", "use_backend", "available_backends",
+    "set_backend", "get_backend", "use_backend", "available_backends", "to_categorical",
     "ShapeError", "NonFiniteError", "TrainingDivergedError", "WeightFileError", "BackendError",
 ]
 

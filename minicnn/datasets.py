@@ -33,7 +33,7 @@ import numpy as np
 
 from minicnn import checks
 
-__all__ = ["FacesData", "load_faces", "train_val_test_split", "augment", "make_augmenter"]
+__all__ = ["FacesData", "load_faces", "train_val_test_split", "augment", "make_augmenter", "to_categorical"]
 
 #: The resized raw images and labels, keyed by ``size``: ``{size: (x float32 (200, size, size, 1), y (200, 1))}``.
 _resized_cache = {}
@@ -79,6 +79,27 @@ class FacesData:
 
 
 # ---------------------------------------------------------------------------------------------------------- splits
+
+def to_categorical(labels, num_classes=None):
+    """One-hot rows for integer class labels, as Keras' ``to_categorical``: row ``n`` holds 1 at column
+    ``labels[n]`` and 0 elsewhere, in float32. ``labels`` of shape (N,) or (N, 1); ``num_classes`` defaults to the
+    largest label + 1."""
+    labels = checks.real_array(labels, "labels", "to_categorical")
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(f"to_categorical: expected labels of shape (N,) or (N, 1), got {labels.shape}")
+    if labels.size and (np.any(labels != np.round(labels)) or labels.min() < 0):
+        raise ValueError(f"to_categorical: expected whole-number class labels ≥ 0, got values from {labels.min()} to "
+                         f"{labels.max()}")
+    needed = int(labels.max()) + 1 if labels.size else 0
+    if num_classes is None:
+        num_classes = needed
+    elif not isinstance(num_classes, numbers.Integral) or isinstance(num_classes, bool) or num_classes < needed:
+        raise ValueError(f"to_categorical: num_classes must be a whole number ≥ {needed} (the largest label + 1), "
+                         f"got {num_classes!r}")
+    return np.eye(int(num_classes), dtype=np.float32)[labels.astype(int)]
+
 
 def _check_split(split):
     """``split`` as three floats (train, validation, test), or a ValueError saying what was expected."""

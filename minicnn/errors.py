@@ -41,7 +41,6 @@ NO_REGULARIZERS = "minicnn has no regularizers; Dropout is the one it offers aga
 NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep get_weights() of "
                 "the best epoch")
 NO_CLIPPING = "minicnn does not clip gradients"
-AN_INPUT_SHAPE = "give the first layer input_shape=(H, W, C), one sample's shape"
 
 #: Keras arguments of layers, optimizers and the model's methods, and what minicnn does instead
 ARGUMENTS = {
@@ -91,14 +90,11 @@ ARGUMENTS = {
 NAMES = {
     "Activation": "give the layer before it activation='relu' (or 'sigmoid', 'tanh', 'softmax'), or add "
                   "mc.ReLU(), mc.Sigmoid(), mc.Tanh(), mc.Softmax()",
-    "Input": AN_INPUT_SHAPE,
-    "InputLayer": AN_INPUT_SHAPE,
+    "InputLayer": "mc.Input(shape=(H, W, C)) first in the Sequential, or input_shape=(H, W, C) on the first layer",
     "MaxPool2D": "the layer is mc.MaxPooling2D",
     "AvgPool2D": "the layer is mc.AveragePooling2D",
     "Model": "minicnn has Sequential models only: mc.Sequential([...])",
-    "to_categorical": "np.eye(classes)[labels] makes one-hot rows; or keep integer labels with "
-                      "loss='sparse_categorical_crossentropy'",
-    "utils": "np.eye(classes)[labels] stands for to_categorical",
+    "utils": "minicnn's to_categorical is mc.to_categorical(labels, num_classes)",
     "callbacks": NO_CALLBACKS,
     "EarlyStopping": NO_CALLBACKS,
     "load_model": "minicnn saves weights only: build the same Sequential, then model.load_weights(path)",

@@ -27,7 +27,7 @@ from minicnn.checks import finite_number
 from minicnn.errors import (NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
                             refuse_keras_arguments)
 from minicnn.layers.activations import Sigmoid, Softmax
-from minicnn.layers.base import Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
+from minicnn.layers.base import Input, Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss
 from minicnn.metrics import get_metric
 from minicnn.optimizers import get_optimizer
@@ -304,6 +304,7 @@ class Sequential:
         self._trainable_when_stepped = None
         self.metrics = []
         self.built = False
+        self._declared_input = None
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(f"{name}: layers must be a list of layers, got {type(layers).__name__}")
         for layer in layers or []:
@@ -311,7 +312,13 @@ class Sequential:
 
     # ------------------------------------------------------------------ structure
     def add(self, layer):
-        """Append a layer to the stack."""
+        """Append a layer to the stack; an ``Input`` first gives the next layer its ``input_shape``."""
+        if isinstance(layer, Input):
+            if self.layers or self._declared_input is not None:
+                raise ValueError(f"Sequential.add: an Input comes first, before any layer, and once; got {layer!r} "
+                                 f"after {self.layers[-1].describe() if self.layers else 'another Input'}")
+            self._declared_input = layer
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer (Conv2D, Dense, ...), got {type(layer).__name__}")
         check_layer_contract(layer, "Sequential.add")
@@ -320,6 +327,11 @@ class Sequential:
                              "unique")
         if getattr(layer, "seed", 0) is None and self.seed is not None:
             layer.seed = int(self._layer_seeds.integers(2**31))
+        if not self.layers and self._declared_input is not None:
+            if layer.input_shape is not None and tuple(layer.input_shape[1:]) != self._declared_input.shape:
+                raise ValueError(f"Sequential.add: {layer.describe()} has input_shape {layer.input_shape[1:]}, but "
+                                 f"the Input in front of it has shape {self._declared_input.shape}; give one of them")
+            layer.declare_input_shape(self._declared_input.shape)
         self.layers.append(layer)
         self.built = False
 

@@ -2,7 +2,7 @@
 
 from minicnn.errors import missing_name
 from minicnn.layers.activations import ReLU, Sigmoid, Softmax, Tanh, Linear, get_activation
-from minicnn.layers.base import Layer
+from minicnn.layers.base import Input, Layer
 from minicnn.layers.conv import Conv2D
 from minicnn.layers.dense import Dense
 from minicnn.layers.dropout import Dropout
@@ -10,7 +10,7 @@ from minicnn.layers.normalization import BatchNormalization
 from minicnn.layers.pooling import AveragePooling2D, MaxPooling2D
 from minicnn.layers.reshape import Flatten
 
-__all__ = ["Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense", "BatchNormalization",
+__all__ = ["Input", "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense", "BatchNormalization",
            "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear", "get_activation"]
 
 

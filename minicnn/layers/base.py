@@ -60,18 +60,33 @@ def _float_dtype(dtype, where):
     return dtype
 
 
-def _sizes(input_shape, where):
-    """``input_shape`` (one sample's shape, without the batch axis) as a tuple of positive ints."""
+def _sizes(input_shape, where, argument="input_shape"):
+    """``input_shape`` (one sample's shape, without the batch axis) as a tuple of positive ints; errors call it
+    ``argument``."""
     try:
         sizes = tuple(input_shape)
     except TypeError:
         sizes = None
     if not sizes or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in sizes):
-        any_size = " (for images of any size, leave input_shape out: the layer is built at its first call)" if (
+        leave_out = "the Input" if argument == "shape" else "input_shape"
+        any_size = f" (for images of any size, leave {leave_out} out: the layer is built at its first call)" if (
             sizes and None in sizes) else ""
-        raise ValueError(f"{where}: input_shape must be a tuple of positive ints (one sample's shape, e.g. "
+        raise ValueError(f"{where}: {argument} must be a tuple of positive ints (one sample's shape, e.g. "
                          f"(32, 32, 1)), got {input_shape!r}{any_size}")
     return tuple(int(d) for d in sizes)
+
+
+class Input:
+    """Keras' ``Input(shape=...)``, the first entry of a ``Sequential``: it gives the layer after it its
+    ``input_shape`` (one sample's shape, without the batch axis), so that the model is built before it sees data.
+    It is not a layer: ``summary`` does not list it, as Keras does not."""
+
+    def __init__(self, shape, name=None):
+        self.shape = _sizes(shape, "Input", "shape")
+        self.name = name
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
 
 
 def _constructor_arguments(cls):
@@ -151,10 +166,9 @@ class Layer:
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
-        self.input_shape = None if input_shape is None else (None,) + _sizes(input_shape, self.describe())
-        if self.input_shape is not None and self.input_ndim is not None and len(self.input_shape) != self.input_ndim:
-            raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
-                             f"without the batch axis), got {input_shape!r}")
+        self.input_shape = None
+        if input_shape is not None:
+            self.declare_input_shape(input_shape)
         self.dtype = _float_dtype(dtype if dtype is not None else np.float32, self.describe())
         self.trainable = flag(trainable, "trainable", self.describe())
         self.params = {}
@@ -164,6 +178,17 @@ class Layer:
         self.built_input_shape = None
 
     # ------------------------------------------------------------------ life cycle
+    def declare_input_shape(self, input_shape):
+        """Set ``input_shape``, one sample's shape without the batch axis (the constructor's argument, or an
+        ``Input`` in front of the layer), after checking it: positive sizes, as many as the layer's input has."""
+        sizes = (None,) + _sizes(input_shape, self.describe())
+        if self.input_ndim is not None and len(sizes) != self.input_ndim:
+            grey = len(sizes) == self.input_ndim - 1 and self.input_layout.endswith("C)")
+            advice = f"; images without their channel axis? {sizes[1:] + (1,)} for grey ones" if grey else ""
+            raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
+                             f"without the batch axis), got {input_shape!r}{advice}")
+        self.input_shape = sizes
+
     def describe(self):
         return f"{type(self).__name__} '{self.name}'"
 
