@@ -15,8 +15,8 @@ from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDi
                             missing_name)
 from minicnn.gradcheck import GradcheckReport, gradcheck, relative_error
 from minicnn.datasets import to_categorical
-from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, Layer,
-                            Linear, MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
+from minicnn.layers import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input,
+                            Layer, Linear, MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
 from minicnn.losses import (BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,
                             SparseCategoricalCrossentropy)
 from minicnn.model import History, Sequential
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Sequential", "History", "Input", "Layer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense",
-    "BatchNormalization", "Dropout", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear",
+    "BatchNormalization", "Dropout", "Activation", "ReLU", "Sigmoid", "Tanh", "Softmax", "Linear",
     "Loss", "MeanSquaredError", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "Optimizer", "SGD", "Adam", "gradcheck", "GradcheckReport", "relative_error",
     "set_backend", "get_backend", "use_backend", "available_backends", "to_categorical",
@@ -35,5 +35,5 @@ __all__ = [
 
 
 def __getattr__(name):
-    """A Keras name this module lacks (``Input``, ``Activation``, ``to_categorical``) says what to use instead."""
+    """A Keras name this module lacks (``InputLayer``, ``MaxPool2D``, ``callbacks``) says what to use instead."""
     raise missing_name("minicnn", name)

@@ -88,8 +88,6 @@ ARGUMENTS = {
 
 #: Keras names that ``minicnn`` does not have, and what to use instead
 NAMES = {
-    "Activation": "give the layer before it activation='relu' (or 'sigmoid', 'tanh', 'softmax'), or add "
-                  "mc.ReLU(), mc.Sigmoid(), mc.Tanh(), mc.Softmax()",
     "InputLayer": "mc.Input(shape=(H, W, C)) first in the Sequential, or input_shape=(H, W, C) on the first layer",
     "MaxPool2D": "the layer is mc.MaxPooling2D",
     "AvgPool2D": "the layer is mc.AveragePooling2D",

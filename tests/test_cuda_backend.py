@@ -510,3 +510,15 @@ def test_the_layer_that_made_an_infinity_is_found_under_the_masks_of_the_failed_
         reference.draw_keep((1, 1))
         assert model.layers[0].repeat_last_draw is False
         assert np.array_equal(np.asarray(model.layers[0].draw_keep((1, 1))), reference.draw_keep((1, 1)))
+
+
+def test_keras_activation_layers_train_on_cuda_as_on_numpy():
+    x, y = _data()
+    losses = {}
+    for name in ("numpy", "cuda"):
+        with mc.use_backend(name):
+            model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1)), mc.Activation("relu"), mc.Flatten(),
+                                   mc.Dense(1), mc.Activation("sigmoid")], seed=0)
+            model.compile(optimizer="sgd", loss="binary_crossentropy")
+            losses[name] = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(losses["cuda"], losses["numpy"], rtol=1e-5)

@@ -45,8 +45,8 @@ def test_the_models_methods_name_keras_arguments_and_take_keras_verbose_levels(t
     assert model.predict(x, verbose=0).shape == (4, 1)
 
 
-@pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "Activation"), (mc, "utils"),
-                                          (mc.layers, "Activation"), (mc, "MaxPool2D")])
+@pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "EarlyStopping"), (mc, "utils"),
+                                          (mc.layers, "MaxPool2D"), (mc, "MaxPool2D")])
 def test_a_keras_name_minicnn_lacks_says_what_to_use(module, name):
     with pytest.raises(AttributeError, match=rf"^module '{module.__name__}' has no attribute '{name}' \(a Keras "
                                              rf"name\): {re.escape(NAMES[name])}$"):
@@ -181,12 +181,15 @@ def test_a_loss_of_your_own_that_reads_its_labels_itself_is_not_checked_by_the_b
 
 def test_the_keras_mnist_convnet_ports_line_for_line():
     """keras.io's "Simple MNIST convnet", with ``mc.`` for ``keras.`` and ``layers.``: ``Input`` first in the list
-    and ``to_categorical`` were the two lines that did not port. Its summary counts 34,826 parameters, as Keras'."""
+    and ``to_categorical`` were the two lines that did not port, and ``Activation("relu")`` (here in place of the
+    first convolution's activation argument) a third common one. Its summary counts 34,826 parameters, as
+    Keras'."""
     num_classes, input_shape = 10, (28, 28, 1)
     y_train = mc.to_categorical(np.array([3, 0, 9, 3]), num_classes)
     model = mc.Sequential([
         mc.Input(shape=input_shape),
-        mc.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        mc.Conv2D(32, kernel_size=(3, 3)),
+        mc.Activation("relu"),
         mc.MaxPooling2D(pool_size=(2, 2)),
         mc.Conv2D(64, kernel_size=(3, 3), activation="relu"),
         mc.MaxPooling2D(pool_size=(2, 2)),
@@ -195,7 +198,8 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
         mc.Dense(num_classes, activation="softmax"),
     ], seed=0)
     text = model.summary(print_fn=None)
-    assert "Total params: 34,826" in text and "Input" not in text and len(model.layers) == 7
+    assert "Total params: 34,826" in text and "Input" not in text and len(model.layers) == 8
+    assert "activation (Activation)" in text and model.layers[1].get_config()["activation"] == "relu"
     assert model.input_shape == (None, 28, 28, 1)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     history = model.fit(np.zeros((4, 28, 28, 1)), y_train, batch_size=2, epochs=1, validation_split=0.5, verbose=0)
@@ -222,9 +226,28 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
     (lambda: mc.to_categorical(np.zeros((2, 2))), ValueError, r"expected labels of shape \(N,\) or \(N, 1\), got "
                                                               r"\(2, 2\)$"),
     (lambda: mc.to_categorical(["a"]), TypeError, r"^to_categorical: expected labels of real numbers, got \['a'\]$"),
+    (lambda: mc.Activation("gelu"), ValueError, r"^Activation 'activation(_\d+)?': unknown activation 'gelu'; choose "
+                                                r"one of \['linear', 'relu', 'sigmoid', 'softmax', 'tanh'\]$"),
 ], ids=["input-after-a-layer", "two-inputs", "two-shapes", "input-of-any-size", "grey-images", "labels-not-whole",
-        "too-few-classes", "labels-a-matrix", "labels-strings"])
+        "too-few-classes", "labels-a-matrix", "labels-strings", "activation-unknown"])
 def test_input_and_to_categorical_name_what_is_wrong(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+@pytest.mark.parametrize("name, layer", [("relu", mc.ReLU), ("sigmoid", mc.Sigmoid), ("tanh", mc.Tanh),
+                                         ("softmax", mc.Softmax), ("linear", mc.Linear)])
+def test_keras_activation_layer_computes_as_the_layer_it_names(backend_name, name, layer):
+    """``Activation("relu")`` was an AttributeError; it is a layer that gives the named activation's forward and
+    backward, passes a gradient check, and survives a config round trip."""
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    upstream = np.random.default_rng(1).standard_normal((3, 4))
+    with mc.use_backend(backend_name):
+        keras_style, plain = mc.Activation(name), layer()
+        assert np.array_equal(keras_style.forward(x), plain.forward(x))
+        assert np.array_equal(keras_style.backward(upstream), plain.backward(upstream))
+        assert mc.gradcheck(keras_style, x).passed
+    twin = mc.Activation(**keras_style.get_config())
+    assert twin.get_config() == keras_style.get_config() and twin.get_config()["activation"] == name
 

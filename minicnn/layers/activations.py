@@ -13,7 +13,22 @@ from minicnn.layers.base import Layer
 class Activation(Layer):
     """Base for activations: ``forward`` checks the input, ``apply`` computes ``a = f(z)`` and keeps what
     ``backward`` needs, ``backward`` returns ``∂L/∂z = ∂L/∂a · f'(z)``, in the dtype ``apply`` computed in (inside
-    a ``Conv2D`` or ``Dense``, that layer's)."""
+    a ``Conv2D`` or ``Dense``, that layer's).
+
+    Given a name, it is also Keras' ``Activation("relu")`` layer: it applies the activation of that name (one of
+    ``ACTIVATIONS``, held as ``self.activation``), and ``summary`` lists it as ``Activation``, as Keras does.
+    """
+
+    def __init__(self, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = None
+        if activation is not None:
+            if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
+                raise ValueError(f"{self.describe()}: unknown activation {activation!r}; choose one of "
+                                 f"{sorted(ACTIVATIONS)}")
+            self.activation = ACTIVATIONS[activation.lower()](name=f"{self.name}_{activation.lower()}",
+                                                              dtype=self.dtype)
+            self.runs_on_device = True  # the named activations all have kernels on every backend
 
     def forward(self, x, training=False):
         return self.apply(self._prepare_input(x))
@@ -22,7 +37,18 @@ class Activation(Layer):
         pass  # no weights: any shape is fine, as for pooling and dropout
 
     def apply(self, z):
-        raise NotImplementedError
+        if self.activation is None:
+            raise NotImplementedError(f"{type(self).__name__}: an activation of your own defines apply and backward")
+        return self.activation.apply(z)
+
+    def backward(self, grad_out):
+        if self.activation is None:
+            raise NotImplementedError(f"{type(self).__name__}: an activation of your own defines apply and backward")
+        return self.activation.backward(grad_out)
+
+    def get_config(self):
+        config = super().get_config()
+        return config if self.activation is None else {**config, "activation": activation_name(self.activation)}
 
 
 class Linear(Activation):
