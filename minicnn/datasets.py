@@ -1,4 +1,5 @@
-"""Real data, bundled: faces vs non-faces for the document's sigmoid network, splits and augmentation.
+"""Real data, bundled: faces vs non-faces for the document's sigmoid network, splits and augmentation; and Keras'
+``to_categorical``, one-hot rows for integer labels.
 
 Where the data comes from
 -------------------------
@@ -78,7 +79,7 @@ class FacesData:
         return (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test)
 
 
-# ---------------------------------------------------------------------------------------------------------- splits
+# ------------------------------------------------------------------------------------------------------ the labels
 
 def to_categorical(labels, num_classes=None):
     """One-hot rows for integer class labels, as Keras' ``to_categorical``: row ``n`` holds 1 at column
@@ -89,17 +90,24 @@ def to_categorical(labels, num_classes=None):
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise ValueError(f"to_categorical: expected labels of shape (N,) or (N, 1), got {labels.shape}")
-    if labels.size and (np.any(labels != np.round(labels)) or labels.min() < 0):
+    if labels.size and (not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or labels.min() < 0):
         raise ValueError(f"to_categorical: expected whole-number class labels ≥ 0, got values from {labels.min()} to "
                          f"{labels.max()}")
     needed = int(labels.max()) + 1 if labels.size else 0
+    if needed * len(labels) > 2 ** 31:  # more entries than a course's labels could want: not class indices
+        raise ValueError(f"to_categorical: the largest label, {labels.max():g}, asks for {needed:,} one-hot columns "
+                         f"for each of {len(labels):,} labels; expected class indices 0, 1, 2, ...")
     if num_classes is None:
         num_classes = needed
     elif not isinstance(num_classes, numbers.Integral) or isinstance(num_classes, bool) or num_classes < needed:
         raise ValueError(f"to_categorical: num_classes must be a whole number ≥ {needed} (the largest label + 1), "
                          f"got {num_classes!r}")
-    return np.eye(int(num_classes), dtype=np.float32)[labels.astype(int)]
+    rows = np.zeros((len(labels), int(num_classes)), dtype=np.float32)
+    rows[np.arange(len(labels)), labels.astype(np.intp)] = 1
+    return rows
 
+
+# ---------------------------------------------------------------------------------------------------------- splits
 
 def _check_split(split):
     """``split`` as three floats (train, validation, test), or a ValueError saying what was expected."""

@@ -4,9 +4,9 @@ Each error subclasses the built-in type a Python user would expect, so ``except 
 names the layer or argument, what was expected and what was given.
 
 Keras course code ported with ``import minicnn as mc`` meets Keras names and arguments minicnn does not have; Python's
-own error ("unexpected keyword argument 'kernel_initializer'", "module 'minicnn' has no attribute 'Input'") says what
-is missing but not what minicnn does instead. ``ARGUMENTS`` and ``NAMES`` say it, and ``refuse_keras_arguments`` and
-``missing_name`` make the errors that use them.
+own error ("unexpected keyword argument 'kernel_initializer'", "module 'minicnn' has no attribute 'InputLayer'") says
+what is missing but not what minicnn does instead. ``ARGUMENTS`` and ``NAMES`` say it, and ``refuse_keras_arguments``
+and ``missing_name`` make the errors that use them.
 """
 
 

@@ -464,26 +464,28 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
                       f"check of a random sample, pass max_checks=20 (that many entries of each array)", stacklevel=2)
 
     def slopes_for_input(index, h):
-        progress.tick()
+        progress.tick(h == step)
         plus, minus = x.copy(), x.copy()
         plus[index] += h
         minus[index] -= h
         below, above = objective_changes(copy.deepcopy(base), minus, copy.deepcopy(base), plus)
         return below / h, above / h
 
-    report.comparisons.append(_compare("x", analytic_x, slopes_for_input, x.shape, max_checks, rng, objective_scale,
-                                       step, dtype, tolerance, len(x)))
-    for (name, index, key), analytic in zip(_weights(base), analytic_weights):
-        def slopes_for_param(entry, h, index=index, key=key):
-            progress.tick()
-            twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
-            _layer(twin_plus, index).params[key][entry] += h
-            _layer(twin_minus, index).params[key][entry] -= h
-            below, above = objective_changes(twin_minus, x.copy(), twin_plus, x.copy())
-            return below / h, above / h
-        report.comparisons.append(_compare(name, analytic, slopes_for_param, analytic.shape, max_checks, rng,
+    try:  # a bar that has appeared ends its line, also where a check fails part-way
+        report.comparisons.append(_compare("x", analytic_x, slopes_for_input, x.shape, max_checks, rng,
                                            objective_scale, step, dtype, tolerance, len(x)))
-    progress.finish()
+        for (name, index, key), analytic in zip(_weights(base), analytic_weights):
+            def slopes_for_param(entry, h, index=index, key=key):
+                progress.tick(h == step)
+                twin_plus, twin_minus = copy.deepcopy(base), copy.deepcopy(base)
+                _layer(twin_plus, index).params[key][entry] += h
+                _layer(twin_minus, index).params[key][entry] -= h
+                below, above = objective_changes(twin_minus, x.copy(), twin_plus, x.copy())
+                return below / h, above / h
+            report.comparisons.append(_compare(name, analytic, slopes_for_param, analytic.shape, max_checks, rng,
+                                               objective_scale, step, dtype, tolerance, len(x)))
+    finally:
+        progress.finish()
     return report
 
 
@@ -497,16 +499,17 @@ SHOW_PROGRESS_AFTER = 3.0
 class _Progress:
     """A progress bar over the entries a check compares, shown only once the check has run longer than
     ``SHOW_PROGRESS_AFTER`` seconds: a check of a layer stays silent, one of a whole network says how long it has
-    left. ``tick()`` before each entry's differences (an entry measured again with a smaller step ticks again)."""
+    left. ``tick(True)`` before each entry's first differences; an entry measured again with a smaller step ticks
+    with False, which only keeps the bar moving."""
 
     def __init__(self, total):
         self.total, self.done, self.bar = total, 0, None
         self.start = time.perf_counter()
 
-    def tick(self):
+    def tick(self, counts=True):
         if self.bar is None and time.perf_counter() - self.start > SHOW_PROGRESS_AFTER:
             self.bar = ProgressBar(self.total, unit="entry", first=self.done)
-        self.done += 1
+        self.done += counts
         if self.bar is not None:
             self.bar.update(min(self.done, self.total))
 

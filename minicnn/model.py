@@ -127,7 +127,7 @@ def _stored_header(stored, where):
     if layers.ndim != 1 or layers.dtype.kind not in "UO":
         raise WeightFileError(f"{where}: a damaged minicnn weight file: __layers__ must list the layers' class names, "
                               f"got {checks.short_repr(layers)}")
-    if shape.ndim != 1 or shape.dtype.kind not in "iu" or len(shape) < 2 or np.any(shape[1:] < 1):
+    if shape.ndim != 1 or shape.dtype.kind not in "iu" or len(shape) < 2 or shape[0] != -1 or np.any(shape[1:] < 1):
         raise WeightFileError(f"{where}: a damaged minicnn weight file: __input_shape__ must be -1 (the batch axis) "
                               f"then one sample's sizes ≥ 1, got {checks.short_repr(shape)}")
     return [str(name) for name in layers], tuple(int(size) for size in shape[1:])
@@ -337,9 +337,10 @@ class Sequential:
 
     @property
     def input_shape(self):
-        """The input shape with the batch axis as None, from the first layer's ``input_shape`` or the first data."""
+        """The input shape with the batch axis as None, from the first layer's ``input_shape`` or the first data (or,
+        before any layer, from an ``Input``)."""
         if not self.layers:
-            return None
+            return None if self._declared_input is None else (None,) + self._declared_input.shape
         first = self.layers[0]
         return first.built_input_shape or first.input_shape
 

@@ -227,10 +227,18 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
     (lambda: mc.to_categorical(np.zeros((2, 2))), ValueError, r"expected labels of shape \(N,\) or \(N, 1\), got "
                                                               r"\(2, 2\)$"),
     (lambda: mc.to_categorical(["a"]), TypeError, r"^to_categorical: expected labels of real numbers, got \['a'\]$"),
+    (lambda: mc.to_categorical([np.inf]), ValueError, r"^to_categorical: expected whole-number class labels"),
+    (lambda: mc.to_categorical([1e20]), ValueError,
+     r"^to_categorical: the largest label, 1e\+20, asks for 100,000,000,000,000,000,001 one-hot columns for each of "
+     r"1 labels"),
+    (lambda: mc.ReLU(activation="sigmoid"), TypeError, r"^ReLU: unexpected argument 'activation'; it takes name, "
+                                                       r"input_shape, dtype, trainable$"),
+    (lambda: mc.Input((3,), dtype="float32"), TypeError, r"^Input: unexpected argument 'dtype'; it takes shape, name$"),
     (lambda: mc.Activation("gelu"), ValueError, r"^Activation 'activation(_\d+)?': unknown activation 'gelu'; choose "
                                                 r"one of \['linear', 'relu', 'sigmoid', 'softmax', 'tanh'\]$"),
 ], ids=["input-after-a-layer", "two-inputs", "two-shapes", "input-of-any-size", "grey-images", "labels-not-whole",
-        "too-few-classes", "labels-a-matrix", "labels-strings", "activation-unknown"])
+        "too-few-classes", "labels-a-matrix", "labels-strings", "labels-infinite", "labels-huge", "relu-given-another",
+        "input-dtype", "activation-unknown"])
 def test_input_and_to_categorical_name_what_is_wrong(make, error, message):
     with pytest.raises(error, match=message):
         make()
@@ -251,4 +259,36 @@ def test_keras_activation_layer_computes_as_the_layer_it_names(backend_name, nam
         assert mc.gradcheck(keras_style, x).passed
     twin = mc.Activation(**keras_style.get_config())
     assert twin.get_config() == keras_style.get_config() and twin.get_config()["activation"] == name
+
+
+def test_a_named_activation_inside_dense_is_the_activation_it_names():
+    """``Dense(3, activation=mc.Activation("relu"))`` kept the wrapper: its config said 'Activation' (no twin could
+    be made of it), and a softmax over one output or after which logits were expected went without a warning; an
+    ``Activation("softmax")`` layer over one output did not warn either. ``ReLU("name")`` names the layer, as
+    before the named form existed."""
+    dense = mc.Dense(3, activation=mc.Activation("relu"))
+    assert isinstance(dense.activation, mc.ReLU) and dense.get_config()["activation"] == "relu"
+    assert mc.Dense(**{**dense.get_config(), "name": "twin"}).get_config()["activation"] == "relu"
+    with pytest.warns(UserWarning, match=r"a softmax over 1 output is always 1\.0"):
+        mc.Dense(1, activation=mc.Activation("softmax"))
+    with pytest.warns(UserWarning, match=r"Activation 'activation(_\d+)?': a softmax over 1 output is always 1\.0"):
+        mc.Sequential([mc.Dense(1, input_shape=(3,)), mc.Activation("softmax")]).predict(np.zeros((2, 3)))
+    model = mc.Sequential([mc.Dense(3, input_shape=(4,), activation=mc.Activation("softmax"))])
+    with pytest.warns(UserWarning, match=r"expects logits, but the last layer, Dense 'dense(_\d+)?', ends in a "
+                                         r"softmax"):
+        model.compile(loss=mc.CategoricalCrossentropy(from_logits=True))
+    assert mc.ReLU("my_relu").name == "my_relu"
+
+
+def test_an_input_alone_gives_the_models_input_shape_and_to_categorical_builds_only_its_rows():
+    assert mc.Sequential([mc.Input(shape=(4,))]).input_shape == (None, 4)
+    assert mc.to_categorical([2.0, True], 4).tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
+    assert mc.to_categorical(np.zeros(0), 3).shape == (0, 3)
+    import tracemalloc
+
+    tracemalloc.start()
+    mc.to_categorical([5000])  # 20 KB of rows; np.eye(5001) would be 100 MB
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5_000_000, peak
 

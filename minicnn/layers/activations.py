@@ -1,4 +1,5 @@
-"""Activation functions as layers: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softmax`` (and ``Linear``, the identity).
+"""Activation functions as layers: ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softmax`` (and ``Linear``, the identity), and
+Keras' ``Activation("relu")``, a layer that applies the activation it names.
 
 Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``Conv2D(..., activation="relu")`` and
 ``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
@@ -19,9 +20,11 @@ class Activation(Layer):
     ``ACTIVATIONS``, held as ``self.activation``), and ``summary`` lists it as ``Activation``, as Keras does.
     """
 
+    #: the named activation this layer applies (Keras' ``Activation("relu")``); None for ``ReLU()`` and the like
+    activation = None
+
     def __init__(self, activation=None, **kwargs):
         super().__init__(**kwargs)
-        self.activation = None
         if activation is not None:
             if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
                 raise ValueError(f"{self.describe()}: unknown activation {activation!r}; choose one of "
@@ -29,6 +32,11 @@ class Activation(Layer):
             self.activation = ACTIVATIONS[activation.lower()](name=f"{self.name}_{activation.lower()}",
                                                               dtype=self.dtype)
             self.runs_on_device = True  # the named activations all have kernels on every backend
+
+    def build(self, input_shape):
+        if self.activation is not None:
+            warn_if_softmax_over_one(self.activation, input_shape[-1], self.describe())
+        super().build(input_shape)
 
     def forward(self, x, training=False):
         return self.apply(self._prepare_input(x))
@@ -54,6 +62,8 @@ class Activation(Layer):
 class Linear(Activation):
     """``a = z``: no activation."""
 
+    __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
+
     runs_on_device = True
 
     def apply(self, z):
@@ -67,6 +77,8 @@ class Linear(Activation):
 
 class ReLU(Activation):
     """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does)."""
+
+    __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
     runs_on_device = True
 
@@ -85,6 +97,8 @@ class Sigmoid(Activation):
     Computed as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z, so no exponential overflows.
     """
 
+    __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
+
     runs_on_device = True
 
     def apply(self, z):
@@ -98,6 +112,8 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     """``a = tanh(z)``; ``∂a/∂z = 1 − a²``."""
+
+    __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
     runs_on_device = True
 
@@ -115,6 +131,8 @@ class Softmax(Activation):
 
     Backward is the Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)``.
     """
+
+    __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
     runs_on_device = True
 
@@ -138,6 +156,8 @@ def get_activation(activation, owner):
     """An activation layer from a name (``"relu"``), a class, an instance, or None (the identity)."""
     if activation is None:
         return None
+    if type(activation) is Activation and activation.activation is not None:
+        return activation.activation  # Keras' Activation("relu") given to a Dense or Conv2D: the ReLU it holds
     if isinstance(activation, Activation):
         return activation
     if isinstance(activation, type) and issubclass(activation, Activation):

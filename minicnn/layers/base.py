@@ -81,7 +81,8 @@ class Input:
     ``input_shape`` (one sample's shape, without the batch axis), so that the model is built before it sees data.
     It is not a layer: ``summary`` does not list it, as Keras does not."""
 
-    def __init__(self, shape, name=None):
+    def __init__(self, shape, name=None, **keras_arguments):
+        refuse_keras_arguments("Input", keras_arguments, ("shape", "name"))
         self.shape = _sizes(shape, "Input", "shape")
         self.name = name
 
@@ -90,13 +91,18 @@ class Input:
 
 
 def _constructor_arguments(cls):
-    """The keyword arguments ``cls(...)`` takes: its own and, through ``**kwargs``, those of the classes above it."""
+    """The keyword arguments ``cls(...)`` takes: its own and, through ``**kwargs``, those of the classes above it, up
+    to ``Layer.__init__``, which takes the rest (a class whose ``__init__`` is ``Layer.__init__`` takes only those)."""
     names = []
     for klass in cls.__mro__:
-        if "__init__" in vars(klass) and klass is not object:
-            names += [name for name, parameter in inspect.signature(klass.__init__).parameters.items()
-                      if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
-                      and name not in names]
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        names += [name for name, parameter in inspect.signature(init).parameters.items()
+                  if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+                  and name not in names]
+        if init is Layer.__init__:
+            break
     return names
 
 
