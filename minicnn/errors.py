@@ -9,6 +9,8 @@ what is missing but not what minicnn does instead. ``ARGUMENTS`` and ``NAMES`` s
 and ``missing_name`` make the errors that use them.
 """
 
+import inspect
+
 
 class ShapeError(ValueError):
     """An array has the wrong rank or shape for the layer, loss or weight file it was given to."""
@@ -103,15 +105,28 @@ NAMES = {
 }
 
 
-def refuse_keras_arguments(where, arguments, accepted):
+def parameter_names(*functions):
+    """The keyword arguments the ``functions`` take, from their signatures, in order and each once (``self``,
+    ``*args`` and ``**kwargs`` left out)."""
+    names = []
+    for function in functions:
+        for name, parameter in inspect.signature(function).parameters.items():
+            if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL) and (
+                    name not in names):
+                names.append(name)
+    return names
+
+
+def refuse_keras_arguments(where, arguments, *functions):
     """Raise a TypeError for the first of ``arguments`` (a dict of keyword arguments that ``where`` does not take):
-    a Keras argument with what minicnn does instead, any other with the arguments ``where`` accepts."""
+    a Keras argument with what minicnn does instead, any other with the arguments ``where`` takes, read from the
+    signatures of ``functions`` (its own, and those it passes its keyword arguments on to)."""
     if not arguments:
         return
     name = next(iter(arguments))
     if name in ARGUMENTS:
         raise TypeError(f"{where}: minicnn has no argument {name!r} (a Keras one): {ARGUMENTS[name]}")
-    raise TypeError(f"{where}: unexpected argument {name!r}; it takes {', '.join(accepted)}")
+    raise TypeError(f"{where}: unexpected argument {name!r}; it takes {', '.join(parameter_names(*functions))}")
 
 
 def missing_name(module, name):

@@ -82,7 +82,7 @@ def _as_array(value, argument, where):
 
 
 def _check_layer_output(layer, output, samples, expected):
-    """A layer's output must hold one row per sample and, where the model's build said what it would be
+    """A layer's output must hold one row per sample and, where its ``compute_output_shape`` said what it would be
     (``expected``, batch axis None), that shape: one of your own layers that averages over the batch, or changes
     the shape without saying so in ``compute_output_shape``, is named here, not by the layer or loss after it."""
     shape = tuple(np.shape(output))
@@ -409,7 +409,7 @@ class Sequential:
 
     def compile(self, optimizer="adam", loss=None, metrics=None, **keras_arguments):
         """Choose the optimizer (name or instance), the loss (name or instance) and metrics (e.g. ["accuracy"])."""
-        refuse_keras_arguments(f"{self.name}.compile", keras_arguments, ("optimizer", "loss", "metrics"))
+        refuse_keras_arguments(f"{self.name}.compile", keras_arguments, self.compile)
         if loss is None:
             raise ValueError(f"{self.name}.compile: loss is required, e.g. loss='binary_crossentropy'")
         chosen_optimizer, chosen_loss = get_optimizer(optimizer), get_loss(loss)  # all checked before any is set
@@ -579,13 +579,16 @@ class Sequential:
     def trainable_pairs(self):
         """``(param, grad)`` for every trainable weight (of the layers not frozen), in layer order: what the optimizer
         updates."""
-        return [(layer.params[key], gradient_for(layer, key, self.name)) for layer in self.layers if layer.trainable
-                for key in layer.params]
+        return [(layer.params[key], gradient_for(layer, key, self.name)) for layer, key in self._trainable_weights()]
 
     def trainable_names(self):
         """The name of each of ``trainable_pairs``' weights, such as ``Dense 'dense' bias``: the optimizer's errors
         say which weight's gradient is wrong (a layer of your own whose ``backward`` gives one of another shape)."""
-        return [f"{layer.describe()} {key}" for layer in self.layers if layer.trainable for key in layer.params]
+        return [f"{layer.describe()} {key}" for layer, key in self._trainable_weights()]
+
+    def _trainable_weights(self):
+        """``(layer, key)`` for every weight the optimizer updates: the ``params`` of the layers not frozen."""
+        return [(layer, key) for layer in self.layers if layer.trainable for key in layer.params]
 
     def _check_trainable_unchanged(self):
         """An optimizer that holds state (momentum, Adam's moments) keeps it for each trainable weight, in order,
@@ -807,9 +810,7 @@ class Sequential:
         -------
         History
         """
-        refuse_keras_arguments(f"{self.name}.fit", keras_arguments,
-                               ("x", "y", "batch_size", "epochs", "verbose", "validation_data", "validation_split",
-                                "shuffle", "seed", "augment"))
+        refuse_keras_arguments(f"{self.name}.fit", keras_arguments, self.fit)
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
@@ -917,8 +918,7 @@ class Sequential:
         Returns the loss alone when no metrics were compiled, else ``[loss, metric, ...]`` (a dict with
         ``return_dict=True``), as Keras does.
         """
-        refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments,
-                               ("x", "y", "batch_size", "verbose", "return_dict"))
+        refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments, self.evaluate)
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.evaluate")
@@ -945,7 +945,7 @@ class Sequential:
     def predict(self, x, batch_size=32, verbose=0, **keras_arguments):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``; ``verbose`` as
         ``evaluate``'s (silent by default)."""
-        refuse_keras_arguments(f"{self.name}.predict", keras_arguments, ("x", "batch_size", "verbose"))
+        refuse_keras_arguments(f"{self.name}.predict", keras_arguments, self.predict)
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
         _check_positive_int(batch_size, "batch_size", f"{self.name}.predict")
         verbose = _check_verbose(verbose, f"{self.name}.predict")
@@ -1007,7 +1007,7 @@ class Sequential:
 
     def load_weights(self, path, **keras_arguments):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
-        refuse_keras_arguments(f"{self.name}.load_weights", keras_arguments, ("path",))
+        refuse_keras_arguments(f"{self.name}.load_weights", keras_arguments, self.load_weights)
         path = os.fspath(path)
         stored = read_npz(path, f"{self.name}.load_weights")
         if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:

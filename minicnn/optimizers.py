@@ -165,7 +165,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **keras_arguments):
-        refuse_keras_arguments("SGD", keras_arguments, ("learning_rate", "momentum", "nesterov"))
+        refuse_keras_arguments("SGD", keras_arguments, SGD.__init__)
         super().__init__(learning_rate)
         if not finite_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
@@ -201,7 +201,7 @@ class Adam(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **keras_arguments):
-        refuse_keras_arguments("Adam", keras_arguments, ("learning_rate", "beta_1", "beta_2", "epsilon"))
+        refuse_keras_arguments("Adam", keras_arguments, Adam.__init__)
         super().__init__(learning_rate)
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not finite_number(value) or not 0 <= value < 1:

@@ -7,7 +7,6 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 """
 
 import copy
-import inspect
 import itertools
 import re
 
@@ -82,7 +81,7 @@ class Input:
     It is not a layer: ``summary`` does not list it, as Keras does not."""
 
     def __init__(self, shape, name=None, **keras_arguments):
-        refuse_keras_arguments("Input", keras_arguments, ("shape", "name"))
+        refuse_keras_arguments("Input", keras_arguments, Input.__init__)
         self.shape = _sizes(shape, "Input", "shape")
         self.name = name
 
@@ -90,20 +89,18 @@ class Input:
         return f"Input(shape={self.shape})"
 
 
-def _constructor_arguments(cls):
-    """The keyword arguments ``cls(...)`` takes: its own and, through ``**kwargs``, those of the classes above it, up
-    to ``Layer.__init__``, which takes the rest (a class whose ``__init__`` is ``Layer.__init__`` takes only those)."""
-    names = []
+def _constructor_chain(cls):
+    """The ``__init__`` functions a call ``cls(...)`` passes its keyword arguments through: its own and those of the
+    classes above it, up to ``Layer.__init__``, which takes the rest (a class whose ``__init__`` is
+    ``Layer.__init__`` takes only those)."""
+    chain = []
     for klass in cls.__mro__:
         init = vars(klass).get("__init__")
-        if init is None:
-            continue
-        names += [name for name, parameter in inspect.signature(init).parameters.items()
-                  if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
-                  and name not in names]
-        if init is Layer.__init__:
-            break
-    return names
+        if init is not None:
+            chain.append(init)
+            if init is Layer.__init__:
+                break
+    return chain
 
 
 def check_layer_contract(layer, where):
@@ -167,8 +164,7 @@ class Layer:
     runs_on_device = False
 
     def __init__(self, name=None, input_shape=None, dtype=None, trainable=True, **unknown):
-        if unknown:
-            refuse_keras_arguments(type(self).__name__, unknown, _constructor_arguments(type(self)))
+        refuse_keras_arguments(type(self).__name__, unknown, *_constructor_chain(type(self)))
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
@@ -189,7 +185,7 @@ class Layer:
         ``Input`` in front of the layer), after checking it: positive sizes, as many as the layer's input has."""
         sizes = (None,) + _sizes(input_shape, self.describe())
         if self.input_ndim is not None and len(sizes) != self.input_ndim:
-            grey = len(sizes) == self.input_ndim - 1 and self.input_layout.endswith("C)")
+            grey = self._lacks_channel_axis(sizes)
             advice = f"; images without their channel axis? {sizes[1:] + (1,)} for grey ones" if grey else ""
             raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
                              f"without the batch axis), got {input_shape!r}{advice}")
@@ -302,13 +298,17 @@ class Layer:
                                  "(N, H, W, C): x.transpose(0, 2, 3, 1)") from None
             raise
 
+    def _lacks_channel_axis(self, shape):
+        """Whether ``shape`` (batch axis included) is one axis short of a layer that takes channels last."""
+        return self.input_ndim is not None and len(shape) == self.input_ndim - 1 and self.input_layout.endswith("C)")
+
     def _rank_advice(self, shape, expected):
         """What an input of another rank than ``input_ndim`` most likely is, with its fix: one sample without the
         batch axis (its shape is the declared sample's), images without their channel axis, or images given to a
         layer that takes rows of features (Keras' Dense would take the last axis; here Flatten comes first)."""
         if expected is not None and shape == tuple(expected[1:]):
             return "; a single sample? x[None] makes it a batch of one"
-        if len(shape) == self.input_ndim - 1 and self.input_layout.endswith("C)"):
+        if self._lacks_channel_axis(shape):
             return "; images without their channel axis? x[..., None] adds it"
         if self.input_layout == "(N, features)" and len(shape) > self.input_ndim:
             return f"; {type(self).__name__} takes one row of features per sample: put Flatten() before it"
@@ -334,10 +334,10 @@ class Layer:
         layer's unless given; a device array from a layer of another dtype is converted on the device). A list is
         read as an array; anything that is not real numbers (a string, complex numbers) is refused by name, where
         NumPy would fail in its own words or drop the imaginary part."""
+        dtype = self.dtype if dtype is None else dtype
         if backend.kernels().is_device_array(grad_out):
-            return backend.kernels().astype(grad_out, self.dtype if dtype is None else dtype)
-        grad_out = real_array(grad_out, "grad_out", f"{self.describe()}.backward")
-        return np.ascontiguousarray(grad_out, dtype=self.dtype if dtype is None else dtype)
+            return backend.kernels().astype(grad_out, dtype)
+        return np.ascontiguousarray(real_array(grad_out, "grad_out", f"{self.describe()}.backward"), dtype=dtype)
 
     def _check_built_shape(self, shape):
         """Once built, only the spatial size may change, never the channel count (weights depend on it)."""
