@@ -98,7 +98,8 @@ def _check_layer_output(layer, output, samples, expected):
 def set_weight_slots(slots, weights, where):
     """Set each ``(layer, key, array)`` of ``slots`` from the list ``weights``, in order, for ``set_weights`` of a
     model or a layer: every array is checked (count, shape, values) and converted before the first is set, so
-    nothing is half applied, and errors start with ``where``."""
+    nothing is half applied, and errors start with ``where``. A host array is written in place, as Keras assigns
+    its variables: the arrays the caller passed are not kept, and a layer's own names for its arrays stay valid."""
     if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
         raise TypeError(f"{where}: expected a list of arrays shaped like get_weights(), got {weights!r}")
     weights = list(weights)
@@ -116,7 +117,11 @@ def set_weight_slots(slots, weights, where):
         values.append(checked_weight_value(value, layer.dtype, f"{layer.describe()} {key}", where, layer, key))
     for (layer, key, _), value in zip(slots, values):
         store = layer.params if key in layer.params else layer.state
-        store[key] = value
+        current = store[key]
+        if isinstance(current, np.ndarray) and current.dtype == value.dtype and current.flags.writeable:
+            current[...] = value  # in place, so a layer that keeps the array under a name of its own (self.W) sees it
+        else:
+            store[key] = value
 
 
 def _stored_header(stored, where):

@@ -332,3 +332,30 @@ def test_the_output_shape_check_follows_layers_swapped_or_added_and_inputs_of_an
     convolutional = mc.Sequential([mc.Conv2D(2, 3, padding="same"), mc.MaxPooling2D(2)])
     for size in (8, 16, 6):
         assert convolutional.predict(np.zeros((1, size, size, 1))).shape == (1, size // 2, size // 2, 2)
+
+
+def test_a_layer_that_names_its_weights_in_build_reads_the_weights_loaded_or_set(tmp_path):
+    """``self.W = self.params["W"]`` in build is how many students write a layer; ``load_weights`` and
+    ``set_weights`` replaced the arrays in ``params``, so such a layer kept predicting with its old weights."""
+
+    class Alias(MyDense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.W, self.b = self.params["W"], self.params["b"]
+
+        def forward(self, x, training=False):
+            self.x = x
+            return x @ self.W + self.b
+
+    trained = mc.Sequential([Alias(2, input_shape=(3,))])
+    trained.set_weights([np.arange(6.0).reshape(3, 2), np.array([1.0, -1.0])])
+    assert np.allclose(trained.predict(X), X @ np.arange(6.0).reshape(3, 2) + [1.0, -1.0])
+    trained.save_weights(tmp_path / "w.npz")
+    fresh = mc.Sequential([Alias(2, input_shape=(3,))])
+    fresh.load_weights(tmp_path / "w.npz")
+    assert np.allclose(fresh.predict(X), trained.predict(X))
+    given = [np.ones((3, 2)), np.zeros(2)]
+    fresh.layers[0].set_weights(given)
+    assert np.allclose(fresh.predict(X), X.sum(axis=1, keepdims=True) * [1.0, 1.0])
+    given[0][...] = 7.0  # the caller's arrays are not kept: changing them later changes no weight
+    assert np.allclose(fresh.get_weights()[0], 1.0)
