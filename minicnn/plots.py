@@ -30,7 +30,9 @@ def _grid(count, columns=8):
 
 
 def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
-    """Show ``image`` and the feature maps of ``model.layers[layer_index]`` for it (one panel per channel).
+    """Show ``image`` and the feature maps of ``model.layers[layer_index]`` for it (one panel per channel), every
+    map on one shared colour scale with its colour bar, so that strong and weak maps (a map of zeros: a filter that
+    does not respond) can be told apart.
 
     image : ndarray, shape (H, W, C) — one sample, without the batch axis. Returns the matplotlib figure.
     """
@@ -47,13 +49,15 @@ def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
         ax.axis("off")
     axes[0, 0].imshow(np.asarray(image)[..., 0], cmap="gray")
     axes[0, 0].set_title("input", fontsize=8)
+    low, high = float(maps[..., :count].min()), float(maps[..., :count].max())
     for k in range(count):
         ax = axes.ravel()[k + 1]
-        ax.imshow(maps[..., k], cmap="viridis")
+        shown = ax.imshow(maps[..., k], cmap="viridis", vmin=low, vmax=high if high > low else low + 1.0)
         ax.set_title(f"map {k}", fontsize=8)
     layer = model.layers[layer_index]
     figure.suptitle(title or f"Feature maps of {layer.name} ({maps.shape[0]}×{maps.shape[1]} px each)")
     figure.tight_layout()
+    figure.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label="activation (one scale for every map)")
     return figure
 
 

@@ -61,3 +61,32 @@ def test_demo_on_the_cuda_simulator_is_refused_before_any_work(tmp_path):
         assert "would take days" in result.stderr and "--backend numba" in result.stderr, how
         assert "Data:" not in result.stdout and "Traceback" not in result.stderr, how
     assert not os.listdir(tmp_path)  # nothing written
+
+
+def test_feature_maps_and_filters_are_drawn_on_one_colour_scale_with_its_bar():
+    """Maps scaled one by one made a map of zeros (a filter that does not respond) look as strong as any other."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from minicnn.models import document_network
+    from minicnn.plots import plot_feature_maps, plot_filters
+
+    model = document_network(input_shape=(8, 8, 1), seed=0)
+    model.build()
+    kernel = model.layers[0].params["kernel"]
+    kernel[..., 1] = -np.abs(kernel[..., 1])  # filter 1 cannot respond to a positive image: after ReLU, all zeros
+    model.layers[0].params["bias"][1] = 0.0
+    image = np.random.default_rng(0).random((8, 8, 1)).astype(np.float32)
+    for figure in (plot_feature_maps(model, image), plot_filters(model.layers[0])):
+        shown = [ax.images[0] for ax in figure.axes if ax.images and ax.get_title() != "input"]
+        assert len(shown) == 32
+        assert len({image.get_clim() for image in shown}) == 1
+        assert sum(ax.get_label() == "<colorbar>" for ax in figure.axes) == 1
+        plt.close(figure)
+    maps = plot_feature_maps(model, image)
+    map_1 = next(ax for ax in maps.axes if ax.get_title() == "map 1").images[0]
+    assert np.all(map_1.get_array() == 0) and map_1.get_clim()[0] == 0 < map_1.get_clim()[1]
+    plt.close(maps)
