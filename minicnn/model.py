@@ -84,7 +84,11 @@ def _as_array(value, argument, where):
 def _check_layer_output(layer, output, samples, expected):
     """A layer's output must hold one row per sample and, where its ``compute_output_shape`` said what it would be
     (``expected``, batch axis None), that shape: one of your own layers that averages over the batch, or changes
-    the shape without saying so in ``compute_output_shape``, is named here, not by the layer or loss after it."""
+    the shape without saying so in ``compute_output_shape``, is named here, not by the layer or loss after it.
+    The output must be an array (NumPy's, or the backend's on a device), not a list or a number."""
+    if not (hasattr(output, "shape") and hasattr(output, "dtype")):
+        raise TypeError(f"{layer.describe()} returned a {type(output).__name__} from forward "
+                        f"({checks.short_repr(output)}), where a layer returns an array (np.asarray(...) of it?)")
     shape = tuple(np.shape(output))
     if not shape or shape[0] != samples:
         raise ShapeError(f"{layer.describe()} returned an output of shape {shape} for a batch of {samples}: a layer "

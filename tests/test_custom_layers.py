@@ -359,3 +359,22 @@ def test_a_layer_that_names_its_weights_in_build_reads_the_weights_loaded_or_set
     assert np.allclose(fresh.predict(X), X.sum(axis=1, keepdims=True) * [1.0, 1.0])
     given[0][...] = 7.0  # the caller's arrays are not kept: changing them later changes no weight
     assert np.allclose(fresh.get_weights()[0], 1.0)
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_a_layer_that_returns_a_list_is_named(last):
+    """A list went through as the next layer's input (converted without a word), and as the last layer's output it
+    failed inside minicnn with "'list' object has no attribute 'shape'"."""
+
+    class AsList(Square):
+        def forward(self, x, training=False):
+            return super().forward(x).tolist()
+
+    layers = [MyDense(2), AsList(name="as_list")] if last else [MyDense(2), AsList(name="as_list"), MyDense(1)]
+    model = mc.Sequential(layers)
+    model.compile(optimizer="sgd", loss="mse")
+    message = r"AsList 'as_list' returned a list from forward \(\[\[.*\), where a layer returns an array"
+    with pytest.raises(TypeError, match=message):
+        model.fit(X, np.ones((4, 2 if last else 1)), epochs=1, verbose=0)
+    with pytest.raises(TypeError, match=message):
+        model.predict(X)
