@@ -97,14 +97,15 @@ def test_perfect_and_offset_trackers_score_as_computed_by_hand(tmp_path, suite):
 
 def test_resume_skips_finished_sequences(tmp_path, suite):
     boxes = {s.name: s.ground_truth for s in suite}
-    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
-    (tmp_path / "perfect" / "two.txt").unlink()  # as if the run had stopped before finishing "two"
     built = []
 
     def counting_factory():
         built.append(1)
         return offset_factory(boxes)
 
+    E.evaluate({"perfect": counting_factory}, suite, tmp_path, progress=False)
+    (tmp_path / "perfect" / "two.txt").unlink()  # as if the run had stopped before finishing "two"
+    built.clear()
     again = E.evaluate({"perfect": counting_factory}, suite, tmp_path, progress=False)
     assert len(built) == 1
     assert again.score("perfect").auc == pytest.approx(20 / 21)
@@ -116,17 +117,14 @@ def test_saved_results_of_a_sequence_of_another_length_are_run_again(tmp_path, s
     """A sequence's folder edited since the last run (frames added or removed) keeps its name: the saved boxes, one
     per old frame, are not reused for it, as scoring them against the new ground truth would fail or mislead."""
     boxes = {s.name: s.ground_truth for s in suite}
-    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    factory = Counting(lambda: offset_factory(boxes))
+    E.evaluate({"perfect": factory}, suite, tmp_path, progress=False)
     shorter = _moving_square("one", 10, ("FM",), 0)  # "one" had 12 frames
-    built = []
-
-    def counting_factory():
-        built.append(1)
-        return offset_factory({"one": shorter.ground_truth})
-
+    boxes["one"] = shorter.ground_truth
+    factory.built = 0
     with pytest.warns(UserWarning, match="they were made on 12 frames, and the sequence now has 10"):
-        again = E.evaluate({"perfect": counting_factory}, [shorter], tmp_path, progress=False)
-    assert len(built) == 1 and len(again.runs["perfect", "one"].boxes) == 10
+        again = E.evaluate({"perfect": factory}, [shorter], tmp_path, progress=False)
+    assert factory.built == 1 and len(again.runs["perfect", "one"].boxes) == 10
     assert again.score("perfect").auc == pytest.approx(20 / 21)
 
 
@@ -135,21 +133,17 @@ def test_results_made_on_other_data_under_the_same_names_are_run_again(tmp_path,
     folder: the second suite's tracker was scored on the first suite's boxes (AUC 0.02 instead of 0.74), silently.
     The ground truth's SHA-256 in each result's .json now tells them apart."""
     boxes = {s.name: s.ground_truth for s in suite}
-    E.evaluate({"perfect": functools.partial(offset_factory, boxes)}, suite, tmp_path, progress=False)
+    factory = Counting(lambda: offset_factory(boxes))
+    E.evaluate({"perfect": factory}, suite, tmp_path, progress=False)
     other = [_moving_square("one", 12, ("FM",), 0), suite[1]]
     other[0].ground_truth[:, 0] += 20.0  # the same name and length, another target
     other[0].frames = [np.roll(frame, 20, axis=1) for frame in other[0].frames]
-    moved = {s.name: s.ground_truth for s in other}
-    built = []
-
-    def counting_factory():
-        built.append(1)
-        return offset_factory(moved)
-
+    boxes.update({s.name: s.ground_truth for s in other})
+    factory.built = 0
     with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \(they "
                                          r"were made on other data: the sequence's ground truth differs"):
-        again = E.evaluate({"perfect": counting_factory}, other, tmp_path, progress=False)
-    assert len(built) == 1  # "one" again; "two" is the same sequence and keeps its results
+        again = E.evaluate({"perfect": factory}, other, tmp_path, progress=False)
+    assert factory.built == 1  # "one" again; "two" is the same sequence and keeps its results
     assert again.score("perfect").auc == pytest.approx(20 / 21)
 
 
@@ -177,16 +171,12 @@ def test_a_run_whose_tracker_answered_ok_without_a_box_resumes(tmp_path, suite, 
         def update(self, frame):
             return True, None
 
-    first = E.evaluate({"nobox": NoBox}, suite, tmp_path, progress=False)
+    factory = Counting(NoBox)
+    first = E.evaluate({"nobox": factory}, suite, tmp_path, progress=False)
     assert first.runs["nobox", "one"].failed_at == 1 and len(first.runs["nobox", "one"].frame_seconds) == 1
-    built = []
-
-    def counting():
-        built.append(1)
-        return NoBox()
-
-    again = E.evaluate({"nobox": counting}, suite, tmp_path, progress=False)
-    assert built == [] and not recwarn.list
+    factory.built = 0
+    again = E.evaluate({"nobox": factory}, suite, tmp_path, progress=False)
+    assert factory.built == 0 and not recwarn.list
     assert again.runs["nobox", "two"].failed_at == 1
 
 
@@ -311,8 +301,17 @@ def test_got10k_scores_bound_boxes_by_each_sequences_frame_size(suite):
     assert evaluation.table().splitlines()[2].split()[4] == "0.667"
 
 
-def _never_built():
-    raise AssertionError("a finished sequence was run again instead of being resumed")
+class Counting:
+    """A factory of yours that counts the trackers it builds: to ``made_from`` the same tracker whatever it wraps
+    (a wrapper is yours to keep the same), so that a test can see which sequences a second evaluation ran."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.built = 0
+
+    def __call__(self):
+        self.built += 1
+        return self.factory()
 
 
 def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
@@ -323,9 +322,10 @@ def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
     ground_truth = np.array([[5.0, 0.0, 100.0, 100.0]] * 4)
     answers = [None, (5.0, 0.0, 50.004, 100.0), (np.inf, 0.0, 100.0, 100.0), (5.1, 0.3, 99.7, 100.2)]
     sequence = Sequence("edge", frames, ground_truth)
-    fresh = E.evaluate({"scripted": functools.partial(ScriptedTracker, answers)}, [sequence], tmp_path,
-                       progress=False)
-    resumed = E.evaluate({"scripted": _never_built}, [sequence], tmp_path, progress=False)
+    factory = Counting(functools.partial(ScriptedTracker, answers))
+    fresh = E.evaluate({"scripted": factory}, [sequence], tmp_path, progress=False)
+    resumed = E.evaluate({"scripted": factory}, [sequence], tmp_path, progress=False)
+    assert factory.built == 1
     fresh_score, resumed_score = fresh.sequence_scores("scripted")[0], resumed.sequence_scores("scripted")[0]
     assert fresh_score.success[10] == pytest.approx(3 / 4)  # the 50.004-wide box passes τ = 0.5
     for curve in ("success", "precision", "normalized_precision"):
@@ -342,8 +342,12 @@ def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, 
     crash", scored as boxes carried forward. The ``.json`` records the SHA-256 of the other two files."""
     boxes = {s.name: s.ground_truth for s in suite}
     one = suite[:1]
-    E.evaluate({"t": functools.partial(offset_factory, boxes, 0.0, one={"lose_at": 2})}, one, tmp_path,
-               progress=False)
+    settings = {"offset": 0.0, "one": {"lose_at": 2}}  # the tracker's settings, changed from run to run below
+
+    def factory():
+        return offset_factory(boxes, settings["offset"], one=settings["one"])
+
+    E.evaluate({"t": factory}, one, tmp_path, progress=False)
     write = E.atomic_write_text
 
     def disk_full_at_the_json(path, text):
@@ -352,14 +356,21 @@ def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, 
         write(path, text)
 
     monkeypatch.setattr(E, "atomic_write_text", disk_full_at_the_json)
+    settings.update(offset=6.0, one={})
     with pytest.raises(OSError, match="No space left"):
-        E.evaluate({"t": functools.partial(offset_factory, boxes, 6.0)}, one, tmp_path, progress=False, resume=False)
+        E.evaluate({"t": factory}, one, tmp_path, progress=False, resume=False)
     monkeypatch.undo()
+    settings.update(offset=0.0)
     with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \(one.txt "
                                          r"has changed since one.json was saved: it is another run's file"):
-        again = E.evaluate({"t": functools.partial(offset_factory, boxes, 0.0)}, one, tmp_path, progress=False)
+        again = E.evaluate({"t": factory}, one, tmp_path, progress=False)
     assert again.runs["t", "one"].lost_frames == 0 and again.score("t").auc == pytest.approx(20 / 21)
-    E.evaluate({"t": _never_built}, one, tmp_path, progress=False)  # now whole again: resumed
+    resumed = Counting(factory)
+    with pytest.warns(UserWarning, match=r"the tracker of this name is now test_track_evaluate:Counting"):
+        E.evaluate({"t": resumed}, one, tmp_path, progress=False)
+    assert resumed.built == 1  # a wrapper is another tracker to made_from
+    E.evaluate({"t": resumed}, one, tmp_path, progress=False)
+    assert resumed.built == 1  # now whole again, and made by the same factory: resumed
 
 
 @pytest.mark.parametrize("damage, reason", [
@@ -620,3 +631,70 @@ def test_per_attribute_plots_are_titled_with_the_sequences_that_carry_the_tag(tm
     monkeypatch.setattr(plots, "save_ope_plots", lambda *args, counts=None, **kwargs: given.update(counts) or [])
     _three_trackers_on_two_sequences().save_plots(tmp_path)
     assert given == {"": 2, "FM": 2, "OCC": 1}
+
+
+class StandStill:
+    """Never moves: answers the first box in every frame."""
+
+    def init(self, frame, box):
+        self.box = tuple(box)
+
+    def update(self, frame):
+        return True, self.box
+
+
+def test_results_of_another_tracker_of_yours_under_the_same_name_are_run_again(tmp_path, suite, capsys):
+    """Results under a name were reused for any factory of yours given that name: your own tracker, replaced by
+    another class (or edited, or given other arguments), kept the old tracker's scores, without a word."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    first = E.evaluate({"mine": functools.partial(offset_factory, boxes, 0.0)}, suite, tmp_path)
+    assert first.score("mine").auc == pytest.approx(20 / 21) and "resumed" not in capsys.readouterr().out
+    with pytest.warns(UserWarning, match=r"they were made by the tracker of this name with other arguments"):
+        moved = E.evaluate({"mine": functools.partial(offset_factory, boxes, 30.0)}, suite[:1], tmp_path,
+                           progress=False)
+    assert moved.score("mine").auc < 0.5
+    with pytest.warns(UserWarning, match=r"they were made by test_track_evaluate:offset_factory, and the tracker of "
+                                         r"this name is now test_track_evaluate:StandStill"):
+        E.evaluate({"mine": StandStill}, suite[1:], tmp_path, progress=False)
+    with pytest.warns(UserWarning, match=r"made by test_track_evaluate:StandStill, and the tracker of this name is "
+                                         r"now test_track_evaluate:offset_factory"):
+        E.evaluate({"mine": functools.partial(offset_factory, boxes, 30.0)}, suite, tmp_path, progress=True)
+    assert (f"resumed 1 of 2 runs from the result files in {tmp_path} (resume=False, or minicnn eval --no-resume, "
+            f"runs them again)") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("with_file", [True, False])
+def test_results_of_your_tracker_before_you_edited_it_are_run_again(tmp_path, suite, with_file, monkeypatch):
+    """A tracker of yours, fixed and evaluated again into the same folder, was scored on its old results. Its
+    source is kept as a SHA-256 with the results: a class in a file, or one defined in a notebook cell (Python has
+    no file for it, so its methods' source, or their compiled code, stands for it)."""
+    import importlib
+    import sys
+
+    source = '''
+class Tracker:
+    def init(self, frame, box):
+        self.box = tuple(box)
+
+    def update(self, frame):
+        return True, self.box
+'''
+    edited = source.replace("self.box = tuple(box)", "self.box = tuple(box)[:2] + (1.0, 1.0)")
+
+    def define(text):
+        if with_file:
+            (tmp_path / "my_tracker.py").write_text(text)
+            monkeypatch.syspath_prepend(str(tmp_path))
+            sys.modules.pop("my_tracker", None)
+            importlib.invalidate_caches()
+            return importlib.import_module("my_tracker").Tracker
+        namespace = {"__name__": "__main__"}
+        exec(compile(text, "<cell>", "exec"), namespace)  # a notebook cell: no file to read the source from
+        return namespace["Tracker"]
+
+    results = tmp_path / "results"
+    kept = E.evaluate({"mine": define(source)}, suite, results, progress=False)
+    E.evaluate({"mine": define(source)}, suite, results, progress=False)  # the same code again: resumed, no warning
+    with pytest.warns(UserWarning, match=r"they were made by the tracker of this name before its code was changed"):
+        fixed = E.evaluate({"mine": define(edited)}, suite, results, progress=False)
+    assert fixed.score("mine").auc < kept.score("mine").auc

@@ -21,8 +21,10 @@ again. Only the time inside ``init`` and ``update`` counts towards frames per se
 import concurrent.futures
 import contextlib
 import hashlib
+import inspect
 import io
 import json
+import marshal
 import os
 import time
 import traceback
@@ -173,22 +175,60 @@ BUILT_IN = "minicnn.track.trackers:"
 
 def made_from(tracker_name, factory, sequence):
     """What a run's results were made from, kept in its ``.json`` so that a later evaluation reuses them only for
-    the same thing: the tracker (``BUILT_IN`` and its name, a factory's own ``made_by``, or the module and name of
-    the factory you gave), and the sequence (its frame count and the SHA-256 of its ground truth). Results kept
-    under the same folder, tracker and sequence names could otherwise belong to other data (another suite in a
-    folder of the same name) or to another tracker: a factory of yours named like a built-in one, or one of ours
-    with other weights. Two factories of yours under one name are taken as the same tracker (a wrapper of yours, or
-    a function defined again, keeps its results)."""
-    if factory is None:
-        tracker = f"{BUILT_IN}{tracker_name}"
-    elif hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.WithWeights)
-        tracker = factory.made_by
-    else:
-        made = getattr(factory, "func", factory)  # functools.partial: the function it calls
-        tracker = (f"{getattr(made, '__module__', type(made).__module__)}:"
-                   f"{getattr(made, '__qualname__', type(made).__qualname__)}")
+    the same thing: the tracker (``BUILT_IN`` and its name, a factory's own ``made_by``, or for a factory of yours
+    its module and name, the SHA-256 of its source code and the arguments a ``functools.partial`` gives it), and
+    the sequence (its frame count and the SHA-256 of its ground truth). Results kept under the same folder, tracker
+    and sequence names could otherwise belong to other data (another suite in a folder of the same name) or to
+    another tracker: another class of yours under the same name, your tracker before you edited it, one of ours
+    with other weights, a factory of yours named like a built-in one."""
     truth = np.ascontiguousarray(sequence.ground_truth, dtype=np.float64)
-    return {"made_by": tracker, "frames": len(sequence), "ground_truth_sha256": hashlib.sha256(truth).hexdigest()}
+    made = {"made_by": _tracker_made_by(tracker_name, factory), "frames": len(sequence),
+            "ground_truth_sha256": hashlib.sha256(truth).hexdigest()}
+    if factory is not None and not hasattr(factory, "made_by"):
+        made.update(_code_of(factory))
+    return made
+
+
+def _tracker_made_by(tracker_name, factory):
+    if factory is None:
+        return f"{BUILT_IN}{tracker_name}"
+    if hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.WithWeights)
+        return factory.made_by
+    made = getattr(factory, "func", factory)  # functools.partial: the function it calls
+    return (f"{getattr(made, '__module__', type(made).__module__)}:"
+            f"{getattr(made, '__qualname__', type(made).__qualname__)}")
+
+
+def _code_of(factory):
+    """A factory of yours as ``made_from`` records it: ``code_sha256``, the SHA-256 of its source (a function's; a
+    class's with those of the classes of yours it derives from; a callable object's class's), and ``settings``,
+    the SHA-256 of the arguments of a ``functools.partial``, where their text names no object by its address
+    (which changes from run to run). Either is left out where it cannot be had (a factory written in C)."""
+    made = getattr(factory, "func", factory)
+    code = {}
+    owner = made if isinstance(made, type) or inspect.isroutine(made) else type(made)
+    classes = owner.__mro__ if isinstance(owner, type) else (owner,)
+    sources = [_source_of(part) for part in classes if part.__module__.split(".")[0] not in ("builtins", "minicnn")]
+    if any(sources):
+        code["code_sha256"] = _sha256("\n".join(sources))
+    if made is not factory:
+        settings = f"{factory.args!r} {factory.keywords!r}"
+        if " at 0x" not in settings:
+            code["settings_sha256"] = _sha256(settings)
+    return code
+
+
+def _source_of(part):
+    """The source of a function or class; for a class whose file Python cannot find (one defined in a notebook
+    cell), the source of its functions; where there is no source, the compiled code; "" for code written in C."""
+    try:
+        return inspect.getsource(part)
+    except (OSError, TypeError):
+        pass
+    if isinstance(part, type):
+        return "".join(_source_of(value) for value in vars(part).values() if inspect.isfunction(value))
+    function_code = getattr(part, "__code__", None)
+    return marshal.dumps(function_code).hex() if function_code is not None else ""
 
 
 def save_run(run, results_dir, made=None):
@@ -239,8 +279,6 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
         raise ValueError(f"{info_path.name}: expected a JSON object, got {type(info).__name__}")
     for key, value in (made or {}).items():  # files written before minicnn recorded these are taken as they are
         recorded = info.get(key, value)
-        if key == "made_by" and not (recorded.startswith(BUILT_IN) or value.startswith(BUILT_IN)):
-            continue
         if recorded != value:
             raise ValueError(_made_from_else(key, recorded, value))
     recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
@@ -263,6 +301,10 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
 def _made_from_else(key, recorded, now):
     if key == "made_by":
         return f"they were made by {recorded}, and the tracker of this name is now {now}"
+    if key == "code_sha256":
+        return "they were made by the tracker of this name before its code was changed"
+    if key == "settings_sha256":
+        return "they were made by the tracker of this name with other arguments (those functools.partial gives it)"
     if key == "frames":
         return f"they were made on {recorded} frames, and the sequence now has {now}"
     return "they were made on other data: the sequence's ground truth differs from the one they were made on"
@@ -560,7 +602,7 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
     scheduler : str or distributed.Client, optional
         A Dask scheduler to send the same tasks to instead.
     progress : bool
-        A progress bar over frames, with the sequence count.
+        A progress bar over frames, with the sequence count, after a line that says how many runs were resumed.
     """
     specs = _tracker_specs(trackers)
     sequences = list(sequences)
@@ -582,6 +624,9 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
                 runs[tracker, sequence.name] = saved
             else:
                 pending.append((tracker, sequence))
+    if progress and runs:
+        print(f"resumed {len(runs)} of {len(runs) + len(pending)} runs from the result files in {results_dir} "
+              f"(resume=False, or minicnn eval --no-resume, runs them again)")
     total_frames = sum(len(s) for _, s in pending)
     bar = ProgressBar(total_frames, unit="frame", enabled=progress and bool(pending))
     state = {"frames": 0, "tasks": 0}
