@@ -2,6 +2,9 @@
 
 import functools
 import json
+import os
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -698,3 +701,47 @@ class Tracker:
     with pytest.warns(UserWarning, match=r"they were made by the tracker of this name before its code was changed"):
         fixed = E.evaluate({"mine": define(edited)}, suite, results, progress=False)
     assert fixed.score("mine").auc < kept.score("mine").auc
+
+
+class InterruptedAt:
+    """Stands still, and is interrupted (Ctrl-C) in its ``update`` on the sequence whose first frame's mean is
+    ``mean``; every tracker built leaves a file in ``folder``, so that processes can be counted too."""
+
+    def __init__(self, folder, interrupt_first_mean, seconds_per_frame=0.0):
+        self.folder, self.mean, self.seconds_per_frame = folder, interrupt_first_mean, seconds_per_frame
+        marker = Path(folder) / f"built-{os.getpid()}-{time.perf_counter_ns()}"
+        marker.write_text("")
+
+    def init(self, frame, box):
+        self.box, self.interrupt = tuple(box), float(frame.mean()) == self.mean
+
+    def update(self, frame):
+        if self.interrupt:
+            raise KeyboardInterrupt
+        time.sleep(self.seconds_per_frame)
+        return True, self.box
+
+
+def test_ctrl_c_stops_an_evaluation_before_its_next_task_and_keeps_what_finished(tmp_path):
+    """The serial executor took Ctrl-C for the task's result and went on with every later task (on OTB-100, Ctrl-C
+    did not stop an evaluation); what finished before it stays saved and is resumed."""
+    suite = [_moving_square(name, 6, ("FM",), seed) for seed, name in enumerate(["a", "b", "c", "d"])]
+    built = tmp_path / "built"
+    built.mkdir()
+    factory = functools.partial(InterruptedAt, str(built), float(suite[1][0].mean()))
+    with pytest.raises(KeyboardInterrupt):
+        E.evaluate({"still": factory}, suite, tmp_path / "results", progress=False)
+    assert len(list(built.iterdir())) == 2  # "a" and "b": "c" and "d" never started
+    assert sorted(path.name for path in (tmp_path / "results" / "still").glob("*.json")) == ["a.json"]
+
+
+def test_ctrl_c_in_processes_cancels_the_tasks_not_yet_started(tmp_path):
+    """ProcessPoolExecutor's shutdown(wait=True) ran every queued task after Ctrl-C."""
+    suite = [_moving_square(f"s{i}", 6, ("FM",), i) for i in range(12)]
+    built = tmp_path / "built"
+    built.mkdir()
+    factory = functools.partial(InterruptedAt, str(built), float(suite[0][0].mean()), seconds_per_frame=0.2)
+    with pytest.raises(KeyboardInterrupt):
+        E.evaluate({"still": factory}, suite, tmp_path / "results", jobs=2, progress=False)
+    # the interrupted task, the one beside it, those the pool had queued (3) and those that took its free places
+    assert len(list(built.iterdir())) <= 7

@@ -327,13 +327,14 @@ def _parsed(path, parse):
 # ---------------------------------------------------------------------------------------------------- executors
 
 class SerialExecutor(concurrent.futures.Executor):
-    """Runs each task at once in this process; the same ``submit`` interface as the parallel executors."""
+    """Runs each task at once in this process; the same ``submit`` interface as the parallel executors. Ctrl-C
+    (``KeyboardInterrupt``) is not a task's result: it stops ``submit`` itself, so no later task starts."""
 
     def submit(self, fn, /, *args, **kwargs):
         future = concurrent.futures.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exception:  # noqa: BLE001 - handed back through the future
+        except Exception as exception:  # handed back through the future
             future.set_exception(exception)
         return future
 
@@ -647,25 +648,31 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
 
 
 def _run_all(executor, pending, specs, results_dir, runs, bar, frame_done, state):
-    serial = isinstance(executor, SerialExecutor)
-    try:
-        futures = {}
+    """Run the ``pending`` tasks on ``executor``, filling ``runs``. An error that is not the tracker's (a frame that
+    cannot be read) or Ctrl-C stops the evaluation: serially before the next task, in processes once the tasks
+    already running have finished (the queued ones are cancelled); what finished is saved."""
+    if isinstance(executor, SerialExecutor):
         for tracker, sequence in pending:
-            extra = {"on_frame": frame_done} if serial else {}
-            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir, **extra)
-            futures[future] = (tracker, sequence)
-            if serial:
-                state["tasks"] += 1
+            state["tasks"] += 1
+            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir, on_frame=frame_done)
+            runs[tracker, sequence.name] = future.result()
+        return
+    stopped, futures = True, {}
+    try:
+        for tracker, sequence in pending:
+            futures[executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir)] = (tracker, sequence)
         for future in concurrent.futures.as_completed(futures):
             tracker, sequence = futures[future]
             runs[tracker, sequence.name] = future.result()
-            if not serial:
-                state["tasks"] += 1
-                state["frames"] += len(sequence)
-                bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+            state["tasks"] += 1
+            state["frames"] += len(sequence)
+            bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+        stopped = False
     finally:
-        if not serial:
-            executor.shutdown(wait=True)
+        if stopped:  # Dask's executor has no cancel_futures
+            for future in futures:
+                future.cancel()
+        executor.shutdown(wait=True)
 
 
 def default_data_dir():
