@@ -130,7 +130,7 @@ def eval_command(args, parser):
     from pathlib import Path
 
     from minicnn.track.evaluate import evaluate, save_got10k_submission
-    from minicnn.track.sequences import atomic_write_text
+    from minicnn.track.sequences import SequenceError, atomic_write_text
 
     trackers = tracker_names(parser, args.trackers)
     names = _names(args.sequences)
@@ -146,6 +146,9 @@ def eval_command(args, parser):
     try:
         evaluation = evaluate(specs, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
                               progress=not args.quiet, resume=not args.no_resume)
+    except SequenceError as error:
+        parser.error(f"{error} (the runs that finished are saved in {results}: mend or leave out that sequence "
+                     f"with --sequences, and the same command goes on)")
     except (OSError, ValueError) as error:
         if args.scheduler is None:
             raise
@@ -223,7 +226,12 @@ def track_command(args, parser):
     tracks = {}
     if trackers:
         output_folder(parser, results, "--results")
-        evaluation = evaluate(trackers, [sequence], results, progress=not args.quiet)
+        from minicnn.track.sequences import SequenceError
+
+        try:
+            evaluation = evaluate(trackers, [sequence], results, progress=not args.quiet)
+        except SequenceError as error:
+            parser.error(str(error))
         tracks = {name: evaluation.runs[name, sequence.name].boxes for name in evaluation.trackers}
     written = plots.render_sequence(sequence, tracks, out, every=args.every, fps=args.fps, progress=not args.quiet)
     print(f"Wrote {written}")

@@ -1,6 +1,8 @@
 """The tracking commands end to end: ``minicnn eval`` and ``minicnn track show`` on a small folder, and
 ``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h`` on a moving square (with a fake tracker and an OpenCV one)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -146,6 +148,35 @@ def test_eval_refuses_a_sequence_that_cannot_start_or_named_twice_before_any_wor
         err = capsys.readouterr().err
         assert stop.value.code == 2 and message in err and "Traceback" not in err, err
     assert not results.exists()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda img: (img / "0006.jpg").write_bytes((img / "0006.jpg").read_bytes()[:300]), r"frame .*0006.jpg cannot be "
+                                                                                       r"read: "),
+    (lambda img: _resized(img / "0007.jpg", (100, 150)), r"sequence 'slow': 0007.jpg is 150×100 but 0001.jpg is "
+                                                         r"160×120 \(width×height\); every frame must have the first"),
+])
+def test_eval_stops_on_a_frame_it_cannot_use_with_one_line_that_names_it(data, tmp_path, capsys, damage, message):
+    """A frame that cannot be read ended minicnn eval in a traceback, after every other task; one of another size
+    was blamed on every tracker ("kcf crashed at frame 7") and scored as their failure."""
+    pytest.importorskip("cv2")
+    damage(data / "slow" / "img")
+    results = tmp_path / "results"
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(results), "--quiet"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Traceback" not in err, err
+    assert re.search(r"minicnn eval: error: " + message, err), err
+    assert re.search(rf"the runs that finished are saved in {re.escape(str(results))}: mend or leave out that "
+                     rf"sequence with --sequences, and the same command goes on\)", err), err
+    assert not (results / "mosse" / "slow.json").exists()
+
+
+def _resized(path, shape):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.resize(shape[::-1]).save(path)
 
 
 def test_ctrl_c_during_eval_says_the_same_command_resumes(data, tmp_path, monkeypatch, capsys):

@@ -745,3 +745,19 @@ def test_ctrl_c_in_processes_cancels_the_tasks_not_yet_started(tmp_path):
         E.evaluate({"still": factory}, suite, tmp_path / "results", jobs=2, progress=False)
     # the interrupted task, the one beside it, those the pool had queued (3) and those that took its free places
     assert len(list(built.iterdir())) <= 7
+
+
+class Vandal(StandStill):
+    """Blacks out every frame it is given."""
+
+    def update(self, frame):
+        frame[:] = 0
+        return super().update(frame)
+
+
+def test_a_tracker_that_draws_into_its_frames_changes_nothing_the_next_tracker_reads(suite):
+    """A sequence held in memory (notebook 9's make_sequence) handed out its own arrays: a tracker drawing into its
+    frame zeroed the sequence itself, and every later tracker tracked black frames."""
+    before = [frame.copy() for frame in suite[0].frames]
+    E.evaluate({"vandal": Vandal, "still": StandStill}, suite[:1], progress=False)
+    assert all(np.array_equal(frame, kept) for frame, kept in zip(suite[0].frames, before))

@@ -112,7 +112,7 @@ def test_a_failed_write_leaves_the_old_sequence_intact(tmp_path):
     before = (folder / "groundtruth_rect.txt").read_text()
     broken = _toy()
     broken.frames[4] = np.zeros((5, 5), np.float64)
-    with pytest.raises(ValueError, match="frame 5: expected"):
+    with pytest.raises(ValueError, match="frame 5 is 5×5 but frame 1 is 32×24"):
         write_otb(broken, tmp_path)
     assert (folder / "groundtruth_rect.txt").read_text() == before
     assert len(list((folder / "img").iterdir())) == 5

@@ -67,6 +67,12 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 """The files a sequence's frames may be (``minicnn track`` takes a folder of the same)."""
 
 
+class SequenceError(ValueError):
+    """A sequence's data cannot be tracked: a frame that cannot be read, or one of another size than the first. It
+    is the data's fault, not a tracker's, so ``evaluate`` stops on it (keeping what finished) rather than scoring
+    every tracker as failing from that frame."""
+
+
 def read_frame(path):
     """Read one frame as ``(H, W, 3)`` uint8 RGB (grey images are repeated over 3 channels, alpha is dropped)."""
     import imageio.v3 as iio
@@ -77,7 +83,7 @@ def read_frame(path):
     try:
         image = np.asarray(iio.imread(path))
     except (OSError, ValueError, SyntaxError) as error:  # Pillow: a truncated or damaged image
-        raise ValueError(f"frame {path} cannot be read: {error}") from None
+        raise SequenceError(f"frame {path} cannot be read: {error}") from None
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
     image = image[:, :, :3]
@@ -130,17 +136,37 @@ class Sequence:
             if values is not None and values.shape != (len(self.frames),):
                 raise ValueError(f"sequence {name!r}: {label} must have {len(self.frames)} entries, got {values.shape}")
         self.path = None if path is None else Path(path)
+        self._first_shape = None
 
     def __len__(self):
         return len(self.frames)
 
     def __getitem__(self, index):
+        """Frame ``index`` as a new array: a tracker that draws into its frame changes nothing that the next tracker
+        reads. Every frame must have the first one's size (a ``SequenceError`` names both otherwise)."""
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        frame = self._read(index)
+        if index in (0, -len(self)):
+            self._first_shape = frame.shape
+            return frame
+        if getattr(self, "_first_shape", None) is None:
+            self._first_shape = self._read(0).shape
+        if frame.shape[:2] != self._first_shape[:2]:
+            raise SequenceError(f"sequence {self.name!r}: {self._frame_name(index)} is {_size_text(frame.shape)} but "
+                                f"{self._frame_name(0)} is {_size_text(self._first_shape)} (width×height); every "
+                                f"frame must have the first one's size")
+        return frame
+
+    def _read(self, index):
         frame = self.frames[index]
         if isinstance(frame, (str, os.PathLike)):
             return read_frame(frame)
-        return np.asarray(frame)
+        return np.array(frame)
+
+    def _frame_name(self, index):
+        frame = self.frames[index]
+        return Path(frame).name if isinstance(frame, (str, os.PathLike)) else f"frame {index % len(self) + 1}"
 
     def __iter__(self):
         for index in range(len(self)):
@@ -163,6 +189,10 @@ class Sequence:
     def problems(self):
         """Per-frame complaints about the ground truth (non-positive sizes, boxes wholly outside the image)."""
         return box_problems(self.ground_truth, self.frame_shape)
+
+
+def _size_text(shape):
+    return f"{shape[1]}×{shape[0]}"
 
 
 # ----------------------------------------------------------------------------------------------- text file helpers
