@@ -293,19 +293,14 @@ def parse_box(text, argument="--box"):
     return values
 
 
-def _natural_key(path):
-    """Sort key comparing the digit runs of a file name as numbers: frame2.png before frame10.png."""
-    import re
-
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", path.name)]
-
-
 def _folder_frames(folder):
     """The frame files of ``folder`` sorted by name (digit runs as numbers), all checked to have one size."""
     from PIL import Image
 
+    from minicnn.track.sequences import natural_key
+
     files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES),
-                   key=_natural_key)
+                   key=natural_key)
     if not files:
         raise TrackInputError(
             f"FRAMES_DIR_OR_VIDEO: the folder {folder} holds no frames; expected image files named in frame order "

@@ -258,15 +258,26 @@ def atomic_write_text(path, text):
         raise
 
 
+def natural_key(path):
+    """Sort key of a file name that compares its digit runs as numbers: ``frame2.png`` before ``frame10.png``."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", Path(path).name)]
+
+
+_NUMBERED = re.compile(r"(\D*)(\d+)(\D*)")
+
+
 def _image_files(folder):
-    """The frames of ``folder`` in frame order: numbered names (``0001.jpg``, or unpadded ``1.jpg … 10.jpg``) by
-    their number, which must run without a gap or a repeat, since the boxes are one per frame and a missing image
-    would pair every later box with the wrong frame; other names in name order."""
-    files = [p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
-    if not files or not all(p.stem.isdigit() for p in files):
-        return sorted(files)
-    files.sort(key=lambda p: int(p.stem))
-    numbers = [int(p.stem) for p in files]
+    """The frames of ``folder`` in frame order: numbered names (``0001.jpg``, unpadded ``1.jpg … 10.jpg``, or
+    ``frame_1.jpg … frame_10.jpg``) by their number, which must run without a gap or a repeat, since the boxes are
+    one per frame and a missing image would pair every later box with the wrong frame; other names with their
+    digit runs compared as numbers (``natural_key``)."""
+    files = sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+    parts = [_NUMBERED.fullmatch(p.stem) for p in files]
+    if not files or not all(parts) or len({(m[1], m[3]) for m in parts}) > 1:
+        return files
+    numbers = [int(m[2]) for m in parts]
+    files = [p for _, p in sorted(zip(numbers, files), key=lambda pair: pair[0])]
+    numbers.sort()
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if missing or repeated:
