@@ -761,3 +761,12 @@ def test_a_tracker_that_draws_into_its_frames_changes_nothing_the_next_tracker_r
     before = [frame.copy() for frame in suite[0].frames]
     E.evaluate({"vandal": Vandal, "still": StandStill}, suite[:1], progress=False)
     assert all(np.array_equal(frame, kept) for frame, kept in zip(suite[0].frames, before))
+
+
+@pytest.mark.parametrize("name", ["../escaped", "mine/v1", "..", "", "C:mine", 3])
+def test_a_trackers_name_must_be_a_folder_name(tmp_path, suite, name):
+    """A tracker's name is the folder its results go to: "../escaped" wrote outside the results folder."""
+    with pytest.raises(ValueError, match=r"trackers: a tracker's name names its folder of results, so it must be a "
+                                         r"name without /, \\ or :, and not . or .., got "):
+        E.evaluate({name: StandStill}, suite, tmp_path / "results", progress=False)
+    assert not tmp_path.joinpath("escaped").exists() and not (tmp_path / "results").exists()

@@ -572,17 +572,24 @@ def _fps_text(fps):
 
 
 def _tracker_specs(trackers):
+    """``{name: factory}`` (None: the built-in tracker of that name). A name is a folder of the results, so it must
+    be one folder's name: "../mine" wrote outside the results folder, "mine/v1" into a folder of its own."""
     if isinstance(trackers, str):
         trackers = [t for t in trackers.split(",") if t]
     if isinstance(trackers, dict):
-        return dict(trackers)
-    specs = {}
-    for tracker in trackers:
-        if not isinstance(tracker, str):
-            raise TypeError(f"trackers: expected names or a dict name → factory, got {tracker!r}")
-        specs[tracker] = None
+        specs = dict(trackers)
+    else:
+        specs = {}
+        for tracker in trackers:
+            if not isinstance(tracker, str):
+                raise TypeError(f"trackers: expected names or a dict name → factory, got {tracker!r}")
+            specs[tracker] = None
     if not specs:
         raise ValueError("trackers: expected at least one tracker")
+    for name in specs:
+        if not isinstance(name, str) or not name.strip() or name in (".", "..") or any(c in name for c in "/\\:"):
+            raise ValueError(f"trackers: a tracker's name names its folder of results, so it must be a name without "
+                             f"/, \\ or :, and not . or .., got {name!r}")
     return specs
 
 
