@@ -709,17 +709,34 @@ def test_integer_result_is_pointed_out():
 
 
 @pytest.mark.parametrize("dtype, expected", [
-    (np.int64, "y holds integers (dtype int64), so fractions are cut off: create it as floats"),
-    (np.int32, "y holds integers (dtype int32), so fractions are cut off: create it as floats"),
-    (np.float16, "y holds float16 numbers (dtype float16), so only about 3 significant digits are kept: create it as "
-                 "floats")])
+    (np.int64, "y holds integers (dtype int64): its values are right on this case, whose numbers are whole, but on "
+               "others fractions are cut off: create it as floats"),
+    (np.int32, "y holds integers (dtype int32): its values are right on this case, whose numbers are whole, but on "
+               "others fractions are cut off: create it as floats"),
+    (np.float16, "y holds float16 numbers (dtype float16): its values are right on this case, whose numbers are "
+                 "whole, but on others only about 3 significant digits are kept: create it as floats")])
 def test_a_result_of_whole_numbers_is_refused_even_where_its_values_agree(dtype, expected):
     """The cases' inputs are whole numbers, so an integer (or float16) result could hold exactly the expected values
     and pass, while 0.4 would become 0 in the student's own use."""
     def right_values_in_another_dtype(x, pool_size, stride=None):
         return reference_solution("max_pool_forward")(x, pool_size, stride).astype(dtype)
 
-    assert expected in " ".join(check("max_pool_forward", right_values_in_another_dtype).message.split())
+    message = check("max_pool_forward", right_values_in_another_dtype).message
+    assert expected in " ".join(message.split())
+    assert message.startswith("max_pool_forward: not passed yet, y has the right values in a dtype that loses them.")
+
+
+def test_right_values_in_a_dtype_that_loses_them_match_no_classic_mistake():
+    """On a case with one channel and one sample some mistake models give the reference's numbers, so right values
+    in int64 were called "one of these: bias gradient not summed over N, H and W; divided by N"."""
+    def bias_gradient_in_integers(grad_y, x, kernel, stride=1, padding="valid"):
+        grad_x, grad_kernel, grad_bias = reference_solution("conv_backward")(grad_y, x, kernel, stride, padding)
+        return grad_x, grad_kernel, grad_bias.astype(int)
+
+    result = check("conv_backward", bias_gradient_in_integers)
+    assert not result.passed and result.mistakes == {}
+    assert "classic mistake" not in result.message
+    assert "grad_bias holds integers (dtype int64): its values are right on this case" in result.message
 
 
 def test_results_that_are_not_real_numbers_are_named():
@@ -1145,3 +1162,13 @@ def test_after_a_random_failure_the_count_of_cases_passed_is_exact(monkeypatch):
     passed_before_the_first_failure = failed.index(True)
     assert passed_before_the_first_failure > 2 and failed.count(True) > 1  # some random cases passed; it was shrunk
     assert result.cases == passed_before_the_first_failure
+
+
+def test_a_missing_return_is_told_with_none_written_as_python_writes_it():
+    """str.capitalize() lowered the rest of the problem: "returned none (did you forget the return statement?)"."""
+    def no_return(grad_z, x, kernel):
+        grad_z @ kernel.T
+
+    message = check("dense_backward", no_return).message
+    assert "Your function should return 3 values, the tuple (grad_x, grad_kernel, grad_bias); it returned None (did " \
+           "you forget the return statement?)" in " ".join(message.split())

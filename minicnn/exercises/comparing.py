@@ -26,6 +26,7 @@ class OutputCheck:
     got: np.ndarray = None
     problem: str = None
     worst_index: tuple = None
+    only_the_dtype: bool = False
 
     @property
     def agrees(self):
@@ -84,7 +85,10 @@ def compare_output(name, value, expected):
         kind, loss = {"b": ("booleans", "fractions are cut off"),
                       "f": ("float16 numbers", "only about 3 significant digits are kept")}.get(
             raw.dtype.kind, ("integers", "fractions are cut off"))
-        check.problem = (f"{name} holds {kind} (dtype {raw.dtype}), so {loss}: create it as floats, e.g. "
+        check.only_the_dtype = close(check.got, expected)
+        right = (": its values are right on this case, whose numbers are whole, but on others" if check.only_the_dtype
+                 else ", so")
+        check.problem = (f"{name} holds {kind} (dtype {raw.dtype}){right} {loss}: create it as floats, e.g. "
                          f"np.zeros(shape), and compute in float64, the dtype of the inputs.")
         return check
     excess = np.abs(check.got - expected) - (ATOL + RTOL * np.abs(expected))

@@ -35,7 +35,7 @@ def recognise_mistakes(exercise, function, attempt):
     """The classic mistakes that explain each wrong output of ``attempt``, as ``{output name: [Mistake, ...]}``."""
     found = {}
     for check in attempt.checks:
-        if check.agrees or check.got is None:
+        if check.agrees or check.got is None or check.only_the_dtype:  # right values: no mistake to name
             continue
         candidates = [m for m in exercise.mistakes
                       if m.output == check.name and matches(m, attempt.arguments, check.got)]

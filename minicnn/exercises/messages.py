@@ -65,6 +65,9 @@ def _headline(exercise, attempt):
     if attempt.problem is not None:
         return f"{name}: not passed yet, your function returned the wrong kind of value."
     wrong = [check.name for check in attempt.checks if not check.agrees]
+    if all(check.only_the_dtype for check in attempt.checks if not check.agrees):
+        verb = "has" if len(wrong) == 1 else "have"
+        return f"{name}: not passed yet, {_and_list(wrong)} {verb} the right values in a dtype that loses them."
     verb = "differs" if len(wrong) == 1 else "differ"
     return f"{name}: not passed yet, {_and_list(wrong)} {verb} from the expected result."
 
@@ -98,7 +101,7 @@ def _what_went_wrong(exercise, attempt):
     if error is not None:
         return "It raised:\n" + describe_exception(error, attempt.call.source_file)
     if attempt.problem is not None:
-        return attempt.problem.capitalize()
+        return attempt.problem[0].upper() + attempt.problem[1:]
     blocks = []
     for check in attempt.checks:
         if check.agrees:
