@@ -987,22 +987,55 @@ def test_cli_usage_errors(capsys):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def test_nonzero_integers_use_every_magnitude_up_to_the_largest():
-    """Inputs are ±1 … ±largest: leaving out ±largest would narrow the cases, and a 0 would hide a missing term."""
-    from minicnn.exercises.values import nonzero_integers
+def test_nonzero_values_use_every_magnitude_up_to_the_largest():
+    """Inputs are ±1 … ±largest (±0.5 … ±largest in halves): leaving out ±largest would narrow the cases, and a 0
+    would hide a missing term."""
+    from minicnn.exercises.values import nonzero_values
 
-    drawn = nonzero_integers(np.random.default_rng(0), (1000,), largest=4)
+    drawn = nonzero_values(np.random.default_rng(0), (1000,), largest=4)
     assert set(drawn) == {-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0}
+    halves = nonzero_values(np.random.default_rng(0), (1000,), largest=2, step=0.5)
+    assert set(halves) == {-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0}
 
 
-def test_distinct_integers_are_all_different_and_centred_on_zero():
+def test_distinct_values_are_all_different_and_centred_on_zero():
     """Pooling inputs must have no two equal values (else the maximum's position is ambiguous): 6 values are
-    −3 … 2, each once."""
-    from minicnn.exercises.values import distinct_integers
+    −3 … 2, each once (−1.5 … 1 in halves)."""
+    from minicnn.exercises.values import distinct_values
 
-    drawn = distinct_integers(np.random.default_rng(0), (2, 3))
+    drawn = distinct_values(np.random.default_rng(0), (2, 3))
     assert drawn.shape == (2, 3)
     np.testing.assert_array_equal(np.sort(drawn.ravel()), [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0])  # 0 … 5, minus 6 // 2
+    halves = distinct_values(np.random.default_rng(0), (2, 3), step=0.5)
+    np.testing.assert_array_equal(np.sort(halves.ravel()), [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0])
+
+
+INTEGERS_INSIDE = {
+    "conv_forward": (
+        "def conv_forward(x, kernel, bias, stride=1, padding='valid'):\n"
+        "    x_in_integers = np.zeros(x.shape, dtype=int)  # the buffer a student makes with dtype=int\n"
+        "    x_in_integers[...] = x\n"
+        "    return right(x_in_integers.astype(float), kernel, bias, stride, padding)\n"),
+    "max_pool_backward": (
+        "def max_pool_backward(grad_y, x, pool_size, stride=None):\n"
+        "    grad_x = np.zeros(x.shape, dtype=np.int64)\n"
+        "    grad_x[...] = right(grad_y, x, pool_size, stride)\n"
+        "    return grad_x.astype(float)\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGERS_INSIDE))
+def test_a_solution_that_computes_in_integers_inside_fails_on_the_random_cases(tmp_path, name):
+    """Every case's inputs were whole numbers, so a buffer of integers inside the solution lost nothing and passed,
+    though it would zero an image of values in [0, 1]. The random cases' values are halves."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(f"import numpy as np\nfrom minicnn.exercises.{name}.solution import {name} as right\n\n\n"
+                    + INTEGERS_INSIDE[name])
+    result = check(name, str(path))
+    assert not result.passed, result.message
+    assert "The simplest failing case found among random cases (all" in result.message
+    values = np.concatenate([np.ravel(v) for v in result.arguments.values() if isinstance(v, np.ndarray)])
+    assert np.any(values % 1)
 
 
 def test_tenths_include_both_ends_and_leave_out_what_is_avoided():

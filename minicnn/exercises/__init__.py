@@ -10,8 +10,9 @@ where and why.
 
 From a terminal: ``minicnn exercise list | task NAME | starter NAME | check NAME FILE | solution NAME``.
 
-The checker runs your function on hand-picked cases, then on cases whose shapes and settings hypothesis draws (with a
-fixed seed, so you see the same first failure every time, and shrunk to the simplest one). It tells you what was
+The checker runs your function on hand-picked cases of small whole numbers, then on cases whose shapes and settings
+hypothesis draws (with a fixed seed, so you see the same first failure every time, and shrunk to the simplest one),
+their values in halves, so that computing in integers anywhere shows. It tells you what was
 given, what was expected, where your output differs, and, when it recognises one, the classic mistake you made.
 
 Teachers: ``solution_source(name)`` gives the reference solution. Adding an exercise means adding a folder with

@@ -3,8 +3,8 @@
 The order is fixed, so a student sees the same first failure every time:
 
 1. the exercise's hand-picked cases, simplest first;
-2. ``random_examples`` cases drawn by hypothesis with a derandomized (fixed) seed and no example database; when one
-   fails, hypothesis shrinks it to the simplest failing case (smallest shapes, plainest settings, seed 0), and that
+2. ``random_examples`` cases drawn by hypothesis with a derandomized (fixed) seed and no example database, their
+   values in halves rather than whole numbers (``values.value_step``); when one fails, hypothesis shrinks it to the simplest failing case (smallest shapes, plainest settings, seed 0), and that
    is the case reported.
 
 The first failure is explained (see ``messages``), with the classic mistake it matches when there is one.
@@ -22,6 +22,7 @@ from minicnn.exercises.loading import (SolutionNotFound, load_function, paramete
 from minicnn.exercises.messages import failure_message, loading_message, parameter_order_message, passed_message
 from minicnn.exercises.result import CheckResult
 from minicnn.exercises.running import StudentCall, call_student
+from minicnn.exercises.values import HALVES
 
 
 @dataclass
@@ -100,7 +101,7 @@ def search_random_cases(exercise, function):
                                                        HealthCheck.filter_too_much, HealthCheck.large_base_example))
     @given(case=exercise.random_cases(), seed=st.integers(0, 2**16 - 1))
     def try_drawn_case(case, seed):
-        attempt = try_case(exercise, function, case, seed)
+        attempt = try_case(exercise, function, dict(case, **{HALVES: True}), seed)  # values in halves, see values.py
         tried.append(attempt.failed)
         if attempt.failed:
             failures.append(attempt)

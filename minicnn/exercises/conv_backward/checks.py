@@ -9,7 +9,7 @@ import numpy as np
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
 from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_cases, conv_output_size, pad, padding_of
-from minicnn.exercises.values import nonzero_integers
+from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
 
@@ -25,9 +25,9 @@ def backward_on_padded(grad_y, x_padded, kernel, stride):
 
 def make_arguments(case, rng):
     h_out, w_out = conv_output_size(case)
-    return {"grad_y": nonzero_integers(rng, (case["n"], h_out, w_out, case["c_out"])),
-            "x": nonzero_integers(rng, (case["n"], case["h"], case["w"], case["c_in"])),
-            "kernel": nonzero_integers(rng, (case["kh"], case["kw"], case["c_in"], case["c_out"])),
+    return {"grad_y": nonzero_values(rng, (case["n"], h_out, w_out, case["c_out"]), step=value_step(case)),
+            "x": nonzero_values(rng, (case["n"], case["h"], case["w"], case["c_in"]), step=value_step(case)),
+            "kernel": nonzero_values(rng, (case["kh"], case["kw"], case["c_in"], case["c_out"]), step=value_step(case)),
             "stride": case["stride"], "padding": case["padding"]}
 
 

@@ -2,7 +2,7 @@
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
 from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_cases, pad, padding_of
-from minicnn.exercises.values import nonzero_integers
+from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
 
@@ -12,9 +12,9 @@ def reference(x, kernel, bias, stride, padding):
 
 
 def make_arguments(case, rng):
-    return {"x": nonzero_integers(rng, (case["n"], case["h"], case["w"], case["c_in"])),
-            "kernel": nonzero_integers(rng, (case["kh"], case["kw"], case["c_in"], case["c_out"])),
-            "bias": nonzero_integers(rng, (case["c_out"],)),
+    return {"x": nonzero_values(rng, (case["n"], case["h"], case["w"], case["c_in"]), step=value_step(case)),
+            "kernel": nonzero_values(rng, (case["kh"], case["kw"], case["c_in"], case["c_out"]), step=value_step(case)),
+            "bias": nonzero_values(rng, (case["c_out"],), step=value_step(case)),
             "stride": case["stride"], "padding": case["padding"]}
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from minicnn.exercises.exercise import Exercise, MistakeList
-from minicnn.exercises.values import nonzero_integers
+from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
 
@@ -15,8 +15,8 @@ def reference(grad_z, x, kernel):
 
 def make_arguments(case, rng):
     n, n_in, n_out = case["n"], case["n_in"], case["n_out"]
-    return {"grad_z": nonzero_integers(rng, (n, n_out)), "x": nonzero_integers(rng, (n, n_in)),
-            "kernel": nonzero_integers(rng, (n_in, n_out))}
+    return {"grad_z": nonzero_values(rng, (n, n_out), step=value_step(case)), "x": nonzero_values(rng, (n, n_in), step=value_step(case)),
+            "kernel": nonzero_values(rng, (n_in, n_out), step=value_step(case))}
 
 
 # The first case is square (n_in = n_out), so that a kernel used untransposed gives numbers to compare, not a crash.

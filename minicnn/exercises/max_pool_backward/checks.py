@@ -8,7 +8,7 @@ import numpy as np
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
 from minicnn.exercises.geometry import POOL_FIXED_CASES, pool_cases, pool_output_size
-from minicnn.exercises.values import distinct_integers, nonzero_integers
+from minicnn.exercises.values import distinct_values, nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
 
@@ -22,8 +22,8 @@ def reference(grad_y, x, pool_size, stride):
 
 def make_arguments(case, rng):
     h_out, w_out = pool_output_size(case)
-    return {"grad_y": nonzero_integers(rng, (case["n"], h_out, w_out, case["c"])),
-            "x": distinct_integers(rng, (case["n"], case["h"], case["w"], case["c"])),
+    return {"grad_y": nonzero_values(rng, (case["n"], h_out, w_out, case["c"]), step=value_step(case)),
+            "x": distinct_values(rng, (case["n"], case["h"], case["w"], case["c"]), step=value_step(case)),
             "pool_size": case["pool_size"], "stride": case["stride"]}
 
 

@@ -5,7 +5,7 @@ The input values are all different, so no window ever has two equal maxima.
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
 from minicnn.exercises.geometry import POOL_FIXED_CASES, pool_cases
-from minicnn.exercises.values import distinct_integers
+from minicnn.exercises.values import distinct_values, value_step
 from minicnn.kernels import numpy_kernels
 
 
@@ -16,7 +16,7 @@ def reference(x, pool_size, stride):
 
 
 def make_arguments(case, rng):
-    return {"x": distinct_integers(rng, (case["n"], case["h"], case["w"], case["c"])),
+    return {"x": distinct_values(rng, (case["n"], case["h"], case["w"], case["c"]), step=value_step(case)),
             "pool_size": case["pool_size"], "stride": case["stride"]}
 
 

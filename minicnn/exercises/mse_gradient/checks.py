@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from minicnn.exercises.exercise import Exercise, MistakeList
-from minicnn.exercises.values import nonzero_integers
+from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.losses import MeanSquaredError
 
 
@@ -14,7 +14,7 @@ def reference(y, y_hat):
 
 
 def make_arguments(case, rng):
-    return {"y": nonzero_integers(rng, (case["n"],)), "y_hat": nonzero_integers(rng, (case["n"],))}
+    return {"y": nonzero_values(rng, (case["n"],), step=value_step(case)), "y_hat": nonzero_values(rng, (case["n"],), step=value_step(case))}
 
 
 def random_cases():

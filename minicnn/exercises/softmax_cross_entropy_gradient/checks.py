@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from minicnn.exercises.exercise import Exercise, MistakeList
-from minicnn.exercises.values import nonzero_integers, one_hot
+from minicnn.exercises.values import nonzero_values, one_hot, value_step
 from minicnn.losses import CategoricalCrossentropy
 
 
@@ -16,7 +16,7 @@ def reference(logits, labels_onehot):
 
 def make_arguments(case, rng):
     n, classes = case["n"], case["classes"]
-    return {"logits": case["offset"] + case["spread"] * nonzero_integers(rng, (n, classes), largest=3),
+    return {"logits": case["offset"] + case["spread"] * nonzero_values(rng, (n, classes), largest=3, step=value_step(case)),
             "labels_onehot": one_hot(rng, n, classes)}
 
 
