@@ -117,6 +117,14 @@ def unpool(grad_y, x, pool_size, stride, mode="argmax"):
             grad_x[n, top + k, left + l, c] = g
         elif mode == "swapped":
             grad_x[n, top + l, left + k, c] += g
+        elif mode == "mask":  # the vectorised answer: every input equal to the window's maximum
+            grad_x[n, top:top + pool_size, left:left + pool_size, c] += g * (window == window.max())
+        elif mode == "greater or equal":  # a loop that takes a new winner on >=: the last tied maximum
+            best = (0, 0)
+            for a, b in np.ndindex(window.shape):
+                if window[a, b] >= window[best]:
+                    best = (a, b)
+            grad_x[n, top + best[0], left + best[1], c] += g
     return grad_x
 
 
@@ -264,6 +272,14 @@ def max_pool_backward_swapped(grad_y, x, pool_size=2, stride=None):
     return unpool(grad_y, x, pool_size, stride, mode="swapped")
 
 
+def max_pool_backward_mask(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="mask")
+
+
+def max_pool_backward_greater_or_equal(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="greater or equal")
+
+
 def dense_backward_transposed_weights_gradient(grad_z, x, kernel):
     return grad_z @ kernel.T, grad_z.T @ x, grad_z.sum(axis=0)
 
@@ -371,6 +387,8 @@ WRONG_SOLUTIONS = [
     ("max_pool_backward", "grad_x", "gradient sent to every element of the window", max_pool_backward_every_element),
     ("max_pool_backward", "grad_x", "overlapping windows overwrite instead of adding up", max_pool_backward_overwrite),
     ("max_pool_backward", "grad_x", "argmax row and column swapped", max_pool_backward_swapped),
+    ("max_pool_backward", "grad_x", "gradient sent to every tied maximum", max_pool_backward_mask),
+    ("max_pool_backward", "grad_x", "gradient sent to the last tied maximum", max_pool_backward_greater_or_equal),
     ("dense_backward", "grad_kernel", "transposed weights gradient", dense_backward_transposed_weights_gradient),
     ("dense_backward", "grad_x", "weights not transposed", dense_backward_kernel_not_transposed),
     ("dense_backward", "grad_bias", "bias gradient not summed over the batch", dense_backward_bias_not_summed),

@@ -1,7 +1,9 @@
 """What the checker compares a ``max_pool_backward`` with: the reference, the cases, and the classic mistakes.
 
-The input values are all different, so every window has one clear winner. The mistake models that route the gradient
-to a wrong place are written as loops over the windows (``route``), the way a student writes them.
+The input values are all different, so every window has one clear winner, except in the last hand-picked case: the
+image after a ReLU (``TIED_X``), where windows tie, and the gradient goes to the first tied maximum, reading the window
+row by row, as ``np.argmax`` and minicnn's ``MaxPooling2D`` choose. The mistake models that route the gradient to a
+wrong place are written as loops over the windows (``route``), the way a student writes them.
 """
 
 import numpy as np
@@ -20,11 +22,22 @@ def reference(grad_y, x, pool_size, stride):
     return numpy_kernels.max_pool2d_backward(grad_y, argmax, x.shape, window, steps, "valid")
 
 
+#: an image after a ReLU, whose 2×2 windows tie (four zeros, two 3s, two 2s) but for the last (one 1)
+TIED_X = np.array([[0.0, 0.0, 3.0, 1.0],
+                   [0.0, 0.0, 3.0, 2.0],
+                   [2.0, 1.0, 0.0, 0.0],
+                   [2.0, 0.0, 0.0, 1.0]]).reshape(1, 4, 4, 1)
+
+#: the hand-picked cases: the pooling cases, then windows that tie
+FIXED_CASES = POOL_FIXED_CASES + (dict(n=1, h=4, w=4, c=1, pool_size=2, stride=None, ties=True),)
+
+
 def make_arguments(case, rng):
     h_out, w_out = pool_output_size(case)
+    shape = (case["n"], case["h"], case["w"], case["c"])
+    x = TIED_X.copy() if case.get("ties") else distinct_values(rng, shape, step=value_step(case))
     return {"grad_y": nonzero_values(rng, (case["n"], h_out, w_out, case["c"]), step=value_step(case)),
-            "x": distinct_values(rng, (case["n"], case["h"], case["w"], case["c"]), step=value_step(case)),
-            "pool_size": case["pool_size"], "stride": case["stride"]}
+            "x": x, "pool_size": case["pool_size"], "stride": case["stride"]}
 
 
 def winner(window):
@@ -44,6 +57,26 @@ def route(grad_y, x, pool_size, step, choose=winner, accumulate=True):
         else:
             grad_x[n, i * step + k, j * step + l, c] = grad_y[n, i, j, c]
     return grad_x
+
+
+def tied_maxima(window):
+    """Every ``(k, l)`` where the window holds its largest value, row by row."""
+    return list(zip(*np.nonzero(window == window.max())))
+
+
+def route_to_every_tied_maximum(grad_y, x, pool_size, step):
+    grad_x = np.zeros(x.shape)
+    p = pool_size
+    for n, i, j, c in np.ndindex(*grad_y.shape):
+        for k, l in tied_maxima(x[n, i * step:i * step + p, j * step:j * step + p, c]):
+            grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c]
+    return grad_x
+
+
+def has_ties(x, pool_size, step):
+    return any(len(tied_maxima(x[n, i:i + pool_size, j:j + pool_size, c])) > 1
+               for n, c in np.ndindex(x.shape[0], x.shape[3])
+               for i in range(0, x.shape[1] - pool_size + 1, step) for j in range(0, x.shape[2] - pool_size + 1, step))
 
 
 def stride_of(pool_size, stride):
@@ -101,6 +134,29 @@ def stride_left_out(grad_y, x, pool_size, stride):
     return route(grad_y, x, pool_size, 1)
 
 
+@mistakes.add("grad_x", "gradient sent to every tied maximum",
+              "Where several inputs of a window share the largest value (after a ReLU, zeros often do), you gave "
+              "∂L/∂y[n,i,j,c] to each of them, so that window passes back several times its gradient. Give it to one: "
+              "the first tied maximum, reading the window row by row, which np.argmax returns (a mask window == "
+              "window.max() marks them all).")
+def gradient_to_every_tied_maximum(grad_y, x, pool_size, stride):
+    s = stride_of(pool_size, stride)
+    if not has_ties(x, pool_size, s):
+        raise NotApplicable("no window ties")
+    return route_to_every_tied_maximum(grad_y, x, pool_size, s)
+
+
+@mistakes.add("grad_x", "gradient sent to the last tied maximum",
+              "Where several inputs of a window share the largest value, the gradient goes to the first of them, "
+              "reading the window row by row (what np.argmax returns, and what minicnn's MaxPooling2D does); yours "
+              "went to the last, as a loop that keeps a new winner on >= does. Keep it on > only.")
+def gradient_to_the_last_tied_maximum(grad_y, x, pool_size, stride):
+    s = stride_of(pool_size, stride)
+    if not has_ties(x, pool_size, s):
+        raise NotApplicable("no window ties")
+    return route(grad_y, x, pool_size, s, choose=lambda window: tied_maxima(window)[-1])
+
+
 @mistakes.add("grad_x", "wrong sign",
               "Your gradient has the wrong sign: the winner of a window moves the output one for one, so it receives "
               "+∂L/∂y[n,i,j,c].")
@@ -114,7 +170,7 @@ EXERCISE = Exercise(
     outputs=("grad_x",),
     reference=reference,
     make_arguments=make_arguments,
-    fixed_cases=POOL_FIXED_CASES,
+    fixed_cases=FIXED_CASES,
     random_cases=pool_cases,
     mistakes=mistakes,
     shape_rules={"grad_x": "∂L/∂x has the shape of x, (N, H, W, C); inputs that win no window get 0"},
