@@ -7,6 +7,7 @@ The wrong solutions below are written independently of the checker's mistake mod
 
 import importlib
 import inspect
+import re
 import sys
 import textwrap
 
@@ -1223,3 +1224,43 @@ def test_a_missing_return_is_told_with_none_written_as_python_writes_it():
     message = check("dense_backward", no_return).message
     assert "Your function should return 3 values, the tuple (grad_x, grad_kernel, grad_bias); it returned None (did " \
            "you forget the return statement?)" in " ".join(message.split())
+
+
+def test_an_endless_loop_is_stopped_and_the_line_it_was_on_is_named(tmp_path, monkeypatch):
+    """A while loop without its n += 1 hung the checker with no clue where; after Ctrl-C only 'interrupted'."""
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
+    path = tmp_path / "mse_gradient.py"
+    path.write_text("import numpy as np\n\n\ndef mse_gradient(y, y_hat):\n    grad = np.zeros(len(y))\n    n = 0\n"
+                    "    while n < len(y):\n        grad[n] = (y_hat[n] - y[n]) / len(y)\n    return grad\n")
+    result = check("mse_gradient", str(path))
+    message = result.message
+    assert not result.passed
+    assert message.startswith("mse_gradient: not passed yet, your function did not return within 0.3 s.")
+    stopped_at = re.escape("It was stopped after 0.3 s, here:\n    TookTooLong: stopped after 0.3 s without returning\n"
+                           "    at line ") + rf"(7|8) of {re.escape(str(path))}, in mse_gradient:\n        (while|grad)"
+    assert re.search(stopped_at, message), message
+    assert "An endless loop? A while loop whose counter never changes (n += 1 missing)" in " ".join(message.split())
+
+
+def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(tmp_path, monkeypatch):
+    """Among random cases hypothesis shrinks a failure by trying smaller ones: after a call that had to be stopped,
+    every such try would take as long, so the first case stopped is the one reported, at once."""
+    import time
+
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+    right = reference_solution("mse_gradient")
+
+    def endless_from_five(y, y_hat):
+        while len(y) >= 5:
+            pass
+        return right(y, y_hat)
+
+    start = time.perf_counter()
+    result = check("mse_gradient", endless_from_five)
+    assert not result.passed and len(result.arguments["y"]) >= 5
+    assert "did not return within 0.2 s" in result.message
+    assert time.perf_counter() - start < 5

@@ -21,7 +21,7 @@ from minicnn.exercises.loading import (SolutionNotFound, load_function, paramete
                                        refuse_checking_while_loading)
 from minicnn.exercises.messages import failure_message, loading_message, parameter_order_message, passed_message
 from minicnn.exercises.result import CheckResult
-from minicnn.exercises.running import StudentCall, call_student
+from minicnn.exercises.running import StudentCall, TookTooLong, call_student
 from minicnn.exercises.values import HALVES
 
 
@@ -94,6 +94,8 @@ def search_random_cases(exercise, function):
 
     failures = []
     tried = []
+    stopped = []  # a case the student's function did not return from: no other case is tried (each would take as
+    # long), so that hypothesis cannot shrink it; it is the one reported
 
     @settings(max_examples=exercise.random_examples, derandomize=True, database=None, deadline=None,
               phases=(Phase.generate, Phase.shrink), verbosity=Verbosity.quiet, report_multiple_bugs=False,
@@ -101,8 +103,12 @@ def search_random_cases(exercise, function):
                                                        HealthCheck.filter_too_much, HealthCheck.large_base_example))
     @given(case=exercise.random_cases(), seed=st.integers(0, 2**16 - 1))
     def try_drawn_case(case, seed):
+        if stopped:
+            return
         attempt = try_case(exercise, function, dict(case, **{HALVES: True}), seed)  # values in halves, see values.py
         tried.append(attempt.failed)
+        if isinstance(attempt.call.error, TookTooLong):
+            stopped.append(attempt)
         if attempt.failed:
             failures.append(attempt)
             raise _CaseFailed
@@ -114,7 +120,7 @@ def search_random_cases(exercise, function):
             raise
     # hypothesis replays the shrunk failing case last, so the last failure recorded is the simplest one
     passed_before_failing = tried.index(True) if True in tried else len(tried)
-    return (failures[-1] if failures else None), passed_before_failing
+    return (stopped[0] if stopped else failures[-1] if failures else None), passed_before_failing
 
 
 def check(name, solution):

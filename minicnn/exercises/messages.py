@@ -15,7 +15,8 @@ import textwrap
 import numpy as np
 
 from minicnn.exercises.comparing import ATOL, RTOL
-from minicnn.exercises.running import describe_exception, raised_by_the_call_itself
+from minicnn.exercises import running
+from minicnn.exercises.running import TookTooLong, describe_exception, raised_by_the_call_itself
 
 #: arrays with at most this many values are shown in full
 SHOW_VALUES_UP_TO = 48
@@ -60,6 +61,8 @@ def _headline(exercise, attempt):
     error = attempt.call.error
     if isinstance(error, NotImplementedError):
         return f"{name}: not written yet, your function raises NotImplementedError."
+    if isinstance(error, TookTooLong):
+        return f"{name}: not passed yet, your function did not return within {running.TIME_LIMIT:g} s."
     if error is not None:
         return f"{name}: not passed yet, your function raised {type(error).__name__}."
     if attempt.problem is not None:
@@ -91,6 +94,12 @@ def _what_went_wrong(exercise, attempt):
     if isinstance(error, NotImplementedError):
         return (f"Replace the line 'raise NotImplementedError' in {exercise.name} with your code, then check again.\n"
                 + describe_exception(error, attempt.call.source_file))
+    if isinstance(error, TookTooLong):
+        return (f"It was stopped after {running.TIME_LIMIT:g} s, here:\n"
+                f"{describe_exception(error, attempt.call.source_file)}\n"
+                + _wrap("An endless loop? A while loop whose counter never changes (n += 1 missing), or a loop over a "
+                        "list that grows inside it. A function that is only slow takes well under a second on these "
+                        "small cases, even with a Python loop over every entry."))
     if isinstance(error, SystemExit):
         return ("It called exit() (or sys.exit(), quit()), which ends the whole program, the checker with it: return "
                 "the result instead.\n" + describe_exception(error, attempt.call.source_file))

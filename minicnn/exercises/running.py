@@ -2,13 +2,16 @@
 warnings kept aside.
 
 An exception is caught and summed up in three lines (its type, its message and the line of the student's code where
-it happened) instead of a traceback wall.
+it happened) instead of a traceback wall. A call that runs past ``TIME_LIMIT`` seconds (an endless loop) is stopped
+where it is, and reported the same way.
 """
 
 import contextlib
 import io
 import linecache
 import os
+import signal
+import threading
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -16,6 +19,35 @@ from dataclasses import dataclass, field
 import numpy as np
 
 _THIS_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+#: seconds one call of the student's function may run: loops over every entry of these small cases take well under
+#: one, so a call past it is an endless loop
+TIME_LIMIT = 20.0
+
+
+class TookTooLong(BaseException):
+    """Raised inside the student's function when one call runs past ``TIME_LIMIT`` (a BaseException, so that an
+    ``except Exception`` in the student's loop does not swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise ``TookTooLong`` where the student's code is after ``seconds``, where the platform allows it (a timer
+    signal, in the main thread); elsewhere the call is not limited."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TookTooLong(f"stopped after {seconds:g} s without returning")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -49,7 +81,8 @@ def call_student(function, arguments, parameters):
             contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
         try:
-            call.value = function(*(copies[name] for name in parameters))
+            with _time_limit(TIME_LIMIT):
+                call.value = function(*(copies[name] for name in parameters))
         except KeyboardInterrupt:  # the student stopping the checker
             raise
         except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
