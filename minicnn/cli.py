@@ -749,6 +749,12 @@ def main(argv=None):
         else:
             print("minicnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # what reads the output stopped early (minicnn exercise check … | head): end quietly
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # else the exit's flush fails again
+        except (OSError, ValueError):
+            pass
+        return 1
     except BaseException as stop:
         if not (isinstance(stop, SystemExit) and stop.code in (0, None)):
             _remove_empty_folders_made()

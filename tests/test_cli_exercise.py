@@ -12,3 +12,16 @@ def test_exercise_list_and_check_through_the_main_command(tmp_path, capsys):
     assert "sgd_step: not passed yet" in capsys.readouterr().out
     assert cli.main(["exercise", "solution", "sgd_step"]) == 0
     assert "def sgd_step" in capsys.readouterr().out
+
+
+def test_output_read_only_in_part_ends_quietly():
+    """``minicnn exercise check … | head -1`` ended in a BrokenPipeError traceback once head had stopped reading."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "minicnn", "exercise", "task", "conv_forward"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line is written
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error
