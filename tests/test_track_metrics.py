@@ -137,13 +137,15 @@ def test_the_carry_forward_follows_matlabs_if_on_a_vector():
     runs before the first frame is set to the ground truth: transcribed by hand for three cases."""
     gt = _track(4)
     given = gt[0] + [3.0, 0.0, 0.0, 0.0]  # the tracker's own first box, which frame 1's ground truth replaces
-    # a result NaN on a frame without annotation stays NaN, and carries NaN into the next (annotated) frame
+    # a result NaN on a frame annotated NaN stays NaN, and carries NaN into the next (annotated) frame
     gap = gt.copy()
     gap[1] = np.nan
-    overlaps, errors, _ = M.otb_frame_errors([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap)
+    written_nan = np.isnan(gap).any(axis=1)
+    overlaps, errors, _ = M.otb_frame_errors([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap, None, written_nan)
     np.testing.assert_allclose(overlaps, [1.0, -1.0, np.nan, 1.0])
     np.testing.assert_allclose(errors, [0.0, -1.0, np.nan, 0.0])
-    assert M.ope_score([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap).success[0] == pytest.approx(2 / 4)
+    assert M.ope_score([gt[0], [np.nan] * 4, [np.nan] * 4, gt[3]], gap, None, written_nan).success[0] == \
+        pytest.approx(2 / 4)
     # a result only partly NaN is kept, and fails
     partly = [gt[0], [10.0, np.nan, 10.0, 10.0], gt[2], gt[3]]
     np.testing.assert_allclose(M.otb_frame_errors(partly, gt)[0], [1.0, np.nan, 1.0, 1.0])
@@ -190,7 +192,8 @@ def test_a_partly_nan_annotation_stops_the_carry_forward():
     frame whose annotation is partly NaN keeps the tracker's NaN, and so does the next frame that copies it."""
     gt = _track(4)
     gt[2] = [10.0, np.nan, 10.0, 10.0]
-    overlaps, _, _ = M.otb_frame_errors([gt[0], gt[1], [np.nan] * 4, [np.nan] * 4], gt)
+    overlaps, _, _ = M.otb_frame_errors([gt[0], gt[1], [np.nan] * 4, [np.nan] * 4], gt, None,
+                                        np.isnan(gt).any(axis=1))
     # frame 3: no valid annotation → −1 (carrying frame 2's box would not change that);
     # frame 4: copies frame 3's NaN → NaN (carrying frame 2's box forward would score 1).
     assert overlaps[2] == -1.0 and np.isnan(overlaps[3])
@@ -301,3 +304,41 @@ def test_got10k_without_cover_skips_ground_truth_that_is_partly_nan():
     gt = _track(3)
     gt[2, 1] = np.nan
     assert len(M.got10k_overlaps(_track(3), gt)) == 1  # frame 1 is never scored; frame 3 is not visible
+
+
+def test_a_lost_tracker_is_carried_across_a_frame_annotated_0000_but_not_across_one_annotated_nan(tmp_path):
+    """OTB writes a frame without annotation as 0,0,0,0, which MATLAB's ``~isnan(r_anno)`` does not stop: the
+    tracker's last box is carried across it. minicnn read 0,0,0,0 as NaN and stopped there, so a tracker lost from
+    frame 3 of 6 scored AUC 0.3175 and P@20 0.5 where the toolkit gives 0.7937 (100/126) and 1.0; a file that
+    writes NaN (UAV123's convention) does stop it, with those lower numbers."""
+    import imageio.v3 as iio
+
+    from minicnn.track.evaluate import evaluate
+    from minicnn.track.sequences import read_otb
+
+    def sequence_with_frame_3_written(text):
+        folder = tmp_path / text.replace(",", "_")
+        (folder / "img").mkdir(parents=True)
+        for i in range(1, 7):
+            iio.imwrite(folder / "img" / f"{i:04d}.png", np.zeros((60, 80, 3), np.uint8))
+        rows = ["11,21,30,20"] * 6
+        rows[2] = text
+        (folder / "groundtruth_rect.txt").write_text("\n".join(rows) + "\n")
+        return read_otb(folder)
+
+    class LostFromFrame3:
+        def init(self, frame, box):
+            self.box, self.frame = box, 1
+
+        def update(self, frame):
+            self.frame += 1
+            return self.frame < 3, self.box
+
+    for written, auc, precision in (("0,0,0,0", 100 / 126, 1.0), ("NaN,NaN,NaN,NaN", 40 / 126, 0.5)):
+        sequence = sequence_with_frame_3_written(written)
+        assert np.isnan(sequence.ground_truth[2]).all()
+        score = evaluate({"lost": LostFromFrame3}, [sequence], progress=False).score("lost")
+        assert score.auc == pytest.approx(auc) and score.precision_20 == pytest.approx(precision), written
+    lost_from_3 = np.array([[10.0, 20.0, 30.0, 20.0]] * 2 + [[np.nan] * 4] * 4)
+    in_memory = M.ope_score(lost_from_3, sequence.ground_truth)  # a NaN row is written 0,0,0,0 (write_otb)
+    assert in_memory.auc == pytest.approx(100 / 126)

@@ -407,7 +407,7 @@ class Evaluation:
         if tracker not in self._sequence_scores:
             self._sequence_scores[tracker] = [
                 metrics.ope_score(self.runs[tracker, s.name].boxes, s.ground_truth,
-                                  self.runs[tracker, s.name].failed_at)
+                                  self.runs[tracker, s.name].failed_at, getattr(s, "nan_in_annotation", None))
                 for s in self.sequences
             ]
         return self._sequence_scores[tracker]

@@ -40,7 +40,7 @@ def _centers_otb(boxes):
     return boxes[:, :2] + (boxes[:, 2:] - 1.0) / 2.0
 
 
-def otb_frame_errors(boxes, ground_truth, failed_from=None):
+def otb_frame_errors(boxes, ground_truth, failed_from=None, nan_in_annotation=None):
     """Per-frame overlap, centre error and normalised centre error, as OTB's ``calcSeqErrRobust`` computes them.
 
     Parameters
@@ -49,6 +49,9 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None):
         The tracker's boxes, 0-based ``(x, y, w, h)``.
     ground_truth : array, shape (N, 4)
         NaN rows (or rows not all positive in OTB's 1-based terms) mark frames without valid ground truth.
+    nan_in_annotation : bool array, shape (N,), optional
+        Where the annotation file writes NaN (``Sequence.nan_in_annotation``); default nowhere: a NaN row of
+        ``ground_truth`` is taken as written ``0,0,0,0``, OTB's marker of a frame without annotation.
 
     Returns
     -------
@@ -59,9 +62,10 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None):
     Exactly as the toolkit does:
 
     - a result that is all NaN, or has ``w ≤ 0`` or ``h ≤ 0``, is replaced by the previous frame's result, in frame
-      order, but only where that frame's ground truth holds no NaN (``(isnan(r) | r(3)<=0 | r(4)<=0) &
-      ~isnan(r_anno)``, which MATLAB's ``if`` takes as true only when all four entries are): a result only partly
-      NaN is kept, and scores as a failure; one lost across a frame without annotation stays lost;
+      order, but only where that frame's annotation, as its file writes it, holds no NaN (``(isnan(r) | r(3)<=0 |
+      r(4)<=0) & ~isnan(r_anno)``, which MATLAB's ``if`` takes as true only when all four entries are): a result
+      only partly NaN is kept, and scores as a failure; a lost tracker's last box is carried across a frame
+      annotated ``0,0,0,0`` (OTB's marker, which is not NaN), and not across one annotated NaN (UAV123's);
     - then the first frame's result is replaced by the ground truth (the tracker was given it), so frame 2 carries
       forward the tracker's own first box where it has to;
     - a frame whose ground truth is not valid (in 1-based terms all four numbers must be > 0) gets overlap ``−1``
@@ -73,9 +77,14 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None):
     the last box being carried forward.
     """
     boxes, ground_truth = _check_pair(boxes, ground_truth)
+    if nan_in_annotation is None:
+        nan_in_annotation = np.zeros(len(boxes), dtype=bool)
+    elif np.shape(nan_in_annotation) != (len(boxes),):
+        raise ValueError(f"nan_in_annotation: expected one flag per frame ({len(boxes)}), got shape "
+                         f"{np.shape(nan_in_annotation)}")
     for t in range(1, len(boxes)):
         box = boxes[t]
-        if (np.all(np.isnan(box)) or box[2] <= 0 or box[3] <= 0) and not np.any(np.isnan(ground_truth[t])):
+        if (np.all(np.isnan(box)) or box[2] <= 0 or box[3] <= 0) and not nan_in_annotation[t]:
             boxes[t] = boxes[t - 1]
     boxes[0] = ground_truth[0]
     one_based = ground_truth + np.array([1.0, 1.0, 0.0, 0.0])
@@ -155,9 +164,9 @@ class OPEScore:
         )
 
 
-def ope_score(boxes, ground_truth, failed_from=None):
+def ope_score(boxes, ground_truth, failed_from=None, nan_in_annotation=None):
     """The OTB one-pass evaluation of one tracker on one sequence (see ``otb_frame_errors`` for the rules)."""
-    overlaps, errors, normalized = otb_frame_errors(boxes, ground_truth, failed_from)
+    overlaps, errors, normalized = otb_frame_errors(boxes, ground_truth, failed_from, nan_in_annotation)
     return OPEScore(
         success_curve(overlaps),
         precision_curve(errors),

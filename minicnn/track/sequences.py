@@ -111,9 +111,14 @@ class Sequence:
         GOT-10k's visible fraction, 0 (hidden) … 8 (fully visible).
     path : Path, optional
         The folder it was read from.
+    nan_in_annotation : bool array, shape (N,), optional
+        True where the annotation file writes NaN (UAV123's way of marking an absent target) rather than numbers
+        (OTB's ``0,0,0,0``): OTB's toolkit carries a lost tracker's last box across the second, not the first (see
+        ``metrics.otb_frame_errors``). Default: nowhere, as ``write_otb`` writes a NaN row as ``0,0,0,0``.
     """
 
-    def __init__(self, name, frames, ground_truth, attributes=(), absent=None, cover=None, path=None):
+    def __init__(self, name, frames, ground_truth, attributes=(), absent=None, cover=None, path=None,
+                 nan_in_annotation=None):
         self.name = str(name)
         self.frames = list(frames)
         gt = as_boxes(ground_truth, f"sequence {name!r} ground_truth")
@@ -136,6 +141,11 @@ class Sequence:
             if values is not None and values.shape != (len(self.frames),):
                 raise ValueError(f"sequence {name!r}: {label} must have {len(self.frames)} entries, got {values.shape}")
         self.path = None if path is None else Path(path)
+        self.nan_in_annotation = (np.zeros(len(self.frames), dtype=bool) if nan_in_annotation is None
+                                  else np.asarray(nan_in_annotation, dtype=bool))
+        if self.nan_in_annotation.shape != (len(self.frames),):
+            raise ValueError(f"sequence {name!r}: nan_in_annotation must have {len(self.frames)} entries, got "
+                             f"{self.nan_in_annotation.shape}")
         self._first_shape = None
 
     def __len__(self):
@@ -381,7 +391,8 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
         attributes = tuple(t for t in _SEPARATORS.split(attribute_file.read_text().strip()) if t)
     absent = _read_labels(folder / "absence.label", len(images))
     cover = _read_labels(folder / "cover.label", len(images))
-    return Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder)
+    return Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
+                    nan_in_annotation=np.any(np.isnan(rects), axis=1))
 
 
 def write_otb(sequence, root, quality=90):
@@ -424,6 +435,7 @@ def read_got10k(folder):
     boxes = read_boxes_file(gt_file)
     if len(boxes) not in (1, len(images)):
         raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames; expected one per frame or one")
+    nan_in_annotation = np.any(np.isnan(boxes), axis=1) if len(boxes) > 1 else None
     if len(boxes) == 1:
         boxes = np.concatenate([boxes, np.full((len(images) - 1, 4), np.nan)])
     absent = _read_labels(folder / "absence.label", len(images))
@@ -439,7 +451,8 @@ def read_got10k(folder):
             key, _, value = line.partition(":")
             if key.strip() == "attributes":
                 attributes = tuple(t for t in _SEPARATORS.split(value.strip()) if t)
-    return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder)
+    return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
+                    nan_in_annotation=nan_in_annotation)
 
 
 def write_got10k(sequence, root, quality=90):
