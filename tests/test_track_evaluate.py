@@ -320,23 +320,28 @@ class Counting:
 def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
     """Result files kept 2 decimals and turned any row holding infinity into NaN: a box 50.004 wide over a target
     100 wide (IoU 0.50004, a success at 0.5) read back as 50.00 (IoU 0.5, a failure), and an infinite box (IoU 0, as
-    OTB scores it) read back as NaN, which OTB replaces by the previous frame's box."""
+    OTB scores it) read back as NaN, which OTB replaces by the previous frame's box; a box (−1, −1, 0, 0), written
+    0,0,0,0, read back as NaN, and resuming raised the share of frames lost."""
     frames = [np.zeros((100, 120, 3), np.uint8)] * 4
     ground_truth = np.array([[5.0, 0.0, 100.0, 100.0]] * 4)
     answers = [None, (5.0, 0.0, 50.004, 100.0), (np.inf, 0.0, 100.0, 100.0), (5.1, 0.3, 99.7, 100.2)]
+    frames, ground_truth = frames + frames[:1], np.concatenate([ground_truth, ground_truth[:1]])
+    answers.append((-1.0, -1.0, 0.0, 0.0))  # written "0.0,0.0,0.0,0.0": read back as NaN, it was counted lost
     sequence = Sequence("edge", frames, ground_truth)
     factory = Counting(functools.partial(ScriptedTracker, answers))
     fresh = E.evaluate({"scripted": factory}, [sequence], tmp_path, progress=False)
     resumed = E.evaluate({"scripted": factory}, [sequence], tmp_path, progress=False)
     assert factory.built == 1
     fresh_score, resumed_score = fresh.sequence_scores("scripted")[0], resumed.sequence_scores("scripted")[0]
-    assert fresh_score.success[10] == pytest.approx(3 / 4)  # the 50.004-wide box passes τ = 0.5
+    assert fresh_score.success[10] == pytest.approx(4 / 5)  # the 50.004-wide box passes τ = 0.5 (and frame 5
+    # carries frame 4's box, its width being 0)
     for curve in ("success", "precision", "normalized_precision"):
         np.testing.assert_array_equal(getattr(resumed_score, curve), getattr(fresh_score, curve), err_msg=curve)
     # OTB's 1-based x, y: x + 1 − 1 is x to the last bit only where x's bits fit, and 0.3 + 1 − 1 is not 0.3
     np.testing.assert_allclose(resumed.runs["scripted", "edge"].boxes, fresh.runs["scripted", "edge"].boxes,
                                rtol=1e-15, atol=1e-15)
     assert resumed.table() == fresh.table()
+    assert resumed.lost_share("scripted") == fresh.lost_share("scripted") == 1 / 4  # the infinite box alone
 
 
 def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, monkeypatch, suite):

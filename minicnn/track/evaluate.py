@@ -35,7 +35,7 @@ import numpy as np
 
 from minicnn.progress import ProgressBar
 from minicnn.track import metrics
-from minicnn.track.boxes import as_boxes, from_otb
+from minicnn.track.boxes import as_boxes
 from minicnn.track.sequences import atomic_write_text
 
 
@@ -286,7 +286,9 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
         if path.name in recorded and _sha256(path.read_text()) != recorded[path.name]:
             raise ValueError(f"{path.name} has changed since {info_path.name} was saved: it is another run's file "
                              "(a save that stopped part-way) or was edited")
-    boxes = from_otb(_parsed(boxes_path, _boxes_from_text))
+    # the tracker's boxes as written, 1-based: a box it gave as (−1, −1, 0, 0) is "0.0,0.0,0.0,0.0" there, which
+    # from_otb would read as a ground truth's "no annotation" (NaN), and count as lost
+    boxes = as_boxes(_parsed(boxes_path, _boxes_from_text), boxes_path.name) - np.array([1.0, 1.0, 0.0, 0.0])
     seconds = _parsed(time_path, lambda text: np.array([float(value) for value in text.split()]))
     failed = info.get("failed_at_frame")
     frames = info.get("frames", len(boxes))
