@@ -274,3 +274,13 @@ def test_a_folder_without_any_sequence_is_refused_without_the_skipped_folders_wa
     with pytest.raises(FileNotFoundError, match="no OTB or GOT-10k sequence folders found"):
         read_sequences(tmp_path)
     assert not recwarn.list
+
+
+def test_boxes_at_x_or_y_zero_in_an_otb_file_are_named_in_a_warning(tmp_path):
+    """A 0-based file read as OTB's puts a target at the left edge at x = 0, which OTB's toolkit (and minicnn)
+    scores as a frame without annotation: a whole sequence went unscored (AUC 0, P@20 1) without a word."""
+    folder = _otb_folder(tmp_path, "Edge", [[0, 41, 24, 20], [1, 41, 24, 20], [3, 0, 24, 20], [0, 0, 0, 0]], 4)
+    with pytest.warns(UserWarning, match=r"sequence 'Edge' \(.*groundtruth_rect.txt\): 2 of 4 boxes have x or y ≤ 0 "
+                                         r"\(frame 1, 3\)\. OTB's files are 1-based and its toolkit scores such "
+                                         r"frames as without annotation"):
+        read_otb(folder)

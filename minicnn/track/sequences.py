@@ -303,6 +303,20 @@ def _number_list(numbers, limit=5):
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
+def _warn_at_the_edge(sequence_name, path, rects, first_frame):
+    """Warn of boxes whose 1-based x or y is ≤ 0: OTB's toolkit takes only rows of four numbers > 0 as annotated,
+    so it scores those frames as without annotation, silently; a 0-based file (GOT-10k's convention) read as OTB's
+    puts every box touching the left or top edge there."""
+    with np.errstate(invalid="ignore"):
+        edge = np.all(np.isfinite(rects), axis=1) & np.any(rects[:, :2] <= 0, axis=1)
+    if edge.any():
+        frames = [int(i) + first_frame for i in np.flatnonzero(edge)]
+        warnings.warn(f"sequence {sequence_name!r} ({path}): {len(frames)} of {len(rects)} boxes have x or y ≤ 0 "
+                      f"(frame {_number_list(frames)}). OTB's files are 1-based and its toolkit scores such frames as "
+                      f"without annotation (overlap −1, a failure; centre error −1, a hit), and so does minicnn; if "
+                      f"the file is 0-based (GOT-10k's convention), write it 1-based (x + 1, y + 1)")
+
+
 def _warn_problems(sequence_name, path, problems, limit=5):
     """Warn of bad boxes read from the ground-truth file ``path``, with the numbers as that file writes them."""
     if problems:
@@ -384,6 +398,7 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     boxes = from_otb(rects)
     as_written = np.where(np.all(np.isnan(boxes), axis=1, keepdims=True), np.nan, rects)  # 1-based; absent rows NaN
     _warn_problems(name, targets[target], box_problems(as_written, first_frame=first))
+    _warn_at_the_edge(name, targets[target], as_written, first)
     boxes[_invalid_rows(boxes)] = np.nan
     attributes = ()
     attribute_file = folder / "attributes.txt"
