@@ -1264,3 +1264,36 @@ def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(
     assert not result.passed and len(result.arguments["y"]) >= 5
     assert "did not return within 0.2 s" in result.message
     assert time.perf_counter() - start < 5
+
+
+def test_right_values_with_an_extra_axis_are_told_so_and_not_called_a_mistake():
+    """grad_bias[None, :] has, with one sample, the shape and values of "not summed over N, H and W", and was named
+    so, though the student had summed: the values are right, in another shape, and the other cases show that no
+    mistake explains them."""
+    def bias_gradient_with_an_extra_axis(grad_y, x, kernel, stride=1, padding="valid"):
+        grad_x, grad_kernel, grad_bias = reference_solution("conv_backward")(grad_y, x, kernel, stride, padding)
+        return grad_x, grad_kernel, grad_bias[None, :]
+
+    result = check("conv_backward", bias_gradient_with_an_extra_axis)
+    assert result.message.startswith("conv_backward: not passed yet, grad_bias has the right values in another "
+                                     "shape."), result.message
+    assert "grad_bias has shape (1, 1); expected shape (1,). Its values are right: return them in shape (1,) (an " \
+           "extra or missing axis, as from keepdims=True or [None, :]?)" in " ".join(result.message.split())
+    assert result.mistakes == {}
+
+
+def test_an_empty_output_is_matched_by_no_classic_mistake():
+    """An empty array equals any empty array of its shape, so an output shrunk to nothing "matched" the model of
+    'output size off by one' by its shape alone, whatever the student's real mistake."""
+    def shrunk_to_nothing(x, kernel, bias, stride=1, padding="valid"):
+        y = reference_solution("conv_forward")(x, kernel, bias, stride, padding)
+        return y[:, :, :-1] if y.shape[2] == 1 else y  # columns padded by the rows' amount: none left
+
+    from minicnn.exercises.checker import try_case
+    from minicnn.exercises.diagnosing import recognise_mistakes
+
+    exercise = get_exercise("conv_forward")
+    case = dict(n=1, h=1, w=1, c_in=1, c_out=1, kh=1, kw=1, stride=1, padding="valid")
+    attempt = try_case(exercise, shrunk_to_nothing, case, seed=0)
+    assert attempt.failed and attempt.checks[0].got.shape == (1, 1, 0, 1)
+    assert recognise_mistakes(exercise, shrunk_to_nothing, attempt) == {}

@@ -18,7 +18,9 @@ class OutputCheck:
     """One output compared with its expected value.
 
     ``got`` is the student's value as a float64 array (None when it could not be read as one); ``problem`` says what
-    is wrong, for the student, and is None when the output agrees; ``worst_index`` is where the values differ most.
+    is wrong, for the student, and is None when the output agrees; ``worst_index`` is where the values differ most;
+    ``right_values_in`` is set where the values are right but their form is not: "a dtype that loses them" or
+    "another shape" (no classic mistake explains those).
     """
 
     name: str
@@ -26,7 +28,7 @@ class OutputCheck:
     got: np.ndarray = None
     problem: str = None
     worst_index: tuple = None
-    only_the_dtype: bool = False
+    right_values_in: str = None
 
     @property
     def agrees(self):
@@ -79,15 +81,19 @@ def compare_output(name, value, expected):
         return check
     if check.got.shape != expected.shape:
         check.problem = f"{name} has shape {check.got.shape}; expected shape {expected.shape}."
+        if check.got.size == expected.size > 0 and close(check.got.reshape(expected.shape), expected):
+            check.right_values_in = "another shape"
+            check.problem += (f" Its values are right: return them in shape {expected.shape} (an extra or missing "
+                              f"axis, as from keepdims=True or [None, :]?).")
         return check
     if raw.dtype.kind in "iub" or raw.dtype == np.float16:
         # whole-number inputs would let these pass, though 0.4 becomes 0 (or 0.39990234 in float16)
         kind, loss = {"b": ("booleans", "fractions are cut off"),
                       "f": ("float16 numbers", "only about 3 significant digits are kept")}.get(
             raw.dtype.kind, ("integers", "fractions are cut off"))
-        check.only_the_dtype = close(check.got, expected)
-        right = (": its values are right on this case, whose numbers are whole, but on others" if check.only_the_dtype
-                 else ", so")
+        check.right_values_in = "a dtype that loses them" if close(check.got, expected) else None
+        right = (": its values are right on this case, whose numbers are whole, but on others"
+                 if check.right_values_in else ", so")
         check.problem = (f"{name} holds {kind} (dtype {raw.dtype}){right} {loss}: create it as floats, e.g. "
                          f"np.zeros(shape), and compute in float64, the dtype of the inputs.")
         return check

@@ -3,7 +3,10 @@
 For each output that differs, every mistake model of that output is run on the same arguments; the ones whose
 result matches the student's are the diagnosis. When several match (on one case two mistakes can give the same
 numbers), the student's function and those models are run again, on fresh values of the same shapes and then on the
-other hand-picked cases, and only the models that keep matching where the student's output is wrong stay.
+other hand-picked cases, and only the models that keep matching where the student's output is wrong stay. Right
+values in another shape (an extra axis) can look like a mistake on one case (with one sample, ``grad_bias[None, :]``
+is "not summed over the batch"): there a model must match on every other case it applies to. Right values in a
+dtype that loses them, and an empty output (which any empty model output "matches"), are matched by nothing.
 """
 
 import numpy as np
@@ -35,10 +38,13 @@ def recognise_mistakes(exercise, function, attempt):
     """The classic mistakes that explain each wrong output of ``attempt``, as ``{output name: [Mistake, ...]}``."""
     found = {}
     for check in attempt.checks:
-        if check.agrees or check.got is None or check.only_the_dtype:  # right values: no mistake to name
-            continue
+        if check.agrees or check.got is None or check.right_values_in == "a dtype that loses them" \
+                or check.got.size == 0:
+            continue  # right values in a lossy dtype, or no values (any model of that shape would "match")
         candidates = [m for m in exercise.mistakes
                       if m.output == check.name and matches(m, attempt.arguments, check.got)]
+        if check.right_values_in == "another shape" and candidates:  # an extra axis, or a mistake it looks like
+            candidates = _those_that_match_everywhere(exercise, function, attempt.case, check.name, candidates)
         if len(candidates) > 1:
             candidates = _keep_those_that_match_again(exercise, function, attempt.case, check.name, candidates)
         if candidates:
@@ -48,22 +54,39 @@ def recognise_mistakes(exercise, function, attempt):
 
 def _keep_those_that_match_again(exercise, function, case, output, candidates):
     for arguments in _other_arguments(exercise, case):
-        expected = exercise.expected_outputs(arguments)[output]
-        call = call_student(function, arguments, exercise.parameters)
-        if call.error is not None:
+        got = _wrong_output(exercise, function, arguments, output)
+        if got is None:
             continue
-        values, problem = split_outputs(call.value, exercise.outputs)
-        if problem is not None:
-            continue
-        check = compare_output(output, values[exercise.outputs.index(output)], expected)
-        if check.agrees or check.got is None:
-            continue
-        still = [m for m in candidates if matches(m, arguments, check.got)]
+        still = [m for m in candidates if matches(m, arguments, got)]
         if still:
             candidates = still
         if len(candidates) == 1:
             break
     return candidates
+
+
+def _those_that_match_everywhere(exercise, function, case, output, candidates):
+    """The ``candidates`` that match the student's wrong ``output`` on every other case where they apply: for an
+    output whose values are right in another shape, which with one sample or one channel can look like a mistake
+    (``grad_bias[None, :]`` like "not summed over the batch"), and which the other cases tell apart."""
+    for arguments in _other_arguments(exercise, case):
+        got = _wrong_output(exercise, function, arguments, output)
+        if got is not None:
+            candidates = [m for m in candidates if not model_results(m, arguments) or matches(m, arguments, got)]
+    return candidates
+
+
+def _wrong_output(exercise, function, arguments, output):
+    """The student's ``output`` for ``arguments`` as a float64 array where it is wrong; None where it is right or
+    cannot be compared."""
+    call = call_student(function, arguments, exercise.parameters)
+    if call.error is not None:
+        return None
+    values, problem = split_outputs(call.value, exercise.outputs)
+    if problem is not None:
+        return None
+    check = compare_output(output, values[exercise.outputs.index(output)], exercise.expected_outputs(arguments)[output])
+    return None if check.agrees else check.got
 
 
 def _other_arguments(exercise, case):

@@ -68,9 +68,11 @@ def _headline(exercise, attempt):
     if attempt.problem is not None:
         return f"{name}: not passed yet, your function returned the wrong kind of value."
     wrong = [check.name for check in attempt.checks if not check.agrees]
-    if all(check.only_the_dtype for check in attempt.checks if not check.agrees):
+    forms = {check.right_values_in for check in attempt.checks if not check.agrees}
+    if None not in forms:
         verb = "has" if len(wrong) == 1 else "have"
-        return f"{name}: not passed yet, {_and_list(wrong)} {verb} the right values in a dtype that loses them."
+        form = forms.pop() if len(forms) == 1 else "another form"
+        return f"{name}: not passed yet, {_and_list(wrong)} {verb} the right values in {form}."
     verb = "differs" if len(wrong) == 1 else "differ"
     return f"{name}: not passed yet, {_and_list(wrong)} {verb} from the expected result."
 
