@@ -37,6 +37,18 @@ class MyDense(mc.Layer):
         return grad_out @ self.params["W"].T
 
 
+class Alias(MyDense):
+    """``MyDense`` that names its weights in build (``self.W = self.params["W"]``), as many students write it."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.W, self.b = self.params["W"], self.params["b"]
+
+    def forward(self, x, training=False):
+        self.x = x
+        return x @ self.W + self.b
+
+
 class Square(mc.Layer):
     """Correct, and without weights: ``y = x²``, ``∂L/∂x = 2x·G``."""
 
@@ -209,15 +221,6 @@ def test_a_forward_that_computes_in_its_own_dtype_is_named(dtype, why):
 def test_a_weight_that_forward_does_not_read_gets_a_hint():
     """Aliases made in build (``self.W = self.params['W']``) no longer point at the check's float64 copy."""
 
-    class Alias(MyDense):
-        def build(self, input_shape):
-            super().build(input_shape)
-            self.W, self.b = self.params["W"], self.params["b"]
-
-        def forward(self, x, training=False):
-            self.x = x
-            return x @ self.W + self.b
-
     report = mc.gradcheck(Alias(2), X)
     assert not report.passed
     assert ("  W: the numerical gradient is 0 at every entry checked: changing this array does not change the "
@@ -337,15 +340,6 @@ def test_the_output_shape_check_follows_layers_swapped_or_added_and_inputs_of_an
 def test_a_layer_that_names_its_weights_in_build_reads_the_weights_loaded_or_set(tmp_path):
     """``self.W = self.params["W"]`` in build is how many students write a layer; ``load_weights`` and
     ``set_weights`` replaced the arrays in ``params``, so such a layer kept predicting with its old weights."""
-
-    class Alias(MyDense):
-        def build(self, input_shape):
-            super().build(input_shape)
-            self.W, self.b = self.params["W"], self.params["b"]
-
-        def forward(self, x, training=False):
-            self.x = x
-            return x @ self.W + self.b
 
     trained = mc.Sequential([Alias(2, input_shape=(3,))])
     trained.set_weights([np.arange(6.0).reshape(3, 2), np.array([1.0, -1.0])])

@@ -73,10 +73,14 @@ def route_to_every_tied_maximum(grad_y, x, pool_size, step):
     return grad_x
 
 
-def has_ties(x, pool_size, step):
-    return any(len(tied_maxima(x[n, i:i + pool_size, j:j + pool_size, c])) > 1
+def stride_where_windows_tie(x, pool_size, stride):
+    """The stride, for a mistake about ties; NotApplicable where no window of ``x`` ties."""
+    s = stride_of(pool_size, stride)
+    if not any(len(tied_maxima(x[n, i:i + pool_size, j:j + pool_size, c])) > 1
                for n, c in np.ndindex(x.shape[0], x.shape[3])
-               for i in range(0, x.shape[1] - pool_size + 1, step) for j in range(0, x.shape[2] - pool_size + 1, step))
+               for i in range(0, x.shape[1] - pool_size + 1, s) for j in range(0, x.shape[2] - pool_size + 1, s)):
+        raise NotApplicable("no window ties")
+    return s
 
 
 def stride_of(pool_size, stride):
@@ -140,10 +144,7 @@ def stride_left_out(grad_y, x, pool_size, stride):
               "the first tied maximum, reading the window row by row, which np.argmax returns (a mask window == "
               "window.max() marks them all).")
 def gradient_to_every_tied_maximum(grad_y, x, pool_size, stride):
-    s = stride_of(pool_size, stride)
-    if not has_ties(x, pool_size, s):
-        raise NotApplicable("no window ties")
-    return route_to_every_tied_maximum(grad_y, x, pool_size, s)
+    return route_to_every_tied_maximum(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride))
 
 
 @mistakes.add("grad_x", "gradient sent to the last tied maximum",
@@ -151,10 +152,8 @@ def gradient_to_every_tied_maximum(grad_y, x, pool_size, stride):
               "reading the window row by row (what np.argmax returns, and what minicnn's MaxPooling2D does); yours "
               "went to the last, as a loop that keeps a new winner on >= does. Keep it on > only.")
 def gradient_to_the_last_tied_maximum(grad_y, x, pool_size, stride):
-    s = stride_of(pool_size, stride)
-    if not has_ties(x, pool_size, s):
-        raise NotApplicable("no window ties")
-    return route(grad_y, x, pool_size, s, choose=lambda window: tied_maxima(window)[-1])
+    return route(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride),
+                 choose=lambda window: tied_maxima(window)[-1])
 
 
 @mistakes.add("grad_x", "wrong sign",
