@@ -775,3 +775,22 @@ def test_a_trackers_name_must_be_a_folder_name(tmp_path, suite, name):
                                          r"name without /, \\ or :, and not . or .., got "):
         E.evaluate({name: StandStill}, suite, tmp_path / "results", progress=False)
     assert not tmp_path.joinpath("escaped").exists() and not (tmp_path / "results").exists()
+
+
+def test_a_factory_that_cannot_go_to_other_processes_is_named_before_any_work(tmp_path, suite):
+    """A lambda with jobs=2 failed with a PicklingError from inside the executor."""
+    with pytest.raises(ValueError, match=r"trackers: the factory of 'mine' \(<function .*<lambda>.*\) cannot be sent "
+                                         r"to other processes \(jobs > 1\): .*Define it at the "
+                                         r"top level of a module"):
+        E.evaluate({"mine": lambda: StandStill()}, suite, tmp_path / "results", jobs=2, progress=False)
+    assert not (tmp_path / "results").exists()
+
+
+def test_the_table_widens_its_first_column_for_long_tracker_names(suite):
+    """Names longer than 14 characters pushed the rows' numbers out from under their headings."""
+    long_name = "my-siamese-tracker-v2"
+    evaluation = E.evaluate({long_name: StandStill, "still": StandStill}, suite, progress=False)
+    lines = evaluation.table(fps=False).splitlines()
+    heading = lines[1]
+    for line in lines[2:4]:
+        assert line.index(line.split()[1]) + len(line.split()[1]) == heading.index("AUC") + len("AUC"), lines

@@ -284,3 +284,10 @@ def test_boxes_at_x_or_y_zero_in_an_otb_file_are_named_in_a_warning(tmp_path):
                                          r"\(frame 1, 3\)\. OTB's files are 1-based and its toolkit scores such "
                                          r"frames as without annotation"):
         read_otb(folder)
+
+
+def test_an_unknown_attribute_tag_names_the_file_it_is_in(tmp_path):
+    folder = _otb_folder(tmp_path, "Tagged", [[1, 1, 2, 2]] * 2, 2)
+    (folder / "attributes.txt").write_text("IV, XYZ\n")
+    with pytest.raises(ValueError, match=r"Tagged/attributes.txt: unknown attribute tags \['XYZ'\]; known: "):
+        read_otb(folder)

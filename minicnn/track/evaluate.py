@@ -26,6 +26,7 @@ import io
 import json
 import marshal
 import os
+import pickle
 import time
 import traceback
 import warnings
@@ -478,16 +479,17 @@ class Evaluation:
         """The summary table as text: one row per tracker, best AUC first, then AUC per attribute.
 
         ``fps=False`` leaves out the speed column (which differs from run to run), e.g. to compare two runs."""
+        name = max([14] + [len(tracker) + 1 for tracker in self.trackers])  # the first column fits every name
         lines = [
             f"OPE on {len(self.sequences)} sequences ({sum(len(s) for s in self.sequences)} frames)",
-            f"{'tracker':<14}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}{'lost':>7}"
+            f"{'tracker':<{name}}{'AUC':>7}{'P@20':>7}{'NormP':>7}{'AO':>7}{'SR0.5':>7}{'lost':>7}"
             + (f"{'FPS':>10}" if fps else "") + f"{'crashed':>9}",
         ]
         scored = self.scored
         for tracker in self.ranked():
             score, got = self.score(tracker), self.got10k(tracker)
             lines.append(
-                f"{tracker:<14}"
+                f"{tracker:<{name}}"
                 + (f"{score.auc:>7.3f}{score.precision_20:>7.3f}{score.normalized_precision_score:>7.3f}" if scored
                    else f"{'n/a':>7}" * 3)
                 + (f"{got.ao:>7.3f}{got.sr50:>7.3f}" if got else f"{'n/a':>7}" * 2)
@@ -500,10 +502,10 @@ class Evaluation:
             counts = {tag: sum(tag in s.attributes for s in self.sequences) for tag in tags}
             lines.append("")
             lines.append("Success AUC per attribute (number of sequences)")
-            lines.append(f"{'tracker':<14}" + "".join(f"{f'{tag}({counts[tag]})':>9}" for tag in tags))
+            lines.append(f"{'tracker':<{name}}" + "".join(f"{f'{tag}({counts[tag]})':>9}" for tag in tags))
             for tracker in self.ranked():
                 per_tag = self.by_attribute(tracker)
-                lines.append(f"{tracker:<14}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
+                lines.append(f"{tracker:<{name}}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
         if not scored:
             lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): there is nothing "
                          "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h), and "
@@ -595,6 +597,18 @@ def _tracker_specs(trackers):
     return specs
 
 
+def _check_picklable(specs):
+    """Factories go to ``jobs`` processes by pickle: one that cannot (a lambda, a function defined inside another)
+    is named before any work, rather than as a PicklingError from inside the executor."""
+    for name, factory in specs.items():
+        try:
+            pickle.dumps(factory)
+        except Exception as error:  # PicklingError, AttributeError ("Can't pickle local object"), TypeError
+            raise ValueError(f"trackers: the factory of {name!r} ({factory!r}) cannot be sent to other processes "
+                             f"(jobs > 1): {error}. Define it at the top level of a module "
+                             f"(a class, or a def), or evaluate with jobs=1") from None
+
+
 def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, progress=True, resume=True):
     """Run every tracker on every sequence and return an ``Evaluation``.
 
@@ -623,6 +637,8 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         raise ValueError(f"sequences: names must be unique, got {names}")
     for sequence in sequences:  # before any work: a sequence that cannot start used to stop the evaluation midway
         check_startable(sequence)
+    if jobs != 1 and scheduler is None:  # (Dask pickles with cloudpickle, which takes lambdas too)
+        _check_picklable(specs)
     runs = {}
     pending = []
     for tracker in specs:

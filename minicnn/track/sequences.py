@@ -303,6 +303,15 @@ def _number_list(numbers, limit=5):
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
+def _attribute_tags(words, path):
+    """The attribute tags read from ``path``, each one of ``ATTRIBUTES``, refused by the file's name otherwise."""
+    tags = tuple(word for word in words if word)
+    unknown = [tag for tag in tags if tag not in ATTRIBUTES]
+    if unknown:
+        raise ValueError(f"{path}: unknown attribute tags {unknown}; known: {sorted(ATTRIBUTES)}")
+    return tags
+
+
 def _warn_at_the_edge(sequence_name, path, rects, first_frame):
     """Warn of boxes whose 1-based x or y is ≤ 0: OTB's toolkit takes only rows of four numbers > 0 as annotated,
     so it scores those frames as without annotation, silently; a 0-based file (GOT-10k's convention) read as OTB's
@@ -403,7 +412,7 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     attributes = ()
     attribute_file = folder / "attributes.txt"
     if attribute_file.is_file():
-        attributes = tuple(t for t in _SEPARATORS.split(attribute_file.read_text().strip()) if t)
+        attributes = _attribute_tags(_SEPARATORS.split(attribute_file.read_text().strip()), attribute_file)
     absent = _read_labels(folder / "absence.label", len(images))
     cover = _read_labels(folder / "cover.label", len(images))
     return Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
@@ -465,7 +474,7 @@ def read_got10k(folder):
         for line in meta.read_text().splitlines():
             key, _, value = line.partition(":")
             if key.strip() == "attributes":
-                attributes = tuple(t for t in _SEPARATORS.split(value.strip()) if t)
+                attributes = _attribute_tags(_SEPARATORS.split(value.strip()), meta)
     return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
                     nan_in_annotation=nan_in_annotation)
 
