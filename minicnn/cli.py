@@ -132,7 +132,7 @@ def eval_command(args, parser):
     from minicnn.track.evaluate import evaluate, save_got10k_submission
     from minicnn.track.sequences import SequenceError, atomic_write_text
 
-    trackers = tracker_names(parser, args.trackers)
+    trackers = tracker_specs(parser, args.trackers)
     names = _names(args.sequences)
     if args.sequences is not None and not names:
         parser.error(f"--sequences: expected comma-separated sequence names, got {args.sequences!r}")
@@ -170,17 +170,17 @@ def eval_command(args, parser):
 
 
 def _with_weights(parser, trackers, weights):
-    """``evaluate``'s trackers: the names alone, or with ``--weights`` a factory with that network for each of our
-    trackers (OpenCV's keep their names)."""
+    """``evaluate``'s trackers (``{name: factory}``, None for a built-in tracker) as given, or with ``--weights`` a
+    factory with that network for each of our trackers (OpenCV's and yours are kept as they are)."""
     if weights is None:
         return trackers
     from minicnn.track.trackers import OUR_TRACKERS, WithWeights
 
-    ours = [name for name in trackers if name in OUR_TRACKERS]
+    ours = [name for name, factory in trackers.items() if factory is None and name in OUR_TRACKERS]
     if not ours:
         parser.error(f"--weights: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
     try:
-        return {name: WithWeights(name, weights) if name in ours else None for name in trackers}
+        return {name: WithWeights(name, weights) if name in ours else factory for name, factory in trackers.items()}
     except (ValueError, OSError) as error:
         parser.error(f"--weights: {error}")
 
@@ -211,7 +211,7 @@ def track_command(args, parser):
     from minicnn.track import plots
     from minicnn.track.evaluate import evaluate
 
-    trackers = tracker_names(parser, args.trackers) if args.trackers is not None else []
+    trackers = tracker_specs(parser, args.trackers) if args.trackers is not None else {}
     folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
     sequence = sequences[0]
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
@@ -684,17 +684,63 @@ def video_output(parser, path, option):
 def tracker_names(parser, text, option="--trackers"):
     """The comma-separated tracker names of ``option``, each one ``make_tracker`` knows, in lower case (the name of
     their results' folder: KCF and kcf are one tracker), each once."""
+    return list(tracker_specs(parser, text, option, yours=False))
+
+
+def tracker_specs(parser, text, option="--trackers", yours=True):
+    """``{name: factory}`` for the comma-separated trackers of ``option``: names ``make_tracker`` knows, in lower
+    case (the name of their results' folder: KCF and kcf are one tracker; factory None), and, with ``yours``, a
+    tracker of your own written ``MODULE:NAME``, a class or function ``NAME`` of ``MODULE`` (``MODULE.py`` in the
+    current folder, or an installed module), kept under ``NAME``; each once."""
     from minicnn.track.trackers import available_trackers
 
-    names = list(dict.fromkeys(name.lower() for name in _names(text) or []))
-    if not names:
-        parser.error(f"{option}: expected comma-separated tracker names such as kcf,csrt, got {text!r}")
     known = available_trackers()
-    unknown = [name for name in names if name not in known]
+    specs = {}
+    for name in _names(text) or []:
+        if ":" in name and yours:
+            tracker, factory = _your_tracker(parser, name, option)
+            if tracker.lower() in known:
+                parser.error(f"{option}: {name!r}: a tracker of yours needs a name of its own, and {tracker!r} is "
+                             f"one of ours (its results would be mixed with ours); rename it")
+            specs[tracker] = factory
+        else:
+            specs.setdefault(name.lower(), None)
+    if not specs:
+        parser.error(f"{option}: expected comma-separated tracker names such as kcf,csrt, got {text!r}")
+    unknown = [name for name, factory in specs.items() if factory is None and name not in known]
     if unknown:
         parser.error(f"{option}: unknown tracker{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                     f"available: {', '.join(sorted(known))}")
-    return names
+                     f"available: {', '.join(sorted(known))}" + (", or one of yours as MODULE:NAME (a class or "
+                                                                 "function NAME in MODULE.py)" if yours else ""))
+    return specs
+
+
+def _your_tracker(parser, spec, option):
+    """``(NAME, the class or function)`` of ``MODULE:NAME``, imported with the current folder on the path."""
+    import importlib
+
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute.isidentifier():
+        parser.error(f"{option}: {spec!r}: a tracker of yours is written MODULE:NAME, e.g. my_trackers:MyTracker")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name.split(".")[0] and error.name != module_name:
+            parser.error(f"{option}: {spec!r}: importing {module_name} failed: {error}")
+        parser.error(f"{option}: {spec!r}: no module {module_name!r} (a file {module_name}.py in the current folder "
+                     f"{os.getcwd()}, or an installed module)")
+    except Exception as error:  # the module of yours raised while it was imported
+        parser.error(f"{option}: {spec!r}: importing {module_name} failed: {type(error).__name__}: {error}")
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        defined = sorted(name for name, value in vars(module).items()
+                         if callable(value) and not name.startswith("_") and getattr(value, "__module__", None)
+                         == module.__name__)
+        parser.error(f"{option}: {spec!r}: {module_name} has no class or function {attribute!r}"
+                     + (f"; it defines {', '.join(defined)}" if defined else ""))
+    return attribute, factory
 
 
 def suite_sequences(parser, args, names, names_option):
@@ -786,7 +832,8 @@ def _run_command(argv):
                         "(--quick, --compile, …; see 'minicnn bench --help') are passed on", add_help=False)
     eval_parser = commands.add_parser("eval", help="run trackers over sequences; print the OTB table, write plots")
     eval_parser.add_argument("--trackers", default="kcf,csrt,mil,mosse,medianflow",
-                             help="comma-separated tracker names (default: %(default)s)")
+                             help="comma-separated tracker names, and trackers of yours as MODULE:NAME (a class or "
+                                  "function NAME in MODULE.py of the current folder) (default: %(default)s)")
     eval_parser.add_argument("--sequences", help="comma-separated sequence names (default: all)")
     eval_parser.add_argument("--jobs", type=whole_number(1), default=1,
                              help="processes to run sequences in (default: 1)")
@@ -813,7 +860,8 @@ def _run_command(argv):
     make_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     show_parser = track_commands.add_parser("show", help="draw ground truth and trackers' boxes on a sequence")
     show_parser.add_argument("--sequence", required=True, help="the sequence's name")
-    show_parser.add_argument("--trackers", help="comma-separated trackers to run (or reuse results of) and draw")
+    show_parser.add_argument("--trackers", help="comma-separated trackers to run (or reuse results of) and draw; "
+                                                "yours as MODULE:NAME")
     show_parser.add_argument("--out", help="a .gif, .mp4 or a folder for PNG frames (default: <sequence>.gif)")
     show_parser.add_argument("--sheet", help="also save a contact sheet of a few frames (e.g. sheet.png)")
     show_parser.add_argument("--every", type=whole_number(1), default=1, help="draw every n-th frame (default: 1)")

@@ -781,7 +781,7 @@ def test_weights_go_to_our_trackers_alone_and_a_missing_file_is_refused_by_optio
     from minicnn.track.trackers import WithWeights
     from minicnn.track.trackers.siamese import WEIGHTS_PATH
 
-    specs = cli._with_weights(argparse.ArgumentParser(), ["siamese", "kcf"], WEIGHTS_PATH)
+    specs = cli._with_weights(argparse.ArgumentParser(), {"siamese": None, "kcf": None}, WEIGHTS_PATH)
     assert isinstance(specs["siamese"], WithWeights) and specs["kcf"] is None
     with pytest.raises(SystemExit) as stop:
         cli.main(["eval", "--data", str(data), "--trackers", "siamese", "--weights", str(tmp_path / "missing.npz"),
@@ -806,3 +806,42 @@ def test_with_weights_takes_a_trackers_name_in_any_case():
     factory = WithWeights("SIAMESE", WEIGHTS_PATH)
     assert factory.name == "siamese"
     assert factory.made_by.startswith("minicnn.track.trackers:siamese with weights sha256:")
+
+
+_MY_TRACKERS = '''
+class Still:
+    """Never moves."""
+
+    def init(self, frame, box):
+        self.box = tuple(box)
+
+    def update(self, frame):
+        return True, self.box
+'''
+
+
+def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monkeypatch, capsys):
+    """A tracker of your own could be evaluated from Python only: --trackers my_trackers:Still gave "unknown
+    tracker 'my_trackers:still'"."""
+    pytest.importorskip("cv2")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "my_trackers_for_eval.py").write_text(_MY_TRACKERS)
+    monkeypatch.chdir(work)
+    monkeypatch.syspath_prepend(str(work))
+    results = tmp_path / "results"
+    assert cli.main(["eval", "--data", str(data), "--trackers", "mosse,my_trackers_for_eval:Still", "--results",
+                     str(results), "--quiet"]) in (0, None)
+    table = capsys.readouterr().out
+    assert re.search(r"^Still +0\.\d{3}", table, re.MULTILINE), table
+    assert sorted(p.name for p in (results / "Still").glob("*.json")) == ["fast.json", "slow.json"]
+    for spec, message in (("nowhere_module:Still", r"--trackers: 'nowhere_module:Still': no module 'nowhere_module' "
+                                                   r"\(a file nowhere_module.py in the current folder"),
+                          ("my_trackers_for_eval:Missing", r"my_trackers_for_eval has no class or function 'Missing'; "
+                                                           r"it defines Still"),
+                          ("my_trackers_for_eval:Still,kcf2", r"unknown tracker 'kcf2'; available: .*, or one of yours "
+                                                              r"as MODULE:NAME")):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["eval", "--data", str(data), "--trackers", spec, "--results", str(results), "--quiet"])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and re.search(message, err), err
