@@ -4,8 +4,8 @@ The order is fixed, so a student sees the same first failure every time:
 
 1. the exercise's hand-picked cases, simplest first;
 2. ``random_examples`` cases drawn by hypothesis with a derandomized (fixed) seed and no example database, their
-   values in halves rather than whole numbers (``values.value_step``); when one fails, hypothesis shrinks it to the simplest failing case (smallest shapes, plainest settings, seed 0), and that
-   is the case reported.
+   values in halves rather than whole numbers (``values.value_step``); when one fails, hypothesis shrinks it to the
+   simplest failing case (smallest shapes, plainest settings, seed 0), and that is the case reported.
 
 The first failure is explained (see ``messages``), with the classic mistake it matches when there is one.
 """

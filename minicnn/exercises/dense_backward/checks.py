@@ -14,9 +14,9 @@ def reference(grad_z, x, kernel):
 
 
 def make_arguments(case, rng):
-    n, n_in, n_out = case["n"], case["n_in"], case["n_out"]
-    return {"grad_z": nonzero_values(rng, (n, n_out), step=value_step(case)), "x": nonzero_values(rng, (n, n_in), step=value_step(case)),
-            "kernel": nonzero_values(rng, (n_in, n_out), step=value_step(case))}
+    n, n_in, n_out, step = case["n"], case["n_in"], case["n_out"], value_step(case)
+    return {"grad_z": nonzero_values(rng, (n, n_out), step=step), "x": nonzero_values(rng, (n, n_in), step=step),
+            "kernel": nonzero_values(rng, (n_in, n_out), step=step)}
 
 
 # The first case is square (n_in = n_out), so that a kernel used untransposed gives numbers to compare, not a crash.

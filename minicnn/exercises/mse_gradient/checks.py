@@ -14,7 +14,8 @@ def reference(y, y_hat):
 
 
 def make_arguments(case, rng):
-    return {"y": nonzero_values(rng, (case["n"],), step=value_step(case)), "y_hat": nonzero_values(rng, (case["n"],), step=value_step(case))}
+    return {"y": nonzero_values(rng, (case["n"],), step=value_step(case)),
+            "y_hat": nonzero_values(rng, (case["n"],), step=value_step(case))}
 
 
 def random_cases():

@@ -17,7 +17,8 @@ def reference(grad_a, a):
 
 def make_arguments(case, rng):
     # a = 0.5 would make "a" and "1 − a" the same number and hide which factor is missing
-    return {"grad_a": nonzero_values(rng, case["shape"], step=value_step(case)), "a": tenths(rng, case["shape"], 0.1, 0.9, avoid=(0.5,))}
+    return {"grad_a": nonzero_values(rng, case["shape"], step=value_step(case)),
+            "a": tenths(rng, case["shape"], 0.1, 0.9, avoid=(0.5,))}
 
 
 def random_cases():

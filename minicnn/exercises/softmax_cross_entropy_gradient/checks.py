@@ -16,8 +16,8 @@ def reference(logits, labels_onehot):
 
 def make_arguments(case, rng):
     n, classes = case["n"], case["classes"]
-    return {"logits": case["offset"] + case["spread"] * nonzero_values(rng, (n, classes), largest=3, step=value_step(case)),
-            "labels_onehot": one_hot(rng, n, classes)}
+    logits = nonzero_values(rng, (n, classes), largest=3, step=value_step(case))
+    return {"logits": case["offset"] + case["spread"] * logits, "labels_onehot": one_hot(rng, n, classes)}
 
 
 # The last two hand-picked cases overflow e^z unless each row's own maximum is subtracted first: logits around 1000,
