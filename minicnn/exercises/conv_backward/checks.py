@@ -70,6 +70,26 @@ def without_stride_in_the_index(grad_y, x, kernel, stride, padding):
     return grad_x_padded[:, top:top + x.shape[1], left:left + x.shape[2]], grad_kernel
 
 
+def overwritten(grad_y, x, kernel, stride, padding):
+    """The gradients of a solution that writes ``=`` where the sums need ``+=``, in the reference's loop order
+    ``n, i, j, o`` then ``k, l, c``: each entry keeps only the last term written to it. ``(grad_x, grad_kernel,
+    grad_bias)``."""
+    (top, bottom), (left, right) = padding_of(x, kernel, stride, padding)
+    x_pad = pad(x, (top, bottom), (left, right))
+    grad_x_pad, grad_kernel, grad_bias = np.zeros(x_pad.shape), np.zeros(kernel.shape), np.zeros(kernel.shape[3])
+    s = stride
+    for n, i, j, o in np.ndindex(*grad_y.shape):
+        g = grad_y[n, i, j, o]
+        grad_bias[o] = g
+        for k, l, c in np.ndindex(*kernel.shape[:3]):
+            grad_kernel[k, l, c, o] = g * x_pad[n, i * s + k, j * s + l, c]
+            grad_x_pad[n, i * s + k, j * s + l, c] = g * kernel[k, l, c, o]
+    return grad_x_pad[:, top:top + x.shape[1], left:left + x.shape[2]], grad_kernel, grad_bias
+
+
+OVERWRITTEN_HINT = ("Every output position (n, i, j) adds its own term to this gradient, so the sum needs += "
+                    "(grad[...] += ...), not =, which keeps only the last position's term.")
+
 mistakes = MistakeList()
 
 # --- grad_x -----------------------------------------------------------------------------------------------------------
@@ -241,6 +261,25 @@ def grad_bias_zero(grad_y, x, kernel, stride, padding):
               "Your ∂L/∂b has the wrong sign: ∂L/∂b[o] = Σ_n Σ_i Σ_j ∂L/∂y[n, i, j, o], with no minus.")
 def grad_bias_wrong_sign(grad_y, x, kernel, stride, padding):
     return -grad_y.sum(axis=(0, 1, 2))
+
+
+@mistakes.add("grad_x", "= instead of += (only the last position's term kept)",
+              "Where windows overlap, an input is read by several output positions, and ∂L/∂x[n, p, q, c] is the sum "
+              "of their terms: " + OVERWRITTEN_HINT)
+def grad_x_overwritten(grad_y, x, kernel, stride, padding):
+    return overwritten(grad_y, x, kernel, stride, padding)[0]
+
+
+@mistakes.add("grad_kernel", "= instead of += (only the last position's term kept)",
+              "∂L/∂w[k, l, c, o] = Σ_n Σ_i Σ_j ∂L/∂y[n, i, j, o] · x_pad[n, i·s + k, j·s + l, c]: " + OVERWRITTEN_HINT)
+def grad_kernel_overwritten(grad_y, x, kernel, stride, padding):
+    return overwritten(grad_y, x, kernel, stride, padding)[1]
+
+
+@mistakes.add("grad_bias", "= instead of += (only the last position's term kept)",
+              "∂L/∂b[o] = Σ_n Σ_i Σ_j ∂L/∂y[n, i, j, o]: " + OVERWRITTEN_HINT)
+def grad_bias_overwritten(grad_y, x, kernel, stride, padding):
+    return overwritten(grad_y, x, kernel, stride, padding)[2]
 
 
 EXERCISE = Exercise(
