@@ -3,6 +3,8 @@ NumPy takes, gradients of the shape their forward pass gave."""
 
 import math
 import numbers
+import os
+import sys
 
 import numpy as np
 
@@ -76,3 +78,16 @@ def seed(value, argument, where):
     if value < 0:
         raise ValueError(f"{where}: {argument} must be {expected}, got {value!r}")
     return int(value)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def stacklevel_outside_minicnn():
+    """The ``stacklevel`` at which ``warnings.warn``, called by the caller of this function, names the first line
+    outside minicnn (the user's ``fit``, whichever of minicnn's functions lie between)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+

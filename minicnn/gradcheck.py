@@ -126,9 +126,8 @@ class GradcheckReport:
         if self.clipped_samples:
             lines.append(f"The loss clips the predictions of {self.clipped_samples} of {self.samples} samples (a "
                          f"probability within 1e-7 of 0 or 1, as after training): there its value is flat, while "
-                         f"its gradient is the unclipped formula's, so that training still learns from them. No "
-                         f"check passes through that; check before training, or with a loss on logits "
-                         f"(from_logits=True).")
+                         f"its gradient is the formula's at the clipped probability. No check passes through that; "
+                         f"check before training, or with a loss on logits (from_logits=True).")
         lines.extend(f"  {c.name}: {c.hint}" for c in self.comparisons if c.hint)
         if self.passed:
             lines.append(f"passed: every relative error is below {self.tolerance:g}")

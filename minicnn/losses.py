@@ -122,9 +122,17 @@ class Loss:
 
     def clipped(self, y_true, y_pred):
         """One truth value per sample: True where the loss clips the sample's predictions, so that its value is
-        flat there while ``gradient`` is the unclipped formula's (``gradcheck`` cannot judge such a sample). None
-        clip here; the cross-entropies on probabilities do."""
+        flat there while ``gradient`` is the formula's at the clipped prediction (``gradcheck`` cannot judge such a
+        sample). None clip here; the cross-entropies on probabilities do."""
         y_true, y_pred = self._check(y_true, y_pred)
+        return np.zeros(len(y_pred), dtype=bool)
+
+    def stuck(self, y_true, y_pred):
+        """One truth value per sample: True where a prediction is clipped on the wrong side of its label (a
+        probability within ε of 0 or 1, the label on the other side). There ``gradient`` is the formula's at the
+        clipped probability, and a sigmoid or softmax before the loss multiplies it by ``p·(1 − p)``: the sample
+        barely moves the weights, and not at all once float32 rounds ``p`` to 0 or 1. None here; the
+        cross-entropies on probabilities may."""
         return np.zeros(len(y_pred), dtype=bool)
 
     def _check(self, y_true, y_pred):
@@ -187,7 +195,8 @@ class BinaryCrossentropy(Loss):
 
     Probabilities (``from_logits=False``): ``p`` is clipped to ``[ε, 1 − ε]`` (ε = 1e-7, Keras' value) so that
     ``p = 0`` or ``p = 1`` gives a large finite loss rather than infinity; ``∂L/∂p = (p − y) / (p·(1 − p)) / N``
-    at the clipped ``p``.
+    at the clipped ``p``. Through a sigmoid, whose backward multiplies by ``p·(1 − p)``, a prediction saturated on
+    the wrong side therefore barely learns (``stuck``); on logits it learns at full strength.
 
     Logits (``from_logits=True``, ``p = σ(z)``), computed without ever forming ``p``:
     ``L = (1/N) Σ [max(z, 0) − z·y + log(1 + e^{−|z|})]``, and ``∂L/∂z = (σ(z) − y) / N`` — stable for any z.
@@ -232,6 +241,14 @@ class BinaryCrossentropy(Loss):
         y_true, y_pred = self._check(y_true, y_pred)
         outside = (y_pred < self.epsilon) | (y_pred > 1 - self.epsilon)
         return outside.reshape(len(y_pred), -1).any(axis=1)
+
+    def stuck(self, y_true, y_pred):
+        """Samples with a probability within ε of 1 where the label says 0, or of 0 where it says 1."""
+        if self.from_logits:
+            return super().stuck(y_true, y_pred)
+        y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
+        wrong = ((y_pred > 1 - self.epsilon) & (y_true < 0.5)) | ((y_pred < self.epsilon) & (y_true > 0.5))
+        return wrong.reshape(len(y_pred), -1).any(axis=1)
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):
@@ -301,6 +318,13 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:
             return super().clipped(y_true, y_pred)
         y_true, y_pred = self._check(y_true, y_pred)
+        return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
+
+    def stuck(self, y_true, y_pred):
+        """Samples whose labelled class has a probability below ε: clipped, and on the wrong side."""
+        if self.from_logits:
+            return super().stuck(y_true, y_pred)
+        y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
         return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
 
     def terms_and_gradient(self, kernels, y_true, y_pred):

@@ -708,11 +708,32 @@ class Sequential:
                 self.backward(grad_out, input_gradient=False)
                 self.optimizer.step(self.trainable_pairs(), self.trainable_names())
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
+                if y_pred is not None:  # on the host (on cuda only where metrics asked for it)
+                    self._warn_if_stuck(y, y_pred)
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
                     layer.state.update(state)
                 raise
         return {"loss": loss, **self._metric_values(y, y_pred)}
+
+    def _warn_if_stuck(self, y, y_pred):
+        """Warn, once per model, where the loss clips predictions on the wrong side of their labels
+        (``Loss.stuck``): a cross-entropy on probabilities after a sigmoid or softmax then barely learns from them,
+        and a student whose training stalls should be told why, and what learns from them."""
+        if getattr(self, "_warned_stuck", False):
+            return
+        stuck = self.loss.stuck(y, y_pred)
+        if not np.any(stuck):
+            return
+        self._warned_stuck = True
+        name = type(self.loss).__name__
+        where = checks.stacklevel_outside_minicnn()
+        warnings.warn(f"{self.name}: {int(np.sum(stuck))} of {len(stuck)} samples of a batch have a prediction within "
+                      f"1e-7 of 0 or 1, on the wrong side of their label: {name} on probabilities clips it, and the "
+                      f"sigmoid or softmax before it multiplies the gradient by p·(1 − p), so these samples barely "
+                      f"move the weights (not at all once float32 rounds p to 0 or 1). A learning rate too large "
+                      f"drives predictions there; to learn from them at full strength, leave the activation out of "
+                      f"the last layer and use {name}(from_logits=True)", stacklevel=where)
 
     def _loss_and_gradient(self, kernels, x, y, output):
         """``(loss, ∂L/∂output where the backend computes, the output on the host or None)``.

@@ -343,3 +343,38 @@ def test_boolean_predictions_are_numbers_and_boolean_class_indices_are_not():
     with pytest.raises(TypeError, match=r"^SparseCategoricalCrossentropy: expected y_true of integer class indices, "
                                         r"got dtype bool$"):
         mc.SparseCategoricalCrossentropy()(np.array([True, False]), np.full((2, 2), 0.5))
+
+
+def test_predictions_clipped_on_the_wrong_side_are_found_and_training_says_so():
+    """The docs said the cross-entropy's gradient "keeps the unclipped formula, so that training still learns"; it
+    is the formula at the clipped probability, which a sigmoid's backward multiplies by p·(1 − p): a prediction of
+    σ(30) for a label 0 does not move at all (from a numerical audit). Training now says so, once, and names what
+    learns from such samples: the loss on logits."""
+    import warnings
+
+    bce, cce = mc.losses.BinaryCrossentropy(), mc.losses.CategoricalCrossentropy()
+    p = np.array([[1.0], [1.0], [0.0], [1e-9], [0.5]])
+    assert bce.stuck(np.array([[0.0], [1.0], [1.0], [0.0], [0.0]]), p).tolist() == [True, False, True, False, False]
+    assert cce.stuck(np.eye(2)[[0, 1]], np.array([[1e-9, 1 - 1e-9], [1e-9, 1 - 1e-9]])).tolist() == [True, False]
+    assert not mc.losses.BinaryCrossentropy(from_logits=True).stuck(np.zeros((1, 1)), np.full((1, 1), 30.0)).any()
+
+    x, y = np.ones((4, 1), np.float32), np.array([[0.0], [0.0], [1.0], [1.0]], np.float32)
+    losses = {}
+    for last, loss in (("sigmoid", "binary_crossentropy"), (None, mc.losses.BinaryCrossentropy(from_logits=True))):
+        model = mc.Sequential([mc.Dense(1, activation=last, input_shape=(1,))])
+        model.compile(optimizer=mc.SGD(0.1), loss=loss)
+        model.set_weights([np.full((1, 1), 30.0), np.zeros(1)])  # z = 30: p = 1 for the two labels 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            losses[last] = model.fit(x, y, epochs=3, verbose=0).history["loss"]
+        messages = [str(w.message) for w in caught]
+        if last == "sigmoid":
+            assert len(messages) == 1 and caught[0].filename == __file__, messages
+            assert messages[0].startswith("sequential") and ": 2 of 4 samples of a batch have a prediction within 1e-7 "
+            "of 0 or 1, on the wrong side of their label: BinaryCrossentropy on probabilities clips it" in messages[0]
+            assert messages[0].endswith("leave the activation out of the last layer and use "
+                                        "BinaryCrossentropy(from_logits=True)")
+        else:
+            assert messages == []
+    assert losses["sigmoid"][0] == losses["sigmoid"][-1]  # stuck: p = 1 in float32, σ' = 0
+    assert losses[None][-1] < losses[None][0]  # on logits the two samples pull the weight down at full strength
