@@ -321,11 +321,8 @@ class CategoricalCrossentropy(Loss):
         return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
 
     def stuck(self, y_true, y_pred):
-        """Samples whose labelled class has a probability below ε: clipped, and on the wrong side."""
-        if self.from_logits:
-            return super().stuck(y_true, y_pred)
-        y_true = self.labels(y_true, y_pred.shape, y_pred.dtype)
-        return ((y_pred < self.epsilon) & (y_true != 0)).any(axis=1)
+        """The clipped samples: a labelled class below ε is always on the wrong side."""
+        return self.clipped(y_true, y_pred)
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(CategoricalCrossentropy):

@@ -708,12 +708,12 @@ class Sequential:
                 self.backward(grad_out, input_gradient=False)
                 self.optimizer.step(self.trainable_pairs(), self.trainable_names())
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
-                if y_pred is not None:  # on the host (on cuda only where metrics asked for it)
-                    self._warn_if_stuck(y, y_pred)
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
                     layer.state.update(state)
                 raise
+        if y_pred is not None:  # on the host (on cuda only where metrics asked for it); after the step, so that
+            self._warn_if_stuck(y, y_pred)  # a warning made an error (-W error) cannot leave the step half done
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
     def _warn_if_stuck(self, y, y_pred):

@@ -1297,3 +1297,33 @@ def test_an_empty_output_is_matched_by_no_classic_mistake():
     attempt = try_case(exercise, shrunk_to_nothing, case, seed=0)
     assert attempt.failed and attempt.checks[0].got.shape == (1, 1, 0, 1)
     assert recognise_mistakes(exercise, shrunk_to_nothing, attempt) == {}
+
+
+def test_the_time_limit_gives_back_a_timer_armed_before_the_check(monkeypatch):
+    """A timer armed before the check (the caller's own timeout) was cancelled by the time limit's."""
+    import signal
+    import time
+
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+
+    def endless(y, y_hat):
+        while True:
+            time.sleep(0.01)
+
+    def callers_handler(*args):
+        pass
+
+    previous = signal.signal(signal.SIGALRM, callers_handler)
+    signal.setitimer(signal.ITIMER_REAL, 100.0)
+    try:
+        start = time.monotonic()
+        call = running.call_student(endless, {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
+        assert isinstance(call.error, running.TookTooLong) and time.monotonic() - start < 5
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 90 < remaining < 100
+        assert signal.getsignal(signal.SIGALRM) is callers_handler
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

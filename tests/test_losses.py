@@ -370,11 +370,32 @@ def test_predictions_clipped_on_the_wrong_side_are_found_and_training_says_so():
         messages = [str(w.message) for w in caught]
         if last == "sigmoid":
             assert len(messages) == 1 and caught[0].filename == __file__, messages
-            assert messages[0].startswith("sequential") and ": 2 of 4 samples of a batch have a prediction within 1e-7 "
-            "of 0 or 1, on the wrong side of their label: BinaryCrossentropy on probabilities clips it" in messages[0]
+            assert messages[0].startswith("sequential")
+            assert (": 2 of 4 samples of a batch have a prediction within 1e-7 of 0 or 1, on the wrong side of their "
+                    "label: BinaryCrossentropy on probabilities clips it") in messages[0]
             assert messages[0].endswith("leave the activation out of the last layer and use "
                                         "BinaryCrossentropy(from_logits=True)")
         else:
             assert messages == []
     assert losses["sigmoid"][0] == losses["sigmoid"][-1]  # stuck: p = 1 in float32, σ' = 0
     assert losses[None][-1] < losses[None][0]  # on logits the two samples pull the weight down at full strength
+
+
+def test_the_stuck_warning_made_an_error_leaves_the_step_whole():
+    """Under -W error the warning, raised inside the step's rollback, undid BatchNorm's moving averages while the
+    optimizer had already moved the weights."""
+    import warnings
+
+    model = mc.Sequential([mc.BatchNormalization(input_shape=(1,)), mc.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    model.build()
+    model.layers[1].set_weights([np.full((1, 1), 30.0), np.zeros(1)])
+    x, y = np.array([[2.0], [1.0], [1.5]], np.float32), np.zeros((3, 1), np.float32)  # the first sample is stuck
+    before = model.get_weights()  # BatchNorm's gamma, beta, moving mean, moving variance; Dense's kernel, bias
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="on the wrong side of their label"):
+            model.train_on_batch(x, y)
+    after = model.get_weights()
+    assert not np.array_equal(after[5], before[5])  # the step moved the bias (the third sample is not stuck)
+    assert not np.array_equal(after[2], before[2])  # and, with it, the moving mean

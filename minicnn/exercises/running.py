@@ -12,6 +12,7 @@ import linecache
 import os
 import signal
 import threading
+import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -30,24 +31,34 @@ class TookTooLong(BaseException):
     ``except Exception`` in the student's loop does not swallow it)."""
 
 
-@contextlib.contextmanager
-def _time_limit(seconds):
-    """Raise ``TookTooLong`` where the student's code is after ``seconds``, where the platform allows it (a timer
-    signal, in the main thread); elsewhere the call is not limited."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _TimeLimit:
+    """``with _TimeLimit(seconds):`` raises ``TookTooLong`` where the student's code is after ``seconds``, where the
+    platform allows it (a timer signal, in the main thread); elsewhere the call is not limited. A timer armed before
+    (the caller's own timeout) is armed again afterwards with the time it had left. (A loop whose bare ``except:``
+    swallows every exception swallows this one too, and Ctrl-C's: Python offers no way to stop it from inside.)"""
 
-    def stop(signum, frame):
-        raise TookTooLong(f"stopped after {seconds:g} s without returning")
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.active = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._stop)
+            self.start = time.monotonic()
+            self.outer_delay, self.outer_interval = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def _stop(self, signum, frame):
+        raise TookTooLong(f"stopped after {self.seconds:g} s without returning")
+
+    def __exit__(self, *exception):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+            if self.outer_delay > 0:
+                left = max(self.outer_delay - (time.monotonic() - self.start), 1e-3)
+                signal.setitimer(signal.ITIMER_REAL, left, self.outer_interval)
+        return False
 
 
 @dataclass
@@ -81,7 +92,7 @@ def call_student(function, arguments, parameters):
             contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
         try:
-            with _time_limit(TIME_LIMIT):
+            with _TimeLimit(TIME_LIMIT):
                 call.value = function(*(copies[name] for name in parameters))
         except KeyboardInterrupt:  # the student stopping the checker
             raise

@@ -27,6 +27,7 @@ import json
 import marshal
 import os
 import pickle
+import re
 import time
 import traceback
 import warnings
@@ -176,18 +177,29 @@ BUILT_IN = "minicnn.track.trackers:"
 
 def made_from(tracker_name, factory, sequence):
     """What a run's results were made from, kept in its ``.json`` so that a later evaluation reuses them only for
-    the same thing: the tracker (``BUILT_IN`` and its name, a factory's own ``made_by``, or for a factory of yours
-    its module and name, the SHA-256 of its source code and the arguments a ``functools.partial`` gives it), and
-    the sequence (its frame count and the SHA-256 of its ground truth). Results kept under the same folder, tracker
-    and sequence names could otherwise belong to other data (another suite in a folder of the same name) or to
-    another tracker: another class of yours under the same name, your tracker before you edited it, one of ours
-    with other weights, a factory of yours named like a built-in one."""
-    truth = np.ascontiguousarray(sequence.ground_truth, dtype=np.float64)
-    made = {"made_by": _tracker_made_by(tracker_name, factory), "frames": len(sequence),
-            "ground_truth_sha256": hashlib.sha256(truth).hexdigest()}
+    the same thing: the tracker (``tracker_made``) and the sequence (its frame count and the SHA-256 of its ground
+    truth). Results kept under the same folder, tracker and sequence names could otherwise belong to other data
+    (another suite in a folder of the same name) or to another tracker: another class of yours under the same name,
+    your tracker before you edited it, one of ours with other weights, a factory of yours named like a built-in
+    one."""
+    return {**tracker_made(tracker_name, factory), **sequence_made(sequence)}
+
+
+def tracker_made(tracker_name, factory):
+    """``made_by``: ``BUILT_IN`` and the name, a factory's own ``made_by``, or the module and name of a factory of
+    yours; for yours also ``code_sha256`` and ``settings_sha256`` (``_code_of``). Worked out in the process that
+    evaluates, once per tracker: a worker process may see the factory's module under another name
+    (``__mp_main__``)."""
+    made = {"made_by": _tracker_made_by(tracker_name, factory)}
     if factory is not None and not hasattr(factory, "made_by"):
         made.update(_code_of(factory))
     return made
+
+
+def sequence_made(sequence):
+    """``frames`` and ``ground_truth_sha256`` of ``sequence``, for ``made_from``."""
+    truth = np.ascontiguousarray(sequence.ground_truth, dtype=np.float64)
+    return {"frames": len(sequence), "ground_truth_sha256": hashlib.sha256(truth).hexdigest()}
 
 
 def _tracker_made_by(tracker_name, factory):
@@ -196,27 +208,55 @@ def _tracker_made_by(tracker_name, factory):
     if hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.WithWeights)
         return factory.made_by
     made = getattr(factory, "func", factory)  # functools.partial: the function it calls
-    return (f"{getattr(made, '__module__', type(made).__module__)}:"
-            f"{getattr(made, '__qualname__', type(made).__qualname__)}")
+    return f"{_module_of(made)}:{getattr(made, '__qualname__', type(made).__qualname__)}"
+
+
+def _module_of(thing):
+    """The module that defines ``thing``; "builtins" for a function written in C without one (OpenCV's
+    ``cv2.TrackerKCF_create`` has ``__module__`` None)."""
+    return getattr(thing, "__module__", None) or getattr(type(thing), "__module__", None) or "builtins"
 
 
 def _code_of(factory):
     """A factory of yours as ``made_from`` records it: ``code_sha256``, the SHA-256 of its source (a function's; a
-    class's with those of the classes of yours it derives from; a callable object's class's), and ``settings``,
-    the SHA-256 of the arguments of a ``functools.partial``, where their text names no object by its address
-    (which changes from run to run). Either is left out where it cannot be had (a factory written in C)."""
+    class's with those of the classes of yours it derives from; a callable object's class's), and
+    ``settings_sha256``, that of the arguments of a ``functools.partial`` (``_settings_text``). Either is left out
+    where it cannot be had (a factory written in C; arguments with no fixed text). Only the factory's own code
+    counts: the class a function of yours builds is not looked into."""
     made = getattr(factory, "func", factory)
     code = {}
     owner = made if isinstance(made, type) or inspect.isroutine(made) else type(made)
     classes = owner.__mro__ if isinstance(owner, type) else (owner,)
-    sources = [_source_of(part) for part in classes if part.__module__.split(".")[0] not in ("builtins", "minicnn")]
+    sources = [_source_of(part) for part in classes if _module_of(part).split(".")[0] not in ("builtins", "minicnn")]
     if any(sources):
         code["code_sha256"] = _sha256("\n".join(sources))
     if made is not factory:
-        settings = f"{factory.args!r} {factory.keywords!r}"
-        if " at 0x" not in settings:
+        settings = _settings_text((factory.args, factory.keywords))
+        if settings is not None:
             code["settings_sha256"] = _sha256(settings)
     return code
+
+
+def _settings_text(value):
+    """A text for ``value`` that is the same in every process, or None where there is none: sets in sorted order,
+    arrays by their bytes, dicts by sorted keys; an object whose repr carries an address (changing from run to run)
+    has none, nor has one whose repr NumPy shortens."""
+    if isinstance(value, np.ndarray):
+        return f"array({value.dtype}, {value.shape}, {hashlib.sha256(np.ascontiguousarray(value)).hexdigest()})"
+    if isinstance(value, dict):
+        items = [(_settings_text(key), _settings_text(item)) for key, item in value.items()]
+        if any(None in pair for pair in items):
+            return None
+        return "{" + ", ".join(f"{key}: {item}" for key, item in sorted(items)) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        parts = [_settings_text(item) for item in value]
+        if None in parts:
+            return None
+        if isinstance(value, (set, frozenset)):
+            parts.sort()
+        return f"{type(value).__name__}({', '.join(parts)})"
+    text = repr(value)
+    return None if re.search(r"0x[0-9a-fA-F]{6,}", text) else text
 
 
 def _source_of(part):
@@ -224,7 +264,7 @@ def _source_of(part):
     cell), the source of its functions; where there is no source, the compiled code; "" for code written in C."""
     try:
         return inspect.getsource(part)
-    except (OSError, TypeError):
+    except Exception:  # OSError, TypeError; a SyntaxError where the file was since edited into a broken state
         pass
     if isinstance(part, type):
         return "".join(_source_of(value) for value in vars(part).values() if inspect.isfunction(value))
@@ -371,8 +411,9 @@ def _dask_client_class():
     return Client
 
 
-def _run_task(tracker_name, factory, sequence, results_dir, on_frame=None):
-    """One (tracker, sequence) task: build a fresh tracker, run it, save it; returns the run."""
+def _run_task(tracker_name, factory, sequence, results_dir, made=None, on_frame=None):
+    """One (tracker, sequence) task: build a fresh tracker, run it, save it with ``made`` (``made_from``, worked out
+    by the process that evaluates); returns the run."""
     if factory is None:
         from minicnn.track.trackers import make_tracker
 
@@ -381,7 +422,7 @@ def _run_task(tracker_name, factory, sequence, results_dir, on_frame=None):
         tracker = factory()
     run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
     if results_dir is not None:
-        save_run(run, results_dir, made_from(tracker_name, factory, sequence))
+        save_run(run, results_dir, made)
     return run
 
 
@@ -641,11 +682,17 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         _check_picklable(specs)
     runs = {}
     pending = []
+    made = {}  # (tracker, sequence name) → made_from, worked out here once, for resuming and for saving
+    if results_dir is not None:
+        by_tracker = {tracker: tracker_made(tracker, factory) for tracker, factory in specs.items()}
+        by_sequence = {sequence.name: sequence_made(sequence) for sequence in sequences}
+        made = {(tracker, name): {**by_tracker[tracker], **by_sequence[name]}
+                for tracker in specs for name in by_sequence}
     for tracker in specs:
         for sequence in sequences:
             saved = None
             if resume and results_dir is not None:
-                saved = load_run(results_dir, tracker, sequence.name, made_from(tracker, specs[tracker], sequence))
+                saved = load_run(results_dir, tracker, sequence.name, made[tracker, sequence.name])
             if saved is not None and len(saved.boxes) == len(sequence):
                 runs[tracker, sequence.name] = saved
             else:
@@ -666,26 +713,29 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         if isinstance(scheduler, (str, os.PathLike)):
             scheduler = stack.enter_context(_dask_client_class()(str(scheduler)))
         executor = make_executor(jobs, scheduler)
-        _run_all(executor, pending, specs, results_dir, runs, bar, frame_done, state)
+        _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state)
     if pending:
         bar.finish(sequences=f"{len(pending)}/{len(pending)}")
     return Evaluation(list(specs), sequences, runs)
 
 
-def _run_all(executor, pending, specs, results_dir, runs, bar, frame_done, state):
+def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state):
     """Run the ``pending`` tasks on ``executor``, filling ``runs``. An error that is not the tracker's (a frame that
     cannot be read) or Ctrl-C stops the evaluation: serially before the next task, in processes once the tasks
     already running have finished (the queued ones are cancelled); what finished is saved."""
     if isinstance(executor, SerialExecutor):
         for tracker, sequence in pending:
             state["tasks"] += 1
-            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir, on_frame=frame_done)
+            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir,
+                                     made.get((tracker, sequence.name)), on_frame=frame_done)
             runs[tracker, sequence.name] = future.result()
         return
     stopped, futures = True, {}
     try:
         for tracker, sequence in pending:
-            futures[executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir)] = (tracker, sequence)
+            future = executor.submit(_run_task, tracker, specs[tracker], sequence, results_dir,
+                                     made.get((tracker, sequence.name)))
+            futures[future] = (tracker, sequence)
         for future in concurrent.futures.as_completed(futures):
             tracker, sequence = futures[future]
             runs[tracker, sequence.name] = future.result()

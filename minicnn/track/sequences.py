@@ -158,13 +158,15 @@ class Sequence:
             return [self[i] for i in range(*index.indices(len(self)))]
         frame = self._read(index)
         if index in (0, -len(self)):
-            self._first_shape = frame.shape
+            self._first_shape = (id(self.frames[0]), frame.shape)
             return frame
-        if getattr(self, "_first_shape", None) is None:
-            self._first_shape = self._read(0).shape
-        if frame.shape[:2] != self._first_shape[:2]:
+        known = getattr(self, "_first_shape", None)
+        if known is None or known[0] != id(self.frames[0]):  # read once, again if the frames were replaced
+            self._first_shape = known = (id(self.frames[0]), self._read(0).shape)
+        first_shape = known[1]
+        if frame.shape[:2] != first_shape[:2]:
             raise SequenceError(f"sequence {self.name!r}: {self._frame_name(index)} is {_size_text(frame.shape)} but "
-                                f"{self._frame_name(0)} is {_size_text(self._first_shape)} (width×height); every "
+                                f"{self._frame_name(0)} is {_size_text(first_shape)} (width×height); every "
                                 f"frame must have the first one's size")
         return frame
 

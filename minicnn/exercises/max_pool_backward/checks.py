@@ -45,32 +45,25 @@ def winner(window):
     return np.unravel_index(np.argmax(window), window.shape)
 
 
-def route(grad_y, x, pool_size, step, choose=winner, accumulate=True):
-    """Send each ``∂L/∂y[n,i,j,c]`` to the input that ``choose`` picks in window ``(i, j)``; windows start every
-    ``step`` pixels. With ``accumulate=False`` a later window overwrites an earlier one instead of adding to it."""
+def route(grad_y, x, pool_size, step, choose=winner, accumulate=True, every=False):
+    """Send each ``∂L/∂y[n,i,j,c]`` to the input that ``choose`` picks in window ``(i, j)`` (with ``every``, to each
+    of the inputs it lists); windows start every ``step`` pixels. With ``accumulate=False`` a later window
+    overwrites an earlier one instead of adding to it."""
     grad_x = np.zeros(x.shape)
     p = pool_size
     for n, i, j, c in np.ndindex(*grad_y.shape):
-        k, l = choose(x[n, i * step:i * step + p, j * step:j * step + p, c])
-        if accumulate:
-            grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c]
-        else:
-            grad_x[n, i * step + k, j * step + l, c] = grad_y[n, i, j, c]
+        chosen = choose(x[n, i * step:i * step + p, j * step:j * step + p, c])
+        for k, l in (chosen if every else [chosen]):
+            if accumulate:
+                grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c]
+            else:
+                grad_x[n, i * step + k, j * step + l, c] = grad_y[n, i, j, c]
     return grad_x
 
 
 def tied_maxima(window):
     """Every ``(k, l)`` where the window holds its largest value, row by row."""
     return list(zip(*np.nonzero(window == window.max())))
-
-
-def route_to_every_tied_maximum(grad_y, x, pool_size, step):
-    grad_x = np.zeros(x.shape)
-    p = pool_size
-    for n, i, j, c in np.ndindex(*grad_y.shape):
-        for k, l in tied_maxima(x[n, i * step:i * step + p, j * step:j * step + p, c]):
-            grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c]
-    return grad_x
 
 
 def stride_where_windows_tie(x, pool_size, stride):
@@ -144,7 +137,7 @@ def stride_left_out(grad_y, x, pool_size, stride):
               "the first tied maximum, reading the window row by row, which np.argmax returns (a mask window == "
               "window.max() marks them all).")
 def gradient_to_every_tied_maximum(grad_y, x, pool_size, stride):
-    return route_to_every_tied_maximum(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride))
+    return route(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride), choose=tied_maxima, every=True)
 
 
 @mistakes.add("grad_x", "gradient sent to the last tied maximum",
