@@ -154,6 +154,9 @@ def eval_command(args, parser):
             raise
         parser.error(f"--scheduler {args.scheduler}: {error}")
     table = evaluation.table()
+    if args.jobs > 1 and args.scheduler is None:  # the processes shared the cores: each tracker's FPS is lower
+        table += (f"\n! FPS: {args.jobs} processes shared this machine's {os.cpu_count()} cores; --jobs 1 times each "
+                  f"tracker on its own")
     print()
     print(table)
     atomic_write_text(results / "table.txt", table + "\n")
