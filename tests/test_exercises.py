@@ -1327,3 +1327,16 @@ def test_the_time_limit_gives_back_a_timer_armed_before_the_check(monkeypatch):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_clip_near_zero_gets_a_hint():
+    """Keras' np.clip(p, 1e-7, 1 − 1e-7) before the gradient failed with "expected 0, yours 2.5e-08" and no hint:
+    the tiny-difference hint measured the difference against the value, which is 0 there."""
+    def clipped(logits, labels_onehot):
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = np.clip(shifted / shifted.sum(axis=1, keepdims=True), 1e-7, 1 - 1e-7)
+        return (p - labels_onehot) / len(logits)
+
+    message = " ".join(check("softmax_cross_entropy_gradient", clipped).message.split())
+    assert "though not beside the values near 0: a small number added or a clip somewhere, such as " \
+           "np.clip(p, 1e-7, 1 - 1e-7) or log(p + 1e-7)? The formula has neither." in message, message

@@ -112,6 +112,10 @@ def compare_output(name, value, expected):
     elif largest < 1e-4:
         check.problem += (f" The differences are tiny (at most {largest:.1g} of the value): rounding, as from "
                           f"computing in float32 somewhere; compute in float64.")
+    elif np.all(np.isfinite(check.got)) and np.max(np.abs(check.got - expected)) < 1e-5:
+        check.problem += (f" The differences are tiny in size (at most {np.max(np.abs(check.got - expected)):.1g}) "
+                          f"though not beside the values near 0: a small number added or a clip somewhere, such as "
+                          f"np.clip(p, 1e-7, 1 - 1e-7) or log(p + 1e-7)? The formula has neither.")
     return check
 
 
