@@ -142,7 +142,8 @@ def grad_x_extra_zero_before(grad_y, x, kernel, stride, padding):
 
 @mistakes.add("grad_x", "stride left out of the input index",
               "Your ∂L/∂x goes to x_pad[n, i + k, j + l, c]: output (i, j) read the window that starts at row i·s and "
-              "column j·s, so send its gradient to x_pad[n, i·s + k, j·s + l, c].")
+              "column j·s, so send its gradient to x_pad[n, i·s + k, j·s + l, c]. (Written as a full convolution "
+              "with the kernel rotated by 180°: put s − 1 zeros between neighbouring entries of ∂L/∂y first.)")
 def grad_x_stride_left_out(grad_y, x, kernel, stride, padding):
     return without_stride_in_the_index(grad_y, x, kernel, stride, padding)[0]
 
