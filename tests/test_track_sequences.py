@@ -291,3 +291,16 @@ def test_an_unknown_attribute_tag_names_the_file_it_is_in(tmp_path):
     (folder / "attributes.txt").write_text("IV, XYZ\n")
     with pytest.raises(ValueError, match=r"Tagged/attributes.txt: unknown attribute tags \['XYZ'\]; known: "):
         read_otb(folder)
+
+
+def test_a_folder_of_yours_named_like_a_partly_annotated_otb_video_is_read_whole(tmp_path):
+    """OTB-100's David is annotated on frames 300 to 770 only, a range keyed on the folder's name: a folder of your
+    own called David, with one box per image, was refused ("frame range 300..770 does not fit the 12 images"), and
+    the advice to give start_frame/end_frame could not be followed through read_sequences or the command line."""
+    folder = _otb_folder(tmp_path, "David", [[i, 1, 2, 2] for i in range(1, 13)], 12)
+    sequence = read_otb(folder)
+    assert len(sequence) == 12 and sequence.frames[0].name == "0001.jpg"
+    assert [s.name for s in read_sequences(tmp_path)] == ["David"]
+    (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n" * 5)  # neither the range's length nor the images'
+    with pytest.raises(ValueError, match=r"frame range 300\.\.770 does not fit the 12 images in img/"):
+        read_otb(folder)

@@ -393,6 +393,8 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     images = _image_files(image_folder)
     rects = read_boxes_file(targets[target])
     default_range = OTB_FRAME_RANGES.get(base_name, (1, len(images)))
+    if len(rects) != default_range[1] - default_range[0] + 1 and len(rects) == len(images):
+        default_range = (1, len(images))  # a folder of yours named like an OTB-100 video: one box per image
     first = default_range[0] if start_frame is None else int(start_frame)
     last = default_range[1] if end_frame is None else int(end_frame)
     if not images:

@@ -172,6 +172,15 @@ def grad_kernel_channels_swapped(grad_y, x, kernel, stride, padding):
     return reference(grad_y, x, kernel, stride, padding)[1].transpose(0, 1, 3, 2)
 
 
+@mistakes.add("grad_kernel", "kernel gradient's rows and columns swapped",
+              "Your ∂L/∂w[k, l, c, o] holds what belongs to ∂L/∂w[l, k, c, o]: the kernel's row k goes with the input's "
+              "row offset, ∂L/∂w[k, l, c, o] = Σ ∂L/∂y[n,i,j,o] · x_pad[n, i·s + k, j·s + l, c] (k with i, l with j).")
+def grad_kernel_rows_and_columns_swapped(grad_y, x, kernel, stride, padding):
+    if kernel.shape[0] != kernel.shape[1]:
+        raise NotApplicable("a kernel of other height and width: swapped, it has another shape")
+    return reference(grad_y, x, kernel, stride, padding)[1].transpose(1, 0, 2, 3)
+
+
 @mistakes.add("grad_kernel", "kernel gradient not summed over the batch",
               "Your ∂L/∂w holds one image's contribution (= instead of += in the loop over n?). The weights are "
               "shared by every image: ∂L/∂w[k,l,c,o] = Σ_n Σ_i Σ_j ∂L/∂y[n,i,j,o] · x_pad[n, i·s+k, j·s+l, c].")
