@@ -437,9 +437,10 @@ class Sequential:
         last = self.layers[-1] if self.layers else None
         activation = last if isinstance(last, (Sigmoid, Softmax)) else getattr(last, "activation", None)
         if getattr(self.loss, "from_logits", False) and isinstance(activation, (Sigmoid, Softmax)):
+            where = checks.stacklevel_outside_minicnn()
             warnings.warn(f"{self.name}.compile: {type(self.loss).__name__}(from_logits=True) expects logits, but "
                           f"the last layer, {last.describe()}, ends in a {type(activation).__name__.lower()} that "
-                          f"makes probabilities already; drop one of the two", stacklevel=3)
+                          f"makes probabilities already; drop one of the two", stacklevel=where)
 
     def astype(self, dtype):
         """A deep copy whose weights and computation use ``dtype`` (float64 for gradient checks); a compiled

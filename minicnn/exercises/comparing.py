@@ -107,13 +107,15 @@ def compare_output(name, value, expected):
     check.problem = (f"{name}: {wrong} of {check.got.size} values differ. The worst is {where}: "
                      f"expected {number(expected[check.worst_index])}, yours {number(check.got[check.worst_index])}.")
     largest = _largest_relative_difference(check.got, expected)
+    with np.errstate(invalid="ignore"):  # NaN where the output holds NaN, or infinity beside infinity
+        largest_size = float(np.max(np.abs(check.got - expected)))
     if raw.dtype == np.float32:
         check.problem += f" Your {name} is {raw.dtype}; compute in float64, the dtype of the inputs."
     elif largest < 1e-4:
         check.problem += (f" The differences are tiny (at most {largest:.1g} of the value): rounding, as from "
                           f"computing in float32 somewhere; compute in float64.")
-    elif np.all(np.isfinite(check.got)) and np.max(np.abs(check.got - expected)) < 1e-5:
-        check.problem += (f" The differences are tiny in size (at most {np.max(np.abs(check.got - expected)):.1g}) "
+    elif largest_size < 1e-5:
+        check.problem += (f" The differences are tiny in size (at most {largest_size:.1g}) "
                           f"though not beside the values near 0: a small number added or a clip somewhere, such as "
                           f"np.clip(p, 1e-7, 1 - 1e-7) or log(p + 1e-7)? The formula has neither.")
     return check

@@ -9,6 +9,8 @@ is "not summed over the batch"): there a model must match on every other case it
 dtype that loses them, and an empty output (which any empty model output "matches"), are matched by nothing.
 """
 
+import itertools
+
 import numpy as np
 
 from minicnn.exercises.comparing import close, compare_output, split_outputs
@@ -43,20 +45,21 @@ def recognise_mistakes(exercise, function, attempt):
             continue  # right values in a lossy dtype, or no values (any model of that shape would "match")
         candidates = [m for m in exercise.mistakes
                       if m.output == check.name and matches(m, attempt.arguments, check.got)]
+        # the student's wrong outputs on the other cases, each computed once for the two narrowings below
+        everywhere, again = itertools.tee(_wrong_outputs(exercise, function, attempt.case, check.name))
         if check.right_values_in == "another shape" and candidates:  # an extra axis, or a mistake it looks like
-            candidates = _those_that_match_everywhere(exercise, function, attempt.case, check.name, candidates)
+            candidates = _those_that_match_everywhere(candidates, everywhere)
         if len(candidates) > 1:
-            candidates = _keep_those_that_match_again(exercise, function, attempt.case, check.name, candidates)
+            candidates = _keep_those_that_match_again(candidates, again)
         if candidates:
             found[check.name] = candidates
     return found
 
 
-def _keep_those_that_match_again(exercise, function, case, output, candidates):
-    for arguments in _other_arguments(exercise, case):
-        got = _wrong_output(exercise, function, arguments, output)
-        if got is None:
-            continue
+def _keep_those_that_match_again(candidates, wrong_outputs):
+    """The ``candidates`` that keep matching the student's ``(arguments, wrong output)`` pairs, narrowed as long as
+    some do."""
+    for arguments, got in wrong_outputs:
         still = [m for m in candidates if matches(m, arguments, got)]
         if still:
             candidates = still
@@ -65,28 +68,35 @@ def _keep_those_that_match_again(exercise, function, case, output, candidates):
     return candidates
 
 
-def _those_that_match_everywhere(exercise, function, case, output, candidates):
-    """The ``candidates`` that match the student's wrong ``output`` on every other case where they apply: for an
-    output whose values are right in another shape, which with one sample or one channel can look like a mistake
+def _those_that_match_everywhere(candidates, wrong_outputs):
+    """The ``candidates`` that match the student's wrong output on every other case where they apply: for an output
+    whose values are right in another shape, which with one sample or one channel can look like a mistake
     (``grad_bias[None, :]`` like "not summed over the batch"), and which the other cases tell apart."""
-    for arguments in _other_arguments(exercise, case):
-        got = _wrong_output(exercise, function, arguments, output)
-        if got is not None:
-            candidates = [m for m in candidates if not model_results(m, arguments) or matches(m, arguments, got)]
+    for arguments, got in wrong_outputs:
+        candidates = [m for m in candidates if not _applies_and_differs(m, arguments, got)]
     return candidates
 
 
-def _wrong_output(exercise, function, arguments, output):
-    """The student's ``output`` for ``arguments`` as a float64 array where it is wrong; None where it is right or
-    cannot be compared."""
-    call = call_student(function, arguments, exercise.parameters)
-    if call.error is not None:
-        return None
-    values, problem = split_outputs(call.value, exercise.outputs)
-    if problem is not None:
-        return None
-    check = compare_output(output, values[exercise.outputs.index(output)], exercise.expected_outputs(arguments)[output])
-    return None if check.agrees else check.got
+def _applies_and_differs(mistake, arguments, got):
+    """True where ``mistake`` applies to ``arguments`` and its model (run once) does not give ``got``."""
+    results = model_results(mistake, arguments)
+    return bool(results) and not any(close(result, got) for result in results)
+
+
+def _wrong_outputs(exercise, function, case, output):
+    """``(arguments, the student's output as a float64 array)`` for each of ``_other_arguments`` where the output is
+    wrong (not where it is right or cannot be compared), the student's function called as they are asked for."""
+    for arguments in _other_arguments(exercise, case):
+        call = call_student(function, arguments, exercise.parameters)
+        if call.error is not None:
+            continue
+        values, problem = split_outputs(call.value, exercise.outputs)
+        if problem is not None:
+            continue
+        check = compare_output(output, values[exercise.outputs.index(output)],
+                               exercise.expected_outputs(arguments)[output])
+        if not check.agrees and check.got is not None:
+            yield arguments, check.got
 
 
 def _other_arguments(exercise, case):
