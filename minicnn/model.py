@@ -103,7 +103,9 @@ def set_weight_slots(slots, weights, where):
     """Set each ``(layer, key, array)`` of ``slots`` from the list ``weights``, in order, for ``set_weights`` of a
     model or a layer: every array is checked (count, shape, values) and converted before the first is set, so
     nothing is half applied, and errors start with ``where``. A host array is written in place, as Keras assigns
-    its variables: the arrays the caller passed are not kept, and a layer's own names for its arrays stay valid."""
+    its variables: the arrays the caller passed are not kept, and a layer's own names for its arrays stay valid.
+    Inside ``on_device`` a weight on the device is replaced by a copy of the value there, so that the steps that
+    follow need no hidden copies."""
     if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
         raise TypeError(f"{where}: expected a list of arrays shaped like get_weights(), got {weights!r}")
     weights = list(weights)
@@ -119,11 +121,14 @@ def set_weight_slots(slots, weights, where):
         if value.shape != tuple(array.shape):
             raise ShapeError(f"{named}: expected shape {tuple(array.shape)}, got {value.shape}")
         values.append(checked_weight_value(value, layer.dtype, f"{layer.describe()} {key}", where, layer, key))
+    kernels = backend.kernels()
     for (layer, key, _), value in zip(slots, values):
         store = layer.params if key in layer.params else layer.state
         current = store[key]
         if isinstance(current, np.ndarray) and current.dtype == value.dtype and current.flags.writeable:
             current[...] = value  # in place, so a layer that keeps the array under a name of its own (self.W) sees it
+        elif kernels.is_device_array(current):  # inside on_device (a callback during fit): it stays on the device
+            store[key] = kernels.to_device(value)
         else:
             store[key] = value
 

@@ -183,6 +183,27 @@ def test_batchnorm_and_dropout_compute_only_through_kernels(transfers):
         assert transfers["to_device"] - before["to_device"] == 2  # the batch and its labels: the mask is made there
 
 
+def test_set_weights_inside_on_device_keeps_the_weights_on_the_device(transfers):
+    """A callback that restores weights during ``fit`` calls set_weights inside ``on_device``: the weights it sets
+    go to the device (the strict kernels would refuse a host array), and the model trains from them as the NumPy
+    backend does from the same weights."""
+    x, y = _data(8)
+    trained = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = document_network(input_shape=(12, 12, 1), seed=0)
+            model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+            restored = [w + 0.01 for w in model.get_weights()]
+            with model.on_device():
+                model.set_weights(restored)
+                if name == "fakedevice":
+                    assert all(isinstance(p, DeviceArray) for p, _ in model.trainable_pairs())
+                model.train_on_batch(x, y)
+            trained[name] = model.get_weights()
+    for device_weight, host_weight in zip(trained["fakedevice"], trained["numpy"]):
+        np.testing.assert_allclose(device_weight, host_weight, rtol=1e-5, atol=1e-7)
+
+
 class _QuarterSquares(mc.losses.Loss):
     """A loss of your own, ``1/(4·size) Σ (y − ŷ)²``: it has no device kernels, so it is computed on the host."""
 
