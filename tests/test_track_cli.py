@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from minicnn import cli
+from minicnn import cli, cli_track
 from minicnn.track.sequences import Sequence, write_otb
 from minicnn.track.trackers.base import Tracker
 
@@ -565,7 +565,7 @@ def test_an_unreadable_video_is_named(fake, tmp_path, capsys):
 
 
 def test_an_mp4_without_imageio_ffmpeg_says_what_to_install(fake, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_ffmpeg_available", lambda: False)
+    monkeypatch.setattr(cli_track, "_ffmpeg_available", lambda: False)
     (tmp_path / "clip.mp4").write_bytes(b"not decodable here")
     message = _track_error(capsys, tmp_path / "clip.mp4", "--box", "1,2,3,4", "--tracker", "fake")
     assert "needs the imageio-ffmpeg package" in message and "pip install imageio-ffmpeg" in message

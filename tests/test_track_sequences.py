@@ -241,10 +241,10 @@ def test_tiff_frames_are_read_as_minicnn_track_reads_them_and_an_empty_img_folde
     say that the .tif files were passed over (minicnn track took them)."""
     import imageio.v3 as iio
 
-    from minicnn import cli
+    from minicnn import cli_track
     from minicnn.track.sequences import IMAGE_SUFFIXES
 
-    assert cli.FRAME_SUFFIXES == IMAGE_SUFFIXES
+    assert cli_track.FRAME_SUFFIXES == IMAGE_SUFFIXES
     folder = write_otb(_toy(name="tif"), tmp_path)
     for jpg in sorted((folder / "img").iterdir()):
         iio.imwrite(jpg.with_suffix(".tif"), iio.imread(jpg))

@@ -1,0 +1,294 @@
+"""``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h``: follow one object through your own video or folder of
+frames with one tracker, and write its boxes, its time per frame and a video with the box drawn."""
+
+import argparse
+import sys
+
+from minicnn.cli_options import frames_per_second, output_folder, video_output, whole_number
+
+
+TRACK_SUBCOMMANDS = ("make-sequences", "show")
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+"""Files a frame folder given to ``minicnn track`` may hold (other files are ignored): the sequence readers'
+``IMAGE_SUFFIXES``, written out so that the command starts without importing the tracking code (a test holds the two
+equal)."""
+FFMPEG_VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
+"""Video files imageio reads only through the imageio-ffmpeg package (GIF needs nothing extra)."""
+
+
+class TrackInputError(ValueError):
+    """What ``minicnn track FRAMES_DIR_OR_VIDEO`` was given cannot be tracked: the message says why and what to give.
+
+    The command prints it as a usage error and exits with status 2."""
+
+
+def _ffmpeg_available():
+    import importlib.util
+
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
+
+
+def parse_box(text, argument="--box"):
+    """``"x,y,w,h"`` (commas and/or spaces) → four floats; ``TrackInputError`` naming ``argument`` otherwise."""
+    import re
+
+    fields = [f for f in re.split(r"[,\s]+", str(text).strip()) if f]
+    try:
+        values = [float(f) for f in fields]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise TrackInputError(f"{argument}: expected four numbers x,y,w,h, got {text!r}")
+    return values
+
+
+def _folder_frames(folder):
+    """The frame files of ``folder`` sorted by name (digit runs as numbers), all checked to have one size."""
+    from PIL import Image
+
+    from minicnn.track.sequences import natural_key
+
+    files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES),
+                   key=natural_key)
+    if not files:
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: the folder {folder} holds no frames; expected image files named in frame order "
+            f"({', '.join(FRAME_SUFFIXES)}), e.g. 0001.jpg, 0002.jpg, ..."
+        )
+    first_size = None
+    for path in files:
+        try:
+            with Image.open(path) as image:  # reads the header only
+                size = image.size
+        except (OSError, ValueError) as error:
+            raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: cannot read the frame {path}: {error}") from None
+        if first_size is None:
+            first_size = size
+        elif size != first_size:
+            raise TrackInputError(
+                f"FRAMES_DIR_OR_VIDEO: frames of different sizes: {files[0].name} is {first_size[0]}×{first_size[1]} "
+                f"but {path.name} is {size[0]}×{size[1]} (width×height); every frame must have the first one's size"
+            )
+    return files
+
+
+def _video_frames(path):
+    """Every frame of the video ``path`` as ``(H, W, 3)`` uint8 RGB (held in memory), all of one size."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    from minicnn.track.trackers.base import as_rgb_frame
+
+    frames = []
+    try:
+        for index, image in enumerate(iio.imiter(path)):
+            image = np.asarray(image)
+            if image.ndim == 3 and image.shape[2] == 4:
+                image = image[:, :, :3]
+            if image.dtype != np.uint8:
+                image = np.clip(image, 0, 255).astype(np.uint8)
+            frame = as_rgb_frame(image, f"frame {index + 1} of {path.name}")
+            if frames and frame.shape != frames[0].shape:
+                raise TrackInputError(
+                    f"FRAMES_DIR_OR_VIDEO: frames of different sizes in {path}: frame 1 is "
+                    f"{frames[0].shape[1]}×{frames[0].shape[0]} but frame {index + 1} is "
+                    f"{frame.shape[1]}×{frame.shape[0]} (width×height)"
+                )
+            frames.append(frame)
+    except TrackInputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - imageio raises many types for files it cannot decode
+        suffix = path.suffix.lower()
+        if suffix in FFMPEG_VIDEO_SUFFIXES and not _ffmpeg_available():
+            raise TrackInputError(
+                f"FRAMES_DIR_OR_VIDEO: reading {suffix} videos such as {path} needs the imageio-ffmpeg package, "
+                "which is not installed: pip install imageio-ffmpeg (GIF files and folders of frames work without it)"
+            ) from None
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: cannot read {path} as a video ({first_line}); expected a folder of frames or a "
+            "video file (GIF always; MP4 and other formats when imageio-ffmpeg is installed)"
+        ) from None
+    if not frames:
+        raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: the video {path} holds no frames")
+    return frames
+
+
+def load_track_input(path):
+    """The frames of a folder or a video given to ``minicnn track``: ``(name, frames)``.
+
+    A folder gives its image files (``FRAME_SUFFIXES``) sorted by name, digit runs compared as numbers, read one at a
+    time when used; a video file (GIF, or MP4 and others through imageio-ffmpeg) gives its frames decoded into memory
+    as ``(H, W, 3)`` uint8 RGB. ``name`` is the folder's name (the sequence's, for an OTB sequence's ``img``) or the
+    video's name without its extension. Raises
+    ``TrackInputError`` for a missing path, an empty folder, an unreadable video, or frames of different sizes.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: {path} does not exist; expected a folder of frames or a video file"
+        )
+    if path.is_dir():
+        folder = path.resolve()
+        named = folder.parent if folder.name.lower() == "img" else folder  # OTB: every sequence's frames are in img/
+        return named.name, _folder_frames(path)
+    if path.suffix.lower() in FRAME_SUFFIXES:
+        raise TrackInputError(
+            f"FRAMES_DIR_OR_VIDEO: {path} is a single image; give the folder that holds the frames, or a video file"
+        )
+    return path.stem, _video_frames(path)
+
+
+def check_video_out(out_video, option="--out-video"):
+    from minicnn.track.plots import VIDEO_SUFFIXES
+
+    suffix = out_video.suffix.lower()
+    if not (out_video.is_dir() or suffix == "" or suffix in VIDEO_SUFFIXES):
+        raise TrackInputError(
+            f"{option}: expected a .gif file, an .mp4 file or a folder (for 0001.png, 0002.png, ...), "
+            f"got {str(out_video)!r}"
+        )
+    if suffix == ".mp4" and not _ffmpeg_available():
+        raise TrackInputError(
+            f"{option}: writing {str(out_video)!r} as .mp4 needs the imageio-ffmpeg package, which is not "
+            "installed: pip install imageio-ffmpeg, or write a .gif or a folder of PNGs instead"
+        )
+
+
+def track_input_command(args, parser):
+    """``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h``: run one tracker over the frames, write the boxes, the
+    times and a video with the box drawn. Returns the exit status: 0, or 1 when the tracker raised part-way."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from minicnn.progress import ProgressBar
+    from minicnn.track import plots
+    from minicnn.track.boxes import to_otb
+    from minicnn.track.evaluate import track_sequence
+    from minicnn.track.sequences import Sequence, atomic_write_text
+    from minicnn.track.trackers import available_trackers, make_tracker
+    from minicnn.track.trackers.base import check_box
+
+    try:
+        box = parse_box(args.box)
+        try:
+            tracker = make_tracker(args.tracker, weights=args.weights)
+        except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
+            known = available_trackers()
+            if str(args.tracker).lower() not in known:
+                raise TrackInputError(
+                    f"--tracker: unknown tracker {args.tracker!r}; available: {', '.join(sorted(known))}"
+                ) from None
+            raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
+        name, frames = load_track_input(args.input)
+        out = Path(args.out) if args.out else Path("minicnn_track") / name
+        out_video = Path(args.out_video) if args.out_video else out / "track.gif"
+        check_video_out(out_video)
+        if out_video.resolve() == Path(args.input).resolve():
+            raise TrackInputError(f"--out-video: {str(out_video)!r} is the input itself, which writing the video "
+                                  "would overwrite; give another file or folder")
+        sequence = Sequence(name, frames, np.array([box]))
+        try:
+            box = check_box(box, sequence.frame_shape, argument="--box")
+        except ValueError as error:
+            raise TrackInputError(str(error)) from None
+        output_folder(parser, out, "--out")
+        video_output(parser, out_video, "--out-video")
+        bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
+        try:
+            run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
+        except (OSError, ValueError) as error:  # reading a frame; the tracker's own errors are kept in the run
+            raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: {error}") from None
+    except TrackInputError as error:
+        parser.error(str(error))
+    bar.finish()
+    status = 0
+    if run.failed_at is not None:
+        first_line = (run.error or "").splitlines()[0]
+        print(f"warning: {args.tracker} raised at frame {run.failed_at + 1}: {first_line}; that frame and the "
+              "ones after it are written as nan", file=sys.stderr)
+        status = 1
+
+    out.mkdir(parents=True, exist_ok=True)
+    rects = to_otb(run.boxes, integer=False)  # the evaluation's result format: 1-based x,y,w,h, nan where none
+    rects[~np.all(np.isfinite(run.boxes), axis=1)] = np.nan
+    trajectory, times = out / "trajectory.txt", out / "times.txt"
+    atomic_write_text(trajectory, "".join(",".join(f"{v:.2f}" for v in row) + "\n" for row in rects))
+    atomic_write_text(times, "".join(f"{s:.6f}\n" for s in run.frame_seconds))
+    video = plots.render_sequence(sequence, {args.tracker: run.boxes}, out_video, every=args.every, fps=args.fps,
+                                  progress=not args.quiet)
+    lost = int(np.sum(~np.all(np.isfinite(run.boxes), axis=1)))
+    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames of {name} with {args.tracker} at "
+          f"{run.fps:.1f} FPS (time inside init and update); no box in {lost} frames")
+    print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame (nan where lost)"
+          f"\n  {times.resolve()}  seconds per frame (the first line is init)"
+          f"\n  {video.resolve()}  the frames with the box drawn (green: the --box you gave, on the first frame)")
+    return status
+
+
+TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--weights PATH] [--out FOLDER]
+                     [--out-video PATH] [--every N] [--fps N] [--quiet]
+       minicnn track make-sequences --out FOLDER [options]
+       minicnn track show --sequence NAME [options]"""
+
+TRACK_DESCRIPTION = """Three uses:
+
+  minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h
+      follow one object through your own video (GIF; MP4 with imageio-ffmpeg) or folder of frames
+      (.jpg/.jpeg/.png/.bmp/.tif, in name order), starting from its box x,y,w,h on the first frame (0-based pixels:
+      left, top, width, height). Writes trajectory.txt, times.txt and track.gif into --out. Its options are below.
+  minicnn track make-sequences --out FOLDER
+      generate OTB-layout tracking sequences from real photos (see: minicnn track make-sequences --help)
+  minicnn track show --sequence NAME [--trackers kcf,csrt]
+      draw the ground truth and trackers' boxes on a sequence of a suite (see: minicnn track show --help)"""
+
+
+def track_input_parser():
+    from minicnn.track.trackers import available_trackers
+
+    parser = argparse.ArgumentParser(
+        prog="minicnn track", usage=TRACK_USAGE,
+        description="Follow one object through a video or a folder of frames, starting from its box on the first "
+                    "frame; write its boxes, the time per frame and a video with the box drawn.")
+    parser.add_argument("input", metavar="FRAMES_DIR_OR_VIDEO",
+                        help="a folder of frames (.jpg, .jpeg, .png, .bmp, .tif; sorted by name, numbers in names "
+                             "compared as numbers) or a video file readable by imageio (GIF; MP4 and others need "
+                             "pip install imageio-ffmpeg); a video's frames are held in memory")
+    parser.add_argument("--box", required=True, metavar="x,y,w,h",
+                        help="the object's box on the first frame, 0-based pixels: left, top, width, height "
+                             "(write --box=-3,5,40,30 when x is negative)")
+    parser.add_argument("--tracker", default="siamese", metavar="NAME",
+                        help="tracker name (default: %(default)s); known now: "
+                             + ", ".join(sorted(available_trackers())))
+    parser.add_argument("--weights", metavar="PATH",
+                        help="the network's weights for siamese, cnn and hybrid: a siamese.npz written by "
+                             "`minicnn train siamese` (default: the weights shipped with minicnn)")
+    parser.add_argument("--out", metavar="FOLDER",
+                        help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>)")
+    parser.add_argument("--out-video", metavar="PATH",
+                        help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
+                             "or a folder for 0001.png, 0002.png, ...")
+    parser.add_argument("--every", type=whole_number(1), default=1, metavar="N",
+                        help="draw every n-th frame in the video (all frames are tracked; default: 1)")
+    parser.add_argument("--fps", type=frames_per_second, default=20, metavar="N",
+                        help="frames per second of the video (default: 20)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def track_input_epilog():
+    """The arguments of ``minicnn track FRAMES_DIR_OR_VIDEO`` as its help lists them, for ``minicnn track --help``."""
+    text = track_input_parser().format_help()
+    sections = text[text.index("positional arguments:"):].splitlines()
+    sections = [line for line in sections if "show this help message and exit" not in line]
+    return "Arguments of minicnn track FRAMES_DIR_OR_VIDEO:\n\n" + "\n".join(sections)
+
+
+def is_track_input(argv):
+    """True for ``track ...`` command lines that are not ``track make-sequences | show`` or ``track --help``."""
+    if len(argv) < 1 or argv[0] != "track":
+        return False
+    return len(argv) == 1 or argv[1] not in (*TRACK_SUBCOMMANDS, "-h", "--help")
