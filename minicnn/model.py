@@ -1,5 +1,6 @@
 """``Sequential``: a stack of layers with Keras' life cycle — ``summary``, ``compile``, ``fit``, ``evaluate``,
-``predict`` — plus ``forward``/``backward`` for stepping through backpropagation by hand, and safe weight files.
+``predict`` — plus ``forward``/``backward`` for stepping through backpropagation by hand, and safe weight files
+(``weight_files``).
 
 One training step (``train_on_batch``) is the whole story of the document::
 
@@ -14,11 +15,7 @@ import contextlib
 import copy
 import math
 import os
-import secrets
-import stat
 import warnings
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
@@ -32,9 +29,7 @@ from minicnn.losses import get_loss
 from minicnn.metrics import get_metric
 from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
-
-WEIGHTS_FORMAT = "minicnn-weights-1"
-
+from minicnn.weight_files import WEIGHTS_FORMAT, read_npz, stored_header, write_npz_atomically
 
 class History:
     """What ``fit`` returns: ``history.history["loss"]``, ``["accuracy"]``, ``["val_loss"]``, ... one value per
@@ -133,20 +128,6 @@ def set_weight_slots(slots, weights, where):
             store[key] = value
 
 
-def _stored_header(stored, where):
-    """``(layer class names, one sample's shape)`` from a weight file's ``__layers__`` and ``__input_shape__``, as
-    ``save_weights`` writes them (names; -1 for the batch axis, then sizes ≥ 1); a damaged header is refused by name
-    instead of failing in NumPy's words ("iteration over a 0-d array")."""
-    layers, shape = stored["__layers__"], stored["__input_shape__"]
-    if layers.ndim != 1 or layers.dtype.kind not in "UO":
-        raise WeightFileError(f"{where}: a damaged minicnn weight file: __layers__ must list the layers' class names, "
-                              f"got {checks.short_repr(layers)}")
-    if shape.ndim != 1 or shape.dtype.kind not in "iu" or len(shape) < 2 or shape[0] != -1 or np.any(shape[1:] < 1):
-        raise WeightFileError(f"{where}: a damaged minicnn weight file: __input_shape__ must be -1 (the batch axis) "
-                              f"then one sample's sizes ≥ 1, got {checks.short_repr(shape)}")
-    return [str(name) for name in layers], tuple(int(size) for size in shape[1:])
-
-
 def _batch_input_shape(input_shape, where):
     """``input_shape`` as the batch axis (None or a size) then one sample's sizes, each a whole number ≥ 1."""
     try:
@@ -216,83 +197,6 @@ def _check_fits(array, argument, dtype, where):
             index = checks.first_index(too_large)
             raise ValueError(f"{where}: {argument} holds {array[index]:g} at index {index}, beyond {dtype} (the "
                              f"model's dtype), which holds numbers up to {np.finfo(dtype).max:.3g}")
-
-
-def temporary_beside(path, suffix=".tmp"):
-    """A new, empty file in ``path``'s folder, to be written and then renamed onto ``path``: ``(descriptor, path)``.
-
-    It gets the permissions a plain ``open(path, "w")`` would give (0o666 less the umask), or those of ``path`` when
-    it exists; ``tempfile.mkstemp`` makes 0o600, which left result files and weights unreadable to anyone else."""
-    path = Path(path)
-    existing = stat.S_IMODE(os.stat(path).st_mode) if path.exists() else None
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
-        try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        if existing is not None:
-            os.chmod(temporary, existing)
-        return handle, temporary
-
-
-def read_npz(path, where):
-    """Every array of the ``.npz`` file ``path``, never unpickling anything; a file that is not one is a
-    WeightFileError saying what it is (NumPy's own message for a text file suggested loading it "unsafely")."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{where}: weight file {path!r} does not exist")
-    if not zipfile.is_zipfile(path):
-        raise WeightFileError(f"{where}: {path!r} is not an .npz weight file (an .npz is a zip archive of arrays; "
-                              "this file is not one, or is cut short)")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except ValueError as error:
-        if "pickle" in str(error).lower():  # NumPy suggests allow_pickle=True, which would run any code in it
-            raise WeightFileError(f"{where}: {path!r} holds Python objects, which minicnn never loads (a weight "
-                                  "file holds arrays only)") from None
-        raise WeightFileError(f"{where}: {path!r} is not a readable .npz weight file ({error})") from None
-    except Exception as error:  # a damaged archive: zipfile's and NumPy's errors
-        raise WeightFileError(f"{where}: {path!r} is not a readable .npz weight file ({error})") from None
-
-
-def _file_path(path, where):
-    """``path`` as the name of a file that can be made: a string or path, not a folder, in a folder that exists."""
-    try:
-        path = os.fspath(path)
-    except TypeError:
-        raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
-    if not path:
-        raise ValueError(f"{where}: expected a file name, got an empty string")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a file name, such as "
-                                f"{os.path.join(path, 'weights.npz')!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{where}: cannot write {path!r}: the folder {folder!r} does not exist")
-    return path
-
-
-def write_npz_atomically(path, arrays, where="write_npz_atomically"):
-    """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` only once it is
-    complete: a failure (full disk, Ctrl-C) never destroys an existing file. A path that cannot be written (a folder,
-    a folder that does not exist, no permission) is refused in words that name ``path``, not the temporary file."""
-    path = _file_path(path, where)
-    try:
-        handle, temporary = temporary_beside(os.path.abspath(path), suffix=".npz")
-    except OSError as error:
-        raise type(error)(f"{where}: cannot write {path!r}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 class Sequential:
@@ -1053,7 +957,7 @@ class Sequential:
         if missing:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is an incomplete minicnn weight file (no "
                                   f"{', '.join(missing)})")
-        file_layers, file_sample_shape = _stored_header(stored, f"{self.name}.load_weights: {path!r}")
+        file_layers, file_sample_shape = stored_header(stored, f"{self.name}.load_weights: {path!r}")
         model_layers = [type(layer).__name__ for layer in self.layers]
         if file_layers != model_layers:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} holds weights for the layers {file_layers}, "

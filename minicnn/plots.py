@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.backend import to_host
-from minicnn.model import temporary_beside
+from minicnn.weight_files import temporary_beside
 
 
 def save_figure(figure, path, **options):

@@ -460,7 +460,7 @@ def test_set_and_load_weights_apply_nothing_when_one_array_is_wrong(tmp_path):
     fits.load_weights(path)
     for expected, loaded in zip(weights, fits.get_weights()):
         np.testing.assert_array_equal(expected, loaded)
-    from minicnn.model import WEIGHTS_FORMAT
+    from minicnn.weight_files import WEIGHTS_FORMAT
 
     np.savez(tmp_path / "partial.npz", __format__=np.array(WEIGHTS_FORMAT))
     with pytest.raises(mc.WeightFileError, match=r"incomplete minicnn weight file \(no __layers__, __input_shape__\)"):
@@ -921,7 +921,7 @@ def test_save_weights_names_the_users_path_when_its_temporary_file_cannot_be_mad
     def refused(path, suffix):
         raise PermissionError(13, "Permission denied", path + ".tmp123" + suffix)
 
-    monkeypatch.setattr("minicnn.model.temporary_beside", refused)
+    monkeypatch.setattr("minicnn.weight_files.temporary_beside", refused)
     path = str(tmp_path / "w.npz")
     with pytest.raises(PermissionError, match=rf"^sequential.save_weights: cannot write '{re.escape(path)}': "
                                               r"Permission denied$"):

@@ -219,7 +219,7 @@ def test_files_written_atomically_get_the_usual_permissions(tmp_path):
     import os
     import stat
 
-    from minicnn.model import write_npz_atomically
+    from minicnn.weight_files import write_npz_atomically
     from minicnn.track.sequences import atomic_write_text
 
     mode = lambda path: stat.S_IMODE(os.stat(path).st_mode)  # noqa: E731

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn.model import temporary_beside
+from minicnn.weight_files import temporary_beside
 from minicnn.plots import save_figure
 from minicnn.progress import ProgressBar
 from minicnn.track.metrics import ERROR_THRESHOLDS, OVERLAP_THRESHOLDS

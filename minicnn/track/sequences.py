@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn.model import temporary_beside
+from minicnn.weight_files import temporary_beside
 from minicnn.track.boxes import as_boxes, box_problems, from_otb, to_otb
 
 ATTRIBUTES = {

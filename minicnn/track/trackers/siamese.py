@@ -31,8 +31,9 @@ from minicnn import backend, functional
 from minicnn.backend import to_host, use_backend
 from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
-from minicnn.model import Sequential, checked_weight_value, write_npz_atomically
-from minicnn.model import read_npz as read_weight_arrays
+from minicnn.model import Sequential, checked_weight_value
+from minicnn.weight_files import read_npz as read_weight_arrays
+from minicnn.weight_files import write_npz_atomically
 from minicnn.track.boxes import crop_and_resize
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
