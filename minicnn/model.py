@@ -122,7 +122,7 @@ def set_weight_slots(slots, weights, where):
         current = store[key]
         if isinstance(current, np.ndarray) and current.dtype == value.dtype and current.flags.writeable:
             current[...] = value  # in place, so a layer that keeps the array under a name of its own (self.W) sees it
-        elif kernels.is_device_array(current):  # inside on_device (a callback during fit): it stays on the device
+        elif kernels.is_device_array(current):  # inside on_device (a training loop of yours): kept on the device
             store[key] = kernels.to_device(value)
         else:
             store[key] = value

@@ -184,9 +184,9 @@ def test_batchnorm_and_dropout_compute_only_through_kernels(transfers):
 
 
 def test_set_weights_inside_on_device_keeps_the_weights_on_the_device(transfers):
-    """A callback that restores weights during ``fit`` calls set_weights inside ``on_device``: the weights it sets
-    go to the device (the strict kernels would refuse a host array), and the model trains from them as the NumPy
-    backend does from the same weights."""
+    """A training loop of one's own that keeps the model on the device (``with model.on_device():``) and restores
+    earlier weights there: the weights it sets go to the device (the strict kernels would refuse a host array), and
+    the model trains from them as the NumPy backend does from the same weights."""
     x, y = _data(8)
     trained = {}
     for name in ("numpy", "fakedevice"):
