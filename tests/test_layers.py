@@ -245,6 +245,25 @@ def test_an_activation_inside_a_float64_layer_passes_its_gradient_back_in_float6
     np.testing.assert_allclose(grad_x, expected, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("shared", [lambda: mc.Tanh(), lambda: mc.Activation("tanh")], ids=["Tanh", "Activation"])
+@pytest.mark.parametrize("widths", [(4, 4), (6, 3)], ids=["equal widths", "unequal widths"])
+def test_one_activation_instance_given_to_several_layers_trains_as_the_named_one(shared, widths):
+    """An activation keeps its last output for backward: one instance given to two layers handed the first layer's
+    backward the second layer's output (wrong gradients with equal widths, a shape error with others). Each layer
+    now holds its own copy, and trains as with activation="tanh" (Keras' activations keep nothing either)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((6, 4)), rng.standard_normal((6, 1))
+    trained = []
+    for activation in (shared(), "tanh"):
+        model = mc.Sequential([mc.Input(shape=(4,)), mc.Dense(widths[0], activation=activation),
+                               mc.Dense(widths[1], activation=activation), mc.Dense(1)], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss="mse")
+        model.train_on_batch(x, y)
+        trained.append(model.get_weights())
+    for with_instance, with_name in zip(*trained):
+        np.testing.assert_array_equal(with_instance, with_name)
+
+
 def test_layers_keep_their_dtype():
     x = np.random.default_rng(0).standard_normal((2, 6, 6, 1))
     for layer in (mc.Conv2D(2, 3), mc.MaxPooling2D(), mc.AveragePooling2D(), mc.BatchNormalization()):

@@ -429,7 +429,7 @@ def test_bad_inputs_name_what_is_wrong():
         model.fit(x, y[:7], verbose=0)
     with pytest.raises(ValueError, match=r"y_true of shape \(8, 1\).*got \(8, 2\)"):
         model.fit(x, np.zeros((8, 2)), verbose=0)
-    with pytest.raises(ValueError, match="unknown activation 'relux'"):
+    with pytest.raises(ValueError, match=r"^Dense 'dense(_\d+)?': unknown activation 'relux'"):
         mc.Dense(3, activation="relux")
     with pytest.raises(RuntimeError, match="call compile"):
         toy_model().fit(x, y)

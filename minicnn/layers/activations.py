@@ -5,6 +5,7 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 ``Dense(..., activation="sigmoid")`` hold one of these and apply it after their affine step, as Keras does.
 """
 
+import copy
 import warnings
 
 from minicnn import backend
@@ -153,18 +154,24 @@ ACTIVATIONS = {"linear": Linear, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh,
 
 
 def get_activation(activation, owner):
-    """An activation layer from a name (``"relu"``), a class, an instance, or None (the identity)."""
+    """The activation layer of the layer ``owner`` (a Dense or Conv2D) from a name (``"relu"``), a class, an instance,
+    or None (the identity).
+
+    An instance is copied: an activation keeps its last output for ``backward``, so one instance shared by two layers
+    would hand the first layer's backward the second layer's output (wrong gradients, without an error). Keras'
+    activations keep nothing, so sharing one is harmless there; with the copies it is harmless here too."""
     if activation is None:
         return None
     if type(activation) is Activation and activation.activation is not None:
-        return activation.activation  # Keras' Activation("relu") given to a Dense or Conv2D: the ReLU it holds
+        return copy.deepcopy(activation.activation)  # Keras' Activation("relu") given to a Dense: the ReLU it holds
     if isinstance(activation, Activation):
-        return activation
+        return copy.deepcopy(activation)
     if isinstance(activation, type) and issubclass(activation, Activation):
         return activation()
     if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
-        return ACTIVATIONS[activation.lower()](name=f"{owner}_{activation.lower()}")
-    raise ValueError(f"{owner}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or None")
+        return ACTIVATIONS[activation.lower()](name=f"{owner.name}_{activation.lower()}")
+    raise ValueError(f"{owner.describe()}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or "
+                     "None")
 
 
 def warn_if_softmax_over_one(activation, outputs, owner):

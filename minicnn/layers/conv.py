@@ -51,7 +51,7 @@ class Conv2D(Layer):
         self.kernel_size = as_pair(kernel_size, "kernel_size", self.describe())
         self.strides = as_pair(strides, "strides", self.describe())
         self.padding = check_padding(padding, f"{self.describe()}: padding")
-        self.activation = get_activation(activation, self.name)
+        self.activation = get_activation(activation, self)
         warn_if_softmax_over_one(self.activation, self.filters, self.describe())
         self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = checks.seed(seed, "seed", self.describe())

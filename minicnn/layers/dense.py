@@ -40,7 +40,7 @@ class Dense(Layer):
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"{self.describe()}: units must be a positive int, got {units!r}")
         self.units = int(units)
-        self.activation = get_activation(activation, self.name)
+        self.activation = get_activation(activation, self)
         warn_if_softmax_over_one(self.activation, self.units, self.describe())
         self.use_bias = flag(use_bias, "use_bias", self.describe())
         self.seed = checks.seed(seed, "seed", self.describe())
