@@ -18,7 +18,7 @@ def fit_batchnorm_dropout_network(backend_name, x, y, filters, rate, batch_size,
     moving averages)``."""
     with mc.use_backend(backend_name):
         model = mc.Sequential([mc.Conv2D(filters, 3, use_bias=False, input_shape=x.shape[1:]),
-                               mc.BatchNormalization(momentum=0.5), mc.ReLU(), mc.Flatten(), mc.Dropout(rate, seed=1),
+                               mc.BatchNormalization(momentum=0.9), mc.ReLU(), mc.Flatten(), mc.Dropout(rate, seed=1),
                                mc.Dense(1, activation="sigmoid")], seed=0)
         model.compile(optimizer=mc.Adam(learning_rate), loss="binary_crossentropy")
         losses = model.fit(x, y, epochs=2, batch_size=batch_size, seed=0, verbose=0).history["loss"]

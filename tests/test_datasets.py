@@ -243,10 +243,6 @@ def test_rotation_turns_the_image():
     assert (vertical_change > 0.05).all()  # a ramp along x acquires a slope along y
 
 
-def test_augment_is_fast_enough_for_a_training_loop():
-    datasets.augment(np.zeros((32, 32, 32, 1), np.float32), 0)  # smoke test only: timings live in benchmarks/
-
-
 # ---------------------------------------------------------------------------------------------------- make_augmenter
 
 def test_make_augmenter_binds_the_settings(faces):

@@ -169,15 +169,20 @@ def test_batch_normalization_backward_matches_gradcheck(training, shape, seed):
 
 
 def test_batch_normalization_statistics():
+    """By hand, with an ε large enough to see (0.5) and a momentum that tells the old average from the batch's
+    (0.9: 0.5 would give the same numbers with the two weights swapped)."""
     x = np.array([[1.0, 10.0], [3.0, 30.0]])
-    layer = mc.BatchNormalization(momentum=0.5, epsilon=1e-12, dtype="float64")
+    layer = mc.BatchNormalization(momentum=0.9, epsilon=0.5, dtype="float64")
     y = layer.forward(x, training=True)
-    assert_close(y, [[-1.0, -1.0], [1.0, 1.0]], "float64", "batch-normalised")
-    # moving averages: 0.5·initial + 0.5·batch  (mean 2 and 20, biased variance 1 and 100)
-    assert_close(layer.state["moving_mean"], [1.0, 10.0], "float64", "moving_mean")
-    assert_close(layer.state["moving_variance"], [1.0, 50.5], "float64", "moving_variance")
-    # inference uses the moving averages, not the batch
-    assert_close(layer.forward(x), [[0.0, 0.0], [2.0, np.sqrt(1 / 50.5) * 20]], "float64", "inference")
+    # the batch: mean 2 and 20, biased variance 1 and 100; y = (x − mean) / √(variance + ε)
+    assert_close(y, [[-1 / np.sqrt(1.5), -10 / np.sqrt(100.5)], [1 / np.sqrt(1.5), 10 / np.sqrt(100.5)]], "float64",
+                 "batch-normalised")
+    # moving averages: 0.9·initial + 0.1·batch, from mean 0 and variance 1
+    assert_close(layer.state["moving_mean"], [0.2, 2.0], "float64", "moving_mean")
+    assert_close(layer.state["moving_variance"], [1.0, 10.9], "float64", "moving_variance")
+    # inference uses the moving averages, not the batch: (x − 0.2) / √1.5 and (x − 2) / √11.4
+    assert_close(layer.forward(x), [[0.8 / np.sqrt(1.5), 8 / np.sqrt(11.4)], [2.8 / np.sqrt(1.5), 28 / np.sqrt(11.4)]],
+                 "float64", "inference")
 
 
 def test_dropout_training_and_inference():
@@ -273,13 +278,25 @@ def test_layers_keep_their_dtype():
 
 
 def test_get_config_round_trips():
-    for layer in (mc.Conv2D(8, (3, 5), strides=2, padding="same", activation="relu", use_bias=False),
-                  mc.MaxPooling2D(3, strides=1, padding="same"), mc.AveragePooling2D(2), mc.Dense(4, "softmax"),
-                  mc.BatchNormalization(momentum=0.9, epsilon=1e-5), mc.Dropout(0.3), mc.Flatten()):
+    """``type(layer)(**layer.get_config())`` is a twin: every setting given (none of them a default) is the twin's
+    too, checked on the twin's attributes (comparing two configs would miss a setting the config leaves out)."""
+    layers_and_settings = [
+        (mc.Conv2D(8, (3, 5), strides=2, padding="same", activation="relu", use_bias=False, dtype="float64",
+                   input_shape=(9, 9, 2)),
+         {"filters": 8, "kernel_size": (3, 5), "strides": (2, 2), "padding": "same", "use_bias": False,
+          "dtype": np.float64, "input_shape": (None, 9, 9, 2)}),
+        (mc.MaxPooling2D(3, strides=1, padding="same"), {"pool_size": (3, 3), "strides": (1, 1), "padding": "same"}),
+        (mc.AveragePooling2D(2, strides=3), {"pool_size": (2, 2), "strides": (3, 3)}),
+        (mc.Dense(4, "softmax", use_bias=False, trainable=False), {"units": 4, "use_bias": False, "trainable": False}),
+        (mc.BatchNormalization(momentum=0.9, epsilon=1e-5), {"momentum": 0.9, "epsilon": 1e-5}),
+        (mc.Dropout(0.3), {"rate": 0.3}),
+        (mc.Flatten(trainable=False), {"trainable": False}),
+    ]
+    for layer, settings in layers_and_settings:
         config = layer.get_config()
         twin = type(layer)(**{**config, "name": config["name"] + "_twin"})
-        assert {k: v for k, v in twin.get_config().items() if k != "name"} == \
-            {k: v for k, v in config.items() if k != "name"}
+        assert {key: getattr(twin, key) for key in settings} == settings, type(layer).__name__
+        assert type(getattr(twin, "activation", None)) is type(getattr(layer, "activation", None))
 
 
 def test_batch_normalization_refuses_an_input_without_a_channel_axis_before_it_builds():

@@ -99,16 +99,21 @@ def test_progress_bar_prints_once_per_epoch_and_verbose_0_is_silent(capsys):
 
 
 def test_augment_is_applied_to_training_batches():
+    """Every training step gets the batch that ``augment`` returned (here mirrored), not the batch it was given."""
     x, y = toy_data(16)
-    seen = []
+    augmented, trained_on = [], []
 
     def augment(batch, rng):
-        seen.append(batch.shape)
-        return batch[:, :, ::-1]
+        augmented.append(batch[:, :, ::-1])
+        return augmented[-1]
     model = toy_model()
     model.compile(optimizer="adam", loss="binary_crossentropy")
+    train_step = model._train_step
+    model._train_step = lambda x_batch, y_batch, where: trained_on.append(x_batch) or train_step(x_batch, y_batch,
+                                                                                                   where)
     model.fit(x, y, epochs=1, batch_size=8, verbose=0, augment=augment)
-    assert seen == [(8, 8, 8, 1), (8, 8, 8, 1)]
+    assert [batch.shape for batch in augmented] == [(8, 8, 8, 1), (8, 8, 8, 1)]
+    assert len(trained_on) == 2 and all(np.array_equal(a, b) for a, b in zip(trained_on, augmented))
 
 
 def test_predict_in_batches_matches_one_batch():

@@ -28,6 +28,8 @@ def test_sgd_momentum_and_nesterov_by_hand():
     nesterov = mc.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
     nesterov.step([(w, g)])     # v = −0.1, w = 1 + 0.9·(−0.1) − 0.1 = 0.81
     assert_close(w, [0.81], "float64", "nesterov")
+    nesterov.step([(w, g)])     # v = 0.9·(−0.1) − 0.1 = −0.19, w = 0.81 + 0.9·(−0.19) − 0.1 = 0.539
+    assert_close(w, [0.539], "float64", "nesterov, second step (from a velocity that is not 0)")
 
 
 def test_sgd_small_momentum_still_keeps_a_velocity():
