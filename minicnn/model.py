@@ -375,6 +375,9 @@ class Sequential:
         samples = np.shape(x)[0]  # device arrays have a shape but no len()
         self._warn_if_long_on_simulator(x, samples, f"{self.name}.forward",
                                         f"a forward pass of {samples:,} sample{'' if samples == 1 else 's'}")
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
+            for layer in self.layers:  # before any runs: one written with NumPy is refused, not run with hidden copies
+                layer.check_runs_on_device()
         sample_shape, built_for = tuple(np.shape(x)[1:]), self.input_shape[1:]
         expected_shapes = self._output_shapes_for(tuple(np.shape(x)))
         self._input_shapes = []

@@ -522,3 +522,25 @@ def test_keras_activation_layers_train_on_cuda_as_on_numpy():
             model.compile(optimizer="sgd", loss="binary_crossentropy")
             losses[name] = model.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
     np.testing.assert_allclose(losses["cuda"], losses["numpy"], rtol=1e-5)
+
+
+def test_a_layer_of_your_own_written_with_numpy_is_refused_before_any_work_on_cuda(cuda_backend):
+    """README's ``Scale`` computes with NumPy (``np.asarray(x)``, ``s * grad``): on the simulator it ran, copying
+    every step's arrays to the host and back, and on a GPU its backward would have failed inside NumPy. The model
+    refuses it by name, as README says, before any layer runs or any weight moves."""
+    import pathlib
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    block = next(block for block in readme.split("```python")[1:] if "class Scale(mc.Layer)" in block)
+    namespace = {"mc": mc, "np": np}
+    exec(block.split("```")[0].split("print(mc.gradcheck")[0], namespace)
+    model = mc.Sequential([mc.Dense(3, input_shape=(4,), seed=0), namespace["Scale"](), mc.Dense(1, seed=1)])
+    model.compile(optimizer=mc.SGD(0.1), loss="mse")
+    before = model.get_weights()
+    x, y = np.ones((2, 4), np.float32), np.ones((2, 1), np.float32)
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.predict(x), lambda: model.forward(x)):
+        with pytest.raises(BackendError, match=r"^Scale 'scale(_\d+)?' has no kernels for the 'cuda' backend yet; use "
+                                               r"one of the host backends \('numba', 'numpy'\)"):
+            call()
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert model.layers[0].params["kernel"].__class__ is np.ndarray

@@ -256,6 +256,16 @@ class Layer:
         the layers again to name the one that made it. An infinity that a later activation saturates (a sigmoid
         of −inf is 0) leaves the loss finite, and shows one step later, in the weights it made NaN.
         """
+        self.check_runs_on_device()
+        self.check_input_shape(tuple(x.shape))
+        if x.dtype.kind != "f":
+            raise TypeError(f"{self.describe()}: expected an array of floats on the device, got {x.dtype}")
+        self._build_once(tuple(x.shape))
+        return backend.kernels().astype(x, self.dtype)  # another layer's dtype converted, as on the host
+
+    def check_runs_on_device(self):
+        """Refuse, on an accelerator backend, a layer (or the activation it holds) that computes with NumPy rather
+        than through the backend's kernels (``runs_on_device`` False): on a GPU, NumPy cannot touch its arrays."""
         activation = getattr(self, "activation", None)
         if activation is not None and not activation.runs_on_device:
             raise BackendError(f"{self.describe()}: its activation {type(activation).__name__} has no kernels for the "
@@ -264,11 +274,6 @@ class Layer:
         if not self.runs_on_device:
             raise BackendError(f"{self.describe()} has no kernels for the {backend.get_backend()!r} backend yet; "
                                f"use one of the host backends ('numba', 'numpy') for a model that holds it")
-        self.check_input_shape(tuple(x.shape))
-        if x.dtype.kind != "f":
-            raise TypeError(f"{self.describe()}: expected an array of floats on the device, got {x.dtype}")
-        self._build_once(tuple(x.shape))
-        return backend.kernels().astype(x, self.dtype)  # another layer's dtype converted, as on the host
 
     def check_input_shape(self, shape):
         """The output shape for inputs of ``shape`` (batch axis included), after refusing a shape this layer cannot
