@@ -541,7 +541,9 @@ class Sequential:
 
         For the host backends (numba, numpy) this does nothing. For an accelerator backend (cuda) the weights,
         gradients and statistics move to the device on entry and back to the host on exit (even when the block
-        raises), so that ``fit`` copies them once, not once per layer and step. Nested uses move nothing more.
+        raises), so that ``fit`` copies them once, not once per layer and step. They come back into the host
+        arrays they left, as the host backends update those in place: ``kernel = layer.params["kernel"]`` taken
+        before ``fit`` holds the trained weights after it on every backend. Nested uses move nothing more.
         """
         kernels = backend.kernels()
         depth = getattr(self, "_device_depth", 0)
@@ -555,12 +557,28 @@ class Sequential:
         if not self.built:
             self.build()
         self._device_depth = 1
+        left = {(id(layer), store, key): array for layer in self.layers for store in ("params", "grads", "state")
+                for key, array in getattr(layer, store).items() if isinstance(array, np.ndarray)}
         try:
             self._move_stores(kernels.to_device)
             yield
         finally:
             self._move_stores(kernels.to_host)
+            self._write_into_the_host_arrays_left(left)
             self._device_depth = 0
+
+    def _write_into_the_host_arrays_left(self, left):
+        """After ``on_device``: each store's array, now back on the host, written into the host array ``left`` held
+        for it on entry, where there was one of the same shape and dtype that can be written, and put in its place."""
+        for layer in self.layers:
+            for store in ("params", "grads", "state"):
+                arrays = getattr(layer, store)
+                for key, value in arrays.items():
+                    original = left.get((id(layer), store, key))
+                    if (original is not None and original is not value and original.shape == value.shape
+                            and original.dtype == value.dtype and original.flags.writeable):
+                        original[...] = value
+                        arrays[key] = original
 
     def _move_stores(self, move, stores=("params", "grads", "state")):
         """``move`` (``to_device`` or ``to_host``) every array of each layer's ``stores``."""

@@ -204,6 +204,28 @@ def test_set_weights_inside_on_device_keeps_the_weights_on_the_device(transfers)
         np.testing.assert_allclose(device_weight, host_weight, rtol=1e-5, atol=1e-7)
 
 
+def test_fit_on_the_device_trains_the_host_arrays_the_weights_were_in(transfers):
+    """On the host backends the optimizer updates each weight's array in place, so an array taken before ``fit``
+    holds the trained weights after it; on a device backend the weights come back into those arrays too (they came
+    back as new arrays, and the one taken before kept the initial weights)."""
+    x, y = _data(8)
+    kept = {}
+    for name in ("numpy", "fakedevice"):
+        with mc.use_backend(name):
+            model = document_network(input_shape=(12, 12, 1), seed=0)
+            model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+            model.build()
+            taken = [array for layer in model.layers for array in layer.params.values()]
+            initial = [array.copy() for array in taken]
+            model.fit(x, y, epochs=2, batch_size=4, seed=0, verbose=0)
+            now = [array for layer in model.layers for array in layer.params.values()]
+            assert all(a is b for a, b in zip(taken, now)), name
+            assert not any(np.array_equal(a, b) for a, b in zip(taken, initial)), name
+            kept[name] = taken
+    for device_weight, host_weight in zip(kept["fakedevice"], kept["numpy"]):
+        np.testing.assert_allclose(device_weight, host_weight, rtol=1e-5, atol=1e-7)
+
+
 class _QuarterSquares(mc.losses.Loss):
     """A loss of your own, ``1/(4·size) Σ (y − ŷ)²``: it has no device kernels, so it is computed on the host."""
 
