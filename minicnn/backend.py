@@ -97,6 +97,19 @@ def to_host(array):
     return None if array is None else kernels().to_host(array)
 
 
+def on_host(value):
+    """``value`` with every accelerator array in it (a numba device array, which has ``copy_to_host``), also inside
+    dicts, lists and tuples, copied to a NumPy array; anything else as it is. What a copy of a layer or an optimizer
+    takes (``copy.deepcopy``, ``astype``, pickling): a GPU array cannot be copied as a Python object."""
+    if hasattr(value, "copy_to_host"):
+        return value.copy_to_host()
+    if type(value) is dict:
+        return {key: on_host(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(on_host(item) for item in value)
+    return value
+
+
 @contextlib.contextmanager
 def use_backend(name):
     """Run a block with another backend, then restore the previous one, even if the block raises."""

@@ -116,6 +116,17 @@ class Optimizer:
             twin._slot_backend = "numpy"  # host arrays, as the numpy backend keeps them
         return twin
 
+    def __getstate__(self):
+        """What a copy takes (``copy.deepcopy`` of a compiled model, pickling): the attributes, with state kept on a
+        GPU copied to the host (a GPU array cannot be copied as a Python object); it moves to where the next
+        ``step`` runs."""
+        state = dict(vars(self))
+        if getattr(self, "_slots", None) is not None:
+            made_by = backend._load(self._slot_backend)
+            if getattr(made_by, "USES_DEVICE_MEMORY", False):
+                state["_slots"], state["_slot_backend"] = self._host_slots(), "numpy"
+        return state
+
     def state_arrays(self):
         """The optimizer's state as named host arrays (for a checkpoint): ``"iterations"`` and one array per
         slot, ``"003.m"`` for the ``m`` of the fourth parameter."""

@@ -544,3 +544,48 @@ def test_a_layer_of_your_own_written_with_numpy_is_refused_before_any_work_on_cu
             call()
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
     assert model.layers[0].params["kernel"].__class__ is np.ndarray
+
+
+def _device_arrays_in(value, seen=None):
+    """The names of the device arrays held anywhere in ``value``'s attributes, dicts and lists (layers, activations,
+    optimizers): on a GPU, ``copy.deepcopy`` cannot copy them (the simulator's stand-ins it can)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    if hasattr(value, "copy_to_host"):
+        return [type(value).__name__]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else \
+        vars(value).items() if hasattr(value, "__dict__") and not isinstance(value, type) else []
+    return [f"{key}.{found}" for key, item in items for found in _device_arrays_in(item, seen)]
+
+
+def test_a_model_trained_on_cuda_can_be_copied_and_cast_for_a_gradient_check(cuda_backend, monkeypatch):
+    """After fit on cuda the layers keep what their last forward left on the GPU (inputs and outputs for backward)
+    and the optimizer its state: copy.deepcopy of a real GPU array fails, and model.astype("float64") (what
+    gradcheck does) deep-copies every layer. A copy takes host arrays, inside on_device too, and the copy predicts
+    as the model does. (The simulator's arrays deep-copy into NumPy arrays: here they refuse, as a GPU's do.)"""
+    import copy
+
+    from minicnn.kernels import cuda as cuda_kernels
+
+    if cuda_kernels.is_simulator():
+        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+
+        def refuse(array, memo):
+            raise TypeError("no default __reduce__ due to non-trivial __cinit__ (a GPU array, as numba-cuda's)")
+        monkeypatch.setattr(FakeCUDAArray, "__deepcopy__", refuse, raising=False)
+    x, y = _data()
+    model = _tiny_network()
+    model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+    assert _device_arrays_in(model.layers) and _device_arrays_in(model.optimizer)  # what the copies must not take
+    twin = copy.deepcopy(model)
+    float64 = model.astype("float64")
+    with model.on_device():
+        inside = copy.deepcopy(model)
+    for copied in (twin, float64, inside):
+        assert _device_arrays_in(copied.layers) == [] and _device_arrays_in(copied.optimizer) == []
+        np.testing.assert_allclose(copied.predict(x), model.predict(x), rtol=1e-5)
+    twin.fit(x, y, epochs=1, batch_size=3, verbose=0)  # the state moves to the GPU again at the copy's next step
+    assert _device_arrays_in(twin.optimizer)

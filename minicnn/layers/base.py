@@ -398,5 +398,11 @@ class Layer:
                 attribute.dtype = twin.dtype
         return twin
 
+    def __getstate__(self):
+        """What a copy takes (``copy.deepcopy``, ``astype``, pickling): the attributes, with the arrays a cuda
+        forward left on the GPU (its inputs and outputs kept for backward; the weights, inside ``on_device``) copied
+        to the host, since a GPU array cannot be copied as a Python object."""
+        return {name: backend.on_host(value) for name, value in vars(self).items()}
+
     def __repr__(self):
         return f"<{self.describe()}>"
