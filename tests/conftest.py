@@ -19,14 +19,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 @pytest.fixture(scope="module")
 def cuda_simulator_threads():
-    """For a module of cuda tests: under the simulator, a short thread switch interval and thread-safe shared
-    arrays (``tests/simulator.py`` says why); on a real GPU, nothing."""
+    """For a module of cuda tests: under the simulator, a short thread switch interval, thread-safe shared
+    arrays, and device arrays that refuse what a GPU's refuse (``tests/simulator.py`` says why); on a real GPU,
+    nothing."""
     import numba
 
     if not numba.config.ENABLE_CUDASIM:
         yield
         return
-    from simulator import fast_thread_switching
+    from simulator import device_arrays_as_on_a_gpu, fast_thread_switching
 
-    with fast_thread_switching():
+    with fast_thread_switching(), device_arrays_as_on_a_gpu():
         yield

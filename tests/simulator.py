@@ -76,3 +76,54 @@ def fast_thread_switching():
         yield
     finally:
         sys.setswitchinterval(previous)
+
+
+#: what a real GPU array (numba-cuda 0.30's DeviceNDArray) has: its public methods and properties, and the
+#: attributes its constructor sets (listed, since the simulator replaces the module that defines the class)
+_DEVICE_ARRAY_ATTRIBUTES = frozenset({
+    "T", "as_cuda_arg", "bind", "copy_to_device", "copy_to_host", "device_ctypes_pointer", "flags", "get_ipc_handle",
+    "getitem", "is_c_contiguous", "is_f_contiguous", "nbytes", "ravel", "reshape", "setitem", "split", "squeeze",
+    "transpose", "view", "ndim", "shape", "strides", "dtype", "size", "stream", "gpu_data", "alloc_size"})
+_OPERATORS = ("__add__", "__sub__", "__mul__", "__floordiv__", "__truediv__", "__mod__", "__pow__", "__lt__", "__le__",
+              "__gt__", "__ge__", "__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__neg__", "__abs__")
+
+
+@contextlib.contextmanager
+def device_arrays_as_on_a_gpu():
+    """Make the simulator's device arrays refuse what a real GPU array refuses, for a block of tests.
+
+    ``FakeCUDAArray`` wraps a NumPy array and hands it anything it lacks: ``grad * 0.1``, ``grad.max()``,
+    ``grad.astype(...)`` and ``copy.deepcopy(grad)`` all work under the simulator, and all fail on a GPU, whose
+    arrays (numba-cuda's ``DeviceNDArray``) have no arithmetic, none of NumPy's methods and no way to be deep-copied
+    (they convert to NumPy through ``__array__``, a copy to the host). Code that works on the simulator alone
+    would fail only on a GPU; here it fails on the simulator too."""
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+
+    wrapped_getattr = FakeCUDAArray.__getattr__
+
+    def __getattr__(self, name):
+        if name.startswith("__array") or (not name.startswith("_") and name not in _DEVICE_ARRAY_ATTRIBUTES):
+            raise AttributeError(f"a GPU array (numba-cuda's DeviceNDArray) has no attribute {name!r}")
+        return wrapped_getattr(self, name)
+
+    def refuse(operation):
+        def refused(self, *args, **kwargs):
+            raise TypeError(f"a GPU array (numba-cuda's DeviceNDArray) has no {operation}")
+        return refused
+
+    patches = {"__getattr__": __getattr__, "__array__": lambda self, dtype=None, copy=None: (
+                   self.copy_to_host() if dtype is None else self.copy_to_host().astype(dtype)),
+               "__eq__": object.__eq__, "__ne__": object.__ne__, "__hash__": object.__hash__,
+               "__deepcopy__": refuse("deep copy (no default __reduce__ due to non-trivial __cinit__)"),
+               **{name: refuse(name) for name in _OPERATORS}}
+    saved = {name: FakeCUDAArray.__dict__.get(name) for name in patches}
+    for name, value in patches.items():
+        setattr(FakeCUDAArray, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(FakeCUDAArray, name)
+            else:
+                setattr(FakeCUDAArray, name, value)

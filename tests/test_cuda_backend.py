@@ -560,21 +560,13 @@ def _device_arrays_in(value, seen=None):
     return [f"{key}.{found}" for key, item in items for found in _device_arrays_in(item, seen)]
 
 
-def test_a_model_trained_on_cuda_can_be_copied_and_cast_for_a_gradient_check(cuda_backend, monkeypatch):
+def test_a_model_trained_on_cuda_can_be_copied_and_cast_for_a_gradient_check(cuda_backend):
     """After fit on cuda the layers keep what their last forward left on the GPU (inputs and outputs for backward)
-    and the optimizer its state: copy.deepcopy of a real GPU array fails, and model.astype("float64") (what
-    gradcheck does) deep-copies every layer. A copy takes host arrays, inside on_device too, and the copy predicts
-    as the model does. (The simulator's arrays deep-copy into NumPy arrays: here they refuse, as a GPU's do.)"""
+    and the optimizer its state: copy.deepcopy of a real GPU array fails (the simulator's refuse it too, under
+    ``cuda_simulator_threads``), and model.astype("float64") (what gradcheck does) deep-copies every layer. A copy
+    takes host arrays, inside on_device too, and the copy predicts as the model does."""
     import copy
 
-    from minicnn.kernels import cuda as cuda_kernels
-
-    if cuda_kernels.is_simulator():
-        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
-
-        def refuse(array, memo):
-            raise TypeError("no default __reduce__ due to non-trivial __cinit__ (a GPU array, as numba-cuda's)")
-        monkeypatch.setattr(FakeCUDAArray, "__deepcopy__", refuse, raising=False)
     x, y = _data()
     model = _tiny_network()
     model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")

@@ -920,3 +920,22 @@ def test_simulated_threads_of_a_block_get_one_shared_array(device, monkeypatch):
     for each in threads:
         each.join()
     assert len(got) == 2 and got[0] is got[1]
+
+
+def test_device_arrays_refuse_what_a_gpu_s_refuse(device):
+    """Under the simulator (``cuda_simulator_threads``), a device array refuses what numba-cuda's DeviceNDArray
+    lacks, so that code relying on the simulator's NumPy stand-in fails here, not first on a GPU; what a GPU array
+    has (its shape, a copy to the host, NumPy's conversion through ``__array__``) still works."""
+    import copy
+
+    if not cuda_kernels.is_simulator():
+        pytest.skip("checks the simulator's stand-in for a GPU array; a GPU's own arrays are the real thing")
+    array = cuda_kernels.to_device(np.arange(6.0).reshape(2, 3))
+    for refused, error in ((lambda: array * 2, TypeError), (lambda: 2 * array, TypeError),
+                           (lambda: array - array, TypeError), (lambda: array.max(), AttributeError),
+                           (lambda: array.astype(np.float32), AttributeError), (lambda: copy.deepcopy(array), TypeError)):
+        with pytest.raises(error, match="DeviceNDArray"):
+            refused()
+    assert array.shape == (2, 3) and array.dtype == np.float64 and array.size == 6
+    np.testing.assert_array_equal(np.asarray(array), array.copy_to_host())
+    assert array != cuda_kernels.to_device(np.arange(6.0).reshape(2, 3))  # identity, as a GPU array compares
