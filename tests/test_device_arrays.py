@@ -638,3 +638,22 @@ def test_a_built_in_loss_with_formulas_of_your_own_is_computed_on_the_host(trans
     # send their gradient to the device: one copy more than the kernel, which computes it there
     assert [copies[loss, "fakedevice"] for loss in (_DoubledSquares, _RenamedSquares, mc.MeanSquaredError)] == [
         (1, 3), (1, 2), (1, 2)]
+
+
+def test_the_online_classifier_keeps_its_weights_on_the_device_between_its_steps(copying_device):
+    """The cnn tracker's fine-tuning (OnlineClassifier.update) is a loop of train_on_batch: on a device backend the
+    weights move to the device once, and each step moves its batch (the pool of negatives it ranks, then the batch
+    and its labels), where every step moved every weight there and back, outside on_device."""
+    rng = np.random.default_rng(0)
+    from minicnn.track.trackers.cnn import OnlineClassifier
+
+    classifier = OnlineClassifier(hidden=8, batch_positives=4, batch_negatives=4, hard_pool=2, seed=0,
+                                  backend="fakedevice")
+    classifier.fit_first_frame(rng.normal(size=(20, 6)).astype(np.float32),
+                               rng.normal(size=(40, 6)).astype(np.float32) + 3, steps=2)
+    classifier.remember(rng.normal(size=(5, 6)).astype(np.float32), rng.normal(size=(10, 6)).astype(np.float32))
+    weights_grads_and_statistics = sum(len(layer.params) + len(layer.grads) + len(layer.state)
+                                       for layer in classifier.model.layers)
+    before = dict(copying_device)
+    classifier.update(steps=3)
+    assert copying_device["to_device"] - before["to_device"] == weights_grads_and_statistics + 3 * 3

@@ -412,8 +412,9 @@ class OnlineClassifier:
         self._train(positives, negatives, steps)
 
     def _train(self, positives, negatives, steps):
-        """``steps`` Adam steps of binary cross-entropy on balanced batches with hard-negative mining."""
-        with use_backend(self.backend):
+        """``steps`` Adam steps of binary cross-entropy on balanced batches with hard-negative mining (the weights
+        stay on the device between the steps, on an accelerator backend)."""
+        with use_backend(self.backend), self.model.on_device():
             for _ in range(int(steps)):
                 pos = positives[self.rng.integers(len(positives), size=self.batch_positives)]
                 pool = negatives[self.rng.integers(len(negatives), size=self.batch_negatives * self.hard_pool)]
