@@ -135,6 +135,13 @@ class Loss:
         cross-entropies on probabilities may."""
         return np.zeros(len(y_pred), dtype=bool)
 
+    def might_be_stuck(self, labels, terms):
+        """Whether a sample's term (``terms[n]``, its share of the loss, from the backend's loss kernel) is large
+        enough for ``stuck`` to find it: a test on what comes back from an accelerator anyway, so that the output
+        comes to the host for ``stuck`` only when it may find something. ``labels`` as ``labels`` returns them.
+        False here: nothing is stuck."""
+        return False
+
     def _check(self, y_true, y_pred):
         """``(y_true, y_pred)`` checked, as host arrays in the predictions' float dtype."""
         y_pred = _as_predictions(type(self).__name__, y_pred)
@@ -250,6 +257,14 @@ class BinaryCrossentropy(Loss):
         wrong = ((y_pred > 1 - self.epsilon) & (y_true < 0.5)) | ((y_pred < self.epsilon) & (y_true > 0.5))
         return wrong.reshape(len(y_pred), -1).any(axis=1)
 
+    def might_be_stuck(self, labels, terms):
+        """A stuck probability's term is at least ``max(y, 1 − y)·(−log ε) ≥ ½·(−log ε)``, and ``terms[n]`` is
+        ``Σ_k L_nk / (N·K)``: no sample below that bound has one stuck."""
+        if self.from_logits:
+            return False
+        samples, per_sample = len(terms), labels.size // len(terms)
+        return bool(np.any(terms * (samples * per_sample) >= 0.5 * -np.log(self.epsilon) * (1 - 1e-3)))
+
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):
             return None
@@ -323,6 +338,14 @@ class CategoricalCrossentropy(Loss):
     def stuck(self, y_true, y_pred):
         """The clipped samples: a labelled class below ε is always on the wrong side."""
         return self.clipped(y_true, y_pred)
+
+    def might_be_stuck(self, labels, terms):
+        """A labelled class below ε adds at least ``y_k·(−log ε)`` to its sample's loss, and ``terms[n]`` is that
+        loss over N: no sample below ``min_k y_nk·(−log ε)/N`` (its smallest non-zero label) has one stuck."""
+        if self.from_logits:
+            return False
+        smallest = np.where(labels > 0, labels, np.inf).reshape(len(terms), -1).min(axis=1)
+        return bool(np.any(terms * len(terms) >= smallest * -np.log(self.epsilon) * (1 - 1e-3)))
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(CategoricalCrossentropy):

@@ -671,8 +671,9 @@ class Sequential:
 
         A host backend computes both from the output. An accelerator backend (``USES_DEVICE_MEMORY``) moves the
         labels to the device and has the loss's kernel compute per-sample terms and the gradient there; the terms
-        come back and are added up, the output only when metrics need it. A loss without kernels (one of your
-        own) is computed on the host from the output.
+        come back and are added up, the output only when metrics need it or a term is large enough for a sample to
+        be stuck (``Loss.might_be_stuck``). A loss without kernels (one of your own) is computed on the host from
+        the output.
         """
         found = None
         if getattr(kernels, "USES_DEVICE_MEMORY", False):
@@ -687,7 +688,8 @@ class Sequential:
                                  f"{tuple(np.shape(grad))}; expected ∂L/∂ŷ, of the predictions' shape {y_pred.shape}")
             return loss, kernels.to_device(np.ascontiguousarray(grad, dtype=y_pred.dtype)), y_pred
         terms, grad = found
-        loss = float(np.sum(kernels.to_host(terms), dtype=np.float64))
+        terms = kernels.to_host(terms)
+        loss = float(np.sum(terms, dtype=np.float64))
         if not np.isfinite(loss):
             # the output holds NaN or infinity (then the layer that made it is named), or the kernel found it
             # outside the loss's domain (a NaN term): the host's check says which and where; on the domain's very
@@ -697,7 +699,8 @@ class Sequential:
                 _check_finite(host_output, "the output", self.name,
                               "; " + (self._layer_that_made_nan(x, training=True) or "no layer made it again"))
             loss = self.loss(y, host_output)
-        return loss, grad, (kernels.to_host(output) if self.metrics else None)
+        looks_stuck = not getattr(self, "_warned_stuck", False) and self.loss.might_be_stuck(labels, terms)
+        return loss, grad, (kernels.to_host(output) if self.metrics or looks_stuck else None)
 
     def _multiply_adds_per_sample(self, x):
         """The multiply-adds of one sample's forward pass in the layers with a kernel: outputs × the kernel's size

@@ -581,3 +581,26 @@ def test_a_model_trained_on_cuda_can_be_copied_and_cast_for_a_gradient_check(cud
         np.testing.assert_allclose(copied.predict(x), model.predict(x), rtol=1e-5)
     twin.fit(x, y, epochs=1, batch_size=3, verbose=0)  # the state moves to the GPU again at the copy's next step
     assert _device_arrays_in(twin.optimizer)
+
+
+@pytest.mark.parametrize("loss, last, labels", [
+    ("binary_crossentropy", "sigmoid", np.array([[0.0], [1.0]], np.float32)),
+    ("sparse_categorical_crossentropy", "softmax", np.array([0, 1])),
+], ids=["binary", "sparse categorical"])
+def test_predictions_stuck_on_the_wrong_side_are_warned_of_on_cuda_without_metrics(cuda_backend, loss, last, labels):
+    """The warning needs the output on the host, which cuda brought back only for metrics: without them it was
+    never given. The per-sample terms, which come back every step, now say when the output may hold a stuck
+    sample, and only then does it come back."""
+    import warnings
+
+    x = np.full((2, 3), 50.0, np.float32)
+    units = 1 if last == "sigmoid" else 2
+    model = mc.Sequential([mc.Dense(units, activation=last, input_shape=(3,))])
+    model.compile(optimizer=mc.SGD(0.1), loss=loss)
+    kernel = np.ones((3, units)) if units == 1 else np.array([[-1.0, 1.0]] * 3)  # the first sample's p ≈ 1 or 0
+    model.set_weights([kernel, np.zeros(units)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.train_on_batch(x, labels)
+    assert [str(w.message).split(": ", 1)[1][:60] for w in caught] == [
+        "1 of 2 samples of a batch have a prediction within 1e-7 of 0"]

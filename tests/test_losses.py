@@ -381,6 +381,45 @@ def test_predictions_clipped_on_the_wrong_side_are_found_and_training_says_so():
     assert losses[None][-1] < losses[None][0]  # on logits the two samples pull the weight down at full strength
 
 
+def _terms(loss, labels, predictions):
+    """Each sample's share of the loss, as a backend's loss kernel returns them: its row's loss over N."""
+    return np.array([loss(labels[n:n + 1], predictions[n:n + 1]) / len(labels) for n in range(len(labels))])
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 5), st.integers(1, 4), st.randoms(use_true_random=False))
+def test_the_terms_find_every_stuck_sample_and_no_sample_far_from_the_clip(samples, columns, rng):
+    """On an accelerator only the per-sample terms come back each step, and the output comes to the host for
+    ``stuck`` only where ``might_be_stuck`` says a term is large enough: that bound must hold for every sample
+    ``stuck`` finds (soft labels included); it should not fetch the output where every probability is between 0.25
+    and 0.75 (for the categorical one, of one-hot labels)."""
+    edges = [0.0, 1e-9, 1 - 1e-9, 1.0]
+    soft = [0.0, 0.3, 0.5, 0.7, 1.0]
+    bce = mc.BinaryCrossentropy()
+    labels = np.array([[rng.choice(soft) for _ in range(columns)] for _ in range(samples)])
+    near = np.array([[rng.choice(edges) if rng.random() < 0.4 else rng.uniform(0.01, 0.99) for _ in range(columns)]
+                     for _ in range(samples)])
+    far = np.array([[rng.uniform(0.25, 0.75) for _ in range(columns)] for _ in range(samples)])
+    if bce.stuck(labels, near).any():
+        assert bce.might_be_stuck(labels, _terms(bce, labels, near))
+    assert not bce.might_be_stuck(labels, _terms(bce, labels, far))
+
+    cce = mc.CategoricalCrossentropy()
+    classes = columns + 1
+    weights = np.array([[rng.choice([0.0, 0.05, 0.5, 1.0]) for _ in range(classes)] for _ in range(samples)])
+    weights[:, 0] += 1e-3
+    labels = weights / weights.sum(axis=1, keepdims=True)
+    logits = np.array([[rng.choice([-40.0, 0.0, 40.0]) if rng.random() < 0.5 else rng.uniform(-2, 2)
+                        for _ in range(classes)] for _ in range(samples)])
+    near = np.exp(logits - logits.max(axis=1, keepdims=True))
+    near /= near.sum(axis=1, keepdims=True)
+    if cce.stuck(labels, near).any():
+        assert cce.might_be_stuck(labels, _terms(cce, labels, near))
+    one_hot = np.eye(classes)[[rng.randrange(classes) for _ in range(samples)]]
+    far = np.full((samples, classes), 1 / classes)
+    assert not cce.might_be_stuck(one_hot, _terms(cce, one_hot, far))
+
+
 def test_the_stuck_warning_made_an_error_leaves_the_step_whole():
     """Under -W error the warning, raised inside the step's rollback, undid BatchNorm's moving averages while the
     optimizer had already moved the weights."""
