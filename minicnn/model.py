@@ -896,6 +896,7 @@ class Sequential:
             for step, start in enumerate(range(0, len(x), batch_size)):
                 x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
                 y_pred = self._predict_batch(x_batch)
+                self._check_output_finite(x_batch, y_pred, f"{self.name}.evaluate")
                 values = {"loss": self.loss(y_batch, y_pred), **self._metric_values(y_batch, y_pred)}
                 for name, value in values.items():
                     totals[name] = totals.get(name, 0.0) + value * len(x_batch)
@@ -923,9 +924,17 @@ class Sequential:
                 bar.update(step + 1)
         bar.finish()
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
+        self._check_output_finite(x, outputs, f"{self.name}.predict")
+        return outputs
+
+    def _check_output_finite(self, x, outputs, where):
+        """Refuse ``outputs`` (the model's, on the host, for the samples ``x``) that hold NaN or infinity, in an
+        error that starts with ``where`` and names the layer that made it: on an accelerator backend, whose layers
+        do not check their inputs, the first such sample goes through the layers again; on a host backend every
+        layer's input was checked, so the last layer made it."""
         if np.all(np.isfinite(outputs)):
-            return outputs
-        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):  # the first sample with NaN, through the layers
+            return
+        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
             sample = checks.first_index(~np.isfinite(outputs))[0]
             with self.on_device():
                 kernels = backend.kernels()
@@ -935,7 +944,7 @@ class Sequential:
         else:
             why = (f"; every layer's input was finite, so the last layer, {self.layers[-1].describe()}, made it (a "
                    f"weight that is not finite, or an overflow)")
-        _check_finite(outputs, "the output", f"{self.name}.predict", why)
+        _check_finite(outputs, "the output", where, why)
 
     # ------------------------------------------------------------------ weights
     def _weight_slots(self):

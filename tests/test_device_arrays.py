@@ -522,36 +522,43 @@ def test_fit_checks_its_data_for_nan_once_not_again_batch_by_batch(monkeypatch, 
         assert [entry[1:] for entry in checked if entry[0] == "x"] == [("sequential.train_on_batch", 4)]
 
 
-def test_a_weight_that_is_not_finite_shows_in_the_predictions(transfers):
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_a_weight_that_is_not_finite_shows_in_the_predictions(transfers, method):
     """On the host each layer checks its input; on a device only the output is checked, and once it is not finite
     the first such sample goes through the layers again to name the layer that made it: a NaN weight stops
-    ``predict`` with the same kind of error, naming the same layer."""
-    x, _ = _data(3, size=5)
+    ``predict`` and ``evaluate`` with the same kind of error, naming the same layer (evaluate said only
+    "BinaryCrossentropy: y_pred contains NaN or infinity" on a device)."""
+    x, y = _data(3, size=5)
     for name, message in (("numpy", r"Flatten 'flatten(_\d+)?': input contains NaN"),
-                          ("fakedevice", r"predict: the output contains NaN or infinity .*; Conv2D 'conv2d(_\d+)?' "
-                                         r"made it from a finite input \(its output's first at index \(0, ")):
+                          ("fakedevice", rf"^sequential\.{method}: the output contains NaN or infinity .*; Conv2D "
+                                         r"'conv2d(_\d+)?' made it from a finite input \(its output's first at index "
+                                         r"\(0, ")):
         with mc.use_backend(name):
             model = _tiny_classifier()
+            model.compile(optimizer="sgd", loss="binary_crossentropy")
             model.build()
             model.layers[0].params["kernel"][0, 0, 0, 0] = np.nan
             with pytest.raises(NonFiniteError, match=message):
-                model.predict(x)
+                model.predict(x) if method == "predict" else model.evaluate(x, y)
 
 
-def test_a_last_layer_that_makes_nan_is_caught_by_predict_on_every_backend(transfers):
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_a_last_layer_that_makes_nan_is_caught_by_predict_on_every_backend(transfers, method):
     """No layer follows the last one to check its output: a NaN weight there gave NaN predictions without a word on
-    the host backends, while a device backend (which checks the output) refused them."""
-    x, _ = _data(3, size=5)
+    the host backends, while a device backend (which checks the output) refused them; ``evaluate`` names the layer
+    too (the loss's own check said only "y_pred contains NaN")."""
+    x, y = _data(3, size=5)
     for name, why in (("numpy", r"every layer's input was finite, so the last layer, Dense 'dense(_\d+)?', made it"),
                       ("numba", r"every layer's input was finite, so the last layer"),
                       ("fakedevice", r"Dense 'dense(_\d+)?' made it from a finite input")):
         with mc.use_backend(name):
             model = _tiny_classifier()
+            model.compile(optimizer="sgd", loss="binary_crossentropy")
             model.build()
             model.layers[-1].params["kernel"][0, 0] = np.nan
-            with pytest.raises(NonFiniteError, match=r"^sequential\.predict: the output contains NaN or infinity "
+            with pytest.raises(NonFiniteError, match=rf"^sequential\.{method}: the output contains NaN or infinity "
                                                      rf"\(first at index \(0, 0\), value nan\); {why}"):
-                model.predict(x)
+                model.predict(x) if method == "predict" else model.evaluate(x, y)
 
 
 def test_stepping_through_backpropagation_leaves_host_arrays_in_the_layers(copying_device, tmp_path):
