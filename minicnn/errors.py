@@ -10,6 +10,7 @@ and ``missing_name`` make the errors that use them.
 """
 
 import inspect
+import numbers
 
 
 class ShapeError(ValueError):
@@ -86,7 +87,35 @@ ARGUMENTS = {
     "loss_weights": "a minicnn model has one output and one loss",
     "run_eagerly": "minicnn always runs eagerly (it is NumPy)",
     "jit_compile": "the numba backend compiles the kernels (mc.set_backend('numba'))",
+    "label_smoothing": "the cross-entropies take the labels as given; smooth them first: y·(1 − α) + α/K for K classes "
+                       "(α/2 towards ½ for binary labels)",
+    "reduction": "a loss is the mean over the samples",
+    "line_length": "summary's columns fit its longest layer name",
+    "positions": "summary's columns fit its longest layer name",
+    "expand_nested": "a minicnn model has no nested models",
+    "show_trainable": "summary counts the trainable and non-trainable weights below the table",
+    "layer_range": "summary lists every layer",
 }
+
+#: Keras arguments given their Keras default (or a value that means the same), which change nothing in minicnn: code
+#: that spells a default out runs as it is (``kernel_initializer="glorot_uniform"``, ``data_format="channels_last"``,
+#: ``callbacks=[]``). Strings are compared in lower case without underscores ("GlorotUniform"); empty lists, tuples
+#: and dicts stand for None.
+KERAS_DEFAULTS = {
+    "kernel_initializer": ("glorot_uniform",), "bias_initializer": ("zeros", "zero"),
+    "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
+    "kernel_constraint": (None,), "bias_constraint": (None,),
+    "data_format": ("channels_last", None), "dilation_rate": (1, (1, 1)), "groups": (1,), "noise_shape": (None,),
+    "axis": (-1,), "center": (True,), "scale": (True,),
+    "decay": (None, 0), "clipnorm": (None,), "clipvalue": (None,), "global_clipnorm": (None,), "amsgrad": (False,),
+    "weight_decay": (None, 0),
+    "callbacks": (None,), "steps_per_epoch": (None,), "validation_steps": (None,), "initial_epoch": (0,),
+    "class_weight": (None,), "sample_weight": (None,), "workers": (1,), "use_multiprocessing": (False,),
+    "steps": (None,), "loss_weights": (None,), "run_eagerly": (None, False), "jit_compile": (None, False, "auto"),
+    "label_smoothing": (0,), "reduction": ("sum_over_batch_size", "auto"), "expand_nested": (False,),
+    "show_trainable": (False,), "layer_range": (None,),
+}
+
 
 #: Keras names that ``minicnn`` does not have, and what to use instead
 NAMES = {
@@ -105,6 +134,25 @@ NAMES = {
 }
 
 
+def _is_keras_default(name, value):
+    """Whether ``value`` of the Keras argument ``name`` is its default, or means the same (``KERAS_DEFAULTS``): the
+    same string (in lower case, without underscores), number (not a bool for a number), tuple or list, or None."""
+    def comparable(item):
+        if isinstance(item, (list, tuple, dict)) and len(item) == 0:
+            return None
+        if isinstance(item, str):
+            return item.lower().replace("_", "")
+        if isinstance(item, list):
+            return tuple(item)
+        if isinstance(item, numbers.Number) and not isinstance(item, bool):
+            return ("number", item)
+        return item
+
+    value = comparable(value)
+    return any(type(value) is type(default) and value == default
+               for default in map(comparable, KERAS_DEFAULTS.get(name, ())))
+
+
 def parameter_names(*functions):
     """The keyword arguments the ``functions`` take, from their signatures, in order and each once (``self``,
     ``*args`` and ``**kwargs`` left out)."""
@@ -120,12 +168,16 @@ def parameter_names(*functions):
 def refuse_keras_arguments(where, arguments, *functions):
     """Raise a TypeError for the first of ``arguments`` (a dict of keyword arguments that ``where`` does not take):
     a Keras argument with what minicnn does instead, any other with the arguments ``where`` takes, read from the
-    signatures of ``functions`` (its own, and those it passes its keyword arguments on to)."""
+    signatures of ``functions`` (its own, and those it passes its keyword arguments on to). A Keras argument given
+    its Keras default (``KERAS_DEFAULTS``) is taken: it changes nothing."""
+    arguments = {name: value for name, value in arguments.items() if not _is_keras_default(name, value)}
     if not arguments:
         return
     name = next(iter(arguments))
     if name in ARGUMENTS:
-        raise TypeError(f"{where}: minicnn has no argument {name!r} (a Keras one): {ARGUMENTS[name]}")
+        default = (f" ({name}={KERAS_DEFAULTS[name][0]!r}, Keras' default, is taken and changes nothing)"
+                   if name in KERAS_DEFAULTS and KERAS_DEFAULTS[name][0] is not None else "")
+        raise TypeError(f"{where}: minicnn has no argument {name!r} (a Keras one): {ARGUMENTS[name]}{default}")
     raise TypeError(f"{where}: unexpected argument {name!r}; it takes {', '.join(parameter_names(*functions))}")
 
 

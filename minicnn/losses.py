@@ -19,7 +19,7 @@ import numpy as np
 
 from minicnn import checks
 from minicnn.checks import flag
-from minicnn.errors import NonFiniteError, ShapeError
+from minicnn.errors import NonFiniteError, ShapeError, refuse_keras_arguments
 
 #: how far outside [0, 1] a probability may lie before it is refused: the clip to [ε, 1 − ε] absorbs anything
 #: closer (rounding, or a step of gradcheck's central differences at a probability of 0 or 1)
@@ -100,6 +100,9 @@ class Loss:
     """Base class: ``__call__`` gives the value, ``gradient`` gives ``∂L/∂y_pred``."""
 
     name = "loss"
+
+    def __init__(self, **keras_arguments):
+        refuse_keras_arguments(type(self).__name__, keras_arguments, type(self).__init__)
 
     def __call__(self, y_true, y_pred):
         y_true, y_pred = self._check(y_true, y_pred)
@@ -212,7 +215,8 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     epsilon = 1e-7
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, **keras_arguments):
+        refuse_keras_arguments(type(self).__name__, keras_arguments, type(self).__init__)
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):
@@ -285,7 +289,8 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     epsilon = 1e-7
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, **keras_arguments):
+        refuse_keras_arguments(type(self).__name__, keras_arguments, type(self).__init__)
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):

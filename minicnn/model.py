@@ -293,9 +293,10 @@ class Sequential:
         self.built = True
         return shapes
 
-    def summary(self, print_fn=print):
+    def summary(self, print_fn=print, **keras_arguments):
         """Print the table of layers, output shapes and parameter counts, as Keras does (and, like Keras, return
         None, which a notebook does not show again); with ``print_fn=None``, return the table as a string."""
+        refuse_keras_arguments(f"{self.name}.summary", keras_arguments, self.summary)
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"{self.name}.summary: print_fn must be a function such as print, or None, got "
                             f"{print_fn!r}")

@@ -33,7 +33,7 @@ def test_the_models_methods_name_keras_arguments_and_take_keras_verbose_levels(t
     model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))])
     x, y = np.zeros((4, 3)), np.zeros((4, 1))
     for call, name in ((lambda: model.compile(loss="mse", run_eagerly=True), "compile"),
-                       (lambda: model.fit(x, y, callbacks=[]), "fit"),
+                       (lambda: model.fit(x, y, callbacks=[object()]), "fit"),
                        (lambda: model.evaluate(x, y, steps=1), "evaluate"),
                        (lambda: model.predict(x, steps=1), "predict"),
                        (lambda: model.load_weights(tmp_path / "w.npz", by_name=True), "load_weights")):
@@ -43,6 +43,35 @@ def test_the_models_methods_name_keras_arguments_and_take_keras_verbose_levels(t
                                             r"one\): \w"):
             call()
     assert model.predict(x, verbose=0).shape == (4, 1)
+
+
+def test_keras_arguments_given_their_keras_default_are_taken(tmp_path):
+    """Tutorial code spells defaults out (``kernel_initializer="glorot_uniform"``, ``data_format="channels_last"``,
+    ``BatchNormalization(axis=-1)``, ``callbacks=[]``): they change nothing in minicnn, so they are taken, and the
+    layer is the one made without them; another value is refused, with the default that would be taken."""
+    spelled = mc.Conv2D(2, 3, data_format="channels_last", kernel_initializer="GlorotUniform", bias_initializer="zeros",
+                        dilation_rate=(1, 1), groups=1, kernel_regularizer=None, seed=0, input_shape=(5, 5, 1))
+    plain = mc.Conv2D(2, 3, seed=0, input_shape=(5, 5, 1))
+    spelled.build((None, 5, 5, 1))
+    plain.build((None, 5, 5, 1))
+    assert all(np.array_equal(a, b) for a, b in zip(spelled.get_weights(), plain.get_weights()))
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,), kernel_initializer="glorot_uniform"),
+                           mc.BatchNormalization(axis=-1, center=True, scale=True), mc.Dropout(0.5, noise_shape=None),
+                           mc.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=mc.Adam(amsgrad=False, clipnorm=None), loss=mc.BinaryCrossentropy(label_smoothing=0.0),
+                  run_eagerly=False, jit_compile=None)
+    x, y = np.zeros((4, 3)), np.zeros((4, 1))
+    model.fit(x, y, callbacks=[], initial_epoch=0, class_weight=None, verbose=0)
+    model.evaluate(x, y, steps=None)
+    model.summary(print_fn=None, expand_nested=False, show_trainable=False)
+    for call, argument, default in ((lambda: mc.BatchNormalization(axis=3), "axis", "-1"),
+                                    (lambda: mc.Conv2D(2, 3, dilation_rate=2), "dilation_rate", "1"),
+                                    (lambda: mc.Dense(2, kernel_initializer="he_normal"), "kernel_initializer",
+                                     "'glorot_uniform'"),
+                                    (lambda: mc.BinaryCrossentropy(label_smoothing=0.1), "label_smoothing", "0")):
+        with pytest.raises(TypeError, match=rf"minicnn has no argument '{argument}' \(a Keras one\): .* "
+                                            rf"\({argument}={default}, Keras' default, is taken and changes nothing\)$"):
+            call()
 
 
 @pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "EarlyStopping"), (mc, "utils"),
