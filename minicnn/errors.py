@@ -97,6 +97,22 @@ ARGUMENTS = {
     "layer_range": "summary lists every layer",
 }
 
+#: Keras model methods and attributes that ``Sequential`` does not have, and what to use instead
+MODEL_NAMES = {
+    "save": "minicnn saves weights only: model.save_weights(path), then load_weights(path) into the same Sequential",
+    "to_json": "minicnn saves weights only; the architecture is the Python code that builds the Sequential",
+    "get_config": "minicnn saves weights only; each layer has get_config(), and the Sequential is the code that "
+                  "builds it",
+    "fit_generator": "fit takes arrays (x, y); augment=f(x_batch, rng) changes each batch",
+    "evaluate_generator": "evaluate takes arrays (x, y)",
+    "predict_generator": "predict takes arrays",
+    "predict_classes": "np.argmax(model.predict(x), axis=-1), or model.predict(x) > 0.5 for one sigmoid output",
+    "predict_proba": "model.predict(x) gives the probabilities of a last layer with a sigmoid or softmax",
+    "reset_states": "minicnn has no recurrent layers",
+    "trainable_weights": "model.trainable_pairs() gives (weight, gradient) for every trainable weight",
+    "weights": "model.get_weights() gives a copy of every weight, layer by layer",
+}
+
 #: Keras arguments given their Keras default (or a value that means the same), which change nothing in minicnn: code
 #: that spells a default out runs as it is (``kernel_initializer="glorot_uniform"``, ``data_format="channels_last"``,
 #: ``callbacks=[]``). Strings are compared in lower case without underscores ("GlorotUniform"); empty lists, tuples

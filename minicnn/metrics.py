@@ -1,4 +1,12 @@
-"""Accuracy metrics; ``"accuracy"`` picks the right one for the loss, as Keras does."""
+"""Accuracy metrics; ``"accuracy"`` picks the one that fits the loss.
+
+Keras 3 picks by the shapes alone: one output per sample gets binary accuracy at 0.5, labels of one axis fewer than
+the predictions sparse categorical accuracy, anything else categorical accuracy. minicnn picks by the loss where
+the loss says what the outputs are, and differs in two cases: a binary cross-entropy ``from_logits=True`` compares
+the logits with 0 (where the probability is ½; Keras compares logits with 0.5), and a binary cross-entropy over
+several outputs per sample (several yes/no labels) counts the outputs on the right side of 0.5, Keras 2's binary
+accuracy (Keras 3 takes the largest output for a class). Beside another loss (MSE, one of your own) it picks by the
+shapes, as Keras 3 does."""
 
 import numpy as np
 
@@ -36,7 +44,8 @@ def accuracy_by_shape(y_true, y_pred):
 
 def get_metric(metric, loss):
     """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss, or beside another loss
-    (MSE) the predictions' shape, as Keras does, and keeps the name it was given (the history's key)."""
+    (MSE) the predictions' shape (the module's docstring says where this differs from Keras), and keeps the name it
+    was given (the history's key). A function of your own is kept under its ``__name__``."""
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     if not isinstance(metric, str):

@@ -21,7 +21,7 @@ import numpy as np
 
 from minicnn import backend, checks
 from minicnn.checks import finite_number
-from minicnn.errors import (NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
+from minicnn.errors import (MODEL_NAMES, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
                             refuse_keras_arguments)
 from minicnn.layers.activations import Sigmoid, Softmax
 from minicnn.layers.base import Input, Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
@@ -128,6 +128,14 @@ def set_weight_slots(slots, weights, where):
             store[key] = value
 
 
+def _as_returned(results, return_dict):
+    """``results`` (``{"loss": ..., metric: ...}``) as Keras returns them: the dict with ``return_dict``, else the
+    loss alone where there are no metrics, or ``[loss, metric, ...]``."""
+    if return_dict:
+        return results
+    return results["loss"] if len(results) == 1 else list(results.values())
+
+
 def _batch_input_shape(input_shape, where):
     """``input_shape`` as the batch axis (None or a size) then one sample's sizes, each a whole number ≥ 1."""
     try:
@@ -157,9 +165,10 @@ def _progress_bar(steps, verbose):
     return ProgressBar(steps, enabled=bool(verbose), live=verbose == 1)
 
 
-def _check_positive_int(value, argument, where):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{where}: {argument} must be a positive int, got {value!r}")
+def _check_positive_int(value, argument, where, minimum=1):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        kind = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
+        raise ValueError(f"{where}: {argument} must be {kind}, got {value!r}")
 
 
 def _check_finite(array, argument, where, why=""):
@@ -252,6 +261,59 @@ class Sequential:
             layer.declare_input_shape(self._declared_input.shape)
         self.layers.append(layer)
         self.built = False
+
+    def pop(self):
+        """Remove the last layer and return it, as Keras does."""
+        if not self.layers:
+            raise ValueError(f"{self.name}.pop: the model has no layers")
+        self.built = False
+        return self.layers.pop()
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` (from 0; -1 is the last), as Keras finds it."""
+        if (name is None) == (index is None):
+            raise ValueError(f"{self.name}.get_layer: give a name or an index, not {'both' if name else 'neither'}")
+        if index is not None:
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool) or not (
+                    -len(self.layers) <= index < len(self.layers)):
+                raise ValueError(f"{self.name}.get_layer: index must be a whole number in [{-len(self.layers)}, "
+                                 f"{len(self.layers)}) (the model has {len(self.layers)} layers), got {index!r}")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"{self.name}.get_layer: no layer named {name!r}; the layers are "
+                         f"{', '.join(repr(layer.name) for layer in self.layers) or 'none'}")
+
+    @property
+    def trainable(self):
+        """Whether any layer trains. ``model.trainable = False`` freezes every layer (transfer learning's "freeze
+        the base", as in Keras) and ``= True`` unfreezes them all; compile again after either, as Keras asks."""
+        return any(layer.trainable for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        value = checks.flag(value, "trainable", self.name)
+        for layer in self.layers:
+            layer.trainable = value
+
+    @property
+    def output_shape(self):
+        """The last layer's output shape, batch axis None (the model is built first where its input is known)."""
+        shapes = self.build()
+        return shapes[-1] if shapes else None
+
+    @property
+    def metrics_names(self):
+        """``["loss", metric, ...]``: what ``evaluate`` and ``test_on_batch`` return, in their order."""
+        self._require_compiled("metrics_names")
+        return ["loss"] + [name for name, _ in self.metrics]
+
+    def __getattr__(self, name):
+        """Only for what the model lacks: a Keras name says what to use instead."""
+        if name in MODEL_NAMES:
+            raise AttributeError(f"'Sequential' object has no attribute {name!r} (a Keras one): {MODEL_NAMES[name]}")
+        raise AttributeError(f"'Sequential' object has no attribute {name!r}")
 
     @property
     def input_shape(self):
@@ -534,7 +596,18 @@ class Sequential:
             raise RuntimeError(f"{self.name}.{method}: call compile(optimizer=..., loss=...) first")
 
     def _metric_values(self, y, y_pred):
-        return {name: function(y, y_pred) for name, function in self.metrics}
+        """Each metric on a batch, a number. A function of your own may return one value per sample, as Keras'
+        metric functions do (``np.mean(np.abs(y_true - y_pred), axis=-1)``): their mean is taken, as Keras takes
+        it; anything but numbers is refused by the metric's name."""
+        values = {}
+        for name, function in self.metrics:
+            value = function(y, y_pred)
+            try:
+                values[name] = float(np.mean(value))
+            except (TypeError, ValueError):
+                raise TypeError(f"{self.name}: the metric {name!r} returned {checks.short_repr(value)}; expected a "
+                                "number, or one number per sample") from None
+        return values
 
     @contextlib.contextmanager
     def on_device(self):
@@ -607,8 +680,9 @@ class Sequential:
         kernels = backend.kernels()
         return kernels.to_host(self.forward(self._batch_where_computed(kernels, x_batch), training=training))
 
-    def train_on_batch(self, x, y):
-        """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``.
+    def train_on_batch(self, x, y, return_dict=True, **keras_arguments):
+        """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``; with
+        ``return_dict=False`` (Keras' default) the loss alone, or ``[loss, metric, ...]`` with metrics.
 
         Before any update it raises NonFiniteError where ``x`` or the model's output holds NaN or infinity, and
         FloatingPointError where the loss is NaN or infinite all the same. On an accelerator backend the batch and
@@ -616,12 +690,14 @@ class Sequential:
         per-sample loss terms come back (and the output, when there are metrics to compute, or to say which of the
         two errors it is); everything else stays there.
         """
+        refuse_keras_arguments(f"{self.name}.train_on_batch", keras_arguments, self.train_on_batch)
         self._require_compiled("train_on_batch")
+        return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.train_on_batch")
         if np.shape(x)[:1] == (0,):
             raise ValueError(f"{self.name}.train_on_batch: x holds no samples (shape {np.shape(x)}); nothing was "
                              "changed")
         self._build_for(x)
-        return self._train_step(x, y, f"{self.name}.train_on_batch")
+        return _as_returned(self._train_step(x, y, f"{self.name}.train_on_batch"), return_dict)
 
     def _train_step(self, x, y, where):
         """``train_on_batch``'s step, on a batch the model is built for. On an accelerator backend the batch is
@@ -779,7 +855,7 @@ class Sequential:
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
-        _check_positive_int(epochs, "epochs", f"{self.name}.fit")
+        _check_positive_int(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
@@ -800,7 +876,7 @@ class Sequential:
                 raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val)")
             validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
         validation_samples = 0 if validation_data is None else len(validation_data[0])
-        work = f"{epochs} epoch{'s' if epochs > 1 else ''} of {len(x):,} samples"
+        work = f"{epochs} epoch{'' if epochs == 1 else 's'} of {len(x):,} samples"
         if validation_samples:
             work += f", each with {validation_samples:,} validation samples"
         self._warn_if_long_on_simulator(x, epochs * (3 * len(x) + validation_samples), f"{self.name}.fit", work)
@@ -904,9 +980,16 @@ class Sequential:
                 bar.update(step + 1)
         results = {name: total / len(x) for name, total in totals.items()}
         bar.finish(**results)
-        if return_dict:
-            return results
-        return results["loss"] if len(results) == 1 else list(results.values())
+        return _as_returned(results, return_dict)
+
+    def test_on_batch(self, x, y, return_dict=False, **keras_arguments):
+        """``evaluate`` on one batch (Keras' name): the loss, or ``[loss, metric, ...]``, or a dict."""
+        refuse_keras_arguments(f"{self.name}.test_on_batch", keras_arguments, self.test_on_batch)
+        return self.evaluate(x, y, batch_size=max(len(np.asarray(x)), 1), return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        """``predict`` on one batch (Keras' name)."""
+        return self.predict(x, batch_size=max(len(np.asarray(x)), 1))
 
     def predict(self, x, batch_size=32, verbose=0, **keras_arguments):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``; ``verbose`` as

@@ -18,11 +18,30 @@ class Optimizer:
     """Base class. ``learning_rate`` is the step size α."""
 
     def __init__(self, learning_rate):
-        if not finite_number(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate
         self.iterations = 0
         self._slots = None
+
+    @property
+    def learning_rate(self):
+        """α, the step size; it may be changed between steps (``optimizer.learning_rate = 1e-4``), and is checked."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not finite_number(value) or value <= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {value!r}")
+        self._learning_rate = float(value)
+
+    @property
+    def lr(self):
+        """Keras' old name, refused by name: ``optimizer.lr = 0.0`` would otherwise set an attribute nothing reads."""
+        raise AttributeError(f"{type(self).__name__}: the attribute is learning_rate (lr is Keras' old name)")
+
+    @lr.setter
+    def lr(self, value):
+        raise AttributeError(f"{type(self).__name__}: the attribute is learning_rate (lr is Keras' old name): "
+                             f"optimizer.learning_rate = {value!r} changes the step size")
 
     def holds_state(self):
         """Whether the optimizer keeps state for its parameters, one slot per pair in order (momentum, Adam's

@@ -321,3 +321,103 @@ def test_an_input_alone_gives_the_models_input_shape_and_to_categorical_builds_o
     tracemalloc.stop()
     assert peak < 5_000_000, peak
 
+
+
+def test_freezing_the_whole_model_freezes_every_layer():
+    """``model.trainable = False`` (transfer learning's "freeze the base") set an attribute nothing read: the weights
+    kept training and summary counted them trainable. It freezes every layer now, and ``True`` unfreezes them."""
+    x, y = np.random.default_rng(0).standard_normal((6, 3)), np.ones((6, 1))
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,), seed=0), mc.Dense(1, seed=1)])
+    model.trainable = False
+    model.compile(optimizer=mc.SGD(0.1), loss="mse")
+    before = model.get_weights()
+    model.fit(x, y, epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert model.trainable is False and [layer.trainable for layer in model.layers] == [False, False]
+    assert "Trainable params: 0\n" in model.summary(print_fn=None)
+    model.trainable = True
+    model.compile(optimizer=mc.SGD(0.1), loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not any(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    with pytest.raises(TypeError, match=r"trainable must be True or False"):
+        model.trainable = "no"
+
+
+def test_an_optimizers_old_name_lr_is_refused_and_learning_rate_can_be_changed():
+    """``optimizer.lr = 0.0`` set an attribute nothing read (training went on at the old rate); it names
+    learning_rate now, which is checked when it changes."""
+    optimizer = mc.SGD(0.1)
+    with pytest.raises(AttributeError, match=r"^SGD: the attribute is learning_rate \(lr is Keras' old name\): "
+                                             r"optimizer\.learning_rate = 0\.0 changes the step size$"):
+        optimizer.lr = 0.0
+    with pytest.raises(AttributeError, match="the attribute is learning_rate"):
+        optimizer.lr
+    w = np.array([1.0])
+    optimizer.learning_rate = 0.5
+    optimizer.step([(w, np.array([1.0]))])
+    assert w.tolist() == [0.5]
+    with pytest.raises(ValueError, match=r"^SGD: learning_rate must be a positive number, got -1$"):
+        optimizer.learning_rate = -1
+    assert optimizer.learning_rate == 0.5
+
+
+def test_keras_model_methods_minicnn_has_and_those_it_lacks():
+    """get_layer, pop, output_shape, metrics_names, test_on_batch, predict_on_batch and train_on_batch's
+    return_dict work as Keras' (dict(zip(model.metrics_names, model.evaluate(...))) is a common line); a Keras
+    method minicnn lacks says what to use instead."""
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,), name="hidden", seed=0),
+                           mc.Dense(1, activation="sigmoid", name="out", seed=1)])
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).standard_normal((4, 3)), np.array([[0.0], [1.0], [1.0], [0.0]])
+    assert model.get_layer("out") is model.layers[1] and model.get_layer(index=0) is model.layers[0]
+    with pytest.raises(ValueError, match=r"no layer named 'output'; the layers are 'hidden', 'out'"):
+        model.get_layer("output")
+    assert model.output_shape == (None, 1)
+    scores = model.evaluate(x, y)
+    assert model.metrics_names == ["loss", "accuracy"] and dict(zip(model.metrics_names, scores))["loss"] == scores[0]
+    assert model.test_on_batch(x, y) == scores
+    np.testing.assert_array_equal(model.predict_on_batch(x), model.predict(x))
+    loss, accuracy = model.train_on_batch(x, y, return_dict=False)
+    assert loss == pytest.approx(scores[0]) and accuracy == scores[1]
+    assert set(model.train_on_batch(x, y)) == {"loss", "accuracy"}
+    with pytest.raises(AttributeError, match=r"^'Sequential' object has no attribute 'save' \(a Keras one\): minicnn "
+                                             r"saves weights only: model\.save_weights\(path\)"):
+        model.save("model.keras")
+    with pytest.raises(AttributeError, match=r"^'Sequential' object has no attribute 'nothing_such'$"):
+        model.nothing_such
+    assert model.pop().name == "out"
+    assert [layer.name for layer in model.layers] == ["hidden"] and model.output_shape == (None, 2)
+
+
+def test_keras_style_metric_functions_and_fit_for_no_epochs():
+    """A Keras metric function returns one value per sample (MeanMetricWrapper averages them): evaluate failed to
+    broadcast the batches' arrays (uneven last batch) or returned arrays. Its mean is taken now; anything but
+    numbers is named. fit(epochs=0) trains nothing and returns an empty History, as Keras does."""
+    def mean_absolute(y_true, y_pred):
+        return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((10, 3)), rng.standard_normal((10, 1))
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,), seed=0)])
+    model.compile(optimizer=mc.SGD(0.01), loss="mse", metrics=[mean_absolute])
+    before = model.get_weights()
+    assert model.fit(x, y, epochs=0, verbose=0).history == {}
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    loss, mae = model.evaluate(x, y, batch_size=4)
+    assert mae == pytest.approx(np.mean(np.abs(y - model.predict(x))), rel=1e-6)
+    history = model.fit(x, y, batch_size=5, epochs=2, verbose=0).history
+    assert [type(value) for value in history["mean_absolute"]] == [float, float]
+    model.compile(optimizer=mc.SGD(0.01), loss="mse", metrics=[lambda y_true, y_pred: "good"])
+    with pytest.raises(TypeError, match=r"the metric '<lambda>' returned 'good'; expected a number, or one number "
+                                        r"per sample"):
+        model.evaluate(x, y)
+
+
+def test_one_number_per_sample_is_told_to_make_a_column():
+    """The classic first model, Dense(1, input_shape=[1]) fitted on x of shape (N,): Keras 3 adds the axis itself;
+    minicnn names it."""
+    model = mc.Sequential([mc.Dense(1, input_shape=[1])])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ShapeError, match=r"got \(7,\); one number per sample\? x\[:, None\] makes the column of "
+                                         r"features, shape \(N, 1\)$"):
+        model.fit(np.arange(7.0), 2 * np.arange(7.0), verbose=0)

@@ -309,14 +309,17 @@ class Layer:
 
     def _rank_advice(self, shape, expected):
         """What an input of another rank than ``input_ndim`` most likely is, with its fix: one sample without the
-        batch axis (its shape is the declared sample's), images without their channel axis, or images given to a
-        layer that takes rows of features (Keras' Dense would take the last axis; here Flatten comes first)."""
+        batch axis (its shape is the declared sample's), images without their channel axis, images given to a
+        layer that takes rows of features (Keras' Dense would take the last axis; here Flatten comes first), or
+        one number per sample without its axis of one feature (Keras 3 adds that axis itself)."""
         if expected is not None and shape == tuple(expected[1:]):
             return "; a single sample? x[None] makes it a batch of one"
         if self._lacks_channel_axis(shape):
             return "; images without their channel axis? x[..., None] adds it"
         if self.input_layout == "(N, features)" and len(shape) > self.input_ndim:
             return f"; {type(self).__name__} takes one row of features per sample: put Flatten() before it"
+        if self.input_layout == "(N, features)" and len(shape) == 1 and (expected is None or expected[-1] == 1):
+            return "; one number per sample? x[:, None] makes the column of features, shape (N, 1)"
         return ""
 
     def _build_once(self, shape):
