@@ -1,8 +1,10 @@
 """The document's equations, literally: plain loops, one function per formula.
 
 This module is the readable reference — a *permanent naive oracle*. Nobody imports it for speed: it is slow on purpose
-and stays slow. Every fast path (the NumPy, Numba and CUDA kernels, the layers, the losses, the optimizers) is tested
-against it, and it is tested against worked examples computed by hand (``tests/test_equations.py``).
+and stays slow. The layers, the loss, the SGD step and the NumPy and Numba kernels, forward and backward, are tested
+against it (``tests/test_equations.py``, ``tests/test_layers.py``, ``tests/test_backends.py``; the CUDA kernels
+against the NumPy ones); it is tested against worked examples computed by hand, and its gradients against central
+differences of its own forward sums.
 
 Read each function aloud with its docstring: the loops are the sums of the formula, in the same order and with the same
 symbols. NumPy is used only to create and hold arrays, never for the arithmetic. Every function computes in float64 and
@@ -206,7 +208,8 @@ def conv2d_nhwc(x, kernel, bias=None, stride=1, padding="valid"):
 def max_pool2d(x, pool_size=2, stride=None):
     """Max pooling on one channel: ``y[i, j] = max_{k,l} x[i·s + k, j·s + l]``.
 
-    ``k`` and ``l`` run over ``0 … p−1``: each output is the largest value in a ``p × p`` window of the image.
+    ``k`` and ``l`` run over ``0 … p−1``: each output is the largest value in a ``p × p`` window of the image (NaN
+    where the window holds one, as NumPy's ``max`` gives).
 
     Parameters
     ----------
@@ -235,7 +238,9 @@ def max_pool2d(x, pool_size=2, stride=None):
             largest = -math.inf
             for k in range(p):
                 for l in range(p):
-                    largest = max(largest, x[i * s + k, j * s + l])
+                    value = x[i * s + k, j * s + l]
+                    if value > largest or math.isnan(value):  # a NaN wins and stays, as in NumPy's max
+                        largest = value
             y[i, j] = largest
     return y
 
@@ -243,7 +248,8 @@ def max_pool2d(x, pool_size=2, stride=None):
 def max_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling per channel: ``y[n,i,j,c] = max_{k,l} x_pad[n, i·sh+k, j·sw+l, c]``.
 
-    ``k`` runs over ``0 … ph−1`` and ``l`` over ``0 … pw−1``. Each channel is pooled on its own.
+    ``k`` runs over ``0 … ph−1`` and ``l`` over ``0 … pw−1``. Each channel is pooled on its own; a window that holds
+    NaN gives NaN, as NumPy's ``max`` and every backend do.
 
     Parameters
     ----------
@@ -279,7 +285,9 @@ def max_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
                     largest = -math.inf
                     for k in range(ph):
                         for l in range(pw):
-                            largest = max(largest, x_pad[n, i * sh + k, j * sw + l, c])
+                            value = x_pad[n, i * sh + k, j * sw + l, c]
+                            if value > largest or math.isnan(value):  # a NaN wins and stays, as in NumPy's max
+                                largest = value
                     y[n, i, j, c] = largest
     return y
 
@@ -403,6 +411,224 @@ def sigmoid(z):
         else:
             s[index] = math.exp(z[index]) / (1.0 + math.exp(z[index]))
     return s if z.ndim else float(s)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Backpropagation through the layers: the gradients each layer's backward pass hands on
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _gradient_of_output(grad, expected, argument, where):
+    """``grad`` (∂L/∂ of a layer's output) as a float64 array of the output's shape ``expected``, or a clear error."""
+    grad = _array(grad, len(expected), argument, where, str(expected))
+    if grad.shape != tuple(expected):
+        raise ShapeError(f"{where}: expected {argument} of shape {tuple(expected)} (the output's), got shape "
+                         f"{grad.shape}")
+    return grad
+
+
+def conv2d_nhwc_backward(x, kernel, grad_y, stride=1, padding="valid"):
+    """The convolution layer's gradients, from ``g = ∂L/∂y`` back to its kernel, bias and input.
+
+    Each output is ``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]``, and the derivative
+    of a product by one factor is the other factor, so the chain rule gives::
+
+        ∂L/∂w[k,l,c,o] = Σ_n Σ_i Σ_j x_pad[n, i·sh+k, j·sw+l, c] · g[n,i,j,o]
+        ∂L/∂b[o]       = Σ_n Σ_i Σ_j g[n,i,j,o]
+        ∂L/∂x_pad[n, i·sh+k, j·sw+l, c] += w[k,l,c,o] · g[n,i,j,o]      for every n, i, j, o, k, l, c
+
+    An input that several windows cover (a stride smaller than the kernel) collects one term from each: that is the
+    ``+=``. ``∂L/∂x`` is ``∂L/∂x_pad`` without the padding's rows and columns (a padded zero is not an input).
+
+    Parameters
+    ----------
+    x, kernel, stride, padding
+        As given to ``conv2d_nhwc``.
+    grad_y : ndarray, shape (N, H_out, W_out, C_out)
+        ``∂L/∂y``, of the output's shape.
+
+    Returns
+    -------
+    (grad_x, grad_kernel, grad_bias) : ndarrays of the shapes of ``x``, ``kernel`` and the bias ``(C_out,)``
+    """
+    where = "conv2d_nhwc_backward"
+    x = _array(x, 4, "x", where, "(N, H, W, C_in)")
+    kernel = _array(kernel, 4, "kernel", where, "(kh, kw, C_in, C_out)")
+    sh, sw = _pair(stride, "stride", where)
+    padding = check_padding(padding, f"{where}: padding")
+    N, H, W, C_in = x.shape
+    kh, kw, kernel_c_in, C_out = kernel.shape
+    if kernel_c_in != C_in:
+        raise ShapeError(f"{where}: kernel of shape {kernel.shape} expects {kernel_c_in} input channels, but x of "
+                         f"shape {x.shape} has {C_in}")
+    H_out, W_out = _window_output_size(H, W, (kh, kw), (sh, sw), padding, where, "kernel")
+    g = _gradient_of_output(grad_y, (N, H_out, W_out, C_out), "grad_y", where)
+    (top, _), (left, _) = padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding)
+    x_pad = _pad(x, padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding), 0.0)
+    grad_kernel, grad_bias, grad_x_pad = np.zeros(kernel.shape), np.zeros(C_out), np.zeros(x_pad.shape)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for o in range(C_out):
+                    grad_bias[o] += g[n, i, j, o]
+                    for k in range(kh):
+                        for l in range(kw):
+                            for c in range(C_in):
+                                grad_kernel[k, l, c, o] += x_pad[n, i * sh + k, j * sw + l, c] * g[n, i, j, o]
+                                grad_x_pad[n, i * sh + k, j * sw + l, c] += kernel[k, l, c, o] * g[n, i, j, o]
+    grad_x = np.zeros(x.shape)
+    for n in range(N):
+        for row in range(H):
+            for col in range(W):
+                for c in range(C_in):
+                    grad_x[n, row, col, c] = grad_x_pad[n, top + row, left + col, c]
+    return grad_x, grad_kernel, grad_bias
+
+
+def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="valid"):
+    """Max pooling's gradient: each output's ``g = ∂L/∂y`` goes to the input that won its window, nothing to the rest.
+
+    ``y[n,i,j,c]`` is one of its window's inputs, the largest; the others do not change it. So::
+
+        ∂L/∂x[n, r, s, c] = Σ over the windows (i, j) that (r, s) won of g[n,i,j,c]
+
+    Where a window holds its largest value more than once, the first of them wins, reading the window row by row
+    (``k``, then ``l``), as ``np.argmax`` and every backend do. Overlapping windows (a stride smaller than the pool)
+    can send an input several terms: they add up. A padded −∞ never wins.
+
+    Parameters
+    ----------
+    x, pool_size, strides, padding
+        As given to ``max_pool2d_nhwc``.
+    grad_y : ndarray, shape (N, H_out, W_out, C)
+
+    Returns
+    -------
+    grad_x : ndarray, the shape of ``x``
+    """
+    where = "max_pool2d_nhwc_backward"
+    x = _array(x, 4, "x", where, "(N, H, W, C)")
+    ph, pw = _pair(pool_size, "pool_size", where)
+    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
+    padding = check_padding(padding, f"{where}: padding")
+    N, H, W, C = x.shape
+    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
+    g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
+    (top, _), (left, _) = padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding)
+    x_pad = _pad(x, padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding), -math.inf)
+    grad_x = np.zeros(x.shape)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for c in range(C):
+                    largest, winner = -math.inf, None
+                    for k in range(ph):
+                        for l in range(pw):
+                            if x_pad[n, i * sh + k, j * sw + l, c] > largest or winner is None:
+                                largest, winner = x_pad[n, i * sh + k, j * sw + l, c], (k, l)
+                    k, l = winner
+                    grad_x[n, i * sh + k - top, j * sw + l - left, c] += g[n, i, j, c]
+    return grad_x
+
+
+def average_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="valid"):
+    """Average pooling's gradient: each output's ``g = ∂L/∂y`` is shared equally by the real inputs of its window.
+
+    ``y[n,i,j,c] = (1/|R|) Σ_{(k,l) ∈ R} x[n, i·sh+k−top, j·sw+l−left, c]`` changes by ``1/|R|`` per unit of each
+    input in its window, so::
+
+        ∂L/∂x[n, i·sh+k−top, j·sw+l−left, c] += g[n,i,j,c] / |R|      for every (k, l) ∈ R
+
+    with ``R`` and ``|R|`` as in ``average_pool2d_nhwc`` (only real inputs, not padding).
+
+    Parameters
+    ----------
+    x, pool_size, strides, padding
+        As given to ``average_pool2d_nhwc`` (``x`` for its shape).
+    grad_y : ndarray, shape (N, H_out, W_out, C)
+
+    Returns
+    -------
+    grad_x : ndarray, the shape of ``x``
+    """
+    where = "average_pool2d_nhwc_backward"
+    x = _array(x, 4, "x", where, "(N, H, W, C)")
+    ph, pw = _pair(pool_size, "pool_size", where)
+    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
+    padding = check_padding(padding, f"{where}: padding")
+    N, H, W, C = x.shape
+    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
+    g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
+    top, _ = padding_amounts(H, ph, sh, padding)
+    left, _ = padding_amounts(W, pw, sw, padding)
+    grad_x = np.zeros(x.shape)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                for c in range(C):
+                    inside = [(i * sh + k - top, j * sw + l - left) for k in range(ph) for l in range(pw)
+                              if 0 <= i * sh + k - top < H and 0 <= j * sw + l - left < W]
+                    for row, col in inside:
+                        grad_x[n, row, col, c] += g[n, i, j, c] / len(inside)
+    return grad_x
+
+
+def affine_backward(W, x, grad_z):
+    """The gradients of ``z = W x + b`` (``z_i = Σ_j W_ij · x_j + b_i``), from ``g = ∂L/∂z``::
+
+        ∂L/∂W_ij = g_i · x_j        ∂L/∂b_i = g_i        ∂L/∂x_j = Σ_i W_ij · g_i
+
+    For a batch of rows (the ``Dense`` layer, ``kernel = Wᵀ``) the weight and bias gradients are the sums of each
+    row's: ``∂L/∂kernel = xᵀ · g`` and ``∂L/∂bias = Σ_n g[n]``, and ``∂L/∂x = g · kernelᵀ``, row by row.
+
+    Parameters
+    ----------
+    W : ndarray, shape (m, n)
+    x : ndarray, shape (n,)
+    grad_z : ndarray, shape (m,)
+
+    Returns
+    -------
+    (grad_W, grad_b, grad_x) : ndarrays of shapes (m, n), (m,), (n,)
+    """
+    W = _array(W, 2, "W", "affine_backward", "(m, n)")
+    m, n = W.shape
+    x = _array(x, 1, "x", "affine_backward", f"({n},)")
+    if x.shape[0] != n:
+        raise ShapeError(f"affine_backward: W of shape {W.shape} expects x of shape ({n},), got shape {x.shape}")
+    g = _gradient_of_output(grad_z, (m,), "grad_z", "affine_backward")
+    grad_W, grad_b, grad_x = np.zeros((m, n)), np.zeros(m), np.zeros(n)
+    for i in range(m):
+        grad_b[i] = g[i]
+        for j in range(n):
+            grad_W[i, j] = g[i] * x[j]
+            grad_x[j] += W[i, j] * g[i]
+    return grad_W, grad_b, grad_x
+
+
+def sigmoid_backward(z, grad_a):
+    """The sigmoid's gradient: ``∂L/∂z = ∂L/∂a · σ(z) · (1 − σ(z))``, element by element.
+
+    From ``σ(z) = 1/(1 + e^{−z})``: ``σ'(z) = e^{−z}/(1 + e^{−z})² = σ(z) · (1 − σ(z))``.
+
+    Parameters
+    ----------
+    z : ndarray of any shape
+        The sigmoid's input.
+    grad_a : ndarray, the shape of ``z``
+        ``∂L/∂a`` for ``a = σ(z)``.
+
+    Returns
+    -------
+    grad_z : ndarray, the shape of ``z``
+    """
+    z = _array(z, np.ndim(z), "z", "sigmoid_backward", "(any shape)")
+    g = _gradient_of_output(grad_a, z.shape, "grad_a", "sigmoid_backward")
+    a = sigmoid(z)
+    grad_z = np.zeros(z.shape)
+    for index in np.ndindex(*z.shape):
+        grad_z[index] = g[index] * a[index] * (1.0 - a[index])
+    return grad_z
 
 
 # ---------------------------------------------------------------------------------------------------------------------

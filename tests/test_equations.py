@@ -97,6 +97,21 @@ def test_conv2d_nhwc_same_padding_odd_kernel_stride_two():
     assert y[0, :, :, 0].tolist() == [[12.0, 16.0], [24.0, 28.0]]
 
 
+def test_same_padding_with_a_stride_puts_the_one_zero_at_the_bottom():
+    """H = 4, k = 3, stride 2, 'same': H_out = ceil(4/2) = 2, pad total = (2 − 1)·2 + 3 − 4 = 1, so no zero on top
+    and one at the bottom. A rule that forgot the stride (pad k − 1 = 2, one on each side) gives other numbers, for
+    the convolution and both poolings alike (the references and the kernels share the padding arithmetic, so only
+    numbers worked out by hand can catch it)."""
+    x = np.array([1.0, 5.0, 2.0, 4.0]).reshape(1, 4, 1, 1)
+    # windows over rows 0–2 and 2–4 (row 4 is the padding)
+    conv = equations.conv2d_nhwc(x, np.ones((3, 1, 1, 1)), stride=(2, 1), padding="same")
+    assert conv[0, :, 0, 0].tolist() == [1 + 5 + 2, 2 + 4 + 0]          # one zero on each side: [0+1+5, 5+2+4]
+    largest = equations.max_pool2d_nhwc(x, (3, 1), strides=(2, 1), padding="same")
+    assert largest[0, :, 0, 0].tolist() == [5.0, 4.0]                   # one on each side: [5, 5]
+    mean = equations.average_pool2d_nhwc(x, (3, 1), strides=(2, 1), padding="same")
+    assert mean[0, :, 0, 0].tolist() == [8 / 3, 3.0]                    # one on each side: [3, 11/3]
+
+
 def test_conv2d_nhwc_two_input_channels_and_bias():
     x = np.zeros((1, 2, 3, 2))
     x[0, :, :, 0] = [[1, 2, 3],

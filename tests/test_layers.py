@@ -56,7 +56,7 @@ def test_conv2d_float32_matches_float64_reference():
 
 @pytest.mark.parametrize("layer_class, reference", [
     (mc.MaxPooling2D, equations.max_pool2d_nhwc), (mc.AveragePooling2D, equations.average_pool2d_nhwc)])
-@given(case=window_cases(max_window=3))
+@given(case=window_cases(max_window=5))
 def test_pooling_forward_matches_equations(layer_class, reference, case):
     rng = np.random.default_rng(case["seed"])
     x = distinct_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])
@@ -66,7 +66,7 @@ def test_pooling_forward_matches_equations(layer_class, reference, case):
 
 
 @pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D])
-@given(case=window_cases(max_window=3))
+@given(case=window_cases(max_window=5))
 def test_pooling_backward_matches_gradcheck(layer_class, case):
     rng = np.random.default_rng(case["seed"])
     x = distinct_input(rng, (case["n"], case["h"], case["w"], case["c_in"]), case["contiguous"])

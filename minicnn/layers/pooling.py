@@ -41,10 +41,11 @@ class _Pooling2D(Layer):
 
 
 class MaxPooling2D(_Pooling2D):
-    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]``.
+    """``y[n,i,j,c] = max_{k,l} x_pad[n, i·sh+k, j·sw+l, c]`` (``x_pad`` is ``x`` itself for ``valid`` padding).
 
     Backward sends each ``∂L/∂y`` to the input that won its window (the first one on ties) and 0 to the others.
-    ``same`` padding pads with −∞, so padding never wins.
+    ``same`` padding pads with −∞, so padding never wins. The loops: ``equations.max_pool2d_nhwc`` and
+    ``equations.max_pool2d_nhwc_backward``.
     """
 
     def forward(self, x, training=False):
@@ -60,10 +61,12 @@ class MaxPooling2D(_Pooling2D):
 
 
 class AveragePooling2D(_Pooling2D):
-    """``y[n,i,j,c] = (1/|window|) Σ_{k,l} x[n, i·sh+k, j·sw+l, c]``.
+    """``y[n,i,j,c] = (1/|R|) Σ_{(k,l) ∈ R} x[n, i·sh+k−top, j·sw+l−left, c]``, ``R`` the window's positions on real
+    inputs (``top = left = 0`` and ``|R| = ph·pw`` for ``valid`` padding).
 
     Backward shares each ``∂L/∂y`` equally among the inputs of its window. With ``same`` padding the padded
-    positions are not counted in ``|window|`` (Keras' rule).
+    positions are not counted in ``|R|`` (Keras' rule). The loops: ``equations.average_pool2d_nhwc`` and
+    ``equations.average_pool2d_nhwc_backward``.
     """
 
     def forward(self, x, training=False):
