@@ -213,6 +213,58 @@ def test_writing_a_sequence_again_keeps_the_files_it_does_not_write(tmp_path):
     assert len(read_otb(again)) == 3
 
 
+def test_writing_a_sequence_again_keeps_your_pictures_and_refuses_a_file_in_its_place(tmp_path):
+    """Every image file counted as a frame, so a rerun deleted a contact sheet beside the frames and the PNGs of a
+    video drawn into the sequence; only numbered images in the frame folder are frames now. A plain file with the
+    sequence's name was deleted without a word; it is refused by name."""
+    folder = write_otb(_toy(5), tmp_path)
+    (folder / "sheet.png").write_bytes(b"sheet")
+    (folder / "vis").mkdir()
+    (folder / "vis" / "0001.png").write_bytes(b"frame of a video of yours")
+    again = write_otb(_toy(3), tmp_path)
+    assert (again / "sheet.png").read_bytes() == b"sheet" and (again / "vis" / "0001.png").exists()
+    assert sorted(p.name for p in (again / "img").iterdir()) == ["0001.jpg", "0002.jpg", "0003.jpg"]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / _toy(3).name).write_text("notes")
+    with pytest.raises(FileExistsError, match=r"is a file, where the sequence 'toy' goes; move it away"):
+        write_otb(_toy(3), tmp_path / "other")
+    assert (tmp_path / "other" / _toy(3).name).read_text() == "notes"
+
+
+@pytest.mark.parametrize("failing_call", [1, 2, 3])
+def test_a_rewrite_that_fails_part_way_loses_none_of_your_files(tmp_path, monkeypatch, failing_call):
+    """The user's files were moved into the new folder first, and a failure (or Ctrl-C) at any later rename removed
+    that folder with them. Now the old folder is replaced whole first: a failure moving it aside (1) or moving the
+    new one in (2) leaves the old one as it was; one while the files move over (3) leaves the rest in the old
+    folder, which the error names."""
+    import os
+
+    folder = write_otb(_toy(4), tmp_path)
+    (folder / "notes.txt").write_text("mine")
+    (folder / "results").mkdir()
+    (folder / "results" / "kcf.txt").write_text("1,2,3,4")
+    calls, replace = [], os.replace
+
+    def failing_replace(source, target):
+        calls.append(source)
+        if len(calls) == failing_call:
+            raise KeyboardInterrupt
+        return replace(source, target)
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        write_otb(_toy(3), tmp_path)
+    monkeypatch.setattr(os, "replace", replace)
+    kept = {path.name: path for path in tmp_path.rglob("*") if path.is_file() and path.suffix == ".txt"}
+    assert kept["notes.txt"].read_text() == "mine" and kept["kcf.txt"].read_text() == "1,2,3,4"
+    assert not list(tmp_path.glob(".*.partial"))
+    if failing_call < 3:
+        assert len(read_otb(folder)) == 4 and not list(tmp_path.glob(".*.old"))
+    else:
+        assert len(read_otb(folder)) == 3
+        assert any(str(kept["notes.txt"].parent) in note or str(folder) in note
+                   for note in getattr(stopped.value, "__notes__", []))
+
+
 def test_files_written_atomically_get_the_usual_permissions(tmp_path):
     """The temporary files and folders renamed into place came from tempfile (0o600, 0o700): result files, weights
     and sequences were unreadable to everyone else, and rewriting a 0o644 file made it 0o600."""

@@ -588,11 +588,15 @@ def _write_labels(folder, sequence):
 
 def _carry_over_files_of_your_own(old, new):
     """Move into the ``new`` sequence folder the files of the ``old`` one that a writer never writes (a user's
-    notes, results kept beside the frames), so that writing a sequence again replaces only its own files: frames (any
-    image file) and the files that ``new`` holds too. A rerun of ``minicnn track make-sequences`` deleted them."""
+    notes, plots, results kept beside the frames), so that writing a sequence again replaces only its own files: its
+    frames (numbered image files, ``0001.jpg``, in a folder where ``new`` has frames; an old run may have had more)
+    and the files that ``new`` holds too. A rerun of ``minicnn track make-sequences`` deleted them."""
+    frame_folders = {path.parent.relative_to(new) for path in new.rglob("*")
+                     if path.suffix.lower() in IMAGE_SUFFIXES and path.stem.isdigit()}
     for path in sorted(p for p in old.rglob("*") if p.is_file()):
         relative = path.relative_to(old)
-        if path.suffix.lower() in IMAGE_SUFFIXES or (new / relative).exists():
+        old_frame = path.suffix.lower() in IMAGE_SUFFIXES and path.stem.isdigit() and relative.parent in frame_folders
+        if old_frame or (new / relative).exists():
             continue
         (new / relative).parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, new / relative)
@@ -611,20 +615,48 @@ def _new_folder_beside(path, suffix):
 
 
 def _build_folder(root, name, fill):
+    """The sequence folder ``root/name``, written whole by ``fill(folder)`` into a folder beside it and renamed into
+    place: a failure or an interruption leaves the old folder as it was, or the new one in its place. Only then are
+    the user's own files of the old folder carried over (``_carry_over_files_of_your_own``), and the old folder
+    removed once they all are: an interruption while they move leaves the rest in the old folder, which the error
+    names."""
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
+    if final.exists() and not final.is_dir():
+        raise FileExistsError(f"{final} is a file, where the sequence {name!r} goes; move it away, or write the "
+                              "sequences into another folder")
     staging = _new_folder_beside(final, ".partial")
     try:
         fill(staging)
-        if final.exists():
-            _carry_over_files_of_your_own(final, staging)
-            retired = _new_folder_beside(final, ".old")
-            os.replace(final, retired / name)
-            os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if not final.exists():
+        try:
+            os.replace(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return final
+    retired = _new_folder_beside(final, ".old")
+    try:
+        os.replace(final, retired / name)
+    except BaseException:  # nothing moved: the old folder stays where it is
+        shutil.rmtree(staging, ignore_errors=True)
+        retired.rmdir()
+        raise
+    try:
+        os.replace(staging, final)
+    except BaseException:  # the old folder goes back
+        os.replace(retired / name, final)
+        retired.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        _carry_over_files_of_your_own(retired / name, final)
+    except BaseException as stop:
+        stop.add_note(f"{final} holds the new sequence; files of yours from the old one that were not moved yet are "
+                      f"in {retired / name}")
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
     return final
