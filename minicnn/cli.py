@@ -227,6 +227,9 @@ def track_command(args, parser):
         check_video_out(out, "--out")
     except TrackInputError as error:
         parser.error(str(error))
+    if sequence.path is not None and out.resolve().is_relative_to(Path(sequence.path).resolve()):
+        parser.error(f"--out: {str(out)!r} is inside the sequence's folder {sequence.path}, whose frames it would mix "
+                     "with the drawn ones; give a file or folder outside it")
     video_output(parser, out, "--out")
     if args.sheet:
         _check_sheet(parser, args.sheet)

@@ -66,6 +66,20 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     assert (tmp_path / "results" / "csrt" / "fast.txt").is_file()
 
 
+@pytest.mark.parametrize("inside", ["fast/img", "fast", "fast/drawn"])
+def test_show_refuses_to_draw_into_the_sequence_it_reads(data, capsys, inside):
+    """--out fast/img wrote PNGs among the frames, and the sequence could no longer be read (frame numbers given
+    twice); a video inside the sequence's folder is refused by name before any work."""
+    before = sorted(path.name for path in (data / "fast" / "img").iterdir())
+    with pytest.raises(SystemExit):
+        cli.main(["track", "show", "--data", str(data), "--sequence", "fast", "--out", str(data / inside),
+                  "--quiet"])
+    error = capsys.readouterr().err
+    assert "error: --out: " in error and "is inside the sequence's folder" in error, error
+    assert sorted(path.name for path in (data / "fast" / "img").iterdir()) == before
+    assert not (data / "fast" / "drawn").exists()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["demo", "--epochs", "0"], "minicnn demo: error: argument --epochs: expected a whole number ≥ 1, got 0"),
     (["demo", "--seed", "-1"], "argument --seed: expected a whole number ≥ 0, got -1"),
