@@ -1,12 +1,11 @@
 """Pictures of a network: first-layer filters and feature maps (learning curves are ``History.plot``)."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from minicnn.backend import to_host
-from minicnn.weight_files import temporary_beside
+from minicnn.weight_files import write_atomically
 
 
 def save_figure(figure, path, **options):
@@ -14,13 +13,13 @@ def save_figure(figure, path, **options):
     into a new file beside ``path``, renamed onto it once complete. A failed save (a full disk, Ctrl-C) leaves
     the old picture as it was; ``savefig`` on ``path`` itself truncates it first."""
     path = Path(path)
-    handle, temporary = temporary_beside(path, suffix=path.suffix)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, **options)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot save a figure as {path}: it is a folder; give a file name such as "
+                                f"{path / 'figure.png'}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save a figure as {path}: the folder {path.parent} does not exist")
+    kind = options.pop("format", None) or path.suffix[1:].lower() or "png"
+    write_atomically(path, lambda file: figure.savefig(file, format=kind, **options), suffix=path.suffix)
     return path
 
 

@@ -1,7 +1,8 @@
-"""Files written whole or not at all, and minicnn's weight files: ``write_npz_atomically`` writes beside the file
-and renames over it once complete (a failure never destroys the old file); ``read_npz`` reads arrays only, never
+"""Files written whole or not at all, and minicnn's weight files: ``write_atomically`` (and ``write_npz_atomically``)
+writes beside the file and renames over it once complete (a failure never destroys the old file); ``read_npz`` reads arrays only, never
 unpickling anything; ``stored_header`` checks what ``Sequential.save_weights`` writes about the model."""
 
+import errno
 import os
 import secrets
 import stat
@@ -21,18 +22,43 @@ def temporary_beside(path, suffix=".tmp"):
     """A new, empty file in ``path``'s folder, to be written and then renamed onto ``path``: ``(descriptor, path)``.
 
     It gets the permissions a plain ``open(path, "w")`` would give (0o666 less the umask), or those of ``path`` when
-    it exists; ``tempfile.mkstemp`` makes 0o600, which left result files and weights unreadable to anyone else."""
+    it exists; ``tempfile.mkstemp`` makes 0o600, which left result files and weights unreadable to anyone else. A
+    ``path`` made read-only is refused, as ``open(path, "w")`` refuses it: the rename would replace it all the same."""
     path = Path(path)
     existing = stat.S_IMODE(os.stat(path).st_mode) if path.exists() else None
+    if existing is not None and not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, f"{path} is read-only (make it writable to replace it)", str(path))
     while True:
         temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
         try:
             handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
-        if existing is not None:
-            os.chmod(temporary, existing)
+        try:
+            if existing is not None:
+                os.chmod(temporary, existing)
+        except BaseException:  # the file would be left behind, unnamed
+            os.close(handle)
+            os.remove(temporary)
+            raise
         return handle, temporary
+
+
+def write_atomically(path, write, suffix=".tmp"):
+    """``write(file)`` into a new binary file beside ``path``, flushed to the disk, then renamed over ``path``: a
+    failure (a full disk, Ctrl-C) leaves the old file as it was and no temporary file behind, and a power cut after
+    the rename leaves the whole new file."""
+    handle, temporary = temporary_beside(path, suffix)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
 
 
 def read_npz(path, where):
@@ -79,19 +105,9 @@ def write_npz_atomically(path, arrays, where="write_npz_atomically"):
     a folder that does not exist, no permission) is refused in words that name ``path``, not the temporary file."""
     path = _file_path(path, where)
     try:
-        handle, temporary = temporary_beside(os.path.abspath(path), suffix=".npz")
+        write_atomically(os.path.abspath(path), lambda file: np.savez(file, **arrays), suffix=".npz")
     except OSError as error:
         raise type(error)(f"{where}: cannot write {path!r}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def stored_header(stored, where):

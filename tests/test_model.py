@@ -1068,3 +1068,50 @@ def test_summary_prints_and_returns_none_and_count_params_builds_first(capsys):
     assert model.count_params() == 19 and model.built
     assert model.summary() is None and "Total params: 19" in capsys.readouterr().out
     assert "Total params: 19" in model.summary(print_fn=None)
+
+
+def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, monkeypatch):
+    """Every writer renames a new file over the old one, which replaced a file the user had made read-only (as root
+    or not: renaming needs only the folder); now it is refused as open(path, 'w') refuses it. A failure between
+    making the temporary file and returning it (chmod, Ctrl-C) left it behind. Text files and figures are flushed
+    to the disk before the rename, as weights were (from a data-safety audit)."""
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minicnn.plots import save_figure
+    from minicnn.track.sequences import atomic_write_text
+
+    model = toy_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    before = path.read_bytes()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(path) else access(p, mode))
+    with pytest.raises(PermissionError, match=rf"^sequential\.save_weights: cannot write '{re.escape(str(path))}': "
+                                              rf".*is read-only \(make it writable to replace it\)"):
+        model.save_weights(path)
+    assert path.read_bytes() == before
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "chmod", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        model.save_weights(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["w.npz"]
+
+    synced = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda descriptor: synced.append(descriptor) or fsync(descriptor))
+    atomic_write_text(tmp_path / "result.txt", "1,2,3,4\n")
+    figure = plt.figure()
+    save_figure(figure, tmp_path / "curve.png")
+    assert len(synced) == 2 and (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(FileNotFoundError, match=r"^cannot save a figure as .*curve\.png: the folder .*nope does not "
+                                                r"exist$"):
+        save_figure(figure, tmp_path / "nope" / "curve.png")
+    with pytest.raises(IsADirectoryError, match=r"^cannot save a figure as .*: it is a folder; give a file name"):
+        save_figure(figure, tmp_path)
+    plt.close(figure)

@@ -465,6 +465,32 @@ def test_the_got10k_submission_is_written_as_the_toolkit_records_runs(tmp_path):
                                               "b/b_time.txt"]
 
 
+def test_the_got10k_zip_holds_this_evaluation_only_and_an_interruption_keeps_the_old_one(tmp_path, monkeypatch):
+    """The zip was made in place from the whole folder: Ctrl-C while zipping left a valid-looking zip without the
+    results, and a later evaluation of fewer sequences still packed the earlier ones (from a data-safety audit)."""
+    import zipfile
+
+    a, b = Sequence("a", _FRAMES, _TRUTH), Sequence("b", _FRAMES, _TRUTH.copy())
+    runs = {("t", name): E.TrackRun("t", name, _TRUTH, [1.0] * 4) for name in ("a", "b")}
+    E.save_got10k_submission(E.Evaluation(["t"], [a, b], runs), tmp_path)
+    zipped = (tmp_path / "t.zip").read_bytes()
+    write = zipfile.ZipFile.write
+
+    def interrupted(archive, filename, arcname=None, *args, **kwargs):
+        if str(arcname).endswith("_time.txt"):
+            raise KeyboardInterrupt
+        return write(archive, filename, arcname, *args, **kwargs)
+    monkeypatch.setattr(zipfile.ZipFile, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        E.save_got10k_submission(E.Evaluation(["t"], [a], {("t", "a"): runs["t", "a"]}), tmp_path)
+    assert (tmp_path / "t.zip").read_bytes() == zipped and sorted(path.name for path in tmp_path.iterdir()) == [
+        "t", "t.zip"]
+    monkeypatch.setattr(zipfile.ZipFile, "write", write)
+    E.save_got10k_submission(E.Evaluation(["t"], [a], {("t", "a"): runs["t", "a"]}), tmp_path)
+    with zipfile.ZipFile(tmp_path / "t.zip") as archive:
+        assert sorted(archive.namelist()) == ["a/", "a/a_001.txt", "a/a_time.txt"]
+
+
 # ---- The suite's scores and the table, on a 120×100 frame with a 40×40 target: every number worked by hand ----
 #
 # Success AUC is the mean over the 21 thresholds 0, 0.05, ..., 1 of the share of frames with IoU > threshold, so

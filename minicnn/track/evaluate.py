@@ -39,6 +39,7 @@ from minicnn.progress import ProgressBar
 from minicnn.track import metrics
 from minicnn.track.boxes import as_boxes
 from minicnn.track.sequences import atomic_write_text
+from minicnn.weight_files import write_atomically
 
 
 class TrackRun:
@@ -586,17 +587,20 @@ def save_got10k_submission(evaluation, out_dir):
     For each tracker, ``out_dir/TRACKER/SEQUENCE/SEQUENCE_001.txt`` holds one box per frame, ``x,y,w,h`` with three
     decimals, in the coordinates of the sequence's ``groundtruth.txt`` (the toolkit's, which minicnn reads as they
     are). ``SEQUENCE_time.txt`` holds the seconds per frame, with eight. ``out_dir/TRACKER.zip`` holds that folder,
-    as the toolkit's ``report`` packs it. A frame without a box (the tracker lost the target, or had crashed) is
+    as the toolkit's ``report`` packs it: this evaluation's sequences only (not whatever else the folder holds from
+    an earlier run), written beside the zip and renamed over it once complete, so that an interruption leaves an
+    older zip whole. A frame without a box (the tracker lost the target, or had crashed) is
     written ``0,0,0,0``, which scores as a failure there as it does here: the toolkit's own trackers always answer a
     box, and a ``nan`` would be the server's to interpret. One run per sequence: every tracker here runs once
     (the toolkit repeats only trackers that are not deterministic). Returns the zip files.
     """
-    import shutil
+    import zipfile
 
     out_dir = Path(out_dir)
     archives = []
     for tracker in evaluation.trackers:
         folder = out_dir / tracker
+        records = []
         for sequence in evaluation.sequences:
             run = evaluation.runs[tracker, sequence.name]
             boxes = np.where(np.all(np.isfinite(run.boxes), axis=1, keepdims=True), run.boxes, 0.0)
@@ -607,7 +611,17 @@ def save_got10k_submission(evaluation, out_dir):
             atomic_write_text(record, "".join(",".join(f"{v:.3f}" for v in box) + "\n" for box in boxes))
             atomic_write_text(record.with_name(f"{sequence.name}_time.txt"),
                               "".join(f"{t:.8f}\n" for t in seconds))
-        archives.append(Path(shutil.make_archive(str(out_dir / tracker), "zip", root_dir=folder)))
+            records += [record, record.with_name(f"{sequence.name}_time.txt")]
+
+        def pack(file, records=records, folder=folder):
+            with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+                for record in records:
+                    if record.name.endswith("_001.txt"):  # each sequence's folder first, as make_archive packs it
+                        archive.write(record.parent, record.parent.relative_to(folder).as_posix())
+                    archive.write(record, record.relative_to(folder).as_posix())
+        archive = out_dir / f"{tracker}.zip"
+        write_atomically(archive, pack, suffix=".zip")
+        archives.append(archive)
     return archives
 
 

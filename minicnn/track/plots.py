@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn.weight_files import temporary_beside
+from minicnn.weight_files import temporary_beside, write_atomically
 from minicnn.plots import save_figure
 from minicnn.progress import ProgressBar
 from minicnn.track.metrics import ERROR_THRESHOLDS, OVERLAP_THRESHOLDS
@@ -329,12 +329,15 @@ def _write_mp4(frames, path, fps, bar):
 
 
 def _write_folder(frames, folder, count, bar):
+    """Each frame as ``0001.png``, ``0002.png``, … into ``folder``, each written whole beside its name and renamed
+    (an interruption leaves an older file of that name as it was, never a PNG cut short)."""
     import imageio.v3 as iio
 
     folder.mkdir(parents=True, exist_ok=True)
     digits = max(4, len(str(count)))
     for done, frame in enumerate(frames, start=1):
-        iio.imwrite(folder / f"{done:0{digits}d}.png", frame)
+        write_atomically(folder / f"{done:0{digits}d}.png", lambda file: iio.imwrite(file, frame, extension=".png"),
+                         suffix=".png")
         bar.update(done)
 
 
@@ -354,8 +357,8 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
     out : str or Path
         ``something.gif`` (Pillow), ``something.mp4`` (needs ``pip install imageio-ffmpeg``), or a folder (a path
         without an extension, or an existing folder) that gets ``0001.png``, ``0002.png``, … numbered in writing
-        order; older files in the folder are left alone. A .gif / .mp4 is written to a temporary file first and
-        renamed into place, so a failure leaves an older file intact.
+        order; a file of one of those names is replaced, other files in the folder are left alone. Every file is
+        written beside its name first and renamed into place, so a failure leaves an older file intact.
     every : int
         Draw every ``every``-th frame (frames 0, every, 2·every, …).
     fps : float

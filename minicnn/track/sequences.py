@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn.weight_files import temporary_beside
+from minicnn.weight_files import write_atomically
 from minicnn.track.boxes import as_boxes, box_problems, from_otb, to_otb
 
 ATTRIBUTES = {
@@ -257,17 +257,9 @@ def _read_labels(path, count):
 
 
 def atomic_write_text(path, text):
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place (never a half-written file)."""
-    path = Path(path)
-    handle, temporary = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    """Write ``text`` (UTF-8) to a temporary file beside ``path`` and rename it into place (never a half-written
+    file), as ``weight_files.write_atomically`` does."""
+    write_atomically(Path(path), lambda file: file.write(text.encode("utf-8")))
 
 
 def natural_key(path):
