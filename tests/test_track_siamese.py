@@ -522,10 +522,9 @@ def test_a_failed_learning_curve_save_keeps_the_old_picture(tmp_path, monkeypatc
     old = path.read_bytes()
     savefig = Figure.savefig
 
-    def half_then_fail(figure, target, **options):
+    def half_then_fail(figure, target, **options):  # target: the file beside the picture, open for writing
         savefig(figure, target, **options)
-        with open(target, "r+b") as file:
-            file.truncate(len(file.read()) // 2)
+        target.truncate(target.tell() // 2)
         raise interruption("interrupted half-way")
 
     monkeypatch.setattr(Figure, "savefig", half_then_fail)
