@@ -116,6 +116,31 @@ def test_resume_skips_finished_sequences(tmp_path, suite):
     assert len(built) == 3
 
 
+def test_a_rerun_stopped_part_way_then_resumed_never_takes_the_old_runs_files(tmp_path, suite):
+    """resume=False (minicnn eval --no-resume) stopped by Ctrl-C during its second sequence, then resumed as the
+    command says: the first sequence came from the new run and the second from the old one, without a word, after a
+    change the tracker's record does not see (its settings here; a class it builds, an OpenCV upgrade). The old
+    runs' records of completion go before the rerun starts, so the resumed evaluation runs the second one again."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    state = {"offset": 0.0, "built": 0, "stop_at": None}
+
+    def factory():  # one factory throughout: its record is the same in every evaluation below
+        state["built"] += 1
+        if state["built"] == state["stop_at"]:
+            raise KeyboardInterrupt
+        return offset_factory(boxes, state["offset"])
+
+    E.evaluate({"t": factory}, suite, tmp_path, progress=False)
+    state.update(offset=6.0, built=0, stop_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        E.evaluate({"t": factory}, suite, tmp_path, progress=False, resume=False)
+    state.update(stop_at=None)
+    resumed = E.evaluate({"t": factory}, suite, tmp_path, progress=False)
+    fresh = E.evaluate({"t": factory}, suite, progress=False)
+    for sequence in suite:
+        np.testing.assert_array_equal(resumed.runs["t", sequence.name].boxes, fresh.runs["t", sequence.name].boxes)
+
+
 def test_saved_results_of_a_sequence_of_another_length_are_run_again(tmp_path, suite):
     """A sequence's folder edited since the last run (frames added or removed) keeps its name: the saved boxes, one
     per old frame, are not reused for it, as scoring them against the new ground truth would fail or mislead."""
@@ -345,9 +370,11 @@ def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
 
 
 def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, monkeypatch, suite):
-    """A rerun (``resume=False``) whose save failed before the ``.json`` (disk full) left its boxes beside the
-    older run's ``.json``: resuming took them for one run, here an old crash's NaN boxes with a new run's "no
-    crash", scored as boxes carried forward. The ``.json`` records the SHA-256 of the other two files."""
+    """A rerun whose save failed before the ``.json`` (disk full) left its boxes beside the older run's ``.json``:
+    resuming took them for one run, here an old crash's NaN boxes with a new run's "no crash", scored as boxes
+    carried forward. The ``.json`` records the SHA-256 of the other two files. (A rerun with ``resume=False``
+    removes the old ``.json`` before it starts; one that runs again because a file of the old run is missing does
+    not.)"""
     boxes = {s.name: s.ground_truth for s in suite}
     one = suite[:1]
     settings = {"offset": 0.0, "one": {"lose_at": 2}}  # the tracker's settings, changed from run to run below
@@ -365,8 +392,9 @@ def test_a_save_that_stopped_part_way_over_older_results_is_run_again(tmp_path, 
 
     monkeypatch.setattr(E, "atomic_write_text", disk_full_at_the_json)
     settings.update(offset=6.0, one={})
+    (tmp_path / "t" / "one_time.txt").unlink()  # the old run is incomplete: it is run again
     with pytest.raises(OSError, match="No space left"):
-        E.evaluate({"t": factory}, one, tmp_path, progress=False, resume=False)
+        E.evaluate({"t": factory}, one, tmp_path, progress=False)
     monkeypatch.undo()
     settings.update(offset=0.0)
     with pytest.warns(UserWarning, match=r"one.txt, _time.txt, .json: cannot resume from these result files \(one.txt "

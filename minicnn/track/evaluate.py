@@ -682,6 +682,10 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         A Dask scheduler to send the same tasks to instead.
     progress : bool
         A progress bar over frames, with the sequence count, after a line that says how many runs were resumed.
+    resume : bool
+        Load the runs finished in ``results_dir`` instead of running them again. With False every run is done
+        again, and the old runs' records of completion (their ``.json``) are removed before any starts, so that a
+        run stopped part-way, then resumed, never takes an old run's files for this one's.
     """
     specs = _tracker_specs(trackers)
     sequences = list(sequences)
@@ -711,6 +715,9 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
                 runs[tracker, sequence.name] = saved
             else:
                 pending.append((tracker, sequence))
+    if not resume and results_dir is not None:  # the old runs are to be replaced: if this one stops part-way, a
+        for tracker, sequence in pending:      # later resume must not take their files for this run's
+            result_paths(results_dir, tracker, sequence.name)[2].unlink(missing_ok=True)
     if progress and runs:
         print(f"resumed {len(runs)} of {len(runs) + len(pending)} runs from the result files in {results_dir} "
               f"(resume=False, or minicnn eval --no-resume, runs them again)")
