@@ -301,7 +301,30 @@ def test_training_rejects_bad_arguments(tmp_path):
                               ("validation_pairs", 0, "a positive integer")]:
         with pytest.raises(ValueError, match=rf"^train_siamese: {name} must be {kind}, got {value!r}$"):
             train_siamese(tmp_path / "never", **{name: value})
+    with pytest.raises(ValueError):  # the channels are checked before the folder is made (it was left behind)
+        train_siamese(tmp_path / "never", channels=(4, 4, 4, 4, 0))
     assert not (tmp_path / "never").exists()
+    (tmp_path / "afile").write_text("mine")
+    with pytest.raises(NotADirectoryError, match=r"^out: .*afile is a file; expected a folder for checkpoint\.npz"):
+        train_siamese(tmp_path / "afile", pairs=8, batch_size=4, channels=TINY)
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_fresh_start_stopped_before_its_first_checkpoint_does_not_resume_the_old_run(tmp_path, monkeypatch):
+    """resume=False (--no-resume) discards the old checkpoint when it starts: stopped before writing its own, the
+    next resume went on from the old run's checkpoint, as if it were this one's (from a data-safety audit)."""
+    from minicnn.optimizers import Adam
+
+    _tiny_run(tmp_path, checkpoint_every=1)
+    real_step = Adam.step
+
+    def interrupted(self, pairs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Adam, "step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _tiny_run(tmp_path, resume=False)
+    monkeypatch.setattr(Adam, "step", real_step)
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in logaddexp:RuntimeWarning")  # the NaN planted here

@@ -157,9 +157,15 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
     the validation columns are NaN except at the end of an epoch.
     """
     _check_arguments(pairs, epochs, batch_size, learning_rate, seed, checkpoint_every, validation_pairs)
+    fresh = SiameseNetwork(channels, seed=seed)  # checks channels before anything is made on the disk
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"out: {out} is a file; expected a folder for checkpoint.npz, siamese.npz and "
+                                 "learning_curve.png (it is made if it does not exist)")
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / "checkpoint.npz"
+    if not resume:  # discarded now: a run stopped before its first checkpoint must not resume the old one
+        checkpoint.unlink(missing_ok=True)
     steps_per_epoch = pairs // batch_size
     total_steps = steps_per_epoch * epochs
     settings = {"pairs": int(pairs), "epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed),
@@ -175,7 +181,7 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
         else:
             print_fn(f"Resuming from {checkpoint} at step {step} of {total_steps}")
     else:
-        network = SiameseNetwork(channels, seed=seed)
+        network = fresh
     bar = ProgressBar(total_steps, enabled=progress, first=step)
     started = time.perf_counter()
     recent = [row[1] for row in history[-50:]]  # the running mean of the losses, as an uninterrupted run shows it
