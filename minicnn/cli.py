@@ -147,6 +147,13 @@ def eval_command(args, parser):
     folder, sequences = suite_sequences(parser, args, names, "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
     output_folder(parser, results, "--results")
+    for tracker in specs:  # each tracker's result folder, before any tracker runs: not a traceback after them all
+        output_folder(parser, results / tracker, "--results")
+    for name, kind in (("table.txt", "a file"), ("plots", "a folder"), ("got10k_submission", "a folder")):
+        wrong = (results / name).is_dir() if kind == "a file" else (results / name).is_file()
+        if wrong:
+            parser.error(f"--results: {results / name} is {'a folder' if kind == 'a file' else 'a file'}, where the "
+                         f"evaluation writes {kind}; move it away, or give another --results folder")
     try:
         evaluation = evaluate(specs, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
                               progress=not args.quiet, resume=not args.no_resume)

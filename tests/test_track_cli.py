@@ -66,6 +66,27 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     assert (tmp_path / "results" / "csrt" / "fast.txt").is_file()
 
 
+@pytest.mark.parametrize("in_the_way, message", [
+    ("mosse", "--results: {results}/mosse is a file; expected a folder"),
+    ("table.txt/", "--results: {results}/table.txt is a folder, where the evaluation writes a file"),
+    ("plots", "--results: {results}/plots is a file, where the evaluation writes a folder"),
+])
+def test_eval_refuses_a_results_folder_it_could_not_write_before_any_tracker_runs(data, tmp_path, capsys,
+                                                                                   in_the_way, message):
+    """A file where a tracker's results go, or a folder where table.txt goes, failed in a traceback after every
+    tracker had run (from a data-safety audit)."""
+    results = tmp_path / "results"
+    results.mkdir()
+    if in_the_way.endswith("/"):
+        (results / in_the_way).mkdir()
+    else:
+        (results / in_the_way).write_text("mine")
+    with pytest.raises(SystemExit):
+        cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(results), "--quiet"])
+    assert message.format(results=results) in capsys.readouterr().err
+    assert sorted(path.name for path in results.iterdir()) == [in_the_way.rstrip("/")]
+
+
 @pytest.mark.parametrize("inside", ["fast/img", "fast", "fast/drawn"])
 def test_show_refuses_to_draw_into_the_sequence_it_reads(data, capsys, inside):
     """--out fast/img wrote PNGs among the frames, and the sequence could no longer be read (frame numbers given

@@ -141,6 +141,15 @@ def test_a_rerun_stopped_part_way_then_resumed_never_takes_the_old_runs_files(tm
         np.testing.assert_array_equal(resumed.runs["t", sequence.name].boxes, fresh.runs["t", sequence.name].boxes)
 
 
+def test_a_file_where_the_results_go_is_named_before_any_sequence_runs(tmp_path, suite):
+    boxes = {s.name: s.ground_truth for s in suite}
+    factory = Counting(lambda: offset_factory(boxes))
+    (tmp_path / "t").write_text("mine")
+    with pytest.raises(NotADirectoryError, match=r"^results_dir: .*t is a file, where the result files go"):
+        E.evaluate({"t": factory}, suite, tmp_path, progress=False)
+    assert factory.built == 0 and (tmp_path / "t").read_text() == "mine"
+
+
 def test_saved_results_of_a_sequence_of_another_length_are_run_again(tmp_path, suite):
     """A sequence's folder edited since the last run (frames added or removed) keeps its name: the saved boxes, one
     per old frame, are not reused for it, as scoring them against the new ground truth would fail or mislead."""

@@ -698,6 +698,11 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         check_startable(sequence)
     if jobs != 1 and scheduler is None:  # (Dask pickles with cloudpickle, which takes lambdas too)
         _check_picklable(specs)
+    if results_dir is not None:  # a file in the way is named now, not after the first sequence has run
+        for folder in [Path(results_dir)] + [Path(results_dir) / tracker for tracker in specs]:
+            if folder.exists() and not folder.is_dir():
+                raise NotADirectoryError(f"results_dir: {folder} is a file, where the result files go; move it away, "
+                                         "or give another folder")
     runs = {}
     pending = []
     made = {}  # (tracker, sequence name) → made_from, worked out here once, for resuming and for saving
