@@ -289,6 +289,32 @@ def test_make_suite_writes_readable_otb_folders_deterministically(tmp_path):
         assert sequence[0].shape == (48, 64, 3)
 
 
+def _slow_write_failing_first(spec, seed, *args):
+    """make_suite's worker, in the worker processes: the first sequence fails, the others take a while."""
+    import time
+
+    if seed[1] == 0:
+        raise ValueError("the first sequence failed")
+    time.sleep(0.3)
+    return generator._write_one_unpatched(spec, seed, *args)
+
+
+def test_a_failed_suite_stops_without_writing_the_sequences_not_started(tmp_path, monkeypatch):
+    """After Ctrl-C or a failure the pool's shutdown waited for every queued sequence (Ctrl-C took 10 s to end and
+    left a suite with holes); the ones not started are cancelled now. (The workers fork: they see the patch.)"""
+    import multiprocessing
+    import os
+
+    if multiprocessing.get_start_method() != "fork" or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs forked worker processes, on two cores at least")
+    monkeypatch.setattr(generator, "_write_one_unpatched", generator._write_one, raising=False)
+    monkeypatch.setattr(generator, "_write_one", _slow_write_failing_first)
+    with pytest.raises(ValueError, match="the first sequence failed"):
+        make_suite(tmp_path, seed=1, count=12, n_frames=(2, 2), frame_size=(32, 32), progress=False)
+    written = [folder for folder in tmp_path.iterdir() if not folder.name.startswith(".")]
+    assert len(written) < 8, sorted(folder.name for folder in written)
+
+
 def test_suite_longer_than_the_defaults_repeats_them_renumbered():
     specs = generator.suite_specs(22)
     assert specs[20].name == "photo-21-plain" and specs[21].attributes == DEFAULT_SPECS[1].attributes

@@ -1291,10 +1291,13 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
             folders[index] = Path(_write_one(*job))
             bar.update(index + 1)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
             futures = [pool.submit(_write_one, *job) for job in jobs]
             for index, future in enumerate(futures):
                 folders[index] = Path(future.result())
                 bar.update(index + 1)
+        finally:  # Ctrl-C or a failure: the sequences not started are not (each one is written whole or not at all)
+            pool.shutdown(wait=True, cancel_futures=True)
     bar.finish()
     return folders
