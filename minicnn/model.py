@@ -1065,8 +1065,8 @@ class Sequential:
     def load_weights(self, path, **keras_arguments):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
         refuse_keras_arguments(f"{self.name}.load_weights", keras_arguments, self.load_weights)
+        stored = read_npz(path, f"{self.name}.load_weights")  # checks path first
         path = os.fspath(path)
-        stored = read_npz(path, f"{self.name}.load_weights")
         if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a minicnn weight file "
                                   f"(expected format {WEIGHTS_FORMAT!r})")

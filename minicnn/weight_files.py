@@ -64,9 +64,14 @@ def write_atomically(path, write, suffix=".tmp"):
 def read_npz(path, where):
     """Every array of the ``.npz`` file ``path``, never unpickling anything; a file that is not one is a
     WeightFileError saying what it is (NumPy's own message for a text file suggested loading it "unsafely")."""
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
     if not os.path.exists(path):
         raise FileNotFoundError(f"{where}: weight file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a weight file (.npz) in it, or its path")
     if not zipfile.is_zipfile(path):
         raise WeightFileError(f"{where}: {path!r} is not an .npz weight file (an .npz is a zip archive of arrays; "
                               "this file is not one, or is cut short)")
@@ -94,6 +99,8 @@ def _file_path(path, where):
         raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a file name, such as "
                                 f"{os.path.join(path, 'weights.npz')!r}")
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isfile(folder):
+        raise NotADirectoryError(f"{where}: cannot write {path!r}: {folder!r} is a file, not a folder")
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{where}: cannot write {path!r}: the folder {folder!r} does not exist")
     return path

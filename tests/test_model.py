@@ -1115,3 +1115,18 @@ def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, m
     with pytest.raises(IsADirectoryError, match=r"^cannot save a figure as .*: it is a folder; give a file name"):
         save_figure(figure, tmp_path)
     plt.close(figure)
+
+
+def test_weight_file_paths_of_the_wrong_kind_are_named(tmp_path):
+    """load_weights(3) failed in os.fspath's words, a folder was "not an .npz weight file", and a path through a
+    file said that folder "does not exist" (from a data-safety audit)."""
+    model = toy_model()
+    with pytest.raises(TypeError, match=r"^sequential\.load_weights: expected a file name \(a str or pathlib\.Path\), "
+                                        r"got 3$"):
+        model.load_weights(3)
+    with pytest.raises(IsADirectoryError, match=r"^sequential\.load_weights: '.*' is a folder; expected a weight file"):
+        model.load_weights(tmp_path)
+    (tmp_path / "w.npz").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match=r"^sequential\.save_weights: cannot write '.*w\.npz/x': '.*w\.npz' "
+                                                 r"is a file, not a folder$"):
+        model.save_weights(tmp_path / "w.npz" / "x")
