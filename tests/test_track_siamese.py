@@ -247,6 +247,8 @@ def test_a_checkpoint_written_by_the_older_format_still_resumes(tmp_path):
                                       r"index \(0, 0, 0, 0\), value nan\)"),
     ("negative variance", ValueError, r"checkpoint\.npz': search_branch/01\.moving_variance: expected variances "
                                       r"≥ 0, got -1\.0 at index \(0,\)"),
+    ("cut short", WeightFileError, r"checkpoint\.npz' is not an \.npz weight file \(.*cut short\); use another "
+                                   r"--out folder, or start afresh over it with --no-resume"),
 ])
 def test_a_damaged_checkpoint_is_refused_by_name_before_any_training(tmp_path, damage, error, message):
     """A weight file, a step or history that does not fit the run (a bare KeyError, or 'Resuming at step 100 of
@@ -263,9 +265,11 @@ def test_a_damaged_checkpoint_is_refused_by_name_before_any_training(tmp_path, d
         stored["__history__"] = stored["__history__"][:1]
     elif damage == "NaN weight":
         stored["shared/00.kernel"][0, 0, 0, 0] = np.nan
-    else:
+    elif damage == "negative variance":
         stored["search_branch/01.moving_variance"][0] = -1.0
     np.savez(path, **stored)
+    if damage == "cut short":  # a crash of the machine mid-write, where the disk kept half the file
+        path.write_bytes(path.read_bytes()[:200])
     before = path.read_bytes()
     with pytest.raises(error, match=message):
         _tiny_run(tmp_path)

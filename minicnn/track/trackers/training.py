@@ -107,7 +107,10 @@ def _load_checkpoint(path, settings, optimizer, total_steps):
     state loaded into ``optimizer``; anything else is refused by name, with what to do."""
     where = f"{os.fspath(path)!r}"
     advice = "use another --out folder, or start afresh over it with --no-resume (resume=False), which discards it"
-    network, others = SiameseNetwork.load(path)
+    try:
+        network, others = SiameseNetwork.load(path)
+    except WeightFileError as error:  # cut short by a crash of the machine, say
+        raise WeightFileError(f"{error}; {advice}") from None
     missing = [key for key in ("__settings__", "__step__", "__history__", "__adam__/iterations") if key not in others]
     if missing:
         raise WeightFileError(f"{where} is not a checkpoint of train siamese (it has no {', '.join(missing)}: a "
