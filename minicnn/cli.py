@@ -10,8 +10,8 @@ import time
 import warnings
 
 from minicnn.backend import get_backend, known_backends, set_backend
-from minicnn.cli_options import (FOLDERS_MADE, frames_per_second, output_file, output_folder, positive_number,
-                                 remove_empty_folders_made, video_output, whole_number)
+from minicnn.cli_options import (FOLDERS_MADE, files_not_in_the_way, frames_per_second, output_file, output_folder,
+                                 positive_number, remove_empty_folders_made, video_output, whole_number)
 from minicnn.cli_track import (TRACK_DESCRIPTION, TRACK_USAGE, TrackInputError, check_video_out, is_track_input,
                                track_input_command, track_input_epilog, track_input_parser)
 from minicnn.errors import BackendError
@@ -149,11 +149,11 @@ def eval_command(args, parser):
     output_folder(parser, results, "--results")
     for tracker in specs:  # each tracker's result folder, before any tracker runs: not a traceback after them all
         output_folder(parser, results / tracker, "--results")
-    for name, kind in (("table.txt", "a file"), ("plots", "a folder"), ("got10k_submission", "a folder")):
-        wrong = (results / name).is_dir() if kind == "a file" else (results / name).is_file()
-        if wrong:
-            parser.error(f"--results: {results / name} is {'a folder' if kind == 'a file' else 'a file'}, where the "
-                         f"evaluation writes {kind}; move it away, or give another --results folder")
+    files_not_in_the_way(parser, results, ("table.txt",), "--results")
+    for name in ("plots", "got10k_submission"):
+        if (results / name).is_file():
+            parser.error(f"--results: {results / name} is a file, where the evaluation writes a folder; move it "
+                         "away, or give another --results folder")
     try:
         evaluation = evaluate(specs, sequences, results, jobs=args.jobs, scheduler=args.scheduler,
                               progress=not args.quiet, resume=not args.no_resume)
@@ -526,6 +526,7 @@ def _run_command(argv):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
         output_folder(demo_parser, args.out, "--out")
+        files_not_in_the_way(demo_parser, args.out, ("learning_curves.png", "feature_maps.png"), "--out")
         try:
             demo(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
                  verbose=0 if args.quiet else 1, backend_name=args.backend)

@@ -108,3 +108,14 @@ def video_output(parser, path, option):
     if output_kind(path) == "folder":
         return output_folder(parser, path, option)
     return output_file(parser, path, option)
+
+
+def files_not_in_the_way(parser, folder, names, option):
+    """Refuse, before any work, a folder standing where the command will write the file ``folder/name`` (for each of
+    ``names``): the write would fail only once the work is done."""
+    from pathlib import Path
+
+    for name in names:
+        if (Path(folder) / name).is_dir():
+            parser.error(f"{option}: {Path(folder) / name} is a folder, where the command writes a file; move it away, "
+                         f"or give another {option}")

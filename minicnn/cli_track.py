@@ -4,7 +4,7 @@ frames with one tracker, and write its boxes, its time per frame and a video wit
 import argparse
 import sys
 
-from minicnn.cli_options import frames_per_second, output_folder, video_output, whole_number
+from minicnn.cli_options import files_not_in_the_way, frames_per_second, output_folder, video_output, whole_number
 
 
 TRACK_SUBCOMMANDS = ("make-sequences", "show")
@@ -196,6 +196,7 @@ def track_input_command(args, parser):
         except ValueError as error:
             raise TrackInputError(str(error)) from None
         output_folder(parser, out, "--out")
+        files_not_in_the_way(parser, out, ("trajectory.txt", "times.txt"), "--out")
         video_output(parser, out_video, "--out-video")
         bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
         try:

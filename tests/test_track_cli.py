@@ -68,7 +68,7 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
 
 @pytest.mark.parametrize("in_the_way, message", [
     ("mosse", "--results: {results}/mosse is a file; expected a folder"),
-    ("table.txt/", "--results: {results}/table.txt is a folder, where the evaluation writes a file"),
+    ("table.txt/", "--results: {results}/table.txt is a folder, where the command writes a file"),
     ("plots", "--results: {results}/plots is a file, where the evaluation writes a folder"),
 ])
 def test_eval_refuses_a_results_folder_it_could_not_write_before_any_tracker_runs(data, tmp_path, capsys,
@@ -142,6 +142,22 @@ def test_command_line_mistakes_are_refused_by_option_before_any_work(argv, messa
     assert stop.value.code == 2 and "Traceback" not in err
     assert fill(message) in err, err
     assert afile.read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", ["demo", "track"])
+def test_a_folder_where_a_command_writes_a_file_is_refused_before_the_work(data, tmp_path, capsys, command):
+    """minicnn demo trained for minutes, then failed in a traceback when learning_curves.png was a folder; so did
+    minicnn track after tracking when trajectory.txt was one (from a data-safety audit)."""
+    out = tmp_path / "out"
+    in_the_way = out / ("learning_curves.png" if command == "demo" else "trajectory.txt")
+    in_the_way.mkdir(parents=True)
+    argv = (["demo", "--out", str(out), "--quiet"] if command == "demo" else
+            ["track", str(data / "slow" / "img"), "--box", "20,30,40,40", "--tracker", "kcf", "--out", str(out),
+             "--quiet"])
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    assert f"--out: {in_the_way} is a folder, where the command writes a file" in capsys.readouterr().err
+    assert sorted(path.name for path in out.iterdir()) == [in_the_way.name]
 
 
 def test_a_refused_command_removes_the_empty_folders_it_made_and_keeps_the_others(data, tmp_path, capsys):
