@@ -91,6 +91,30 @@ def _window_output_size(height, width, window, strides, padding, where, what):
     return out_h, out_w
 
 
+def _convolution_arguments(x, kernel, stride, padding, where):
+    """A convolution's arguments checked: ``(x, kernel, (sh, sw), padding, (H_out, W_out))``."""
+    x = _array(x, 4, "x", where, "(N, H, W, C_in)")
+    kernel = _array(kernel, 4, "kernel", where, "(kh, kw, C_in, C_out)")
+    strides = _pair(stride, "stride", where)
+    padding = check_padding(padding, f"{where}: padding")
+    if kernel.shape[2] != x.shape[3]:
+        raise ShapeError(f"{where}: kernel of shape {kernel.shape} expects {kernel.shape[2]} input channels, but x of "
+                         f"shape {x.shape} has {x.shape[3]}; kernel must have shape (kh, kw, {x.shape[3]}, C_out)")
+    out = _window_output_size(x.shape[1], x.shape[2], kernel.shape[:2], strides, padding, where, "kernel")
+    return x, kernel, strides, padding, out
+
+
+def _pooling_arguments(x, pool_size, strides, padding, where):
+    """A pooling's arguments checked: ``(x, (ph, pw), (sh, sw), padding, (H_out, W_out))``, the strides the pool
+    size where None (windows side by side)."""
+    x = _array(x, 4, "x", where, "(N, H, W, C)")
+    ph, pw = _pair(pool_size, "pool_size", where)
+    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
+    padding = check_padding(padding, f"{where}: padding")
+    out = _window_output_size(x.shape[1], x.shape[2], (ph, pw), (sh, sw), padding, where, "pool_size")
+    return x, (ph, pw), (sh, sw), padding, out
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Convolution
 # ---------------------------------------------------------------------------------------------------------------------
@@ -168,15 +192,9 @@ def conv2d_nhwc(x, kernel, bias=None, stride=1, padding="valid"):
     for ``"valid"`` the pads are 0, for ``"same"`` they make ``H_out = ceil(H / sh)``.
     """
     where = "conv2d_nhwc"
-    x = _array(x, 4, "x", where, "(N, H, W, C_in)")
-    kernel = _array(kernel, 4, "kernel", where, "(kh, kw, C_in, C_out)")
-    sh, sw = _pair(stride, "stride", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, kernel, (sh, sw), padding, (H_out, W_out) = _convolution_arguments(x, kernel, stride, padding, where)
     N, H, W, C_in = x.shape
-    kh, kw, kernel_c_in, C_out = kernel.shape
-    if kernel_c_in != C_in:
-        raise ShapeError(f"{where}: kernel of shape {kernel.shape} expects {kernel_c_in} input channels, but x of "
-                         f"shape {x.shape} has {C_in}; kernel must have shape (kh, kw, {C_in}, C_out)")
+    kh, kw, _, C_out = kernel.shape
     if bias is None:
         b = np.zeros(C_out)
     else:
@@ -184,7 +202,6 @@ def conv2d_nhwc(x, kernel, bias=None, stride=1, padding="valid"):
         if b.shape[0] != C_out:
             raise ShapeError(f"{where}: expected bias of shape ({C_out},), one per output channel of the kernel, "
                              f"got shape {b.shape}")
-    H_out, W_out = _window_output_size(H, W, (kh, kw), (sh, sw), padding, where, "kernel")
     x_pad = _pad(x, padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding), 0.0)
     y = np.zeros((N, H_out, W_out, C_out))
     for n in range(N):
@@ -270,12 +287,8 @@ def max_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     ``H_out = (H + pad_top + pad_bottom − ph) // sh + 1``, which is ``ceil(H / sh)`` for ``"same"``.
     """
     where = "max_pool2d_nhwc"
-    x = _array(x, 4, "x", where, "(N, H, W, C)")
-    ph, pw = _pair(pool_size, "pool_size", where)
-    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, (ph, pw), (sh, sw), padding, (H_out, W_out) = _pooling_arguments(x, pool_size, strides, padding, where)
     N, H, W, C = x.shape
-    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
     x_pad = _pad(x, padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding), -math.inf)
     y = np.zeros((N, H_out, W_out, C))
     for n in range(N):
@@ -318,12 +331,8 @@ def average_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     ``H_out = (H + pad_top + pad_bottom − ph) // sh + 1``, which is ``ceil(H / sh)`` for ``"same"``.
     """
     where = "average_pool2d_nhwc"
-    x = _array(x, 4, "x", where, "(N, H, W, C)")
-    ph, pw = _pair(pool_size, "pool_size", where)
-    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, (ph, pw), (sh, sw), padding, (H_out, W_out) = _pooling_arguments(x, pool_size, strides, padding, where)
     N, H, W, C = x.shape
-    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
     top, _ = padding_amounts(H, ph, sh, padding)
     left, _ = padding_amounts(W, pw, sw, padding)
     y = np.zeros((N, H_out, W_out, C))
@@ -452,16 +461,9 @@ def conv2d_nhwc_backward(x, kernel, grad_y, stride=1, padding="valid"):
     (grad_x, grad_kernel, grad_bias) : ndarrays of the shapes of ``x``, ``kernel`` and the bias ``(C_out,)``
     """
     where = "conv2d_nhwc_backward"
-    x = _array(x, 4, "x", where, "(N, H, W, C_in)")
-    kernel = _array(kernel, 4, "kernel", where, "(kh, kw, C_in, C_out)")
-    sh, sw = _pair(stride, "stride", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, kernel, (sh, sw), padding, (H_out, W_out) = _convolution_arguments(x, kernel, stride, padding, where)
     N, H, W, C_in = x.shape
-    kh, kw, kernel_c_in, C_out = kernel.shape
-    if kernel_c_in != C_in:
-        raise ShapeError(f"{where}: kernel of shape {kernel.shape} expects {kernel_c_in} input channels, but x of "
-                         f"shape {x.shape} has {C_in}")
-    H_out, W_out = _window_output_size(H, W, (kh, kw), (sh, sw), padding, where, "kernel")
+    kh, kw, _, C_out = kernel.shape
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C_out), "grad_y", where)
     (top, _), (left, _) = padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding)
     x_pad = _pad(x, padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding), 0.0)
@@ -507,12 +509,8 @@ def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="vali
     grad_x : ndarray, the shape of ``x``
     """
     where = "max_pool2d_nhwc_backward"
-    x = _array(x, 4, "x", where, "(N, H, W, C)")
-    ph, pw = _pair(pool_size, "pool_size", where)
-    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, (ph, pw), (sh, sw), padding, (H_out, W_out) = _pooling_arguments(x, pool_size, strides, padding, where)
     N, H, W, C = x.shape
-    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
     (top, _), (left, _) = padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding)
     x_pad = _pad(x, padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding), -math.inf)
@@ -552,12 +550,8 @@ def average_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="
     grad_x : ndarray, the shape of ``x``
     """
     where = "average_pool2d_nhwc_backward"
-    x = _array(x, 4, "x", where, "(N, H, W, C)")
-    ph, pw = _pair(pool_size, "pool_size", where)
-    sh, sw = (ph, pw) if strides is None else _pair(strides, "strides", where)
-    padding = check_padding(padding, f"{where}: padding")
+    x, (ph, pw), (sh, sw), padding, (H_out, W_out) = _pooling_arguments(x, pool_size, strides, padding, where)
     N, H, W, C = x.shape
-    H_out, W_out = _window_output_size(H, W, (ph, pw), (sh, sw), padding, where, "pool_size")
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
     top, _ = padding_amounts(H, ph, sh, padding)
     left, _ = padding_amounts(W, pw, sw, padding)
