@@ -951,29 +951,38 @@ def _tanh_backward(grad_a, a, grad_z, one):
 @_kernel
 def _softmax_forward(z, s, width, zero):
     """One thread per row of ``width`` values (the last axis, contiguous): the row's max, then its exponentials
-    and their sum, then the quotients."""
+    and their sum, then the quotients. The sum is compensated (Kahan's: ``lost`` carries the low-order bits each
+    addition drops), since one thread adds the whole row in turn: with a plain float32 sum, 20,000 classes of normal
+    logits summed to 1 ± 1.2e-6 (4e-8 compensated, as NumPy's pairwise sum), and up to 1.7e-5 on other rows."""
     for row in range(cuda.grid(1), z.size // width, cuda.gridsize(1)):
         start = row * width
         largest = z[start]
         for k in range(start + 1, start + width):
             largest = max(largest, z[k])
-        total = zero
+        total, lost = zero, zero
         for k in range(start, start + width):
             e = math.exp(z[k] - largest)
             s[k] = e
-            total += e
+            corrected = e - lost
+            added = total + corrected
+            lost = (added - total) - corrected
+            total = added
         for k in range(start, start + width):
             s[k] /= total
 
 
 @_kernel
 def _softmax_backward(grad_s, s, grad_z, width, zero):
-    """One thread per row: the row's ``Σ_j ∂L/∂s_j · s_j``, then ``∂L/∂z_k = s_k · (∂L/∂s_k − that sum)``."""
+    """One thread per row: the row's ``Σ_j ∂L/∂s_j · s_j`` (compensated, as the forward's sum), then
+    ``∂L/∂z_k = s_k · (∂L/∂s_k − that sum)``."""
     for row in range(cuda.grid(1), s.size // width, cuda.gridsize(1)):
         start = row * width
-        dot = zero
+        dot, lost = zero, zero
         for k in range(start, start + width):
-            dot += grad_s[k] * s[k]
+            corrected = grad_s[k] * s[k] - lost
+            added = dot + corrected
+            lost = (added - dot) - corrected
+            dot = added
         for k in range(start, start + width):
             grad_z[k] = s[k] * (grad_s[k] - dot)
 
