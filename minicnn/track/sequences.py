@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -578,17 +579,23 @@ def _write_labels(folder, sequence):
         (folder / "cover.label").write_text("".join(f"{int(c)}\n" for c in sequence.cover))
 
 
+#: the files the writers write beside the frames, in either layout (OTB's and GOT-10k's)
+WRITTEN_FILES = ("groundtruth_rect.txt", "attributes.txt", "groundtruth.txt", "meta_info.ini", "absence.label",
+                 "cover.label")
+
+
 def _carry_over_files_of_your_own(old, new):
     """Move into the ``new`` sequence folder the files of the ``old`` one that a writer never writes (a user's
-    notes, plots, results kept beside the frames), so that writing a sequence again replaces only its own files: its
-    frames (numbered image files, ``0001.jpg``, in a folder where ``new`` has frames; an old run may have had more)
-    and the files that ``new`` holds too. A rerun of ``minicnn track make-sequences`` deleted them."""
-    frame_folders = {path.parent.relative_to(new) for path in new.rglob("*")
-                     if path.suffix.lower() in IMAGE_SUFFIXES and path.stem.isdigit()}
+    notes, plots, results kept beside the frames), so that writing a sequence again replaces only its own files:
+    its frames (numbered images, ``0001.jpg``, in ``img/`` or at the top, the frame folders of either layout; an old
+    run may have had more, or the other layout), the files a writer writes beside them (``WRITTEN_FILES``), and the
+    files that ``new`` holds too. A rerun of ``minicnn track make-sequences`` deleted them."""
     for path in sorted(p for p in old.rglob("*") if p.is_file()):
         relative = path.relative_to(old)
-        old_frame = path.suffix.lower() in IMAGE_SUFFIXES and path.stem.isdigit() and relative.parent in frame_folders
-        if old_frame or (new / relative).exists():
+        in_a_frame_folder = relative.parent in (Path("."), Path("img"))
+        old_frame = in_a_frame_folder and path.suffix.lower() in IMAGE_SUFFIXES and path.stem.isdigit()
+        written = relative.parent == Path(".") and relative.name in WRITTEN_FILES
+        if old_frame or written or (new / relative).exists():
             continue
         (new / relative).parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, new / relative)
@@ -647,8 +654,11 @@ def _build_folder(root, name, fill):
     try:
         _carry_over_files_of_your_own(retired / name, final)
     except BaseException as stop:
-        stop.add_note(f"{final} holds the new sequence; files of yours from the old one that were not moved yet are "
-                      f"in {retired / name}")
+        where = f"{final} holds the new sequence; files of yours from the old one not moved yet are in {retired / name}"
+        if hasattr(stop, "add_note"):  # Python 3.11 and later
+            stop.add_note(where)
+        else:
+            print(where, file=sys.stderr)
         raise
     shutil.rmtree(retired, ignore_errors=True)
     return final
