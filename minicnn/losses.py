@@ -262,12 +262,15 @@ class BinaryCrossentropy(Loss):
         return wrong.reshape(len(y_pred), -1).any(axis=1)
 
     def might_be_stuck(self, labels, terms):
-        """A stuck probability's term is at least ``max(y, 1 − y)·(−log ε) ≥ ½·(−log ε)``, and ``terms[n]`` is
-        ``Σ_k L_nk / (N·K)``: no sample below that bound has one stuck."""
+        """A stuck probability's term is at least ``max(y, 1 − y)·(−log ε') ≥ ½·(−log ε')``, and ``terms[n]`` is
+        ``Σ_k L_nk / (N·K)``: no sample below that bound has one stuck. ``ε'`` is how far from 1 the clip's
+        ``1 − ε`` lands in float32, which rounds it to 1 − 1.19e-7 (−log ε' = 15.94 rather than 16.12): the bound
+        then holds in float64 too."""
         if self.from_logits:
             return False
         samples, per_sample = len(terms), labels.size // len(terms)
-        return bool(np.any(terms * (samples * per_sample) >= 0.5 * -np.log(self.epsilon) * (1 - 1e-3)))
+        distance = 1.0 - float(np.float32(1.0 - self.epsilon))
+        return bool(np.any(terms * (samples * per_sample) >= 0.5 * -np.log(distance) * (1 - 1e-3)))
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):

@@ -382,24 +382,28 @@ def test_predictions_clipped_on_the_wrong_side_are_found_and_training_says_so():
 
 
 def _terms(loss, labels, predictions):
-    """Each sample's share of the loss, as a backend's loss kernel returns them: its row's loss over N."""
-    return np.array([loss(labels[n:n + 1], predictions[n:n + 1]) / len(labels) for n in range(len(labels))])
+    """Each sample's share of the loss, as a backend's loss kernel returns them: its row's loss over N, in the
+    predictions' dtype."""
+    return np.array([loss(labels[n:n + 1], predictions[n:n + 1]) / len(labels) for n in range(len(labels))],
+                    dtype=predictions.dtype)
 
 
 @settings(max_examples=60)
-@given(st.integers(1, 5), st.integers(1, 4), st.randoms(use_true_random=False))
-def test_the_terms_find_every_stuck_sample_and_no_sample_far_from_the_clip(samples, columns, rng):
+@given(st.integers(1, 5), st.integers(1, 4), st.randoms(use_true_random=False), st.sampled_from(["f4", "f8"]))
+def test_the_terms_find_every_stuck_sample_and_no_sample_far_from_the_clip(samples, columns, rng, dtype):
     """On an accelerator only the per-sample terms come back each step, and the output comes to the host for
     ``stuck`` only where ``might_be_stuck`` says a term is large enough: that bound must hold for every sample
     ``stuck`` finds (soft labels included); it should not fetch the output where every probability is between 0.25
     and 0.75 (for the categorical one, of one-hot labels)."""
     edges = [0.0, 1e-9, 1 - 1e-9, 1.0]
-    soft = [0.0, 0.3, 0.5, 0.7, 1.0]
+    soft = [0.0, 0.3, 0.499, 0.5, 0.501, 0.7, 1.0]
     bce = mc.BinaryCrossentropy()
     labels = np.array([[rng.choice(soft) for _ in range(columns)] for _ in range(samples)])
     near = np.array([[rng.choice(edges) if rng.random() < 0.4 else rng.uniform(0.01, 0.99) for _ in range(columns)]
-                     for _ in range(samples)])
+                     for _ in range(samples)]).astype(dtype)  # float32 rounds 1 − ε to 1 − 1.19e-7 (found in review)
     far = np.array([[rng.uniform(0.25, 0.75) for _ in range(columns)] for _ in range(samples)])
+    almost_even, certain = np.array([[0.499]]), np.array([[1.0]], dtype)  # the bound's closest case
+    assert bce.stuck(almost_even, certain).all() and bce.might_be_stuck(almost_even, _terms(bce, almost_even, certain))
     if bce.stuck(labels, near).any():
         assert bce.might_be_stuck(labels, _terms(bce, labels, near))
     assert not bce.might_be_stuck(labels, _terms(bce, labels, far))
