@@ -99,14 +99,17 @@ def to_host(array):
 
 def on_host(value):
     """``value`` with every accelerator array in it (a numba device array, which has ``copy_to_host``), also inside
-    dicts, lists and tuples, copied to a NumPy array; anything else as it is. What a copy of a layer or an optimizer
-    takes (``copy.deepcopy``, ``astype``, pickling): a GPU array cannot be copied as a Python object."""
+    dicts, lists and tuples, copied to a NumPy array; anything else as it is (a container without one is the same
+    object, so that ``copy.copy`` of a layer still shares its dicts). What a copy of a layer or an optimizer takes
+    (``copy.deepcopy``, ``astype``, pickling): a GPU array cannot be copied as a Python object."""
     if hasattr(value, "copy_to_host"):
         return value.copy_to_host()
     if type(value) is dict:
-        return {key: on_host(item) for key, item in value.items()}
+        items = {key: on_host(item) for key, item in value.items()}
+        return value if all(items[key] is item for key, item in value.items()) else items
     if type(value) in (list, tuple):
-        return type(value)(on_host(item) for item in value)
+        items = [on_host(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value)) else type(value)(items)
     return value
 
 

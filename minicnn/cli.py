@@ -224,6 +224,7 @@ def track_command(args, parser):
         return paths
     from minicnn.track import plots
     from minicnn.track.evaluate import evaluate
+    from minicnn.track.plots import output_kind
 
     trackers = tracker_specs(parser, args.trackers) if args.trackers is not None else {}
     folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
@@ -234,9 +235,10 @@ def track_command(args, parser):
         check_video_out(out, "--out")
     except TrackInputError as error:
         parser.error(str(error))
-    if sequence.path is not None and out.resolve().is_relative_to(Path(sequence.path).resolve()):
-        parser.error(f"--out: {str(out)!r} is inside the sequence's folder {sequence.path}, whose frames it would mix "
-                     "with the drawn ones; give a file or folder outside it")
+    frame_folders = {Path(frame).parent.resolve() for frame in sequence.frames if isinstance(frame, (str, Path))}
+    if output_kind(out) == "folder" and out.resolve() in frame_folders:
+        parser.error(f"--out: {str(out)!r} is the folder the sequence's frames are read from, where the drawn frames "
+                     "(0001.png, ...) would mix with them; give another folder (or a .gif)")
     video_output(parser, out, "--out")
     if args.sheet:
         _check_sheet(parser, args.sheet)

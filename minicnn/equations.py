@@ -495,8 +495,9 @@ def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="vali
         ∂L/∂x[n, r, s, c] = Σ over the windows (i, j) that (r, s) won of g[n,i,j,c]
 
     Where a window holds its largest value more than once, the first of them wins, reading the window row by row
-    (``k``, then ``l``), as ``np.argmax`` and every backend do. Overlapping windows (a stride smaller than the pool)
-    can send an input several terms: they add up. A padded −∞ never wins.
+    (``k``, then ``l``), as ``np.argmax`` and every backend do; a NaN wins over any number, the first one found.
+    Overlapping windows (a stride smaller than the pool) can send an input several terms: they add up. Padding
+    never wins: only the window's real inputs are compared.
 
     Parameters
     ----------
@@ -513,7 +514,6 @@ def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="vali
     N, H, W, C = x.shape
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
     (top, _), (left, _) = padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding)
-    x_pad = _pad(x, padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding), -math.inf)
     grad_x = np.zeros(x.shape)
     for n in range(N):
         for i in range(H_out):
@@ -522,10 +522,14 @@ def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="vali
                     largest, winner = -math.inf, None
                     for k in range(ph):
                         for l in range(pw):
-                            if x_pad[n, i * sh + k, j * sw + l, c] > largest or winner is None:
-                                largest, winner = x_pad[n, i * sh + k, j * sw + l, c], (k, l)
-                    k, l = winner
-                    grad_x[n, i * sh + k - top, j * sw + l - left, c] += g[n, i, j, c]
+                            row, col = i * sh + k - top, j * sw + l - left
+                            if not (0 <= row < H and 0 <= col < W) or math.isnan(largest):
+                                continue  # padding never wins; a NaN, once found, stays the winner
+                            value = x[n, row, col, c]
+                            if winner is None or value > largest or math.isnan(value):
+                                largest, winner = value, (row, col)
+                    row, col = winner
+                    grad_x[n, row, col, c] += g[n, i, j, c]
     return grad_x
 
 

@@ -12,6 +12,8 @@ and ``missing_name`` make the errors that use them.
 import inspect
 import numbers
 
+import numpy as np
+
 
 class ShapeError(ValueError):
     """An array has the wrong rank or shape for the layer, loss or weight file it was given to."""
@@ -129,7 +131,7 @@ KERAS_DEFAULTS = {
     "class_weight": (None,), "sample_weight": (None,), "workers": (1,), "use_multiprocessing": (False,),
     "steps": (None,), "loss_weights": (None,), "run_eagerly": (None, False), "jit_compile": (None, False, "auto"),
     "label_smoothing": (0,), "reduction": ("sum_over_batch_size", "auto"), "expand_nested": (False,),
-    "show_trainable": (False,), "layer_range": (None,),
+    "show_trainable": (False,), "layer_range": (None,), "line_length": (None,), "positions": (None,),
 }
 
 
@@ -158,6 +160,8 @@ def _is_keras_default(name, value):
             return None
         if isinstance(item, str):
             return item.lower().replace("_", "")
+        if isinstance(item, np.bool_):  # np.False_: a bool, not a number
+            return bool(item)
         if isinstance(item, list):
             return tuple(item)
         if isinstance(item, numbers.Number) and not isinstance(item, bool):
@@ -194,7 +198,8 @@ def refuse_keras_arguments(where, arguments, *functions):
         default = (f" ({name}={KERAS_DEFAULTS[name][0]!r}, Keras' default, is taken and changes nothing)"
                    if name in KERAS_DEFAULTS and KERAS_DEFAULTS[name][0] is not None else "")
         raise TypeError(f"{where}: minicnn has no argument {name!r} (a Keras one): {ARGUMENTS[name]}{default}")
-    raise TypeError(f"{where}: unexpected argument {name!r}; it takes {', '.join(parameter_names(*functions))}")
+    takes = ", ".join(parameter_names(*functions)) or "no arguments"
+    raise TypeError(f"{where}: unexpected argument {name!r}; it takes {takes}")
 
 
 def missing_name(module, name):

@@ -262,15 +262,17 @@ class BinaryCrossentropy(Loss):
         return wrong.reshape(len(y_pred), -1).any(axis=1)
 
     def might_be_stuck(self, labels, terms):
-        """A stuck probability's term is at least ``max(y, 1 − y)·(−log ε') ≥ ½·(−log ε')``, and ``terms[n]`` is
-        ``Σ_k L_nk / (N·K)``: no sample below that bound has one stuck. ``ε'`` is how far from 1 the clip's
-        ``1 − ε`` lands in float32, which rounds it to 1 − 1.19e-7 (−log ε' = 15.94 rather than 16.12): the bound
-        then holds in float64 too."""
+        """A stuck probability adds at least ``max(y, 1 − y)·(−log ε')`` to its sample's loss ``Σ_k L_nk``, which
+        is ``terms[n]·N·K``: no sample below its smallest ``max(y, 1 − y)`` times that has one stuck (a bound of
+        15.9 for labels 0 and 1, where a sample merely near the clip, at p = 0.9997, has a loss of 8). ``ε'`` is how
+        far from 1 the clip's ``1 − ε`` lands in float32, which rounds it to 1 − 1.19e-7 (−log ε' = 15.94 rather
+        than 16.12): the bound then holds in float64 too."""
         if self.from_logits:
             return False
         samples, per_sample = len(terms), labels.size // len(terms)
         distance = 1.0 - float(np.float32(1.0 - self.epsilon))
-        return bool(np.any(terms * (samples * per_sample) >= 0.5 * -np.log(distance) * (1 - 1e-3)))
+        surest = np.maximum(labels, 1 - labels).reshape(samples, -1).min(axis=1)
+        return bool(np.any(terms * (samples * per_sample) >= surest * -np.log(distance) * (1 - 1e-3)))
 
     def terms_and_gradient(self, kernels, y_true, y_pred):
         if self._formulas_changed_since(BinaryCrossentropy):

@@ -31,6 +31,7 @@ from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
 from minicnn.weight_files import WEIGHTS_FORMAT, read_npz, stored_header, write_npz_atomically
 
+
 class History:
     """What ``fit`` returns: ``history.history["loss"]``, ``["accuracy"]``, ``["val_loss"]``, ... one value per
     epoch, and ``history.epoch`` (0-based epoch numbers), as in Keras."""
@@ -272,7 +273,8 @@ class Sequential:
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` (from 0; -1 is the last), as Keras finds it."""
         if (name is None) == (index is None):
-            raise ValueError(f"{self.name}.get_layer: give a name or an index, not {'both' if name else 'neither'}")
+            raise ValueError(f"{self.name}.get_layer: give a name or an index, not "
+                             f"{'both' if name is not None else 'neither'}")
         if index is not None:
             if not isinstance(index, (int, np.integer)) or isinstance(index, bool) or not (
                     -len(self.layers) <= index < len(self.layers)):
@@ -305,12 +307,16 @@ class Sequential:
 
     @property
     def metrics_names(self):
-        """``["loss", metric, ...]``: what ``evaluate`` and ``test_on_batch`` return, in their order."""
+        """``["loss", metric, ...]``: what ``evaluate`` and ``test_on_batch`` return, in their order (Keras 2's
+        list; Keras 3 names the metrics together, ``["loss", "compile_metrics"]``)."""
         self._require_compiled("metrics_names")
         return ["loss"] + [name for name, _ in self.metrics]
 
     def __getattr__(self, name):
-        """Only for what the model lacks: a Keras name says what to use instead."""
+        """Only for what the model lacks: a Keras name says what to use instead. (Python also comes here when a
+        property raised AttributeError, from a layer's code, say: the property runs again to raise that error.)"""
+        if isinstance(getattr(type(self), name, None), property):
+            return getattr(type(self), name).fget(self)
         if name in MODEL_NAMES:
             raise AttributeError(f"'Sequential' object has no attribute {name!r} (a Keras one): {MODEL_NAMES[name]}")
         raise AttributeError(f"'Sequential' object has no attribute {name!r}")

@@ -35,7 +35,8 @@ class Optimizer:
 
     @property
     def lr(self):
-        """Keras' old name, refused by name: ``optimizer.lr = 0.0`` would otherwise set an attribute nothing reads."""
+        """Keras' old name, refused by name: ``optimizer.lr = 0.0`` would otherwise set an attribute nothing reads
+        (an optimizer of your own keeps its step size as ``learning_rate`` too)."""
         raise AttributeError(f"{type(self).__name__}: the attribute is learning_rate (lr is Keras' old name)")
 
     @lr.setter

@@ -1,6 +1,7 @@
-"""Files written whole or not at all, and minicnn's weight files: ``write_atomically`` (and ``write_npz_atomically``)
-writes beside the file and renames over it once complete (a failure never destroys the old file); ``read_npz`` reads arrays only, never
-unpickling anything; ``stored_header`` checks what ``Sequential.save_weights`` writes about the model."""
+"""Files written whole or not at all, and minicnn's weight files: ``write_atomically`` (and
+``write_npz_atomically``) writes beside the file and renames over it once complete (a failure never destroys the
+old file); ``read_npz`` reads arrays only, never unpickling anything; ``stored_header`` checks what
+``Sequential.save_weights`` writes about the model."""
 
 import errno
 import os
@@ -59,6 +60,21 @@ def write_atomically(path, write, suffix=".tmp"):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    _flush_folder(Path(path).parent)
+
+
+def _flush_folder(folder):
+    """Flush ``folder``'s entries to the disk (the rename itself), where the system allows opening a folder."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows opens no folders; the rename stands as the system keeps it
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def read_npz(path, where):
@@ -114,7 +130,9 @@ def write_npz_atomically(path, arrays, where="write_npz_atomically"):
     try:
         write_atomically(os.path.abspath(path), lambda file: np.savez(file, **arrays), suffix=".npz")
     except OSError as error:
-        raise type(error)(f"{where}: cannot write {path!r}: {error.strerror or error}") from None
+        named = type(error)(f"{where}: cannot write {path!r}: {error.strerror or error}")
+        named.errno = error.errno  # what a caller's except may look at (ENOSPC, EACCES); the message names path
+        raise named from None
 
 
 def stored_header(stored, where):

@@ -527,7 +527,7 @@ def test_keras_activation_layers_train_on_cuda_as_on_numpy():
 def test_a_layer_of_your_own_written_with_numpy_is_refused_before_any_work_on_cuda(cuda_backend):
     """README's ``Scale`` computes with NumPy (``np.asarray(x)``, ``s * grad``): on the simulator it ran, copying
     every step's arrays to the host and back, and on a GPU its backward would have failed inside NumPy. The model
-    refuses it by name, as README says, before any layer runs or any weight moves."""
+    refuses it by name, as README says, before any layer runs; the weights are as they were."""
     import pathlib
 
     readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()

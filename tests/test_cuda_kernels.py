@@ -933,7 +933,8 @@ def test_device_arrays_refuse_what_a_gpu_s_refuse(device):
     array = cuda_kernels.to_device(np.arange(6.0).reshape(2, 3))
     for refused, error in ((lambda: array * 2, TypeError), (lambda: 2 * array, TypeError),
                            (lambda: array - array, TypeError), (lambda: array.max(), AttributeError),
-                           (lambda: array.astype(np.float32), AttributeError), (lambda: copy.deepcopy(array), TypeError)):
+                           (lambda: array.astype(np.float32), AttributeError),
+                           (lambda: copy.deepcopy(array), TypeError)):
         with pytest.raises(error, match="DeviceNDArray"):
             refused()
     assert array.shape == (2, 3) and array.dtype == np.float64 and array.size == 6

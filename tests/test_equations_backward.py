@@ -207,11 +207,15 @@ def test_the_linear_model_trains_in_a_dense_layer_as_its_equations_say(samples, 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_max_pooling_passes_a_nan_on_as_every_backend_does(backend_name):
-    """Python's max(largest, nan) keeps largest: the reference dropped a NaN that every backend passes on."""
+    """Python's max(largest, nan) keeps largest: the reference dropped a NaN that every backend passes on; its
+    gradient goes to the NaN, as np.argmax picks it (the backward reference sent it to the largest number)."""
     x = _image([[1.0, np.nan, 0.0, 2.0], [3.0, 2.0, 1.0, 1.0]])
     reference = equations.max_pool2d_nhwc(x, 2)
+    g = np.array([[[[3.0], [5.0]]]])
     with mc.use_backend(backend_name):
-        fast, _ = backend.kernels().max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+        fast, argmax = backend.kernels().max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+        fast_gradient = backend.kernels().max_pool2d_backward(g, argmax, x.shape, (2, 2), (2, 2), "valid")
     np.testing.assert_array_equal(reference, fast)
+    np.testing.assert_array_equal(equations.max_pool2d_nhwc_backward(x, g), fast_gradient)  # to the NaN, as argmax
     assert np.isnan(reference[0, 0, 0, 0]) and reference[0, 0, 1, 0] == 2.0
     assert np.isnan(equations.max_pool2d(x[0, :, :, 0], 2)[0, 0])

@@ -322,7 +322,6 @@ def test_an_input_alone_gives_the_models_input_shape_and_to_categorical_builds_o
     assert peak < 5_000_000, peak
 
 
-
 def test_freezing_the_whole_model_freezes_every_layer():
     """``model.trainable = False`` (transfer learning's "freeze the base") set an attribute nothing read: the weights
     kept training and summary counted them trainable. It freezes every layer now, and ``True`` unfreezes them."""

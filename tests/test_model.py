@@ -1108,7 +1108,7 @@ def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, m
     atomic_write_text(tmp_path / "result.txt", "1,2,3,4\n")
     figure = plt.figure()
     save_figure(figure, tmp_path / "curve.png")
-    assert len(synced) == 2 and (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(synced) == 2 * 2 and (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"  # file, then folder
     with pytest.raises(FileNotFoundError, match=r"^cannot save a figure as .*curve\.png: the folder .*nope does not "
                                                 r"exist$"):
         save_figure(figure, tmp_path / "nope" / "curve.png")
