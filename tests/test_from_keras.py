@@ -420,3 +420,15 @@ def test_one_number_per_sample_is_told_to_make_a_column():
     with pytest.raises(ShapeError, match=r"got \(7,\); one number per sample\? x\[:, None\] makes the column of "
                                          r"features, shape \(N, 1\)$"):
         model.fit(np.arange(7.0), 2 * np.arange(7.0), verbose=0)
+
+
+def test_an_attribute_error_inside_a_model_property_is_raised_as_it_is():
+    """Python answers an AttributeError raised inside a property by calling __getattr__, whose message ('no
+    attribute output_shape') hid the layer's own mistake (found in review)."""
+    class Forgetful(mc.Layer):
+        def compute_output_shape(self, input_shape):
+            return self.shape_i_never_set
+
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,)), Forgetful()])
+    with pytest.raises(AttributeError, match="shape_i_never_set"):
+        model.output_shape

@@ -1096,6 +1096,11 @@ def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, m
         model.save_weights(path)
     assert path.read_bytes() == before
     monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(np, "savez", lambda file, **arrays: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(OSError, match=r"^sequential\.save_weights: cannot write .*: No space left$") as full:
+        model.save_weights(path)
+    assert full.value.errno == 28 and path.read_bytes() == before  # what a caller's except may look at
+    monkeypatch.undo()
     monkeypatch.setattr(os, "chmod", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         model.save_weights(path)
