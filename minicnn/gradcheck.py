@@ -51,7 +51,7 @@ from minicnn.backend import to_host
 from minicnn.errors import NonFiniteError, ShapeError
 from minicnn.layers.base import Layer, _float_dtype, check_built, check_layer_contract, gradient_for
 from minicnn.losses import Loss, get_loss
-from minicnn.model import Sequential
+from minicnn.model import Sequential, check_layer_output
 from minicnn.progress import ProgressBar
 
 
@@ -226,7 +226,7 @@ def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dty
                 break
             previous_gap = small_gap
     judged = np.where(on_kink, 0.0, errors)
-    worst = int(np.argmax(judged))
+    worst = int(np.argmax(np.where(on_kink, -1.0, judged)))  # a kink is not the worst entry: it was not judged
     hint = _hint(picked[~on_kink], numerical[~on_kink], judged[worst] >= tolerance, tiny, tolerance, batch)
     return GradientComparison(name, len(indices), float(judged[worst]), indices[worst], float(picked[worst]),
                               float(numerical[worst]), int(on_kink.sum()), hint)
@@ -248,22 +248,28 @@ def _hint(analytic, numerical, failed, tiny, tolerance, batch):
     if not np.any(numerical) and np.any(analytic):
         return ("the numerical gradient is 0 at every entry checked: changing this array does not change the "
                 "output. Does forward read it (not a copy made earlier), and compute in floats?")
+    if not np.any(analytic) and np.any(numerical):
+        return ("the hand-written gradient is 0 at every entry checked, where the numerical one is not: does "
+                "backward set this gradient (self.grads[...] = ..., or return ∂L/∂x)?")
     sized = (np.abs(analytic) > tiny) & (np.abs(numerical) > tiny)
     if sized.sum() < 2 or sized.sum() < len(analytic) / 2:
         return ""
     ratios = analytic[sized] / numerical[sized]
     factor = float(np.median(ratios))
-    if np.max(np.abs(ratios - factor)) > 1e-3 * abs(factor) or abs(factor - 1) < tolerance:
+    if np.max(np.abs(ratios - factor)) > 1e-3 * abs(factor) or f"{factor:.4g}" == "1":  # "1 times" says nothing
         return ""
+    where = ("at every entry checked" if sized.all() else
+             f"at the {int(sized.sum())} of {len(sized)} entries checked where neither is 0 (at the others one "
+             f"of them is 0: a mask left out?)")
     if abs(factor + 1) < 1e-3:
-        return "the hand-written gradient has the opposite sign at every entry checked (a minus sign lost?)"
+        return f"the hand-written gradient has the opposite sign {where} (a minus sign lost?)"
     named = ""
     if batch > 1 and abs(factor * batch - 1) < 1e-3:
         named = f", which is 1/{batch}, one over the batch size (a mean taken twice?)"
     elif batch > 1 and abs(factor / batch - 1) < 1e-3:
         named = f", which is {batch}, the batch size (a mean left out?)"
-    return (f"the hand-written gradient is {factor:.4g} times the numerical one at every entry checked{named}: a "
-            f"constant factor is wrong or missing")
+    return (f"the hand-written gradient is {factor:.4g} times the numerical one {where}{named}: a constant factor "
+            f"is wrong or missing")
 
 
 def _weights(target):
@@ -453,7 +459,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
     report.problems += _forward_problems(base, checked, x, given, output, dtype,
-                                         lambda twin, data: to_host(twin.forward(data, training=training)))
+                                         lambda twin, data: to_host(twin.forward(data, training=training)), training)
     analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     again_x, again_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     report.problems += _backward_problems(analytic_x, analytic_weights, again_x, again_weights)
@@ -547,14 +553,25 @@ def _analytic_gradients(run_backward, who, checked, base, x_shape):
     return np.array(to_host(analytic_x), dtype=np.float64), weights
 
 
-def _forward_problems(base, checked, x, given, output, dtype, forward):
+def _forward_problems(base, checked, x, given, output, dtype, forward, training):
     """What makes a forward pass something a gradient check cannot trust, in words: it changed its input in place
-    (``given`` was a copy of ``x``), it gives other outputs for the same input and weights (a fresh copy of ``base``
-    run again), it computes in another dtype, or it made weights that ``build`` did not."""
+    (``given`` was a copy of ``x``; in a model, a later layer's input too), it gives other outputs for the same input
+    and weights (a fresh copy of ``base`` run again), it computes in another dtype, it made weights that ``build``
+    did not, or (a layer) it gives an output a model refuses."""
     problems = []
     if not np.array_equal(given, x, equal_nan=True):
         problems.append("forward changed its input x in place (x **= 2, x[...] = ...), so the caller's data changes "
                         "with every call; compute into a new array (x = x ** 2)")
+    changer = _layer_that_changes_its_input(base, x, training) if isinstance(base, Sequential) else None
+    if changer is not None:
+        problems.append(f"the forward of {changer.describe()} changed its input in place (x *= 2, x[...] = ...): the "
+                        f"layer before it keeps that array for its backward (a sigmoid's output, say), which then "
+                        f"computes with changed numbers and looks wrong; compute into a new array (x = x * 2)")
+    if isinstance(base, Layer):
+        try:
+            check_layer_output(checked, output, len(x), checked.compute_output_shape((None,) + x.shape[1:]))
+        except (ShapeError, TypeError) as error:
+            problems.append(f"{error} (a model refuses this layer)")
     if not np.array_equal(np.asarray(forward(copy.deepcopy(base), x.copy())), output, equal_nan=True):
         problems.append("forward gave other outputs for the same input and weights (a random draw?); a gradient "
                         "check needs a function: draw from a generator the layer keeps and seeds, as "
@@ -572,6 +589,19 @@ def _forward_problems(base, checked, x, given, output, dtype, forward):
                             f"call makes them anew and nothing checks or trains them; make them in "
                             f"build(input_shape)")
     return problems
+
+
+def _layer_that_changes_its_input(model, x, training):
+    """The first layer after the first (whose input is the caller's ``x``, checked on its own) whose forward
+    changes its input array in place, in a copy of ``model`` run layer by layer; None if none does."""
+    twin, data = copy.deepcopy(model), np.array(x, copy=True)
+    for index, layer in enumerate(twin.layers):
+        kept = np.array(to_host(data), copy=True)
+        output = layer.forward(data, training=training)
+        if index and not np.array_equal(kept, to_host(data), equal_nan=True):
+            return layer
+        data = output
+    return None
 
 
 def _backward_problems(analytic_x, analytic_weights, again_x, again_weights):

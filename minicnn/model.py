@@ -77,7 +77,7 @@ def _as_array(value, argument, where):
     return array
 
 
-def _check_layer_output(layer, output, samples, expected):
+def check_layer_output(layer, output, samples, expected):
     """A layer's output must hold one row per sample and, where its ``compute_output_shape`` said what it would be
     (``expected``, batch axis None), that shape: one of your own layers that averages over the batch, or changes
     the shape without saying so in ``compute_output_shape``, is named here, not by the layer or loss after it.
@@ -459,7 +459,7 @@ class Sequential:
                     raise
                 raise ShapeError(f"{error}. The cause is x: {self.name} was built for samples of shape {built_for}, "
                                  f"and x holds samples of shape {sample_shape}") from error
-            _check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
+            check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
         if training:
             self._stores_to_host_after_a_direct_call("state")
         self._output_shape = tuple(x.shape)

@@ -415,3 +415,88 @@ def test_a_long_check_shows_its_progress_and_a_huge_one_warns_first(monkeypatch,
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mc.gradcheck(mc.Dense(3, seed=0), x, max_checks=2)  # a sample: no warning
+
+
+def test_the_report_points_at_a_judged_entry_and_hints_only_what_the_numbers_show():
+    """From a student's audit: the worst index was a kink's (0.1257 vs 0.06287 beside an error of 0), a factor that
+    rounds to 1 was printed as "1 times … a constant factor is wrong", a backward that never sets its gradient got
+    no hint, and "at every entry checked" was said of half of them (a mask left out)."""
+    x = np.zeros((1, 4, 4, 1))
+    x[0, 0, :2, 0] = 1  # ties in the pooling windows: kinks
+    report = mc.gradcheck(mc.MaxPooling2D(2), x)
+    assert report.passed and re.search(r"\(0, 1, 0, 0\): 0 vs 0\n", str(report)), report
+
+    saturated = mc.Sequential([mc.Input(shape=(1,)), mc.Dense(1, activation="sigmoid")], seed=0).astype(np.float64)
+    saturated.build()
+    saturated.set_weights([np.array([[16.0]]), np.array([0.0])])  # 1 − p = 1.1e-7: rounding, not a wrong factor
+    report = mc.gradcheck(saturated, np.array([[1.0], [0.5], [-0.3]]), np.array([[0.0], [1.0], [0.0]]),
+                          loss="binary_crossentropy")
+    assert "1 times" not in str(report)
+
+    class Forgetful(mc.Layer):
+        def build(self, input_shape):
+            self.params["s"] = np.ones(input_shape[-1], dtype=self.dtype)
+            self.grads["s"] = np.zeros_like(self.params["s"])
+            super().build(input_shape)
+
+        def forward(self, x, training=False):
+            self.x = np.asarray(x)
+            return self.x * self.params["s"]
+
+        def backward(self, grad_out):
+            return self.params["s"] * grad_out  # grads["s"] never set
+
+    report = mc.gradcheck(Forgetful(), np.random.default_rng(0).standard_normal((4, 3)))
+    assert "the hand-written gradient is 0 at every entry checked, where the numerical one is not: does backward " \
+           "set this gradient" in str(report)
+
+    class MaskLeftOut(mc.Layer):
+        def forward(self, x, training=False):
+            self.keep = (np.arange(np.size(x)).reshape(np.shape(x)) % 2).astype(float)
+            return np.asarray(x) * self.keep * 2.0
+
+        def backward(self, grad_out):
+            return grad_out  # forgets the mask and the 2
+
+    report = mc.gradcheck(MaskLeftOut(), np.random.default_rng(1).standard_normal((4, 4)))
+    assert re.search(r"the hand-written gradient is 0\.5 times the numerical one at the 8 of 16 entries checked "
+                     r"where neither is 0 \(at the others one of them is 0: a mask left out\?\)", str(report)), report
+
+
+def test_a_model_check_names_a_layer_that_changes_its_input_and_a_layer_check_what_a_model_refuses():
+    """A layer of one's own that doubled its input in place, mid-model, overwrote the sigmoid output the Dense
+    before it keeps for backward: the check failed the Dense ("a backward pass is wrong"). And a layer check passed
+    layers a model refuses: one that averages over the batch, one that changes the shape without saying how."""
+    class Double(mc.Layer):
+        def forward(self, x, training=False):
+            x *= 2.0
+            return x
+
+        def backward(self, grad_out):
+            return 2.0 * grad_out
+
+    model = mc.Sequential([mc.Input(shape=(3,)), mc.Dense(3, activation="sigmoid"), Double(), mc.Dense(1)], seed=0)
+    rng = np.random.default_rng(0)
+    report = mc.gradcheck(model, rng.standard_normal((4, 3)), rng.standard_normal((4, 1)), loss="mse")
+    assert re.search(r"the forward of Double 'double(_\d+)?' changed its input in place", str(report)), report
+
+    class BatchMean(mc.Layer):
+        def forward(self, x, training=False):
+            self.n = len(x)
+            return np.asarray(x).mean(axis=0, keepdims=True)
+
+        def backward(self, grad_out):
+            return np.repeat(grad_out, self.n, axis=0) / self.n
+
+    class Squares(mc.Layer):
+        def forward(self, x, training=False):
+            self.x = np.asarray(x)
+            return np.concatenate([self.x, self.x ** 2], axis=-1)
+
+        def backward(self, grad_out):
+            width = self.x.shape[-1]
+            return grad_out[:, :width] + 2 * self.x * grad_out[:, width:]
+
+    x = rng.standard_normal((4, 3))
+    assert "(a mean or sum over axis 0?) (a model refuses this layer)" in str(mc.gradcheck(BatchMean(), x))
+    assert "where its compute_output_shape gives (N, 3)" in str(mc.gradcheck(Squares(), x))
