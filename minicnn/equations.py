@@ -611,22 +611,22 @@ def sigmoid_backward(z, grad_a):
 
     Parameters
     ----------
-    z : ndarray of any shape
+    z : float or ndarray of any shape
         The sigmoid's input.
-    grad_a : ndarray, the shape of ``z``
+    grad_a : float or ndarray, the shape of ``z``
         ``∂L/∂a`` for ``a = σ(z)``.
 
     Returns
     -------
-    grad_z : ndarray, the shape of ``z``
+    grad_z : float (for a scalar ``z``) or ndarray of the shape of ``z``
     """
     z = _array(z, np.ndim(z), "z", "sigmoid_backward", "(any shape)")
     g = _gradient_of_output(grad_a, z.shape, "grad_a", "sigmoid_backward")
-    a = sigmoid(z)
+    a = np.asarray(sigmoid(z))  # an array also for one number (sigmoid gives a float for it)
     grad_z = np.zeros(z.shape)
     for index in np.ndindex(*z.shape):
         grad_z[index] = g[index] * a[index] * (1.0 - a[index])
-    return grad_z
+    return grad_z if z.ndim else float(grad_z)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

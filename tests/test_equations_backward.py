@@ -62,6 +62,7 @@ def test_affine_and_sigmoid_backward_by_hand():
     # σ(0) = ½ and σ(ln 3) = ¾: σ' = ¼ and 3/16
     np.testing.assert_allclose(equations.sigmoid_backward(np.array([0.0, np.log(3.0)]), np.array([4.0, 16.0])),
                                [1.0, 3.0], rtol=1e-15)
+    assert equations.sigmoid_backward(0.0, 4.0) == 1.0  # one number, as sigmoid takes (it failed on its float)
 
 
 @pytest.mark.parametrize("call, message", [

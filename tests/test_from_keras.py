@@ -111,6 +111,14 @@ def test_an_input_of_another_rank_gets_the_fix_it_most_likely_needs(x, advice):
         model.predict(x)
 
 
+def test_one_rgb_image_given_to_a_layer_not_yet_built_is_offered_both_fixes():
+    """(28, 28, 3) to a Conv2D with no input shape yet: the channel-axis advice alone made it 28 images of 28×3
+    (from a student's audit); a single image comes first now."""
+    with pytest.raises(ShapeError, match=re.escape("; a single image? x[None] makes it a batch of one; or images "
+                                                   "without their channel axis? x[..., None] adds it")):
+        mc.Conv2D(2, 3).forward(np.ones((28, 28, 3)))
+
+
 def test_images_given_to_dense_are_told_to_flatten_and_a_size_of_none_to_leave_input_shape_out():
     with pytest.raises(ShapeError, match=r"Dense takes one row of features per sample: put Flatten\(\) before it$"):
         mc.Sequential([mc.Dense(2)]).predict(np.zeros((3, 4, 4, 1)))

@@ -315,6 +315,9 @@ class Layer:
         if expected is not None and shape == tuple(expected[1:]):
             return "; a single sample? x[None] makes it a batch of one"
         if self._lacks_channel_axis(shape):
+            if expected is None and shape[-1] in (1, 3, 4):  # (28, 28, 3): one RGB image, most likely
+                return ("; a single image? x[None] makes it a batch of one; or images without their channel axis? "
+                        "x[..., None] adds it")
             return "; images without their channel axis? x[..., None] adds it"
         if self.input_layout == "(N, features)" and len(shape) > self.input_ndim:
             return f"; {type(self).__name__} takes one row of features per sample: put Flatten() before it"
