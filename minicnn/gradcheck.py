@@ -50,7 +50,7 @@ from minicnn import checks
 from minicnn.backend import to_host
 from minicnn.errors import NonFiniteError, ShapeError
 from minicnn.layers.base import Layer, _float_dtype, check_built, check_layer_contract, gradient_for
-from minicnn.losses import Loss, get_loss
+from minicnn.losses import BinaryCrossentropy, Loss, get_loss
 from minicnn.model import Sequential, check_layer_output
 from minicnn.progress import ProgressBar
 
@@ -81,8 +81,10 @@ class GradcheckReport:
     dtype: str = "float64"
     tolerance: float = 1e-6
     clipped_samples: int = 0
+    near_clip_samples: int = 0
     samples: int = 0
     problems: list = field(default_factory=list)
+    untrusted: bool = False
 
     @property
     def max_error(self):
@@ -128,11 +130,19 @@ class GradcheckReport:
                          f"probability within 1e-7 of 0 or 1, as after training): there its value is flat, while "
                          f"its gradient is the formula's at the clipped probability. No check passes through that; "
                          f"check before training, or with a loss on logits (from_logits=True).")
+        if self.near_clip_samples:
+            lines.append(f"{self.near_clip_samples} of {self.samples} samples have a probability within 1e-4 of 0 "
+                         f"or 1: the loss's log magnifies rounding there by 1/p or 1/(1 − p), enough to fail a right "
+                         f"gradient; check where the predictions are less certain, or with a loss on logits.")
         lines.extend(f"  {c.name}: {c.hint}" for c in self.comparisons if c.hint)
         if self.passed:
             lines.append(f"passed: every relative error is below {self.tolerance:g}")
             return "\n".join(lines)
         lines.extend(f"NOT passed: {problem}" for problem in self.problems)
+        if self.untrusted:  # the table's differences are the draw's or the rounding's: kinks and hints mean nothing
+            lines.append("The table above cannot be read until that is mended: its differences come from the "
+                         "forward pass itself, not from the backward pass.")
+            return "\n".join(lines)
         if self.unjudged:
             lines.append(f"NOT passed: every checked entry of {', '.join(self.unjudged)} sat on a kink, so nothing "
                          f"there was compared; check at a point away from the bends (add a little noise to x).")
@@ -140,6 +150,10 @@ class GradcheckReport:
         if failing and all(c.hint for c in failing):  # each says above what it has in common: a bug, no kink
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
                          f"pass is wrong (see the line on each above).")
+        elif failing and self.dtype == "float32":
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}, in float32, "
+                         f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): this "
+                         f"shows how large rounding is; check in float64 (the default) to judge the backward pass.")
         elif failing:
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}. Either a "
                          f"backward pass is wrong, or a difference stepped across a kink, where the function bends "
@@ -450,6 +464,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         at_x = loss_fn(y, output)
         grad_output = loss_fn.gradient(y, output)
         report.clipped_samples, report.samples = int(np.sum(loss_fn.clipped(y, output))), len(x)
+        report.near_clip_samples = _near_the_clip(loss_fn, y, output)
 
         def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
             """``(f(θ) − f(θ − h), f(θ + h) − f(θ))``."""
@@ -464,8 +479,11 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
+    untrusted = []
     report.problems += _forward_problems(base, checked, x, given, output, dtype,
-                                         lambda twin, data: to_host(twin.forward(data, training=training)), training)
+                                         lambda twin, data: to_host(twin.forward(data, training=training)), training,
+                                         untrusted)
+    report.untrusted = bool(untrusted)
     analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     again_x, again_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     report.problems += _backward_problems(analytic_x, analytic_weights, again_x, again_weights)
@@ -559,11 +577,12 @@ def _analytic_gradients(run_backward, who, checked, base, x_shape):
     return np.array(to_host(analytic_x), dtype=np.float64), weights
 
 
-def _forward_problems(base, checked, x, given, output, dtype, forward, training):
+def _forward_problems(base, checked, x, given, output, dtype, forward, training, untrusted):
     """What makes a forward pass something a gradient check cannot trust, in words: it changed its input in place
     (``given`` was a copy of ``x``; in a model, a later layer's input too), it gives other outputs for the same input
     and weights (a fresh copy of ``base`` run again), it computes in another dtype, it made weights that ``build``
-    did not, or (a layer) it gives an output a model refuses."""
+    did not, or (a layer) it gives an output a model refuses. ``untrusted`` (a list) gets an entry where the
+    forward is not a function of its input in the checked dtype: then no difference quotient can be read."""
     problems = []
     if not np.array_equal(given, x, equal_nan=True):
         problems.append("forward changed its input x in place (x **= 2, x[...] = ...), so the caller's data changes "
@@ -579,10 +598,12 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training)
         except (ShapeError, TypeError) as error:
             problems.append(f"{error} (a model refuses this layer)")
     if not np.array_equal(np.asarray(forward(copy.deepcopy(base), x.copy())), output, equal_nan=True):
+        untrusted.append(True)
         problems.append("forward gave other outputs for the same input and weights (a random draw?); a gradient "
                         "check needs a function: draw from a generator the layer keeps and seeds, as "
                         "Dropout(seed=...) does")
     if output.dtype != dtype:
+        untrusted.append(True)
         why = "rounding swamps the differences" if output.dtype.kind == "f" else "whole numbers have no gradient"
         problems.append(f"forward returned {output.dtype} where the check computes in {dtype}: the layer computes "
                         f"in a dtype of its own (written into forward?), and {why}")
@@ -595,6 +616,16 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training)
                             f"call makes them anew and nothing checks or trains them; make them in "
                             f"build(input_shape)")
     return problems
+
+
+def _near_the_clip(loss, y, predictions):
+    """How many samples a binary cross-entropy on probabilities sees within 1e-4 of 0 or 1 without clipping them:
+    its ``log p`` and ``log(1 − p)`` magnify rounding there by up to 10⁴."""
+    if not isinstance(loss, BinaryCrossentropy) or loss.from_logits:
+        return 0
+    p = np.asarray(predictions, np.float64).reshape(len(predictions), -1)
+    near = ((p < 1e-4) | (p > 1 - 1e-4)).any(axis=1)
+    return int(np.sum(near & ~np.asarray(loss.clipped(y, predictions))))
 
 
 def _layer_that_changes_its_input(model, x, training):

@@ -512,3 +512,30 @@ def test_a_model_at_an_exact_fit_passes_its_check():
     fitted = model.predict(x)
     assert mc.gradcheck(model, x, fitted, loss="mse").passed
     assert mc.gradcheck(model, x, fitted + 0.5, loss="mse").passed
+
+
+def test_the_verdict_says_when_the_differences_come_from_rounding_or_from_the_forward_itself():
+    """From a student's audit: a float32 check, a random forward and a prediction near the clip each ended with
+    "Either a backward pass is wrong, or … a kink", with kinks and hints that meant nothing."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3))
+    float32 = str(mc.gradcheck(mc.Dense(3, seed=0), x, dtype=np.float32, step=1e-5))
+    assert "in float32, where rounding alone moves a difference quotient" in float32, float32
+
+    class Noisy(mc.Layer):
+        def forward(self, x, training=False):
+            return np.asarray(x) + 1e-3 * np.random.default_rng().standard_normal(np.shape(x))
+
+        def backward(self, grad_out):
+            return grad_out
+
+    noisy = str(mc.gradcheck(Noisy(), x))
+    assert "a random draw?" in noisy and "cannot be read until that is mended" in noisy
+    assert "Either a backward pass is wrong" not in noisy
+
+    saturated = mc.Sequential([mc.Input(shape=(1,)), mc.Dense(1, activation="sigmoid")], seed=0).astype(np.float64)
+    saturated.build()
+    saturated.set_weights([np.array([[12.0]]), np.array([0.0])])  # 1 − σ(12) = 6e-6: near the clip, not on it
+    report = str(mc.gradcheck(saturated, np.array([[1.0], [0.1], [-0.3]]), np.array([[0.0], [1.0], [0.0]]),
+                              loss="binary_crossentropy"))
+    assert "1 of 3 samples have a probability within 1e-4 of 0 or 1: the loss's log magnifies rounding" in report
