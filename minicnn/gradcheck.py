@@ -32,10 +32,15 @@ The active backend computes (on cuda, float64 kernels on the GPU; the results co
 upstream gradient, and the check asks what the comparison takes for granted; where it fails, the report says so
 (``report.problems``) and does not pass: a forward that changes its input in place, gives other outputs for the
 same input (a random draw), computes in a dtype of its own, or makes weights that ``build`` did not; a backward
-that adds to ``grads`` (``+=``) rather than setting them, seen by calling it twice. A gradient of another shape than
-its array, a backward that returns None and a ``grads`` key missing are errors that name them. Under a failing
-array the report names what its entries have in common: a numerical gradient of 0 (the array is not read), or one
-constant factor (the opposite sign, 1/N twice).
+that adds to ``grads`` (``+=``) rather than setting them, seen by calling it twice; in a model, a layer whose
+forward changes its input in place; for a layer, an output a model refuses (a list, one averaged over the batch, a
+shape its ``compute_output_shape`` does not give). A gradient of another shape than its array, a backward that
+returns None and a ``grads`` key missing are errors that name them. Under a failing array the report names what
+its entries have in common: a numerical gradient of 0 (the array is not read), a hand-written one of 0 (never set),
+or one constant factor (the opposite sign, 1/N twice). An array whose gradients are all within rounding of 0
+(below ``FLAT``: a model at an exact fit) is flat: nothing there is judged, and the check does not pass. The
+verdict says where differences may come from instead of a wrong backward: float32 rounding, a forward that is not
+a function, a binary cross-entropy near its clip.
 """
 
 import copy
@@ -68,6 +73,7 @@ class GradientComparison:
     numerical: float
     kinks: int = 0
     hint: str = ""
+    flat: bool = False
 
 
 @dataclass
@@ -102,10 +108,15 @@ class GradcheckReport:
         return [c.name for c in self.comparisons if c.checked and c.kinks == c.checked]
 
     @property
+    def flat(self):
+        """The arrays whose gradients are all within rounding of 0 on both sides (``FLAT``): nothing to compare."""
+        return [c.name for c in self.comparisons if c.flat]
+
+    @property
     def passed(self):
-        """True when every relative error is below ``tolerance``, something was judged in every array, and no
-        problem was found with the forward or backward pass themselves (``problems``)."""
-        return self.max_error < self.tolerance and not self.unjudged and not self.problems
+        """True when every relative error is below ``tolerance``, something was judged in every array (none all
+        kinks, none flat), and no problem was found with the forward or backward pass themselves (``problems``)."""
+        return self.max_error < self.tolerance and not self.unjudged and not self.flat and not self.problems
 
     @property
     def kinks(self):
@@ -120,6 +131,11 @@ class GradcheckReport:
             kinks = f"{c.kinks:>7}" if self.kinks else ""
             lines.append(f"  {c.name:<28}{c.checked:>8}{kinks}{c.max_error:>16.2e}   {c.worst_index}: "
                          f"{c.analytic:.10g} vs {c.numerical:.10g}")
+        if self.untrusted:  # the table's differences may be the draw's or the rounding's: kinks, hints mean nothing
+            lines.extend(f"NOT passed: {problem}" for problem in self.problems)
+            lines.append("The table above cannot be read until that is mended: its differences may come from the "
+                         "forward pass itself rather than from the backward pass.")
+            return "\n".join(lines)
         if self.kinks:
             lines.append(f"{self.kinks} {'entry' if self.kinks == 1 else 'entries'} sat on a kink (a ReLU input "
                          f"within h of 0, a tie in a pooling window, a clipped loss): the slopes on either side "
@@ -139,10 +155,10 @@ class GradcheckReport:
             lines.append(f"passed: every relative error is below {self.tolerance:g}")
             return "\n".join(lines)
         lines.extend(f"NOT passed: {problem}" for problem in self.problems)
-        if self.untrusted:  # the table's differences are the draw's or the rounding's: kinks and hints mean nothing
-            lines.append("The table above cannot be read until that is mended: its differences come from the "
-                         "forward pass itself, not from the backward pass.")
-            return "\n".join(lines)
+        if self.flat:
+            lines.append(f"NOT passed: every gradient of {', '.join(self.flat)} is within rounding of 0 (below "
+                         f"{FLAT:g}, both hand-written and numerical): the function is flat there (a model at an "
+                         f"exact fit, say), so nothing was compared; check at a point away from it.")
         if self.unjudged:
             lines.append(f"NOT passed: every checked entry of {', '.join(self.unjudged)} sat on a kink, so nothing "
                          f"there was compared; check at a point away from the bends (add a little noise to x).")
@@ -152,8 +168,9 @@ class GradcheckReport:
                          f"pass is wrong (see the line on each above).")
         elif failing and self.dtype == "float32":
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}, in float32, "
-                         f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): this "
-                         f"shows how large rounding is; check in float64 (the default) to judge the backward pass.")
+                         f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong "
+                         f"backward pass and rounding look alike here; check in float64 (the default) to tell them "
+                         f"apart.")
         elif failing:
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}. Either a "
                          f"backward pass is wrong, or a difference stepped across a kink, where the function bends "
@@ -176,7 +193,7 @@ def relative_error(analytic, numerical, tiny=1e-12):
 NOISE_MARGIN = 1e7
 
 #: an array whose gradients are all below this, both the hand-written and the numerical ones, is flat within
-#: rounding (a model at an exact fit: 0 vs 7e-15 read as a relative error of 1): it agrees, with nothing to judge
+#: rounding (a model at an exact fit: 0 vs 7e-15 read as a relative error of 1): nothing there can be judged
 FLAT = 1e-10
 
 
@@ -224,8 +241,9 @@ def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dty
     left, right = np.array([slopes_at(index, step) for index in indices], dtype=np.float64).reshape(-1, 2).T
     numerical = (left + right) / 2
     picked = np.array([analytic[index] for index in indices], dtype=np.float64)
-    if max(np.max(np.abs(picked)), np.max(np.abs(numerical))) < FLAT:
-        return GradientComparison(name, len(indices), 0.0, indices[0], float(picked[0]), float(numerical[0]))
+    if np.all(np.abs(picked) < FLAT) and np.all(np.abs(numerical) < FLAT):  # (False for NaN: judged below)
+        return GradientComparison(name, len(indices), 0.0, indices[0], float(picked[0]), float(numerical[0]),
+                                  flat=True)
     tiny = _tiny(analytic, scale, step)
     errors = relative_error(picked, numerical, tiny)
     gap = np.abs(right - left)
@@ -278,9 +296,11 @@ def _hint(analytic, numerical, failed, tiny, tolerance, batch):
     factor = float(np.median(ratios))
     if np.max(np.abs(ratios - factor)) > 1e-3 * abs(factor) or f"{factor:.4g}" == "1":  # "1 times" says nothing
         return ""
+    masked = ~sized & ((analytic == 0) != (numerical == 0)) & (np.maximum(np.abs(analytic), np.abs(numerical)) > tiny)
     where = ("at every entry checked" if sized.all() else
-             f"at the {int(sized.sum())} of {len(sized)} entries checked where neither is 0 (at the others one "
-             f"of them is 0: a mask left out?)")
+             f"at the {int(sized.sum())} of {len(sized)} entries checked where neither is 0 (at "
+             f"{int(masked.sum())} others one of them is 0: a mask left out?)" if masked.any() else
+             f"at the {int(sized.sum())} of {len(sized)} entries checked large enough to compare")
     if abs(factor + 1) < 1e-3:
         return f"the hand-written gradient has the opposite sign {where} (a minus sign lost?)"
     named = ""
@@ -416,6 +436,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         analytic = np.asarray(analytic)
         at_x = target(y, x.copy())
         report.clipped_samples, report.samples = int(np.sum(target.clipped(y, x))), len(x)
+        report.near_clip_samples = _near_the_clip(target, y, x)
 
         def slopes_at(index, h):
             plus, minus = x.copy(), x.copy()
@@ -435,7 +456,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
             check_built(target, "gradcheck")
         base = target.astype(dtype)
         checked, given = copy.deepcopy(base), x.copy()
-        output = np.asarray(to_host(checked.forward(given, training=training)))
+        returned = checked.forward(given, training=training)
+        output = np.asarray(to_host(returned))
+        try:  # what a model would refuse: checked on what forward returned (a list, say), before np.asarray
+            check_layer_output(checked, returned, len(x), checked.compute_output_shape((None,) + x.shape[1:]))
+        except (ShapeError, TypeError) as error:
+            report.problems.append(f"{error} (a model refuses this layer)")
         upstream = _upstream_gradient(grad_out, output, rng, dtype)
 
         def objective_changes(twin_minus, x_minus, twin_plus, x_plus):
@@ -581,8 +607,8 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training,
     """What makes a forward pass something a gradient check cannot trust, in words: it changed its input in place
     (``given`` was a copy of ``x``; in a model, a later layer's input too), it gives other outputs for the same input
     and weights (a fresh copy of ``base`` run again), it computes in another dtype, it made weights that ``build``
-    did not, or (a layer) it gives an output a model refuses. ``untrusted`` (a list) gets an entry where the
-    forward is not a function of its input in the checked dtype: then no difference quotient can be read."""
+    did not. ``untrusted`` (a list) gets an entry where the forward is not a function of its input in the checked
+    dtype: then no difference quotient can be read."""
     problems = []
     if not np.array_equal(given, x, equal_nan=True):
         problems.append("forward changed its input x in place (x **= 2, x[...] = ...), so the caller's data changes "
@@ -590,13 +616,8 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training,
     changer = _layer_that_changes_its_input(base, x, training) if isinstance(base, Sequential) else None
     if changer is not None:
         problems.append(f"the forward of {changer.describe()} changed its input in place (x *= 2, x[...] = ...): the "
-                        f"layer before it keeps that array for its backward (a sigmoid's output, say), which then "
-                        f"computes with changed numbers and looks wrong; compute into a new array (x = x * 2)")
-    if isinstance(base, Layer):
-        try:
-            check_layer_output(checked, output, len(x), checked.compute_output_shape((None,) + x.shape[1:]))
-        except (ShapeError, TypeError) as error:
-            problems.append(f"{error} (a model refuses this layer)")
+                        f"layer before it may keep that array for its backward (a sigmoid's output, say), which would "
+                        f"then compute with changed numbers and look wrong; compute into a new array (x = x * 2)")
     if not np.array_equal(np.asarray(forward(copy.deepcopy(base), x.copy())), output, equal_nan=True):
         untrusted.append(True)
         problems.append("forward gave other outputs for the same input and weights (a random draw?); a gradient "
@@ -619,12 +640,14 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training,
 
 
 def _near_the_clip(loss, y, predictions):
-    """How many samples a binary cross-entropy on probabilities sees within 1e-4 of 0 or 1 without clipping them:
-    its ``log p`` and ``log(1 − p)`` magnify rounding there by up to 10⁴."""
+    """How many samples a binary cross-entropy on probabilities sees within 1e-4 of the side their label does not
+    fully take (p near 1 where y < 1, p near 0 where y > 0), without clipping them: its ``log(1 − p)`` or ``log p``
+    magnifies rounding there by up to 10⁴."""
     if not isinstance(loss, BinaryCrossentropy) or loss.from_logits:
         return 0
     p = np.asarray(predictions, np.float64).reshape(len(predictions), -1)
-    near = ((p < 1e-4) | (p > 1 - 1e-4)).any(axis=1)
+    labels = np.asarray(loss.labels(y, np.shape(predictions), np.float64)).reshape(p.shape)
+    near = (((p > 1 - 1e-4) & (labels < 1)) | ((p < 1e-4) & (labels > 0))).any(axis=1)  # where a log magnifies
     return int(np.sum(near & ~np.asarray(loss.clipped(y, predictions))))
 
 

@@ -460,7 +460,7 @@ def test_the_report_points_at_a_judged_entry_and_hints_only_what_the_numbers_sho
 
     report = mc.gradcheck(MaskLeftOut(), np.random.default_rng(1).standard_normal((4, 4)))
     assert re.search(r"the hand-written gradient is 0\.5 times the numerical one at the 8 of 16 entries checked "
-                     r"where neither is 0 \(at the others one of them is 0: a mask left out\?\)", str(report)), report
+                     r"where neither is 0 \(at 8 others one of them is 0: a mask left out\?\)", str(report)), report
 
 
 def test_a_model_check_names_a_layer_that_changes_its_input_and_a_layer_check_what_a_model_refuses():
@@ -502,16 +502,30 @@ def test_a_model_check_names_a_layer_that_changes_its_input_and_a_layer_check_wh
     assert "where its compute_output_shape gives (N, 3)" in str(mc.gradcheck(Squares(), x))
 
 
-def test_a_model_at_an_exact_fit_passes_its_check():
+def test_a_model_at_an_exact_fit_is_said_to_be_flat_not_wrong():
     """At a perfect fit every gradient is 0 within rounding: 0 vs 7e-15 read as a relative error of 1, and the
-    check said a backward pass was wrong (from a student's audit). Flat arrays agree; away from the fit the check
-    judges as before."""
+    check said a backward pass was wrong (from a student's audit). Such an array is flat: nothing is judged, and the
+    report says to check away from the fit, where the check judges as before. A NaN is never flat (found in
+    review: Python's max(0.0, nan) is 0.0)."""
     model = mc.Sequential([mc.Input(shape=(3,)), mc.Dense(4, activation="tanh"), mc.Dense(2)], seed=0)
     model = model.astype(np.float64)
     x = np.random.default_rng(0).standard_normal((5, 3))
     fitted = model.predict(x)
-    assert mc.gradcheck(model, x, fitted, loss="mse").passed
+    report = mc.gradcheck(model, x, fitted, loss="mse")
+    assert not report.passed and "is within rounding of 0 (below 1e-10, both hand-written and numerical): the " \
+        "function is flat there (a model at an exact fit, say), so nothing was compared" in str(report), report
+    assert "a backward pass is wrong" not in str(report)
     assert mc.gradcheck(model, x, fitted + 0.5, loss="mse").passed
+
+    class Root(mc.Layer):
+        def forward(self, x, training=False):
+            return np.sqrt(np.asarray(x))
+
+        def backward(self, grad_out):
+            return 0 * grad_out  # wrong, and the numerical slope at 0 is NaN
+
+    with np.errstate(invalid="ignore"):
+        assert not mc.gradcheck(Root(), np.zeros((2, 2))).passed
 
 
 def test_the_verdict_says_when_the_differences_come_from_rounding_or_from_the_forward_itself():
@@ -520,7 +534,8 @@ def test_the_verdict_says_when_the_differences_come_from_rounding_or_from_the_fo
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 3))
     float32 = str(mc.gradcheck(mc.Dense(3, seed=0), x, dtype=np.float32, step=1e-5))
-    assert "in float32, where rounding alone moves a difference quotient" in float32, float32
+    assert "in float32, where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong " \
+        "backward pass and rounding look alike here; check in float64" in float32, float32
 
     class Noisy(mc.Layer):
         def forward(self, x, training=False):
@@ -531,7 +546,7 @@ def test_the_verdict_says_when_the_differences_come_from_rounding_or_from_the_fo
 
     noisy = str(mc.gradcheck(Noisy(), x))
     assert "a random draw?" in noisy and "cannot be read until that is mended" in noisy
-    assert "Either a backward pass is wrong" not in noisy
+    assert "Either a backward pass is wrong" not in noisy and "sat on a kink" not in noisy, noisy
 
     saturated = mc.Sequential([mc.Input(shape=(1,)), mc.Dense(1, activation="sigmoid")], seed=0).astype(np.float64)
     saturated.build()
@@ -539,3 +554,22 @@ def test_the_verdict_says_when_the_differences_come_from_rounding_or_from_the_fo
     report = str(mc.gradcheck(saturated, np.array([[1.0], [0.1], [-0.3]]), np.array([[0.0], [1.0], [0.0]]),
                               loss="binary_crossentropy"))
     assert "1 of 3 samples have a probability within 1e-4 of 0 or 1: the loss's log magnifies rounding" in report
+    confident = str(mc.gradcheck(saturated, np.array([[1.0], [0.1], [-0.3]]), np.array([[1.0], [1.0], [0.0]]),
+                                 loss="binary_crossentropy"))
+    assert "within 1e-4 of 0 or 1" not in confident  # p ≈ 1 where y = 1: log p magnifies nothing (found in review)
+    loss_check = str(mc.gradcheck(mc.BinaryCrossentropy(), np.array([[1 - 6e-6], [0.3], [0.6]]),
+                                  np.array([[0.0], [1.0], [0.0]])))
+    assert "1 of 3 samples have a probability within 1e-4 of 0 or 1" in loss_check
+
+
+def test_a_layer_returning_a_list_is_named_as_a_model_would():
+    """gradcheck turned the output into an array before checking it, so a list passed (found in review)."""
+    class Listed(mc.Layer):
+        def forward(self, x, training=False):
+            return (2 * np.asarray(x)).tolist()
+
+        def backward(self, grad_out):
+            return 2 * grad_out
+
+    report = mc.gradcheck(Listed(), np.random.default_rng(0).standard_normal((3, 2)))
+    assert not report.passed and "returned a list from forward" in str(report), report
