@@ -30,7 +30,7 @@ def temporary_beside(path, suffix=".tmp"):
     if existing is not None and not os.access(path, os.W_OK):
         raise PermissionError(errno.EACCES, f"{path} is read-only (make it writable to replace it)", str(path))
     while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
+        temporary = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}{suffix}"  # a name of 255 still fits
         try:
             handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:

@@ -1135,3 +1135,12 @@ def test_weight_file_paths_of_the_wrong_kind_are_named(tmp_path):
     with pytest.raises(NotADirectoryError, match=r"^sequential\.save_weights: cannot write '.*w\.npz/x': '.*w\.npz' "
                                                  r"is a file, not a folder$"):
         model.save_weights(tmp_path / "w.npz" / "x")
+
+
+def test_a_weight_file_with_a_long_name_is_written(tmp_path):
+    """The temporary file beside it added 14 characters to the name: a file name of 242 to 255 characters, which
+    the system takes, was refused as too long (from a data-safety audit)."""
+    path = tmp_path / ("w" * 251 + ".npz")
+    toy_model().save_weights(path)
+    assert path.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+

@@ -605,7 +605,7 @@ def _new_folder_beside(path, suffix):
     """A new, empty folder beside ``path``, with the permissions of a plain ``mkdir`` (``tempfile.mkdtemp`` makes
     0o700, which the finished sequence folder kept)."""
     while True:
-        folder = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
+        folder = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}{suffix}"  # a name of 255 still fits
         try:
             folder.mkdir()
             return folder
