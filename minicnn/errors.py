@@ -97,6 +97,18 @@ ARGUMENTS = {
     "expand_nested": "a minicnn model has no nested models",
     "show_trainable": "summary counts the trainable and non-trainable weights below the table",
     "layer_range": "summary lists every layer",
+    "weighted_metrics": "minicnn has no class or sample weights",
+    "validation_freq": "fit validates after every epoch",
+    "gamma_initializer": "BatchNormalization starts gamma at 1 and beta at 0, Keras' defaults; for another start, "
+                         "give the built layer set_weights([gamma, beta, moving_mean, moving_variance])",
+    "beta_initializer": "BatchNormalization starts gamma at 1 and beta at 0, Keras' defaults; for another start, "
+                        "give the built layer set_weights([gamma, beta, moving_mean, moving_variance])",
+    "moving_mean_initializer": "the moving averages start at mean 0 and variance 1, Keras' defaults",
+    "moving_variance_initializer": "the moving averages start at mean 0 and variance 1, Keras' defaults",
+    "gamma_regularizer": NO_REGULARIZERS,
+    "beta_regularizer": NO_REGULARIZERS,
+    "gamma_constraint": "minicnn has no weight constraints",
+    "beta_constraint": "minicnn has no weight constraints",
 }
 
 #: Keras model methods and attributes that ``Sequential`` does not have, and what to use instead
@@ -132,6 +144,9 @@ KERAS_DEFAULTS = {
     "steps": (None,), "loss_weights": (None,), "run_eagerly": (None, False), "jit_compile": (None, False, "auto"),
     "label_smoothing": (0,), "reduction": ("sum_over_batch_size", "auto"), "expand_nested": (False,),
     "show_trainable": (False,), "layer_range": (None,), "line_length": (None,), "positions": (None,),
+    "weighted_metrics": (None,), "validation_freq": (1,), "gamma_initializer": ("ones",),
+    "beta_initializer": ("zeros",), "moving_mean_initializer": ("zeros",), "moving_variance_initializer": ("ones",),
+    "gamma_regularizer": (None,), "beta_regularizer": (None,), "gamma_constraint": (None,), "beta_constraint": (None,),
 }
 
 

@@ -56,12 +56,13 @@ def test_keras_arguments_given_their_keras_default_are_taken(tmp_path):
     plain.build((None, 5, 5, 1))
     assert all(np.array_equal(a, b) for a, b in zip(spelled.get_weights(), plain.get_weights()))
     model = mc.Sequential([mc.Dense(2, input_shape=(3,), kernel_initializer="glorot_uniform"),
-                           mc.BatchNormalization(axis=-1, center=True, scale=True), mc.Dropout(0.5, noise_shape=None),
-                           mc.Dense(1, activation="sigmoid")])
+                           mc.BatchNormalization(axis=-1, center=True, scale=True, gamma_initializer="ones",
+                                                 beta_initializer="zeros", moving_variance_initializer="ones"),
+                           mc.Dropout(0.5, noise_shape=None), mc.Dense(1, activation="sigmoid")])
     model.compile(optimizer=mc.Adam(amsgrad=False, clipnorm=None), loss=mc.BinaryCrossentropy(label_smoothing=0.0),
-                  run_eagerly=False, jit_compile=None)
+                  run_eagerly=False, jit_compile=None, weighted_metrics=None)
     x, y = np.zeros((4, 3)), np.zeros((4, 1))
-    model.fit(x, y, callbacks=[], initial_epoch=0, class_weight=None, verbose=0)
+    model.fit(x, y, callbacks=[], initial_epoch=0, class_weight=None, validation_freq=1, verbose=0)
     model.evaluate(x, y, steps=None)
     model.summary(print_fn=None, expand_nested=False, show_trainable=False)
     for call, argument, default in ((lambda: mc.BatchNormalization(axis=3), "axis", "-1"),
