@@ -510,7 +510,12 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
                                          lambda twin, data: to_host(twin.forward(data, training=training)), training,
                                          untrusted)
     report.untrusted = bool(untrusted)
-    analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
+    try:
+        analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
+    except (ShapeError, TypeError) as error:
+        if not report.problems:
+            raise
+        raise type(error)(f"{error}. Before that, the forward pass: {'; '.join(report.problems)}") from None
     again_x, again_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     report.problems += _backward_problems(analytic_x, analytic_weights, again_x, again_weights)
     progress = _Progress(sum(min(array.size, max_checks or array.size) for array in [analytic_x] + analytic_weights))

@@ -573,3 +573,18 @@ def test_a_layer_returning_a_list_is_named_as_a_model_would():
 
     report = mc.gradcheck(Listed(), np.random.default_rng(0).standard_normal((3, 2)))
     assert not report.passed and "returned a list from forward" in str(report), report
+
+
+def test_a_backward_error_also_names_what_was_wrong_with_the_forward_before_it():
+    """A layer that averages over the batch, with a backward to match: the backward's shape error was raised
+    before the report, so the cause (the forward's output, which a model refuses) went unsaid (found in review)."""
+    class BatchMean(mc.Layer):
+        def forward(self, x, training=False):
+            return np.asarray(x).mean(axis=0, keepdims=True)
+
+        def backward(self, grad_out):
+            return grad_out  # of the output's shape (1, 3), not the input's
+
+    with pytest.raises(mc.errors.ShapeError, match=r"expected the input's shape \(4, 3\)\. Before that, the forward "
+                                                   r"pass: .*returned an output of shape \(1, 3\) for a batch of 4"):
+        mc.gradcheck(BatchMean(), np.random.default_rng(0).standard_normal((4, 3)))
