@@ -465,8 +465,9 @@ def conv2d_nhwc_backward(x, kernel, grad_y, stride=1, padding="valid"):
     N, H, W, C_in = x.shape
     kh, kw, _, C_out = kernel.shape
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C_out), "grad_y", where)
-    (top, _), (left, _) = padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding)
-    x_pad = _pad(x, padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding), 0.0)
+    pad_h, pad_w = padding_amounts(H, kh, sh, padding), padding_amounts(W, kw, sw, padding)
+    x_pad = _pad(x, pad_h, pad_w, 0.0)
+    top, left = pad_h[0], pad_w[0]
     grad_kernel, grad_bias, grad_x_pad = np.zeros(kernel.shape), np.zeros(C_out), np.zeros(x_pad.shape)
     for n in range(N):
         for i in range(H_out):
@@ -557,8 +558,7 @@ def average_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="
     x, (ph, pw), (sh, sw), padding, (H_out, W_out) = _pooling_arguments(x, pool_size, strides, padding, where)
     N, H, W, C = x.shape
     g = _gradient_of_output(grad_y, (N, H_out, W_out, C), "grad_y", where)
-    top, _ = padding_amounts(H, ph, sh, padding)
-    left, _ = padding_amounts(W, pw, sw, padding)
+    (top, _), (left, _) = padding_amounts(H, ph, sh, padding), padding_amounts(W, pw, sw, padding)
     grad_x = np.zeros(x.shape)
     for n in range(N):
         for i in range(H_out):

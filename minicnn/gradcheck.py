@@ -505,11 +505,8 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
     else:
         raise TypeError(f"gradcheck: expected a Layer, a Loss or a Sequential, got {type(target).__name__}")
 
-    untrusted = []
-    report.problems += _forward_problems(base, checked, x, given, output, dtype,
-                                         lambda twin, data: to_host(twin.forward(data, training=training)), training,
-                                         untrusted)
-    report.untrusted = bool(untrusted)
+    problems, report.untrusted = _forward_problems(base, checked, x, given, output, dtype, training)
+    report.problems += problems
     try:
         analytic_x, analytic_weights = _analytic_gradients(run_backward, who, checked, base, x.shape)
     except (ShapeError, TypeError) as error:
@@ -608,12 +605,12 @@ def _analytic_gradients(run_backward, who, checked, base, x_shape):
     return np.array(to_host(analytic_x), dtype=np.float64), weights
 
 
-def _forward_problems(base, checked, x, given, output, dtype, forward, training, untrusted):
-    """What makes a forward pass something a gradient check cannot trust, in words: it changed its input in place
-    (``given`` was a copy of ``x``; in a model, a later layer's input too), it gives other outputs for the same input
-    and weights (a fresh copy of ``base`` run again), it computes in another dtype, it made weights that ``build``
-    did not. ``untrusted`` (a list) gets an entry where the forward is not a function of its input in the checked
-    dtype: then no difference quotient can be read."""
+def _forward_problems(base, checked, x, given, output, dtype, training):
+    """``(problems, untrusted)``: what makes a forward pass something a gradient check cannot trust, in words (it
+    changed its input in place, ``given`` being a copy of ``x``, or in a model a later layer's input; it gives other
+    outputs for the same input and weights, a fresh copy of ``base`` run again; it computes in another dtype; it made
+    weights that ``build`` did not), and whether the forward is not a function of its input in the checked dtype, so
+    that no difference quotient can be read."""
     problems = []
     if not np.array_equal(given, x, equal_nan=True):
         problems.append("forward changed its input x in place (x **= 2, x[...] = ...), so the caller's data changes "
@@ -623,13 +620,13 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training,
         problems.append(f"the forward of {changer.describe()} changed its input in place (x *= 2, x[...] = ...): the "
                         f"layer before it may keep that array for its backward (a sigmoid's output, say), which would "
                         f"then compute with changed numbers and look wrong; compute into a new array (x = x * 2)")
-    if not np.array_equal(np.asarray(forward(copy.deepcopy(base), x.copy())), output, equal_nan=True):
-        untrusted.append(True)
+    again = np.asarray(to_host(copy.deepcopy(base).forward(x.copy(), training=training)))
+    random, other_dtype = not np.array_equal(again, output, equal_nan=True), output.dtype != dtype
+    if random:
         problems.append("forward gave other outputs for the same input and weights (a random draw?); a gradient "
                         "check needs a function: draw from a generator the layer keeps and seeds, as "
                         "Dropout(seed=...) does")
-    if output.dtype != dtype:
-        untrusted.append(True)
+    if other_dtype:
         why = "rounding swamps the differences" if output.dtype.kind == "f" else "whole numbers have no gradient"
         problems.append(f"forward returned {output.dtype} where the check computes in {dtype}: the layer computes "
                         f"in a dtype of its own (written into forward?), and {why}")
@@ -641,7 +638,7 @@ def _forward_problems(base, checked, x, given, output, dtype, forward, training,
             problems.append(f"the forward of {after.describe()} made weights {made} that its build did not, so every "
                             f"call makes them anew and nothing checks or trains them; make them in "
                             f"build(input_shape)")
-    return problems
+    return problems, random or other_dtype
 
 
 def _near_the_clip(loss, y, predictions):

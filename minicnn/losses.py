@@ -216,7 +216,7 @@ class BinaryCrossentropy(Loss):
     epsilon = 1e-7
 
     def __init__(self, from_logits=False, **keras_arguments):
-        refuse_keras_arguments(type(self).__name__, keras_arguments, type(self).__init__)
+        super().__init__(**keras_arguments)
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):
@@ -295,7 +295,7 @@ class CategoricalCrossentropy(Loss):
     epsilon = 1e-7
 
     def __init__(self, from_logits=False, **keras_arguments):
-        refuse_keras_arguments(type(self).__name__, keras_arguments, type(self).__init__)
+        super().__init__(**keras_arguments)
         self.from_logits = flag(from_logits, "from_logits", type(self).__name__)
 
     def labels(self, y_true, shape, dtype):

@@ -31,6 +31,9 @@ from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
 from minicnn.weight_files import WEIGHTS_FORMAT, read_npz, stored_header, write_npz_atomically
 
+STORES = ("params", "grads", "state")
+"""A layer's dicts of arrays: what ``on_device`` moves to where the backend computes, and back."""
+
 
 class History:
     """What ``fit`` returns: ``history.history["loss"]``, ``["accuracy"]``, ``["val_loss"]``, ... one value per
@@ -166,7 +169,7 @@ def _progress_bar(steps, verbose):
     return ProgressBar(steps, enabled=bool(verbose), live=verbose == 1)
 
 
-def _check_positive_int(value, argument, where, minimum=1):
+def _check_whole_number(value, argument, where, minimum=1):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
         kind = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
         raise ValueError(f"{where}: {argument} must be {kind}, got {value!r}")
@@ -637,7 +640,7 @@ class Sequential:
         if not self.built:
             self.build()
         self._device_depth = 1
-        left = {(id(layer), store, key): array for layer in self.layers for store in ("params", "grads", "state")
+        left = {(id(layer), store, key): array for layer in self.layers for store in STORES
                 for key, array in getattr(layer, store).items() if isinstance(array, np.ndarray)}
         try:
             self._move_stores(kernels.to_device)
@@ -651,7 +654,7 @@ class Sequential:
         """After ``on_device``: each store's array, now back on the host, written into the host array ``left`` held
         for it on entry, where there was one of the same shape and dtype that can be written, and put in its place."""
         for layer in self.layers:
-            for store in ("params", "grads", "state"):
+            for store in STORES:
                 arrays = getattr(layer, store)
                 for key, value in arrays.items():
                     original = left.get((id(layer), store, key))
@@ -660,7 +663,7 @@ class Sequential:
                         original[...] = value
                         arrays[key] = original
 
-    def _move_stores(self, move, stores=("params", "grads", "state")):
+    def _move_stores(self, move, stores=STORES):
         """``move`` (``to_device`` or ``to_host``) every array of each layer's ``stores``."""
         for layer in self.layers:
             for store in stores:
@@ -860,8 +863,8 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.fit", keras_arguments, self.fit)
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
-        _check_positive_int(batch_size, "batch_size", f"{self.name}.fit")
-        _check_positive_int(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
+        _check_whole_number(batch_size, "batch_size", f"{self.name}.fit")
+        _check_whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
@@ -968,7 +971,7 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments, self.evaluate)
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
-        _check_positive_int(batch_size, "batch_size", f"{self.name}.evaluate")
+        _check_whole_number(batch_size, "batch_size", f"{self.name}.evaluate")
         verbose = _check_verbose(verbose, f"{self.name}.evaluate")
         return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
@@ -1002,7 +1005,7 @@ class Sequential:
         ``evaluate``'s (silent by default)."""
         refuse_keras_arguments(f"{self.name}.predict", keras_arguments, self.predict)
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
-        _check_positive_int(batch_size, "batch_size", f"{self.name}.predict")
+        _check_whole_number(batch_size, "batch_size", f"{self.name}.predict")
         verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         self._build_for(x)

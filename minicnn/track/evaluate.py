@@ -698,15 +698,14 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         check_startable(sequence)
     if jobs != 1 and scheduler is None:  # (Dask pickles with cloudpickle, which takes lambdas too)
         _check_picklable(specs)
-    if results_dir is not None:  # a file in the way is named now, not after the first sequence has run
-        for folder in [Path(results_dir)] + [Path(results_dir) / tracker for tracker in specs]:
-            if folder.exists() and not folder.is_dir():
-                raise NotADirectoryError(f"results_dir: {folder} is a file, where the result files go; move it away, "
-                                         "or give another folder")
     runs = {}
     pending = []
     made = {}  # (tracker, sequence name) → made_from, worked out here once, for resuming and for saving
     if results_dir is not None:
+        for folder in [Path(results_dir)] + [Path(results_dir) / tracker for tracker in specs]:
+            if folder.exists() and not folder.is_dir():  # named now, not after the first sequence has run
+                raise NotADirectoryError(f"results_dir: {folder} is a file, where the result files go; move it away, "
+                                         "or give another folder")
         by_tracker = {tracker: tracker_made(tracker, factory) for tracker, factory in specs.items()}
         by_sequence = {sequence.name: sequence_made(sequence) for sequence in sequences}
         made = {(tracker, name): {**by_tracker[tracker], **by_sequence[name]}
