@@ -56,6 +56,12 @@ class ProgressBar:
         self.start = self.last_logged = clock()
         self.done = 0
         self.values = {}
+        self.shown = 0  # characters of the line on the screen: a shorter line redrawn over it blanks the rest
+
+    def _redraw(self, line):
+        """``\r`` and ``line`` over the line shown, its end blanked where the one shown was longer."""
+        self.stream.write("\r" + line + " " * max(self.shown - len(line), 0))
+        self.shown = len(line)
 
     def _line(self):
         filled = int(self.width * self.done / self.total)
@@ -76,7 +82,7 @@ class ProgressBar:
         if not self.enabled or not self.live:
             return
         if self.interactive:
-            self.stream.write("\r" + self._line())
+            self._redraw(self._line())
             self.stream.flush()
         elif self.clock() - self.last_logged >= LOG_EVERY_SECONDS:
             self.last_logged = self.clock()
@@ -86,6 +92,11 @@ class ProgressBar:
     def finish(self, **values):
         self.done = self.total
         self.values.update(values)
-        if self.enabled:
-            self.stream.write(("\r" if self.interactive and self.live else "") + self._line() + "\n")
-            self.stream.flush()
+        if not self.enabled:
+            return
+        if self.interactive and self.live:
+            self._redraw(self._line())
+        else:
+            self.stream.write(self._line())
+        self.stream.write("\n")
+        self.stream.flush()

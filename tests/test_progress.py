@@ -95,3 +95,31 @@ def test_in_a_notebook_only_its_own_output_is_interactive(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
     assert ProgressBar(3, stream=sys.stdout).interactive
     assert not ProgressBar(3, stream=io.StringIO()).interactive
+
+
+def _as_shown(written):
+    """What a terminal shows after ``written``: ``\\r`` returns to the line's start and what follows overwrites."""
+    lines, line, column = [], [], 0
+    for character in written:
+        if character == "\r":
+            column = 0
+        elif character == "\n":
+            lines.append("".join(line))
+            line, column = [], 0
+        else:
+            line[column:column + 1] = [character]
+            column += 1
+    return lines + (["".join(line)] if line else [])  # blanks written over old text show as blanks
+
+
+def test_a_shorter_line_redrawn_in_a_terminal_leaves_nothing_of_the_longer_one_behind():
+    """The finished line has no ETA, so it is shorter than the one before it: its end was left on the screen
+    (``... loss: 0.9746 0.9747``)."""
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(3, stream=screen, clock=clock)
+    for done in (1, 2):
+        clock.now += 100.0
+        bar.update(done, loss=1.23456)
+    clock.now += 100.0
+    bar.finish(loss=0.5)
+    assert [line.rstrip() for line in _as_shown(screen.getvalue())] == ["3/3 [==============================] 300.0s 100.0s/step - loss: 0.5000"]
