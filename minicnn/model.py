@@ -233,6 +233,7 @@ class Sequential:
         self.loss = None
         self.optimizer = None
         self._trainable_when_stepped = None
+        self._optimizer_mark = object()  # left on the optimizer it steps: another model's refuse its state
         self.metrics = []
         self.built = False
         self._declared_input = None
@@ -407,6 +408,7 @@ class Sequential:
         if not isinstance(metrics, (list, tuple)):
             raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
         chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
+        self._check_optimizer_is_ours(chosen_optimizer)
         if not chosen_optimizer.holds_state():
             self._trainable_when_stepped = None  # a fresh optimizer takes whichever layers train at its first step
         self.optimizer, self.loss, self.metrics = chosen_optimizer, chosen_loss, chosen_metrics
@@ -584,6 +586,17 @@ class Sequential:
         """``(layer, key)`` for every weight the optimizer updates: the ``params`` of the layers not frozen."""
         return [(layer, key) for layer in self.layers if layer.trainable for key in layer.params]
 
+    def _check_optimizer_is_ours(self, optimizer):
+        """An optimizer that holds state (momentum, Adam's moments, the step count) from stepping another model's
+        weights would go on from it with this model's (of the same shapes, without a word), so it is refused, as
+        Keras refuses an optimizer built for other variables. Each step leaves this model's mark on it; a copy of the
+        model (``copy.deepcopy``, ``astype``) carries the mark to its copy of the optimizer."""
+        mark = getattr(optimizer, "_stepped_for", None)
+        if optimizer.holds_state() and mark is not None and mark is not self._optimizer_mark:
+            raise RuntimeError(f"{self.name}: this {type(optimizer).__name__} holds state (momentum, Adam's moments) "
+                               f"from training another model's weights; give each model its own optimizer "
+                               f"(optimizer='adam', or a new mc.{type(optimizer).__name__}(...) per model)")
+
     def _check_trainable_unchanged(self):
         """An optimizer that holds state (momentum, Adam's moments) keeps it for each trainable weight, in order,
         from its first step on; freezing or unfreezing a layer after that would pair one weight with another's
@@ -716,6 +729,7 @@ class Sequential:
         x = self._batch_where_computed(kernels, x, where)
         with self.on_device():
             states = [dict(layer.state) for layer in self.layers]  # BatchNorm makes new moving averages each step
+            self._check_optimizer_is_ours(self.optimizer)
             self._check_trainable_unchanged()
             try:
                 output = self.forward(x, training=True)
@@ -724,6 +738,7 @@ class Sequential:
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
                 self.optimizer.step(self.trainable_pairs(), self.trainable_names())
+                self.optimizer._stepped_for = self._optimizer_mark
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):

@@ -1,5 +1,6 @@
 """``Sequential``: summary, training, evaluation, prediction, weights and their files, and what goes wrong."""
 
+import copy
 import os
 import re
 
@@ -1041,6 +1042,36 @@ def test_changing_trainable_after_training_began_needs_a_compile():
     assert not np.array_equal(model.layers[0].params["kernel"], before)
     with pytest.raises(TypeError, match=r"trainable must be True or False, got 'no'"):
         mc.Dense(2, trainable="no")
+
+
+def test_one_optimizer_instance_trains_one_model():
+    """``opt = mc.Adam(0.01)`` once, then a model per seed compiled with it: the second model took the first one's
+    moments and step count (weights of the same shapes) and trained differently, without a word. Keras refuses an
+    optimizer built for other variables; so does minicnn, at compile or at the first step, where it names what to
+    do. The model that trained it, a copy of that model, and a twin for gradient checks go on with it."""
+    x, y = toy_data(8)
+    shared = mc.Adam(0.01)
+    first, second = toy_model(), toy_model()
+    first.compile(optimizer=shared, loss="binary_crossentropy")
+    second.compile(optimizer=shared, loss="binary_crossentropy")  # compiled before the first model stepped it
+    first.fit(x, y, epochs=1, verbose=0)
+    refused = r"holds state \(momentum, Adam's moments\) from training another model's weights; give each model " \
+              r"its own optimizer"
+    with pytest.raises(RuntimeError, match=refused):
+        second.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(RuntimeError, match=refused):
+        toy_model().compile(optimizer=shared, loss="binary_crossentropy")
+    first.compile(optimizer=shared, loss="binary_crossentropy")  # its own optimizer, compiled again: goes on
+    first.fit(x, y, epochs=1, verbose=0)
+    copied = copy.deepcopy(first)
+    copied.fit(x, y, epochs=1, verbose=0)
+    first.astype("float64").fit(x, y, epochs=1, verbose=0)
+    second.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
+    second.fit(x, y, epochs=1, verbose=0)
+    plain = mc.SGD(0.1)  # no state: nothing carries over, and any model may use it
+    for model in (toy_model(), toy_model()):
+        model.compile(optimizer=plain, loss="binary_crossentropy")
+        model.fit(x, y, epochs=1, verbose=0)
 
 
 def test_accuracy_beside_mse_follows_the_predictions_shape_and_keeps_its_name():
