@@ -620,7 +620,10 @@ class Sequential:
     def _metric_values(self, y, y_pred):
         """Each metric on a batch, a number. A function of your own may return one value per sample, as Keras'
         metric functions do (``np.mean(np.abs(y_true - y_pred), axis=-1)``): their mean is taken, as Keras takes
-        it; anything but numbers is refused by the metric's name."""
+        it; anything but numbers is refused by the metric's name. Labels of shape (N,) beside one output a sample,
+        (N, 1), come as a column, as the loss takes them: ``y_true - y_pred`` would otherwise make an (N, N) table."""
+        if np.ndim(y) == 1 and np.shape(y_pred)[1:] == (1,) and len(y) == len(y_pred):
+            y = np.reshape(y, (-1, 1))
         values = {}
         for name, function in self.metrics:
             value = function(y, y_pred)

@@ -421,6 +421,29 @@ def test_keras_style_metric_functions_and_fit_for_no_epochs():
         model.evaluate(x, y)
 
 
+def test_a_metric_function_gets_labels_of_the_predictions_shape():
+    """The loss takes labels of shape (N,) for one output a sample, (N, 1): a metric function of your own was given
+    them as they came, and ``y_true - y_pred`` made an (N, N) table of every label against every prediction, a
+    wrong number without an error (Keras 2 reshaped them too). Class indices beside several outputs stay as given."""
+    def mean_absolute(y_true, y_pred):
+        return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+    def shape_seen(y_true, y_pred):
+        return float(np.ndim(y_true))
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((10, 3)), rng.standard_normal(10)
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,), seed=0)])
+    model.compile(optimizer=mc.SGD(0.01), loss="mse", metrics=[mean_absolute])
+    true_value = np.mean(np.abs(y - model.predict(x)[:, 0]))
+    assert model.evaluate(x, y, batch_size=4)[1] == pytest.approx(true_value, rel=1e-6)
+    assert model.evaluate(x, y[:, None], batch_size=4)[1] == pytest.approx(true_value, rel=1e-6)
+    assert model.train_on_batch(x, y)["mean_absolute"] == pytest.approx(true_value, rel=1e-6)
+    classes = mc.Sequential([mc.Dense(4, input_shape=(3,), seed=0)])
+    classes.compile(optimizer="sgd", loss=mc.SparseCategoricalCrossentropy(from_logits=True), metrics=[shape_seen])
+    assert classes.evaluate(x, np.arange(10) % 4)[1] == 1.0
+
+
 def test_one_number_per_sample_is_told_to_make_a_column():
     """The classic first model, Dense(1, input_shape=[1]) fitted on x of shape (N,): Keras 3 adds the axis itself;
     minicnn names it."""
