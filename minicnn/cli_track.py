@@ -198,14 +198,14 @@ def track_input_command(args, parser):
         output_folder(parser, out, "--out")
         files_not_in_the_way(parser, out, ("trajectory.txt", "times.txt"), "--out")
         video_output(parser, out_video, "--out-video")
-        bar = ProgressBar(len(sequence), unit="frame", enabled=not args.quiet)
-        try:
-            run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
-        except (OSError, ValueError) as error:  # reading a frame; the tracker's own errors are kept in the run
-            raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: {error}") from None
+        with ProgressBar(len(sequence), unit="frame", enabled=not args.quiet) as bar:
+            try:
+                run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
+            except (OSError, ValueError) as error:  # reading a frame; the tracker's own errors are kept in the run
+                raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: {error}") from None
+            bar.finish()
     except TrackInputError as error:
         parser.error(str(error))
-    bar.finish()
     status = 0
     if run.failed_at is not None:
         first_line = (run.error or "").splitlines()[0]

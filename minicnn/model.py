@@ -916,7 +916,7 @@ class Sequential:
                           " before training; no step can repair it (a training that diverged left it, or it was "
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
-        history = History()
+        history = self.history = History()  # as in Keras: the epochs done are kept when the run is stopped (Ctrl-C)
         with self.on_device():
             self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)
         return history
@@ -950,34 +950,39 @@ class Sequential:
         for epoch in range(epochs):
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            bar = _progress_bar(steps, verbose)
-            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
-            totals, seen = {}, 0
-            for step in range(steps):
-                index = order[step * batch_size:(step + 1) * batch_size]
-                x_batch, y_batch = x[index], y[index]
-                if augment is not None:
-                    augmented = augment(x_batch, rng)
-                    if np.shape(augmented) != x_batch.shape:
-                        raise ValueError(f"{self.name}.fit: augment must return a batch of the shape it was given, "
-                                         f"{x_batch.shape}, got {type(augmented).__name__} of shape "
-                                         f"{np.shape(augmented)}")
-                    x_batch = augmented
-                try:
-                    logs = self._train_step(x_batch, y_batch, None if augment is None else f"{self.name}.fit (augment)")
-                except (FloatingPointError, NonFiniteError) as error:
-                    raise self._diverged(epoch + 1, step + 1, step * batch_size, step * batch_size + len(index) - 1,
-                                         history, error) from error
-                seen += len(index)
-                for name, value in logs.items():
-                    totals[name] = totals.get(name, 0.0) + value * len(index)
-                bar.update(step + 1, **{name: total / seen for name, total in totals.items()})
-            logs = {name: total / seen for name, total in totals.items()}
-            if validation_data is not None:
-                values = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
-                logs.update({f"val_{name}": value for name, value in values.items()})
-            history.append(epoch, logs)
-            bar.finish(**logs)
+            with _progress_bar(steps, verbose) as bar:
+                self._fit_epoch(x, y, batch_size, epoch, steps, bar, validation_data, shuffle, rng, augment, history)
+
+    def _fit_epoch(self, x, y, batch_size, epoch, steps, bar, validation_data, shuffle, rng, augment, history):
+        """One epoch of ``fit``: its batches in the order ``shuffle`` asks for, each a step, the epoch's mean loss
+        and metrics over its samples (and the validation data's) recorded in ``history`` and on ``bar``."""
+        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+        totals, seen = {}, 0
+        for step in range(steps):
+            index = order[step * batch_size:(step + 1) * batch_size]
+            x_batch, y_batch = x[index], y[index]
+            if augment is not None:
+                augmented = augment(x_batch, rng)
+                if np.shape(augmented) != x_batch.shape:
+                    raise ValueError(f"{self.name}.fit: augment must return a batch of the shape it was given, "
+                                     f"{x_batch.shape}, got {type(augmented).__name__} of shape "
+                                     f"{np.shape(augmented)}")
+                x_batch = augmented
+            try:
+                logs = self._train_step(x_batch, y_batch, None if augment is None else f"{self.name}.fit (augment)")
+            except (FloatingPointError, NonFiniteError) as error:
+                raise self._diverged(epoch + 1, step + 1, step * batch_size, step * batch_size + len(index) - 1,
+                                     history, error) from error
+            seen += len(index)
+            for name, value in logs.items():
+                totals[name] = totals.get(name, 0.0) + value * len(index)
+            bar.update(step + 1, **{name: total / seen for name, total in totals.items()})
+        logs = {name: total / seen for name, total in totals.items()}
+        if validation_data is not None:
+            values = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
+            logs.update({f"val_{name}": value for name, value in values.items()})
+        history.append(epoch, logs)
+        bar.finish(**logs)
 
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, **keras_arguments):
         """Loss and metrics in inference mode over the whole data, computed in batches; ``verbose`` 0 (silent, the
@@ -995,8 +1000,7 @@ class Sequential:
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         self._build_for(x)
         totals = {}
-        bar = _progress_bar(-(-len(x) // batch_size), verbose)
-        with self.on_device():
+        with _progress_bar(-(-len(x) // batch_size), verbose) as bar, self.on_device():
             for step, start in enumerate(range(0, len(x), batch_size)):
                 x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
                 y_pred = self._predict_batch(x_batch)
@@ -1027,13 +1031,12 @@ class Sequential:
         verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         self._build_for(x)
-        bar = _progress_bar(-(-len(x) // batch_size), verbose)
         outputs = []
-        with self.on_device():
+        with _progress_bar(-(-len(x) // batch_size), verbose) as bar, self.on_device():
             for step, start in enumerate(range(0, len(x), batch_size)):
                 outputs.append(self._predict_batch(x[start:start + batch_size]))
                 bar.update(step + 1)
-        bar.finish()
+            bar.finish()
         outputs = np.concatenate(outputs) if outputs else np.zeros((0,))
         self._check_output_finite(x, outputs, f"{self.name}.predict")
         return outputs

@@ -35,7 +35,8 @@ def _format(value):
 
 
 class ProgressBar:
-    """``bar = ProgressBar(total)``; ``bar.update(done, loss=0.5)`` after each step; ``bar.finish(val_loss=0.4)``.
+    """``with ProgressBar(total) as bar:``, ``bar.update(done, loss=0.5)`` after each step, ``bar.finish(val_loss=0.4)``
+    at the end.
 
     Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished);
     with ``live=False``, only the finished line.
@@ -89,6 +90,18 @@ class ProgressBar:
             self.stream.write(self._line() + "\n")
             self.stream.flush()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        """``with ProgressBar(...) as bar:``: a line redrawn in a terminal and left unfinished (Ctrl-C, an error) is
+        ended, so what is printed next (a traceback) starts on a line of its own."""
+        if self.shown and self.done < self.total:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = 0
+        return False
+
     def finish(self, **values):
         self.done = self.total
         self.values.update(values)
@@ -100,3 +113,4 @@ class ProgressBar:
             self.stream.write(self._line())
         self.stream.write("\n")
         self.stream.flush()
+        self.shown = 0

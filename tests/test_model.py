@@ -1,8 +1,10 @@
 """``Sequential``: summary, training, evaluation, prediction, weights and their files, and what goes wrong."""
 
 import copy
+import io
 import os
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -378,6 +380,35 @@ def test_nan_loss_stops_training_and_says_where():
     with pytest.raises(mc.TrainingDivergedError, match=r"at epoch \d+, batch \d+") as error:
         model.fit(x, y, epochs=5, batch_size=8, verbose=0)
     assert error.value.epoch >= 1 and error.value.batch >= 1
+
+
+def test_ctrl_c_during_fit_keeps_the_epochs_done_in_model_history(monkeypatch):
+    """A long run stopped with Ctrl-C lost its learning curve: fit's History was returned only at the end. As in
+    Keras, ``model.history`` holds it from the start of fit, so the epochs done are kept; in a terminal the bar's
+    unfinished line is ended, so the traceback does not start on it."""
+    import minicnn.progress
+
+    monkeypatch.setattr(minicnn.progress, "_interactive", lambda stream: True)
+    screen = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", screen)
+    x, y = toy_data(16)
+    model = toy_model()
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    calls = []
+
+    def stopped_in_the_third_epoch(batch, rng):
+        calls.append(1)
+        if len(calls) == 2 * 2 + 2:  # two batches an epoch: the third epoch's second
+            raise KeyboardInterrupt
+        return batch
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=10, batch_size=8, augment=stopped_in_the_third_epoch)
+    assert model.history.epoch == [0, 1] and len(model.history.history["loss"]) == 2
+    assert screen.getvalue().split("Epoch 3/10\n")[1].startswith("\r1/2 [")
+    assert screen.getvalue().endswith("\n")
+    history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert model.history is history and history.epoch == [0]
 
 
 def test_fit_refuses_weights_that_are_not_finite_before_training():

@@ -122,4 +122,5 @@ def test_a_shorter_line_redrawn_in_a_terminal_leaves_nothing_of_the_longer_one_b
         bar.update(done, loss=1.23456)
     clock.now += 100.0
     bar.finish(loss=0.5)
-    assert [line.rstrip() for line in _as_shown(screen.getvalue())] == ["3/3 [==============================] 300.0s 100.0s/step - loss: 0.5000"]
+    shown = [line.rstrip() for line in _as_shown(screen.getvalue())]
+    assert shown == ["3/3 [==============================] 300.0s 100.0s/step - loss: 0.5000"]

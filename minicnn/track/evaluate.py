@@ -735,6 +735,7 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
             bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(bar)  # Ctrl-C: what is printed next starts on a line of its own
         if isinstance(scheduler, (str, os.PathLike)):
             scheduler = stack.enter_context(_dask_client_class()(str(scheduler)))
         executor = make_executor(jobs, scheduler)

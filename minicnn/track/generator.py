@@ -1283,21 +1283,21 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(spec, (int(seed), index), lengths[index], frame_size, out_dir) for index, spec in enumerate(specs)]
-    bar = ProgressBar(len(jobs), unit="seq", enabled=progress)
     workers = min(len(jobs), os.cpu_count() or 1)
     folders = [None] * len(jobs)
-    if workers <= 1:
-        for index, job in enumerate(jobs):
-            folders[index] = Path(_write_one(*job))
-            bar.update(index + 1)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        try:
-            futures = [pool.submit(_write_one, *job) for job in jobs]
-            for index, future in enumerate(futures):
-                folders[index] = Path(future.result())
+    with ProgressBar(len(jobs), unit="seq", enabled=progress) as bar:
+        if workers <= 1:
+            for index, job in enumerate(jobs):
+                folders[index] = Path(_write_one(*job))
                 bar.update(index + 1)
-        finally:  # Ctrl-C or a failure: the sequences not started are not (each one is written whole or not at all)
-            pool.shutdown(wait=True, cancel_futures=True)
-    bar.finish()
+        else:
+            pool = ProcessPoolExecutor(max_workers=workers)
+            try:
+                futures = [pool.submit(_write_one, *job) for job in jobs]
+                for index, future in enumerate(futures):
+                    folders[index] = Path(future.result())
+                    bar.update(index + 1)
+            finally:  # Ctrl-C or a failure: the sequences not started are not (each one is written whole or not at all)
+                pool.shutdown(wait=True, cancel_futures=True)
+        bar.finish()
     return folders

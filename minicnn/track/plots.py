@@ -389,18 +389,18 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
     tracks = _check_tracks(sequence, tracks)
     indices = range(0, len(sequence), int(every))
     frames = _video_frames(sequence, tracks, indices, colors, thickness)
-    bar = ProgressBar(len(indices), unit="frame", enabled=progress)
-    if kind == "folder":
-        _write_folder(frames, out, len(indices), bar)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = _temporary_beside(out)
-        try:
-            (_write_gif if kind == "gif" else _write_mp4)(frames, temporary, fps, bar)
-            os.replace(temporary, out)
-        finally:
-            temporary.unlink(missing_ok=True)
-    bar.finish()
+    with ProgressBar(len(indices), unit="frame", enabled=progress) as bar:
+        if kind == "folder":
+            _write_folder(frames, out, len(indices), bar)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            temporary = _temporary_beside(out)
+            try:
+                (_write_gif if kind == "gif" else _write_mp4)(frames, temporary, fps, bar)
+                os.replace(temporary, out)
+            finally:
+                temporary.unlink(missing_ok=True)
+        bar.finish()
     return out
 
 

@@ -185,43 +185,43 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
             print_fn(f"Resuming from {checkpoint} at step {step} of {total_steps}")
     else:
         network = fresh
-    bar = ProgressBar(total_steps, enabled=progress, first=step)
     started = time.perf_counter()
     recent = [row[1] for row in history[-50:]]  # the running mean of the losses, as an uninterrupted run shows it
-    while step < total_steps:
-        epoch, position = divmod(step, steps_per_epoch)
-        order = np.random.default_rng([seed, epoch]).permutation(pairs)
-        indices = order[position * batch_size:(position + 1) * batch_size]
-        batch = [make_batch(seed, int(i), 1) for i in indices]
-        exemplars = np.concatenate([b[0] for b in batch])
-        searches = np.concatenate([b[1] for b in batch])
-        offsets = np.concatenate([b[2] for b in batch])
-        optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
-        try:
-            responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
-            loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"the loss became {loss}")
-            network.backward(grad)
-            optimizer.step(network.trainable_pairs())
-            _check_weights_finite(network)
-        except (FloatingPointError, NonFiniteError) as error:
-            raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
-        step += 1
-        recent = (recent + [loss])[-50:]
-        row = [step, loss, np.nan, np.nan]
-        end_of_epoch = step % steps_per_epoch == 0
-        if end_of_epoch:
-            row[2], row[3] = validate(network, seed, validation_pairs)
-        history.append(tuple(row))
-        bar.update(step, loss=float(np.mean(recent)), epoch=f"{step // steps_per_epoch + (not end_of_epoch)}/"
-                   f"{epochs}")
-        if end_of_epoch or step % checkpoint_every == 0:
-            _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
-        if end_of_epoch and progress:
-            print_fn(f"\nepoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
-                     f"crop px ({time.perf_counter() - started:.0f} s)")
-    bar.finish()
+    with ProgressBar(total_steps, enabled=progress, first=step) as bar:
+        while step < total_steps:
+            epoch, position = divmod(step, steps_per_epoch)
+            order = np.random.default_rng([seed, epoch]).permutation(pairs)
+            indices = order[position * batch_size:(position + 1) * batch_size]
+            batch = [make_batch(seed, int(i), 1) for i in indices]
+            exemplars = np.concatenate([b[0] for b in batch])
+            searches = np.concatenate([b[1] for b in batch])
+            offsets = np.concatenate([b[2] for b in batch])
+            optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
+            try:
+                responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
+                loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+                if not np.isfinite(loss):
+                    raise FloatingPointError(f"the loss became {loss}")
+                network.backward(grad)
+                optimizer.step(network.trainable_pairs())
+                _check_weights_finite(network)
+            except (FloatingPointError, NonFiniteError) as error:
+                raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
+            step += 1
+            recent = (recent + [loss])[-50:]
+            row = [step, loss, np.nan, np.nan]
+            end_of_epoch = step % steps_per_epoch == 0
+            if end_of_epoch:
+                row[2], row[3] = validate(network, seed, validation_pairs)
+            history.append(tuple(row))
+            bar.update(step, loss=float(np.mean(recent)), epoch=f"{step // steps_per_epoch + (not end_of_epoch)}/"
+                       f"{epochs}")
+            if end_of_epoch or step % checkpoint_every == 0:
+                _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
+            if end_of_epoch and progress:
+                print_fn(f"\nepoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
+                         f"crop px ({time.perf_counter() - started:.0f} s)")
+        bar.finish()
     network.save(out / "siamese.npz")
     plot_learning_curve(history, out / "learning_curve.png")
     return network, np.asarray(history, dtype=np.float64).reshape(-1, 4)
