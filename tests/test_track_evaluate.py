@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -614,6 +615,17 @@ def test_the_table_shows_the_frames_a_tracker_gave_no_box_for_which_auc_scores_w
     assert "! lost" not in _three_trackers_on_two_sequences().table()
 
 
+def test_the_tables_note_says_that_frames_after_a_crash_are_scored_as_failures():
+    """The note said that every frame without a box scored with the tracker's last box; those after a crash score
+    as failures (in every column), which the OTB result file alone does not say."""
+    crashed = E.TrackRun("t", "b", np.vstack([_TRUTH[:2], np.full((2, 4), np.nan)]), [0.1] * 2, failed_at=2)
+    evaluation = E.Evaluation(["t"], [Sequence("b", _FRAMES, _TRUTH.copy())], {("t", "b"): crashed})
+    table = evaluation.table(fps=False)
+    assert table.splitlines()[2].split()[1] == "0.476"  # frames 3 and 4 failures: 2 of 4 frames over 20 of 21 τ
+    assert ("the frames after a crash score as failures in every column (its .json records the crash; the .txt "
+            "alone does not)") in table
+
+
 def test_a_very_fast_trackers_fps_keeps_a_space_before_it():
     """120,422 FPS ran into the SR0.5 column: '1.0000.0%120422.0'."""
     fast = E.TrackRun("t", "a", _TRUTH, [0.25e-5] * 4)
@@ -899,3 +911,93 @@ def test_what_made_a_run_is_worked_out_once_per_tracker_in_the_evaluating_proces
     assert sorted(calls) == ["still", "vandal"]
     info = json.loads((tmp_path / "still" / "one.json").read_text())
     assert info["made_by"] == "test_track_evaluate:StandStill" and "code_sha256" in info
+
+
+_AFTER_A_KERNEL = '''
+import numpy as np
+import minicnn.functional as F
+from minicnn.track import evaluate as E
+from minicnn.track.sequences import Sequence
+
+
+class ConvolvingStill:
+    """Stands still, and convolves each frame with minicnn's Numba kernel, as our trackers do."""
+
+    def init(self, frame, box):
+        self.box = tuple(box)
+
+    def update(self, frame):
+        F.conv2d(frame[None, :8, :8, :1].astype(np.float32), np.ones((3, 3, 1, 2), np.float32))
+        return True, self.box
+
+
+def main():
+    F.conv2d(np.ones((1, 8, 8, 1), np.float32), np.ones((3, 3, 1, 2), np.float32))  # the notebook trained a model
+    frames = [np.full((24, 24, 3), i, np.uint8) for i in range(4)]
+    suite = [Sequence(name, frames, np.tile([[4.0, 4.0, 8.0, 8.0]], (4, 1))) for name in ("a", "b")]
+    try:
+        evaluation = E.evaluate({"still": ConvolvingStill}, suite, jobs=2, progress=False)
+    except ValueError as error:
+        print("refused:", error)
+    else:
+        print(evaluation.table(fps=False))
+'''
+
+
+@pytest.mark.parametrize("as_a_file", [True, False])
+def test_processes_start_after_this_process_ran_a_numba_kernel(tmp_path, as_a_file):
+    """A notebook that had trained a model (Numba's GNU OpenMP threads started), then evaluated with jobs=2, lost
+    every worker: "fork() called from a process already using GNU OpenMP, this is unsafe", then BrokenProcessPool.
+    The workers now start from a fresh process; a tracker defined where they cannot import it (a notebook's cell,
+    here ``python -c``) is named before any work."""
+    import subprocess
+    import sys
+
+    if as_a_file:
+        script = tmp_path / "run_after_a_kernel.py"
+        script.write_text(_AFTER_A_KERNEL + "\n\nif __name__ == '__main__':\n    main()\n")
+        command = [sys.executable, str(script)]
+    else:
+        command = [sys.executable, "-c", _AFTER_A_KERNEL + "\nmain()\n"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    if as_a_file:
+        assert "still" in done.stdout and "refused" not in done.stdout, done.stdout
+    else:
+        assert done.stdout.startswith("refused: trackers: the factory of 'still' (<class '__main__.ConvolvingStill'>) "
+                                      "is defined in this session's __main__ (a notebook's cell, python -c)"), done.stdout
+
+
+class CountsNumbaThreads(StandStill):
+    """Reports, as its box's width, how many threads Numba gives a kernel in the process it runs in."""
+
+    def update(self, frame):
+        import numba
+
+        return True, (0.0, 0.0, float(numba.get_num_threads()), 1.0)
+
+
+def test_each_worker_process_takes_its_share_of_numbas_threads(suite):
+    """With jobs=2 each worker's kernels ran on every core, two processes' threads waiting on each other (siamese
+    on 2 sequences: 26 s with --jobs 1, 35 s with --jobs 2, measured on a loaded machine)."""
+    import numba
+
+    evaluation = E.evaluate({"threads": CountsNumbaThreads}, suite[:2], jobs=2, progress=False)
+    widths = {float(run.boxes[-1, 2]) for run in evaluation.runs.values()}
+    assert widths == {float(max(1, numba.config.NUMBA_NUM_THREADS // 2))}
+
+
+class StopsItsProcess(StandStill):
+    """Ends the process it runs in, as a tracker whose C library crashes does."""
+
+    def update(self, frame):
+        os._exit(3)
+
+
+def test_a_worker_process_that_stops_is_named_with_what_to_do(suite):
+    """BrokenProcessPool said only "A process in the process pool was terminated abruptly"."""
+    with pytest.raises(BrokenProcessPool,
+                       match=r"a worker process \(jobs > 1\) stopped abruptly while stops ran on .*; what it printed "
+                             r"above says why\. A script that evaluates in processes must do its work under "
+                             r"`if __name__ == \"__main__\":`"):
+        E.evaluate({"stops": StopsItsProcess}, suite[:1], jobs=2, progress=False)

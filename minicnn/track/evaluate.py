@@ -25,12 +25,15 @@ import inspect
 import io
 import json
 import marshal
+import multiprocessing
 import os
 import pickle
 import re
+import sys
 import time
 import traceback
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -399,7 +402,32 @@ def make_executor(jobs=1, scheduler=None):
         raise ValueError(f"jobs: expected a number of processes ≥ 1, got {jobs}")
     if jobs == 1:
         return SerialExecutor()
-    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs)
+    start_method = _process_start_method()
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=None if start_method is None else multiprocessing.get_context(start_method),
+        initializer=_share_the_cores, initargs=(jobs,))
+
+
+def _process_start_method():
+    """How the worker processes start: forked from this one (the default on Linux, so that they see a tracker
+    defined in a notebook), unless this process has started Numba's OpenMP threads (a model trained, a tracker run
+    here): a forked process cannot use them (GNU OpenMP stops it: "fork() called from a process already using GNU
+    OpenMP"), so the workers start from a fresh process instead ("forkserver")."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # "Threading layer is not initialized": no parallel kernel has run in this process
+        return None
+    return "forkserver" if layer == "omp" else None
+
+
+def _share_the_cores(jobs):
+    """In each of ``jobs`` worker processes: Numba's threads for its share of the cores, so that the workers'
+    kernels do not run ``jobs`` times as many threads as there are cores, all waiting on each other."""
+    import numba
+
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
 
 
 def _dask_client_class():
@@ -553,9 +581,10 @@ class Evaluation:
                          "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h), and "
                          "save_got10k_submission writes them as GOT-10k's evaluation server takes them")
         if any(self.lost_share(tracker) for tracker in self.trackers):
-            lines.append("! lost: frames after the first without a box (the tracker said it lost the target, or had "
-                         "crashed); AUC, P@20 and NormP score them with its last box, as OTB does, AO and SR0.5 as 0, "
-                         "as GOT-10k does")
+            lines.append("! lost: frames after the first without a box; where the tracker said it lost the target, "
+                         "AUC, P@20 and NormP score them with its last box, as OTB does, AO and SR0.5 as 0, as GOT-10k "
+                         "does; the frames after a crash score as failures in every column (its .json records the "
+                         "crash; the .txt alone does not)")
         for tracker in self.ranked():
             for run in self.failures(tracker):
                 first_line = (run.error or "").splitlines()[0] if run.error else ""
@@ -654,14 +683,23 @@ def _tracker_specs(trackers):
 
 def _check_picklable(specs):
     """Factories go to ``jobs`` processes by pickle: one that cannot (a lambda, a function defined inside another)
-    is named before any work, rather than as a PicklingError from inside the executor."""
+    is named before any work, rather than as a PicklingError from inside the executor. Workers that start from a
+    fresh process (``_process_start_method``) import what the pickle names: a factory defined in a ``__main__``
+    that is no file (a notebook's cell, ``python -c``) is named too."""
+    fresh_workers = _process_start_method() is not None
+    main_is_a_file = getattr(sys.modules.get("__main__"), "__file__", None) is not None
     for name, factory in specs.items():
         try:
-            pickle.dumps(factory)
+            pickled = pickle.dumps(factory)
         except Exception as error:  # PicklingError, AttributeError ("Can't pickle local object"), TypeError
             raise ValueError(f"trackers: the factory of {name!r} ({factory!r}) cannot be sent to other processes "
                              f"(jobs > 1): {error}. Define it at the top level of a module "
                              f"(a class, or a def), or evaluate with jobs=1") from None
+        if fresh_workers and not main_is_a_file and b"__main__" in pickled:  # the pickle refers to __main__
+            raise ValueError(f"trackers: the factory of {name!r} ({factory!r}) is defined in this session's __main__ "
+                             f"(a notebook's cell, python -c), which the worker processes (jobs > 1) cannot import: "
+                             f"they start afresh, since this session has run minicnn's Numba kernels. Define it in "
+                             f"a module file (my_trackers.py) and import it from there, or evaluate with jobs=1")
 
 
 def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, progress=True, resume=True):
@@ -764,7 +802,14 @@ def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done,
             futures[future] = (tracker, sequence)
         for future in concurrent.futures.as_completed(futures):
             tracker, sequence = futures[future]
-            runs[tracker, sequence.name] = future.result()
+            try:
+                runs[tracker, sequence.name] = future.result()
+            except BrokenProcessPool as error:
+                raise BrokenProcessPool(
+                    f"a worker process (jobs > 1) stopped abruptly while {tracker} ran on {sequence.name}; what it "
+                    f"printed above says why. A script that evaluates in processes must do its work under "
+                    f"`if __name__ == \"__main__\":` (workers that start afresh import it); jobs=1 runs the trackers "
+                    f"in this process, where a tracker that stops the interpreter shows where") from error
             state["tasks"] += 1
             state["frames"] += len(sequence)
             bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
