@@ -77,6 +77,7 @@ def _video_frames(path):
     import imageio.v3 as iio
     import numpy as np
 
+    from minicnn.track.sequences import as_8_bit
     from minicnn.track.trackers.base import as_rgb_frame
 
     frames = []
@@ -85,9 +86,8 @@ def _video_frames(path):
             image = np.asarray(image)
             if image.ndim == 3 and image.shape[2] == 4:
                 image = image[:, :, :3]
-            if image.dtype != np.uint8:
-                image = np.clip(image, 0, 255).astype(np.uint8)
-            frame = as_rgb_frame(image, f"frame {index + 1} of {path.name}")
+            where = f"frame {index + 1} of {path.name}"
+            frame = as_rgb_frame(as_8_bit(image, where), where)
             if frames and frame.shape != frames[0].shape:
                 raise TrackInputError(
                     f"FRAMES_DIR_OR_VIDEO: frames of different sizes in {path}: frame 1 is "

@@ -372,3 +372,25 @@ def test_a_folder_of_yours_named_like_a_partly_annotated_otb_video_is_read_whole
     (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n" * 5)  # neither the range's length nor the images'
     with pytest.raises(ValueError, match=r"frame range 300\.\.770 does not fit the 12 images in img/"):
         read_otb(folder)
+
+
+def test_16_bit_and_float_frames_keep_their_brightness(tmp_path):
+    """A 16-bit grey PNG (how 16-bit grey is saved) was clipped at 255: 99.9 % of its pixels white, and the tracker
+    ran on an almost white picture without a word; a float image in 0–1 turned almost black."""
+    import imageio.v3 as iio
+
+    from minicnn.track.sequences import SequenceError, as_8_bit, read_frame
+
+    ramp = np.linspace(0, 1, 32 * 24).reshape(24, 32)
+    iio.imwrite(tmp_path / "deep.png", np.round(ramp * 65535).astype(np.uint16))
+    iio.imwrite(tmp_path / "float.tif", ramp.astype(np.float32))
+    expected = np.repeat(np.round(ramp * 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    for name in ("deep.png", "float.tif"):
+        frame = read_frame(tmp_path / name)
+        assert frame.dtype == np.uint8 and np.abs(frame.astype(int) - expected).max() <= 1, name
+    assert np.array_equal(as_8_bit(np.array([[0, 128, 255]], np.int32), "x"), [[0, 128, 255]])
+    assert np.array_equal(as_8_bit(np.array([[0.0, 127.6, 255.0]]), "x"), [[0, 128, 255]])
+    assert np.array_equal(as_8_bit(np.array([[False, True]]), "x"), [[0, 255]])
+    with pytest.raises(SequenceError, match=r"^frame x: values from -3 to 70000 \(int64\); expected 8-bit \(0–255\), "
+                                            r"16-bit \(0–65535\) or floats in 0–1 or 0–255"):
+        as_8_bit(np.array([[-3, 70000]]), "frame x")

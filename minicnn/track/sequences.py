@@ -74,8 +74,33 @@ class SequenceError(ValueError):
     every tracker as failing from that frame."""
 
 
+def as_8_bit(image, where):
+    """``image`` (as a file gave it) as uint8, its brightness kept: 8-bit values as they are, 16-bit ones (a uint16
+    PNG or TIFF) divided by 257 (65535 → 255), floats in 0–1 times 255, floats in 0–255 rounded, True as 255.
+    Other values cannot say what white is, and are refused naming ``where``."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.bool_:
+        return image.astype(np.uint8) * np.uint8(255)
+    low, high = (image.min(), image.max()) if image.size else (0, 0)
+    if image.dtype.kind == "f" and np.isfinite(low) and np.isfinite(high) and low >= 0:
+        if high <= 1:
+            return np.round(image * 255.0).astype(np.uint8)
+        if high <= 255:
+            return np.round(image).astype(np.uint8)
+    if image.dtype.kind in "ui" and low >= 0:
+        if image.dtype == np.uint16 or 255 < high <= 65535:
+            return np.round(image / 257.0).astype(np.uint8)
+        if high <= 255:
+            return image.astype(np.uint8)
+    raise SequenceError(f"{where}: values from {low:g} to {high:g} ({image.dtype}); expected 8-bit (0–255), 16-bit "
+                        f"(0–65535) or floats in 0–1 or 0–255")
+
+
 def read_frame(path):
-    """Read one frame as ``(H, W, 3)`` uint8 RGB (grey images are repeated over 3 channels, alpha is dropped)."""
+    """Read one frame as ``(H, W, 3)`` uint8 RGB (grey images are repeated over 3 channels, alpha is dropped;
+    16-bit and float images are scaled to 0–255 by ``as_8_bit``)."""
     import imageio.v3 as iio
 
     path = Path(path)
@@ -87,10 +112,7 @@ def read_frame(path):
         raise SequenceError(f"frame {path} cannot be read: {error}") from None
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
-    image = image[:, :, :3]
-    if image.dtype != np.uint8:
-        image = np.clip(image, 0, 255).astype(np.uint8)
-    return image
+    return as_8_bit(image[:, :, :3], f"frame {path}")
 
 
 class Sequence:
