@@ -567,7 +567,7 @@ def test_video_frames_are_made_rgb_and_must_share_one_size(clip, fake, tmp_path,
 
     frames, boxes = _moving_square(n=4)
     decoded = [frames[0], np.concatenate([frames[1], np.full((96, 128, 1), 255, np.uint8)], axis=2),  # RGBA
-               frames[2].astype(np.uint16), frames[3]]
+               frames[2].astype(np.uint16) * 257, frames[3]]  # a 16-bit decode of the same picture
     monkeypatch.setattr(iio, "imiter", lambda path: iter(decoded))
     out = tmp_path / "out"
     cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "fake", "--out", str(out), "--quiet"])
