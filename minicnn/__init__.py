@@ -10,6 +10,7 @@ against numerical differences.
 """
 
 from minicnn.kernels import blas_threads  # noqa: F401, I001  (first: SciPy's BLAS single-threaded, see there)
+from minicnn.kernels import openmp_waiting  # noqa: F401, I001  (before Numba's threads start: see there)
 from minicnn.backend import available_backends, get_backend, set_backend, use_backend
 from minicnn.errors import (BackendError, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
                             missing_name)

@@ -1,0 +1,21 @@
+"""How long Numba's OpenMP threads spin before they sleep, when the user has not said: 1,000 spins.
+
+Between two parallel kernels GNU OpenMP keeps its worker threads spinning, by default for 300,000 spins, so that the
+next kernel starts at once. That pays on an idle machine and costs dearly on a busy one: a spinning thread holds a
+core that another process (a second notebook, a classmate's kernel on the same JupyterHub) needs, and a kernel
+then waits for threads that are not running. libgomp itself drops to 1,000 spins when it sees more threads than
+cores, but it cannot see other processes. Measured on 2 cores (``python benchmarks/contention.py``): README's tour,
+10 epochs, in two processes at once took 5–8 s each with libgomp's default against 1.7 s with 1,000 spins, and
+1.0–1.1 s alone with either.
+
+``GOMP_SPINCOUNT`` is read when Numba loads its OpenMP layer, at the first parallel kernel, so this module sets it
+when ``import minicnn`` runs, unless ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` is set already (then yours holds).
+It stays in the environment, so processes started from this one wait the same way.
+"""
+
+import os
+
+SPINS = "1000"
+
+if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = SPINS
