@@ -4,6 +4,7 @@ trackers over sequences; ``track VIDEO --box x,y,w,h`` follows an object through
 trackers' network. The argument types and output folders they share are in ``cli_options``."""
 
 import argparse
+import copy
 import os
 import sys
 import time
@@ -43,6 +44,8 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
     model = document_network(input_shape=(32, 32, 1), seed=seed)
     model.summary()
     model.compile(optimizer=Adam(learning_rate=0.001), loss="binary_crossentropy", metrics=["accuracy"])
+    if get_backend() == "numba":
+        _load_the_kernels(model, data)
     history = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val), epochs=epochs,
                         batch_size=batch_size, seed=seed, augment=datasets.augment, verbose=verbose)
     loss, accuracy = model.evaluate(data.x_test, data.y_test)
@@ -62,6 +65,16 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
     plt.close("all")
     print("Plots written to:\n  " + "\n  ".join(os.path.abspath(p) for p in paths))
     return loss, accuracy, seconds, paths
+
+
+def _load_the_kernels(model, data):
+    """One training step of a copy of ``model`` on two images, with a line that says what it is for: on a first run
+    Numba compiles its kernels there (about 20 s, once; then cached), which was a silent pause inside epoch 1 whose
+    time-left guess it spoiled."""
+    print("Loading minicnn's Numba kernels (a first run compiles them: about 20 s, once) ...", end=" ", flush=True)
+    start = time.perf_counter()
+    copy.deepcopy(model).train_on_batch(data.x_train[:2], data.y_train[:2])
+    print(f"{time.perf_counter() - start:.1f} s")
 
 
 def _refuse_the_simulator():

@@ -58,6 +58,8 @@ class ProgressBar:
         self.done = 0
         self.values = {}
         self.shown = 0  # characters of the line on the screen: a shorter line redrawn over it blanks the rest
+        self.first_step = None  # (time, steps done) at the first update after ``first``: the steps after it say
+        # how long the rest will take better than an average that holds a slow first step (Numba compiling)
 
     def _redraw(self, line):
         """``\r`` and ``line`` over the line shown, its end blanked where the one shown was longer."""
@@ -71,13 +73,20 @@ class ProgressBar:
         elapsed = self.clock() - self.start
         per_step = elapsed / max(self.done - self.first, 1)
         speed = f"{per_step * 1000:.0f}ms/{self.unit}" if per_step < 1 else f"{per_step:.1f}s/{self.unit}"
+        if self.first_step is not None and self.done > self.first_step[1]:
+            seen_at, steps_seen = self.first_step
+            per_step_left = (self.clock() - seen_at) / (self.done - steps_seen)
+        else:
+            per_step_left = per_step
         started = self.first < self.done < self.total
-        left = f" ETA {_duration(per_step * (self.total - self.done))}" if started else ""
+        left = f" ETA {_duration(per_step_left * (self.total - self.done))}" if started else ""
         values = "".join(f" - {name}: {_format(value)}" for name, value in self.values.items())
         digits = len(str(self.total))
         return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{left}{values}"
 
     def update(self, done, **values):
+        if self.first_step is None and done > self.first:
+            self.first_step = (self.clock(), done)
         self.done = done
         self.values.update(values)
         if not self.enabled or not self.live:

@@ -124,3 +124,17 @@ def test_a_shorter_line_redrawn_in_a_terminal_leaves_nothing_of_the_longer_one_b
     bar.finish(loss=0.5)
     shown = [line.rstrip() for line in _as_shown(screen.getvalue())]
     assert shown == ["3/3 [==============================] 300.0s 100.0s/step - loss: 0.5000"]
+
+
+def test_the_time_left_leaves_out_a_slow_first_step():
+    """The first step of a first run compiles Numba's kernels (about 20 s): counted in, it made the demo say
+    "ETA 56s" for three steps that took half a second each."""
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(10, stream=screen, clock=clock)
+    clock.now += 20.0
+    bar.update(1)
+    assert screen.getvalue().endswith("ETA 3m00s")  # one step seen: the only time there is
+    for done in (2, 3):
+        clock.now += 1.0
+        bar.update(done)
+    assert screen.getvalue().rstrip().endswith("] 22.0s 7.3s/step ETA 7s")
