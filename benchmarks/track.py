@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from minicnn.cli import default_suite  # noqa: E402
+from minicnn.cli_options import whole_number  # noqa: E402
 from minicnn.track.evaluate import Evaluation, evaluate  # noqa: E402
 from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 from minicnn.track.trackers import available_trackers, make_tracker  # noqa: E402
@@ -65,10 +66,20 @@ def usable_trackers(names):
     return usable, skipped
 
 
+def warm_up(name, sequence):
+    """Build ``name`` and track two frames of ``sequence``, untimed: on a first run our trackers' Numba kernels
+    compile there (about 20 s), which counted in the first sequence's FPS of whichever of them ran first."""
+    tracker = make_tracker(name)
+    tracker.init(sequence[0], sequence.ground_truth[0])
+    tracker.update(sequence[1])
+
+
 def run_suite(names, sequences, jobs, progress):
-    """Evaluate each tracker on its own; returns the combined ``Evaluation`` and each tracker's wall seconds."""
+    """Evaluate each tracker on its own, after ``warm_up``; returns the combined ``Evaluation`` and each tracker's
+    wall seconds."""
     runs, wall = {}, {}
     for name in names:
+        warm_up(name, sequences[0])
         start = time.perf_counter()
         evaluation = evaluate([name], sequences, None, jobs=jobs, progress=progress, resume=False)
         wall[name] = time.perf_counter() - start
@@ -96,8 +107,17 @@ def tracker_record(evaluation, name, wall_s):
     }
 
 
-def _machine():
-    machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
+def machine_record():
+    """What the figures depend on: the platform, the libraries, Numba's threads, the BLAS environment, and the load
+    average (other processes share the cores: a figure taken under load is no figure of minicnn's)."""
+    import numba
+
+    machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+               "numba": numba.__version__, "numba_threads": numba.get_num_threads(),
+               "environment": {key: os.environ.get(key) for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                                     "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT",
+                                                                     "OMP_WAIT_POLICY")},
+               "load_average_1min": os.getloadavg()[0]}
     try:
         import cv2
 
@@ -116,16 +136,15 @@ def main(argv=None):
                         help="comma-separated tracker names (default: %(default)s)")
     parser.add_argument("--seeds", type=_seeds, default="0",
                         help="comma-separated seeds of the suites to run, e.g. 0,1 (default: %(default)s)")
-    parser.add_argument("--count", type=int, default=20, help="sequences per suite (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes to run sequences in (default: %(default)s)")
+    parser.add_argument("--count", type=whole_number(1), default=20, help="sequences per suite (default: %(default)s)")
+    parser.add_argument("--jobs", type=whole_number(1), default=1,
+                        help="processes to run sequences in (default: %(default)s)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="folder for track.json and track/ (default: benchmarks/results)")
     parser.add_argument("--attribute-plots", action="store_true",
                         help="also write a success / precision plot pair per attribute tag")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs: expected a number of processes ≥ 1, got {args.jobs}")
 
     names, skipped = usable_trackers(args.trackers)
     for name, reason in skipped.items():
@@ -133,7 +152,7 @@ def main(argv=None):
     if not names:
         parser.error(f"--trackers: none of {', '.join(args.trackers)} can run here")
 
-    record = {"machine": _machine(),
+    record = {"machine": machine_record(),
               "options": {"trackers": args.trackers, "seeds": args.seeds, "count": args.count, "jobs": args.jobs},
               "skipped": skipped, "suites": {}}
     plot_root = os.path.join(args.out, "track")
@@ -158,6 +177,7 @@ def main(argv=None):
 
     os.makedirs(args.out, exist_ok=True)
     json_path = os.path.join(args.out, "track.json")
+    record["machine"]["load_average_1min_at_the_end"] = os.getloadavg()[0]
     atomic_write_text(json_path, json.dumps(record, indent=1) + "\n")
     print(f"\nWrote {json_path} and {len(written)} plots under {plot_root}")
     return record

@@ -13,14 +13,15 @@ table, then writes ``benchmarks/results/tracking.json`` and the success/precisio
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)  # benchmarks/track.py, which this script shares its helpers with
 
+from minicnn.cli_options import whole_number  # noqa: E402
 from minicnn.track.evaluate import evaluate  # noqa: E402
 from minicnn.track.generator import make_suite  # noqa: E402
 from minicnn.track.sequences import read_sequences  # noqa: E402
@@ -32,11 +33,17 @@ TARGET_EVALUATE_S = 120.0
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trackers", default="kcf,kcf-nothresh,csrt,mil,mosse,medianflow")
-    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--count", type=whole_number(1), default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
     import cv2
+
+    from track import machine_record, usable_trackers, warm_up  # benchmarks/track.py, beside this script
+
+    names, skipped = usable_trackers(args.trackers.split(","))
+    if skipped:  # before the suite is generated, not after
+        parser.error("--trackers: " + "; ".join(f"{name}: {why}" for name, why in skipped.items()))
 
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
@@ -48,7 +55,8 @@ def main(argv=None):
               f"(target < {TARGET_GENERATE_S:.0f} s: {'met' if generate_s < TARGET_GENERATE_S else 'MISSED'})")
         rows = {}
         evaluations = []
-        for name in args.trackers.split(","):
+        for name in names:
+            warm_up(name, sequences[0])
             start = time.perf_counter()
             evaluation = evaluate([name], sequences, None, progress=False)
             wall = time.perf_counter() - start
@@ -67,8 +75,7 @@ def main(argv=None):
         print(f"{name:<14}" + "".join(f"{row['attributes'].get(tag, float('nan')):>7.3f}" for tag in tags))
     os.makedirs(args.out, exist_ok=True)
     record = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "opencv": cv2.__version__,
-                    "cpus": os.cpu_count()},
+        "machine": {**machine_record(), "opencv": cv2.__version__},
         "suite": {"count": len(sequences), "frames": frames, "seed": args.seed, "generate_s": generate_s},
         "trackers": rows,
     }
@@ -78,9 +85,9 @@ def main(argv=None):
 
     success = {n: e.score(n).success for e in evaluations for n in e.trackers}
     precision = {n: e.score(n).precision for e in evaluations for n in e.trackers}
-    plot_dir = tempfile.mkdtemp()
-    for path in save_ope_plots(success, precision, plot_dir):
-        os.replace(path, os.path.join(args.out, "tracking_" + os.path.basename(path)))
+    with tempfile.TemporaryDirectory(dir=args.out) as plot_dir:  # beside them: a rename across disks fails
+        for path in save_ope_plots(success, precision, plot_dir):
+            os.replace(path, os.path.join(args.out, "tracking_" + os.path.basename(path)))
     print(f"\nWrote {os.path.join(args.out, 'tracking.json')} and tracking_success.png / tracking_precision.png")
 
 
