@@ -29,7 +29,7 @@ from minicnn.losses import get_loss
 from minicnn.metrics import get_metric
 from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
-from minicnn.weight_files import WEIGHTS_FORMAT, read_npz, stored_header, write_npz_atomically
+from minicnn.weight_files import WEIGHTS_FORMAT, check_format, read_npz, stored_header, write_npz_atomically
 
 STORES = ("params", "grads", "state")
 """A layer's dicts of arrays: what ``on_device`` moves to where the backend computes, and back."""
@@ -1097,9 +1097,7 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.load_weights", keras_arguments, self.load_weights)
         stored = read_npz(path, f"{self.name}.load_weights")  # checks path first
         path = os.fspath(path)
-        if "__format__" not in stored or str(stored["__format__"]) != WEIGHTS_FORMAT:
-            raise WeightFileError(f"{self.name}.load_weights: {path!r} is not a minicnn weight file "
-                                  f"(expected format {WEIGHTS_FORMAT!r})")
+        check_format(stored, WEIGHTS_FORMAT, path, f"{self.name}.load_weights")
         missing = [key for key in ("__layers__", "__input_shape__") if key not in stored]
         if missing:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} is an incomplete minicnn weight file (no "

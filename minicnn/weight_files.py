@@ -16,6 +16,28 @@ from minicnn import checks
 from minicnn.errors import WeightFileError
 
 WEIGHTS_FORMAT = "minicnn-weights-1"
+
+#: minicnn's weight file formats, by name without their version: what each holds, and what reads it
+FORMATS = {"minicnn-weights": ("a model's weights", "Sequential.load_weights reads it"),
+           "minicnn-siamese": ("the Siamese tracker's network", "minicnn.track.trackers.siamese reads it")}
+
+
+def check_format(stored, expected, path, where):
+    """Raise ``WeightFileError`` naming ``where`` unless the file at ``path`` (its arrays ``stored``) says it is of
+    format ``expected``: another version of it, another of minicnn's ``FORMATS`` and no minicnn file are told
+    apart."""
+    written = str(stored["__format__"]) if "__format__" in stored else None
+    if written == expected:
+        return
+    family, expected_family = (name.rsplit("-", 1)[0] for name in (written or "", expected))
+    if family == expected_family:
+        why = f"was written in another minicnn weight format, {written!r}; this version reads {expected!r}"
+    elif family in FORMATS:
+        holds, reader = FORMATS[family]
+        why = f"is a {written} file ({holds}: {reader}), not {FORMATS[expected_family][0]}"
+    else:
+        why = f"is not a minicnn weight file (expected format {expected!r})"
+    raise WeightFileError(f"{where}: {os.fspath(path)!r} {why}")
 """The ``__format__`` entry of a weight file that ``Sequential.save_weights`` writes."""
 
 

@@ -504,6 +504,24 @@ def test_set_and_load_weights_apply_nothing_when_one_array_is_wrong(tmp_path):
         fits.load_weights(tmp_path / "partial.npz")
 
 
+@pytest.mark.parametrize("written, expected", [
+    ("minicnn-weights-0", r"was written in another minicnn weight format, 'minicnn-weights-0'; this version reads "
+                          r"'minicnn-weights-1'"),
+    ("minicnn-siamese-1", r"is a minicnn-siamese-1 file \(the Siamese tracker's network: "
+                          r"minicnn\.track\.trackers\.siamese reads it\), not a model's weights"),
+])
+def test_a_weight_file_of_another_format_says_which(tmp_path, written, expected):
+    """A file of another format version, or the Siamese tracker's network file, was called "not a minicnn weight
+    file"."""
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,))])
+    model.build()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    np.savez(path, **{**dict(np.load(path)), "__format__": np.array(written)})
+    with pytest.raises(mc.WeightFileError, match=r"load_weights: '.*w\.npz' " + expected):
+        model.load_weights(path)
+
+
 @pytest.mark.parametrize("key, value, expected", [
     ("__layers__", np.array("Dense"), "__layers__ must list the layers' class names, got array('Dense', dtype='<U5')"),
     ("__layers__", np.array([1.5]), "__layers__ must list the layers' class names, got array([1.5])"),

@@ -464,8 +464,17 @@ def test_tracker_errors_say_what_was_expected(tmp_path, plain_sequence):
         SiameseTracker(weights=tmp_path / "none.npz")
     (tmp_path / "other.npz").write_bytes(b"")
     np.savez(tmp_path / "other.npz", kernel=np.zeros(3))
-    with pytest.raises(WeightFileError, match="not a Siamese tracker weight file"):
+    with pytest.raises(WeightFileError, match=r"other\.npz' is not a minicnn weight file \(expected format "
+                                              r"'minicnn-siamese-1'\)"):
         SiameseTracker(weights=tmp_path / "other.npz")
+    import minicnn as mc
+
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,))])
+    model.build()
+    model.save_weights(tmp_path / "model.npz")
+    with pytest.raises(WeightFileError, match=r"model\.npz' is a minicnn-weights-1 file \(a model's weights: "
+                                              r"Sequential\.load_weights reads it\), not the Siamese tracker's"):
+        SiameseTracker(weights=tmp_path / "model.npz")
     with pytest.raises(ValueError, match="backend must be one of"):
         SiameseTracker(backend="tpu")
     tracker = SiameseTracker()

@@ -33,7 +33,7 @@ from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
 from minicnn.model import Sequential, checked_weight_value
 from minicnn.weight_files import read_npz as read_weight_arrays
-from minicnn.weight_files import write_npz_atomically
+from minicnn.weight_files import check_format, write_npz_atomically
 from minicnn.track.boxes import crop_and_resize
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
@@ -219,9 +219,7 @@ class SiameseNetwork:
     def load(cls, path):
         """A network with the weights of a file written by ``save``; returns ``(network, other arrays)``."""
         arrays = read_npz(path)
-        if str(arrays.get("__format__", "")) != WEIGHTS_FORMAT:
-            raise WeightFileError(f"{os.fspath(path)!r} is not a Siamese tracker weight file "
-                                  f"(expected format {WEIGHTS_FORMAT!r})")
+        check_format(arrays, WEIGHTS_FORMAT, path, "SiameseNetwork.load")
         network = cls(channels=tuple(int(c) for c in arrays["__channels__"]))
         own = {key: value for key, value in arrays.items()
                if key in network.weights() or key in ("__format__", "__channels__")}
