@@ -112,6 +112,15 @@ def test_an_input_of_another_rank_gets_the_fix_it_most_likely_needs(x, advice):
         model.predict(x)
 
 
+def test_one_sample_given_to_a_model_that_starts_with_flatten_is_told_to_make_a_batch():
+    """Keras' first tutorial, Flatten(input_shape=(28, 28)) then predict(x[0]), got the shape error without the fix
+    that Conv2D and Dense give (Flatten takes any rank)."""
+    model = mc.Sequential([mc.Flatten(input_shape=(8, 8)), mc.Dense(2)])
+    with pytest.raises(ShapeError, match=r"expected input of shape \(N, 8, 8\) \(its input_shape\), got \(8, 8\); a "
+                                         r"single sample\? x\[None\] makes it a batch of one$"):
+        model.predict(np.zeros((8, 8)))
+
+
 def test_one_rgb_image_given_to_a_layer_not_yet_built_is_offered_both_fixes():
     """(28, 28, 3) to a Conv2D with no input shape yet: the channel-axis advice alone made it 28 images of 28×3
     (from a student's audit); a single image comes first now."""
