@@ -337,7 +337,8 @@ class Layer:
         (9×9 for 8×8 through a 2×2 pooling). Without one, building fixes only the channel count: a fully
         convolutional network (the trackers') takes any spatial size."""
         if self.input_shape is not None and tuple(self.input_shape[1:]) != tuple(shape[1:]):
-            single = "; a single sample? x[None] makes it a batch of one" if shape == tuple(self.input_shape[1:]) else ""
+            one_sample = shape == tuple(self.input_shape[1:])
+            single = "; a single sample? x[None] makes it a batch of one" if one_sample else ""
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.input_shape)} (its "
                              f"input_shape), got {shape}{single}")
 
