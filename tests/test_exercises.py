@@ -126,6 +126,15 @@ def unpool(grad_y, x, pool_size, stride, mode="argmax"):
                 if window[a, b] >= window[best]:
                     best = (a, b)
             grad_x[n, top + best[0], left + best[1], c] += g
+        elif mode == "column by column":  # the first maximum met scanning each column top to bottom, left to right
+            best = (0, 0)
+            for b, a in np.ndindex(window.shape[::-1]):
+                if window[a, b] > window[best]:
+                    best = (a, b)
+            grad_x[n, top + best[0], left + best[1], c] += g
+        elif mode == "split among ties":  # each tied maximum gets an equal share
+            tied = window == window.max()
+            grad_x[n, top:top + pool_size, left:left + pool_size, c] += g * tied / tied.sum()
     return grad_x
 
 
@@ -243,6 +252,10 @@ def conv_backward_extra_zero_on_top(grad_y, x, kernel, stride=1, padding="valid"
     return grad_x_pad[:, top:top + x.shape[1], left:left + x.shape[2]], grad_kernel, grad_y.sum(axis=(0, 1, 2))
 
 
+def conv_backward_all_divided_by_n(grad_y, x, kernel, stride=1, padding="valid"):
+    return tuple(gradient / len(x) for gradient in good_conv_backward(grad_y, x, kernel, stride, padding))
+
+
 def max_pool_forward_stride_none_as_one(x, pool_size=2, stride=None):
     if stride is None:
         stride = 1
@@ -281,12 +294,24 @@ def max_pool_backward_greater_or_equal(grad_y, x, pool_size=2, stride=None):
     return unpool(grad_y, x, pool_size, stride, mode="greater or equal")
 
 
+def max_pool_backward_column_by_column(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="column by column")
+
+
+def max_pool_backward_split_among_ties(grad_y, x, pool_size=2, stride=None):
+    return unpool(grad_y, x, pool_size, stride, mode="split among ties")
+
+
 def dense_backward_transposed_weights_gradient(grad_z, x, kernel):
     return grad_z @ kernel.T, grad_z.T @ x, grad_z.sum(axis=0)
 
 
 def dense_backward_kernel_not_transposed(grad_z, x, kernel):
     return grad_z @ kernel, x.T @ grad_z, grad_z.sum(axis=0)
+
+
+def dense_backward_input_gradient_divided_by_n(grad_z, x, kernel):
+    return grad_z @ kernel.T / len(x), x.T @ grad_z, grad_z.sum(axis=0)
 
 
 def dense_backward_bias_not_summed(grad_z, x, kernel):
@@ -381,6 +406,7 @@ WRONG_SOLUTIONS = [
     ("conv_backward", "grad_kernel", "wrong sign", conv_backward_kernel_gradient_wrong_sign),
     ("conv_backward", "grad_x", "padding on one side only", conv_backward_padding_after_only),
     ("conv_backward", "grad_x", "odd padding's extra zero on the wrong side", conv_backward_extra_zero_on_top),
+    ("conv_backward", "grad_x", "divided by N", conv_backward_all_divided_by_n),
     ("max_pool_forward", "y", "stride=None not replaced by the pool size", max_pool_forward_stride_none_as_one),
     ("max_pool_forward", "y", "average instead of maximum", max_pool_forward_average),
     ("max_pool_forward", "y", "output size off by one", max_pool_forward_off_by_one),
@@ -390,9 +416,13 @@ WRONG_SOLUTIONS = [
     ("max_pool_backward", "grad_x", "argmax row and column swapped", max_pool_backward_swapped),
     ("max_pool_backward", "grad_x", "gradient sent to every tied maximum", max_pool_backward_mask),
     ("max_pool_backward", "grad_x", "gradient sent to the last tied maximum", max_pool_backward_greater_or_equal),
+    ("max_pool_backward", "grad_x", "gradient sent to the first tied maximum column by column",
+     max_pool_backward_column_by_column),
+    ("max_pool_backward", "grad_x", "gradient split equally among tied maxima", max_pool_backward_split_among_ties),
     ("dense_backward", "grad_kernel", "transposed weights gradient", dense_backward_transposed_weights_gradient),
     ("dense_backward", "grad_x", "weights not transposed", dense_backward_kernel_not_transposed),
     ("dense_backward", "grad_bias", "bias gradient not summed over the batch", dense_backward_bias_not_summed),
+    ("dense_backward", "grad_x", "divided by N", dense_backward_input_gradient_divided_by_n),
     ("sigmoid_backward", "grad_z", "upstream gradient left out (chain rule)", sigmoid_backward_no_upstream),
     ("sigmoid_backward", "grad_z", "sigmoid applied to a again (a treated as z)", sigmoid_backward_sigmoid_again),
     ("sigmoid_backward", "grad_z", "wrong sign", sigmoid_backward_wrong_sign),
@@ -414,7 +444,8 @@ WRONG_SOLUTIONS = [
 
 #: wrong solutions whose one mistake spoils a second output too, with the mistake named there
 ALSO_WRONG = {conv_backward_padding_after_only: {"grad_kernel": "padding on one side only"},
-              conv_backward_extra_zero_on_top: {"grad_kernel": "odd padding's extra zero on the wrong side"}}
+              conv_backward_extra_zero_on_top: {"grad_kernel": "odd padding's extra zero on the wrong side"},
+              conv_backward_all_divided_by_n: {"grad_kernel": "divided by N", "grad_bias": "divided by N"}}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -472,6 +503,18 @@ def test_task_text_names_the_function_and_the_check_command(name):
     assert text.startswith("# ")
     assert f"def {name}(" in text and f"minicnn exercise check {name}" in text
     assert f'minicnn.exercises.check("{name}", {name})' in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_task_text_says_the_inputs_are_float64_and_gives_the_tolerance(name):
+    """softmax_cross_entropy_gradient rejected a computation in float32 on rounding, though no task said that results
+    are compared in float64 within the checker's tolerance."""
+    from minicnn.exercises.comparing import ATOL, RTOL
+
+    text = " ".join(exercises.task_text(name).split())
+    assert "The checker's inputs are float64 arrays" in text
+    assert f"compares your result with the reference's in float64, within rtol {RTOL:g} and atol {ATOL:g}" in text
+    assert "float32" in text
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -655,6 +698,26 @@ def test_forgotten_return_is_pointed_out():
     assert "grad_y_hat is None: did you forget the return statement" in result.message
 
 
+@pytest.mark.parametrize("name, no_return", [
+    ("mse_gradient", lambda y, y_hat: None),
+    ("dense_backward", lambda grad_z, x, kernel: None),  # several outputs
+])
+def test_a_function_that_returns_none_is_told_so_in_its_headline(name, no_return):
+    """The headline said "grad_y_hat differs from the expected result", or "returned the wrong kind of value"."""
+    message = check(name, no_return).message
+    assert message.startswith(f"{name}: not passed yet, your function returned None (no return statement?).\n\n")
+
+
+def test_an_update_in_place_that_is_not_returned_is_told_to_return_it():
+    def sgd_step(w, grad, learning_rate):
+        w -= learning_rate * grad
+
+    message = " ".join(check("sgd_step", sgd_step).message.split())
+    assert message.startswith("sgd_step: not passed yet, your function returned None (no return statement?).")
+    assert "new_w is None: did you forget the return statement, or to return new_w? A function that changes an " \
+           "argument in place must still return the result." in message, message
+
+
 def test_exception_is_summed_up_with_the_students_line_and_no_traceback():
     def out_of_bounds(x, kernel, bias, stride=1, padding="valid"):
         rows = x.shape[1]
@@ -716,6 +779,48 @@ def test_a_solution_that_updates_its_inputs_in_place_is_fine():
         return w
 
     assert check("sgd_step", in_place).passed
+
+
+def test_an_input_changed_in_place_passes_with_a_note_that_names_it():
+    """A solution that overwrote its logits passed silently: the checker's copies hid what would corrupt a network."""
+    def softmax_cross_entropy_gradient(logits, labels_onehot):
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        logits -= labels_onehot
+        logits /= len(logits)
+        return logits
+
+    result = check("softmax_cross_entropy_gradient", softmax_cross_entropy_gradient)
+    message = " ".join(result.message.split())
+    assert result.passed and result.message.startswith("softmax_cross_entropy_gradient: passed.")
+    assert "Note: your function changed logits in place. The checker gave it a copy" in message, message
+    assert "labels_onehot in place" not in message and "logits and labels_onehot" not in message
+
+
+def test_sgd_step_may_update_w_in_place_but_not_grad():
+    def w_in_place(w, grad, learning_rate):
+        w -= learning_rate * grad
+        return w
+
+    def grad_in_place(w, grad, learning_rate):
+        grad *= learning_rate
+        return w - grad
+
+    assert "in place" not in check("sgd_step", w_in_place).message
+    result = check("sgd_step", grad_in_place)
+    assert result.passed and "Note: your function changed grad in place" in " ".join(result.message.split())
+
+
+def test_a_failing_solution_that_changes_an_input_in_place_gets_the_note_too():
+    def max_pool_backward(grad_y, x, pool_size=2, stride=None):
+        grad_x = unpool(grad_y, x, pool_size, stride, mode="every element")
+        x[...] = 0
+        return grad_x
+
+    message = " ".join(check("max_pool_backward", max_pool_backward).message.split())
+    assert "This looks like a classic mistake in grad_x: gradient sent to every element of the window." in message
+    assert "Note: your function changed x in place" in message, message
 
 
 def test_integer_result_is_pointed_out():
@@ -1340,3 +1445,62 @@ def test_a_clip_near_zero_gets_a_hint():
     message = " ".join(check("softmax_cross_entropy_gradient", clipped).message.split())
     assert "though not beside the values near 0: a small number added or a clip somewhere, such as " \
            "np.clip(p, 1e-7, 1 - 1e-7) or log(p + 1e-7)? The formula has neither." in message, message
+
+
+def test_an_endless_loop_in_numba_compiled_code_is_reported_and_said_to_keep_running(monkeypatch):
+    """An endless loop inside an @njit function hung the checker for good: the time limit's signal handler never runs
+    inside compiled code, and Ctrl-C did nothing either. The loop here ends by itself after a few seconds (so that it
+    does not keep a core busy for the rest of the tests), long after the time limit."""
+    import time
+
+    numba = pytest.importorskip("numba")
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.5)
+
+    @numba.njit
+    def mse_gradient(y, y_hat):
+        s = 0.0
+        for _ in range(2_000_000_000):  # about 3 s: a chain of dependent additions that no compiler can skip
+            s = s * 0.5 + y[0]
+        return (y_hat - y) / len(y) + 0.0 * s
+
+    start = time.monotonic()
+    result = check("mse_gradient", mse_gradient)
+    elapsed = time.monotonic() - start
+    message = " ".join(result.message.split())
+    assert not result.passed
+    assert message.startswith("mse_gradient: not passed yet, your function did not return within 0.5 s.")
+    assert "compiled by Numba" in message and "cannot be stopped" in message, message
+    assert "it keeps running" in message and "restart the kernel" in message, message
+    assert "An endless loop?" in message
+    assert elapsed < 1.5, elapsed
+
+
+@pytest.mark.parametrize("name, channels_first", [
+    ("conv_forward", lambda x, kernel, bias, stride=1, padding="valid":
+        good_conv_forward(x, kernel, bias, stride, padding).transpose(0, 3, 1, 2)),
+    ("max_pool_forward", lambda x, pool_size=2, stride=None: pool(x, pool_size, stride).transpose(0, 3, 1, 2)),
+])
+def test_an_output_with_its_channels_first_is_told_its_axes_are_in_another_order(name, channels_first):
+    """With one channel, y.transpose(0, 3, 1, 2) reshaped to the expected shape gives the right values, and the
+    student was told "Its values are right: return them in shape (1, 2, 2, 1)", so reshaped, and wrong, on the next
+    case with two channels."""
+    message = " ".join(check(name, channels_first).message.split())
+    assert "Its values are right: return them in shape" not in message, message
+    assert "keepdims" not in message
+    assert "its axes are in another order" in message and "channels first" in message, message
+    assert "minicnn's images are NHWC: (N, H, W, C)" in message, message
+
+
+def test_right_values_in_another_shape_are_claimed_only_for_extra_or_missing_axes_of_size_1():
+    from minicnn.exercises.comparing import compare_output
+
+    expected = np.arange(6.0).reshape(2, 3)
+    assert compare_output("y", expected.reshape(1, 2, 3, 1), expected).right_values_in == "another shape"
+    for wrong in (expected.reshape(6), expected.reshape(3, 2)):  # right values read in order, in a shape of other sizes
+        check_ = compare_output("y", wrong, expected)
+        assert check_.right_values_in is None and "values are right" not in check_.problem, check_.problem
+    swapped = compare_output("y", expected.T, expected)
+    assert swapped.right_values_in == "another shape"
+    assert "its axes are in another order" in swapped.problem and "channels" not in swapped.problem

@@ -163,23 +163,26 @@ def check(name, solution):
                            message=f"{exercise.name}: the checker needs the hypothesis package; install it with "
                                    f"'pip install hypothesis' and check again.")
 
+    changed_in_place = set()  # the arguments the function changed on the hand-picked cases (each gets a copy)
     for number, case in enumerate(exercise.fixed_cases):
         attempt = try_case(exercise, function, case, seed=number)
+        changed_in_place.update(attempt.call.changed_in_place)
         if attempt.failed:
-            return _failure(exercise, function, attempt, passed_before=number, where="hand-picked")
+            return _failure(exercise, function, attempt, passed_before=number, where="hand-picked",
+                            changed_in_place=changed_in_place)
     attempt, passed_random = search_random_cases(exercise, function)
     if attempt is not None:
         return _failure(exercise, function, attempt, passed_before=len(exercise.fixed_cases) + passed_random,
-                        where="random")
+                        where="random", changed_in_place=changed_in_place | set(attempt.call.changed_in_place))
     return CheckResult(exercise=exercise.name, passed=True, cases=len(exercise.fixed_cases) + passed_random,
-                       message=passed_message(exercise, len(exercise.fixed_cases), passed_random))
+                       message=passed_message(exercise, len(exercise.fixed_cases), passed_random, changed_in_place))
 
 
-def _failure(exercise, function, attempt, passed_before, where):
+def _failure(exercise, function, attempt, passed_before, where, changed_in_place=()):
     mistakes = recognise_mistakes(exercise, function, attempt)
     return CheckResult(
         exercise=exercise.name, passed=False, cases=passed_before,
-        message=failure_message(exercise, attempt, mistakes, passed_before, where),
+        message=failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place),
         arguments=attempt.arguments, expected=attempt.expected,
         mistakes={output: tuple(m.name for m in found) for output, found in mistakes.items()})
 

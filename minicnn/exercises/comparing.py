@@ -4,6 +4,7 @@ Tolerances suit student code in float64: a correct solution written with loops (
 reference) passes by a wide margin, while any real mistake is far outside them.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,8 @@ def compare_output(name, value, expected):
     expected = np.asarray(expected, dtype=np.float64)
     check = OutputCheck(name=name, expected=expected)
     if value is None:
-        check.problem = f"{name} is None: did you forget the return statement, or to return {name}?"
+        check.problem = (f"{name} is None: did you forget the return statement, or to return {name}? A function "
+                         f"that changes an argument in place must still return the result.")
         return check
     try:
         raw = np.asarray(value)
@@ -81,10 +83,7 @@ def compare_output(name, value, expected):
         return check
     if check.got.shape != expected.shape:
         check.problem = f"{name} has shape {check.got.shape}; expected shape {expected.shape}."
-        if check.got.size == expected.size > 0 and close(check.got.reshape(expected.shape), expected):
-            check.right_values_in = "another shape"
-            check.problem += (f" Its values are right: return them in shape {expected.shape} (an extra or missing "
-                              f"axis, as from keepdims=True or [None, :]?).")
+        _say_where_the_values_are_right(check)
         return check
     if raw.dtype.kind in "iub" or raw.dtype == np.float16:
         # whole-number inputs would let these pass, though 0.4 becomes 0 (or 0.39990234 in float16)
@@ -119,6 +118,48 @@ def compare_output(name, value, expected):
                           f"though not beside the values near 0: a small number added or a clip somewhere, such as "
                           f"np.clip(p, 1e-7, 1 - 1e-7) or log(p + 1e-7)? The formula has neither.")
     return check
+
+
+def _say_where_the_values_are_right(check):
+    """Add to ``check.problem`` that the values are right where ``check.got`` holds the expected values with its axes
+    in another order (a channels-first image), or with extra or missing axes of size 1 (from keepdims=True); where the
+    sizes differ otherwise, values that reshape right say nothing (NCHW values reshaped to NHWC are not right)."""
+    got, expected = check.got, check.expected
+    order = axes_order(got, expected)
+    if order is not None:
+        check.right_values_in = "another shape"
+        check.problem += (f" Its values are right, but its axes are in another order: yours is the expected "
+                          f"{check.name} transposed by {order}")
+        if order == CHANNELS_FIRST and "kernel" not in check.name:  # a 4-D output other than a kernel is an image
+            check.problem += (", channels first (N, C, H, W), as in PyTorch? minicnn's images are NHWC: (N, H, W, C), "
+                              "channels last.")
+        else:
+            check.problem += "."
+    elif got.size == expected.size > 0 and _without_ones(got.shape) == _without_ones(expected.shape) \
+            and close(got.reshape(expected.shape), expected):
+        check.right_values_in = "another shape"
+        check.problem += (f" Its values are right: return them in shape {expected.shape} (an extra or missing "
+                          f"axis, as from keepdims=True or [None, :]?).")
+
+
+#: the order of axes of an NHWC image written channels first: (N, C, H, W)
+CHANNELS_FIRST = (0, 3, 1, 2)
+
+
+def axes_order(got, expected):
+    """The order of axes ``order`` for which ``got`` is ``expected.transpose(order)`` (None where there is none, or
+    where the shapes are the same); an image's channels first is tried first."""
+    if got.ndim != expected.ndim or got.shape == expected.shape or sorted(got.shape) != sorted(expected.shape):
+        return None
+    orders = itertools.permutations(range(expected.ndim))
+    if expected.ndim == 4:
+        orders = itertools.chain([CHANNELS_FIRST], orders)
+    return next((order for order in orders if expected.transpose(order).shape == got.shape
+                 and close(got, expected.transpose(order))), None)
+
+
+def _without_ones(shape):
+    return tuple(size for size in shape if size != 1)
 
 
 def _largest_relative_difference(got, expected):

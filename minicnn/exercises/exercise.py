@@ -89,6 +89,9 @@ class Exercise:
         The classic mistakes the checker recognises.
     shape_rules : dict, optional
         For an output, how its shape follows from the inputs; shown when a solution gets the shape wrong.
+    may_change_in_place : tuple of str, optional
+        The parameters the task allows the function to change in place (``sgd_step``'s ``w``); a solution that
+        changes another one gets a note (not a failure): in a network it would corrupt an array still in use.
     random_examples : int
         How many random cases hypothesis tries after the hand-picked ones.
     """
@@ -102,6 +105,7 @@ class Exercise:
     random_cases: Callable
     mistakes: list
     shape_rules: dict = field(default_factory=dict)
+    may_change_in_place: tuple = ()
     random_examples: int = 80
 
     def expected_outputs(self, arguments) -> dict:

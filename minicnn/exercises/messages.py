@@ -16,18 +16,41 @@ import numpy as np
 
 from minicnn.exercises.comparing import ATOL, RTOL
 from minicnn.exercises import running
-from minicnn.exercises.running import TookTooLong, describe_exception, raised_by_the_call_itself
+from minicnn.exercises.running import StillRunning, TookTooLong, describe_exception, raised_by_the_call_itself
 
 #: arrays with at most this many values are shown in full
 SHOW_VALUES_UP_TO = 48
 #: at most this many lines of what the student's function printed are shown
 PRINTED_LINES = 15
 
+#: what a call that did not return suggests
+_ENDLESS_LOOP_HINT = ("An endless loop? A while loop whose counter never changes (n += 1 missing), or a loop over a "
+                      "list that grows inside it. A function that is only slow takes well under a second on these "
+                      "small cases, even with a Python loop over every entry.")
 
-def passed_message(exercise, fixed, random):
-    return (f"{exercise.name}: passed.\n\n"
-            f"Your function agrees with the reference on {fixed} hand-picked and {random} random cases (shapes and "
-            f"settings drawn by hypothesis), within rtol {RTOL:g} and atol {ATOL:g}.")
+
+def passed_message(exercise, fixed, random, changed_in_place=()):
+    """The message for a solution that passed; ``changed_in_place`` names the arguments it changed (see
+    ``in_place_note``)."""
+    message = (f"{exercise.name}: passed.\n\n"
+               f"Your function agrees with the reference on {fixed} hand-picked and {random} random cases (shapes and "
+               f"settings drawn by hypothesis), within rtol {RTOL:g} and atol {ATOL:g}.")
+    note = in_place_note(exercise, changed_in_place)
+    return message + "\n\n" + note if note else message
+
+
+def in_place_note(exercise, changed_in_place):
+    """A note on the arguments the function changed in place where the task does not allow it, or None."""
+    names = [name for name in exercise.parameters
+             if name in changed_in_place and name not in exercise.may_change_in_place]
+    if not names:
+        return None
+    first = names[0]
+    return _wrap(f"Note: your function changed {_and_list(names)} in place. The checker gave it a copy, so nothing "
+                 f"else was affected here; in a network it would corrupt arrays that other code still uses after "
+                 f"your function returns, such as the input a layer keeps for its backward pass. Put what you compute "
+                 f"in new arrays (new = {first} - m makes one; {first} -= m, {first}[...] = ... and "
+                 f"np.exp({first}, out={first}) write into {first}).")
 
 
 def loading_message(exercise, problem):
@@ -41,8 +64,9 @@ def parameter_order_message(exercise, theirs):
                     f"starter file defines it): put your parameters in this order."))
 
 
-def failure_message(exercise, attempt, mistakes, passed_before, where):
-    """The whole message for a failing ``attempt``; ``mistakes`` maps output names to recognised mistakes."""
+def failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place=()):
+    """The whole message for a failing ``attempt``; ``mistakes`` maps output names to recognised mistakes;
+    ``changed_in_place`` names the arguments the function changed on this case or the cases before it."""
     parts = [_headline(exercise, attempt), _the_case(exercise, attempt, passed_before, where),
              _what_went_wrong(exercise, attempt)]
     if mistakes:
@@ -50,6 +74,9 @@ def failure_message(exercise, attempt, mistakes, passed_before, where):
     side_effects = _printed_and_warnings(attempt.call)
     if side_effects:
         parts.append(side_effects)
+    note = in_place_note(exercise, changed_in_place)
+    if note:
+        parts.append(note)
     parts.append(_wrap(f"To try this case yourself in Python: result = minicnn.exercises.check(\"{exercise.name}\", "
                        f"your_function_or_file) keeps these inputs in result.arguments and the expected outputs in "
                        f"result.expected, so {exercise.name}(*result.arguments.values()) calls your function on them."))
@@ -65,6 +92,8 @@ def _headline(exercise, attempt):
         return f"{name}: not passed yet, your function did not return within {running.TIME_LIMIT:g} s."
     if error is not None:
         return f"{name}: not passed yet, your function raised {type(error).__name__}."
+    if attempt.call.value is None:
+        return f"{name}: not passed yet, your function returned None (no return statement?)."
     if attempt.problem is not None:
         return f"{name}: not passed yet, your function returned the wrong kind of value."
     wrong = [check.name for check in attempt.checks if not check.agrees]
@@ -96,12 +125,15 @@ def _what_went_wrong(exercise, attempt):
     if isinstance(error, NotImplementedError):
         return (f"Replace the line 'raise NotImplementedError' in {exercise.name} with your code, then check again.\n"
                 + describe_exception(error, attempt.call.source_file))
+    if isinstance(error, StillRunning):
+        return (_wrap(f"Your function is compiled by Numba (@njit), and compiled code cannot be stopped from outside: "
+                      f"the checker stopped waiting for it after {running.TIME_LIMIT:g} s, but it keeps running in "
+                      f"the background. From the command line it ends when the checker exits, after this report; in "
+                      f"a notebook it keeps a processor core busy until you restart the kernel. Without @njit the "
+                      f"checker can stop it and show the line it was on.") + "\n" + _wrap(_ENDLESS_LOOP_HINT))
     if isinstance(error, TookTooLong):
         return (f"It was stopped after {running.TIME_LIMIT:g} s, here:\n"
-                f"{describe_exception(error, attempt.call.source_file)}\n"
-                + _wrap("An endless loop? A while loop whose counter never changes (n += 1 missing), or a loop over a "
-                        "list that grows inside it. A function that is only slow takes well under a second on these "
-                        "small cases, even with a Python loop over every entry."))
+                f"{describe_exception(error, attempt.call.source_file)}\n" + _wrap(_ENDLESS_LOOP_HINT))
     if isinstance(error, SystemExit):
         return ("It called exit() (or sys.exit(), quit()), which ends the whole program, the checker with it: return "
                 "the result instead.\n" + describe_exception(error, attempt.call.source_file))

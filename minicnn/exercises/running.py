@@ -4,6 +4,10 @@ warnings kept aside.
 An exception is caught and summed up in three lines (its type, its message and the line of the student's code where
 it happened) instead of a traceback wall. A call that runs past ``TIME_LIMIT`` seconds (an endless loop) is stopped
 where it is, and reported the same way.
+
+A function compiled by Numba (``@njit``) cannot be stopped: a signal's Python handler never runs inside compiled code.
+It is called in a daemon thread instead, compiled again with ``nogil=True`` so that the waiting thread can wake up,
+and left running when it does not return in time (``StillRunning``); the process ending ends it.
 """
 
 import contextlib
@@ -15,6 +19,7 @@ import threading
 import time
 import traceback
 import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +34,11 @@ TIME_LIMIT = 20.0
 class TookTooLong(BaseException):
     """Raised inside the student's function when one call runs past ``TIME_LIMIT`` (a BaseException, so that an
     ``except Exception`` in the student's loop does not swallow it)."""
+
+
+class StillRunning(TookTooLong):
+    """Reported for compiled code (a Numba ``@njit`` function) that runs past ``TIME_LIMIT``: nothing can stop it, so
+    the checker stopped waiting for it and it keeps running in a background (daemon) thread."""
 
 
 class _TimeLimit:
@@ -67,7 +77,8 @@ class StudentCall:
 
     ``value`` is its return value (None when it raised); ``error`` the exception it raised, if any; ``printed`` what
     it printed, to stdout and stderr in the order printed; ``warnings`` the messages of the warnings it raised
-    (NumPy's "overflow encountered in exp", ...).
+    (NumPy's "overflow encountered in exp", ...); ``changed_in_place`` the names of the array arguments whose copy it
+    was given it changed.
     """
 
     value: object = None
@@ -75,6 +86,7 @@ class StudentCall:
     source_file: str = None
     printed: str = ""
     warnings: list = field(default_factory=list)
+    changed_in_place: list = field(default_factory=list)
 
 
 def copy_arguments(arguments):
@@ -87,20 +99,81 @@ def call_student(function, arguments, parameters):
     """Call ``function`` with ``arguments`` (a dict) passed positionally in the order of ``parameters``."""
     printed = io.StringIO()
     copies = copy_arguments(arguments)
+    values = [copies[name] for name in parameters]
     call = StudentCall(source_file=_source_file(function))
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed), \
             contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
-        try:
-            with _TimeLimit(TIME_LIMIT):
-                call.value = function(*(copies[name] for name in parameters))
-        except KeyboardInterrupt:  # the student stopping the checker
-            raise
-        except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
-            call.error = error
+        run = _call_compiled if is_compiled(function) else _call_here
+        call.value, call.error = run(function, values)
     call.printed = printed.getvalue()
     call.warnings = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    call.changed_in_place = changed_arguments(arguments, copies, parameters)
     return call
+
+
+def changed_arguments(arguments, copies, parameters):
+    """The names, in the order of ``parameters``, of the arrays of ``arguments`` whose ``copies`` now differ."""
+    return [name for name in parameters if isinstance(arguments[name], np.ndarray)
+            and not np.array_equal(arguments[name], copies[name], equal_nan=arguments[name].dtype.kind in "fc")]
+
+
+def is_compiled(function):
+    """True for a function compiled by Numba (a ``Dispatcher``, which keeps the Python function as ``py_func``)."""
+    return callable(getattr(function, "py_func", None)) and hasattr(function, "targetoptions")
+
+
+def _call_here(function, values):
+    """``(value, error)`` of ``function(*values)``, stopped by a timer signal after ``TIME_LIMIT`` seconds."""
+    try:
+        with _TimeLimit(TIME_LIMIT):
+            return function(*values), None
+    except KeyboardInterrupt:  # the student stopping the checker
+        raise
+    except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
+        return None, error
+
+
+def _call_compiled(function, values):
+    """``(value, error)`` of the compiled ``function(*values)``, run in a daemon thread and waited for at most
+    ``TIME_LIMIT`` seconds; past it the error is ``StillRunning`` and the thread is left running."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = _releasing_the_gil(function)(*values)
+        except BaseException as error:  # as in _call_here, also exit() (SystemExit)
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name=f"student's {getattr(function, '__name__', 'function')}", daemon=True)
+    thread.start()
+    thread.join(TIME_LIMIT)  # Ctrl-C (KeyboardInterrupt) still stops the wait
+    if thread.is_alive():
+        return None, StillRunning(f"still running after {TIME_LIMIT:g} s; compiled code cannot be stopped")
+    return outcome.get("value"), outcome.get("error")
+
+
+#: each Numba function checked, compiled again with nogil=True (see ``_releasing_the_gil``)
+_NOGIL_VERSIONS = weakref.WeakKeyDictionary()
+
+
+def _releasing_the_gil(dispatcher):
+    """``dispatcher``'s Python function compiled again with the same options and ``nogil=True``: compiled code holds
+    Python's lock (the GIL) unless told not to, and a thread that holds it forever leaves no other thread a chance to
+    run, the one waiting for it included. Where it cannot be compiled so, ``dispatcher`` itself is returned."""
+    options = dispatcher.targetoptions
+    if options.get("nogil") or dispatcher.py_func is None:
+        return dispatcher
+    if dispatcher not in _NOGIL_VERSIONS:
+        try:
+            import numba
+
+            signatures = [] if getattr(dispatcher, "_can_compile", True) else list(dispatcher.nopython_signatures)
+            _NOGIL_VERSIONS[dispatcher] = numba.jit(signatures or None, **dict(options, nogil=True))(
+                dispatcher.py_func)
+        except Exception:  # options or signatures this version of Numba does not take back
+            _NOGIL_VERSIONS[dispatcher] = None
+    return _NOGIL_VERSIONS[dispatcher] or dispatcher
 
 
 def _source_file(function):

@@ -148,6 +148,16 @@ def grad_x_stride_left_out(grad_y, x, kernel, stride, padding):
     return without_stride_in_the_index(grad_y, x, kernel, stride, padding)[0]
 
 
+@mistakes.add("grad_x", "divided by N",
+              "Your ∂L/∂x is N times too small. The 1/N of the mean loss is already inside ∂L/∂y, and each image's "
+              "∂L/∂x[n] comes from its own ∂L/∂y[n] alone: nothing is summed over the batch, so nothing is divided "
+              "by N.")
+def grad_x_divided_by_n(grad_y, x, kernel, stride, padding):
+    if len(x) == 1:
+        raise NotApplicable("N = 1")
+    return reference(grad_y, x, kernel, stride, padding)[0] / len(x)
+
+
 @mistakes.add("grad_x", "wrong sign",
               "Your ∂L/∂x has the wrong sign: ∂L/∂x_pad[n, i·s+k, j·s+l, c] += ∂L/∂y[n,i,j,o] · w[k,l,c,o], "
               "with no minus.")

@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from minicnn.exercises.exercise import Exercise, MistakeList
+from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
 from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
@@ -45,6 +45,16 @@ def grad_x_weights_not_transposed(grad_z, x, kernel):
               "∂L/∂x = ∂L/∂z · Wᵀ.")
 def grad_x_transposed(grad_z, x, kernel):
     return (grad_z @ kernel.T).T
+
+
+@mistakes.add("grad_x", "divided by N",
+              "Your ∂L/∂x is N times too small. The 1/N of the mean loss is already inside ∂L/∂z, and each sample's "
+              "∂L/∂x[n] comes from its own ∂L/∂z[n] alone: nothing is summed over the batch, so nothing is divided "
+              "by N.")
+def grad_x_divided_by_n(grad_z, x, kernel):
+    if len(x) == 1:
+        raise NotApplicable("N = 1")
+    return grad_z @ kernel.T / len(x)
 
 
 @mistakes.add("grad_x", "wrong sign",

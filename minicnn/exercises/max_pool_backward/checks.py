@@ -2,7 +2,8 @@
 
 The input values are all different, so every window has one clear winner, except in the last hand-picked case: the
 image after a ReLU (``TIED_X``), where windows tie, and the gradient goes to the first tied maximum, reading the window
-row by row, as ``np.argmax`` and minicnn's ``MaxPooling2D`` choose. The mistake models that route the gradient to a
+row by row, as ``np.argmax`` and minicnn's ``MaxPooling2D`` choose (one window ties across its anti-diagonal, where
+reading column by column picks another input). The mistake models that route the gradient to a
 wrong place are written as loops over the windows (``route``), the way a student writes them.
 """
 
@@ -22,11 +23,13 @@ def reference(grad_y, x, pool_size, stride):
     return numpy_kernels.max_pool2d_backward(grad_y, argmax, x.shape, window, steps, "valid")
 
 
-#: an image after a ReLU, whose 2×2 windows tie (four zeros, two 3s, two 2s) but for the last (one 1)
+#: an image after a ReLU, whose 2×2 windows tie (four zeros; two 3s in a column; two 3s across the anti-diagonal,
+#: where the first tied maximum row by row is not the first column by column) but for the last (one 1, below the
+#: diagonal, so that a swapped row and column shows)
 TIED_X = np.array([[0.0, 0.0, 3.0, 1.0],
                    [0.0, 0.0, 3.0, 2.0],
-                   [2.0, 1.0, 0.0, 0.0],
-                   [2.0, 0.0, 0.0, 1.0]]).reshape(1, 4, 4, 1)
+                   [1.0, 3.0, 0.0, 0.0],
+                   [3.0, 2.0, 1.0, 0.0]]).reshape(1, 4, 4, 1)
 
 #: the hand-picked cases: the pooling cases, then windows that tie
 FIXED_CASES = POOL_FIXED_CASES + (dict(n=1, h=4, w=4, c=1, pool_size=2, stride=None, ties=True),)
@@ -64,6 +67,23 @@ def route(grad_y, x, pool_size, step, choose=winner, accumulate=True, every=Fals
 def tied_maxima(window):
     """Every ``(k, l)`` where the window holds its largest value, row by row."""
     return list(zip(*np.nonzero(window == window.max())))
+
+
+def first_tied_maximum_column_by_column(window):
+    """The first ``(k, l)`` holding the window's largest value, reading column by column."""
+    return min(tied_maxima(window), key=lambda place: (place[1], place[0]))
+
+
+def share_among_tied_maxima(grad_y, x, pool_size, step):
+    """Each ``∂L/∂y[n,i,j,c]`` split in equal parts among the inputs that tie for the largest value of window
+    ``(i, j)``; windows start every ``step`` pixels."""
+    grad_x = np.zeros(x.shape)
+    p = pool_size
+    for n, i, j, c in np.ndindex(*grad_y.shape):
+        tied = tied_maxima(x[n, i * step:i * step + p, j * step:j * step + p, c])
+        for k, l in tied:
+            grad_x[n, i * step + k, j * step + l, c] += grad_y[n, i, j, c] / len(tied)
+    return grad_x
 
 
 def stride_where_windows_tie(x, pool_size, stride):
@@ -147,6 +167,25 @@ def gradient_to_every_tied_maximum(grad_y, x, pool_size, stride):
 def gradient_to_the_last_tied_maximum(grad_y, x, pool_size, stride):
     return route(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride),
                  choose=lambda window: tied_maxima(window)[-1])
+
+
+@mistakes.add("grad_x", "gradient sent to the first tied maximum column by column",
+              "Where several inputs of a window share the largest value, the gradient goes to the first of them "
+              "reading the window row by row (what np.argmax of the window returns, and what minicnn's MaxPooling2D "
+              "does); yours read it column by column, so where the tied maxima are not in one row or one column "
+              "another input got it. Look at the order of your loops over the window, or at which axis you search "
+              "first.")
+def gradient_to_the_first_tied_maximum_column_by_column(grad_y, x, pool_size, stride):
+    return route(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride),
+                 choose=first_tied_maximum_column_by_column)
+
+
+@mistakes.add("grad_x", "gradient split equally among tied maxima",
+              "Where several inputs of a window share the largest value, you split ∂L/∂y[n,i,j,c] equally among them. "
+              "minicnn gives the whole gradient to one of them: the first tied maximum, reading the window row by "
+              "row, which np.argmax returns; the other tied inputs get 0.")
+def gradient_split_among_tied_maxima(grad_y, x, pool_size, stride):
+    return share_among_tied_maxima(grad_y, x, pool_size, stride_where_windows_tie(x, pool_size, stride))
 
 
 @mistakes.add("grad_x", "wrong sign",

@@ -78,4 +78,5 @@ EXERCISE = Exercise(
     random_cases=random_cases,
     mistakes=mistakes,
     shape_rules={"new_w": "the new parameter has the shape of w"},
+    may_change_in_place=("w",),  # task.md: "You may build a new array or update w in place and return it"
 )
