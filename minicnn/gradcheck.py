@@ -565,7 +565,7 @@ class _Progress:
 
     def tick(self, counts=True):
         if self.bar is None and time.perf_counter() - self.start > SHOW_PROGRESS_AFTER:
-            self.bar = ProgressBar(self.total, unit="entry", first=self.done)
+            self.bar = ProgressBar(self.total, unit="entry", started=self.start)  # timed from the check's start
         self.done += counts
         if self.bar is not None:
             self.bar.update(min(self.done, self.total))

@@ -40,11 +40,12 @@ class ProgressBar:
 
     Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished);
     with ``live=False``, only the finished line.
-    ``clock`` gives the time in seconds (tests pass their own).
+    ``clock`` gives the time in seconds (tests pass their own); ``started``, the ``clock`` time the work began, where
+    the bar is shown once it has run a while (default: now).
     """
 
     def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0,
-                 live=True):
+                 live=True, started=None):
         self.total = max(int(total), 1)
         self.live = live  # False: only finish writes its line (Keras' verbose=2, one line per epoch)
         self.first = first  # steps done before this bar (a resumed run): the time per step counts those after
@@ -54,7 +55,7 @@ class ProgressBar:
         self.enabled = enabled
         self.interactive = _interactive(self.stream)
         self.clock = clock
-        self.start = self.last_logged = clock()
+        self.start = self.last_logged = clock() if started is None else started  # when the work began
         self.done = 0
         self.values = {}
         self.shown = 0  # characters of the line on the screen: a shorter line redrawn over it blanks the rest

@@ -138,3 +138,14 @@ def test_the_time_left_leaves_out_a_slow_first_step():
         clock.now += 1.0
         bar.update(done)
     assert screen.getvalue().rstrip().endswith("] 22.0s 7.3s/step ETA 7s")
+
+
+def test_a_bar_shown_once_work_has_run_a_while_times_it_from_its_start():
+    """gradcheck shows its bar after 3 s: it read '35/49 [...] 0.0s 0ms/entry ETA 0s', timed from the bar's
+    appearance, not from the work's start."""
+    screen, clock = Terminal(), Clock()
+    started = clock.now
+    clock.now += 3.5
+    bar = ProgressBar(49, stream=screen, clock=clock, unit="entry", started=started)
+    bar.update(35)
+    assert screen.getvalue().startswith("\r35/49 [") and screen.getvalue().endswith("] 3.5s 100ms/entry ETA 1s")
