@@ -1035,6 +1035,15 @@ def test_a_folder_is_not_a_file(tmp_path):
     assert "is a folder" in check("sgd_step", str(tmp_path)).message
 
 
+def test_a_notebook_is_told_how_to_check_from_inside_it(tmp_path):
+    """``minicnn exercise check conv_forward mine.ipynb`` said only "cannot be loaded as Python"."""
+    notebook = tmp_path / "mine.ipynb"
+    notebook.write_text('{"cells": []}')
+    message = check("conv_forward", str(notebook)).message
+    assert "is a notebook: in it, after the cell that defines conv_forward, run " \
+           "minicnn.exercises.check(\"conv_forward\", conv_forward)" in message, message
+
+
 def test_unknown_exercise_name():
     with pytest.raises(ValueError, match="unknown exercise 'conv_fwd'; the exercises are: mse_gradient, "):
         check("conv_fwd", good_conv_forward)

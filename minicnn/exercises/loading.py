@@ -56,6 +56,10 @@ def _function_from_file(path, function_name):
             f"starter file to fill in.")
     if os.path.isdir(path):
         raise SolutionNotFound(f"{path!r} is a folder; give the path of the .py file that defines {function_name}.")
+    if str(path).lower().endswith(".ipynb"):
+        raise SolutionNotFound(f"{path!r} is a notebook: in it, after the cell that defines {function_name}, run "
+                               f"minicnn.exercises.check(\"{function_name}\", {function_name}); or save the function "
+                               f"in a .py file and give that.")
     module_name = f"minicnn_exercise_solution_{function_name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
