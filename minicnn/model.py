@@ -431,8 +431,11 @@ class Sequential:
         twin = copy.copy(self)
         twin.layers = [layer.astype(dtype) for layer in self.layers]
         twin._layer_seeds = copy.deepcopy(self._layer_seeds)  # a layer added to the twin draws from its own copy
+        twin._optimizer_mark = object()  # the twin's optimizer is its own: this model's is refused to it
         if getattr(self, "optimizer", None) is not None:
             twin.optimizer = self.optimizer.astype(dtype)
+            if getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
+                twin.optimizer._stepped_for = twin._optimizer_mark
         return twin
 
     # ------------------------------------------------------------------ forward and backward
@@ -586,13 +589,19 @@ class Sequential:
         """``(layer, key)`` for every weight the optimizer updates: the ``params`` of the layers not frozen."""
         return [(layer, key) for layer in self.layers if layer.trainable for key in layer.params]
 
+    def _own_mark(self):
+        """The mark this model leaves on the optimizer it steps (made here for a model pickled before it had one)."""
+        if "_optimizer_mark" not in self.__dict__:
+            self._optimizer_mark = object()
+        return self._optimizer_mark
+
     def _check_optimizer_is_ours(self, optimizer):
         """An optimizer that holds state (momentum, Adam's moments, the step count) from stepping another model's
         weights would go on from it with this model's (of the same shapes, without a word), so it is refused, as
         Keras refuses an optimizer built for other variables. Each step leaves this model's mark on it; a copy of the
         model (``copy.deepcopy``, ``astype``) carries the mark to its copy of the optimizer."""
         mark = getattr(optimizer, "_stepped_for", None)
-        if optimizer.holds_state() and mark is not None and mark is not self._optimizer_mark:
+        if optimizer.holds_state() and mark is not None and mark is not self._own_mark():
             raise RuntimeError(f"{self.name}: this {type(optimizer).__name__} holds state (momentum, Adam's moments) "
                                f"from training another model's weights; give each model its own optimizer "
                                f"(optimizer='adam', or a new mc.{type(optimizer).__name__}(...) per model)")
@@ -741,7 +750,7 @@ class Sequential:
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
                 self.optimizer.step(self.trainable_pairs(), self.trainable_names())
-                self.optimizer._stepped_for = self._optimizer_mark
+                self.optimizer._stepped_for = self._own_mark()
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
@@ -1009,8 +1018,8 @@ class Sequential:
                 for name, value in values.items():
                     totals[name] = totals.get(name, 0.0) + value * len(x_batch)
                 bar.update(step + 1)
-        results = {name: total / len(x) for name, total in totals.items()}
-        bar.finish(**results)
+            results = {name: total / len(x) for name, total in totals.items()}
+            bar.finish(**results)
         return _as_returned(results, return_dict)
 
     def test_on_batch(self, x, y, return_dict=False, **keras_arguments):

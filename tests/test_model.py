@@ -1114,7 +1114,10 @@ def test_one_optimizer_instance_trains_one_model():
     first.fit(x, y, epochs=1, verbose=0)
     copied = copy.deepcopy(first)
     copied.fit(x, y, epochs=1, verbose=0)
-    first.astype("float64").fit(x, y, epochs=1, verbose=0)
+    twin = first.astype("float64")
+    twin.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(RuntimeError, match=refused):  # the twin's optimizer is the twin's
+        first.compile(optimizer=twin.optimizer, loss="binary_crossentropy")
     second.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
     second.fit(x, y, epochs=1, verbose=0)
     plain = mc.SGD(0.1)  # no state: nothing carries over, and any model may use it
