@@ -106,7 +106,7 @@ class ProgressBar:
     def __exit__(self, *exception):
         """``with ProgressBar(...) as bar:``: a line redrawn in a terminal and left unfinished (Ctrl-C, an error) is
         ended, so what is printed next (a traceback) starts on a line of its own."""
-        if self.shown and self.done < self.total:
+        if self.shown:  # finish() ends its line; an interruption after the last update (validation) does not
             self.stream.write("\n")
             self.stream.flush()
             self.shown = 0

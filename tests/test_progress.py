@@ -149,3 +149,19 @@ def test_a_bar_shown_once_work_has_run_a_while_times_it_from_its_start():
     bar = ProgressBar(49, stream=screen, clock=clock, unit="entry", started=started)
     bar.update(35)
     assert screen.getvalue().startswith("\r35/49 [") and screen.getvalue().endswith("] 3.5s 100ms/entry ETA 1s")
+
+
+def test_a_line_interrupted_after_its_last_step_is_ended_too():
+    """fit's bar has its last step before the validation pass: Ctrl-C during that pass left the traceback on the
+    bar's line, since only a line short of its total was ended."""
+    screen, clock = Terminal(), Clock()
+    with pytest.raises(KeyboardInterrupt):
+        with ProgressBar(2, stream=screen, clock=clock) as bar:
+            bar.update(2, loss=0.5)
+            raise KeyboardInterrupt
+    assert screen.getvalue().endswith("\n")
+    finished = Terminal()
+    with ProgressBar(2, stream=finished, clock=clock) as bar:
+        bar.update(2)
+        bar.finish()
+    assert finished.getvalue().count("\n") == 1  # finish ends its line once

@@ -994,10 +994,28 @@ class StopsItsProcess(StandStill):
         os._exit(3)
 
 
+class StopsItsProcessOnTheSecond(StandStill):
+    """Ends the process it runs in on the second sequence only, after the first has started."""
+
+    def init(self, frame, box):
+        if frame.mean() == _SECOND_SEQUENCE_MEAN:
+            os._exit(3)
+        time.sleep(0.5)  # the first sequence still runs when the second stops its process
+        return super().init(frame, box)
+
+
+_SECOND_SEQUENCE_MEAN = None
+
+
 def test_a_worker_process_that_stops_is_named_with_what_to_do(suite):
-    """BrokenProcessPool said only "A process in the process pool was terminated abruptly"."""
+    """BrokenProcessPool said only "A process in the process pool was terminated abruptly"; then it named the first
+    task not finished, which need not be the one that stopped the process: every task that may have is named."""
+    global _SECOND_SEQUENCE_MEAN
+    _SECOND_SEQUENCE_MEAN = float(suite[1][0].mean())
+    assert float(suite[0][0].mean()) != _SECOND_SEQUENCE_MEAN
+    names = [sequence.name for sequence in suite[:3]]
     with pytest.raises(BrokenProcessPool,
-                       match=r"a worker process \(jobs > 1\) stopped abruptly while stops ran on .*; what it printed "
-                             r"above says why\. A script that evaluates in processes must do its work under "
-                             r"`if __name__ == \"__main__\":`"):
-        E.evaluate({"stops": StopsItsProcess}, suite[:1], jobs=2, progress=False)
+                       match=rf"a worker process \(jobs > 1\) stopped abruptly, while one of these ran: stops on "
+                             rf"{names[0]}, stops on {names[1]}; anything it printed is above\. A script that "
+                             rf"evaluates in processes needs its work under `if __name__ == \"__main__\":`"):
+        E.evaluate({"stops": StopsItsProcessOnTheSecond}, suite[:3], jobs=2, progress=False)

@@ -402,24 +402,26 @@ def make_executor(jobs=1, scheduler=None):
         raise ValueError(f"jobs: expected a number of processes ≥ 1, got {jobs}")
     if jobs == 1:
         return SerialExecutor()
-    start_method = _process_start_method()
     return concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=None if start_method is None else multiprocessing.get_context(start_method),
+        max_workers=jobs, mp_context=multiprocessing.get_context(_process_start_method()),
         initializer=_share_the_cores, initargs=(jobs,))
 
 
 def _process_start_method():
-    """How the worker processes start: forked from this one (the default on Linux, so that they see a tracker
+    """How the worker processes start: forked from this one where the platform can ("fork": they see a tracker
     defined in a notebook), unless this process has started Numba's OpenMP threads (a model trained, a tracker run
-    here): a forked process cannot use them (GNU OpenMP stops it: "fork() called from a process already using GNU
-    OpenMP"), so the workers start from a fresh process instead ("forkserver")."""
+    here), which a forked process cannot use (GNU OpenMP stops it: "fork() called from a process already using GNU
+    OpenMP"); then, and where there is no fork, from a fresh process ("forkserver", else "spawn")."""
     import numba
 
+    methods = multiprocessing.get_all_start_methods()
     try:
-        layer = numba.threading_layer()
+        openmp_started = numba.threading_layer() == "omp"
     except ValueError:  # "Threading layer is not initialized": no parallel kernel has run in this process
-        return None
-    return "forkserver" if layer == "omp" else None
+        openmp_started = False
+    if "fork" in methods and not openmp_started:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _share_the_cores(jobs):
@@ -686,7 +688,7 @@ def _check_picklable(specs):
     is named before any work, rather than as a PicklingError from inside the executor. Workers that start from a
     fresh process (``_process_start_method``) import what the pickle names: a factory defined in a ``__main__``
     that is no file (a notebook's cell, ``python -c``) is named too."""
-    fresh_workers = _process_start_method() is not None
+    fresh_workers = _process_start_method() != "fork"
     main_is_a_file = getattr(sys.modules.get("__main__"), "__file__", None) is not None
     for name, factory in specs.items():
         try:
@@ -698,8 +700,9 @@ def _check_picklable(specs):
         if fresh_workers and not main_is_a_file and b"__main__" in pickled:  # the pickle refers to __main__
             raise ValueError(f"trackers: the factory of {name!r} ({factory!r}) is defined in this session's __main__ "
                              f"(a notebook's cell, python -c), which the worker processes (jobs > 1) cannot import: "
-                             f"they start afresh, since this session has run minicnn's Numba kernels. Define it in "
-                             f"a module file (my_trackers.py) and import it from there, or evaluate with jobs=1")
+                             f"they start afresh (this session has run minicnn's Numba kernels, or this platform "
+                             f"cannot fork). Define it in a module file (my_trackers.py) and import it from there, or "
+                             f"evaluate with jobs=1")
 
 
 def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, progress=True, resume=True):
@@ -777,16 +780,17 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         if isinstance(scheduler, (str, os.PathLike)):
             scheduler = stack.enter_context(_dask_client_class()(str(scheduler)))
         executor = make_executor(jobs, scheduler)
-        _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state)
-    if pending:
-        bar.finish(sequences=f"{len(pending)}/{len(pending)}")
+        _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state, jobs)
+        if pending:
+            bar.finish(sequences=f"{len(pending)}/{len(pending)}")
     return Evaluation(list(specs), sequences, runs)
 
 
-def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state):
-    """Run the ``pending`` tasks on ``executor``, filling ``runs``. An error that is not the tracker's (a frame that
-    cannot be read) or Ctrl-C stops the evaluation: serially before the next task, in processes once the tasks
-    already running have finished (the queued ones are cancelled); what finished is saved."""
+def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state, jobs):
+    """Run the ``pending`` tasks on ``executor`` (``jobs`` processes, unless serial or Dask), filling ``runs``. An
+    error that is not the tracker's (a frame that cannot be read) or Ctrl-C stops the evaluation: serially before the
+    next task, in processes once the tasks already running have finished (the queued ones are cancelled); what
+    finished is saved."""
     if isinstance(executor, SerialExecutor):
         for tracker, sequence in pending:
             state["tasks"] += 1
@@ -805,11 +809,7 @@ def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done,
             try:
                 runs[tracker, sequence.name] = future.result()
             except BrokenProcessPool as error:
-                raise BrokenProcessPool(
-                    f"a worker process (jobs > 1) stopped abruptly while {tracker} ran on {sequence.name}; what it "
-                    f"printed above says why. A script that evaluates in processes must do its work under "
-                    f"`if __name__ == \"__main__\":` (workers that start afresh import it); jobs=1 runs the trackers "
-                    f"in this process, where a tracker that stops the interpreter shows where") from error
+                raise BrokenProcessPool(_broken_pool_message(futures, runs, jobs)) from error
             state["tasks"] += 1
             state["frames"] += len(sequence)
             bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
@@ -819,6 +819,18 @@ def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done,
             for future in futures:
                 future.cancel()
         executor.shutdown(wait=True)
+
+
+def _broken_pool_message(futures, runs, workers):
+    """What to say when a worker process stopped abruptly: every task not finished fails with it, so the one that
+    stopped it is among the first ``workers`` of them in the order they were given (the pool runs them in turn)."""
+    unfinished = [f"{tracker} on {sequence.name}" for tracker, sequence in futures.values()
+                  if (tracker, sequence.name) not in runs]
+    suspects = ", ".join(unfinished[:workers])
+    return (f"a worker process (jobs > 1) stopped abruptly, while one of these ran: {suspects}; anything it printed "
+            f"is above. A script that evaluates in processes needs its work under `if __name__ == \"__main__\":` "
+            f"where the workers start afresh (they import it); jobs=1 runs the trackers in this process, where a "
+            f"tracker that stops the interpreter shows where")
 
 
 def default_data_dir():
