@@ -16,6 +16,7 @@ from minicnn import checks
 from minicnn.errors import WeightFileError
 
 WEIGHTS_FORMAT = "minicnn-weights-1"
+"""The ``__format__`` entry of a weight file that ``Sequential.save_weights`` writes."""
 
 #: minicnn's weight file formats, by name without their version: what each holds, and what reads it
 FORMATS = {"minicnn-weights": ("a model's weights", "Sequential.load_weights reads it"),
@@ -38,7 +39,6 @@ def check_format(stored, expected, path, where):
     else:
         why = f"is not a minicnn weight file (expected format {expected!r})"
     raise WeightFileError(f"{where}: {os.fspath(path)!r} {why}")
-"""The ``__format__`` entry of a weight file that ``Sequential.save_weights`` writes."""
 
 
 def temporary_beside(path, suffix=".tmp"):

@@ -964,8 +964,9 @@ def test_processes_start_after_this_process_ran_a_numba_kernel(tmp_path, as_a_fi
     if as_a_file:
         assert "still" in done.stdout and "refused" not in done.stdout, done.stdout
     else:
-        assert done.stdout.startswith("refused: trackers: the factory of 'still' (<class '__main__.ConvolvingStill'>) "
-                                      "is defined in this session's __main__ (a notebook's cell, python -c)"), done.stdout
+        refused = ("refused: trackers: the factory of 'still' (<class '__main__.ConvolvingStill'>) is defined in this "
+                   "session's __main__ (a notebook's cell, python -c)")
+        assert done.stdout.startswith(refused), done.stdout
 
 
 class CountsNumbaThreads(StandStill):

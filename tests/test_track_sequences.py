@@ -391,6 +391,9 @@ def test_16_bit_and_float_frames_keep_their_brightness(tmp_path):
     assert np.array_equal(as_8_bit(np.array([[0, 128, 255]], np.int32), "x"), [[0, 128, 255]])
     assert np.array_equal(as_8_bit(np.array([[0.0, 127.6, 255.0]]), "x"), [[0, 128, 255]])
     assert np.array_equal(as_8_bit(np.array([[False, True]]), "x"), [[0, 255]])
-    with pytest.raises(SequenceError, match=r"^frame x: values from -3 to 70000 \(int64\); expected 8-bit \(0–255\), "
-                                            r"16-bit \(0–65535\) or floats in 0–1 or 0–255"):
+    with pytest.raises(SequenceError, match=r"^frame x: values from -3 to 70000 \(int64\); expected 8-bit values "
+                                            r"\(0–255\), uint16 \(0–65535\) or floats in 0–1 or 0–255"):
         as_8_bit(np.array([[-3, 70000]]), "frame x")
+    with pytest.raises(SequenceError, match=r"values from 0 to 300 \(int32\)"):  # int32: 8-bit or 16-bit? Not by
+        as_8_bit(np.array([[0, 300]], np.int32), "frame y")                        # its own values
+    assert np.array_equal(as_8_bit(np.array([[0, 200]], np.uint16), "z"), [[0, 1]])  # a dark 16-bit frame stays dark

@@ -7,7 +7,9 @@ where it is, and reported the same way.
 
 A function compiled by Numba (``@njit``) cannot be stopped: a signal's Python handler never runs inside compiled code.
 It is called in a daemon thread instead, compiled again with ``nogil=True`` so that the waiting thread can wake up,
-and left running when it does not return in time (``StillRunning``); the process ending ends it.
+and left running when it does not return in time (``StillRunning``); the process ending ends it. Only the function
+checked is run so: a Python function whose loop runs in an ``@njit`` helper it calls is not stopped by the time
+limit (nor by Ctrl-C) while the helper runs.
 """
 
 import contextlib

@@ -75,9 +75,10 @@ class SequenceError(ValueError):
 
 
 def as_8_bit(image, where):
-    """``image`` (as a file gave it) as uint8, its brightness kept: 8-bit values as they are, 16-bit ones (a uint16
-    PNG or TIFF) divided by 257 (65535 → 255), floats in 0–1 times 255, floats in 0–255 rounded, True as 255.
-    Other values cannot say what white is, and are refused naming ``where``."""
+    """``image`` (as a file gave it) as uint8, its brightness kept, by its dtype: uint8 as it is, uint16 (a 16-bit
+    PNG or TIFF) divided by 257 (65535 → 255), True as 255; other whole numbers only where all are in 0–255 (a
+    frame's own values must not decide its scale: a dark 16-bit frame would read as a bright 8-bit one); floats in
+    0–1 times 255, in 0–255 rounded. Other values cannot say what white is, and are refused naming ``where``."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
@@ -89,13 +90,12 @@ def as_8_bit(image, where):
             return np.round(image * 255.0).astype(np.uint8)
         if high <= 255:
             return np.round(image).astype(np.uint8)
-    if image.dtype.kind in "ui" and low >= 0:
-        if image.dtype == np.uint16 or 255 < high <= 65535:
-            return np.round(image / 257.0).astype(np.uint8)
-        if high <= 255:
-            return image.astype(np.uint8)
-    raise SequenceError(f"{where}: values from {low:g} to {high:g} ({image.dtype}); expected 8-bit (0–255), 16-bit "
-                        f"(0–65535) or floats in 0–1 or 0–255")
+    if image.dtype == np.uint16:
+        return np.round(image / 257.0).astype(np.uint8)
+    if image.dtype.kind in "ui" and low >= 0 and high <= 255:
+        return image.astype(np.uint8)
+    raise SequenceError(f"{where}: values from {low:g} to {high:g} ({image.dtype}); expected 8-bit values (0–255), "
+                        f"uint16 (0–65535) or floats in 0–1 or 0–255")
 
 
 def read_frame(path):
