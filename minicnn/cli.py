@@ -184,6 +184,9 @@ def eval_command(args, parser):
     print()
     print(table)
     atomic_write_text(results / "table.txt", table + "\n")
+    if not evaluation.scored and not evaluation.test_split:
+        print(f"\nResult files and this table (table.txt) in {results.resolve()}; no plots: nothing to score.")
+        return evaluation
     if not evaluation.scored:
         archives = save_got10k_submission(evaluation, results / "got10k_submission")
         print(f"\nResult files and this table (table.txt) in {results.resolve()}; no plots: nothing to score. For "

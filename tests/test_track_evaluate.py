@@ -474,8 +474,19 @@ def test_a_suite_with_only_the_first_box_gets_a_table_saying_what_cannot_be_scor
     assert row[0] == "t" and row[1:6] == ["n/a"] * 5  # AUC and P@20 once read 0.02 and 1.0 here
     assert not evaluation.scored
     assert "! no frame after the first has a ground-truth box (a GOT-10k test split?)" in evaluation.table()
+    assert evaluation.test_split
     whole = E.evaluate({"t": functools.partial(offset_factory, boxes)}, suite, progress=False)
     assert whole.got10k("t").ao == pytest.approx(1.0) and "n/a" not in whole.table()
+
+
+def test_sequences_of_one_frame_are_not_taken_for_a_got10k_test_split(suite):
+    """OTB sequences of one frame were told "a GOT-10k test split?" (and minicnn eval wrote a submission zip)."""
+    single = [Sequence(s.name, s.frames[:1], s.ground_truth[:1]) for s in suite]
+    evaluation = E.evaluate({"still": StandStill}, single, progress=False)
+    assert not evaluation.scored and not evaluation.test_split
+    table = evaluation.table()
+    assert "every sequence has a single frame: there is nothing after the first to score" in table
+    assert "GOT-10k" not in table
 
 
 def test_the_got10k_submission_is_written_as_the_toolkit_records_runs(tmp_path):

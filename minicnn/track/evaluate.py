@@ -491,6 +491,12 @@ class Evaluation:
         """The suite's OPE score (mean of the per-sequence curves)."""
         return metrics.mean_score(self.sequence_scores(tracker))
 
+    @property
+    def test_split(self):
+        """Whether this looks like a GOT-10k test split: sequences of several frames whose ground truth is the first
+        box alone (nothing scored), not sequences of one frame."""
+        return not self.scored and any(len(s) > 1 for s in self.sequences)
+
     def got10k(self, tracker):
         """The GOT-10k score (pooled frames; visibility from ``cover``, else from the ground truth; boxes bounded
         by each sequence's frame size, as the toolkit bounds them by its ``resolution``). None where no frame after
@@ -578,7 +584,9 @@ class Evaluation:
             for tracker in self.ranked():
                 per_tag = self.by_attribute(tracker)
                 lines.append(f"{tracker:<{name}}" + "".join(f"{per_tag[tag][0].auc:>9.3f}" for tag in tags))
-        if not scored:
+        if not scored and not self.test_split:
+            lines.append("! every sequence has a single frame: there is nothing after the first to score")
+        elif not scored:
             lines.append("! no frame after the first has a ground-truth box (a GOT-10k test split?): there is nothing "
                          "to score here; the boxes are in the result files (OTB's 1-based x,y,w,h), and "
                          "save_got10k_submission writes them as GOT-10k's evaluation server takes them")
