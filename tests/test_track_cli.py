@@ -42,6 +42,18 @@ def test_eval_prints_the_table_and_writes_results_and_plots(data, tmp_path, caps
     assert (results / "plots" / "success.png").is_file() and (results / "plots" / "precision_FM.png").is_file()
 
 
+def test_a_box_outside_its_frame_is_warned_of_in_the_files_coordinates(data, tmp_path, capsys):
+    """The reader's warnings quote the OTB file's 1-based numbers; the one about a box outside its frame gave the
+    0-based ones held in memory: the file's 1000,1000,30,30 read as (999, 999, 30, 30)."""
+    truth = data / "slow" / "groundtruth_rect.txt"
+    lines = truth.read_text().splitlines()
+    lines[4] = "1000,1000,30,30"
+    truth.write_text("\n".join(lines) + "\n")
+    cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(tmp_path / "results"), "--quiet"])
+    assert "warning: slow: frame 5: box (1000, 1000, 30, 30) (x, y counted from 1, as in an OTB file) lies wholly " \
+           "outside the 160×120 image" in capsys.readouterr().err
+
+
 def test_eval_in_processes_says_that_they_shared_the_cores_under_its_table(data, tmp_path, capsys):
     """Each tracker's FPS with --jobs 2 on 2 cores was about half its own speed (CSRT 41.6 against 84.4), and the
     table did not say why."""

@@ -111,12 +111,13 @@ def clip_boxes(boxes, image_shape):
     return from_corners(c)
 
 
-def box_problems(boxes, image_shape=None, first_frame=1):
+def box_problems(boxes, image_shape=None, first_frame=1, origin=0):
     """A list of readable complaints about boxes that make no sense, one per bad frame (empty when all are fine).
 
     Reports NaN or infinite values, non-positive width or height, and (given ``image_shape``) boxes lying wholly
     outside the image. Rows that are entirely NaN mean "no box in this frame" and are not complaints.
-    Frames are numbered from ``first_frame``.
+    Frames are numbered from ``first_frame``; ``boxes`` are 0-based, and shown with x and y counted from ``origin``
+    (1: as an OTB file writes them, so that the numbers quoted are the file's).
     """
     boxes = as_boxes(boxes)
     problems = []
@@ -124,7 +125,9 @@ def box_problems(boxes, image_shape=None, first_frame=1):
         frame = index + first_frame
         if np.all(np.isnan(box)):
             continue
-        text = "(" + ", ".join(f"{v:g}" for v in box) + ")"
+        text = "(" + ", ".join(f"{v:g}" for v in box + [origin, origin, 0, 0]) + ")"
+        if origin:
+            text += f" (x, y counted from {origin}, as in an OTB file)"
         if not np.all(np.isfinite(box)):
             problems.append(f"frame {frame}: box {text} has a NaN or infinite value")
         elif box[2] <= 0 or box[3] <= 0:

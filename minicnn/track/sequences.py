@@ -221,9 +221,13 @@ class Sequence:
         """``(H, W, 3)`` of the first frame."""
         return self[0].shape
 
+    #: where x and y count from in the ground-truth file the sequence was read from (OTB's: 1), for ``problems``
+    file_origin = 0
+
     def problems(self):
-        """Per-frame complaints about the ground truth (non-positive sizes, boxes wholly outside the image)."""
-        return box_problems(self.ground_truth, self.frame_shape)
+        """Per-frame complaints about the ground truth (non-positive sizes, boxes wholly outside the image), with
+        the numbers as the ground-truth file it was read from writes them."""
+        return box_problems(self.ground_truth, self.frame_shape, origin=self.file_origin)
 
 
 def _size_text(shape):
@@ -434,8 +438,10 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
         attributes = _attribute_tags(_SEPARATORS.split(attribute_file.read_text().strip()), attribute_file)
     absent = _read_labels(folder / "absence.label", len(images))
     cover = _read_labels(folder / "cover.label", len(images))
-    return Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
-                    nan_in_annotation=np.any(np.isnan(rects), axis=1))
+    sequence = Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
+                        nan_in_annotation=np.any(np.isnan(rects), axis=1))
+    sequence.file_origin = 1  # OTB's files are 1-based
+    return sequence
 
 
 def write_otb(sequence, root, quality=90):
