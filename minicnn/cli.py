@@ -471,8 +471,9 @@ def _run_command(argv):
     demo_parser.add_argument("--backend", choices=known_backends(),
                              help="where the kernels run (default: the MINICNN_BACKEND variable, else numba); cuda "
                              "needs an NVIDIA GPU")
-    commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py); its options "
-                        "(--quick, --compile, …; see 'minicnn bench --help') are passed on", add_help=False)
+    commands.add_parser("bench", help="time the kernels against NumPy and PyTorch (benchmarks/conv.py, in a clone "
+                        "installed with pip install -e .); its options (--quick, --compile, …; see 'minicnn bench "
+                        "--help') are passed on", add_help=False)
     eval_parser = commands.add_parser("eval", help="run trackers over sequences; print the OTB table, write plots")
     eval_parser.add_argument("--trackers", default="kcf,csrt,mil,mosse,medianflow",
                              help="comma-separated tracker names, and trackers of yours as MODULE:NAME (a class or "
