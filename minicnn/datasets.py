@@ -4,9 +4,14 @@
 Where the data comes from
 -------------------------
 scikit-image's bundled LFW subset, ``skimage.data.lfw_subset()``: 200 grey images of 25×25 pixels, values in
-[0, 1]. The first 100 are face crops from *Labeled Faces in the Wild*, the last 100 are random non-face patches cut
-from other photographs. The file ships inside the scikit-image package, so everything here works offline; no
-download ever happens.
+[0, 1]. The first 100 are face crops from *Labeled Faces in the Wild*, the last 100 non-face patches extracted from
+the background of the same data set's photographs (so some hold parts of a face). The file ships inside the
+scikit-image package, so everything here works offline; no download ever happens.
+
+Many non-faces have black out-of-frame corners: 65 of the 100 non-faces have more than 5 % black pixels, against
+3 of the 100 faces. A network can score well by learning "black corners = non-face" instead of what a face looks
+like; ask students to look at the misclassified test images, or at which pixels the prediction depends on, to find
+out which of the two it learnt.
 
 What the preprocessing does
 ---------------------------
@@ -26,7 +31,9 @@ and horizontal flip per image, all done by one affine warp, so that 120 training
     >>> model.fit(x_train, y_train, augment=datasets.augment)          # doctest: +SKIP
 """
 
+import difflib
 import functools
+import inspect
 import numbers
 from dataclasses import dataclass
 
@@ -40,6 +47,8 @@ __all__ = ["FacesData", "load_faces", "train_val_test_split", "augment", "make_a
 _resized_cache = {}
 
 _N_FACES = 100  # lfw_subset(): the first 100 images are faces, the rest non-faces
+_N_NON_FACES = 100
+_MAX_SIZE = 256  # the photos are 25×25: larger sizes only interpolate, and 200 of them are cached per size
 
 
 @dataclass
@@ -228,16 +237,29 @@ def _resized_faces(size):
     return _resized_cache[size]
 
 
+def _check_faces_split(split, fractions):
+    """Refuse, in ``load_faces``'s words, a ``split`` that leaves a part of positive fraction without a face or
+    without a non-face (stratifying cuts each class of 100 separately)."""
+    for count in sorted({_N_FACES, _N_NON_FACES}):
+        sizes = _part_sizes(count, fractions)
+        if any(fraction > 0 and size == 0 for size, fraction in zip(sizes, fractions)):
+            raise ValueError(f"load_faces: split={split!r} cannot be stratified: of the {count} faces (and as many "
+                             f"non-faces) it would put {sizes} in training, validation, test; choose fractions that "
+                             f"leave every part at least one face and one non-face, such as (0.98, 0.01, 0.01), "
+                             f"or 0 for a part you do not want")
+
+
 def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
     """Faces (label 1) vs non-faces (label 0): scikit-image's bundled LFW subset, 200 images, offline.
 
     Parameters
     ----------
     size : int, default 32
-        Images are resized from 25×25 to ``size``×``size`` (bilinear, anti-aliased); at least 8.
+        Images are resized from 25×25 to ``size``×``size`` (bilinear, anti-aliased); from 8 to 256.
     split : three floats, default (0.6, 0.2, 0.2)
         Fractions for training, validation and test (120, 40, 40 images by default). Stratified: each part holds
-        the same fraction of faces. See ``train_val_test_split``.
+        the same fraction of faces, so each part of positive fraction must get at least one face and one non-face
+        (of 100 each). See ``train_val_test_split``.
     seed : int ≥ 0, numpy.random.Generator or None, default 0
         Fixes the split: the same seed gives the same split, a different seed a different one; None gives a
         different split every call.
@@ -256,7 +278,8 @@ def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
     TypeError
         ``size`` is not an int, ``seed`` not a seed, or ``normalize`` not a bool.
     ValueError
-        ``size`` below 8, a negative ``seed``, a bad ``split``, or ``normalize=True`` with an empty training part.
+        ``size`` below 8 or above 256, a negative ``seed``, a bad ``split`` (one that leaves a part of positive
+        fraction without a face or a non-face), or ``normalize=True`` with an empty training part.
 
     Notes
     -----
@@ -268,7 +291,11 @@ def load_faces(size=32, split=(0.6, 0.2, 0.2), seed=0, normalize=True):
                         f"of type {type(size).__name__}")
     if size < 8:
         raise ValueError(f"load_faces: size must be an int of at least 8 (pixels per side), got {size!r}")
+    if size > _MAX_SIZE:
+        raise ValueError(f"load_faces: size must be at most {_MAX_SIZE} (pixels per side): the photos are 25×25, so a "
+                         f"larger size only interpolates; got {size!r}")
     fractions = _check_split(split)
+    _check_faces_split(split, fractions)
     seed = checks.seed(seed, "seed", "load_faces")
     normalize = checks.flag(normalize, "normalize", "load_faces")
     x, y = _resized_faces(int(size))
@@ -404,6 +431,16 @@ def augment(images, rng, scale=(0.9, 1.1), rotation=10.0, shift=0.1, flip=True, 
     return out
 
 
+def _check_setting_names(settings):
+    """Refuse a name that is not one of ``augment``'s settings, suggesting the closest valid one."""
+    valid = list(inspect.signature(_check_augment_params).parameters)
+    for name in settings:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"make_augmenter: unknown setting {name!r}{hint}; the settings are {', '.join(valid)}")
+
+
 def make_augmenter(seed=None, **kwargs):
     """``augment`` with its settings fixed: a callable ``f(x_batch, rng=None)`` for ``model.fit(augment=f)``.
 
@@ -429,7 +466,8 @@ def make_augmenter(seed=None, **kwargs):
     >>> f = make_augmenter(rotation=20.0, flip=False)
     >>> model.fit(x_train, y_train, augment=f, seed=0)              # doctest: +SKIP
     """
-    _check_augment_params(**kwargs)  # unknown names raise TypeError here, bad values ValueError
+    _check_setting_names(kwargs)
+    _check_augment_params(**kwargs)  # bad values raise ValueError here, before training
     seed = checks.seed(seed, "seed", "make_augmenter")
     own = None if seed is None else np.random.default_rng(seed)
     bound = functools.partial(augment, **kwargs)

@@ -49,14 +49,28 @@ class History:
             self.history.setdefault(name, []).append(value)
 
     def plot(self, axes=None):
-        """Learning curves: loss (left) and every metric (right), training and validation. Returns the figure."""
-        import matplotlib.pyplot as plt
+        """Learning curves: loss (left) and every metric (right), training and validation, per epoch.
+
+        Parameters
+        ----------
+        axes : matplotlib Axes, or a sequence or array of them, optional
+            Where to draw: one Axes (the loss) for a history without metrics, two (loss, metrics) for one with
+            metrics, e.g. ``figure, axes = plt.subplots(1, 2)``. By default a new figure with as many panels.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure the curves are in. In a notebook assign it (``figure = history.plot()``) or end the cell
+            with ``plt.show()``, else it is shown twice: once as pyplot's open figure, once as the cell's value. A
+            script that makes many should close each one, ``plt.close(figure)``, once saved: matplotlib warns
+            after 20 open figures.
+        """
+        from matplotlib.ticker import MaxNLocator
+
+        from minicnn.plots import history_axes
 
         metric_names = [n for n in self.history if not n.startswith("val_") and n != "loss"]
-        if axes is None:
-            _, axes = plt.subplots(1, 1 + bool(metric_names), figsize=(5 + 5 * bool(metric_names), 3.6),
-                                   squeeze=False)
-            axes = axes[0]
+        axes = history_axes(axes, metric_names)
         epochs = np.arange(1, len(self.epoch) + 1)
         for ax, names in zip(axes, (["loss"], metric_names)):
             for name in names:
@@ -65,6 +79,7 @@ class History:
                         ax.plot(epochs, self.history[prefix + name], style, markersize=3,
                                 label=("validation " if prefix else "training ") + name)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3: not 1.25, 1.5, ...
             ax.set_ylabel(" / ".join(names))
             ax.set_title("Loss per epoch" if names == ["loss"] else "Metrics per epoch")
             ax.grid(alpha=0.3)

@@ -298,3 +298,54 @@ def test_make_augmenter_binds_the_settings(faces):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------------------ messages that say what to do (an audit)
+
+def test_a_split_that_cannot_be_stratified_is_named_by_load_faces_without_an_argument_it_lacks():
+    """load_faces passed on train_val_test_split's advice, 'pass stratify=False', an argument it does not have."""
+    with pytest.raises(ValueError) as refused:
+        datasets.load_faces(size=8, split=(0.99, 0.005, 0.005))
+    message = str(refused.value)
+    assert message.startswith("load_faces: split=(0.99, 0.005, 0.005) cannot be stratified")
+    assert "stratify=False" not in message and "train_val_test_split" not in message
+    assert "at least one face and one non-face" in message and "(99, 0, 1)" in message
+    datasets.load_faces(size=8, split=(0.98, 0.01, 0.01))  # one face and one non-face each: accepted
+
+
+def test_make_augmenter_names_an_unknown_setting_the_closest_valid_one_and_all_of_them():
+    """make_augmenter(rotate=20) said '_check_augment_params() got an unexpected keyword argument', a private name."""
+    with pytest.raises(TypeError) as refused:
+        datasets.make_augmenter(rotate=20)
+    assert str(refused.value) == ("make_augmenter: unknown setting 'rotate' (did you mean 'rotation'?); the settings "
+                                  "are scale, rotation, shift, flip, crop")
+    with pytest.raises(TypeError, match=r"^make_augmenter: unknown setting 'colour'; the settings are scale, "):
+        datasets.make_augmenter(colour=1)
+
+
+def test_load_faces_refuses_a_size_far_above_the_photos_25_pixels(monkeypatch):
+    """size=20000 would allocate gigabytes per image, and keep them cached, to interpolate 25×25 photos."""
+    resized = []
+    monkeypatch.setattr(datasets, "_resized_faces", lambda size: resized.append(size) or 1 / 0)  # never resize here
+    with pytest.raises(ValueError, match=r"^load_faces: size must be at most 256 \(pixels per side\): the photos are "
+                                         r"25×25, so a larger size only interpolates; got 20000$"):
+        datasets.load_faces(size=20000)
+    assert resized == []
+    with pytest.raises(ZeroDivisionError):
+        datasets.load_faces(size=256)  # the largest size allowed goes on to be resized
+    assert resized == [256]
+
+
+def test_the_docstring_says_where_the_non_faces_come_from_and_that_their_black_corners_give_them_away():
+    """It said 'random non-face patches cut from other photographs'; they are backgrounds of the same photos, and
+    65 of the 100 have black out-of-frame corners (3 of the 100 faces do), a shortcut a network can learn."""
+    doc = " ".join(datasets.__doc__.split())
+    assert "other photographs" not in doc
+    assert "background of the same" in doc and "black" in doc and "65 of the 100 non-faces" in doc
+
+
+def test_the_black_corner_count_the_docstring_quotes():
+    from skimage import data
+
+    black = (data.lfw_subset() <= 0.01).mean(axis=(1, 2)) > 0.05
+    assert (black[:100].sum(), black[100:].sum()) == (3, 65)
