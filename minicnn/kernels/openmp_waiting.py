@@ -8,14 +8,26 @@ cores, but it cannot see other processes. Measured on 2 cores (``python benchmar
 10 epochs, in two processes at once took 5–8 s each with libgomp's default against 1.7 s with 1,000 spins, and
 1.0–1.1 s alone with either.
 
-``GOMP_SPINCOUNT`` is read when Numba loads its OpenMP layer, at the first parallel kernel, so this module sets it
-when ``import minicnn`` runs, unless ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` is set already (then yours holds).
-It stays in the environment, so processes started from this one wait the same way.
+libgomp reads ``GOMP_SPINCOUNT`` once, when it is loaded: by Numba at the first parallel kernel, so this module sets
+it when ``import minicnn`` runs, unless ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` is set already (then yours holds).
+It stays in the environment, so processes started from this one wait the same way. A libgomp loaded before minicnn
+(``import torch`` first: PyTorch brings its own, which Numba then uses) has read the default already; this module
+then warns: import minicnn first, or set ``GOMP_SPINCOUNT=1000`` in the environment.
 """
 
 import os
+import warnings
+
+from minicnn.kernels.blas_threads import loaded_libraries
 
 SPINS = "1000"
 
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = SPINS
+    already = loaded_libraries("libgomp")
+    if already:
+        warnings.warn(f"minicnn: GNU OpenMP ({already[0]}) was loaded before minicnn (import torch, or a package that "
+                      f"uses it, came first), with its threads spinning 300,000 times between kernels: on a busy "
+                      f"machine minicnn's kernels can be many times slower. Import minicnn first, or set "
+                      f"GOMP_SPINCOUNT={SPINS} in the environment", RuntimeWarning,
+                      stacklevel=3)  # the line that imports minicnn
