@@ -56,17 +56,25 @@ from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpe
     to_host,
     zeros_like,
 )
+from minicnn import checks  # noqa: E402
 from minicnn.checks import check_gradient  # noqa: E402
 from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
 from minicnn.kernels.random_bits import keep_threshold, mix32  # noqa: E402
 
+_CACHE_WARNED = []  # one warning a process: every kernel meets the same folder that cannot be written
+
+
 def _jit(function, parallel=True):
-    """``@njit(parallel=parallel, cache=True)``, or without the disk cache when no cache folder is writable."""
+    """``@njit(parallel=parallel, cache=True)``, or without the disk cache when no cache folder is writable (said
+    once, with the way out)."""
     try:
         return numba.njit(parallel=parallel, cache=True)(function)
     except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
-        warnings.warn(f"minicnn: Numba cannot cache {function.__name__} ({error}); compiling in memory",
-                      RuntimeWarning, stacklevel=2)
+        if not _CACHE_WARNED:
+            _CACHE_WARNED.append(function.__name__)
+            warnings.warn(f"minicnn: Numba cannot cache its compiled kernels here ({error}), so they are compiled in "
+                          f"memory, again in every process (about 20 s); set NUMBA_CACHE_DIR to a folder you can "
+                          f"write to keep them", RuntimeWarning, stacklevel=checks.stacklevel_outside_minicnn())
         return numba.njit(parallel=parallel)(function)
 
 
