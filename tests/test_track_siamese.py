@@ -1,6 +1,7 @@
 """The Siamese network: labels, loss, hand-written backward through the cross-correlation, shared weights with
 per-branch BatchNorm (the two-branch trap), folding, weight files, training pairs and the training loop."""
 
+import os
 import subprocess
 import sys
 
@@ -588,3 +589,19 @@ def test_the_learning_curve_is_saved_without_touching_the_notebooks_plotting(tmp
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         matplotlib.use(before)
+
+
+def test_a_network_trained_again_into_the_same_file_is_read_again(tmp_path):
+    """The loaded networks were cached by path alone: a tracker built after a network was trained again into the
+    same file kept the old one (and evaluate stored its boxes under the new file's hash)."""
+    from minicnn.track.trackers.siamese import load_inference_network
+
+    path = tmp_path / "siamese.npz"
+    SiameseNetwork((3, 4, 4, 4, 4), seed=0).save(path)
+    first = load_inference_network(path)
+    assert load_inference_network(path) is first  # shared while the file is the same
+    SiameseNetwork((3, 8, 8, 8, 8), seed=1).save(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))  # a later time, surely
+    again = load_inference_network(path)
+    kernels = [layer.params["kernel"].shape for layer in again[0].layers if "kernel" in layer.params]
+    assert again is not first and kernels[-1][-1] == 8, kernels

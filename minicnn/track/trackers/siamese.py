@@ -271,10 +271,21 @@ WEIGHTS_PATH = Path(__file__).with_name("weights") / "siamese.npz"
 """The weights trained by ``minicnn train siamese`` that ship inside the package."""
 
 
-@functools.lru_cache(maxsize=4)
 def load_inference_network(path=WEIGHTS_PATH):
     """``(exemplar embedding, search embedding, (a, b))`` from a weight file, BatchNorm folded per branch; cached,
-    so every tracker of a process shares one copy (the tracker never changes it)."""
+    so every tracker of a process shares one copy (the tracker never changes it). The cache knows the file by its
+    path, size and time of change: a network trained again into the same file is read again (it was kept)."""
+    path = Path(path).resolve()
+    try:
+        stat = path.stat()
+    except OSError:  # SiameseNetwork.load names a missing file, with what to do
+        return _load_inference_network(path, None)
+    return _load_inference_network(path, (stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_inference_network(path, version):
+    """``load_inference_network`` of the file ``path`` as it is at ``version`` (its size and time of change)."""
     network, _ = SiameseNetwork.load(path)
     exemplar, search = network.inference_branches()
     return exemplar, search, (float(network.adjust["scale"][0]), float(network.adjust["bias"][0]))
