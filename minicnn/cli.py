@@ -423,6 +423,38 @@ def _warning_line(message, category, filename, lineno, line=None):
     return f"warning: {message}\n"
 
 
+SAVED_AS_IT_GOES = {
+    "eval": "each run that finished is saved",
+    "train": "a checkpoint is saved every 200 steps and at each epoch's end, nothing before the first of them",
+}
+"""What the commands that resume have saved when Ctrl-C stops them."""
+
+
+def _interrupted(argv):
+    """After Ctrl-C: the empty folders made are removed, a line says what the same command goes on from; 130."""
+    remove_empty_folders_made()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    saved = SAVED_AS_IT_GOES.get(arguments[0] if arguments else None)
+    if saved:
+        again = "the same command without --no-resume" if "--no-resume" in arguments else "the same command"
+        print(f"minicnn: interrupted ({saved}: {again} goes on from there)", file=sys.stderr)
+    else:
+        print("minicnn: interrupted", file=sys.stderr)
+    return 130
+
+
+def _caused_by_ctrl_c(error):
+    """Whether ``error`` was caused by Ctrl-C, somewhere in its chain of causes (Numba raises SystemError for a
+    KeyboardInterrupt that arrives while a compiled kernel runs or loads)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def main(argv=None):
     """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, as a shell reports it, with a line saying
     so instead of a traceback). If it fails, the output folders it made and left empty are removed again."""
@@ -430,14 +462,12 @@ def main(argv=None):
     try:
         return _run_command(argv)
     except KeyboardInterrupt:
+        return _interrupted(argv)
+    except SystemError as error:  # Ctrl-C inside a Numba kernel: "... returned a result with an exception set"
+        if _caused_by_ctrl_c(error):
+            return _interrupted(argv)
         remove_empty_folders_made()
-        arguments = sys.argv[1:] if argv is None else list(argv)
-        if arguments[:1] in (["eval"], ["train"]):  # they save as they go, and resume
-            again = "the same command without --no-resume" if "--no-resume" in arguments else "the same command"
-            print(f"minicnn: interrupted (what finished is saved: {again} goes on from there)", file=sys.stderr)
-        else:
-            print("minicnn: interrupted", file=sys.stderr)
-        return 130
+        raise
     except BrokenPipeError:  # what reads the output stopped early (minicnn exercise check … | head): end quietly
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # else the exit's flush fails again
