@@ -159,6 +159,12 @@ def eval_command(args, parser):
     specs = _with_weights(parser, trackers, args.weights)
     folder, sequences = suite_sequences(parser, args, names, "--sequences")
     results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
+    if args.weights is not None:
+        from minicnn.track.trackers import weights_digest
+
+        digest = weights_digest(args.weights)
+        if not args.results:  # beside the shipped network's results, not in their place
+            results = results.with_name(f"{results.name}-weights-{digest[:8]}")
     output_folder(parser, results, "--results")
     for tracker in specs:  # each tracker's result folder, before any tracker runs: not a traceback after them all
         output_folder(parser, results / tracker, "--results")
@@ -178,6 +184,9 @@ def eval_command(args, parser):
             raise
         parser.error(f"--scheduler {args.scheduler}: {error}")
     table = evaluation.table()
+    if args.weights is not None:
+        ours = [name for name, factory in specs.items() if factory is not None and factory is not trackers[name]]
+        table += f"\n! {', '.join(ours)}: the network of {args.weights} (sha256 {digest})"
     if args.jobs > 1 and args.scheduler is None:  # the processes shared the cores: each tracker's FPS is lower
         table += (f"\n! FPS: {args.jobs} processes shared this machine's {os.cpu_count()} cores; --jobs 1 times each "
                   f"tracker on its own")
@@ -515,7 +524,9 @@ def _run_command(argv):
     eval_parser.add_argument("--no-resume", action="store_true", help="rerun sequences that have result files")
     eval_parser.add_argument("--weights", help="a network of 'minicnn train siamese' (siamese.npz) for our trackers "
                              "(siamese, siamese-nomotion, cnn, hybrid) instead of the shipped one; their results made "
-                             "with other weights are run again")
+                             "with other weights are run again. Without --results they go to "
+                             "minicnn_results/<data folder name>-weights-<its SHA-256's first 8 digits>, beside the "
+                             "shipped network's")
     _add_suite_options(eval_parser)
     track_parser = commands.add_parser(
         "track", help="follow an object through your video (track VIDEO --box x,y,w,h); make-sequences; show",

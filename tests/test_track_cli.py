@@ -357,6 +357,28 @@ def test_eval_runs_our_trackers_with_the_weights_given_and_does_not_reuse_result
         assert stop.value.code == 2 and message in err and "Traceback" not in err, err
 
 
+def test_eval_with_weights_keeps_the_shipped_networks_results_and_names_the_network(data, tmp_path, monkeypatch):
+    """README's own order, eval with the shipped network, then with --weights, replaced the first run's results in
+    the same default folder, and the table did not say which network scored."""
+    import hashlib
+    import shutil
+
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.npz"
+    shutil.copy(WEIGHTS_PATH, mine)
+    digest = hashlib.sha256(mine.read_bytes()).hexdigest()
+    arguments = ["eval", "--data", str(data), "--sequences", "slow", "--trackers", "siamese", "--quiet"]
+    cli.main(arguments)
+    cli.main(arguments + ["--weights", str(mine)])
+    shipped = tmp_path / "minicnn_results" / "data"
+    retrained = tmp_path / "minicnn_results" / f"data-weights-{digest[:8]}"
+    assert (shipped / "siamese" / "slow.json").is_file() and (retrained / "siamese" / "slow.json").is_file()
+    assert f"! siamese: the network of {mine} (sha256 {digest[:16]})" in (retrained / "table.txt").read_text()
+    assert "network of" not in (shipped / "table.txt").read_text()
+
+
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
     """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
     arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",

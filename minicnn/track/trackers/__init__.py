@@ -58,6 +58,12 @@ def make_tracker(name, backend="numba", weights=None):
     raise ValueError(f"tracker: unknown name {name!r}; available: {', '.join(sorted(available_trackers()))}")
 
 
+def weights_digest(path):
+    """The first 16 hexadecimal digits of the SHA-256 of the weight file ``path``: which network it is."""
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()[:16]
+
+
 class WithWeights:
     """A factory of one of our trackers with the network of a weights file, for ``evaluate`` (picklable, for its
     processes): ``WithWeights("siamese", "my_siamese/siamese.npz")()`` is ``make_tracker("siamese", weights=...)``.
@@ -71,12 +77,10 @@ class WithWeights:
         self.name = str(name).lower()
         make_tracker(self.name, weights=weights)
         self.weights = os.fspath(weights)
-        with open(self.weights, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()
-        self.made_by = f"minicnn.track.trackers:{self.name} with weights sha256:{digest[:16]}"
+        self.made_by = f"minicnn.track.trackers:{self.name} with weights sha256:{weights_digest(self.weights)}"
 
     def __call__(self):
         return make_tracker(self.name, weights=self.weights)
 
 
-__all__ = ["available_trackers", "make_tracker", "WithWeights", "OPENCV_TRACKERS", "OUR_TRACKERS"]
+__all__ = ["available_trackers", "make_tracker", "WithWeights", "weights_digest", "OPENCV_TRACKERS", "OUR_TRACKERS"]
