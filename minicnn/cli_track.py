@@ -222,8 +222,10 @@ def track_input_command(args, parser):
     video = plots.render_sequence(sequence, {args.tracker: run.boxes}, out_video, every=args.every, fps=args.fps,
                                   progress=not args.quiet)
     lost = int(np.sum(~np.all(np.isfinite(run.boxes), axis=1)))
-    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames of {name} with {args.tracker} at "
-          f"{run.fps:.1f} FPS (time inside init and update); no box in {lost} frames")
+    speed = (f"at {run.fps:.1f} FPS (time inside init and update)" if len(run.frame_seconds)
+             else "(it raised on the first frame)")
+    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames of {name} with {args.tracker} {speed}; no box "
+          f"in {lost} frames")
     print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame (nan where lost)"
           f"\n  {times.resolve()}  seconds per frame (the first line is init)"
           f"\n  {video.resolve()}  the frames with the box drawn (green: the --box you gave, on the first frame)")

@@ -461,6 +461,8 @@ class MarkFinder(Tracker):
 
     def _init(self, frame, box):
         self.index = 0
+        if self.crash_at == 0:
+            raise RuntimeError("the fake tracker broke at once")
 
     def _update(self, frame):
         self.index += 1
@@ -609,6 +611,16 @@ def test_video_frames_are_made_rgb_and_must_share_one_size(clip, fake, tmp_path,
     decoded[2] = np.zeros((48, 64), np.uint8)  # grey, and smaller
     message = _track_error(capsys, clip["gif"], "--box", clip["box"], "--tracker", "fake")
     assert "frames of different sizes in" in message and "frame 1 is 128×96 but frame 3 is 64×48" in message
+
+
+def test_a_tracker_that_raises_on_the_first_frame_is_not_said_to_run_at_infinite_speed(clip, fake, tmp_path, capsys):
+    """'Tracked 0 of 30 frames of grey with cnn at inf FPS': no frame was timed."""
+    fake["crash_at"] = 0
+    status = cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out",
+                       str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert status == 1 and "Tracked 0 of 20 frames of frames with fake (it raised on the first frame)" in out, out
+    assert "inf" not in out
 
 
 def test_a_tracker_that_raises_part_way_leaves_nan_rows_and_status_1(clip, fake, tmp_path, capsys):
