@@ -605,3 +605,23 @@ def test_a_network_trained_again_into_the_same_file_is_read_again(tmp_path):
     again = load_inference_network(path)
     kernels = [layer.params["kernel"].shape for layer in again[0].layers if "kernel" in layer.params]
     assert again is not first and kernels[-1][-1] == 8, kernels
+
+
+def test_a_short_training_still_draws_its_smoothed_loss(tmp_path, monkeypatch):
+    """A run of 50 steps or fewer averaged all its losses into one point, which the line did not draw: the legend
+    said 'training loss (mean of 25)' beside nothing."""
+    from matplotlib.axes import Axes
+
+    from minicnn.track.trackers.training import plot_learning_curve
+
+    drawn = []
+    plot = Axes.plot
+
+    def recording(axes, *args, **kwargs):
+        drawn.append((kwargs.get("label"), len(args[0])))
+        return plot(axes, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "plot", recording)
+    history = [(step, 1.0 / step, np.nan, np.nan) for step in range(1, 26)]
+    plot_learning_curve(history, tmp_path / "learning_curve.png")
+    assert ("training loss (mean of 5)", 21) in drawn, drawn

@@ -227,8 +227,14 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
     return network, np.asarray(history, dtype=np.float64).reshape(-1, 4)
 
 
+def smoothing_window(steps):
+    """How many steps the training loss's running mean covers: 50, or a fifth of a shorter run (at least 1), so
+    that a run of 50 steps or fewer still draws a line (a mean of all of them was one point, not drawn)."""
+    return max(1, min(50, steps // 5))
+
+
 def plot_learning_curve(history, path):
-    """Training loss (a running mean over 50 steps) and the per-epoch validation loss and peak error, saved to
+    """Training loss (a running mean, ``smoothing_window``) and the per-epoch validation loss and peak error, saved to
     ``path`` (atomically). It draws on a bare ``Figure``, not through pyplot, so a notebook's plotting is left as
     it was."""
     from matplotlib.figure import Figure
@@ -237,7 +243,7 @@ def plot_learning_curve(history, path):
     figure = Figure(figsize=(10, 3.8))
     loss_axes, error_axes = figure.subplots(1, 2)
     steps, losses = history[:, 0], history[:, 1]
-    window = min(50, len(losses))
+    window = smoothing_window(len(losses))
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
     loss_axes.plot(steps, losses, color="0.8", lw=0.5, label="training loss (per step)")
     loss_axes.plot(steps[window - 1:], smooth, color="C0", label=f"training loss (mean of {window})")
