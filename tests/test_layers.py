@@ -383,3 +383,27 @@ def test_the_channels_first_hint_takes_four_channels_first_and_a_last_axis_of_fo
     with pytest.raises(ShapeError, match=r"kernel \(5, 5\) does not fit") as refused:
         mc.Conv2D(2, 5)(np.ones(shape))
     assert ("Images with their channels first" in str(refused.value)) == channels_first
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_weight_replaced_by_another_dtype_or_shape_is_refused_alike_on_both_backends(backend_name):
+    """``conv.params["kernel"] = sobel`` (float64, on a float32 layer): NumPy computed on in float64, Numba failed
+    with 60 lines of its typing errors."""
+    x = np.random.default_rng(0).random((2, 6, 6, 1)).astype(np.float32)
+    sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], float)[:, :, None, None]
+    with mc.use_backend(backend_name):
+        conv = mc.Conv2D(1, 3, use_bias=False)
+        conv.forward(x)
+        conv.params["kernel"] = sobel
+        with pytest.raises(TypeError, match=r"params\['kernel'\] was replaced by an array of float64, shape "
+                                            r"\(3, 3, 1, 1\); the layer computes in float32 with a kernel of shape "
+                                            r"\(3, 3, 1, 1\): write the values into it, "
+                                            r"layer.params\['kernel'\]\[...\] = value"):
+            conv.forward(x)
+        conv.params["kernel"] = np.zeros((3, 3, 1, 2), np.float32)
+        with pytest.raises(TypeError, match=r"shape \(3, 3, 1, 2\); the layer computes in float32 with a kernel of "
+                                            r"shape \(3, 3, 1, 1\)"):
+            conv.forward(x)
+        conv.params["kernel"] = np.zeros((3, 3, 1, 1), np.float32)
+        conv.params["kernel"][...] = sobel  # written into: fine
+        assert conv.forward(x).dtype == np.float32

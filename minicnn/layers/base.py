@@ -246,7 +246,21 @@ class Layer:
             raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
                                  f"value {x[bad]})")
         self._build_once(x.shape)
+        self._check_params_as_built()
         return x
+
+    def _check_params_as_built(self):
+        """Refuse a weight replaced in ``params`` by an array of another dtype or shape (``params["kernel"] = sobel``
+        in float64, on a float32 layer): NumPy computed on in float64, Numba failed in its own words."""
+        for key, value in self.params.items():
+            built = self.grads.get(key)  # made beside each weight, of its dtype and shape
+            if not isinstance(value, np.ndarray) or not isinstance(built, np.ndarray) or built.dtype != self.dtype:
+                continue
+            if value.dtype != self.dtype or value.shape != built.shape:
+                raise TypeError(f"{self.describe()}: params[{key!r}] was replaced by an array of {value.dtype}, shape "
+                                f"{value.shape}; the layer computes in {np.dtype(self.dtype)} with a {key} of shape "
+                                f"{built.shape}: write the values into it, layer.params[{key!r}][...] = "
+                                f"value, or use layer.set_weights([...])")
 
     def _prepare_device_input(self, x):
         """The checks that need no copy to the host (shape, dtype) for an array on the accelerator.
