@@ -1,6 +1,10 @@
 """The MDNet-style CNN tracker: the geometry of box features, the samplers, the online classifier, the box regressor,
 and the tracker on a synthetic sequence with a tiny random Siamese network."""
 
+import ast
+import inspect
+import re
+
 import numpy as np
 import pytest
 
@@ -20,7 +24,8 @@ from minicnn.track.trackers.cnn import (
     sample_boxes,
     uniform_boxes,
 )
-from minicnn.track.trackers.siamese import SiameseNetwork, embedding
+from minicnn.track.trackers.hybrid import HybridTracker
+from minicnn.track.trackers.siamese import SiameseNetwork, SiameseTracker, embedding
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +273,38 @@ def test_a_box_partly_outside_the_frame_is_learnt_and_a_box_without_background_i
     with pytest.raises(ValueError, match=rf"{tracker.name}: no box drawn around the box \(0, 0, 128, 96\) in the "
                                          r"128×96 frame lies off it \(IoU ≤ 0.5: background\)"):
         tracker.init(frame, (0.0, 0.0, 128.0, 96.0))
+
+
+def _documented_parameters(cls):
+    """``{name: documented default or None}`` from the Parameters section of ``cls``'s numpy-style docstring: an
+    entry ``a, b : int, default 1 and 2`` gives ``{"a": 1, "b": 2}``; ``**options`` gives ``{"options": None}``."""
+    lines = inspect.getdoc(cls).splitlines() + [""]
+    start = lines.index("Parameters") + 2
+    documented = {}
+    for line, underline in zip(lines[start:], lines[start + 1:]):
+        if underline and set(underline) == {"-"}:
+            break  # the next section's title
+        if not line or line.startswith(" "):
+            continue  # a description
+        names, _, spec = (line + " ").partition(" : ")
+        names = [name.strip().lstrip("*") for name in names.split(",")]
+        default = re.search(r", default (.+)$", spec)
+        values = [None] * len(names)
+        if default:
+            values = [ast.literal_eval(text.strip("`")) for text in re.split(r", | and ", default.group(1))]
+            assert len(values) == len(names), line
+        documented.update(zip(names, values))
+    return documented
+
+
+@pytest.mark.parametrize("tracker_class", [CNNTracker, SiameseTracker, HybridTracker])
+def test_every_parameter_is_documented_with_the_default_it_has(tracker_class):
+    """CNNTracker's docstring said ``scale : float, default 1.0`` while the signature had ``scale=3.0``;
+    SiameseTracker documented 4 of its 17 parameters, HybridTracker left six undocumented."""
+    signature = inspect.signature(tracker_class.__init__).parameters
+    documented = _documented_parameters(tracker_class)
+    assert sorted(set(signature) - {"self"} - set(documented)) == []
+    assert sorted(set(documented) - set(signature)) == []
+    for name, default in documented.items():
+        if default is not None:
+            assert default == signature[name].default, (name, default, signature[name].default)

@@ -1,6 +1,8 @@
 """The hybrid tracker's decision: the Siamese peak stands unless the online classifier, asked only when the
 response has several peaks, rejects it and prefers another peak."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,35 @@ def test_a_low_second_peak_is_not_ambiguous(tracker, monkeypatch):
 def test_ambiguity_outside_its_range_is_refused(tracker):
     with pytest.raises(ValueError, match="ambiguity"):
         HybridTracker(weights=tracker.weights, ambiguity=0)
+
+
+@pytest.mark.parametrize("argument, value, error", [
+    ("ambiguity", 0, ValueError), ("ambiguity", 1.5, ValueError), ("ambiguity", float("nan"), ValueError),
+    ("ambiguity", "0.8", ValueError),
+    ("update_interval", 0, ValueError), ("update_interval", -1, ValueError), ("update_interval", 2.5, ValueError),
+    ("seed", -1, ValueError), ("seed", 1.5, TypeError), ("seed", "0", TypeError),
+    ("grid", 0, ValueError), ("grid", 2.0, ValueError),
+    ("positives", 0, ValueError), ("positives", -4, ValueError),
+    ("negatives", 0, ValueError), ("negatives", True, ValueError),
+    ("first_steps", 0, ValueError), ("first_steps", -1, ValueError),
+    ("update_steps", -5, ValueError), ("update_steps", 1.5, ValueError),
+    ("switch_score", -1, ValueError), ("switch_score", 1.5, ValueError), ("switch_score", None, ValueError),
+    ("normalise", "yes", TypeError),
+    ("window_influence", 2.0, ValueError), ("response_up", 0, ValueError),  # the Siamese tracker's, by this name
+])
+def test_bad_arguments_are_refused_by_name_at_construction(tracker, argument, value, error):
+    """These were accepted, and then failed later (``update_interval=0``: ZeroDivisionError at frame 1; ``grid=0``
+    or ``positives=0`` at ``init``, in other words) or changed the tracker silently (``update_interval=-1``: an
+    update every frame)."""
+    with pytest.raises(error, match=rf"^HybridTracker: {argument} must be .*, got {re.escape(repr(value))}$"):
+        HybridTracker(weights=tracker.weights, **{argument: value})
+
+
+def test_the_defaults_and_other_good_arguments_are_accepted(tracker):
+    HybridTracker(weights=tracker.weights)
+    hybrid = HybridTracker(weights=tracker.weights, ambiguity=1, update_interval=np.int64(1), seed=None, grid=1,
+                           positives=1, negatives=1, first_steps=1, update_steps=0, switch_score=np.float32(0.5),
+                           normalise=True, window_influence=0.0, lost_search_size=255)
+    assert hybrid.update_interval == 1 and type(hybrid.update_interval) is int
+    assert hybrid.seed is None and hybrid.switch_score == 0.5 and hybrid.lost_search_size == 255
+    assert HybridTracker(weights=tracker.weights, seed=np.int64(7), switch_score=0).seed == 7

@@ -2,6 +2,7 @@
 per-branch BatchNorm (the two-branch trap), folding, weight files, training pairs and the training loop."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -605,6 +606,51 @@ def test_a_network_trained_again_into_the_same_file_is_read_again(tmp_path):
     again = load_inference_network(path)
     kernels = [layer.params["kernel"].shape for layer in again[0].layers if "kernel" in layer.params]
     assert again is not first and kernels[-1][-1] == 8, kernels
+
+
+@pytest.mark.parametrize("argument, value, error", [
+    ("motion", "yes", TypeError), ("motion", 1, TypeError), ("normalise", "no", TypeError),
+    ("scale_step", 0, ValueError), ("scale_step", -1.0375, ValueError), ("scale_step", 0.9, ValueError),
+    ("scale_step", 1.0, ValueError), ("scale_step", float("nan"), ValueError), ("scale_step", "1.05", ValueError),
+    ("scale_penalty", 0, ValueError), ("scale_penalty", -1.0, ValueError), ("scale_penalty", 1.5, ValueError),
+    ("scale_lr", -0.1, ValueError), ("scale_lr", 2.0, ValueError),
+    ("window_influence", 1.5, ValueError), ("window_influence", -0.5, ValueError),
+    ("window_influence", "0.3", ValueError), ("window_influence", True, ValueError),
+    ("response_up", 0, ValueError), ("response_up", -2, ValueError), ("response_up", 2.5, ValueError),
+    ("response_up", True, ValueError),
+    ("lost_threshold", -0.1, ValueError), ("lost_threshold", 2, ValueError),
+    ("trust_threshold", -1, ValueError), ("trust_threshold", 1.5, ValueError),
+    ("redetect_after", 0, ValueError), ("redetect_after", -1, ValueError), ("redetect_after", 2.5, ValueError),
+    ("redetect_threshold", -1, ValueError), ("redetect_threshold", 1.5, ValueError),
+    ("velocity_weight", 5, ValueError), ("velocity_weight", -0.1, ValueError),
+    ("search_size", 0, ValueError), ("search_size", 128, ValueError),
+    ("lost_search_size", 0, ValueError), ("lost_search_size", 190, ValueError), ("lost_search_size", 62, ValueError),
+    ("lost_search_size", -5, ValueError), ("lost_search_size", 191.0, ValueError),
+    ("context", -1, ValueError), ("context", -0.3, ValueError), ("context", float("inf"), ValueError),
+])
+def test_the_trackers_bad_arguments_are_refused_by_name_at_construction(argument, value, error):
+    """Each of these was accepted, and then failed mid-video (``response_up=0``: 'zero-size array'; a bad
+    ``lost_search_size`` only once the target was lost) or tracked worse without a word (``window_influence=1.5``:
+    mean IoU 0.85 → 0.20 on a plain sequence)."""
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    with pytest.raises(error, match=rf"^SiameseTracker: {argument} must be .*, got {re.escape(repr(value))}$"):
+        SiameseTracker(**{argument: value})
+
+
+def test_the_trackers_defaults_and_other_good_arguments_are_accepted():
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    SiameseTracker()
+    tracker = SiameseTracker(motion=np.bool_(False), scale_step=1.1, scale_penalty=1, scale_lr=0,
+                             window_influence=np.float32(1.0), response_up=np.int64(1), lost_threshold=0,
+                             trust_threshold=1, redetect_after=1, redetect_threshold=0.0, velocity_weight=1,
+                             search_size=159, lost_search_size=np.int32(255), context=0, normalise=False)
+    assert tracker.motion is False and tracker.normalise is False
+    assert tracker.response_up == 1 and type(tracker.response_up) is int
+    assert tracker.lost_search_size == 255 and type(tracker.lost_search_size) is int
+    assert tracker.window_influence == 1.0 and type(tracker.window_influence) is float
+    np.testing.assert_allclose(tracker.scales, [1 / 1.1, 1.0, 1.1])
 
 
 def test_a_short_training_still_draws_its_smoothed_loss(tmp_path, monkeypatch):

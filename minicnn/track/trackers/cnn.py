@@ -516,7 +516,7 @@ class CNNTracker(Tracker):
     ----------
     weights : path, optional
         The Siamese network's weights (``SiameseTracker``'s default when None).
-    backend : {"numba", "numpy", "cuda"}
+    backend : {"numba", "numpy", "cuda"}, default "numba"
     seed : int, default 0
         Every random choice: the same seed gives the same boxes.
     candidates : int, default 256
@@ -524,8 +524,8 @@ class CNNTracker(Tracker):
     translation : float, default 0.3
         Spread of the candidates' centres, as a fraction of the target's mean side (``sample_boxes``); MDNet's
         0.6 · N(0, ½²).
-    scale : float, default 1.0
-        Spread of the candidates' sizes, as the exponent of 1.05.
+    scale : float, default 3.0
+        Spread of the candidates' sizes: the standard deviation of their exponent of 1.05 (``sample_boxes``).
     top : int, default 5
         Best candidates averaged into the result.
     lost_threshold : float, default 0.5
@@ -539,12 +539,18 @@ class CNNTracker(Tracker):
         Training steps on the first frame and per update.
     short_frames : int, default 10
         Frames a short-term update learns from.
-    grid, hidden, memory, learning_rate :
-        Passed on to ``roi_features`` and ``OnlineClassifier``.
+    grid : int, default 3
+        Lattice points per side of a box's features (``roi_features``).
+    hidden : int, default 64
+        The classifier's hidden units (``OnlineClassifier``).
+    memory : int, default 30
+        Frames whose examples the classifier keeps (``OnlineClassifier``).
+    learning_rate : float, default 3e-3
+        The classifier's step size (``OnlineClassifier``).
     regression : bool, default True
         Refine confident results with ``BoxRegressor``.
     context : float, default 0.5
-        The Siamese tracker's context margin (the crop's side).
+        The Siamese tracker's context margin (the crop's side), a number ≥ 0 (``SiameseTracker``).
     max_coast : int, default 5
         Lost frames after which the motion model stops coasting and the raster scan starts.
     redetect_threshold : float, default 0.8

@@ -23,6 +23,8 @@ every ``update_interval`` frames, from the frames where the Siamese tracker was 
 import numpy as np
 from scipy.ndimage import maximum_filter
 
+from minicnn import checks
+from minicnn.model import _check_whole_number
 from minicnn.track.boxes import from_center, iou
 from minicnn.track.trackers.cnn import (OnlineClassifier, check_examples, frame_to_crop, keep_inside, pick,
                                         roi_features, sample_boxes, uniform_boxes)
@@ -38,11 +40,27 @@ class HybridTracker(SiameseTracker):
         As ``SiameseTracker``.
     ambiguity : float, default 0.8
         A second peak counts when it rises at least this fraction of the highest peak's height above the
-        response's minimum.
+        response's minimum; in (0, 1] (at 1 only a peak as high as the highest).
     update_interval : int, default 10
-        Frames between the classifier's updates.
+        Frames between the classifier's updates; an int ≥ 1.
     seed : int, default 0
-        The classifier's initial weights and the boxes it learns from.
+        The classifier's initial weights and the boxes it learns from: a whole number ≥ 0, a
+        ``numpy.random.Generator`` or None (different ones on every run).
+    grid : int, default 3
+        Lattice points per side of a box's features (``roi_features``); an int ≥ 1.
+    positives : int, default 64
+        Boxes on the target (IoU ≥ 0.7) drawn for the classifier to learn from on the first frame (of those drawn
+        on every other frame the tracker is sure of, the first 16 are remembered); an int ≥ 1.
+    negatives : int, default 256
+        Background boxes (IoU ≤ 0.5) drawn likewise, half of them near the target (the first 64 remembered); an
+        int ≥ 1.
+    first_steps : int, default 60
+        Training steps on the first frame; an int ≥ 1 (an untrained classifier would choose peaks at random).
+    update_steps : int, default 10
+        Training steps per update; an int ≥ 0 (0: the classifier keeps what it learnt on the first frame).
+    switch_score : float, default 0.7
+        The probability a rejected Siamese choice's rival peak needs to win (step 3 of the module docstring); a
+        probability in [0, 1].
     normalise : bool, default False
         As ``SiameseTracker``'s, but off by default: on the default suites of seeds 0, 1 and 2 it changed the
         hybrid's success AUC from 0.588, 0.565, 0.564 to 0.551, 0.597, 0.550 (mean 0.572 → 0.566, within the noise
@@ -58,11 +76,19 @@ class HybridTracker(SiameseTracker):
                  positives=64, negatives=256, first_steps=60, update_steps=10, switch_score=0.7, normalise=False,
                  **siamese_options):
         super().__init__(weights=weights, backend=backend, normalise=normalise, **siamese_options)
-        if not 0 < ambiguity <= 1:
-            raise ValueError(f"HybridTracker: ambiguity must be in (0, 1], got {ambiguity!r}")
+        where = type(self).__name__
+        for argument, value, minimum in (("update_interval", update_interval, 1), ("grid", grid, 1),
+                                         ("positives", positives, 1), ("negatives", negatives, 1),
+                                         ("first_steps", first_steps, 1), ("update_steps", update_steps, 0)):
+            _check_whole_number(value, argument, where, minimum)
+        for argument, value, allowed, expected in (
+                ("ambiguity", ambiguity, lambda v: 0 < v <= 1, "in (0, 1]"),
+                ("switch_score", switch_score, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)")):
+            if not checks.finite_number(value) or not allowed(value):
+                raise ValueError(f"{where}: {argument} must be a number {expected}, got {value!r}")
         self.ambiguity = float(ambiguity)
         self.update_interval = int(update_interval)
-        self.seed = seed
+        self.seed = checks.seed(seed, "seed", where)
         self.grid = int(grid)
         self.positives, self.negatives = int(positives), int(negatives)
         self.first_steps, self.update_steps = int(first_steps), int(update_steps)

@@ -339,10 +339,49 @@ class SiameseTracker(Tracker):
     ----------
     weights : path, optional
         A file written by ``minicnn train siamese``; default: the weights shipped with minicnn.
-    backend : {"numba", "numpy", "cuda"}
+    backend : {"numba", "numpy", "cuda"}, default "numba"
         Where the network runs.
     motion : bool, default True
-        Use the Kalman motion model (``siamese-nomotion`` is the tracker without it).
+        Use the Kalman motion model (``siamese-nomotion`` is the tracker without it). The parameters from
+        ``lost_threshold`` to ``velocity_weight``, and ``lost_search_size``, act only with it.
+    scale_step : float, default 1.0375
+        The ratio between neighbouring search scales, ``q ∈ {1/step, 1, step}``; > 1 (a step below 1 gives the same
+        scales in reverse order, and 1 three copies of one crop: to keep the box's size, set ``scale_lr`` to 0).
+    scale_penalty : float, default 0.9745
+        The peak probabilities of the scales other than 1 are multiplied by it before the best scale is picked,
+        against needless changes of size; in (0, 1], 1 for no penalty.
+    scale_lr : float, default 0.59
+        ``β``: how far the box's size follows the best scale, ``(1 − β) + β·q``; in [0, 1], 0 keeps the first
+        frame's size.
+    window_influence : float, default 0.3
+        ``λ``, the Hann window's weight in the blended response (step 3, against big jumps); in [0, 1], 0 for no
+        window, 1 for the window alone (the response is then ignored).
+    response_up : int, default 16
+        How many times the response is upsampled before its peak is taken (the peak's position to 4/``response_up``
+        crop pixels); an int ≥ 1, 1 for no upsampling.
+    lost_threshold : float, default 0.25
+        A frame whose peak probability ``σ(r)`` is below it counts as lost: the tracker coasts on the motion model's
+        prediction; a probability in [0, 1] (0: never lost).
+    trust_threshold : float, default 0.6
+        Below this peak probability a position the motion model finds implausible counts as lost as well; a
+        probability in [0, 1].
+    redetect_after : int, default 3
+        The lost frames in a row (the current one included) after which the whole frame is searched (``detect``);
+        an int ≥ 1, 1 for the first lost frame.
+    redetect_threshold : float, default 0.8
+        The probability a detection needs for the tracker to jump to it; a probability in [0, 1].
+    velocity_weight : float, default 0.0
+        How far the search centre moves from the last position towards the motion model's prediction while the
+        target is tracked, in [0, 1] (0: the last position, 1: the prediction); while lost it follows the prediction.
+    search_size : int, default 127
+        The search crop's side in crop pixels: 63 + a multiple of 4 (the total stride), so that the response's cells
+        are centred on the crop; 127 as trained, larger for a wider search at the same scale (the response then has
+        ``(search_size − 63)/4 + 1`` cells a side).
+    lost_search_size : int, default 191
+        The search crop's side after a lost frame, under the same rule as ``search_size``.
+    context : float, default 0.5
+        The context margin of the crops: a box ``w × h`` is cropped with side ``s_z = √((w + p)(h + p))``,
+        ``p = context·(w + h)``; a number ≥ 0 (below 0 a narrow box's crop would have no side).
     normalise : bool, default True
         Match each frame's colour statistics to the first frame's (see above).
     """
@@ -354,10 +393,31 @@ class SiameseTracker(Tracker):
                  redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, search_size=127, lost_search_size=191,
                  context=0.5, normalise=True):
         from minicnn import backend as backends
+        from minicnn.checks import finite_number, flag
+        from minicnn.model import _check_whole_number
 
+        where = type(self).__name__
         if backend not in backends.known_backends():
-            raise ValueError(f"{type(self).__name__}: backend must be one of {backends.known_backends()}, got "
-                             f"{backend!r}")
+            raise ValueError(f"{where}: backend must be one of {backends.known_backends()}, got {backend!r}")
+        for argument, value in (("search_size", search_size), ("lost_search_size", lost_search_size)):
+            if (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 63
+                    or (value - 63) % TOTAL_STRIDE):
+                raise ValueError(f"{where}: {argument} must be 63 + a multiple of {TOTAL_STRIDE} (127 as trained, "
+                                 f"159 or 191 for a wider search), got {value!r}")
+        _check_whole_number(response_up, "response_up", where)
+        _check_whole_number(redetect_after, "redetect_after", where)
+        for argument, value, allowed, expected in (
+                ("scale_step", scale_step, lambda v: v > 1, "> 1 (the ratio between neighbouring search scales)"),
+                ("scale_penalty", scale_penalty, lambda v: 0 < v <= 1, "in (0, 1]"),
+                ("scale_lr", scale_lr, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                ("window_influence", window_influence, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                ("lost_threshold", lost_threshold, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)"),
+                ("trust_threshold", trust_threshold, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)"),
+                ("redetect_threshold", redetect_threshold, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)"),
+                ("velocity_weight", velocity_weight, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                ("context", context, lambda v: v >= 0, "≥ 0 (a margin of context around the box)")):
+            if not finite_number(value) or not allowed(value):
+                raise ValueError(f"{where}: {argument} must be a number {expected}, got {value!r}")
         self.backend = backend
         self.weights = WEIGHTS_PATH if weights is None else Path(weights)
         if not self.weights.exists():
@@ -366,24 +426,21 @@ class SiameseTracker(Tracker):
                                     f"shipped one")
         self.exemplar_net, self.search_net, (self.response_scale, self.response_bias) = \
             load_inference_network(self.weights)
-        self.motion = bool(motion)
-        self.scales = scale_step ** np.array([-1.0, 0.0, 1.0])
+        self.motion = flag(motion, "motion", where)
+        self.scales = float(scale_step) ** np.array([-1.0, 0.0, 1.0])
         self.scale_penalty = float(scale_penalty)
         self.scale_lr = float(scale_lr)
         self.window_influence = float(window_influence)
         self.lost_threshold = float(lost_threshold)
         self.trust_threshold = float(trust_threshold)
         self.velocity_weight = float(velocity_weight)
-        if not isinstance(search_size, (int, np.integer)) or search_size < 63 or (search_size - 63) % TOTAL_STRIDE:
-            raise ValueError(f"{type(self).__name__}: search_size must be 63 + a multiple of {TOTAL_STRIDE} "
-                             f"(127 as trained, 159 for a wider search), got {search_size!r}")
         self.search_size = int(search_size)
         self.redetect_after = int(redetect_after)
         self.redetect_threshold = float(redetect_threshold)
         self.context = float(context)
         self.lost_search_size = int(lost_search_size)
         self.response_up = int(response_up)
-        self.normalise = bool(normalise)
+        self.normalise = flag(normalise, "normalise", where)
         self._windows = {}
         self.confidence = 1.0
 
