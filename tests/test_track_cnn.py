@@ -240,6 +240,26 @@ def test_bad_input_is_refused_with_the_base_class_errors(tiny_weights):
         CNNTracker(weights=tiny_weights, candidates=0)
 
 
+@pytest.mark.parametrize("argument, value, message", [
+    ("lost_threshold", -1, r"lost_threshold must be a number in \[0, 1\] \(a probability\), got -1"),
+    ("lost_threshold", 2, r"lost_threshold must be a number in \[0, 1\]"),
+    ("redetect_threshold", float("nan"), r"redetect_threshold must be a number in \[0, 1\]"),
+    ("max_coast", -1, r"max_coast must be an int ≥ 0, got -1"),
+    ("first_steps", 0, r"first_steps must be a positive int, got 0"),
+    ("update_steps", -5, r"update_steps must be an int ≥ 0, got -5"),
+    ("hidden", 0, r"hidden must be a positive int"),
+    ("memory", 2.5, r"memory must be a positive int, got 2.5"),
+    ("learning_rate", 0, r"learning_rate must be a number > 0, got 0"),
+    ("lost_search_size", 190, r"lost_search_size must be 127 or more, 63 \+ a multiple of 4"),
+    ("regression", "no", r"regression must be True or False"),
+])
+def test_cnn_trackers_arguments_are_refused_by_name_at_construction(tiny_weights, argument, value, message):
+    """Accepted without a word: lost_threshold=2, max_coast=-1, first_steps=0 (an untrained classifier shrank the box
+    to 12×9), update_steps=-5, lost_search_size=190 (the crop's cells off-centre) (tracker-training audit)."""
+    with pytest.raises((ValueError, TypeError), match=r"CNNTracker: " + message):
+        CNNTracker(weights=tiny_weights, **{argument: value})
+
+
 def test_box_regressor_corrects_no_further_than_it_learnt():
     """Features unlike the first frame's, standardised by a tiny σ, asked for e^1000 times the box, and the CNN
     tracker crashed on the NaN that followed when it found a target again."""

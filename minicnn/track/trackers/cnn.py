@@ -46,14 +46,15 @@ import collections
 import numpy as np
 
 from minicnn.backend import to_host, use_backend
+from minicnn.checks import finite_number, flag
 from minicnn.layers import Dense
 from minicnn.losses import BinaryCrossentropy
-from minicnn.model import Sequential
+from minicnn.model import Sequential, _check_whole_number
 from minicnn.optimizers import Adam
 from minicnn.track.boxes import as_boxes, centers, crop_and_resize, from_center, iou
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
-from minicnn.track.trackers.siamese import SiameseTracker, preprocess
+from minicnn.track.trackers.siamese import TOTAL_STRIDE, SiameseTracker, preprocess
 
 SEARCH_SIZE = 127
 """Side of a search crop in crop pixels (the Siamese network's search input)."""
@@ -575,14 +576,24 @@ class CNNTracker(Tracker):
                  short_frames=10, grid=3, hidden=64, memory=30, learning_rate=3e-3, regression=True, context=0.5,
                  max_coast=5, redetect_threshold=0.8, normalise=True):
         for name, value in (("candidates", candidates), ("top", top), ("update_interval", update_interval),
-                            ("grid", grid), ("short_frames", short_frames)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"CNNTracker: {name} must be a positive int, got {value!r}")
+                            ("grid", grid), ("short_frames", short_frames), ("first_steps", first_steps),
+                            ("hidden", hidden), ("memory", memory)):
+            _check_whole_number(value, name, "CNNTracker")
+        _check_whole_number(update_steps, "update_steps", "CNNTracker", minimum=0)
+        _check_whole_number(max_coast, "max_coast", "CNNTracker", minimum=0)
         if top > candidates:
             raise ValueError(f"CNNTracker: top ({top}) must not exceed candidates ({candidates})")
-        if not isinstance(lost_search_size, (int, np.integer)) or lost_search_size < SEARCH_SIZE:
-            raise ValueError(f"CNNTracker: lost_search_size must be an int ≥ {SEARCH_SIZE} (crop pixels), got "
-                             f"{lost_search_size!r}")
+        if (not isinstance(lost_search_size, (int, np.integer)) or isinstance(lost_search_size, bool)
+                or lost_search_size < SEARCH_SIZE or (lost_search_size - 63) % TOTAL_STRIDE):
+            raise ValueError(f"CNNTracker: lost_search_size must be {SEARCH_SIZE} or more, 63 + a multiple of "
+                             f"{TOTAL_STRIDE} (crop pixels: 191 by default), got {lost_search_size!r}")
+        for name, value in (("lost_threshold", lost_threshold), ("redetect_threshold", redetect_threshold)):
+            if not finite_number(value) or not 0 <= value <= 1:
+                raise ValueError(f"CNNTracker: {name} must be a number in [0, 1] (a probability), got {value!r}")
+        if not finite_number(learning_rate) or learning_rate <= 0:
+            raise ValueError(f"CNNTracker: learning_rate must be a number > 0, got {learning_rate!r}")
+        regression = flag(regression, "regression", "CNNTracker")
+        normalise = flag(normalise, "normalise", "CNNTracker")
         _check_sampler("CNNTracker", candidates, translation, scale)
         self.extractor = SiameseTracker(weights, backend, motion=False, context=context)
         self.backend = backend
