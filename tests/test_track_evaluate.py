@@ -1006,28 +1006,28 @@ class StopsItsProcess(StandStill):
         os._exit(3)
 
 
-class StopsItsProcessOnTheSecond(StandStill):
-    """Ends the process it runs in on the second sequence only, after the first has started."""
+class StopsItsProcessOn(StandStill):
+    """Ends the process it runs in on the sequence whose first frame has the mean brightness ``mean`` only, after
+    the others have started."""
+
+    def __init__(self, mean):
+        self.mean = mean
 
     def init(self, frame, box):
-        if frame.mean() == _SECOND_SEQUENCE_MEAN:
+        if frame.mean() == self.mean:
             os._exit(3)
         time.sleep(0.5)  # the first sequence still runs when the second stops its process
         return super().init(frame, box)
 
 
-_SECOND_SEQUENCE_MEAN = None
-
-
 def test_a_worker_process_that_stops_is_named_with_what_to_do(suite):
     """BrokenProcessPool said only "A process in the process pool was terminated abruptly"; then it named the first
     task not finished, which need not be the one that stopped the process: every task that may have is named."""
-    global _SECOND_SEQUENCE_MEAN
-    _SECOND_SEQUENCE_MEAN = float(suite[1][0].mean())
-    assert float(suite[0][0].mean()) != _SECOND_SEQUENCE_MEAN
+    second = float(suite[1][0].mean())
+    assert float(suite[0][0].mean()) != second
     names = [sequence.name for sequence in suite[:3]]
     with pytest.raises(BrokenProcessPool,
                        match=rf"a worker process \(jobs > 1\) stopped abruptly, while one of these ran: stops on "
                              rf"{names[0]}, stops on {names[1]}; anything it printed is above\. A script that "
                              rf"evaluates in processes needs its work under `if __name__ == \"__main__\":`"):
-        E.evaluate({"stops": StopsItsProcessOnTheSecond}, suite[:3], jobs=2, progress=False)
+        E.evaluate({"stops": functools.partial(StopsItsProcessOn, second)}, suite[:3], jobs=2, progress=False)
