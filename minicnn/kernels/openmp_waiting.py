@@ -24,7 +24,7 @@ SPINS = "1000"
 
 if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
     os.environ["GOMP_SPINCOUNT"] = SPINS
-    already = loaded_libraries("libgomp")
+    already = loaded_libraries("libgomp.so")  # the shared one Numba uses (a wheel's renamed private copy is not)
     if already:
         warnings.warn(f"minicnn: GNU OpenMP ({already[0]}) was loaded before minicnn (import torch, or a package that "
                       f"uses it, came first), with its threads spinning 300,000 times between kernels: on a busy "
