@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.backend import to_host
+from minicnn.errors import ShapeError
 from minicnn.layers.base import batch_shape_text
 from minicnn.weight_files import write_atomically
 
@@ -79,11 +80,18 @@ def _check_max_maps(max_maps):
         raise ValueError(message)
 
 
-def _output_shapes(model, image):
-    """Every layer's output shape (batch axis None) for one ``image``, as ``build`` and ``summary`` work them out."""
+def _output_shapes(model, image, position):
+    """The layers' output shapes (batch axis None) for one ``image``, as ``build`` and ``summary`` work them out: up
+    to ``position`` at least, and beyond it as far as the layers take the image (convolutions take any size; a
+    Dense built for another size stops the list there)."""
     shape, shapes = (None,) + tuple(image.shape), []
-    for layer in model.layers:
-        shape = tuple(layer.check_input_shape(shape))
+    for index, layer in enumerate(model.layers):
+        try:
+            shape = tuple(layer.check_input_shape(shape))
+        except ShapeError:
+            if index > position:
+                break
+            raise
         shapes.append(shape)
     return shapes
 
@@ -91,7 +99,7 @@ def _output_shapes(model, image):
 def _check_gives_maps(model, image, position, layer_index):
     """Refuse a layer whose output is not maps (N, H, W, C), such as Flatten or Dense: name it, its output shape,
     and the layers that do give maps."""
-    shapes = _output_shapes(model, image)
+    shapes = _output_shapes(model, image, position)
     if len(shapes[position]) == 4:
         return
     with_maps = [str(k) for k, shape in enumerate(shapes) if len(shape) == 4]
@@ -185,9 +193,9 @@ def plot_filters(layer, title=None):
 # ---------------------------------------------------------------------------------------------- learning curves
 
 def history_axes(axes, metric_names):
-    """The Axes ``History.plot`` draws on, as a list: ``axes`` as given (one Axes, or a sequence or array of
-    them), checked to be as many as it needs, 1 (the loss) or, with ``metric_names``, 2 (loss, metrics); by
-    default those of a new figure."""
+    """The Axes ``History.plot`` draws on, as a list: the first of ``axes`` as given (one Axes, or a sequence or
+    array of them, read row by row), as many as it needs, 1 (the loss) or, with ``metric_names``, 2 (loss,
+    metrics), refused when fewer; by default those of a new figure."""
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 
@@ -196,8 +204,8 @@ def history_axes(axes, metric_names):
         _, axes = plt.subplots(1, needed, figsize=(5 * needed, 3.6), squeeze=False)
         return list(axes[0])
     given = [axes] if isinstance(axes, Axes) else list(np.ravel(np.array(axes, dtype=object)))
-    if len(given) == needed and all(isinstance(ax, Axes) for ax in given):
-        return given
+    if len(given) >= needed and all(isinstance(ax, Axes) for ax in given):
+        return given[:needed]
     wanted = "2 Axes (loss, metrics)" if metric_names else "1 Axes (loss)"
     has = f"metrics ({', '.join(metric_names)})" if metric_names else "no metrics"
     if isinstance(axes, Axes):
