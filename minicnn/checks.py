@@ -83,11 +83,29 @@ def seed(value, argument, where):
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+_IMPORT_MODULE = os.path.join("importlib", "__init__.py")
+
+
+def _bootstrap(frame):
+    """A frame of ``importlib._bootstrap``, which ``warnings.warn`` skips without counting it."""
+    return "importlib" in frame.f_code.co_filename and "_bootstrap" in frame.f_code.co_filename
+
+
+def _not_yours(frame):
+    """A frame of minicnn, or of ``importlib.import_module`` (a module a backend loads on first use)."""
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PACKAGE) or filename.endswith(_IMPORT_MODULE) or _bootstrap(frame)
+
+
 def stacklevel_outside_minicnn():
     """The ``stacklevel`` at which ``warnings.warn``, called by the caller of this function, names the first line
-    outside minicnn (the user's ``fit``, whichever of minicnn's functions lie between)."""
+    outside minicnn (the user's ``fit``, whichever of minicnn's functions and imports lie between), counting the
+    frames as ``warnings.warn`` does."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
+    while frame is not None and _not_yours(frame):
+        frame = frame.f_back
+        while frame is not None and _bootstrap(frame):
+            frame = frame.f_back
+        level += 1
     return level
 

@@ -64,3 +64,27 @@ def test_numbas_blas_is_single_threaded_and_the_environment_untouched():
     libraries = eval(libraries)  # a dict printed by the script above
     scipy_blas = [threads for name, threads in libraries.items() if name.startswith("libscipy_openblas-")]
     assert scipy_blas == [1], libraries  # the BLAS behind Numba's np.dot
+
+
+THROUGH_FIT = textwrap.dedent("""
+    import warnings
+    import numpy as np
+    import minicnn as mc
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(np.ones((4, 3), np.float32), np.ones((4, 2), np.float32), epochs=1, verbose=0)
+    print([(w.filename, w.lineno) for w in caught if "cannot cache" in str(w.message)])
+""")
+
+
+def test_the_cache_warning_names_the_users_line_when_fit_loads_the_kernels(tmp_path):
+    """The numba backend's kernels load on first use, through importlib.import_module: the warning named a line of
+    importlib (warnings.warn skips importlib._bootstrap's frames, which the count of minicnn's frames included)."""
+    (tmp_path / "nowhere.py").write_text(LOCATOR)
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "nowhere.NowhereToCache",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", THROUGH_FIT], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[('<string>', 9)]", result.stdout
