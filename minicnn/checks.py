@@ -66,6 +66,14 @@ def short_repr(value, limit=60):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def whole_number(value, argument, where, minimum=1):
+    """Refuse ``value`` unless it is an int (a NumPy one too, not a bool) of at least ``minimum``, naming
+    ``argument`` and ``where``."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        kind = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
+        raise ValueError(f"{where}: {argument} must be {kind}, got {value!r}")
+
+
 def seed(value, argument, where):
     """``value`` as a seed for ``numpy.random.default_rng``: None (fresh randomness each run), a whole number ≥ 0, or
     a ``numpy.random.Generator`` (used as it is). Anything else is refused here, by name, instead of in NumPy's words

@@ -184,12 +184,6 @@ def _progress_bar(steps, verbose):
     return ProgressBar(steps, enabled=bool(verbose), live=verbose == 1)
 
 
-def _check_whole_number(value, argument, where, minimum=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        kind = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
-        raise ValueError(f"{where}: {argument} must be {kind}, got {value!r}")
-
-
 def _check_finite(array, argument, where, why=""):
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         index = checks.first_index(~np.isfinite(array))
@@ -905,8 +899,8 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.fit", keras_arguments, self.fit)
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
-        _check_whole_number(batch_size, "batch_size", f"{self.name}.fit")
-        _check_whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
+        checks.whole_number(batch_size, "batch_size", f"{self.name}.fit")
+        checks.whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
@@ -1018,7 +1012,7 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments, self.evaluate)
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
-        _check_whole_number(batch_size, "batch_size", f"{self.name}.evaluate")
+        checks.whole_number(batch_size, "batch_size", f"{self.name}.evaluate")
         verbose = _check_verbose(verbose, f"{self.name}.evaluate")
         return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
@@ -1051,7 +1045,7 @@ class Sequential:
         ``evaluate``'s (silent by default)."""
         refuse_keras_arguments(f"{self.name}.predict", keras_arguments, self.predict)
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
-        _check_whole_number(batch_size, "batch_size", f"{self.name}.predict")
+        checks.whole_number(batch_size, "batch_size", f"{self.name}.predict")
         verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")
         self._build_for(x)

@@ -252,6 +252,8 @@ def test_bad_input_is_refused_with_the_base_class_errors(tiny_weights):
     ("learning_rate", 0, r"learning_rate must be a number > 0, got 0"),
     ("lost_search_size", 190, r"lost_search_size must be 127 or more, 63 \+ a multiple of 4"),
     ("regression", "no", r"regression must be True or False"),
+    ("seed", -1, r"seed must be"),
+    ("seed", 1.5, r"seed must be"),
 ])
 def test_cnn_trackers_arguments_are_refused_by_name_at_construction(tiny_weights, argument, value, message):
     """Accepted without a word: lost_threshold=2, max_coast=-1, first_steps=0 (an untrained classifier shrank the box

@@ -46,10 +46,10 @@ import collections
 import numpy as np
 
 from minicnn.backend import to_host, use_backend
-from minicnn.checks import finite_number, flag
+from minicnn.checks import finite_number, flag, seed as checked_seed, whole_number
 from minicnn.layers import Dense
 from minicnn.losses import BinaryCrossentropy
-from minicnn.model import Sequential, _check_whole_number
+from minicnn.model import Sequential
 from minicnn.optimizers import Adam
 from minicnn.track.boxes import as_boxes, centers, crop_and_resize, from_center, iou
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
@@ -578,9 +578,9 @@ class CNNTracker(Tracker):
         for name, value in (("candidates", candidates), ("top", top), ("update_interval", update_interval),
                             ("grid", grid), ("short_frames", short_frames), ("first_steps", first_steps),
                             ("hidden", hidden), ("memory", memory)):
-            _check_whole_number(value, name, "CNNTracker")
-        _check_whole_number(update_steps, "update_steps", "CNNTracker", minimum=0)
-        _check_whole_number(max_coast, "max_coast", "CNNTracker", minimum=0)
+            whole_number(value, name, "CNNTracker")
+        whole_number(update_steps, "update_steps", "CNNTracker", minimum=0)
+        whole_number(max_coast, "max_coast", "CNNTracker", minimum=0)
         if top > candidates:
             raise ValueError(f"CNNTracker: top ({top}) must not exceed candidates ({candidates})")
         if (not isinstance(lost_search_size, (int, np.integer)) or isinstance(lost_search_size, bool)
@@ -597,7 +597,7 @@ class CNNTracker(Tracker):
         _check_sampler("CNNTracker", candidates, translation, scale)
         self.extractor = SiameseTracker(weights, backend, motion=False, context=context)
         self.backend = backend
-        self.seed = seed
+        self.seed = checked_seed(seed, "seed", "CNNTracker")  # a bad one failed at init, in NumPy's words
         self.candidates = int(candidates)
         self.translation = float(translation)
         self.scale = float(scale)

@@ -24,7 +24,6 @@ import numpy as np
 from scipy.ndimage import maximum_filter
 
 from minicnn import checks
-from minicnn.model import _check_whole_number
 from minicnn.track.boxes import from_center, iou
 from minicnn.track.trackers.cnn import (OnlineClassifier, check_examples, frame_to_crop, keep_inside, pick,
                                         roi_features, sample_boxes, uniform_boxes)
@@ -80,7 +79,7 @@ class HybridTracker(SiameseTracker):
         for argument, value, minimum in (("update_interval", update_interval, 1), ("grid", grid, 1),
                                          ("positives", positives, 1), ("negatives", negatives, 1),
                                          ("first_steps", first_steps, 1), ("update_steps", update_steps, 0)):
-            _check_whole_number(value, argument, where, minimum)
+            checks.whole_number(value, argument, where, minimum)
         for argument, value, allowed, expected in (
                 ("ambiguity", ambiguity, lambda v: 0 < v <= 1, "in (0, 1]"),
                 ("switch_score", switch_score, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)")):

@@ -393,8 +393,7 @@ class SiameseTracker(Tracker):
                  redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, search_size=127, lost_search_size=191,
                  context=0.5, normalise=True):
         from minicnn import backend as backends
-        from minicnn.checks import finite_number, flag
-        from minicnn.model import _check_whole_number
+        from minicnn.checks import finite_number, flag, whole_number
 
         where = type(self).__name__
         if backend not in backends.known_backends():
@@ -404,8 +403,8 @@ class SiameseTracker(Tracker):
                     or (value - 63) % TOTAL_STRIDE):
                 raise ValueError(f"{where}: {argument} must be 63 + a multiple of {TOTAL_STRIDE} (127 as trained, "
                                  f"159 or 191 for a wider search), got {value!r}")
-        _check_whole_number(response_up, "response_up", where)
-        _check_whole_number(redetect_after, "redetect_after", where)
+        whole_number(response_up, "response_up", where)
+        whole_number(redetect_after, "redetect_after", where)
         for argument, value, allowed, expected in (
                 ("scale_step", scale_step, lambda v: v > 1, "> 1 (the ratio between neighbouring search scales)"),
                 ("scale_penalty", scale_penalty, lambda v: 0 < v <= 1, "in (0, 1]"),
