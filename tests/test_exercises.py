@@ -1380,6 +1380,26 @@ def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(
     assert time.perf_counter() - start < 5
 
 
+
+def test_a_random_case_that_was_stopped_is_not_called_the_simplest_one_found(monkeypatch):
+    """A case stopped for the time limit is reported as it was drawn (each try at a smaller one would take as
+    long): it was introduced as "the simplest failing case found" (an audit's note)."""
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+    right = reference_solution("mse_gradient")
+
+    def endless_beyond_the_hand_picked_cases(y, y_hat):
+        while len(y) >= 6:
+            pass
+        return right(y, y_hat)
+
+    result = check("mse_gradient", endless_beyond_the_hand_picked_cases)
+    assert not result.passed and len(result.arguments["y"]) >= 6
+    assert "A random case your function did not return from (all 2 hand-picked cases passed; not made simpler: " \
+           "each try would take as long)" in " ".join(result.message.split()), result.message
+
+
 def test_right_values_with_an_extra_axis_are_told_so_and_not_called_a_mistake():
     """grad_bias[None, :] has, with one sample, the shape and values of "not summed over N, H and W", and was named
     so, though the student had summed: the values are right, in another shape, and the other cases show that no
