@@ -5,8 +5,8 @@ next kernel starts at once. That pays on an idle machine and costs dearly on a b
 core that another process (a second notebook, a classmate's kernel on the same JupyterHub) needs, and a kernel
 then waits for threads that are not running. libgomp itself drops to 1,000 spins when it sees more threads than
 cores, but it cannot see other processes. Measured on 2 cores (``python benchmarks/contention.py``): README's tour,
-10 epochs, in two processes at once took 5–8 s each with libgomp's default against 1.7 s with 1,000 spins, and
-1.0–1.1 s alone with either.
+10 epochs, took 4.2 s in each of two processes at once with libgomp's default against 1.3 s with 1,000 spins, 12.7
+against 2.1 s in each of three, and 1.1 s alone with either.
 
 libgomp reads ``GOMP_SPINCOUNT`` once, when it is loaded: by Numba at the first parallel kernel, so this module sets
 it when ``import minicnn`` runs, unless ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` is set already (then yours holds).

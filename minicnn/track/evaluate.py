@@ -534,8 +534,9 @@ class Evaluation:
 
     def lost_share(self, tracker):
         """The share of frames after the first where ``tracker`` gave no box (it answered ``ok`` False, or had
-        crashed). OTB's AUC, P@20 and NormP score such a frame with the tracker's last box; GOT-10k's AO and SR
-        score it 0: a tracker that gives up early can rank high on the first and low on the second."""
+        crashed). Where it answered lost, OTB's AUC, P@20 and NormP score the frame with the tracker's last box and
+        GOT-10k's AO and SR score it 0: a tracker that gives up early can rank high on the first and low on the
+        second; the frames after a crash score as failures in every column."""
         runs = [self.runs[tracker, s.name] for s in self.sequences]
         after_first = sum(len(run.boxes) - 1 for run in runs)
         empty = sum(int(np.sum(~np.all(np.isfinite(run.boxes[1:]), axis=1))) for run in runs)
