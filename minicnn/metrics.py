@@ -29,6 +29,13 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return float(np.mean(np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)))
 
 
+def mean_absolute_error(y_true, y_pred):
+    """``mean |y − ŷ|`` over every output (Keras' ``"mae"``); labels of shape (N,) are read as a column."""
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
+    return float(np.mean(np.abs(y_true - y_pred)))
+
+
 def accuracy_by_shape(y_true, y_pred):
     """Keras' rule for ``"accuracy"`` beside a loss that does not say which (MSE, a loss of your own): one output
     per sample is a yes/no answer (``binary_accuracy``); several outputs are classes, labelled by integers
@@ -61,8 +68,13 @@ def get_metric(metric, loss):
             return metric, categorical_accuracy
         return metric, accuracy_by_shape
     named = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
-             "sparse_categorical_accuracy": sparse_categorical_accuracy}
+             "sparse_categorical_accuracy": sparse_categorical_accuracy, "mae": mean_absolute_error,
+             "mean_absolute_error": mean_absolute_error}
     if metric in named:
         return metric, named[metric]
+    if metric in ("mse", "mean_squared_error"):
+        raise ValueError(f"metrics: {metric!r} is Keras' mean of (y − ŷ)², twice minicnn's 'mse' loss, the document's "
+                         f"1/(2N) Σ (y − ŷ)²; with loss='mse' the loss is that half already, and a function "
+                         f"lambda y, p: np.mean((y - p) ** 2) gives Keras' value")
     raise ValueError(f"metrics: unknown metric {metric!r}; choose 'accuracy', one of {sorted(named)}, or a function "
                      "f(y_true, y_pred) -> float")

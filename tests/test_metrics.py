@@ -54,3 +54,22 @@ def test_a_metric_that_is_neither_a_name_nor_a_function_is_a_type_error():
     with pytest.raises(TypeError, match=r"^metrics: expected a metric name such as 'accuracy' or a function "
                                         r"f\(y_true, y_pred\) -> float, got 5$"):
         get_metric(5, mc.BinaryCrossentropy())
+
+
+def test_keras_regression_metrics_mae_is_offered_and_mse_says_why_not():
+    """Keras' regression tutorials compile with metrics=["mae"] (and "mse"): both were 'unknown metric'. The mean
+    absolute error is the same everywhere; Keras' "mse" metric is the mean of (y − ŷ)², where minicnn's "mse" loss
+    is the document's half of it, so the name is refused with the way to either value."""
+    from minicnn.metrics import get_metric
+
+    y, predicted = np.array([[1.0], [2.0], [4.0]]), np.array([[1.5], [2.0], [1.0]])
+    for name in ("mae", "mean_absolute_error"):
+        kept, function = get_metric(name, mc.MeanSquaredError())
+        assert kept == name and function(y, predicted) == pytest.approx((0.5 + 0 + 3) / 3)
+    model = mc.Sequential([mc.Dense(1, input_shape=(1,))])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.set_weights([np.array([[1.0]]), np.array([0.0])])
+    assert model.evaluate(np.array([[1.5], [2.0], [1.0]]), y)[1] == pytest.approx(3.5 / 3)
+    with pytest.raises(ValueError, match=r"metrics: 'mse' is Keras' mean of \(y − ŷ\)², twice minicnn's 'mse' loss, "
+                                         r"the document's 1/\(2N\) Σ \(y − ŷ\)²"):
+        get_metric("mse", mc.MeanSquaredError())
