@@ -401,8 +401,8 @@ def test_a_weight_replaced_by_another_dtype_or_shape_is_refused_alike_on_both_ba
                                             r"layer.params\['kernel'\]\[...\] = value"):
             conv.forward(x)
         conv.params["kernel"] = np.zeros((3, 3, 1, 2), np.float32)
-        with pytest.raises(TypeError, match=r"shape \(3, 3, 1, 2\); the layer computes in float32 with a kernel of "
-                                            r"shape \(3, 3, 1, 1\)"):
+        with pytest.raises(mc.ShapeError, match=r"shape \(3, 3, 1, 2\); the layer computes in float32 with a kernel "
+                                                r"of shape \(3, 3, 1, 1\)"):
             conv.forward(x)
         conv.params["kernel"] = np.zeros((3, 3, 1, 1), np.float32)
         conv.params["kernel"][...] = sobel  # written into: fine

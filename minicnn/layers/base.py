@@ -257,10 +257,11 @@ class Layer:
             if not isinstance(value, np.ndarray) or not isinstance(built, np.ndarray) or built.dtype != self.dtype:
                 continue
             if value.dtype != self.dtype or value.shape != built.shape:
-                raise TypeError(f"{self.describe()}: params[{key!r}] was replaced by an array of {value.dtype}, shape "
-                                f"{value.shape}; the layer computes in {np.dtype(self.dtype)} with a {key} of shape "
-                                f"{built.shape}: write the values into it, layer.params[{key!r}][...] = "
-                                f"value, or use layer.set_weights([...])")
+                error = ShapeError if value.shape != built.shape else TypeError
+                raise error(f"{self.describe()}: params[{key!r}] was replaced by an array of {value.dtype}, shape "
+                            f"{value.shape}; the layer computes in {np.dtype(self.dtype)} with a {key} of shape "
+                            f"{built.shape}: write the values into it, layer.params[{key!r}][...] = value, or use "
+                            f"layer.set_weights([...])")
 
     def _prepare_device_input(self, x):
         """The checks that need no copy to the host (shape, dtype) for an array on the accelerator.
