@@ -66,6 +66,13 @@ def short_repr(value, limit=60):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def number_in(value, argument, where, allowed, expected):
+    """Refuse ``value`` unless it is a finite real number for which ``allowed(value)`` holds, naming ``argument``
+    and ``where`` and saying it must be a number ``expected`` (e.g. "in [0, 1]")."""
+    if not finite_number(value) or not allowed(value):
+        raise ValueError(f"{where}: {argument} must be a number {expected}, got {value!r}")
+
+
 def whole_number(value, argument, where, minimum=1):
     """Refuse ``value`` unless it is an int (a NumPy one too, not a bool) of at least ``minimum``, naming
     ``argument`` and ``where``."""

@@ -138,6 +138,11 @@ def _part_sizes(count, fractions):
     return first, second - first, count - second
 
 
+def _leaves_a_part_empty(sizes, fractions):
+    """Whether ``sizes`` (``_part_sizes``) give a part of positive fraction no sample."""
+    return any(fraction > 0 and size == 0 for size, fraction in zip(sizes, fractions))
+
+
 def _check_stratifiable(y, values, labels, fractions):
     """Stratifying needs labels that are classes, each with enough samples to give every part of positive
     fraction at least one; otherwise a label of one sample goes wholly to training, and labels that are all
@@ -153,7 +158,7 @@ def _check_stratifiable(y, values, labels, fractions):
                              f"{example:.6g}), not class numbers, so each value would be a class of its own; {hint}")
     for label, count in enumerate(np.bincount(labels).tolist()):
         sizes = _part_sizes(count, fractions)
-        if any(fraction > 0 and size == 0 for size, fraction in zip(sizes, fractions)):
+        if _leaves_a_part_empty(sizes, fractions):
             value = values[label].tolist()
             name = value[0] if len(value) == 1 else value
             raise ValueError(f"train_val_test_split: cannot stratify: label {name!r} has {count} "
@@ -242,7 +247,7 @@ def _check_faces_split(split, fractions):
     without a non-face (stratifying cuts each class of 100 separately)."""
     for count in sorted({_N_FACES, _N_NON_FACES}):
         sizes = _part_sizes(count, fractions)
-        if any(fraction > 0 and size == 0 for size, fraction in zip(sizes, fractions)):
+        if _leaves_a_part_empty(sizes, fractions):
             raise ValueError(f"load_faces: split={split!r} cannot be stratified: of the {count} faces (and as many "
                              f"non-faces) it would put {sizes} in training, validation, test; choose fractions that "
                              f"leave every part at least one face and one non-face, such as (0.98, 0.01, 0.01), "

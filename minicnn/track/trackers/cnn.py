@@ -46,7 +46,7 @@ import collections
 import numpy as np
 
 from minicnn.backend import to_host, use_backend
-from minicnn.checks import finite_number, flag, seed as checked_seed, whole_number
+from minicnn.checks import flag, number_in, seed as checked_seed, whole_number
 from minicnn.layers import Dense
 from minicnn.losses import BinaryCrossentropy
 from minicnn.model import Sequential
@@ -54,7 +54,7 @@ from minicnn.optimizers import Adam
 from minicnn.track.boxes import as_boxes, centers, crop_and_resize, from_center, iou
 from minicnn.track.trackers.base import Tracker, colour_statistics, match_colour_statistics
 from minicnn.track.trackers.motion import KalmanBoxFilter
-from minicnn.track.trackers.siamese import TOTAL_STRIDE, SiameseTracker, preprocess
+from minicnn.track.trackers.siamese import TOTAL_STRIDE, SiameseTracker, is_crop_size, preprocess
 
 SEARCH_SIZE = 127
 """Side of a search crop in crop pixels (the Siamese network's search input)."""
@@ -583,15 +583,12 @@ class CNNTracker(Tracker):
         whole_number(max_coast, "max_coast", "CNNTracker", minimum=0)
         if top > candidates:
             raise ValueError(f"CNNTracker: top ({top}) must not exceed candidates ({candidates})")
-        if (not isinstance(lost_search_size, (int, np.integer)) or isinstance(lost_search_size, bool)
-                or lost_search_size < SEARCH_SIZE or (lost_search_size - 63) % TOTAL_STRIDE):
+        if not is_crop_size(lost_search_size, minimum=SEARCH_SIZE):
             raise ValueError(f"CNNTracker: lost_search_size must be {SEARCH_SIZE} or more, 63 + a multiple of "
                              f"{TOTAL_STRIDE} (crop pixels: 191 by default), got {lost_search_size!r}")
         for name, value in (("lost_threshold", lost_threshold), ("redetect_threshold", redetect_threshold)):
-            if not finite_number(value) or not 0 <= value <= 1:
-                raise ValueError(f"CNNTracker: {name} must be a number in [0, 1] (a probability), got {value!r}")
-        if not finite_number(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"CNNTracker: learning_rate must be a number > 0, got {learning_rate!r}")
+            number_in(value, name, "CNNTracker", lambda v: 0 <= v <= 1, "in [0, 1] (a probability)")
+        number_in(learning_rate, "learning_rate", "CNNTracker", lambda v: v > 0, "> 0")
         regression = flag(regression, "regression", "CNNTracker")
         normalise = flag(normalise, "normalise", "CNNTracker")
         _check_sampler("CNNTracker", candidates, translation, scale)

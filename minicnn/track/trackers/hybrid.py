@@ -83,8 +83,7 @@ class HybridTracker(SiameseTracker):
         for argument, value, allowed, expected in (
                 ("ambiguity", ambiguity, lambda v: 0 < v <= 1, "in (0, 1]"),
                 ("switch_score", switch_score, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)")):
-            if not checks.finite_number(value) or not allowed(value):
-                raise ValueError(f"{where}: {argument} must be a number {expected}, got {value!r}")
+            checks.number_in(value, argument, where, allowed, expected)
         self.ambiguity = float(ambiguity)
         self.update_interval = int(update_interval)
         self.seed = checks.seed(seed, "seed", where)

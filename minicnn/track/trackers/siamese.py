@@ -307,6 +307,13 @@ def upsample(response, taps):
     return (1 - t)[None, :] * rows[:, low] + t[None, :] * rows[:, low + 1]
 
 
+def is_crop_size(value, minimum=63):
+    """Whether ``value`` is a search crop's side that the network's cells tile: an int of at least ``minimum``,
+    ``63 + k·TOTAL_STRIDE`` (the exemplar's 63 pixels, then whole steps of the total stride)."""
+    return (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
+            and (value - 63) % TOTAL_STRIDE == 0)
+
+
 class SiameseTracker(Tracker):
     """SiamFC's tracker on minicnn's network: correlate the first frame's exemplar with search regions at three
     scales, take the peak of the response (with a cosine window against big jumps), update position and scale.
@@ -393,14 +400,13 @@ class SiameseTracker(Tracker):
                  redetect_after=3, redetect_threshold=0.8, velocity_weight=0.0, search_size=127, lost_search_size=191,
                  context=0.5, normalise=True):
         from minicnn import backend as backends
-        from minicnn.checks import finite_number, flag, whole_number
+        from minicnn.checks import flag, number_in, whole_number
 
         where = type(self).__name__
         if backend not in backends.known_backends():
             raise ValueError(f"{where}: backend must be one of {backends.known_backends()}, got {backend!r}")
         for argument, value in (("search_size", search_size), ("lost_search_size", lost_search_size)):
-            if (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 63
-                    or (value - 63) % TOTAL_STRIDE):
+            if not is_crop_size(value):
                 raise ValueError(f"{where}: {argument} must be 63 + a multiple of {TOTAL_STRIDE} (127 as trained, "
                                  f"159 or 191 for a wider search), got {value!r}")
         whole_number(response_up, "response_up", where)
@@ -415,8 +421,7 @@ class SiameseTracker(Tracker):
                 ("redetect_threshold", redetect_threshold, lambda v: 0 <= v <= 1, "in [0, 1] (a probability)"),
                 ("velocity_weight", velocity_weight, lambda v: 0 <= v <= 1, "in [0, 1]"),
                 ("context", context, lambda v: v >= 0, "≥ 0 (a margin of context around the box)")):
-            if not finite_number(value) or not allowed(value):
-                raise ValueError(f"{where}: {argument} must be a number {expected}, got {value!r}")
+            number_in(value, argument, where, allowed, expected)
         self.backend = backend
         self.weights = WEIGHTS_PATH if weights is None else Path(weights)
         if not self.weights.exists():
