@@ -158,13 +158,7 @@ def eval_command(args, parser):
         parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
     specs = _with_weights(parser, trackers, args.weights)
     folder, sequences = suite_sequences(parser, args, names, "--sequences")
-    results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
-    if args.weights is not None:
-        from minicnn.track.trackers import weights_digest
-
-        digest = weights_digest(args.weights)
-        if not args.results:  # beside the shipped network's results, not in their place
-            results = results.with_name(f"{results.name}-weights-{digest[:8]}")
+    results = _results_folder(args, folder)
     output_folder(parser, results, "--results")
     for tracker in specs:  # each tracker's result folder, before any tracker runs: not a traceback after them all
         output_folder(parser, results / tracker, "--results")
@@ -185,6 +179,9 @@ def eval_command(args, parser):
         parser.error(f"--scheduler {args.scheduler}: {error}")
     table = evaluation.table()
     if args.weights is not None:
+        from minicnn.track.trackers import weights_digest
+
+        digest = weights_digest(args.weights)
         ours = [name for name, factory in specs.items() if factory is not None and factory is not trackers[name]]
         table += f"\n! {', '.join(ours)}: the network of {args.weights} (sha256 {digest})"
     if args.jobs > 1 and args.scheduler is None:  # the processes shared the cores: each tracker's FPS is lower
@@ -206,6 +203,20 @@ def eval_command(args, parser):
           + "\n  ".join(str(p) for p in paths[:2])
           + (f"\n  ... and {len(paths) - 2} per-attribute plots" if len(paths) > 2 else ""))
     return evaluation
+
+
+def _results_folder(args, data_folder):
+    """``--results``, or by default ``minicnn_results/<data folder name>``; with ``--weights``, beside the shipped
+    network's results and not in their place: ``minicnn_results/<data folder name>-weights-<SHA-256's first 8>``."""
+    from pathlib import Path
+
+    if args.results:
+        return Path(args.results)
+    if args.weights is None:
+        return Path("minicnn_results") / Path(data_folder).name
+    from minicnn.track.trackers import weights_digest
+
+    return Path("minicnn_results") / f"{Path(data_folder).name}-weights-{weights_digest(args.weights)[:8]}"
 
 
 def _with_weights(parser, trackers, weights):
@@ -252,9 +263,10 @@ def track_command(args, parser):
     from minicnn.track.plots import output_kind
 
     trackers = tracker_specs(parser, args.trackers) if args.trackers is not None else {}
+    trackers = _with_weights(parser, trackers, args.weights)
     folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
     sequence = sequences[0]
-    results = Path(args.results) if args.results else Path("minicnn_results") / Path(folder).name
+    results = _results_folder(args, folder)
     out = Path(args.out or f"{sequence.name}.gif")
     try:
         check_video_out(out, "--out")
@@ -547,6 +559,8 @@ def _run_command(argv):
     show_parser.add_argument("--sequence", required=True, help="the sequence's name")
     show_parser.add_argument("--trackers", help="comma-separated trackers to run (or reuse results of) and draw; "
                                                 "yours as MODULE:NAME")
+    show_parser.add_argument("--weights", help="a network of 'minicnn train siamese' for our trackers in --trackers, "
+                             "as in 'minicnn eval --weights' (whose results it reuses)")
     show_parser.add_argument("--out", help="a .gif, .mp4 or a folder for PNG frames (default: <sequence>.gif)")
     show_parser.add_argument("--sheet", help="also save a contact sheet of a few frames (e.g. sheet.png)")
     show_parser.add_argument("--every", type=whole_number(1), default=1, help="draw every n-th frame (default: 1)")

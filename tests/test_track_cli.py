@@ -379,6 +379,32 @@ def test_eval_with_weights_keeps_the_shipped_networks_results_and_names_the_netw
     assert "network of" not in (shipped / "table.txt").read_text()
 
 
+def test_show_with_weights_draws_the_runs_of_eval_with_those_weights(data, tmp_path, monkeypatch, capsys):
+    """``track show`` had no ``--weights``: after ``eval --weights`` a student could not draw their own network's
+    boxes (``show --trackers siamese`` ran the shipped network)."""
+    import shutil
+
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    pytest.importorskip("imageio")
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.npz"
+    shutil.copy(WEIGHTS_PATH, mine)
+    common = ["--data", str(data), "--trackers", "siamese", "--weights", str(mine), "--quiet"]
+    cli.main(["eval", "--sequences", "slow"] + common)
+    [retrained] = (tmp_path / "minicnn_results").iterdir()
+    run = retrained / "siamese" / "slow.json"
+    written = run.stat().st_mtime_ns
+    cli.main(["track", "show", "--sequence", "slow", "--out", str(tmp_path / "slow.gif")] + common)
+    assert (tmp_path / "slow.gif").is_file() and run.stat().st_mtime_ns == written  # eval's run, drawn
+    assert [folder.name for folder in (tmp_path / "minicnn_results").iterdir()] == [retrained.name]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["track", "show", "--data", str(data), "--sequence", "slow", "--weights", str(mine)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "--weights: for our trackers" in err and "Traceback" not in err, err
+
+
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
     """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
     arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",
