@@ -49,6 +49,21 @@ def accuracy_by_shape(y_true, y_pred):
     return categorical_accuracy(y_true, y_pred)
 
 
+def check_metric_names(metrics):
+    """Each metric's name is its key in the history and in ``train_on_batch``'s dict, beside ``loss`` and the
+    ``val_`` keys: a metric named ``loss``, one named ``val_…``, or two of one name would overwrite a value."""
+    names = [name for name, _ in metrics]
+    for name in names:
+        if name == "loss" or name.startswith("val_"):
+            raise ValueError(f"metrics: a metric named {name!r} would overwrite the history's {name!r}; give the "
+                             "function another name (def ...), as the history keeps each metric under its name")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"metrics: more than one metric is named {', '.join(map(repr, twice))}, and the history "
+                         "keeps each under its name (one would overwrite the other); give each its own name, or "
+                         "list it once")
+
+
 def get_metric(metric, loss):
     """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss, or beside another loss
     (MSE) the predictions' shape (the module's docstring says where this differs from Keras), and keeps the name it

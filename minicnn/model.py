@@ -26,7 +26,7 @@ from minicnn.errors import (MODEL_NAMES, NonFiniteError, ShapeError, TrainingDiv
 from minicnn.layers.activations import Sigmoid, Softmax
 from minicnn.layers.base import Input, Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss
-from minicnn.metrics import get_metric
+from minicnn.metrics import check_metric_names, get_metric
 from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
 from minicnn.weight_files import WEIGHTS_FORMAT, check_format, read_npz, stored_header, write_npz_atomically
@@ -417,6 +417,7 @@ class Sequential:
         if not isinstance(metrics, (list, tuple)):
             raise TypeError(f"{self.name}.compile: metrics must be a list such as ['accuracy'], got {metrics!r}")
         chosen_metrics = [get_metric(metric, chosen_loss) for metric in metrics]
+        check_metric_names(chosen_metrics)
         self._check_optimizer_is_ours(chosen_optimizer)
         if not chosen_optimizer.holds_state():
             self._trainable_when_stepped = None  # a fresh optimizer takes whichever layers train at its first step

@@ -73,3 +73,33 @@ def test_keras_regression_metrics_mae_is_offered_and_mse_says_why_not():
     with pytest.raises(ValueError, match=r"metrics: 'mse' is Keras' mean of \(y − ŷ\)², twice minicnn's 'mse' loss, "
                                          r"the document's 1/\(2N\) Σ \(y − ŷ\)²"):
         get_metric("mse", mc.MeanSquaredError())
+
+
+def loss(y_true, y_pred):
+    return 123.0
+
+
+def _mean_error(y_true, y_pred):
+    return float(np.mean(y_pred - y_true))
+
+
+@pytest.mark.parametrize("metrics, message", [
+    ([loss], r"a metric named 'loss' would overwrite the history's 'loss'"),
+    (["mae", "mae"], r"more than one metric is named 'mae'"),
+    ([lambda y, p: 1.0, lambda y, p: 2.0], r"more than one metric is named '<lambda>'"),
+    ([_mean_error, "acc", _mean_error], r"more than one metric is named '_mean_error'")])
+def test_metrics_whose_names_would_overwrite_a_value_of_the_history_are_refused(metrics, message):
+    """A metric function called ``loss`` replaced the training loss in the history, in evaluate and in
+    train_on_batch's dict; two metrics of one name kept only the second's values, and ``metrics_names`` then named
+    more values than ``evaluate`` returned."""
+    model = mc.Sequential([mc.Dense(1, input_shape=(2,))])
+    with pytest.raises(ValueError, match=r"^metrics: " + message):
+        model.compile(optimizer="sgd", loss="mse", metrics=metrics)
+    assert model.loss is None  # nothing of the refused compile was kept
+
+    def val_accuracy(y_true, y_pred):
+        return 0.0
+
+    with pytest.raises(ValueError, match=r"^metrics: a metric named 'val_accuracy' would overwrite"):
+        model.compile(optimizer="sgd", loss="mse", metrics=[val_accuracy])
+    model.compile(optimizer="sgd", loss="mse", metrics=[_mean_error, "mae"])  # names of their own: taken
