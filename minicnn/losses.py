@@ -48,11 +48,18 @@ def _check_batch(name, shape):
         raise ShapeError(f"{name}: the batch holds no samples (y_pred of shape {tuple(shape)})")
 
 
-def _label_hint(smallest):
-    """What probably went wrong with labels outside [0, 1]."""
+def _label_hint(y_true, smallest, largest):
+    """What probably went wrong with labels outside [0, 1], from their smallest and largest values."""
     if smallest < 0:
         return "labels −1/1? use 0/1: (y_true + 1) / 2"
-    return "labels 0/255? divide by 255"
+    if 128 <= largest <= 255:
+        return "labels 0/255 (a mask image)? divide by 255"
+    if not np.array_equal(y_true, np.round(y_true)):
+        return "soft labels are probabilities: scale them into [0, 1]"
+    if smallest == 1 and largest == 2:
+        return "labels 1/2? use 0/1: y_true − 1"
+    return (f"class numbers (up to {largest:g})? they are not probabilities: give the model one output per class "
+            "with a softmax, and loss='sparse_categorical_crossentropy'")
 
 
 def _check_labels_in_unit_range(name, y_true, what):
@@ -61,7 +68,7 @@ def _check_labels_in_unit_range(name, y_true, what):
     smallest, largest = y_true.min(), y_true.max()
     if smallest < 0 or largest > 1:
         raise ValueError(f"{name}: expected y_true in [0, 1] ({what}), got values from {smallest:g} to "
-                         f"{largest:g}; {_label_hint(smallest)}")
+                         f"{largest:g}; {_label_hint(y_true, smallest, largest)}")
 
 
 def _check_probabilities(name, y_pred, activation):
@@ -75,6 +82,21 @@ def _check_probabilities(name, y_pred, activation):
                          f"{name}(from_logits=True), or a {activation} activation")
 
 
+def _shape_advice(name, labels, predictions):
+    """What probably went wrong when labels of shape ``labels`` meet predictions of shape ``predictions``: class
+    indices beside one output per class, or one value per sample written as a column on one side and a flat
+    vector on the other."""
+    if len(predictions) == 2 and predictions[1] > 1 and labels in ((predictions[0],), (predictions[0], 1)):
+        one_hot = f"np.eye({predictions[1]})[y.ravel().astype(int)]"
+        if name == "CategoricalCrossentropy":
+            return (f"; class indices? use loss='sparse_categorical_crossentropy' for them, or {one_hot} for one-hot "
+                    "rows")
+        return f"; class indices? {one_hot} makes one-hot rows of them"
+    if len(predictions) == 1 and labels == (predictions[0], 1):
+        return "; predictions as a flat vector beside labels as a column? give both one shape: y_pred[:, None]"
+    return ""
+
+
 def _check_labels(name, y_true, shape, dtype):
     """``y_true`` finite, with the ``shape`` of the predictions (a label vector ``(N,)`` is accepted for predictions
     ``(N, 1)``), cast to their ``dtype``. The predictions must hold at least one sample."""
@@ -84,13 +106,8 @@ def _check_labels(name, y_true, shape, dtype):
     if len(shape) == 2 and shape[1] == 1 and y_true.shape == (shape[0],):
         y_true = y_true.reshape(-1, 1)
     if y_true.shape != shape:
-        indices = len(shape) == 2 and shape[1] > 1 and y_true.shape in ((shape[0],), (shape[0], 1))
-        one_hot = f"np.eye({shape[1]})[y.ravel().astype(int)]"
-        advice = "" if not indices else (
-            f"; class indices? use loss='sparse_categorical_crossentropy' for them, or {one_hot} for one-hot rows"
-            if name == "CategoricalCrossentropy" else f"; class indices? {one_hot} makes one-hot rows of them")
         raise ShapeError(f"{name}: expected y_true of shape {shape} (the shape of the predictions), "
-                         f"got {y_true.shape}{advice}")
+                         f"got {y_true.shape}{_shape_advice(name, y_true.shape, shape)}")
     if not np.all(np.isfinite(y_true)):
         raise NonFiniteError(f"{name}: y_true contains NaN or infinity")
     return y_true.astype(dtype, copy=False)

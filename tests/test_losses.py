@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minicnn as mc
+from minicnn.errors import ShapeError
 from tolerances import assert_close, assert_gradcheck
 
 
@@ -155,12 +156,17 @@ def _calls(loss):
 
 
 @pytest.mark.parametrize("loss", CROSS_ENTROPIES, ids=repr)
-@pytest.mark.parametrize("labels, hint", [([3.0, 3.0], r"labels 0/255\? divide by 255"),
-                                          ([0.0, 255.0], r"labels 0/255\? divide by 255"),
-                                          ([-1.0, 1.0], r"labels −1/1\? use 0/1: \(y_true \+ 1\) / 2")])
+@pytest.mark.parametrize("labels, hint", [
+    ([3.0, 3.0], r"class numbers \(up to 3\)\? they are not probabilities: give the model one output per class with "
+                 r"a softmax, and loss='sparse_categorical_crossentropy'"),
+    ([0.0, 255.0], r"labels 0/255 \(a mask image\)\? divide by 255"),
+    ([-1.0, 1.0], r"labels −1/1\? use 0/1: \(y_true \+ 1\) / 2"),
+    ([1.0, 2.0], r"labels 1/2\? use 0/1: y_true − 1"),
+    ([0.0, 1.5], r"soft labels are probabilities: scale them into \[0, 1\]")])
 def test_cross_entropy_labels_outside_0_1_are_refused(loss, labels, hint):
     """Labels 3 gave BinaryCrossentropy 0.693 at p = 0.5; labels 0/255 or −1/1 trained silently. Soft labels in
-    [0, 1] (label smoothing) stay valid."""
+    [0, 1] (label smoothing) stay valid. The hint follows the values: every label outside [0, 1] was told to divide
+    by 255, class numbers 0–4 too (which would then have trained on nonsense)."""
     name = type(loss).__name__
     y_pred = np.array([[0.5, 0.5], [0.5, 0.5]], np.float32)
     y = np.array([labels, labels[::-1]])
@@ -442,3 +448,20 @@ def test_the_stuck_warning_made_an_error_leaves_the_step_whole():
     after = model.get_weights()
     assert not np.array_equal(after[5], before[5])  # the step moved the bias (the third sample is not stuck)
     assert not np.array_equal(after[2], before[2])  # and, with it, the moving mean
+
+
+@pytest.mark.parametrize("loss", [mc.MeanSquaredError(), mc.BinaryCrossentropy()], ids=repr)
+def test_flat_predictions_beside_a_column_of_labels_are_a_shape_error_that_says_so(loss):
+    """A linear model's ŷ = w·x + b written as a flat vector beside labels as a column (notebooks 4 and 6) failed
+    with an IndexError from inside the loss, in its value, its gradient and gradcheck."""
+    name = type(loss).__name__
+    labels, flat = np.array([[1.0], [0.0], [1.0]]), np.array([0.9, 0.2, 0.6])
+    for function in (loss, loss.gradient):
+        with pytest.raises(ShapeError, match=rf"^{name}: expected y_true of shape \(3,\) \(the shape of the "
+                                             r"predictions\), got \(3, 1\); predictions as a flat vector beside "
+                                             r"labels as a column\? give both one shape: y_pred\[:, None\]$"):
+            function(labels, flat)
+        with pytest.raises(ShapeError, match=rf"^{name}: expected y_true of shape \(3,\) \(the shape of the "
+                                             r"predictions\), got \(2,\)$"):
+            function(labels[:2, 0], flat)
+        assert np.isfinite(function(labels, flat[:, None])).all()
