@@ -171,12 +171,13 @@ class GradcheckReport:
                          f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong "
                          f"backward pass and rounding look alike here; check in float64 (the default) to tell them "
                          f"apart.")
-        elif failing:
-            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}. Either a "
-                         f"backward pass is wrong, or a difference stepped across a kink, where the function bends "
-                         f"and has no derivative: a ReLU input within h of 0, a pooling window whose two largest "
-                         f"inputs tie, a loss clipped at its bounds. A central difference there averages the slopes "
-                         f"on both sides.")
+        elif failing:  # every failing entry judged was tested for a kink (_compare) and did not sit on one
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
+                         f"pass is wrong. No kink explains it: where the function bends (a ReLU input within h of 0, "
+                         f"a pooling window whose two largest inputs tie, a loss clipped at its bounds) the slopes "
+                         f"(f(θ) − f(θ − h))/h and (f(θ + h) − f(θ))/h differ and the right gradient lies between "
+                         f"them; at the entries judged they agree within rounding, or the hand-written gradient lies "
+                         f"outside them.")
         return "\n".join(lines)
 
     __repr__ = __str__
