@@ -144,8 +144,6 @@ def _names(text):
 
 def eval_command(args, parser):
     """``minicnn eval``: run trackers over a folder of sequences, print the table, write the plots."""
-    from pathlib import Path
-
     from minicnn.track.evaluate import evaluate, save_got10k_submission
     from minicnn.track.sequences import SequenceError, atomic_write_text
 
