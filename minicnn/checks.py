@@ -23,6 +23,13 @@ def first_index(mask):
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
 
+def all_finite(array):
+    """Whether every value of the float array is finite: its sum is finite (NaN and infinity carry through a sum),
+    or, where the sum is not (large finite values can overflow it), every value is. One pass in the usual case."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(array.sum()) or np.isfinite(array).all())
+
+
 def flag(value, argument, where):
     """``value`` as a bool, refusing anything else: ``bool("no")`` would silently be True."""
     if not isinstance(value, (bool, np.bool_)):

@@ -191,6 +191,26 @@ def _check_finite(array, argument, where, why=""):
                              f"value {array[index]}){why}")
 
 
+def _check_gradients_finite(pairs, names):
+    """Refuse a step whose gradients hold NaN or infinity (a product that overflowed in backward) before the
+    optimizer writes them into the weights: the weights stay those of the last good step."""
+    for (_, grad), name in zip(pairs, names):
+        if not checks.all_finite(grad):
+            index = checks.first_index(~np.isfinite(grad))
+            raise NonFiniteError(f"the gradient of {name} contains NaN or infinity (first at index {index}, value "
+                                 f"{grad[index]}): a product overflowed in backward; nothing was updated")
+
+
+def _check_updated_weights_finite(pairs, names, optimizer):
+    """After the update: a finite gradient times the learning rate can still overflow the weights' dtype (a
+    learning rate of 1e30). The step is made by then; the error says so (and ``save_weights`` refuses them)."""
+    for (param, _), name in zip(pairs, names):
+        if not checks.all_finite(param):
+            raise NonFiniteError(f"the update made {name} NaN or infinite ({type(optimizer).__name__}'s step from "
+                                 f"a finite gradient, at learning rate {optimizer.learning_rate:g}, overflowed "
+                                 f"{param.dtype})")
+
+
 def checked_weight_value(value, dtype, name, where, layer=None, key=None, not_numbers=TypeError):
     """``value`` (a weight's array, its shape checked by the caller) converted to ``dtype``, refused by ``name``
     before anything is set where it is not numbers (``not_numbers`` is the error's type), not finite in ``dtype``
@@ -759,9 +779,15 @@ class Sequential:
                 if not np.isfinite(loss):
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
-                self.optimizer.step(self.trainable_pairs(), self.trainable_names())
+                pairs, names = self.trainable_pairs(), self.trainable_names()
+                on_host = not getattr(kernels, "USES_DEVICE_MEMORY", False)
+                if on_host:
+                    _check_gradients_finite(pairs, names)
+                self.optimizer.step(pairs, names)
                 self.optimizer._stepped_for = self._own_mark()
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
+                if on_host:
+                    _check_updated_weights_finite(pairs, names, self.optimizer)
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
                     layer.state.update(state)
@@ -865,7 +891,7 @@ class Sequential:
     def _diverged(self, epoch, batch, first, last, history, cause):
         corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(param))) for layer in self.layers
                         for param in layer.params.values())
-        state = ("the weights already hold NaN/inf from the previous step (a gradient overflowed)" if corrupted
+        state = ("the weights hold NaN/inf (an update overflowed): load the last weights saved" if corrupted
                  else "the weights are left as they were after the last good step")
         message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (samples {first}-{last} of the "
                    f"shuffled epoch); {state}. Try a smaller learning rate or check the data.")
@@ -1103,9 +1129,16 @@ class Sequential:
 
     def save_weights(self, path):
         """Write every weight to an ``.npz`` file, atomically: a temporary file in the same folder is renamed over
-        ``path`` only once it is complete, so a failure never destroys an existing file."""
+        ``path`` only once it is complete, so a failure never destroys an existing file. Weights that hold NaN or
+        infinity (a training that diverged) are refused, and an existing file is kept: ``load_weights`` would
+        refuse them."""
         slots = self._weight_slots()
         arrays = {f"{i:03d}.{key}": backend.to_host(array) for i, _, key, array in slots}
+        for (_, layer, key, _), array in zip(slots, arrays.values()):
+            if array.dtype.kind == "f" and not checks.all_finite(array):
+                raise NonFiniteError(f"{self.name}.save_weights: {layer.describe()} {key} contains NaN or infinity "
+                                     f"(a training that diverged?); nothing was written, and a file already at "
+                                     f"{path!r} keeps the weights it holds")
         arrays["__format__"] = np.array(WEIGHTS_FORMAT)
         arrays["__layers__"] = np.array([type(layer).__name__ for layer in self.layers])
         arrays["__input_shape__"] = np.array([-1 if d is None else d for d in self.input_shape])

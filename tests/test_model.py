@@ -382,6 +382,68 @@ def test_nan_loss_stops_training_and_says_where():
     assert error.value.epoch >= 1 and error.value.batch >= 1
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_an_update_that_overflows_the_weights_stops_that_step_and_save_weights_keeps_the_last_file(backend_name,
+                                                                                                   tmp_path):
+    """A finite gradient times a learning rate too large for float32 overflowed the weights without a word: on the
+    last step fit returned normally, and save_weights replaced a good checkpoint with one that load_weights
+    refuses."""
+    x, y = toy_data(16)
+    with mc.use_backend(backend_name), np.errstate(over="ignore", invalid="ignore"):
+        model = toy_model()
+        model.compile(optimizer=mc.SGD(1e39), loss="binary_crossentropy")
+        model.save_weights(tmp_path / "good.npz")
+        saved = (tmp_path / "good.npz").read_bytes()
+        with pytest.raises(mc.TrainingDivergedError, match=r"^training stopped: the update made Conv2D 'conv2d(_\d+)?' "
+                                                           r"kernel NaN or infinite \(SGD's step from a finite "
+                                                           r"gradient, at learning rate 1e\+39, overflowed float32\) "
+                                                           r"at epoch 1, batch 1 .*; the weights hold NaN/inf \(an "
+                                                           r"update overflowed\): load the last weights saved\."):
+            model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+        with pytest.raises(mc.NonFiniteError, match=r"^sequential(_\d+)?\.save_weights: Conv2D 'conv2d(_\d+)?' kernel "
+                                                    r"contains NaN or infinity \(a training that diverged\?\); "
+                                                    r"nothing was written, and a file already at .* keeps the weights"):
+            model.save_weights(tmp_path / "good.npz")
+        assert (tmp_path / "good.npz").read_bytes() == saved and sorted(tmp_path.iterdir()) == [tmp_path / "good.npz"]
+        model.load_weights(tmp_path / "good.npz")  # the way back
+        with pytest.raises(mc.NonFiniteError, match=r"^the update made Conv2D 'conv2d(_\d+)?' kernel NaN or infinite"):
+            model.train_on_batch(x, y)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_gradient_that_is_not_finite_is_refused_before_the_update(backend_name):
+    """A product that overflowed in backward went into the weights, and was seen only a step later ("the weights
+    already hold NaN/inf from the previous step"), every weight NaN by then."""
+    class Overflowing(mc.Layer):  # a layer of one's own whose backward overflows
+        def build(self, input_shape):
+            self.params["scale"] = np.ones(1, self.dtype)
+            self.grads["scale"] = np.zeros(1, self.dtype)
+            super().build(input_shape)
+
+        def forward(self, x, training=False):
+            return self._prepare_input(x) * self.params["scale"]
+
+        def backward(self, grad_out):
+            self.grads["scale"][...] = np.float32(3e38) * 10
+            return grad_out * self.params["scale"]
+
+    x, y = toy_data(16)
+    with mc.use_backend(backend_name), np.errstate(over="ignore"):
+        model = mc.Sequential([mc.Input(shape=x.shape[1:]), Overflowing(), mc.Flatten(),
+                               mc.Dense(1, activation="sigmoid")], seed=0)
+        model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+        before = model.get_weights()
+        with pytest.raises(mc.TrainingDivergedError, match=r"^training stopped: the gradient of Overflowing "
+                                                           r"'overflowing(_\d+)?' scale contains NaN or infinity "
+                                                           r"\(first at index \(0,\), value inf\): a product "
+                                                           r"overflowed in backward; nothing was updated at epoch 1, "
+                                                           r"batch 1 .*; the weights are left as they were after the "
+                                                           r"last good step\."):
+            model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    for weight, old in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(weight, old)
+
+
 def test_ctrl_c_during_fit_keeps_the_epochs_done_in_model_history(monkeypatch):
     """A long run stopped with Ctrl-C lost its learning curve: fit's History was returned only at the end. As in
     Keras, ``model.history`` holds it from the start of fit, so the epochs done are kept; in a terminal the bar's

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import first_index, flag, real_array
+from minicnn.checks import all_finite, first_index, flag, real_array
 from minicnn.errors import BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -241,7 +241,7 @@ class Layer:
         x = real_array(x, "x", self.describe())
         self.check_input_shape(x.shape)
         x = x.astype(self.dtype, copy=False)
-        if not np.isfinite(x.sum()) and not np.isfinite(x).all():
+        if not all_finite(x):
             bad = first_index(~np.isfinite(x))
             raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
                                  f"value {x[bad]})")
