@@ -748,8 +748,9 @@ class Sequential:
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``; with
         ``return_dict=False`` (Keras' default) the loss alone, or ``[loss, metric, ...]`` with metrics.
 
-        Before any update it raises NonFiniteError where ``x`` or the model's output holds NaN or infinity, and
-        FloatingPointError where the loss is NaN or infinite all the same. On an accelerator backend the batch and
+        Before any update it raises NonFiniteError where ``x``, the model's output or (on a host backend) a
+        gradient holds NaN or infinity, and FloatingPointError where the loss is NaN or infinite all the same; after
+        the update, NonFiniteError where it overflowed a weight (on a host backend). On an accelerator backend the batch and
         its labels go to the device once, the loss's kernel computes the loss and its gradient there, and only the
         per-sample loss terms come back (and the output, when there are metrics to compute, or to say which of the
         two errors it is); everything else stays there.
