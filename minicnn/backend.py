@@ -113,12 +113,22 @@ def on_host(value):
     return value
 
 
+def chosen_backend():
+    """The backend chosen so far (``set_backend``, ``use_backend``, or the first use of ``kernels``), or None
+    where none was: unlike ``get_backend``, this does not choose one, nor read ``MINICNN_BACKEND``."""
+    return _active["name"]
+
+
 @contextlib.contextmanager
 def use_backend(name):
-    """Run a block with another backend, then restore the previous one, even if the block raises."""
-    previous = get_backend()
+    """Run a block with another backend, then restore the previous one, even if the block raises. Where none was
+    chosen before, none is after: ``MINICNN_BACKEND`` is read only where the active backend is asked for, so that
+    a block with a backend of its own (a tracker's ``backend="numba"``) never fails on the variable's backend.
+
+    One backend is active per process: two threads in ``use_backend`` blocks at once switch each other's."""
+    previous = dict(_active)
     set_backend(name)
     try:
         yield
     finally:
-        set_backend(previous)
+        _active.update(previous)

@@ -24,6 +24,24 @@ def test_use_backend_restores_the_previous_one_even_after_an_error():
     assert mc.get_backend() == before
 
 
+def test_a_block_with_a_backend_of_its_own_does_not_read_the_environment_variable(monkeypatch):
+    """With MINICNN_BACKEND=cuda on a machine without a GPU, `minicnn eval --trackers siamese` (whose tracker runs on
+    numba) ended in a traceback about the variable: use_backend asked for the backend it would restore, and so read
+    the variable. Where none was chosen before the block, none is after, and the variable is read when asked for."""
+    from minicnn import backend
+    from minicnn.track.trackers import make_tracker
+
+    monkeypatch.setenv("MINICNN_BACKEND", "fast")
+    monkeypatch.setitem(backend._active, "name", None)
+    monkeypatch.setitem(backend._active, "module", None)
+    with mc.use_backend("numpy"):
+        assert mc.get_backend() == "numpy" and backend.chosen_backend() == "numpy"
+    assert backend.chosen_backend() is None
+    assert make_tracker("siamese", backend="numba").backend == "numba"
+    with pytest.raises(mc.BackendError, match=r"^the environment variable MINICNN_BACKEND='fast': unknown backend"):
+        mc.get_backend()
+
+
 def test_functional_matches_equations():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 7, 5, 3))

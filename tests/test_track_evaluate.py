@@ -999,6 +999,55 @@ def test_each_worker_process_takes_its_share_of_numbas_threads(suite):
     assert widths == {float(max(1, numba.config.NUMBA_NUM_THREADS // 2))}
 
 
+class ReportsItsBackend(StandStill):
+    """Reports, as its box's width, the position in ``known_backends()`` of the backend active where it runs."""
+
+    def update(self, frame):
+        from minicnn import backend
+
+        return True, (0.0, 0.0, float(backend.known_backends().index(backend.get_backend())), 1.0)
+
+
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_worker_processes_run_on_the_backend_chosen_in_this_one(suite, monkeypatch, start_method):
+    """A worker started afresh (forkserver: after this process ran a Numba kernel) took the default backend, not
+    the one set_backend chose: a tracker of yours built on minicnn's layers ran, and was timed, elsewhere."""
+    import multiprocessing
+
+    from minicnn import backend
+
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start_method} on this platform")
+    monkeypatch.setattr(E, "_process_start_method", lambda: start_method)
+    with backend.use_backend("numpy"):
+        evaluation = E.evaluate({"backend": ReportsItsBackend}, suite[:2], jobs=2, progress=False)
+    widths = {float(run.boxes[-1, 2]) for run in evaluation.runs.values()}
+    assert widths == {float(backend.known_backends().index("numpy"))}
+
+
+def test_processes_are_not_forked_once_this_one_started_the_cuda_driver(monkeypatch):
+    """numba-cuda refuses a child forked after cuInit ("CUDA initialized before forking"): a session that had used
+    the cuda backend, but no Numba CPU kernel, forked its workers."""
+    import multiprocessing
+    import sys
+    import types
+
+    import numba
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+
+    def no_threads_yet():
+        raise ValueError("Threading layer is not initialized")
+
+    monkeypatch.setattr(numba, "threading_layer", no_threads_yet)  # no Numba CPU kernel has run
+    started = types.SimpleNamespace(driver=types.SimpleNamespace(pid=12345))
+    monkeypatch.setitem(sys.modules, "numba.cuda.cudadrv.driver", started)
+    assert E._process_start_method() in ("forkserver", "spawn")
+    started.driver.pid = None  # the module imported, the driver not initialised
+    assert E._process_start_method() == "fork"
+
+
 class StopsItsProcess(StandStill):
     """Ends the process it runs in, as a tracker whose C library crashes does."""
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minicnn import backend
 from minicnn.progress import ProgressBar
 from minicnn.track import metrics
 from minicnn.track.boxes import as_boxes
@@ -404,14 +405,15 @@ def make_executor(jobs=1, scheduler=None):
         return SerialExecutor()
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context(_process_start_method()),
-        initializer=_share_the_cores, initargs=(jobs,))
+        initializer=_start_worker, initargs=(jobs, backend.chosen_backend()))
 
 
 def _process_start_method():
     """How the worker processes start: forked from this one where the platform can ("fork": they see a tracker
     defined in a notebook), unless this process has started Numba's OpenMP threads (a model trained, a tracker run
     here), which a forked process cannot use (GNU OpenMP stops it: "fork() called from a process already using GNU
-    OpenMP"); then, and where there is no fork, from a fresh process ("forkserver", else "spawn")."""
+    OpenMP"), or the CUDA driver (numba-cuda refuses a fork after it: "CUDA initialized before forking"); then, and
+    where there is no fork, from a fresh process ("forkserver", else "spawn")."""
     import numba
 
     methods = multiprocessing.get_all_start_methods()
@@ -419,16 +421,22 @@ def _process_start_method():
         openmp_started = numba.threading_layer() == "omp"
     except ValueError:  # "Threading layer is not initialized": no parallel kernel has run in this process
         openmp_started = False
-    if "fork" in methods and not openmp_started:
+    cuda_driver = getattr(sys.modules.get("numba.cuda.cudadrv.driver"), "driver", None)
+    cuda_started = getattr(cuda_driver, "pid", None) is not None  # set once cuInit succeeded in this process
+    if "fork" in methods and not openmp_started and not cuda_started:
         return "fork"
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def _share_the_cores(jobs):
-    """In each of ``jobs`` worker processes: Numba's threads for its share of the cores, so that the workers'
-    kernels do not run ``jobs`` times as many threads as there are cores, all waiting on each other."""
+def _start_worker(jobs, backend_name):
+    """In each of ``jobs`` worker processes: the backend chosen in the evaluating process (``set_backend``; a
+    worker started afresh would otherwise take the default, and a tracker of yours built on minicnn's layers would
+    run, and be timed, elsewhere), and Numba's threads for its share of the cores, so that the workers' kernels do
+    not run ``jobs`` times as many threads as there are cores, all waiting on each other."""
     import numba
 
+    if backend_name is not None:
+        backend.set_backend(backend_name)
     numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
 
 
