@@ -479,6 +479,7 @@ def test_tracker_errors_say_what_was_expected(tmp_path, plain_sequence):
         SiameseTracker(weights=tmp_path / "model.npz")
     with pytest.raises(ValueError, match="backend must be one of"):
         SiameseTracker(backend="tpu")
+    assert SiameseTracker(backend="NumPy").backend == "numpy"  # as set_backend takes it (it was refused)
     tracker = SiameseTracker()
     frame = plain_sequence[0]
     with pytest.raises(ValueError, match="outside"):

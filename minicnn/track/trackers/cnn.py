@@ -593,7 +593,7 @@ class CNNTracker(Tracker):
         normalise = flag(normalise, "normalise", "CNNTracker")
         _check_sampler("CNNTracker", candidates, translation, scale)
         self.extractor = SiameseTracker(weights, backend, motion=False, context=context)
-        self.backend = backend
+        self.backend = self.extractor.backend
         self.seed = checked_seed(seed, "seed", "CNNTracker")  # a bad one failed at init, in NumPy's words
         self.candidates = int(candidates)
         self.translation = float(translation)

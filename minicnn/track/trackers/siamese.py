@@ -403,8 +403,9 @@ class SiameseTracker(Tracker):
         from minicnn.checks import flag, number_in, whole_number
 
         where = type(self).__name__
-        if backend not in backends.known_backends():
+        if not isinstance(backend, str) or backend.lower() not in backends.known_backends():
             raise ValueError(f"{where}: backend must be one of {backends.known_backends()}, got {backend!r}")
+        backend = backend.lower()  # as set_backend takes it
         for argument, value in (("search_size", search_size), ("lost_search_size", lost_search_size)):
             if not is_crop_size(value):
                 raise ValueError(f"{where}: {argument} must be 63 + a multiple of {TOTAL_STRIDE} (127 as trained, "
