@@ -134,8 +134,8 @@ def test_a_backward_that_writes_into_its_upstream_gradient_is_judged_on_what_it_
      "gradcheck: Wrong 'wrong'.grads['b'] has shape (); expected (2,), the shape of params['b']"),
     (lambda layer, g: g.sum(axis=0, keepdims=True), ShapeError,
      "gradcheck: Wrong 'wrong'.grads['b'] has shape (1, 2); expected (2,), the shape of params['b']"),
-    (None, KeyError, "gradcheck: Wrong 'wrong'.grads has no 'b' (grads holds ['W', 'bias'], params holds ['W', "
-                     "'b']): make grads[key] for every key of params in build, and set it in every backward"),
+    (None, KeyError, "gradcheck: Wrong 'wrong'.grads holds ['bias'], which params lacks (params holds ['W', 'b']): "
+                     "the gradient of params[key] goes in grads[key], under the same key; a misspelled key?"),
 ], ids=["bias-summed-to-a-number", "bias-kept-as-a-row", "bias-under-another-key"])
 def test_a_weight_gradient_of_the_wrong_shape_or_key_is_named(gradient, error, message):
     """A bias gradient summed to one number passed (the whole bias was nudged at once); other shapes failed in an
@@ -372,3 +372,73 @@ def test_a_layer_that_returns_a_list_is_named(last):
         model.fit(X, np.ones((4, 2 if last else 1)), epochs=1, verbose=0)
     with pytest.raises(TypeError, match=message):
         model.predict(X)
+
+
+def test_a_gradient_written_under_a_misspelled_key_beside_the_one_build_made_is_named_in_training():
+    """build made grads['W'] (zeros) and backward wrote grads['w']: fit trained on, with SGD and Adam, and W never
+    changed (gradcheck only said its hand-written gradient was 0)."""
+
+    class Misspelled(MyDense):
+        def backward(self, grad_out):
+            grad_x = super().backward(grad_out)
+            self.grads["w"] = self.grads["W"]
+            self.grads["W"] = np.zeros_like(self.grads["W"])
+            return grad_x
+
+    for optimizer in ("sgd", "adam"):
+        model = mc.Sequential([Misspelled(2, name="misspelled"), mc.Dense(1)])
+        model.compile(optimizer=optimizer, loss="mse")
+        with pytest.raises(KeyError, match=re.escape("Misspelled 'misspelled'.grads holds ['w'], which params lacks "
+                                                     "(params holds ['W', 'b'])")):
+            model.fit(X, np.ones((4, 1)), epochs=1, verbose=0)
+
+
+def test_a_layer_of_ones_own_that_misses_forward_or_backward_or_calls_add_weight_is_told_what_to_write():
+    """A Keras-style layer (call() for forward, add_weight in build) got a bare NotImplementedError, with an empty
+    message, or "object has no attribute 'add_weight'"."""
+
+    class KerasStyle(mc.Layer):
+        def call(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match=r"^KerasStyle 'keras_style(_\d+)?' defines no forward\(x, "
+                                                  r"training=False\) \(Keras' call\(\) is forward here\): a layer of "
+                                                  r"yours defines forward, returning its output, and "
+                                                  r"backward\(grad_out\)$"):
+        KerasStyle()(X)
+
+    class ForwardOnly(mc.Layer):
+        def forward(self, x, training=False):
+            return x
+
+    with pytest.raises(NotImplementedError, match=r"defines no backward\(grad_out\): a layer of yours returns ∂L/∂x, "
+                                                  r"of its input's shape, and sets grads\[key\] = ∂L/∂params\[key\]"):
+        ForwardOnly().backward(X)
+
+    class WithAddWeight(mc.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), initializer="glorot_uniform")
+            super().build(input_shape)
+
+    with pytest.raises(NotImplementedError, match=r"minicnn has no add_weight; in build, make each weight an array "
+                                                  r"self\.params\[key\] and its gradient self\.grads\[key\]"):
+        WithAddWeight().build(X.shape)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: mc.Linear(10), r"^Linear: name must be a non-empty string, got 10 \(minicnn's Linear is the identity "
+                            r"activation; a fully connected layer is Dense\(units\)\)$"),
+    (lambda: mc.Flatten(2), r"^Flatten: name must be a non-empty string, got 2 \(the first argument of Flatten is its "
+                            r"name: it takes no size\)$"),
+    (lambda: mc.Dense(2, input_shape=784), r"input_shape must be a tuple of positive ints .*, got 784 \(a single "
+                                           r"size\? \(784,\) with its comma: \(784\) is just the number\)$"),
+    (lambda: mc.Dense(2, input_shape=(28, 28)), r"^Dense 'dense(_\d+)?': input_shape must give 1 size \(one sample, "
+                                                r"without the batch axis\), got \(28, 28\); Dense takes one row of "
+                                                r"features per sample: put Flatten\(input_shape=\(28, 28\)\) before "
+                                                r"it$"),
+], ids=["pytorch-linear", "flatten-size", "input-shape-without-comma", "images-to-dense"])
+def test_constructor_mistakes_from_other_frameworks_are_told_the_way_here(make, message):
+    """mc.Linear(10) (PyTorch's nn.Linear) and Dense(input_shape=(784)) were told only that a name must be a string
+    or that input_shape must be a tuple; Dense(input_shape=(28, 28)) that it 'must give 1 sizes'."""
+    with pytest.raises((TypeError, ValueError), match=message):
+        make()

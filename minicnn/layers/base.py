@@ -8,6 +8,7 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 
 import copy
 import itertools
+import numbers
 import re
 
 import numpy as np
@@ -70,8 +71,10 @@ def _sizes(input_shape, where, argument="input_shape"):
         leave_out = "the Input" if argument == "shape" else "input_shape"
         any_size = f" (for images of any size, leave {leave_out} out: the layer is built at its first call)" if (
             sizes and None in sizes) else ""
+        one_size = (f" (a single size? ({input_shape!r},) with its comma: ({input_shape!r}) is just the number)"
+                    if isinstance(input_shape, (int, np.integer)) and not isinstance(input_shape, bool) else "")
         raise ValueError(f"{where}: {argument} must be a tuple of positive ints (one sample's shape, e.g. "
-                         f"(32, 32, 1)), got {input_shape!r}{any_size}")
+                         f"(32, 32, 1)), got {input_shape!r}{any_size}{one_size}")
     return tuple(int(d) for d in sizes)
 
 
@@ -128,7 +131,13 @@ def check_built(layer, where):
 
 def gradient_for(layer, key, where):
     """``layer.grads[key]``, the gradient of ``layer.params[key]`` after a backward pass; a ``backward`` of your own
-    that stores it under another key, or not at all, is named here rather than in a bare KeyError."""
+    that stores it under another key, or not at all, is named here rather than in a bare KeyError, or, where build
+    made ``grads[key]`` and backward wrote ``grads["w"]`` beside it, rather than a weight that never learns."""
+    stray = sorted(set(layer.grads) - set(layer.params))
+    if stray:
+        raise KeyError(f"{where}: {layer.describe()}.grads holds {stray}, which params lacks (params holds "
+                       f"{sorted(layer.params)}): the gradient of params[key] goes in grads[key], under the same key; "
+                       f"a misspelled key?")
     if key not in layer.grads:
         raise KeyError(f"{where}: {layer.describe()}.grads has no {key!r} (grads holds {sorted(layer.grads)}, params "
                        f"holds {sorted(layer.params)}): make grads[key] for every key of params in build, and set it "
@@ -167,7 +176,12 @@ class Layer:
         refuse_keras_arguments(type(self).__name__, unknown, *_constructor_chain(type(self)))
         self.name = name if name is not None else _auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
-            raise TypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
+            kind = type(self).__name__
+            size = isinstance(name, numbers.Number) and not isinstance(name, bool)
+            hint = f" (the first argument of {kind} is its name: it takes no size)" if size else ""
+            if size and kind == "Linear":  # PyTorch's nn.Linear(10) is a fully connected layer
+                hint = " (minicnn's Linear is the identity activation; a fully connected layer is Dense(units))"
+            raise TypeError(f"{kind}: name must be a non-empty string, got {name!r}{hint}")
         self.input_shape = None
         if input_shape is not None:
             self.declare_input_shape(input_shape)
@@ -185,10 +199,15 @@ class Layer:
         ``Input`` in front of the layer), after checking it: positive sizes, as many as the layer's input has."""
         sizes = (None,) + _sizes(input_shape, self.describe())
         if self.input_ndim is not None and len(sizes) != self.input_ndim:
-            grey = self._lacks_channel_axis(sizes)
-            advice = f"; images without their channel axis? {sizes[1:] + (1,)} for grey ones" if grey else ""
-            raise ShapeError(f"{self.describe()}: input_shape must give {self.input_ndim - 1} sizes (one sample, "
-                             f"without the batch axis), got {input_shape!r}{advice}")
+            advice = ""
+            if self._lacks_channel_axis(sizes):
+                advice = f"; images without their channel axis? {sizes[1:] + (1,)} for grey ones"
+            elif self.input_layout == "(N, features)" and len(sizes) > self.input_ndim:
+                advice = (f"; {type(self).__name__} takes one row of features per sample: put Flatten(input_shape="
+                          f"{sizes[1:]}) before it")
+            count = self.input_ndim - 1
+            raise ShapeError(f"{self.describe()}: input_shape must give {count} size{'s' if count > 1 else ''} (one "
+                             f"sample, without the batch axis), got {input_shape!r}{advice}")
         self.input_shape = sizes
 
     def describe(self):
@@ -213,10 +232,23 @@ class Layer:
         return config
 
     def forward(self, x, training=False):
-        raise NotImplementedError
+        """The layer's output for the batch ``x`` (``training`` True in ``fit``: Dropout drops, BatchNormalization
+        uses the batch's statistics). A layer of your own defines it, and keeps what ``backward`` will need."""
+        keras = " (Keras' call() is forward here)" if callable(getattr(self, "call", None)) else ""
+        raise NotImplementedError(f"{self.describe()} defines no forward(x, training=False){keras}: a layer of yours "
+                                  "defines forward, returning its output, and backward(grad_out)")
 
     def backward(self, grad_out):
-        raise NotImplementedError
+        """``∂L/∂x`` from ``grad_out``, ``∂L/∂output`` (of the output's shape); it also sets ``grads[key]``, the
+        gradient ``∂L/∂params[key]`` of each weight (set, not added to). A layer of your own defines it."""
+        raise NotImplementedError(f"{self.describe()} defines no backward(grad_out): a layer of yours returns "
+                                  "∂L/∂x, of its input's shape, and sets grads[key] = ∂L/∂params[key] for each weight")
+
+    def add_weight(self, *args, **kwargs):
+        """Keras' way to make a weight; minicnn's is plainer, and this says so."""
+        raise NotImplementedError(f"{self.describe()}: minicnn has no add_weight; in build, make each weight an array "
+                                  "self.params[key] and its gradient self.grads[key] = np.zeros_like(it) (README's "
+                                  "'A layer of your own')")
 
     def _after_forward(self, kept):
         """``backward`` uses what ``forward`` kept (the attribute named ``kept``); before any forward, say so rather
