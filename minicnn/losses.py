@@ -15,6 +15,8 @@ computes the loss: a sample outside the domain gets a NaN term, and the caller, 
 has the host check (and name) the predictions.
 """
 
+import numbers
+
 import numpy as np
 
 from minicnn import checks
@@ -114,7 +116,9 @@ def _check_labels(name, y_true, shape, dtype):
 
 
 class Loss:
-    """Base class: ``__call__`` gives the value, ``gradient`` gives ``∂L/∂y_pred``."""
+    """Base class: ``__call__`` gives the value, ``gradient`` gives ``∂L/∂y_pred``. A loss of your own subclasses it
+    and defines ``value(y_true, y_pred)`` (one number, the mean over the batch) and ``grad(y_true, y_pred)``
+    (``∂L/∂y_pred``, of ``y_pred``'s shape): ``__call__`` and ``gradient`` check the labels and call them."""
 
     name = "loss"
 
@@ -123,11 +127,31 @@ class Loss:
 
     def __call__(self, y_true, y_pred):
         y_true, y_pred = self._check(y_true, y_pred)
-        return float(self.value(y_true, y_pred))
+        value = self.value(y_true, y_pred)
+        if np.ndim(value) != 0 or not isinstance(value, (numbers.Real, np.generic, np.ndarray)):
+            raise TypeError(f"{type(self).__name__}.value returned {checks.short_repr(value)}: expected one number, "
+                            f"the mean over the batch (one value per sample? take their mean)")
+        return float(value)
 
     def gradient(self, y_true, y_pred):
         y_true, y_pred = self._check(y_true, y_pred)
-        return self.grad(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        grad = self.grad(y_true, y_pred)
+        if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.grad returned {checks.short_repr(grad)}: expected an array of "
+                            f"floats of y_pred's shape {y_pred.shape}, ∂L/∂y_pred")
+        return grad.astype(y_pred.dtype, copy=False)
+
+    def value(self, y_true, y_pred):
+        """The loss, one number: the mean over the batch. A loss of your own defines it (or ``__call__``)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no value(y_true, y_pred): a loss of yours defines "
+                                  "value, the mean over the batch, and grad(y_true, y_pred), ∂L/∂y_pred (or "
+                                  "__call__ and gradient)")
+
+    def grad(self, y_true, y_pred):
+        """``∂L/∂y_pred``, an array of ``y_pred``'s shape. A loss of your own defines it (or ``gradient``)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no grad(y_true, y_pred): a loss of yours defines "
+                                  "value(y_true, y_pred), the mean over the batch, and grad, ∂L/∂y_pred (or "
+                                  "__call__ and gradient)")
 
     def labels(self, y_true, shape, dtype):
         """``y_true`` as the formulas take it, checked against predictions of ``shape`` and ``dtype`` (which may

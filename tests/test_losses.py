@@ -465,3 +465,34 @@ def test_flat_predictions_beside_a_column_of_labels_are_a_shape_error_that_says_
                                              r"predictions\), got \(2,\)$"):
             function(labels[:2, 0], flat)
         assert np.isfinite(function(labels, flat[:, None])).all()
+
+
+def test_a_loss_of_ones_own_that_returns_the_wrong_kind_of_thing_is_named():
+    """A value of one number per sample (a forgotten mean) failed with "only 0-dimensional arrays can be converted
+    to Python scalars", a grad returned as a float with "'float' object has no attribute 'astype'", and a loss with
+    only __call__ with "object has no attribute 'grad'"."""
+
+    class PerSample(mc.Loss):
+        def value(self, y_true, y_pred):
+            return np.abs(y_true - y_pred)[:, 0]
+
+        def grad(self, y_true, y_pred):
+            return 0.5
+
+    class ValueOnly(mc.Loss):
+        def value(self, y_true, y_pred):
+            return float(np.mean(y_true - y_pred))
+
+    y, predicted = np.array([[1.0], [0.0]]), np.array([[0.5], [0.25]])
+    with pytest.raises(TypeError, match=r"^PerSample\.value returned array\(\[.*\]\): expected one "
+                                        r"number, the mean over the batch \(one value per sample\? take their "
+                                        r"mean\)$"):
+        PerSample()(y, predicted)
+    with pytest.raises(TypeError, match=r"^PerSample\.grad returned 0\.5: expected an array of floats of y_pred's "
+                                        r"shape \(2, 1\), ∂L/∂y_pred$"):
+        PerSample().gradient(y, predicted)
+    assert ValueOnly()(y, predicted) == pytest.approx(0.125)
+    with pytest.raises(NotImplementedError, match=r"^ValueOnly defines no grad\(y_true, y_pred\): a loss of yours "
+                                                  r"defines value\(y_true, y_pred\), the mean over the batch, and "
+                                                  r"grad, ∂L/∂y_pred \(or __call__ and gradient\)$"):
+        ValueOnly().gradient(y, predicted)
