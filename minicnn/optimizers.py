@@ -6,6 +6,7 @@ names each pair in those errors (``Sequential`` passes its layers' weight names)
 """
 
 import copy
+import inspect
 
 import numpy as np
 
@@ -259,13 +260,30 @@ class Adam(Optimizer):
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
+def _checked_optimizer_of_yours(optimizer):
+    """An optimizer of your own, refused at compile, by name, where it would fail at the first step in Python's
+    words: an ``__init__`` that does not call ``super().__init__(learning_rate)`` (no step count, no state), or a
+    ``step`` that does not take ``(pairs, names)`` as ``Sequential`` calls it."""
+    kind = type(optimizer).__name__
+    if not all(hasattr(optimizer, attribute) for attribute in ("_slots", "iterations", "_learning_rate")):
+        raise TypeError(f"optimizer: {kind}.__init__ does not call super().__init__(learning_rate), which sets the "
+                        "step size, the step count and the state an optimizer keeps")
+    try:
+        inspect.signature(optimizer.step).bind([], [])
+    except TypeError:
+        raise TypeError(f"optimizer: {kind}.step{inspect.signature(optimizer.step)} cannot be called as "
+                        "step(pairs, names), as Sequential calls it: pairs is a list of (param, grad), names one "
+                        "string per pair for errors (def step(self, pairs, names=None))") from None
+    return optimizer
+
+
 def get_optimizer(optimizer):
     """An optimizer from a Keras name (``"adam"``, default settings), a class (``SGD``, default settings) or an
     instance."""
     if isinstance(optimizer, Optimizer):
-        return optimizer
+        return _checked_optimizer_of_yours(optimizer)
     if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        return optimizer()
+        return _checked_optimizer_of_yours(optimizer())
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
         return OPTIMIZERS[optimizer.lower()]()
     raise ValueError(f"optimizer: unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)} or pass an "

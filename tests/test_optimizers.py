@@ -239,3 +239,41 @@ def test_a_step_takes_pairs_as_lists_too_and_compile_instantiates_only_optimizer
     assert isinstance(mc.optimizers.get_optimizer(mc.SGD), mc.SGD)
     with pytest.raises(ValueError, match=r"optimizer: unknown optimizer <class 'dict'>"):
         mc.optimizers.get_optimizer(dict)
+
+
+class PlainSGD(mc.Optimizer):
+    """An optimizer of one's own, as a student writes it: w ← w − α ∂L/∂w, in place."""
+
+    def step(self, pairs, names=None):
+        for param, grad in pairs:
+            param -= self.learning_rate * grad
+        self.iterations += 1
+
+
+def test_an_optimizer_of_ones_own_trains_and_one_that_cannot_is_named_at_compile():
+    """An __init__ without super().__init__ failed at the first step with "'NoSuper' object has no attribute
+    '_slots'", a step(self, pairs) with "takes 2 positional arguments but 3 were given"."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]])
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,))], seed=0)
+    model.compile(optimizer=PlainSGD(0.1), loss="mse")
+    losses = model.fit(x, y, epochs=60, batch_size=16, verbose=0).history["loss"]
+    assert losses[-1] < losses[0] / 10 and model.optimizer.iterations == 60
+
+    class NoSuper(PlainSGD):
+        def __init__(self, learning_rate=0.1):
+            self.rate = learning_rate
+
+    class OnePair(mc.Optimizer):
+        def step(self, pairs):
+            pass
+
+    with pytest.raises(TypeError, match=r"^optimizer: NoSuper\.__init__ does not call super\(\)\.__init__\("
+                                        r"learning_rate\), which sets the step size"):
+        model.compile(optimizer=NoSuper(), loss="mse")
+    with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step\(pairs\) cannot be called as step\(pairs, "
+                                        r"names\), as Sequential calls it"):
+        model.compile(optimizer=OnePair(0.1), loss="mse")
+    with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step"):
+        model.compile(optimizer=OnePair, loss="mse")
