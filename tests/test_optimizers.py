@@ -275,5 +275,3 @@ def test_an_optimizer_of_ones_own_trains_and_one_that_cannot_is_named_at_compile
     with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step\(pairs\) cannot be called as step\(pairs, "
                                         r"names\), as Sequential calls it"):
         model.compile(optimizer=OnePair(0.1), loss="mse")
-    with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step"):
-        model.compile(optimizer=OnePair, loss="mse")
