@@ -1045,6 +1045,7 @@ class Sequential:
         return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.evaluate", f"evaluating {len(x):,} samples")
         self._build_for(x)
+        self._check_labels_for_output(y, "y", f"{self.name}.evaluate")  # the whole data's shape, before any batch
         totals = {}
         with _progress_bar(-(-len(x) // batch_size), verbose) as bar, self.on_device():
             for step, start in enumerate(range(0, len(x), batch_size)):

@@ -148,6 +148,9 @@ def test_labels_of_the_other_kind_name_the_loss_or_the_conversion_before_any_tra
                                          r"\(100,\); class indices\? use loss='sparse_categorical_crossentropy' for "
                                          r"them, or np\.eye\(3\)\[y\.ravel\(\)\.astype\(int\)\] for one-hot rows$"):
         model.fit(x, classes, verbose=0)
+    with pytest.raises(ShapeError, match=r"^sequential(_\d+)?\.evaluate: y: CategoricalCrossentropy: expected y_true "
+                                         r"of shape \(100, 3\) "):  # the data's shape, not a batch's (32, 3)
+        model.evaluate(x, classes)
     model.compile(loss="sparse_categorical_crossentropy")
     with pytest.raises(ShapeError, match=r"one-hot rows\? use loss='categorical_crossentropy' for them, or "
                                          r"y\.argmax\(axis=1\) for the indices$"):
