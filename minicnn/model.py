@@ -13,6 +13,7 @@ One training step (``train_on_batch``) is the whole story of the document::
 
 import contextlib
 import copy
+import functools
 import math
 import os
 import warnings
@@ -189,6 +190,11 @@ def _check_finite(array, argument, where, why=""):
         index = checks.first_index(~np.isfinite(array))
         raise NonFiniteError(f"{where}: {argument} contains NaN or infinity (first at index {index}, "
                              f"value {array[index]}){why}")
+
+
+def _augment_with(augment, rng, x_batch, _):
+    """``augment(x_batch, rng)`` with the generator ``rng`` of its own, whichever ``fit`` passes."""
+    return augment(x_batch, rng)
 
 
 def _check_gradients_finite(pairs, names):
@@ -918,7 +924,8 @@ class Sequential:
         seed : int or numpy.random.Generator, optional
             Drives the shuffling and ``augment``: the same seed gives the same training run.
         augment : callable ``f(x_batch, rng) -> x_batch``, optional
-            Applied to every training batch (e.g. ``minicnn.datasets.augment``).
+            Applied to every training batch (e.g. ``minicnn.datasets.augment``). Its ``rng`` is a generator of its
+            own, made from ``seed``: the batches come in the same order with and without it.
 
         Returns
         -------
@@ -962,6 +969,8 @@ class Sequential:
                           " before training; no step can repair it (a training that diverged left it, or it was "
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
+        if augment is not None:  # draws of its own: the batches come in the same order with and without augment
+            augment = functools.partial(_augment_with, augment, rng.spawn(1)[0])
         history = self.history = History()  # as in Keras: the epochs done are kept when the run is stopped (Ctrl-C)
         with self.on_device():
             self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)

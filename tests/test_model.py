@@ -119,6 +119,35 @@ def test_augment_is_applied_to_training_batches():
     assert len(trained_on) == 2 and all(np.array_equal(a, b) for a, b in zip(trained_on, augmented))
 
 
+def test_augment_draws_from_a_generator_of_its_own_so_the_batches_keep_their_order():
+    """augment drew from the generator that shuffles: an augmenter that drew (and changed nothing) reordered the
+    batches from the second epoch on, so a seeded ablation with and without augmentation mixed the two effects.
+    Its draws are still made from the seed: the same seed, the same draws."""
+    x, y = toy_data(16)
+
+    def order_of_batches(augment):
+        model = toy_model()
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        seen = []
+        train_step = model._train_step
+        model._train_step = lambda x_batch, y_batch, where: seen.append(x_batch[:, 0, 0, 0].tolist()) or train_step(
+            x_batch, y_batch, where)
+        model.fit(x, y, epochs=3, batch_size=4, seed=5, verbose=0, augment=augment)
+        return seen
+
+    draws = []
+
+    def draws_and_keeps(batch, rng):
+        draws.append(rng.random())
+        return batch
+
+    assert order_of_batches(None) == order_of_batches(draws_and_keeps)
+    first = list(draws)
+    draws.clear()
+    order_of_batches(draws_and_keeps)
+    assert draws == first and len(set(first)) == len(first)
+
+
 def test_predict_in_batches_matches_one_batch():
     x, _ = toy_data(10)
     model = toy_model()
