@@ -78,6 +78,12 @@ class FacesData:
     std: float
     class_names: tuple = ("non-face", "face")
 
+    def __repr__(self):
+        """The parts' shapes, not their values (the dataclass's own repr printed every pixel: 1,116 lines)."""
+        parts = ", ".join(f"{name}={getattr(self, name).shape}" for name in
+                          ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"))
+        return f"FacesData({parts}, mean={self.mean:.4g}, std={self.std:.4g}, class_names={self.class_names})"
+
     def splits(self):
         """The three parts as pairs, to unpack in one line.
 

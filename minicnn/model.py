@@ -400,6 +400,13 @@ class Sequential:
         self.built = True
         return shapes
 
+    def __repr__(self):
+        """One line for a notebook cell that ends in the model: its name, layers and size (``summary`` shows each
+        layer's shape and weights)."""
+        layers = " → ".join(type(layer).__name__ for layer in self.layers) or "no layers"
+        size = f"{self.count_params():,} parameters" if self.built else "not built yet"
+        return f"<Sequential {self.name!r}: {layers}; {size}>"
+
     def summary(self, print_fn=print, **keras_arguments):
         """Print the table of layers, output shapes and parameter counts, as Keras does (and, like Keras, return
         None, which a notebook does not show again); with ``print_fn=None``, return the table as a string."""

@@ -349,3 +349,10 @@ def test_the_black_corner_count_the_docstring_quotes():
 
     black = (data.lfw_subset() <= 0.01).mean(axis=(1, 2)) > 0.05
     assert (black[:100].sum(), black[100:].sum()) == (3, 65)
+
+
+def test_the_faces_repr_shows_shapes_not_pixels(faces):
+    """``data`` at the end of a notebook cell printed every pixel of the six arrays (21,158 characters)."""
+    text = repr(faces)
+    assert len(text.splitlines()) == 1 and len(text) < 300, text
+    assert text.startswith(f"FacesData(x_train={faces.x_train.shape}, y_train={faces.y_train.shape}, ")

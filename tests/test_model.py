@@ -1318,3 +1318,11 @@ def test_a_weight_file_with_a_long_name_is_written(tmp_path):
     toy_model().save_weights(path)
     assert path.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
+
+
+def test_a_models_repr_names_its_layers_and_size():
+    """A notebook cell ending in ``model`` showed <minicnn.model.Sequential object at 0x7f...>."""
+    model = mc.Sequential([mc.Dense(3, activation="relu", input_shape=(4,)), mc.Dense(1)], name="tiny")
+    assert repr(model) == "<Sequential 'tiny': Dense → Dense; not built yet>"
+    model.build()
+    assert repr(model) == "<Sequential 'tiny': Dense → Dense; 19 parameters>"  # 4·3 + 3 + 3·1 + 1
