@@ -9,6 +9,8 @@
 against numerical differences.
 """
 
+import importlib
+
 from minicnn.kernels import blas_threads  # noqa: F401, I001  (first: SciPy's BLAS single-threaded, see there)
 from minicnn.kernels import openmp_waiting  # noqa: F401, I001  (before Numba's threads start: see there)
 from minicnn.backend import available_backends, get_backend, set_backend, use_backend
@@ -35,6 +37,18 @@ __all__ = [
 ]
 
 
+#: the modules a user reaches as ``mc.equations``, imported at first use (the tracker and the plots are slow to load)
+SUBMODULES = ("datasets", "equations", "exercises", "functional", "models", "plots", "track")
+
+
 def __getattr__(name):
-    """A Keras name this module lacks (``InputLayer``, ``MaxPool2D``, ``callbacks``) says what to use instead."""
+    """A module of ``SUBMODULES``, imported now; a Keras name this module lacks (``InputLayer``, ``MaxPool2D``,
+    ``callbacks``) says what to use instead."""
+    if name in SUBMODULES:
+        return importlib.import_module(f"minicnn.{name}")
     raise missing_name("minicnn", name)
+
+
+def __dir__():
+    """What tab completion offers: the public names and the modules, not the helpers imported to make them."""
+    return sorted(set(__all__) | set(SUBMODULES) | {"__version__"})

@@ -476,3 +476,17 @@ def test_an_attribute_error_inside_a_model_property_is_raised_as_it_is():
     model = mc.Sequential([mc.Dense(2, input_shape=(3,)), Forgetful()])
     with pytest.raises(AttributeError, match="shape_i_never_set"):
         model.output_shape
+
+
+def test_the_modules_help_names_are_reached_from_the_package_and_offered_by_tab_completion():
+    """help(mc) names minicnn.equations, but mc.equations said "module 'minicnn' has no attribute 'equations'"
+    (as for track, plots, models, functional, exercises); tab completion offered blas_threads and missing_name."""
+    import importlib
+
+    for name in mc.SUBMODULES:
+        assert getattr(mc, name) is importlib.import_module(f"minicnn.{name}")
+    offered = dir(mc)
+    assert {"equations", "track", "Sequential", "gradcheck", "__version__"} <= set(offered)
+    assert not {"missing_name", "blas_threads", "openmp_waiting", "importlib"} & set(offered)
+    with pytest.raises(AttributeError, match=r"has no attribute 'InputLayer' \(a Keras name\)"):
+        mc.InputLayer
