@@ -107,7 +107,10 @@ def read_npz(path, where):
     except TypeError:
         raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{where}: weight file {path!r} does not exist")
+        other = path[:-len(".npz")] if path.endswith(".npz") else path + ".npz"
+        beside = (f" (there is {other!r}: a weight file is written under the name given, with or without .npz)"
+                  if os.path.isfile(other) else "")
+        raise FileNotFoundError(f"{where}: weight file {path!r} does not exist{beside}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a weight file (.npz) in it, or its path")
     if not zipfile.is_zipfile(path):
@@ -145,8 +148,8 @@ def _file_path(path, where):
 
 
 def write_npz_atomically(path, arrays, where="write_npz_atomically"):
-    """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` only once it is
-    complete: a failure (full disk, Ctrl-C) never destroys an existing file. A path that cannot be written (a folder,
+    """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` (the name as
+    given: ``np.savez`` would add ``.npz`` to a name without it) only once it is complete: a failure (full disk, Ctrl-C) never destroys an existing file. A path that cannot be written (a folder,
     a folder that does not exist, no permission) is refused in words that name ``path``, not the temporary file."""
     path = _file_path(path, where)
     try:

@@ -1326,3 +1326,16 @@ def test_a_models_repr_names_its_layers_and_size():
     assert repr(model) == "<Sequential 'tiny': Dense → Dense; not built yet>"
     model.build()
     assert repr(model) == "<Sequential 'tiny': Dense → Dense; 19 parameters>"  # 4·3 + 3 + 3·1 + 1
+
+
+def test_a_weight_file_saved_without_npz_and_loaded_with_it_is_pointed_at(tmp_path):
+    """save_weights("weights") writes 'weights' (np.savez would have added .npz); load_weights("weights.npz") said
+    only that it does not exist."""
+    model = toy_model()
+    model.save_weights(tmp_path / "weights")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["weights"]
+    with pytest.raises(FileNotFoundError, match=r"weight file '.*weights\.npz' does not exist \(there is "
+                                                r"'.*weights': a weight file is written under the name given, "
+                                                r"with or without \.npz\)$"):
+        toy_model().load_weights(tmp_path / "weights.npz")
+    toy_model().load_weights(tmp_path / "weights")
