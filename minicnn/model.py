@@ -1090,6 +1090,9 @@ class Sequential:
         ``evaluate``'s (silent by default)."""
         refuse_keras_arguments(f"{self.name}.predict", keras_arguments, self.predict)
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
+        if np.ndim(batch_size) > 0:  # predict(x, y): labels in the place of batch_size
+            raise TypeError(f"{self.name}.predict: its second argument is batch_size, got an array of shape "
+                            f"{np.shape(batch_size)}: predict takes x alone; evaluate(x, y) scores against labels")
         checks.whole_number(batch_size, "batch_size", f"{self.name}.predict")
         verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")

@@ -1339,3 +1339,12 @@ def test_a_weight_file_saved_without_npz_and_loaded_with_it_is_pointed_at(tmp_pa
                                                 r"with or without \.npz\)$"):
         toy_model().load_weights(tmp_path / "weights.npz")
     toy_model().load_weights(tmp_path / "weights")
+
+
+def test_predict_given_labels_says_it_takes_x_alone():
+    """model.predict(x_test, y_test) said "batch_size must be a positive int, got array([[0.], ...])"."""
+    x, y = toy_data(4)
+    with pytest.raises(TypeError, match=r"^sequential(_\d+)?\.predict: its second argument is batch_size, got an "
+                                        r"array of shape \(4, 1\): predict takes x alone; evaluate\(x, y\) scores "
+                                        r"against labels$"):
+        toy_model().predict(x, y)
