@@ -192,6 +192,21 @@ def _check_finite(array, argument, where, why=""):
                              f"value {array[index]}){why}")
 
 
+def _warn_if_8_bit_values(x, where):
+    """Warn where ``x`` holds an image's 8-bit values, whole numbers in 0–255 reaching past 127: weights
+    initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
+    0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9)."""
+    smallest, largest = x.min(), x.max()
+    if not (0 <= smallest and 127 < largest <= 255):
+        return
+    if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):
+        return
+    warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, as an image's 8-bit pixels "
+                  f"do; a network's initial weights are scaled for inputs near 0–1, and these saturate its outputs "
+                  f"from the first step: x / 255 scales them (datasets.load_faces gives them scaled)",
+                  stacklevel=checks.stacklevel_outside_minicnn())
+
+
 def _augment_with(augment, rng, x_batch, _):
     """``augment(x_batch, rng)`` with the generator ``rng`` of its own, whichever ``fit`` passes."""
     return augment(x_batch, rng)
@@ -941,6 +956,7 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.fit", keras_arguments, self.fit)
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
+        _warn_if_8_bit_values(x, f"{self.name}.fit")
         checks.whole_number(batch_size, "batch_size", f"{self.name}.fit")
         checks.whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
