@@ -12,6 +12,11 @@ returns float64.
 
 Shapes follow the rest of minicnn: images are channels-last ``(N, H, W, C)``, a convolution kernel is
 ``(kh, kw, C_in, C_out)``, as in Keras.
+
+The step between windows has two spellings here, kept as they are so that code written against them keeps working:
+the convolutions (``conv2d_nhwc``, ``conv2d_nhwc_backward``) and the one-channel ``max_pool2d`` take ``stride``; the
+channels-last poolings (``max_pool2d_nhwc``, ``average_pool2d_nhwc`` and their backward) take ``strides``, as the
+layers do. Each function's docstring names its own.
 """
 
 import math
@@ -19,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from minicnn.checks import real_array
 from minicnn.errors import ShapeError
 from minicnn.kernels.padding import check_padding, output_length, padding_amounts
 
@@ -28,20 +34,24 @@ from minicnn.kernels.padding import check_padding, output_length, padding_amount
 
 
 def _array(value, ndim, argument, where, layout):
-    """``value`` as a float64 array of ``ndim`` dimensions, or a clear error."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: expected {argument} to be an array of numbers of shape {layout}, "
-                        f"got {type(value).__name__} {value!r}") from None
-    if array.ndim != ndim:
+    """``value`` as a float64 array of ``ndim`` dimensions (None: any number of them), or a clear error.
+
+    Only real numbers pass: floats, ints and bools (``False → 0.0``, ``True → 1.0``), as one number, a list or an
+    array. None, strings, complex numbers and other objects are refused by ``checks.real_array``: converting them to
+    float64 would turn None into NaN, read ``"3"`` as 3.0, and drop the imaginary part of a complex number.
+    """
+    array = real_array(value, argument, where, note=f" of shape {layout}")
+    if ndim is not None and array.ndim != ndim:
         raise ShapeError(f"{where}: expected {argument} of shape {layout}, got shape {array.shape}")
-    return array
+    return array.astype(np.float64, copy=False)
 
 
 def _scalar(value, argument, where):
-    """``value`` as a float, or a clear error if it is not a single real number."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value) != 0:
+    """``value`` as a float, or a clear error if it is not a single real number (an int or a float, a NumPy one or
+    an array of no dimensions too; not a bool, a string or a complex number)."""
+    one_real_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    one_real_array = isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu"
+    if not (one_real_number or one_real_array):
         raise TypeError(f"{where}: expected {argument} to be a single real number, got {type(value).__name__} "
                         f"{value!r}")
     return float(value)
@@ -176,7 +186,8 @@ def conv2d_nhwc(x, kernel, bias=None, stride=1, padding="valid"):
     bias : ndarray, shape (C_out,), or None
         The bias ``b``; None means zero.
     stride : int or (sh, sw)
-        How far the window moves between neighbouring outputs, along rows and columns.
+        How far the window moves between neighbouring outputs, along rows and columns. Spelled ``stride`` here (the
+        ``Conv2D`` layer's ``strides``).
     padding : {"valid", "same"}
         ``"valid"``: no padding, only windows that fit. ``"same"``: zeros around ``x`` so that
         ``H_out = ceil(H / sh)``; when the padding is odd the extra zero goes at the bottom/right, as in Keras
@@ -235,7 +246,7 @@ def max_pool2d(x, pool_size=2, stride=None):
         The window side ``p``; it must fit inside the image.
     stride : int or None
         The step ``s`` between windows; None means ``s = p`` (windows side by side, no overlap). A stride smaller than
-        ``p`` gives overlapping windows.
+        ``p`` gives overlapping windows. Spelled ``stride`` here (``max_pool2d_nhwc`` and the layers: ``strides``).
 
     Returns
     -------
@@ -273,7 +284,7 @@ def max_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     x : ndarray, shape (N, H, W, C)
     pool_size : int or (ph, pw)
     strides : int, (sh, sw) or None
-        None means the pool size (windows side by side).
+        None means the pool size (windows side by side). Spelled ``strides``, as the pooling layers spell it.
     padding : {"valid", "same"}
         ``"same"`` pads with −∞ (amounts from ``padding_amounts``, the extra one at the bottom/right), so a padded
         position never wins the max: every window holds at least one real input.
@@ -318,7 +329,7 @@ def average_pool2d_nhwc(x, pool_size=2, strides=None, padding="valid"):
     x : ndarray, shape (N, H, W, C)
     pool_size : int or (ph, pw)
     strides : int, (sh, sw) or None
-        None means the pool size (windows side by side).
+        None means the pool size (windows side by side). Spelled ``strides``, as the pooling layers spell it.
     padding : {"valid", "same"}
         ``top`` and ``left`` are the padding added before the rows and columns (``padding_amounts``).
 
@@ -412,7 +423,7 @@ def sigmoid(z):
     ``σ(z) = e^{z} / (1 + e^{z})`` (multiply the top and bottom by ``e^{z}``), whose exponential is at most 1. The two
     forms together satisfy ``σ(−z) = 1 − σ(z)``.
     """
-    z = _array(z, np.ndim(z), "z", "sigmoid", "(any shape)")
+    z = _array(z, None, "z", "sigmoid", "(any shape)")
     s = np.zeros(z.shape)
     for index in np.ndindex(*z.shape):
         if z[index] >= 0:
@@ -452,7 +463,7 @@ def conv2d_nhwc_backward(x, kernel, grad_y, stride=1, padding="valid"):
     Parameters
     ----------
     x, kernel, stride, padding
-        As given to ``conv2d_nhwc``.
+        As given to ``conv2d_nhwc`` (``stride``, not ``strides``).
     grad_y : ndarray, shape (N, H_out, W_out, C_out)
         ``∂L/∂y``, of the output's shape.
 
@@ -503,7 +514,7 @@ def max_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="vali
     Parameters
     ----------
     x, pool_size, strides, padding
-        As given to ``max_pool2d_nhwc``.
+        As given to ``max_pool2d_nhwc`` (``strides``, as the layers spell it).
     grad_y : ndarray, shape (N, H_out, W_out, C)
 
     Returns
@@ -547,7 +558,7 @@ def average_pool2d_nhwc_backward(x, grad_y, pool_size=2, strides=None, padding="
     Parameters
     ----------
     x, pool_size, strides, padding
-        As given to ``average_pool2d_nhwc`` (``x`` for its shape).
+        As given to ``average_pool2d_nhwc`` (``x`` for its shape; ``strides``, as the layers spell it).
     grad_y : ndarray, shape (N, H_out, W_out, C)
 
     Returns
@@ -620,7 +631,7 @@ def sigmoid_backward(z, grad_a):
     -------
     grad_z : float (for a scalar ``z``) or ndarray of the shape of ``z``
     """
-    z = _array(z, np.ndim(z), "z", "sigmoid_backward", "(any shape)")
+    z = _array(z, None, "z", "sigmoid_backward", "(any shape)")
     g = _gradient_of_output(grad_a, z.shape, "grad_a", "sigmoid_backward")
     a = np.asarray(sigmoid(z))  # an array also for one number (sigmoid gives a float for it)
     grad_z = np.zeros(z.shape)
@@ -779,10 +790,11 @@ def sgd_update(w, grad, learning_rate):
     alpha = _scalar(learning_rate, "learning_rate", where)
     if not alpha > 0:
         raise ValueError(f"{where}: learning_rate must be a positive number, got {learning_rate!r}")
-    if np.ndim(w) == 0:
+    w_array = _array(w, None, "w", where, "(any shape)")
+    if w_array.ndim == 0:  # one number in, one number out
         return _scalar(w, "w", where) - alpha * _scalar(grad, "grad", where)
-    w = _array(w, np.ndim(w), "w", where, "(any shape)")
-    grad = _array(grad, np.ndim(grad), "grad", where, f"{w.shape} (the shape of w)")
+    w = w_array
+    grad = _array(grad, None, "grad", where, f"{w.shape} (the shape of w)")
     if grad.shape != w.shape:
         raise ShapeError(f"{where}: expected grad of shape {w.shape} (the shape of w), got shape {grad.shape}")
     new_w = np.zeros(w.shape)

@@ -5,6 +5,7 @@ test. The equations are the oracle for every fast path, so these tests are what 
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -404,8 +405,84 @@ def test_bad_values_name_the_argument(call, message):
     (lambda: equations.conv2d_nhwc(np.zeros((1, 4, 4, 1)), np.zeros((2, 2, 1, 1)), stride=1.5),
      "stride must be a positive int"),
     (lambda: equations.linear_model([1.0, 2.0], np.array([1.0, 2.0]), 0.0), "w to be a single real number"),
-    (lambda: equations.sigmoid(["a", "b"]), "z to be an array of numbers"),
+    (lambda: equations.sigmoid(["a", "b"]), r"expected z of real numbers of shape \(any shape\), got \['a', 'b'\]"),
 ])
 def test_bad_types_name_the_argument(call, message):
     with pytest.raises(TypeError, match=message):
         call()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Only real numbers: None, strings, complex numbers and objects are refused, not turned into NaN, parsed or cut
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given, shown", [
+    (None, "None"),                      # was NaN
+    ("3", "'3'"),                        # was read as 3.0
+    (["1", "2"], r"\['1', '2'\]"),
+    (1j, "1j"),
+    (np.array([1j, 2.0]), "dtype complex128"),  # was cut to its real part, with a ComplexWarning
+    (object(), "<object object at "),
+    ([[1.0], [2.0, 3.0]], "a list that NumPy cannot read as one array"),  # was NumPy's ValueError
+])
+def test_sigmoid_refuses_what_is_not_real_numbers_and_names_it(given, shown):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning and an answer is not a refusal
+        with pytest.raises(TypeError, match=rf"^sigmoid: expected z of real numbers of shape \(any shape\), "
+                                            rf"got {shown}"):
+            equations.sigmoid(given)
+
+
+def test_every_equation_refuses_values_that_are_not_real_numbers_but_takes_ints_and_bools():
+    """None became NaN, ``"3"`` became 3.0 and a complex array lost its imaginary part in every function; each is now
+    refused in the function's own words, naming the argument. Ints and bools are numbers and still pass."""
+    image, kernel = np.ones((1, 2, 2, 1)), np.ones((1, 1, 1, 1))
+    one_output = np.ones((1, 1, 1, 1))
+    refused = [  # (function, call, argument and what was given, as the message says them)
+        ("conv2d", lambda: equations.conv2d([[1.0, 2.0]], None), r"w of real numbers of shape \(kh, kw\), got None"),
+        ("conv2d_nhwc", lambda: equations.conv2d_nhwc(image, kernel, bias=["1"]), r"bias of real numbers .*\['1'\]"),
+        ("max_pool2d", lambda: equations.max_pool2d("3"), r"x of real numbers of shape \(H, W\), got '3'"),
+        ("max_pool2d_nhwc", lambda: equations.max_pool2d_nhwc(np.full((1, 2, 2, 1), 1j)), "x .* dtype complex128"),
+        ("average_pool2d_nhwc", lambda: equations.average_pool2d_nhwc(np.full((1, 2, 2, 1), "1")), "x .* dtype <U1"),
+        ("affine", lambda: equations.affine([[1.0]], [1.0], [None]), r"b of real numbers of shape \(1,\)"),
+        ("sigmoid", lambda: equations.sigmoid(np.array([1j])), "z .* dtype complex128"),
+        ("conv2d_nhwc_backward", lambda: equations.conv2d_nhwc_backward(image, kernel, np.full((1, 2, 2, 1), None)),
+         "grad_y of real numbers"),
+        ("max_pool2d_nhwc_backward", lambda: equations.max_pool2d_nhwc_backward(image, np.full((1, 1, 1, 1), "1"), 2),
+         "grad_y .* dtype <U1"),
+        ("average_pool2d_nhwc_backward", lambda: equations.average_pool2d_nhwc_backward(image, one_output * 1j, 2),
+         "grad_y .* dtype complex128"),
+        ("affine_backward", lambda: equations.affine_backward([[1.0]], [1j], [1.0]), r"x of real .* got \[1j\]"),
+        ("sigmoid_backward", lambda: equations.sigmoid_backward([0.0], ["1"]), "grad_a of real numbers"),
+        ("mse_loss", lambda: equations.mse_loss([1.0, None], [1.0, 2.0]), r"y of real numbers .* got \[1.0, None\]"),
+        ("linear_model", lambda: equations.linear_model(["1", "2"], 1.0, 0.0), "x of real numbers"),
+        ("linear_model", lambda: equations.linear_model([1.0], np.array("2"), 0.0), "w to be a single real number"),
+        ("linear_model", lambda: equations.linear_model([1.0], 1.0, np.array(1j)), "b to be a single real number"),
+        ("mse_gradients", lambda: equations.mse_gradients([1.0], [None], 1.0, 0.0), "y of real numbers"),
+        ("printed_gradients", lambda: equations.printed_gradients([1j], [1.0], 1.0, 0.0), "x of real numbers"),
+        ("sgd_update", lambda: equations.sgd_update(np.array("3"), 1.0, 0.1), "w of real numbers .* dtype <U1"),
+        ("sgd_update", lambda: equations.sgd_update(np.zeros(2), [None, None], 0.1), "grad of real numbers"),
+    ]
+    public = {name for name, value in vars(equations).items()
+              if callable(value) and not name.startswith("_") and value.__module__ == equations.__name__}
+    assert {name for name, _, _ in refused} == public, "every function of equations.py is checked here"
+    not_refused = []
+    for name, call, message in refused:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                call()
+        except TypeError as error:
+            if not re.search(rf"^{name}: expected {message}", str(error)):
+                not_refused.append(f"{name}: {error}")
+        except Exception as error:  # another error than the TypeError fails the test too
+            not_refused.append(f"{name}: {type(error).__name__}: {error}")
+        else:
+            not_refused.append(f"{name}: no error")
+    assert not not_refused, "\n".join(not_refused)
+    # ints and bools are real numbers: converted to float64, as before
+    assert equations.sigmoid(True) == equations.sigmoid(1.0)
+    assert equations.affine(np.array([[1, 2]]), [True, False], [np.int8(3)]).tolist() == [4.0]  # 1·1 + 2·0 + 3
+    assert equations.mse_loss([True, False], [1, 0]) == 0.0
+    assert equations.sgd_update(np.array([1, 2]), [True, False], 0.5).tolist() == [0.5, 2.0]
