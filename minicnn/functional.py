@@ -1,9 +1,10 @@
 """The operations as plain functions on arrays, dispatched through the active backend.
 
 For code that needs the math without a layer (e.g. a tracker's cross-correlation of exemplar and search features).
-Arguments follow the layers: channels-last arrays, ``stride``/``pool_size`` as an int or a pair, ``padding`` as
-``"valid"`` or ``"same"``. NumPy arrays in, NumPy arrays out, whichever backend computes (on cuda the inputs go to
-the GPU and the results come back).
+Arguments are those of the layers, with one difference of spelling: channels-last arrays, ``pool_size`` as an int
+or a pair, ``padding`` as ``"valid"`` or ``"same"``, and the step between windows as ``stride`` (an int or a pair),
+which the layers spell ``strides``. NumPy arrays in, NumPy arrays out, whichever backend computes (on cuda the
+inputs go to the GPU and the results come back).
 """
 
 import numbers
@@ -69,6 +70,7 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
     """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` (see ``Conv2D``).
 
     x (N, H, W, C_in), kernel (kh, kw, C_in, C_out), bias (C_out,) or None -> y (N, H_out, W_out, C_out).
+    ``stride`` is ``(sh, sw)`` or one int for both (``Conv2D``'s ``strides``); ``padding`` is ``"valid"`` or ``"same"``.
     """
     x = _floating(x, "conv2d")
     kernel = _like_x(kernel, "kernel", x, "conv2d")
@@ -84,13 +86,21 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
 
 
 def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
-    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``)."""
+    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``).
+
+    x (N, H, W, C) -> y (N, H_out, W_out, C). ``pool_size`` is ``(ph, pw)`` or one int; ``stride`` is ``(sh, sw)``,
+    one int, or None for the pool size (``MaxPooling2D``'s ``strides``); ``padding`` is ``"valid"`` or ``"same"``.
+    """
     x, pool_size, stride, padding = _pool_arguments("max_pool2d", x, pool_size, stride, padding)
     return backend.to_host(backend.kernels().max_pool2d_forward(x, pool_size, stride, padding)[0])
 
 
 def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
-    """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``)."""
+    """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``).
+
+    x (N, H, W, C) -> y (N, H_out, W_out, C). ``pool_size`` is ``(ph, pw)`` or one int; ``stride`` is ``(sh, sw)``,
+    one int, or None for the pool size (``AveragePooling2D``'s ``strides``); ``padding`` is ``"valid"`` or ``"same"``.
+    """
     x, pool_size, stride, padding = _pool_arguments("avg_pool2d", x, pool_size, stride, padding)
     return backend.to_host(backend.kernels().avg_pool2d_forward(x, pool_size, stride, padding))
 
@@ -140,7 +150,8 @@ def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
         ∂L/∂b[o]         = Σ_{n,i,j} ∂L/∂y[n,i,j,o]
 
     grad_y (N, H_out, W_out, C_out), x (N, H, W, C_in), kernel (kh, kw, C_in, C_out)
-    -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)).
+    -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)). ``stride`` and ``padding`` as given to
+    ``conv2d`` (``stride``, not ``strides``).
     """
     x = _floating(x, "conv2d_backward")
     kernel = _like_x(kernel, "kernel", x, "conv2d_backward")

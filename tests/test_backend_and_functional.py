@@ -169,3 +169,35 @@ def test_the_functional_api_refuses_an_empty_axis_of_x_or_of_the_kernel_by_name(
         with pytest.raises(ShapeError, match=r"^conv2d_backward: expected kernel with at least one entry along every "
                                              r"axis, got shape \(0, 3, 2, 4\)$"):
             functional.conv2d_backward(np.ones((1, 7, 1, 4)), np.ones((1, 6, 3, 2)), np.ones((0, 3, 2, 4)))
+
+
+def test_docstrings_name_the_stride_argument_as_each_function_spells_it():
+    """The functional API's docstring said its arguments "follow the layers" and spelled ``stride``, which the layers
+    spell ``strides``; ``functional.conv2d`` and the poolings never named the argument. Nothing is renamed (code and
+    notebooks use both spellings); each docstring says which one its function takes."""
+    import inspect
+
+    module_docstring = " ".join(functional.__doc__.split())
+    assert "``stride``" in module_docstring and "the layers spell ``strides``" in module_docstring
+    for module in (functional, equations):
+        for name, function in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(function) or function.__module__ != module.__name__:
+                continue
+            for spelling in ("stride", "strides"):
+                if spelling in inspect.signature(function).parameters:
+                    assert f"``{spelling}``" in function.__doc__, f"{module.__name__}.{name} takes {spelling}"
+    equations_docstring = " ".join(equations.__doc__.split())
+    assert "``conv2d_nhwc_backward``) and the one-channel ``max_pool2d`` take ``stride``" in equations_docstring
+    assert "``average_pool2d_nhwc`` and their backward) take ``strides``, as the layers do" in equations_docstring
+
+
+def test_docstring_examples_pass_doctest():
+    """``minicnn.exercises``' module docstring showed six ``>>>`` lines without their outputs: five failed under
+    ``python -m doctest``. Its examples, and those of the modules beside it, now pass (or are plain code)."""
+    import doctest
+    import importlib
+
+    for module_name in ("minicnn.exercises", "minicnn.equations", "minicnn.functional", "minicnn.layers.conv",
+                        "minicnn.layers.dense", "minicnn.layers.pooling", "minicnn.layers.activations"):
+        results = doctest.testmod(importlib.import_module(module_name), verbose=False, report=False)
+        assert results.failed == 0, f"{module_name}: {results.failed} of {results.attempted} examples failed"

@@ -1,12 +1,12 @@
 """Course exercises: write a function of the course yourself, and a checker says whether it is right, and if not,
-where and why.
+where and why. From Python::
 
-    >>> from minicnn import exercises
-    >>> exercises.list_exercises()                    # [(name, summary), ...] in teaching order
-    >>> print(exercises.task_text("conv_forward"))   # the task
-    >>> print(exercises.starter_source("conv_forward"))
-    >>> exercises.check("conv_forward", conv_forward)          # your function, in a notebook
-    >>> exercises.check("conv_forward", "my_solution.py")      # or a file that defines it
+    from minicnn import exercises
+    exercises.list_exercises()                      # [(name, summary), ...] in teaching order
+    print(exercises.task_text("conv_forward"))      # the task
+    print(exercises.starter_source("conv_forward"))
+    exercises.check("conv_forward", conv_forward)        # your function, in a notebook
+    exercises.check("conv_forward", "my_solution.py")    # or a file that defines it
 
 From a terminal: ``minicnn exercise list | task NAME | starter NAME | check NAME FILE | solution NAME``.
 
