@@ -407,3 +407,69 @@ def test_a_weight_replaced_by_another_dtype_or_shape_is_refused_alike_on_both_ba
         conv.params["kernel"] = np.zeros((3, 3, 1, 1), np.float32)
         conv.params["kernel"][...] = sobel  # written into: fine
         assert conv.forward(x).dtype == np.float32
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What help() shows, and a bare Activation()
+# ---------------------------------------------------------------------------------------------------------------------
+
+PUBLIC_LAYERS_WITH_KEYWORDS_LINE = [mc.Conv2D, mc.Dense, mc.MaxPooling2D, mc.AveragePooling2D, mc.Activation,
+                                    mc.Linear, mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax]
+
+
+@pytest.mark.parametrize("layer_class", PUBLIC_LAYERS_WITH_KEYWORDS_LINE, ids=lambda cls: cls.__name__)
+def test_help_of_a_layer_lists_the_keywords_every_layer_takes(layer_class):
+    """``help(mc.Conv2D)`` showed ``**kwargs`` and never said that it takes ``input_shape`` (README's first example
+    uses it), ``name``, ``dtype`` or ``trainable``: the keywords of ``Layer.__init__``, listed in one line, the same
+    in every layer."""
+    import inspect
+
+    keywords = [name for name, parameter in inspect.signature(mc.Layer.__init__).parameters.items()
+                if name != "self" and parameter.kind is not parameter.VAR_KEYWORD]
+    assert sorted(keywords) == ["dtype", "input_shape", "name", "trainable"]
+    docstring = " ".join(layer_class.__doc__.split())
+    line = ("Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch "
+            "axis, e.g. ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes "
+            "the weights).")
+    assert line in docstring
+
+
+@pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D], ids=lambda cls: cls.__name__)
+def test_help_of_a_pooling_layer_shows_its_equation_and_its_arguments(layer_class):
+    """``pool_size``, ``strides`` (defaulting to ``pool_size``) and ``padding`` were documented only on the private
+    ``_Pooling2D``, which ``help(mc.MaxPooling2D)`` does not show."""
+    docstring = layer_class.__doc__
+    assert "y[n,i,j,c] = " in docstring
+    for entry in ('pool_size : int or (int, int), default 2', 'strides : int, (int, int) or None, default None',
+                  'padding : "valid" or "same", default "valid"'):
+        assert f"\n    {entry}\n" in docstring
+    assert "None means ``pool_size``" in docstring
+
+
+def test_a_bare_activation_is_refused_when_made_and_one_of_your_own_still_works():
+    """``mc.Activation()`` (no name, not a subclass) was made without complaint and failed only at its first use,
+    with a NotImplementedError; it now says at once what to give. An activation of your own (a subclass defining
+    ``apply`` and ``backward``) is made, used and given to a ``Dense`` as before."""
+    message = (r"^Activation: expected activation, the name of the activation to apply, e\.g\. Activation\('relu'\) "
+               r"\(one of \['linear', 'relu', 'sigmoid', 'softmax', 'tanh'\]\), or a subclass of Activation that "
+               r"defines apply and backward; got no activation")
+    for make in (lambda: mc.Activation(), lambda: mc.Activation(name="bare"), lambda: mc.Activation(None),
+                 lambda: mc.Dense(2, activation=mc.Activation)):
+        with pytest.raises(TypeError, match=message):
+            make()
+
+    class Squared(mc.Activation):
+        def apply(self, z):
+            self._z = z
+            return z * z
+
+        def backward(self, grad_out):
+            return 2 * self._z * grad_out
+
+    z = np.array([[1.0, -2.0, 3.0]])
+    squared = Squared(dtype="float64")
+    assert squared(z).tolist() == [[1.0, 4.0, 9.0]]
+    assert squared.backward(np.ones_like(z)).tolist() == [[2.0, -4.0, 6.0]]
+    dense = mc.Dense(2, activation=Squared, dtype="float64", seed=0)
+    np.testing.assert_allclose(dense(z), (z @ dense.params["kernel"]) ** 2)
+    assert mc.Activation("relu")(z).tolist() == [[1.0, 0.0, 3.0]]

@@ -18,13 +18,22 @@ class Activation(Layer):
     a ``Conv2D`` or ``Dense``, that layer's).
 
     Given a name, it is also Keras' ``Activation("relu")`` layer: it applies the activation of that name (one of
-    ``ACTIVATIONS``, held as ``self.activation``), and ``summary`` lists it as ``Activation``, as Keras does.
+    ``ACTIVATIONS``, held as ``self.activation``), and ``summary`` lists it as ``Activation``, as Keras does. Without
+    a name, ``Activation()`` is refused: it has no ``f`` to apply. An activation of your own subclasses ``Activation``
+    and defines ``apply`` and ``backward``; it needs no name.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
     """
 
     #: the named activation this layer applies (Keras' ``Activation("relu")``); None for ``ReLU()`` and the like
     activation = None
 
     def __init__(self, activation=None, **kwargs):
+        if activation is None and type(self) is Activation:
+            raise TypeError("Activation: expected activation, the name of the activation to apply, e.g. "
+                            f"Activation('relu') (one of {sorted(ACTIVATIONS)}), or a subclass of Activation that "
+                            "defines apply and backward; got no activation (a bare Activation() computes nothing)")
         super().__init__(**kwargs)
         if activation is not None:
             if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
@@ -61,7 +70,11 @@ class Activation(Layer):
 
 
 class Linear(Activation):
-    """``a = z``: no activation."""
+    """``a = z``: no activation.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+    """
 
     __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
@@ -77,7 +90,11 @@ class Linear(Activation):
 
 
 class ReLU(Activation):
-    """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does)."""
+    """``a = max(0, z)``; ``∂a/∂z = 1`` where ``z > 0``, else 0 (0 at the kink itself, as every framework does).
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+    """
 
     __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
@@ -96,6 +113,9 @@ class Sigmoid(Activation):
     """``σ(z) = 1 / (1 + e^{−z})``; ``∂σ/∂z = σ(z)·(1 − σ(z))``.
 
     Computed as ``1/(1+e^{−|z|})`` or ``e^{−|z|}/(1+e^{−|z|})`` by the sign of z, so no exponential overflows.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
     """
 
     __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
@@ -112,7 +132,11 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """``a = tanh(z)``; ``∂a/∂z = 1 − a²``."""
+    """``a = tanh(z)``; ``∂a/∂z = 1 − a²``.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+    """
 
     __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name
 
@@ -131,6 +155,9 @@ class Softmax(Activation):
     """``s_k = e^{z_k} / Σ_j e^{z_j}`` along the last axis (the max is subtracted first; it cancels).
 
     Backward is the Jacobian-vector product ``∂L/∂z_k = s_k · (∂L/∂s_k − Σ_j ∂L/∂s_j · s_j)``.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
     """
 
     __init__ = Layer.__init__  # one activation: Layer's arguments, name first, and no activation name

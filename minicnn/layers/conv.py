@@ -15,6 +15,9 @@ class Conv2D(Layer):
 
     ``z[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]``,  ``a = f(z)``
 
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+
     Parameters
     ----------
     filters : int

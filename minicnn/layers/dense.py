@@ -15,6 +15,9 @@ class Dense(Layer):
     For one sample (a column vector) this is the document's ``z = Wx + b`` with the document's ``W`` equal to the
     transpose of ``kernel``; Keras stores ``kernel`` as ``(in, out)`` so a batch of rows multiplies from the left.
 
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+
     Parameters
     ----------
     units : int
