@@ -5,6 +5,7 @@ log, a line is printed once a minute on long work and when it is finished, so lo
 still says how far it got.
 """
 
+import shutil
 import sys
 import time
 
@@ -14,6 +15,14 @@ def _interactive(stream):
     if "ipykernel" in sys.modules and stream in (sys.stdout, sys.stderr):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _terminal_columns(stream):
+    """The width of the terminal ``stream`` writes to (``COLUMNS`` where set), or None for anything else (a
+    notebook redraws a long line in place; a file keeps it whole)."""
+    if "ipykernel" in sys.modules or not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return shutil.get_terminal_size().columns
 
 
 LOG_EVERY_SECONDS = 60.0
@@ -62,15 +71,22 @@ class ProgressBar:
         self.first_step = None  # (time, steps done) at the first update after ``first``: the steps after it say
         # how long the rest will take better than an average that holds a slow first step (Numba compiling)
 
-    def _redraw(self, line):
-        """``\r`` and ``line`` over the line shown, its end blanked where the one shown was longer."""
+    def _redraw(self):
+        """``\r`` and the line over the line shown, its end blanked where the one shown was longer. In a terminal
+        the line fits its width (a shorter bar, then the end cut off): a line that wraps cannot be redrawn, and an
+        80-column terminal scrolled a new row at every step."""
+        line = self._line()
+        columns = _terminal_columns(self.stream)
+        if columns is not None and len(line) >= columns:
+            line = self._line(max(self.width - (len(line) - columns + 1), 10))[:columns - 1]
         self.stream.write("\r" + line + " " * max(self.shown - len(line), 0))
         self.shown = len(line)
 
-    def _line(self):
-        filled = int(self.width * self.done / self.total)
+    def _line(self, width=None):
+        width = self.width if width is None else width
+        filled = int(width * self.done / self.total)
         arrow = ">" if self.done < self.total else "="
-        bar = "=" * max(filled - 1, 0) + (arrow if filled else "") + "." * (self.width - filled)
+        bar = "=" * max(filled - 1, 0) + (arrow if filled else "") + "." * (width - filled)
         elapsed = self.clock() - self.start
         per_step = elapsed / max(self.done - self.first, 1)
         speed = f"{per_step * 1000:.0f}ms/{self.unit}" if per_step < 1 else f"{per_step:.1f}s/{self.unit}"
@@ -93,7 +109,7 @@ class ProgressBar:
         if not self.enabled or not self.live:
             return
         if self.interactive:
-            self._redraw(self._line())
+            self._redraw()
             self.stream.flush()
         elif self.clock() - self.last_logged >= LOG_EVERY_SECONDS:
             self.last_logged = self.clock()
@@ -118,7 +134,7 @@ class ProgressBar:
         if not self.enabled:
             return
         if self.interactive and self.live:
-            self._redraw(self._line())
+            self._redraw()
         else:
             self.stream.write(self._line())
         self.stream.write("\n")

@@ -165,3 +165,23 @@ def test_a_line_interrupted_after_its_last_step_is_ended_too():
         bar.update(2)
         bar.finish()
     assert finished.getvalue().count("\n") == 1  # finish ends its line once
+
+
+def test_a_line_longer_than_the_terminal_is_fitted_to_its_width(monkeypatch):
+    """A line wider than the terminal wraps, and ``\\r`` then goes back only to the start of its last row: an
+    80-column terminal scrolled a new row at every step (``train siamese``'s lines are 100 characters long)."""
+    monkeypatch.setenv("COLUMNS", "60")
+    screen, clock = Terminal(), Clock()
+    bar = ProgressBar(3000, stream=screen, clock=clock)
+    for done in (1, 2, 1500):
+        clock.now += 0.6
+        bar.update(done, loss=0.69381, epoch="1/2")
+    clock.now += 0.6
+    bar.finish(loss=0.5)
+    drawn = [line for line in screen.getvalue().replace("\n", "\r").split("\r") if line]
+    assert len(drawn) == 4 and all(len(line.rstrip()) <= 59 for line in drawn), drawn
+    assert drawn[2].startswith("1500/3000 [====>.....] ") and "ETA" in drawn[2]  # the bar shrinks first
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = Terminal()
+    ProgressBar(3000, stream=wide, clock=clock).update(1500, loss=0.69381, epoch="1/2")
+    assert wide.getvalue().startswith("\r1500/3000 [==============>...............] ")  # room: the bar as it was
