@@ -10,6 +10,7 @@ import sys
 import time
 import warnings
 
+from minicnn import __version__
 from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.cli_options import (FOLDERS_MADE, files_not_in_the_way, frames_per_second, output_file, output_folder,
                                  positive_number, remove_empty_folders_made, video_output, whole_number)
@@ -474,6 +475,19 @@ def _caused_by_ctrl_c(error):
     return False
 
 
+def write_utf8_where_redirected(streams=None):
+    """Output that goes to a file or a pipe in an encoding without minicnn's characters (Windows' cp1252 lacks ∂, Σ,
+    →) is written in UTF-8, the encoding of Python source: ``minicnn exercise starter conv_forward > mine.py``
+    failed with a UnicodeEncodeError and left mine.py empty. A terminal keeps its own encoding."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        if stream.isatty() or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "∂Σ→".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            stream.reconfigure(encoding="utf-8")
+
+
 def main(argv=None):
     """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, as a shell reports it, with a line saying
     so instead of a traceback). If it fails, the output folders it made and left empty are removed again."""
@@ -502,11 +516,13 @@ def main(argv=None):
 def _run_command(argv):
     if argv is None:  # the minicnn command itself (tests and scripts pass argv): warnings as one line each
         warnings.formatwarning = _warning_line
+        write_utf8_where_redirected()
     argv = sys.argv[1:] if argv is None else list(argv)
     if is_track_input(argv):
         track_parser = track_input_parser()
         return track_input_command(track_parser.parse_args(argv[1:]), track_parser)
     parser = argparse.ArgumentParser(prog="minicnn", description="minicnn: a small CNN framework for teaching")
+    parser.add_argument("--version", action="version", version=f"minicnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="train the document's network on faces vs non-faces")
     demo_parser.add_argument("--epochs", type=whole_number(1), default=10,

@@ -1007,3 +1007,32 @@ def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monk
             cli.main(["eval", "--data", str(data), "--trackers", spec, "--results", str(results), "--quiet"])
         err = capsys.readouterr().err
         assert stop.value.code == 2 and re.search(message, err), err
+
+
+def test_output_redirected_in_an_encoding_without_minicnns_characters_is_written_in_utf8(monkeypatch):
+    """On Windows, output to a file is cp1252, which lacks ∂, Σ and →: ``minicnn exercise starter conv_forward >
+    mine.py`` ended in a UnicodeEncodeError and left mine.py empty (and ``minicnn bench`` at its first row)."""
+    import io
+    import sys
+    import warnings
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # the command sets its own: restored
+    redirected = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", redirected)
+    monkeypatch.setattr(sys, "argv", ["minicnn", "exercise", "starter", "conv_forward"])
+    assert cli.main() in (0, None)
+    redirected.flush()
+    written = redirected.buffer.getvalue().decode("utf-8")
+    assert "def conv_forward" in written and "Σ" in written
+    terminal = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    terminal.isatty = lambda: True
+    cli.write_utf8_where_redirected([terminal])
+    assert terminal.encoding == "cp1252"  # a terminal keeps its own
+
+
+def test_minicnn_version(capsys):
+    import minicnn
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"minicnn {minicnn.__version__}\n"
