@@ -110,12 +110,19 @@ DEFAULT_SUITE_VERSION = 1
 DEFAULT_SUITE_SEED, DEFAULT_SUITE_COUNT = 0, 20
 
 
+def default_suite_folder(seed=DEFAULT_SUITE_SEED, count=DEFAULT_SUITE_COUNT):
+    """Where the default tracking suite of ``seed`` and ``count`` is generated: in ``$MINICNN_DATA`` (or
+    ~/.cache/minicnn); it is there once the folder holds a file ``complete``."""
+    from minicnn.track.evaluate import default_data_dir
+
+    return default_data_dir() / f"suite-v{DEFAULT_SUITE_VERSION}-seed{seed}-count{count}"
+
+
 def default_suite(seed=DEFAULT_SUITE_SEED, count=DEFAULT_SUITE_COUNT, progress=True):
     """The default tracking suite's folder, generated on first use into ``$MINICNN_DATA`` (or ~/.cache/minicnn)."""
-    from minicnn.track.evaluate import default_data_dir
     from minicnn.track.generator import make_suite
 
-    folder = default_data_dir() / f"suite-v{DEFAULT_SUITE_VERSION}-seed{seed}-count{count}"
+    folder = default_suite_folder(seed, count)
     if not (folder / "complete").is_file():
         print(f"Generating the default tracking suite ({count} sequences, seed {seed}) into {folder} ...")
         make_suite(folder, seed=seed, count=count, progress=progress)
@@ -418,6 +425,12 @@ def suite_sequences(parser, args, names, names_option):
     if args.data is not None and not Path(args.data).is_dir():
         parser.error(f"--data: expected a folder of OTB- or GOT-10k-layout sequences, got {args.data!r}"
                      + (" (a file)" if Path(args.data).exists() else " (it does not exist)"))
+    if args.data is None:  # the default suite is generated on first use: into a folder that can be written
+        folder = default_suite_folder(DEFAULT_SUITE_SEED if args.seed is None else args.seed,
+                                      DEFAULT_SUITE_COUNT if args.count is None else args.count)
+        if not (folder / "complete").is_file():
+            output_folder(parser, folder.parent, "the default suite's folder (set MINICNN_DATA to another, or give "
+                          "--data)")
     try:
         return _sequences(args.data, DEFAULT_SUITE_SEED if args.seed is None else args.seed,
                           DEFAULT_SUITE_COUNT if args.count is None else args.count, names, not args.quiet)
@@ -428,7 +441,8 @@ def suite_sequences(parser, args, names, names_option):
 
 
 def _add_suite_options(parser):
-    parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite)")
+    parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite, "
+                        "made on first use in $MINICNN_DATA, else ~/.cache/minicnn)")
     parser.add_argument("--seed", type=whole_number(0),
                         help=f"seed of the generated default suite, without --data (default: {DEFAULT_SUITE_SEED})")
     parser.add_argument("--count", type=whole_number(1),

@@ -283,6 +283,14 @@ def test_eval_without_data_generates_the_default_suite_once(tmp_path, monkeypatc
     assert (suite / "complete").is_file() and (suite / "photo-01-plain" / "groundtruth_rect.txt").is_file()
     cli.main(arguments)
     assert "Generating" not in capsys.readouterr().out  # generated once, then reused
+    (tmp_path / "a file").write_text("")
+    monkeypatch.setenv("MINICNN_DATA", str(tmp_path / "a file" / "cache"))  # a folder that cannot be made
+    with pytest.raises(SystemExit) as stop:
+        cli.main(arguments)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Traceback" not in err, err
+    assert (f"error: the default suite's folder (set MINICNN_DATA to another, or give --data): cannot make the "
+            f"folder {tmp_path / 'a file' / 'cache'}: ") in err
 
 
 def test_eval_writes_its_table_and_only_this_evaluations_plots_and_takes_a_trackers_name_in_any_case(data, tmp_path,
