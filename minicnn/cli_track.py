@@ -157,6 +157,17 @@ def check_video_out(out_video, option="--out-video"):
         )
 
 
+def _run_name(tracker, weights):
+    """The default output folder's last part: the tracker, and the network where ``--weights`` gives one, so that
+    runs of one video with other trackers or networks are kept side by side (README's two lines, with and without
+    --weights, wrote one folder, the second run over the first)."""
+    if weights is None:
+        return str(tracker).lower()
+    from minicnn.track.trackers import weights_digest
+
+    return f"{str(tracker).lower()}-weights-{weights_digest(weights)[:8]}"
+
+
 def track_input_command(args, parser):
     """``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h``: run one tracker over the frames, write the boxes, the
     times and a video with the box drawn. Returns the exit status: 0, or 1 when the tracker raised part-way."""
@@ -184,7 +195,7 @@ def track_input_command(args, parser):
                 ) from None
             raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
         name, frames = load_track_input(args.input)
-        out = Path(args.out) if args.out else Path("minicnn_track") / name
+        out = Path(args.out) if args.out else Path("minicnn_track") / name / _run_name(args.tracker, args.weights)
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"
         check_video_out(out_video)
         if out_video.resolve() == Path(args.input).resolve():
@@ -270,7 +281,8 @@ def track_input_parser():
                         help="the network's weights for siamese, cnn and hybrid: a siamese.npz written by "
                              "`minicnn train siamese` (default: the weights shipped with minicnn)")
     parser.add_argument("--out", metavar="FOLDER",
-                        help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>)")
+                        help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>/<tracker>, "
+                             "and -weights-<its SHA-256's first 8 digits> with --weights)")
     parser.add_argument("--out-video", metavar="PATH",
                         help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
                              "or a folder for 0001.png, 0002.png, ...")

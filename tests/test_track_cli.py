@@ -598,8 +598,8 @@ def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_th
                                                                                          capsys):
     assert cli.main(["track", str(clip["folder"]), "--box", clip["box"]]) == 0
     assert fake["asked"] == ["siamese"]
-    assert (tmp_path / "minicnn_track" / "frames" / "trajectory.txt").is_file()
-    assert (tmp_path / "minicnn_track" / "frames" / "track.gif").is_file()
+    assert (tmp_path / "minicnn_track" / "frames" / "siamese" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "frames" / "siamese" / "track.gif").is_file()
     # Progress bars over tracking and drawing, without --quiet (an interactive bar, as under Jupyter, may redraw
     # its last line: at least one finished bar per stage).
     assert capsys.readouterr().out.count("20/20 [") >= 2
@@ -614,8 +614,8 @@ def test_the_frames_of_an_otb_sequence_are_named_after_the_sequence_not_its_img_
         assert cli.main(["track", str(tmp_path / sequence / "img"), "--box", clip["box"], "--tracker", "fake",
                          "--quiet"]) == 0
         (tmp_path / sequence / "img").rename(clip["folder"])
-    assert (tmp_path / "minicnn_track" / "Basketball" / "trajectory.txt").is_file()
-    assert (tmp_path / "minicnn_track" / "Boy" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "Basketball" / "fake" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "Boy" / "fake" / "trajectory.txt").is_file()
 
 
 def test_track_a_gif_with_an_opencv_tracker(clip, tmp_path, capsys):
@@ -623,7 +623,7 @@ def test_track_a_gif_with_an_opencv_tracker(clip, tmp_path, capsys):
     from minicnn.track.boxes import from_otb, iou
 
     assert cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "kcf-nothresh", "--quiet"]) == 0
-    out = tmp_path / "minicnn_track" / "clip"
+    out = tmp_path / "minicnn_track" / "clip" / "kcf-nothresh"
     boxes = from_otb(np.loadtxt(out / "trajectory.txt", delimiter=","))
     assert boxes.shape == (20, 4)
     np.testing.assert_array_equal(boxes[0], clip["boxes"][0])
@@ -753,6 +753,23 @@ def test_weights_of_ones_own_training_reach_the_tracker(clip, tmp_path, capsys):
     assert len((out / "trajectory.txt").read_text().splitlines()) == 20
     message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--weights", tmp_path / "none.npz")
     assert message.startswith("--tracker siamese: ") and "none.npz" in message and "does not exist" in message
+
+
+def test_runs_of_one_video_with_other_trackers_or_weights_keep_their_own_default_folders(clip, tmp_path):
+    """README's two lines, `minicnn track my_video.gif --box ...` and the same with --weights, wrote one folder,
+    minicnn_track/my_video, the second run over the first without a word (so did --tracker kcf after siamese)."""
+    import hashlib
+
+    from minicnn.track.trackers.siamese import SiameseNetwork
+
+    weights = tmp_path / "siamese.npz"
+    SiameseNetwork(channels=(3, 4, 4, 5, 4), seed=0).save(weights)
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8]
+    for extra in ([], ["--weights", str(weights)]):
+        assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--every", "10", "--quiet"] + extra) == 0
+    runs = sorted(path.name for path in (tmp_path / "minicnn_track" / "frames").iterdir())
+    assert runs == ["siamese", f"siamese-weights-{digest}"]
+    assert all((tmp_path / "minicnn_track" / "frames" / run / "trajectory.txt").is_file() for run in runs)
 
 
 def test_weights_for_an_opencv_tracker_are_refused(clip, capsys, tmp_path):
@@ -965,7 +982,7 @@ def test_the_frames_of_an_otb_sequence_in_an_upper_case_img_folder_are_named_aft
     clip["folder"].rename(tmp_path / "Boy" / "IMG")
     assert cli.main(["track", str(tmp_path / "Boy" / "IMG"), "--box", clip["box"], "--tracker", "fake",
                      "--quiet"]) == 0
-    assert (tmp_path / "minicnn_track" / "Boy" / "trajectory.txt").is_file()
+    assert (tmp_path / "minicnn_track" / "Boy" / "fake" / "trajectory.txt").is_file()
 
 
 def test_with_weights_takes_a_trackers_name_in_any_case():
