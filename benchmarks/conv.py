@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import minicnn as mc  # noqa: E402
+from minicnn.cli_options import output_folder  # noqa: E402
 from minicnn.kernels import cpu, numpy_kernels  # noqa: E402
 from minicnn.models import document_network  # noqa: E402
 
@@ -444,6 +445,7 @@ def main(argv=None, prog=None):
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="folder for conv.json and the plot (default: benchmarks/results)")
     args = parser.parse_args(argv)
+    output_folder(parser, args.out, "--out")  # before the minutes of timing, not after them
     repeats = 5 if args.quick else 15
 
     import numba
@@ -504,7 +506,6 @@ def main(argv=None, prog=None):
         result["compile"] = compile_case()
         print(f"\nNumba kernels, float32 + float64: cold {result['compile']['cold']:.1f} s, "
               f"from the cache {result['compile']['cached']:.2f} s (import and first calls included)")
-    os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, "conv_targets" if args.targets else "conv")
     with open(stem + ".json", "w") as file:
         json.dump(result, file, indent=2)

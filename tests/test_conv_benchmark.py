@@ -119,3 +119,13 @@ def test_minicnn_bench_shows_and_checks_the_benchmarks_own_options(capsys):
     assert out.startswith("usage: minicnn bench [-h] [--quick] [--compile] [--targets]"), out
     assert "--targets" in out and "fewer repeats" in out
     assert "minicnn bench: error: unrecognized arguments: --no-such-option" in err and "minicnn conv" not in out
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_any_timing(tmp_path, capsys):
+    """``minicnn bench --out afile`` timed everything (minutes without --quick), then failed in a traceback."""
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(SystemExit) as stop:
+        conv.main(["--quick", "--out", str(tmp_path / "afile")], prog="minicnn bench")
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and "--out: " in captured.err and "is a file" in captured.err
+    assert "minicnn conv benchmark" not in captured.out  # nothing was timed
