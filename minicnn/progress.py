@@ -122,11 +122,16 @@ class ProgressBar:
     def __exit__(self, *exception):
         """``with ProgressBar(...) as bar:``: a line redrawn in a terminal and left unfinished (Ctrl-C, an error) is
         ended, so what is printed next (a traceback) starts on a line of its own."""
-        if self.shown:  # finish() ends its line; an interruption after the last update (validation) does not
+        self.end_line()  # finish() ends its line; an interruption after the last update (validation) does not
+        return False
+
+    def end_line(self):
+        """End the line drawn in a terminal, so that a message printed now starts on a line of its own (and the next
+        update draws a new line under it); nothing where no line is drawn (a log gets whole lines only)."""
+        if self.shown:
             self.stream.write("\n")
             self.stream.flush()
             self.shown = 0
-        return False
 
     def finish(self, **values):
         self.done = self.total

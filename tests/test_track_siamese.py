@@ -672,3 +672,24 @@ def test_a_short_training_still_draws_its_smoothed_loss(tmp_path, monkeypatch):
     history = [(step, 1.0 / step, np.nan, np.nan) for step in range(1, 26)]
     plot_learning_curve(history, tmp_path / "learning_curve.png")
     assert ("training loss (mean of 5)", 21) in drawn, drawn
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_training_output_has_no_blank_lines_in_a_log_and_no_repeated_last_line_in_a_terminal(tmp_path, monkeypatch,
+                                                                                               terminal):
+    """In a log each 'epoch N:' line followed a blank line; in a terminal the last progress line was drawn again
+    under the last epoch's line."""
+    import io
+    import sys
+
+    import minicnn.progress
+
+    monkeypatch.setattr(minicnn.progress, "_interactive", lambda stream: terminal)
+    screen = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", screen)
+    train_siamese(tmp_path / "run", pairs=8, epochs=2, batch_size=4, channels=TINY, validation_pairs=4)
+    lines = screen.getvalue().split("\n")
+    assert lines[-1] == "" and "" not in lines[:-1], lines
+    last_epoch = max(i for i, line in enumerate(lines) if line.startswith("epoch 2: validation loss"))
+    assert not any("4/4 [" in line for line in lines[last_epoch + 1:]), lines
+    assert sum(line.split("\r")[-1].startswith("4/4 [") for line in lines) == 1, lines  # the last line, shown once

@@ -187,6 +187,7 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
         network = fresh
     started = time.perf_counter()
     recent = [row[1] for row in history[-50:]]  # the running mean of the losses, as an uninterrupted run shows it
+    finished = False
     with ProgressBar(total_steps, enabled=progress, first=step) as bar:
         while step < total_steps:
             epoch, position = divmod(step, steps_per_epoch)
@@ -219,9 +220,14 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
             if end_of_epoch or step % checkpoint_every == 0:
                 _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
             if end_of_epoch and progress:
-                print_fn(f"\nepoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
+                if step == total_steps:
+                    bar.finish()  # the last line, once, above the last epoch's
+                    finished = True
+                bar.end_line()
+                print_fn(f"epoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
                          f"crop px ({time.perf_counter() - started:.0f} s)")
-        bar.finish()
+        if not finished:
+            bar.finish()
     network.save(out / "siamese.npz")
     plot_learning_curve(history, out / "learning_curve.png")
     return network, np.asarray(history, dtype=np.float64).reshape(-1, 4)
