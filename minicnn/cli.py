@@ -291,7 +291,7 @@ def track_command(args, parser):
         from minicnn.track.sequences import SequenceError
 
         try:
-            evaluation = evaluate(trackers, [sequence], results, progress=not args.quiet)
+            evaluation = evaluate(trackers, [sequence], results, progress=not args.quiet, resume=not args.no_resume)
         except SequenceError as error:
             parser.error(str(error))
         tracks = {name: evaluation.runs[name, sequence.name].boxes for name in evaluation.trackers}
@@ -330,8 +330,10 @@ def train_command(args, parser):
         channels = tuple(int(c) for c in args.channels.split(","))
     except ValueError:
         parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
-    if len(channels) != 5:
-        parser.error(f"--channels: expected five comma-separated integers, got {args.channels!r}")
+    if len(channels) != 5 or min(channels) < 1:
+        parser.error(f"--channels: expected five comma-separated positive integers, got {args.channels!r}")
+    if args.batch_size > args.pairs:
+        parser.error(f"--batch-size: expected at most --pairs ({args.pairs}), got {args.batch_size}")
     output_folder(parser, args.out, "--out")
     try:
         train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
@@ -587,6 +589,8 @@ def _run_command(argv):
     show_parser.add_argument("--sequence", required=True, help="the sequence's name")
     show_parser.add_argument("--trackers", help="comma-separated trackers to run (or reuse results of) and draw; "
                                                 "yours as MODULE:NAME")
+    show_parser.add_argument("--no-resume", action="store_true", help="run --trackers again where result files "
+                             "of theirs exist")
     show_parser.add_argument("--weights", help="a network of 'minicnn train siamese' for our trackers in --trackers, "
                              "as in 'minicnn eval --weights' (whose results it reuses)")
     show_parser.add_argument("--out", help="a .gif, .mp4 or a folder for PNG frames (default: <sequence>.gif)")

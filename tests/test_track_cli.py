@@ -71,11 +71,17 @@ def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     import imageio.v3 as iio
 
     gif, sheet = tmp_path / "fast.gif", tmp_path / "sheet.png"
-    cli.main(["track", "show", "--data", str(data), "--sequence", "fast", "--trackers", "csrt",
-              "--results", str(tmp_path / "results"), "--out", str(gif), "--sheet", str(sheet), "--quiet"])
+    arguments = ["track", "show", "--data", str(data), "--sequence", "fast", "--trackers", "csrt",
+                 "--results", str(tmp_path / "results"), "--out", str(gif), "--quiet"]
+    cli.main(arguments + ["--sheet", str(sheet)])
     assert iio.imread(gif, index=None).shape[0] == 15
     assert sheet.is_file()
-    assert (tmp_path / "results" / "csrt" / "fast.txt").is_file()
+    run = tmp_path / "results" / "csrt" / "fast.txt"
+    written = run.stat().st_mtime_ns
+    cli.main(arguments)
+    assert run.stat().st_mtime_ns == written  # reused
+    cli.main(arguments + ["--no-resume"])  # show had no way to run them again (the hint named eval's option)
+    assert run.stat().st_mtime_ns != written
 
 
 @pytest.mark.parametrize("in_the_way, message", [

@@ -753,8 +753,8 @@ def test_results_of_another_tracker_of_yours_under_the_same_name_are_run_again(t
     with pytest.warns(UserWarning, match=r"made by test_track_evaluate:StandStill, and the tracker of this name is "
                                          r"now test_track_evaluate:offset_factory"):
         E.evaluate({"mine": functools.partial(offset_factory, boxes, 30.0)}, suite, tmp_path, progress=True)
-    assert (f"resumed 1 of 2 runs from the result files in {tmp_path} (resume=False, or minicnn eval --no-resume, "
-            f"runs them again)") in capsys.readouterr().out
+    assert (f"resumed 1 of 2 runs from the result files in {tmp_path} (resume=False runs them again; on the command "
+            f"line, --no-resume)") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("with_file", [True, False])

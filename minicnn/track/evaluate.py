@@ -782,7 +782,7 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
             result_paths(results_dir, tracker, sequence.name)[2].unlink(missing_ok=True)
     if progress and runs:
         print(f"resumed {len(runs)} of {len(runs) + len(pending)} runs from the result files in {results_dir} "
-              f"(resume=False, or minicnn eval --no-resume, runs them again)")
+              f"(resume=False runs them again; on the command line, --no-resume)")
     total_frames = sum(len(s) for _, s in pending)
     bar = ProgressBar(total_frames, unit="frame", enabled=progress and bool(pending))
     state = {"frames": 0, "tasks": 0}
