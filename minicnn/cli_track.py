@@ -209,7 +209,7 @@ def track_input_command(args, parser):
         output_folder(parser, out, "--out")
         files_not_in_the_way(parser, out, ("trajectory.txt", "times.txt"), "--out")
         video_output(parser, out_video, "--out-video")
-        with ProgressBar(len(sequence), unit="frame", enabled=not args.quiet) as bar:
+        with ProgressBar(len(sequence), unit="frame", enabled=not args.quiet, label="tracking") as bar:
             try:
                 run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
             except (OSError, ValueError) as error:  # reading a frame; the tracker's own errors are kept in the run

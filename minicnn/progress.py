@@ -50,17 +50,18 @@ class ProgressBar:
     Shows ``done/total [=====>....] elapsed time/step ETA left - name: value ...`` (no ETA once finished);
     with ``live=False``, only the finished line.
     ``clock`` gives the time in seconds (tests pass their own); ``started``, the ``clock`` time the work began, where
-    the bar is shown once it has run a while (default: now).
+    the bar is shown once it has run a while (default: now); ``label``, what the work is, shown first on the line.
     """
 
     def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0,
-                 live=True, started=None):
+                 live=True, started=None, label=""):
         self.total = max(int(total), 1)
         self.live = live  # False: only finish writes its line (Keras' verbose=2, one line per epoch)
         self.first = first  # steps done before this bar (a resumed run): the time per step counts those after
         self.width = width
         self.stream = stream if stream is not None else sys.stdout
         self.unit = unit
+        self.label = label  # what the work is, first on the line, where two bars follow each other ("tracking")
         self.enabled = enabled
         self.interactive = _interactive(self.stream)
         self.clock = clock
@@ -99,7 +100,8 @@ class ProgressBar:
         left = f" ETA {_duration(per_step_left * (self.total - self.done))}" if started else ""
         values = "".join(f" - {name}: {_format(value)}" for name, value in self.values.items())
         digits = len(str(self.total))
-        return f"{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{left}{values}"
+        label = f"{self.label} " if self.label else ""
+        return f"{label}{self.done:{digits}d}/{self.total} [{bar}] {elapsed:.1f}s {speed}{left}{values}"
 
     def update(self, done, **values):
         if self.first_step is None and done > self.first:

@@ -389,7 +389,7 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
     tracks = _check_tracks(sequence, tracks)
     indices = range(0, len(sequence), int(every))
     frames = _video_frames(sequence, tracks, indices, colors, thickness)
-    with ProgressBar(len(indices), unit="frame", enabled=progress) as bar:
+    with ProgressBar(len(indices), unit="frame", enabled=progress, label="drawing") as bar:
         if kind == "folder":
             _write_folder(frames, out, len(indices), bar)
         else:
