@@ -51,9 +51,11 @@ def _folder_frames(folder):
     files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES),
                    key=natural_key)
     if not files:
+        inner = [p for p in folder.iterdir() if p.is_dir() and p.name.lower() == "img"]
+        sequence = f" (an OTB sequence? its frames are in {inner[0]})" if inner else ""
         raise TrackInputError(
             f"FRAMES_DIR_OR_VIDEO: the folder {folder} holds no frames; expected image files named in frame order "
-            f"({', '.join(FRAME_SUFFIXES)}), e.g. 0001.jpg, 0002.jpg, ..."
+            f"({', '.join(FRAME_SUFFIXES)}), e.g. 0001.jpg, 0002.jpg, ...{sequence}"
         )
     first_size = None
     for path in files:

@@ -696,6 +696,10 @@ def test_an_empty_folder_is_named(fake, tmp_path, capsys):
     (tmp_path / "empty" / "readme.txt").write_text("no frames here")
     message = _track_error(capsys, tmp_path / "empty", "--box", "1,2,3,4", "--tracker", "fake")
     assert f"the folder {tmp_path / 'empty'} holds no frames" in message and ".jpg" in message
+    assert "OTB sequence" not in message
+    (tmp_path / "empty" / "img").mkdir()  # an OTB sequence's folder, given in place of its img/
+    message = _track_error(capsys, tmp_path / "empty", "--box", "1,2,3,4", "--tracker", "fake")
+    assert message.endswith(f"(an OTB sequence? its frames are in {tmp_path / 'empty' / 'img'})")
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # imageio tries its legacy plugins on the bad file
