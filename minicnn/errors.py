@@ -24,13 +24,15 @@ class NonFiniteError(ValueError):
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite during ``fit``; ``epoch`` and ``batch`` say where (1-based)."""
+    """The loss became NaN or infinite during ``fit``; ``epoch`` and ``batch`` say where (1-based), ``rows`` which
+    samples the batch held (their indices into ``fit``'s ``x``; None where unknown)."""
 
-    def __init__(self, message, epoch, batch, history=None):
+    def __init__(self, message, epoch, batch, history=None, rows=None):
         super().__init__(message)
         self.epoch = epoch
         self.batch = batch
         self.history = history
+        self.rows = rows
 
 
 class WeightFileError(ValueError):

@@ -917,14 +917,17 @@ class Sequential:
                 raise ShapeError(f"{where}: x and y must hold the same number of samples, got {len(x)} and {len(y)}")
         return x, y
 
-    def _diverged(self, epoch, batch, first, last, history, cause):
+    def _diverged(self, epoch, batch, rows, history, cause):
+        """The error that stops ``fit`` at ``batch`` of ``epoch``, whose samples were the ``rows`` of ``x``: the
+        message names the first few rows (the shuffled order is not one a user can see), the error holds them all."""
         corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(param))) for layer in self.layers
                         for param in layer.params.values())
         state = ("the weights hold NaN/inf (an update overflowed): load the last weights saved" if corrupted
                  else "the weights are left as they were after the last good step")
-        message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (samples {first}-{last} of the "
-                   f"shuffled epoch); {state}. Try a smaller learning rate or check the data.")
-        return TrainingDivergedError(message, epoch, batch, history)
+        shown = ", ".join(str(int(row)) for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (rows {shown} of x: the error's "
+                   f"rows holds all {len(rows)}); {state}. Try a smaller learning rate or check the data.")
+        return TrainingDivergedError(message, epoch, batch, history, rows=np.asarray(rows))
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, validation_split=0.0, shuffle=True,
             seed=None, augment=None, **keras_arguments):
@@ -1049,8 +1052,7 @@ class Sequential:
             try:
                 logs = self._train_step(x_batch, y_batch, None if augment is None else f"{self.name}.fit (augment)")
             except (FloatingPointError, NonFiniteError) as error:
-                raise self._diverged(epoch + 1, step + 1, step * batch_size, step * batch_size + len(index) - 1,
-                                     history, error) from error
+                raise self._diverged(epoch + 1, step + 1, index, history, error) from error
             seen += len(index)
             for name, value in logs.items():
                 totals[name] = totals.get(name, 0.0) + value * len(index)

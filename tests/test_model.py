@@ -1370,3 +1370,20 @@ def test_fit_warns_of_inputs_that_hold_8_bit_pixel_values():
             warnings.simplefilter("error", UserWarning)
             warnings.filterwarnings("ignore", message=".*samples of a batch have a prediction within 1e-7")
             model.fit(given, y, epochs=1, verbose=0)
+
+
+def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
+    """One corrupt image (finite, 3e38) stopped training with "samples 0-7 of the shuffled epoch", positions in a
+    permutation the user never sees: the rows of x are named, and the error holds them all."""
+    x, y = toy_data(16)
+    x[11] = 3e38
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with pytest.raises(mc.TrainingDivergedError, match=r"at epoch 1, batch \d \(rows \d+, \d+, \d+, \d+, \d+, \.\.\. "
+                                                       r"of x: the error's rows holds all 8\)") as stopped:
+        with np.errstate(over="ignore", invalid="ignore"):
+            model.fit(x, y, epochs=1, batch_size=8, seed=3, verbose=0)
+    rows = stopped.value.rows
+    assert len(rows) == 8 and 11 in rows and len(set(rows.tolist())) == 8
+    order = np.random.default_rng(3).permutation(16)
+    assert rows.tolist() in (order[:8].tolist(), order[8:].tolist())
