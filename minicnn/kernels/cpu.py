@@ -14,7 +14,7 @@ How the work is split, and why (measured on this project's 2-core machine; see `
   kernel tap), so the product splits over taps with no reduction between threads (multiplying by ``cols[a:b].T``
   instead ran at half speed: Numba's ``np.dot`` is slow on that transposed view). ``∂L/∂cols = ∂L/∂y·Wᵀ`` in row
   blocks, then **col2im as a gather**: each input pixel sums the entries of ``∂L/∂cols`` that came from it, so
-  threads never write to the same place (no atomics, deterministic).
+  threads never write to the same place (no atomics: the same inputs and thread count give the same bits).
 - **Pooling** is direct: one pass over the windows with the channels innermost; max pooling records the winner's
   flat window index (``int32``, first maximum on ties, exactly as the NumPy backend), and both backward passes
   are gathers. 17× faster than the NumPy backend and ~5× faster than PyTorch on 32×32×32×32.
@@ -23,7 +23,10 @@ How the work is split, and why (measured on this project's 2-core machine; see `
 - Known cost: ``cols`` is a large fresh buffer (75 MB for 8×64×64×64 with a 3×3 kernel); writing it is dominated by
   page faults. Filling and multiplying tiles of a few hundred rows that stay in cache would remove that.
 
-Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The BLAS that
+Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The products and the
+bias gradient split their rows into one block per thread, so the order of their sums, and so their rounding, follows
+the thread count: a run repeats bit for bit on the same count, and another count rounds differently (within float
+rounding per step, as the backends differ). The BLAS that
 Numba's ``np.dot`` calls (SciPy's OpenBLAS) must be single-threaded, or its threads and Numba's spin against each
 other on the same cores (~8 ms lost per hand-over); ``minicnn.kernels.blas_threads`` loads it so, first thing on
 ``import minicnn``.
