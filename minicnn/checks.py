@@ -1,9 +1,11 @@
 """Tests that arguments pass before they are used: numbers that are finite, flags that are booleans, seeds that
 NumPy takes, gradients of the shape their forward pass gave."""
 
+import difflib
 import math
 import numbers
 import os
+import re
 import sys
 
 import numpy as np
@@ -28,6 +30,25 @@ def all_finite(array):
     or, where the sum is not (large finite values can overflow it), every value is. One pass in the usual case."""
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(array.sum()) or np.isfinite(array).all())
+
+
+def known_name(text, names):
+    """The one of ``names`` (lower-case, words joined by ``_``) that ``text`` spells: in any case, and as a class name
+    too (``"BinaryCrossentropy"`` is ``binary_crossentropy``, as Keras reads it); None for none of them."""
+    if not isinstance(text, str):
+        return None
+    for candidate in (text.lower(), re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text).lower()):
+        if candidate in names:
+            return candidate
+    return None
+
+
+def did_you_mean(text, names):
+    """``" (did you mean 'binary_crossentropy'?)"`` for the name of ``names`` closest to ``text``; "" for none."""
+    if not isinstance(text, str):
+        return ""
+    close = difflib.get_close_matches(text.lower(), list(names), n=1, cutoff=0.8)  # relux → relu, not gelu → relu
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def flag(value, argument, where):

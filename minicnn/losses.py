@@ -457,13 +457,14 @@ def get_loss(loss):
         return loss
     if isinstance(loss, type) and issubclass(loss, Loss):
         return loss()
-    if isinstance(loss, str) and loss.lower() in LOSSES:
-        return LOSSES[loss.lower()]()
+    if checks.known_name(loss, LOSSES):
+        return LOSSES[checks.known_name(loss, LOSSES)]()
     if callable(loss) and not hasattr(loss, "gradient"):
         raise TypeError(f"loss: a function such as {getattr(loss, '__name__', 'this one')} gives the loss but not the "
-                        f"gradient backpropagation starts from; write a subclass of mc.Loss with both (__call__ and "
-                        f"gradient), or choose one of {sorted(LOSSES)}")
+                        f"gradient backpropagation starts from; write a subclass of mc.Loss with both (value and "
+                        f"grad), or choose one of {sorted(LOSSES)}")
     if hasattr(loss, "gradient"):
         raise TypeError(f"loss: {type(loss).__name__} has a gradient method but is not a subclass of mc.Loss, "
                         f"whose checks the model uses: write class {type(loss).__name__}(mc.Loss)")
-    raise ValueError(f"loss: unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a Loss instance")
+    raise ValueError(f"loss: unknown loss {loss!r}{checks.did_you_mean(loss, LOSSES)}; choose one of "
+                     f"{sorted(LOSSES)}, pass a Loss instance, or write a subclass of mc.Loss")

@@ -10,6 +10,7 @@ shapes, as Keras 3 does."""
 
 import numpy as np
 
+from minicnn import checks
 from minicnn.losses import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
 
 
@@ -49,6 +50,12 @@ def accuracy_by_shape(y_true, y_pred):
     return categorical_accuracy(y_true, y_pred)
 
 
+#: the metrics known by name, besides "accuracy" (which follows the loss)
+NAMED = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
+         "sparse_categorical_accuracy": sparse_categorical_accuracy, "mae": mean_absolute_error,
+         "mean_absolute_error": mean_absolute_error}
+
+
 def check_metric_names(metrics):
     """Each metric's name is its key in the history and in ``train_on_batch``'s dict, beside ``loss`` and the
     ``val_`` keys: a metric named ``loss``, one named ``val_…``, or two of one name would overwrite a value."""
@@ -73,7 +80,12 @@ def get_metric(metric, loss):
     if not isinstance(metric, str):
         raise TypeError(f"metrics: expected a metric name such as 'accuracy' or a function f(y_true, y_pred) -> "
                         f"float, got {metric!r}")
-    if metric in ("accuracy", "acc"):
+    spelled = checks.known_name(metric, ("accuracy", "acc", *NAMED, "mse", "mean_squared_error"))
+    if spelled is None:
+        raise ValueError(f"metrics: unknown metric {metric!r}"
+                         f"{checks.did_you_mean(metric, ('accuracy', 'acc', *NAMED))}; choose 'accuracy', one of "
+                         f"{sorted(NAMED)}, or a function f(y_true, y_pred) -> float")
+    if spelled in ("accuracy", "acc"):
         if isinstance(loss, BinaryCrossentropy):
             threshold = 0.0 if loss.from_logits else 0.5
             return metric, lambda y, p: binary_accuracy(y, p, threshold)
@@ -82,14 +94,9 @@ def get_metric(metric, loss):
         if isinstance(loss, CategoricalCrossentropy):
             return metric, categorical_accuracy
         return metric, accuracy_by_shape
-    named = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
-             "sparse_categorical_accuracy": sparse_categorical_accuracy, "mae": mean_absolute_error,
-             "mean_absolute_error": mean_absolute_error}
-    if metric in named:
-        return metric, named[metric]
-    if metric in ("mse", "mean_squared_error"):
+    if spelled in NAMED:
+        return metric, NAMED[spelled]
+    if spelled in ("mse", "mean_squared_error"):
         raise ValueError(f"metrics: {metric!r} is Keras' mean of (y − ŷ)², twice minicnn's 'mse' loss, the document's "
                          f"1/(2N) Σ (y − ŷ)²; with loss='mse' the loss is that half already, and a function "
                          f"lambda y, p: np.mean((y - p) ** 2) gives Keras' value")
-    raise ValueError(f"metrics: unknown metric {metric!r}; choose 'accuracy', one of {sorted(named)}, or a function "
-                     "f(y_true, y_pred) -> float")

@@ -285,7 +285,9 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
                                                        r"input_shape, dtype, trainable$"),
     (lambda: mc.Input((3,), dtype="float32"), TypeError, r"^Input: unexpected argument 'dtype'; it takes shape, name$"),
     (lambda: mc.Activation("gelu"), ValueError, r"^Activation 'activation(_\d+)?': unknown activation 'gelu'; choose "
-                                                r"one of \['linear', 'relu', 'sigmoid', 'softmax', 'tanh'\]$"),
+                                                r"one of \['linear', 'relu', 'sigmoid', 'softmax', 'tanh'\], or a "
+                                                r"subclass of mc\.Activation of your own \(defining apply and "
+                                                r"backward\)$"),
 ], ids=["input-after-a-layer", "two-inputs", "two-shapes", "input-of-any-size", "grey-images", "labels-not-whole",
         "too-few-classes", "labels-a-matrix", "labels-strings", "labels-infinite", "labels-huge", "relu-given-another",
         "input-dtype", "activation-unknown"])
@@ -490,3 +492,25 @@ def test_the_modules_help_names_are_reached_from_the_package_and_offered_by_tab_
     assert not {"missing_name", "blas_threads", "openmp_waiting", "importlib"} & set(offered)
     with pytest.raises(AttributeError, match=r"has no attribute 'InputLayer' \(a Keras name\)"):
         mc.InputLayer
+
+
+def test_names_are_read_in_any_case_and_as_class_names_and_a_misspelling_is_offered_the_closest():
+    """loss="BINARY_CROSSENTROPY" and activation="RELU" were taken while metrics=["Accuracy"] and
+    loss="BinaryCrossentropy" (which Keras takes) were refused, and a misspelling got no suggestion."""
+    model = mc.Sequential([mc.Dense(1, activation="Sigmoid", input_shape=(2,))])
+    model.compile(optimizer="Adam", loss="BinaryCrossentropy", metrics=["Accuracy", "MAE"])
+    assert isinstance(model.loss, mc.BinaryCrossentropy)
+    assert isinstance(model.layers[0].activation, mc.Sigmoid)
+    history = model.fit(np.ones((4, 2)), np.array([[0.0], [1.0], [0.0], [1.0]]), verbose=0)
+    assert sorted(history.history) == ["Accuracy", "MAE", "loss"]
+    assert isinstance(mc.losses.get_loss("MeanSquaredError"), mc.MeanSquaredError)
+    for make, message in [
+        (lambda: model.compile(loss="binary_cross_entropy"), r"^loss: unknown loss 'binary_cross_entropy' \(did you "
+                                                             r"mean 'binary_crossentropy'\?\); choose one of"),
+        (lambda: model.compile(loss="mse", metrics=["accuracyy"]), r"^metrics: unknown metric 'accuracyy' \(did you "
+                                                                   r"mean 'accuracy'\?\)"),
+        (lambda: mc.Dense(1, activation="relux"), r"unknown activation 'relux' \(did you mean 'relu'\?\)"),
+        (lambda: model.compile(loss="hinge"), r"^loss: unknown loss 'hinge'; choose one of"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            make()

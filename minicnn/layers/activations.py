@@ -8,7 +8,7 @@ Each works elementwise (Softmax: along the last axis) on inputs of any rank. ``C
 import copy
 import warnings
 
-from minicnn import backend
+from minicnn import backend, checks
 from minicnn.layers.base import Layer
 
 
@@ -36,11 +36,10 @@ class Activation(Layer):
                             "defines apply and backward; got no activation (a bare Activation() computes nothing)")
         super().__init__(**kwargs)
         if activation is not None:
-            if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
-                raise ValueError(f"{self.describe()}: unknown activation {activation!r}; choose one of "
-                                 f"{sorted(ACTIVATIONS)}")
-            self.activation = ACTIVATIONS[activation.lower()](name=f"{self.name}_{activation.lower()}",
-                                                              dtype=self.dtype)
+            spelled = checks.known_name(activation, ACTIVATIONS)
+            if spelled is None:
+                raise ValueError(f"{self.describe()}: {_unknown(activation)}")
+            self.activation = ACTIVATIONS[spelled](name=f"{self.name}_{spelled}", dtype=self.dtype)
             self.runs_on_device = True  # the named activations all have kernels on every backend
 
     def build(self, input_shape):
@@ -195,10 +194,16 @@ def get_activation(activation, owner):
         return copy.deepcopy(activation)
     if isinstance(activation, type) and issubclass(activation, Activation):
         return activation()
-    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
-        return ACTIVATIONS[activation.lower()](name=f"{owner.name}_{activation.lower()}")
-    raise ValueError(f"{owner.describe()}: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or "
-                     "None")
+    spelled = checks.known_name(activation, ACTIVATIONS)
+    if spelled is not None:
+        return ACTIVATIONS[spelled](name=f"{owner.name}_{spelled}")
+    raise ValueError(f"{owner.describe()}: {_unknown(activation)}, or None")
+
+
+def _unknown(activation):
+    """Words for an activation that is none of ``ACTIVATIONS``: the closest name, and the way to write one."""
+    return (f"unknown activation {activation!r}{checks.did_you_mean(activation, ACTIVATIONS)}; choose one of "
+            f"{sorted(ACTIVATIONS)}, or a subclass of mc.Activation of your own (defining apply and backward)")
 
 
 def warn_if_softmax_over_one(activation, outputs, owner):
