@@ -162,10 +162,12 @@ NAMES = {
     "callbacks": NO_CALLBACKS,
     "EarlyStopping": NO_CALLBACKS,
     "load_model": "minicnn saves weights only: build the same Sequential, then model.load_weights(path)",
-    "RMSprop": "minicnn has SGD (with momentum) and Adam",
+    "RMSprop": "minicnn has SGD (with momentum) and Adam; an optimizer of your own subclasses mc.Optimizer and "
+               "defines step(pairs, names=None)",
     "GlobalAveragePooling2D": "mc.AveragePooling2D(pool_size=(H, W)) over the whole map, then mc.Flatten()",
     "Reshape": "minicnn reshapes only with mc.Flatten()",
-    "LeakyReLU": "minicnn's activations are relu, sigmoid, tanh and softmax",
+    "LeakyReLU": "minicnn's activations are relu, sigmoid, tanh and softmax; an activation of your own subclasses "
+                 "mc.Activation and defines apply(z) and backward(grad_out) (README: 'A layer of your own')",
 }
 
 

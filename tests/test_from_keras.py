@@ -514,3 +514,13 @@ def test_names_are_read_in_any_case_and_as_class_names_and_a_misspelling_is_offe
     ]:
         with pytest.raises(ValueError, match=message):
             make()
+
+
+def test_a_missing_keras_activation_or_optimizer_points_at_writing_ones_own():
+    """mc.LeakyReLU and mc.RMSprop said what minicnn has, not that a subclass of one's own is the way."""
+    with pytest.raises(AttributeError, match=r"an activation of your own subclasses mc\.Activation and defines "
+                                             r"apply\(z\) and backward\(grad_out\)"):
+        mc.LeakyReLU
+    with pytest.raises(AttributeError, match=r"an optimizer of your own subclasses mc\.Optimizer and defines "
+                                             r"step\(pairs, names=None\)"):
+        mc.RMSprop
