@@ -525,6 +525,11 @@ class Sequential:
                     raise
                 raise ShapeError(f"{error}. The cause is x: {self.name} was built for samples of shape {built_for}, "
                                  f"and x holds samples of shape {sample_shape}") from error
+            except NonFiniteError as error:  # a layer's input: the layer before made it, from a finite one
+                if index == 0:
+                    raise
+                raise NonFiniteError(f"{error}; {self.layers[index - 1].describe()} made it from a finite "
+                                     f"input") from error
             check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
         if training:
             self._stores_to_host_after_a_direct_call("state")
@@ -925,8 +930,9 @@ class Sequential:
         state = ("the weights hold NaN/inf (an update overflowed): load the last weights saved" if corrupted
                  else "the weights are left as they were after the last good step")
         shown = ", ".join(str(int(row)) for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
-        message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (rows {shown} of x: the error's "
-                   f"rows holds all {len(rows)}); {state}. Try a smaller learning rate or check the data.")
+        message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (its samples, in order, are rows "
+                   f"{shown} of x: the error's rows holds all {len(rows)}); {state}. Try a smaller learning rate or "
+                   f"check the data.")
         return TrainingDivergedError(message, epoch, batch, history, rows=np.asarray(rows))
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, validation_split=0.0, shuffle=True,

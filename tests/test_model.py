@@ -1374,13 +1374,17 @@ def test_fit_warns_of_inputs_that_hold_8_bit_pixel_values():
 
 def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
     """One corrupt image (finite, 3e38) stopped training with "samples 0-7 of the shuffled epoch", positions in a
-    permutation the user never sees: the rows of x are named, and the error holds them all."""
+    permutation the user never sees: the rows of x are named, and the error holds them all. The layer named is the
+    one that made the infinity, not only the one that received it."""
     x, y = toy_data(16)
     x[11] = 3e38
     model = toy_model()
     model.compile(optimizer="sgd", loss="binary_crossentropy")
-    with pytest.raises(mc.TrainingDivergedError, match=r"at epoch 1, batch \d \(rows \d+, \d+, \d+, \d+, \d+, \.\.\. "
-                                                       r"of x: the error's rows holds all 8\)") as stopped:
+    with pytest.raises(mc.TrainingDivergedError, match=r"^training stopped: MaxPooling2D 'max_pooling2d(_\d+)?': input "
+                                                       r"contains NaN or infinity \(first at index \(\d, .*\); Conv2D "
+                                                       r"'conv2d(_\d+)?' made it from a finite input at epoch 1, batch "
+                                                       r"\d \(its samples, in order, are rows \d+, \d+, \d+, \d+, \d+, "
+                                                       r"\.\.\. of x: the error's rows holds all 8\)") as stopped:
         with np.errstate(over="ignore", invalid="ignore"):
             model.fit(x, y, epochs=1, batch_size=8, seed=3, verbose=0)
     rows = stopped.value.rows
