@@ -4,6 +4,7 @@ frames with one tracker, and write its boxes, its time per frame and a video wit
 import argparse
 import sys
 
+from minicnn.backend import known_backends
 from minicnn.cli_options import files_not_in_the_way, frames_per_second, output_folder, video_output, whole_number
 
 
@@ -182,13 +183,19 @@ def track_input_command(args, parser):
     from minicnn.track.boxes import to_otb
     from minicnn.track.evaluate import track_sequence
     from minicnn.track.sequences import Sequence, atomic_write_text
-    from minicnn.track.trackers import available_trackers, make_tracker
+    from minicnn.errors import BackendError
+    from minicnn.track.trackers import OUR_TRACKERS, available_trackers, make_tracker
     from minicnn.track.trackers.base import check_box
 
     try:
         box = parse_box(args.box)
+        if args.backend is not None and str(args.tracker).lower() not in OUR_TRACKERS:
+            raise TrackInputError(f"--backend: for our trackers ({', '.join(OUR_TRACKERS)}), which run a network; "
+                                  f"{args.tracker} has none")
         try:
-            tracker = make_tracker(args.tracker, weights=args.weights)
+            tracker = make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
+        except BackendError as error:  # cuda without a GPU
+            raise TrackInputError(f"--backend {args.backend}: {error}") from None
         except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
             known = available_trackers()
             if str(args.tracker).lower() not in known:
@@ -245,8 +252,8 @@ def track_input_command(args, parser):
     return status
 
 
-TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--weights PATH] [--out FOLDER]
-                     [--out-video PATH] [--every N] [--fps N] [--quiet]
+TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--weights PATH]
+                     [--backend NAME] [--out FOLDER] [--out-video PATH] [--every N] [--fps N] [--quiet]
        minicnn track make-sequences --out FOLDER [options]
        minicnn track show --sequence NAME [options]"""
 
@@ -282,9 +289,12 @@ def track_input_parser():
     parser.add_argument("--weights", metavar="PATH",
                         help="the network's weights for siamese, cnn and hybrid: a siamese.npz written by "
                              "`minicnn train siamese` (default: the weights shipped with minicnn)")
+    parser.add_argument("--backend", choices=known_backends(),
+                        help="where our trackers run their network (default: numba; cuda on a GPU)")
     parser.add_argument("--out", metavar="FOLDER",
-                        help="folder for trajectory.txt, times.txt and track.gif (default: minicnn_track/<input name>/<tracker>, "
-                             "and -weights-<its SHA-256's first 8 digits> with --weights)")
+                        help="folder for trajectory.txt, times.txt and track.gif (default: "
+                             "minicnn_track/<input name>/<tracker>, and -weights-<its SHA-256's first 8 digits> with "
+                             "--weights)")
     parser.add_argument("--out-video", metavar="PATH",
                         help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
                              "or a folder for 0001.png, 0002.png, ...")

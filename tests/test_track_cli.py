@@ -520,16 +520,21 @@ def fake(monkeypatch, tmp_path):
 
     monkeypatch.chdir(tmp_path)
 
-    options = {"lost": (), "crash_at": None, "asked": []}
+    options = {"lost": (), "crash_at": None, "asked": [], "backends": []}
     original_make, original_available = trackers.make_tracker, trackers.available_trackers
 
-    def make(name, weights=None):
+    def make(name, weights=None, backend="numba"):
+        from minicnn.errors import BackendError
+
         options["asked"].append(name)
+        options["backends"].append(backend)
+        if backend == "cuda":
+            raise BackendError("the 'cuda' backend found no CUDA GPU")
         if name in ("fake", "siamese"):
             return MarkFinder(options["lost"], options["crash_at"])
         if name == "unbuildable":
             raise FileNotFoundError("weight file 'nowhere.npz' does not exist")
-        return original_make(name, weights=weights)
+        return original_make(name, weights=weights, backend=backend)
 
     monkeypatch.setattr(trackers, "make_tracker", make)
     monkeypatch.setattr(trackers, "available_trackers",
@@ -610,6 +615,19 @@ def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_th
     # under Jupyter, may redraw its last line: at least one finished bar per stage).
     out = capsys.readouterr().out
     assert out.count("tracking 20/20 [") >= 1 and out.count("drawing 20/20 [") >= 1
+
+
+def test_the_backend_option_reaches_our_trackers_and_is_refused_for_opencvs(clip, fake, capsys):
+    """minicnn track ran our trackers on numba whatever was asked (MINICNN_BACKEND is the models' backend): a GPU
+    could not be used from the command line."""
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--backend", "numpy", "--quiet"]) == 0
+    assert fake["asked"] == ["siamese"] and fake["backends"] == ["numpy"]
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--quiet"]) == 0
+    assert fake["backends"][-1] == "numba"  # the default
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--backend", "cuda")
+    assert message == "--backend cuda: the 'cuda' backend found no CUDA GPU"
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "kcf", "--backend", "numpy")
+    assert message.startswith("--backend: for our trackers (siamese, ") and message.endswith("kcf has none")
 
 
 def test_the_frames_of_an_otb_sequence_are_named_after_the_sequence_not_its_img_folder(clip, fake, tmp_path):
