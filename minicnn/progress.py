@@ -72,13 +72,14 @@ class ProgressBar:
         self.first_step = None  # (time, steps done) at the first update after ``first``: the steps after it say
         # how long the rest will take better than an average that holds a slow first step (Numba compiling)
 
-    def _redraw(self):
+    def _redraw(self, whole=False):
         """``\r`` and the line over the line shown, its end blanked where the one shown was longer. In a terminal
-        the line fits its width (a shorter bar, then the end cut off): a line that wraps cannot be redrawn, and an
-        80-column terminal scrolled a new row at every step."""
+        a line to be redrawn fits its width (a shorter bar, then the end cut off): a line that wraps cannot be
+        redrawn, and an 80-column terminal scrolled a new row at every step. The finished line (``whole``) is never
+        redrawn, so it is written whole, all its values kept, wrapping where it must."""
         line = self._line()
         columns = _terminal_columns(self.stream)
-        if columns is not None and len(line) >= columns:
+        if columns is not None and len(line) >= columns and not whole:
             line = self._line(max(self.width - (len(line) - columns + 1), 10))[:columns - 1]
         self.stream.write("\r" + line + " " * max(self.shown - len(line), 0))
         self.shown = len(line)
@@ -141,7 +142,7 @@ class ProgressBar:
         if not self.enabled:
             return
         if self.interactive and self.live:
-            self._redraw()
+            self._redraw(whole=True)
         else:
             self.stream.write(self._line())
         self.stream.write("\n")
