@@ -171,6 +171,10 @@ class GradcheckReport:
                          f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong "
                          f"backward pass and rounding look alike here; check in float64 (the default) to tell them "
                          f"apart.")
+        elif failing and (self.clipped_samples or self.near_clip_samples):
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a wrong "
+                         f"backward pass, or the samples at or near the loss's clip named above, whose differences "
+                         f"a right gradient fails; check away from them to tell which.")
         elif failing:  # every failing entry judged was tested for a kink (_compare) and did not sit on one
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
                          f"pass is wrong. No kink explains it: where the function bends (a ReLU input within h of 0, "

@@ -237,6 +237,9 @@ def test_a_loss_that_clips_a_prediction_is_named_as_the_reason_the_check_fails()
     report = mc.gradcheck(mc.BinaryCrossentropy(), confident, y)
     assert not report.passed and report.clipped_samples == 1 and report.samples == 3, report
     assert "The loss clips the predictions of 1 of 3 samples" in str(report)
+    assert "a backward pass is wrong" not in str(report)  # the built-in loss is right: the clip explains it (review)
+    assert str(report).splitlines()[-1].startswith("NOT passed: y_pred above 1e-06: a wrong backward pass, or the "
+                                                   "samples at or near the loss's clip named above")
     unclipped = mc.gradcheck(mc.BinaryCrossentropy(), np.array([[0.2], [0.3], [0.6]]), y)
     assert unclipped.passed and unclipped.clipped_samples == 0 and "clips" not in str(unclipped), unclipped
     logits = mc.gradcheck(mc.BinaryCrossentropy(from_logits=True), np.array([[-20.7], [0.3], [0.6]]), y)
