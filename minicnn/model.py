@@ -516,6 +516,7 @@ class Sequential:
         sample_shape, built_for = tuple(np.shape(x)[1:]), self.input_shape[1:]
         expected_shapes = self._output_shapes_for(tuple(np.shape(x)))
         self._input_shapes = []
+        model_input = x
         for index, layer in enumerate(self.layers):
             self._input_shapes.append(tuple(np.shape(x)))
             try:
@@ -525,11 +526,11 @@ class Sequential:
                     raise
                 raise ShapeError(f"{error}. The cause is x: {self.name} was built for samples of shape {built_for}, "
                                  f"and x holds samples of shape {sample_shape}") from error
-            except NonFiniteError as error:  # a layer's input: the layer before made it, from a finite one
+            except NonFiniteError as error:  # a layer's input: which layer made it (one of yours checks nothing)
                 if index == 0:
                     raise
-                raise NonFiniteError(f"{error}; {self.layers[index - 1].describe()} made it from a finite "
-                                     f"input") from error
+                made = self._layer_that_made_nan(model_input, training) or "no layer made it again"
+                raise NonFiniteError(f"{error}; {made}") from error
             check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
         if training:
             self._stores_to_host_after_a_direct_call("state")
@@ -537,12 +538,18 @@ class Sequential:
         return x
 
     def _layer_that_made_nan(self, x, training):
-        """On an accelerator backend, whose layers do not check their inputs: run the batch ``x`` through the
-        layers again, bringing each output to the host, and name the first layer whose output holds NaN or
-        infinity although its input did not; None if no layer's does. Only called once an output is known not to
-        be finite, so the copies cost nothing on a good step. (In training, Dropout repeats the masks of the failed
-        pass; BatchNorm's moving averages move again, and the failing step puts them back.)"""
+        """Where a NaN or infinity met inside the model came from: run the batch ``x`` through the layers again,
+        bringing each output to the host, and name the first layer whose output holds NaN or infinity although its
+        input did not (or ``x`` itself); None if none does. On an accelerator backend no layer checks its input; on
+        the host a layer of yours may not, so the layer before the one that met it need not have made it. Only
+        called once a NaN was met, so the copies cost nothing on a good step. (In training, Dropout repeats the
+        masks of the failed pass; BatchNorm's moving averages move again, and the failing step puts them back.)"""
         kernels = backend.kernels()
+        on_device = getattr(kernels, "USES_DEVICE_MEMORY", False)
+        searched = (f"; the {backend.get_backend()!r} backend looks for the layer only once the output is not finite"
+                    if on_device else "")
+        if not checks.all_finite(kernels.to_host(x)):
+            return f"it was in the model's input already{searched}"
         repeating = [layer for layer in self.layers if hasattr(layer, "repeat_last_draw")]
         for layer in repeating:  # Dropout draws the masks of the failed pass again, not new ones
             layer.repeat_last_draw = True
@@ -553,8 +560,7 @@ class Sequential:
                 if not np.all(np.isfinite(output)):
                     index = checks.first_index(~np.isfinite(output))
                     return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
-                            f"value {output[index]}); the {backend.get_backend()!r} backend looks for the layer "
-                            f"only once the output is not finite")
+                            f"value {output[index]}){searched}")
             return None
         finally:
             for layer in repeating:

@@ -1382,7 +1382,8 @@ def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
     model.compile(optimizer="sgd", loss="binary_crossentropy")
     with pytest.raises(mc.TrainingDivergedError, match=r"^training stopped: MaxPooling2D 'max_pooling2d(_\d+)?': input "
                                                        r"contains NaN or infinity \(first at index \(\d, .*\); Conv2D "
-                                                       r"'conv2d(_\d+)?' made it from a finite input at epoch 1, batch "
+                                                       r"'conv2d(_\d+)?' made it from a finite input \(its output's "
+                                                       r"first at index \(\d, .*\) at epoch 1, batch "
                                                        r"\d \(its samples, in order, are rows \d+, \d+, \d+, \d+, \d+, "
                                                        r"\.\.\. of x: the error's rows holds all 8\)") as stopped:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -1391,3 +1392,29 @@ def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
     assert len(rows) == 8 and 11 in rows and len(set(rows.tolist())) == 8
     order = np.random.default_rng(3).permutation(16)
     assert rows.tolist() in (order[:8].tolist(), order[8:].tolist())
+
+
+def test_a_nan_that_a_layer_of_ones_own_passed_on_is_traced_to_where_it_was_made():
+    """A NaN in x passed on by a first layer of one's own (README's Scale checks nothing) was blamed on that layer,
+    "Scale 'scale' made it from a finite input" (found in review): the batch is run again to find the maker."""
+
+    class Scale(mc.Layer):
+        def forward(self, x, training=False):
+            self.x = np.asarray(x)
+            return self.x * 2.0
+
+        def backward(self, grad_out):
+            return 2.0 * grad_out
+
+    model = mc.Sequential([Scale(name="scale"), mc.Dense(1, name="dense")])
+    x = np.ones((3, 2))
+    x[1, 0] = np.nan
+    with pytest.raises(mc.NonFiniteError, match=r"^Dense 'dense': input contains NaN or infinity .*; it was in the "
+                                                 r"model's input already$"):
+        model(x)
+    overflowing = mc.Sequential([mc.Dense(2, name="big"), Scale(name="scale"), mc.ReLU(name="relu")])
+    overflowing.build((None, 2))
+    overflowing.layers[0].params["kernel"][...] = 3e38
+    with np.errstate(over="ignore"), pytest.raises(mc.NonFiniteError, match=r"; Dense 'big' made it from a finite "
+                                                                           r"input \(its output's first"):
+        overflowing(np.ones((1, 2), np.float32))
