@@ -207,6 +207,15 @@ def _warn_if_8_bit_values(x, where):
                   stacklevel=checks.stacklevel_outside_minicnn())
 
 
+def _generator_beside(rng):
+    """A generator of its own made from ``rng``'s seed without drawing from ``rng`` (``spawn``); from a draw of it
+    where its seed cannot spawn (a bit generator given a key of its own, such as ``Philox(key=5)``)."""
+    try:
+        return rng.spawn(1)[0]
+    except TypeError:  # "The underlying SeedSequence does not implement spawning"
+        return np.random.default_rng(rng.integers(2**63))
+
+
 def _augment_with(augment, rng, x_batch, _):
     """``augment(x_batch, rng)`` with the generator ``rng`` of its own, whichever ``fit`` passes."""
     return augment(x_batch, rng)
@@ -1008,7 +1017,7 @@ class Sequential:
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
         if augment is not None:  # draws of its own: the batches come in the same order with and without augment
-            augment = functools.partial(_augment_with, augment, rng.spawn(1)[0])
+            augment = functools.partial(_augment_with, augment, _generator_beside(rng))
         history = self.history = History()  # as in Keras: the epochs done are kept when the run is stopped (Ctrl-C)
         with self.on_device():
             self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)

@@ -142,6 +142,11 @@ def test_augment_draws_from_a_generator_of_its_own_so_the_batches_keep_their_ord
         return batch
 
     assert order_of_batches(None) == order_of_batches(draws_and_keeps)
+    keyed = toy_model()  # a generator whose seed cannot spawn (found in review: NumPy's TypeError)
+    keyed.compile(optimizer="sgd", loss="binary_crossentropy")
+    keyed.fit(x, y, epochs=1, seed=np.random.Generator(np.random.Philox(key=5)), augment=draws_and_keeps, verbose=0)
+    draws.clear()
+    order_of_batches(draws_and_keeps)
     first = list(draws)
     draws.clear()
     order_of_batches(draws_and_keeps)
