@@ -218,11 +218,9 @@ def _results_folder(args, data_folder):
 
     if args.results:
         return Path(args.results)
-    if args.weights is None:
-        return Path("minicnn_results") / Path(data_folder).name
-    from minicnn.track.trackers import weights_digest
+    from minicnn.track.trackers import weights_suffix
 
-    return Path("minicnn_results") / f"{Path(data_folder).name}-weights-{weights_digest(args.weights)[:8]}"
+    return Path("minicnn_results") / f"{Path(data_folder).name}{weights_suffix(args.weights)}"
 
 
 def _with_weights(parser, trackers, weights):
@@ -496,7 +494,7 @@ def write_utf8_where_redirected(streams=None):
     →) is written in UTF-8, the encoding of Python source: ``minicnn exercise starter conv_forward > mine.py``
     failed with a UnicodeEncodeError and left mine.py empty. A terminal keeps its own encoding."""
     for stream in streams or (sys.stdout, sys.stderr):
-        if stream.isatty() or not hasattr(stream, "reconfigure"):
+        if stream is None or stream.isatty() or not hasattr(stream, "reconfigure"):  # None: closed (pythonw)
             continue
         try:
             "∂Σ→".encode(stream.encoding or "ascii")

@@ -164,11 +164,9 @@ def _run_name(tracker, weights):
     """The default output folder's last part: the tracker, and the network where ``--weights`` gives one, so that
     runs of one video with other trackers or networks are kept side by side (README's two lines, with and without
     --weights, wrote one folder, the second run over the first)."""
-    if weights is None:
-        return str(tracker).lower()
-    from minicnn.track.trackers import weights_digest
+    from minicnn.track.trackers import weights_suffix
 
-    return f"{str(tracker).lower()}-weights-{weights_digest(weights)[:8]}"
+    return f"{str(tracker).lower()}{weights_suffix(weights)}"
 
 
 def track_input_command(args, parser):

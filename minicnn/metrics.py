@@ -67,8 +67,8 @@ def check_metric_names(metrics):
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ValueError(f"metrics: more than one metric is named {', '.join(map(repr, twice))}, and the history "
-                         "keeps each under its name (one would overwrite the other); give each its own name, or "
-                         "list it once")
+                         "keeps each under its name (one would overwrite the other); give each its own name (write "
+                         "a lambda as a def), or list it once")
 
 
 def get_metric(metric, loss):

@@ -942,7 +942,7 @@ class Sequential:
         message names the first few rows (the shuffled order is not one a user can see), the error holds them all."""
         corrupted = any(not np.all(np.isfinite(backend.kernels().to_host(param))) for layer in self.layers
                         for param in layer.params.values())
-        state = ("the weights hold NaN/inf (an update overflowed): load the last weights saved" if corrupted
+        state = ("the weights hold NaN/inf (a step made them so): load the last weights saved" if corrupted
                  else "the weights are left as they were after the last good step")
         shown = ", ".join(str(int(row)) for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
         message = (f"training stopped: {cause} at epoch {epoch}, batch {batch} (its samples, in order, are rows "

@@ -1024,6 +1024,15 @@ def test_with_weights_takes_a_trackers_name_in_any_case():
     assert factory.made_by.startswith("minicnn.track.trackers:siamese with weights sha256:")
 
 
+def test_make_tracker_takes_a_backends_name_in_any_case_for_every_tracker():
+    """backend='NumPy' was taken for our trackers and refused for OpenCV's (found in review)."""
+    from minicnn.track.trackers import make_tracker
+
+    pytest.importorskip("cv2")
+    assert make_tracker("kcf", backend="NumPy") is not None
+    assert make_tracker("siamese", backend="NumPy").backend == "numpy"
+
+
 _MY_TRACKERS = '''
 class Still:
     """Never moves."""
@@ -1080,7 +1089,7 @@ def test_output_redirected_in_an_encoding_without_minicnns_characters_is_written
     assert "def conv_forward" in written and "Σ" in written
     terminal = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
     terminal.isatty = lambda: True
-    cli.write_utf8_where_redirected([terminal])
+    cli.write_utf8_where_redirected([terminal, None])  # None: a closed stdout (>&-, pythonw) is left alone (review)
     assert terminal.encoding == "cp1252"  # a terminal keeps its own
 
 

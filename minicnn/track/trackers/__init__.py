@@ -34,7 +34,7 @@ def make_tracker(name, backend="numba", weights=None):
     if key in OUR_TRACKERS:
         with use_backend(backend):  # an unknown backend, or cuda without a GPU, is refused now rather than at init
             pass
-    elif backend not in known_backends():
+    elif str(backend).lower() not in known_backends():
         raise BackendError(f"backend: unknown backend {backend!r}; known backends: {', '.join(known_backends())}")
     if weights is not None and key in OPENCV_TRACKERS:
         raise ValueError(f"tracker {name!r}: OpenCV's trackers have no weights; weights= is for "
@@ -64,6 +64,12 @@ def weights_digest(path):
         return hashlib.sha256(file.read()).hexdigest()[:16]
 
 
+def weights_suffix(path):
+    """What a default results folder's name gets for the weight file ``path``: ``-weights-`` and the first 8 digits
+    of its SHA-256, so that runs with other networks are kept beside the shipped network's; "" for None (that one)."""
+    return "" if path is None else f"-weights-{weights_digest(path)[:8]}"
+
+
 class WithWeights:
     """A factory of one of our trackers with the network of a weights file, for ``evaluate`` (picklable, for its
     processes): ``WithWeights("siamese", "my_siamese/siamese.npz")()`` is ``make_tracker("siamese", weights=...)``.
@@ -83,4 +89,5 @@ class WithWeights:
         return make_tracker(self.name, weights=self.weights)
 
 
-__all__ = ["available_trackers", "make_tracker", "WithWeights", "weights_digest", "OPENCV_TRACKERS", "OUR_TRACKERS"]
+__all__ = ["available_trackers", "make_tracker", "WithWeights", "weights_digest", "weights_suffix", "OPENCV_TRACKERS",
+           "OUR_TRACKERS"]
