@@ -20,12 +20,12 @@ def _toy(n=5, name="toy"):
     return Sequence(name, frames, gt, ("FM", "OV"), cover=[8, 8, 0, 4, 8][:n])
 
 
-def _otb_folder(root, name, lines, n_images, separator=","):
+def _otb_folder(root, name, lines, n_images, separator=",", first_number=1):
     import imageio.v3 as iio
 
     folder = root / name
     (folder / "img").mkdir(parents=True)
-    for i in range(1, n_images + 1):
+    for i in range(first_number, first_number + n_images):
         iio.imwrite(folder / "img" / f"{i:04d}.jpg", np.full((12, 16, 3), i % 256, dtype=np.uint8))
     (folder / "groundtruth_rect.txt").write_text("".join(separator.join(map(str, l)) + "\n" for l in lines))
     return folder
@@ -397,3 +397,32 @@ def test_16_bit_and_float_frames_keep_their_brightness(tmp_path):
     with pytest.raises(SequenceError, match=r"values from 0 to 300 \(int32\)"):  # int32: 8-bit or 16-bit? Not by
         as_8_bit(np.array([[0, 300]], np.int32), "frame y")                        # its own values
     assert np.array_equal(as_8_bit(np.array([[0, 200]], np.uint16), "z"), [[0, 1]])  # a dark 16-bit frame stays dark
+
+
+def test_otb_100s_quirky_videos_are_read_as_its_toolkit_reads_them(tmp_path):
+    """From an audit against the real layouts: BlurCar1/3/4 keep their frames numbered from 0247 (0003, 0018), one
+    image per box, and were refused ("frame range 247..988 does not fit the 742 images"), which stopped the whole
+    OTB-100 folder; Human4's empty groundtruth_rect.1.txt did the same; Tiger1's boxes start at frame 1 while the
+    toolkit tracks it from frame 6 (pytracking's initOmit), and it was scored from frame 1."""
+    import warnings
+
+    blurcar = _otb_folder(tmp_path, "BlurCar1", [[i, 1, 2, 2] for i in range(742)], 742, first_number=247)
+    sequence = read_otb(blurcar)
+    assert len(sequence) == 742 and sequence.frames[0].name == "0247.jpg" and sequence.frames[-1].name == "0988.jpg"
+    assert sequence.ground_truth[0, 0] == -1.0  # the first line's box (0-based), with the first frame
+    david = _otb_folder(tmp_path, "David", [[i, 1, 2, 2] for i in range(471)], 471, first_number=300)
+    assert read_otb(david).frames[0].name == "0300.jpg"  # a folder trimmed to the annotated frames reads too
+    tiger = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 355)], 354)
+    sequence = read_otb(tiger)
+    assert len(sequence) == 349 and sequence.frames[0].name == "0006.jpg"
+    assert sequence.ground_truth[0, 0] == 5.0  # line 6's x, 6, made 0-based: the box of frame 6
+    human = _otb_folder(tmp_path, "Human4", [[1, 1, 2, 2]] * 3, 3)
+    (human / "groundtruth_rect.txt").rename(human / "groundtruth_rect.2.txt")
+    (human / "groundtruth_rect.1.txt").write_text("")
+    with pytest.warns(UserWarning, match=r"groundtruth_rect\.1\.txt: an empty ground-truth file, left out"):
+        names = [s.name for s in read_sequences(tmp_path)]
+    assert names == ["BlurCar1", "David", "Human4.2", "Tiger1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        renumbered = _otb_folder(tmp_path / "yours", "BlurCar3", [[1, 1, 2, 2]] * 5, 5)  # a folder of yours
+        assert len(read_otb(renumbered)) == 5

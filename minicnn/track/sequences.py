@@ -62,7 +62,9 @@ OTB_FRAME_RANGES = {
     "Tiger1": (6, 354),
 }
 """OTB-100 videos whose annotation covers only part of ``img/`` (first and last frame, 1-based, inclusive),
-as listed in the OTB toolkit's sequence configuration."""
+as listed in the OTB toolkit's sequence configuration. The frames are found by the numbers in their names, as the
+toolkit names them (BlurCar1's ``img/`` starts at 0247.jpg), else by position; Tiger1's boxes start at frame 1 and
+it is tracked from frame 6 (the toolkit's, and pytracking's, ``initOmit``), so its first 5 boxes are left out."""
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 """The files a sequence's frames may be (``minicnn track`` takes a folder of the same)."""
@@ -319,6 +321,20 @@ def _image_files(folder):
     return files
 
 
+def _frames_numbered(images, first, last):
+    """The frames ``first``..``last`` (1-based, inclusive) of ``images``, in frame order: by the numbers in their
+    names where these hold that range, as OTB's toolkit names them (``img/%04d.jpg``: BlurCar1's folder starts at
+    0247.jpg), else by position; None where neither holds it."""
+    parts = [_NUMBERED.fullmatch(p.stem) for p in images]
+    if all(parts) and len({(m[1], m[3]) for m in parts}) == 1 and first >= 1:
+        numbers = [int(m[2]) for m in parts]  # in order and without gaps (``_image_files``)
+        if numbers[0] <= first <= last <= numbers[-1]:
+            return images[first - numbers[0]:last - numbers[0] + 1]
+    if 1 <= first <= last <= len(images):
+        return images[first - 1:last]
+    return None
+
+
 def _number_list(numbers, limit=5):
     shown = ", ".join(map(str, numbers[:limit]))
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
@@ -371,7 +387,10 @@ def otb_targets(folder):
     numbered = {}
     for path in folder.glob("groundtruth_rect.*.txt"):
         middle = path.name[len("groundtruth_rect.") : -len(".txt")]
-        if middle.isdigit():
+        if middle.isdigit() and not path.read_text(encoding="utf-8-sig").strip():
+            warnings.warn(f"{path}: an empty ground-truth file, left out (OTB-100's Human4 has one: its target is "
+                          f"Human4.2)", stacklevel=2)
+        elif middle.isdigit():
             numbered[int(middle)] = path
     if numbered:
         return dict(sorted(numbered.items()))
@@ -411,17 +430,23 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
         raise FileNotFoundError(f"{image_folder} does not exist: an OTB sequence keeps its frames in img/")
     images = _image_files(image_folder)
     rects = read_boxes_file(targets[target])
-    default_range = OTB_FRAME_RANGES.get(base_name, (1, len(images)))
-    if len(rects) != default_range[1] - default_range[0] + 1 and len(rects) == len(images):
-        default_range = (1, len(images))  # a folder of yours named like an OTB-100 video: one box per image
-    first = default_range[0] if start_frame is None else int(start_frame)
-    last = default_range[1] if end_frame is None else int(end_frame)
     if not images:
         raise FileNotFoundError(f"{folder / 'img'}: no frames in the folder (files ending in "
                                 f"{', '.join(IMAGE_SUFFIXES)})")
-    if not 1 <= first <= last <= len(images):
-        raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/")
-    images = images[first - 1 : last]
+    listed = OTB_FRAME_RANGES.get(base_name)
+    first, last = listed if listed and start_frame is None and end_frame is None else (1, len(images))
+    first = first if start_frame is None else int(start_frame)
+    last = last if end_frame is None else int(end_frame)
+    chosen = _frames_numbered(images, first, last)
+    if listed and start_frame is None and end_frame is None:
+        if chosen is not None and first > 1 and len(rects) == last and len(rects) != len(chosen):
+            rects = rects[first - 1:]  # boxes from frame 1, tracked from ``first`` on (Tiger1: OTB's initOmit)
+        elif len(rects) == len(images) and (chosen is None or len(rects) != len(chosen)):
+            first, last, chosen = 1, len(images), images  # a folder of yours named like an OTB-100 video
+    if chosen is None:
+        raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/ "
+                         f"({images[0].name} … {images[-1].name})")
+    images = chosen
     if len(rects) != len(images):
         raise ValueError(
             f"{targets[target]}: {len(rects)} boxes for {len(images)} frames ({first}..{last}); "
