@@ -436,8 +436,8 @@ def suite_sequences(parser, args, names, names_option):
                           DEFAULT_SUITE_COUNT if args.count is None else args.count, names, not args.quiet)
     except FileNotFoundError as error:
         parser.error(f"--data: {error}")
-    except ValueError as error:
-        parser.error(f"{names_option if names else '--data'}: {error}")
+    except ValueError as error:  # a name that is not there, or the data of a sequence read
+        parser.error(f"{names_option if str(error).startswith('names:') else '--data'}: {error}")
 
 
 def _add_suite_options(parser):

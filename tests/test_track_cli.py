@@ -1099,3 +1099,21 @@ def test_minicnn_version(capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["--version"])
     assert stop.value.code == 0 and capsys.readouterr().out == f"minicnn {minicnn.__version__}\n"
+
+
+def test_a_sequence_that_cannot_be_read_is_blamed_on_data_and_left_out_by_sequences(data, tmp_path, capsys):
+    """A video whose ground truth cannot be read stopped `eval --sequences OTHER` too, and the error blamed
+    --sequences (datasets audit)."""
+    import shutil
+
+    pytest.importorskip("cv2")
+    suite = tmp_path / "suite"
+    shutil.copytree(data, suite)
+    (suite / "slow" / "groundtruth_rect.txt").write_text("1,1,2,2\nbroken\n")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["eval", "--data", str(suite), "--trackers", "mosse", "--sequences", "slow", "--quiet",
+                  "--results", str(tmp_path / "r")])
+    assert stop.value.code == 2 and "error: --data: " in capsys.readouterr().err
+    cli.main(["eval", "--data", str(suite), "--trackers", "mosse", "--sequences", "fast", "--quiet",
+              "--results", str(tmp_path / "r")])
+    assert "OPE on 1 sequence" in capsys.readouterr().out

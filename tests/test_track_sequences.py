@@ -426,3 +426,22 @@ def test_otb_100s_quirky_videos_are_read_as_its_toolkit_reads_them(tmp_path):
         warnings.simplefilter("ignore")
         renumbered = _otb_folder(tmp_path / "yours", "BlurCar3", [[1, 1, 2, 2]] * 5, 5)  # a folder of yours
         assert len(read_otb(renumbered)) == 5
+
+
+def test_names_read_only_the_sequences_asked_for(tmp_path):
+    """One unreadable video stopped read_sequences(names=[...]) of others: every folder was read before the names
+    were applied, so the broken one could not be left out by leaving out its name (datasets audit)."""
+    _otb_folder(tmp_path, "Good", [[1, 1, 2, 2]] * 3, 3)
+    jogging = _otb_folder(tmp_path, "Jogging", [[1, 1, 2, 2]] * 3, 3)
+    (jogging / "groundtruth_rect.txt").rename(jogging / "groundtruth_rect.1.txt")
+    (jogging / "groundtruth_rect.2.txt").write_text("1,1,2,2\n" * 3)
+    broken = _otb_folder(tmp_path, "Broken", [[1, 1, 2, 2]] * 3, 3)
+    (broken / "groundtruth_rect.txt").write_text("1,1,2,2\n1,1,two,2\n1,1,2,2\n")
+    with pytest.raises(ValueError, match=r"Broken/groundtruth_rect\.txt, line 2"):
+        read_sequences(tmp_path)
+    assert [s.name for s in read_sequences(tmp_path, names=["Jogging.2", "Good"])] == ["Jogging.2", "Good"]
+    with pytest.raises(ValueError, match=r"^names: no sequences \['Jogging'\] in .*; available: \['Broken', 'Good', "
+                                         r"'Jogging\.1', 'Jogging\.2'\]$"):
+        read_sequences(tmp_path, names=["Jogging"])
+    with pytest.raises(ValueError, match=r"Broken/groundtruth_rect\.txt, line 2"):
+        read_sequences(tmp_path, names=["Broken"])

@@ -601,15 +601,30 @@ def read_sequences(root, names=None):
                           f"{', '.join(skipped[:10])}{', ...' if len(skipped) > 10 else ''}", stacklevel=2)
     if not folders:
         raise FileNotFoundError(f"{root}: no OTB or GOT-10k sequence folders found")
-    sequences = [s for folder in folders for s in read_sequence(folder)]
-    if names is not None:
-        wanted = list(names)
-        known = {s.name: s for s in sequences}
-        missing = [n for n in wanted if n not in known]
-        if missing:
-            raise ValueError(f"names: no sequences {missing} in {root}; available: {sorted(known)}")
-        sequences = [known[n] for n in wanted]
-    return sequences
+    if names is None:
+        return [s for folder in folders for s in read_sequence(folder)]
+    wanted = list(names)
+    available = [name for folder in folders for name in _sequence_names(folder)]
+    missing = [n for n in wanted if n not in available]
+    if missing:
+        raise ValueError(f"names: no sequences {missing} in {root}; available: {sorted(available)}")
+    # only the folders asked for are read: a video that cannot be read is left out by leaving out its name
+    reading = [folder for folder in folders if set(_sequence_names(folder)) & set(wanted)]
+    known = {s.name: s for folder in reading for s in read_sequence(folder)}
+    return [known[n] for n in wanted]
+
+
+def _sequence_names(folder):
+    """The names ``read_sequence(folder)`` gives its sequences, without reading them: the folder's, or
+    ``Jogging.1``, ``Jogging.2`` for the targets of a multi-target OTB video."""
+    folder = Path(folder)
+    if detect_layout(folder) == "otb":
+        targets = otb_targets(folder)
+        if None not in targets and len(targets) > 1:
+            return [f"{folder.name}.{target}" for target in targets]
+        target = next(iter(targets))
+        return [folder.name if target is None else f"{folder.name}.{target}"]
+    return [folder.name]
 
 
 # ------------------------------------------------------------------------------------------------------ writing
