@@ -5,6 +5,7 @@ import pytest
 
 from minicnn.track.sequences import (
     Sequence,
+    read_boxes_file,
     read_got10k,
     read_otb,
     read_sequences,
@@ -445,3 +446,27 @@ def test_names_read_only_the_sequences_asked_for(tmp_path):
         read_sequences(tmp_path, names=["Jogging"])
     with pytest.raises(ValueError, match=r"Broken/groundtruth_rect\.txt, line 2"):
         read_sequences(tmp_path, names=["Broken"])
+
+
+def test_lasot_and_vot_folders_are_told_how_to_read_them(tmp_path):
+    """LaSOT and VOT folders were told "no frames in the folder" while their frames sat in img/ or color/, and a
+    polygon line only "expected four numbers" (datasets audit)."""
+    lasot = tmp_path / "LaSOT" / "airplane" / "airplane-1"
+    (lasot / "img").mkdir(parents=True)
+    (lasot / "groundtruth.txt").write_text("1,1,2,2\n")
+    with pytest.raises(FileNotFoundError, match=r"LaSOT: .*; .*airplane holds sequence folders: give it as the data "
+                                                r"folder \(LaSOT keeps its sequences one level deeper, by category\)$"):
+        read_sequences(tmp_path / "LaSOT")
+    with pytest.raises(FileNotFoundError, match=r"its frames are in img/: a LaSOT sequence\? Its boxes are 1-based, "
+                                                r"as OTB's: rename groundtruth\.txt to groundtruth_rect\.txt"):
+        read_sequences(tmp_path / "LaSOT" / "airplane")
+    vot = tmp_path / "VOT" / "ants1"
+    (vot / "color").mkdir(parents=True)
+    (vot / "groundtruth.txt").write_text("1,1,5,1,5,4,1,4\n")
+    with pytest.raises(FileNotFoundError, match=r"its frames are in color/: a VOT sequence\?"):
+        read_sequences(tmp_path / "VOT")
+    (vot / "img").mkdir()
+    (vot / "groundtruth_rect.txt").write_text("1,1,5,1,5,4,1,4\n")
+    with pytest.raises(ValueError, match=r"line 1: expected four numbers x,y,w,h, got '1,1,5,1,5,4,1,4' \(eight "
+                                         r"numbers: a polygon, as VOT writes them"):
+        read_boxes_file(vot / "groundtruth_rect.txt")

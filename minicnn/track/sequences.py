@@ -266,7 +266,9 @@ def read_boxes_file(path):
             except ValueError:
                 values = None
             if values is None or len(values) != 4:
-                raise ValueError(f"{path}, line {number}: expected four numbers x,y,w,h, got {text!r}")
+                polygon = (" (eight numbers: a polygon, as VOT writes them; minicnn reads x,y,w,h boxes only)"
+                           if values is not None and len(values) == 8 else "")
+                raise ValueError(f"{path}, line {number}: expected four numbers x,y,w,h, got {text!r}{polygon}")
             rows.append(values)
     if not rows:
         raise ValueError(f"{path}: no boxes in the file")
@@ -505,7 +507,8 @@ def read_got10k(folder):
         raise FileNotFoundError(f"{gt_file} does not exist")
     images = _image_files(folder)
     if not images:
-        raise FileNotFoundError(f"{folder}: no frames in the folder (files ending in {', '.join(IMAGE_SUFFIXES)})")
+        raise FileNotFoundError(f"{folder}: no frames in the folder (files ending in {', '.join(IMAGE_SUFFIXES)})"
+                                f"{_other_layout(folder)}")
     boxes = read_boxes_file(gt_file)
     if len(boxes) not in (1, len(images)):
         raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames; expected one per frame or one")
@@ -527,6 +530,19 @@ def read_got10k(folder):
                 attributes = _attribute_tags(_SEPARATORS.split(value.strip()), meta)
     return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
                     nan_in_annotation=nan_in_annotation)
+
+
+def _other_layout(folder):
+    """What a folder with ``groundtruth.txt`` but no frames beside it probably is, and how to read it: LaSOT keeps
+    its frames in ``img/`` with OTB's 1-based boxes (read as GOT-10k's 0-based, every box would be a pixel off),
+    VOT in ``color/`` with polygons."""
+    if (folder / "img").is_dir():
+        return ("; its frames are in img/: a LaSOT sequence? Its boxes are 1-based, as OTB's: rename groundtruth.txt "
+                "to groundtruth_rect.txt and it reads as an OTB sequence")
+    if (folder / "color").is_dir():
+        return ("; its frames are in color/: a VOT sequence? VOT's ground truth is often polygons, which minicnn does "
+                "not read: convert them to x,y,w,h boxes in groundtruth_rect.txt beside an img/ folder (OTB layout)")
+    return ""
 
 
 def write_got10k(sequence, root, quality=90):
@@ -600,7 +616,11 @@ def read_sequences(root, names=None):
                           f"sequence (img/ + groundtruth_rect.txt) nor a GOT-10k one (groundtruth.txt): "
                           f"{', '.join(skipped[:10])}{', ...' if len(skipped) > 10 else ''}", stacklevel=2)
     if not folders:
-        raise FileNotFoundError(f"{root}: no OTB or GOT-10k sequence folders found")
+        deeper = [p for p in root.iterdir() if p.is_dir() and any(detect_layout(q) for q in p.iterdir() if q.is_dir())]
+        nested = (f"; {deeper[0]} holds sequence folders: give it as the data folder (LaSOT keeps its sequences one "
+                  f"level deeper, by category)" if deeper else "")
+        raise FileNotFoundError(f"{root}: no OTB or GOT-10k sequence folders found (OTB: a folder per sequence with "
+                                f"img/ and groundtruth_rect.txt; GOT-10k: frames beside groundtruth.txt){nested}")
     if names is None:
         return [s for folder in folders for s in read_sequence(folder)]
     wanted = list(names)
