@@ -170,6 +170,9 @@ def test_a_line_interrupted_after_its_last_step_is_ended_too():
 def test_a_line_longer_than_the_terminal_is_fitted_to_its_width(monkeypatch):
     """A line wider than the terminal wraps, and ``\\r`` then goes back only to the start of its last row: an
     80-column terminal scrolled a new row at every step (``train siamese``'s lines are 100 characters long)."""
+    import sys
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # imported by the notebook tests: not a notebook here
     monkeypatch.setenv("COLUMNS", "60")
     screen, clock = Terminal(), Clock()
     bar = ProgressBar(3000, stream=screen, clock=clock)
