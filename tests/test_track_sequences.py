@@ -423,10 +423,34 @@ def test_otb_100s_quirky_videos_are_read_as_its_toolkit_reads_them(tmp_path):
     with pytest.warns(UserWarning, match=r"groundtruth_rect\.1\.txt: an empty ground-truth file, left out"):
         names = [s.name for s in read_sequences(tmp_path)]
     assert names == ["BlurCar1", "David", "Human4.2", "Tiger1"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_sequences(tmp_path)
+    empty = [w for w in caught if "an empty ground-truth file" in str(w.message)]
+    assert len(empty) == 1 and empty[0].filename == __file__  # once, at the caller's line (found in review)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         renumbered = _otb_folder(tmp_path / "yours", "BlurCar3", [[1, 1, 2, 2]] * 5, 5)  # a folder of yours
         assert len(read_otb(renumbered)) == 5
+        # of yours, named like an OTB-100 video with a later start, one box per image: every frame (found in review)
+        own_david = _otb_folder(tmp_path / "yours", "David", [[i, 1, 2, 2] for i in range(1, 771)], 770)
+        sequence = read_otb(own_david)
+        assert len(sequence) == 770 and sequence.frames[0].name == "0001.jpg"
+
+
+def test_a_range_given_to_read_otb_is_positions_in_img(tmp_path):
+    """start_frame/end_frame are 1-based positions in img/ (the docstring): numbered from 0000, the folder's first
+    five frames are 0000..0004, not the files numbered 1..5 (found in review)."""
+    import imageio.v3 as iio
+
+    folder = tmp_path / "Zero"
+    (folder / "img").mkdir(parents=True)
+    for i in range(10):
+        iio.imwrite(folder / "img" / f"frame_{i:04d}.jpg", np.zeros((8, 8, 3), np.uint8))
+    (folder / "groundtruth_rect.txt").write_text("1,1,2,2\n" * 5)
+    assert [p.name for p in read_otb(folder, start_frame=1, end_frame=5).frames] == [
+        f"frame_{i:04d}.jpg" for i in range(5)]
+    assert [p.name for p in read_otb(folder, start_frame=6).frames][0] == "frame_0005.jpg"
 
 
 def test_names_read_only_the_sequences_asked_for(tmp_path):
@@ -446,6 +470,8 @@ def test_names_read_only_the_sequences_asked_for(tmp_path):
         read_sequences(tmp_path, names=["Jogging"])
     with pytest.raises(ValueError, match=r"Broken/groundtruth_rect\.txt, line 2"):
         read_sequences(tmp_path, names=["Broken"])
+    (jogging / "groundtruth_rect.1.txt").write_text("1,1,2,2\nbroken\n1,1,2,2\n")  # one target broken
+    assert [s.name for s in read_sequences(tmp_path, names=["Jogging.2"])] == ["Jogging.2"]
 
 
 def test_lasot_and_vot_folders_are_told_how_to_read_them(tmp_path):

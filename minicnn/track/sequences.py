@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minicnn.checks import stacklevel_outside_minicnn
 from minicnn.weight_files import write_atomically
 from minicnn.track.boxes import as_boxes, box_problems, from_otb, to_otb
 
@@ -63,8 +64,11 @@ OTB_FRAME_RANGES = {
 }
 """OTB-100 videos whose annotation covers only part of ``img/`` (first and last frame, 1-based, inclusive),
 as listed in the OTB toolkit's sequence configuration. The frames are found by the numbers in their names, as the
-toolkit names them (BlurCar1's ``img/`` starts at 0247.jpg), else by position; Tiger1's boxes start at frame 1 and
-it is tracked from frame 6 (the toolkit's, and pytracking's, ``initOmit``), so its first 5 boxes are left out."""
+toolkit names them (BlurCar1's ``img/`` starts at 0247.jpg), else by position."""
+
+OTB_INIT_OMIT = {"Tiger1": 5}
+"""OTB-100 videos whose ground truth starts at frame 1 while the toolkit tracks them from a later one (its, and
+pytracking's, ``initOmit``): that many boxes are left out, with their frames."""
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 """The files a sequence's frames may be (``minicnn track`` takes a folder of the same)."""
@@ -382,16 +386,18 @@ def _invalid_rows(boxes):
 
 # ---------------------------------------------------------------------------------------------------------- OTB
 
-def otb_targets(folder):
-    """The ground-truth files of an OTB folder: ``{None: path}`` for one target, ``{1: path, 2: path}`` for several."""
+def otb_targets(folder, warn=False):
+    """The ground-truth files of an OTB folder: ``{None: path}`` for one target, ``{1: path, 2: path}`` for several.
+    An empty numbered file is left out (OTB-100's Human4 has one), with a warning where ``warn``."""
     folder = Path(folder)
     single = folder / "groundtruth_rect.txt"
     numbered = {}
     for path in folder.glob("groundtruth_rect.*.txt"):
         middle = path.name[len("groundtruth_rect.") : -len(".txt")]
-        if middle.isdigit() and not path.read_text(encoding="utf-8-sig").strip():
-            warnings.warn(f"{path}: an empty ground-truth file, left out (OTB-100's Human4 has one: its target is "
-                          f"Human4.2)", stacklevel=2)
+        if middle.isdigit() and not path.read_bytes().strip(b" \t\r\n\xef\xbb\xbf"):  # bytes: nothing decoded
+            if warn:
+                warnings.warn(f"{path}: an empty ground-truth file, left out (OTB-100's Human4 has one: its target "
+                              f"is Human4.2)", stacklevel=stacklevel_outside_minicnn())
         elif middle.isdigit():
             numbered[int(middle)] = path
     if numbered:
@@ -435,16 +441,19 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     if not images:
         raise FileNotFoundError(f"{folder / 'img'}: no frames in the folder (files ending in "
                                 f"{', '.join(IMAGE_SUFFIXES)})")
-    listed = OTB_FRAME_RANGES.get(base_name)
-    first, last = listed if listed and start_frame is None and end_frame is None else (1, len(images))
-    first = first if start_frame is None else int(start_frame)
-    last = last if end_frame is None else int(end_frame)
-    chosen = _frames_numbered(images, first, last)
-    if listed and start_frame is None and end_frame is None:
-        if chosen is not None and first > 1 and len(rects) == last and len(rects) != len(chosen):
-            rects = rects[first - 1:]  # boxes from frame 1, tracked from ``first`` on (Tiger1: OTB's initOmit)
+    listed = OTB_FRAME_RANGES.get(base_name) if start_frame is None and end_frame is None else None
+    if listed:  # the toolkit's range: frames by the numbers in their names
+        first, last = listed
+        chosen = _frames_numbered(images, first, last)
+        omitted = OTB_INIT_OMIT.get(base_name, 0)
+        if chosen is not None and omitted and len(rects) == len(chosen) + omitted:
+            rects = rects[omitted:]  # boxes from frame 1, tracked from ``first`` on (Tiger1: the toolkit's initOmit)
         elif len(rects) == len(images) and (chosen is None or len(rects) != len(chosen)):
             first, last, chosen = 1, len(images), images  # a folder of yours named like an OTB-100 video
+    else:  # positions in img/, 1-based, as given
+        first = 1 if start_frame is None else int(start_frame)
+        last = len(images) if end_frame is None else int(end_frame)
+        chosen = images[first - 1:last] if 1 <= first <= last <= len(images) else None
     if chosen is None:
         raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/ "
                          f"({images[0].name} … {images[-1].name})")
@@ -580,14 +589,15 @@ def detect_layout(folder):
     return None
 
 
-def read_sequence(folder):
-    """Read one sequence folder of either layout (every target of a multi-target OTB video: a list)."""
+def read_sequence(folder, names=None):
+    """Read one sequence folder of either layout (every target of a multi-target OTB video: a list; with ``names``,
+    only the targets named there, so that a broken one can be left out by name)."""
     layout = detect_layout(folder)
     if layout == "otb":
-        targets = otb_targets(folder)
+        targets = otb_targets(folder, warn=True)
         if None in targets or len(targets) == 1:
             return [read_otb(folder, target=next(iter(targets)))]
-        return [read_otb(folder, target=t) for t in targets]
+        return [read_otb(folder, target=t) for t in targets if names is None or f"{Path(folder).name}.{t}" in names]
     if layout == "got10k":
         return [read_got10k(folder)]
     raise FileNotFoundError(
@@ -630,7 +640,7 @@ def read_sequences(root, names=None):
         raise ValueError(f"names: no sequences {missing} in {root}; available: {sorted(available)}")
     # only the folders asked for are read: a video that cannot be read is left out by leaving out its name
     reading = [folder for folder in folders if set(_sequence_names(folder)) & set(wanted)]
-    known = {s.name: s for folder in reading for s in read_sequence(folder)}
+    known = {s.name: s for folder in reading for s in read_sequence(folder, names=wanted)}
     return [known[n] for n in wanted]
 
 
