@@ -163,7 +163,11 @@ class GradcheckReport:
             lines.append(f"NOT passed: every checked entry of {', '.join(self.unjudged)} sat on a kink, so nothing "
                          f"there was compared; check at a point away from the bends (add a little noise to x).")
         failing = [c for c in self.comparisons if c.max_error >= self.tolerance]
-        if failing and all(c.hint for c in failing):  # each says above what it has in common: a bug, no kink
+        if failing and (self.clipped_samples or self.near_clip_samples):  # a clip makes hints (a factor) too
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a wrong "
+                         f"backward pass, or the samples at or near the loss's clip named above, whose differences "
+                         f"a right gradient fails; check away from them to tell which.")
+        elif failing and all(c.hint for c in failing):  # each says above what it has in common: a bug, no kink
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
                          f"pass is wrong (see the line on each above).")
         elif failing and self.dtype == "float32":
@@ -171,10 +175,6 @@ class GradcheckReport:
                          f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong "
                          f"backward pass and rounding look alike here; check in float64 (the default) to tell them "
                          f"apart.")
-        elif failing and (self.clipped_samples or self.near_clip_samples):
-            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a wrong "
-                         f"backward pass, or the samples at or near the loss's clip named above, whose differences "
-                         f"a right gradient fails; check away from them to tell which.")
         elif failing:  # every failing entry judged was tested for a kink (_compare) and did not sit on one
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
                          f"pass is wrong. No kink explains it: where the function bends (a ReLU input within h of 0, "

@@ -240,6 +240,8 @@ def test_a_loss_that_clips_a_prediction_is_named_as_the_reason_the_check_fails()
     assert "a backward pass is wrong" not in str(report)  # the built-in loss is right: the clip explains it (review)
     assert str(report).splitlines()[-1].startswith("NOT passed: y_pred above 1e-06: a wrong backward pass, or the "
                                                    "samples at or near the loss's clip named above")
+    every = str(mc.gradcheck(mc.BinaryCrossentropy(), np.array([[1 - 1e-9], [1e-9]]), np.array([[0.0], [1.0]])))
+    assert "a backward pass is wrong" not in every and "at or near the loss's clip" in every, every  # all clipped
     unclipped = mc.gradcheck(mc.BinaryCrossentropy(), np.array([[0.2], [0.3], [0.6]]), y)
     assert unclipped.passed and unclipped.clipped_samples == 0 and "clips" not in str(unclipped), unclipped
     logits = mc.gradcheck(mc.BinaryCrossentropy(from_logits=True), np.array([[-20.7], [0.3], [0.6]]), y)
