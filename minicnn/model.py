@@ -180,6 +180,10 @@ def _check_verbose(verbose, where):
     return int(verbose)
 
 
+NO_NAN_AGAIN = "running the batch through the layers again made none (a layer whose forward draws at random?)"
+"""What a NaN's search says where running the batch again (``Sequential._layer_that_made_nan``) made no NaN."""
+
+
 def _progress_bar(steps, verbose):
     """The progress bar ``verbose`` asks for: none (0), live (1), or its finished line only (2)."""
     return ProgressBar(steps, enabled=bool(verbose), live=verbose == 1)
@@ -538,7 +542,7 @@ class Sequential:
             except NonFiniteError as error:  # a layer's input: which layer made it (one of yours checks nothing)
                 if index == 0:
                     raise
-                made = self._layer_that_made_nan(model_input, training) or "no layer made it again"
+                made = self._layer_that_made_nan(model_input, training) or NO_NAN_AGAIN
                 raise NonFiniteError(f"{error}; {made}") from error
             check_layer_output(layer, x, samples, expected_shapes[index] if expected_shapes else None)
         if training:
@@ -562,6 +566,7 @@ class Sequential:
         repeating = [layer for layer in self.layers if hasattr(layer, "repeat_last_draw")]
         for layer in repeating:  # Dropout draws the masks of the failed pass again, not new ones
             layer.repeat_last_draw = True
+        states = [dict(layer.state) for layer in self.layers]  # BatchNorm's moving averages move only once
         try:
             for layer in self.layers:
                 x = layer.forward(x, training=training)
@@ -574,6 +579,8 @@ class Sequential:
         finally:
             for layer in repeating:
                 layer.repeat_last_draw = False
+            for layer, state in zip(self.layers, states):
+                layer.state.update(state)
 
     def _input_shape_for(self, x):
         """The declared ``input_shape``, else that of the samples of ``x`` (batch axis None)."""
@@ -879,6 +886,9 @@ class Sequential:
             found = self.loss.terms_and_gradient(kernels, kernels.to_device(np.ascontiguousarray(labels)), output)
         if found is None:
             y_pred = kernels.to_host(output)
+            if not checks.all_finite(y_pred):  # which layer made it, rather than the loss's "y_pred contains NaN"
+                _check_finite(y_pred, "the output", self.name,
+                              "; " + (self._layer_that_made_nan(x, training=True) or NO_NAN_AGAIN))
             loss = self.loss(y, y_pred)
             grad = self.loss.gradient(y, y_pred)
             if tuple(np.shape(grad)) != y_pred.shape:
@@ -895,7 +905,7 @@ class Sequential:
             host_output = kernels.to_host(output)
             if not np.all(np.isfinite(host_output)):
                 _check_finite(host_output, "the output", self.name,
-                              "; " + (self._layer_that_made_nan(x, training=True) or "no layer made it again"))
+                              "; " + (self._layer_that_made_nan(x, training=True) or NO_NAN_AGAIN))
             loss = self.loss(y, host_output)
         looks_stuck = not getattr(self, "_warned_stuck", False) and self.loss.might_be_stuck(labels, terms)
         return loss, grad, (kernels.to_host(output) if self.metrics or looks_stuck else None)
@@ -1148,22 +1158,16 @@ class Sequential:
 
     def _check_output_finite(self, x, outputs, where):
         """Refuse ``outputs`` (the model's, on the host, for the samples ``x``) that hold NaN or infinity, in an
-        error that starts with ``where`` and names the layer that made it: on an accelerator backend, whose layers
-        do not check their inputs, the first such sample goes through the layers again; on a host backend every
-        layer's input was checked, so the last layer made it."""
-        if np.all(np.isfinite(outputs)):
+        error that starts with ``where`` and names the layer that made it: the first such sample goes through the
+        layers again (a layer of yours, and every layer on an accelerator backend, does not check its input)."""
+        if checks.all_finite(outputs):
             return
-        if getattr(backend.kernels(), "USES_DEVICE_MEMORY", False):
-            sample = checks.first_index(~np.isfinite(outputs))[0]
-            with self.on_device():
-                kernels = backend.kernels()
-                made = self._layer_that_made_nan(self._batch_where_computed(kernels, x[sample:sample + 1]),
-                                                 training=False)
-            why = f"; {made or 'no layer made it again'}"
-        else:
-            why = (f"; every layer's input was finite, so the last layer, {self.layers[-1].describe()}, made it (a "
-                   f"weight that is not finite, or an overflow)")
-        _check_finite(outputs, "the output", where, why)
+        sample = checks.first_index(~np.isfinite(outputs))[0]
+        with self.on_device():
+            kernels = backend.kernels()
+            made = self._layer_that_made_nan(self._batch_where_computed(kernels, x[sample:sample + 1]),
+                                             training=False)
+        _check_finite(outputs, "the output", where, f"; {made or NO_NAN_AGAIN}")
 
     # ------------------------------------------------------------------ weights
     def _weight_slots(self):
