@@ -212,11 +212,14 @@ def _warn_if_8_bit_values(x, where):
 
 
 def _generator_beside(rng):
-    """A generator of its own made from ``rng``'s seed without drawing from ``rng`` (``spawn``); from a draw of it
-    where its seed cannot spawn (a bit generator given a key of its own, such as ``Philox(key=5)``)."""
+    """A generator of its own made from ``rng`` without drawing from it: spawned from its seed, or where the seed
+    cannot spawn (a bit generator given a key of its own, such as ``Philox(key=5)``) its bit generator jumped far
+    ahead (``jumped``, which leaves ``rng`` as it is); from a draw of ``rng`` only where neither can be done."""
     try:
         return rng.spawn(1)[0]
     except TypeError:  # "The underlying SeedSequence does not implement spawning"
+        if hasattr(rng.bit_generator, "jumped"):
+            return np.random.Generator(rng.bit_generator.jumped())
         return np.random.default_rng(rng.integers(2**63))
 
 
