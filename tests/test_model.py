@@ -1400,17 +1400,20 @@ def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
     assert rows.tolist() in (order[:8].tolist(), order[8:].tolist())
 
 
+class Scale(mc.Layer):
+    """README's layer of one's own, reduced: y = 2x, and it checks nothing of its input."""
+
+    def forward(self, x, training=False):
+        self.x = np.asarray(x)
+        return self.x * 2.0
+
+    def backward(self, grad_out):
+        return 2.0 * grad_out
+
+
 def test_a_nan_that_a_layer_of_ones_own_passed_on_is_traced_to_where_it_was_made():
     """A NaN in x passed on by a first layer of one's own (README's Scale checks nothing) was blamed on that layer,
     "Scale 'scale' made it from a finite input" (found in review): the batch is run again to find the maker."""
-
-    class Scale(mc.Layer):
-        def forward(self, x, training=False):
-            self.x = np.asarray(x)
-            return self.x * 2.0
-
-        def backward(self, grad_out):
-            return 2.0 * grad_out
 
     model = mc.Sequential([Scale(name="scale"), mc.Dense(1, name="dense")])
     x = np.ones((3, 2))
@@ -1430,14 +1433,6 @@ def test_a_nan_search_names_a_last_layer_of_ones_own_and_leaves_the_moving_avera
     """On the host a NaN reaching the output was blamed on the last layer ("every layer's input was finite"), also
     where a layer of one's own before had passed it on; the search ran the batch again, moving BatchNorm's moving
     averages a second time in a direct model.forward(training=True) (found in review)."""
-
-    class Scale(mc.Layer):
-        def forward(self, x, training=False):
-            self.x = np.asarray(x)
-            return self.x * 2.0
-
-        def backward(self, grad_out):
-            return 2.0 * grad_out
 
     model = mc.Sequential([mc.Dense(2, name="big"), Scale(name="scale")])
     model.build((None, 2))
