@@ -70,7 +70,10 @@ def temporary_beside(path, suffix=".tmp"):
 def write_atomically(path, write, suffix=".tmp"):
     """``write(file)`` into a new binary file beside ``path``, flushed to the disk, then renamed over ``path``: a
     failure (a full disk, Ctrl-C) leaves the old file as it was and no temporary file behind, and a power cut after
-    the rename leaves the whole new file."""
+    the rename leaves the whole new file. A ``path`` that is a symbolic link is written through, as ``open`` writes:
+    the file it points to gets the new contents and the link stays. An OSError names ``path`` where it named no
+    file (a full disk)."""
+    path = os.path.realpath(path)
     handle, temporary = temporary_beside(path, suffix)
     try:
         with os.fdopen(handle, "wb") as file:
@@ -78,9 +81,11 @@ def write_atomically(path, write, suffix=".tmp"):
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError) and error.filename is None and error.strerror is not None:
+            error.filename = path  # "No space left on device: '…/table.txt'" rather than a file never named
         raise
     _flush_folder(Path(path).parent)
 

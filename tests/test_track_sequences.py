@@ -496,3 +496,28 @@ def test_lasot_and_vot_folders_are_told_how_to_read_them(tmp_path):
     with pytest.raises(ValueError, match=r"line 1: expected four numbers x,y,w,h, got '1,1,5,1,5,4,1,4' \(eight "
                                          r"numbers: a polygon, as VOT writes them"):
         read_boxes_file(vot / "groundtruth_rect.txt")
+
+
+def test_a_file_written_atomically_through_a_symbolic_link_keeps_the_link_and_a_full_disk_names_the_file(
+        tmp_path, monkeypatch):
+    """Saving onto a link (best.npz -> shared/run7/best.npz) replaced the link with a plain file and left the shared
+    copy stale; a full disk raised "No space left on device" naming no file (files audit)."""
+    import errno
+    import os
+
+    from minicnn.track.sequences import atomic_write_text
+    from minicnn.weight_files import write_atomically
+
+    (tmp_path / "shared").mkdir()
+    atomic_write_text(tmp_path / "shared" / "best.txt", "old\n")
+    (tmp_path / "best.txt").symlink_to(tmp_path / "shared" / "best.txt")
+    atomic_write_text(tmp_path / "best.txt", "new\n")
+    assert (tmp_path / "best.txt").is_symlink() and (tmp_path / "shared" / "best.txt").read_text() == "new\n"
+
+    def full(file):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(OSError, match=r"No space left on device: '.*shared/best\.txt'$"):
+        write_atomically(tmp_path / "best.txt", full)
+    assert (tmp_path / "shared" / "best.txt").read_text() == "new\n"
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["best.txt"]  # no temporary file left
