@@ -365,14 +365,17 @@ def tracker_specs(parser, text, option="--trackers", yours=True):
     from minicnn.track.trackers import available_trackers
 
     known = available_trackers()
-    specs = {}
+    specs, written = {}, {}
     for name in _names(text) or []:
         if ":" in name and yours:
             tracker, factory = _your_tracker(parser, name, option)
             if tracker.lower() in known:
                 parser.error(f"{option}: {name!r}: a tracker of yours needs a name of its own, and {tracker!r} is "
                              f"one of ours (its results would be mixed with ours); rename it")
-            specs[tracker] = factory
+            if tracker in specs and specs[tracker] is not factory:  # v1:MyTracker,v2:MyTracker: one folder, one row
+                parser.error(f"{option}: {written[tracker]!r} and {name!r} are both named {tracker!r}, the name "
+                             f"their results and row are kept under; give one of the two classes another name")
+            specs[tracker], written[tracker] = factory, name
         else:
             specs.setdefault(name.lower(), None)
     if not specs:

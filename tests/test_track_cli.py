@@ -1052,6 +1052,7 @@ def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monk
     work = tmp_path / "work"
     work.mkdir()
     (work / "my_trackers_for_eval.py").write_text(_MY_TRACKERS)
+    (work / "other_trackers_for_eval.py").write_text(_MY_TRACKERS)  # a second version of Still
     monkeypatch.chdir(work)
     monkeypatch.syspath_prepend(str(work))
     results = tmp_path / "results"
@@ -1065,7 +1066,10 @@ def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monk
                           ("my_trackers_for_eval:Missing", r"my_trackers_for_eval has no class or function 'Missing'; "
                                                            r"it defines Still"),
                           ("my_trackers_for_eval:Still,kcf2", r"unknown tracker 'kcf2'; available: .*, or one of yours "
-                                                              r"as MODULE:NAME")):
+                                                              r"as MODULE:NAME"),
+                          ("my_trackers_for_eval:Still,other_trackers_for_eval:Still",  # one was dropped in silence
+                           r"--trackers: 'my_trackers_for_eval:Still' and 'other_trackers_for_eval:Still' are both "
+                           r"named 'Still', the name their results and row are kept under")):
         with pytest.raises(SystemExit) as stop:
             cli.main(["eval", "--data", str(data), "--trackers", spec, "--results", str(results), "--quiet"])
         err = capsys.readouterr().err

@@ -1081,3 +1081,52 @@ def test_a_worker_process_that_stops_is_named_with_what_to_do(suite):
                              rf"{names[0]}, )?stops on {names[1]}; anything it printed is above\. A script that "
                              rf"evaluates in processes needs its work under `if __name__ == \"__main__\":`"):
         E.evaluate({"stops": functools.partial(StopsItsProcessOn, second)}, suite[:3], jobs=2, progress=False)
+
+
+class NeedsAnArgument(StandStill):
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+
+class FailsDeepInside(StandStill):
+    """update → _search → _score → _features, which raises: the bug is in the innermost frame."""
+
+    def update(self, frame):
+        return self._search(frame)
+
+    def _search(self, frame):
+        return self._score(frame)
+
+    def _score(self, frame):
+        return self._features(frame)
+
+    def _features(self, frame):
+        raise ZeroDivisionError("the innermost line")
+
+
+class ExitsTheProgram(StandStill):
+    def update(self, frame):
+        import sys
+
+        sys.exit(3)
+
+
+def test_a_tracker_of_yours_that_cannot_be_built_or_exits_fails_its_runs_and_the_others_go_on(tmp_path, suite):
+    """A factory that raised (an __init__ needing an argument) stopped the whole evaluation in a traceback after the
+    other trackers had run; sys.exit() in update ended it in silence; an instance given for a class failed late in
+    "'StandStill' object is not callable"; and the saved traceback kept the outermost 3 frames, not the line that
+    failed (trackers audit)."""
+    evaluation = E.evaluate({"still": StandStill, "needs": NeedsAnArgument, "deep": FailsDeepInside,
+                             "exits": ExitsTheProgram}, suite[:1], tmp_path, progress=False)
+    name = suite[0].name
+    assert evaluation.runs["still", name].failed_at is None
+    needs = evaluation.runs["needs", name]
+    assert needs.failed_at == 0 and needs.error.startswith("TypeError: ") and "could not be built" in needs.error
+    deep = evaluation.runs["deep", name]
+    assert deep.failed_at == 1 and "in _features" in deep.error and "the innermost line" in deep.error
+    assert evaluation.runs["exits", name].error.startswith("SystemExit: 3")
+    row = next(line for line in evaluation.table().splitlines() if line.startswith("needs "))
+    assert row.split()[-2:] == ["n/a", "1"], row  # no frame timed: its FPS said "inf"
+    with pytest.raises(TypeError, match=r"^trackers: 'mine': expected a class or function that makes a tracker, got "
+                                        r"StandStill object: pass the class, not an instance"):
+        E.evaluate({"mine": StandStill()}, suite[:1], tmp_path, progress=False)

@@ -85,8 +85,11 @@ class TrackRun:
 
     @property
     def fps(self):
-        """Frames per second over the frames it ran (init and update time only)."""
+        """Frames per second over the frames it ran (init and update time only); NaN where it ran none (it crashed
+        in init, or could not be built)."""
         seconds = float(np.sum(self.frame_seconds))
+        if not len(self.frame_seconds):
+            return float("nan")
         return len(self.frame_seconds) / seconds if seconds > 0 else float("inf")
 
     def __repr__(self):
@@ -125,14 +128,29 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
                 else:
                     lost += 1
                 seconds.append(elapsed)
-        except Exception as exception:  # noqa: BLE001 - a tracker's bug must not stop the other sequences
+        except (Exception, SystemExit) as exception:  # noqa: BLE001 - a tracker's bug (sys.exit too) spares the rest
             failed_at = index
             error = f"{type(exception).__name__}: {exception}"
-            error += "\n" + traceback.format_exc(limit=3)
+            error += "\n" + _traceback_inside()
             break
         if on_frame is not None:
             on_frame(index)
     return TrackRun(name, sequence.name, boxes, seconds, lost, failed_at, error)
+
+
+def _unbuilt_run(tracker_name, sequence, exception):
+    """The run of a tracker of yours whose factory raised (``__init__`` needs an argument, a file it loads is not
+    there): failed at the first frame, as one whose ``init`` raised, the error kept; the other trackers go on."""
+    boxes = np.full((len(sequence), 4), np.nan)
+    boxes[0] = check_startable(sequence)
+    error = (f"{type(exception).__name__}: {exception} (raised while making the tracker: {tracker_name}() could not "
+             f"be built)\n{_traceback_inside()}")
+    return TrackRun(tracker_name, sequence.name, boxes, [], 0, 0, error)
+
+
+def _traceback_inside():
+    """The traceback of the exception being handled, its innermost frames (where the bug is) kept."""
+    return traceback.format_exc(limit=-6)
 
 
 def check_startable(sequence):
@@ -457,9 +475,14 @@ def _run_task(tracker_name, factory, sequence, results_dir, made=None, on_frame=
         from minicnn.track.trackers import make_tracker
 
         tracker = make_tracker(tracker_name)
+        run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
     else:
-        tracker = factory()
-    run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
+        try:
+            tracker = factory()
+        except Exception as exception:  # noqa: BLE001 - as a tracker's bug in init: its runs fail, the others go on
+            run = _unbuilt_run(tracker_name, sequence, exception)
+        else:
+            run = track_sequence(tracker, sequence, tracker_name, on_frame=on_frame)
     if results_dir is not None:
         save_run(run, results_dir, made)
     return run
@@ -538,6 +561,8 @@ class Evaluation:
         runs = [self.runs[tracker, s.name] for s in self.sequences]
         seconds = sum(float(np.sum(r.frame_seconds)) for r in runs)
         frames = sum(len(r.frame_seconds) for r in runs)
+        if not frames:  # it crashed in init everywhere: no speed to give ("inf" said the opposite)
+            return float("nan")
         return frames / seconds if seconds > 0 else float("inf")
 
     def lost_share(self, tracker):
@@ -674,7 +699,10 @@ def save_got10k_submission(evaluation, out_dir):
 
 
 def _fps_text(fps):
-    """Frames per second for the table: one decimal, none from 10,000 on (a column of 9 characters)."""
+    """Frames per second for the table: one decimal, none from 10,000 on (a column of 9 characters); "n/a" where no
+    frame was timed."""
+    if np.isnan(fps):
+        return "n/a"
     return f"{fps:.1f}" if fps < 10_000 else f"{fps:,.0f}"
 
 
@@ -693,6 +721,11 @@ def _tracker_specs(trackers):
             specs[tracker] = None
     if not specs:
         raise ValueError("trackers: expected at least one tracker")
+    for name, factory in specs.items():
+        if factory is not None and not callable(factory):
+            raise TypeError(f"trackers: {name!r}: expected a class or function that makes a tracker, got "
+                            f"{type(factory).__name__} object: pass the class, not an instance (each sequence gets a "
+                            f"fresh tracker)")
     for name in specs:
         if not isinstance(name, str) or not name.strip() or name in (".", "..") or any(c in name for c in "/\\:"):
             raise ValueError(f"trackers: a tracker's name names its folder of results, so it must be a name without "
