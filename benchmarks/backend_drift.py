@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 import minicnn as mc  # noqa: E402
 from minicnn import datasets  # noqa: E402
+from minicnn.track.sequences import atomic_write_text  # noqa: E402
 
 NETWORKS = {
     "conv, no BatchNorm": {"batch_norm": False, "use_bias": True},
@@ -80,8 +81,8 @@ def main(argv=None):
                          "prediction": prediction})
             print(f"{network_name:<36}{optimizer_name:<26}{weight:>16.1e}{prediction:>20.1e}", flush=True)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "backend_drift.json"), "w") as file:
-        json.dump({"epochs": args.epochs, "rows": rows}, file, indent=1)
+    atomic_write_text(os.path.join(HERE, "results", "backend_drift.json"),  # whole, or the old file kept
+                      json.dumps({"epochs": args.epochs, "rows": rows}, indent=1))
     return rows
 
 

@@ -96,8 +96,9 @@ def main():
         rows.append({"processes": count, **{name: times[count, name] for name in names}})
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     results = os.path.join(HERE, "results", "contention.json")
-    with open(results, "w") as file:
-        json.dump({"epochs": args.epochs, "cores": os.cpu_count(), "rows": rows}, file, indent=1)
+    from minicnn.track.sequences import atomic_write_text  # whole, or the old file kept
+
+    atomic_write_text(results, json.dumps({"epochs": args.epochs, "cores": os.cpu_count(), "rows": rows}, indent=1))
     print(f"wrote {results}")
 
 

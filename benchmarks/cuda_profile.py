@@ -263,8 +263,9 @@ def main(argv=None):
                                 launch=not args.no_launch, rounds=args.rounds))
     print(text, end="")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as file:
-        file.write(text)
+    from minicnn.track.sequences import atomic_write_text  # whole, or the old file kept
+
+    atomic_write_text(args.out, text)
     print(f"wrote {args.out}")
 
 

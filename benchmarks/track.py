@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from minicnn.cli import default_suite  # noqa: E402
-from minicnn.cli_options import whole_number  # noqa: E402
+from minicnn.cli_options import output_folder, whole_number  # noqa: E402
 from minicnn.track.evaluate import Evaluation, evaluate  # noqa: E402
 from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 from minicnn.track.trackers import available_trackers, make_tracker  # noqa: E402
@@ -145,6 +145,7 @@ def main(argv=None):
                         help="also write a success / precision plot pair per attribute tag")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    output_folder(parser, args.out, "--out")  # before the minutes of tracking, not after them
 
     names, skipped = usable_trackers(args.trackers)
     for name, reason in skipped.items():

@@ -21,10 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)  # benchmarks/track.py, which this script shares its helpers with
 
-from minicnn.cli_options import whole_number  # noqa: E402
+from minicnn.cli_options import output_folder, whole_number  # noqa: E402
 from minicnn.track.evaluate import evaluate  # noqa: E402
 from minicnn.track.generator import make_suite  # noqa: E402
-from minicnn.track.sequences import read_sequences  # noqa: E402
+from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 
 TARGET_GENERATE_S = 60.0
 TARGET_EVALUATE_S = 120.0
@@ -37,6 +37,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
+    output_folder(parser, args.out, "--out")  # before the minutes of tracking, not after them
     import cv2
 
     from track import machine_record, usable_trackers, warm_up  # benchmarks/track.py, beside this script
@@ -79,8 +80,7 @@ def main(argv=None):
         "suite": {"count": len(sequences), "frames": frames, "seed": args.seed, "generate_s": generate_s},
         "trackers": rows,
     }
-    with open(os.path.join(args.out, "tracking.json"), "w") as handle:
-        json.dump(record, handle, indent=1)
+    atomic_write_text(os.path.join(args.out, "tracking.json"), json.dumps(record, indent=1))  # whole, or the old
     from minicnn.track.plots import save_ope_plots
 
     success = {n: e.score(n).success for e in evaluations for n in e.trackers}

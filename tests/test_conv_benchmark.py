@@ -129,3 +129,16 @@ def test_an_out_folder_that_cannot_be_written_is_refused_before_any_timing(tmp_p
     captured = capsys.readouterr()
     assert stop.value.code == 2 and "--out: " in captured.err and "is a file" in captured.err
     assert "minicnn conv benchmark" not in captured.out  # nothing was timed
+
+
+@pytest.mark.parametrize("script", ["track", "tracking"])
+def test_the_tracking_benchmarks_refuse_an_out_folder_they_cannot_write_before_any_work(script, tmp_path, capsys):
+    """benchmarks/track.py and tracking.py found an --out that is a file only after all their tracking (minutes,
+    then a traceback, and no json written; files audit)."""
+    import importlib
+
+    module = importlib.import_module(script)
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(SystemExit) as stop:
+        module.main(["--out", str(tmp_path / "afile")])
+    assert stop.value.code == 2 and "--out: " in capsys.readouterr().err
