@@ -333,6 +333,7 @@ def train_command(args, parser):
     if args.batch_size > args.pairs:
         parser.error(f"--batch-size: expected at most --pairs ({args.pairs}), got {args.batch_size}")
     output_folder(parser, args.out, "--out")
+    files_not_in_the_way(parser, args.out, ("siamese.npz", "learning_curve.png", "checkpoint.npz"), "--out")
     try:
         train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
                       learning_rate=args.learning_rate, seed=args.seed, channels=channels, progress=not args.quiet,

@@ -699,3 +699,22 @@ def test_training_output_has_no_blank_lines_in_a_log_and_no_repeated_last_line_i
     last_epoch = max(i for i, line in enumerate(lines) if line.startswith("epoch 2: validation loss"))
     assert not any("4/4 [" in line for line in lines[last_epoch + 1:]), lines
     assert sum(line.split("\r")[-1].startswith("4/4 [") for line in lines) == 1, lines  # the last line, shown once
+
+
+def test_a_weight_file_without_its_channels_and_a_folder_in_the_way_of_training_are_named(tmp_path, capsys):
+    """A Siamese file without __channels__ ended in KeyError: '__channels__'; a folder standing at siamese.npz was
+    found only after the whole training, with advice that could not be followed (files audit)."""
+    from minicnn.cli import main
+
+    network = SiameseNetwork(channels=TINY, seed=0)
+    network.save(tmp_path / "net.npz")
+    with np.load(tmp_path / "net.npz") as stored:
+        arrays = {key: stored[key] for key in stored.files if key != "__channels__"}
+    np.savez(tmp_path / "damaged.npz", **arrays)
+    with pytest.raises(WeightFileError, match=r"damaged\.npz' is a damaged minicnn-siamese file: its __channels__ "
+                                              r"\(five positive channel counts\) is missing$"):
+        SiameseNetwork.load(tmp_path / "damaged.npz")
+    (tmp_path / "run" / "siamese.npz").mkdir(parents=True)
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "siamese", "--out", str(tmp_path / "run"), "--pairs", "8", "--batch-size", "4", "--quiet"])
+    assert stop.value.code == 2 and "siamese.npz is a folder, where the command writes a file" in capsys.readouterr().err

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn import backend, functional
+from minicnn import backend, checks, functional
 from minicnn.backend import to_host, use_backend
 from minicnn.errors import BackendError, WeightFileError
 from minicnn.layers import BatchNormalization, Conv2D, MaxPooling2D, ReLU
@@ -220,7 +220,12 @@ class SiameseNetwork:
         """A network with the weights of a file written by ``save``; returns ``(network, other arrays)``."""
         arrays = read_npz(path)
         check_format(arrays, WEIGHTS_FORMAT, path, "SiameseNetwork.load")
-        network = cls(channels=tuple(int(c) for c in arrays["__channels__"]))
+        channels = arrays.get("__channels__")
+        if channels is None or np.shape(channels) != (5,) or channels.dtype.kind not in "iu" or np.any(channels < 1):
+            raise WeightFileError(f"SiameseNetwork.load: {os.fspath(path)!r} is a damaged minicnn-siamese file: its "
+                                  f"__channels__ (five positive channel counts) is "
+                                  f"{'missing' if channels is None else checks.short_repr(channels)}")
+        network = cls(channels=tuple(int(c) for c in channels))
         own = {key: value for key, value in arrays.items()
                if key in network.weights() or key in ("__format__", "__channels__")}
         network.set_weights(own, source=repr(os.fspath(path)))
