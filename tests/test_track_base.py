@@ -59,6 +59,21 @@ def test_another_dtype_is_a_type_error_naming_it(dtype):
         as_rgb_frame(np.zeros((4, 5, 3), dtype))
 
 
+@pytest.mark.parametrize("values, fix", [
+    (np.full((2, 2, 3), 0.5), r"; convert the 0–1 float image with \(frame \* 255\)\.round\(\)\.astype\(np\.uint8\)$"),
+    (np.full((2, 2, 3), 200.0), r"; its values lie in 0–255: frame\.round\(\)\.astype\(np\.uint8\)$"),
+    (np.full((2, 2, 3), 40000, np.uint16), r"; convert the 16-bit image with \(frame // 257\)\.astype\(np\.uint8\)$"),
+    (np.full((2, 2, 3), 200, np.int64), r"; its values lie in 0–255: frame\.astype\(np\.uint8\)$"),
+    (np.ones((2, 2, 3), bool), r"; convert the mask with frame\.astype\(np\.uint8\) \* 255$"),
+    (np.full((2, 2, 3), 300.0), r" with values from 300 to 300; scale them into 0–255 first$"),
+], ids=["float-0-1", "float-0-255", "uint16", "int", "bool", "beyond-255"])
+def test_the_fix_offered_for_another_dtype_follows_the_values(values, fix):
+    """Every dtype was told to multiply by 255, as a 0–1 float image is: a 0–255 float frame then turned 200 into 56
+    without an error (trackers audit)."""
+    with pytest.raises(TypeError, match=fix):
+        as_rgb_frame(values)
+
+
 @pytest.mark.parametrize("shape", [(4, 5, 2), (4, 5, 3, 1), (7,), (), (0, 5, 3), (4, 0)])
 def test_other_shapes_are_value_errors_with_the_shape(shape):
     with pytest.raises(ValueError, match=re.escape(f"got shape {shape}")):

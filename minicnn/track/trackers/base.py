@@ -63,15 +63,32 @@ def as_rgb_frame(frame, argument="frame"):
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{argument}: expected a frame with at least one pixel, got shape {_shape_text(frame.shape)}")
     if frame.dtype != np.uint8:
-        raise TypeError(
-            f"{argument}: expected uint8 RGB values 0–255, got dtype {frame.dtype}; "
-            f"convert a 0–1 float image with ({argument} * 255).round().astype(np.uint8)"
-        )
+        raise TypeError(f"{argument}: expected uint8 RGB values 0–255, got dtype {frame.dtype}"
+                        f"{_conversion_hint(frame, argument)}")
     if frame.ndim == 2:
         return np.repeat(frame[:, :, None], 3, axis=2)
     if channels == 1:
         return np.repeat(frame, 3, axis=2)
     return frame
+
+
+def _conversion_hint(frame, argument):
+    """How to make ``frame`` uint8, by its dtype and values: the one rule for a 0–1 float image, applied to a
+    0–255 one, turned 200 into 56 without an error."""
+    kind = frame.dtype.kind
+    if kind == "b":
+        return f"; convert the mask with {argument}.astype(np.uint8) * 255"
+    if frame.dtype == np.uint16:
+        return f"; convert the 16-bit image with ({argument} // 257).astype(np.uint8)"
+    if kind not in "iuf" or not np.all(np.isfinite(frame)):
+        return ""
+    largest, smallest = float(frame.max()), float(frame.min())
+    if smallest < 0 or largest > 255:
+        return f" with values from {smallest:g} to {largest:g}; scale them into 0–255 first"
+    if kind == "f" and largest <= 1:
+        return f"; convert the 0–1 float image with ({argument} * 255).round().astype(np.uint8)"
+    return f"; its values lie in 0–255: {argument}.round().astype(np.uint8)" if kind == "f" else (
+        f"; its values lie in 0–255: {argument}.astype(np.uint8)")
 
 
 def check_box(box, frame_shape, argument="box"):
