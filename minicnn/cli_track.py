@@ -160,6 +160,22 @@ def check_video_out(out_video, option="--out-video"):
         )
 
 
+def _tracker_of_yours(parser, args):
+    """``(the tracker, its NAME)`` for ``--tracker MODULE:NAME``: the class or function ``NAME`` of ``MODULE.py`` in
+    the current folder, called with no arguments; ``--weights`` is refused (it is for our trackers)."""
+    from minicnn.cli import _your_tracker
+    from minicnn.track.trackers import OUR_TRACKERS
+
+    if args.weights is not None:
+        raise TrackInputError(f"--weights: for our trackers ({', '.join(OUR_TRACKERS)}); {args.tracker} is yours")
+    name, factory = _your_tracker(parser, args.tracker, "--tracker")
+    try:
+        return factory(), name
+    except Exception as error:  # noqa: BLE001 - the student's constructor: its error, in one line
+        raise TrackInputError(f"--tracker {args.tracker}: {name}() could not be built: {type(error).__name__}: "
+                              f"{error}") from None
+
+
 def _run_name(tracker, weights):
     """The default output folder's last part: the tracker, and the network where ``--weights`` gives one, so that
     runs of one video with other trackers or networks are kept side by side (README's two lines, with and without
@@ -190,8 +206,12 @@ def track_input_command(args, parser):
         if args.backend is not None and str(args.tracker).lower() not in OUR_TRACKERS:
             raise TrackInputError(f"--backend: for our trackers ({', '.join(OUR_TRACKERS)}), which run a network; "
                                   f"{args.tracker} has none")
+        if ":" in str(args.tracker):  # one of yours, MODULE:NAME, as eval takes it
+            tracker, args.tracker = _tracker_of_yours(parser, args)
+        else:
+            tracker = None
         try:
-            tracker = make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
+            tracker = tracker or make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
         except BackendError as error:  # cuda without a GPU
             raise TrackInputError(f"--backend {args.backend}: {error}") from None
         except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
@@ -283,7 +303,8 @@ def track_input_parser():
                              "(write --box=-3,5,40,30 when x is negative)")
     parser.add_argument("--tracker", default="siamese", metavar="NAME",
                         help="tracker name (default: %(default)s); known now: "
-                             + ", ".join(sorted(available_trackers())))
+                             + ", ".join(sorted(available_trackers()))
+                             + "; or one of yours as MODULE:NAME (a class or function NAME in MODULE.py)")
     parser.add_argument("--weights", metavar="PATH",
                         help="the network's weights for siamese, cnn and hybrid: a siamese.npz written by "
                              "`minicnn train siamese` (default: the weights shipped with minicnn)")

@@ -1121,3 +1121,26 @@ def test_a_sequence_that_cannot_be_read_is_blamed_on_data_and_left_out_by_sequen
     cli.main(["eval", "--data", str(suite), "--trackers", "mosse", "--sequences", "fast", "--quiet",
               "--results", str(tmp_path / "r")])
     assert "OPE on 1 sequence" in capsys.readouterr().out
+
+
+def test_track_runs_a_tracker_of_yours_on_your_video(clip, tmp_path, monkeypatch, capsys):
+    """eval and track show took MODULE:NAME, minicnn track refused it ("unknown tracker"; trackers audit)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "my_trackers_for_track.py").write_text(_MY_TRACKERS + '''
+
+class NeedsArgument(Still):
+    def __init__(self, threshold):
+        self.threshold = threshold
+''')
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "my_trackers_for_track:Still",
+                     "--quiet"]) == 0
+    trajectory = tmp_path / "minicnn_track" / "frames" / "still" / "trajectory.txt"
+    assert len(set(trajectory.read_text().splitlines())) == 1  # Still never moves
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker",
+                           "my_trackers_for_track:NeedsArgument")
+    assert message.startswith("--tracker my_trackers_for_track:NeedsArgument: NeedsArgument() could not be built: "
+                              "TypeError: ")
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "my_trackers_for_track:Still",
+                           "--weights", "w.npz")
+    assert message.startswith("--weights: for our trackers (")
