@@ -32,6 +32,17 @@ def all_finite(array):
         return bool(np.isfinite(array.sum()) or np.isfinite(array).all())
 
 
+def stop_on_termination():
+    """Make SIGTERM and SIGHUP (``kill``, a batch scheduler's time limit, a closed terminal) stop this process as
+    Ctrl-C does, raising KeyboardInterrupt, so that what cleans up after Ctrl-C (half-written folders removed,
+    "interrupted" said) runs for them too; they ended it at once, leaving hidden .partial folders behind."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.default_int_handler)
+
+
 def known_name(text, names):
     """The one of ``names`` (lower-case, words joined by ``_``) that ``text`` spells: in any case, and as a class name
     too (``"BinaryCrossentropy"`` is ``binary_crossentropy``, as Keras reads it); None for none of them."""

@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 
-from minicnn import __version__
+from minicnn import __version__, checks
 from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.cli_options import (FOLDERS_MADE, files_not_in_the_way, frames_per_second, output_file, output_folder,
                                  positive_number, remove_empty_folders_made, video_output, whole_number)
@@ -535,6 +535,7 @@ def _run_command(argv):
     if argv is None:  # the minicnn command itself (tests and scripts pass argv): warnings as one line each
         warnings.formatwarning = _warning_line
         write_utf8_where_redirected()
+        checks.stop_on_termination()
     argv = sys.argv[1:] if argv is None else list(argv)
     if is_track_input(argv):
         track_parser = track_input_parser()

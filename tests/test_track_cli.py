@@ -1156,3 +1156,26 @@ class NeedsArgument(Still):
     message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "my_trackers_for_track:Still",
                            "--weights", "w.npz")
     assert message.startswith("--weights: for our trackers (")
+
+
+def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
+    """SIGTERM (kill, a batch scheduler's limit) ended make-sequences at once: its workers left hidden .partial
+    folders that no later run removed; it now stops as Ctrl-C does, cleaning up (files audit)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "suite"
+    command = [sys.executable, "-m", "minicnn", "track", "make-sequences", "--out", str(out), "--count", "6",
+               "--min-frames", "80", "--max-frames", "90", "--quiet"]
+    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(out.glob(".*.partial")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)  # until a sequence is being written
+    assert process.poll() is None, "finished before it could be stopped"
+    os.killpg(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "minicnn: interrupted" in err, err
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], sorted(p.name for p in out.iterdir())
