@@ -315,8 +315,8 @@ def track_input_parser():
                              "minicnn_track/<input name>/<tracker>, and -weights-<its SHA-256's first 8 digits> with "
                              "--weights)")
     parser.add_argument("--out-video", metavar="PATH",
-                        help="where the video goes instead of FOLDER/track.gif: a .gif, an .mp4 (needs imageio-ffmpeg) "
-                             "or a folder for 0001.png, 0002.png, ...")
+                        help="where the video goes instead of FOLDER/track.gif: a .gif (at most 640 pixels a side), an "
+                             ".mp4 (needs imageio-ffmpeg) or a folder for 0001.png, 0002.png, ... (full size)")
     parser.add_argument("--every", type=whole_number(1), default=1, metavar="N",
                         help="draw every n-th frame in the video (all frames are tracked; default: 1)")
     parser.add_argument("--fps", type=frames_per_second, default=20, metavar="N",

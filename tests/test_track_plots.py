@@ -259,3 +259,15 @@ def test_only_per_attribute_plots_of_this_prefix_are_removed_as_stale(tmp_path, 
     plots.save_ope_plots(success, precision, tmp_path, prefix="kcf_", attributes={"FM": (success, precision)})
     written = ["kcf_success.png", "kcf_precision.png", "kcf_success_FM.png", "kcf_precision_FM.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written + kept)
+
+
+def test_a_gif_of_large_frames_is_scaled_down_and_a_folder_keeps_them_whole(tmp_path):
+    """A GIF is held in memory until written: 100 frames of 1080p took 1.3 GB (a phone clip, 10 GB). Its frames are
+    scaled to a longest side of 640; PNG frames keep the full size (trackers audit)."""
+    frames = [np.full((300, 1280, 3), 60 * i, np.uint8) for i in range(2)]
+    sequence = Sequence("wide", frames, np.array([[100.0, 100.0, 50.0, 40.0]] * 2))
+    gif = plots.render_sequence(sequence, {}, tmp_path / "wide.gif", progress=False)
+    shape = iio.imread(gif).shape
+    assert shape[0] == 2 and shape[2] == plots.GIF_LONG_SIDE and shape[1] < 300  # aspect kept: 300·640/1280 + legend
+    folder = plots.render_sequence(sequence, {}, tmp_path / "frames", progress=False)
+    assert iio.imread(folder / "0001.png").shape[1] == 1280
