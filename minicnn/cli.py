@@ -5,6 +5,7 @@ trackers' network. The argument types and output folders they share are in ``cli
 
 import argparse
 import copy
+import errno
 import os
 import sys
 import time
@@ -506,6 +507,11 @@ def write_utf8_where_redirected(streams=None):
             stream.reconfigure(encoding="utf-8")
 
 
+DISK_FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+"""The write errors ``main`` reports in one line (a full disk, a quota, a file size limit, a read-only disk), where
+they ended a command in a traceback that named no file."""
+
+
 def main(argv=None):
     """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, as a shell reports it, with a line saying
     so instead of a traceback). If it fails, the output folders it made and left empty are removed again."""
@@ -524,6 +530,15 @@ def main(argv=None):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # else the exit's flush fails again
         except (OSError, ValueError):
             pass
+        return 1
+    except OSError as error:
+        remove_empty_folders_made()
+        if error.errno not in DISK_FULL_OR_READ_ONLY:
+            raise
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        print(f"minicnn {' '.join(arguments[:1])}: could not write: {error}. Every file written is whole (written "
+              f"beside its place, then renamed) and those there before are as they were; once there is room, the same "
+              f"command goes on, or writes them again", file=sys.stderr)
         return 1
     except BaseException as stop:
         if not (isinstance(stop, SystemExit) and stop.code in (0, None)):

@@ -1179,3 +1179,24 @@ def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130 and "minicnn: interrupted" in err, err
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")], sorted(p.name for p in out.iterdir())
+
+
+def test_a_full_disk_ends_a_command_in_one_line_naming_the_file(data, tmp_path, monkeypatch, capsys):
+    """A full disk ended eval (after its table), track and make-sequences in a traceback naming no file (files
+    audit); it is one line now, exit status 1."""
+    import errno
+    import os
+
+    from minicnn.track import sequences as sequences_module
+
+    pytest.importorskip("cv2")
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(path))
+
+    monkeypatch.setattr(sequences_module, "atomic_write_text", full)  # table.txt, after the runs
+    status = cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(tmp_path / "r"),
+                       "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err, err
+    assert err.startswith("minicnn eval: could not write: [Errno 28] No space left on device: "), err
