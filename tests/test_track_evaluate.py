@@ -352,6 +352,7 @@ class Counting:
         return self.factory()
 
 
+@pytest.mark.filterwarnings("ignore:.*update answered ok with a box of no area")  # scripted on purpose
 def test_a_resumed_evaluation_scores_exactly_what_the_fresh_one_did(tmp_path):
     """Result files kept 2 decimals and turned any row holding infinity into NaN: a box 50.004 wide over a target
     100 wide (IoU 0.50004, a success at 0.5) read back as 50.00 (IoU 0.5, a failure), and an infinite box (IoU 0, as
@@ -1130,3 +1131,26 @@ def test_a_tracker_of_yours_that_cannot_be_built_or_exits_fails_its_runs_and_the
     with pytest.raises(TypeError, match=r"^trackers: 'mine': expected a class or function that makes a tracker, got "
                                         r"StandStill object: pass the class, not an instance"):
         E.evaluate({"mine": StandStill()}, suite[:1], tmp_path, progress=False)
+
+
+class ForgetsToReturn(StandStill):
+    def update(self, frame):
+        self.box  # noqa: B018 - the return forgotten
+
+
+class SwapsItsCorners(StandStill):
+    def update(self, frame):
+        x, y, w, h = self.box
+        return True, (x, y, -w, h)  # x1 − x2 for the width
+
+
+def test_an_answer_that_is_no_pair_is_named_and_a_box_of_no_area_is_warned_of(tmp_path, suite):
+    """A forgotten return failed with "cannot unpack non-iterable NoneType object"; ok=True with a box of negative
+    width scored as a tracker standing still, with full marks, and nothing said (trackers audit)."""
+    with pytest.warns(UserWarning, match=r"^swapped on .*, frame 2: update answered ok with a box of no area, "
+                                         r"\(.*\) \(x, y, w, h\); OTB's toolkit scores such a frame with the last box"):
+        evaluation = E.evaluate({"forgets": ForgetsToReturn, "swapped": SwapsItsCorners}, suite[:1], tmp_path,
+                                progress=False)
+    forgets = evaluation.runs["forgets", suite[0].name]
+    assert forgets.failed_at == 1 and forgets.error.startswith("TypeError: update returned None; expected a pair "
+                                                               "(ok, box)")

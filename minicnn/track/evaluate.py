@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn import backend
+from minicnn.checks import short_repr, stacklevel_outside_minicnn
 from minicnn.progress import ProgressBar
 from minicnn.track import metrics
 from minicnn.track.boxes import as_boxes
@@ -113,6 +114,7 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
     error = None
     first_box = check_startable(sequence)
     boxes[0] = first_box
+    no_area_said = False
     for index in range(count):
         frame = sequence[index]
         try:
@@ -121,10 +123,18 @@ def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
                 tracker.init(frame, first_box.copy())
                 seconds.append(time.perf_counter() - start)
             else:
-                ok, box = tracker.update(frame)
+                answer = tracker.update(frame)
                 elapsed = time.perf_counter() - start
+                ok, box = _answer_pair(answer)
                 if ok:
                     boxes[index] = _answered_box(box)  # a refused box is a crash: its frame's time is not kept
+                    if not no_area_said and np.all(np.isfinite(boxes[index])) and np.any(boxes[index, 2:] <= 0):
+                        no_area_said = True
+                        warnings.warn(f"{name} on {sequence.name}, frame {index + 1}: update answered ok with a box "
+                                      f"of no area, {tuple(float(v) for v in boxes[index])} (x, y, w, h); OTB's "
+                                      f"toolkit scores such a frame with the last box before it, as if the tracker "
+                                      f"stood still (a width or height of x2 − x1 the wrong way round?)",
+                                      stacklevel=stacklevel_outside_minicnn())
                 else:
                     lost += 1
                 seconds.append(elapsed)
@@ -167,6 +177,17 @@ def check_startable(sequence):
                          "the sequence out")
     raise ValueError(f"{where}: the first frame's box {tuple(float(v) for v in first_box)} (0-based x, y, w, h) has "
                      "no area, and every tracker starts from it; its width and height must be above 0")
+
+
+def _answer_pair(answer):
+    """``(ok, box)`` from what ``update`` returned, or a TypeError saying it must return that pair (a forgotten
+    ``return`` gave "cannot unpack non-iterable NoneType object")."""
+    try:
+        ok, box = answer
+    except (TypeError, ValueError):
+        raise TypeError(f"update returned {short_repr(answer)}; expected a pair (ok, box): ok True or False, box four "
+                        f"numbers (x, y, w, h)") from None
+    return ok, box
 
 
 def _answered_box(box):
