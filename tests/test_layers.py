@@ -414,7 +414,15 @@ def test_a_weight_replaced_by_another_dtype_or_shape_is_refused_alike_on_both_ba
 # ---------------------------------------------------------------------------------------------------------------------
 
 PUBLIC_LAYERS_WITH_KEYWORDS_LINE = [mc.Conv2D, mc.Dense, mc.MaxPooling2D, mc.AveragePooling2D, mc.Activation,
-                                    mc.Linear, mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax]
+                                    mc.Linear, mc.ReLU, mc.Sigmoid, mc.Tanh, mc.Softmax, mc.Flatten, mc.Dropout,
+                                    mc.BatchNormalization]
+
+
+def test_every_public_layer_is_in_the_keywords_line_list():
+    """Every layer class minicnn exports (Input is no layer) shows the keywords line in help()."""
+    public = {getattr(mc, name) for name in mc.__all__ if isinstance(getattr(mc, name), type)
+              and issubclass(getattr(mc, name), mc.Layer) and getattr(mc, name) is not mc.Layer}
+    assert public == set(PUBLIC_LAYERS_WITH_KEYWORDS_LINE), public ^ set(PUBLIC_LAYERS_WITH_KEYWORDS_LINE)
 
 
 @pytest.mark.parametrize("layer_class", PUBLIC_LAYERS_WITH_KEYWORDS_LINE, ids=lambda cls: cls.__name__)

@@ -17,6 +17,9 @@ class Dropout(Layer):
     rate : float in [0, 1)
     seed : int or numpy.random.Generator, optional
         Where the masks come from; the same seed gives the same masks, on every backend.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
     """
 
     runs_on_device = True

@@ -28,6 +28,9 @@ class BatchNormalization(Layer):
 
     and in inference simply ``∂L/∂x = ∂L/∂y · γ / sqrt(moving_variance + ε)``.
 
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+
     Parameters
     ----------
     momentum : float, default 0.99

@@ -8,7 +8,11 @@ from minicnn.layers.base import Layer, batch_shape_text
 
 
 class Flatten(Layer):
-    """Reshape each sample to a vector; backward reshapes the gradient back. No weights."""
+    """Reshape each sample to a vector; backward reshapes the gradient back. No weights.
+
+    Keywords of every layer (see ``Layer``): ``name``, ``input_shape`` (one sample's shape without the batch axis, e.g.
+    ``(32, 32, 1)``), ``dtype`` (float32, the default, or float64), ``trainable`` (False freezes the weights).
+    """
 
     runs_on_device = True
 
