@@ -407,11 +407,11 @@ def test_otb_100s_quirky_videos_are_read_as_its_toolkit_reads_them(tmp_path):
     toolkit tracks it from frame 6 (pytracking's initOmit), and it was scored from frame 1."""
     import warnings
 
-    blurcar = _otb_folder(tmp_path, "BlurCar1", [[i, 1, 2, 2] for i in range(742)], 742, first_number=247)
+    blurcar = _otb_folder(tmp_path, "BlurCar1", [[i, 1, 2, 2] for i in range(1, 743)], 742, first_number=247)
     sequence = read_otb(blurcar)
     assert len(sequence) == 742 and sequence.frames[0].name == "0247.jpg" and sequence.frames[-1].name == "0988.jpg"
-    assert sequence.ground_truth[0, 0] == -1.0  # the first line's box (0-based), with the first frame
-    david = _otb_folder(tmp_path, "David", [[i, 1, 2, 2] for i in range(471)], 471, first_number=300)
+    assert sequence.ground_truth[0, 0] == 0.0  # the first line's box (0-based), with the first frame
+    david = _otb_folder(tmp_path, "David", [[i, 1, 2, 2] for i in range(1, 472)], 471, first_number=300)
     assert read_otb(david).frames[0].name == "0300.jpg"  # a folder trimmed to the annotated frames reads too
     tiger = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 355)], 354)
     sequence = read_otb(tiger)

@@ -366,7 +366,8 @@ def _warn_at_the_edge(sequence_name, path, rects, first_frame):
         warnings.warn(f"sequence {sequence_name!r} ({path}): {len(frames)} of {len(rects)} boxes have x or y ≤ 0 "
                       f"(frame {_number_list(frames)}). OTB's files are 1-based and its toolkit scores such frames as "
                       f"without annotation (overlap −1, a failure; centre error −1, a hit), and so does minicnn; if "
-                      f"the file is 0-based (GOT-10k's convention), write it 1-based (x + 1, y + 1)")
+                      f"the file is 0-based (GOT-10k's convention), write it 1-based (x + 1, y + 1)",
+                      stacklevel=stacklevel_outside_minicnn())
 
 
 def _warn_problems(sequence_name, path, problems, limit=5):
@@ -374,7 +375,7 @@ def _warn_problems(sequence_name, path, problems, limit=5):
     if problems:
         shown = "; ".join(problems[:limit]) + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
         warnings.warn(f"sequence {sequence_name!r} ({path}): {len(problems)} bad ground-truth boxes, treated as "
-                      f"missing: {shown}")
+                      f"missing: {shown}", stacklevel=stacklevel_outside_minicnn())
 
 
 def _invalid_rows(boxes):
