@@ -62,6 +62,12 @@ def did_you_mean(text, names):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def first_not_finite(array):
+    """Where the array holds NaN or infinity, in words for an error: ``"first at index (0, 3), value nan"``."""
+    index = first_index(~np.isfinite(array))
+    return f"first at index {index}, value {array[index]}"
+
+
 def flag(value, argument, where):
     """``value`` as a bool, refusing anything else: ``bool("no")`` would silently be True."""
     if not isinstance(value, (bool, np.bool_)):

@@ -190,10 +190,8 @@ def _progress_bar(steps, verbose):
 
 
 def _check_finite(array, argument, where, why=""):
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        index = checks.first_index(~np.isfinite(array))
-        raise NonFiniteError(f"{where}: {argument} contains NaN or infinity (first at index {index}, "
-                             f"value {array[index]}){why}")
+    if array.dtype.kind == "f" and not checks.all_finite(array):
+        raise NonFiniteError(f"{where}: {argument} contains NaN or infinity ({checks.first_not_finite(array)}){why}")
 
 
 def _warn_if_8_bit_values(x, where):
@@ -233,9 +231,8 @@ def _check_gradients_finite(pairs, names):
     optimizer writes them into the weights: the weights stay those of the last good step."""
     for (_, grad), name in zip(pairs, names):
         if not checks.all_finite(grad):
-            index = checks.first_index(~np.isfinite(grad))
-            raise NonFiniteError(f"the gradient of {name} contains NaN or infinity (first at index {index}, value "
-                                 f"{grad[index]}): a product overflowed in backward; nothing was updated")
+            raise NonFiniteError(f"the gradient of {name} contains NaN or infinity ({checks.first_not_finite(grad)}): "
+                                 f"a product overflowed in backward; nothing was updated")
 
 
 def _check_updated_weights_finite(pairs, names, optimizer):
@@ -574,10 +571,9 @@ class Sequential:
             for layer in self.layers:
                 x = layer.forward(x, training=training)
                 output = kernels.to_host(x)
-                if not np.all(np.isfinite(output)):
-                    index = checks.first_index(~np.isfinite(output))
-                    return (f"{layer.describe()} made it from a finite input (its output's first at index {index}, "
-                            f"value {output[index]}){searched}")
+                if not checks.all_finite(output):
+                    return (f"{layer.describe()} made it from a finite input (its output's "
+                            f"{checks.first_not_finite(output)}){searched}")
             return None
         finally:
             for layer in repeating:

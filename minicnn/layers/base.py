@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import all_finite, first_index, flag, real_array
+from minicnn.checks import all_finite, first_not_finite, flag, real_array
 from minicnn.errors import BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -274,9 +274,7 @@ class Layer:
         self.check_input_shape(x.shape)
         x = x.astype(self.dtype, copy=False)
         if not all_finite(x):
-            bad = first_index(~np.isfinite(x))
-            raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity (first at index {bad}, "
-                                 f"value {x[bad]})")
+            raise NonFiniteError(f"{self.describe()}: input contains NaN or infinity ({first_not_finite(x)})")
         self._build_once(x.shape)
         self._check_params_as_built()
         return x
