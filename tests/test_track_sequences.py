@@ -521,3 +521,33 @@ def test_a_file_written_atomically_through_a_symbolic_link_keeps_the_link_and_a_
         write_atomically(tmp_path / "best.txt", full)
     assert (tmp_path / "shared" / "best.txt").read_text() == "new\n"
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["best.txt"]  # no temporary file left
+
+
+def test_a_suite_whose_making_was_interrupted_is_warned_of_when_read(tmp_path, monkeypatch):
+    """A make-sequences stopped part-way left 8 of 20 sequences, which eval --data scored as a whole suite without a
+    word (CLI audit); the folder says it is unfinished until the last sequence is written."""
+    import warnings
+
+    from minicnn.track import generator
+
+    calls = []
+    real_write = generator._write_one
+
+    def stopped_at_the_second(*job):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(*job)
+
+    monkeypatch.setattr(generator.os, "cpu_count", lambda: 1)  # one process: the stop reaches this one
+    monkeypatch.setattr(generator, "_write_one", stopped_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        generator.make_suite(tmp_path / "suite", count=3, n_frames=(3, 3), progress=False)
+    with pytest.warns(UserWarning, match=r"suite: the make-sequences that wrote this folder did not finish "
+                                         r"\(interrupted\?\): it holds part of the suite"):
+        assert len(read_sequences(tmp_path / "suite")) == 1
+    monkeypatch.setattr(generator, "_write_one", real_write)
+    generator.make_suite(tmp_path / "suite", count=3, n_frames=(3, 3), progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_sequences(tmp_path / "suite")) == 3

@@ -1288,6 +1288,10 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
     jobs = [(spec, (int(seed), index), lengths[index], frame_size, out_dir) for index, spec in enumerate(specs)]
     workers = min(len(jobs), os.cpu_count() or 1)
     folders = [None] * len(jobs)
+    from minicnn.track.sequences import UNFINISHED_SUITE
+
+    unfinished = out_dir / UNFINISHED_SUITE  # until every sequence is written: read_sequences warns of a part suite
+    unfinished.write_text(f"make_suite(seed={int(seed)}, count={len(specs)}) has not finished writing this folder\n")
     with ProgressBar(len(jobs), unit="seq", enabled=progress) as bar:
         if workers <= 1:
             for index, job in enumerate(jobs):
@@ -1303,4 +1307,5 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
             finally:  # Ctrl-C or a failure: the sequences not started are not (each one is written whole or not at all)
                 pool.shutdown(wait=True, cancel_futures=True)
         bar.finish()
+    unfinished.unlink()
     return folders

@@ -70,6 +70,10 @@ OTB_INIT_OMIT = {"Tiger1": 5}
 """OTB-100 videos whose ground truth starts at frame 1 while the toolkit tracks them from a later one (its, and
 pytracking's, ``initOmit``): that many boxes are left out, with their frames."""
 
+UNFINISHED_SUITE = ".minicnn-suite-unfinished"
+"""The file ``generator.make_suite`` keeps in its folder while it writes; one left there says the folder holds part
+of a suite (an interrupted run), and ``read_sequences`` warns of it."""
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 """The files a sequence's frames may be (``minicnn track`` takes a folder of the same)."""
 
@@ -626,6 +630,10 @@ def read_sequences(root, names=None):
             warnings.warn(f"{root}: {len(skipped)} folder{'s' if len(skipped) > 1 else ''} skipped, neither an OTB "
                           f"sequence (img/ + groundtruth_rect.txt) nor a GOT-10k one (groundtruth.txt): "
                           f"{', '.join(skipped[:10])}{', ...' if len(skipped) > 10 else ''}", stacklevel=2)
+    if (root / UNFINISHED_SUITE).is_file():
+        warnings.warn(f"{root}: the make-sequences that wrote this folder did not finish (interrupted?): it holds "
+                      f"part of the suite; the same command writes the whole of it",
+                      stacklevel=stacklevel_outside_minicnn())
     if not folders:
         deeper = [p for p in root.iterdir() if p.is_dir() and any(detect_layout(q) for q in p.iterdir() if q.is_dir())]
         nested = (f"; {deeper[0]} holds sequence folders: give it as the data folder (LaSOT keeps its sequences one "
