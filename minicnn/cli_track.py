@@ -209,18 +209,17 @@ def track_input_command(args, parser):
         if ":" in str(args.tracker):  # one of yours, MODULE:NAME, as eval takes it
             tracker, args.tracker = _tracker_of_yours(parser, args)
         else:
-            tracker = None
-        try:
-            tracker = tracker or make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
-        except BackendError as error:  # cuda without a GPU
-            raise TrackInputError(f"--backend {args.backend}: {error}") from None
-        except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
-            known = available_trackers()
-            if str(args.tracker).lower() not in known:
-                raise TrackInputError(
-                    f"--tracker: unknown tracker {args.tracker!r}; available: {', '.join(sorted(known))}"
-                ) from None
-            raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
+            try:
+                tracker = make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
+            except BackendError as error:  # cuda without a GPU
+                raise TrackInputError(f"--backend {args.backend}: {error}") from None
+            except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
+                known = available_trackers()
+                if str(args.tracker).lower() not in known:
+                    raise TrackInputError(
+                        f"--tracker: unknown tracker {args.tracker!r}; available: {', '.join(sorted(known))}"
+                    ) from None
+                raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
         name, frames = load_track_input(args.input)
         out = Path(args.out) if args.out else Path("minicnn_track") / name / _run_name(args.tracker, args.weights)
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"

@@ -556,7 +556,7 @@ class Sequential:
         input did not (or ``x`` itself); None if none does. On an accelerator backend no layer checks its input; on
         the host a layer of yours may not, so the layer before the one that met it need not have made it. Only
         called once a NaN was met, so the copies cost nothing on a good step. (In training, Dropout repeats the
-        masks of the failed pass; BatchNorm's moving averages move again, and the failing step puts them back.)"""
+        masks of the failed pass; the layers' state, BatchNorm's moving averages, is put back as the pass found it.)"""
         kernels = backend.kernels()
         on_device = getattr(kernels, "USES_DEVICE_MEMORY", False)
         searched = (f"; the {backend.get_backend()!r} backend looks for the layer only once the output is not finite"
@@ -804,8 +804,8 @@ class Sequential:
 
         Before any update it raises NonFiniteError where ``x``, the model's output or (on a host backend) a
         gradient holds NaN or infinity, and FloatingPointError where the loss is NaN or infinite all the same; after
-        the update, NonFiniteError where it overflowed a weight (on a host backend). On an accelerator backend the batch and
-        its labels go to the device once, the loss's kernel computes the loss and its gradient there, and only the
+        the update, NonFiniteError where it overflowed a weight (on a host backend). On an accelerator backend the
+        batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there, and only the
         per-sample loss terms come back (and the output, when there are metrics to compute, or to say which of the
         two errors it is); everything else stays there.
         """
@@ -885,9 +885,7 @@ class Sequential:
             found = self.loss.terms_and_gradient(kernels, kernels.to_device(np.ascontiguousarray(labels)), output)
         if found is None:
             y_pred = kernels.to_host(output)
-            if not checks.all_finite(y_pred):  # which layer made it, rather than the loss's "y_pred contains NaN"
-                _check_finite(y_pred, "the output", self.name,
-                              "; " + (self._layer_that_made_nan(x, training=True) or NO_NAN_AGAIN))
+            self._check_training_output(x, y_pred)
             loss = self.loss(y, y_pred)
             grad = self.loss.gradient(y, y_pred)
             if tuple(np.shape(grad)) != y_pred.shape:
@@ -902,12 +900,18 @@ class Sequential:
             # outside the loss's domain (a NaN term): the host's check says which and where; on the domain's very
             # edge, where the two may round apart, the host's loss stands
             host_output = kernels.to_host(output)
-            if not np.all(np.isfinite(host_output)):
-                _check_finite(host_output, "the output", self.name,
-                              "; " + (self._layer_that_made_nan(x, training=True) or NO_NAN_AGAIN))
+            self._check_training_output(x, host_output)
             loss = self.loss(y, host_output)
         looks_stuck = not getattr(self, "_warned_stuck", False) and self.loss.might_be_stuck(labels, terms)
         return loss, grad, (kernels.to_host(output) if self.metrics or looks_stuck else None)
+
+    def _check_training_output(self, x, host_output):
+        """Refuse a training step's output (on the host) that holds NaN or infinity, naming the layer that made it,
+        found by running the batch ``x`` again in training mode, rather than leaving the loss to say only that its
+        y_pred holds NaN."""
+        if not checks.all_finite(host_output):
+            _check_finite(host_output, "the output", self.name,
+                          "; " + (self._layer_that_made_nan(x, training=True) or NO_NAN_AGAIN))
 
     def _multiply_adds_per_sample(self, x):
         """The multiply-adds of one sample's forward pass in the layers with a kernel: outputs × the kernel's size

@@ -20,7 +20,7 @@ def _interactive(stream):
 def _terminal_columns(stream):
     """The width of the terminal ``stream`` writes to (``COLUMNS`` where set), or None for anything else (a
     notebook redraws a long line in place; a file keeps it whole)."""
-    if "ipykernel" in sys.modules or not (hasattr(stream, "isatty") and stream.isatty()):
+    if "ipykernel" in sys.modules or not _interactive(stream):
         return None
     return shutil.get_terminal_size().columns
 

@@ -154,8 +154,9 @@ def _file_path(path, where):
 
 def write_npz_atomically(path, arrays, where="write_npz_atomically"):
     """``np.savez(path, **arrays)`` into a temporary file in the same folder, renamed over ``path`` (the name as
-    given: ``np.savez`` would add ``.npz`` to a name without it) only once it is complete: a failure (full disk, Ctrl-C) never destroys an existing file. A path that cannot be written (a folder,
-    a folder that does not exist, no permission) is refused in words that name ``path``, not the temporary file."""
+    given: ``np.savez`` would add ``.npz`` to a name without it) only once it is complete: a failure (full disk,
+    Ctrl-C) never destroys an existing file. A path that cannot be written (a folder, a folder that does not exist,
+    no permission) is refused in words that name ``path``, not the temporary file."""
     path = _file_path(path, where)
     try:
         write_atomically(os.path.abspath(path), lambda file: np.savez(file, **arrays), suffix=".npz")

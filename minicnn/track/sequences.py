@@ -315,10 +315,9 @@ def _image_files(folder):
     one per frame and a missing image would pair every later box with the wrong frame; other names with their
     digit runs compared as numbers (``natural_key``)."""
     files = sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
-    parts = [_NUMBERED.fullmatch(p.stem) for p in files]
-    if not files or not all(parts) or len({(m[1], m[3]) for m in parts}) > 1:
+    numbers = _frame_numbers(files)
+    if numbers is None:
         return files
-    numbers = [int(m[2]) for m in parts]
     files = [p for _, p in sorted(zip(numbers, files), key=lambda pair: pair[0])]
     numbers.sort()
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
@@ -331,15 +330,22 @@ def _image_files(folder):
     return files
 
 
+def _frame_numbers(files):
+    """The numbers in the names of ``files`` where every name holds one in the same place (``0001.jpg``,
+    ``frame_12.png``); None otherwise."""
+    parts = [_NUMBERED.fullmatch(p.stem) for p in files]
+    if not files or not all(parts) or len({(m[1], m[3]) for m in parts}) > 1:
+        return None
+    return [int(m[2]) for m in parts]
+
+
 def _frames_numbered(images, first, last):
     """The frames ``first``..``last`` (1-based, inclusive) of ``images``, in frame order: by the numbers in their
     names where these hold that range, as OTB's toolkit names them (``img/%04d.jpg``: BlurCar1's folder starts at
     0247.jpg), else by position; None where neither holds it."""
-    parts = [_NUMBERED.fullmatch(p.stem) for p in images]
-    if all(parts) and len({(m[1], m[3]) for m in parts}) == 1 and first >= 1:
-        numbers = [int(m[2]) for m in parts]  # in order and without gaps (``_image_files``)
-        if numbers[0] <= first <= last <= numbers[-1]:
-            return images[first - numbers[0]:last - numbers[0] + 1]
+    numbers = _frame_numbers(images)  # in order and without gaps (``_image_files``)
+    if numbers is not None and numbers[0] <= first <= last <= numbers[-1]:
+        return images[first - numbers[0]:last - numbers[0] + 1]
     if 1 <= first <= last <= len(images):
         return images[first - 1:last]
     return None
@@ -643,12 +649,13 @@ def read_sequences(root, names=None):
     if names is None:
         return [s for folder in folders for s in read_sequence(folder)]
     wanted = list(names)
-    available = [name for folder in folders for name in _sequence_names(folder)]
+    names_in = {folder: _sequence_names(folder) for folder in folders}
+    available = [name for folder_names in names_in.values() for name in folder_names]
     missing = [n for n in wanted if n not in available]
     if missing:
         raise ValueError(f"names: no sequences {missing} in {root}; available: {sorted(available)}")
     # only the folders asked for are read: a video that cannot be read is left out by leaving out its name
-    reading = [folder for folder in folders if set(_sequence_names(folder)) & set(wanted)]
+    reading = [folder for folder in folders if set(names_in[folder]) & set(wanted)]
     known = {s.name: s for folder in reading for s in read_sequence(folder, names=wanted)}
     return [known[n] for n in wanted]
 
