@@ -90,8 +90,12 @@ class OpenCVTracker(Tracker):
             raise RuntimeError(f"OpenCV's {self.name} refused to start on box {tuple(box)}")
 
     def _update(self, frame):
+        """OpenCV's answer, with a box of no area read as the target lost: KCF with ``detect_thresh = 0`` never says
+        it lost the target, but answers ``(0, 0, 0, 0)`` where its response has nowhere to go (a full occlusion),
+        which would otherwise count as a box found and leave the table's lost column at 0."""
         ok, rect = self._tracker.update(self._bgr(frame))
-        return bool(ok), np.asarray(rect, dtype=np.float64)
+        rect = np.asarray(rect, dtype=np.float64)
+        return bool(ok) and bool(rect[2] > 0 and rect[3] > 0), rect
 
     @staticmethod
     def _bgr(frame):
