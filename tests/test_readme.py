@@ -89,3 +89,27 @@ def test_the_readme_tracking_snippets_run_on_the_sequences_its_command_makes(tmp
     exec(compile(the_block_with("SiameseTracker"), "README.md (our tracker)", "exec"), namespace)
     assert namespace["ok"] and iou(namespace["box"], sequence.ground_truth[1]) > 0.7, namespace["box"]
     assert iou(namespace["boxes"][0], sequence.init_box) > 0.7, namespace["boxes"]
+
+
+def test_the_readme_drift_figures_are_those_benchmarks_backend_drift_measured():
+    """README quotes the backends' drift from benchmarks/results/backend_drift.json, each to one significant figure
+    (it once said 'at most 2e-7 with SGD' where the file's SGD row with BatchNormalization held 1.4e-4)."""
+    import json
+
+    results = README.parent / "benchmarks" / "results" / "backend_drift.json"
+    measured = {(row["network"], row["optimizer"]): row["prediction"]
+                for row in json.loads(results.read_text(encoding="utf-8"))["rows"]}
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    paragraph = text[text.index("After 6 epochs on the faces"):text.index("```python", text.index("After 6 epochs"))]
+    quoted = {("conv, no BatchNorm", "SGD(0.01, momentum=0.9)"): "2e-7 with SGD",
+              ("conv, no BatchNorm", "Adam(0.01)"): "5e-4 there with Adam(0.01)",
+              ("conv + bias + BatchNorm", "Adam(0.01)"): "0.09 with Adam(0.01)",
+              ("conv (use_bias=False) + BatchNorm", "Adam(0.01)"): "brings Adam's to 2e-3",
+              ("conv (use_bias=False) + BatchNorm", "SGD(0.01, momentum=0.9)"): "SGD's is then 1e-4"}
+    for key, words in quoted.items():
+        assert words in paragraph, f"README no longer says {words!r}"
+        figure = float(re.search(r"\d[\d.e-]*", words).group())
+        assert float(f"{measured[key]:.0e}") == figure, f"{key}: README says {figure:g}, the file {measured[key]:.1e}"
+    # the largest SGD drift of all is the one README names
+    assert max(value for (_, optimizer), value in measured.items() if optimizer.startswith("SGD")) == measured[
+        "conv (use_bias=False) + BatchNorm", "SGD(0.01, momentum=0.9)"]
