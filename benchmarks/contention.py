@@ -2,14 +2,14 @@
 with minicnn's (``minicnn/kernels/openmp_waiting.py``: ``GOMP_SPINCOUNT=1000``).
 
     python benchmarks/contention.py                # 1, 2 and 3 processes, 2 rounds, 10 epochs
-    python benchmarks/contention.py --epochs 3 --rounds 1
+    python benchmarks/contention.py --epochs 3 --rounds 1 --out /tmp/contention   # benchmarks/results left alone
 
 Each process builds the tour's network, trains one epoch untimed (the kernels load or compile), then times ``fit``
 for ``--epochs`` epochs of the bundled faces (120 images, batch 32, numba backend). The processes of one row start
 together; the table gives the mean of their times, and the ratio of libgomp's default to minicnn's. "libgomp
 default" runs with ``GOMP_SPINCOUNT=300000`` (libgomp's own default when nothing is set). NumPy's BLAS environment
 is left as this shell has it (``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` printed below); it plays no part in the
-Numba kernels timed here. Writes ``benchmarks/results/contention.json``.
+Numba kernels timed here. Writes ``contention.json`` into ``--out`` (``benchmarks/results`` unless told).
 """
 
 import argparse
@@ -67,17 +67,35 @@ def _together(processes, spins, epochs):
     return seconds
 
 
-def main():
+def _counts(text):
+    """``--processes``: comma-separated whole numbers ≥ 1."""
+    try:
+        counts = [int(count) for count in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected counts of processes such as 1,2,3, got {text!r}")
+    return counts
+
+
+def main(argv=None):
+    sys.path.insert(0, os.path.dirname(HERE))
+    from minicnn.cli_options import output_folder, whole_number
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2, help="each row this many times, interleaved")
-    parser.add_argument("--processes", default="1,2,3", help="comma-separated counts of processes run at once")
+    parser.add_argument("--epochs", type=whole_number(1), default=10)
+    parser.add_argument("--rounds", type=whole_number(1), default=2, help="each row this many times, interleaved")
+    parser.add_argument("--processes", type=_counts, default="1,2,3",
+                        help="comma-separated counts of processes run at once (default: %(default)s)")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="folder for contention.json (default: benchmarks/results)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.worker:
         print(f"{_one_training(args.epochs):.4f}")
         return
-    counts = [int(count) for count in args.processes.split(",")]
+    output_folder(parser, args.out, "--out")  # before the minutes of timing, not after them
+    counts = args.processes
     print(f"{os.cpu_count()} cores; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}; load average at the start "
           f"{os.getloadavg()[0]:.2f}")
@@ -95,7 +113,7 @@ def main():
         print(f"{count:>10}" + "".join(f"{mean:>22.2f}" for mean in means) + f"{means[0] / means[1]:>19.1f}×")
         rows.append({"processes": count, **{name: times[count, name] for name in names}})
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
-    results = os.path.join(HERE, "results", "contention.json")
+    results = os.path.join(args.out, "contention.json")
     from minicnn.track.sequences import atomic_write_text  # whole, or the old file kept
 
     atomic_write_text(results, json.dumps({"epochs": args.epochs, "cores": os.cpu_count(), "rows": rows}, indent=1))

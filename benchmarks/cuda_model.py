@@ -25,7 +25,8 @@ optimizer kernels are bound by memory: their bytes over the HBM bandwidth. Each 
 packs every argument in Python, so a launch costs a fixed part plus a part per array and per scalar argument (a
 tuple counts as its elements), plus the allocation of its outputs (``launch_us``; the figures are in ``H100``).
 
-Prints the tables and writes ``benchmarks/results/cuda_model.json`` and ``benchmarks/results/cuda_model.md``.
+Prints the tables and writes ``cuda_model.json`` and ``cuda_model.md`` into ``--out`` (``benchmarks/results`` unless
+told; ``--no-write`` writes nothing).
 """
 
 import argparse
@@ -45,6 +46,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+
+from minicnn.cli_options import output_folder  # noqa: E402
+from minicnn.track.sequences import atomic_write_text  # noqa: E402
 
 #: the machine modelled: H100 SXM5 (datasheet figures, except where marked assumed)
 H100 = {
@@ -697,8 +701,12 @@ def scenario_verdict(scenarios, bound=3.0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=None, help="training-step batch (default: conv.py's, 256)")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/results alone")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no file")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="folder for cuda_model.md and cuda_model.json (default: benchmarks/results)")
     args = parser.parse_args(argv)
+    if not args.no_write:
+        output_folder(parser, args.out, "--out")
     from conv import CONV_SHAPES, TARGET_CASE, THROUGHPUT_BATCH  # noqa: E402 - the shapes benchmarks/conv.py times
 
     batch = args.batch or THROUGHPUT_BATCH
@@ -715,20 +723,16 @@ def main(argv=None):
     text = markdown(analyses, rows, cases, step_products, step_others, totals, version, TARGET_CASE,
                     extra_rows=extra_rows)
     print(text)
-    if not args.no_write:
-        results = os.path.join(HERE, "results")
-        os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, "cuda_model.md"), "w") as file:
-            file.write(text)
-        with open(os.path.join(results, "cuda_model.json"), "w") as file:
-            json.dump({"gpu": H100, "cudnn_guess": CUDNN_GUESS, "ptxas": version,
-                       "kernels": [{"variant": v, "rows_work": r, "cols_work": c, **a}
-                                   for (v, r, c), a in sorted(analyses.items())],
-                       "benchmark": rows, "cases": cases, "training_step": {
-                           "products": step_products, "memory_bound": step_others, "totals": totals},
-                       "batchnorm_dropout": extra_rows},
-                      file, indent=1, ensure_ascii=False)
-        print(f"\nwrote {os.path.relpath(results)}/cuda_model.md and cuda_model.json")
+    if not args.no_write:  # each file whole, or the old one kept
+        atomic_write_text(os.path.join(args.out, "cuda_model.md"), text)
+        atomic_write_text(os.path.join(args.out, "cuda_model.json"), json.dumps(
+            {"gpu": H100, "cudnn_guess": CUDNN_GUESS, "ptxas": version,
+             "kernels": [{"variant": v, "rows_work": r, "cols_work": c, **a}
+                         for (v, r, c), a in sorted(analyses.items())],
+             "benchmark": rows, "cases": cases, "training_step": {
+                 "products": step_products, "memory_bound": step_others, "totals": totals},
+             "batchnorm_dropout": extra_rows}, indent=1, ensure_ascii=False))
+        print(f"\nwrote {os.path.relpath(args.out)}/cuda_model.md and cuda_model.json")
 
 
 if __name__ == "__main__":

@@ -131,10 +131,11 @@ def test_an_out_folder_that_cannot_be_written_is_refused_before_any_timing(tmp_p
     assert "minicnn conv benchmark" not in captured.out  # nothing was timed
 
 
-@pytest.mark.parametrize("script", ["track", "tracking"])
-def test_the_tracking_benchmarks_refuse_an_out_folder_they_cannot_write_before_any_work(script, tmp_path, capsys):
+@pytest.mark.parametrize("script", ["track", "tracking", "backend_drift", "contention", "cuda_model"])
+def test_the_benchmarks_refuse_an_out_folder_they_cannot_write_before_any_work(script, tmp_path, capsys):
     """benchmarks/track.py and tracking.py found an --out that is a file only after all their tracking (minutes,
-    then a traceback, and no json written; files audit)."""
+    then a traceback, and no json written; files audit); backend_drift.py, contention.py and cuda_model.py had no
+    --out, and running README's command for them always wrote over the committed results."""
     import importlib
 
     module = importlib.import_module(script)
