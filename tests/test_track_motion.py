@@ -85,6 +85,28 @@ def test_filtering_noisy_measurements_lowers_the_error():
     assert filtered_error < 0.85 * raw_error, (filtered_error, raw_error)
 
 
+def test_the_settled_gains_and_the_noise_left_are_those_the_docstring_gives():
+    """KalmanBoxFilter's Notes: gains α ≈ 0.63 and β ≈ 0.30, and the centre of a still target measured with the
+    default noise (a tenth of L) wanders 0.74 as far as the measurements (it said 20 % less noisy: 0.8; and β 0.31)."""
+    box = np.array([100.0, 100.0, 40.0, 40.0])  # L = 40
+    kf = KalmanBoxFilter(box)
+    rng = np.random.default_rng(0)
+    filtered, measured = [], []
+    for frame in range(5000):
+        kf.predict()
+        if frame == 300:
+            innovation = kf.covariance[0, 0] + (kf.measurement_noise * 40.0) ** 2
+            alpha, beta = kf.covariance[0, 0] / innovation, kf.covariance[4, 0] / innovation
+        z = box.copy()
+        z[:2] += rng.standard_normal(2) * 0.1 * 40.0
+        kf.update(z)
+        if frame > 100:
+            filtered.append(kf.box[0] - box[0])
+            measured.append(z[0] - box[0])
+    assert round(alpha, 2) == 0.63 and round(beta, 2) == 0.30, (alpha, beta)
+    assert 0.72 < np.std(filtered) / np.std(measured) < 0.76
+
+
 def test_coasting_continues_the_velocity_and_widens_the_gate():
     truth = _truth(31)
     kf = KalmanBoxFilter(truth[0])
