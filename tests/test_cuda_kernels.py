@@ -647,6 +647,49 @@ def test_check_available_refuses_a_numba_cuda_too_old_for_the_kernels(monkeypatc
     cuda_kernels.check_available()  # a new enough numba-cuda with a GPU (made up here): no error
 
 
+@pytest.mark.parametrize("problem, advice", [
+    ("AttributeError: module 'numpy' has no attribute 'row_stack'", 'pip install "numpy<2.5"'),
+    ("NvvmSupportError: libNVVM cannot be found", "libNVVM, the CUDA compiler numba-cuda uses, was not found"),
+    ("TypingError: something else", 'pip install "minicnn[cuda]" installs versions known to work together')])
+def test_check_available_refuses_a_gpu_whose_numba_cuda_cannot_compile(monkeypatch, problem, advice):
+    """numba-cuda 0.30.4 with NumPy 2.5 (what pip picks on Python 3.13) compiles no kernel at all; the error came from
+    inside numba-cuda at the first layer's launch. Choosing the backend on a GPU now compiles an empty kernel
+    first and says what is wrong."""
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: True)
+    monkeypatch.setattr(cuda_kernels, "is_simulator", lambda: False)  # a GPU, made up here
+    monkeypatch.setattr(cuda_kernels, "_compile_problem", lambda: problem)
+    with pytest.raises(BackendError) as raised:
+        cuda_kernels.check_available()
+    message = str(raised.value)
+    for part in ("found a GPU, but numba-cuda", "cannot compile a kernel here", problem, advice, "'numba' or 'numpy'"):
+        assert part in message, f"{part!r} missing from: {message}"
+    monkeypatch.setattr(cuda_kernels, "_compile_problem", lambda: None)
+    cuda_kernels.check_available()  # it compiles: no error
+    monkeypatch.setattr(cuda_kernels, "is_simulator", lambda: True)
+    monkeypatch.setattr(cuda_kernels, "_compile_problem", lambda: pytest.fail("the simulator compiles nothing"))
+    cuda_kernels.check_available()
+
+
+def test_the_compile_problem_is_the_first_line_of_what_numba_cuda_raised(monkeypatch):
+    from numba import cuda
+
+    def refuses(*args, **kwargs):
+        raise AttributeError("module 'numpy' has no attribute 'row_stack'\n(a second line)")
+
+    monkeypatch.setattr(cuda, "compile_ptx", refuses, raising=False)
+    cuda_kernels._compile_problem.cache_clear()
+    try:
+        assert cuda_kernels._compile_problem() == "AttributeError: module 'numpy' has no attribute 'row_stack'"
+        monkeypatch.setattr(cuda, "compile_ptx", lambda *args, **kwargs: ("ptx", None))
+        assert cuda_kernels._compile_problem() == "AttributeError: module 'numpy' has no attribute 'row_stack'"
+        cuda_kernels._compile_problem.cache_clear()
+        assert cuda_kernels._compile_problem() is None
+    finally:
+        cuda_kernels._compile_problem.cache_clear()
+
+
 def _environment_without_simulator():
     return {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
 
@@ -676,7 +719,10 @@ import numpy as np
 from numba import cuda, types
 try:
     cuda.compile_ptx(lambda a: None, (types.float32[::1],), cc=(9, 0))
-except Exception as error:  # no libNVVM (the CUDA toolkit, or pip's nvidia-nvvm + nvidia-cuda-nvrtc)
+except Exception as error:
+    if "nvvm" not in (type(error).__name__ + str(error)).lower():  # numba-cuda broken here (NumPy 2.5 and 0.30.4)
+        raise
+    # no libNVVM (the CUDA toolkit, or pip's nvidia-nvvm + nvidia-cuda-nvrtc)
     print("SKIP", type(error).__name__, str(error).splitlines()[0] if str(error) else "")
     sys.exit(0)
 import numba.cuda.dispatcher

@@ -206,6 +206,34 @@ def check_available():
                            "simulator, set NUMBA_ENABLE_CUDASIM=1 before Python starts (it runs every GPU thread as "
                            "Python: right for tests and small shapes, far too slow to train a real network); "
                            "otherwise use the 'numba' (compiled, CPU) or 'numpy' backend")
+    problem = None if is_simulator() else _compile_problem()
+    if problem is not None:
+        if "numpy" in problem.lower():
+            advice = (f"this numba-cuda asks NumPy {np.__version__} for a function it no longer has (numba-cuda "
+                      f"0.30.4 calls np.row_stack, which NumPy 2.5 removed): pip install \"numpy<2.5\", or a "
+                      f"numba-cuda made for this NumPy")
+        elif "nvvm" in problem.lower():
+            advice = ("libNVVM, the CUDA compiler numba-cuda uses, was not found: pip install \"minicnn[cuda]\" "
+                      "brings it from PyPI (numba-cuda[cu13]), or install the CUDA toolkit")
+        else:
+            advice = "pip install \"minicnn[cuda]\" installs versions known to work together"
+        raise BackendError(f"the 'cuda' backend found a GPU, but numba-cuda {version} cannot compile a kernel "
+                           f"here ({problem}); {advice}; or use the 'numba' or 'numpy' backend")
+
+
+@functools.lru_cache(maxsize=None)  # one compile a process (about a second): set_backend asks every time
+def _compile_problem():
+    """None where numba-cuda compiles an empty kernel for this GPU, else the error it raised, as text: found when
+    the backend is chosen, not as a traceback from inside numba-cuda at the first layer."""
+    try:
+        cuda.compile_ptx(_empty_kernel, (numba.types.float32[::1],))
+    except Exception as error:  # noqa: BLE001 - any failure here is every kernel's failure
+        return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+    return None
+
+
+def _empty_kernel(values):
+    """The kernel ``_compile_problem`` compiles: it does nothing."""
 
 
 def is_simulator():
