@@ -14,13 +14,25 @@ for a block of tests.
 import contextlib
 import sys
 import threading
+from importlib import metadata
 
 import numpy as np
+import pytest
 
 #: the thread switch interval for simulator tests, seconds (Python's default: 0.005)
 SWITCH_INTERVAL = 1e-5
 
 _lock = threading.Lock()
+
+
+def skip_without_numba_cuda():
+    """Skip the calling test module (or test) where numba-cuda is not installed: the cuda backend needs it, and
+    numba before 0.60 has a ``numba.cuda`` of its own that imports but that the backend refuses. The dev extra
+    installs numba-cuda."""
+    try:
+        metadata.version("numba-cuda")
+    except metadata.PackageNotFoundError:
+        pytest.skip('numba-cuda is not installed (pip install -e ".[dev]" installs it)', allow_module_level=True)
 
 
 def thread_safe_shared_arrays():
@@ -31,6 +43,10 @@ def thread_safe_shared_arrays():
     from numba.cuda.simulator import kernelapi
     from numba.cuda import types
     from numba.cuda.np import numpy_support
+
+    numba_type = getattr(types, "Type", None)
+    if numba_type is None:  # numba-cuda before its own type system (0.20): numba's
+        from numba.core.types import Type as numba_type
 
     shared = getattr(kernelapi, "FakeCUDAShared", None)
     try:
@@ -47,7 +63,7 @@ def thread_safe_shared_arrays():
         """As numba-cuda's version: one array per kernel source line and block, whichever thread asks first."""
         if alignment is not None:
             raise RuntimeError("Array alignment is not supported in cudasim")
-        if isinstance(dtype, types.Type):
+        if isinstance(dtype, numba_type):
             dtype = numpy_support.as_dtype(dtype)
         if shape == 0:  # dynamic shared memory: one buffer for the whole block
             count = self._dynshared_size // dtype.itemsize

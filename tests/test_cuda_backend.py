@@ -16,8 +16,10 @@ import minicnn as mc
 from minicnn import backend
 from minicnn.errors import BackendError
 from networks import LAYERS_BY_HAND, assert_trained_alike, fit_batchnorm_dropout_network, step_through_by_hand
+from simulator import skip_without_numba_cuda
 
 pytest.importorskip("numba.cuda")
+skip_without_numba_cuda()
 
 BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
 

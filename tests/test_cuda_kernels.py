@@ -21,6 +21,7 @@ import minicnn as mc
 from minicnn.errors import BackendError, ShapeError
 from minicnn.kernels import numpy_kernels
 from strategies import distinct_input, make_input, window_cases
+from simulator import skip_without_numba_cuda
 from tolerances import assert_close
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
@@ -28,6 +29,7 @@ import cuda_model  # noqa: E402  (the ptxas log's figures and how many blocks of
 
 cuda_kernels = pytest.importorskip("minicnn.kernels.cuda")
 pytest.importorskip("numba.cuda")
+skip_without_numba_cuda()
 
 DTYPES = [(np.float64, "float64"), (np.float32, "float32")]
 #: 4 threads per block, 4×4 outputs per block, and reductions split until ~64 blocks run

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from minicnn import cli
+from simulator import skip_without_numba_cuda
 
 
 @pytest.mark.slow
@@ -36,7 +37,7 @@ def test_command_line_entry_point(tmp_path):
 
 
 def test_demo_on_cuda_without_a_gpu_says_so_before_any_work(tmp_path):
-    pytest.importorskip("numba.cuda")
+    skip_without_numba_cuda()
     environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}  # no simulator either
     result = subprocess.run([sys.executable, "-c", "from numba import cuda; print(cuda.is_available())"],
                             capture_output=True, text=True, env=environment, timeout=120)
@@ -52,7 +53,7 @@ def test_demo_on_cuda_without_a_gpu_says_so_before_any_work(tmp_path):
 def test_demo_on_the_cuda_simulator_is_refused_before_any_work(tmp_path):
     """The simulator runs every GPU thread as Python: the demo's training would take days there, so the demo says
     so at once and names the way out, whether cuda was asked for by ``--backend`` or by ``MINICNN_BACKEND``."""
-    pytest.importorskip("numba.cuda")
+    skip_without_numba_cuda()
     environment = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
     environment.pop("MINICNN_BACKEND", None)
     asked = {"--backend": (["--backend", "cuda"], environment),
