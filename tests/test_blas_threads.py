@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from minicnn.kernels.blas_threads import scipy_openblas
+
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
 PROBE = """
@@ -66,8 +68,21 @@ def test_scipys_blas_loaded_before_minicnn_is_made_single_threaded_all_the_same(
     result = subprocess.run([sys.executable, "-W", "always", "-c", probe], capture_output=True, text=True,
                             check=True, env={**environment, "OMP_NUM_THREADS": "2"})
     threads = json.loads(result.stdout.strip().splitlines()[-1])
-    assert [count for path, count in threads.items() if "libscipy_openblas-" in path] == [1], threads
+    assert [threads[path] for path in scipy_openblas(threads)] == [1], threads
     assert "minicnn:" not in result.stderr
+
+
+def test_scipys_openblas_is_found_by_the_names_of_old_and_new_scipy_wheels():
+    """SciPy 1.10 to 1.13 ship libopenblasp-r0-*.so in scipy.libs (libscipy_openblas- came with 1.14): with the
+    declared floor, SciPy 1.10, a SciPy loaded before minicnn kept its threads, without a warning. NumPy's is left."""
+    from minicnn.kernels.blas_threads import scipy_openblas
+
+    paths = ["/env/scipy.libs/libopenblasp-r0-23e5df77.3.21.dev.so",
+             "/env/numpy.libs/libopenblas64_p-r0-7a851222.3.23.so",
+             "/env/scipy_openblas32/lib/libscipy_openblas-6cdc3b4a.so",
+             "/env/numpy.libs/libscipy_openblas64_-32a4b2a6.so",
+             "/env/other.libs/libopenblasp-r0-0000.so"]
+    assert scipy_openblas(paths) == [paths[0], paths[2]]
 
 
 def test_a_library_loaded_before_minicnn_that_keeps_spinning_threads_is_warned_of():

@@ -29,13 +29,23 @@ def loaded_libraries(prefix):
         return []
 
 
+def scipy_openblas(paths):
+    """Those of ``paths`` (shared libraries) that are SciPy's OpenBLAS: ``libscipy_openblas-*`` from SciPy 1.14 on,
+    ``libopenblasp-r0-*`` in the ``scipy.libs`` folder of SciPy 1.10 to 1.13. NumPy's own (``libscipy_openblas64_``,
+    or ``numpy.libs/libopenblas64_p-*``) is not among them."""
+    return [path for path in paths
+            if os.path.basename(path).startswith("libscipy_openblas-")
+            or (os.path.basename(os.path.dirname(path)) == "scipy.libs"
+                and os.path.basename(path).startswith("libopenblasp-"))]
+
+
 def _single_threaded_if_loaded():
     """Where SciPy's OpenBLAS was loaded before minicnn with several threads, make it single-threaded through its
     own ``openblas_set_num_threads`` (what ``OPENBLAS_NUM_THREADS=1`` at its loading would have done); True where
     it was loaded before with several threads and could not be told."""
     import ctypes
 
-    for path in loaded_libraries("libscipy_openblas-"):
+    for path in scipy_openblas(loaded_libraries("libscipy_openblas-") + loaded_libraries("libopenblasp-")):
         try:
             library = ctypes.CDLL(path)
             get = getattr(library, "scipy_openblas_get_num_threads", None) or library.openblas_get_num_threads
