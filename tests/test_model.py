@@ -422,16 +422,16 @@ def test_an_update_that_overflows_the_weights_stops_that_step_and_save_weights_k
                                                                                                    tmp_path):
     """A finite gradient times a learning rate too large for float32 overflowed the weights without a word: on the
     last step fit returned normally, and save_weights replaced a good checkpoint with one that load_weights
-    refuses."""
+    refuses. (1e300, not 1e39: NumPy 1.x multiplies a float32 gradient by 1e39 in float64, and the step fits.)"""
     x, y = toy_data(16)
     with mc.use_backend(backend_name), np.errstate(over="ignore", invalid="ignore"):
         model = toy_model()
-        model.compile(optimizer=mc.SGD(1e39), loss="binary_crossentropy")
+        model.compile(optimizer=mc.SGD(1e300), loss="binary_crossentropy")
         model.save_weights(tmp_path / "good.npz")
         saved = (tmp_path / "good.npz").read_bytes()
         with pytest.raises(mc.TrainingDivergedError, match=r"^training stopped: the update made Conv2D 'conv2d(_\d+)?' "
                                                            r"kernel NaN or infinite \(SGD's step from a finite "
-                                                           r"gradient, at learning rate 1e\+39, overflowed float32\) "
+                                                           r"gradient, at learning rate 1e\+300, overflowed float32\) "
                                                            r"at epoch 1, batch 1 .*; the weights hold NaN/inf \(a step "
                                                            r"made them so\): load the last weights saved\."):
             model.fit(x, y, epochs=1, batch_size=16, verbose=0)
