@@ -795,6 +795,31 @@ class Tracker:
     assert fixed.score("mine").auc < kept.score("mine").auc
 
 
+def test_a_class_source_that_does_not_define_the_class_is_not_trusted(monkeypatch):
+    """Python 3.13's inspect.getsource reads a class of __main__ from __main__'s file by line number: for a class
+    made by exec (pytest's __main__.py is that file there) it returned unrelated lines, the same before and after
+    an edit, and the edited tracker was scored on its old results."""
+    import inspect
+
+    def made(text):
+        namespace = {"__name__": "__main__"}
+        exec(compile(text, "<cell>", "exec"), namespace)
+        return namespace["Tracker"]
+
+    before = made("class Tracker:\n    def update(self, frame):\n        return True, (0, 0, 1, 1)\n")
+    after = made("class Tracker:\n    def update(self, frame):\n        return True, (0, 0, 2, 2)\n")
+    def as_on_python_3_13(part, answer="import sys\nsys.exit(main())\n"):  # another program's lines
+        if isinstance(part, type):
+            return answer
+        raise OSError("could not get source code")  # a function made by exec: no file
+
+    monkeypatch.setattr(inspect, "getsource", as_on_python_3_13)
+    assert E._source_of(before) != E._source_of(after)
+    monkeypatch.setattr(inspect, "getsource",
+                        lambda part: as_on_python_3_13(part, "@decorated\nclass Tracker:\n    pass\n"))
+    assert E._source_of(before) == "@decorated\nclass Tracker:\n    pass\n"  # a source that defines it is kept
+
+
 class InterruptedAt:
     """Stands still, and is interrupted (Ctrl-C) in its ``update`` on the sequence whose first frame's mean is
     ``mean``; every tracker built leaves a file in ``folder``, so that processes can be counted too."""

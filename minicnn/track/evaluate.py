@@ -305,11 +305,18 @@ def _settings_text(value):
 
 def _source_of(part):
     """The source of a function or class; for a class whose file Python cannot find (one defined in a notebook
-    cell), the source of its functions; where there is no source, the compiled code; "" for code written in C."""
+    cell), the source of its functions; where there is no source, the compiled code; "" for code written in C.
+
+    A class's source that does not define it is not trusted: Python 3.13 reads a class of ``__main__`` from the
+    lines of ``__main__``'s file, which is another program's where the class came from ``exec`` (under pytest,
+    pytest's own ``__main__.py``), so an edit to the class went unseen."""
     try:
-        return inspect.getsource(part)
+        source = inspect.getsource(part)
     except Exception:  # OSError, TypeError; a SyntaxError where the file was since edited into a broken state
-        pass
+        source = None
+    if source is not None and (not isinstance(part, type)
+                               or re.search(rf"^\s*class\s+{re.escape(part.__name__)}\b", source, re.M)):
+        return source
     if isinstance(part, type):
         return "".join(_source_of(value) for value in vars(part).values() if inspect.isfunction(value))
     function_code = getattr(part, "__code__", None)
