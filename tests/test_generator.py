@@ -4,6 +4,7 @@ effect, and the OTB suite on disk. Sequences are short (a few frames) so the who
 import numpy as np
 import pytest
 
+from minicnn import processes
 from minicnn.track import generator
 from minicnn.track.generator import (
     DEFAULT_SPECS,
@@ -307,8 +308,9 @@ def test_a_failed_suite_stops_without_writing_the_sequences_not_started(tmp_path
     import multiprocessing
     import os
 
-    if multiprocessing.get_start_method() != "fork":
+    if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs forked worker processes (they see the patch)")
+    monkeypatch.setattr(processes, "worker_start_method", lambda: "fork")  # forked even after a Numba kernel ran
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # two workers: on 16 cores every sequence starts at once
     monkeypatch.setattr(generator, "_write_one_unpatched", generator._write_one, raising=False)
     monkeypatch.setattr(generator, "_write_one", _slow_write_failing_first)
@@ -316,6 +318,39 @@ def test_a_failed_suite_stops_without_writing_the_sequences_not_started(tmp_path
         make_suite(tmp_path, seed=1, count=12, n_frames=(2, 2), frame_size=(32, 32), progress=False)
     written = [folder for folder in tmp_path.iterdir() if not folder.name.startswith(".")]
     assert len(written) < 8, sorted(folder.name for folder in written)
+
+
+def test_make_suite_starts_its_workers_afresh_once_numba_threads_run_here(tmp_path, monkeypatch):
+    """make_suite forked its workers from a process running Numba's OpenMP threads (a model trained first, in a
+    notebook), which Python 3.12 warns may deadlock; it starts them as evaluate does now, and the suite is the
+    same."""
+    import concurrent.futures
+    import os
+
+    import numba
+
+    from minicnn.kernels import cpu
+
+    cpu.relu_forward(np.ones((2, 2), np.float32))  # a parallel kernel: Numba's threads now run in this process
+    contexts = []
+
+    class Recorded(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args, mp_context=None, **kwargs):
+            contexts.append(mp_context.get_start_method())
+            super().__init__(*args, mp_context=mp_context, **kwargs)
+
+    monkeypatch.setattr(generator, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    fresh = make_suite(tmp_path / "fresh", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
+    assert contexts == [processes.worker_start_method()]
+    if numba.threading_layer() == "omp":  # GNU OpenMP's threads (TBB's or the workqueue's may fork)
+        assert contexts[0] != "fork"
+    monkeypatch.setattr(processes, "worker_start_method", lambda: "fork")
+    forked = make_suite(tmp_path / "forked", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
+    assert contexts[1] == "fork"
+    for a, b in zip(fresh, forked):
+        assert [p.read_bytes() for p in sorted(a.rglob("*")) if p.is_file()] == \
+            [p.read_bytes() for p in sorted(b.rglob("*")) if p.is_file()]
 
 
 def test_suite_longer_than_the_defaults_repeats_them_renumbered():

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minicnn import processes
 from minicnn.track import evaluate as E
 from minicnn.track.sequences import Sequence
 
@@ -1044,7 +1045,7 @@ def test_worker_processes_run_on_the_backend_chosen_in_this_one(suite, monkeypat
 
     if start_method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {start_method} on this platform")
-    monkeypatch.setattr(E, "_process_start_method", lambda: start_method)
+    monkeypatch.setattr(processes, "worker_start_method", lambda: start_method)
     with backend.use_backend("numpy"):
         evaluation = E.evaluate({"backend": ReportsItsBackend}, suite[:2], jobs=2, progress=False)
     widths = {float(run.boxes[-1, 2]) for run in evaluation.runs.values()}
@@ -1069,9 +1070,9 @@ def test_processes_are_not_forked_once_this_one_started_the_cuda_driver(monkeypa
     monkeypatch.setattr(numba, "threading_layer", no_threads_yet)  # no Numba CPU kernel has run
     started = types.SimpleNamespace(driver=types.SimpleNamespace(pid=12345))
     monkeypatch.setitem(sys.modules, "numba.cuda.cudadrv.driver", started)
-    assert E._process_start_method() in ("forkserver", "spawn")
+    assert processes.worker_start_method() in ("forkserver", "spawn")
     started.driver.pid = None  # the module imported, the driver not initialised
-    assert E._process_start_method() == "fork"
+    assert processes.worker_start_method() == "fork"
 
 
 class StopsItsProcess(StandStill):

@@ -25,7 +25,6 @@ import inspect
 import io
 import json
 import marshal
-import multiprocessing
 import os
 import pickle
 import re
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minicnn import backend
+from minicnn import backend, processes
 from minicnn.checks import short_repr, stacklevel_outside_minicnn
 from minicnn.progress import ProgressBar
 from minicnn.track import metrics
@@ -450,28 +449,8 @@ def make_executor(jobs=1, scheduler=None):
     if jobs == 1:
         return SerialExecutor()
     return concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context(_process_start_method()),
+        max_workers=jobs, mp_context=processes.worker_context(),
         initializer=_start_worker, initargs=(jobs, backend.chosen_backend()))
-
-
-def _process_start_method():
-    """How the worker processes start: forked from this one where the platform can ("fork": they see a tracker
-    defined in a notebook), unless this process has started Numba's OpenMP threads (a model trained, a tracker run
-    here), which a forked process cannot use (GNU OpenMP stops it: "fork() called from a process already using GNU
-    OpenMP"), or the CUDA driver (numba-cuda refuses a fork after it: "CUDA initialized before forking"); then, and
-    where there is no fork, from a fresh process ("forkserver", else "spawn")."""
-    import numba
-
-    methods = multiprocessing.get_all_start_methods()
-    try:
-        openmp_started = numba.threading_layer() == "omp"
-    except ValueError:  # "Threading layer is not initialized": no parallel kernel has run in this process
-        openmp_started = False
-    cuda_driver = getattr(sys.modules.get("numba.cuda.cudadrv.driver"), "driver", None)
-    cuda_started = getattr(cuda_driver, "pid", None) is not None  # set once cuInit succeeded in this process
-    if "fork" in methods and not openmp_started and not cuda_started:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _start_worker(jobs, backend_name):
@@ -764,9 +743,9 @@ def _tracker_specs(trackers):
 def _check_picklable(specs):
     """Factories go to ``jobs`` processes by pickle: one that cannot (a lambda, a function defined inside another)
     is named before any work, rather than as a PicklingError from inside the executor. Workers that start from a
-    fresh process (``_process_start_method``) import what the pickle names: a factory defined in a ``__main__``
+    fresh process (``processes.worker_start_method``) import what the pickle names: a factory defined in a ``__main__``
     that is no file (a notebook's cell, ``python -c``) is named too."""
-    fresh_workers = _process_start_method() != "fork"
+    fresh_workers = processes.worker_start_method() != "fork"
     main_is_a_file = getattr(sys.modules.get("__main__"), "__file__", None) is not None
     for name, factory in specs.items():
         try:

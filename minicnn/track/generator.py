@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from minicnn import processes
 from minicnn.checks import stop_on_termination
 
 __all__ = [
@@ -1299,7 +1300,8 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
                 folders[index] = Path(_write_one(*job))
                 bar.update(index + 1)
         else:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=stop_on_termination)  # a kill cleans up
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes.worker_context(),
+                                       initializer=stop_on_termination)  # a kill cleans up
             try:
                 futures = [pool.submit(_write_one, *job) for job in jobs]
                 for index, future in enumerate(futures):
