@@ -501,6 +501,7 @@ def test_names_are_read_in_any_case_and_as_class_names_and_a_misspelling_is_offe
     model.compile(optimizer="Adam", loss="BinaryCrossentropy", metrics=["Accuracy", "MAE"])
     assert isinstance(model.loss, mc.BinaryCrossentropy)
     assert isinstance(model.layers[0].activation, mc.Sigmoid)
+    assert isinstance(mc.Dense(3, activation="ReLU").activation, mc.ReLU)  # PyTorch's spelling: no word break
     history = model.fit(np.ones((4, 2)), np.array([[0.0], [1.0], [0.0], [1.0]]), verbose=0)
     assert sorted(history.history) == ["Accuracy", "MAE", "loss"]
     assert isinstance(mc.losses.get_loss("MeanSquaredError"), mc.MeanSquaredError)

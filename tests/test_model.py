@@ -1354,6 +1354,9 @@ def test_predict_given_labels_says_it_takes_x_alone():
                                         r"array of shape \(4, 1\): predict takes x alone; evaluate\(x, y\) scores "
                                         r"against labels$"):
         toy_model().predict(x, y)
+    with pytest.raises(TypeError, match=r"^sequential(_\d+)?\.predict: its second argument is batch_size, got an "
+                                        r"array of shape \(4,\): predict takes x alone"):
+        toy_model().predict(x, y[:, 0])  # labels as a flat vector, as often as a column
 
 
 @pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")  # what 8-bit values do
@@ -1455,3 +1458,58 @@ def test_a_nan_search_names_a_last_layer_of_ones_own_and_leaves_the_moving_avera
     with np.errstate(invalid="ignore"), pytest.raises(mc.NonFiniteError, match=r"Log 'log' made it"):
         normalised.forward(np.array([[1.0, 2.0], [1.0, 3.0]]), training=True)
     np.testing.assert_allclose(normalised.layers[0].state["moving_mean"], [0.5, 1.25])  # one update of 0.5
+
+
+@pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")  # what 8-bit values do
+def test_the_8_bit_warning_takes_in_255_itself_and_leaves_out_256():
+    """255 is the top of an image's 8-bit values, reached by nearly every photo (the faces as uint8): a bound that
+    left 255 out would miss exactly the data the warning is for; 256 is no 8-bit value and gets no warning."""
+    import warnings
+
+    x, y = toy_data(16)
+    top = np.round(np.abs(x) / np.abs(x).max() * 255)
+    assert top.max() == 255
+    for given in (top.astype(np.uint8), top.astype(np.float32)):
+        model = toy_model()
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        with pytest.warns(UserWarning, match=r"^sequential(_\d+)?\.fit: x holds whole numbers from 0 to 255, as an "
+                                             r"image's 8-bit pixels do"):
+            model.fit(given, y, epochs=1, verbose=0)
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*samples of a batch have a prediction within 1e-7")
+        model.fit(np.where(top == 255, 256, top).astype(np.float32), y, epochs=1, verbose=0)
+
+
+def test_an_infinity_in_a_later_sample_of_the_output_is_traced_through_that_sample():
+    """The search for the layer that made an infinity runs one sample again: the first that holds it (row 3 here).
+    The batch's first sample is finite all through: run again, it would make none, and the error would blame a
+    random draw instead of the overflowing Dense."""
+    model = mc.Sequential([mc.Dense(2, name="big"), Scale(name="scale")])  # Scale checks nothing of its input
+    model.build((None, 2))
+    model.layers[0].params["kernel"][...] = 10.0
+    x = np.ones((5, 2), np.float32)
+    x[3] = 1e38  # finite in float32; times 10, twice, it is not
+    model.compile(optimizer="sgd", loss="mse")
+    with np.errstate(over="ignore"):
+        for where, run in (("predict", lambda: model.predict(x)), ("evaluate", lambda: model.evaluate(x, x))):
+            with pytest.raises(mc.NonFiniteError, match=rf"^sequential(_\d+)?\.{where}: the output contains NaN or "
+                                                        r"infinity \(first at index \(3, 0\), value inf\); Dense 'big' "
+                                                        r"made it from a finite input"):
+                run()
+
+
+def test_a_nan_search_in_training_repeats_the_dropout_masks_of_the_failed_pass_on_the_host():
+    """Dropout (seed 12, rate 0.9) keeps the one input on its first draw and drops it on the next: the search for
+    the layer that made the infinity must run under the failed pass's masks, or the input is dropped, the Dense
+    makes 0, and the error blames no layer ("running the batch through the layers again made none")."""
+    x, y = np.full((1, 1), 1e20, np.float32), np.zeros((1, 1), np.float32)
+    model = mc.Sequential([mc.Dropout(0.9, seed=12, input_shape=(1,)), mc.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.full((1, 1), 1e19), np.zeros(1)])
+    with np.errstate(over="ignore"), pytest.raises(mc.TrainingDivergedError, match=r"; Dense 'dense(_\d+)?' made it "
+                                                                                  r"from a finite input"):
+        model.fit(x, y, epochs=1, batch_size=1, shuffle=False, verbose=0)
+    assert model.layers[0].repeat_last_draw is False

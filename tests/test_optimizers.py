@@ -275,3 +275,31 @@ def test_an_optimizer_of_ones_own_trains_and_one_that_cannot_is_named_at_compile
     with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step\(pairs\) cannot be called as step\(pairs, "
                                         r"names\), as Sequential calls it"):
         model.compile(optimizer=OnePair(0.1), loss="mse")
+
+
+def test_an_optimizer_class_of_ones_own_given_to_compile_is_checked_as_an_instance_is():
+    """compile(optimizer=SGD) takes a class and makes it with its default settings; a class of one's own is checked
+    as its instance is, so an __init__ without super().__init__ or a step(self, pairs) is named at compile, not met
+    at the first step in Python's words."""
+
+    class DefaultRate(PlainSGD):
+        def __init__(self, learning_rate=0.05):
+            super().__init__(learning_rate)
+
+    class NoSuper(PlainSGD):
+        def __init__(self, learning_rate=0.1):
+            self.rate = learning_rate
+
+    class OnePair(DefaultRate):
+        def step(self, pairs):
+            pass
+
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,))], seed=0)
+    model.compile(optimizer=DefaultRate, loss="mse")
+    assert type(model.optimizer) is DefaultRate and model.optimizer.learning_rate == 0.05
+    with pytest.raises(TypeError, match=r"^optimizer: NoSuper\.__init__ does not call super\(\)\.__init__\("
+                                        r"learning_rate\), which sets the step size"):
+        model.compile(optimizer=NoSuper, loss="mse")
+    with pytest.raises(TypeError, match=r"^optimizer: OnePair\.step\(pairs\) cannot be called as step\(pairs, "
+                                        r"names\), as Sequential calls it"):
+        model.compile(optimizer=OnePair, loss="mse")

@@ -190,3 +190,16 @@ def test_a_line_longer_than_the_terminal_is_fitted_to_its_width(monkeypatch):
     wide = Terminal()
     ProgressBar(3000, stream=wide, clock=clock).update(1500, loss=0.69381, epoch="1/2")
     assert wide.getvalue().startswith("\r1500/3000 [==============>...............] ")  # room: the bar as it was
+
+
+def test_a_line_ended_for_a_message_is_not_ended_again_when_the_bar_closes():
+    """end_line ends the bar's line so that a message printed mid-run (a warning) starts on a line of its own; the
+    bar closed right after (the work stopped there) does not end the line again, which would leave a blank line
+    under the message."""
+    screen, clock = Terminal(), Clock()
+    with ProgressBar(4, stream=screen, clock=clock) as bar:
+        clock.now += 1.0
+        bar.update(1)
+        bar.end_line()
+        screen.write("warning: a message\n")
+    assert screen.getvalue() == "\r1/4 [======>.......................] 1.0s 1.0s/step ETA 3s\nwarning: a message\n"

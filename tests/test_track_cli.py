@@ -2,6 +2,7 @@
 ``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h`` on a moving square (with a fake tracker and an OpenCV one)."""
 
 import re
+import signal
 
 import numpy as np
 import pytest
@@ -151,6 +152,8 @@ def test_show_refuses_to_draw_into_the_folder_of_the_frames_it_reads(data, tmp_p
     (["train", "siamese", "--pairs", "0"], "argument --pairs: expected a whole number ≥ 1, got 0"),
     (["train", "siamese", "--learning-rate", "nan"], "argument --learning-rate: expected a finite number above 0"),
     (["train", "siamese", "--out", "{afile}"], "minicnn train siamese: error: --out: {afile} is a file"),
+    (["train", "siamese", "--out", "{tmp}/run", "--channels", "0,8,16,32,64", "--pairs", "8", "--batch-size", "4",
+      "--epochs", "1"], "--channels: expected five comma-separated positive integers, got '0,8,16,32,64'"),
 ])
 def test_command_line_mistakes_are_refused_by_option_before_any_work(argv, message, data, tmp_path, capsys):
     """Each used to end in a Python traceback, some of them after the work was done (an --out that is a file)."""
@@ -825,6 +828,17 @@ def test_track_help_explains_all_three_uses(capsys):
         assert part in text, part
 
 
+def test_track_help_gives_the_gif_size_limit_the_video_is_drawn_at(capsys):
+    """The help's "at most 640 pixels a side" is a copy of plots.GIF_LONG_SIDE: a limit changed in one place only
+    would have the help promise GIFs of a size they are not written at."""
+    from minicnn.track import plots
+
+    with pytest.raises(SystemExit):
+        cli.main(["track", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help at the terminal's width
+    assert f"a .gif (at most {plots.GIF_LONG_SIDE} pixels a side)" in text, text
+
+
 def test_track_without_arguments_says_what_is_missing(capsys):
     message = _track_error(capsys)
     assert "FRAMES_DIR_OR_VIDEO" in message and "--box" in message
@@ -972,6 +986,27 @@ def test_train_that_cannot_write_its_files_says_so_in_one_line(tmp_path, capsys,
     assert error.startswith(f"minicnn train siamese: could not write into --out {out}: [Errno 28] "), error
     assert error.endswith("once that is fixed, the same command goes on from the last checkpoint\n")
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz"]
+
+
+def test_train_siamese_takes_a_batch_of_all_the_pairs_and_refuses_a_folder_where_its_checkpoint_goes(
+        tmp_path, monkeypatch, capsys):
+    """--batch-size equal to --pairs is one batch an epoch, and is trained; only a larger one is refused. A folder
+    standing at OUT/checkpoint.npz, the first file training writes, is refused before any training, as one at
+    siamese.npz is, not met at the first checkpoint, 200 steps into the run."""
+    from minicnn.track.trackers import training
+
+    given = []
+    monkeypatch.setattr(training, "train_siamese", lambda out, **options: given.append(options))
+    out = tmp_path / "run"
+    cli.main(["train", "siamese", "--out", str(out), "--pairs", "8", "--batch-size", "8", "--quiet"])
+    assert len(given) == 1 and given[0]["pairs"] == given[0]["batch_size"] == 8
+    assert f"Weights: {(out / 'siamese.npz').resolve()}" in capsys.readouterr().out
+    (out / "checkpoint.npz").mkdir()
+    with pytest.raises(SystemExit):
+        cli.main(["train", "siamese", "--out", str(out), "--pairs", "8", "--batch-size", "4", "--quiet"])
+    assert f"error: --out: {out / 'checkpoint.npz'} is a folder, where the command writes a file" in (
+        capsys.readouterr().err)
+    assert len(given) == 1  # refused before the training
 
 
 @pytest.mark.parametrize("options, chosen", [([], (0, 20)), (["--seed", "3", "--count", "2"], (3, 2))])
@@ -1182,9 +1217,32 @@ def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
     assert hidden == [".minicnn-suite-unfinished"], hidden  # no half-written folder; the part suite says it is one
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
+def test_sighup_stops_a_command_as_sigterm_and_ctrl_c_do():
+    """SIGHUP (the terminal closed, an ssh session dropped) ends a command as SIGTERM does: as Ctrl-C, a
+    KeyboardInterrupt whose clean-up removes half-written folders; by default it ended the process at once."""
+    import os
+    import time
+
+    from minicnn import checks
+
+    before = {name: signal.getsignal(getattr(signal, name)) for name in ("SIGTERM", "SIGHUP")}
+    try:
+        checks.stop_on_termination()
+        for name in ("SIGTERM", "SIGHUP"):
+            assert signal.getsignal(getattr(signal, name)) is signal.default_int_handler, name
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), getattr(signal, name))
+                for _ in range(100):  # the handler runs at the next step of Python's main thread
+                    time.sleep(0.01)
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def test_a_full_disk_ends_a_command_in_one_line_naming_the_file(data, tmp_path, monkeypatch, capsys):
     """A full disk ended eval (after its table), track and make-sequences in a traceback naming no file (files
-    audit); it is one line now, exit status 1."""
+    audit); it is one line now, exit status 1, and the output folders made for the command, left empty, go again."""
     import errno
     import os
 
@@ -1201,3 +1259,9 @@ def test_a_full_disk_ends_a_command_in_one_line_naming_the_file(data, tmp_path, 
     err = capsys.readouterr().err
     assert status == 1 and "Traceback" not in err, err
     assert err.startswith("minicnn eval: could not write: [Errno 28] No space left on device: "), err
+    out = tmp_path / "made" / "run"  # its trajectory.txt is its first file: the folders stay empty
+    status = cli.main(["track", str(data / "fast" / "img"), "--box", "20,30,40,40", "--tracker", "mosse", "--out",
+                       str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1 and err.startswith("minicnn track: could not write: [Errno 28] No space left on device: "), err
+    assert not (tmp_path / "made").exists()  # the empty folders made for the failed command are removed

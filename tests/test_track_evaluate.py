@@ -3,6 +3,7 @@
 import functools
 import json
 import os
+import re
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -1180,3 +1181,51 @@ def test_an_answer_that_is_no_pair_is_named_and_a_box_of_no_area_is_warned_of(tm
     forgets = evaluation.runs["forgets", suite[0].name]
     assert forgets.failed_at == 1 and forgets.error.startswith("TypeError: update returned None; expected a pair "
                                                                "(ok, box)")
+
+
+class AnswersNoWidth(StandStill):
+    def update(self, frame):
+        x, y, w, h = self.box
+        return True, (x, y, 0, h)
+
+
+def test_a_box_of_width_zero_is_warned_of_once_per_run_however_many_frames_answer_it():
+    """A width of exactly 0 is a box of no area as a negative one is (OTB's toolkit carries the last box forward);
+    the warning is given at the first such frame only, not once for each of the eleven."""
+    import warnings
+
+    sequence = _moving_square("flat", 12)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = E.track_sequence(AnswersNoWidth(), sequence, "thin")
+    said = [str(w.message) for w in caught if "box of no area" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("thin on flat, frame 2: update answered ok with a box of no area, "
+                                                 "(5.0, 10.0, 0.0, 12.0) (x, y, w, h)"), said
+    assert run.failed_at is None and np.all(run.boxes[1:, 2] == 0)
+
+
+class AnswersThree(StandStill):
+    def update(self, frame):
+        return True, self.box, 1.0  # a score as a third value, as some trackers return
+
+
+def test_an_answer_of_three_values_is_named_as_no_pair():
+    """An update returning (ok, box, score) failed with Python's "too many values to unpack (expected 2)", which does
+    not say what update must return."""
+    run = E.track_sequence(AnswersThree(), _moving_square("three", 4), "three")
+    assert run.failed_at == 1 and re.match(r"TypeError: update returned \(True, \(.*; expected a pair \(ok, box\): "
+                                           r"ok True or False", run.error), run.error
+
+
+def test_the_run_of_a_tracker_that_could_not_be_built_starts_from_the_first_box_and_has_no_speed(tmp_path, suite):
+    """A tracker whose factory raised is recorded as one that failed in init: its first frame holds the first ground
+    truth box, as every run's does, in the saved trajectory too; with no frame timed its speed is NaN, not "inf"
+    (infinitely fast), in its repr and its .json."""
+    evaluation = E.evaluate({"needs": NeedsAnArgument}, suite[:1], tmp_path, progress=False)
+    run = evaluation.runs["needs", suite[0].name]
+    np.testing.assert_array_equal(run.boxes[0], suite[0].ground_truth[0])
+    assert np.isnan(run.boxes[1:]).all()
+    boxes_path, _, info_path = E.result_paths(tmp_path, "needs", suite[0].name)
+    assert boxes_path.read_text().splitlines()[0] == "6.0,11.0,12.0,12.0"  # 1-based x, y
+    assert np.isnan(run.fps) and "nan fps" in repr(run) and "inf" not in repr(run)
+    assert np.isnan(json.loads(info_path.read_text())["fps"])

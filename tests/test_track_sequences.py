@@ -553,3 +553,37 @@ def test_a_suite_whose_making_was_interrupted_is_warned_of_when_read(tmp_path, m
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(read_sequences(tmp_path / "suite")) == 3
+
+
+def test_a_partly_annotated_otb_video_numbered_from_0000_is_read_by_number_else_by_position(tmp_path):
+    """David is annotated on frames 300..770. Numbered 0000..0770, its folder holds that range by the numbers in the
+    names, and frame 300 is 0300.jpg (by position it would be 0299.jpg, a frame early, every box one frame late);
+    numbered 0000..0769 the numbers stop short of 770, and the 300th..770th images by position are read."""
+    boxes = [[i, 1, 2, 2] for i in range(1, 472)]
+    by_number = _otb_folder(tmp_path / "a", "David", boxes, 771, first_number=0)
+    sequence = read_otb(by_number)
+    assert len(sequence) == 471
+    assert sequence.frames[0].name == "0300.jpg" and sequence.frames[-1].name == "0770.jpg"
+    by_position = _otb_folder(tmp_path / "b", "David", boxes, 770, first_number=0)
+    sequence = read_otb(by_position)
+    assert len(sequence) == 471
+    assert sequence.frames[0].name == "0299.jpg" and sequence.frames[-1].name == "0769.jpg"
+
+
+def test_an_end_frame_alone_given_for_a_video_with_a_toolkit_range_reads_positions_from_the_first(tmp_path):
+    """Tiger1's toolkit range is 6..354 with its first five boxes left out; end_frame=100 alone is the caller's
+    range (1..100, positions in img/), not the toolkit's, which would refuse this folder of 100 boxes or drop the
+    boxes the caller's file starts with."""
+    folder = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 101)], 120)
+    sequence = read_otb(folder, end_frame=100)
+    assert len(sequence) == 100
+    assert sequence.frames[0].name == "0001.jpg" and sequence.frames[-1].name == "0100.jpg"
+    assert sequence.ground_truth[0, 0] == 0.0  # line 1's box, made 0-based: nothing left out
+
+
+def test_tiger1_with_more_boxes_than_its_frames_and_the_left_out_ones_names_the_files_count(tmp_path):
+    """Tiger1 leaves out its first five boxes only where the file holds exactly those and one per frame tracked; a
+    file with more is refused with the number of boxes it holds (360), not a count after five were dropped."""
+    folder = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 361)], 354)
+    with pytest.raises(ValueError, match=r"groundtruth_rect\.txt: 360 boxes for 349 frames \(6\.\.354\)"):
+        read_otb(folder)
