@@ -1341,10 +1341,16 @@ def test_a_missing_return_is_told_with_none_written_as_python_writes_it():
            "you forget the return statement?)" in " ".join(message.split())
 
 
-def test_an_endless_loop_is_stopped_and_the_line_it_was_on_is_named(tmp_path, monkeypatch):
-    """A while loop without its n += 1 hung the checker with no clue where; after Ctrl-C only 'interrupted'."""
+@pytest.mark.parametrize("platform", ["timer signal", "no timer signal (Windows)"])
+def test_an_endless_loop_is_stopped_and_the_line_it_was_on_is_named(tmp_path, monkeypatch, platform):
+    """A while loop without its n += 1 hung the checker with no clue where; after Ctrl-C only 'interrupted'. On
+    Windows, which has no setitimer, it hung for good: a watchdog thread stops it there."""
+    import signal
+
     from minicnn.exercises import running
 
+    if platform != "timer signal":
+        monkeypatch.delattr(signal, "setitimer", raising=False)
     monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
     path = tmp_path / "mse_gradient.py"
     path.write_text("import numpy as np\n\n\ndef mse_gradient(y, y_hat):\n    grad = np.zeros(len(y))\n    n = 0\n"
@@ -1357,6 +1363,40 @@ def test_an_endless_loop_is_stopped_and_the_line_it_was_on_is_named(tmp_path, mo
                            "    at line ") + rf"(7|8) of {re.escape(str(path))}, in mse_gradient:\n        (while|grad)"
     assert re.search(stopped_at, message), message
     assert "An endless loop? A while loop whose counter never changes (n += 1 missing)" in " ".join(message.split())
+
+
+def test_the_watchdog_stops_a_call_in_another_thread_and_raises_nothing_once_the_call_returned(monkeypatch):
+    """Without a timer signal (Windows, or a checker called from a thread other than the main one) a watchdog
+    thread raises TookTooLong in the checked thread; a call that returned in time must not have it raised later,
+    in the checker's own code."""
+    import signal
+    import threading
+    import time
+
+    from minicnn.exercises import running
+
+    outcome = {}
+
+    def check_in_a_thread():
+        start = time.monotonic()
+        try:
+            with running._TimeLimit(0.2):
+                while True:
+                    pass
+        except running.TookTooLong as error:
+            outcome["stopped"] = (str(error), time.monotonic() - start)
+
+    thread = threading.Thread(target=check_in_a_thread)
+    thread.start()
+    thread.join(10)
+    message, seconds = outcome["stopped"]
+    assert message == "stopped after 0.2 s without returning" and seconds < 5
+    monkeypatch.delattr(signal, "setitimer", raising=False)  # the watchdog in the main thread too, as on Windows
+    with running._TimeLimit(0.05):
+        sum(range(100))
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:  # Python code running past the limit: nothing is raised in it
+        sum(range(100))
 
 
 def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(tmp_path, monkeypatch):

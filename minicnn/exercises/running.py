@@ -44,33 +44,70 @@ class StillRunning(TookTooLong):
 
 
 class _TimeLimit:
-    """``with _TimeLimit(seconds):`` raises ``TookTooLong`` where the student's code is after ``seconds``, where the
-    platform allows it (a timer signal, in the main thread); elsewhere the call is not limited. A timer armed before
-    (the caller's own timeout) is armed again afterwards with the time it had left. (A loop whose bare ``except:``
-    swallows every exception swallows this one too, and Ctrl-C's: Python offers no way to stop it from inside.)"""
+    """``with _TimeLimit(seconds):`` raises ``TookTooLong`` where the student's code is after ``seconds``.
+
+    In the main thread of a platform with timer signals (Linux, macOS) a ``SIGALRM`` timer raises it; a timer armed
+    before (the caller's own timeout) is armed again afterwards with the time it had left. Elsewhere (Windows has
+    no ``setitimer``; a checker called from another thread) a watchdog thread asks Python to raise it in the
+    checked thread (``PyThreadState_SetAsyncExc``), which it does at the thread's next step of Python code. (A loop
+    whose bare ``except:`` swallows every exception swallows this one too, and Ctrl-C's: Python offers no way to
+    stop it from inside.)"""
 
     def __init__(self, seconds):
         self.seconds = seconds
-        self.active = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self.by_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
     def __enter__(self):
-        if self.active:
+        if self.by_signal:
             self.previous = signal.signal(signal.SIGALRM, self._stop)
             self.start = time.monotonic()
             self.outer_delay, self.outer_interval = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        else:
+            self.thread_id, self.lock, self.running = threading.get_ident(), threading.Lock(), True
+            self.watchdog = threading.Timer(self.seconds, self._stop_from_the_watchdog)
+            self.watchdog.daemon = True
+            self.watchdog.start()
         return self
 
     def _stop(self, signum, frame):
         raise TookTooLong(f"stopped after {self.seconds:g} s without returning")
 
+    def _stop_from_the_watchdog(self):
+        """Runs in the watchdog thread: raise ``TookTooLong`` in the checked thread, if it is still in the block."""
+        with self.lock:
+            if self.running:
+                _raise_in_thread(self.thread_id, _took_too_long_after(self.seconds))
+
     def __exit__(self, *exception):
-        if self.active:
+        if self.by_signal:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
             if self.outer_delay > 0:
                 left = max(self.outer_delay - (time.monotonic() - self.start), 1e-3)
                 signal.setitimer(signal.ITIMER_REAL, left, self.outer_interval)
+        else:
+            with self.lock:
+                self.running = False
+                self.watchdog.cancel()
+                if exception[0] is None:  # fired as the block ended: not raised yet, so it is taken back
+                    _raise_in_thread(self.thread_id, None)
         return False
+
+
+def _took_too_long_after(seconds):
+    """A ``TookTooLong`` class whose instances, made without arguments (as Python makes the exception a watchdog
+    raises in another thread), say how long the call ran."""
+    message = f"stopped after {seconds:g} s without returning"
+    return type("TookTooLong", (TookTooLong,), {"__init__": lambda self: TookTooLong.__init__(self, message)})
+
+
+def _raise_in_thread(thread_id, exception_class):
+    """Ask Python to raise ``exception_class`` in the thread ``thread_id`` at its next step of Python code; None takes
+    back one asked for and not raised yet."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(exception_class) if exception_class else None)
 
 
 @dataclass
