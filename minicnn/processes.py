@@ -1,5 +1,5 @@
-"""How minicnn starts worker processes (``evaluate(jobs=...)``, ``make_suite``): forked where that is safe, else
-fresh."""
+"""How minicnn starts worker processes (``evaluate(jobs=...)``; ``make_suite`` forks them or uses none): forked where
+that is safe, else fresh."""
 
 import multiprocessing
 import sys

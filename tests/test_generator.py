@@ -320,37 +320,45 @@ def test_a_failed_suite_stops_without_writing_the_sequences_not_started(tmp_path
     assert len(written) < 8, sorted(folder.name for folder in written)
 
 
-def test_make_suite_starts_its_workers_afresh_once_numba_threads_run_here(tmp_path, monkeypatch):
+def test_make_suite_writes_in_this_process_where_it_cannot_fork_its_workers_safely(tmp_path, monkeypatch):
     """make_suite forked its workers from a process running Numba's OpenMP threads (a model trained first, in a
-    notebook), which Python 3.12 warns may deadlock; it starts them as evaluate does now, and the suite is the
-    same."""
+    notebook), which Python 3.12 warns may deadlock; workers started afresh instead import the script that started
+    them, and run it again where it has no `if __name__ == "__main__":` (Windows and macOS start them so always).
+    It writes the sequences in this process there, the same suite; it forks where that is safe."""
     import concurrent.futures
     import os
 
+    pools = []
+
+    class Recorded(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args, mp_context=None, **kwargs):
+            pools.append(mp_context.get_start_method())
+            super().__init__(*args, mp_context=mp_context, **kwargs)
+
+    monkeypatch.setattr(generator, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(processes, "worker_start_method", lambda: "spawn")  # Numba's threads run here, or Windows
+    here = make_suite(tmp_path / "here", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
+    assert pools == []
+    monkeypatch.setattr(processes, "worker_start_method", lambda: "fork")
+    forked = make_suite(tmp_path / "forked", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
+    assert pools == ["fork"]
+    for a, b in zip(here, forked):
+        assert [p.read_bytes() for p in sorted(a.rglob("*")) if p.is_file()] == \
+            [p.read_bytes() for p in sorted(b.rglob("*")) if p.is_file()]
+
+
+def test_after_a_numba_kernel_ran_here_the_workers_are_not_forked():
+    """What make_suite and evaluate ask before they fork: once Numba's GNU OpenMP threads run in this process, a
+    fork is not safe."""
     import numba
 
     from minicnn.kernels import cpu
 
     cpu.relu_forward(np.ones((2, 2), np.float32))  # a parallel kernel: Numba's threads now run in this process
-    contexts = []
-
-    class Recorded(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args, mp_context=None, **kwargs):
-            contexts.append(mp_context.get_start_method())
-            super().__init__(*args, mp_context=mp_context, **kwargs)
-
-    monkeypatch.setattr(generator, "ProcessPoolExecutor", Recorded)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    fresh = make_suite(tmp_path / "fresh", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
-    assert contexts == [processes.worker_start_method()]
-    if numba.threading_layer() == "omp":  # GNU OpenMP's threads (TBB's or the workqueue's may fork)
-        assert contexts[0] != "fork"
-    monkeypatch.setattr(processes, "worker_start_method", lambda: "fork")
-    forked = make_suite(tmp_path / "forked", seed=3, count=2, n_frames=(2, 3), frame_size=(32, 48), progress=False)
-    assert contexts[1] == "fork"
-    for a, b in zip(fresh, forked):
-        assert [p.read_bytes() for p in sorted(a.rglob("*")) if p.is_file()] == \
-            [p.read_bytes() for p in sorted(b.rglob("*")) if p.is_file()]
+    if numba.threading_layer() != "omp":
+        pytest.skip(f"Numba's threading layer here is {numba.threading_layer()}, not GNU OpenMP")
+    assert processes.worker_start_method() in ("forkserver", "spawn")
 
 
 def test_suite_longer_than_the_defaults_repeats_them_renumbered():
