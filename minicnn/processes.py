@@ -11,7 +11,8 @@ def worker_start_method():
     which a forked process cannot use (GNU OpenMP stops it: "fork() called from a process already using GNU
     OpenMP", and Python 3.12 warns that forking a process with threads may deadlock), or the CUDA driver
     (numba-cuda refuses a fork after it: "CUDA initialized before forking"); then, and where there is no fork, from
-    a fresh process ("forkserver", else "spawn")."""
+    a fresh process ("forkserver", else "spawn"). Never forked on macOS, whose system libraries (NumPy's BLAS there,
+    Accelerate) may run threads a forked process cannot use: Python starts processes afresh there by default."""
     import numba
 
     methods = multiprocessing.get_all_start_methods()
@@ -21,7 +22,7 @@ def worker_start_method():
         openmp_started = False
     cuda_driver = getattr(sys.modules.get("numba.cuda.cudadrv.driver"), "driver", None)
     cuda_started = getattr(cuda_driver, "pid", None) is not None  # set once cuInit succeeded in this process
-    if "fork" in methods and not openmp_started and not cuda_started:
+    if "fork" in methods and sys.platform != "darwin" and not openmp_started and not cuda_started:
         return "fork"
     return "forkserver" if "forkserver" in methods else "spawn"
 

@@ -1076,6 +1076,27 @@ def test_processes_are_not_forked_once_this_one_started_the_cuda_driver(monkeypa
     assert processes.worker_start_method() == "fork"
 
 
+def test_processes_are_not_forked_on_macos(monkeypatch):
+    """Python starts processes afresh on macOS by default since 3.8: its system libraries (Accelerate, NumPy's BLAS
+    there) may run threads a forked child cannot use. minicnn forked there all the same (portability audit)."""
+    import multiprocessing
+    import sys
+
+    import numba
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+
+    def no_threads_yet():
+        raise ValueError("Threading layer is not initialized")
+
+    monkeypatch.setattr(numba, "threading_layer", no_threads_yet)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert processes.worker_start_method() in ("forkserver", "spawn")
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert processes.worker_start_method() == "fork"
+
+
 class StopsItsProcess(StandStill):
     """Ends the process it runs in, as a tracker whose C library crashes does."""
 
