@@ -587,3 +587,31 @@ def test_tiger1_with_more_boxes_than_its_frames_and_the_left_out_ones_names_the_
     folder = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 361)], 354)
     with pytest.raises(ValueError, match=r"groundtruth_rect\.txt: 360 boxes for 349 frames \(6\.\.354\)"):
         read_otb(folder)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_files_saved_by_windows_editors_are_read_as_they_were_written(tmp_path, encoding):
+    """Notepad saves UTF-8 with a byte-order mark, and Windows PowerShell 5.1's `>` writes UTF-16: attributes.txt
+    with a BOM was refused as the unknown tag '\\ufeff', absence.label as "could not convert '\\ufeff0'", a GOT-10k
+    list.txt named a folder whose name started with the invisible mark, and a UTF-16 ground truth stopped
+    `minicnn eval --data` with a decoding error that named no file (portability audit). Each reads as written."""
+    otb = write_otb(_toy(), tmp_path / "otb")
+    for name in ("groundtruth_rect.txt", "attributes.txt", "absence.label", "cover.label"):
+        text = (otb / name).read_text(encoding="utf-8").replace("\n", "\r\n")
+        (otb / name).write_bytes(text.encode(encoding))
+    back = read_otb(otb)
+    assert back.attributes == ("FM", "OV") and back.cover.tolist() == [8, 8, 0, 4, 8]
+    np.testing.assert_allclose(back.ground_truth, _toy().ground_truth)
+    got = tmp_path / "got"
+    folder = write_got10k(_toy(name="GOT-10k_Val_000001"), got)
+    (folder / "meta_info.ini").write_bytes((folder / "meta_info.ini").read_text(encoding="utf-8").encode(encoding))
+    (got / "list.txt").write_bytes(f"{folder.name}\r\n".encode(encoding))
+    [sequence] = read_sequences(got)
+    assert sequence.name == "GOT-10k_Val_000001" and sequence.attributes == ("FM", "OV")
+
+
+def test_a_file_in_another_encoding_is_named_with_what_to_do(tmp_path):
+    folder = write_otb(_toy(), tmp_path)
+    (folder / "attributes.txt").write_bytes("FM, OV, é".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"attributes\.txt: not UTF-8 text \(byte 8, b'\\xe9'\); save it as UTF-8"):
+        read_otb(folder)

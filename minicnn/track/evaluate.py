@@ -374,7 +374,7 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
             raise ValueError(_made_from_else(key, recorded, value))
     recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
     for path in (boxes_path, time_path):
-        if path.name in recorded and _sha256(path.read_text()) != recorded[path.name]:
+        if path.name in recorded and _sha256(path.read_text(encoding="utf-8")) != recorded[path.name]:
             raise ValueError(f"{path.name} has changed since {info_path.name} was saved: it is another run's file "
                              "(a save that stopped part-way) or was edited")
     # the tracker's boxes as written, 1-based: a box it gave as (−1, −1, 0, 0) is "0.0,0.0,0.0,0.0" there, which
@@ -412,7 +412,7 @@ def _boxes_from_text(text):
 def _parsed(path, parse):
     """``parse(the text of path)``, its errors naming the file."""
     try:
-        return parse(path.read_text())
+        return parse(path.read_text(encoding="utf-8"))  # as atomic_write_text wrote it
     except ValueError as error:
         raise ValueError(f"{path.name}: {error}") from None
 

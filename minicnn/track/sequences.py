@@ -19,6 +19,7 @@ Inside minicnn a sequence's ground truth is ``(N, 4)`` 0-based float boxes, with
 valid box (target absent, or not annotated).
 """
 
+import codecs
 import os
 import re
 import secrets
@@ -249,6 +250,20 @@ def _size_text(shape):
 _SEPARATORS = re.compile(r"[,\s]+")
 
 
+def read_text(path):
+    """The text of the file ``path``: UTF-8, a byte-order mark some editors write left out, or UTF-16 where a
+    byte-order mark says so (what Windows PowerShell 5.1's ``>`` writes); a ValueError naming the file where it is
+    neither. (Read with Windows' own encoding, a UTF-8 byte-order mark became three letters of an attribute.)"""
+    data = Path(path).read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text (byte {error.start}, {data[error.start:error.start + 1]!r}); save "
+                         f"it as UTF-8") from None
+
+
 def read_boxes_file(path):
     """Read one box per line, values separated by commas, tabs or spaces; returns ``(N, 4)`` float64.
 
@@ -258,26 +273,25 @@ def read_boxes_file(path):
     path = Path(path)
     rows = []
     blank = None
-    with open(path, encoding="utf-8-sig") as handle:  # utf-8-sig: a byte-order mark some editors write is not a box
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text:
-                blank = blank or number
-                continue
-            if blank is not None:
-                raise ValueError(f"{path}, line {blank}: a blank line before more boxes; every frame needs its line "
-                                 "(NaN,NaN,NaN,NaN or 0,0,0,0 where the frame has no box), else every later box "
-                                 "would belong to the frame before it")
-            fields = [f for f in _SEPARATORS.split(text) if f]
-            try:
-                values = [float(f) for f in fields]
-            except ValueError:
-                values = None
-            if values is None or len(values) != 4:
-                polygon = (" (eight numbers: a polygon, as VOT writes them; minicnn reads x,y,w,h boxes only)"
-                           if values is not None and len(values) == 8 else "")
-                raise ValueError(f"{path}, line {number}: expected four numbers x,y,w,h, got {text!r}{polygon}")
-            rows.append(values)
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        text = line.strip()
+        if not text:
+            blank = blank or number
+            continue
+        if blank is not None:
+            raise ValueError(f"{path}, line {blank}: a blank line before more boxes; every frame needs its line "
+                             "(NaN,NaN,NaN,NaN or 0,0,0,0 where the frame has no box), else every later box "
+                             "would belong to the frame before it")
+        fields = [f for f in _SEPARATORS.split(text) if f]
+        try:
+            values = [float(f) for f in fields]
+        except ValueError:
+            values = None
+        if values is None or len(values) != 4:
+            polygon = (" (eight numbers: a polygon, as VOT writes them; minicnn reads x,y,w,h boxes only)"
+                       if values is not None and len(values) == 8 else "")
+            raise ValueError(f"{path}, line {number}: expected four numbers x,y,w,h, got {text!r}{polygon}")
+        rows.append(values)
     if not rows:
         raise ValueError(f"{path}: no boxes in the file")
     return np.array(rows, dtype=np.float64)
@@ -287,7 +301,7 @@ def _read_labels(path, count):
     if not path.is_file():
         return None
     try:
-        values = np.loadtxt(path, dtype=np.int64, ndmin=1)
+        values = np.loadtxt(read_text(path).splitlines(), dtype=np.int64, ndmin=1)
     except ValueError as error:
         raise ValueError(f"{path}: expected one whole number per line (one line per frame): {error}") from None
     if len(values) != count:
@@ -405,7 +419,7 @@ def otb_targets(folder, warn=False):
     numbered = {}
     for path in folder.glob("groundtruth_rect.*.txt"):
         middle = path.name[len("groundtruth_rect.") : -len(".txt")]
-        if middle.isdigit() and not path.read_bytes().strip(b" \t\r\n\xef\xbb\xbf"):  # bytes: nothing decoded
+        if middle.isdigit() and not path.read_bytes().strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):  # nothing decoded
             if warn:
                 warnings.warn(f"{path}: an empty ground-truth file, left out (OTB-100's Human4 has one: its target "
                               f"is Human4.2)", stacklevel=stacklevel_outside_minicnn())
@@ -482,7 +496,7 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     attributes = ()
     attribute_file = folder / "attributes.txt"
     if attribute_file.is_file():
-        attributes = _attribute_tags(_SEPARATORS.split(attribute_file.read_text().strip()), attribute_file)
+        attributes = _attribute_tags(_SEPARATORS.split(read_text(attribute_file).strip()), attribute_file)
     absent = _read_labels(folder / "absence.label", len(images))
     cover = _read_labels(folder / "cover.label", len(images))
     sequence = Sequence(name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
@@ -544,7 +558,7 @@ def read_got10k(folder):
     attributes = ()
     meta = folder / "meta_info.ini"
     if meta.is_file():
-        for line in meta.read_text().splitlines():
+        for line in read_text(meta).splitlines():
             key, _, value = line.partition(":")
             if key.strip() == "attributes":
                 attributes = _attribute_tags(_SEPARATORS.split(value.strip()), meta)
@@ -627,7 +641,7 @@ def read_sequences(root, names=None):
     if detect_layout(root):
         folders = [root]
     elif (root / "list.txt").is_file():
-        folders = [root / line.strip() for line in (root / "list.txt").read_text().splitlines() if line.strip()]
+        folders = [root / line.strip() for line in read_text(root / "list.txt").splitlines() if line.strip()]
     else:
         candidates = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
         folders = [p for p in candidates if detect_layout(p)]
