@@ -25,3 +25,34 @@ def test_output_read_only_in_part_ends_quietly():
     error = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
+
+
+def test_the_starter_written_with_out_is_utf8_checkable_and_never_replaces_a_file(tmp_path, capsys):
+    """README's `starter NAME > mine.py` wrote, in Windows PowerShell 5.1, a UTF-16 file that Python cannot run
+    ("source code string cannot contain null bytes"; portability audit). --out writes UTF-8 itself, says what to do
+    next, and leaves a file that exists as it is: a second run would have replaced the student's work."""
+    mine = tmp_path / "mine.py"
+    assert cli.main(["exercise", "starter", "sgd_step", "--out", str(mine)]) == 0
+    assert capsys.readouterr().out == (f"Wrote {mine}; fill in the body, then: minicnn exercise check sgd_step "
+                                       f"{mine}\n")
+    written = mine.read_bytes()
+    assert written.decode("utf-8").startswith(("def sgd_step", '"""', "import")) and b"\r\n" not in written
+    assert cli.main(["exercise", "check", "sgd_step", str(mine)]) == 1  # the starter runs: not written yet
+    assert "not written yet" in capsys.readouterr().out
+    mine.write_text("my work")
+    assert cli.main(["exercise", "starter", "sgd_step", "--out", str(mine)]) == 2
+    assert f"--out: {mine} exists, and is left as it is" in capsys.readouterr().err and mine.read_text() == "my work"
+    assert cli.main(["exercise", "solution", "sgd_step", "--out", str(tmp_path / "reference.py")]) == 0
+    assert "def sgd_step" in (tmp_path / "reference.py").read_text(encoding="utf-8")
+
+
+def test_a_solution_saved_as_utf16_is_named_with_how_to_save_it_again(tmp_path, capsys):
+    """What Windows PowerShell 5.1's `>` writes: the checker said only that it was not valid Python."""
+    from minicnn.exercises.catalogue import solution_source
+
+    mine = tmp_path / "mine.py"
+    mine.write_bytes(solution_source("sgd_step").encode("utf-16"))
+    assert cli.main(["exercise", "check", "sgd_step", str(mine)]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{mine} is saved as UTF-16 text, which Python cannot run" in out
+    assert "'minicnn exercise starter sgd_step --out sgd_step.py'" in out

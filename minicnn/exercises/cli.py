@@ -16,14 +16,18 @@ def _parser():
         prog="minicnn exercise",
         description="Course exercises: write a function from the course, and the checker compares it with the "
                     "reference on many cases and names the classic mistake it finds.",
-        epilog="Start with 'minicnn exercise starter conv_forward > my_conv.py', fill in the body, then "
+        epilog="Start with 'minicnn exercise starter conv_forward --out my_conv.py', fill in the body, then "
                "'minicnn exercise check conv_forward my_conv.py'.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="the exercises, in teaching order, with a one-line summary")
     for command, help_text in (("task", "print the task text"),
-                               ("starter", "print a starter file to fill in (redirect it into a .py file)"),
+                               ("starter", "print a starter file to fill in (or write it: --out FILE.py)"),
                                ("solution", "print the reference solution (for teachers)")):
-        commands.add_parser(command, help=help_text).add_argument("name", metavar="NAME", help="the exercise")
+        printing = commands.add_parser(command, help=help_text)
+        printing.add_argument("name", metavar="NAME", help="the exercise")
+        printing.add_argument("--out", metavar="FILE",
+                              help="write it into FILE, in UTF-8, instead of printing it; a FILE that exists is left "
+                                   "as it is (your work in it is never replaced)")
     check = commands.add_parser("check", help="check your solution; exit status 0 when it passes, 1 when not")
     check.add_argument("name", metavar="NAME", help="the exercise, e.g. conv_forward")
     check.add_argument("file", metavar="FILE", help="your .py file, defining a function named like the exercise")
@@ -59,5 +63,25 @@ def cli(argv=None):
         print(result.message)
         return 0 if result.passed else 1
     text = {"task": task_text, "starter": starter_source, "solution": solution_source}[arguments.command]
-    print(text(arguments.name), end="")
+    if arguments.out is None:
+        print(text(arguments.name), end="")
+        return 0
+    return _write_new_file(arguments.out, text(arguments.name), arguments.command, arguments.name)
+
+
+def _write_new_file(path, text, command, name):
+    """Write ``text`` into a new file ``path`` in UTF-8, the encoding of Python source (a shell's ``>`` may choose
+    another: Windows PowerShell 5.1 writes UTF-16, which Python cannot run); return the exit status."""
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as file:  # "x": never over a file that exists
+            file.write(text)
+    except FileExistsError:
+        print(f"minicnn exercise {command}: --out: {path} exists, and is left as it is (your work in it would be "
+              f"lost): give another name, or delete it first", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"minicnn exercise {command}: --out: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    next_step = f"; fill in the body, then: minicnn exercise check {name} {path}" if command == "starter" else ""
+    print(f"Wrote {path}{next_step}")
     return 0

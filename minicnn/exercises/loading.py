@@ -3,6 +3,7 @@
 Every problem becomes a ``SolutionNotFound`` whose message says what was given and what to do, never a traceback.
 """
 
+import codecs
 import importlib.util
 import inspect
 import os
@@ -52,7 +53,7 @@ def _function_from_file(path, function_name):
     if not os.path.exists(path):
         raise SolutionNotFound(
             f"There is no file {path!r} (looked for {os.path.abspath(path)}). Give the path of the .py file that "
-            f"defines {function_name}; 'minicnn exercise starter {function_name} > {function_name}.py' writes a "
+            f"defines {function_name}; 'minicnn exercise starter {function_name} --out {function_name}.py' writes a "
             f"starter file to fill in.")
     if os.path.isdir(path):
         raise SolutionNotFound(f"{path!r} is a folder; give the path of the .py file that defines {function_name}.")
@@ -60,6 +61,13 @@ def _function_from_file(path, function_name):
         raise SolutionNotFound(f"{path!r} is a notebook: in it, after the cell that defines {function_name}, run "
                                f"minicnn.exercises.check(\"{function_name}\", {function_name}); or save the function "
                                f"in a .py file and give that.")
+    with open(path, "rb") as file:
+        start = file.read(2)
+    if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise SolutionNotFound(
+            f"{path} is saved as UTF-16 text, which Python cannot run (Windows PowerShell 5.1 writes a '>' "
+            f"redirection so): save it as UTF-8 in your editor (in Notepad: Save As, Encoding UTF-8), or write the "
+            f"starter again with 'minicnn exercise starter {function_name} --out {function_name}.py'.")
     module_name = f"minicnn_exercise_solution_{function_name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
