@@ -533,9 +533,14 @@ def main(argv=None):
         return 1
     except OSError as error:
         remove_empty_folders_made()
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        if isinstance(error, PermissionError):
+            print(f"minicnn {' '.join(arguments[:1])}: {error}. Is the file open in another program (on Windows: "
+                  f"Excel, an image viewer, OneDrive)? Close it, or choose a place you may write to, and run the same "
+                  f"command again; files there before are as they were", file=sys.stderr)
+            return 1
         if error.errno not in DISK_FULL_OR_READ_ONLY:
             raise
-        arguments = sys.argv[1:] if argv is None else list(argv)
         print(f"minicnn {' '.join(arguments[:1])}: could not write: {error}. Every file written is whole (written "
               f"beside its place, then renamed) and those there before are as they were; once there is room, the same "
               f"command goes on, or writes them again", file=sys.stderr)

@@ -7,6 +7,7 @@ import errno
 import os
 import secrets
 import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def write_atomically(path, write, suffix=".tmp"):
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException as error:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -88,6 +89,24 @@ def write_atomically(path, write, suffix=".tmp"):
             error.filename = path  # "No space left on device: '…/table.txt'" rather than a file never named
         raise
     _flush_folder(Path(path).parent)
+
+
+#: retry a rename that another program blocks: on Windows a file open in Excel, an image viewer, an antivirus
+#: scanner or OneDrive cannot be replaced, and the last two hold it for a moment only
+RETRY_BLOCKED_REPLACE = os.name == "nt"
+REPLACE_TRIES = 5
+REPLACE_WAIT_SECONDS = 0.2
+
+
+def _replace(temporary, path):
+    """``os.replace(temporary, path)``, tried again a few times where ``RETRY_BLOCKED_REPLACE`` and it was refused."""
+    for attempt in range(REPLACE_TRIES if RETRY_BLOCKED_REPLACE else 1):
+        try:
+            return os.replace(temporary, path)
+        except PermissionError:
+            if attempt == REPLACE_TRIES - 1 or not RETRY_BLOCKED_REPLACE:
+                raise
+            time.sleep(REPLACE_WAIT_SECONDS)
 
 
 def _flush_folder(folder):

@@ -1265,3 +1265,47 @@ def test_a_full_disk_ends_a_command_in_one_line_naming_the_file(data, tmp_path, 
     err = capsys.readouterr().err
     assert status == 1 and err.startswith("minicnn track: could not write: [Errno 28] No space left on device: "), err
     assert not (tmp_path / "made").exists()  # the empty folders made for the failed command are removed
+
+
+def test_a_file_held_open_by_another_program_is_named_with_what_to_do(data, tmp_path, monkeypatch, capsys):
+    """On Windows a file open in Excel or an image viewer cannot be replaced: os.replace raises PermissionError
+    ("Access is denied"), and minicnn track ended in a traceback after all its tracking (portability audit,
+    simulated). One line now says what to close; the old file is as it was, no temporary file is left, and where a
+    lock lasts a moment (an antivirus, OneDrive) the rename is tried again before giving up."""
+    import os
+
+    from minicnn import weight_files
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "trajectory.txt").write_text("the old run\n")
+    replace, tries = os.replace, []
+
+    def held_open(source, target, *args, **kwargs):
+        if os.path.basename(target) == "trajectory.txt":
+            tries.append(target)
+            raise PermissionError(13, "Access is denied", os.fspath(source), None, os.fspath(target))
+        return replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", held_open)
+    monkeypatch.setattr(weight_files, "RETRY_BLOCKED_REPLACE", True)  # as on Windows
+    monkeypatch.setattr(weight_files, "REPLACE_WAIT_SECONDS", 0.01)
+    status = cli.main(["track", str(data / "fast" / "img"), "--box", "20,30,40,40", "--tracker", "mosse", "--out",
+                       str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err, err
+    assert err.startswith("minicnn track: [Errno 13] Access is denied: ") and "Is the file open in another program" \
+        in err, err
+    assert len(tries) == weight_files.REPLACE_TRIES
+    assert (out / "trajectory.txt").read_text() == "the old run\n"
+    assert not [path for path in out.iterdir() if path.name.startswith(".")]
+
+    def held_for_a_moment(source, target, *args, **kwargs):  # refused twice, then let through
+        if len(tries) < weight_files.REPLACE_TRIES + 2:
+            return held_open(source, target)
+        return replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", held_for_a_moment)
+    assert cli.main(["track", str(data / "fast" / "img"), "--box", "20,30,40,40", "--tracker", "mosse", "--out",
+                     str(out), "--quiet"]) == 0
+    assert (out / "trajectory.txt").read_text() != "the old run\n"
