@@ -394,9 +394,14 @@ def _your_tracker(parser, spec, option):
     """``(NAME, the class or function)`` of ``MODULE:NAME``, imported with the current folder on the path."""
     import importlib
 
-    module_name, _, attribute = spec.partition(":")
+    module_name, _, attribute = spec.rpartition(":")  # the last colon: a Windows path has a drive's too
     if not module_name or not attribute.isidentifier():
         parser.error(f"{option}: {spec!r}: a tracker of yours is written MODULE:NAME, e.g. my_trackers:MyTracker")
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:  # a file's path, not a module
+        folder, _, file = module_name.replace("\\", "/").rpartition("/")
+        stem = file[:-3] if file.endswith(".py") else file
+        parser.error(f"{option}: {spec!r}: give the module's name, not its file: {stem}:{attribute}, run from the "
+                     f"folder that holds {stem}.py" + (f" ({module_name[:len(folder)]})" if folder else ""))
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:

@@ -1112,6 +1112,14 @@ def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monk
                                                    r"\(a file nowhere_module.py in the current folder"),
                           ("my_trackers_for_eval:Missing", r"my_trackers_for_eval has no class or function 'Missing'; "
                                                            r"it defines Still"),
+                          # a file's name, and a Windows path (its drive's colon first): it said "no module
+                          # 'my_trackers_for_eval.py' (a file my_trackers_for_eval.py.py ...)" (portability audit)
+                          ("my_trackers_for_eval.py:Still", r"give the module's name, not its file: "
+                                                            r"my_trackers_for_eval:Still, run from the folder that "
+                                                            r"holds my_trackers_for_eval\.py$"),
+                          ("C:\\Users\\José\\my_trackers.py:Still", r"not its file: my_trackers:Still, run from the "
+                                                                  r"folder that holds my_trackers\.py "
+                                                                  r"\(C:\\Users\\José\)$"),
                           ("my_trackers_for_eval:Still,kcf2", r"unknown tracker 'kcf2'; available: .*, or one of yours "
                                                               r"as MODULE:NAME"),
                           ("my_trackers_for_eval:Still,other_trackers_for_eval:Still",  # one was dropped in silence
