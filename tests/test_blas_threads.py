@@ -109,3 +109,26 @@ def test_a_library_loaded_before_minicnn_that_keeps_spinning_threads_is_warned_o
     assert re.search(r"<string>:1: RuntimeWarning: minicnn: " + warned, warnings_of(f"import {first}; import minicnn"))
     assert "minicnn:" not in warnings_of(f"import minicnn; import {first}")
     assert "minicnn:" not in warnings_of(f"import {first}; import minicnn", {yours: "1000"})
+
+
+def test_scipys_blas_loaded_before_minicnn_is_found_where_the_loaded_libraries_cannot_be_listed():
+    """Windows and macOS have no /proc/self/maps: there SciPy imported before minicnn (`from scipy import signal`,
+    natural in a convolution course) kept its OpenBLAS threads, and our trackers ran 4 to 7 times slower, without a
+    word (portability audit, /proc hidden). SciPy's own folders are searched for its OpenBLAS there."""
+    import os
+
+    environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    probe = PROBE.replace("import minicnn.cli ", "import scipy.ndimage\nimport builtins\nreal_open = builtins.open\n"
+                          "def no_proc(file, *args, **kwargs):\n"
+                          "    if str(file).startswith('/proc/'):\n"
+                          "        raise FileNotFoundError(2, 'No such file or directory', str(file))\n"
+                          "    return real_open(file, *args, **kwargs)\n"
+                          "builtins.open = no_proc\n"
+                          "import minicnn.cli\n"
+                          "builtins.open = real_open\n"
+                          "import minicnn.cli ")
+    result = subprocess.run([sys.executable, "-W", "always", "-c", probe], capture_output=True, text=True,
+                            check=True, env={**environment, "OMP_NUM_THREADS": "2"})
+    threads = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [threads[path] for path in scipy_openblas(threads)] == [1], threads
+    assert "minicnn:" not in result.stderr

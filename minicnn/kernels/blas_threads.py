@@ -14,6 +14,7 @@ This covers pip's SciPy wheels, which bring their own OpenBLAS; a conda SciPy on
 """
 
 import os
+import sys
 import warnings
 
 import numpy  # noqa: F401  (NumPy's own BLAS loads first, with the threads the environment gives it)
@@ -21,7 +22,8 @@ import numpy  # noqa: F401  (NumPy's own BLAS loads first, with the threads the 
 
 def loaded_libraries(prefix):
     """The paths of the shared libraries this process has loaded whose file name starts with ``prefix`` (Linux:
-    read from ``/proc/self/maps``; elsewhere none are known)."""
+    read from ``/proc/self/maps``; elsewhere none are known, and ``_scipy_openblas_files`` looks in SciPy's
+    folders instead)."""
     try:
         with open("/proc/self/maps") as maps:
             return sorted({line.split()[-1] for line in maps if line.rsplit("/", 1)[-1].startswith(prefix)})
@@ -29,14 +31,38 @@ def loaded_libraries(prefix):
         return []
 
 
+def _loaded_libraries_listed():
+    """Whether ``loaded_libraries`` can see this process's libraries (Linux's ``/proc/self/maps``)."""
+    try:
+        with open("/proc/self/maps"):
+            return True
+    except OSError:
+        return False
+
+
 def scipy_openblas(paths):
     """Those of ``paths`` (shared libraries) that are SciPy's OpenBLAS: ``libscipy_openblas-*`` from SciPy 1.14 on,
-    ``libopenblasp-r0-*`` in the ``scipy.libs`` folder of SciPy 1.10 to 1.13. NumPy's own (``libscipy_openblas64_``,
-    or ``numpy.libs/libopenblas64_p-*``) is not among them."""
+    ``libopenblas*`` in the ``scipy.libs`` folder of SciPy 1.10 to 1.13 (``libopenblasp-r0-*``) and of its Windows
+    wheels. NumPy's own (``libscipy_openblas64_``, or ``numpy.libs/libopenblas64_p-*``) is not among them."""
     return [path for path in paths
             if os.path.basename(path).startswith("libscipy_openblas-")
             or (os.path.basename(os.path.dirname(path)) == "scipy.libs"
-                and os.path.basename(path).startswith("libopenblasp-"))]
+                and os.path.basename(path).startswith("libopenblas"))]
+
+
+def _scipy_openblas_files():
+    """SciPy's OpenBLAS found among the files of the SciPy installed (``scipy.libs`` beside it on Linux and Windows,
+    ``scipy/.dylibs`` on macOS), for systems where the libraries loaded cannot be listed (no ``/proc``)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("scipy")
+    if spec is None or not spec.origin:
+        return []
+    package = os.path.dirname(spec.origin)
+    folders = [os.path.join(os.path.dirname(package), "scipy.libs"), os.path.join(package, ".dylibs")]
+    files = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder) for name in os.listdir(folder)]
+    return [path for path in files if os.path.basename(path).startswith(("libscipy_openblas-", "libopenblas"))
+            and "64_" not in os.path.basename(path)]
 
 
 def _single_threaded_if_loaded():
@@ -45,7 +71,10 @@ def _single_threaded_if_loaded():
     it was loaded before with several threads and could not be told."""
     import ctypes
 
-    for path in scipy_openblas(loaded_libraries("libscipy_openblas-") + loaded_libraries("libopenblasp-")):
+    paths = scipy_openblas(loaded_libraries("libscipy_openblas-") + loaded_libraries("libopenblas"))
+    if not paths and "scipy" in sys.modules and not _loaded_libraries_listed():  # Windows, macOS
+        paths = _scipy_openblas_files()
+    for path in paths:
         try:
             library = ctypes.CDLL(path)
             get = getattr(library, "scipy_openblas_get_num_threads", None) or library.openblas_get_num_threads
