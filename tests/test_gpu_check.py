@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+from simulator import skip_without_numba_cuda
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "benchmarks", "gpu_check.sh")
 
@@ -25,6 +27,7 @@ def _selected(expression):
 
 
 def test_memcheck_and_racecheck_select_the_kernel_tests_they_name():
+    skip_without_numba_cuda()  # else the cuda tests are not collected
     with open(SCRIPT) as file:
         memcheck, racecheck = re.findall(r'-k "([^"]+)"', file.read())
     wanted = {
