@@ -1,5 +1,5 @@
-"""How minicnn starts worker processes (``evaluate(jobs=...)``; ``make_suite`` forks them or uses none): forked where
-that is safe, else fresh."""
+"""How minicnn starts worker processes: forked where that is safe, else fresh (``evaluate(jobs=...)``); forked or
+none at all (``make_suite``, whose workers run no Numba kernel)."""
 
 import multiprocessing
 import sys
@@ -15,16 +15,21 @@ def worker_start_method():
     Accelerate) may run threads a forked process cannot use: Python starts processes afresh there by default."""
     import numba
 
-    methods = multiprocessing.get_all_start_methods()
     try:
         openmp_started = numba.threading_layer() == "omp"
     except ValueError:  # "Threading layer is not initialized": no parallel kernel has run in this process
         openmp_started = False
     cuda_driver = getattr(sys.modules.get("numba.cuda.cudadrv.driver"), "driver", None)
     cuda_started = getattr(cuda_driver, "pid", None) is not None  # set once cuInit succeeded in this process
-    if "fork" in methods and sys.platform != "darwin" and not openmp_started and not cuda_started:
+    if can_fork() and not openmp_started and not cuda_started:
         return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def can_fork():
+    """Whether this platform forks worker processes that run no Numba kernel and no CUDA (``make_suite``'s): where
+    there is fork, except on macOS (see ``worker_start_method``)."""
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
 
 def worker_context():

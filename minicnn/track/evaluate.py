@@ -757,9 +757,9 @@ def _check_picklable(specs):
         if fresh_workers and not main_is_a_file and b"__main__" in pickled:  # the pickle refers to __main__
             raise ValueError(f"trackers: the factory of {name!r} ({factory!r}) is defined in this session's __main__ "
                              f"(a notebook's cell, python -c), which the worker processes (jobs > 1) cannot import: "
-                             f"they start afresh (this session has run minicnn's Numba kernels, or this platform "
-                             f"cannot fork). Define it in a module file (my_trackers.py) and import it from there, or "
-                             f"evaluate with jobs=1")
+                             f"they start afresh (this session has run minicnn's Numba kernels, or minicnn does not "
+                             f"fork them on this platform: Windows, macOS). Define it in a module file "
+                             f"(my_trackers.py) and import it from there, or evaluate with jobs=1")
 
 
 def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, progress=True, resume=True):

@@ -1271,10 +1271,11 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
 
     Notes
     -----
-    The sequences are written by worker processes forked from this one where it can fork them safely (Linux, before
-    a Numba kernel has started threads here), else one after another in this process: a fresh worker imports the
-    script that started it, which, without ``if __name__ == "__main__":``, would run it again in every worker.
-    The default suite takes about 11 s on two cores (about 20 s in this process alone). OpenCV's classic trackers on it (OTB success AUC, mean over
+    The sequences are written by worker processes forked from this one (they run no Numba kernel, so Numba's
+    threads here do not matter), else, where the platform does not fork safely (Windows, macOS), one after another
+    in this process: a fresh worker imports the script that started it, which, without
+    ``if __name__ == "__main__":``, would run it again in every worker. The default suite takes about 11 s on two
+    cores (about 20 s in this process alone). OpenCV's classic trackers on it (OTB success AUC, mean over
     the default suites of seeds 0, 1 and 2; OTB-100's published values in brackets): CSRT 0.59 [0.59],
     KCF with ``detect_thresh = 0`` 0.53 [0.48], MedianFlow 0.49, MIL 0.43, MOSSE 0.31, KCF with OpenCV's default
     threshold 0.31 (``python benchmarks/track.py --seeds 0,1,2``). The attributes separate them as on OTB: KCF and
@@ -1292,7 +1293,7 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(spec, (int(seed), index), lengths[index], frame_size, out_dir) for index, spec in enumerate(specs)]
-    workers = min(len(jobs), os.cpu_count() or 1) if processes.worker_start_method() == "fork" else 1
+    workers = min(len(jobs), os.cpu_count() or 1) if processes.can_fork() else 1
     folders = [None] * len(jobs)
     from minicnn.track.sequences import UNFINISHED_SUITE
 
