@@ -395,7 +395,8 @@ def _your_tracker(parser, spec, option):
     import importlib
 
     module_name, _, attribute = spec.rpartition(":")  # the last colon: a Windows path has a drive's too
-    if not module_name or not attribute.isidentifier():
+    drive = len(module_name) > 2 and module_name[1] == ":" and module_name[0].isalpha() and module_name[2] in "\\/"
+    if not module_name or not attribute.isidentifier() or (":" in module_name and not drive):
         parser.error(f"{option}: {spec!r}: a tracker of yours is written MODULE:NAME, e.g. my_trackers:MyTracker")
     if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:  # a file's path, not a module
         folder, _, file = module_name.replace("\\", "/").rpartition("/")
@@ -540,9 +541,7 @@ def main(argv=None):
         remove_empty_folders_made()
         arguments = sys.argv[1:] if argv is None else list(argv)
         if isinstance(error, PermissionError):
-            print(f"minicnn {' '.join(arguments[:1])}: {error}. Is the file open in another program (on Windows: "
-                  f"Excel, an image viewer, OneDrive)? Close it, or choose a place you may write to, and run the same "
-                  f"command again; files there before are as they were", file=sys.stderr)
+            print(f"minicnn {' '.join(arguments[:1])}: {error}: {_permission_advice(error)}", file=sys.stderr)
             return 1
         if error.errno not in DISK_FULL_OR_READ_ONLY:
             raise
@@ -554,6 +553,19 @@ def main(argv=None):
         if not (isinstance(stop, SystemExit) and stop.code in (0, None)):
             remove_empty_folders_made()
         raise
+
+
+def _permission_advice(error):
+    """What to do about a PermissionError that stopped a command: a file that could not be replaced (on Windows,
+    most often one open in another program), or one this user may not read or write."""
+    from minicnn import weight_files
+
+    if not getattr(error, "replacing", False):
+        return "this user may not read or write it"
+    if weight_files.OPEN_FILES_BLOCK_REPLACING:
+        return ("the file could not be replaced: is it open in another program (Excel, an image viewer, OneDrive)? "
+                "Close it and run the same command again; the file is as it was")
+    return "the file could not be replaced (this user may not: another user's file?); the file is as it was"
 
 
 def _run_command(argv):

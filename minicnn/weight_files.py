@@ -91,20 +91,24 @@ def write_atomically(path, write, suffix=".tmp"):
     _flush_folder(Path(path).parent)
 
 
-#: retry a rename that another program blocks: on Windows a file open in Excel, an image viewer, an antivirus
-#: scanner or OneDrive cannot be replaced, and the last two hold it for a moment only
-RETRY_BLOCKED_REPLACE = os.name == "nt"
+#: whether a file open in another program cannot be replaced (Windows: Excel, an image viewer, an antivirus scanner
+#: or OneDrive holding it; the last two for a moment only, so the rename is tried again a few times first)
+OPEN_FILES_BLOCK_REPLACING = os.name == "nt"
 REPLACE_TRIES = 5
 REPLACE_WAIT_SECONDS = 0.2
 
 
 def _replace(temporary, path):
-    """``os.replace(temporary, path)``, tried again a few times where ``RETRY_BLOCKED_REPLACE`` and it was refused."""
-    for attempt in range(REPLACE_TRIES if RETRY_BLOCKED_REPLACE else 1):
+    """``os.replace(temporary, path)``, tried again a few times where ``OPEN_FILES_BLOCK_REPLACING`` and it was
+    refused. A refusal that stands is a PermissionError marked ``replacing = True`` (``minicnn``'s commands say then
+    what to close)."""
+    tries = REPLACE_TRIES if OPEN_FILES_BLOCK_REPLACING else 1
+    for attempt in range(tries):
         try:
             return os.replace(temporary, path)
-        except PermissionError:
-            if attempt == REPLACE_TRIES - 1 or not RETRY_BLOCKED_REPLACE:
+        except PermissionError as error:
+            if attempt == tries - 1:
+                error.replacing = True
                 raise
             time.sleep(REPLACE_WAIT_SECONDS)
 

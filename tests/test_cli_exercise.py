@@ -56,3 +56,35 @@ def test_a_solution_saved_as_utf16_is_named_with_how_to_save_it_again(tmp_path, 
     out = " ".join(capsys.readouterr().out.split())
     assert f"{mine} is saved as UTF-16 text, which Python cannot run" in out
     assert "'minicnn exercise starter sgd_step --out sgd_step.py'" in out
+
+
+def test_a_solution_that_cannot_be_read_is_named(tmp_path, monkeypatch, capsys):
+    """Found in review: the encoding probe's open raised a bare PermissionError out of check()."""
+    import builtins
+
+    mine = tmp_path / "mine.py"
+    mine.write_text("def sgd_step(w, grad, learning_rate):\n    return w - learning_rate * grad\n")
+    real_open = builtins.open
+
+    def denied(file, *args, **kwargs):
+        if str(file) == str(mine):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", denied)
+    from minicnn import exercises
+
+    result = exercises.check("sgd_step", str(mine))
+    assert not result.passed and f"\n{mine} cannot be read: Permission denied." in result.message, result.message
+
+
+def test_out_names_a_folder_a_missing_folder_and_quotes_a_path_with_spaces(tmp_path, capsys):
+    """Found in review: a folder given to --out was told to be deleted, a missing folder gave only 'No such file
+    or directory', and the next command to type broke a path with a space in two."""
+    assert cli.main(["exercise", "starter", "sgd_step", "--out", str(tmp_path)]) == 2
+    assert f"--out: {tmp_path} is a folder; give the name of a new .py file" in capsys.readouterr().err
+    assert cli.main(["exercise", "starter", "sgd_step", "--out", str(tmp_path / "nowhere" / "x.py")]) == 2
+    assert f"--out: the folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+    spaced = tmp_path / "my sgd.py"
+    assert cli.main(["exercise", "starter", "sgd_step", "--out", str(spaced)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f'minicnn exercise check sgd_step "{spaced}"')

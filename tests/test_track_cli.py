@@ -1114,6 +1114,8 @@ def test_eval_takes_a_tracker_of_yours_as_module_colon_name(data, tmp_path, monk
                                                            r"it defines Still"),
                           # a file's name, and a Windows path (its drive's colon first): it said "no module
                           # 'my_trackers_for_eval.py' (a file my_trackers_for_eval.py.py ...)" (portability audit)
+                          ("my_trackers_for_eval:Still:x", r"'my_trackers_for_eval:Still:x': a tracker of yours is "
+                                                           r"written MODULE:NAME"),
                           ("my_trackers_for_eval.py:Still", r"give the module's name, not its file: "
                                                             r"my_trackers_for_eval:Still, run from the folder that "
                                                             r"holds my_trackers_for_eval\.py$"),
@@ -1296,13 +1298,13 @@ def test_a_file_held_open_by_another_program_is_named_with_what_to_do(data, tmp_
         return replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", held_open)
-    monkeypatch.setattr(weight_files, "RETRY_BLOCKED_REPLACE", True)  # as on Windows
+    monkeypatch.setattr(weight_files, "OPEN_FILES_BLOCK_REPLACING", True)  # as on Windows
     monkeypatch.setattr(weight_files, "REPLACE_WAIT_SECONDS", 0.01)
     status = cli.main(["track", str(data / "fast" / "img"), "--box", "20,30,40,40", "--tracker", "mosse", "--out",
                        str(out), "--quiet"])
     err = capsys.readouterr().err
     assert status == 1 and "Traceback" not in err, err
-    assert err.startswith("minicnn track: [Errno 13] Access is denied: ") and "Is the file open in another program" \
+    assert err.startswith("minicnn track: [Errno 13] Access is denied: ") and "is it open in another program (Excel" \
         in err, err
     assert len(tries) == weight_files.REPLACE_TRIES
     assert (out / "trajectory.txt").read_text() == "the old run\n"
@@ -1317,3 +1319,20 @@ def test_a_file_held_open_by_another_program_is_named_with_what_to_do(data, tmp_
     assert cli.main(["track", str(data / "fast" / "img"), "--box", "20,30,40,40", "--tracker", "mosse", "--out",
                      str(out), "--quiet"]) == 0
     assert (out / "trajectory.txt").read_text() != "the old run\n"
+
+
+def test_a_file_that_may_not_be_read_is_not_blamed_on_another_program(data, tmp_path, monkeypatch, capsys):
+    """Only a file that could not be replaced is one another program may hold open: an input this user may not
+    read was given that advice too (found in review)."""
+    from minicnn.track import sequences as sequences_module
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(sequences_module, "read_text", denied)
+    status = cli.main(["eval", "--data", str(data), "--trackers", "mosse", "--results", str(tmp_path / "r"),
+                       "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err, err
+    assert err.startswith("minicnn eval: [Errno 13] Permission denied: ") and err.rstrip().endswith(
+        ": this user may not read or write it"), err

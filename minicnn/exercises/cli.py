@@ -72,16 +72,27 @@ def cli(argv=None):
 def _write_new_file(path, text, command, name):
     """Write ``text`` into a new file ``path`` in UTF-8, the encoding of Python source (a shell's ``>`` may choose
     another: Windows PowerShell 5.1 writes UTF-16, which Python cannot run); return the exit status."""
+    where = f"minicnn exercise {command}: --out"
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        print(f"{where}: {path} is a folder; give the name of a new .py file, e.g. {os.path.join(path, name)}.py",
+              file=sys.stderr)
+        return 2
+    if not os.path.isdir(folder):
+        print(f"{where}: the folder {folder} does not exist; make it first, or give a file in a folder that does",
+              file=sys.stderr)
+        return 2
     try:
         with open(path, "x", encoding="utf-8", newline="\n") as file:  # "x": never over a file that exists
             file.write(text)
     except FileExistsError:
-        print(f"minicnn exercise {command}: --out: {path} exists, and is left as it is (your work in it would be "
-              f"lost): give another name, or delete it first", file=sys.stderr)
+        print(f"{where}: {path} exists, and is left as it is (your work in it would be lost): give another name, "
+              f"or delete it first", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"minicnn exercise {command}: --out: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        print(f"{where}: cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return 2
-    next_step = f"; fill in the body, then: minicnn exercise check {name} {path}" if command == "starter" else ""
+    shown = f'"{path}"' if any(character.isspace() for character in path) else path  # to copy as it is
+    next_step = f"; fill in the body, then: minicnn exercise check {name} {shown}" if command == "starter" else ""
     print(f"Wrote {path}{next_step}")
     return 0

@@ -61,8 +61,11 @@ def _function_from_file(path, function_name):
         raise SolutionNotFound(f"{path!r} is a notebook: in it, after the cell that defines {function_name}, run "
                                f"minicnn.exercises.check(\"{function_name}\", {function_name}); or save the function "
                                f"in a .py file and give that.")
-    with open(path, "rb") as file:
-        start = file.read(2)
+    try:
+        with open(path, "rb") as file:
+            start = file.read(2)
+    except OSError as error:  # a file this user may not read
+        raise SolutionNotFound(f"{path} cannot be read: {error.strerror or error}.") from None
     if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise SolutionNotFound(
             f"{path} is saved as UTF-16 text, which Python cannot run (Windows PowerShell 5.1 writes a '>' "
