@@ -9,8 +9,8 @@ hold them to that). Training carries those roundings on. SGD keeps them near the
 BatchNormalization and no bias the largest difference in a prediction is 4e-7 after 3 epochs, then 4e-5 after 4
 and 1e-4 after 6, a jump such as a ReLU's bend or a pooling window's tie decided the other way by a rounding would
 make. Adam divides each step by the square root of the gradient's running mean square, so where a gradient is
-rounding noise Adam still steps by up to its learning rate. The worst case is a convolution's bias before BatchNormalization, which cancels
-it (its true gradient is zero). Rows: that network with and without the bias, and one without BatchNormalization,
+rounding noise Adam still steps by up to its learning rate. The worst case is a convolution's bias before
+BatchNormalization, which cancels it (its true gradient is zero). Rows: that network with and without the bias, and one without BatchNormalization,
 each under Adam at two learning rates and SGD with momentum. Writes ``backend_drift.json`` into ``--out``
 (``benchmarks/results`` unless told).
 This times nothing, so a busy machine does not change its figures.

@@ -652,6 +652,8 @@ def test_check_available_refuses_a_numba_cuda_too_old_for_the_kernels(monkeypatc
 @pytest.mark.parametrize("problem, advice", [
     ("AttributeError: module 'numpy' has no attribute 'row_stack'", 'pip install "numpy<2.5"'),
     ("NvvmSupportError: libNVVM cannot be found", "libNVVM, the CUDA compiler numba-cuda uses, was not found"),
+    ("CCSupportError: GPU compute capability 7.0 is not supported(requires >=7.5)",
+     'for an older GPU install CUDA 12\'s compilers instead (pip install "numba-cuda[cu12]")'),
     ("TypingError: something else", 'pip install "minicnn[cuda]" installs versions known to work together')])
 def test_check_available_refuses_a_gpu_whose_numba_cuda_cannot_compile(monkeypatch, problem, advice):
     """numba-cuda 0.30.4 with NumPy 2.5 (what pip picks on Python 3.13) compiles no kernel at all; the error came from
@@ -681,13 +683,16 @@ def test_the_compile_problem_is_the_first_line_of_what_numba_cuda_raised(monkeyp
         raise AttributeError("module 'numpy' has no attribute 'row_stack'\n(a second line)")
 
     monkeypatch.setattr(cuda, "compile_ptx", refuses, raising=False)
+    device = type("Device", (), {"compute_capability": (7, 0)})()
+    monkeypatch.setattr(cuda, "get_current_device", lambda: device, raising=False)
     cuda_kernels._compile_problem.cache_clear()
     try:
         assert cuda_kernels._compile_problem() == "AttributeError: module 'numpy' has no attribute 'row_stack'"
-        monkeypatch.setattr(cuda, "compile_ptx", lambda *args, **kwargs: ("ptx", None))
+        compiled_for = []
+        monkeypatch.setattr(cuda, "compile_ptx", lambda *args, cc=None, **kwargs: compiled_for.append(cc))
         assert cuda_kernels._compile_problem() == "AttributeError: module 'numpy' has no attribute 'row_stack'"
         cuda_kernels._compile_problem.cache_clear()
-        assert cuda_kernels._compile_problem() is None
+        assert cuda_kernels._compile_problem() is None and compiled_for == [(7, 0)]  # for this GPU, not a default
     finally:
         cuda_kernels._compile_problem.cache_clear()
 

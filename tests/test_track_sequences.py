@@ -613,5 +613,10 @@ def test_files_saved_by_windows_editors_are_read_as_they_were_written(tmp_path, 
 def test_a_file_in_another_encoding_is_named_with_what_to_do(tmp_path):
     folder = write_otb(_toy(), tmp_path)
     (folder / "attributes.txt").write_bytes("FM, OV, é".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"attributes\.txt: not UTF-8 text \(byte 8, b'\\xe9'\); save it as UTF-8"):
+    with pytest.raises(ValueError, match=r"attributes\.txt: not UTF-8 text \(byte 8, b'\\xe9': unexpected end of "
+                                         r"data\); save it as UTF-8"):
+        read_otb(folder)
+    (folder / "attributes.txt").write_bytes("FM, OV\n".encode("utf-16")[:-1])  # cut short: an odd byte count
+    with pytest.raises(ValueError, match=r"attributes\.txt: not the UTF-16 text its byte-order mark announces "
+                                         r"\(byte \d+, .*truncated data\)"):
         read_otb(folder)

@@ -89,7 +89,8 @@ class _TimeLimit:
             with self.lock:
                 self.running = False
                 self.watchdog.cancel()
-                if exception[0] is None:  # fired as the block ended: not raised yet, so it is taken back
+                if exception[0] is None:  # fired as the block ended, not raised yet: taken back (one that fired
+                    # earlier is raised as __exit__ begins, the call having run past the limit)
                     _raise_in_thread(self.thread_id, None)
         return False
 

@@ -41,13 +41,19 @@ def _loaded_libraries_listed():
 
 
 def scipy_openblas(paths):
-    """Those of ``paths`` (shared libraries) that are SciPy's OpenBLAS: ``libscipy_openblas-*`` from SciPy 1.14 on,
-    ``libopenblas*`` in the ``scipy.libs`` folder of SciPy 1.10 to 1.13 (``libopenblasp-r0-*``) and of its Windows
-    wheels. NumPy's own (``libscipy_openblas64_``, or ``numpy.libs/libopenblas64_p-*``) is not among them."""
-    return [path for path in paths
-            if os.path.basename(path).startswith("libscipy_openblas-")
-            or (os.path.basename(os.path.dirname(path)) == "scipy.libs"
-                and os.path.basename(path).startswith("libopenblas"))]
+    """Those of ``paths`` (shared libraries) that are SciPy's OpenBLAS: ``libscipy_openblas*`` from SciPy 1.14 on
+    (``-<hash>.so`` on Linux, ``.dylib`` on macOS), ``libopenblas*`` in SciPy's own folder (``scipy.libs``,
+    ``scipy/.dylibs``) for SciPy 1.10 to 1.13 (``libopenblasp-r0-*``) and older Windows wheels. NumPy's own
+    (``libscipy_openblas64_*``, ``numpy.libs/libopenblas64_p-*``, ``numpy/.dylibs/...``) is not among them."""
+    return [path for path in paths if _is_scipy_openblas(os.path.basename(path), os.path.dirname(path))]
+
+
+def _is_scipy_openblas(name, folder):
+    if name.startswith("libscipy_openblas"):
+        return not name.startswith("libscipy_openblas64_")
+    in_scipys_folder = os.path.basename(folder) == "scipy.libs" or (
+        os.path.basename(folder) == ".dylibs" and os.path.basename(os.path.dirname(folder)) == "scipy")
+    return in_scipys_folder and name.startswith("libopenblas")
 
 
 def _scipy_openblas_files():
@@ -61,8 +67,7 @@ def _scipy_openblas_files():
     package = os.path.dirname(spec.origin)
     folders = [os.path.join(os.path.dirname(package), "scipy.libs"), os.path.join(package, ".dylibs")]
     files = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder) for name in os.listdir(folder)]
-    return [path for path in files if os.path.basename(path).startswith(("libscipy_openblas-", "libopenblas"))
-            and "64_" not in os.path.basename(path)]
+    return scipy_openblas(files)
 
 
 def _single_threaded_if_loaded():
@@ -71,7 +76,7 @@ def _single_threaded_if_loaded():
     it was loaded before with several threads and could not be told."""
     import ctypes
 
-    paths = scipy_openblas(loaded_libraries("libscipy_openblas-") + loaded_libraries("libopenblas"))
+    paths = scipy_openblas(loaded_libraries("libscipy_openblas") + loaded_libraries("libopenblas"))
     if not paths and "scipy" in sys.modules and not _loaded_libraries_listed():  # Windows, macOS
         paths = _scipy_openblas_files()
     for path in paths:

@@ -215,6 +215,9 @@ def check_available():
         elif "nvvm" in problem.lower():
             advice = ("libNVVM, the CUDA compiler numba-cuda uses, was not found: pip install \"minicnn[cuda]\" "
                       "brings it from PyPI (numba-cuda[cu13]), or install the CUDA toolkit")
+        elif "compute capability" in problem.lower():
+            advice = ("CUDA 13, which the cuda extra installs, compiles for GPUs of compute capability 7.5 and newer: "
+                      "for an older GPU install CUDA 12's compilers instead (pip install \"numba-cuda[cu12]\")")
         else:
             advice = "pip install \"minicnn[cuda]\" installs versions known to work together"
         raise BackendError(f"the 'cuda' backend found a GPU, but numba-cuda {version} cannot compile a kernel "
@@ -223,10 +226,12 @@ def check_available():
 
 @functools.lru_cache(maxsize=None)  # one compile a process (about a second): set_backend asks every time
 def _compile_problem():
-    """None where numba-cuda compiles an empty kernel for this GPU, else the error it raised, as text: found when
-    the backend is chosen, not as a traceback from inside numba-cuda at the first layer."""
+    """None where numba-cuda compiles an empty kernel for this GPU (its compute capability), else the error it
+    raised, as text: found when the backend is chosen, not as a traceback from inside numba-cuda at the first
+    layer. (A driver too old for the PTX is met only at the first launch.)"""
     try:
-        cuda.compile_ptx(_empty_kernel, (numba.types.float32[::1],))
+        capability = cuda.get_current_device().compute_capability
+        cuda.compile_ptx(_empty_kernel, (numba.types.float32[::1],), cc=capability)
     except Exception as error:  # noqa: BLE001 - any failure here is every kernel's failure
         return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
     return None

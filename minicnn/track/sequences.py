@@ -255,13 +255,13 @@ def read_text(path):
     byte-order mark says so (what Windows PowerShell 5.1's ``>`` writes); a ValueError naming the file where it is
     neither. (Read with Windows' own encoding, a UTF-8 byte-order mark became three letters of an attribute.)"""
     data = Path(path).read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text (byte {error.start}, {data[error.start:error.start + 1]!r}); save "
-                         f"it as UTF-8") from None
+        kind = "the UTF-16 text its byte-order mark announces" if utf16 else "UTF-8 text"
+        raise ValueError(f"{path}: not {kind} (byte {error.start}, {data[error.start:error.start + 1]!r}: "
+                         f"{error.reason}); save it as UTF-8") from None
 
 
 def read_boxes_file(path):
