@@ -409,7 +409,8 @@ def test_tags_are_parsed_and_implied():
 
 def test_make_suites_docstring_quotes_the_classic_trackers_from_the_tracking_benchmark():
     """make_suite's Notes give OpenCV's trackers' mean success AUC over the suites of seeds 0, 1 and 2, from
-    benchmarks/results/track.json (they were once two suites stale: MIL 0.44 and MOSSE 0.32 for 0.43 and 0.31)."""
+    benchmarks/results/track.json (they were once two suites stale: MOSSE 0.32 for 0.31), MIL's as the range its
+    runs give (it draws at random: 0.43 in one run, 0.45 in the next)."""
     import json
     import re
     from pathlib import Path
@@ -419,10 +420,11 @@ def test_make_suites_docstring_quotes_the_classic_trackers_from_the_tracking_ben
     assert sorted(suites) == ["seed0", "seed1", "seed2"]
     text = " ".join(make_suite.__doc__.split())
     quoted = {"csrt": r"CSRT (\d\.\d\d) \[", "kcf-nothresh": r"detect_thresh = 0`` (\d\.\d\d) \[",
-              "medianflow": r"MedianFlow (\d\.\d\d),", "mil": r"MIL (\d\.\d\d),", "mosse": r"MOSSE (\d\.\d\d),",
-              "kcf": r"default threshold (\d\.\d\d)"}
+              "medianflow": r"MedianFlow (\d\.\d\d),", "mil": r"MIL (\d\.\d\d)-(\d\.\d\d) \(it draws at random",
+              "mosse": r"MOSSE (\d\.\d\d),", "kcf": r"default threshold (\d\.\d\d)"}
     for tracker, pattern in quoted.items():
         found = re.search(pattern, text)
         assert found, f"make_suite's docstring no longer quotes {tracker} as {pattern!r}"
         mean = np.mean([suite["trackers"][tracker]["auc"] for suite in suites.values()])
-        assert float(found.group(1)) == round(mean, 2), f"{tracker}: docstring {found.group(1)}, measured {mean:.3f}"
+        low, high = float(found.group(1)), float(found.groups()[-1])  # MIL: a range (OpenCV's MIL is not seeded)
+        assert low <= round(mean, 2) <= high, f"{tracker}: docstring {found.group(0)}, measured {mean:.3f}"

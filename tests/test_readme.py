@@ -113,3 +113,21 @@ def test_the_readme_drift_figures_are_those_benchmarks_backend_drift_measured():
     # the largest SGD drift of all is the one README names
     assert max(value for (_, optimizer), value in measured.items() if optimizer.startswith("SGD")) == measured[
         "conv (use_bias=False) + BatchNorm", "SGD(0.01, momentum=0.9)"]
+
+
+def test_the_readme_tracker_table_is_the_run_in_benchmarks_results_track_json():
+    """README's success AUCs and FPS ranges are those of benchmarks/results/track.json (the last run of
+    benchmarks/track.py --seeds 0,1,2), so that a rerun that changes them shows here."""
+    import json
+
+    results = README.parent / "benchmarks" / "results" / "track.json"
+    suites = json.loads(results.read_text(encoding="utf-8"))["suites"]
+    rows = {"hybrid": "hybrid", "cnn": "cnn", "siamese": "siamese", "siamese-nomotion": "siamese-nomotion",
+            "CSRT (OpenCV)": "csrt", "KCF, paper-like (`kcf-nothresh`)": "kcf-nothresh"}
+    text = README.read_text(encoding="utf-8")
+    for label, tracker in rows.items():
+        runs = [suites[f"seed{seed}"]["trackers"][tracker] for seed in range(3)]
+        fps = [run["fps"] for run in runs]
+        row = (f"| {label} | " + " | ".join(f"{run['auc']:.3f}" for run in runs)
+               + f" | {min(fps):,.0f}–{max(fps):,.0f} |")
+        assert row in text, f"README's row for {tracker} is not the measured {row}"
