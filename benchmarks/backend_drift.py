@@ -10,9 +10,9 @@ BatchNormalization and no bias the largest difference in a prediction is 4e-7 af
 and 1e-4 after 6, a jump such as a ReLU's bend or a pooling window's tie decided the other way by a rounding would
 make. Adam divides each step by the square root of the gradient's running mean square, so where a gradient is
 rounding noise Adam still steps by up to its learning rate. The worst case is a convolution's bias before
-BatchNormalization, which cancels it (its true gradient is zero). Rows: that network with and without the bias, and one without BatchNormalization,
-each under Adam at two learning rates and SGD with momentum. Writes ``backend_drift.json`` into ``--out``
-(``benchmarks/results`` unless told).
+BatchNormalization, which cancels it (its true gradient is zero). Rows: that network with and without the bias,
+and one without BatchNormalization, each under Adam at two learning rates and SGD with momentum. Writes
+``backend_drift.json`` into ``--out`` (``benchmarks/results`` unless told).
 This times nothing, so a busy machine does not change its figures.
 """
 

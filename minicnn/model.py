@@ -805,9 +805,9 @@ class Sequential:
         Before any update it raises NonFiniteError where ``x``, the model's output or (on a host backend) a
         gradient holds NaN or infinity, and FloatingPointError where the loss is NaN or infinite all the same; after
         the update, NonFiniteError where it overflowed a weight (on a host backend). On an accelerator backend the
-        batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there, and only the
-        per-sample loss terms come back (and the output, when there are metrics to compute, or to say which of the
-        two errors it is); everything else stays there.
+        batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there, and
+        only the per-sample loss terms come back (and the output, when there are metrics to compute, or to say which
+        of the two errors it is); everything else stays there.
         """
         refuse_keras_arguments(f"{self.name}.train_on_batch", keras_arguments, self.train_on_batch)
         self._require_compiled("train_on_batch")

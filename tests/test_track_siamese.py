@@ -717,4 +717,5 @@ def test_a_weight_file_without_its_channels_and_a_folder_in_the_way_of_training_
     (tmp_path / "run" / "siamese.npz").mkdir(parents=True)
     with pytest.raises(SystemExit) as stop:
         main(["train", "siamese", "--out", str(tmp_path / "run"), "--pairs", "8", "--batch-size", "4", "--quiet"])
-    assert stop.value.code == 2 and "siamese.npz is a folder, where the command writes a file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "siamese.npz is a folder, where the command writes a file" in err

@@ -21,9 +21,9 @@ import numpy  # noqa: F401  (NumPy's own BLAS loads first, with the threads the 
 
 
 def loaded_libraries(prefix):
-    """The paths of the shared libraries this process has loaded whose file name starts with ``prefix`` (Linux:
-    read from ``/proc/self/maps``; elsewhere none are known, and ``_scipy_openblas_files`` looks in SciPy's
-    folders instead)."""
+    """The paths of the shared libraries this process has loaded whose file name starts with ``prefix`` (a string,
+    or a tuple of them; Linux: read from ``/proc/self/maps``; elsewhere none are known, and
+    ``_scipy_openblas_files`` looks in SciPy's folders instead)."""
     try:
         with open("/proc/self/maps") as maps:
             return sorted({line.split()[-1] for line in maps if line.rsplit("/", 1)[-1].startswith(prefix)})
@@ -76,7 +76,7 @@ def _single_threaded_if_loaded():
     it was loaded before with several threads and could not be told."""
     import ctypes
 
-    paths = scipy_openblas(loaded_libraries("libscipy_openblas") + loaded_libraries("libopenblas"))
+    paths = scipy_openblas(loaded_libraries(("libscipy_openblas", "libopenblas")))
     if not paths and "scipy" in sys.modules and not _loaded_libraries_listed():  # Windows, macOS
         paths = _scipy_openblas_files()
     for path in paths:

@@ -87,14 +87,19 @@ class TrackRun:
     def fps(self):
         """Frames per second over the frames it ran (init and update time only); NaN where it ran none (it crashed
         in init, or could not be built)."""
-        seconds = float(np.sum(self.frame_seconds))
-        if not len(self.frame_seconds):
-            return float("nan")
-        return len(self.frame_seconds) / seconds if seconds > 0 else float("inf")
+        return _frames_per_second(len(self.frame_seconds), float(np.sum(self.frame_seconds)))
 
     def __repr__(self):
         failure = f", failed at frame {self.failed_at + 1}" if self.failed_at is not None else ""
         return f"TrackRun({self.tracker!r} on {self.sequence!r}, {len(self.boxes)} frames, {self.fps:.1f} fps{failure})"
+
+
+def _frames_per_second(frames, seconds):
+    """``frames / seconds``; NaN where no frame was timed (a tracker that crashed in init, or could not be built:
+    "inf" would say the opposite), infinity where the clock saw no time pass."""
+    if not frames:
+        return float("nan")
+    return frames / seconds if seconds > 0 else float("inf")
 
 
 def track_sequence(tracker, sequence, tracker_name=None, on_frame=None):
@@ -567,10 +572,7 @@ class Evaluation:
         """Frames per second over the whole suite: all frames / all init and update time."""
         runs = [self.runs[tracker, s.name] for s in self.sequences]
         seconds = sum(float(np.sum(r.frame_seconds)) for r in runs)
-        frames = sum(len(r.frame_seconds) for r in runs)
-        if not frames:  # it crashed in init everywhere: no speed to give ("inf" said the opposite)
-            return float("nan")
-        return frames / seconds if seconds > 0 else float("inf")
+        return _frames_per_second(sum(len(r.frame_seconds) for r in runs), seconds)
 
     def lost_share(self, tracker):
         """The share of frames after the first where ``tracker`` gave no box (it answered ``ok`` False, or had

@@ -1278,10 +1278,10 @@ def make_suite(out_dir, seed=0, count=20, n_frames=(100, 200), frame_size=(240, 
     cores (about 20 s in this process alone). OpenCV's classic trackers on it (OTB success AUC, mean over the
     default suites of seeds 0, 1 and 2; OTB-100's published values in brackets): CSRT 0.59 [0.59], KCF with
     ``detect_thresh = 0`` 0.53 [0.48], MedianFlow 0.49, MIL 0.43-0.45 (it draws at random: runs differ), MOSSE 0.31,
-    KCF with OpenCV's default threshold 0.31 (``python benchmarks/track.py --seeds 0,1,2``). The attributes separate them as on OTB: KCF and
-    MOSSE fail on FM and MB (0.08-0.11), which CSRT survives (0.63, 0.68); MedianFlow leads on SV and CM (rigid,
-    slow flow) and fails on FM, MB and IV; all but CSRT fall on LR, and every tracker scores below its overall AUC
-    on OV.
+    KCF with OpenCV's default threshold 0.31 (``python benchmarks/track.py --seeds 0,1,2``). The attributes separate
+    them as on OTB: KCF and MOSSE fail on FM and MB (0.08-0.11), which CSRT survives (0.63, 0.68); MedianFlow leads
+    on SV and CM (rigid, slow flow) and fails on FM, MB and IV; all but CSRT fall on LR, and every tracker scores
+    below its overall AUC on OV.
     """
     from minicnn.progress import ProgressBar
 

@@ -360,9 +360,12 @@ def _frames_numbered(images, first, last):
     numbers = _frame_numbers(images)  # in order and without gaps (``_image_files``)
     if numbers is not None and numbers[0] <= first <= last <= numbers[-1]:
         return images[first - numbers[0]:last - numbers[0] + 1]
-    if 1 <= first <= last <= len(images):
-        return images[first - 1:last]
-    return None
+    return _frames_at(images, first, last)
+
+
+def _frames_at(images, first, last):
+    """The images at positions ``first``..``last`` (1-based, inclusive), or None where they are not all there."""
+    return images[first - 1:last] if 1 <= first <= last <= len(images) else None
 
 
 def _number_list(numbers, limit=5):
@@ -478,7 +481,7 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     else:  # positions in img/, 1-based, as given
         first = 1 if start_frame is None else int(start_frame)
         last = len(images) if end_frame is None else int(end_frame)
-        chosen = images[first - 1:last] if 1 <= first <= last <= len(images) else None
+        chosen = _frames_at(images, first, last)
     if chosen is None:
         raise ValueError(f"{folder}: frame range {first}..{last} does not fit the {len(images)} images in img/ "
                          f"({images[0].name} … {images[-1].name})")
