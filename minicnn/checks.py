@@ -32,15 +32,43 @@ def all_finite(array):
         return bool(np.isfinite(array.sum()) or np.isfinite(array).all())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised as Ctrl-C's KeyboardInterrupt so that its clean-up runs for them too.
+    ``exit_status`` is 128 + the signal's number, as a shell reports a process the signal ended (143 for SIGTERM,
+    129 for SIGHUP; Ctrl-C's is 130): a batch scheduler or script can tell a kill from a Ctrl-C or an error. Its
+    one argument is the signal's number, so that it pickles (a worker process sends its exception back)."""
+
+    def __init__(self, signal_number):
+        super().__init__(int(signal_number))
+
+    @property
+    def signal_name(self):
+        import signal
+
+        return signal.Signals(self.args[0]).name
+
+    @property
+    def exit_status(self):
+        return 128 + self.args[0]
+
+    def __str__(self):
+        return self.signal_name
+
+
+def _raise_terminated(signal_number, frame):
+    raise Terminated(signal_number)
+
+
 def stop_on_termination():
     """Make SIGTERM and SIGHUP (``kill``, a batch scheduler's time limit, a closed terminal) stop this process as
-    Ctrl-C does, raising KeyboardInterrupt, so that what cleans up after Ctrl-C (half-written folders removed,
-    "interrupted" said) runs for them too; they ended it at once, leaving hidden .partial folders behind."""
+    Ctrl-C does, raising KeyboardInterrupt (``Terminated``), so that what cleans up after Ctrl-C (half-written
+    folders removed, "interrupted" said) runs for them too; they ended it at once, leaving hidden .partial folders
+    behind."""
     import signal
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.default_int_handler)
+            signal.signal(getattr(signal, name), _raise_terminated)
 
 
 def known_name(text, names):

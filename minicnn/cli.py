@@ -475,29 +475,32 @@ SAVED_AS_IT_GOES = {
 """What the commands that resume have saved when Ctrl-C stops them."""
 
 
-def _interrupted(argv):
-    """After Ctrl-C: the empty folders made are removed, a line says what the same command goes on from; 130."""
+def _interrupted(argv, interruption):
+    """After Ctrl-C (or SIGTERM, SIGHUP: ``checks.Terminated``): the empty folders made are removed, a line says what
+    stopped it and what the same command goes on from; the exit status a shell gives for the signal (130 for
+    Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
     remove_empty_folders_made()
     arguments = sys.argv[1:] if argv is None else list(argv)
     saved = SAVED_AS_IT_GOES.get(arguments[0] if arguments else None)
+    by = f" by {interruption.signal_name}" if isinstance(interruption, checks.Terminated) else ""
     if saved:
         again = "the same command without --no-resume" if "--no-resume" in arguments else "the same command"
-        print(f"minicnn: interrupted ({saved}: {again} goes on from there)", file=sys.stderr)
+        print(f"minicnn: interrupted{by} ({saved}: {again} goes on from there)", file=sys.stderr)
     else:
-        print("minicnn: interrupted", file=sys.stderr)
-    return 130
+        print(f"minicnn: interrupted{by}", file=sys.stderr)
+    return getattr(interruption, "exit_status", 130)
 
 
-def _caused_by_ctrl_c(error):
-    """Whether ``error`` was caused by Ctrl-C, somewhere in its chain of causes (Numba raises SystemError for a
-    KeyboardInterrupt that arrives while a compiled kernel runs or loads)."""
+def _interruption_in(error):
+    """The KeyboardInterrupt (Ctrl-C, or a ``checks.Terminated``) somewhere in ``error``'s chain of causes, or None
+    (Numba raises SystemError for a KeyboardInterrupt that arrives while a compiled kernel runs or loads)."""
     seen = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, KeyboardInterrupt):
-            return True
+            return error
         seen.add(id(error))
         error = error.__cause__ or error.__context__
-    return False
+    return None
 
 
 def write_utf8_where_redirected(streams=None):
@@ -519,16 +522,18 @@ they ended a command in a traceback that named no file."""
 
 
 def main(argv=None):
-    """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, as a shell reports it, with a line saying
-    so instead of a traceback). If it fails, the output folders it made and left empty are removed again."""
+    """Run one ``minicnn`` command; its exit status (130 after Ctrl-C, 143 after SIGTERM, as a shell reports them,
+    with a line saying so instead of a traceback). If it fails, the output folders it made and left empty are
+    removed again."""
     FOLDERS_MADE.clear()
     try:
         return _run_command(argv)
-    except KeyboardInterrupt:
-        return _interrupted(argv)
+    except KeyboardInterrupt as interruption:
+        return _interrupted(argv, interruption)
     except SystemError as error:  # Ctrl-C inside a Numba kernel: "... returned a result with an exception set"
-        if _caused_by_ctrl_c(error):
-            return _interrupted(argv)
+        interruption = _interruption_in(error)
+        if interruption is not None:
+            return _interrupted(argv, interruption)
         remove_empty_folders_made()
         raise
     except BrokenPipeError:  # what reads the output stopped early (minicnn exercise check … | head): end quietly

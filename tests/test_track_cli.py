@@ -1205,7 +1205,8 @@ class NeedsArgument(Still):
 
 def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
     """SIGTERM (kill, a batch scheduler's limit) ended make-sequences at once: its workers left hidden .partial
-    folders that no later run removed; it now stops as Ctrl-C does, cleaning up (files audit)."""
+    folders that no later run removed; it now stops as Ctrl-C does, cleaning up (files audit), with the exit status a
+    shell gives a process SIGTERM ended (143; it was Ctrl-C's 130, so a scheduler could not tell a kill)."""
     import os
     import signal
     import subprocess
@@ -1222,7 +1223,7 @@ def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
     assert process.poll() is None, "finished before it could be stopped"
     os.killpg(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130 and "minicnn: interrupted" in err, err
+    assert process.returncode == 143 and "minicnn: interrupted by SIGTERM" in err, err
     hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
     assert hidden == [".minicnn-suite-unfinished"], hidden  # no half-written folder; the part suite says it is one
 
@@ -1230,8 +1231,10 @@ def test_a_terminated_make_sequences_leaves_no_half_written_folders(tmp_path):
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
 def test_sighup_stops_a_command_as_sigterm_and_ctrl_c_do():
     """SIGHUP (the terminal closed, an ssh session dropped) ends a command as SIGTERM does: as Ctrl-C, a
-    KeyboardInterrupt whose clean-up removes half-written folders; by default it ended the process at once."""
+    KeyboardInterrupt whose clean-up removes half-written folders; by default it ended the process at once. The
+    interruption says which signal it was, and the exit status a shell gives for it (128 + its number)."""
     import os
+    import pickle
     import time
 
     from minicnn import checks
@@ -1240,14 +1243,48 @@ def test_sighup_stops_a_command_as_sigterm_and_ctrl_c_do():
     try:
         checks.stop_on_termination()
         for name in ("SIGTERM", "SIGHUP"):
-            assert signal.getsignal(getattr(signal, name)) is signal.default_int_handler, name
-            with pytest.raises(KeyboardInterrupt):
+            with pytest.raises(KeyboardInterrupt) as raised:
                 os.kill(os.getpid(), getattr(signal, name))
                 for _ in range(100):  # the handler runs at the next step of Python's main thread
                     time.sleep(0.01)
+            assert isinstance(raised.value, checks.Terminated), name
+            assert (raised.value.signal_name, raised.value.exit_status) == (name, 128 + getattr(signal, name))
+            copy = pickle.loads(pickle.dumps(raised.value))  # as a worker process sends it back
+            assert (type(copy), copy.signal_name, copy.exit_status, str(copy)) == (checks.Terminated, name,
+                                                                                    128 + getattr(signal, name), name)
     finally:
         for name, handler in before.items():
             signal.signal(getattr(signal, name), handler)
+
+
+@pytest.mark.parametrize("stop, status, said", [
+    (KeyboardInterrupt(), 130, "minicnn: interrupted (each run that finished is saved"),
+    ("SIGTERM", 143, "minicnn: interrupted by SIGTERM (each run that finished is saved"),
+    ("SIGHUP", 129, "minicnn: interrupted by SIGHUP (each run that finished is saved"),
+])
+@pytest.mark.parametrize("inside_numba", [False, True])
+def test_an_interrupted_command_exits_as_a_shell_reports_its_signal(monkeypatch, capsys, stop, status, said,
+                                                                  inside_numba):
+    """Ctrl-C gives 130, SIGTERM 143, SIGHUP 129 (128 + the signal's number), also where Numba wrapped the
+    interruption in a SystemError; the line on stderr names the signal that was not Ctrl-C."""
+    from minicnn import checks, cli
+
+    if isinstance(stop, str):
+        if not hasattr(signal, stop):
+            pytest.skip(f"no {stop} on this platform (Windows has no SIGHUP)")
+        stop = checks.Terminated(getattr(signal, stop))
+
+    def stopped(argv):
+        if not inside_numba:
+            raise stop
+        try:
+            raise stop
+        except KeyboardInterrupt as error:
+            raise SystemError("<numba kernel> returned a result with an exception set") from error
+
+    monkeypatch.setattr(cli, "_run_command", stopped)
+    assert cli.main(["eval"]) == status
+    assert capsys.readouterr().err.startswith(said)
 
 
 def test_a_full_disk_ends_a_command_in_one_line_naming_the_file(data, tmp_path, monkeypatch, capsys):
