@@ -29,7 +29,8 @@ class TorchDocumentNetwork(torch.nn.Module):
 
 
 def torch_twin(model):
-    """A PyTorch copy of ``model``'s weights: conv (kh, kw, in, out) → (out, in, kh, kw), dense (in, out) → (out, in)."""
+    """A PyTorch copy of ``model``'s weights: conv (kh, kw, in, out) → (out, in, kh, kw), dense (in, out) →
+    (out, in)."""
     twin = TorchDocumentNetwork().double()
     conv1, _, conv2, _, _, dense1, dense2 = model.layers
     with torch.no_grad():

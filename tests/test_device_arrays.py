@@ -262,11 +262,11 @@ def test_a_nan_output_on_the_device_stops_fit_with_the_step_that_made_it(transfe
         model = document_network(input_shape=(12, 12, 1), seed=0)
         model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
         with pytest.raises(TrainingDivergedError, match=r"training stopped: document_network: the output contains "
-                                                        r"NaN or infinity \(first at index \(0, 0\), value nan\); Dense "
-                                                        r"'dense(_\d+)?' made it from a finite input \(its output's "
-                                                        r"first at index \(0, 0\), value nan\); the 'fakedevice' "
-                                                        r"backend looks for the layer only once the output is not "
-                                                        r"finite at epoch 1, batch 1"):
+                                                        r"NaN or infinity \(first at index \(0, 0\), value nan\); "
+                                                        r"Dense 'dense(_\d+)?' made it from a finite input \(its "
+                                                        r"output's first at index \(0, 0\), value nan\); the "
+                                                        r"'fakedevice' backend looks for the layer only once the "
+                                                        r"output is not finite at epoch 1, batch 1"):
             model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())  # no update was made from the NaN
 

@@ -407,7 +407,8 @@ def test_set_weights_checks_shapes():
         model.set_weights(weights[:2])
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
 def test_nan_loss_stops_training_and_says_where():
     x, y = toy_data(32)
     model = toy_model()

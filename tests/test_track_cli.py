@@ -891,7 +891,8 @@ def test_the_minicnn_command_prints_warnings_as_one_line(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["minicnn", "exercise", "list"])
     assert cli.main() == 0
     capsys.readouterr()
-    assert warnings.formatwarning("result files damaged", UserWarning, "cli.py", 130) == "warning: result files damaged\n"
+    line = warnings.formatwarning("result files damaged", UserWarning, "cli.py", 130)
+    assert line == "warning: result files damaged\n"
 
 
 # ------------------------------------------------------------------ from the third mutation round

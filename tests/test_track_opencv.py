@@ -75,7 +75,8 @@ def test_missing_opencv_names_the_extra(monkeypatch):
 
 
 def test_unknown_tracker_lists_the_known_ones():
-    with pytest.raises(ValueError, match="available: cnn, csrt, hybrid, kcf, kcf-nothresh, medianflow, mil, mosse, siamese, siamese-nomotion"):
+    with pytest.raises(ValueError, match="available: cnn, csrt, hybrid, kcf, kcf-nothresh, medianflow, mil, mosse, "
+                                         "siamese, siamese-nomotion"):
         make_tracker("tld")
 
 

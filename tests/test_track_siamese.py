@@ -521,7 +521,8 @@ def test_the_train_command_writes_weights_a_checkpoint_and_a_learning_curve(tmp_
     assert "--channels: expected five comma-separated positive integers" in capsys.readouterr().err
     for extra, message in ((["--channels", "0,0,0,0,0"], "--channels: expected five comma-separated positive "
                                                            "integers, got '0,0,0,0,0'"),
-                           (["--pairs", "4", "--batch-size", "8"], "--batch-size: expected at most --pairs (4), got 8")):
+                           (["--pairs", "4", "--batch-size", "8"],
+                            "--batch-size: expected at most --pairs (4), got 8")):
         with pytest.raises(SystemExit) as stop:  # they named train_siamese's arguments, not the options
             main(["train", "siamese", "--out", str(out)] + extra)
         assert stop.value.code == 2 and message in capsys.readouterr().err

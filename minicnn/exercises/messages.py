@@ -108,9 +108,9 @@ def _headline(exercise, attempt):
 
 def _the_case(exercise, attempt, passed_before, where):
     if where == "hand-picked":
-        intro = (f"Hand-picked case {passed_before + 1} of {len(exercise.fixed_cases)}"
-                 + {0: "", 1: " (case 1 passed)", 2: " (cases 1 and 2 passed)"}.get(passed_before, f" (cases 1 to {passed_before} passed)")
-                 + ". Your function was given:")
+        passed = {0: "", 1: " (case 1 passed)", 2: " (cases 1 and 2 passed)"}.get(
+            passed_before, f" (cases 1 to {passed_before} passed)")
+        intro = f"Hand-picked case {passed_before + 1} of {len(exercise.fixed_cases)}{passed}. Your function was given:"
     elif isinstance(attempt.call.error, TookTooLong):
         intro = (f"A random case your function did not return from (all {len(exercise.fixed_cases)} hand-picked cases "
                  f"passed; not made simpler: each try would take as long). Your function was given:")

@@ -49,7 +49,8 @@ def padding_amounts(length, window, stride, padding):
 
 
 def spatial_output_size(height, width, window, strides, padding, where, what="kernel"):
-    """``(H_out, W_out)`` for a ``window`` sliding over an ``height``×``width`` input; a clear error if it does not fit."""
+    """``(H_out, W_out)`` for a ``window`` sliding over an ``height``×``width`` input; a clear error if it does not
+    fit."""
     out_h = output_length(height, window[0], strides[0], padding)
     out_w = output_length(width, window[1], strides[1], padding)
     if out_h < 1 or out_w < 1:

@@ -36,7 +36,10 @@ def _auto_name(class_name):
 
 def as_pair(value, argument, owner):
     """An int or a pair of ints as a pair ``(rows, cols)``; both positive."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if isinstance(value, (int, np.integer)):
+        pair = (value, value)
+    else:
+        pair = tuple(value) if isinstance(value, (tuple, list)) else None
     if pair is None or len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
                                                   for v in pair):
         raise ValueError(f"{owner}: {argument} must be a positive int or a pair of positive ints, got {value!r}")

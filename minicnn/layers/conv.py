@@ -33,7 +33,8 @@ class Conv2D(Layer):
 
     Shapes
     ------
-    input ``(N, H, W, C_in)`` → output ``(N, H_out, W_out, C_out)``; kernel ``(kh, kw, C_in, C_out)``, bias ``(C_out,)``.
+    input ``(N, H, W, C_in)`` → output ``(N, H_out, W_out, C_out)``; kernel ``(kh, kw, C_in, C_out)``, bias
+    ``(C_out,)``.
 
     Notes
     -----

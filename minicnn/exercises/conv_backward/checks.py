@@ -183,8 +183,9 @@ def grad_kernel_channels_swapped(grad_y, x, kernel, stride, padding):
 
 
 @mistakes.add("grad_kernel", "kernel gradient's rows and columns swapped",
-              "Your ∂L/∂w[k, l, c, o] holds what belongs to ∂L/∂w[l, k, c, o]: the kernel's row k goes with the input's "
-              "row offset, ∂L/∂w[k, l, c, o] = Σ ∂L/∂y[n,i,j,o] · x_pad[n, i·s + k, j·s + l, c] (k with i, l with j).")
+              "Your ∂L/∂w[k, l, c, o] holds what belongs to ∂L/∂w[l, k, c, o]: the kernel's row k goes with the "
+              "input's row offset, ∂L/∂w[k, l, c, o] = Σ ∂L/∂y[n,i,j,o] · x_pad[n, i·s + k, j·s + l, c] "
+              "(k with i, l with j).")
 def grad_kernel_rows_and_columns_swapped(grad_y, x, kernel, stride, padding):
     if kernel.shape[0] != kernel.shape[1]:
         raise NotApplicable("a kernel of other height and width: swapped, it has another shape")

@@ -140,8 +140,8 @@ class HybridTracker(SiameseTracker):
         rows, cols = rows[order], cols[order]
         cell_centres = response_cell_centres(response.shape[0], input_size=self.current_search_size)
         crop_to_frame = side / self.current_search_size
-        peak_centres = np.stack([center[0] + (cell_centres[cols] - self.current_search_size / 2) * crop_to_frame,
-                                 center[1] + (cell_centres[rows] - self.current_search_size / 2) * crop_to_frame], axis=1)
+        offsets = (cell_centres - self.current_search_size / 2) * crop_to_frame
+        peak_centres = np.stack([center[0] + offsets[cols], center[1] + offsets[rows]], axis=1)
         chosen_centre = center + default * TOTAL_STRIDE * crop_to_frame
         boxes = from_center(np.vstack([chosen_centre, peak_centres]), np.broadcast_to(self.size, (len(rows) + 1, 2)))
         scores = self.classifier.scores(self._box_features(features, boxes, center, side))
