@@ -269,21 +269,27 @@ def track_input_command(args, parser):
     return status
 
 
-TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME] [--weights PATH]
-                     [--backend NAME] [--out FOLDER] [--out-video PATH] [--every N] [--fps N] [--quiet]
+TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME]
+                     [--weights PATH] [--backend NAME] [--out FOLDER]
+                     [--out-video PATH] [--every N] [--fps N] [--quiet]
        minicnn track make-sequences --out FOLDER [options]
        minicnn track show --sequence NAME [options]"""
+"""Lines within 80 characters, as the description below: argparse prints both as they are written."""
 
 TRACK_DESCRIPTION = """Three uses:
 
   minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h
-      follow one object through your own video (GIF; MP4 with imageio-ffmpeg) or folder of frames
-      (.jpg/.jpeg/.png/.bmp/.tif, in name order), starting from its box x,y,w,h on the first frame (0-based pixels:
-      left, top, width, height). Writes trajectory.txt, times.txt and track.gif into --out. Its options are below.
+      follow one object through your own video (GIF; MP4 with imageio-ffmpeg)
+      or folder of frames (.jpg/.jpeg/.png/.bmp/.tif, in name order), starting
+      from its box x,y,w,h on the first frame (0-based pixels: left, top,
+      width, height). Writes trajectory.txt, times.txt and track.gif into
+      --out. Its options are below.
   minicnn track make-sequences --out FOLDER
-      generate OTB-layout tracking sequences from real photos (see: minicnn track make-sequences --help)
+      generate OTB-layout tracking sequences from real photos
+      (see: minicnn track make-sequences --help)
   minicnn track show --sequence NAME [--trackers kcf,csrt]
-      draw the ground truth and trackers' boxes on a sequence of a suite (see: minicnn track show --help)"""
+      draw the ground truth and trackers' boxes on a sequence of a suite
+      (see: minicnn track show --help)"""
 
 
 def track_input_parser():

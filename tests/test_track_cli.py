@@ -826,6 +826,10 @@ def test_track_help_explains_all_three_uses(capsys):
                  "minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h", "minicnn track make-sequences",
                  "minicnn track show", "--tracker NAME", "--out-video PATH", "--every N", "--fps N"):
         assert part in text, part
+    from minicnn.cli_track import TRACK_DESCRIPTION, TRACK_USAGE
+
+    written_as_is = (TRACK_USAGE + "\n" + TRACK_DESCRIPTION).splitlines()  # argparse does not wrap them
+    assert max(len(line) for line in written_as_is) <= 80, max(written_as_is, key=len)
 
 
 def test_track_help_gives_the_gif_size_limit_the_video_is_drawn_at(capsys):
