@@ -86,7 +86,8 @@ def conv2d(x, kernel, bias=None, stride=1, padding="valid"):
 
 
 def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
-    """``y[n,i,j,c] = max_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``MaxPooling2D``).
+    """``y[n,i,j,c] = max_{k,l} x_pad[n, i·sh+k, j·sw+l, c]`` (``x_pad``: ``x`` for ``valid``, padded with −∞ for
+    ``same``; see ``MaxPooling2D``).
 
     x (N, H, W, C) -> y (N, H_out, W_out, C). ``pool_size`` is ``(ph, pw)`` or one int; ``stride`` is ``(sh, sw)``,
     one int, or None for the pool size (``MaxPooling2D``'s ``strides``); ``padding`` is ``"valid"`` or ``"same"``.
@@ -96,7 +97,8 @@ def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
 
 
 def avg_pool2d(x, pool_size=2, stride=None, padding="valid"):
-    """``y[n,i,j,c] = mean_{k,l} x[n, i·sh+k, j·sw+l, c]`` (see ``AveragePooling2D``).
+    """``y[n,i,j,c] = (1/|R|) Σ_{(k,l) ∈ R} x[n, i·sh+k−top, j·sw+l−left, c]``, ``R`` the window's positions on
+    real inputs (``top = left = 0`` for ``valid``; see ``AveragePooling2D``).
 
     x (N, H, W, C) -> y (N, H_out, W_out, C). ``pool_size`` is ``(ph, pw)`` or one int; ``stride`` is ``(sh, sw)``,
     one int, or None for the pool size (``AveragePooling2D``'s ``strides``); ``padding`` is ``"valid"`` or ``"same"``.
@@ -145,9 +147,12 @@ def softmax(z, axis=-1):
 def conv2d_backward(grad_y, x, kernel, stride=1, padding="valid"):
     """The three gradients of ``y = conv2d(x, kernel, bias)`` for an upstream gradient ``∂L/∂y``::
 
-        ∂L/∂x[n,p,q,c]   = Σ_{i,j,o} ∂L/∂y[n,i,j,o] · w[p − i·sh, q − j·sw, c, o]   (over the taps that read x[p,q])
+        ∂L/∂x[n,p,q,c]   = Σ_{i,j,o} ∂L/∂y[n,i,j,o] · w[p + top − i·sh, q + left − j·sw, c, o]
         ∂L/∂w[k,l,c,o]   = Σ_{n,i,j} ∂L/∂y[n,i,j,o] · x_pad[n, i·sh+k, j·sw+l, c]
         ∂L/∂b[o]         = Σ_{n,i,j} ∂L/∂y[n,i,j,o]
+
+    (the first over the taps that read ``x[p,q]``; ``top`` and ``left`` are the padding above and left of ``x``,
+    0 for ``valid``).
 
     grad_y (N, H_out, W_out, C_out), x (N, H, W, C_in), kernel (kh, kw, C_in, C_out)
     -> (grad_x like x, grad_kernel like kernel, grad_bias (C_out,)). ``stride`` and ``padding`` as given to

@@ -1,7 +1,10 @@
 """Losses, each with its gradient written by hand.
 
 A loss is called as ``loss(y_true, y_pred) -> float`` and ``loss.gradient(y_true, y_pred) -> ∂L/∂y_pred`` (same
-shape as ``y_pred``). Every loss is a mean over the batch, so its gradient carries the ``1/N``.
+shape as ``y_pred``). Every loss is a mean over the batch, so its gradient carries the ``1/N``, averaging as
+Keras' losses do: N is the number of samples for ``CategoricalCrossentropy`` (one term per row of probabilities),
+the number of values in ``y_pred`` for ``MeanSquaredError`` and ``BinaryCrossentropy`` (one term per output value;
+the number of samples where each sample has one output).
 
 On an accelerator backend (cuda) the predictions stay on the device: ``labels`` checks ``y_true`` against their
 shape alone, and ``terms_and_gradient`` has the backend's loss kernel compute, on the device, the loss's
@@ -243,6 +246,9 @@ class MeanSquaredError(Loss):
 
 class BinaryCrossentropy(Loss):
     """``L = −(1/N) Σ [y·log p + (1 − y)·log(1 − p)]`` for labels ``y`` in [0, 1].
+
+    With several outputs per sample (several yes/no labels each), N counts every output value (the mean over all
+    elements, Keras' value), as in ``MeanSquaredError``; for one output per sample it is the number of samples.
 
     Probabilities (``from_logits=False``): ``p`` is clipped to ``[ε, 1 − ε]`` (ε = 1e-7, Keras' value) so that
     ``p = 0`` or ``p = 1`` gives a large finite loss rather than infinity; ``∂L/∂p = (p − y) / (p·(1 − p)) / N``

@@ -229,7 +229,9 @@ class Adam(Optimizer):
     Epsilon convention: ε is added to ``sqrt(v̂)``, as in the paper and in PyTorch (default there 1e-8). Keras adds
     its ε to ``sqrt(v)`` instead (the paper's "ε-hat" form), which equals this rule with ``ε / sqrt(1 − β₂ᵗ)`` in
     place of ε (divide its numerator and denominator by ``sqrt(1 − β₂ᵗ)``); the default value here is Keras' 1e-7.
-    The two agree to within a few ε early in training.
+    Keras' ε in this rule's terms is therefore largest at the start (31.6 ε at t = 1 with β₂ = 0.999, 10 ε at
+    t = 10, 3.2 ε at t = 100) and tends to ε as t grows; the two steps differ only where ``sqrt(v̂)`` is not far
+    above that, for gradients of about 1e-5 and less.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **keras_arguments):

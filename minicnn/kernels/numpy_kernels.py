@@ -177,7 +177,8 @@ def _window_counts(x_shape, pool_size, stride, padding, dtype):
 
 
 def avg_pool2d_forward(x, pool_size, stride, padding):
-    """``y[n,i,j,c] = (1/|window|) Σ_{k,l} x[n, i·sh+k, j·sw+l, c]`` over the real inputs of the window.
+    """``y[n,i,j,c] = (1/|R|) Σ_{(k,l) ∈ R} x[n, i·sh+k−top, j·sw+l−left, c]``, ``R`` the window's positions on
+    real inputs (``top = left = 0`` for ``valid``).
 
     With ``same`` padding the padded zeros are not counted (Keras' rule), so border windows average fewer inputs.
     """

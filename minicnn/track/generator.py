@@ -17,10 +17,10 @@ What one sequence is made of
   (MB: the average of several renders over the exposure), **illumination** changes (IV: a time-varying gain,
   colour cast, light gradient and a shadow band the target moves through), and sensor noise in every frame.
 
-Every moving target also flexes a little (its width and height change by up to ±22 % each, one up as the other goes
-down, so its aspect ratio by up to ×1.5, ``STRETCH``), its scale drifts by
-up to ±15 %, and its content slides under its mask by up to 0.2 target sizes (``SLIDE``), as a real object turns
-and deforms. Without these nuisances the classic trackers all score above 0.8 on every sequence without a
+Every moving target also flexes a little (its width and height change by factors of up to e^±0.2, one up as the
+other goes down: +22 % and −18 %, so its aspect ratio by up to ×1.5, ``STRETCH``), its scale drifts by up to
+±15 %, and its content slides under its mask by up to 0.2 target sizes (``SLIDE``), as a real object turns and
+deforms. Without these nuisances the classic trackers all score above 0.8 on every sequence without a
 hard attribute, and a suite where every tracker passes teaches nothing: with them, OpenCV's trackers spread out
 much as on OTB-100 (see ``make_suite``).
 
@@ -127,8 +127,9 @@ BLUR_SAMPLES = 7
 """Renders averaged over one exposure for motion blur."""
 
 STRETCH = 0.2
-"""Largest stretch ``|k|`` of a moving target: ``eᵏ`` wider and ``e⁻ᵏ`` less high (each by up to ±22 %, the aspect
-ratio by up to ``e²ᵏ`` ≈ ×1.5): every target flexes a little, as real objects turn and deform."""
+"""Largest stretch ``|k|`` of a moving target: ``eᵏ`` wider and ``e⁻ᵏ`` less high, or the other way round (a side
+grows by up to 22 % as the other shrinks by up to 18 %, the aspect ratio by up to ``e²ᵏ`` ≈ ×1.5): every target
+flexes a little, as real objects turn and deform."""
 
 SLIDE = 0.2
 """How far a target's content slides under its mask, in target sizes ``√(w h)``: every target's surface shifts a
