@@ -62,6 +62,11 @@ def test_functional_errors_name_the_argument():
         functional.conv2d(x, np.zeros((3, 3, 1, 4)))
     with pytest.raises(ValueError, match="does not fit"):
         functional.conv2d(x, np.zeros((5, 5, 2, 1)))
+    for narrow in (np.zeros((1, 8, 2, 2)), np.zeros((1, 2, 8, 2))):  # a window that fits one side only
+        with pytest.raises(ValueError, match=r"kernel \(3, 3\) does not fit in an input of (8×2|2×8)"):
+            functional.conv2d(narrow, np.zeros((3, 3, 2, 1)))
+        with pytest.raises(ValueError, match=r"does not fit in an input of (8×2|2×8)"):
+            functional.max_pool2d(narrow, 3)
     with pytest.raises(ValueError, match="padding must be one of"):
         functional.max_pool2d(x, 2, padding="full")
 

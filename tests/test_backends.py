@@ -78,9 +78,15 @@ def test_pooling_kernels_agree(name, dtype, tolerance, case):
     args = (case["window"], case["strides"], case["padding"])
     y, argmax = kernels.max_pool2d_forward(x, *args)
     expected_y, expected_argmax = numpy_kernels.max_pool2d_forward(x, *args)
+    grad_y = rng.standard_normal(y.shape).astype(dtype)
+    for kernels_of in (kernels, numpy_kernels):  # float32 kept: assert_close compares in float64, so it cannot see
+        results = {"max": kernels_of.max_pool2d_forward(x, *args)[0],  # a kernel that computes in float64
+                   "max backward": kernels_of.max_pool2d_backward(grad_y, argmax, x.shape, *args),
+                   "average": kernels_of.avg_pool2d_forward(x, *args),
+                   "average backward": kernels_of.avg_pool2d_backward(grad_y, x.shape, *args)}
+        assert {what: array.dtype for what, array in results.items()} == dict.fromkeys(results, np.dtype(dtype))
     assert_close(y, expected_y, tolerance, f"{name} max pool")
     assert np.array_equal(argmax, expected_argmax)
-    grad_y = rng.standard_normal(y.shape).astype(dtype)
     assert_close(kernels.max_pool2d_backward(grad_y, argmax, x.shape, *args),
                  numpy_kernels.max_pool2d_backward(grad_y, expected_argmax, x.shape, *args), tolerance,
                  f"{name} max pool backward")
@@ -88,6 +94,19 @@ def test_pooling_kernels_agree(name, dtype, tolerance, case):
                  f"{name} average pool")
     assert_close(kernels.avg_pool2d_backward(grad_y, x.shape, *args),
                  numpy_kernels.avg_pool2d_backward(grad_y, x.shape, *args), tolerance, f"{name} average backward")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_window_of_minus_infinity_alone_takes_its_first_position_as_numpy_does(name):
+    """No value beats −∞ in such a window: its argmax stays the first position (0), as NumPy's; a kernel that
+    left the argmax array unset (np.empty) sent the gradient to wherever that memory pointed."""
+    x = np.full((4, 16, 16, 8), -np.inf, np.float32)
+    x[:, ::2] = np.random.default_rng(1).standard_normal((4, 8, 16, 8))  # windows of a number and −∞ ...
+    x[:, :, :3] = -np.inf  # ... and windows of −∞ alone
+    expected = numpy_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")[1]
+    assert np.any(np.isneginf(numpy_kernels.max_pool2d_forward(x, (2, 2), (2, 2), "valid")[0]))
+    for _ in range(5):  # fresh memory is often zeroed: several allocations
+        np.testing.assert_array_equal(BACKENDS[name].max_pool2d_forward(x, (2, 2), (2, 2), "valid")[1], expected)
 
 
 @pytest.mark.parametrize("name", BACKENDS)

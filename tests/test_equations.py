@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from minicnn import equations
+from minicnn.errors import ShapeError
 
 # ---------------------------------------------------------------------------------------------------------------------
 # conv2d: one channel, valid
@@ -185,6 +186,29 @@ def test_max_pool2d_nhwc_overlapping_windows_per_channel():
     assert y[0, :, :, 0].tolist() == [[4.0, 3.0], [4.0, 7.0]]
     # channel 1: max(−1,−3,−4,−2) = −1   max(−3,−2,−2,−1) = −1   max(−4,−2,0,−1) = 0   max(−2,−1,−1,−7) = −1
     assert y[0, :, :, 1].tolist() == [[-1.0, -1.0], [0.0, -1.0]]
+
+
+def test_max_pool2d_of_negative_windows_by_hand():
+    """The one-channel reference starts each window's maximum at −∞: started at 0, windows of negative numbers
+    gave 0 (mutation round; every other test gave it windows holding a positive number)."""
+    assert equations.max_pool2d(-POOL_X, 2).tolist() == [[-1.0, 0.0], [0.0, -1.0]]
+    x = np.random.default_rng(0).standard_normal((7, 6)) - 2.0
+    for pool, stride in [(2, None), (3, 1), (2, 3)]:
+        np.testing.assert_array_equal(equations.max_pool2d(x, pool, stride=stride),
+                                      equations.max_pool2d_nhwc(x[None, :, :, None], pool, strides=stride)[0, :, :, 0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: equations.conv2d_nhwc(np.ones((1, 8, 2, 1)), np.ones((3, 3, 1, 1))),
+    lambda: equations.max_pool2d_nhwc(np.ones((1, 8, 2, 1)), 3),
+    lambda: equations.average_pool2d_nhwc(np.ones((1, 8, 2, 1)), 3),
+    lambda: equations.conv2d_nhwc(np.ones((1, 2, 8, 1)), np.ones((3, 3, 1, 1))),
+])
+def test_a_window_that_fits_one_side_only_is_refused(call):
+    """Only windows taller than the input were tested: a reference that checked the height alone returned an
+    empty (1, 6, 0, 1) output for a window wider than the input (mutation round)."""
+    with pytest.raises(ShapeError, match=r"larger than the input x of (8×2|2×8)"):
+        call()
 
 
 def test_max_pool2d_nhwc_default_strides_agree_with_max_pool2d():

@@ -220,3 +220,19 @@ def test_max_pooling_passes_a_nan_on_as_every_backend_does(backend_name):
     np.testing.assert_array_equal(equations.max_pool2d_nhwc_backward(x, g), fast_gradient)  # to the NaN, as argmax
     assert np.isnan(reference[0, 0, 0, 0]) and reference[0, 0, 1, 0] == 2.0
     assert np.isnan(equations.max_pool2d(x[0, :, :, 0], 2)[0, 0])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_a_window_with_two_nans_sends_the_gradient_to_the_first(backend_name):
+    """As np.argmax does; the reference sent it to the last NaN of the window where it stopped looking after the
+    first (mutation round: every test window held one NaN at most)."""
+    x = _image([[1.0, np.nan, 2.0, 3.0], [np.nan, 5.0, 4.0, np.nan]])
+    g = np.array([[[[10.0], [20.0]]]])
+    expected = np.zeros((2, 4))
+    expected[0, 1], expected[1, 3] = 10.0, 20.0  # the first NaN of each window, row by row
+    reference = equations.max_pool2d_nhwc_backward(x, g)
+    np.testing.assert_array_equal(reference[0, :, :, 0], expected)
+    with mc.use_backend(backend_name):
+        _, argmax = backend.kernels().max_pool2d_forward(x, (2, 2), (2, 2), "valid")
+        np.testing.assert_array_equal(backend.kernels().max_pool2d_backward(g, argmax, x.shape, (2, 2), (2, 2),
+                                                                           "valid"), reference)

@@ -203,6 +203,34 @@ def test_dropout_training_and_inference():
                                   training=True), "Dropout")
 
 
+def test_dropout_draws_a_new_mask_every_training_pass_and_a_seed_repeats_them():
+    """A layer that made its generator afresh each pass, or drew its keys once, dropped the same inputs on every
+    step, and every other test passed (mutation round)."""
+    x = np.ones((4, 50), np.float32)
+    layer = mc.Dropout(0.5, seed=3)
+    first, second = layer.forward(x, training=True), layer.forward(x, training=True)
+    assert not np.array_equal(first == 0, second == 0)
+    again = mc.Dropout(0.5, seed=3)
+    np.testing.assert_array_equal(again.forward(x, training=True), first)
+    np.testing.assert_array_equal(again.forward(x, training=True), second)
+
+
+@pytest.mark.parametrize("make_layer, expected_side", [
+    (lambda padding: mc.Conv2D(1, 3, padding=padding), 7),
+    (lambda padding: mc.MaxPooling2D(2, padding=padding), 4),
+    (lambda padding: mc.AveragePooling2D(2, padding=padding), 4),
+])
+def test_padding_is_read_in_any_case(make_layer, expected_side):
+    """``padding="SAME"`` is "same", as Keras reads it; a check that stopped lower-casing it made such a layer
+    pad as "valid" (a 7×7 input gave 5×5) without a word (mutation round)."""
+    x = np.random.default_rng(0).standard_normal((1, 7, 7, 1)).astype(np.float32)
+    for padding in ("SAME", "Same"):
+        assert make_layer(padding).forward(x).shape[1:3] == (expected_side, expected_side), padding
+    assert make_layer("VALID").forward(x).shape[1:3] == make_layer("valid").forward(x).shape[1:3]
+    np.testing.assert_array_equal(mc.functional.conv2d(x, np.ones((3, 3, 1, 1), np.float32), padding="SAME"),
+                                  mc.functional.conv2d(x, np.ones((3, 3, 1, 1), np.float32), padding="same"))
+
+
 def test_flatten_round_trip_keeps_keras_order():
     x = np.arange(24.0).reshape(2, 2, 3, 2)
     layer = mc.Flatten()

@@ -47,7 +47,9 @@ def test_keep_threshold_is_exact():
 def test_the_numba_backend_makes_the_numpy_backend_s_masks(shape, key_low, key_high, rate):
     expected = numpy_kernels.dropout_mask(shape, key_low, key_high, rate)
     assert expected.shape == shape and expected.dtype == np.bool_
-    np.testing.assert_array_equal(cpu.dropout_mask(shape, key_low, key_high, rate), expected)
+    np.testing.assert_array_equal(cpu.dropout_mask(shape, key_low, key_high, rate), expected,
+                                  err_msg="after a change to random_bits.py alone, Numba's cache keeps the old hash: "
+                                          "see 'Compilation' in minicnn/kernels/cpu.py")
 
 
 def test_masks_longer_than_the_numpy_backend_s_chunks_are_the_same_on_both_host_backends():

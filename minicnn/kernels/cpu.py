@@ -32,7 +32,11 @@ other on the same cores (~8 ms lost per hand-over); ``minicnn.kernels.blas_threa
 ``import minicnn``.
 
 Compilation: every kernel is cached on disk (``cache=True``); when no cache folder is writable the kernels still
-work, compiled in memory.
+work, compiled in memory. Numba compiles a kernel again when *its own* file changes, not when a function it calls
+from another file does: ``_dropout_mask`` has ``random_bits.mix32`` compiled into it, so after a change to
+``random_bits.py`` alone (an edit, a ``git pull``) it keeps the old hash until ``cpu.py`` changes too or the cache
+files (``minicnn/kernels/__pycache__/cpu.*.nbi`` and ``.nbc``) are deleted (``cuda.py``'s dropout kernel is
+cached the same way).
 """
 
 import warnings
