@@ -336,6 +336,17 @@ def test_softmax_rows_match_numpy_and_sum_to_one(small_tiles, dtype, tolerance, 
                  numpy_kernels.softmax_backward(grad, numpy_kernels.softmax_forward(z)), tolerance, "softmax backward")
 
 
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_softmax_shifts_by_the_maximum_of_the_whole_row(small_tiles, dtype, tolerance):
+    """A large logit in each column in turn, the last included: a maximum that left out the last column let e^1000
+    overflow to infinity (NaN); the rows above hold their largest value first, where any maximum finds it
+    (mutation round)."""
+    z = np.array([[0.0, 1.0, 1000.0], [1000.0, 1.0, 0.0], [1.0, 1000.0, 0.0]], dtype)
+    s = _host(cuda_kernels.softmax_forward(z), dtype)
+    assert np.isfinite(s).all(), s
+    assert_close(s, np.eye(3, dtype=dtype)[[2, 0, 1]], tolerance, "softmax of large logits")
+
+
 def test_softmax_of_a_scalar_is_refused(small_tiles):
     with pytest.raises(ShapeError, match="softmax_forward: expected an array with a last axis"):
         cuda_kernels.softmax_forward(np.float32(1.0))
@@ -422,6 +433,34 @@ def test_categorical_crossentropy_from_large_logits_keeps_its_digits(small_tiles
                  "gradient")
 
 
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_categorical_crossentropy_from_logits_whose_last_is_largest(small_tiles, dtype, tolerance):
+    """The log-sum-exp shifts by the maximum of the whole row: one that left out the last column overflowed where
+    that column is large; the large-logit test above has equal logits, where any column gives the maximum."""
+    loss = mc.CategoricalCrossentropy(from_logits=True)
+    y_pred = np.array([[0.0, 1.0, 1000.0], [1000.0, 0.0, 1.0]], dtype)
+    y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype)
+    terms, grad = loss.terms_and_gradient(cuda_kernels, loss.labels(y_true, y_pred.shape, np.dtype(dtype)),
+                                          cuda_kernels.to_device(y_pred))
+    assert_close(_host(terms, dtype).sum(), loss(y_true, y_pred), tolerance, "loss")
+    assert_close(_host(grad, dtype), loss.gradient(y_true, y_pred), tolerance, "gradient")
+
+
+@pytest.mark.parametrize("dtype, tolerance", DTYPES)
+def test_categorical_crossentropy_from_logits_with_labels_not_summing_to_one(small_tiles, dtype, tolerance):
+    """``∂L/∂z = (softmax(z)·Σ_k y_k − y) / N``: the loss takes labels in [0, 1] that do not sum to one
+    (several classes at once), where the factor Σ_k y_k shows; with one-hot or soft labels it is 1, and a kernel
+    that dropped it passed every other test (mutation round)."""
+    loss = mc.CategoricalCrossentropy(from_logits=True)
+    rng = np.random.default_rng(3)
+    y_pred = rng.standard_normal((5, 4)).astype(dtype)
+    y_true = rng.random((5, 4)).astype(dtype)  # rows summing to about 2
+    terms, grad = loss.terms_and_gradient(cuda_kernels, loss.labels(y_true, y_pred.shape, np.dtype(dtype)),
+                                          cuda_kernels.to_device(y_pred))
+    assert_close(_host(terms, dtype).sum(), loss(y_true, y_pred), tolerance, "loss")
+    assert_close(_host(grad, dtype), loss.gradient(y_true, y_pred), tolerance, "gradient")
+
+
 def test_loss_kernels_check_their_arguments(small_tiles):
     y_pred = np.zeros((3, 2), np.float32)
     with pytest.raises(ShapeError, match="binary_crossentropy_terms: y_true"):
@@ -502,6 +541,33 @@ def test_dropout_masks_made_on_the_device_match_numpy(small_tiles, shape, key_lo
     assert cuda_kernels.is_device_array(keep) and keep.dtype == np.bool_
     np.testing.assert_array_equal(cuda_kernels.to_host(keep), numpy_kernels.dropout_mask(shape, key_low, key_high,
                                                                                           rate))
+
+
+def test_dropout_bits_past_four_billion_elements_match_numpy(device):
+    """The hash takes the index's high word (``i >> 32``), which is 0 in every array a test can launch. So the
+    kernel's own Python source is run on the host with a stand-in for ``cuda`` whose grid starts at 2³² − 4, over a
+    dict that records what is written, and compared with ``random_bits``' formula there (mutation round: a kernel
+    without the high word passed every test)."""
+    import types
+
+    from minicnn.kernels.random_bits import keep_threshold, mix32
+
+    start, count = 2 ** 32 - 4, 8
+
+    class GridFromStart:  # cuda.grid(1) and cuda.gridsize(1) of one thread that starts at `start`
+        grid = staticmethod(lambda ndim: start)
+        gridsize = staticmethod(lambda ndim: 1)
+
+    class Written(dict):  # keep[i] = ... for i up to `start + count`, without 4 GB of memory
+        size = start + count
+
+    source = cuda_kernels._dropout_mask.py_func
+    on_the_host = types.FunctionType(source.__code__, {**source.__globals__, "cuda": GridFromStart, "_mix32": mix32})
+    keep, threshold, key_low, key_high = Written(), keep_threshold(0.5), 12345, 678
+    on_the_host(keep, key_low, key_high, threshold)
+    index = np.arange(start, start + count, dtype=np.int64)
+    expected = mix32(mix32((index & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (index >> 32)) >= threshold
+    assert [keep[i] for i in index] == expected.tolist()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -870,6 +936,28 @@ def test_every_kernel_compiles_and_fits_the_blocks_it_is_launched_with():
     assert len(large) == 2 * 7 + 2 * 3 and {row[1] for row in large} == {"1024"}
 
 
+def test_every_barrier_is_reached_by_every_thread_of_its_block():
+    """A ``cuda.syncthreads()`` inside an ``if`` is skipped by the threads the condition leaves out: on a GPU the
+    block may hang or race. Neither the simulator (its barrier waits only for the threads still running) nor ptxas
+    notices, so the module docstring's rule (loads are guarded by ``if``, barriers are not) is checked in the source:
+    no barrier under an ``if`` (mutation round: a barrier moved under ``if c < channels`` passed every test)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cuda_kernels))
+    barriers, guarded = [], []
+
+    def visit(node, under_if):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call) and getattr(child.func, "attr", None) == "syncthreads":
+                (guarded if under_if else barriers).append(child.lineno)
+            visit(child, under_if or isinstance(child, (ast.If, ast.IfExp)))
+
+    visit(tree, False)
+    assert not guarded, f"cuda.syncthreads() under an if, at lines {guarded} of minicnn/kernels/cuda.py"
+    assert len(barriers) >= 3, barriers  # the product's two and the channel sums'
+
+
 CACHE_SCRIPT = """
 import hashlib
 import numpy as np
@@ -995,6 +1083,20 @@ def test_device_arrays_refuse_what_a_gpu_s_refuse(device):
     assert array != cuda_kernels.to_device(np.arange(6.0).reshape(2, 3))  # identity, as a GPU array compares
 
 
+def test_a_device_array_that_is_not_contiguous_is_refused_by_name(device):
+    """A strided view of a device array (``whole[:, ::2]``) is refused with a message; under the simulator the
+    kernels would compute on it without complaint, while on a GPU ``reshape(-1)`` of it raises from inside
+    numba-cuda, naming nothing of ours (mutation round: without the check every test passed)."""
+    from numba import cuda
+
+    strided = cuda.to_device(np.ones((4, 6), np.float32))[:, ::2]
+    assert not strided.is_c_contiguous()
+    with pytest.raises(ValueError, match="device arrays must be C-contiguous"):
+        cuda_kernels.relu_forward(strided)
+    with pytest.raises(ValueError, match="device arrays must be C-contiguous"):
+        cuda_kernels.sgd_update(strided, np.ones((4, 3), np.float32), None, 0.1, 0.0, False)
+
+
 def test_softmax_over_a_wide_row_keeps_float32_accuracy(device):
     """One thread adds a whole row's exponentials in turn: with a plain float32 sum these 20,000 probabilities
     summed to 1 ± 1.2e-6 and each was off by up to 1.5e-6 (NumPy's pairwise sum: 4e-8 and 4e-7); the compensated
@@ -1010,3 +1112,11 @@ def test_softmax_over_a_wide_row_keeps_float32_accuracy(device):
                    np.float32)
     exact_grad = exact * (grad_s - np.sum(grad_s * exact))
     assert np.max(np.abs(grad_z - exact_grad)) < 1e-6 * np.max(np.abs(exact_grad))
+    # ∂L/∂s near 1 everywhere: the dot Σ ∂L/∂s·s is near 1 and ∂L/∂z = s·(∂L/∂s − dot) keeps only its error (the
+    # random ∂L/∂s above gives a dot of 0.005, where any sum passes): 0.6–1e-5 of the largest ∂L/∂z compensated,
+    # 1.4–2.9e-3 with the compensation's sign flipped (mutation round)
+    grad_s = (1 + 1e-3 * rng.standard_normal(z.shape)).astype(np.float32)
+    grad_z = _host(cuda_kernels.softmax_backward(cuda_kernels.to_device(grad_s), cuda_kernels.to_device(s)),
+                   np.float32)
+    exact_grad = exact * (grad_s - np.sum(grad_s * exact))
+    assert np.max(np.abs(grad_z - exact_grad)) < 1e-4 * np.max(np.abs(exact_grad))
