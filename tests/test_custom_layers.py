@@ -79,6 +79,17 @@ def test_a_correct_layer_of_your_own_passes_trains_and_saves(tmp_path):
     assert np.array_equal(twin.predict(X), model.predict(X))
 
 
+def test_layers_of_your_own_are_named_as_keras_names_them_first_plain_then_numbered():
+    """The first layer of a class is ``times_two``, the next ``times_two_1``, ``times_two_2`` (numbering from
+    ``_1`` passed every test; mutation round). The class is this test's own: the counts are kept per name for the
+    whole session."""
+    class TimesTwo(mc.Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+    assert [TimesTwo().name for _ in range(3)] == ["times_two", "times_two_1", "times_two_2"]
+
+
 def test_a_forward_that_changes_its_input_in_place_fails_and_the_callers_x_is_untouched():
     """It passed: the check's own x was squared by the first call, so every later slope was measured elsewhere and
     every entry looked like a kink."""

@@ -43,6 +43,9 @@ def test_every_split_is_half_faces(seed):
     data = datasets.load_faces(size=8, seed=seed)
     for y in (data.y_train, data.y_val, data.y_test):
         assert y.mean() == 0.5  # as many faces as non-faces in every part, as in the whole set
+        # ... in shuffled order: without the last shuffle each part listed its non-faces, then its faces, and
+        # fit(shuffle=False) or a validation batch saw one class at a time (mutation round)
+        assert np.any(np.diff(y[:, 0]) < 0), "a part sorted by label"
 
 
 def test_faces_are_the_first_hundred_images():
@@ -224,6 +227,18 @@ def test_pure_shift_moves_the_content():
     assert np.ptp(rows[:, 0]) > 0.1  # ... and moves by a different amount per image
 
 
+def test_a_shift_is_a_fraction_of_the_width_across_and_of_the_height_down():
+    """On a wide image (10 rows, 40 columns) shift=0.2 moves the content by up to 8 pixels across and 2 down. The
+    width and height swapped, or the width used for both, passed every test of square images (mutation round)."""
+    across = ramp(60, height=10, width=40)  # each pixel holds its column
+    down = np.ascontiguousarray(np.broadcast_to(np.arange(10, dtype=np.float32)[None, :, None, None], across.shape))
+    settings = dict(scale=(1, 1), rotation=0, shift=0.2, flip=False)
+    moved_across = datasets.augment(across, 0, **settings)[:, 5, 20, 0] - 20
+    moved_down = datasets.augment(down, 0, **settings)[:, 5, 20, 0] - 5
+    assert 2.5 < np.abs(moved_across).max() <= 8 + 1e-4
+    assert 0.5 < np.abs(moved_down).max() <= 2 + 1e-4
+
+
 def test_scale_and_crop_zoom_in_without_leaving_the_image():
     # crop-only: output x maps to input x0 + s·x, s in [0.5, 1], the window inside the image (no reflection)
     out = datasets.augment(ramp(20), 0, scale=(1, 1), rotation=0, shift=0, flip=False, crop=0.5)[..., 0]
@@ -243,6 +258,13 @@ def test_rotation_turns_the_image():
     assert (vertical_change > 0.05).all()  # a ramp along x acquires a slope along y
 
 
+def test_the_borders_a_warp_uncovers_are_filled_by_reflection():
+    """As the docstring says: an image of ones stays all ones when turned and shifted; filled with zeros, it got
+    black bands and corners (mutation round)."""
+    out = datasets.augment(np.ones((8, 12, 12, 1)), 0, scale=(1, 1), rotation=15, shift=0.3, flip=False)
+    np.testing.assert_allclose(out, 1.0, atol=1e-6)
+
+
 # ---------------------------------------------------------------------------------------------------- make_augmenter
 
 def test_make_augmenter_binds_the_settings(faces):
@@ -254,6 +276,9 @@ def test_make_augmenter_binds_the_settings(faces):
     first = g(batch)
     np.testing.assert_array_equal(first, h(batch))
     assert not np.array_equal(first, g(batch))  # its own generator moves on
+    # the rng that fit gives wins over the augmenter's own seed (an augmenter that always used its own generator
+    # passed every test; mutation round)
+    np.testing.assert_array_equal(g(batch, 2), datasets.augment(batch, 2, shift=0.0))
     with pytest.raises(TypeError, match="without rng"):
         f(batch)
 
@@ -266,6 +291,10 @@ def test_make_augmenter_binds_the_settings(faces):
     (lambda: datasets.load_faces(split=(0.5, 0.5, 0.5)), ValueError, r"split must be three.*\(0\.5, 0\.5, 0\.5\)"),
     (lambda: datasets.load_faces(split=(0.8, 0.2)), ValueError, r"split must be three"),
     (lambda: datasets.load_faces(split=(1.2, -0.1, -0.1)), ValueError, r"split must be three non-negative"),
+    # fractions 0.005 short of 1 (a tolerance of 1e-2 took them, and the test part silently got 0.2; mutation round)
+    (lambda: datasets.train_val_test_split(np.arange(100), np.arange(100) % 2, split=(0.6, 0.2, 0.195)), ValueError,
+     r"split must be three non-negative fractions \(train, validation, test\) summing to 1.*got "
+     r"\(0\.6, 0\.2, 0\.195\)"),
     (lambda: datasets.load_faces(size=8, split=(0, 0.5, 0.5)), ValueError, r"normalize=True.*training part empty"),
     (lambda: datasets.train_val_test_split(np.zeros((3, 2)), np.zeros(2)), ValueError,
      r"x and y must hold the same number of samples.*got 3 and 2"),

@@ -289,6 +289,36 @@ def test_titles_say_when_only_some_channels_or_maps_are_shown():
     plt.close("all")
 
 
+def test_the_colour_scale_is_that_of_the_filters_or_maps_drawn_not_of_those_left_out():
+    """plot_filters draws input channel 0, as its title says, and scales the colours to those weights; with
+    max_maps below the channel count, the maps drawn share the scale of the maps drawn. Drawing the last input
+    channel, or a scale set by larger weights or maps not shown (which washed out every panel), passed every test
+    (mutation round)."""
+    import minicnn as mc
+
+    plt = pictures()
+    from minicnn.plots import plot_feature_maps, plot_filters
+
+    layer = mc.Conv2D(2, 3, seed=0)
+    layer.build((None, 6, 6, 3))
+    layer.params["kernel"][:, :, 1:, :] *= 10  # input channels 1 and 2, not drawn, hold the largest weights
+    figure = plot_filters(layer)
+    shown = [ax.images[0] for ax in figure.axes if ax.images]
+    assert len(shown) == 2
+    for k, image in enumerate(shown):
+        np.testing.assert_array_equal(image.get_array(), layer.params["kernel"][:, :, 0, k])
+    limit = float(np.abs(layer.params["kernel"][:, :, 0, :]).max())
+    assert shown[0].get_clim() == (-limit, limit)
+    model = mc.Sequential([mc.Conv2D(4, 3, padding="same", input_shape=(6, 6, 1))], seed=0)
+    model.build()
+    model.layers[0].params["kernel"][..., 3] *= 100  # map 3, not drawn, far stronger than the others
+    maps = model.predict(grey_image(6)[None])[0]
+    figure = plot_feature_maps(model, grey_image(6), max_maps=2)
+    shown = [ax.images[0] for ax in figure.axes if ax.images and ax.get_title() != "input"]
+    assert len(shown) == 2 and shown[0].get_clim() == (float(maps[..., :2].min()), float(maps[..., :2].max()))
+    plt.close("all")
+
+
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 32])
 def test_a_saved_picture_of_few_panels_keeps_its_title_and_colour_bar_label(count):
     """With 1 to 7 maps or filters, tight_layout ran before the colour bar was added: savefig cut its label, and with
@@ -300,8 +330,14 @@ def test_a_saved_picture_of_few_panels_keeps_its_title_and_colour_bar_label(coun
 
     model = mc.Sequential([mc.Conv2D(count, 3, padding="same", input_shape=(8, 8, 1))], seed=0)
     model.build()
-    for figure in (plot_feature_maps(model, grey_image(), 0), plot_filters(model.layers[0])):
+    for figure, panels in ((plot_feature_maps(model, grey_image(), 0), count + 1),  # the input, then the maps
+                           (plot_filters(model.layers[0]), count)):
         assert drawn_outside(figure) == []
+        # the grid is at most 8 panels wide and no wider than the panels drawn (a grid 8 wide for any count, 6 of
+        # its 8 panels blank for 1 map, passed every test; mutation round)
+        columns = min(panels, 8)
+        rows = -(-panels // columns)  # the last row perhaps part blank
+        assert sum(ax.get_label() != "<colorbar>" for ax in figure.axes) == rows * columns
         plt.close(figure)
 
 

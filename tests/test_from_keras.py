@@ -272,6 +272,9 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
      r"ones$"),
     (lambda: mc.to_categorical([0, 1.5]), ValueError, r"^to_categorical: expected whole-number class labels ≥ 0, got "
                                                       r"values from 0.0 to 1.5$"),
+    # -1 would index the last column: a wrong one-hot row without a word (mutation round)
+    (lambda: mc.to_categorical([-1, 0, 2]), ValueError, r"^to_categorical: expected whole-number class labels ≥ 0, "
+                                                        r"got values from -1 to 2$"),
     (lambda: mc.to_categorical([3], 2), ValueError, r"^to_categorical: num_classes must be a whole number ≥ 4 \(the "
                                                     r"largest label \+ 1\), got 2$"),
     (lambda: mc.to_categorical(np.zeros((2, 2))), ValueError, r"expected labels of shape \(N,\) or \(N, 1\), got "
@@ -289,8 +292,8 @@ def test_the_keras_mnist_convnet_ports_line_for_line():
                                                 r"subclass of mc\.Activation of your own \(defining apply and "
                                                 r"backward\)$"),
 ], ids=["input-after-a-layer", "two-inputs", "two-shapes", "input-of-any-size", "grey-images", "labels-not-whole",
-        "too-few-classes", "labels-a-matrix", "labels-strings", "labels-infinite", "labels-huge", "relu-given-another",
-        "input-dtype", "activation-unknown"])
+        "labels-negative", "too-few-classes", "labels-a-matrix", "labels-strings", "labels-infinite", "labels-huge",
+        "relu-given-another", "input-dtype", "activation-unknown"])
 def test_input_and_to_categorical_name_what_is_wrong(make, error, message):
     with pytest.raises(error, match=message):
         make()

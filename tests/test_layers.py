@@ -264,18 +264,21 @@ def test_backward_overwrites_gradients(make_layer, shape):
         assert np.array_equal(value, first[key]), key
 
 
+@pytest.mark.parametrize("activation, slope", [("relu", lambda z: z > 0), ("linear", np.ones_like)],
+                         ids=["relu", "linear"])
 @pytest.mark.parametrize("backend_name", ["numpy", "numba"])
-def test_an_activation_inside_a_float64_layer_passes_its_gradient_back_in_float64(backend_name):
+def test_an_activation_inside_a_float64_layer_passes_its_gradient_back_in_float64(backend_name, activation, slope):
     """The activation a Dense holds is made in float32 (the default); its backward must compute in the dtype its
-    forward computed in, else ∂L/∂x of a float64 layer would be rounded to float32 on the way."""
+    forward computed in, else ∂L/∂x of a float64 layer would be rounded to float32 on the way. (Linear, which only
+    passes the gradient on, lost the dtype with every test passing; mutation round.)"""
     rng = np.random.default_rng(0)
     x, upstream = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
     with mc.use_backend(backend_name):
-        layer = mc.Dense(3, activation="relu", dtype="float64", seed=0)
+        layer = mc.Dense(3, activation=activation, dtype="float64", seed=0)
         y = layer.forward(x)
         grad_x = layer.backward(upstream)
     kernel = layer.params["kernel"]
-    expected = np.where(x @ kernel + layer.params["bias"] > 0, upstream, 0) @ kernel.T
+    expected = (upstream * slope(x @ kernel + layer.params["bias"])) @ kernel.T
     assert y.dtype == grad_x.dtype == np.float64
     np.testing.assert_allclose(grad_x, expected, rtol=1e-13, atol=1e-15)
 
@@ -305,6 +308,11 @@ def test_layers_keep_their_dtype():
         assert layer.forward(x).dtype == np.float32
     layer = mc.Conv2D(2, 3, dtype="float64")
     assert layer.forward(x).dtype == np.float64 and layer.params["kernel"].dtype == np.float64
+    # astype converts every weight, BatchNormalization's moving averages too (they stayed float32; mutation round)
+    normalization = mc.BatchNormalization()
+    normalization.build((None, 3))
+    twin = normalization.astype("float64")
+    assert {value.dtype for value in [*twin.params.values(), *twin.state.values()]} == {np.dtype(np.float64)}
 
 
 def test_get_config_round_trips():
@@ -362,6 +370,21 @@ def test_an_activation_layer_takes_any_width_it_has_no_weights(activation):
     assert layer(np.ones((2, 4, 4, 7))).shape == (2, 4, 4, 7)
 
 
+@pytest.mark.parametrize("make, built, given, message", [
+    (lambda: mc.Conv2D(2, 3, seed=0), (None, 6, 6, 1), (2, 6, 6, 3),
+     r"^Conv2D '\w+': expected input of shape \(N, 6, 6, 1\) \(built for 1 input channel\), got \(2, 6, 6, 3\)$"),
+    (lambda: mc.Dense(2, seed=0), (None, 4), (2, 5),
+     r"^Dense '\w+': expected input of shape \(N, 4\) \(built for 4 input features\), got \(2, 5\)$"),
+], ids=["Conv2D", "Dense"])
+def test_a_layer_with_weights_refuses_another_channel_count_than_it_was_built_for(make, built, given, message):
+    """A Conv2D or Dense built for one channel count (its kernel's size) and given another says so by name before
+    any kernel runs; without the check the kernels failed in NumPy's or Numba's words (mutation round)."""
+    layer = make()
+    layer.build(built)
+    with pytest.raises(ShapeError, match=message):
+        layer.forward(np.ones(given, np.float32))
+
+
 @pytest.mark.parametrize("make", [lambda: mc.Conv2D(2, 3, seed="abc"), lambda: mc.Dense(2, seed=1.5),
                                   lambda: mc.Dropout(0.5, seed=-1)])
 def test_a_layers_seed_is_checked_when_the_layer_is_made(make):
@@ -375,6 +398,18 @@ def test_a_layers_seed_may_be_a_generator_or_a_numpy_integer():
     first = mc.Dense(3, seed=np.random.default_rng(4))(np.ones((1, 2)))
     again = mc.Dense(3, seed=np.int64(4))(np.ones((1, 2)))
     np.testing.assert_array_equal(first, again)
+    # ... and another seed gives other weights (a Dense that used one seed for all passed every test; mutation round)
+    assert not np.array_equal(first, mc.Dense(3, seed=5)(np.ones((1, 2))))
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: mc.Conv2D(2, 0), "kernel_size"), (lambda: mc.Conv2D(2, 3, strides=0), "strides"),
+    (lambda: mc.MaxPooling2D(0), "pool_size"), (lambda: mc.AveragePooling2D(2, strides=(1, 0)), "strides")])
+def test_a_window_or_stride_of_zero_is_refused_when_the_layer_is_made(make, argument):
+    """Taken, a size of 0 failed only at the first call, as a ZeroDivisionError (mutation round)."""
+    with pytest.raises(ValueError, match=rf"'[a-z_0-9]+': {argument} must be a positive int or a pair of positive "
+                                         rf"ints, got"):
+        make()
 
 
 @pytest.mark.parametrize("layer", [mc.BatchNormalization, lambda: mc.Dropout(0.5)])

@@ -33,6 +33,8 @@ def test_binary_accuracy_reads_labels_at_one_half_whatever_the_threshold():
     assert binary_accuracy(np.array([[0.3]]), np.array([[0.4]])) == 1.0               # both class 0
     assert binary_accuracy(np.array([[0.3]]), np.array([[0.6]])) == 0.0               # label 0, prediction 1
     assert binary_accuracy(np.array([[0.3], [1.0]]), np.array([[-0.1], [0.2]]), threshold=0.0) == 1.0
+    # an output of exactly the threshold is a "no", as Keras' ŷ > t (a ≥ passed every test; mutation round)
+    assert binary_accuracy(np.array([[0.0], [1.0]]), np.array([[0.5], [0.6]])) == 1.0
 
 
 def test_accuracy_of_a_binary_model_trained_on_logits_thresholds_at_zero():
@@ -66,6 +68,8 @@ def test_keras_regression_metrics_mae_is_offered_and_mse_says_why_not():
     for name in ("mae", "mean_absolute_error"):
         kept, function = get_metric(name, mc.MeanSquaredError())
         assert kept == name and function(y, predicted) == pytest.approx((0.5 + 0 + 3) / 3)
+        # labels of shape (N,) are read as a column, not broadcast against (N, 1) to an N×N table (mutation round)
+        assert function(np.array([1.0, 0.0, 2.0]), np.array([[1.5], [0.0], [2.0]])) == pytest.approx(0.5 / 3)
     model = mc.Sequential([mc.Dense(1, input_shape=(1,))])
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
     model.set_weights([np.array([[1.0]]), np.array([0.0])])

@@ -42,6 +42,18 @@ def test_summary_of_the_document_network():
         assert expected in text, expected
 
 
+def test_the_document_networks_seed_fixes_its_first_weights():
+    """``document_network(seed=...)`` must hand its seed to the model: one seed gives the same weights every time,
+    another seed other weights (a network that dropped the seed was random on every run; mutation round)."""
+    def first_kernel(seed):
+        model = document_network(input_shape=(8, 8, 1), seed=seed)
+        model.build()
+        return model.get_weights()[0]
+
+    np.testing.assert_array_equal(first_kernel(0), first_kernel(0))
+    assert not np.array_equal(first_kernel(0), first_kernel(1))
+
+
 def test_fit_learns_and_reports_history():
     x, y = toy_data()
     model = toy_model()
@@ -383,6 +395,28 @@ def test_load_weights_from_another_architecture(tmp_path):
                            mc.Dense(1, activation="sigmoid")])
     with pytest.raises(mc.WeightFileError, match=r"kernel: file \(3, 3, 1, 4\), model \(3, 3, 1, 6\)"):
         wider.load_weights(path)
+    # pooling layers hold no weights, so only the layers' names tell a MaxPooling2D file from an AveragePooling2D
+    # model; a check of the layer count alone loaded it (mutation round)
+    averaging = mc.Sequential([mc.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 1)),
+                               mc.AveragePooling2D(2), mc.Flatten(), mc.Dense(8, activation="relu"),
+                               mc.Dropout(0.1), mc.Dense(1, activation="sigmoid")])
+    with pytest.raises(mc.WeightFileError, match=r"holds weights for the layers \['Conv2D', 'MaxPooling2D', "
+                                                 r".*but this model has \['Conv2D', 'AveragePooling2D', "):
+        averaging.load_weights(path)
+    # widths swapped: each kernel has as many values as the model's, in another shape; every weight that does not
+    # fit is named, as the file's fault (a check by size named only the biases, then set_weights refused the
+    # first kernel as a ShapeError; mutation round)
+    mc.Sequential([mc.Dense(3, input_shape=(5,)), mc.Dense(5)], seed=0).save_weights(tmp_path / "widths.npz")
+    swapped = mc.Sequential([mc.Dense(5, input_shape=(3,)), mc.Dense(3)], seed=0)
+    with pytest.raises(mc.WeightFileError, match=r"does not fit this model's shapes: Dense 'dense(_\d+)?' kernel: "
+                                                 r"file \(5, 3\), model \(3, 5\); Dense 'dense(_\d+)?' bias: "
+                                                 r"file \(3,\), model \(5,\); Dense 'dense(_\d+)?' kernel: "):
+        swapped.load_weights(tmp_path / "widths.npz")
+    # an .npz of someone else's arrays (no __format__) is no minicnn file at all, not an incomplete one
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(mc.WeightFileError, match=r"'.*other\.npz' is not a minicnn weight file \(expected format "
+                                                 r"'minicnn-weights-1'\)$"):
+        toy_model().load_weights(tmp_path / "other.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
     with pytest.raises(mc.WeightFileError, match=r"'.*junk.npz' is not an .npz weight file \(an .npz is a zip archive "
                                                  r"of arrays; this file is not one, or is cut short\)"):
@@ -395,6 +429,20 @@ def test_load_weights_from_another_architecture(tmp_path):
     with pytest.raises(mc.WeightFileError, match=r"holds Python objects, which minicnn never loads") as error:
         toy_model().load_weights(tmp_path / "objects.npz")
     assert "allow_pickle" not in str(error.value)
+
+
+def test_a_file_with_a_weight_the_model_has_no_place_for_is_refused(tmp_path):
+    """A file saved with biases, loaded into the same layers made with ``use_bias=False``, holds a weight the model
+    has no place for: it is refused, not loaded in part with the bias dropped (a check that only asked whether the
+    model's weights were all in the file loaded it; mutation round)."""
+    path = tmp_path / "w.npz"
+    mc.Sequential([mc.Dense(3, input_shape=(5,))], seed=0).save_weights(path)
+    without_bias = mc.Sequential([mc.Dense(3, use_bias=False, input_shape=(5,))], seed=1)
+    before = without_bias.get_weights()
+    with pytest.raises(mc.WeightFileError, match=r"has weights \['000\.bias', '000\.kernel'\], expected "
+                                                 r"\['000\.kernel'\]$"):
+        without_bias.load_weights(path)
+    np.testing.assert_array_equal(without_bias.get_weights()[0], before[0])
 
 
 def test_set_weights_checks_shapes():
@@ -627,7 +675,10 @@ def test_a_weight_file_of_another_format_says_which(tmp_path, written, expected)
                                      "array(3)"),
     ("__input_shape__", np.array(["a", "b"]), "sizes ≥ 1, got array(['a', 'b'], dtype='<U1')"),
     ("__input_shape__", np.array([-1, 0]), "sizes ≥ 1, got array([-1,  0])"),
-], ids=["layers-a-string", "layers-numbers", "shape-a-number", "shape-strings", "shape-zero"])
+    # a sample shape written without its batch axis: it was read as a sample of shape (3,) (mutation round)
+    ("__input_shape__", np.array([3, 3]), "__input_shape__ must be -1 (the batch axis) then one sample's sizes ≥ 1, "
+                                          "got array([3, 3])"),
+], ids=["layers-a-string", "layers-numbers", "shape-a-number", "shape-strings", "shape-zero", "shape-no-batch-axis"])
 def test_a_weight_file_with_a_damaged_header_is_refused_by_name(tmp_path, key, value, expected):
     """A file whose __layers__ or __input_shape__ was damaged failed in NumPy's words ("iteration over a 0-d array",
     "invalid literal for int()"), or was built for a sample of shape () and blamed on build."""
@@ -676,6 +727,8 @@ def test_layers_compute_in_float32_or_float64_and_check_their_input_shape():
     for input_shape, message in [((5, 5), r"Conv2D 'conv2d(_\d+)?': input_shape must give 3 sizes"),
                                  ((-3, 5, 1), r"input_shape must be a tuple of positive ints .* got \(-3, 5, 1\)"),
                                  ((5.7, 5, 1), r"input_shape must be a tuple of positive ints"),
+                                 # a size of 0 is refused when the layer is made, not at build (mutation round)
+                                 ((8, 0, 1), r"input_shape must be a tuple of positive ints .* got \(8, 0, 1\)"),
                                  (5, r"input_shape must be a tuple of positive ints .* got 5")]:
         with pytest.raises(ValueError, match=message):
             mc.Conv2D(2, 3, input_shape=input_shape)
@@ -688,7 +741,11 @@ def test_hyperparameters_are_finite_numbers_of_any_real_type_and_flags_are_boole
                           (lambda: mc.Adam(epsilon=np.inf), r"Adam: epsilon must be a positive number, got inf"),
                           (lambda: mc.BatchNormalization(epsilon=np.nan), r"epsilon must be a positive number"),
                           (lambda: mc.SGD(0.1, momentum=True),
-                           r"SGD: momentum must be a number in \[0, 1\), got True")]:
+                           r"SGD: momentum must be a number in \[0, 1\), got True"),
+                          # a weight of the old average above 1 (mutation round: [0, 100] passed every test)
+                          (lambda: mc.BatchNormalization(momentum=1.5),
+                           r"BatchNormalization 'batch_normalization(_\d+)?': momentum must be a number in "
+                           r"\[0, 1\], got 1\.5")]:
         with pytest.raises(ValueError, match=message):
             call()
     assert mc.Dropout(np.float32(0.5)).rate == 0.5 and mc.SGD(np.float64(0.1)).learning_rate == 0.1
@@ -1234,7 +1291,10 @@ def test_accuracy_beside_mse_follows_the_predictions_shape_and_keeps_its_name():
     name, accuracy = get_metric("accuracy", mc.MeanSquaredError())
     assert name == "accuracy" and accuracy(one_hot, wrong) == 0.0 and accuracy(one_hot, one_hot) == 1.0
     assert accuracy(np.array([0, 5, 5, 1]), wrong) == 0.5  # integer labels
+    assert accuracy(np.array([[0], [5], [5], [1]]), wrong) == 0.5  # integer labels as a column (N, 1)
     assert accuracy(np.array([[1.0], [0.0]]), np.array([[0.9], [0.8]])) == 0.5  # one output: a yes/no answer
+    # ... both right here; read as classes among one (the argmax, always 0) it scored 0.5 (mutation round)
+    assert accuracy(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]])) == 1.0
     model = toy_model()
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["acc"])
     x, y = toy_data(8)
@@ -1295,6 +1355,10 @@ def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, m
     figure = plt.figure()
     save_figure(figure, tmp_path / "curve.png")
     assert len(synced) == 2 * 2 and (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"  # file, then folder
+    # the suffix names the format, as savefig reads it: PNG bytes under .pdf and .svg passed (mutation round)
+    save_figure(figure, tmp_path / "curve.pdf")
+    save_figure(figure, tmp_path / "curve.svg")
+    assert (tmp_path / "curve.pdf").read_bytes()[:4] == b"%PDF" and b"<svg" in (tmp_path / "curve.svg").read_bytes()
     with pytest.raises(FileNotFoundError, match=r"^cannot save a figure as .*curve\.png: the folder .*nope does not "
                                                 r"exist$"):
         save_figure(figure, tmp_path / "nope" / "curve.png")
@@ -1325,6 +1389,21 @@ def test_a_weight_file_with_a_long_name_is_written(tmp_path):
     toy_model().save_weights(path)
     assert path.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
+
+def test_a_weight_file_is_written_beside_itself_then_renamed(tmp_path, monkeypatch):
+    """The temporary file is made in the weight file's own folder, so that the rename cannot cross file systems
+    (one made in the system's temporary folder passed every test; mutation round)."""
+    renamed, replace = [], os.replace
+
+    def recorded_replace(source, target):
+        renamed.append((os.path.dirname(source), os.path.dirname(target)))
+        return replace(source, target)
+
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    (tmp_path / "run").mkdir()
+    toy_model().save_weights(tmp_path / "run" / "w.npz")
+    folder = os.path.realpath(tmp_path / "run")
+    assert renamed == [(folder, folder)], renamed
 
 
 def test_a_models_repr_names_its_layers_and_size():

@@ -48,6 +48,16 @@ def test_short_work_prints_only_its_finished_line_and_a_disabled_bar_nothing():
     assert quiet.getvalue() == ""
 
 
+def test_a_bar_for_no_work_prints_its_finished_line():
+    """A bar for empty work (0 frames, 0 steps) counts as one step and prints its finished line, where a total of 0
+    divided by zero (mutation round)."""
+    log, clock = io.StringIO(), Clock()
+    bar = ProgressBar(0, stream=log, clock=clock)
+    bar.update(0)
+    bar.finish()
+    assert log.getvalue().startswith("1/1 [==============================] 0.0s")
+
+
 class Terminal(io.StringIO):
     """A stream that says it is a terminal, as sys.stdout does in one."""
 

@@ -403,8 +403,10 @@ class Layer:
     def _check_built_shape(self, shape):
         """Once built, only the spatial size may change, never the channel count (weights depend on it)."""
         if shape[-1] != self.built_input_shape[-1]:
+            count = self.built_input_shape[-1]
+            unit = "channel" if len(self.built_input_shape) > 2 else "feature"  # an image's channels, a row's features
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.built_input_shape)} "
-                             f"(built for {self.built_input_shape[-1]} channels), got {shape}")
+                             f"(built for {count} input {unit}{'' if count == 1 else 's'}), got {shape}")
 
     def _add_weight(self, key, value):
         self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)
