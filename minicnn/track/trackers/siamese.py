@@ -384,7 +384,8 @@ class SiameseTracker(Tracker):
         The probability a detection needs for the tracker to jump to it; a probability in [0, 1].
     velocity_weight : float, default 0.0
         How far the search centre moves from the last position towards the motion model's prediction while the
-        target is tracked, in [0, 1] (0: the last position, 1: the prediction); while lost it follows the prediction.
+        target is tracked, in [0, 1] (0: the last position, 1: the prediction). While lost it follows the prediction
+        from the second lost frame on: the first was searched, and is reported, where a tracked target would be.
     search_size : int, default 127
         The search crop's side in crop pixels: 63 + a multiple of 4 (the total stride), so that the response's cells
         are centred on the crop; 127 as trained, larger for a wider search at the same scale (the response then has
