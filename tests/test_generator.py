@@ -125,6 +125,81 @@ def test_ground_truth_is_the_tight_box_of_the_drawn_target(spec):
         np.testing.assert_allclose(drawn, box, atol=1.5)
 
 
+def _centre_of_mass(frame):
+    """The brightness-weighted mean of the pixel centres (x, y) of a frame's first channel."""
+    weight = frame[:, :, 0].astype(np.float64)
+    rows, cols = np.indices(weight.shape) + 0.5
+    return np.array([(weight * cols).sum(), (weight * rows).sum()]) / weight.sum()
+
+
+@pytest.mark.parametrize("spec", ["plain", "sv-ipr", "fm"])
+def test_the_drawn_targets_centre_of_mass_is_the_ground_truths_centre(spec, monkeypatch):
+    """Drawn white on black without noise or blur, the target (point-symmetric: rect, rounded or ellipse, turned,
+    stretched) has its centre of mass at the ground-truth box's centre, to a fifth of a pixel, in every unclipped
+    frame (the tight-box test allows 1.5 pixels)."""
+    monkeypatch.setattr(generator, "NOISE_SIGMA", 0.0)
+    height, width = 120, 160
+    plan = plan_sequence(generator._as_spec(spec).attributes, np.random.default_rng(7), 12, (height, width))
+    plan.background[:] = 0.0
+    plan.target.cutout.colour = [np.full_like(level, 255.0) for level in plan.target.cutout.colour]
+    plan.target.exposure = 0.0  # motion blur smears the target asymmetrically
+    frames, _ = render_sequence(plan)
+    boxes, _ = ground_truth_boxes(plan.target, (height, width))
+    inside = [(frame, box) for frame, box in zip(frames, boxes)
+              if box[0] > 1 and box[1] > 1 and box[0] + box[2] < width - 1 and box[1] + box[3] < height - 1]
+    assert len(inside) >= 6
+    for frame, box in inside:
+        assert _centre_of_mass(frame) == pytest.approx(box[:2] + box[2:] / 2, abs=0.2)
+
+
+def test_the_camera_motion_targets_region_of_the_scene_sits_in_its_box(monkeypatch):
+    """A CM target is a region of the scene: painted exactly, white on a black scene, its centre of mass in each
+    frame is the ground-truth box's centre, to a fifth of a pixel (mutation round)."""
+    monkeypatch.setattr(generator, "NOISE_SIGMA", 0.0)
+    height, width = 120, 160
+    plan = plan_sequence(("CM",), np.random.default_rng(3), 6, (height, width))
+    camera, target = plan.camera, plan.target
+    zoom = camera.zoom[0]
+    centre_x = camera.x[0] + (target.x[0] - width / 2) * zoom  # the scene point under the target's centre
+    centre_y = camera.y[0] + (target.y[0] - height / 2) * zoom
+    box = outline_boxes(target)[0]
+    side_x, side_y = box[2] * zoom, box[3] * zoom  # the target's size in scene pixels
+
+    def coverage(n, low, high):  # the part of scene pixel j, [j, j + 1), inside [low, high)
+        j = np.arange(n)
+        return np.clip(np.minimum(j + 1, high) - np.maximum(j, low), 0, 1)
+
+    scene_height, scene_width = camera.scene.shape[:2]
+    paint = np.outer(coverage(scene_height, centre_y - side_y / 2, centre_y + side_y / 2),
+                     coverage(scene_width, centre_x - side_x / 2, centre_x + side_x / 2))
+    camera.scene = np.repeat((255.0 * paint)[:, :, None], 3, axis=2).astype(np.float32)
+    camera.exposure = 0.0
+    frames, _ = render_sequence(plan)
+    boxes, _ = ground_truth_boxes(target, (height, width))
+    for frame, box in zip(frames, boxes):
+        assert _centre_of_mass(frame) == pytest.approx(box[:2] + box[2:] / 2, abs=0.2)
+
+
+def test_a_target_with_a_sliver_left_in_the_frame_is_absent_with_cover_0(monkeypatch):
+    """A box with 0.6 pixels inside the frame is dropped as absent, and an absent target has cover 0, whatever the
+    rendered alpha says (mutation round)."""
+    plan_as_usual = generator.plan_sequence
+
+    def sliver(attributes, rng, n_frames, frame_shape):
+        plan = plan_as_usual(attributes, rng, n_frames, frame_shape)
+        box = outline_boxes(plan.target)[0]
+        plan.target.x[:] = plan.target.x[0] - (box[0] + box[2]) + 0.6  # 0.6 pixels of the box inside, on the left
+        plan.target.scale[:] = 1.0
+        plan.target.angle[:] = 0.0
+        plan.target.stretch[:] = 0.0
+        return plan
+
+    monkeypatch.setattr(generator, "plan_sequence", sliver)
+    sequence = make_sequence("plain", seed=0, n_frames=3, frame_size=(120, 160))
+    assert sequence.absent.all()
+    assert np.all(sequence.cover == 0)
+
+
 def test_the_target_moves_with_its_box():
     """Between two frames the target's pixels move by the ground truth's displacement."""
     sequence = make_sequence("fm", seed=4, n_frames=12, frame_size=(120, 160))
@@ -145,6 +220,14 @@ def test_fast_motion_moves_far_each_frame_and_plain_does_not():
     plain_steps = np.linalg.norm(np.diff(_centres(plain), axis=0), axis=1)
     assert fast_steps.max() >= 12.0 and np.median(fast_steps[6:]) >= 5.0
     assert plain_steps.max() <= 6.0
+
+
+def test_fast_motion_is_at_least_7_pixels_a_frame_even_for_a_small_target():
+    """FM's speed is at least 7 pixels a frame, however small the target (a quarter to half its size alone was 3.5
+    pixels for a 14-pixel target) (mutation round)."""
+    rng = np.random.default_rng(0)
+    speeds = [generator._motion(rng, ("FM", "LR"), 1.0, 14.0)[0] for _ in range(100)]
+    assert min(speeds) >= 7.0
 
 
 @pytest.mark.parametrize("spec", ["sv", "cm-sv"])
@@ -177,12 +260,42 @@ def test_low_resolution_targets_stay_under_400_pixels():
     assert np.prod(make_sequence("plain", seed=0, n_frames=2).ground_truth[0, 2:]) > 400
 
 
+def test_low_resolution_targets_are_drawn_under_350_pixels():
+    """LR's target area is drawn from 140 ... 330 pixels (mutation round: up to 480 went unnoticed)."""
+    rng = np.random.default_rng(0)
+    areas = [np.prod(generator._target_size(rng, ("LR",), (240, 320))) for _ in range(300)]
+    assert max(areas) < 350
+
+
 def test_full_occlusion_hides_the_target_but_keeps_its_box():
     sequence = make_sequence("foc", seed=0, n_frames=40, frame_size=(120, 160))
     hidden = sequence.cover == 0
     assert hidden.any()
     assert not sequence.absent[hidden].any()  # OTB keeps annotating an occluded target
     assert sequence.attributes == ("OCC", "FOC")
+
+
+def test_a_fully_occluded_target_shows_no_pixel(monkeypatch):
+    """At cover 0 the occluder is drawn over the target: a white target behind a black occluder leaves a black frame
+    (mutation round)."""
+    monkeypatch.setattr(generator, "NOISE_SIGMA", 0.0)
+    plan = plan_sequence(("OCC", "FOC"), np.random.default_rng(0), 40, (120, 160))
+    plan.background[:] = 0.0
+    plan.target.cutout.colour = [np.full_like(level, 255.0) for level in plan.target.cutout.colour]
+    for occluder in plan.occluders:
+        occluder.cutout.colour = [np.zeros_like(level) for level in occluder.cutout.colour]
+    frames, cover = render_sequence(plan)
+    assert np.any(cover == 0)
+    assert np.array(frames)[cover == 0].max() < 8
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_full_occlusion_hides_the_whole_target_for_a_while(seed):
+    """The FOC occluder is long enough along the target's path to cover it wholly (mutation round: a shorter one
+    left some sequences without a frame of cover 0)."""
+    plan = plan_sequence(("OCC", "FOC"), np.random.default_rng(seed), 60, (120, 160))
+    _, cover = render_sequence(plan)
+    assert np.any(cover == 0)
 
 
 def test_partial_occlusion_covers_part_of_the_target():
@@ -251,6 +364,18 @@ def test_background_clutter_puts_look_alikes_near_the_target(seed):
         if box[0] >= 0 and box[1] >= 0 and box[0] + box[2] <= 160 and box[1] + box[3] <= 120:
             best = max(best, _correlation(target, _crop(frames[0], box)))
     assert best >= 0.6
+
+
+def test_look_alikes_circle_the_target_at_a_distance_that_scales_with_it():
+    """Under scale variation the distractors keep 0.3 ... 1.1 of the target's current diagonal away from it, not of
+    its first one (mutation round)."""
+    plan = plan_sequence(("SV", "BC"), np.random.default_rng(0), 60, (240, 320))
+    target = plan.target
+    diagonal = np.hypot(target.cutout.grid_width, target.cutout.grid_height)
+    assert target.scale.max() / target.scale.min() > 2
+    for layer in plan.distractors:
+        relative = np.hypot(layer.x - target.x, layer.y - target.y) / (diagonal * target.scale)
+        assert relative.min() >= 0.3 - 1e-9 and relative.max() <= 1.1 + 1e-9
 
 
 def test_in_plane_rotation_turns_the_target():

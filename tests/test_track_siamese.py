@@ -166,6 +166,69 @@ def test_pairs_are_reproducible_and_labelled_where_the_target_is():
     assert target_size_in_crop(2.0)[0] > target_size_in_crop(2.0)[1]
 
 
+@pytest.fixture(scope="module")
+def forty_pairs():
+    exemplars, searches, offsets = make_batch(3, 0, 40)
+    return exemplars.mean(axis=-1).astype(np.float32), searches.mean(axis=-1).astype(np.float32), offsets
+
+
+def test_the_target_is_found_in_the_search_crop_at_its_labelled_offset(forty_pairs):
+    """The middle of the exemplar's target, template-matched in the search crop, lies within 5 pixels of the crop's
+    centre plus the label's offset in most pairs (60 %; 5 % with the target moved the wrong way) (mutation round)."""
+    cv2 = pytest.importorskip("cv2")
+    errors = []
+    for exemplar, search, offset in zip(*forty_pairs):
+        core = exemplar[22:41, 22:41]  # inside even the smallest target (a square one spans 16 ... 47)
+        score = cv2.matchTemplate(search, core, cv2.TM_CCOEFF_NORMED)
+        row, col = np.unravel_index(np.argmax(score), score.shape)
+        found = np.array([col, row]) + 9.5  # the matched window's centre
+        errors.append(np.hypot(*(found - (SEARCH_SIZE / 2 + offset))))
+    assert np.mean(np.array(errors) < 5.0) > 0.4, np.round(errors, 1)
+
+
+def test_the_exemplar_shows_the_background_of_the_search_crops_middle(forty_pairs):
+    """The exemplar's border (background only), template-matched in the search crop, sits over the crop's middle
+    (median 5 pixels off: pans and zooms), not over its top-left corner (42 pixels) (mutation round)."""
+    cv2 = pytest.importorskip("cv2")
+    border = np.ones((EXEMPLAR_SIZE, EXEMPLAR_SIZE), np.float32)
+    border[8:55, 8:55] = 0
+    shifts = []
+    for exemplar, search, _ in zip(*forty_pairs):
+        score = cv2.matchTemplate(search, exemplar, cv2.TM_SQDIFF, mask=border)
+        row, col = np.unravel_index(np.argmin(score), score.shape)
+        middle = (SEARCH_SIZE - EXEMPLAR_SIZE) / 2
+        shifts.append(np.hypot(col - middle, row - middle))
+    assert np.median(shifts) < 15.0, np.round(shifts, 1)
+
+
+@pytest.mark.parametrize("aspect", [0.4, 1.0, 2.0, 2.5])
+def test_the_target_fills_the_exemplar_as_siamfcs_context_rule_says(aspect):
+    """With p = (w + h) / 2, √((w + p)(h + p)) is the exemplar's side, at the asked aspect ratio (mutation round)."""
+    width, height = target_size_in_crop(aspect)
+    pad = 0.5 * (width + height)
+    assert np.sqrt((width + pad) * (height + pad)) == pytest.approx(EXEMPLAR_SIZE)
+    assert width / height == pytest.approx(aspect)
+
+
+def test_the_targets_aspect_ratio_changes_between_the_two_frames(monkeypatch):
+    """The second frame's target is stretched in width and squeezed in height (aspect · e^N(0, 0.12)), not scaled
+    alike in both (mutation round)."""
+    from minicnn.track import pairs
+
+    sizes = []
+    render = pairs._Object.render
+    monkeypatch.setattr(pairs._Object, "render", lambda self, width, height, *rest: sizes.append(
+        (self, width, height)) or render(self, width, height, *rest))
+    changes = []
+    for index in range(40):
+        sizes.clear()
+        pairs.make_pair(np.random.default_rng([0, index]))
+        target = sizes[0][0]
+        (_, w1, h1), *_, (_, w2, h2) = [size for size in sizes if size[0] is target]
+        changes.append(np.log((w2 / h2) / (w1 / h1)))
+    assert np.std(changes) > 0.05
+
+
 def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_path, monkeypatch):
     settings = dict(pairs=8, epochs=2, batch_size=4, channels=TINY, checkpoint_every=1, validation_pairs=4,
                     progress=False, print_fn=lambda *a: None)
@@ -196,6 +259,77 @@ def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_
         assert np.array_equal(resumed.weights()[key], value), key
     with pytest.raises(ValueError, match="checkpoint of another run"):
         train_siamese(tmp_path / "resumed", **{**settings, "epochs": 3})
+
+
+def test_the_learning_rate_falls_geometrically_to_a_tenth_at_the_last_step(tmp_path, monkeypatch):
+    """Step k of n uses lr · 0.1^(k / (n - 1)): the last step trains at exactly a tenth (mutation round)."""
+    from minicnn.optimizers import Adam
+
+    rates = []
+    step = Adam.step
+    monkeypatch.setattr(Adam, "step", lambda self, pairs: rates.append(self.learning_rate) or step(self, pairs))
+    train_siamese(tmp_path / "run", pairs=4, epochs=1, batch_size=1, learning_rate=1e-3, channels=TINY,
+                  validation_pairs=1, progress=False, print_fn=lambda *a: None)
+    assert rates == pytest.approx([1e-3 * 0.1 ** (k / 3) for k in range(4)], rel=1e-12)
+
+
+def test_peak_errors_measure_x_along_the_columns_and_y_along_the_rows():
+    """A peak 4 cells right of the centre is 16 crop pixels along x (mutation round: x and y were swapped)."""
+    from minicnn.track.trackers.training import peak_errors
+
+    response = np.zeros((1, 17, 17))
+    response[0, 8, 12] = 1.0
+    assert peak_errors(response, np.array([[16.0, 0.0]])) == pytest.approx([0.0])
+    assert peak_errors(response, np.array([[0.0, 16.0]])) == pytest.approx([np.hypot(16, 16)])
+
+
+def test_validation_scores_validation_pairs_pairs_of_its_own_seed(tmp_path, monkeypatch):
+    """validation_pairs=3 validates on 3 pairs from seed + VALIDATION_SEED_OFFSET (mutation round: the default
+    count was used), and training draws its own pairs from the seed itself."""
+    from minicnn.track.trackers import training
+
+    drawn = []
+    make_batch = training.make_batch
+    monkeypatch.setattr(training, "make_batch", lambda seed, start, count: drawn.append((seed, start, count)) or
+                        make_batch(seed, start, count))
+    train_siamese(tmp_path / "run", pairs=2, epochs=1, batch_size=2, channels=TINY, validation_pairs=3, seed=5,
+                  progress=False, print_fn=lambda *a: None)
+    validation = 5 + training.VALIDATION_SEED_OFFSET
+    assert sum(count for seed, _, count in drawn if seed == validation) == 3
+    assert sorted(i for seed, start, count in drawn if seed == 5 for i in range(start, start + count)) == [0, 1]
+
+
+def test_a_resumed_run_shows_the_running_mean_loss_an_uninterrupted_run_shows(tmp_path, monkeypatch):
+    """The progress bar's loss is the mean of the last 50 steps; a resumed run takes the steps before the
+    interruption from the checkpoint's history (mutation round: it started the mean afresh)."""
+    from minicnn.optimizers import Adam
+    from minicnn.track.trackers import training
+
+    shown = []
+    update = training.ProgressBar.update
+    monkeypatch.setattr(training.ProgressBar, "update", lambda self, value, **fields: shown.append(
+        (value, fields.get("loss"))) or update(self, value, **fields))
+    settings = dict(pairs=4, epochs=1, batch_size=1, channels=TINY, checkpoint_every=1, validation_pairs=1,
+                    progress=False, print_fn=lambda *a: None)
+    train_siamese(tmp_path / "straight", **settings)
+    straight = dict(shown)
+    step, calls = Adam.step, []
+
+    def interrupted_step(self, pairs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return step(self, pairs)
+
+    monkeypatch.setattr(Adam, "step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        train_siamese(tmp_path / "resumed", **settings)
+    monkeypatch.setattr(Adam, "step", step)
+    shown.clear()
+    train_siamese(tmp_path / "resumed", **settings)
+    assert shown
+    for value, loss in shown:
+        assert loss == pytest.approx(straight[value], rel=1e-6), value
 
 
 def _tiny_run(tmp_path, name="run", **changes):
@@ -503,6 +637,160 @@ def test_response_upsampling_keeps_cell_centres_aligned():
     position = np.clip((np.arange(17 * factor) + 0.5) / factor - 0.5, 0, 16)
     assert up.shape == (272, 272)
     assert np.allclose(up, position[:, None] + 10 * position[None, :], atol=1e-4)
+
+
+# --------------------------------------------------- the tracker's decisions, with the network's response scripted
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.npz"
+    SiameseNetwork(channels=(4, 4, 4, 4, 4), seed=0).save(path)
+    return path
+
+
+def _noise_frame():
+    rng = np.random.default_rng(0)
+    return np.clip(128 + rng.normal(0, 20, (200, 240, 3)), 0, 255).astype(np.uint8)
+
+
+class _ScriptedResponses:
+    """Stands in for ``tracker.responses``: one dict per update, {scale index: (dx cells, dy cells, logit)} on a base
+    logit of -5 (or ``"base"``); keeps the side of each map it was asked for (17 cells for 127 pixels, 33 for 191)."""
+
+    def __init__(self, tracker, updates):
+        self.updates, self.sides = list(updates), []
+        tracker.responses = self
+
+    def __call__(self, features, exemplar_features=None):
+        n = features.shape[1] - 5
+        self.sides.append(n)
+        peaks = dict(self.updates.pop(0))
+        response = np.full((len(features), n, n), peaks.pop("base", -5.0), dtype=np.float32)
+        for k, (dx, dy, logit) in peaks.items():
+            response[k, n // 2 + dy, n // 2 + dx] = logit
+        return response
+
+
+def _scripted_tracker(weights, updates, box=(100.0, 80.0, 40.0, 40.0), **options):
+    from minicnn.track.trackers.siamese import SiameseTracker
+
+    options = {"motion": False, "window_influence": 0.0, "normalise": False, **options}
+    tracker = SiameseTracker(weights=weights, **options)
+    tracker.init(_noise_frame(), box)
+    return tracker, _ScriptedResponses(tracker, updates)
+
+
+def _centre(box):
+    return box[:2] + box[2:] / 2
+
+
+def _cell_in_pixels(tracker, size, k=1):
+    """Frame pixels per response cell of the search crop at scale ``k`` around a target of ``size``."""
+    return siamese.TOTAL_STRIDE * tracker._context_side(size) * 127 / 63 * tracker.scales[k] / 127
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_a_peak_off_centre_moves_the_box_by_that_many_cells_of_its_own_scale(tiny_weights, k):
+    """A peak (6, -4) cells from the centre of scale k's map moves the target by 6 and -4 cells of scale k's crop,
+    not of the middle scale's (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{k: (6, -4, 5.0)}])
+    step = _cell_in_pixels(tracker, tracker.size.copy(), k)
+    start = tracker.center.copy()
+    ok, box = tracker.update(_noise_frame())
+    assert _centre(box) == pytest.approx(start + np.array([6, -4]) * step, abs=step / 16)  # upsampled: 1/32 cell
+
+
+def test_equal_peaks_at_every_scale_keep_the_size(tiny_weights):
+    """The scale penalty falls on the changed scales, so a tie goes to the unchanged one (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{0: (0, 0, 5.0), 1: (0, 0, 5.0), 2: (0, 0, 5.0)}])
+    ok, box = tracker.update(_noise_frame())
+    assert box[2:] == pytest.approx([40.0, 40.0], rel=1e-12)
+
+
+def test_the_size_moves_towards_the_best_scale_by_scale_lr_and_compounds(tiny_weights):
+    """A peak at the larger scale grows the box by (1 - scale_lr) + scale_lr · 1.0375 each frame, from the current
+    size, not the first one (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{2: (0, 0, 5.0)}] * 2)
+    factor = (1 - 0.59) + 0.59 * 1.0375
+    ok, box = tracker.update(_noise_frame())
+    assert box[2:] == pytest.approx(40.0 * np.array([factor, factor]), rel=1e-9)
+    ok, box = tracker.update(_noise_frame())
+    assert box[2:] == pytest.approx(40.0 * np.array([factor, factor]) ** 2, rel=1e-9)
+
+
+def test_a_target_right_of_the_frames_height_is_followed_there(tiny_weights):
+    """The centre is clipped to the frame's width in x and height in y: a target at x = 215 in a 240 x 200 frame stays
+    at 215 (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{1: (0, 0, 5.0)}], box=(200.0, 80.0, 30.0, 30.0))
+    ok, box = tracker.update(_noise_frame())
+    assert _centre(box)[0] == pytest.approx(215.0, abs=0.5)
+
+
+def test_the_motion_model_learns_the_motion_and_a_lost_target_coasts_along_it(tiny_weights):
+    """The filter is updated with each found box, and once the target is lost the search follows the filter's
+    prediction whatever velocity_weight is (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{1: (2, 0, 5.0)}] * 4 + [{1: (0, 0, -5.0)}] * 2,
+                                   motion=True, redetect_after=100)
+    centres = [_centre(tracker.update(_noise_frame())[1]) for _ in range(4)]
+    assert _centre(tracker.filter.box) == pytest.approx(centres[-1], abs=2.0)
+    assert tracker.filter.velocity[0] > 2.0
+    tracker.update(_noise_frame())  # the first lost frame stays where the target was last seen
+    ok, coasted = tracker.update(_noise_frame())
+    assert tracker.frames_lost == 2
+    assert _centre(coasted)[0] > centres[-1][0] + 2.0
+
+
+def test_after_a_lost_frame_the_search_crop_is_wider(tiny_weights):
+    """A lost frame makes the next search use lost_search_size (191 pixels: a 33-cell map) (mutation round)."""
+    tracker, script = _scripted_tracker(tiny_weights, [{1: (0, 0, -5.0)}, {1: (0, 0, 5.0)}],
+                                        motion=True, redetect_after=100)
+    tracker.update(_noise_frame())
+    tracker.update(_noise_frame())
+    assert script.sides == [17, 33]
+
+
+@pytest.mark.parametrize("base, peak", [(-9.0, -1.0), (5.0, 6.0)])
+def test_the_window_weighs_the_response_above_its_minimum(tiny_weights, base, peak):
+    """The cosine window is blended with r - min r: a peak three cells out on an all-negative response, or on a high
+    flat one, still wins; blended with r itself it was pulled to the centre (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [{"base": base, 1: (3, 0, peak)}], window_influence=0.3)
+    step = _cell_in_pixels(tracker, tracker.size.copy())
+    start = tracker.center.copy()
+    ok, box = tracker.update(_noise_frame())
+    assert _centre(box)[0] == pytest.approx(start[0] + 3 * step, abs=step / 4)
+
+
+def test_the_exemplar_is_cut_around_a_narrow_boxs_centre(tiny_weights, monkeypatch):
+    """A 30 x 90 box at (10, 20) has its centre at (25, 65), y from its height (mutation round)."""
+    tracker, _ = _scripted_tracker(tiny_weights, [])
+    centres = []
+    crops = tracker._crops
+    monkeypatch.setattr(tracker, "_crops", lambda frame, center, sides, size: centres.append(center) or crops(
+        frame, center, sides, size))
+    tracker.exemplar_features(_noise_frame().astype(np.float32), np.array([10.0, 20.0, 30.0, 90.0]))
+    assert centres[0] == pytest.approx([25.0, 65.0])
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_a_detection_at_another_search_scale_has_the_size_divided_by_it(tiny_weights, k, monkeypatch):
+    """detect() looks at the frame resized by q: a find there is a target of size / q (mutation round)."""
+    from minicnn.track.trackers.siamese import detect
+
+    tracker, _ = _scripted_tracker(tiny_weights, [])
+    scales = (1 / 1.1, 1.0, 1.1)
+    calls = []
+
+    def responses(features, exemplar_features=None):
+        rows, cols = features.shape[1] - 5, features.shape[2] - 5
+        response = np.full((1, rows, cols), -5.0, dtype=np.float32)
+        response[0, rows // 2, cols // 2] = 5.0 if len(calls) == k else -5.0
+        calls.append(features.shape)
+        return response
+
+    monkeypatch.setattr(tracker, "responses", responses)
+    boxes, scores = detect(_noise_frame(), tracker, max_boxes=1, scales=scales)
+    assert len(boxes) == 1
+    assert boxes[0, 2:] == pytest.approx(tracker.size / scales[k], rel=1e-9)
 
 
 def test_the_train_command_writes_weights_a_checkpoint_and_a_learning_curve(tmp_path, capsys):
