@@ -51,6 +51,10 @@ def test_box_problems_are_reported_per_frame():
     assert problems[0].startswith("frame 2:") and "non-positive width" in problems[0]
     assert problems[1].startswith("frame 4:") and "outside the 100×50 image" in problems[1]
     assert problems[2].startswith("frame 5:") and "NaN or infinite" in problems[2]
+    # frames numbered from first_frame, as read_otb passes it for a video whose ground truth starts later (numbered
+    # from 1 whatever first_frame, a bad box's warning named the wrong frame; mutation round)
+    problems = B.box_problems([[0, 0, 10, 10], [0, 0, -1, 10]], first_frame=5)
+    assert len(problems) == 1 and problems[0].startswith("frame 6:")
 
 
 def test_crop_of_the_whole_image_at_its_own_size_is_the_image():
@@ -66,6 +70,11 @@ def test_crop_samples_bilinearly_and_pads_with_the_mean_colour():
     assert crop[0, 0, 0] == pytest.approx(np.mean([5, 6, 9, 10]))
     outside = B.crop_and_resize(image, [-10.0, -10.0, 4.0, 4.0], (2, 2))
     np.testing.assert_allclose(outside, image.mean())
+    # a sample half a pixel past the bottom or right edge is half image, half fill (the bilinear weight of the row
+    # or column beyond is not dropped; mutation round)
+    flat = np.full((6, 8), 100.0, dtype=np.float32)
+    np.testing.assert_allclose(B.crop_and_resize(flat, (0.0, 5.5, 8.0, 1.0), (1, 8), fill=0.0)[0], 50.0)
+    np.testing.assert_allclose(B.crop_and_resize(flat, (7.5, 0.0, 1.0, 6.0), (6, 1), fill=0.0)[0], 50.0)
     several = B.crop_and_resize(np.dstack([image] * 3), [[0, 0, 4, 4], [0, 0, 2, 2]], (4, 4))
     assert several.shape == (2, 4, 4, 3)
     np.testing.assert_allclose(several[0, :, :, 1], image)
