@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from minicnn.layers import Conv2D
-from minicnn.track.boxes import iou
+from minicnn.track.boxes import centers, iou
 from minicnn.track.trackers.cnn import (
     FEATURE_OFFSET,
     FEATURE_STRIDE,
@@ -19,6 +19,7 @@ from minicnn.track.trackers.cnn import (
     apply_regression,
     feature_geometry,
     frame_to_crop,
+    map_reach,
     regression_targets,
     roi_features,
     sample_boxes,
@@ -109,6 +110,14 @@ def test_sample_boxes_has_the_stated_spread():
     assert np.all(np.abs(wide_shift) <= 60) and np.abs(wide_shift).max() > 59
     with pytest.raises(ValueError, match="translation"):
         sample_boxes(0, box, 5, -0.1, 1.0)
+
+
+def test_uniform_boxes_scale_both_ways():
+    """Re-detection's candidates are drawn 1.05^±scale times the box: smaller as well as larger, evenly
+    (mutation round)."""
+    box = np.array([100.0, 50.0, 40.0, 20.0])
+    exponent = np.log(uniform_boxes(0, box, 5000, 1.0, 3.0)[:, 2] / 40.0) / np.log(1.05)
+    assert exponent.min() < -2.9 and exponent.max() > 2.9 and abs(exponent.mean()) < 0.1
 
 
 # ------------------------------------------------------------------------------------------------ learning parts
@@ -227,6 +236,107 @@ def test_same_seed_gives_the_same_boxes(tiny_weights):
     first = _track(CNNTracker(weights=tiny_weights, seed=3), frames, truth[0])
     second = _track(CNNTracker(weights=tiny_weights, seed=3), frames, truth[0])
     np.testing.assert_array_equal(first, second)
+
+
+def _still_frame():
+    """A 96×128 noisy frame with a 20-pixel textured square at (40, 30): the same frame is shown at every step."""
+    rng = np.random.default_rng(0)
+    frame = np.clip(128 + rng.normal(0, 20, (96, 128, 3)), 0, 255).astype(np.uint8)
+    frame[30:50, 40:60] = np.kron(rng.integers(0, 256, (5, 5, 1)), np.ones((4, 4, 3))).astype(np.uint8)
+    return frame
+
+
+def _tracker_on_the_still_frame(weights):
+    tracker = CNNTracker(weights=weights, regression=False, normalise=False)
+    tracker.init(_still_frame(), (40.0, 30.0, 20.0, 20.0))
+    return tracker
+
+
+class ScriptedClassifier:
+    """Stands in for the tracker's online classifier: scores the candidate boxes by ``rule(boxes)``, and records
+    the boxes it scored last and the boxes of the examples it is asked to remember."""
+
+    def __init__(self, tracker, rule):
+        self.rule, self.last, self.remembered = rule, None, []
+        self._boxes_of = []  # (boxes, their features) as the tracker computed them
+        features = tracker._features
+
+        def recorded_features(maps, boxes, *args, **kwargs):
+            result = features(maps, boxes, *args, **kwargs)
+            self._boxes_of.append((np.asarray(boxes), result))
+            return result
+
+        tracker._features = recorded_features
+        tracker.classifier = self
+
+    def _boxes(self, features):
+        return next(boxes for boxes, computed in self._boxes_of if computed is features)
+
+    def scores(self, features):
+        boxes = self._boxes(features)
+        self.last = (boxes, self.rule(boxes))
+        return self.last[1]
+
+    def remember(self, positives, negatives):
+        self.remembered.append((self._boxes(positives), self._boxes(negatives)))
+
+    def update(self, *args, **kwargs):
+        pass
+
+
+def test_the_box_is_the_mean_of_the_best_candidate_and_the_best_that_overlap_it(tiny_weights):
+    """The new box averages the top candidates among those overlapping the best one (IoU > 0.3), not the top
+    candidates overall nor the best alone, and the confidence is their mean score (mutation round)."""
+    tracker = _tracker_on_the_still_frame(tiny_weights)
+    target = np.array([50.0, 40.0])
+
+    def rule(boxes):
+        """0.99 for the candidate nearest ``target``, 0.98 for those not overlapping it, 0.6 for the rest."""
+        best = int(np.argmin(np.hypot(*(centers(boxes) - target).T)))
+        scores = np.where(iou(boxes, boxes[best]) <= 0.3, 0.98, 0.6)
+        scores[best] = 0.99
+        return scores
+
+    classifier = ScriptedClassifier(tracker, rule)
+    ok, box = tracker.update(_still_frame())
+    candidates, scores = classifier.last
+    order = np.argsort(-scores, kind="stable")
+    near = order[iou(candidates[order], candidates[order[0]]) > 0.3][:5]
+    assert not tracker.lost and tracker.confidence == pytest.approx(scores[near].mean())
+    assert centers(box)[0] == pytest.approx(centers(candidates[near].mean(axis=0))[0], abs=1e-6)
+
+
+def test_after_a_lost_frame_the_candidates_spread_over_the_wider_crop(tiny_weights, monkeypatch):
+    """Once lost, the tracker searches a wider crop and its candidates' spread grows with the area that crop's
+    feature map covers (mutation round)."""
+    tracker = _tracker_on_the_still_frame(tiny_weights)
+    spreads = []
+
+    def recorded_sample_boxes(rng, box, count, translation, *args, **kwargs):
+        spreads.append(translation)
+        return sample_boxes(rng, box, count, translation, *args, **kwargs)
+
+    monkeypatch.setattr("minicnn.track.trackers.cnn.sample_boxes", recorded_sample_boxes)
+    ScriptedClassifier(tracker, lambda boxes: np.full(len(boxes), 0.1))  # every candidate rejected
+    tracker.update(_still_frame())
+    tracker.update(_still_frame())
+    assert tracker.lost and tracker.lost_search_size == 191
+    assert spreads[0] == pytest.approx(0.3)
+    assert spreads[-1] == pytest.approx(0.3 * map_reach(191) * 191 / (map_reach(127) * 127))
+
+
+def test_the_raster_scan_visits_every_place_of_the_frame_once(tiny_weights):
+    """Re-detection's scan covers a frame with more columns than rows place by place, each place once, all inside
+    the frame (mutation round)."""
+    tracker = _tracker_on_the_still_frame(tiny_weights)
+    tracker._scan_index = 0
+    side = 60.0
+    step = 2 * map_reach(127) * side
+    columns, rows = int(np.ceil(128 / step)), int(np.ceil(96 / step))
+    assert columns != rows
+    places = np.array([tracker._scan_center(side, (96, 128, 3)) for _ in range(columns * rows)])
+    assert len({tuple(place) for place in places}) == columns * rows
+    assert np.all((places > 0) & (places < [128, 96]))
 
 
 def test_bad_input_is_refused_with_the_base_class_errors(tiny_weights):

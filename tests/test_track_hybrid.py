@@ -8,7 +8,7 @@ import pytest
 
 from minicnn.track.boxes import centers
 from minicnn.track.trackers.hybrid import HybridTracker
-from minicnn.track.trackers.siamese import SiameseNetwork
+from minicnn.track.trackers.siamese import SiameseNetwork, SiameseTracker
 
 SIZE = 17
 CENTRE = (SIZE - 1) / 2
@@ -84,6 +84,37 @@ def test_a_rejected_peak_gives_way_to_the_one_the_classifier_prefers(tracker, mo
     np.testing.assert_allclose(boxes[:, 2:], np.broadcast_to(tracker.size, (3, 2)))
 
 
+def test_the_siamese_choice_is_asked_about_where_it_is_in_the_frame(tracker, monkeypatch):
+    """The classifier is asked first about the Siamese choice's own place: its offset in cells times the stride
+    (4 crop pixels) in frame pixels, then about each peak (mutation round)."""
+    classifier = RightHandClassifier(threshold=tracker.center[0])
+    _ask(tracker, _two_peaks(), classifier, monkeypatch)
+    # a side of 127 frame pixels for a 127-pixel crop: one response cell is 4 frame pixels
+    asked_about = centers(classifier.boxes_seen[0])
+    assert asked_about[0] == pytest.approx(tracker.center + [(4 - CENTRE) * 4, 0.0], abs=0.5)  # the choice
+    assert asked_about[1:] == pytest.approx(tracker.center + np.array([[(4 - CENTRE) * 4, 0.0],
+                                                                       [(13 - CENTRE) * 4, 0.0]]), abs=1e-9)
+
+
+def test_a_rejected_siamese_choice_gives_way_to_the_best_rival_not_the_last(tracker, monkeypatch):
+    """Of several rival peaks the one the classifier scores highest wins, not simply the last one asked about
+    (mutation round)."""
+    response = np.zeros((SIZE, SIZE), dtype=np.float32)
+    response[8, 4], response[8, 11], response[8, 15] = 5.0, 4.9, 4.8
+
+    class FixedScores:
+        """The Siamese choice 0.4 (rejected), then the peaks from left to right: 0.1, 0.35, 0.2."""
+
+        def scores(self, features):
+            boxes = self.tracker_boxes.pop(0)
+            return np.array([0.4, 0.1, 0.35, 0.2])[:len(boxes)]
+
+    monkeypatch.setattr(tracker, "switch_score", 0.3)
+    cells = _ask(tracker, response, FixedScores(), monkeypatch)
+    assert tracker.asked == 1 and tracker.switched == 1
+    assert cells == pytest.approx([11 - CENTRE, 0.0], abs=0.1)
+
+
 def test_an_accepted_siamese_choice_stands(tracker, monkeypatch):
     classifier = RightHandClassifier(threshold=-1e9)  # every box looks like the target
     cells = _ask(tracker, _two_peaks(), classifier, monkeypatch)
@@ -103,6 +134,43 @@ def test_a_low_second_peak_is_not_ambiguous(tracker, monkeypatch):
     cells = _ask(tracker, _two_peaks(right_height=3.0), classifier, monkeypatch)  # 3/5 < ambiguity 0.8
     assert tracker.asked == 0
     assert cells == pytest.approx([4 - CENTRE, 0.0], abs=0.1)
+
+
+def test_peaks_are_measured_above_the_responses_minimum(tracker, monkeypatch):
+    """A second peak is high enough to ask about when it reaches ``ambiguity`` of the highest, both measured from
+    the response's minimum: a response lifted by a constant is the same response (mutation round)."""
+    background = _two_peaks(left_height=1.0, right_height=1.0) == 0
+    # logits -5 around, 5 on the left, 3 on the right: 8 of 10 above the minimum, ambiguous at 0.8
+    response = _two_peaks(left_height=5.0, right_height=3.0) - 5.0 * background
+    _ask(tracker, response, RightHandClassifier(threshold=tracker.center[0]), monkeypatch)
+    assert tracker.asked == 1
+    lifted = _two_peaks(left_height=5.0, right_height=3.0) + 20.0  # 20 around, 25 and 23: 3 of 5 above it
+    cells = _ask(tracker, lifted, RightHandClassifier(threshold=tracker.center[0]), monkeypatch)
+    assert tracker.asked == 0
+    assert cells == pytest.approx([4 - CENTRE, 0.0], abs=0.1)
+
+
+@pytest.mark.parametrize("ambiguous, learnt", [(False, 1), (True, 0)])
+def test_only_a_sure_and_unambiguous_frame_is_learnt_from(tracker, monkeypatch, ambiguous, learnt):
+    """A confident frame is remembered as the classifier's examples (every other frame), but not when the
+    response had several peaks: then the box may be on a look-alike (mutation round)."""
+    remembered = []
+    monkeypatch.setattr(tracker.classifier, "remember", lambda *examples: remembered.append(examples))
+    monkeypatch.setattr(tracker.classifier, "update", lambda *args, **kwargs: None)
+    for name in ("confidence", "_ambiguous", "frames_lost", "_last_search", "frame_index"):
+        monkeypatch.setattr(tracker, name, getattr(tracker, name, None), raising=False)  # restored afterwards
+
+    def siamese_step(self, frame):
+        self.confidence, self._ambiguous, self.frames_lost = 0.95, ambiguous, 0
+        self._last_search = (np.zeros((22, 22, 4), np.float32), self.center.copy(), 127.0)
+        return True, np.concatenate([self.center - self.size / 2, self.size])
+
+    monkeypatch.setattr(SiameseTracker, "_update", siamese_step)
+    tracker.frame_index = 0
+    frame = np.zeros((96, 128, 3), np.uint8)
+    for _ in range(2):
+        tracker._update(frame)
+    assert len(remembered) == learnt
 
 
 def test_ambiguity_outside_its_range_is_refused(tracker):
