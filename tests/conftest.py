@@ -31,3 +31,14 @@ def cuda_simulator_threads():
 
     with fast_thread_switching(), device_arrays_as_on_a_gpu():
         yield
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    """A small random Siamese network (4 channels per layer) saved for the trackers' tests: fast, and no dependency
+    on the shipped weights."""
+    from minicnn.track.trackers.siamese import SiameseNetwork
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.npz"
+    SiameseNetwork(channels=(4, 4, 4, 4, 4), seed=0).save(path)
+    return path

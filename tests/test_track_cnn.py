@@ -26,15 +26,7 @@ from minicnn.track.trackers.cnn import (
     uniform_boxes,
 )
 from minicnn.track.trackers.hybrid import HybridTracker
-from minicnn.track.trackers.siamese import SiameseNetwork, SiameseTracker, embedding
-
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    """A small random Siamese network (4 channels per layer): fast, and no dependency on trained weights."""
-    path = tmp_path_factory.mktemp("cnn") / "tiny.npz"
-    SiameseNetwork(channels=(4, 4, 4, 4, 4), seed=0).save(path)
-    return path
+from minicnn.track.trackers.siamese import SiameseTracker, embedding
 
 
 # ------------------------------------------------------------------------------------------------ geometry

@@ -229,6 +229,24 @@ def test_the_targets_aspect_ratio_changes_between_the_two_frames(monkeypatch):
     assert np.std(changes) > 0.05
 
 
+def _interrupted_at_the_third_step(monkeypatch, folder, settings):
+    """``train_siamese(folder, **settings)`` stopped by Ctrl-C at its third optimizer step, as a student would."""
+    from minicnn.optimizers import Adam
+
+    real_step, calls = Adam.step, []
+
+    def interrupted_step(self, pairs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step(self, pairs)
+
+    monkeypatch.setattr(Adam, "step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        train_siamese(folder, **settings)
+    monkeypatch.setattr(Adam, "step", real_step)
+
+
 def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_path, monkeypatch):
     settings = dict(pairs=8, epochs=2, batch_size=4, channels=TINY, checkpoint_every=1, validation_pairs=4,
                     progress=False, print_fn=lambda *a: None)
@@ -236,22 +254,7 @@ def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_
     assert history.shape == (4, 4) and np.isfinite(history[:, 1]).all()
     assert np.isfinite(history[[1, 3], 2]).all() and np.isnan(history[[0, 2], 2]).all()
     assert (tmp_path / "straight" / "siamese.npz").exists() and (tmp_path / "straight" / "learning_curve.png").exists()
-
-    from minicnn.optimizers import Adam
-
-    real_step = Adam.step
-    calls = {"n": 0}
-
-    def interrupted_step(self, pairs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real_step(self, pairs)
-
-    monkeypatch.setattr(Adam, "step", interrupted_step)
-    with pytest.raises(KeyboardInterrupt):
-        train_siamese(tmp_path / "resumed", **settings)
-    monkeypatch.setattr(Adam, "step", real_step)
+    _interrupted_at_the_third_step(monkeypatch, tmp_path / "resumed", settings)
     messages = []
     resumed, _ = train_siamese(tmp_path / "resumed", **{**settings, "print_fn": messages.append})
     assert messages and "step 2 of 4" in messages[0]
@@ -302,7 +305,6 @@ def test_validation_scores_validation_pairs_pairs_of_its_own_seed(tmp_path, monk
 def test_a_resumed_run_shows_the_running_mean_loss_an_uninterrupted_run_shows(tmp_path, monkeypatch):
     """The progress bar's loss is the mean of the last 50 steps; a resumed run takes the steps before the
     interruption from the checkpoint's history (mutation round: it started the mean afresh)."""
-    from minicnn.optimizers import Adam
     from minicnn.track.trackers import training
 
     shown = []
@@ -313,18 +315,7 @@ def test_a_resumed_run_shows_the_running_mean_loss_an_uninterrupted_run_shows(tm
                     progress=False, print_fn=lambda *a: None)
     train_siamese(tmp_path / "straight", **settings)
     straight = dict(shown)
-    step, calls = Adam.step, []
-
-    def interrupted_step(self, pairs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return step(self, pairs)
-
-    monkeypatch.setattr(Adam, "step", interrupted_step)
-    with pytest.raises(KeyboardInterrupt):
-        train_siamese(tmp_path / "resumed", **settings)
-    monkeypatch.setattr(Adam, "step", step)
+    _interrupted_at_the_third_step(monkeypatch, tmp_path / "resumed", settings)
     shown.clear()
     train_siamese(tmp_path / "resumed", **settings)
     assert shown
@@ -640,13 +631,6 @@ def test_response_upsampling_keeps_cell_centres_aligned():
 
 
 # --------------------------------------------------- the tracker's decisions, with the network's response scripted
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny") / "tiny.npz"
-    SiameseNetwork(channels=(4, 4, 4, 4, 4), seed=0).save(path)
-    return path
-
 
 def _noise_frame():
     rng = np.random.default_rng(0)
