@@ -70,7 +70,7 @@ class _TimeLimit:
         return self
 
     def _stop(self, signum, frame):
-        raise TookTooLong(f"stopped after {self.seconds:g} s without returning")
+        raise TookTooLong(_stopped_after(self.seconds))
 
     def _stop_from_the_watchdog(self):
         """Runs in the watchdog thread: raise ``TookTooLong`` in the checked thread, if it is still in the block."""
@@ -98,8 +98,13 @@ class _TimeLimit:
 def _took_too_long_after(seconds):
     """A ``TookTooLong`` class whose instances, made without arguments (as Python makes the exception a watchdog
     raises in another thread), say how long the call ran."""
-    message = f"stopped after {seconds:g} s without returning"
+    message = _stopped_after(seconds)
     return type("TookTooLong", (TookTooLong,), {"__init__": lambda self: TookTooLong.__init__(self, message)})
+
+
+def _stopped_after(seconds):
+    """What a ``TookTooLong`` says, whether a timer signal or the watchdog raised it."""
+    return f"stopped after {seconds:g} s without returning"
 
 
 def _raise_in_thread(thread_id, exception_class):
