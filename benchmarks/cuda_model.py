@@ -76,10 +76,11 @@ H100 = {
 #: minicnn's own Python around the launches of one training step of the document's network at batch 256: its kernel
 #: functions' checks, plans and reshapes, the layers, model, loss and optimizer. Measured, not assumed, with every
 #: launch (its configuration included) skipped on the simulator: the fastest round of ``NUMBA_ENABLE_CUDASIM=1 python
-#: benchmarks/cuda_profile.py --no-launch --steps 200 --rounds 7`` (0.99, 1.00 and 1.01 ms in three runs on a 2-core
-#: machine of this project, 2026-12-06; up to 1.5 ms while the machine was busy). The simulator's array wrappers
-#: stand in for numba-cuda's device arrays there; the launches themselves are modelled (``launch_us``).
-PYTHON_AROUND_LAUNCHES_US = 1000.0
+#: benchmarks/cuda_profile.py --no-launch --steps 200 --rounds 7`` (1.12, 1.23 and 1.23 ms in three runs on a 2-core
+#: machine of this project, 2026-12-07, with the NaN checks of the gradients and weights; 0.91 ms without them that
+#: day, 0.99–1.01 ms on 2026-12-06; up to 1.5 ms while the machine was busy). The simulator's array wrappers stand in
+#: for numba-cuda's device arrays there; the launches themselves are modelled (``launch_us``).
+PYTHON_AROUND_LAUNCHES_US = 1200.0
 H100["fp32_peak_tflops"] = H100["sms"] * H100["fp32_lanes_per_sm"] * 2 * H100["clock_ghz"] / 1000
 #: a guess, not a measurement: the share of the fp32 peak cuDNN's and cuBLAS's float32 kernels reach on large layers
 CUDNN_GUESS = 0.70
@@ -413,8 +414,13 @@ def training_step(batch, image_size=32, gpu=H100):
     # binary cross-entropy on the device: one thread per sample (labels, output in; terms, gradient out)
     others.append(memory_kernel("loss", "binary cross-entropy terms and gradient", 4 * batch * ITEM,
                                 [(4, 5, 2)]))
-    # the batch goes to the device, then the labels; the loss's per-sample terms come back (~10 µs each, small)
-    copy_us = (batch * image_size * image_size * ITEM) / (gpu["host_copy_gb_s"] * 1e3) + 2 * 10.0
+    # the NaN checks (kernels.not_finite): every gradient before the update, every weight after it, one launch each
+    # (values, flags; slot)
+    others.append(memory_kernel("checks", f"NaN check of the {len(weights)} gradients, then of the {len(weights)} "
+                                "weights", 2 * sum(weights) * ITEM, [(2, 1, 0)] * (2 * len(weights))))
+    # the batch goes to the device, then the labels; the loss's per-sample terms come back, and each check's flags
+    # go there zeroed and come back (~10 µs each, small)
+    copy_us = (batch * image_size * image_size * ITEM) / (gpu["host_copy_gb_s"] * 1e3) + (2 + 4) * 10.0
     return products, others, copy_us
 
 

@@ -226,20 +226,25 @@ def _augment_with(augment, rng, x_batch, _):
     return augment(x_batch, rng)
 
 
-def _check_gradients_finite(pairs, names):
-    """Refuse a step whose gradients hold NaN or infinity (a product that overflowed in backward) before the
-    optimizer writes them into the weights: the weights stay those of the last good step."""
-    for (_, grad), name in zip(pairs, names):
-        if not checks.all_finite(grad):
-            raise NonFiniteError(f"the gradient of {name} contains NaN or infinity ({checks.first_not_finite(grad)}): "
-                                 f"a product overflowed in backward; nothing was updated")
+def _check_gradients_finite(kernels, pairs, names, layer_that_made_it):
+    """Refuse a step whose gradients hold NaN or infinity before the optimizer writes them into the weights: the
+    weights stay those of the last good step. They are checked where they are (on an accelerator only a flag per
+    gradient comes back). The cause is a product that overflowed in backward, or an infinity inside the network
+    that the loss did not see (a sigmoid of −inf is 0; on an accelerator no layer checks its input):
+    ``layer_that_made_it()`` names the layer that made one, or None."""
+    for (_, grad), name, bad in zip(pairs, names, kernels.not_finite([grad for _, grad in pairs])):
+        if bad:
+            made = layer_that_made_it()
+            cause = f"an infinity the loss did not see: {made}" if made else "a product overflowed in backward"
+            raise NonFiniteError(f"the gradient of {name} contains NaN or infinity "
+                                 f"({checks.first_not_finite(kernels.to_host(grad))}): {cause}; nothing was updated")
 
 
-def _check_updated_weights_finite(pairs, names, optimizer):
+def _check_updated_weights_finite(kernels, pairs, names, optimizer):
     """After the update: a finite gradient times the learning rate can still overflow the weights' dtype (a
     learning rate of 1e30). The step is made by then; the error says so (and ``save_weights`` refuses them)."""
-    for (param, _), name in zip(pairs, names):
-        if not checks.all_finite(param):
+    for (param, _), name, bad in zip(pairs, names, kernels.not_finite([param for param, _ in pairs])):
+        if bad:
             raise NonFiniteError(f"the update made {name} NaN or infinite ({type(optimizer).__name__}'s step from "
                                  f"a finite gradient, at learning rate {optimizer.learning_rate:g}, overflowed "
                                  f"{param.dtype})")
@@ -550,17 +555,19 @@ class Sequential:
         self._output_shape = tuple(x.shape)
         return x
 
-    def _layer_that_made_nan(self, x, training):
+    def _layer_that_made_nan(self, x, training, searched_late=True):
         """Where a NaN or infinity met inside the model came from: run the batch ``x`` through the layers again,
         bringing each output to the host, and name the first layer whose output holds NaN or infinity although its
         input did not (or ``x`` itself); None if none does. On an accelerator backend no layer checks its input; on
         the host a layer of yours may not, so the layer before the one that met it need not have made it. Only
         called once a NaN was met, so the copies cost nothing on a good step. (In training, Dropout repeats the
-        masks of the failed pass; the layers' state, BatchNorm's moving averages, is put back as the pass found it.)"""
+        masks of the failed pass; the layers' state, BatchNorm's moving averages, is put back as the pass found it.)
+        ``searched_late``: on an accelerator, say that the layer is looked for only once the output is not finite
+        (False where a gradient's check asks, which names the layer before anything is updated)."""
         kernels = backend.kernels()
         on_device = getattr(kernels, "USES_DEVICE_MEMORY", False)
         searched = (f"; the {backend.get_backend()!r} backend looks for the layer only once the output is not finite"
-                    if on_device else "")
+                    if on_device and searched_late else "")
         if not checks.all_finite(kernels.to_host(x)):
             return f"it was in the model's input already{searched}"
         repeating = [layer for layer in self.layers if hasattr(layer, "repeat_last_draw")]
@@ -802,12 +809,12 @@ class Sequential:
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``; with
         ``return_dict=False`` (Keras' default) the loss alone, or ``[loss, metric, ...]`` with metrics.
 
-        Before any update it raises NonFiniteError where ``x``, the model's output or (on a host backend) a
-        gradient holds NaN or infinity, and FloatingPointError where the loss is NaN or infinite all the same; after
-        the update, NonFiniteError where it overflowed a weight (on a host backend). On an accelerator backend the
-        batch and its labels go to the device once, the loss's kernel computes the loss and its gradient there, and
-        only the per-sample loss terms come back (and the output, when there are metrics to compute, or to say which
-        of the two errors it is); everything else stays there.
+        Before any update it raises NonFiniteError where ``x``, the model's output or a gradient holds NaN or
+        infinity, and FloatingPointError where the loss is NaN or infinite all the same; after the update,
+        NonFiniteError where it overflowed a weight. On an accelerator backend the batch and its labels go to the
+        device once, the loss's kernel computes the loss and its gradient there, and only the per-sample loss terms
+        come back (and the output, when there are metrics to compute, or to say which of the two errors it is), with
+        one flag per gradient and per weight from the NaN checks; everything else stays there.
         """
         refuse_keras_arguments(f"{self.name}.train_on_batch", keras_arguments, self.train_on_batch)
         self._require_compiled("train_on_batch")
@@ -835,14 +842,12 @@ class Sequential:
                     raise FloatingPointError(f"loss is {loss}")
                 self.backward(grad_out, input_gradient=False)
                 pairs, names = self.trainable_pairs(), self.trainable_names()
-                on_host = not getattr(kernels, "USES_DEVICE_MEMORY", False)
-                if on_host:
-                    _check_gradients_finite(pairs, names)
+                _check_gradients_finite(kernels, pairs, names,
+                                        lambda: self._layer_that_made_nan(x, training=True, searched_late=False))
                 self.optimizer.step(pairs, names)
                 self.optimizer._stepped_for = self._own_mark()
                 self._trainable_when_stepped = [layer.trainable for layer in self.layers]
-                if on_host:
-                    _check_updated_weights_finite(pairs, names, self.optimizer)
+                _check_updated_weights_finite(kernels, pairs, names, self.optimizer)
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
                     layer.state.update(state)

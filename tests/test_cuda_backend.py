@@ -6,6 +6,7 @@ the network is tiny: the simulator runs every GPU thread as Python.
 
 import json
 import os
+import re
 import sys
 import warnings
 
@@ -512,6 +513,59 @@ def test_the_layer_that_made_an_infinity_is_found_under_the_masks_of_the_failed_
         reference.draw_keep((1, 1))
         assert model.layers[0].repeat_last_draw is False
         assert np.array_equal(np.asarray(model.layers[0].draw_keep((1, 1))), reference.draw_keep((1, 1)))
+
+
+def _hiding_network(first_kernel):
+    """``x → ReLU(x·W₁) → σ(·W₂)`` with W₂ = −1, so that an infinity made by the first Dense layer reaches the
+    sigmoid as −∞ and the output as 0: a loss of 0 on the label 0, which sees nothing."""
+    model = mc.Sequential([mc.Input(shape=(2,)), mc.Dense(2, activation="relu"), mc.Dense(1, activation="sigmoid")],
+                          seed=0)
+    model.set_weights([np.full((2, 2), first_kernel, np.float32), np.zeros(2, np.float32),
+                       np.full((2, 1), -1, np.float32), np.zeros(1, np.float32)])
+    return model
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # ∞ · 0, on purpose
+def test_an_infinity_the_loss_does_not_see_is_refused_before_the_update_on_cuda(cuda_backend):
+    """On cuda no layer checks its input, and a gradient was not checked before the update: an infinity hidden from
+    the loss by a sigmoid went on into the last layer's kernel gradient (∞ · 0 = NaN), the update made that kernel
+    NaN, and fit stopped only at the next step, the weights lost. The gradients are checked on the device now, before
+    the update, as on the host: the error names the layer that made the infinity, and the weights are as before."""
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    model = _hiding_network(3e38)  # x·W₁ = 6e38: beyond float32
+    model.compile(optimizer=mc.SGD(0.1), loss="binary_crossentropy")
+    before = model.get_weights()
+    first, last = (re.escape(f"Dense '{layer.name}'") for layer in model.layers)
+    with pytest.raises(mc.TrainingDivergedError, match=(
+            rf"^training stopped: the gradient of {last} kernel contains NaN or infinity \(first at index \(0, 0\), "
+            rf"value nan\): an infinity the loss did not see: {first} made it from a finite input \(its output's "
+            rf"first at index \(0, 0\), value inf\); nothing was updated at epoch 1, batch 1 .*the weights are left as "
+            rf"they were after the last good step")):
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    for weight, old in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(weight, old)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # in the simulator's threads, which
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # np.errstate (per thread) misses
+def test_an_update_that_overflows_the_weights_stops_that_step_on_cuda(cuda_backend, tmp_path):
+    """A finite gradient times a learning rate too large for float32: on cuda the weights were not checked after
+    the update, so fit returned normally with infinite weights. The step is refused there now, as on the host, and
+    save_weights then keeps the last good file."""
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    model = _hiding_network(0.5)
+    model.compile(optimizer=mc.SGD(1e300), loss="binary_crossentropy")
+    model.save_weights(tmp_path / "good.npz")
+    saved = (tmp_path / "good.npz").read_bytes()
+    first = re.escape(f"Dense '{model.layers[0].name}'")
+    with np.errstate(over="ignore"), pytest.raises(mc.TrainingDivergedError, match=(
+            rf"^training stopped: the update made {first} kernel NaN or infinite \(SGD's step from a finite "
+            rf"gradient, at learning rate 1e\+300, overflowed float32\) at epoch 1, batch 1 ")):
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    with pytest.raises(mc.NonFiniteError, match=r"save_weights: .* contains NaN or infinity"):
+        model.save_weights(tmp_path / "good.npz")
+    assert (tmp_path / "good.npz").read_bytes() == saved
 
 
 def test_keras_activation_layers_train_on_cuda_as_on_numpy():

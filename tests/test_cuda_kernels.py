@@ -589,6 +589,25 @@ def test_dropout_masks_match_numpy_exactly(small_tiles, dtype, on_device):
         cuda_kernels.apply_dropout_mask(x, keep[..., 0], 2.0)
 
 
+# ------------------------------------------------------------------------------------------ the NaN check
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_not_finite_flags_each_array_that_holds_nan_or_infinity_as_the_host_does(small_tiles, dtype):
+    """The training step's check of its gradients and weights, on the device: each array gets its own flag, for
+    NaN, +∞ and −∞ alike, wherever the value sits (the last element of a part-filled last block, the middle of a 2-D
+    array); the largest finite numbers and an empty array are finite, and a host array is checked too."""
+    largest = np.finfo(dtype).max
+    arrays = [np.array([largest, -largest] + [0.0] * 11, dtype), np.r_[np.ones(12), np.nan].astype(dtype),
+              np.r_[np.inf, np.zeros(6)].astype(dtype), np.ones((3, 5), dtype), np.zeros(0, dtype),
+              np.full(9, largest, dtype)]
+    arrays[3][1, 2] = -np.inf
+    on_device = [cuda_kernels.to_device(array) for array in arrays[:-1]] + [arrays[-1]]
+    expected = [False, True, True, True, False, False]
+    assert numpy_kernels.not_finite(arrays) == expected
+    assert cuda_kernels.not_finite(on_device) == expected
+    assert cuda_kernels.not_finite(on_device[::-1]) == expected[::-1]
+    assert cuda_kernels.not_finite([]) == []
+
+
 # ------------------------------------------------------------------------------------------ optimizers
 @pytest.mark.parametrize("dtype, tolerance", DTYPES)
 @pytest.mark.parametrize("on_device", [True, False], ids=["device", "host"])
@@ -843,7 +862,8 @@ for np_dtype, dt in [(np.float32, types.float32), (np.float64, types.float64)][i
              ("masked_scale", k._masked_scale, (v, A(types.boolean, 1), dt, dt, v)),
              ("dropout_mask", k._dropout_mask, (A(types.boolean, 1), I, I, I)),
              ("adam", k._adam_update, (v,) * 4 + (dt,) * 8), ("sgd", k._sgd_update, (v, v, dt)),
-             ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt))]]
+             ("sgd_momentum", k._sgd_momentum_update, (v, v, v, dt, dt, B)), ("fill", k._fill, (v, dt)),
+             ("flag_not_finite", k._flag_not_finite, (v, A(types.int32, 1), I))]]
     if dt == types.float64:  # a cast between the two dtypes computes in float64 (and may, in the float32 list)
         jobs += [("cast_from_float32", k._cast, (A(types.float32, 1), v), ONE_D),
                  ("cast_to_float32", k._cast, (v, A(types.float32, 1)), ONE_D)]

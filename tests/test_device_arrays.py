@@ -102,6 +102,7 @@ def _fake_device_module(transfers, copies_host_arrays=False):
 
     module.to_device, module.to_host = to_device, to_host
     module.is_device_array = lambda array: isinstance(array, DeviceArray)
+    module.not_finite = lambda arrays: numpy_kernels.not_finite([unwrap(array) for array in arrays])
     module.zeros_like = lambda array: DeviceArray(np.zeros_like(unwrap(array)))
     module.astype = lambda array, dtype: array if array.dtype == dtype else DeviceArray(unwrap(array).astype(dtype))
     return module

@@ -52,6 +52,7 @@ from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpe
     batch_norm_backward,
     batch_norm_forward,
     is_device_array,
+    not_finite,
     sgd_update,
     sigmoid_backward,
     sigmoid_forward,

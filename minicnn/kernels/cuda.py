@@ -89,10 +89,10 @@ read by at most ``⌈ph/sh⌉·⌈pw/sw⌉`` windows, neighbours in a warp read 
 innermost) and the L1/L2 caches serve the overlap; these kernels are bound by memory bandwidth. They are built
 per dtype (``_pool_kernels``) so that a window count is divided in the input's precision.
 
-**Elementwise** (ReLU, sigmoid, tanh, their gradients, Adam, SGD, zero fill): one thread per element in a
-grid-stride loop, ``TILE²`` threads per block; nothing to share. **Softmax** (forward and backward) normalises
-along the last axis: one thread per row, which reads its row two or three times (max, exponentials and sum,
-quotients); rows are short (the classes of a classifier), so this is a small kernel next to the products.
+**Elementwise** (ReLU, sigmoid, tanh, their gradients, Adam, SGD, zero fill, the NaN check): one thread per
+element in a grid-stride loop, ``TILE²`` threads per block; nothing to share. **Softmax** (forward and backward)
+normalises along the last axis: one thread per row, which reads its row two or three times (max, exponentials and
+sum, quotients); rows are short (the classes of a classifier), so this is a small kernel next to the products.
 **Losses** (``*_terms``): one thread per sample writes its row of ``∂L/∂ŷ`` and its share of the loss; the host
 adds the N shares (no reduction across threads on the device, so the sum does not depend on the launch).
 **Batch normalisation** needs sums over every row of a channel (the ``m = N·H·W`` values of an ``(m, C)`` view):
@@ -1514,6 +1514,27 @@ def astype(array, dtype):
     out = cuda.device_array(array.shape, dtype)
     _launch(_cast, array.size, array.reshape(-1), out.reshape(-1))
     return out
+
+
+@_kernel
+def _flag_not_finite(values, flags, slot):
+    for i in range(cuda.grid(1), values.size, cuda.gridsize(1)):
+        if not math.isfinite(values[i]):
+            flags[slot] = 1  # every thread that finds one writes the same 1: no atomic needed
+
+
+def not_finite(arrays):
+    """For each array, whether it holds NaN or infinity, checked on the device: one launch per array sets its flag
+    in a small int32 array there, and only the flags come back (4 bytes an array), not the arrays. A training step
+    checks its gradients before the update and its weights after it, as the host backends do."""
+    if not arrays:
+        return []
+    flags = cuda.to_device(np.zeros(len(arrays), np.int32))
+    for slot, array in enumerate(arrays):
+        what = f"not_finite: arrays[{slot}]"
+        values = _operand(array, _dtype_of(array, what), what)
+        _launch(_flag_not_finite, values.size, values.reshape(-1), flags, slot)
+    return [bool(flag) for flag in flags.copy_to_host()]
 
 
 def is_device_array(array):

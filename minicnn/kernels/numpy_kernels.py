@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from minicnn.checks import check_gradient
+from minicnn.checks import all_finite, check_gradient
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
 
@@ -368,6 +368,12 @@ def to_host(array):
 def is_device_array(array):
     """True for arrays that live on an accelerator; never for this backend."""
     return False
+
+
+def not_finite(arrays):
+    """For each array, whether it holds NaN or infinity: a training step checks its gradients before the update and
+    its weights after it."""
+    return [not all_finite(np.asarray(array)) for array in arrays]
 
 
 def zeros_like(array):

@@ -302,7 +302,8 @@ class Layer:
         Finiteness was checked on the host before the batch was moved (``Sequential`` does it); a NaN produced on
         the device shows up in the loss, which is checked every step, and ``Sequential`` then runs the batch through
         the layers again to name the one that made it. An infinity that a later activation saturates (a sigmoid
-        of −inf is 0) leaves the loss finite, and shows one step later, in the weights it made NaN.
+        of −inf is 0) leaves the loss finite; it shows in the gradients (∞ · 0 is NaN), which a training step
+        checks on the device before the update, naming the layer the same way.
         """
         self.check_runs_on_device()
         self.check_input_shape(tuple(x.shape))
