@@ -55,6 +55,18 @@ class Terminated(KeyboardInterrupt):
         return self.signal_name
 
 
+def interruption_in(error):
+    """The KeyboardInterrupt (Ctrl-C, or a ``Terminated``) that ``error`` is or has in its chain of causes, or None
+    (Numba raises SystemError for a KeyboardInterrupt that arrives while a compiled kernel runs or loads)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def _raise_terminated(signal_number, frame):
     raise Terminated(signal_number)
 

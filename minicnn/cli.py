@@ -470,7 +470,7 @@ def _warning_line(message, category, filename, lineno, line=None):
 
 SAVED_AS_IT_GOES = {
     "eval": "each run that finished is saved",
-    "train": "a checkpoint is saved every 200 steps and at each epoch's end, nothing before the first of them",
+    "train": "its checkpoint holds the steps finished, or those up to its last save if it stopped during an update",
 }
 """What the commands that resume have saved when Ctrl-C stops them."""
 
@@ -489,18 +489,6 @@ def _interrupted(argv, interruption):
     else:
         print(f"minicnn: interrupted{by}", file=sys.stderr)
     return getattr(interruption, "exit_status", 130)
-
-
-def _interruption_in(error):
-    """The KeyboardInterrupt (Ctrl-C, or a ``checks.Terminated``) somewhere in ``error``'s chain of causes, or None
-    (Numba raises SystemError for a KeyboardInterrupt that arrives while a compiled kernel runs or loads)."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, KeyboardInterrupt):
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
 
 
 def write_utf8_where_redirected(streams=None):
@@ -531,7 +519,7 @@ def main(argv=None):
     except KeyboardInterrupt as interruption:
         return _interrupted(argv, interruption)
     except SystemError as error:  # Ctrl-C inside a Numba kernel: "... returned a result with an exception set"
-        interruption = _interruption_in(error)
+        interruption = checks.interruption_in(error)
         if interruption is not None:
             return _interrupted(argv, interruption)
         remove_empty_folders_made()

@@ -954,9 +954,9 @@ def test_ctrl_c_inside_a_numba_kernel_is_an_interruption_too(monkeypatch, capsys
 
     monkeypatch.setattr(cli, "_run_command", interrupted_in_a_kernel)
     assert cli.main(["train"]) == 130
-    assert capsys.readouterr().err == ("minicnn: interrupted (a checkpoint is saved every 200 steps and at each "
-                                       "epoch's end, nothing before the first of them: the same command goes on from "
-                                       "there)\n")
+    assert capsys.readouterr().err == ("minicnn: interrupted (its checkpoint holds the steps finished, or those up "
+                                       "to its last save if it stopped during an update: the same command goes on "
+                                       "from there)\n")
 
     def another_system_error(argv):
         raise SystemError("something else")

@@ -264,6 +264,81 @@ def test_training_resumes_where_it_stopped_and_ends_as_an_uninterrupted_run(tmp_
         train_siamese(tmp_path / "resumed", **{**settings, "epochs": 3})
 
 
+def _interrupted_in(monkeypatch, owner, name, call, error=KeyboardInterrupt):
+    """Ctrl-C raised from ``owner.name`` at its ``call``-th call in training (not validation's forward passes)."""
+    real, calls = getattr(owner, name), []
+
+    def interrupted(*args, **kwargs):
+        if kwargs.get("training", True):
+            calls.append(1)
+        if len(calls) == call:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, interrupted)
+
+
+def _caused_by(interruption):
+    """What Numba raises for Ctrl-C while a compiled kernel runs: a SystemError in whose context it is."""
+    error = SystemError("CPUDispatcher(<function _matmul>) returned a result with an exception set")
+    error.__context__ = interruption
+    return error
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, "numba"], ids=["python", "in-a-numba-kernel"])
+def test_ctrl_c_between_updates_saves_the_steps_finished_and_the_run_goes_on_from_there(tmp_path, monkeypatch,
+                                                                                         error):
+    """Ctrl-C lost every step since the last checkpoint (200 steps, two minutes of the 30-minute run): the steps
+    finished are saved when it comes between two updates, here in the third step's forward pass, before the first
+    checkpoint; the run resumed from them ends with the weights and history of an uninterrupted run."""
+    settings = dict(pairs=12, epochs=1, batch_size=4, channels=TINY, checkpoint_every=100, validation_pairs=4,
+                    progress=False, print_fn=lambda *a: None)
+    straight, history = train_siamese(tmp_path / "straight", **settings)
+    messages = []
+    _interrupted_in(monkeypatch, SiameseNetwork, "forward", 3,
+                    _caused_by(KeyboardInterrupt()) if error == "numba" else error)
+    with pytest.raises(KeyboardInterrupt if error != "numba" else SystemError):
+        train_siamese(tmp_path / "resumed", **{**settings, "print_fn": messages.append})
+    checkpoint = tmp_path / "resumed" / "checkpoint.npz"
+    assert messages == [f"Interrupted: step 2 of 3 saved in {checkpoint}"]
+    monkeypatch.undo()
+    messages.clear()
+    resumed, resumed_history = train_siamese(tmp_path / "resumed", **{**settings, "print_fn": messages.append})
+    assert messages == [f"Resuming from {checkpoint} at step 2 of 3"]
+    np.testing.assert_array_equal(resumed_history, history)
+    for key, value in straight.weights().items():
+        assert np.array_equal(resumed.weights()[key], value), key
+
+
+def test_ctrl_c_during_an_update_keeps_the_last_checkpoint_saved(tmp_path, monkeypatch):
+    """Ctrl-C after the optimizer moved the weights, before the step was counted: saving then would store the
+    next step's weights as this step's. The last checkpoint stays, or none where none was saved yet."""
+    from minicnn.track.trackers import training
+
+    settings = dict(pairs=12, epochs=1, batch_size=4, channels=TINY, validation_pairs=4, progress=False)
+    messages = []
+    _interrupted_in(monkeypatch, training, "_check_weights_finite", 3)
+    with pytest.raises(KeyboardInterrupt):
+        train_siamese(tmp_path / "first", **settings, checkpoint_every=100, print_fn=messages.append)
+    assert messages == ["Interrupted during an update: no step saved yet"]
+    assert not (tmp_path / "first" / "checkpoint.npz").exists()
+    monkeypatch.undo()
+    straight, history = train_siamese(tmp_path / "straight", **settings, checkpoint_every=1,
+                                      print_fn=lambda *a: None)
+    _interrupted_in(monkeypatch, training, "_check_weights_finite", 3)
+    messages.clear()
+    with pytest.raises(KeyboardInterrupt):
+        train_siamese(tmp_path / "second", **settings, checkpoint_every=1, print_fn=messages.append)
+    checkpoint = tmp_path / "second" / "checkpoint.npz"
+    assert messages == [f"Interrupted during an update: {checkpoint} holds step 2 of 3"]
+    monkeypatch.undo()
+    resumed, resumed_history = train_siamese(tmp_path / "second", **settings, checkpoint_every=1,
+                                             print_fn=lambda *a: None)
+    np.testing.assert_array_equal(resumed_history, history)
+    for key, value in straight.weights().items():
+        assert np.array_equal(resumed.weights()[key], value), key
+
+
 def test_the_learning_rate_falls_geometrically_to_a_tenth_at_the_last_step(tmp_path, monkeypatch):
     """Step k of n uses lr · 0.1^(k / (n - 1)): the last step trains at exactly a tenth (mutation round)."""
     from minicnn.optimizers import Adam

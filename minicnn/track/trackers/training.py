@@ -5,8 +5,9 @@ The loop is the textbook one, written out: draw a batch of pairs, forward both b
 loss on the 17×17 responses, backward by hand, an Adam step. The learning rate falls geometrically from
 ``learning_rate`` to ``learning_rate / 10`` over the run.
 
-Every ``checkpoint_every`` steps, and at the end of every epoch, the weights, Adam's moments, the step counter and
-the loss history go to ``OUT/checkpoint.npz`` (atomically: a crash leaves the previous checkpoint whole). Run the
+Every ``checkpoint_every`` steps, at the end of every epoch, and when Ctrl-C (or SIGTERM) stops the run between two
+updates, the weights, Adam's moments, the step counter and the loss history go to ``OUT/checkpoint.npz``
+(atomically: a crash leaves the previous checkpoint whole; Ctrl-C during an update leaves the last one saved). Run the
 same command again and training resumes from there; pair ``i`` is always the same pair, so a resumed run sees the
 data an uninterrupted one would. The final weights go to ``OUT/siamese.npz`` and a learning curve to
 ``OUT/learning_curve.png``.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minicnn import checks
 from minicnn.checks import finite_number
 from minicnn.errors import NonFiniteError, TrainingDivergedError, WeightFileError
 from minicnn.optimizers import Adam
@@ -79,6 +81,16 @@ def _check_weights_finite(network):
     for name, value in network.weights().items():
         if not np.all(np.isfinite(value)):
             raise FloatingPointError(f"the update made the weight {name} NaN or infinite (a gradient overflowed)")
+
+
+def _what_an_interruption_left(checkpoint, saved_step, total_steps, whole):
+    """The line said when Ctrl-C (or SIGTERM) stops training: the step that the checkpoint holds."""
+    during = "" if whole else " during an update"
+    if saved_step == 0:
+        return f"Interrupted{during}: no step saved yet"
+    if whole:
+        return f"Interrupted: step {saved_step} of {total_steps} saved in {checkpoint}"
+    return f"Interrupted during an update: {checkpoint} holds step {saved_step} of {total_steps}"
 
 
 def _diverged(cause, epoch, position, step, checkpoint, history):
@@ -188,46 +200,60 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
     started = time.perf_counter()
     recent = [row[1] for row in history[-50:]]  # the running mean of the losses, as an uninterrupted run shows it
     finished = False
-    with ProgressBar(total_steps, enabled=progress, first=step) as bar:
-        while step < total_steps:
-            epoch, position = divmod(step, steps_per_epoch)
-            order = np.random.default_rng([seed, epoch]).permutation(pairs)
-            indices = order[position * batch_size:(position + 1) * batch_size]
-            batch = [make_batch(seed, int(i), 1) for i in indices]
-            exemplars = np.concatenate([b[0] for b in batch])
-            searches = np.concatenate([b[1] for b in batch])
-            offsets = np.concatenate([b[2] for b in batch])
-            optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
-            try:
-                responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
-                loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
-                if not np.isfinite(loss):
-                    raise FloatingPointError(f"the loss became {loss}")
-                network.backward(grad)
-                optimizer.step(network.trainable_pairs())
-                _check_weights_finite(network)
-            except (FloatingPointError, NonFiniteError) as error:
-                raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
-            step += 1
-            recent = (recent + [loss])[-50:]
-            row = [step, loss, np.nan, np.nan]
-            end_of_epoch = step % steps_per_epoch == 0
-            if end_of_epoch:
-                row[2], row[3] = validate(network, seed, validation_pairs)
-            history.append(tuple(row))
-            bar.update(step, loss=float(np.mean(recent)), epoch=f"{step // steps_per_epoch + (not end_of_epoch)}/"
-                       f"{epochs}")
-            if end_of_epoch or step % checkpoint_every == 0:
-                _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
-            if end_of_epoch and progress:
-                if step == total_steps:
-                    bar.finish()  # the last line, once, above the last epoch's
-                    finished = True
-                bar.end_line()
-                print_fn(f"epoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error {row[3]:.1f} "
-                         f"crop px ({time.perf_counter() - started:.0f} s)")
-        if not finished:
-            bar.finish()
+    saved_step = step  # the step that the checkpoint on the disk holds (0: none)
+    whole = True  # False from an update until its row is in the history: weights, Adam, step and history disagree
+    try:
+        with ProgressBar(total_steps, enabled=progress, first=step) as bar:
+            while step < total_steps:
+                epoch, position = divmod(step, steps_per_epoch)
+                order = np.random.default_rng([seed, epoch]).permutation(pairs)
+                indices = order[position * batch_size:(position + 1) * batch_size]
+                batch = [make_batch(seed, int(i), 1) for i in indices]
+                exemplars = np.concatenate([b[0] for b in batch])
+                searches = np.concatenate([b[1] for b in batch])
+                offsets = np.concatenate([b[2] for b in batch])
+                optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
+                try:
+                    responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
+                    loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+                    if not np.isfinite(loss):
+                        raise FloatingPointError(f"the loss became {loss}")
+                    network.backward(grad)
+                    whole = False
+                    optimizer.step(network.trainable_pairs())
+                    _check_weights_finite(network)
+                except (FloatingPointError, NonFiniteError) as error:
+                    raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
+                step += 1
+                recent = (recent + [loss])[-50:]
+                row = [step, loss, np.nan, np.nan]
+                end_of_epoch = step % steps_per_epoch == 0
+                if end_of_epoch:
+                    row[2], row[3] = validate(network, seed, validation_pairs)
+                history.append(tuple(row))
+                whole = True
+                epoch_shown = f"{step // steps_per_epoch + (not end_of_epoch)}/{epochs}"
+                bar.update(step, loss=float(np.mean(recent)), epoch=epoch_shown)
+                if end_of_epoch or step % checkpoint_every == 0:
+                    _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
+                    saved_step = step
+                if end_of_epoch and progress:
+                    if step == total_steps:
+                        bar.finish()  # the last line, once, above the last epoch's
+                        finished = True
+                    bar.end_line()
+                    print_fn(f"epoch {step // steps_per_epoch}: validation loss {row[2]:.4f}, peak error "
+                             f"{row[3]:.1f} crop px ({time.perf_counter() - started:.0f} s)")
+            if not finished:
+                bar.finish()
+    except (KeyboardInterrupt, SystemError) as stop:  # SystemError: Ctrl-C inside a Numba kernel
+        if checks.interruption_in(stop) is None:
+            raise
+        if whole and step > saved_step:
+            _save_checkpoint(checkpoint, network, optimizer, step, history, settings)
+            saved_step = step
+        print_fn(_what_an_interruption_left(checkpoint, saved_step, total_steps, whole))
+        raise
     network.save(out / "siamese.npz")
     plot_learning_curve(history, out / "learning_curve.png")
     return network, np.asarray(history, dtype=np.float64).reshape(-1, 4)
