@@ -160,14 +160,14 @@ class Optimizer:
     def load_state_arrays(self, arrays, pairs):
         """Restore what ``state_arrays`` returned, for the parameters ``pairs`` (checked against the slots)."""
         pairs = list(pairs)
-        self.iterations = int(arrays["iterations"])
+        iterations = int(arrays["iterations"])  # set once the slots are taken: a refused load changes nothing
         slots = {}
         for key, value in arrays.items():
             if key != "iterations":
                 index, name = key.split(".")
                 slots.setdefault(int(index), {})[name] = np.asarray(value)
         if not slots:
-            self._slots = None
+            self._slots, self.iterations = None, iterations
             return
         if sorted(slots) != list(range(len(pairs))):
             raise ValueError(f"{type(self).__name__}: the saved state holds {len(slots)} parameters' slots, the "
@@ -181,6 +181,7 @@ class Optimizer:
         self._slots = [{name: kernels.to_device(value) for name, value in slots[i].items()} for i in sorted(slots)]
         self._shapes = [tuple(param.shape) for param, _ in pairs]
         self._slot_backend = backend.get_backend()
+        self.iterations = iterations
 
     def get_config(self):
         return {"learning_rate": self.learning_rate}
@@ -206,13 +207,15 @@ class SGD(Optimizer):
 
     def step(self, pairs, names=None):
         pairs = self._checked_pairs(pairs, names)
-        self.iterations += 1
         kernels = backend.kernels()
         if self.momentum == 0:
+            self.iterations += 1
             for param, grad in pairs:
                 kernels.sgd_update(param, grad, None, self.learning_rate, 0.0, False)
             return
-        for (param, grad), slot in zip(pairs, self._slots_for(pairs, ("velocity",))):
+        slots = self._slots_for(pairs, ("velocity",))  # before the count: a refused step is not a step
+        self.iterations += 1
+        for (param, grad), slot in zip(pairs, slots):
             kernels.sgd_update(param, grad, slot["velocity"], self.learning_rate, self.momentum, self.nesterov)
 
     def get_config(self):

@@ -7,6 +7,7 @@ import pytest
 
 import minicnn as mc
 from minicnn import equations
+from minicnn.optimizers import get_optimizer
 from tolerances import assert_close
 
 
@@ -71,11 +72,25 @@ def test_keras_epsilon_form_is_this_rule_with_epsilon_over_the_root_of_its_corre
     assert not np.allclose(w, keras, rtol=1e-3, atol=0)                    # with ε itself, it differs
 
 
-def test_optimizer_refuses_other_parameters():
-    adam = mc.Adam()
-    adam.step([(np.zeros(3), np.ones(3))])
-    with pytest.raises(ValueError, match="shapes"):
-        adam.step([(np.zeros(4), np.ones(4))])
+@pytest.mark.parametrize("make", [mc.Adam, lambda: mc.SGD(momentum=0.9)], ids=["adam", "momentum"])
+def test_optimizer_refuses_other_parameters_and_does_not_count_the_refused_step(make):
+    """A step refused for parameters of other shapes is not a step: SGD with momentum counted it (Adam did not), and
+    a count one too large would shift Adam's bias correction ``1 − βᵗ`` for every later step."""
+    optimizer = make()
+    optimizer.step([(np.zeros(3), np.ones(3))])
+    with pytest.raises(ValueError, match="holds state for shapes"):
+        optimizer.step([(np.zeros(4), np.ones(4))])
+    assert optimizer.iterations == 1
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_counts_its_steps(momentum):
+    """SGD's ``iterations`` (Keras' step count, saved with the optimizer's state) counts every step, with and
+    without momentum (mutation round: it stayed 0)."""
+    sgd = mc.SGD(momentum=momentum)
+    for _ in range(3):
+        sgd.step([(np.zeros(2, np.float32), np.ones(2, np.float32))])
+    assert sgd.iterations == 3 and int(sgd.state_arrays()["iterations"]) == 3
 
 
 @pytest.mark.parametrize("make", [lambda: mc.SGD(learning_rate=0), lambda: mc.Adam(learning_rate=-1),
@@ -83,6 +98,54 @@ def test_optimizer_refuses_other_parameters():
 def test_bad_hyperparameters(make):
     with pytest.raises(ValueError, match="must be"):
         make()
+
+
+def test_sgd_refuses_a_momentum_of_one():
+    """Momentum 1 never forgets a gradient, so the velocity grows without bound: refused, as the message says
+    [0, 1) (mutation round: it was taken)."""
+    with pytest.raises(ValueError, match=r"SGD: momentum must be a number in \[0, 1\), got 1"):
+        mc.SGD(momentum=1)
+
+
+def test_the_defaults_and_configs_are_keras_and_name_every_setting():
+    """Adam's ε is Keras' 1e-7, as its docstring says (mutation round: PyTorch's 1e-8 passed); SGD's config and so
+    its repr name nesterov (it printed SGD(0.1, momentum=0.9, nesterov=True) as the plain momentum form)."""
+    assert mc.Adam().get_config() == {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
+    sgd = mc.SGD(0.1, momentum=0.9, nesterov=True)
+    assert sgd.get_config() == {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}
+    assert repr(sgd) == "SGD(learning_rate=0.1, momentum=0.9, nesterov=True)"
+
+
+def test_optimizer_names_are_taken_in_any_case():
+    """``compile(optimizer="Adam")``, the class's spelling, which Keras accepts, is Adam (mutation round: names
+    were compared as given)."""
+    assert type(get_optimizer("Adam")) is mc.Adam and type(get_optimizer("SGD")) is mc.SGD
+    assert type(get_optimizer("adam")) is mc.Adam
+
+
+def test_state_arrays_name_each_slot_by_a_three_digit_position():
+    """Checkpoint keys are ``"003.m"``, as documented, so that they sort in the parameters' order up to 1000 of
+    them (mutation round: ``"3.m"`` passed, which sorts 10 before 2)."""
+    adam = mc.Adam()
+    adam.step([(np.zeros(2, np.float32), np.ones(2, np.float32)) for _ in range(11)])
+    keys = sorted(adam.state_arrays())
+    assert keys[:3] == ["000.m", "000.v", "001.m"] and "010.v" in keys and keys[-1] == "iterations"
+
+
+def test_a_saved_slot_of_another_shape_is_refused_and_changes_nothing():
+    """A saved slot whose shape is not its parameter's is refused by name (mutation round: the check could go),
+    and the refused load leaves the optimizer as it was: the step count was set before the slots were checked, so
+    a caller that went on after the error had the old slots with another count."""
+    grad = np.ones(3, np.float32)
+    saved = mc.Adam()
+    saved.step([(np.zeros(3, np.float32), grad)])
+    state = {**saved.state_arrays(), "000.m": np.zeros(4, np.float32)}
+    adam = mc.Adam()
+    for _ in range(5):
+        adam.step([(np.zeros(3, np.float32), grad)])
+    with pytest.raises(ValueError, match=r"saved slot 'm' of parameter 0 has shape \(4,\), the parameter \(3,\)"):
+        adam.load_state_arrays(state, [(np.zeros(3, np.float32), grad)])
+    assert adam.iterations == 5
 
 
 @pytest.fixture(params=["numpy", "numba", "cuda"])
