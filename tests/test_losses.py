@@ -130,6 +130,42 @@ def test_sparse_labels_out_of_range():
         mc.SparseCategoricalCrossentropy()(np.array([0, 3]), np.full((2, 3), 1 / 3))
 
 
+def test_sparse_labels_that_are_not_whole_numbers_are_refused():
+    """Float class labels such as 1.5 (a regression target given to a classifier) are refused, not truncated to
+    class 1 without a word (mutation round: the whole-number check could go); 0.0 and 2.0 are classes 0 and 2."""
+    loss = mc.SparseCategoricalCrossentropy()
+    with pytest.raises(ValueError, match=r"expected y_true to hold integer class indices in \[0, 3\)"):
+        loss(np.array([0.0, 1.5]), np.full((2, 3), 1 / 3))
+    assert loss(np.array([0.0, 2.0]), np.full((2, 3), 1 / 3)) == pytest.approx(np.log(3))
+
+
+@pytest.mark.parametrize("loss", [mc.MeanSquaredError(), mc.BinaryCrossentropy(), mc.CategoricalCrossentropy()],
+                         ids=repr)
+def test_labels_holding_nan_are_refused_by_name(loss):
+    """A NaN label passes a [0, 1] range check (NaN compares false) and made the loss NaN; ``train_on_batch``,
+    which leaves y to the loss, then said only "loss is nan" (mutation round: the labels' check could go)."""
+    labels = np.array([[np.nan, 1.0]])
+    with pytest.raises(mc.NonFiniteError, match="y_true contains NaN or infinity"):
+        loss(labels, np.array([[0.5, 0.5]]))
+    model = mc.Sequential([mc.Dense(2, input_shape=(3,), seed=0)])
+    model.compile(optimizer="sgd", loss=type(loss)(**({"from_logits": True} if hasattr(loss, "from_logits") else {})))
+    with pytest.raises(mc.NonFiniteError, match="y_true contains NaN"):
+        model.train_on_batch(np.ones((1, 3), np.float32), labels)
+
+
+def test_a_loss_of_your_own_gives_its_gradient_in_the_predictions_dtype():
+    """``Loss.gradient`` casts a loss of your own's gradient to the predictions' dtype: without it a float32
+    model's ``backward(loss.gradient(...))`` got float64 (mutation round)."""
+    class MeanAbsolute(mc.Loss):
+        def value(self, y_true, y_pred):
+            return float(np.mean(np.abs(y_true - y_pred)))
+
+        def grad(self, y_true, y_pred):
+            return np.sign(y_pred - y_true).astype(np.float64) / y_pred.size
+
+    assert MeanAbsolute().gradient(np.zeros((2, 1)), np.ones((2, 1), dtype=np.float32)).dtype == np.float32
+
+
 def test_unknown_loss_name_lists_the_choices():
     model = mc.Sequential([mc.Dense(1, input_shape=(2,))])
     with pytest.raises(ValueError, match="unknown loss 'hinge'.*binary_crossentropy"):
@@ -392,6 +428,30 @@ def _terms(loss, labels, predictions):
     predictions' dtype."""
     return np.array([loss(labels[n:n + 1], predictions[n:n + 1]) / len(labels) for n in range(len(labels))],
                     dtype=predictions.dtype)
+
+
+def test_binary_crossentropy_clipped_and_stuck_look_at_both_ends_and_at_each_output():
+    """``clipped`` finds predictions at either end of [ε, 1 − ε] (mutation round: only below ε, so gradcheck judged
+    samples at p = 1, where the loss is flat); a sample of several outputs is ``stuck`` where any one output is,
+    not only where all are."""
+    bce = mc.BinaryCrossentropy()
+    assert bce.clipped(np.array([[1.0], [0.0], [1.0]]), np.array([[1.0], [0.5], [1e-9]])).tolist() == [True, False,
+                                                                                                      True]
+    assert bce.stuck(np.array([[0.0, 1.0], [0.0, 1.0]]), np.array([[1.0, 1.0], [0.0, 1.0]])).tolist() == [True,
+                                                                                                         False]
+
+
+def test_might_be_stuck_bounds_a_sample_by_its_least_certain_label_and_says_no_on_logits():
+    """On an accelerator the output comes back for ``stuck`` only where ``might_be_stuck`` says a term is large
+    enough. Labels [0.6, 1] stuck on the 0.6 add only 0.6·16 to the term, so the bound must come from the sample's
+    least certain label (mutation round: from its surest, and cuda never warned; the property test below did not
+    draw such a sample). On logits nothing is clipped, so a large term must not fetch the output each step."""
+    bce = mc.BinaryCrossentropy()
+    labels, predictions = np.array([[0.6, 1.0]]), np.array([[0.0, 1.0]], dtype=np.float32)
+    assert bce.stuck(labels, predictions).all()
+    assert bce.might_be_stuck(labels, np.array([bce(labels, predictions)], dtype=np.float32))
+    assert not mc.BinaryCrossentropy(from_logits=True).might_be_stuck(np.zeros((1, 1)), np.array([100.0]))
+    assert not mc.CategoricalCrossentropy(from_logits=True).might_be_stuck(np.eye(2)[:1], np.array([100.0]))
 
 
 @settings(max_examples=60)

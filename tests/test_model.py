@@ -286,6 +286,72 @@ def test_validation_split_keeps_the_validation_samples_out_of_training(monkeypat
     assert validated == [list(range(30, 40))] * 2
 
 
+def test_validation_data_overrides_validation_split(monkeypatch):
+    """Given both, Keras validates on ``validation_data`` and trains on every sample (mutation round: the split cut
+    the last quarter out of training and validated on it instead, and no test noticed)."""
+    x_val = indexed_samples(3) + [100, 0, 0]
+    epochs, validated = batches_seen_by_fit(monkeypatch, indexed_samples(8), validation_split=0.25,
+                                            validation_data=(x_val, np.zeros((3, 1))), shuffle=False)
+    assert sorted(epochs[0]) == list(range(8)) and validated == [[100, 101, 102]]
+
+
+def test_the_bar_shows_the_running_mean_over_the_samples_seen(monkeypatch):
+    """Mid-epoch the bar shows the loss summed over the samples seen divided by their number (mutation round: by
+    the steps, a loss batch_size times too large, passed): every σ(0) = 0.5 gives ln 2 from the first step on."""
+    shown = []
+
+    class Watched(mc.model.ProgressBar):
+        def update(self, done, **values):
+            shown.append(values)
+            return super().update(done, **values)
+
+    monkeypatch.setattr(mc.model, "ProgressBar", Watched)
+    history = sigmoid_of_first_input().fit(np.zeros((8, 3)), np.zeros(8), batch_size=4, epochs=1, verbose=0,
+                                           shuffle=False)
+    assert shown[0]["loss"] == pytest.approx(np.log(2), rel=1e-5)
+    assert shown[-1]["loss"] == pytest.approx(history.history["loss"][0])
+
+
+def test_a_loss_that_is_not_finite_stops_the_step_before_any_update():
+    """A NaN loss from finite outputs (a loss of your own; MSE overflowing float32) stops the step before the
+    update (mutation round: without the check it updated the weights and returned {"loss": nan})."""
+    class Broken(mc.Loss):
+        def value(self, y_true, y_pred):
+            return float("nan")
+
+        def grad(self, y_true, y_pred):
+            return np.ones_like(y_pred) / y_pred.size
+
+    model = sigmoid_of_first_input()
+    model.compile(optimizer=mc.SGD(0.1), loss=Broken())
+    before = model.get_weights()
+    with pytest.raises(FloatingPointError, match="loss is nan"):
+        model.train_on_batch(np.ones((2, 3)), np.zeros((2, 1)))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the overflow is the point
+def test_fit_says_the_weights_hold_nan_where_one_weight_overflowed():
+    """One overflowed kernel, its bias still finite, is a corrupted model: the divergence message says so
+    (mutation round: it said the weights were as after the last good step unless every weight was NaN)."""
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,))])
+    model.compile(optimizer=mc.SGD(1e38), loss="mse")
+    model.set_weights([np.array([[1.0], [0.0], [0.0]]), np.zeros(1)])
+    x = np.array([[50.0, 0, 0], [-50.0, 0, 0]], dtype=np.float32)  # ∂L/∂kernel = 2500, ∂L/∂bias = 0
+    with pytest.raises(mc.TrainingDivergedError, match="the weights hold NaN/inf"):
+        model.fit(x, np.zeros(2), batch_size=2, epochs=1, verbose=0, shuffle=False)
+    kernel, bias = model.get_weights()
+    assert not np.all(np.isfinite(kernel)) and np.all(np.isfinite(bias))
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_more_labels_than_samples_are_refused(method):
+    """y with more rows than x (the labels of the whole set beside a slice of x) is refused, not each sample given
+    the label of the row at its position (mutation round: only fewer labels were refused)."""
+    with pytest.raises(ShapeError, match="x and y must hold the same number of samples, got 4 and 6"):
+        getattr(sigmoid_of_first_input(), method)(indexed_samples(4), np.zeros(6), verbose=0)
+
+
 def test_step_by_step_forward_backward_matches_fit_step():
     x, y = toy_data(8)
     a, b = toy_model(seed=1), toy_model(seed=1)
@@ -1309,6 +1375,14 @@ def test_summary_prints_and_returns_none_and_count_params_builds_first(capsys):
     assert model.count_params() == 19 and model.built
     assert model.summary() is None and "Total params: 19" in capsys.readouterr().out
     assert "Total params: 19" in model.summary(print_fn=None)
+
+
+def test_summary_counts_a_batchnorms_moving_statistics_as_non_trainable():
+    """Keras counts BatchNormalization's moving mean and variance (2·C) as non-trainable (mutation round: they
+    could be counted as trainable)."""
+    model = mc.Sequential([mc.Dense(4, input_shape=(3,)), mc.BatchNormalization()])
+    text = model.summary(print_fn=None)
+    assert "Total params: 32" in text and "Trainable params: 24" in text and "Non-trainable params: 8" in text
 
 
 def test_writers_refuse_a_read_only_file_and_leave_no_temporary_file(tmp_path, monkeypatch):
