@@ -115,6 +115,20 @@ def test_the_readme_drift_figures_are_those_benchmarks_backend_drift_measured():
         "conv (use_bias=False) + BatchNorm", "SGD(0.01, momentum=0.9)"]
 
 
+def test_the_readme_1080p_update_times_are_those_of_benchmarks_results_track_speed_json():
+    """README's milliseconds per update on 1080p frames are the last run of benchmarks/track_speed.py, rounded."""
+    import json
+
+    results = README.parent / "benchmarks" / "results" / "track_speed.json"
+    measured = json.loads(results.read_text(encoding="utf-8"))["ms_per_update"]["1080x1920"]
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    quoted = re.search(r"on 1080p frames siamese takes about (\d+) ms, cnn (\d+), hybrid (\d+), OpenCV's CSRT (\d+) "
+                       r"and KCF (\d+)", text)
+    assert quoted, "README no longer gives the 1080p update times"
+    for name, figure in zip(("siamese", "cnn", "hybrid", "csrt", "kcf"), quoted.groups()):
+        assert int(figure) == round(measured[name]), f"{name}: README says {figure} ms, the file {measured[name]:.1f}"
+
+
 def test_the_readme_tracker_table_is_the_run_in_benchmarks_results_track_json():
     """README's success AUCs and FPS ranges are those of benchmarks/results/track.json (the last run of
     benchmarks/track.py --seeds 0,1,2), so that a rerun that changes them shows here."""

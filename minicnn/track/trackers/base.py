@@ -11,6 +11,8 @@ Sizes in messages: a frame's size is written ``H×W`` (its array shape), and a b
 ``minicnn.track.boxes.box_problems``; each message says which order it uses.
 """
 
+import math
+
 import numpy as np
 
 
@@ -139,10 +141,18 @@ def check_box(box, frame_shape, argument="box"):
     return values
 
 
+STATISTICS_PIXELS = 640 * 480
+"""A frame of more pixels has its colour statistics taken from every k-th row and column, about this many pixels:
+the mean and deviation of a photograph barely change, and on a 1080p frame they took most of a tracker's update."""
+
+
 def colour_statistics(image):
     """Per-channel mean ``μ`` and standard deviation ``σ`` of an ``(H, W, 3)`` image, each ``(3,)`` float32
-    (``σ`` raised by 10⁻³ so that a flat image can be divided by it)."""
-    image = np.asarray(image, dtype=np.float32)
+    (``σ`` raised by 10⁻³ so that a flat image can be divided by it). On an image of more than
+    ``STATISTICS_PIXELS`` pixels, of every k-th row and column, ``k = ⌈√(H·W / STATISTICS_PIXELS)⌉`` (3 at 1080p)."""
+    image = np.asarray(image)
+    step = math.ceil(math.sqrt(image.shape[0] * image.shape[1] / STATISTICS_PIXELS))
+    image = np.asarray(image[::step, ::step], dtype=np.float32)
     return image.mean(axis=(0, 1)), image.std(axis=(0, 1)) + np.float32(1e-3)
 
 
@@ -153,11 +163,17 @@ def match_colour_statistics(image, reference):
 
     ``μ, σ`` are the image's own. A global change of brightness, contrast or colour cast (``I = g·I₀ + c`` per
     channel) cancels exactly; a shadow crossing part of the frame does not. Returns float32 ``(H, W, 3)``,
-    unclipped.
+    unclipped. A uint8 image takes one of 256 levels per channel, so the formula is worked out for those
+    (a table, the same float32 arithmetic) and looked up: half the time of computing it per pixel on a 1080p frame.
     """
-    image = np.asarray(image, dtype=np.float32)
+    image = np.asarray(image)
     mean, std = colour_statistics(image)
-    return ((image - mean) * (reference[1] / std) + reference[0]).astype(np.float32)
+    if image.dtype == np.uint8:
+        levels = np.arange(256, dtype=np.float32)[:, None]
+        table = ((levels - mean) * (reference[1] / std) + reference[0]).astype(np.float32, copy=False)
+        return table[image, np.arange(3)]
+    image = image.astype(np.float32, copy=False)
+    return ((image - mean) * (reference[1] / std) + reference[0]).astype(np.float32, copy=False)
 
 
 class Tracker:

@@ -503,7 +503,8 @@ class SiameseTracker(Tracker):
         """A frame as float32 grey levels, matched to the first frame's colour statistics when ``normalise``."""
         if self._reference is None:
             return frame.astype(np.float32)
-        return np.clip(match_colour_statistics(frame, self._reference), 0, 255)
+        matched = match_colour_statistics(frame, self._reference)
+        return np.clip(matched, 0, 255, out=matched)
 
     def _update(self, frame):
         frame = self._prepare(frame)
