@@ -760,6 +760,74 @@ def test_results_of_another_tracker_of_yours_under_the_same_name_are_run_again(t
             f"line, --no-resume)") in capsys.readouterr().out
 
 
+class Shifted(StandStill):
+    """Moves its box right by 1 + ``shift`` px every frame."""
+
+    def __init__(self, shift=0.0):
+        self.shift = shift
+
+    def update(self, frame):
+        self.box = (self.box[0] + 1 + self.shift,) + self.box[1:]
+        return True, self.box
+
+
+@pytest.mark.parametrize("first, then", [(Shifted, functools.partial(Shifted, shift=30.0)),
+                                         (functools.partial(Shifted, shift=30.0), Shifted)],
+                         ids=["plain-then-partial", "partial-then-plain"])
+def test_a_tracker_of_yours_and_a_partial_of_it_with_arguments_do_not_share_results(tmp_path, suite, first, then):
+    """The arguments of a functools.partial were compared only where both runs had them: a class of yours, then the
+    same class with arguments (or the other way round), resumed the other's results, AUC and all (a mutation round's
+    find). A recorded setting on one side only now differs too, and the sequences are run again."""
+    E.evaluate({"mine": first}, suite[:1], tmp_path, progress=False)
+    with pytest.warns(UserWarning, match="made by the tracker of this name with other arguments"):
+        resumed = E.evaluate({"mine": then}, suite[:1], tmp_path, progress=False)
+    fresh = E.evaluate({"mine": then}, suite[:1], None, progress=False)
+    assert resumed.score("mine").auc == fresh.score("mine").auc
+
+
+def test_a_partials_keywords_in_another_order_are_the_same_settings():
+    """``partial(f, a=1, b=2)`` and ``partial(f, b=2, a=1)`` make the same tracker and reuse each other's results, as
+    ``_settings_text`` promises (mutation round: hashed in the order given, the second ran everything again)."""
+    assert E._code_of(functools.partial(offset_factory, {}, offset=1.0, crash_at=2))["settings_sha256"] == \
+        E._code_of(functools.partial(offset_factory, {}, crash_at=2, offset=1.0))["settings_sha256"]
+    assert E._settings_text({"b": 1, "a": 2}) == E._settings_text({"a": 2, "b": 1})
+
+
+def test_a_resumed_run_keeps_the_frames_its_tracker_said_it_lost(tmp_path, suite):
+    """The .json records lost_frames, and a resumed run reads them back (mutation round: read as 0, the table's
+    'lost' column changed on a rerun)."""
+    boxes = {s.name: s.ground_truth for s in suite}
+    factory = functools.partial(offset_factory, boxes, 0.0, one={"lose_at": 3})
+    fresh = E.evaluate({"t": factory}, suite[:1], tmp_path, progress=False)
+    resumed = E.evaluate({"t": factory}, suite[:1], tmp_path, progress=False)
+    assert fresh.runs["t", "one"].lost_frames == resumed.runs["t", "one"].lost_frames == 1
+
+
+def test_result_files_without_a_record_of_what_made_them_are_not_reused_for_a_sequence_of_another_length(tmp_path):
+    """Files saved before minicnn recorded made_by, frames and checksums are taken as they are, but not for a
+    sequence of another length (the suite made again with more frames): scored against it, 5 boxes met 7 frames
+    (mutation round: the length check could go)."""
+    E.evaluate({"still": StandStill}, [_moving_square("one", 5)], tmp_path, progress=False)
+    info_path = tmp_path / "still" / "one.json"
+    info = json.loads(info_path.read_text())
+    for key in ("made_by", "code_sha256", "frames", "ground_truth_sha256", "sha256"):
+        info.pop(key, None)
+    info_path.write_text(json.dumps(info))
+    evaluation = E.evaluate({"still": StandStill}, [_moving_square("one", 7)], tmp_path, progress=False)
+    assert len(evaluation.runs["still", "one"].boxes) == 7
+
+
+def test_the_trackers_keep_the_order_they_were_given_in(suite):
+    """``Evaluation.trackers`` is the order given: the plots' legends, and the table's among equal scores (mutation
+    round: sorted by name, "zeta, alpha" became "alpha, zeta")."""
+    class AlsoStandStill(StandStill):
+        pass
+
+    evaluation = E.evaluate({"zeta": StandStill, "alpha": AlsoStandStill}, suite[:1], progress=False)
+    assert evaluation.trackers == ["zeta", "alpha"]
+    assert [line.split()[0] for line in evaluation.table(fps=False).splitlines()[2:4]] == ["zeta", "alpha"]
+
+
 @pytest.mark.parametrize("with_file", [True, False])
 def test_results_of_your_tracker_before_you_edited_it_are_run_again(tmp_path, suite, with_file, monkeypatch):
     """A tracker of yours, fixed and evaluated again into the same folder, was scored on its old results. Its

@@ -373,8 +373,15 @@ def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
     info = _parsed(info_path, json.loads)
     if not isinstance(info, dict):
         raise ValueError(f"{info_path.name}: expected a JSON object, got {type(info).__name__}")
-    for key, value in (made or {}).items():  # files written before minicnn recorded these are taken as they are
-        recorded = info.get(key, value)
+    # files written before minicnn recorded these are taken as they are; since made_by is recorded, so are a
+    # factory's code and arguments wherever it has them, so that one recorded on one side only differs too (a
+    # class of yours, then a functools.partial of it with arguments, or the other way round)
+    recorded_with_made_by = ("code_sha256", "settings_sha256") if made and "made_by" in info else ()
+    made = dict(made or {})
+    for key in recorded_with_made_by:
+        made.setdefault(key, None)
+    for key, value in made.items():
+        recorded = info.get(key, None if key in recorded_with_made_by else value)
         if recorded != value:
             raise ValueError(_made_from_else(key, recorded, value))
     recorded = info.get("sha256", {})  # files written before minicnn recorded them are taken as they are
