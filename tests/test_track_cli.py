@@ -67,6 +67,20 @@ def test_eval_in_processes_says_that_they_shared_the_cores_under_its_table(data,
     assert note not in capsys.readouterr().out
 
 
+def test_eval_no_resume_runs_every_sequence_again(data, tmp_path):
+    """``minicnn eval --no-resume`` runs the sequences again (mutation round: passed on as resume=True, the old
+    results were reused; only ``track show --no-resume`` was tested)."""
+    pytest.importorskip("cv2")
+    arguments = ["eval", "--data", str(data), "--trackers", "mosse", "--results", str(tmp_path / "results"), "--quiet"]
+    cli.main(arguments)
+    run = tmp_path / "results" / "mosse" / "fast.json"
+    written = run.stat().st_mtime_ns
+    cli.main(arguments)
+    assert run.stat().st_mtime_ns == written  # reused
+    cli.main(arguments + ["--no-resume"])
+    assert run.stat().st_mtime_ns != written
+
+
 def test_show_renders_a_gif_and_a_contact_sheet(data, tmp_path, capsys):
     pytest.importorskip("cv2")
     import imageio.v3 as iio
@@ -746,6 +760,22 @@ def test_a_single_image_is_not_a_video(clip, fake, capsys):
 def test_bad_box_text_is_quoted(clip, fake, capsys, text):
     message = _track_error(capsys, clip["folder"], "--box", text, "--tracker", "fake")
     assert message == f"--box: expected four numbers x,y,w,h, got {text!r}"
+
+
+def test_a_box_may_be_written_with_spaces_as_the_help_says():
+    """``--box "10 20 30 40"`` takes commas and/or spaces, as parse_box says (mutation round: split on commas only,
+    it was refused as not four numbers, with no test to notice)."""
+    assert cli_track.parse_box("10 20 30 40") == [10.0, 20.0, 30.0, 40.0]
+    assert cli_track.parse_box("10, 20,30 ,40") == [10.0, 20.0, 30.0, 40.0]
+
+
+def test_the_summary_counts_the_frames_after_a_crash_as_without_a_box(clip, fake, tmp_path, capsys):
+    """"no box in N frames" counts every frame written nan: the one the tracker said it lost and the 13 after its
+    crash at frame 7 (mutation round: counted from the lost frames alone it said 1)."""
+    fake["crash_at"], fake["lost"] = 7, (3,)
+    assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--out",
+                     str(tmp_path / "out"), "--quiet"]) == 1
+    assert "no box in 14 frames" in capsys.readouterr().out
 
 
 def test_a_box_outside_the_first_frame_is_refused(clip, fake, capsys):

@@ -219,6 +219,16 @@ def test_the_normalized_error_divides_x_by_the_width_and_y_by_the_height():
     np.testing.assert_allclose(normalized, [0.0, 0.1, 0.1])  # 2 / 20
 
 
+def test_the_normalized_error_is_in_units_of_the_ground_truths_box_not_the_trackers():
+    """LaSOT's normalised precision divides the centre offset by the ground truth's width and height; every other
+    test gave the tracker a box of the truth's size, so dividing by the tracker's own went unseen (mutation round):
+    a tracker answering huge boxes would have shrunk its own error."""
+    truth = np.array([[10.0, 10.0, 20.0, 40.0]] * 2)
+    boxes = np.array([[10.0, 10.0, 20.0, 40.0], [14.0, 10.0, 40.0, 40.0]])  # centre 4 + (40 − 20)/2 = 14 px right
+    _, errors, normalized = M.otb_frame_errors(boxes, truth)
+    assert errors[1] == 14.0 and normalized[1] == pytest.approx(14.0 / 20.0)  # 0.35 divided by the tracker's 40
+
+
 def test_centre_errors_are_euclidean_distances():
     """A shift of (3, 4) is 5 px away (and half a 10-px box), not 7 as the sum of the two offsets would say."""
     gt = _track(3)

@@ -339,6 +339,56 @@ def test_a_bad_got10k_box_is_named_with_its_ground_truth_file(tmp_path):
         read_got10k(folder)
 
 
+def _got10k_with_lines(root, lines, name="g"):
+    """A GOT-10k folder of ``_toy``'s frames whose groundtruth.txt holds ``lines`` (and no absence labels)."""
+    folder = write_got10k(_toy(name=name), root)
+    (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    (folder / "absence.label").unlink()
+    return folder
+
+
+def test_a_got10k_file_that_writes_nan_marks_those_frames_as_nan_in_the_annotation(tmp_path):
+    """OTB's rules carry a lost tracker's box across a frame annotated 0,0,0,0 but not across one annotated NaN;
+    read_got10k says which frames its file writes as NaN (mutation round: None, every NaN taken as 0,0,0,0)."""
+    folder = _got10k_with_lines(tmp_path, ["3,4,10,8", "4,4,10,8", "nan,nan,nan,nan", "6,4,10,8", "7,4,10,8"])
+    assert read_got10k(folder).nan_in_annotation.tolist() == [False, False, True, False, False]
+
+
+def test_a_got10k_box_without_width_is_missing_ground_truth(tmp_path):
+    """A box of width 0 is warned of as "treated as missing", and is NaN (mutation round: kept, GOT-10k's AO
+    scored the frame as every tracker's failure)."""
+    folder = _got10k_with_lines(tmp_path, ["3,4,10,8", "4,4,0,8", "5,4,10,8", "6,4,10,8", "7,4,10,8"])
+    with pytest.warns(UserWarning, match="treated as missing"):
+        sequence = read_got10k(folder)
+    assert np.all(np.isnan(sequence.ground_truth[1])) and not np.isnan(sequence.ground_truth[[0, 2]]).any()
+
+
+def test_write_got10k_writes_a_frame_without_a_box_as_0000_and_reads_it_back_so(tmp_path):
+    """The toolkit's 0,0,0,0 for a frame without a box (mutation round: written as NaN, it read back as NaN in the
+    annotation, which changes how OTB's rules score a lost tracker on the round-tripped sequence)."""
+    folder = write_got10k(_toy(name="g"), tmp_path)  # _toy's frame 2 has no box
+    assert (folder / "groundtruth.txt").read_text().splitlines()[2] == "0,0,0,0"
+    assert not read_got10k(folder).nan_in_annotation.any()
+
+
+def test_writing_a_got10k_sequence_again_with_fewer_frames_keeps_none_of_the_old_frames(tmp_path):
+    """The frames at the top of a GOT-10k folder are the writer's own: carried over as files of yours, a 3-frame
+    sequence written over a 5-frame one held 5 frames for 3 boxes and could not be read (mutation round)."""
+    write_got10k(_toy(5, name="g"), tmp_path)
+    folder = write_got10k(_toy(3, name="g"), tmp_path)
+    assert sorted(p.name for p in folder.glob("*.jpg")) == ["00000001.jpg", "00000002.jpg", "00000003.jpg"]
+    assert len(read_got10k(folder)) == 3
+
+
+def test_a_got10k_splits_list_gives_the_order_and_the_sequences(tmp_path):
+    """GOT-10k's list.txt names a split's sequences in their order: read, a folder not listed is left out and the
+    order is the list's, not the names' (mutation round: list.txt could be ignored)."""
+    for name in ("a", "b", "c"):
+        write_got10k(_toy(name=name), tmp_path / "split")
+    (tmp_path / "split" / "list.txt").write_text("c\na\n")
+    assert [s.name for s in read_sequences(tmp_path / "split")] == ["c", "a"]
+
+
 def test_a_folder_without_any_sequence_is_refused_without_the_skipped_folders_warning(tmp_path, recwarn):
     """The error says there are no sequences; a warning naming every folder as skipped would say it twice."""
     (tmp_path / "notes").mkdir()
