@@ -268,7 +268,7 @@ def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dty
                 on_kink[i] = True
                 break
             previous_gap = small_gap
-    judged = np.where(on_kink, 0.0, errors)
+    judged = np.where(on_kink, 0.0, np.where(np.isnan(errors), np.inf, errors))  # a NaN gradient fails, by name
     worst = int(np.argmax(np.where(on_kink, -1.0, judged)))  # a kink is not the worst entry: it was not judged
     hint = _hint(picked[~on_kink], numerical[~on_kink], judged[worst] >= tolerance, tiny, tolerance, batch)
     return GradientComparison(name, len(indices), float(judged[worst]), indices[worst], float(picked[worst]),
@@ -288,6 +288,9 @@ def _hint(analytic, numerical, failed, tiny, tolerance, batch):
     1/N applied twice, a missing 2); "" when they share nothing or the array passed."""
     if not failed or not len(analytic):
         return ""
+    if np.isnan(analytic).any():
+        return ("the hand-written gradient is NaN at an entry checked: does backward divide 0 by 0, subtract "
+                "infinities, or leave entries it never set (np.empty)?")
     if not np.any(numerical) and np.any(analytic):
         return ("the numerical gradient is 0 at every entry checked: changing this array does not change the "
                 "output. Does forward read it (not a copy made earlier), and compute in floats?")

@@ -92,6 +92,43 @@ def test_entries_on_a_kink_are_counted_not_judged_and_a_wrong_gradient_there_sti
     assert not report.passed and report.comparisons[0].worst_index == (0, 1, 0, 0), report
 
 
+def test_an_array_whose_every_entry_sits_on_a_kink_does_not_pass():
+    """A ReLU checked at x = 0: every entry sits on the kink, nothing is compared, and the report does not pass but
+    says why (mutation round: without ``unjudged`` in ``passed`` it passed on nothing)."""
+    report = mc.gradcheck(mc.ReLU(), np.zeros((2, 3)))
+    assert report.unjudged == ["x"] and report.kinks == 6 and not report.passed
+    assert "NOT passed: every checked entry of x sat on a kink" in str(report)
+
+
+@pytest.mark.parametrize("nan_in", ["W", "x"])
+def test_a_gradient_holding_nan_fails_and_is_named(nan_in):
+    """A backward that left NaN in ``grads['W']`` passed ("every relative error is below 1e-06"): the report's
+    largest error was Python's max over the arrays, which skips a NaN after a number. NaN in ∂L/∂x, the first
+    array, failed without a line saying so. Both fail now, the array named, with what NaN in a gradient suggests."""
+    class Affine(mc.Layer):
+        def build(self, input_shape):
+            self.params = {"W": np.random.default_rng(0).standard_normal((input_shape[-1], 2)), "b": np.zeros(2)}
+            self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+            self.built = True
+
+        def compute_output_shape(self, input_shape):
+            return tuple(input_shape[:-1]) + (2,)
+
+        def forward(self, x, training=False):
+            self.x = x
+            return x @ self.params["W"] + self.params["b"]
+
+        def backward(self, grad):
+            self.grads["W"] = np.full_like(self.params["W"], np.nan) if nan_in == "W" else self.x.T @ grad
+            self.grads["b"] = grad.sum(axis=0)
+            return np.full_like(self.x, np.nan) if nan_in == "x" else grad @ self.params["W"].T
+
+    report = mc.gradcheck(Affine(), np.random.default_rng(1).standard_normal((4, 3)))
+    assert not report.passed and report.errors[nan_in] == np.inf, report
+    assert f"{nan_in}: the hand-written gradient is NaN at an entry checked" in str(report)
+    assert f"NOT passed: {nan_in} above 1e-06: a backward pass is wrong" in str(report)
+
+
 def test_a_relu_input_within_h_of_zero_is_a_kink_not_a_failure():
     """The README's case: an input near a ReLU's bend. The slope on the far side mixes two slopes, the one on the
     near side is exact, and the hand-written gradient is that one. At 0.4·h from the bend a step of h/10 no longer
