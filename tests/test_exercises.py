@@ -824,6 +824,44 @@ def test_a_failing_solution_that_changes_an_input_in_place_gets_the_note_too():
     assert "Note: your function changed x in place" in message, message
 
 
+def test_an_input_changed_in_place_on_a_random_case_only_gets_the_note():
+    """A solution that passes the hand-picked cases and fails a random one, after writing into an input there, gets
+    the note too (mutation round: the random case's own check could go)."""
+    def mse_gradient(y, y_hat):
+        if len(y) <= 5:  # the hand-picked cases (3 and 5 samples) pass, untouched
+            return (y_hat - y) / len(y)
+        y_hat -= y  # in place, and the 1/N forgotten
+        return y_hat
+
+    result = check("mse_gradient", mse_gradient)
+    message = " ".join(result.message.split())
+    assert not result.passed and "random cases" in message
+    assert "Note: your function changed y_hat in place" in message, message
+
+
+def test_a_type_error_inside_the_students_code_is_not_blamed_on_the_call():
+    """A TypeError raised on the student's own line is theirs to read, not explained as the checker calling the
+    function with the wrong arguments (mutation round: any frame, not all, counted as the call's own)."""
+    def mse_gradient(y, y_hat):
+        return (y_hat - y) / len(5)
+
+    message = " ".join(check("mse_gradient", mse_gradient).message.split())
+    assert "raised TypeError" in message and "len(5)" in message
+    assert "The checker calls mse_gradient(y, y_hat)" not in message, message
+
+
+def test_a_mistake_model_that_cannot_apply_to_a_case_does_not_crash_the_checker():
+    """"weights not transposed" multiplies ∂L/∂z by the kernel, which fails where n_in ≠ n_out: with a squeezed
+    ∂L/∂x (right values, one axis less) on the one-sample case the checker itself raised ValueError (mutation round:
+    only NotApplicable was caught around a model)."""
+    def dense_backward(grad_z, x, kernel):
+        return np.squeeze(grad_z @ kernel.T), x.T @ grad_z, grad_z.sum(axis=0)
+
+    result = check("dense_backward", dense_backward)
+    assert not result.passed
+    assert "Its values are right: return them in shape (1, 4)" in " ".join(result.message.split()), result.message
+
+
 def test_integer_result_is_pointed_out():
     def integers(y, y_hat):
         grad = np.zeros(len(y), dtype=int)
@@ -1397,6 +1435,69 @@ def test_the_watchdog_stops_a_call_in_another_thread_and_raises_nothing_once_the
     deadline = time.monotonic() + 0.3
     while time.monotonic() < deadline:  # Python code running past the limit: nothing is raised in it
         sum(range(100))
+    late = running._TimeLimit(100)
+    with late:
+        pass
+    late._stop_from_the_watchdog()  # a watchdog that fired as the block ended (mutation round: it raised later)
+    assert sum(i for i in range(100_000)) == 4_999_950_000
+
+
+def test_a_stop_asked_for_as_the_block_ends_is_taken_back(monkeypatch):
+    """Where the watchdog asked for TookTooLong and the block ended before Python raised it, it is taken back, not
+    raised later in the checked thread outside the block (mutation round: the take-back could go). The checked
+    thread is held in C, where Python cannot raise yet, while the block ends."""
+    import signal
+    import threading
+
+    from minicnn.exercises import running
+
+    monkeypatch.delattr(signal, "setitimer", raising=False)
+    ready, go, outcome = threading.Event(), threading.Event(), {}
+
+    def checked_thread():
+        limit = running._TimeLimit(100)
+        limit.__enter__()
+        outcome["limit"] = limit
+        ready.set()
+        go.wait()  # in C: an exception asked for now is raised only when it returns
+        try:
+            outcome["sum"] = sum(i for i in range(100_000))
+            outcome["raised"] = None
+        except BaseException as error:
+            outcome["raised"] = error
+
+    thread = threading.Thread(target=checked_thread)
+    thread.start()
+    assert ready.wait(5)
+    limit = outcome["limit"]
+    running._raise_in_thread(limit.thread_id, running._took_too_long_after(100))  # the watchdog fired ...
+    limit.__exit__(None, None, None)  # ... and the block ended before it was raised
+    go.set()
+    thread.join(5)
+    assert outcome["raised"] is None, outcome["raised"]
+
+
+def test_an_except_exception_in_the_students_loop_does_not_swallow_the_time_limit(monkeypatch):
+    """TookTooLong is not an Exception: a loop of the student's with ``except Exception`` would catch it and go on,
+    so an endless first call came back with a right answer and the check passed (mutation round)."""
+    import time
+
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+    calls = []
+
+    def mse_gradient(y, y_hat):
+        calls.append(1)
+        while len(calls) == 1:  # only the first call loops
+            try:
+                time.sleep(0.01)
+            except Exception:
+                break
+        return (y_hat - y) / len(y)
+
+    result = check("mse_gradient", mse_gradient)
+    assert not result.passed and "did not return within 0.2 s" in result.message
 
 
 def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(tmp_path, monkeypatch):
@@ -1409,16 +1510,21 @@ def test_a_loop_endless_only_on_larger_cases_is_reported_once_without_shrinking(
     monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
     right = reference_solution("mse_gradient")
 
-    def endless_from_five(y, y_hat):
-        while len(y) >= 5:
+    stopped = []
+
+    def endless_from_six(y, y_hat):  # the hand-picked cases have 3 and 5 samples: a random case is stopped
+        if len(y) >= 6:
+            stopped.append(len(y))
+        while len(y) >= 6:
             pass
         return right(y, y_hat)
 
     start = time.perf_counter()
-    result = check("mse_gradient", endless_from_five)
-    assert not result.passed and len(result.arguments["y"]) >= 5
-    assert "did not return within 0.2 s" in result.message
+    result = check("mse_gradient", endless_from_six)
+    assert not result.passed and len(result.arguments["y"]) >= 6
+    assert "A random case your function did not return from" in result.message
     assert time.perf_counter() - start < 5
+    assert len(stopped) == 1, stopped  # (mutation round: a smaller case was tried after it, and stopped again)
 
 
 
@@ -1497,7 +1603,7 @@ def test_the_time_limit_gives_back_a_timer_armed_before_the_check(monkeypatch):
         call = running.call_student(endless, {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
         assert isinstance(call.error, running.TookTooLong) and time.monotonic() - start < 5
         remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-        assert 90 < remaining < 100
+        assert 90 < remaining < 99.9  # what it had left, not its whole delay again (mutation round)
         assert signal.getsignal(signal.SIGALRM) is callers_handler
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
