@@ -258,3 +258,25 @@ def test_backward_kernels_refuse_a_gradient_of_another_shape(kernels):
         with pytest.raises(ShapeError, match=rf"^{name}: expected the gradient of shape .* \(the forward pass's "
                                              rf"output\), got"):
             call()
+
+
+@pytest.mark.parametrize("name", ["NumPy", "NUMPY", "numpy"])
+def test_a_backend_name_is_read_in_any_case_and_reported_in_lower_case(name):
+    """set_backend reads the name in any case (MINICNN_BACKEND=NumPy works) and get_backend reports it in lower
+    case. No test gave another case: refusing 'NumPy' as an unknown backend passed, and so did reporting 'NumPy',
+    which the comparisons with "numpy" in the trackers and the CLI do not match (mutation round)."""
+    with mc.use_backend(name):
+        assert mc.get_backend() == "numpy"
+
+
+def test_without_a_choice_or_the_variable_the_backend_is_numba(monkeypatch):
+    """The compiled kernels are the default (README, DESIGN) when no backend was chosen and MINICNN_BACKEND is not
+    set; nothing tested it, and a default of "numpy", ten times slower in a classroom, passed (mutation round).
+    monkeypatch gives the backend module its state back after the test."""
+    from minicnn import backend
+
+    monkeypatch.delenv("MINICNN_BACKEND", raising=False)
+    monkeypatch.setitem(backend._active, "name", None)
+    monkeypatch.setitem(backend._active, "module", None)
+    assert mc.get_backend() == "numba"
+    assert backend.kernels().__name__ == "minicnn.kernels.cpu"

@@ -2,6 +2,7 @@
 (float64), over shapes drawn by hypothesis."""
 
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,34 @@ def test_overlapping_max_pool_adds_gradients_of_shared_winner():
     assert grad.ravel().tolist() == [0.0, 5.0, 0.0]
 
 
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("make", [
+    lambda padding: mc.Conv2D(3, (3, 2), strides=(1, 2), padding=padding, seed=0),
+    lambda padding: mc.Conv2D(3, (2, 3), strides=(3, 1), padding=padding, seed=0),
+    lambda padding: mc.MaxPooling2D((2, 3), strides=(1, 2), padding=padding),
+    lambda padding: mc.AveragePooling2D((3, 2), strides=(2, 1), padding=padding),
+], ids=["Conv2D 3x2 strides 1x2", "Conv2D 2x3 strides 3x1", "MaxPooling2D 2x3 strides 1x2",
+        "AveragePooling2D 3x2 strides 2x1"])
+def test_the_declared_output_shape_is_the_forward_passs_for_unequal_windows_and_strides(make, padding):
+    """compute_output_shape (what summary() shows and the next layer is built from) gives the shape of the forward
+    pass's output for a window and strides that differ between height and width. Every test of it used square
+    windows and equal strides, so reversing the strides or swapping the output's height and width passed (mutation
+    round)."""
+    layer = make(padding)
+    x = np.random.default_rng(0).standard_normal((2, 11, 7, 2)).astype(np.float32)
+    y = layer(x)
+    assert layer.compute_output_shape((None, 11, 7, 2)) == (None, *y.shape[1:])
+
+
+@pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D], ids=lambda cls: cls.__name__)
+def test_a_pooling_layer_has_keras_defaults_a_2_by_2_window_side_by_side(layer_class):
+    """Keras' defaults: pool_size=(2, 2), strides=None (meaning pool_size) and padding='valid'. A default pool_size
+    of 3 passed every test, all of which gave the window (mutation round)."""
+    layer = layer_class()
+    assert (layer.pool_size, layer.strides, layer.padding) == ((2, 2), (2, 2), "valid")
+    assert layer(np.ones((1, 6, 8, 3), dtype=np.float32)).shape == (1, 3, 4, 3)
+
+
 @pytest.mark.filterwarnings("ignore:.*a softmax over 1 output")  # the maths holds there too; the warning is for models
 @given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 5), st.sampled_from([None, "relu", "sigmoid", "tanh",
                                                                                    "softmax"]),
@@ -133,6 +162,16 @@ def test_kernels_start_glorot_uniform(make_layer, input_shape, fan_in, fan_out):
     limit = np.sqrt(6 / (fan_in + fan_out))
     assert 0.95 * limit < np.max(np.abs(w)) <= limit
     assert np.std(w) == pytest.approx(limit / np.sqrt(3), rel=0.05)
+
+
+def test_conv2d_biases_start_at_zero_and_the_kernel_has_keras_shape():
+    """Conv2D's biases start at zero (its docstring, and Keras' default) and its kernel has the shape
+    (kh, kw, c_in, filters). No test looked at the bias of a new Conv2D: biases built as 0.01 passed (mutation
+    round)."""
+    layer = mc.Conv2D(5, (3, 2), seed=0)
+    layer(np.ones((1, 6, 6, 4), dtype=np.float32))
+    np.testing.assert_array_equal(layer.params["bias"], np.zeros(5))
+    assert layer.params["kernel"].shape == (3, 2, 4, 5)
 
 
 @pytest.mark.filterwarnings("ignore:.*a softmax over 1 output")  # the maths holds there too; the warning is for models
@@ -247,6 +286,24 @@ def test_a_layer_stepped_through_by_hand_says_what_is_wrong(make_layer, shape, b
     (The cuda backend: tests/test_cuda_backend.py.)"""
     with mc.use_backend(backend_name):
         step_through_by_hand(make_layer(), shape)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+@pytest.mark.parametrize("make, x_shape, grad_shape", [
+    (lambda: mc.Dense(3, seed=0), (2, 4), (3, 2)),                 # (N, units) transposed
+    (lambda: mc.Conv2D(2, 3, seed=0), (1, 6, 8, 1), (1, 6, 4, 2)),  # (N, H, W, C) with H and W swapped
+    (lambda: mc.MaxPooling2D(2), (1, 4, 8, 2), (1, 4, 2, 2)),
+], ids=["Dense", "Conv2D", "MaxPooling2D"])
+def test_a_gradient_of_the_right_size_but_another_shape_is_refused(backend_name, make, x_shape, grad_shape):
+    """The upstream gradient's shape, not only its size, must be the forward pass's output's. Comparing sizes
+    passed every test, whose wrong gradients all had another size: a transposed gradient then went into the
+    kernels, which read it in the wrong order (mutation round)."""
+    with mc.use_backend(backend_name):
+        layer = make()
+        y = layer(np.ones(x_shape, dtype=np.float32))
+        assert y.shape != grad_shape and y.size == int(np.prod(grad_shape))
+        with pytest.raises(ShapeError, match=r"expected the gradient of shape .*\(the forward pass's output\), got"):
+            layer.backward(np.ones(grad_shape, dtype=np.float32))
 
 
 @pytest.mark.parametrize("make_layer, shape", [
@@ -370,6 +427,24 @@ def test_an_activation_layer_takes_any_width_it_has_no_weights(activation):
     assert layer(np.ones((2, 4, 4, 7))).shape == (2, 4, 4, 7)
 
 
+@pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D], ids=lambda cls: cls.__name__)
+def test_a_pooling_layer_takes_any_channel_count_it_has_no_weights(layer_class):
+    """Pooling has no weights, so one layer pools 3 channels and then 5; with the channel check of the layers with
+    weights left in place, the second call was refused (mutation round)."""
+    layer = layer_class(2)
+    assert layer(np.ones((2, 4, 4, 3), dtype=np.float32)).shape == (2, 2, 2, 3)
+    assert layer(np.ones((1, 6, 4, 5), dtype=np.float32)).shape == (1, 3, 2, 5)
+
+
+@pytest.mark.parametrize("layer_class", [mc.MaxPooling2D, mc.AveragePooling2D], ids=lambda cls: cls.__name__)
+def test_a_pool_larger_than_the_input_is_named_pool_size(layer_class):
+    """A pool that does not fit the input is refused in the pooling layer's own words, naming its argument
+    pool_size; an error naming Conv2D's kernel passed every test (mutation round)."""
+    with pytest.raises(ShapeError, match=r"pool_size \(5, 5\) does not fit in an input of 3×4 with padding='valid'; "
+                                         r"use a smaller pool_size or padding='same'"):
+        layer_class(5)(np.ones((1, 3, 4, 2), dtype=np.float32))
+
+
 @pytest.mark.parametrize("make, built, given, message", [
     (lambda: mc.Conv2D(2, 3, seed=0), (None, 6, 6, 1), (2, 6, 6, 3),
      r"^Conv2D '\w+': expected input of shape \(N, 6, 6, 1\) \(built for 1 input channel\), got \(2, 6, 6, 3\)$"),
@@ -410,6 +485,24 @@ def test_a_window_or_stride_of_zero_is_refused_when_the_layer_is_made(make, argu
     with pytest.raises(ValueError, match=rf"'[a-z_0-9]+': {argument} must be a positive int or a pair of positive "
                                          rf"ints, got"):
         make()
+
+
+@pytest.mark.parametrize("filters", [0, -2, True, 2.5, "8", np.int64(0)])
+def test_conv2d_refuses_a_filter_count_that_is_not_a_positive_int_by_name(filters):
+    """Conv2D's ``filters`` must be a positive int, and the error shows the value given. Without a test,
+    Conv2D(0, 3) made a layer with no output channel, Conv2D(True, 3) one with one channel, and a message showing
+    the kernel_size instead passed (mutation round)."""
+    with pytest.raises(ValueError, match=rf"^Conv2D 'conv2d[_0-9]*': filters must be a positive int, "
+                                         rf"got {re.escape(repr(filters))}$"):
+        mc.Conv2D(filters, 3)
+
+
+def test_conv2d_takes_a_numpy_integer_filter_count():
+    """A NumPy integer is a filter count like any int, kept as a Python int: the check above refuses bools and
+    non-positive counts, not NumPy's integers (mutation round)."""
+    layer = mc.Conv2D(np.int64(4), 3, seed=0)
+    assert layer.filters == 4 and type(layer.filters) is int
+    assert layer(np.ones((1, 5, 5, 2), dtype=np.float32)).shape == (1, 3, 3, 4)
 
 
 @pytest.mark.parametrize("layer", [mc.BatchNormalization, lambda: mc.Dropout(0.5)])

@@ -241,3 +241,20 @@ def test_width_and_height_stay_above_the_floor_after_an_update():
     kf.predict()
     kf.update([0.0, 0.0, 0.01, 0.01])
     assert kf.state[2] >= 1.0 and kf.state[3] >= 1.0
+
+
+def test_the_filters_properties_are_copies_that_cannot_change_it():
+    """``state``, ``velocity``, ``covariance`` and ``box`` are copies: writing into what they return leaves the filter,
+    its gate and its next gain as they were. Properties returning the filter's own arrays passed every test
+    (mutation round)."""
+    kf = KalmanBoxFilter([10.0, 20.0, 30.0, 40.0])
+    kf.predict()
+    kf.update([12.0, 21.0, 30.0, 40.0])
+    before = (kf.state, kf.velocity, kf.covariance, kf.box, kf.distance([14.0, 22.0, 30.0, 40.0]))
+    for array in (kf.state, kf.velocity, kf.covariance, kf.box):
+        array[...] = 0.0
+    np.testing.assert_array_equal(kf.state, before[0])
+    np.testing.assert_array_equal(kf.velocity, before[1])
+    np.testing.assert_array_equal(kf.covariance, before[2])
+    np.testing.assert_array_equal(kf.box, before[3])
+    assert kf.distance([14.0, 22.0, 30.0, 40.0]) == before[4]

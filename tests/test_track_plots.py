@@ -4,6 +4,7 @@ import imageio.v3 as iio
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 
 from minicnn.track import plots
 from minicnn.track.plots import GROUND_TRUTH_COLOR, TRACKER_COLORS, draw_boxes
@@ -61,13 +62,17 @@ def test_draw_boxes_paints_exactly_the_outline_in_the_trackers_colour():
 
 
 def test_draw_boxes_returns_a_copy_and_uses_green_for_ground_truth():
+    """The frame given is left as it was; the ground truth is green, its label read in any case (as box_colors'
+    docstring says: "Ground Truth" drawn in the first tracker's colour passed every test; mutation round), and the
+    first tracker takes the first palette colour."""
     frame = np.full((20, 30, 3), 7, dtype=np.uint8)
     before = frame.copy()
-    out = draw_boxes(frame, {"ground truth": (2, 2, 5, 5), "KCF": (20, 10, 5, 5)}, labels=False)
-    np.testing.assert_array_equal(frame, before)
-    assert out is not frame
-    assert tuple(out[2, 2]) == GROUND_TRUTH_COLOR
-    assert tuple(out[10, 20]) == KCF          # the first tracker takes the first palette colour
+    for ground_truth in ("ground truth", "Ground Truth"):
+        out = draw_boxes(frame, {ground_truth: (2, 2, 5, 5), "KCF": (20, 10, 5, 5)}, labels=False)
+        np.testing.assert_array_equal(frame, before)
+        assert out is not frame
+        assert tuple(out[2, 2]) == GROUND_TRUTH_COLOR
+        assert tuple(out[10, 20]) == KCF          # the first tracker takes the first palette colour
 
 
 def test_draw_boxes_clips_boxes_that_stick_out():
@@ -102,6 +107,27 @@ def test_draw_boxes_label_tag_sits_above_the_top_left_corner():
     assert tuple(out[9, 8]) == (0, 0, 0)
 
 
+def test_colors_override_the_default_colours_by_name_or_rgb():
+    """``colors`` gives a box's colour by a matplotlib name or as RGB, the ground truth's too; draw_boxes ignoring
+    it passed every test (mutation round)."""
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    out = draw_boxes(frame, {"ground truth": (2, 2, 5, 5), "KCF": (20, 10, 5, 5)},
+                     colors={"ground truth": "white", "KCF": (10, 20, 30)}, labels=False)
+    assert tuple(out[2, 2]) == (255, 255, 255)
+    assert tuple(out[10, 20]) == (10, 20, 30)
+
+
+def test_a_fractional_box_covers_the_rounded_pixels_halves_up():
+    """A box covers columns round(x) … round(x + w) − 1 and rows round(y) … round(y + h) − 1, halves rounded up (the
+    module's docstring). Every test drew whole-number boxes, so cutting x and y with int() passed (mutation
+    round)."""
+    frame = np.zeros((20, 30, 3), dtype=np.uint8)
+    out = draw_boxes(frame, {"KCF": (4.6, 3.5, 10.0, 8.0)}, thickness=1, labels=False)
+    # columns round(4.6) = 5 … round(14.6) − 1 = 14; rows round(3.5) = 4 … round(11.5) − 1 = 11
+    expected = rectangle_mask((20, 30), 4, 11, 5, 14) & ~rectangle_mask((20, 30), 5, 10, 6, 13)
+    np.testing.assert_array_equal(painted(out), expected)
+
+
 def test_draw_boxes_rejects_bad_boxes_and_frames():
     frame = np.zeros((20, 30, 3), dtype=np.uint8)
     with pytest.raises(ValueError, match=r"boxes\['KCF'\].*shape \(4,\).*\(2, 4\)"):
@@ -116,6 +142,12 @@ def test_draw_boxes_rejects_bad_boxes_and_frames():
 
 def legend_labels(ax):
     return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def legend_colors(legend):
+    """``{label: (r, g, b)}`` of a matplotlib legend's entries, in 0..255 as the palette gives them."""
+    return {text.get_text(): tuple(np.round(np.asarray(to_rgb(handle.get_color())) * 255).astype(int))
+            for text, handle in zip(legend.get_texts(), legend.legend_handles)}
 
 
 def test_plot_success_legend_shows_auc_sorted_best_first():
@@ -155,6 +187,26 @@ def test_plot_precision_interpolates_when_20_px_is_not_a_threshold():
 def test_plot_curves_reject_a_curve_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"curves\['KCF'\].*\(21,\).*\(20,\)"):
         plots.plot_success({"KCF": np.zeros(20)})
+
+
+def test_plots_refuse_an_empty_mapping_of_curves():
+    """plot_success({}) and plot_precision({}) say that a curve is needed; without the check they drew empty axes
+    with an empty legend, without a word (mutation round)."""
+    with pytest.raises(ValueError, match=r"curves: expected at least one tracker's curve, got none"):
+        plots.plot_success({})
+    with pytest.raises(ValueError, match=r"curves: expected at least one tracker's curve, got none"):
+        plots.plot_precision({})
+
+
+def test_plot_colours_follow_the_input_order_and_the_score_is_the_mean():
+    """A tracker keeps its colour (TRACKER_COLORS by its place in the input) in videos, sheets and plots, whatever
+    its rank; colouring by rank passed every test. The success score is the mean of the curve's points (OTB's
+    AUC): every test's curve was symmetric, so the median passed too (mutation round)."""
+    curves = {"first": np.r_[np.ones(5), np.zeros(16)],  # mean 5/21 = 0.238, median 0
+              "second": np.full(21, 0.5)}                 # 0.500
+    ax = plots.plot_success(curves)
+    assert legend_colors(ax.get_legend()) == {"second [0.500]": SIAM, "first [0.238]": KCF}
+    assert legend_labels(ax) == ["second [0.500]", "first [0.238]"]
 
 
 def test_save_ope_plots_writes_the_files(tmp_path):
@@ -245,6 +297,50 @@ def test_contact_sheet_shows_the_requested_frames_with_one_legend():
     assert [ax.get_title() for ax in image_axes] == ["frame 1", "frame 4", "frame 7", "frame 10"]
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["ground truth", "KCF", "SiamFC"]
     assert "Toy" in figure._suptitle.get_text() and "FM, OCC" in figure._suptitle.get_text()
+
+
+def test_each_frame_of_a_contact_sheet_shows_its_own_boxes_and_the_legend_the_colours_given():
+    """Each frame of a contact sheet shows that frame's boxes, and the legend the colours given in ``colors``. A
+    sheet that drew the first frame's boxes on every frame passed every test, which only read the titles and the
+    legend's names; so did a legend in the default colours when ``colors`` changed them (mutation round)."""
+    sequence = toy_sequence(count=10)
+    tracks = tracks_for(sequence)
+    figure = plots.contact_sheet(sequence, tracks, n_frames=4, columns=2, colors={"SiamFC": "white"})
+    for ax, index in zip(figure.axes, [0, 3, 6, 9]):
+        boxes = {"ground truth": sequence.ground_truth[index],
+                 **{name: track[index] for name, track in tracks.items()}}
+        expected = draw_boxes(sequence[index], boxes, colors={"SiamFC": "white"})
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), expected)
+    assert legend_colors(figure.legends[0]) == {"ground truth": GROUND_TRUTH_COLOR, "KCF": KCF,
+                                                "SiamFC": (255, 255, 255)}
+
+
+def test_video_frames_are_numbered_from_1_and_the_legend_strip_takes_the_colours_given(tmp_path, monkeypatch):
+    """Frame numbers shown to people are 1-based (the module's docstring), and the legend strip below each frame
+    shows the colours given in ``colors``. Writing the 0-based index passed every test, and so did a strip in the
+    default colours (mutation round)."""
+    numbers, strips = [], []
+    draw_number, legend_strip = plots._draw_number, plots._legend_strip
+    monkeypatch.setattr(plots, "_draw_number", lambda image, number, scale: numbers.append(number)
+                        or draw_number(image, number, scale))
+    monkeypatch.setattr(plots, "_legend_strip", lambda colors, width: strips.append(dict(colors))
+                        or legend_strip(colors, width))
+    sequence = toy_sequence(count=5)
+    plots.render_sequence(sequence, tracks_for(sequence), tmp_path / "frames", every=2, progress=False,
+                          colors={"KCF": "white"})
+    assert numbers == [1, 3, 5]
+    assert strips == [{"ground truth": GROUND_TRUTH_COLOR, "KCF": (255, 255, 255), "SiamFC": SIAM}]
+
+
+@pytest.mark.parametrize("name", ["ground truth", "Ground Truth"])
+def test_a_track_may_not_take_the_ground_truths_name(tmp_path, name):
+    """A track named as the ground truth (in any case) would replace its box in every frame: render_sequence and
+    contact_sheet refuse it. The refusal had no test (mutation round)."""
+    sequence = toy_sequence(count=3)
+    with pytest.raises(ValueError, match=rf"tracks: the name '{name}' is reserved for the sequence's ground truth"):
+        plots.render_sequence(sequence, {name: sequence.ground_truth}, tmp_path / "toy.gif", progress=False)
+    with pytest.raises(ValueError, match="is reserved"):
+        plots.contact_sheet(sequence, {name: sequence.ground_truth})
 
 
 def test_only_per_attribute_plots_of_this_prefix_are_removed_as_stale(tmp_path, monkeypatch):
