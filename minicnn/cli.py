@@ -515,7 +515,10 @@ def main(argv=None):
     removed again."""
     FOLDERS_MADE.clear()
     try:
-        return _run_command(argv)
+        try:
+            return _run_command(argv)
+        finally:  # written here, where a reader that is gone is caught, not at exit (block-buffered output)
+            sys.stdout.flush()
     except KeyboardInterrupt as interruption:
         return _interrupted(argv, interruption)
     except SystemError as error:  # Ctrl-C inside a Numba kernel: "... returned a result with an exception set"
