@@ -497,6 +497,16 @@ def test_conv2d_refuses_a_filter_count_that_is_not_a_positive_int_by_name(filter
         mc.Conv2D(filters, 3)
 
 
+@pytest.mark.parametrize("units", [0, -2, True, 2.5, "8", np.int64(0)])
+def test_dense_refuses_a_unit_count_that_is_not_a_positive_int_by_name(units):
+    """Dense's ``units`` as Conv2D's ``filters``: a positive int, the error showing the value given (it had no test
+    either); a NumPy integer is taken, as a Python int."""
+    with pytest.raises(ValueError, match=rf"^Dense 'dense[_0-9]*': units must be a positive int, "
+                                         rf"got {re.escape(repr(units))}$"):
+        mc.Dense(units)
+    assert type(mc.Dense(np.int64(3)).units) is int and mc.Dense(np.int64(3)).units == 3
+
+
 def test_conv2d_takes_a_numpy_integer_filter_count():
     """A NumPy integer is a filter count like any int, kept as a Python int: the check above refuses bools and
     non-positive counts, not NumPy's integers (mutation round)."""
