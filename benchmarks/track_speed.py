@@ -85,8 +85,8 @@ def main(argv=None):
     parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES,
                         help="comma-separated frame sizes, HEIGHTxWIDTH (default: %(default)s)")
     parser.add_argument("--frames", type=whole_number(UNTIMED_UPDATES + 2), default=12,
-                        help="frames per sequence, the first and %(const)s updates untimed (default: %(default)s)"
-                        .replace("%(const)s", str(UNTIMED_UPDATES)))
+                        help=f"frames per sequence, the first and {UNTIMED_UPDATES} updates untimed (default: "
+                        "%(default)s)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="folder for track_speed.json (default: benchmarks/results)")
     args = parser.parse_args(argv)

@@ -168,12 +168,13 @@ def match_colour_statistics(image, reference):
     """
     image = np.asarray(image)
     mean, std = colour_statistics(image)
+
+    def matched(values):  # float32 values, per channel along the last axis
+        return ((values - mean) * (reference[1] / std) + reference[0]).astype(np.float32, copy=False)
+
     if image.dtype == np.uint8:
-        levels = np.arange(256, dtype=np.float32)[:, None]
-        table = ((levels - mean) * (reference[1] / std) + reference[0]).astype(np.float32, copy=False)
-        return table[image, np.arange(3)]
-    image = image.astype(np.float32, copy=False)
-    return ((image - mean) * (reference[1] / std) + reference[0]).astype(np.float32, copy=False)
+        return matched(np.arange(256, dtype=np.float32)[:, None])[image, np.arange(3)]
+    return matched(image.astype(np.float32, copy=False))
 
 
 class Tracker:
