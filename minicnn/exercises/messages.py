@@ -27,6 +27,10 @@ PRINTED_LINES = 15
 _ENDLESS_LOOP_HINT = ("An endless loop? A while loop whose counter never changes (n += 1 missing), or a loop over a "
                       "list that grows inside it. A function that is only slow takes well under a second on these "
                       "small cases, even with a Python loop over every entry.")
+#: what a call that caught the checker's stop suggests
+_CAUGHT_STOP_HINT = ("Your code caught the checker's first stop: an except: without an error type (or except "
+                     "BaseException:) catches every exception, the checker's stop and Ctrl-C too, and the loop went "
+                     "on. Name the error you expect instead, such as except IndexError:.")
 
 
 def passed_message(exercise, fixed, random, changed_in_place=()):
@@ -135,8 +139,9 @@ def _what_went_wrong(exercise, attempt):
                       f"a notebook it keeps a processor core busy until you restart the kernel. Without @njit the "
                       f"checker can stop it and show the line it was on.") + "\n" + _wrap(_ENDLESS_LOOP_HINT))
     if isinstance(error, TookTooLong):
-        return (f"It was stopped after {running.TIME_LIMIT:g} s, here:\n"
-                f"{describe_exception(error, attempt.call.source_file)}\n" + _wrap(_ENDLESS_LOOP_HINT))
+        caught = [_wrap(_CAUGHT_STOP_HINT)] if error.caught else []
+        return "\n".join([f"It was stopped after {running.TIME_LIMIT:g} s, here:",
+                          describe_exception(error, attempt.call.source_file), *caught, _wrap(_ENDLESS_LOOP_HINT)])
     if isinstance(error, SystemExit):
         return ("It called exit() (or sys.exit(), quit()), which ends the whole program, the checker with it: return "
                 "the result instead.\n" + describe_exception(error, attempt.call.source_file))

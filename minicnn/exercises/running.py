@@ -17,6 +17,7 @@ import io
 import linecache
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -33,9 +34,19 @@ _THIS_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 TIME_LIMIT = 20.0
 
 
+#: seconds between the stops once the time limit has passed: a stop caught by the student's ``except:`` (or
+#: ``except BaseException``) is followed by the next
+STOP_AGAIN_EVERY = 0.01
+
+
 class TookTooLong(BaseException):
     """Raised inside the student's function when one call runs past ``TIME_LIMIT`` (a BaseException, so that an
-    ``except Exception`` in the student's loop does not swallow it)."""
+    ``except Exception`` in the student's loop does not swallow it). ``caught`` counts the stops before this one
+    that the student's code caught (with ``except:`` or ``except BaseException``)."""
+
+    def __init__(self, message, caught=0):
+        super().__init__(message)
+        self.caught = caught
 
 
 class StillRunning(TookTooLong):
@@ -44,41 +55,113 @@ class StillRunning(TookTooLong):
 
 
 class _TimeLimit:
-    """``with _TimeLimit(seconds):`` raises ``TookTooLong`` where the student's code is after ``seconds``.
+    """``with _TimeLimit(seconds):`` raises ``TookTooLong`` in the student's code (the code the block calls, outside
+    this package) after ``seconds``, and again every ``STOP_AGAIN_EVERY`` seconds until the block ends.
 
-    In the main thread of a platform with timer signals (Linux, macOS) a ``SIGALRM`` timer raises it; a timer armed
-    before (the caller's own timeout) is armed again afterwards with the time it had left. Elsewhere (Windows has
-    no ``setitimer``; a checker called from another thread) a watchdog thread asks Python to raise it in the
-    checked thread (``PyThreadState_SetAsyncExc``), which it does at the thread's next step of Python code. (A loop
-    whose bare ``except:`` swallows every exception swallows this one too, and Ctrl-C's: Python offers no way to
-    stop it from inside.)"""
+    In the main thread of a platform with timer signals (Linux, macOS) a repeating ``SIGALRM`` timer raises it; a
+    timer armed before (the caller's own timeout) is armed again afterwards with the time it had left. Elsewhere
+    (Windows has no ``setitimer``; a checker called from another thread) a watchdog thread asks Python to raise it in
+    the checked thread (``PyThreadState_SetAsyncExc``), which it does at the thread's next step of Python code.
+
+    A bare ``except:`` (or ``except BaseException:``) that catches a stop would let the loop go on. So each stop, as
+    it is made in the checked thread, also sets a trace function there that raises another at the next line the
+    student's code runs: the first line of the ``except:`` block that caught it, outside the ``try`` it guards. Each
+    stop so gets out of one ``except:``, and ``last_stop`` keeps the last one raised: a call that caught them all and
+    returned is reported as stopped all the same.
+
+    The watchdog may ask for a stop just as the student's code ends; Python then raises it in the next step it takes,
+    in this package. ``close()`` (which ``__exit__`` calls) undoes everything and may be called again after it."""
 
     def __init__(self, seconds):
         self.seconds = seconds
         self.by_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self.stops = 0
+        self.last_stop = None
+        self.closed = False
 
     def __enter__(self):
+        self.block = sys._getframe(1)  # the frame running the with statement: the student's code runs above it
+        self.previous_trace = sys.gettrace()
         if self.by_signal:
             self.previous = signal.signal(signal.SIGALRM, self._stop)
             self.start = time.monotonic()
-            self.outer_delay, self.outer_interval = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.outer_delay, self.outer_interval = signal.setitimer(signal.ITIMER_REAL, self.seconds,
+                                                                     STOP_AGAIN_EVERY)
         else:
             self.thread_id, self.lock, self.running = threading.get_ident(), threading.Lock(), True
-            self.watchdog = threading.Timer(self.seconds, self._stop_from_the_watchdog)
-            self.watchdog.daemon = True
+            self.ended = threading.Event()
+            self.watchdog = threading.Thread(target=self._watch, name="time limit's watchdog", daemon=True)
             self.watchdog.start()
         return self
 
+    def _in_the_students_code(self, frame):
+        """True where ``frame`` runs the block's code outside this package: the block's own frame (unless it is this
+        package's, as in ``_call_here``), or code called from it through no frame of this package (``close`` calls
+        ``signal.signal``, code of the standard library)."""
+        if frame is self.block:
+            return not _in_this_package(frame)
+        while frame is not None and frame is not self.block:
+            if _in_this_package(frame):
+                return False
+            frame = frame.f_back
+        return frame is not None
+
     def _stop(self, signum, frame):
-        raise TookTooLong(_stopped_after(self.seconds))
+        """The timer signal's handler: runs in the checked thread, between two steps of ``frame``'s code."""
+        if self._in_the_students_code(frame):
+            stop = TookTooLong(_stopped_after(self.seconds), caught=self.stops)
+            self.stops += 1
+            self._raised_here(stop, frame)
+            raise stop
+
+    def _raised_here(self, stop, frame):
+        """Keep ``stop`` as the last one raised, and set the trace function that raises the next at the next line of
+        the student's code. Runs in the checked thread (no trace function can be set in another)."""
+        if not self._in_the_students_code(frame):
+            return  # raised as the student's code ended: nothing is left to stop
+        self.last_stop = stop
+        while frame is not None and not _in_this_package(frame):
+            frame.f_trace = self._stop_at_the_next_line
+            frame = None if frame is self.block else frame.f_back
+        sys.settrace(self._stop_at_the_next_line)  # last: Python code run after it here would be traced
+
+    def _stop_at_the_next_line(self, frame, event, arg):
+        """The trace function a stop sets: Python calls it for every line run, and unsets it when it raises."""
+        if not self._in_the_students_code(frame):
+            return None
+        if event == "line":
+            self.last_stop = TookTooLong(_stopped_after(self.seconds), caught=self.stops)
+            self.stops += 1
+            raise self.last_stop
+        return self._stop_at_the_next_line
+
+    def _watch(self):
+        """The watchdog thread: a stop after ``seconds``, then one every ``STOP_AGAIN_EVERY`` until the block ends."""
+        if self.ended.wait(self.seconds):
+            return
+        self._stop_from_the_watchdog()
+        while not self.ended.wait(STOP_AGAIN_EVERY):
+            self._stop_from_the_watchdog()
 
     def _stop_from_the_watchdog(self):
-        """Runs in the watchdog thread: raise ``TookTooLong`` in the checked thread, if it is still in the block."""
+        """Runs in the watchdog thread: raise ``TookTooLong`` in the checked thread, if it is still in the block and
+        running the student's code."""
         with self.lock:
-            if self.running:
-                _raise_in_thread(self.thread_id, _took_too_long_after(self.seconds))
+            frame = sys._current_frames().get(self.thread_id)
+            if self.running and frame is not None and self._in_the_students_code(frame):
+                _raise_in_thread(self.thread_id, _took_too_long_after(self.seconds, self.stops, self._raised_here))
+                self.stops += 1
 
     def __exit__(self, *exception):
+        self.close()
+        return False
+
+    def close(self):
+        """Stop the stops: the trace function, and the timer (the caller's armed again) or the watchdog."""
+        if self.last_stop is not None:  # first: the Python code called below would be traced
+            sys.settrace(self.previous_trace)
+        if self.closed:
+            return
         if self.by_signal:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
@@ -88,18 +171,27 @@ class _TimeLimit:
         else:
             with self.lock:
                 self.running = False
-                self.watchdog.cancel()
-                if exception[0] is None:  # fired as the block ended, not raised yet: taken back (one that fired
-                    # earlier is raised as __exit__ begins, the call having run past the limit)
-                    _raise_in_thread(self.thread_id, None)
-        return False
+                self.ended.set()
+        self.closed = True
 
 
-def _took_too_long_after(seconds):
+def _in_this_package(frame):
+    """True where ``frame`` runs code of ``minicnn.exercises`` (the checker's own), not the student's."""
+    return os.path.abspath(frame.f_code.co_filename).startswith(_THIS_PACKAGE)
+
+
+def _took_too_long_after(seconds, caught=0, raised_here=None):
     """A ``TookTooLong`` class whose instances, made without arguments (as Python makes the exception a watchdog
-    raises in another thread), say how long the call ran."""
+    raises in another thread, in that thread), say how long the call ran and how many stops it caught before, and
+    call ``raised_here(stop, frame)`` with the frame they are raised in."""
     message = _stopped_after(seconds)
-    return type("TookTooLong", (TookTooLong,), {"__init__": lambda self: TookTooLong.__init__(self, message)})
+
+    def made_in_the_checked_thread(self):
+        TookTooLong.__init__(self, message, caught)
+        if raised_here is not None:
+            raised_here(self, sys._getframe(1))
+
+    return type("TookTooLong", (TookTooLong,), {"__init__": made_in_the_checked_thread})
 
 
 def _stopped_after(seconds):
@@ -108,12 +200,12 @@ def _stopped_after(seconds):
 
 
 def _raise_in_thread(thread_id, exception_class):
-    """Ask Python to raise ``exception_class`` in the thread ``thread_id`` at its next step of Python code; None takes
-    back one asked for and not raised yet."""
+    """Ask Python to raise ``exception_class`` in the thread ``thread_id`` at its next step of Python code. (Nothing
+    takes one back: asking for None leaves Python 3.11 looking for one at every step for the rest of the process, and
+    a trace function set in a timer signal's handler then never returns.)"""
     import ctypes
 
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
-                                               ctypes.py_object(exception_class) if exception_class else None)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception_class))
 
 
 @dataclass
@@ -169,14 +261,21 @@ def is_compiled(function):
 
 
 def _call_here(function, values):
-    """``(value, error)`` of ``function(*values)``, stopped by a timer signal after ``TIME_LIMIT`` seconds."""
+    """``(value, error)`` of ``function(*values)``, stopped after ``TIME_LIMIT`` seconds (``_TimeLimit``)."""
+    limit = _TimeLimit(TIME_LIMIT)
     try:
-        with _TimeLimit(TIME_LIMIT):
-            return function(*values), None
+        with limit:
+            value = function(*values)
     except KeyboardInterrupt:  # the student stopping the checker
         raise
     except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
         return None, error
+    finally:
+        limit.close()  # again, where a stop the watchdog asked for as the call ended cut __exit__ short
+    if limit.last_stop is not None:  # it caught every stop and returned: what loops it left half done made the value
+        limit.last_stop.caught = limit.stops
+        return None, limit.last_stop
+    return value, None
 
 
 def _call_compiled(function, values):
