@@ -631,3 +631,12 @@ def test_a_backward_error_also_names_what_was_wrong_with_the_forward_before_it()
     with pytest.raises(mc.errors.ShapeError, match=r"expected the input's shape \(4, 3\)\. Before that, the forward "
                                                    r"pass: .*returned an output of shape \(1, 3\) for a batch of 4"):
         mc.gradcheck(BatchMean(), np.random.default_rng(0).standard_normal((4, 3)))
+
+
+def test_the_tests_helper_fails_a_report_that_judged_nothing():
+    """``tolerances.assert_gradcheck`` asserted only the largest error: a ReLU checked at its kink only (every entry
+    unjudged, the largest error 0) passed it, though gradcheck itself says NOT passed."""
+    report = mc.gradcheck(mc.ReLU(dtype="float64"), np.zeros((2, 3)))
+    assert report.max_error == 0 and report.unjudged == ["x"] and not report.passed
+    with pytest.raises(AssertionError, match="relu at 0: not judged"):
+        assert_gradcheck(report, "relu at 0")

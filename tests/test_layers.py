@@ -142,6 +142,8 @@ def test_dense_forward_and_backward(n, fan_in, units, activation, seed):
         z = x @ layer.params["kernel"] + layer.params["bias"]
         layer.params["bias"] += np.where(np.abs(z) < 0.05, 0.1, 0).max(axis=0)
         z = x @ layer.params["kernel"] + layer.params["bias"]
+        layer.params["bias"] += np.maximum(0.0, 0.5 - z[0])  # each unit active on a sample: ReLU is flat where none is
+        z = x @ layer.params["kernel"] + layer.params["bias"]
         if np.min(np.abs(z)) < 0.01:
             return
     assert_gradcheck(mc.gradcheck(layer, x, seed=seed), f"Dense({units}, {activation})")
@@ -181,6 +183,9 @@ def test_activation_backward_matches_gradcheck(activation, shape, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape) * 3
     x = np.where(np.abs(x) < 0.05, 0.5, x)  # away from ReLU's kink
+    x.flat[0] = abs(x.flat[0])  # one positive entry at least: ReLU is flat where every entry is negative
+    if activation is mc.Softmax and shape[-1] == 1:  # a softmax over one output is 1 whatever its input: flat
+        x = np.concatenate([x, -x], axis=-1)
     assert_gradcheck(mc.gradcheck(activation(), x, seed=seed), activation.__name__)
 
 

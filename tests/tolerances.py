@@ -33,6 +33,10 @@ def assert_close(actual, expected, kind, what=""):
 
 
 def assert_gradcheck(report, what=""):
-    """Assert a ``GradcheckReport`` is within the gradcheck tolerance; the failure prints the whole report."""
+    """Assert a ``GradcheckReport`` is within the gradcheck tolerance, with no array left unjudged (every entry
+    checked on a kink) and no problem found (NaN, a gradient of the wrong shape); the failure prints the whole
+    report. (A flat report is allowed: a max pool's gradient is 0 at most entries, and zeros checked against zeros
+    still tell.)"""
     tolerance = TOLERANCES["gradcheck"]
     assert report.max_error < tolerance, f"{what}: tolerance {tolerance:g}\n{report}"
+    assert not report.unjudged and not report.problems, f"{what}: not judged\n{report}"
