@@ -55,7 +55,7 @@ class ProgressBar:
 
     def __init__(self, total, width=30, stream=None, unit="step", enabled=True, clock=time.perf_counter, first=0,
                  live=True, started=None, label=""):
-        self.total = max(int(total), 1)
+        self.total = max(int(total), 0)  # 0: nothing to do, shown finished at once ("0/0", the bar full)
         self.live = live  # False: only finish writes its line (Keras' verbose=2, one line per epoch)
         self.first = first  # steps done before this bar (a resumed run): the time per step counts those after
         self.width = width
@@ -86,7 +86,7 @@ class ProgressBar:
 
     def _line(self, width=None):
         width = self.width if width is None else width
-        filled = int(width * self.done / self.total)
+        filled = int(width * self.done / self.total) if self.total else width
         arrow = ">" if self.done < self.total else "="
         bar = "=" * max(filled - 1, 0) + (arrow if filled else "") + "." * (width - filled)
         elapsed = self.clock() - self.start

@@ -49,13 +49,17 @@ def test_short_work_prints_only_its_finished_line_and_a_disabled_bar_nothing():
 
 
 def test_a_bar_for_no_work_prints_its_finished_line():
-    """A bar for empty work (0 frames, 0 steps) counts as one step and prints its finished line, where a total of 0
-    divided by zero (mutation round)."""
+    """A bar for empty work (0 frames, 0 steps) prints its finished line, where a total of 0 divided by zero
+    (mutation round); it said "1/1", one step done of none to do. In a terminal too, and before it finishes."""
     log, clock = io.StringIO(), Clock()
     bar = ProgressBar(0, stream=log, clock=clock)
     bar.update(0)
     bar.finish()
-    assert log.getvalue().startswith("1/1 [==============================] 0.0s")
+    assert log.getvalue().startswith("0/0 [==============================] 0.0s"), log.getvalue()
+    terminal = Terminal()
+    bar = ProgressBar(0, stream=terminal, clock=clock, unit="frame")
+    bar.update(0)
+    assert terminal.getvalue() == "\r0/0 [==============================] 0.0s 0ms/frame"
 
 
 class Terminal(io.StringIO):
