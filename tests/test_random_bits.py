@@ -58,6 +58,29 @@ def test_masks_longer_than_the_numpy_backend_s_chunks_are_the_same_on_both_host_
     np.testing.assert_array_equal(numpy_kernels.dropout_mask(shape, 9, 10, 0.4), cpu.dropout_mask(shape, 9, 10, 0.4))
 
 
+def test_the_numba_kernel_s_bits_past_four_billion_elements_match_numpy():
+    """The hash takes the index's high word (``i >> 32``), which is 0 in every array a test can make. So the
+    kernel's own Python source is run with a ``prange`` that starts at 2³² − 4, over a dict that records what is
+    written, and compared with ``random_bits``' formula there (the cuda kernel has had this test; a CPU kernel
+    without the high word passed every test)."""
+    import types
+
+    start, count = 2 ** 32 - 4, 8
+
+    class Written(dict):  # keep[i] = ... for i up to `start + count`, without 4 GB of memory
+        size = start + count
+
+    source = cpu._dropout_mask.py_func
+    on_the_host = types.FunctionType(source.__code__, {**source.__globals__, "_mix32": mix32,
+                                                         "prange": lambda size: range(start, size)})
+    keep, threshold, key_low, key_high = Written(), keep_threshold(0.5), 12345, 678
+    on_the_host(keep, key_low, key_high, threshold)
+    index = np.arange(start, start + count, dtype=np.int64)
+    expected = mix32(mix32((index & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (index >> 32)) >= threshold
+    assert sorted(keep) == index.tolist() and [keep[i] for i in index] == expected.tolist()
+    assert expected[4:].tolist() != (mix32(mix32((index[4:] & 0xFFFFFFFF) ^ key_low) ^ key_high) >= threshold).tolist()
+
+
 @pytest.mark.parametrize("rate", [0.1, 0.5, 0.9])
 def test_masks_keep_one_minus_rate_independently_of_the_neighbours_and_the_key(rate):
     """200,000 coin flips: the share kept, the share of neighbouring pairs both kept, and the share where two keys
