@@ -32,6 +32,9 @@ from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
 from minicnn.weight_files import WEIGHTS_FORMAT, check_format, read_npz, stored_header, write_npz_atomically
 
+#: an epoch's training loss this many times the lowest of the epochs before it: ``fit`` warns that it diverges
+DIVERGING_FACTOR = 100.0
+
 STORES = ("params", "grads", "state")
 """A layer's dicts of arrays: what ``on_device`` moves to where the backend computes, and back."""
 
@@ -1102,6 +1105,25 @@ class Sequential:
             logs.update({f"val_{name}": value for name, value in values.items()})
         history.append(epoch, logs)
         bar.finish(**logs)
+        self._warn_if_diverging(history.history["loss"], history.epoch)
+
+    def _warn_if_diverging(self, losses, epochs):
+        """Warn, once per model, where an epoch's training loss is over ``DIVERGING_FACTOR`` times the lowest of the
+        epochs of this ``fit`` before it: the steps overshoot the minimum and climb away from it, and a student
+        whose weights grow towards 1e27 without a NaN should be told why before the run ends."""
+        if getattr(self, "_warned_diverging", False) or len(losses) < 2:
+            return
+        lowest = min(losses[:-1])
+        if not (0 < lowest and losses[-1] > DIVERGING_FACTOR * lowest):
+            return
+        self._warned_diverging = True
+        rate = getattr(self.optimizer, "learning_rate", None)
+        at = f" ({type(self.optimizer).__name__}'s is {rate:g})" if isinstance(rate, (int, float)) else ""
+        lowest_epoch = epochs[losses.index(lowest)] + 1
+        warnings.warn(f"{self.name}: the training loss grew from {lowest:.4g} (epoch {lowest_epoch}) to "
+                      f"{losses[-1]:.4g} (epoch {epochs[-1] + 1}): the steps overshoot the minimum and climb away "
+                      f"from it. A learning rate too large does this{at}: try one 10 times smaller",
+                      stacklevel=checks.stacklevel_outside_minicnn())
 
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, **keras_arguments):
         """Loss and metrics in inference mode over the whole data, computed in batches; ``verbose`` 0 (silent, the

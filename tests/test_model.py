@@ -1667,3 +1667,48 @@ def test_a_nan_search_in_training_repeats_the_dropout_masks_of_the_failed_pass_o
                                                                                   r"from a finite input"):
         model.fit(x, y, epochs=1, batch_size=1, shuffle=False, verbose=0)
     assert model.layers[0].repeat_last_draw is False
+
+
+def _linear_regression_fit(learning_rate, epochs, model=None):
+    """A Dense(1) layer fitted to y = x·(1, −2, 0.5) with SGD, no shuffling; the model and its history."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]])
+    if model is None:
+        model = mc.Sequential([mc.Input((3,)), mc.Dense(1, dtype="float64", seed=0)])
+        model.compile(optimizer=mc.SGD(learning_rate), loss="mse")
+    return model, model.fit(x, y, epochs=epochs, verbose=0, shuffle=False)
+
+
+def test_fit_warns_once_where_the_training_loss_climbs_away_from_its_minimum():
+    """A learning rate too large made the loss of a linear model grow epoch after epoch (to 1e27 at a learning rate
+    of 1e4) with no word, until a NaN, if one came: fit now says so when an epoch's loss is over 100 times the lowest
+    before it, naming both epochs and the learning rate, once per model."""
+    import warnings
+
+    with pytest.warns(UserWarning) as caught:
+        model, history = _linear_regression_fit(2.0, 6)
+    losses = history.history["loss"]
+    warned = [str(w.message) for w in caught if "overshoot" in str(w.message)]
+    first = next(epoch for epoch, loss in enumerate(losses) if loss > 100 * min(losses[:epoch] or [np.inf]))
+    assert warned == [f"sequential: the training loss grew from {min(losses[:first]):.4g} (epoch "
+                      f"{losses.index(min(losses[:first])) + 1}) to {losses[first]:.4g} (epoch {first + 1}): the "
+                      f"steps overshoot the minimum and climb away from it. A learning rate too large does this "
+                      f"(SGD's is 2): try one 10 times smaller"], warned
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per model: no second warning, though the loss climbs on
+        _, again = _linear_regression_fit(None, 5, model)
+    assert again.history["loss"][-1] > 100 * again.history["loss"][0]
+
+
+@pytest.mark.parametrize("learning_rate", [0.5, 1.0])
+def test_fit_does_not_warn_of_a_loss_that_falls_or_stays_within_100_times_its_lowest(learning_rate):
+    """At 0.5 the loss falls every epoch; at 1.0 it oscillates around its start without climbing 100-fold."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, history = _linear_regression_fit(learning_rate, 6)
+    losses = history.history["loss"]
+    assert all(loss <= 100 * min(losses[:epoch]) for epoch, loss in enumerate(losses) if epoch), losses
