@@ -894,8 +894,9 @@ class Sequential:
         if found is None:
             y_pred = kernels.to_host(output)
             self._check_training_output(x, y_pred)
-            loss = self.loss(y, y_pred)
-            grad = self.loss.gradient(y, y_pred)
+            with np.errstate(over="ignore"):  # an overflowed loss is inf, which the step stops at, saying where
+                loss = self.loss(y, y_pred)
+                grad = self.loss.gradient(y, y_pred)
             if tuple(np.shape(grad)) != y_pred.shape:
                 raise ShapeError(f"{self.name}: {type(self.loss).__name__}.gradient returned shape "
                                  f"{tuple(np.shape(grad))}; expected ∂L/∂ŷ, of the predictions' shape {y_pred.shape}")

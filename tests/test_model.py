@@ -1712,3 +1712,16 @@ def test_fit_does_not_warn_of_a_loss_that_falls_or_stays_within_100_times_its_lo
         _, history = _linear_regression_fit(learning_rate, 6)
     losses = history.history["loss"]
     assert all(loss <= 100 * min(losses[:epoch]) for epoch, loss in enumerate(losses) if epoch), losses
+
+
+def test_a_loss_that_overflows_stops_training_without_numpy_s_overflow_warning():
+    """At a learning rate of 1e4 the loss overflowed float64: NumPy's "overflow encountered in square", pointing at
+    minicnn's losses.py, came before fit's own error, which says where training stopped and what to try."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fit's warning that the loss climbs
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(mc.TrainingDivergedError, match=r"loss is inf at epoch \d+, batch \d+ .* Try a smaller "
+                                                           r"learning rate"):
+            _linear_regression_fit(1e4, 60)  # float64 overflows at epoch 20
