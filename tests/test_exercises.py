@@ -1534,6 +1534,62 @@ def test_a_bare_except_in_the_students_loop_does_not_swallow_the_time_limit(tmp_
     assert "An endless loop?" in message
 
 
+@pytest.mark.parametrize("platform", ["timer signal", "no timer signal (Windows)"])
+def test_a_stop_leaves_the_students_with_and_finally_blocks_to_run_and_gives_no_caught_hint(monkeypatch, platform):
+    """A review of the stops that follow the first: the next stop was raised at the next line run in any frame, so
+    at the line of the student's ``with np.errstate(...)`` as the first unwound through it, whose __exit__ never
+    ran (NumPy's error state left changed for the rest of the session), and in a ``finally`` block, with the hint
+    that an ``except:`` caught the stop where there was none."""
+    import signal
+
+    from minicnn.exercises import running
+
+    if platform != "timer signal":
+        monkeypatch.delattr(signal, "setitimer", raising=False)
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+    finished = []
+
+    def with_errstate(y, y_hat):
+        with np.errstate(all="ignore"):
+            n = 0
+            while n < len(y):
+                n = n * 1
+
+    def with_finally(y, y_hat):
+        try:
+            while True:
+                pass
+        finally:
+            finished.append(True)
+
+    before = np.geterr()
+    for function in (with_errstate, with_finally):
+        message = " ".join(check("mse_gradient", function).message.split())
+        assert "did not return within 0.2 s" in message and "caught the checker's first stop" not in message, message
+        assert np.geterr() == before
+    assert finished == [True]
+
+
+def test_a_students_code_in_an_exercise_folder_or_typed_at_a_prompt_is_stopped(monkeypatch):
+    """A review: the checker's own frames were told by their file's folder, so a student's code in an exercise's
+    folder (its starter file edited in place, which its docstring checks with ``check mse_gradient this_file.py``)
+    or typed at a prompt started there (``<stdin>``) was never stopped, and the check hung."""
+    import os
+    import time
+
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+    starter = os.path.join(os.path.dirname(running.__file__), "mse_gradient", "starter.py")
+    monkeypatch.chdir(os.path.dirname(running.__file__))
+    for filename in (starter, "<stdin>"):
+        namespace = {}
+        exec(compile("def mse_gradient(y, y_hat):\n    while True:\n        pass\n", filename, "exec"), namespace)
+        start = time.monotonic()
+        call = running.call_student(namespace["mse_gradient"], {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
+        assert isinstance(call.error, running.TookTooLong) and time.monotonic() - start < 5, filename
+
+
 def test_a_function_that_catches_the_stops_and_returns_is_reported_as_stopped(monkeypatch):
     """A right answer returned from the except block that caught the stop passed the check, though the call never
     returned by itself; a function that caught every stop and returned after its loops gives a value its cut loops
@@ -1573,7 +1629,7 @@ def test_a_function_that_catches_the_stops_and_returns_is_reported_as_stopped(mo
 
     call = running.call_student(catches_every_stop, {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
     assert returned and isinstance(call.error, running.TookTooLong) and call.value is None
-    assert call.error.caught == 6  # two for each round of the outer loop: the stop, and the one at the next line
+    assert call.error.caught == 3  # one for each round: the inner except caught the stop (the outer one, the next)
 
 
 def test_the_time_limit_gives_back_a_trace_function_set_before_the_check(monkeypatch):

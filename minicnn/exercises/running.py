@@ -12,12 +12,14 @@ checked is run so: a Python function whose loop runs in an ``@njit`` helper it c
 limit (nor by Ctrl-C) while the helper runs.
 """
 
+import ast
 import contextlib
 import io
 import linecache
 import os
 import signal
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 _THIS_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_LIBRARY_FOLDERS = tuple(sorted({os.path.abspath(sysconfig.get_paths()[name]) + os.sep
+                                 for name in ("stdlib", "platstdlib", "purelib", "platlib")}))
 
 #: seconds one call of the student's function may run: loops over every entry of these small cases take well under
 #: one, so a call past it is an endless loop
@@ -42,7 +46,8 @@ STOP_AGAIN_EVERY = 0.01
 class TookTooLong(BaseException):
     """Raised inside the student's function when one call runs past ``TIME_LIMIT`` (a BaseException, so that an
     ``except Exception`` in the student's loop does not swallow it). ``caught`` counts the stops before this one
-    that the student's code caught (with ``except:`` or ``except BaseException``)."""
+    that an except block of the student's caught (``except:`` or ``except BaseException``), or is 1 at least where
+    the function caught them all and returned."""
 
     def __init__(self, message, caught=0):
         super().__init__(message)
@@ -64,18 +69,22 @@ class _TimeLimit:
     the checked thread (``PyThreadState_SetAsyncExc``), which it does at the thread's next step of Python code.
 
     A bare ``except:`` (or ``except BaseException:``) that catches a stop would let the loop go on. So each stop, as
-    it is made in the checked thread, also sets a trace function there that raises another at the next line the
-    student's code runs: the first line of the ``except:`` block that caught it, outside the ``try`` it guards. Each
-    stop so gets out of one ``except:``, and ``last_stop`` keeps the last one raised: a call that caught them all and
+    it is made in the checked thread, also sets a trace function there on the student's frames: at the first line
+    of such an except block (found in the source) that caught a stop, it raises the next, outside the ``try`` that
+    block guards. Each stop so gets out of one ``except:``; ``finally`` blocks and ``with`` statements that a stop
+    unwinds through are left to run. ``last_stop`` keeps the last stop raised: a call that caught them all and
     returned is reported as stopped all the same.
 
-    The watchdog may ask for a stop just as the student's code ends; Python then raises it in the next step it takes,
-    in this package. ``close()`` (which ``__exit__`` calls) undoes everything and may be called again after it."""
+    A stop may be asked for just as the student's code ends; Python then raises it in the next step it takes, in
+    this package. ``close()`` (which ``__exit__`` calls) undoes everything and may be called again after it."""
 
     def __init__(self, seconds):
         self.seconds = seconds
         self.by_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
         self.stops = 0
+        self.swallowed = 0  # stops an except: block of the student's caught
+        self.catch_all_lines = {}  # file name: its lines inside except blocks that catch every exception
+        self.stopped_frames = set()  # the student's frames a stop went through
         self.last_stop = None
         self.closed = False
 
@@ -107,9 +116,11 @@ class _TimeLimit:
         return frame is not None
 
     def _stop(self, signum, frame):
-        """The timer signal's handler: runs in the checked thread, between two steps of ``frame``'s code."""
-        if self._in_the_students_code(frame):
-            stop = TookTooLong(_stopped_after(self.seconds), caught=self.stops)
+        """The timer signal's handler: runs in the checked thread, between two steps of ``frame``'s code. The stops
+        after the first come only outside libraries: one raised as the last unwinds through a library's ``finally``
+        or ``__exit__`` would cut that short (``np.errstate`` left set, say)."""
+        if self._in_the_students_code(frame) and not (self.stops and _in_a_library(frame)):
+            stop = TookTooLong(_stopped_after(self.seconds), caught=self.swallowed)
             self.stops += 1
             self._raised_here(stop, frame)
             raise stop
@@ -121,19 +132,33 @@ class _TimeLimit:
             return  # raised as the student's code ended: nothing is left to stop
         self.last_stop = stop
         while frame is not None and not _in_this_package(frame):
-            frame.f_trace = self._stop_at_the_next_line
+            if not _in_a_library(frame):
+                frame.f_trace = self._stop_at_the_next_line
             frame = None if frame is self.block else frame.f_back
         sys.settrace(self._stop_at_the_next_line)  # last: Python code run after it here would be traced
 
     def _stop_at_the_next_line(self, frame, event, arg):
-        """The trace function a stop sets: Python calls it for every line run, and unsets it when it raises."""
-        if not self._in_the_students_code(frame):
-            return None
-        if event == "line":
-            self.last_stop = TookTooLong(_stopped_after(self.seconds), caught=self.stops)
+        """The trace function a stop sets, on the frames that were on the way when it came (none made after: it
+        traces no call). Where a stop passed through a frame and the frame goes on at a line of an ``except:`` block
+        (or ``except BaseException``), that block caught it: the next stop is raised there, outside the ``try`` it
+        guards. Lines that a stop unwinds through (``finally`` blocks, a ``with`` statement's exit) are left to run.
+        Python unsets a trace function that raises: the next stop sets it again."""
+        if event == "exception" and issubclass(arg[0], TookTooLong):
+            self.stopped_frames.add(frame)
+        elif event == "line" and frame in self.stopped_frames and self._in_a_catch_all_block(frame):
+            self.stopped_frames.discard(frame)
+            self.swallowed += 1
+            self.last_stop = TookTooLong(_stopped_after(self.seconds), caught=self.swallowed)
             self.stops += 1
             raise self.last_stop
-        return self._stop_at_the_next_line
+        return self._stop_at_the_next_line if event != "call" else None
+
+    def _in_a_catch_all_block(self, frame):
+        """True at a line of the student's code inside an except block that catches every exception."""
+        filename = frame.f_code.co_filename
+        if filename not in self.catch_all_lines:
+            self.catch_all_lines[filename] = _catch_all_lines(filename)
+        return frame.f_lineno in self.catch_all_lines[filename] and self._in_the_students_code(frame)
 
     def _watch(self):
         """The watchdog thread: a stop after ``seconds``, then one every ``STOP_AGAIN_EVERY`` until the block ends."""
@@ -148,8 +173,9 @@ class _TimeLimit:
         running the student's code."""
         with self.lock:
             frame = sys._current_frames().get(self.thread_id)
-            if self.running and frame is not None and self._in_the_students_code(frame):
-                _raise_in_thread(self.thread_id, _took_too_long_after(self.seconds, self.stops, self._raised_here))
+            if (self.running and frame is not None and self._in_the_students_code(frame)
+                    and not (self.stops and _in_a_library(frame))):  # as in _stop
+                _raise_in_thread(self.thread_id, _took_too_long_after(self.seconds, self.swallowed, self._raised_here))
                 self.stops += 1
 
     def __exit__(self, *exception):
@@ -176,8 +202,37 @@ class _TimeLimit:
 
 
 def _in_this_package(frame):
-    """True where ``frame`` runs code of ``minicnn.exercises`` (the checker's own), not the student's."""
-    return os.path.abspath(frame.f_code.co_filename).startswith(_THIS_PACKAGE)
+    """True where ``frame`` runs the checker's own code: a module of ``minicnn.exercises`` itself, not an exercise's
+    folder (a student may edit its starter file in place) nor code typed at a prompt (``<stdin>``)."""
+    filename = frame.f_code.co_filename
+    return not filename.startswith("<") and os.path.dirname(os.path.abspath(filename)) + os.sep == _THIS_PACKAGE
+
+
+def _in_a_library(frame):
+    """True where ``frame`` runs code of the standard library or of an installed package (NumPy's, ...)."""
+    return os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_FOLDERS)
+
+
+def _catch_all_lines(filename):
+    """The lines of ``filename``'s except blocks that catch every exception (``except:``, ``except BaseException``,
+    alone or in a tuple), from each ``except`` line to its block's last; empty where the source cannot be read."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return frozenset()
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and _catches_everything(node.type):
+            lines.update(range(node.lineno, node.end_lineno + 1))
+    return frozenset(lines)
+
+
+def _catches_everything(caught):
+    """True for an except clause's type node that catches every exception: none, or ``BaseException`` in it."""
+    if caught is None:
+        return True
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(getattr(name, "id", getattr(name, "attr", None)) == "BaseException" for name in names)
 
 
 def _took_too_long_after(seconds, caught=0, raised_here=None):
@@ -273,7 +328,7 @@ def _call_here(function, values):
     finally:
         limit.close()  # again, where a stop the watchdog asked for as the call ended cut __exit__ short
     if limit.last_stop is not None:  # it caught every stop and returned: what loops it left half done made the value
-        limit.last_stop.caught = limit.stops
+        limit.last_stop.caught = max(limit.swallowed, 1)
         return None, limit.last_stop
     return value, None
 
