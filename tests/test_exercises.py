@@ -1506,8 +1506,8 @@ def test_an_except_exception_in_the_students_loop_does_not_swallow_the_time_limi
 def test_a_bare_except_in_the_students_loop_does_not_swallow_the_time_limit(tmp_path, monkeypatch, platform):
     """An ``except:`` (or ``except BaseException:``) in the student's endless loop caught the stop, and the checker
     hung for good, also Ctrl-C caught: each stop now sets a trace function that raises the next at the first line
-    of the except block, outside its try. The message names that line (or the except's own) and says why the loop
-    went on."""
+    of the except block, outside its try. The message names that line (or the except's own), the line of the
+    loop where the first stop came, and says why the loop went on."""
     import signal
     import time
 
@@ -1531,6 +1531,9 @@ def test_a_bare_except_in_the_students_loop_does_not_swallow_the_time_limit(tmp_
     assert re.search(rf"at line (13|14) of {re.escape(str(path))}, in mse_gradient: (except:|print)", message), message
     assert "Your code caught the checker's first stop: an except: without an error type (or except " \
            "BaseException:) catches every exception, the checker's stop and Ctrl-C too" in message
+    first = rf"The first stop came here \(and was caught\): TookTooLong: stopped after 0.3 s without returning at " \
+            rf"line (11|12) of {re.escape(str(path))}, in mse_gradient: (time.sleep|grad)"
+    assert re.search(first, message), message
     assert "An endless loop?" in message
 
 

@@ -140,6 +140,9 @@ def _what_went_wrong(exercise, attempt):
                       f"checker can stop it and show the line it was on.") + "\n" + _wrap(_ENDLESS_LOOP_HINT))
     if isinstance(error, TookTooLong):
         caught = [_wrap(_CAUGHT_STOP_HINT)] if error.caught else []
+        if error.caught and error.first_stop is not None:
+            caught[:0] = ["The first stop came here (and was caught):",
+                          describe_exception(error.first_stop, attempt.call.source_file)]
         return "\n".join([f"It was stopped after {running.TIME_LIMIT:g} s, here:",
                           describe_exception(error, attempt.call.source_file), *caught, _wrap(_ENDLESS_LOOP_HINT)])
     if isinstance(error, SystemExit):

@@ -52,6 +52,7 @@ class TookTooLong(BaseException):
     def __init__(self, message, caught=0):
         super().__init__(message)
         self.caught = caught
+        self.first_stop = None  # where stops were caught: the first, which shows where the loop ran
 
 
 class StillRunning(TookTooLong):
@@ -85,7 +86,7 @@ class _TimeLimit:
         self.swallowed = 0  # stops an except: block of the student's caught
         self.catch_all_lines = {}  # file name: its lines inside except blocks that catch every exception
         self.stopped_frames = set()  # the student's frames a stop went through
-        self.last_stop = None
+        self.first_stop = self.last_stop = None
         self.closed = False
 
     def __enter__(self):
@@ -131,6 +132,7 @@ class _TimeLimit:
         if not self._in_the_students_code(frame):
             return  # raised as the student's code ended: nothing is left to stop
         self.last_stop = stop
+        self.first_stop = self.first_stop or stop
         while frame is not None and not _in_this_package(frame):
             if not _in_a_library(frame):
                 frame.f_trace = self._stop_at_the_next_line
@@ -324,11 +326,15 @@ def _call_here(function, values):
     except KeyboardInterrupt:  # the student stopping the checker
         raise
     except BaseException as error:  # any mistake in the student's code is reported, also exit() (SystemExit)
+        if isinstance(error, TookTooLong) and error.caught and limit.first_stop is not error:
+            error.first_stop = limit.first_stop
         return None, error
     finally:
         limit.close()  # again, where a stop the watchdog asked for as the call ended cut __exit__ short
     if limit.last_stop is not None:  # it caught every stop and returned: what loops it left half done made the value
         limit.last_stop.caught = max(limit.swallowed, 1)
+        if limit.first_stop is not limit.last_stop:
+            limit.last_stop.first_stop = limit.first_stop
         return None, limit.last_stop
     return value, None
 
