@@ -1530,7 +1530,8 @@ def test_a_bare_except_in_the_students_loop_does_not_swallow_the_time_limit(tmp_
     assert message.startswith("mse_gradient: not passed yet, your function did not return within 0.3 s.")
     assert re.search(rf"at line (13|14) of {re.escape(str(path))}, in mse_gradient: (except:|print)", message), message
     assert "Your code caught the checker's first stop: an except: without an error type (or except " \
-           "BaseException:) catches every exception, the checker's stop and Ctrl-C too" in message
+           "BaseException:, or a finally: block that continues, breaks or returns) catches every exception, the " \
+           "checker's stop and Ctrl-C too" in message
     first = rf"The first stop came here \(and was caught\): TookTooLong: stopped after 0.3 s without returning at " \
             rf"line (11|12) of {re.escape(str(path))}, in mse_gradient: (time.sleep|grad)"
     assert re.search(first, message), message
@@ -1632,7 +1633,85 @@ def test_a_function_that_catches_the_stops_and_returns_is_reported_as_stopped(mo
 
     call = running.call_student(catches_every_stop, {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
     assert returned and isinstance(call.error, running.TookTooLong) and call.value is None
-    assert call.error.caught == 3  # one for each round: the inner except caught the stop (the outer one, the next)
+    # two for each round: the inner except caught a stop, and raising the next there would be caught by the outer
+    # one, so the checker waits for a line where it gets out; none comes before the next tick's stop is caught
+    # there too, and the stop raised then is caught by the outer except
+    assert call.error.caught == 6
+
+
+@pytest.mark.parametrize("platform", ["timer signal", "no timer signal (Windows)"])
+def test_an_except_in_a_helper_called_from_a_loop_with_its_own_except_is_left_at_the_loops_line(monkeypatch,
+                                                                                                   platform):
+    """A review: a helper whose except: returns a default, called from a loop whose own except: goes on, caught
+    every stop (the next one, raised at the helper's except line, was caught by the loop's): the check hung on the
+    watchdog path and ended on the timer path only when a tick missed the helper. The next stop now waits for the
+    loop's while line, where it gets out."""
+    import signal
+    import time
+
+    from minicnn.exercises import running
+
+    if platform != "timer signal":
+        monkeypatch.delattr(signal, "setitimer", raising=False)
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+
+    def entry(y, y_hat, n):
+        try:
+            time.sleep(0.001)  # the stop comes here
+            return (y_hat[n] - y[n]) / len(y)
+        except:  # noqa: E722 (the mistake checked)
+            return 0.0
+
+    def mse_gradient(y, y_hat):
+        grad = np.zeros(len(y))
+        n = 0
+        while n < len(y):
+            try:
+                grad[n] = entry(y, y_hat, n)
+            except:  # noqa: E722
+                pass
+        return grad
+
+    start = time.monotonic()
+    call = running.call_student(mse_gradient, {"y": np.ones(3), "y_hat": np.zeros(3)}, ("y", "y_hat"))
+    assert isinstance(call.error, running.TookTooLong) and time.monotonic() - start < 5
+    assert call.error.caught == 1
+    assert "while n < len(y):" in running.describe_exception(call.error, __file__)
+
+
+@pytest.mark.parametrize("platform", ["timer signal", "no timer signal (Windows)"])
+def test_a_finally_that_continues_and_an_except_that_raises_another_error_are_stopped_too(monkeypatch, platform):
+    """``finally: continue`` drops the exception as ``except:`` does, and was left to loop for good; on the watchdog
+    path an ``except BaseException`` that raises another error had that error reported, the stop's trace being set
+    after the stop went through the frame (and a loop whose stops land in a library's code took seconds)."""
+    import signal
+    import time
+
+    from minicnn.exercises import running
+
+    if platform != "timer signal":
+        monkeypatch.delattr(signal, "setitimer", raising=False)
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.2)
+
+    def finally_continues(y, y_hat):
+        while True:
+            try:
+                time.sleep(0.001)
+            finally:
+                continue  # noqa: B012 (the mistake checked)
+
+    def raises_another_error(y, y_hat):
+        while True:
+            try:
+                time.sleep(0.001)
+            except BaseException as error:
+                raise ValueError("not a number") from error
+
+    for function in (finally_continues, raises_another_error):
+        start = time.monotonic()
+        call = running.call_student(function, {"y": np.ones(2), "y_hat": np.ones(2)}, ("y", "y_hat"))
+        assert isinstance(call.error, running.TookTooLong), (function.__name__, call.error)
+        assert call.error.caught == 1 and time.monotonic() - start < 5, function.__name__
 
 
 def test_the_time_limit_gives_back_a_trace_function_set_before_the_check(monkeypatch):

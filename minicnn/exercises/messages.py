@@ -29,8 +29,9 @@ _ENDLESS_LOOP_HINT = ("An endless loop? A while loop whose counter never changes
                       "small cases, even with a Python loop over every entry.")
 #: what a call that caught the checker's stop suggests
 _CAUGHT_STOP_HINT = ("Your code caught the checker's first stop: an except: without an error type (or except "
-                     "BaseException:) catches every exception, the checker's stop and Ctrl-C too, and the loop went "
-                     "on. Name the error you expect instead, such as except IndexError:.")
+                     "BaseException:, or a finally: block that continues, breaks or returns) catches every exception, "
+                     "the checker's stop and Ctrl-C too, and the loop went on. Name the error you expect instead, "
+                     "such as except IndexError:.")
 
 
 def passed_message(exercise, fixed, random, changed_in_place=()):

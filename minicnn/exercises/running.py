@@ -86,6 +86,7 @@ class _TimeLimit:
         self.swallowed = 0  # stops an except: block of the student's caught
         self.catch_all_lines = {}  # file name: its lines inside except blocks that catch every exception
         self.stopped_frames = set()  # the student's frames a stop went through
+        self.escape_wanted = False  # an except: caught a stop, and raising the next there would be caught too
         self.first_stop = self.last_stop = None
         self.closed = False
 
@@ -133,6 +134,7 @@ class _TimeLimit:
             return  # raised as the student's code ended: nothing is left to stop
         self.last_stop = stop
         self.first_stop = self.first_stop or stop
+        self.stopped_frames.add(frame)  # on the watchdog path, the frame that catches it: its trace comes too late
         while frame is not None and not _in_this_package(frame):
             if not _in_a_library(frame):
                 frame.f_trace = self._stop_at_the_next_line
@@ -142,25 +144,51 @@ class _TimeLimit:
     def _stop_at_the_next_line(self, frame, event, arg):
         """The trace function a stop sets, on the frames that were on the way when it came (none made after: it
         traces no call). Where a stop passed through a frame and the frame goes on at a line of an ``except:`` block
-        (or ``except BaseException``), that block caught it: the next stop is raised there, outside the ``try`` it
-        guards. Lines that a stop unwinds through (``finally`` blocks, a ``with`` statement's exit) are left to run.
-        Python unsets a trace function that raises: the next stop sets it again."""
+        (or ``except BaseException``), that block caught it. The next stop is raised at once where it gets out of
+        every such block (no ``try`` they guard holds this line or a caller's); else at the first line where it
+        does (the ``while`` line of a loop whose ``except:`` called a helper whose own ``except:`` caught it), or,
+        if a second stop is caught first, at that block. Lines that a stop unwinds through (``finally`` blocks, a
+        ``with`` statement's exit) are left to run. Python unsets a trace function that raises: the next stop sets
+        it again."""
         if event == "exception" and issubclass(arg[0], TookTooLong):
             self.stopped_frames.add(frame)
         elif event == "line" and frame in self.stopped_frames and self._in_a_catch_all_block(frame):
             self.stopped_frames.discard(frame)
             self.swallowed += 1
-            self.last_stop = TookTooLong(_stopped_after(self.seconds), caught=self.swallowed)
-            self.stops += 1
-            raise self.last_stop
+            if self.escape_wanted or self._escapes_every_catch_all(frame):
+                self._raise_the_next_stop()
+            self.escape_wanted = True
+        elif event == "line" and self.escape_wanted and self._escapes_every_catch_all(frame):
+            self._raise_the_next_stop()
         return self._stop_at_the_next_line if event != "call" else None
 
-    def _in_a_catch_all_block(self, frame):
-        """True at a line of the student's code inside an except block that catches every exception."""
+    def _raise_the_next_stop(self):
+        self.escape_wanted = False
+        self.last_stop = TookTooLong(_stopped_after(self.seconds), caught=self.swallowed)
+        self.stops += 1
+        raise self.last_stop
+
+    def _catch_alls(self, frame):
+        """``_catch_all_lines`` of ``frame``'s file, read once."""
         filename = frame.f_code.co_filename
         if filename not in self.catch_all_lines:
             self.catch_all_lines[filename] = _catch_all_lines(filename)
-        return frame.f_lineno in self.catch_all_lines[filename] and self._in_the_students_code(frame)
+        return self.catch_all_lines[filename]
+
+    def _in_a_catch_all_block(self, frame):
+        """True at a line of the student's code inside an except block that catches every exception."""
+        return frame.f_lineno in self._catch_alls(frame)[0] and self._in_the_students_code(frame)
+
+    def _escapes_every_catch_all(self, frame):
+        """True where a stop raised at ``frame``'s line would get out of the student's code: neither that line nor
+        the line of a student's frame below it (a call) lies in a ``try`` body that an ``except:`` guards."""
+        if not self._in_the_students_code(frame):
+            return False
+        while frame is not None and not _in_this_package(frame):
+            if not _in_a_library(frame) and frame.f_lineno in self._catch_alls(frame)[1]:
+                return False
+            frame = None if frame is self.block else frame.f_back
+        return True
 
     def _watch(self):
         """The watchdog thread: a stop after ``seconds``, then one every ``STOP_AGAIN_EVERY`` until the block ends."""
@@ -216,17 +244,40 @@ def _in_a_library(frame):
 
 
 def _catch_all_lines(filename):
-    """The lines of ``filename``'s except blocks that catch every exception (``except:``, ``except BaseException``,
-    alone or in a tuple), from each ``except`` line to its block's last; empty where the source cannot be read."""
+    """``(in_blocks, guarded)``: the lines of ``filename``'s except blocks that catch every exception (``except:``,
+    ``except BaseException``, alone or in a tuple) and of its ``finally`` blocks that drop it (one that continues,
+    breaks or returns), from each ``except`` or ``finally`` line to its block's last, and the lines of the ``try``
+    bodies such a block guards; both empty where the source cannot be read."""
     try:
         tree = ast.parse("".join(linecache.getlines(filename)))
     except (SyntaxError, ValueError):
-        return frozenset()
-    lines = set()
+        return frozenset(), frozenset()
+    in_blocks, guarded = set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ExceptHandler) and _catches_everything(node.type):
-            lines.update(range(node.lineno, node.end_lineno + 1))
-    return frozenset(lines)
+        catch_alls = [handler for handler in getattr(node, "handlers", ()) if _catches_everything(handler.type)]
+        if _jumps_out(getattr(node, "finalbody", [])):  # a finally block that continues, breaks or returns
+            catch_alls.append(node.finalbody)  # drops the exception too
+        for block in catch_alls:
+            first, last = (block.lineno, block.end_lineno) if isinstance(block, ast.AST) else \
+                (block[0].lineno - 1, block[-1].end_lineno)  # from the finally line to the block's last
+            in_blocks.update(range(first, last + 1))
+        if catch_alls:
+            guarded.update(range(node.body[0].lineno, node.body[-1].end_lineno + 1))
+    return frozenset(in_blocks), frozenset(guarded)
+
+
+def _jumps_out(statements):
+    """True where ``statements`` (a finally block) hold a ``continue``, ``break`` or ``return`` of their own (not
+    one inside a loop or function of theirs)."""
+    waiting = list(statements)
+    while waiting:
+        statement = waiting.pop()
+        if isinstance(statement, (ast.Continue, ast.Break, ast.Return)):
+            return True
+        if not isinstance(statement, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                                      ast.ClassDef, ast.Lambda)):
+            waiting.extend(child for child in ast.iter_child_nodes(statement) if isinstance(child, ast.stmt))
+    return False
 
 
 def _catches_everything(caught):
