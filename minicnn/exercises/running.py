@@ -70,11 +70,11 @@ class _TimeLimit:
     the checked thread (``PyThreadState_SetAsyncExc``), which it does at the thread's next step of Python code.
 
     A bare ``except:`` (or ``except BaseException:``) that catches a stop would let the loop go on. So each stop, as
-    it is made in the checked thread, also sets a trace function there on the student's frames: at the first line
-    of such an except block (found in the source) that caught a stop, it raises the next, outside the ``try`` that
-    block guards. Each stop so gets out of one ``except:``; ``finally`` blocks and ``with`` statements that a stop
-    unwinds through are left to run. ``last_stop`` keeps the last stop raised: a call that caught them all and
-    returned is reported as stopped all the same.
+    it is made in the checked thread, also sets a trace function there on the student's frames: where such an
+    except block (found in the source) caught a stop, it raises the next where that gets out of every such block
+    (``_stop_at_the_next_line``); ``finally`` blocks and ``with`` statements that a stop unwinds through are left to
+    run. ``last_stop`` keeps the last stop raised: a call that caught them all and returned is reported as stopped
+    all the same.
 
     A stop may be asked for just as the student's code ends; Python then raises it in the next step it takes, in
     this package. ``close()`` (which ``__exit__`` calls) undoes everything and may be called again after it."""
@@ -135,10 +135,8 @@ class _TimeLimit:
         self.last_stop = stop
         self.first_stop = self.first_stop or stop
         self.stopped_frames.add(frame)  # on the watchdog path, the frame that catches it: its trace comes too late
-        while frame is not None and not _in_this_package(frame):
-            if not _in_a_library(frame):
-                frame.f_trace = self._stop_at_the_next_line
-            frame = None if frame is self.block else frame.f_back
+        for students_frame in self._students_frames(frame):
+            students_frame.f_trace = self._stop_at_the_next_line
         sys.settrace(self._stop_at_the_next_line)  # last: Python code run after it here would be traced
 
     def _stop_at_the_next_line(self, frame, event, arg):
@@ -182,13 +180,16 @@ class _TimeLimit:
     def _escapes_every_catch_all(self, frame):
         """True where a stop raised at ``frame``'s line would get out of the student's code: neither that line nor
         the line of a student's frame below it (a call) lies in a ``try`` body that an ``except:`` guards."""
-        if not self._in_the_students_code(frame):
-            return False
+        return self._in_the_students_code(frame) and not any(
+            students_frame.f_lineno in self._catch_alls(students_frame)[1]
+            for students_frame in self._students_frames(frame))
+
+    def _students_frames(self, frame):
+        """``frame`` and the frames below it down to the block's, those outside this package and libraries."""
         while frame is not None and not _in_this_package(frame):
-            if not _in_a_library(frame) and frame.f_lineno in self._catch_alls(frame)[1]:
-                return False
+            if not _in_a_library(frame):
+                yield frame
             frame = None if frame is self.block else frame.f_back
-        return True
 
     def _watch(self):
         """The watchdog thread: a stop after ``seconds``, then one every ``STOP_AGAIN_EVERY`` until the block ends."""
@@ -254,14 +255,14 @@ def _catch_all_lines(filename):
         return frozenset(), frozenset()
     in_blocks, guarded = set(), set()
     for node in ast.walk(tree):
-        catch_alls = [handler for handler in getattr(node, "handlers", ()) if _catches_everything(handler.type)]
-        if _jumps_out(getattr(node, "finalbody", [])):  # a finally block that continues, breaks or returns
-            catch_alls.append(node.finalbody)  # drops the exception too
-        for block in catch_alls:
-            first, last = (block.lineno, block.end_lineno) if isinstance(block, ast.AST) else \
-                (block[0].lineno - 1, block[-1].end_lineno)  # from the finally line to the block's last
+        blocks = [(handler.lineno, handler.end_lineno) for handler in getattr(node, "handlers", ())
+                  if _catches_everything(handler.type)]
+        finally_block = getattr(node, "finalbody", [])
+        if _jumps_out(finally_block):  # a finally block that continues, breaks or returns drops the exception too
+            blocks.append((finally_block[0].lineno - 1, finally_block[-1].end_lineno))  # from the finally line
+        for first, last in blocks:
             in_blocks.update(range(first, last + 1))
-        if catch_alls:
+        if blocks:
             guarded.update(range(node.body[0].lineno, node.body[-1].end_lineno + 1))
     return frozenset(in_blocks), frozenset(guarded)
 
