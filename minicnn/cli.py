@@ -14,7 +14,8 @@ import warnings
 from minicnn import __version__, checks
 from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.cli_options import (FOLDERS_MADE, files_not_in_the_way, frames_per_second, output_file, output_folder,
-                                 positive_number, remove_empty_folders_made, video_output, whole_number)
+                                 positive_number, refuse_the_simulator, refuse_tracking_on_the_simulator,
+                                 remove_empty_folders_made, video_output, whole_number)
 from minicnn.cli_track import (TRACK_DESCRIPTION, TRACK_USAGE, TrackInputError, check_video_out, is_track_input,
                                track_input_command, track_input_epilog, track_input_parser)
 from minicnn.errors import BackendError
@@ -37,7 +38,8 @@ def demo(epochs=10, batch_size=32, seed=0, out="minicnn_demo", verbose=1, backen
 
     if backend_name is not None:
         set_backend(backend_name)
-    _refuse_the_simulator()
+    refuse_the_simulator(get_backend(), "one forward pass of the demo's first convolution on one batch takes "
+                         "minutes there, so its training would take days", "run the demo with --backend numba")
     print(f"Backend: {get_backend()}")
     start = time.perf_counter()
     data = datasets.load_faces(size=32, seed=seed)
@@ -77,21 +79,6 @@ def _load_the_kernels(model, data):
     start = time.perf_counter()
     copy.deepcopy(model).train_on_batch(data.x_train[:2], data.y_train[:2])
     print(f"{time.perf_counter() - start:.1f} s")
-
-
-def _refuse_the_simulator():
-    """Raise ``BackendError`` when the active backend is cuda on numba's CUDA simulator: the demo's training would
-    run every GPU thread as Python, for days."""
-    if get_backend() != "cuda":
-        return
-    from minicnn.kernels import cuda
-
-    if cuda.is_simulator():
-        raise BackendError("the 'cuda' backend is running on numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1), which "
-                           "runs every GPU thread as Python: one forward pass of the demo's first convolution on one "
-                           "batch takes minutes there, so its training would take days. The simulator is for the "
-                           "tests and small shapes (notebook 11); run the demo with --backend numba, or on a machine "
-                           "with a GPU")
 
 
 def bench(arguments):
@@ -155,6 +142,7 @@ def eval_command(args, parser):
     """``minicnn eval``: run trackers over a folder of sequences, print the table, write the plots."""
     from minicnn.track.evaluate import evaluate, save_got10k_submission
     from minicnn.track.sequences import SequenceError, atomic_write_text
+    from minicnn.track.trackers import backend_suffix
 
     trackers = tracker_specs(parser, args.trackers)
     names = _names(args.sequences)
@@ -163,7 +151,7 @@ def eval_command(args, parser):
     twice = sorted({name for name in names or [] if names.count(name) > 1})
     if twice:
         parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
-    specs = _with_weights(parser, trackers, args.weights)
+    specs = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
     folder, sequences = suite_sequences(parser, args, names, "--sequences")
     results = _results_folder(args, folder)
     output_folder(parser, results, "--results")
@@ -185,12 +173,13 @@ def eval_command(args, parser):
             raise
         parser.error(f"--scheduler {args.scheduler}: {error}")
     table = evaluation.table()
+    ours = [name for name, factory in specs.items() if factory is not trackers[name]]  # given --weights, --backend
     if args.weights is not None:
         from minicnn.track.trackers import weights_digest
 
-        digest = weights_digest(args.weights)
-        ours = [name for name, factory in specs.items() if factory is not None and factory is not trackers[name]]
-        table += f"\n! {', '.join(ours)}: the network of {args.weights} (sha256 {digest})"
+        table += f"\n! {', '.join(ours)}: the network of {args.weights} (sha256 {weights_digest(args.weights)})"
+    if backend_suffix(args.backend):
+        table += f"\n! {', '.join(ours)}: the network run on the {args.backend} backend"
     if args.jobs > 1 and args.scheduler is None:  # the processes shared the cores: each tracker's FPS is lower
         table += (f"\n! FPS: {args.jobs} processes shared this machine's {os.cpu_count()} cores; --jobs 1 times each "
                   f"tracker on its own")
@@ -214,28 +203,36 @@ def eval_command(args, parser):
 
 def _results_folder(args, data_folder):
     """``--results``, or by default ``minicnn_results/<data folder name>``; with ``--weights``, beside the shipped
-    network's results and not in their place: ``minicnn_results/<data folder name>-weights-<SHA-256's first 8>``."""
+    network's results and not in their place: ``minicnn_results/<data folder name>-weights-<SHA-256's first 8>``;
+    with ``--backend`` other than numba, ``-<backend>`` after that (``minicnn_results/data-cuda``)."""
     from pathlib import Path
 
     if args.results:
         return Path(args.results)
-    from minicnn.track.trackers import weights_suffix
+    from minicnn.track.trackers import backend_suffix, weights_suffix
 
-    return Path("minicnn_results") / f"{Path(data_folder).name}{weights_suffix(args.weights)}"
+    suffix = weights_suffix(args.weights) + backend_suffix(args.backend)
+    return Path("minicnn_results") / f"{Path(data_folder).name}{suffix}"
 
 
-def _with_weights(parser, trackers, weights):
-    """``evaluate``'s trackers (``{name: factory}``, None for a built-in tracker) as given, or with ``--weights`` a
-    factory with that network for each of our trackers (OpenCV's and yours are kept as they are)."""
-    if weights is None:
+def _our_trackers_as_asked(parser, trackers, weights, backend):
+    """``evaluate``'s trackers (``{name: factory}``, None for a built-in tracker) as given, or with ``--weights``
+    or a ``--backend`` other than numba a factory with that network on that backend for each of our trackers
+    (OpenCV's and yours are kept as they are). cuda on numba's CUDA simulator is refused: tracking would take days."""
+    from minicnn.track.trackers import OUR_TRACKERS, OurTracker, backend_suffix
+
+    if weights is None and not backend_suffix(backend):
         return trackers
-    from minicnn.track.trackers import OUR_TRACKERS, WithWeights
-
+    option = "--weights" if weights is not None else "--backend"
     ours = [name for name, factory in trackers.items() if factory is None and name in OUR_TRACKERS]
     if not ours:
-        parser.error(f"--weights: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
+        parser.error(f"{option}: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
     try:
-        return {name: WithWeights(name, weights) if name in ours else factory for name, factory in trackers.items()}
+        refuse_tracking_on_the_simulator(backend)
+        return {name: OurTracker(name, weights, backend or "numba") if name in ours else factory
+                for name, factory in trackers.items()}
+    except BackendError as error:  # cuda without a GPU
+        parser.error(f"--backend {backend}: {error}")
     except (ValueError, OSError) as error:
         parser.error(f"--weights: {error}")
 
@@ -268,7 +265,7 @@ def track_command(args, parser):
     from minicnn.track.plots import output_kind
 
     trackers = tracker_specs(parser, args.trackers) if args.trackers is not None else {}
-    trackers = _with_weights(parser, trackers, args.weights)
+    trackers = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
     folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
     sequence = sequences[0]
     results = _results_folder(args, folder)
@@ -451,6 +448,13 @@ def suite_sequences(parser, args, names, names_option):
         parser.error(f"{names_option if str(error).startswith('names:') else '--data'}: {error}")
 
 
+def _add_backend_option(parser):
+    parser.add_argument("--backend", choices=known_backends(),
+                        help="where our trackers run their network (default: numba); their results and times on "
+                        "another backend are kept apart: without --results in minicnn_results/<data folder "
+                        "name>-<backend>")
+
+
 def _add_suite_options(parser):
     parser.add_argument("--data", help="folder of OTB- or GOT-10k-layout sequences (default: the generated suite, "
                         "made on first use in $MINICNN_DATA, else ~/.cache/minicnn)")
@@ -605,6 +609,7 @@ def _run_command(argv):
                              "with other weights are run again. Without --results they go to "
                              "minicnn_results/<data folder name>-weights-<its SHA-256's first 8 digits>, beside the "
                              "shipped network's")
+    _add_backend_option(eval_parser)
     _add_suite_options(eval_parser)
     track_parser = commands.add_parser(
         "track", help="follow an object through your video (track VIDEO --box x,y,w,h); make-sequences; show",
@@ -629,6 +634,7 @@ def _run_command(argv):
                              "of theirs exist")
     show_parser.add_argument("--weights", help="a network of 'minicnn train siamese' for our trackers in --trackers, "
                              "as in 'minicnn eval --weights' (whose results it reuses)")
+    _add_backend_option(show_parser)
     show_parser.add_argument("--out", help="a .gif, .mp4 or a folder for PNG frames (default: <sequence>.gif)")
     show_parser.add_argument("--sheet", help="also save a contact sheet of a few frames (e.g. sheet.png)")
     show_parser.add_argument("--every", type=whole_number(1), default=1, help="draw every n-th frame (default: 1)")

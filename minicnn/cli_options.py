@@ -1,5 +1,6 @@
 """Argument types and output paths shared by the ``minicnn`` commands: whole numbers and rates that argparse
-checks, and output folders and files made ready (and refused by name) before any work starts."""
+checks, and output folders and files made ready (and refused by name) before any work starts; so is the cuda
+backend where it is numba's CUDA simulator, on which a command's work would take days."""
 
 import argparse
 import tempfile
@@ -119,3 +120,26 @@ def files_not_in_the_way(parser, folder, names, option):
         if (Path(folder) / name).is_dir():
             parser.error(f"{option}: {Path(folder) / name} is a folder, where the command writes a file; move it away, "
                          f"or give another {option}")
+
+
+def refuse_the_simulator(backend_name, how_long, instead):
+    """Raise ``BackendError`` when ``backend_name`` is cuda and numba.cuda is its CUDA simulator, which runs every
+    GPU thread as Python: a command's work (the demo's training, tracking a sequence) would take days there.
+    ``how_long`` says how long, ``instead`` what to run instead."""
+    if str(backend_name).lower() != "cuda":
+        return
+    from minicnn.kernels import cuda
+
+    if cuda.is_simulator():
+        from minicnn.errors import BackendError
+
+        raise BackendError(f"the 'cuda' backend is running on numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1), which "
+                           f"runs every GPU thread as Python: {how_long}. The simulator is for the tests and small "
+                           f"shapes (notebook 11); {instead}, or on a machine with a GPU")
+
+
+def refuse_tracking_on_the_simulator(backend_name):
+    """``refuse_the_simulator`` for our trackers' network on ``backend_name`` (``minicnn eval``, ``track``)."""
+    refuse_the_simulator(backend_name, "tracking one frame takes tens of minutes there (the network over the "
+                         "search image), so a sequence would take days",
+                         "run our trackers with --backend numba")

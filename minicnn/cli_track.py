@@ -5,7 +5,8 @@ import argparse
 import sys
 
 from minicnn.backend import known_backends
-from minicnn.cli_options import files_not_in_the_way, frames_per_second, output_folder, video_output, whole_number
+from minicnn.cli_options import (files_not_in_the_way, frames_per_second, output_folder,
+                                 refuse_tracking_on_the_simulator, video_output, whole_number)
 
 
 TRACK_SUBCOMMANDS = ("make-sequences", "show")
@@ -176,13 +177,14 @@ def _tracker_of_yours(parser, args):
                               f"{error}") from None
 
 
-def _run_name(tracker, weights):
-    """The default output folder's last part: the tracker, and the network where ``--weights`` gives one, so that
-    runs of one video with other trackers or networks are kept side by side (README's two lines, with and without
-    --weights, wrote one folder, the second run over the first)."""
-    from minicnn.track.trackers import weights_suffix
+def _run_name(tracker, weights, backend=None):
+    """The default output folder's last part: the tracker, the network where ``--weights`` gives one and the backend
+    where ``--backend`` gives one other than numba, so that runs of one video with other trackers, networks or
+    backends (other times) are kept side by side (README's two lines, with and without --weights, wrote one folder,
+    the second run over the first)."""
+    from minicnn.track.trackers import backend_suffix, weights_suffix
 
-    return f"{str(tracker).lower()}{weights_suffix(weights)}"
+    return f"{str(tracker).lower()}{weights_suffix(weights)}{backend_suffix(backend)}"
 
 
 def track_input_command(args, parser):
@@ -210,6 +212,7 @@ def track_input_command(args, parser):
             tracker, args.tracker = _tracker_of_yours(parser, args)
         else:
             try:
+                refuse_tracking_on_the_simulator(args.backend)
                 tracker = make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
             except BackendError as error:  # cuda without a GPU
                 raise TrackInputError(f"--backend {args.backend}: {error}") from None
@@ -221,7 +224,8 @@ def track_input_command(args, parser):
                     ) from None
                 raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
         name, frames = load_track_input(args.input)
-        out = Path(args.out) if args.out else Path("minicnn_track") / name / _run_name(args.tracker, args.weights)
+        run = _run_name(args.tracker, args.weights, args.backend)
+        out = Path(args.out) if args.out else Path("minicnn_track") / name / run
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"
         check_video_out(out_video)
         if out_video.resolve() == Path(args.input).resolve():
@@ -318,7 +322,7 @@ def track_input_parser():
     parser.add_argument("--out", metavar="FOLDER",
                         help="folder for trajectory.txt, times.txt and track.gif (default: "
                              "minicnn_track/<input name>/<tracker>, and -weights-<its SHA-256's first 8 digits> with "
-                             "--weights)")
+                             "--weights, -<backend> with a --backend other than numba)")
     parser.add_argument("--out-video", metavar="PATH",
                         help="where the video goes instead of FOLDER/track.gif: a .gif (at most 640 pixels a side), an "
                              ".mp4 (needs imageio-ffmpeg) or a folder for 0001.png, 0002.png, ... (full size)")

@@ -436,6 +436,55 @@ def test_show_with_weights_draws_the_runs_of_eval_with_those_weights(data, tmp_p
     assert stop.value.code == 2 and "--weights: for our trackers" in err and "Traceback" not in err, err
 
 
+def test_eval_and_show_run_our_trackers_on_the_backend_asked_and_keep_their_results_apart(data, tmp_path, monkeypatch):
+    """``minicnn eval`` timed our trackers on numba only (README: "minicnn eval times them on numba"), so a GPU
+    could not be compared from the command line. ``--backend`` runs them there, keeps their results beside numba's
+    (other frames per second: not reused for numba's, nor numba's for these) and says so under the table; ``track
+    show --backend`` draws those runs."""
+    import json
+
+    pytest.importorskip("imageio")
+    monkeypatch.chdir(tmp_path)
+    arguments = ["eval", "--data", str(data), "--sequences", "slow", "--trackers", "siamese", "--quiet"]
+    cli.main(arguments)
+    cli.main(arguments + ["--backend", "numpy"])
+    on_numba, on_numpy = tmp_path / "minicnn_results" / "data", tmp_path / "minicnn_results" / "data-numpy"
+    made_by = json.loads((on_numpy / "siamese" / "slow.json").read_text())["made_by"]
+    assert made_by == "minicnn.track.trackers:siamese on the numpy backend"
+    assert (on_numba / "siamese" / "slow.json").is_file()
+    assert "! siamese: the network run on the numpy backend" in (on_numpy / "table.txt").read_text()
+    assert "backend" not in (on_numba / "table.txt").read_text()
+    run = on_numpy / "siamese" / "slow.json"
+    written = run.stat().st_mtime_ns
+    cli.main(["track", "show", "--data", str(data), "--sequence", "slow", "--trackers", "siamese", "--backend",
+              "numpy", "--out", str(tmp_path / "slow.gif"), "--quiet"])
+    assert (tmp_path / "slow.gif").is_file() and run.stat().st_mtime_ns == written  # eval's run, drawn
+    numba_run = on_numba / "siamese" / "slow.json"
+    written = numba_run.stat().st_mtime_ns
+    cli.main(arguments + ["--backend", "numba"])  # the default, named: numba's results, reused
+    assert numba_run.stat().st_mtime_ns == written
+    assert sorted(folder.name for folder in (tmp_path / "minicnn_results").iterdir()) == ["data", "data-numpy"]
+
+
+def test_eval_refuses_the_cuda_simulator_and_a_backend_for_opencvs_trackers_before_any_work(data, tmp_path, capsys,
+                                                                                          monkeypatch):
+    from minicnn.kernels import cuda
+
+    monkeypatch.setattr(cuda, "is_simulator", lambda: True)
+    results = tmp_path / "results"
+    cases = {("siamese", "cuda"): "--backend cuda: the 'cuda' backend is running on numba's CUDA simulator",
+             ("kcf", "numpy"): "--backend: for our trackers (siamese, siamese-nomotion, cnn, hybrid), and --trackers "
+                               "names none of them"}
+    for (trackers, backend), message in cases.items():
+        for command in (["eval"], ["track", "show", "--sequence", "slow"]):
+            with pytest.raises(SystemExit) as stop:
+                cli.main(command + ["--data", str(data), "--trackers", trackers, "--backend", backend, "--results",
+                                    str(results), "--quiet"])
+            err = capsys.readouterr().err
+            assert stop.value.code == 2 and message in err and "Traceback" not in err, (command, err)
+    assert not results.exists()
+
+
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
     """A suite of 4 made again as a suite of 2 kept the other 2: eval --data scored a mixed suite."""
     arguments = ["track", "make-sequences", "--out", str(tmp_path / "s"), "--min-frames", "2", "--max-frames", "2",
@@ -634,15 +683,26 @@ def test_the_default_tracker_is_siamese_and_the_default_folder_is_named_after_th
     assert out.count("tracking 20/20 [") >= 1 and out.count("drawing 20/20 [") >= 1
 
 
-def test_the_backend_option_reaches_our_trackers_and_is_refused_for_opencvs(clip, fake, capsys):
+def test_the_backend_option_reaches_our_trackers_and_is_refused_for_opencvs(clip, fake, capsys, monkeypatch):
     """minicnn track ran our trackers on numba whatever was asked (MINICNN_BACKEND is the models' backend): a GPU
-    could not be used from the command line."""
+    could not be used from the command line. A run on another backend than numba is kept in a folder of its own
+    (its times are that backend's). cuda on the CUDA simulator is refused before any work: a frame takes minutes."""
+    from minicnn.kernels import cuda
+
     assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--backend", "numpy", "--quiet"]) == 0
     assert fake["asked"] == ["siamese"] and fake["backends"] == ["numpy"]
     assert cli.main(["track", str(clip["folder"]), "--box", clip["box"], "--quiet"]) == 0
     assert fake["backends"][-1] == "numba"  # the default
+    runs = sorted(folder.name for folder in (clip["folder"].parent / "minicnn_track" / "frames").iterdir())
+    assert runs == ["siamese", "siamese-numpy"]
+    monkeypatch.setattr(cuda, "is_simulator", lambda: False)
     message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--backend", "cuda")
     assert message == "--backend cuda: the 'cuda' backend found no CUDA GPU"
+    monkeypatch.setattr(cuda, "is_simulator", lambda: True)
+    asked = len(fake["asked"])
+    message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--backend", "cuda")
+    assert message.startswith("--backend cuda: the 'cuda' backend is running on numba's CUDA simulator")
+    assert "would take days" in message and "--backend numba" in message and len(fake["asked"]) == asked
     message = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "kcf", "--backend", "numpy")
     assert message.startswith("--backend: for our trackers (siamese, ") and message.endswith("kcf has none")
 
@@ -1076,11 +1136,11 @@ def test_weights_go_to_our_trackers_alone_and_a_missing_file_is_refused_by_optio
     ended in a traceback."""
     import argparse
 
-    from minicnn.track.trackers import WithWeights
+    from minicnn.track.trackers import OurTracker
     from minicnn.track.trackers.siamese import WEIGHTS_PATH
 
-    specs = cli._with_weights(argparse.ArgumentParser(), {"siamese": None, "kcf": None}, WEIGHTS_PATH)
-    assert isinstance(specs["siamese"], WithWeights) and specs["kcf"] is None
+    specs = cli._our_trackers_as_asked(argparse.ArgumentParser(), {"siamese": None, "kcf": None}, WEIGHTS_PATH, None)
+    assert isinstance(specs["siamese"], OurTracker) and specs["kcf"] is None
     with pytest.raises(SystemExit) as stop:
         cli.main(["eval", "--data", str(data), "--trackers", "siamese", "--weights", str(tmp_path / "missing.npz"),
                   "--results", str(tmp_path / "r"), "--quiet"])
@@ -1096,14 +1156,16 @@ def test_the_frames_of_an_otb_sequence_in_an_upper_case_img_folder_are_named_aft
     assert (tmp_path / "minicnn_track" / "Boy" / "fake" / "trajectory.txt").is_file()
 
 
-def test_with_weights_takes_a_trackers_name_in_any_case():
+def test_our_tracker_takes_a_trackers_name_in_any_case():
     """Its made_by must match the name the results of the built-in tracker are kept under."""
-    from minicnn.track.trackers import WithWeights
+    from minicnn.track.trackers import OurTracker
     from minicnn.track.trackers.siamese import WEIGHTS_PATH
 
-    factory = WithWeights("SIAMESE", WEIGHTS_PATH)
+    factory = OurTracker("SIAMESE", WEIGHTS_PATH)
     assert factory.name == "siamese"
     assert factory.made_by.startswith("minicnn.track.trackers:siamese with weights sha256:")
+    assert OurTracker("Siamese", backend="NumPy").made_by == "minicnn.track.trackers:siamese on the numpy backend"
+    assert OurTracker("SIAMESE").made_by == "minicnn.track.trackers:siamese"  # numba's results are the built-in's
 
 
 def test_make_tracker_takes_a_backends_name_in_any_case_for_every_tracker():

@@ -70,24 +70,37 @@ def weights_suffix(path):
     return "" if path is None else f"-weights-{weights_digest(path)[:8]}"
 
 
-class WithWeights:
-    """A factory of one of our trackers with the network of a weights file, for ``evaluate`` (picklable, for its
-    processes): ``WithWeights("siamese", "my_siamese/siamese.npz")()`` is ``make_tracker("siamese", weights=...)``.
+def backend_suffix(backend):
+    """What a default results folder's name gets for our trackers run on ``backend``: ``-`` and its name, so that
+    runs on a GPU are kept beside those on numba (the default: "", as for None)."""
+    return "" if backend is None or str(backend).lower() == "numba" else f"-{str(backend).lower()}"
 
-    ``made_by`` names the tracker and the SHA-256 of the file, which ``evaluate`` keeps with the results, so that
-    results made with other weights (the shipped ones, or an earlier training) are not reused for these. The file is
-    read, and the tracker built once, now: a file that is not a network of ``minicnn train siamese``, or an OpenCV
-    tracker (which has no weights), is refused before any work."""
 
-    def __init__(self, name, weights):
+class OurTracker:
+    """A factory of one of our trackers with the network of a weights file (None: the shipped one) run on a backend,
+    for ``evaluate`` (picklable, for its processes): ``OurTracker("siamese", "my_siamese/siamese.npz",
+    backend="cuda")()`` is ``make_tracker("siamese", weights=..., backend="cuda")``.
+
+    ``made_by`` names the tracker, the SHA-256 of the weights file where one is given and the backend where it is
+    not numba; ``evaluate`` keeps it with the results, so that results made with other weights (the shipped ones, or
+    an earlier training) or on another backend (other frames per second) are not reused for these. The file is read,
+    and the tracker built once, now: a file that is not a network of ``minicnn train siamese``, an OpenCV tracker
+    (which has no weights) or a backend this machine cannot run is refused before any work."""
+
+    def __init__(self, name, weights=None, backend="numba"):
         self.name = str(name).lower()
-        make_tracker(self.name, weights=weights)
-        self.weights = os.fspath(weights)
-        self.made_by = f"minicnn.track.trackers:{self.name} with weights sha256:{weights_digest(self.weights)}"
+        self.backend = str(backend).lower()
+        make_tracker(self.name, weights=weights, backend=self.backend)
+        self.weights = None if weights is None else os.fspath(weights)
+        self.made_by = f"minicnn.track.trackers:{self.name}"
+        if self.weights is not None:
+            self.made_by += f" with weights sha256:{weights_digest(self.weights)}"
+        if self.backend != "numba":
+            self.made_by += f" on the {self.backend} backend"
 
     def __call__(self):
-        return make_tracker(self.name, weights=self.weights)
+        return make_tracker(self.name, weights=self.weights, backend=self.backend)
 
 
-__all__ = ["available_trackers", "make_tracker", "WithWeights", "weights_digest", "weights_suffix", "OPENCV_TRACKERS",
-           "OUR_TRACKERS"]
+__all__ = ["available_trackers", "make_tracker", "OurTracker", "weights_digest", "weights_suffix", "backend_suffix",
+           "OPENCV_TRACKERS", "OUR_TRACKERS"]
