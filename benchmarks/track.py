@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from minicnn.cli import default_suite  # noqa: E402
 from minicnn.cli_options import output_folder, whole_number  # noqa: E402
-from minicnn.track.evaluate import Evaluation, evaluate  # noqa: E402
+from minicnn.track.evaluate import Evaluation, evaluate, warm_up  # noqa: E402
 from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 from minicnn.track.trackers import available_trackers, make_tracker  # noqa: E402
 
@@ -66,20 +66,13 @@ def usable_trackers(names):
     return usable, skipped
 
 
-def warm_up(name, sequence):
-    """Build ``name`` and track two frames of ``sequence``, untimed: on a first run our trackers' Numba kernels
-    compile there (about 20 s), which counted in the first sequence's FPS of whichever of them ran first."""
-    tracker = make_tracker(name)
-    tracker.init(sequence[0], sequence.ground_truth[0])
-    tracker.update(sequence[1])
-
-
 def run_suite(names, sequences, jobs, progress):
-    """Evaluate each tracker on its own, after ``warm_up``; returns the combined ``Evaluation`` and each tracker's
-    wall seconds."""
+    """Evaluate each tracker on its own, after ``warm_up`` (our trackers' kernels compiled, untimed, in this
+    process: the wall time leaves it out too); returns the combined ``Evaluation`` and each tracker's wall
+    seconds."""
     runs, wall = {}, {}
     for name in names:
-        warm_up(name, sequences[0])
+        warm_up(name, None, sequences[0])
         start = time.perf_counter()
         evaluation = evaluate([name], sequences, None, jobs=jobs, progress=progress, resume=False)
         wall[name] = time.perf_counter() - start

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)  # benchmarks/track.py, which this script shares its helpers with
 
 from minicnn.cli_options import output_folder, whole_number  # noqa: E402
-from minicnn.track.evaluate import evaluate  # noqa: E402
+from minicnn.track.evaluate import evaluate, warm_up  # noqa: E402
 from minicnn.track.generator import make_suite  # noqa: E402
 from minicnn.track.sequences import atomic_write_text, read_sequences  # noqa: E402
 
@@ -40,7 +40,7 @@ def main(argv=None):
     output_folder(parser, args.out, "--out")  # before the minutes of tracking, not after them
     import cv2
 
-    from track import machine_record, usable_trackers, warm_up  # benchmarks/track.py, beside this script
+    from track import machine_record, usable_trackers  # benchmarks/track.py, beside this script
 
     names, skipped = usable_trackers(args.trackers.split(","))
     if skipped:  # before the suite is generated, not after
@@ -57,7 +57,7 @@ def main(argv=None):
         rows = {}
         evaluations = []
         for name in names:
-            warm_up(name, sequences[0])
+            warm_up(name, None, sequences[0])
             start = time.perf_counter()
             evaluation = evaluate([name], sequences, None, progress=False)
             wall = time.perf_counter() - start

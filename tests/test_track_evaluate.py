@@ -1318,3 +1318,64 @@ def test_the_run_of_a_tracker_that_could_not_be_built_starts_from_the_first_box_
     assert boxes_path.read_text().splitlines()[0] == "6.0,11.0,12.0,12.0"  # 1-based x, y
     assert np.isnan(run.fps) and "nan fps" in repr(run) and "inf" not in repr(run)
     assert np.isnan(json.loads(info_path.read_text())["fps"])
+
+
+class _CompilesOnFirstInit:
+    """A built-in tracker's stand-in whose first ``init`` in the process takes ``compile_seconds`` longer, as our
+    trackers' kernels compile on first use; counts the trackers built and the frames tracked."""
+
+    built = inits = 0
+    compiled = False
+    compile_seconds = 0.3
+
+    def __init__(self):
+        type(self).built += 1
+
+    def init(self, frame, box):
+        type(self).inits += 1
+        if not type(self).compiled:
+            type(self).compiled = True
+            time.sleep(self.compile_seconds)
+        self.box = tuple(box)
+
+    def update(self, frame):
+        return True, self.box
+
+
+def test_a_built_in_trackers_first_use_in_a_process_is_not_timed(monkeypatch):
+    """minicnn eval counted the compilation of our trackers' kernels (about 20 s on Numba's first run, the context
+    and modules on cuda) in the first sequence's init time, so its FPS column depended on what had run before in
+    the process. A built-in tracker now runs two frames untimed first, once per process; yours are not run twice."""
+    from minicnn.track import trackers
+
+    class Fake(_CompilesOnFirstInit):
+        pass
+
+    monkeypatch.setattr(E, "WARMED_UP", set())
+    monkeypatch.setattr(trackers, "make_tracker", lambda name, backend="numba", weights=None: Fake())
+    sequences = [_moving_square("a", n=4), _moving_square("b", n=4, seed=1)]
+    evaluation = E.evaluate(["siamese"], sequences, progress=False)
+    init_seconds = [evaluation.runs["siamese", name].frame_seconds[0] for name in ("a", "b")]
+    assert max(init_seconds) < Fake.compile_seconds, init_seconds
+    assert Fake.built == 3 and Fake.inits == 3  # one warm-up in this process, then one tracker per sequence
+
+    class Yours(_CompilesOnFirstInit):
+        pass
+
+    evaluation = E.evaluate({"yours": Yours}, sequences, progress=False)
+    assert evaluation.runs["yours", "a"].frame_seconds[0] >= Yours.compile_seconds  # its first init, timed
+    assert Yours.built == 2 and Yours.inits == 2
+
+
+def test_a_tracker_that_fails_in_its_warm_up_is_run_and_its_failure_kept(monkeypatch):
+    from minicnn.track import trackers
+
+    class Failing:
+        def init(self, frame, box):
+            raise RuntimeError("no kernels here")
+
+    monkeypatch.setattr(E, "WARMED_UP", set())
+    monkeypatch.setattr(trackers, "make_tracker", lambda name, backend="numba", weights=None: Failing())
+    evaluation = E.evaluate(["siamese"], [_moving_square("a", n=3)], progress=False)
+    run = evaluation.runs["siamese", "a"]
+    assert run.failed_at == 0 and "no kernels here" in run.error

@@ -15,7 +15,8 @@ task, serially, in processes (``jobs``) or on a Dask cluster (``scheduler``), th
 Each file is written atomically and the ``.json`` last, so a run that stops part-way is resumed by skipping the
 sequences whose three files exist and belong together; files that cannot be read, or that come from two different
 runs (a save that stopped part-way over an older run's files), are named in a warning and their sequence is run
-again. Only the time inside ``init`` and ``update`` counts towards frames per second.
+again. Only the time inside ``init`` and ``update`` counts towards frames per second; the built-in trackers are run
+on two frames first, untimed, in each process (``warm_up``), so that compiling our trackers' kernels is not counted.
 """
 
 import concurrent.futures
@@ -487,9 +488,36 @@ def _dask_client_class():
     return Client
 
 
+WARMED_UP = set()
+"""The built-in trackers (what made them: ``_tracker_made_by``) that ``warm_up`` has run in this process."""
+
+
+def warm_up(tracker_name, factory, sequence):
+    """Build one of the built-in trackers (ours, with their weights and backend, and OpenCV's) and track the first
+    two frames of ``sequence`` with it, untimed, once per process and tracker: our trackers' kernels compile on
+    first use (about 20 s on Numba's first run, a second from its disk cache; on cuda also the GPU's context and
+    each kernel's module), which counted in the frames per second of the first sequence they ran. Trackers of yours
+    are left alone (one may do anything in ``init``), and a tracker that fails here is too: its timed run fails the
+    same way and says how."""
+    from minicnn.track.trackers import OurTracker, make_tracker
+
+    made_by = _tracker_made_by(tracker_name, factory)
+    if not (factory is None or isinstance(factory, OurTracker)) or made_by in WARMED_UP:
+        return
+    WARMED_UP.add(made_by)
+    try:
+        tracker = make_tracker(tracker_name) if factory is None else factory()
+        tracker.init(sequence[0], check_startable(sequence).copy())
+        if len(sequence) > 1:
+            tracker.update(sequence[1])
+    except Exception:  # noqa: BLE001 - the timed run meets it again and keeps it with the run
+        pass
+
+
 def _run_task(tracker_name, factory, sequence, results_dir, made=None, on_frame=None):
-    """One (tracker, sequence) task: build a fresh tracker, run it, save it with ``made`` (``made_from``, worked out
-    by the process that evaluates); returns the run."""
+    """One (tracker, sequence) task: build a fresh tracker (a built-in one warmed up first: ``warm_up``), run it,
+    save it with ``made`` (``made_from``, worked out by the process that evaluates); returns the run."""
+    warm_up(tracker_name, factory, sequence)
     if factory is None:
         from minicnn.track.trackers import make_tracker
 
