@@ -599,7 +599,10 @@ class Sequential:
         """Build the layers for the samples of ``x`` where no ``input_shape`` was given (as Keras does on the first
         call); a first layer that cannot take ``x`` says so and leaves the model unbuilt."""
         if not self.built:
-            self._build(self.input_shape or tuple(np.shape(x)))
+            declared = self.input_shape
+            self._build(declared or tuple(np.shape(x)))
+            if declared is None:
+                self.layers[0]._warn_if_channels_first(tuple(np.shape(x)))
 
     def _output_shapes_for(self, input_shape):
         """Each layer's output shape for a batch of ``input_shape``, by its ``compute_output_shape``, worked out once

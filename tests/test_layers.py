@@ -555,7 +555,46 @@ def test_the_channels_first_hint_takes_four_channels_first_and_a_last_axis_of_fo
     minicnn's own order, and a 5×5 kernel that does not fit them is only that."""
     with pytest.raises(ShapeError, match=r"kernel \(5, 5\) does not fit") as refused:
         mc.Conv2D(2, 5)(np.ones(shape))
-    assert ("Images with their channels first" in str(refused.value)) == channels_first
+    assert ("images with their channels first" in str(refused.value)) == channels_first
+
+
+def test_images_given_channels_first_are_named_so_against_a_declared_or_built_shape():
+    """MNIST as PyTorch keeps it, (N, 1, 28, 28), given to a Conv2D declared or built for (N, 28, 28, 1), was refused
+    with the two shapes only; a student coming from PyTorch could not tell what to do."""
+    advice = "images with their channels first, (N, C, H, W), as PyTorch keeps them? minicnn takes them last"
+    declared = mc.Conv2D(2, 3, input_shape=(28, 28, 1))
+    with pytest.raises(ShapeError, match=r"\(its input_shape\), got \(5, 1, 28, 28\); images with their") as refused:
+        declared(np.ones((5, 1, 28, 28)))
+    assert "x.transpose(0, 2, 3, 1)" in str(refused.value)
+    built = mc.Conv2D(2, 3)
+    built(np.ones((5, 28, 28, 3)))
+    with pytest.raises(ShapeError, match=r"built for 3 input channels\), got \(5, 3, 40, 40\); images with") as refused:
+        built(np.ones((5, 3, 40, 40)))  # the spatial size is free once built: the channels are compared
+    for layer, shape in ((declared, (5, 28, 28, 3)), (declared, (5, 1, 28, 29)), (built, (5, 28, 28, 4))):
+        with pytest.raises(ShapeError) as refused:
+            layer(np.ones(shape))
+        assert advice not in str(refused.value), shape
+
+
+@pytest.mark.parametrize("shape, warned", [((2, 1, 28, 28), True), ((2, 3, 32, 32), True), ((2, 28, 28, 1), False),
+                                           ((2, 1, 100, 16), False), ((2, 3, 4, 4), False)])
+def test_a_layer_built_from_images_that_look_channels_first_warns(shape, warned):
+    """Without an input_shape nothing fails: (N, 1, 28, 28) builds a Conv2D for 28 channels of images 1 pixel tall.
+    A square of more than 4 after 1, 3 or 4 rows is warned of; a row of 100 with 16 channels (a 1-D signal) is not,
+    nor are images that small."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        layer = mc.Conv2D(2, 1)
+        layer(np.ones(shape))
+        layer(np.ones(shape))  # built: once
+    said = [str(w.message) for w in caught if "channels first" in str(w.message)]
+    assert len(said) == int(warned), said
+    if warned:
+        assert said[0].startswith(f"Conv2D '{layer.name}': built for images of {shape[1]}×{shape[2]} pixels with "
+                                  f"{shape[3]} channels from data of shape {shape}: images with their channels first")
+        assert caught[0].filename == __file__  # the line that called the layer
 
 
 @pytest.mark.parametrize("backend_name", ["numpy", "numba"])

@@ -1725,3 +1725,27 @@ def test_a_loss_that_overflows_stops_training_without_numpy_s_overflow_warning()
         with pytest.raises(mc.TrainingDivergedError, match=r"loss is inf at epoch \d+, batch \d+ .* Try a smaller "
                                                            r"learning rate"):
             _linear_regression_fit(1e4, 60)  # float64 overflows at epoch 20
+
+
+def test_a_model_built_from_images_that_look_channels_first_warns_once_and_trains():
+    """A Sequential without input_shape fitted on (N, 3, 32, 32), CIFAR as PyTorch keeps it, trained without a word
+    on 32-channel images 3 pixels tall; declared shapes and channels-last data are not warned of."""
+    import warnings
+
+    def model(**declared):
+        built = mc.Sequential([mc.Conv2D(2, 3, padding="same", **declared), mc.Flatten(), mc.Dense(1)])
+        built.compile(optimizer="sgd", loss="mse")
+        return built
+
+    y = np.zeros((4, 1), np.float32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first_first = model()
+        first_first.fit(np.ones((4, 3, 32, 32), np.float32), y, epochs=2, verbose=0)
+        first_first.predict(np.ones((4, 3, 32, 32), np.float32))
+        model().fit(np.ones((4, 32, 32, 3), np.float32), y, epochs=1, verbose=0)
+        model(input_shape=(32, 32, 3)).fit(np.ones((4, 32, 32, 3), np.float32), y, epochs=1, verbose=0)
+    said = [w for w in caught if "channels first" in str(w.message)]
+    assert len(said) == 1 and said[0].filename == __file__, [str(w.message) for w in caught]
+    assert "from data of shape (4, 3, 32, 32)" in str(said[0].message)
+    assert first_first.layers[0].params["kernel"].shape == (3, 3, 32, 2)  # built as the data said, as Keras does

@@ -10,11 +10,12 @@ import copy
 import itertools
 import numbers
 import re
+import warnings
 
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import all_finite, first_not_finite, flag, real_array
+from minicnn.checks import all_finite, first_not_finite, flag, real_array, stacklevel_outside_minicnn
 from minicnn.errors import BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -50,6 +51,19 @@ def batch_shape_text(shape):
     """A shape with its batch axis, ``(None, 8, 8, 1)``, as messages write it: ``(N, 8, 8, 1)`` (any other size
     not known yet as ``…``)."""
     return "(" + ", ".join(["N"] + ["…" if d is None else str(d) for d in shape[1:]]) + ")"
+
+
+CHANNELS_FIRST_ADVICE = ("images with their channels first, (N, C, H, W), as PyTorch keeps them? minicnn takes "
+                         "them last, (N, H, W, C): x.transpose(0, 2, 3, 1)")
+"""What the messages of a layer that takes images say where the images it was given look channels first."""
+
+
+def looks_channels_first(shape):
+    """Whether images of ``shape`` (batch axis included) look channels first, (N, C, H, W), to a layer that takes
+    (N, H, W, C) and knows no shape to compare them with: 1, 3 or 4 "rows" before a square of more than 4 (MNIST
+    as PyTorch keeps it, (N, 1, 28, 28), read channels last is 28 channels of images 1 pixel tall and 28 wide).
+    Images that tall with as many channels as they are wide are rarer than that mistake."""
+    return len(shape) == 4 and shape[1] in (1, 3, 4) and shape[2] == shape[3] > 4
 
 
 def _float_dtype(dtype, where):
@@ -348,8 +362,7 @@ class Layer:
             return self.compute_output_shape(shape)
         except ShapeError as error:
             if self.input_layout == "(N, H, W, C)" and shape[1] <= 4 < shape[3]:  # (N, C, H, W), as PyTorch has it
-                raise ShapeError(f"{error}. Images with their channels first, {shape}? minicnn takes them last, "
-                                 "(N, H, W, C): x.transpose(0, 2, 3, 1)") from None
+                raise ShapeError(f"{error}; {CHANNELS_FIRST_ADVICE}") from None
             raise
 
     def _lacks_channel_axis(self, shape):
@@ -379,6 +392,7 @@ class Layer:
         if not self.built:
             self.build((None,) + tuple(shape[1:]))
             check_built(self, "forward")
+            self._warn_if_channels_first(shape)
 
     def _check_sample_shape(self, shape):
         """A declared ``input_shape`` is the whole sample's shape, as Keras checks a model's declared input: data of
@@ -387,9 +401,27 @@ class Layer:
         convolutional network (the trackers') takes any spatial size."""
         if self.input_shape is not None and tuple(self.input_shape[1:]) != tuple(shape[1:]):
             one_sample = shape == tuple(self.input_shape[1:])
-            single = "; a single sample? x[None] makes it a batch of one" if one_sample else ""
+            advice = "; a single sample? x[None] makes it a batch of one" if one_sample else ""
+            if self._channels_first_of(shape, self.input_shape):
+                advice = f"; {CHANNELS_FIRST_ADVICE}"
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.input_shape)} (its "
-                             f"input_shape), got {shape}{single}")
+                             f"input_shape), got {shape}{advice}")
+
+    def _channels_first_of(self, shape, expected):
+        """Whether ``shape`` holds images of ``expected``'s (batch axis included; None where a size is free) with
+        their channel axis first, for a layer that takes them last."""
+        if self.input_layout != "(N, H, W, C)" or len(shape) != 4 or len(expected) != 4:
+            return False
+        moved = (shape[0], shape[2], shape[3], shape[1])  # (N, C, H, W) read as (N, H, W, C)
+        return moved[-1] != shape[-1] and all(want in (None, got) for want, got in zip(expected[1:], moved[1:]))
+
+    def _warn_if_channels_first(self, shape):
+        """Once built from data without a declared ``input_shape``: warn where the images ``looks_channels_first``
+        (nothing failed: the layer was built for as many channels as the images are wide)."""
+        if self.input_layout == "(N, H, W, C)" and self.input_shape is None and looks_channels_first(shape):
+            warnings.warn(f"{self.describe()}: built for images of {shape[1]}×{shape[2]} pixels with {shape[3]} "
+                          f"channels from data of shape {shape}: {CHANNELS_FIRST_ADVICE}", UserWarning,
+                          stacklevel=stacklevel_outside_minicnn())
 
     def _upstream_gradient(self, grad_out, dtype=None):
         """``∂L/∂output`` as given to ``backward``, ready for a kernel: a C-contiguous array in ``dtype`` (the
@@ -406,8 +438,10 @@ class Layer:
         if shape[-1] != self.built_input_shape[-1]:
             count = self.built_input_shape[-1]
             unit = "channel" if len(self.built_input_shape) > 2 else "feature"  # an image's channels, a row's features
+            any_size = (None,) * (len(self.built_input_shape) - 1) + (count,)  # built: only the channels are fixed
+            advice = f"; {CHANNELS_FIRST_ADVICE}" if self._channels_first_of(shape, any_size) else ""
             raise ShapeError(f"{self.describe()}: expected input of shape {batch_shape_text(self.built_input_shape)} "
-                             f"(built for {count} input {unit}{'' if count == 1 else 's'}), got {shape}")
+                             f"(built for {count} input {unit}{'' if count == 1 else 's'}), got {shape}{advice}")
 
     def _add_weight(self, key, value):
         self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)
