@@ -885,9 +885,9 @@ def undeclared_model(seed=0):
 @pytest.mark.parametrize("wrong, message", [
     (lambda x: x[..., 0], r"expected input of shape \(N, H, W, C\) \(rank 4\), got \(64, 8, 8\); images without "
                           r"their channel axis\? x\[\.\.\., None\] adds it"),
-    (lambda x: x.transpose(0, 3, 1, 2), r"kernel \(3, 3\) does not fit in an input of 1×8 .* Images with their "
-                                        r"channels first, \(64, 1, 8, 8\)\? minicnn takes them last, \(N, H, W, C\): "
-                                        r"x.transpose\(0, 2, 3, 1\)"),
+    (lambda x: x.transpose(0, 3, 1, 2), r"kernel \(3, 3\) does not fit in an input of 1×8 .*; images with their "
+                                        r"channels first, \(N, C, H, W\), as PyTorch keeps them\? minicnn takes them "
+                                        r"last, \(N, H, W, C\): x.transpose\(0, 2, 3, 1\)"),
     (lambda x: x[..., None], r"expected input of shape \(N, H, W, C\) \(rank 4\), got \(64, 8, 8, 1, 1\)"),
 ])
 def test_a_first_call_with_data_of_the_wrong_shape_is_refused_and_leaves_the_model_unbuilt(wrong, message):
