@@ -76,29 +76,76 @@ def _folder_frames(folder):
     return files
 
 
+class VideoReader:
+    """The frames of the video ``path``, decoded when asked for and one held at a time: ``frame(index)`` is frame
+    ``index`` as ``(H, W, 3)`` uint8 RGB. Tracking and drawing ask for the frames in order, which the decoding serves
+    as it goes; an earlier frame starts it again from the first. (A video held whole in memory took 6 MB a frame at
+    1080p: a minute of a phone's video, 11 GB.)"""
+
+    def __init__(self, path):
+        self.path = path
+        self._images = None  # the decoding under way: an iterator over (index, image)
+        self._last = (-1, None)  # (index, frame) of the image it decoded last
+
+    def images(self):
+        """Every image of the video, decoded afresh, as ``(index, image as imageio gives it)``."""
+        import imageio.v3 as iio
+
+        return enumerate(iio.imiter(self.path))
+
+    def as_frame(self, image, index):
+        """Image ``index`` of the video as ``(H, W, 3)`` uint8 RGB: alpha dropped, grey repeated, 16-bit scaled."""
+        import numpy as np
+
+        from minicnn.track.sequences import as_8_bit
+        from minicnn.track.trackers.base import as_rgb_frame
+
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[2] == 4:
+            image = image[:, :, :3]
+        where = f"frame {index + 1} of {self.path.name}"
+        return as_rgb_frame(as_8_bit(image, where), where)
+
+    def frame(self, index):
+        if self._last[0] == index:
+            return self._last[1]
+        if self._images is None or index < self._last[0]:
+            self._images = self.images()
+        for decoded, image in self._images:
+            if decoded == index:
+                self._last = (index, self.as_frame(image, index))
+                return self._last[1]
+        raise IndexError(f"{self.path}: frame {index + 1} asked for, but the video has fewer frames")
+
+
+class VideoFrame:
+    """Frame ``index`` of a ``VideoReader``, decoded when NumPy asks for it (``np.array(frame)``, as a ``Sequence``
+    reads its frames), each time as a new array."""
+
+    def __init__(self, reader, index):
+        self.reader, self.index = reader, index
+
+    def __array__(self, dtype=None, copy=None):
+        frame = self.reader.frame(self.index)
+        return frame.astype(dtype) if dtype is not None else frame.copy()
+
+
 def _video_frames(path):
-    """Every frame of the video ``path`` as ``(H, W, 3)`` uint8 RGB (held in memory), all of one size."""
-    import imageio.v3 as iio
-    import numpy as np
-
-    from minicnn.track.sequences import as_8_bit
-    from minicnn.track.trackers.base import as_rgb_frame
-
-    frames = []
+    """The frames of the video ``path`` (``VideoFrame``s of one ``VideoReader``), decoded once now to count them and
+    to check that every one can be read and has the first one's size; then each is decoded again when tracked or
+    drawn, and none is held."""
+    reader = VideoReader(path)
+    count, first_shape = 0, None
     try:
-        for index, image in enumerate(iio.imiter(path)):
-            image = np.asarray(image)
-            if image.ndim == 3 and image.shape[2] == 4:
-                image = image[:, :, :3]
-            where = f"frame {index + 1} of {path.name}"
-            frame = as_rgb_frame(as_8_bit(image, where), where)
-            if frames and frame.shape != frames[0].shape:
+        for index, image in reader.images():
+            frame = reader.as_frame(image, index)
+            if first_shape is not None and frame.shape != first_shape:
                 raise TrackInputError(
                     f"FRAMES_DIR_OR_VIDEO: frames of different sizes in {path}: frame 1 is "
-                    f"{frames[0].shape[1]}×{frames[0].shape[0]} but frame {index + 1} is "
+                    f"{first_shape[1]}×{first_shape[0]} but frame {index + 1} is "
                     f"{frame.shape[1]}×{frame.shape[0]} (width×height)"
                 )
-            frames.append(frame)
+            first_shape, count = frame.shape, index + 1
     except TrackInputError:
         raise
     except Exception as error:  # noqa: BLE001 - imageio raises many types for files it cannot decode
@@ -113,19 +160,19 @@ def _video_frames(path):
             f"FRAMES_DIR_OR_VIDEO: cannot read {path} as a video ({first_line}); expected a folder of frames or a "
             "video file (GIF always; MP4 and other formats when imageio-ffmpeg is installed)"
         ) from None
-    if not frames:
+    if not count:
         raise TrackInputError(f"FRAMES_DIR_OR_VIDEO: the video {path} holds no frames")
-    return frames
+    return [VideoFrame(reader, index) for index in range(count)]
 
 
 def load_track_input(path):
     """The frames of a folder or a video given to ``minicnn track``: ``(name, frames)``.
 
     A folder gives its image files (``FRAME_SUFFIXES``) sorted by name, digit runs compared as numbers, read one at a
-    time when used; a video file (GIF, or MP4 and others through imageio-ffmpeg) gives its frames decoded into memory
-    as ``(H, W, 3)`` uint8 RGB. ``name`` is the folder's name (the sequence's, for an OTB sequence's ``img``) or the
-    video's name without its extension. Raises
-    ``TrackInputError`` for a missing path, an empty folder, an unreadable video, or frames of different sizes.
+    time when used; a video file (GIF, or MP4 and others through imageio-ffmpeg) gives its frames as ``VideoFrame``s,
+    each decoded as ``(H, W, 3)`` uint8 RGB when used. ``name`` is the folder's name (the sequence's, for an OTB
+    sequence's ``img``) or the video's name without its extension. Raises ``TrackInputError`` for a missing path, an
+    empty folder, an unreadable video, or frames of different sizes.
     """
     from pathlib import Path
 
@@ -306,7 +353,7 @@ def track_input_parser():
     parser.add_argument("input", metavar="FRAMES_DIR_OR_VIDEO",
                         help="a folder of frames (.jpg, .jpeg, .png, .bmp, .tif; sorted by name, numbers in names "
                              "compared as numbers) or a video file readable by imageio (GIF; MP4 and others need "
-                             "pip install imageio-ffmpeg); a video's frames are held in memory")
+                             "pip install imageio-ffmpeg), decoded a frame at a time as it is tracked and drawn")
     parser.add_argument("--box", required=True, metavar="x,y,w,h",
                         help="the object's box on the first frame, 0-based pixels: left, top, width, height "
                              "(write --box=-3,5,40,30 when x is negative)")

@@ -749,6 +749,37 @@ def test_video_frames_are_made_rgb_and_must_share_one_size(clip, fake, tmp_path,
     assert "frames of different sizes in" in message and "frame 1 is 128×96 but frame 3 is 64×48" in message
 
 
+def test_a_videos_frames_are_decoded_when_used_and_not_held(tmp_path):
+    """A video was decoded whole into memory before tracking: 6 MB a frame at 1080p, 11 GB for a minute of a phone's
+    video. Its frames are now decoded as they are used, one held at a time, in order or not."""
+    import tracemalloc
+
+    import imageio.v3 as iio
+
+    from minicnn.track.sequences import Sequence
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (40, 120, 160, 3), dtype=np.uint8)
+    iio.imwrite(tmp_path / "noise.gif", frames, duration=40, loop=0)
+    decoded = iio.imread(tmp_path / "noise.gif", index=None)[..., :3]  # as Pillow reads it back (a palette)
+    frame_bytes = decoded[0].nbytes
+    tracemalloc.start()
+    try:
+        name, video = cli_track.load_track_input(tmp_path / "noise.gif")
+        sequence = Sequence(name, video, np.array([[10, 10, 20, 20]]))
+        for index in range(len(sequence)):
+            np.testing.assert_array_equal(sequence[index], decoded[index])
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert name == "noise" and len(sequence) == 40
+    assert held < 5 * frame_bytes, f"{held / frame_bytes:.1f} frames held"  # all 40 were held before
+    for index in (30, 3, 3, 39, 0):  # back and forth: the decoding starts again where it must
+        np.testing.assert_array_equal(sequence[index], decoded[index])
+    sequence[5][:] = 0  # a frame given is a new array: drawing into it changes nothing that is read next
+    np.testing.assert_array_equal(sequence[5], decoded[5])
+
+
 def test_a_tracker_that_raises_on_the_first_frame_is_not_said_to_run_at_infinite_speed(clip, fake, tmp_path, capsys):
     """'Tracked 0 of 30 frames of grey with cnn at inf FPS': no frame was timed."""
     fake["crash_at"] = 0
