@@ -104,7 +104,7 @@ class VideoReader:
         if image.ndim == 3 and image.shape[2] == 4:
             image = image[:, :, :3]
         where = f"frame {index + 1} of {self.path.name}"
-        return as_rgb_frame(as_8_bit(image, where), where)
+        return as_rgb_frame(as_8_bit(image, where, source=self.path), where)
 
     def frame(self, index):
         if self._last[0] == index:

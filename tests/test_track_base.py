@@ -63,10 +63,11 @@ def test_another_dtype_is_a_type_error_naming_it(dtype):
     (np.full((2, 2, 3), 0.5), r"; convert the 0–1 float image with \(frame \* 255\)\.round\(\)\.astype\(np\.uint8\)$"),
     (np.full((2, 2, 3), 200.0), r"; its values lie in 0–255: frame\.round\(\)\.astype\(np\.uint8\)$"),
     (np.full((2, 2, 3), 40000, np.uint16), r"; convert the 16-bit image with \(frame // 257\)\.astype\(np\.uint8\)$"),
+    (np.full((2, 2, 3), 200, np.uint16), r"; its values lie in 0–255: frame\.astype\(np\.uint8\)$"),
     (np.full((2, 2, 3), 200, np.int64), r"; its values lie in 0–255: frame\.astype\(np\.uint8\)$"),
     (np.ones((2, 2, 3), bool), r"; convert the mask with frame\.astype\(np\.uint8\) \* 255$"),
     (np.full((2, 2, 3), 300.0), r" with values from 300 to 300; scale them into 0–255 first$"),
-], ids=["float-0-1", "float-0-255", "uint16", "int", "bool", "beyond-255"])
+], ids=["float-0-1", "float-0-255", "uint16", "uint16-holding-8-bit", "int", "bool", "beyond-255"])
 def test_the_fix_offered_for_another_dtype_follows_the_values(values, fix):
     """Every dtype was told to multiply by 255, as a 0–1 float image is: a 0–255 float frame then turned 200 into 56
     without an error (trackers audit)."""

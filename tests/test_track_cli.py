@@ -749,6 +749,24 @@ def test_video_frames_are_made_rgb_and_must_share_one_size(clip, fake, tmp_path,
     assert "frames of different sizes in" in message and "frame 1 is 128×96 but frame 3 is 64×48" in message
 
 
+def test_a_video_of_16_bit_frames_holding_8_bit_values_is_warned_of_once(clip, fake, tmp_path, monkeypatch):
+    import warnings
+
+    import imageio.v3 as iio
+
+    from minicnn.track import sequences
+
+    monkeypatch.setattr(sequences, "DARK_16_BIT_SAID", set())
+    frames, _ = _moving_square(n=4)
+    monkeypatch.setattr(iio, "imiter", lambda path: iter([frame.astype(np.uint16) for frame in frames]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "fake", "--out", str(tmp_path / "o"),
+                  "--quiet"])
+    said = [str(warning.message) for warning in caught if "16-bit" in str(warning.message)]
+    assert len(said) == 1 and said[0].startswith(f"{clip['gif']}: 16-bit frames whose values are all at most 255")
+
+
 def test_a_videos_frames_are_decoded_when_used_and_not_held(tmp_path):
     """A video was decoded whole into memory before tracking: 6 MB a frame at 1080p, 11 GB for a minute of a phone's
     video. Its frames are now decoded as they are used, one held at a time, in order or not."""

@@ -449,7 +449,33 @@ def test_16_bit_and_float_frames_keep_their_brightness(tmp_path):
         as_8_bit(np.array([[-3, 70000]]), "frame x")
     with pytest.raises(SequenceError, match=r"values from 0 to 300 \(int32\)"):  # int32: 8-bit or 16-bit? Not by
         as_8_bit(np.array([[0, 300]], np.int32), "frame y")                        # its own values
-    assert np.array_equal(as_8_bit(np.array([[0, 200]], np.uint16), "z"), [[0, 1]])  # a dark 16-bit frame stays dark
+    with pytest.warns(UserWarning, match=r"^z: 16-bit frames whose values are all at most 200 \(of 65535\)"):
+        assert np.array_equal(as_8_bit(np.array([[0, 200]], np.uint16), "z"), [[0, 1]])  # a dark frame stays dark
+
+
+def test_16_bit_frames_holding_8_bit_values_are_warned_of_once_per_folder(tmp_path, monkeypatch):
+    """A program that saved 8-bit values in 16-bit PNGs gave frames that read nearly black (200 of 65535 is 1 of
+    255), and the tracker lost its target at once without a word. The folder is named once, however many frames."""
+    import warnings
+
+    import imageio.v3 as iio
+
+    from minicnn.track import sequences
+
+    monkeypatch.setattr(sequences, "DARK_16_BIT_SAID", set())
+    rng = np.random.default_rng(0)
+    for folder, high in (("eight", 255), ("sixteen", 65535)):
+        (tmp_path / folder).mkdir()
+        for index in range(3):
+            iio.imwrite(tmp_path / folder / f"{index + 1:04d}.png", rng.integers(1, high + 1, (8, 10), np.uint16))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frames = [sequences.read_frame(path) for name in ("eight", "sixteen")
+                  for path in sorted((tmp_path / name).iterdir())]
+    said = [str(warning.message) for warning in caught]
+    assert len(said) == 1 and said[0].startswith(f"{tmp_path / 'eight'}: 16-bit frames whose values are all at most ")
+    assert "save the frames as 8-bit images" in said[0] and caught[0].filename == __file__
+    assert max(int(frame.max()) for frame in frames[:3]) <= 1  # read as they are: 16-bit values
 
 
 def test_otb_100s_quirky_videos_are_read_as_its_toolkit_reads_them(tmp_path):

@@ -85,11 +85,18 @@ class SequenceError(ValueError):
     every tracker as failing from that frame."""
 
 
-def as_8_bit(image, where):
+DARK_16_BIT_SAID = set()
+"""The folders and videos whose 16-bit frames ``as_8_bit`` has warned of (once each)."""
+
+
+def as_8_bit(image, where, source=None):
     """``image`` (as a file gave it) as uint8, its brightness kept, by its dtype: uint8 as it is, uint16 (a 16-bit
     PNG or TIFF) divided by 257 (65535 → 255), True as 255; other whole numbers only where all are in 0–255 (a
     frame's own values must not decide its scale: a dark 16-bit frame would read as a bright 8-bit one); floats in
-    0–1 times 255, in 0–255 rounded. Other values cannot say what white is, and are refused naming ``where``."""
+    0–1 times 255, in 0–255 rounded. Other values cannot say what white is, and are refused naming ``where``.
+
+    A 16-bit image whose values are all in 1–255 is read as it is, nearly black: it is warned of, once per ``source``
+    (its folder or video), as such values are most often 8-bit ones that a program saved in a 16-bit file."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
@@ -102,11 +109,23 @@ def as_8_bit(image, where):
         if high <= 255:
             return np.round(image).astype(np.uint8)
     if image.dtype == np.uint16:
+        if 0 < high <= 255:
+            _warn_dark_16_bit(source or where, high)
         return np.round(image / 257.0).astype(np.uint8)
     if image.dtype.kind in "ui" and low >= 0 and high <= 255:
         return image.astype(np.uint8)
     raise SequenceError(f"{where}: values from {low:g} to {high:g} ({image.dtype}); expected 8-bit values (0–255), "
                         f"uint16 (0–65535) or floats in 0–1 or 0–255")
+
+
+def _warn_dark_16_bit(source, high):
+    if source in DARK_16_BIT_SAID:
+        return
+    DARK_16_BIT_SAID.add(source)
+    warnings.warn(f"{source}: 16-bit frames whose values are all at most {high} (of 65535) read nearly black, at most "
+                  f"{round(high / 257)} of 255, and the trackers see a black frame. Values of 0–255 in a 16-bit "
+                  f"file are most often 8-bit ones: save the frames as 8-bit images (image.astype(np.uint8))",
+                  UserWarning, stacklevel=stacklevel_outside_minicnn())
 
 
 def read_frame(path):
@@ -123,7 +142,7 @@ def read_frame(path):
         raise SequenceError(f"frame {path} cannot be read: {error}") from None
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
-    return as_8_bit(image[:, :, :3], f"frame {path}")
+    return as_8_bit(image[:, :, :3], f"frame {path}", source=Path(path).parent)
 
 
 class Sequence:

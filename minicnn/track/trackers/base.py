@@ -80,7 +80,7 @@ def _conversion_hint(frame, argument):
     kind = frame.dtype.kind
     if kind == "b":
         return f"; convert the mask with {argument}.astype(np.uint8) * 255"
-    if frame.dtype == np.uint16:
+    if frame.dtype == np.uint16 and frame.size and frame.max() > 255:  # values of 0–255: 8-bit ones, as below
         return f"; convert the 16-bit image with ({argument} // 257).astype(np.uint8)"
     if kind not in "iuf" or not np.all(np.isfinite(frame)):
         return ""
