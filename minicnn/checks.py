@@ -83,6 +83,46 @@ def stop_on_termination():
             signal.signal(getattr(signal, name), _raise_terminated)
 
 
+class interruptions_deferred:
+    """``with interruptions_deferred():`` holds Ctrl-C (and SIGTERM, SIGHUP) back until the block ends, then raises
+    it as it would have been raised: for steps that must finish together or not at all (an update of the weights,
+    the optimizer's moments and the step counter that a checkpoint saves as one). A second one stops the block at
+    once. Signal handlers live on the main thread: elsewhere, and for a signal this process ignores or leaves to the
+    system, it changes nothing."""
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.received, self.previous = None, {}
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in self.NAMES:
+            number = getattr(signal, name, None)
+            handler = None if number is None else signal.getsignal(number)
+            if callable(handler):  # Python's own (Ctrl-C's KeyboardInterrupt, stop_on_termination's), not SIG_IGN
+                self.previous[number] = handler
+                signal.signal(number, self._hold)
+        return self
+
+    def _hold(self, number, frame):
+        if self.received is not None:  # the second: at once, as the handler before would have
+            self.previous[number](number, frame)
+        self.received = (number, frame)
+
+    def __exit__(self, kind, error, traceback):
+        import signal
+
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+        if self.received is not None and kind is None:
+            number, frame = self.received
+            self.previous[number](number, frame)
+        return False
+
+
 def known_name(text, names):
     """The one of ``names`` (lower-case, words joined by ``_``) that ``text`` spells: in any case, and as a class name
     too (``"BinaryCrossentropy"`` is ``binary_crossentropy``, as Keras reads it); None for none of them."""

@@ -474,7 +474,7 @@ def _warning_line(message, category, filename, lineno, line=None):
 
 SAVED_AS_IT_GOES = {
     "eval": "each run that finished is saved",
-    "train": "its checkpoint holds the steps finished, or those up to its last save if it stopped during an update",
+    "train": "its checkpoint holds the steps finished (up to its last save after a second Ctrl-C during an update)",
 }
 """What the commands that resume have saved when Ctrl-C stops them."""
 

@@ -1093,8 +1093,8 @@ def test_ctrl_c_inside_a_numba_kernel_is_an_interruption_too(monkeypatch, capsys
 
     monkeypatch.setattr(cli, "_run_command", interrupted_in_a_kernel)
     assert cli.main(["train"]) == 130
-    assert capsys.readouterr().err == ("minicnn: interrupted (its checkpoint holds the steps finished, or those up "
-                                       "to its last save if it stopped during an update: the same command goes on "
+    assert capsys.readouterr().err == ("minicnn: interrupted (its checkpoint holds the steps finished (up to its "
+                                       "last save after a second Ctrl-C during an update): the same command goes on "
                                        "from there)\n")
 
     def another_system_error(argv):

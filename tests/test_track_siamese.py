@@ -310,9 +310,72 @@ def test_ctrl_c_between_updates_saves_the_steps_finished_and_the_run_goes_on_fro
         assert np.array_equal(resumed.weights()[key], value), key
 
 
-def test_ctrl_c_during_an_update_keeps_the_last_checkpoint_saved(tmp_path, monkeypatch):
-    """Ctrl-C after the optimizer moved the weights, before the step was counted: saving then would store the
-    next step's weights as this step's. The last checkpoint stays, or none where none was saved yet."""
+def test_ctrl_c_sent_during_an_update_waits_for_the_step_and_saves_it(tmp_path, monkeypatch):
+    """A Ctrl-C that landed after the optimizer moved the weights, before the step was counted, kept the last
+    checkpoint (up to 199 steps back). The signal now waits for the step's row: that step is saved, and the run
+    resumed from it ends as an uninterrupted one."""
+    import signal
+
+    from minicnn.track.trackers import training
+
+    settings = dict(pairs=16, epochs=1, batch_size=4, channels=TINY, checkpoint_every=100, validation_pairs=4,
+                    progress=False)
+    straight, history = train_siamese(tmp_path / "straight", **settings, print_fn=lambda *a: None)
+    real, calls = training._check_weights_finite, []
+
+    def ctrl_c_in_the_second_update(network):
+        calls.append(1)
+        if len(calls) == 2:
+            signal.raise_signal(signal.SIGINT)  # Python runs the handler before the next line
+        return real(network)
+
+    monkeypatch.setattr(training, "_check_weights_finite", ctrl_c_in_the_second_update)
+    messages = []
+    with pytest.raises(KeyboardInterrupt):
+        train_siamese(tmp_path / "resumed", **settings, print_fn=messages.append)
+    checkpoint = tmp_path / "resumed" / "checkpoint.npz"
+    assert messages == [f"Interrupted: step 2 of 4 saved in {checkpoint}"] and len(calls) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # as it was
+    monkeypatch.undo()
+    resumed, resumed_history = train_siamese(tmp_path / "resumed", **settings, print_fn=lambda *a: None)
+    np.testing.assert_array_equal(resumed_history, history)
+    for key, value in straight.weights().items():
+        assert np.array_equal(resumed.weights()[key], value), key
+
+
+def test_interruptions_deferred_holds_one_ctrl_c_until_the_block_ends_and_lets_a_second_through():
+    import signal
+    import threading
+
+    from minicnn import checks
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with checks.interruptions_deferred():
+            signal.raise_signal(signal.SIGINT)
+            done.append("after the first")
+    assert done == ["after the first"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        with checks.interruptions_deferred():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+            done.append("after the second")
+    assert "after the second" not in done and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(ValueError, match="its own"):  # the block's own error, not the Ctrl-C it held
+        with checks.interruptions_deferred():
+            signal.raise_signal(signal.SIGINT)
+            raise ValueError("its own")
+    handlers = []
+    thread = threading.Thread(target=lambda: handlers.append(checks.interruptions_deferred().__enter__().previous))
+    thread.start()
+    thread.join()
+    assert handlers == [{}]  # another thread sets no handler (only the main thread may)
+
+
+def test_a_second_ctrl_c_during_an_update_keeps_the_last_checkpoint_saved(tmp_path, monkeypatch):
+    """A second Ctrl-C stops the update at once (the first one waits for it), after the optimizer moved the weights,
+    before the step was counted: saving then would store the next step's weights as this step's. The last
+    checkpoint stays, or none where none was saved yet. (Raised here, as the second one's handler raises it.)"""
     from minicnn.track.trackers import training
 
     settings = dict(pairs=12, epochs=1, batch_size=4, channels=TINY, validation_pairs=4, progress=False)

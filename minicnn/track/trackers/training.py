@@ -5,12 +5,12 @@ The loop is the textbook one, written out: draw a batch of pairs, forward both b
 loss on the 17×17 responses, backward by hand, an Adam step. The learning rate falls geometrically from
 ``learning_rate`` to ``learning_rate / 10`` over the run.
 
-Every ``checkpoint_every`` steps, at the end of every epoch, and when Ctrl-C (or SIGTERM) stops the run between two
-updates, the weights, Adam's moments, the step counter and the loss history go to ``OUT/checkpoint.npz``
-(atomically: a crash leaves the previous checkpoint whole; Ctrl-C during an update leaves the last one saved). Run the
-same command again and training resumes from there; pair ``i`` is always the same pair, so a resumed run sees the
-data an uninterrupted one would. The final weights go to ``OUT/siamese.npz`` and a learning curve to
-``OUT/learning_curve.png``.
+Every ``checkpoint_every`` steps, at the end of every epoch, and when Ctrl-C (or SIGTERM) stops the run, the
+weights, Adam's moments, the step counter and the loss history go to ``OUT/checkpoint.npz`` (atomically: a crash
+leaves the previous checkpoint whole). Ctrl-C waits for the step under way to finish, a second or so (a second
+Ctrl-C does not, and leaves the last checkpoint saved). Run the same command again and training resumes from
+there; pair ``i`` is always the same pair, so a resumed run sees the data an uninterrupted one would. The final
+weights go to ``OUT/siamese.npz`` and a learning curve to ``OUT/learning_curve.png``.
 """
 
 import json
@@ -213,25 +213,26 @@ def train_siamese(out="minicnn_siamese", pairs=12_000, epochs=2, batch_size=8, l
                 searches = np.concatenate([b[1] for b in batch])
                 offsets = np.concatenate([b[2] for b in batch])
                 optimizer.learning_rate = learning_rate * 0.1 ** (step / max(total_steps - 1, 1))
-                try:
-                    responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
-                    loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
-                    if not np.isfinite(loss):
-                        raise FloatingPointError(f"the loss became {loss}")
-                    network.backward(grad)
-                    whole = False
-                    optimizer.step(network.trainable_pairs())
-                    _check_weights_finite(network)
-                except (FloatingPointError, NonFiniteError) as error:
-                    raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
-                step += 1
-                recent = (recent + [loss])[-50:]
-                row = [step, loss, np.nan, np.nan]
-                end_of_epoch = step % steps_per_epoch == 0
-                if end_of_epoch:
-                    row[2], row[3] = validate(network, seed, validation_pairs)
-                history.append(tuple(row))
-                whole = True
+                with checks.interruptions_deferred():  # Ctrl-C waits for the step's row (a second one does not)
+                    try:
+                        responses = network.forward(preprocess(exemplars), preprocess(searches), training=True)
+                        loss, grad = logistic_loss(responses, response_labels(offsets, responses.shape[-1]))
+                        if not np.isfinite(loss):
+                            raise FloatingPointError(f"the loss became {loss}")
+                        network.backward(grad)
+                        whole = False
+                        optimizer.step(network.trainable_pairs())
+                        _check_weights_finite(network)
+                    except (FloatingPointError, NonFiniteError) as error:
+                        raise _diverged(error, epoch + 1, position + 1, step + 1, checkpoint, history) from error
+                    step += 1
+                    recent = (recent + [loss])[-50:]
+                    row = [step, loss, np.nan, np.nan]
+                    end_of_epoch = step % steps_per_epoch == 0
+                    if end_of_epoch:
+                        row[2], row[3] = validate(network, seed, validation_pairs)
+                    history.append(tuple(row))
+                    whole = True
                 epoch_shown = f"{step // steps_per_epoch + (not end_of_epoch)}/{epochs}"
                 bar.update(step, loss=float(np.mean(recent)), epoch=epoch_shown)
                 if end_of_epoch or step % checkpoint_every == 0:
