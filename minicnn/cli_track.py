@@ -192,6 +192,18 @@ def load_track_input(path):
     return path.stem, _video_frames(path)
 
 
+def frame_range(frames, first, last, source):
+    """``frames[first - 1:last]``: the frames from ``--first-frame`` to ``--last-frame`` (counted from 1, both
+    included; None: to the end) of ``source``'s, refused by option where they are not its frames."""
+    if first > len(frames):
+        raise TrackInputError(f"--first-frame: expected one of the {len(frames)} frames of {source}, got {first}")
+    if last is not None and last < first:
+        raise TrackInputError(f"--last-frame: expected at least --first-frame ({first}), got {last}")
+    if last is not None and last > len(frames):
+        raise TrackInputError(f"--last-frame: expected one of the {len(frames)} frames of {source}, got {last}")
+    return frames[first - 1:last]
+
+
 def check_video_out(out_video, option="--out-video"):
     from minicnn.track.plots import VIDEO_SUFFIXES
 
@@ -271,6 +283,8 @@ def track_input_command(args, parser):
                     ) from None
                 raise TrackInputError(f"--tracker {args.tracker}: {error}") from None
         name, frames = load_track_input(args.input)
+        total = len(frames)
+        frames = frame_range(frames, args.first_frame, args.last_frame, args.input)
         run = _run_name(args.tracker, args.weights, args.backend)
         out = Path(args.out) if args.out else Path("minicnn_track") / name / run
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"
@@ -312,17 +326,19 @@ def track_input_command(args, parser):
     lost = int(np.sum(~np.all(np.isfinite(run.boxes), axis=1)))
     speed = (f"at {run.fps:.1f} FPS (time inside init and update)" if len(run.frame_seconds)
              else "(it raised on the first frame)")
-    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames of {name} with {args.tracker} {speed}; no box "
-          f"in {lost} frames")
-    print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame (nan where lost)"
+    span = f" (frames {args.first_frame}–{args.first_frame + len(sequence) - 1})" if len(sequence) < total else ""
+    print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames{span} of {name} with {args.tracker} {speed}; "
+          f"no box in {lost} frames")
+    print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame{span} (nan where lost)"
           f"\n  {times.resolve()}  seconds per frame (the first line is init)"
           f"\n  {video.resolve()}  the frames with the box drawn (green: the --box you gave, on the first frame)")
     return status
 
 
 TRACK_USAGE = """minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h [--tracker NAME]
-                     [--weights PATH] [--backend NAME] [--out FOLDER]
-                     [--out-video PATH] [--every N] [--fps N] [--quiet]
+                     [--first-frame N] [--last-frame N] [--weights PATH]
+                     [--backend NAME] [--out FOLDER] [--out-video PATH]
+                     [--every N] [--fps N] [--quiet]
        minicnn track make-sequences --out FOLDER [options]
        minicnn track show --sequence NAME [options]"""
 """Lines within 80 characters, as the description below: argparse prints both as they are written."""
@@ -355,8 +371,13 @@ def track_input_parser():
                              "compared as numbers) or a video file readable by imageio (GIF; MP4 and others need "
                              "pip install imageio-ffmpeg), decoded a frame at a time as it is tracked and drawn")
     parser.add_argument("--box", required=True, metavar="x,y,w,h",
-                        help="the object's box on the first frame, 0-based pixels: left, top, width, height "
-                             "(write --box=-3,5,40,30 when x is negative)")
+                        help="the object's box on the first frame (--first-frame), 0-based pixels: left, top, "
+                             "width, height (write --box=-3,5,40,30 when x is negative)")
+    parser.add_argument("--first-frame", type=whole_number(1), default=1, metavar="N",
+                        help="the frame, counted from 1, that --box is on and tracking starts from, for an object "
+                             "that comes in later (default: 1)")
+    parser.add_argument("--last-frame", type=whole_number(1), metavar="N",
+                        help="the last frame to track, counted from 1 (default: the last one)")
     parser.add_argument("--tracker", default="siamese", metavar="NAME",
                         help="tracker name (default: %(default)s); known now: "
                              + ", ".join(sorted(available_trackers()))

@@ -634,6 +634,39 @@ def test_track_a_frame_folder_writes_the_trajectory_the_times_and_a_gif(clip, fa
     assert str((out / "trajectory.txt").resolve()) in printed and str((out / "track.gif").resolve()) in printed
 
 
+def test_first_and_last_frame_track_a_part_of_the_input_from_the_box_on_the_first(clip, fake, tmp_path, capsys):
+    """An object that comes in later could not be tracked without cutting the video first: --box was on frame 1."""
+    import imageio.v3 as iio
+
+    out = tmp_path / "out"
+    x, y, w, h = clip["boxes"][4]
+    assert cli.main(["track", str(clip["folder"]), "--box", f"{x:g},{y:g},{w:g},{h:g}", "--first-frame", "5",
+                     "--last-frame", "12", "--tracker", "fake", "--out", str(out), "--quiet"]) == 0
+    assert (out / "trajectory.txt").read_text().splitlines() == _otb_lines(clip["boxes"][4:12])
+    assert np.loadtxt(out / "times.txt").shape == (8,) and iio.imread(out / "track.gif", index=None).shape[0] == 8
+    printed = capsys.readouterr().out
+    assert "Tracked 8 of 8 frames (frames 5–12) of frames with fake" in printed
+    assert "x,y,w,h per frame (frames 5–12)" in printed
+    assert cli.main(["track", str(clip["folder"]), "--box", f"{x + 45:g},{y + 15:g},{w:g},{h:g}", "--first-frame",
+                     "20", "--tracker", "fake", "--out", str(out), "--quiet"]) == 0  # the last frame alone
+    assert (out / "trajectory.txt").read_text().splitlines() == _otb_lines(clip["boxes"][19:])
+    _, video = cli_track.load_track_input(clip["gif"])  # a video's frames, decoded when used, are cut the same way
+    decoded = iio.imread(clip["gif"], index=None)[..., :3]
+    part = cli_track.frame_range(video, 5, 12, clip["gif"])
+    np.testing.assert_array_equal(np.stack([np.array(frame) for frame in part]), decoded[4:12])
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--first-frame", "21"], "--first-frame: expected one of the 20 frames of {input}, got 21"),
+    (["--first-frame", "5", "--last-frame", "4"], "--last-frame: expected at least --first-frame (5), got 4"),
+    (["--last-frame", "21"], "--last-frame: expected one of the 20 frames of {input}, got 21"),
+    (["--first-frame", "0"], "argument --first-frame: expected a whole number ≥ 1, got 0"),
+])
+def test_a_frame_range_outside_the_input_is_refused_by_option(clip, fake, capsys, options, message):
+    found = _track_error(capsys, clip["folder"], "--box", clip["box"], "--tracker", "fake", *options)
+    assert found == message.format(input=clip["folder"]), found
+
+
 def test_the_box_is_drawn_on_the_video_and_lost_frames_have_none(clip, fake, tmp_path):
     import imageio.v3 as iio
 
