@@ -424,6 +424,7 @@ class Sequential:
         if shape is None:
             raise ValueError(f"{self.name}: the input shape is unknown; give the first layer input_shape=(H, W, C) "
                              "or call the model on data first")
+        declared = self.input_shape
         inputs, shapes = [], []
         for layer in self.layers:
             inputs.append(shape)
@@ -434,7 +435,19 @@ class Sequential:
                 layer.build((None,) + tuple(layer_input[1:]))
                 check_built(layer, self.name)
         self.built = True
+        if declared is None:
+            self._warn_if_channels_first(inputs, shapes)
         return shapes
+
+    def _warn_if_channels_first(self, inputs, shapes):
+        """Built from a shape no layer declared: the first layer that takes images (after layers that keep the shape,
+        such as Dropout) warns where they look channels first (``Layer._warn_if_channels_first``)."""
+        for layer, layer_input, output in zip(self.layers, inputs, shapes):
+            if layer.input_layout == "(N, H, W, C)":
+                layer._warn_if_channels_first(tuple(layer_input))
+                return
+            if tuple(output[1:]) != tuple(layer_input[1:]):
+                return
 
     def __repr__(self):
         """One line for a notebook cell that ends in the model: its name, layers and size (``summary`` shows each
@@ -599,10 +612,7 @@ class Sequential:
         """Build the layers for the samples of ``x`` where no ``input_shape`` was given (as Keras does on the first
         call); a first layer that cannot take ``x`` says so and leaves the model unbuilt."""
         if not self.built:
-            declared = self.input_shape
-            self._build(declared or tuple(np.shape(x)))
-            if declared is None:
-                self.layers[0]._warn_if_channels_first(tuple(np.shape(x)))
+            self._build(self.input_shape or tuple(np.shape(x)))
 
     def _output_shapes_for(self, input_shape):
         """Each layer's output shape for a batch of ``input_shape``, by its ``compute_output_shape``, worked out once

@@ -576,12 +576,14 @@ def test_images_given_channels_first_are_named_so_against_a_declared_or_built_sh
         assert advice not in str(refused.value), shape
 
 
-@pytest.mark.parametrize("shape, warned", [((2, 1, 28, 28), True), ((2, 3, 32, 32), True), ((2, 28, 28, 1), False),
-                                           ((2, 1, 100, 16), False), ((2, 3, 4, 4), False)])
+@pytest.mark.parametrize("shape, warned", [((2, 1, 28, 28), True), ((2, 3, 32, 32), True), ((2, 3, 120, 160), True),
+                                           ((2, 4, 8, 8), True), ((2, 28, 28, 1), False), ((2, 1, 100, 16), False),
+                                           ((2, 1, 16, 20), False), ((2, 3, 4, 4), False), ((2, 3, 5, 5), False)])
 def test_a_layer_built_from_images_that_look_channels_first_warns(shape, warned):
     """Without an input_shape nothing fails: (N, 1, 28, 28) builds a Conv2D for 28 channels of images 1 pixel tall.
-    A square of more than 4 after 1, 3 or 4 rows is warned of; a row of 100 with 16 channels (a 1-D signal) is not,
-    nor are images that small."""
+    3 or 4 rows before at least 8 × 8 are warned of (a photo batch, (N, 3, 120, 160), was not at first), and 1 row
+    before a square of at least 8 × 8; one row of another length (a 1-D signal, (N, 1, length, channels)) is not,
+    nor are images smaller than 8 × 8."""
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
@@ -592,8 +594,9 @@ def test_a_layer_built_from_images_that_look_channels_first_warns(shape, warned)
     said = [str(w.message) for w in caught if "channels first" in str(w.message)]
     assert len(said) == int(warned), said
     if warned:
-        assert said[0].startswith(f"Conv2D '{layer.name}': built for images of {shape[1]}×{shape[2]} pixels with "
-                                  f"{shape[3]} channels from data of shape {shape}: images with their channels first")
+        assert said[0].startswith(f"Conv2D '{layer.name}': data of shape {shape} read as images of "
+                                  f"{shape[1]}×{shape[2]} pixels with {shape[3]} channels: images with their channels "
+                                  f"first")
         assert caught[0].filename == __file__  # the line that called the layer
 
 

@@ -1747,5 +1747,25 @@ def test_a_model_built_from_images_that_look_channels_first_warns_once_and_train
         model(input_shape=(32, 32, 3)).fit(np.ones((4, 32, 32, 3), np.float32), y, epochs=1, verbose=0)
     said = [w for w in caught if "channels first" in str(w.message)]
     assert len(said) == 1 and said[0].filename == __file__, [str(w.message) for w in caught]
-    assert "from data of shape (4, 3, 32, 32)" in str(said[0].message)
+    assert "data of shape (4, 3, 32, 32) read as images of 3×32 pixels with 32 channels" in str(said[0].message)
     assert first_first.layers[0].params["kernel"].shape == (3, 3, 32, 2)  # built as the data said, as Keras does
+
+
+@pytest.mark.parametrize("first", [lambda: [], lambda: [mc.Dropout(0.1)], lambda: [mc.BatchNormalization()],
+                                   lambda: [mc.ReLU()]], ids=["conv", "dropout", "batch-norm", "relu"])
+@pytest.mark.parametrize("how", ["predict", "build"])
+def test_the_channels_first_warning_comes_from_the_first_layer_that_takes_images(first, how):
+    """A model that starts with Dropout or BatchNormalization, or is built by build((None, 1, 28, 28)), said
+    nothing (the review's cases); the layers before the first that takes images keep the shape."""
+    import warnings
+
+    first = first()  # new layers for each test: a layer built once keeps its shape
+    model = mc.Sequential(first + [mc.Conv2D(2, 3, padding="same"), mc.Flatten(), mc.Dense(1)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "build":
+            model.build((None, 1, 28, 28))
+        else:
+            model.predict(np.ones((2, 1, 28, 28), np.float32))
+    said = [str(w.message) for w in caught if "channels first" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith(f"Conv2D '{model.layers[len(first)].name}': data of shape"), said

@@ -60,10 +60,13 @@ CHANNELS_FIRST_ADVICE = ("images with their channels first, (N, C, H, W), as PyT
 
 def looks_channels_first(shape):
     """Whether images of ``shape`` (batch axis included) look channels first, (N, C, H, W), to a layer that takes
-    (N, H, W, C) and knows no shape to compare them with: 1, 3 or 4 "rows" before a square of more than 4 (MNIST
-    as PyTorch keeps it, (N, 1, 28, 28), read channels last is 28 channels of images 1 pixel tall and 28 wide).
-    Images that tall with as many channels as they are wide are rarer than that mistake."""
-    return len(shape) == 4 and shape[1] in (1, 3, 4) and shape[2] == shape[3] > 4
+    (N, H, W, C) and knows no shape to compare them with: 3 or 4 "rows" (RGB, RGBA) before at least 8 × 8 (a photo
+    batch as PyTorch keeps it, (N, 3, 120, 160), read channels last is 160 channels of images 3 pixels tall), or 1
+    row before a square of at least 8 × 8 (MNIST's (N, 1, 28, 28)). Images that small with that many channels are
+    rarer than the mistake; one row of any other length is a 1-D signal, (N, 1, length, channels)."""
+    if len(shape) != 4 or min(shape[2], shape[3]) < 8:
+        return False
+    return shape[1] in (3, 4) or (shape[1] == 1 and shape[2] == shape[3])
 
 
 def _float_dtype(dtype, where):
@@ -417,10 +420,10 @@ class Layer:
 
     def _warn_if_channels_first(self, shape):
         """Once built from data without a declared ``input_shape``: warn where the images ``looks_channels_first``
-        (nothing failed: the layer was built for as many channels as the images are wide)."""
+        (nothing failed: a Conv2D was built for as many channels as the images are wide)."""
         if self.input_layout == "(N, H, W, C)" and self.input_shape is None and looks_channels_first(shape):
-            warnings.warn(f"{self.describe()}: built for images of {shape[1]}×{shape[2]} pixels with {shape[3]} "
-                          f"channels from data of shape {shape}: {CHANNELS_FIRST_ADVICE}", UserWarning,
+            warnings.warn(f"{self.describe()}: data of shape {shape} read as images of {shape[1]}×{shape[2]} "
+                          f"pixels with {shape[3]} channels: {CHANNELS_FIRST_ADVICE}", UserWarning,
                           stacklevel=stacklevel_outside_minicnn())
 
     def _upstream_gradient(self, grad_out, dtype=None):
