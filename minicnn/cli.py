@@ -15,7 +15,7 @@ from minicnn import __version__, checks
 from minicnn.backend import get_backend, known_backends, set_backend
 from minicnn.cli_options import (FOLDERS_MADE, files_not_in_the_way, frames_per_second, output_file, output_folder,
                                  positive_number, refuse_the_simulator, refuse_tracking_on_the_simulator,
-                                 remove_empty_folders_made, video_output, whole_number)
+                                 remove_empty_folders_made, tracking_backend_problem, video_output, whole_number)
 from minicnn.cli_track import (TRACK_DESCRIPTION, TRACK_USAGE, TrackInputError, check_video_out, is_track_input,
                                track_input_command, track_input_epilog, track_input_parser)
 from minicnn.errors import BackendError
@@ -232,7 +232,7 @@ def _our_trackers_as_asked(parser, trackers, weights, backend):
         return {name: OurTracker(name, weights, backend or "numba") if name in ours else factory
                 for name, factory in trackers.items()}
     except BackendError as error:  # cuda without a GPU
-        parser.error(f"--backend {backend}: {error}")
+        parser.error(f"--backend {backend}: {tracking_backend_problem(error)}")
     except (ValueError, OSError) as error:
         parser.error(f"--weights: {error}")
 

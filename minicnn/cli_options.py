@@ -138,6 +138,17 @@ def refuse_the_simulator(backend_name, how_long, instead):
                            f"shapes (notebook 11); {instead}, or on a machine with a GPU")
 
 
+def tracking_backend_problem(error):
+    """What a ``BackendError`` raised for our trackers' backend says on a tracking command: without a GPU, not the
+    way to the CUDA simulator that ``refuse_tracking_on_the_simulator`` then refuses."""
+    from minicnn.errors import NoGPUError
+
+    if isinstance(error, NoGPUError):
+        return ("the 'cuda' backend found no CUDA GPU or driver on this machine; run our trackers with --backend "
+                "numba (compiled, on the CPU), or on a machine with a GPU")
+    return str(error)
+
+
 def refuse_tracking_on_the_simulator(backend_name):
     """``refuse_the_simulator`` for our trackers' network on ``backend_name`` (``minicnn eval``, ``track``)."""
     refuse_the_simulator(backend_name, "tracking one frame takes tens of minutes there (the network over the "

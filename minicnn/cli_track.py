@@ -6,7 +6,8 @@ import sys
 
 from minicnn.backend import known_backends
 from minicnn.cli_options import (files_not_in_the_way, frames_per_second, output_folder,
-                                 refuse_tracking_on_the_simulator, video_output, whole_number)
+                                 refuse_tracking_on_the_simulator, tracking_backend_problem, video_output,
+                                 whole_number)
 
 
 TRACK_SUBCOMMANDS = ("make-sequences", "show")
@@ -256,10 +257,10 @@ def track_input_command(args, parser):
     from minicnn.progress import ProgressBar
     from minicnn.track import plots
     from minicnn.track.boxes import to_otb
-    from minicnn.track.evaluate import track_sequence
+    from minicnn.track.evaluate import track_sequence, warm_up
     from minicnn.track.sequences import Sequence, atomic_write_text
     from minicnn.errors import BackendError
-    from minicnn.track.trackers import OUR_TRACKERS, available_trackers, make_tracker
+    from minicnn.track.trackers import OUR_TRACKERS, OurTracker, available_trackers, make_tracker
     from minicnn.track.trackers.base import check_box
 
     try:
@@ -274,7 +275,7 @@ def track_input_command(args, parser):
                 refuse_tracking_on_the_simulator(args.backend)
                 tracker = make_tracker(args.tracker, weights=args.weights, backend=args.backend or "numba")
             except BackendError as error:  # cuda without a GPU
-                raise TrackInputError(f"--backend {args.backend}: {error}") from None
+                raise TrackInputError(f"--backend {args.backend}: {tracking_backend_problem(error)}") from None
             except (ValueError, ImportError, OSError, RuntimeError) as error:  # unknown, or cannot be built here
                 known = available_trackers()
                 if str(args.tracker).lower() not in known:
@@ -300,6 +301,10 @@ def track_input_command(args, parser):
         output_folder(parser, out, "--out")
         files_not_in_the_way(parser, out, ("trajectory.txt", "times.txt"), "--out")
         video_output(parser, out_video, "--out-video")
+        built_in = str(args.tracker).lower()
+        if built_in in available_trackers():  # its kernels compiled untimed first, as minicnn eval does
+            warm_up(built_in, OurTracker(built_in, args.weights, args.backend or "numba")
+                    if built_in in OUR_TRACKERS else None, sequence)
         with ProgressBar(len(sequence), unit="frame", enabled=not args.quiet, label="tracking") as bar:
             try:
                 run = track_sequence(tracker, sequence, args.tracker, on_frame=lambda index: bar.update(index + 1))
@@ -392,8 +397,9 @@ def track_input_parser():
                              "minicnn_track/<input name>/<tracker>, and -weights-<its SHA-256's first 8 digits> with "
                              "--weights, -<backend> with a --backend other than numba)")
     parser.add_argument("--out-video", metavar="PATH",
-                        help="where the video goes instead of FOLDER/track.gif: a .gif (at most 640 pixels a side), an "
-                             ".mp4 (needs imageio-ffmpeg) or a folder for 0001.png, 0002.png, ... (full size)")
+                        help="where the video goes instead of FOLDER/track.gif: a .gif (at most 640 pixels a side, "
+                             "held in memory until written: 300 KB a frame, use --every or a folder for long videos), "
+                             "an .mp4 (needs imageio-ffmpeg) or a folder for 0001.png, 0002.png, ... (full size)")
     parser.add_argument("--every", type=whole_number(1), default=1, metavar="N",
                         help="draw every n-th frame in the video (all frames are tracked; default: 1)")
     parser.add_argument("--fps", type=frames_per_second, default=20, metavar="N",

@@ -43,6 +43,11 @@ class BackendError(RuntimeError):
     """An unknown backend name, or a backend that cannot run on this machine."""
 
 
+class NoGPUError(BackendError):
+    """The 'cuda' backend found no CUDA GPU or driver on this machine (its message names the CUDA simulator too,
+    which a command whose work would take days there, such as tracking, leaves out)."""
+
+
 # ---------------------------------------------------------------------------------------- Keras names and arguments
 NO_REGULARIZERS = "minicnn has no regularizers; Dropout is the one it offers against overfitting"
 NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep get_weights() of "

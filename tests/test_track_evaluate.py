@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import re
+import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -1322,20 +1323,23 @@ def test_the_run_of_a_tracker_that_could_not_be_built_starts_from_the_first_box_
 
 class _CompilesOnFirstInit:
     """A built-in tracker's stand-in whose first ``init`` in the process takes ``compile_seconds`` longer, as our
-    trackers' kernels compile on first use; counts the trackers built and the frames tracked."""
+    trackers' kernels compile on first use (under a lock, as Numba compiles: another thread's init waits for it);
+    counts the trackers built and the frames tracked."""
 
     built = inits = 0
     compiled = False
     compile_seconds = 0.3
+    compiling = threading.Lock()
 
     def __init__(self):
         type(self).built += 1
 
     def init(self, frame, box):
         type(self).inits += 1
-        if not type(self).compiled:
-            type(self).compiled = True
-            time.sleep(self.compile_seconds)
+        with self.compiling:
+            if not type(self).compiled:
+                time.sleep(self.compile_seconds)
+                type(self).compiled = True
         self.box = tuple(box)
 
     def update(self, frame):
@@ -1379,3 +1383,31 @@ def test_a_tracker_that_fails_in_its_warm_up_is_run_and_its_failure_kept(monkeyp
     evaluation = E.evaluate(["siamese"], [_moving_square("a", n=3)], progress=False)
     run = evaluation.runs["siamese", "a"]
     assert run.failed_at == 0 and "no kernels here" in run.error
+
+
+def test_tasks_in_threads_wait_for_the_warm_up_untimed(monkeypatch):
+    """A Dask worker runs tasks in threads: the second task of a tracker saw it marked warm while the first was
+    still warming it up, and waited for the compilation inside its timed init (4 s in the review's run)."""
+    import threading
+
+    from minicnn.track import trackers
+
+    class Fake(_CompilesOnFirstInit):
+        pass
+
+    monkeypatch.setattr(E, "WARMED_UP", set())
+    monkeypatch.setattr(trackers, "make_tracker", lambda name, backend="numba", weights=None: Fake())
+    runs, start = {}, threading.Barrier(2)
+
+    def task(name):
+        start.wait()
+        runs[name] = E._run_task("siamese", None, _moving_square(name, n=3), None)
+
+    threads = [threading.Thread(target=task, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    init_seconds = {name: run.frame_seconds[0] for name, run in runs.items()}
+    assert max(init_seconds.values()) < Fake.compile_seconds, init_seconds
+    assert Fake.built == 3  # one warm-up for both

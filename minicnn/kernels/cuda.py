@@ -138,7 +138,7 @@ from importlib import metadata
 
 import numpy as np
 
-from minicnn.errors import BackendError, ShapeError
+from minicnn.errors import BackendError, NoGPUError, ShapeError
 from minicnn.checks import check_gradient
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
@@ -201,7 +201,7 @@ def check_available():
                            f"shared arrays), found {found}; install it with pip install \"minicnn[cuda]\" (or pip "
                            f"install -U \"numba-cuda>={wanted}\"), or use the 'numba' or 'numpy' backend")
     if not cuda.is_available():
-        raise BackendError("the 'cuda' backend found no CUDA GPU or driver on this machine "
+        raise NoGPUError("the 'cuda' backend found no CUDA GPU or driver on this machine "
                            "(numba.cuda.is_available() is False). To run its kernels without a GPU on numba's CUDA "
                            "simulator, set NUMBA_ENABLE_CUDASIM=1 before Python starts (it runs every GPU thread as "
                            "Python: right for tests and small shapes, far too slow to train a real network); "

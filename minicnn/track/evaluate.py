@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -254,7 +255,7 @@ def sequence_made(sequence):
 def _tracker_made_by(tracker_name, factory):
     if factory is None:
         return f"{BUILT_IN}{tracker_name}"
-    if hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.WithWeights)
+    if hasattr(factory, "made_by"):  # a factory that names what it makes (trackers.OurTracker)
         return factory.made_by
     made = getattr(factory, "func", factory)  # functools.partial: the function it calls
     return f"{_module_of(made)}:{getattr(made, '__qualname__', type(made).__qualname__)}"
@@ -490,6 +491,9 @@ def _dask_client_class():
 
 WARMED_UP = set()
 """The built-in trackers (what made them: ``_tracker_made_by``) that ``warm_up`` has run in this process."""
+_WARMING_UP = threading.Lock()
+"""Held while ``warm_up`` runs: a Dask worker runs tasks in threads, and a second task of the tracker must wait
+for the warm-up, untimed, rather than start its timed ``init`` and wait for the compilation there."""
 
 
 def warm_up(tracker_name, factory, sequence):
@@ -501,17 +505,20 @@ def warm_up(tracker_name, factory, sequence):
     same way and says how."""
     from minicnn.track.trackers import OurTracker, make_tracker
 
-    made_by = _tracker_made_by(tracker_name, factory)
-    if not (factory is None or isinstance(factory, OurTracker)) or made_by in WARMED_UP:
+    if not (factory is None or isinstance(factory, OurTracker)):
         return
-    WARMED_UP.add(made_by)
-    try:
-        tracker = make_tracker(tracker_name) if factory is None else factory()
-        tracker.init(sequence[0], check_startable(sequence).copy())
-        if len(sequence) > 1:
-            tracker.update(sequence[1])
-    except Exception:  # noqa: BLE001 - the timed run meets it again and keeps it with the run
-        pass
+    made_by = _tracker_made_by(tracker_name, factory)
+    with _WARMING_UP:
+        if made_by in WARMED_UP:
+            return
+        try:
+            tracker = make_tracker(tracker_name) if factory is None else factory()
+            tracker.init(sequence[0], check_startable(sequence).copy())
+            if len(sequence) > 1:
+                tracker.update(sequence[1])
+        except Exception:  # noqa: BLE001 - the timed run meets it again and keeps it with the run
+            pass
+        WARMED_UP.add(made_by)
 
 
 def _run_task(tracker_name, factory, sequence, results_dir, made=None, on_frame=None):
