@@ -197,19 +197,30 @@ def _check_finite(array, argument, where, why=""):
         raise NonFiniteError(f"{where}: {argument} contains NaN or infinity ({checks.first_not_finite(array)}){why}")
 
 
+INPUTS_FAR_FROM_0_TO_1 = 10
+"""Inputs reaching past this (in absolute value) are named as a cause where predictions saturate: a network's
+initial weights are scaled for inputs near 0–1 (standardised features lie mostly within ±3)."""
+
+
 def _warn_if_8_bit_values(x, where):
     """Warn where ``x`` holds an image's 8-bit values, whole numbers in 0–255 reaching past 127: weights
     initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
-    0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9)."""
+    0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9). Rows of
+    features (x of rank 2) in that range are as often counts or ages: the advice then standardises them too."""
     smallest, largest = x.min(), x.max()
     if not (0 <= smallest and 127 < largest <= 255):
         return
     if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):
         return
-    warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, as an image's 8-bit pixels "
-                  f"do; a network's initial weights are scaled for inputs near 0–1, and these saturate its outputs "
-                  f"from the first step: x / 255 scales them (datasets.load_faces gives them scaled)",
-                  stacklevel=checks.stacklevel_outside_minicnn())
+    if x.ndim > 2:  # images
+        kind, scale = "as an image's 8-bit pixels do", "x / 255 scales them (datasets.load_faces gives them scaled)"
+    else:  # rows of features: counts, ages, levels as often as pixels
+        kind = "as an image's 8-bit pixels or features measured in whole units do"
+        scale = ("x / 255 scales 8-bit pixels; features are standardised column by column, (x - x.mean(axis=0)) / "
+                 "x.std(axis=0), with the training data's mean and deviation used for the test data too")
+    warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, {kind}; a network's initial "
+                  f"weights are scaled for inputs near 0–1, and these saturate its outputs from the first step: "
+                  f"{scale}", stacklevel=checks.stacklevel_outside_minicnn())
 
 
 def _generator_beside(rng):
@@ -869,13 +880,15 @@ class Sequential:
                     layer.state.update(state)
                 raise
         if y_pred is not None:  # on the host (on cuda only where metrics asked for it); after the step, so that
-            self._warn_if_stuck(y, y_pred)  # a warning made an error (-W error) cannot leave the step half done
+            self._warn_if_stuck(y, y_pred, x)  # a warning made an error (-W error) cannot leave the step half done
         return {"loss": loss, **self._metric_values(y, y_pred)}
 
-    def _warn_if_stuck(self, y, y_pred):
+    def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels
         (``Loss.stuck``): a cross-entropy on probabilities after a sigmoid or softmax then barely learns from them,
-        and a student whose training stalls should be told why, and what learns from them."""
+        and a student whose training stalls should be told why, and what learns from them. Where the batch ``x``
+        reaches past ``INPUTS_FAR_FROM_0_TO_1`` the inputs are named as a cause before the learning rate (features
+        of ages 18–90 saturated a sigmoid at the first step, and the warning blamed the learning rate alone)."""
         if getattr(self, "_warned_stuck", False):
             return
         stuck = self.loss.stuck(y, y_pred)
@@ -883,13 +896,19 @@ class Sequential:
             return
         self._warned_stuck = True
         name = type(self.loss).__name__
+        largest = float(np.max(np.abs(backend.to_host(x))))  # once per model: the copy from a device costs nothing
+        cause = "A learning rate too large drives predictions there"
+        if largest > INPUTS_FAR_FROM_0_TO_1:
+            cause = (f"Inputs far from 0–1 drive predictions there from the first step (x reaches {largest:g} in "
+                     f"this batch: x / 255 scales 8-bit pixels, (x - x.mean(axis=0)) / x.std(axis=0) standardises "
+                     f"features), and so does a learning rate too large")
         where = checks.stacklevel_outside_minicnn()
         warnings.warn(f"{self.name}: {int(np.sum(stuck))} of {len(stuck)} samples of a batch have a prediction within "
                       f"1e-7 of 0 or 1, on the wrong side of their label: {name} on probabilities clips it, and the "
                       f"sigmoid or softmax before it multiplies the gradient by p·(1 − p), so these samples barely "
-                      f"move the weights (not at all once float32 rounds p to 0 or 1). A learning rate too large "
-                      f"drives predictions there; to learn from them at full strength, leave the activation out of "
-                      f"the last layer and use {name}(from_logits=True)", stacklevel=where)
+                      f"move the weights (not at all once float32 rounds p to 0 or 1). {cause}; to learn from them at "
+                      f"full strength, leave the activation out of the last layer and use {name}(from_logits=True)",
+                      stacklevel=where)
 
     def _loss_and_gradient(self, kernels, x, y, output):
         """``(loss, ∂L/∂output where the backend computes, the output on the host or None)``.

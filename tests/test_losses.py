@@ -417,10 +417,24 @@ def test_predictions_clipped_on_the_wrong_side_are_found_and_training_says_so():
                     "label: BinaryCrossentropy on probabilities clips it") in messages[0]
             assert messages[0].endswith("leave the activation out of the last layer and use "
                                         "BinaryCrossentropy(from_logits=True)")
+            assert "A learning rate too large drives predictions there;" in messages[0]  # x = 1: not the inputs
         else:
             assert messages == []
     assert losses["sigmoid"][0] == losses["sigmoid"][-1]  # stuck: p = 1 in float32, σ' = 0
     assert losses[None][-1] < losses[None][0]  # on logits the two samples pull the weight down at full strength
+
+
+def test_predictions_stuck_by_inputs_far_from_0_to_1_name_the_inputs_before_the_learning_rate():
+    """Ages 18–90 as features saturated a sigmoid at the first step, and the warning blamed the learning rate
+    alone: a student lowered it and nothing changed."""
+    ages = np.random.default_rng(0).integers(18, 91, (32, 3)).astype(np.float32)
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))], seed=0)
+    model.compile(optimizer=mc.SGD(1e-6), loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match=r"samples of a batch have a prediction within 1e-7") as caught:
+        model.fit(ages, (ages[:, :1] > 50).astype(np.float32), epochs=1, verbose=0)
+    message = str(caught[0].message)
+    assert f"Inputs far from 0–1 drive predictions there from the first step (x reaches {ages.max():g} in this " \
+           f"batch: x / 255 scales 8-bit pixels, (x - x.mean(axis=0)) / x.std(axis=0) standardises features)" in message
 
 
 def _terms(loss, labels, predictions):

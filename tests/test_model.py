@@ -1536,6 +1536,19 @@ def test_fit_warns_of_inputs_that_hold_8_bit_pixel_values():
             model.fit(given, y, epochs=1, verbose=0)
 
 
+@pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")
+def test_rows_of_whole_number_features_in_0_to_255_are_told_to_standardise_them_too():
+    """Counts or levels in 0–255 as features got only "x / 255 scales them (datasets.load_faces gives them
+    scaled)", advice for pixels; images keep it."""
+    features = np.random.default_rng(0).integers(0, 250, (16, 3)).astype(np.float32)
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match=r"as an image's 8-bit pixels or features measured in whole units do; .* "
+                                         r"x / 255 scales 8-bit pixels; features are standardised column by column, "
+                                         r"\(x - x.mean\(axis=0\)\) / x.std\(axis=0\)"):
+        model.fit(features, np.ones((16, 1), np.float32), epochs=1, verbose=0)
+
+
 def test_a_training_stopped_by_one_sample_names_the_rows_of_x_its_batch_held():
     """One corrupt image (finite, 3e38) stopped training with "samples 0-7 of the shuffled epoch", positions in a
     permutation the user never sees: the rows of x are named, and the error holds them all. The layer named is the
