@@ -237,14 +237,15 @@ def _tracker_of_yours(parser, args):
                               f"{error}") from None
 
 
-def _run_name(tracker, weights, backend=None):
-    """The default output folder's last part: the tracker, the network where ``--weights`` gives one and the backend
-    where ``--backend`` gives one other than numba, so that runs of one video with other trackers, networks or
-    backends (other times) are kept side by side (README's two lines, with and without --weights, wrote one folder,
-    the second run over the first)."""
+def _run_name(tracker, weights, backend=None, frames=None):
+    """The default output folder's last part: the tracker, the network where ``--weights`` gives one, the backend
+    where ``--backend`` gives one other than numba and ``frames`` (first, last) where only those were tracked, so
+    that runs of one video with other trackers, networks, backends (other times) or frames are kept side by side
+    (README's two lines, with and without --weights, wrote one folder, the second run over the first)."""
     from minicnn.track.trackers import backend_suffix, weights_suffix
 
-    return f"{str(tracker).lower()}{weights_suffix(weights)}{backend_suffix(backend)}"
+    part = "" if frames is None else f"-frames{frames[0]}-{frames[1]}"
+    return f"{str(tracker).lower()}{weights_suffix(weights)}{backend_suffix(backend)}{part}"
 
 
 def track_input_command(args, parser):
@@ -286,7 +287,8 @@ def track_input_command(args, parser):
         name, frames = load_track_input(args.input)
         total = len(frames)
         frames = frame_range(frames, args.first_frame, args.last_frame, args.input)
-        run = _run_name(args.tracker, args.weights, args.backend)
+        part = (args.first_frame, args.first_frame + len(frames) - 1) if len(frames) < total else None
+        run = _run_name(args.tracker, args.weights, args.backend, part)
         out = Path(args.out) if args.out else Path("minicnn_track") / name / run
         out_video = Path(args.out_video) if args.out_video else out / "track.gif"
         check_video_out(out_video)
@@ -327,11 +329,11 @@ def track_input_command(args, parser):
     atomic_write_text(trajectory, "".join(",".join(f"{v:.2f}" for v in row) + "\n" for row in rects))
     atomic_write_text(times, "".join(f"{s:.6f}\n" for s in run.frame_seconds))
     video = plots.render_sequence(sequence, {args.tracker: run.boxes}, out_video, every=args.every, fps=args.fps,
-                                  progress=not args.quiet)
+                                  progress=not args.quiet, first_number=args.first_frame)
     lost = int(np.sum(~np.all(np.isfinite(run.boxes), axis=1)))
     speed = (f"at {run.fps:.1f} FPS (time inside init and update)" if len(run.frame_seconds)
              else "(it raised on the first frame)")
-    span = f" (frames {args.first_frame}–{args.first_frame + len(sequence) - 1})" if len(sequence) < total else ""
+    span = f" (frames {part[0]}–{part[1]})" if part else ""
     print(f"Tracked {len(run.frame_seconds)} of {len(sequence)} frames{span} of {name} with {args.tracker} {speed}; "
           f"no box in {lost} frames")
     print(f"Wrote:\n  {trajectory.resolve()}  boxes, OTB's 1-based x,y,w,h per frame{span} (nan where lost)"
@@ -395,7 +397,8 @@ def track_input_parser():
     parser.add_argument("--out", metavar="FOLDER",
                         help="folder for trajectory.txt, times.txt and track.gif (default: "
                              "minicnn_track/<input name>/<tracker>, and -weights-<its SHA-256's first 8 digits> with "
-                             "--weights, -<backend> with a --backend other than numba)")
+                             "--weights, -<backend> with a --backend other than numba, -frames<first>-<last> for a "
+                             "part of the input)")
     parser.add_argument("--out-video", metavar="PATH",
                         help="where the video goes instead of FOLDER/track.gif: a .gif (at most 640 pixels a side, "
                              "held in memory until written: 300 KB a frame, use --every or a folder for long videos), "

@@ -198,8 +198,8 @@ def _check_finite(array, argument, where, why=""):
 
 
 INPUTS_FAR_FROM_0_TO_1 = 10
-"""Inputs reaching past this (in absolute value) are named as a cause where predictions saturate: a network's
-initial weights are scaled for inputs near 0–1 (standardised features lie mostly within ±3)."""
+"""Inputs of which a hundredth lie beyond ± this are named as a cause where predictions saturate: a network's initial
+weights are scaled for inputs near 0–1 (standardised features lie mostly within ±3)."""
 
 
 def _warn_if_8_bit_values(x, where):
@@ -886,9 +886,10 @@ class Sequential:
     def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels
         (``Loss.stuck``): a cross-entropy on probabilities after a sigmoid or softmax then barely learns from them,
-        and a student whose training stalls should be told why, and what learns from them. Where the batch ``x``
-        reaches past ``INPUTS_FAR_FROM_0_TO_1`` the inputs are named as a cause before the learning rate (features
-        of ages 18–90 saturated a sigmoid at the first step, and the warning blamed the learning rate alone)."""
+        and a student whose training stalls should be told why, and what learns from them. Where a hundredth of the
+        batch ``x`` lies beyond ±``INPUTS_FAR_FROM_0_TO_1`` the inputs are named as a cause before the learning rate
+        (features of ages 18–90 saturated a sigmoid at the first step, and the warning blamed the learning rate
+        alone); a few outliers of standardised features do not count."""
         if getattr(self, "_warned_stuck", False):
             return
         stuck = self.loss.stuck(y, y_pred)
@@ -896,11 +897,11 @@ class Sequential:
             return
         self._warned_stuck = True
         name = type(self.loss).__name__
-        largest = float(np.max(np.abs(backend.to_host(x))))  # once per model: the copy from a device costs nothing
+        beyond = float(np.percentile(np.abs(backend.to_host(x)), 99))  # once per model: a copy from a device is cheap
         cause = "A learning rate too large drives predictions there"
-        if largest > INPUTS_FAR_FROM_0_TO_1:
-            cause = (f"Inputs far from 0–1 drive predictions there from the first step (x reaches {largest:g} in "
-                     f"this batch: x / 255 scales 8-bit pixels, (x - x.mean(axis=0)) / x.std(axis=0) standardises "
+        if beyond > INPUTS_FAR_FROM_0_TO_1:
+            cause = (f"Inputs far from 0–1 drive predictions there (a hundredth of this batch's values lie beyond "
+                     f"±{beyond:.3g}: x / 255 scales 8-bit pixels, (x - x.mean(axis=0)) / x.std(axis=0) standardises "
                      f"features), and so does a learning rate too large")
         where = checks.stacklevel_outside_minicnn()
         warnings.warn(f"{self.name}: {int(np.sum(stuck))} of {len(stuck)} samples of a batch have a prediction within "

@@ -661,8 +661,12 @@ def test_track_a_frame_folder_writes_the_trajectory_the_times_and_a_gif(clip, fa
 
 
 def test_first_and_last_frame_track_a_part_of_the_input_from_the_box_on_the_first(clip, fake, tmp_path, capsys):
-    """An object that comes in later could not be tracked without cutting the video first: --box was on frame 1."""
+    """An object that comes in later could not be tracked without cutting the video first: --box was on frame 1.
+    The drawn frames are numbered as the input numbers them, and a part gets a folder of its own by default (the
+    review: the video said 1 for frame 5, and a second range overwrote the first's files)."""
     import imageio.v3 as iio
+
+    from minicnn.track import plots
 
     out = tmp_path / "out"
     x, y, w, h = clip["boxes"][4]
@@ -673,9 +677,18 @@ def test_first_and_last_frame_track_a_part_of_the_input_from_the_box_on_the_firs
     printed = capsys.readouterr().out
     assert "Tracked 8 of 8 frames (frames 5–12) of frames with fake" in printed
     assert "x,y,w,h per frame (frames 5–12)" in printed
+    assert cli.main(["track", str(clip["folder"]), "--box", f"{x:g},{y:g},{w:g},{h:g}", "--first-frame", "5",
+                     "--last-frame", "12", "--tracker", "fake", "--out", str(out), "--out-video", str(out / "drawn"),
+                     "--quiet"]) == 0
+    part = Sequence("part", _moving_square()[0][4:12], clip["boxes"][4:12])
+    caption = {number: next(plots._video_frames(part, {}, [0], None, 2, first_number=number))[:16, :24]
+               for number in (1, 5)}
+    drawn = iio.imread(out / "drawn" / "0001.png")[:16, :24]
+    assert np.array_equal(drawn, caption[5]) and not np.array_equal(drawn, caption[1])  # numbered as the input
     assert cli.main(["track", str(clip["folder"]), "--box", f"{x + 45:g},{y + 15:g},{w:g},{h:g}", "--first-frame",
-                     "20", "--tracker", "fake", "--out", str(out), "--quiet"]) == 0  # the last frame alone
-    assert (out / "trajectory.txt").read_text().splitlines() == _otb_lines(clip["boxes"][19:])
+                     "20", "--tracker", "fake", "--quiet"]) == 0  # the last frame alone, in a folder of its own
+    assert (tmp_path / "minicnn_track" / "frames" / "fake-frames20-20" / "trajectory.txt").read_text().splitlines() \
+        == _otb_lines(clip["boxes"][19:])
     _, video = cli_track.load_track_input(clip["gif"])  # a video's frames, decoded when used, are cut the same way
     decoded = iio.imread(clip["gif"], index=None)[..., :3]
     part = cli_track.frame_range(video, 5, 12, clip["gif"])
@@ -823,7 +836,8 @@ def test_a_video_of_16_bit_frames_holding_8_bit_values_is_warned_of_once(clip, f
         cli.main(["track", str(clip["gif"]), "--box", clip["box"], "--tracker", "fake", "--out", str(tmp_path / "o"),
                   "--quiet"])
     said = [str(warning.message) for warning in caught if "16-bit" in str(warning.message)]
-    assert len(said) == 1 and said[0].startswith(f"{clip['gif']}: 16-bit frames whose values are all at most 255")
+    assert len(said) == 1 and said[0].startswith("frame 1 of clip.gif is a 16-bit image that reads nearly black: its "
+                                                 "values are all at most 255"), said
 
 
 def test_track_warms_a_built_in_tracker_up_untimed_as_eval_does(clip, fake, tmp_path, monkeypatch):

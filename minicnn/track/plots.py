@@ -267,12 +267,13 @@ def _legend_strip(colors, width):
     return strip
 
 
-def _video_frames(sequence, tracks, indices, colors, thickness):
-    """Yield each chosen frame with its boxes, a frame-number caption and the legend strip below, (H + h, W, 3)."""
+def _video_frames(sequence, tracks, indices, colors, thickness, first_number=1):
+    """Yield each chosen frame with its boxes, a frame-number caption (``first_number`` on the first) and the legend
+    strip below, (H + h, W, 3)."""
     strip = None
     for index in indices:
         image = draw_boxes(sequence[index], _frame_boxes(sequence, tracks, index), colors, thickness)
-        _draw_number(image, index + 1, scale=max(2, image.shape[0] // 160))
+        _draw_number(image, index + first_number, scale=max(2, image.shape[0] // 160))
         if strip is None or strip.shape[1] != image.shape[1]:
             strip = _legend_strip(box_colors(_frame_boxes(sequence, tracks, index), colors), image.shape[1])
         yield np.concatenate([image, strip], axis=0)
@@ -332,7 +333,8 @@ def _write_gif(frames, path, fps, bar):
 
     images = palette_images()
     first = next(images)
-    first.save(path, format="GIF", save_all=True, append_images=images, duration=1000.0 / fps, loop=0)
+    with open(path, "wb") as file:  # closed on Ctrl-C too (Pillow closes a file it opened only on an Exception)
+        first.save(file, format="GIF", save_all=True, append_images=images, duration=1000.0 / fps, loop=0)
 
 
 def _even(frame):
@@ -366,10 +368,12 @@ def _write_folder(frames, folder, count, bar):
         bar.update(done)
 
 
-def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, colors=None, thickness=2):
+def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, colors=None, thickness=2,
+                    first_number=1):
     """Draw the ground truth and each tracker's boxes on the frames of ``sequence`` and write them to ``out``.
 
-    Each written frame has the frame number (1-based, yellow, top-left) and, below the image, a strip naming the
+    Each written frame has the frame number (from ``first_number``: a part of a video cut from its frame 90 is
+    numbered from 90, as the video numbers it; yellow, top-left) and, below the image, a strip naming the
     colours.
 
     Parameters
@@ -395,6 +399,8 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
         label → colour overriding the defaults (see ``box_colors``).
     thickness : int
         Outline width in pixels.
+    first_number : int
+        The number drawn on the sequence's first frame.
 
     Returns
     -------
@@ -414,7 +420,7 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
         raise ValueError(f"fps: expected a number of frames per second > 0, got {fps!r}")
     tracks = _check_tracks(sequence, tracks)
     indices = range(0, len(sequence), int(every))
-    frames = _video_frames(sequence, tracks, indices, colors, thickness)
+    frames = _video_frames(sequence, tracks, indices, colors, thickness, first_number)
     with ProgressBar(len(indices), unit="frame", enabled=progress, label="drawing") as bar:
         if kind == "folder":
             _write_folder(frames, out, len(indices), bar)

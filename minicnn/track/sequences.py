@@ -96,7 +96,8 @@ def as_8_bit(image, where, source=None):
     0–1 times 255, in 0–255 rounded. Other values cannot say what white is, and are refused naming ``where``.
 
     A 16-bit image whose values are all in 1–255 is read as it is, nearly black: it is warned of, once per ``source``
-    (its folder or video), as such values are most often 8-bit ones that a program saved in a 16-bit file."""
+    (its folder or video), naming ``where``, as such values are most often 8-bit ones that a program saved in a
+    16-bit file (a frame that is only dark reads so too)."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
@@ -110,7 +111,7 @@ def as_8_bit(image, where, source=None):
             return np.round(image).astype(np.uint8)
     if image.dtype == np.uint16:
         if 0 < high <= 255:
-            _warn_dark_16_bit(source or where, high)
+            _warn_dark_16_bit(source or where, where, f"its values are all at most {high} (of 65535)")
         return np.round(image / 257.0).astype(np.uint8)
     if image.dtype.kind in "ui" and low >= 0 and high <= 255:
         return image.astype(np.uint8)
@@ -118,14 +119,22 @@ def as_8_bit(image, where, source=None):
                         f"uint16 (0–65535) or floats in 0–1 or 0–255")
 
 
-def _warn_dark_16_bit(source, high):
+def _warn_dark_16_bit(source, where, why):
+    """Warn, once per ``source``, that the 16-bit image ``where`` reads nearly black (``why``)."""
     if source in DARK_16_BIT_SAID:
         return
     DARK_16_BIT_SAID.add(source)
-    warnings.warn(f"{source}: 16-bit frames whose values are all at most {high} (of 65535) read nearly black, at most "
-                  f"{round(high / 257)} of 255, and the trackers see a black frame. Values of 0–255 in a 16-bit "
-                  f"file are most often 8-bit ones: save the frames as 8-bit images (image.astype(np.uint8))",
+    warnings.warn(f"{where} is a 16-bit image that reads nearly black: {why}. If the frames hold 8-bit "
+                  f"values (0–255) in 16-bit files, as some programs save them, the trackers see black frames: save "
+                  f"them as 8-bit images; if this frame is only dark, nothing is wrong",
                   UserWarning, stacklevel=stacklevel_outside_minicnn())
+
+
+def _png_bit_depth(path):
+    """The bit depth a PNG file's header gives (8, 16, ...), None for another file."""
+    with open(path, "rb") as file:
+        header = file.read(26)
+    return header[24] if header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR" else None
 
 
 def read_frame(path):
@@ -142,7 +151,10 @@ def read_frame(path):
         raise SequenceError(f"frame {path} cannot be read: {error}") from None
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
-    return as_8_bit(image[:, :, :3], f"frame {path}", source=Path(path).parent)
+    if image.dtype == np.uint8 and image.size and image.max() == 0 and _png_bit_depth(path) == 16:
+        _warn_dark_16_bit(path.parent, f"frame {path}", "a 16-bit colour PNG is read through its high bytes "
+                          "(Pillow's), and every one of this frame's is 0, so all its values are at most 255")
+    return as_8_bit(image[:, :, :3], f"frame {path}", source=path.parent)
 
 
 class Sequence:
