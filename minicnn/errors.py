@@ -72,7 +72,8 @@ ARGUMENTS = {
     "dilation_rate": "minicnn has no dilated convolutions",
     "groups": "minicnn has no grouped convolutions",
     "noise_shape": "Dropout draws one mask entry per input value",
-    "axis": "BatchNormalization and Softmax work along the last axis (the channels) only",
+    "axis": "BatchNormalization and Softmax work along the last axis (the channels) only; for images, (N, H, W, C), "
+            "Keras' axis=3 is that axis: leave axis out",
     "center": "BatchNormalization always learns both beta and gamma",
     "scale": "BatchNormalization always learns both beta and gamma",
     "lr": "the argument is learning_rate",

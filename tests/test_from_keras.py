@@ -73,6 +73,8 @@ def test_keras_arguments_given_their_keras_default_are_taken(tmp_path):
         taken = rf"\({argument}={default}, Keras' default, is taken and changes nothing\)$"
         with pytest.raises(TypeError, match=rf"minicnn has no argument '{argument}' \(a Keras one\): .* {taken}"):
             call()
+    with pytest.raises(TypeError, match=r"for images, \(N, H, W, C\), Keras' axis=3 is that axis: leave axis out"):
+        mc.BatchNormalization(axis=3)  # what a student porting Keras code about images most often writes
 
 
 @pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "EarlyStopping"), (mc, "utils"),
