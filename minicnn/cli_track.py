@@ -108,6 +108,8 @@ class VideoReader:
         return as_rgb_frame(as_8_bit(image, where, source=self.path), where)
 
     def frame(self, index):
+        """Frame ``index``: the one decoded last again, else decoded on from there (from the first, for an earlier
+        one)."""
         if self._last[0] == index:
             return self._last[1]
         if self._images is None or index < self._last[0]:
