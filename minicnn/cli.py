@@ -334,8 +334,8 @@ def train_command(args, parser):
     files_not_in_the_way(parser, args.out, ("siamese.npz", "learning_curve.png", "checkpoint.npz"), "--out")
     try:
         train_siamese(args.out, pairs=args.pairs, epochs=args.epochs, batch_size=args.batch_size,
-                      learning_rate=args.learning_rate, seed=args.seed, channels=channels, progress=not args.quiet,
-                      resume=not args.no_resume)
+                      learning_rate=args.learning_rate, seed=args.seed, channels=channels,
+                      checkpoint_every=args.checkpoint_every, progress=not args.quiet, resume=not args.no_resume)
     except (ValueError, BackendError, FloatingPointError) as error:
         parser.error(str(error))
     except OSError as error:  # a full disk, a file that is a folder: each file is written whole or not at all
@@ -659,6 +659,10 @@ def _run_command(argv):
                                 help="pairs and initial weights (default: 0)")
     siamese_parser.add_argument("--channels", default="32,48,64,96,96",
                                 help="widths of the five convolutions (default: %(default)s)")
+    siamese_parser.add_argument("--checkpoint-every", type=whole_number(1), default=200, metavar="STEPS",
+                                help="steps between checkpoints (default: %(default)s; one is also written at the end "
+                                "of each epoch and when Ctrl-C or SIGTERM stops the run); fewer on a machine that may "
+                                "be taken away at once (a spot instance, a job's hard limit)")
     siamese_parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
     siamese_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("exercise", help="course exercises: list | task NAME | starter NAME | check NAME FILE | "

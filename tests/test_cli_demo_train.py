@@ -101,14 +101,15 @@ def test_train_siamese_options_and_their_defaults_reach_the_training(tmp_path, m
     out, settings = calls[-1]
     assert out == "minicnn_siamese" and settings == {
         "pairs": 12_000, "epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "seed": 0,
-        "channels": (32, 48, 64, 96, 96), "progress": True, "resume": True}
+        "channels": (32, 48, 64, 96, 96), "checkpoint_every": 200, "progress": True, "resume": True}
     weights = tmp_path / "minicnn_siamese" / "siamese.npz"
     assert capsys.readouterr().out.count(str(weights)) == 4
     assert cli.main(["train", "siamese", "--out", "run", "--pairs", "10", "--epochs", "3", "--batch-size", "5",
-                     "--learning-rate", "0.5", "--seed", "7", "--channels", "1,2,3,4,5", "--no-resume",
-                     "--quiet"]) == 0
+                     "--learning-rate", "0.5", "--seed", "7", "--channels", "1,2,3,4,5", "--checkpoint-every", "20",
+                     "--no-resume", "--quiet"]) == 0
     assert calls[-1] == ("run", {"pairs": 10, "epochs": 3, "batch_size": 5, "learning_rate": 0.5, "seed": 7,
-                                 "channels": (1, 2, 3, 4, 5), "progress": False, "resume": False})
+                                 "channels": (1, 2, 3, 4, 5), "checkpoint_every": 20, "progress": False,
+                                 "resume": False})
 
 
 def test_train_siamese_refuses_six_channels_and_a_folder_at_its_learning_curve(tmp_path, monkeypatch, capsys):

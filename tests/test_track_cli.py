@@ -164,6 +164,8 @@ def test_show_refuses_to_draw_into_the_folder_of_the_frames_it_reads(data, tmp_p
     (["track", "show", "--data", "{data}", "--sequence", "slow", "--fps", "0"],
      "argument --fps: expected frames per second above 0 and at most 1000, got '0'"),
     (["train", "siamese", "--pairs", "0"], "argument --pairs: expected a whole number ≥ 1, got 0"),
+    (["train", "siamese", "--checkpoint-every", "0"],
+     "argument --checkpoint-every: expected a whole number ≥ 1, got 0"),
     (["train", "siamese", "--learning-rate", "nan"], "argument --learning-rate: expected a finite number above 0"),
     (["train", "siamese", "--out", "{afile}"], "minicnn train siamese: error: --out: {afile} is a file"),
     (["train", "siamese", "--out", "{tmp}/run", "--channels", "0,8,16,32,64", "--pairs", "8", "--batch-size", "4",
