@@ -250,6 +250,24 @@ def _run_name(tracker, weights, backend=None, frames=None):
     return f"{str(tracker).lower()}{weights_suffix(weights)}{backend_suffix(backend)}{part}"
 
 
+def _warn_if_the_gif_is_large(frame_shape, frames, every, out_video):
+    """Before any work: say where the GIF of the drawn frames would hold more than ``plots.GIF_MEMORY_WARNING`` bytes
+    in memory while it is written (a long video: 300 KB a frame at 640×480), and what keeps it smaller."""
+    import math
+
+    from minicnn.track import plots
+
+    drawn = math.ceil(frames / every)
+    size = plots.gif_bytes(frame_shape, drawn)
+    if size <= plots.GIF_MEMORY_WARNING:
+        return
+    thinner = every * math.ceil(size / plots.GIF_MEMORY_WARNING)
+    amount = f"{size / 1e9:.1f} GB" if size >= 1e8 else f"{size / 1e6:.1f} MB"
+    print(f"warning: {out_video} will hold {drawn:,} frames, about {amount} in memory until it is "
+          f"written (a GIF is written whole); --every {thinner} draws fewer, and an .mp4 or a folder given to "
+          f"--out-video is written a frame at a time", file=sys.stderr)
+
+
 def track_input_command(args, parser):
     """``minicnn track FRAMES_DIR_OR_VIDEO --box x,y,w,h``: run one tracker over the frames, write the boxes, the
     times and a video with the box drawn. Returns the exit status: 0, or 1 when the tracker raised part-way."""
@@ -305,6 +323,8 @@ def track_input_command(args, parser):
         output_folder(parser, out, "--out")
         files_not_in_the_way(parser, out, ("trajectory.txt", "times.txt"), "--out")
         video_output(parser, out_video, "--out-video")
+        if plots.output_kind(out_video) == "gif":
+            _warn_if_the_gif_is_large(sequence.frame_shape, len(sequence), args.every, out_video)
         built_in = str(args.tracker).lower()
         if built_in in available_trackers():  # its kernels compiled untimed first, as minicnn eval does
             warm_up(built_in, OurTracker(built_in, args.weights, args.backend or "numba")

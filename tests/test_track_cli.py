@@ -862,6 +862,23 @@ def test_track_warms_a_built_in_tracker_up_untimed_as_eval_does(clip, fake, tmp_
     assert np.loadtxt(out / "times.txt")[0] < 0.3 and compiled
 
 
+def test_a_gif_too_large_for_memory_is_warned_of_before_any_work_with_an_every_that_fits(clip, fake, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """A GIF is held in memory until it is written: 300 KB a frame at 640×480, 2.7 GB for five minutes of a phone's
+    video drawn whole, which the command found out only once tracking was done."""
+    from minicnn.track import plots
+
+    monkeypatch.setattr(plots, "GIF_MEMORY_WARNING", 100_000)  # the 20 frames of 128×96 take 245,760 bytes
+    common = ["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "fake", "--quiet"]
+    assert cli.main(common + ["--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {tmp_path / 'a' / 'track.gif'} will hold 20 frames, about 0.2 MB in memory until it is " \
+           f"written (a GIF is written whole); --every 3 draws fewer" in err, err
+    for options in (["--every", "3"], ["--out-video", str(tmp_path / "frames_drawn")]):
+        assert cli.main(common + ["--out", str(tmp_path / "b")] + options) == 0
+        assert "in memory until it is written" not in capsys.readouterr().err, options
+
+
 def test_a_videos_frames_are_decoded_when_used_and_not_held(tmp_path):
     """A video was decoded whole into memory before tracking: 6 MB a frame at 1080p, 11 GB for a minute of a phone's
     video. Its frames are now decoded as they are used, one held at a time, in order or not."""

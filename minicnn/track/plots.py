@@ -308,6 +308,19 @@ is written (Pillow's writer compares each frame with the one before): 100 frames
 phone clip would take 10 GB. An .mp4 or a folder of PNGs keeps the full size, and holds one frame at a time."""
 
 
+GIF_MEMORY_WARNING = 1_000_000_000
+"""Bytes of frames a GIF would hold in memory while it is written, past which ``minicnn track`` warns before any
+work and says what to give instead."""
+
+
+def gif_bytes(frame_shape, count):
+    """About the memory ``count`` frames of ``frame_shape`` take while a GIF of them is written: a byte a pixel of
+    each frame scaled to ``GIF_LONG_SIDE`` (the palette images Pillow keeps until it writes the file)."""
+    height, width = frame_shape[:2]
+    scale = min(1.0, GIF_LONG_SIDE / max(height, width))
+    return round(height * scale) * round(width * scale) * count
+
+
 def _gif_sized(frame):
     """``frame`` scaled down (its aspect kept) to a longest side of ``GIF_LONG_SIDE``, or as it is where it fits."""
     longest = max(frame.shape[:2])
