@@ -202,10 +202,10 @@ def check_available():
                            f"install -U \"numba-cuda>={wanted}\"), or use the 'numba' or 'numpy' backend")
     if not cuda.is_available():
         raise NoGPUError("the 'cuda' backend found no CUDA GPU or driver on this machine "
-                           "(numba.cuda.is_available() is False). To run its kernels without a GPU on numba's CUDA "
-                           "simulator, set NUMBA_ENABLE_CUDASIM=1 before Python starts (it runs every GPU thread as "
-                           "Python: right for tests and small shapes, far too slow to train a real network); "
-                           "otherwise use the 'numba' (compiled, CPU) or 'numpy' backend")
+                         "(numba.cuda.is_available() is False). To run its kernels without a GPU on numba's CUDA "
+                         "simulator, set NUMBA_ENABLE_CUDASIM=1 before Python starts (it runs every GPU thread as "
+                         "Python: right for tests and small shapes, far too slow to train a real network); "
+                         "otherwise use the 'numba' (compiled, CPU) or 'numpy' backend")
     problem = None if is_simulator() else _compile_problem()
     if problem is not None:
         if "numpy" in problem.lower():

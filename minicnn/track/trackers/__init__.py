@@ -73,7 +73,8 @@ def weights_suffix(path):
 def backend_suffix(backend):
     """What a default results folder's name gets for our trackers run on ``backend``: ``-`` and its name, so that
     runs on a GPU are kept beside those on numba (the default: "", as for None)."""
-    return "" if backend is None or str(backend).lower() == "numba" else f"-{str(backend).lower()}"
+    name = "numba" if backend is None else str(backend).lower()
+    return "" if name == "numba" else f"-{name}"
 
 
 class OurTracker:
