@@ -151,10 +151,11 @@ def eval_command(args, parser):
     twice = sorted({name for name in names or [] if names.count(name) > 1})
     if twice:
         parser.error(f"--sequences: each sequence once, got {', '.join(twice)} more than once")
-    specs = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
+    specs, cannot_run = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
     folder, sequences = suite_sequences(parser, args, names, "--sequences")
     results = _results_folder(args, folder)
     output_folder(parser, results, "--results")
+    _check_saved_runs(parser, specs, sequences, results, not args.no_resume, cannot_run)
     for tracker in specs:  # each tracker's result folder, before any tracker runs: not a traceback after them all
         output_folder(parser, results / tracker, "--results")
     files_not_in_the_way(parser, results, ("table.txt",), "--results")
@@ -218,23 +219,112 @@ def _results_folder(args, data_folder):
 def _our_trackers_as_asked(parser, trackers, weights, backend):
     """``evaluate``'s trackers (``{name: factory}``, None for a built-in tracker) as given, or with ``--weights``
     or a ``--backend`` other than numba a factory with that network on that backend for each of our trackers
-    (OpenCV's and yours are kept as they are). cuda on numba's CUDA simulator is refused: tracking would take days."""
+    (OpenCV's and yours are kept as they are); and what stops that backend here, or None. A backend that cannot run
+    here (cuda without a GPU; on numba's CUDA simulator, where tracking would take days) is refused by
+    ``_check_saved_runs`` unless every run is saved already (made on a GPU, scored here)."""
     from minicnn.track.trackers import OUR_TRACKERS, OurTracker, backend_suffix
 
     if weights is None and not backend_suffix(backend):
-        return trackers
+        return trackers, None
     option = "--weights" if weights is not None else "--backend"
     ours = [name for name, factory in trackers.items() if factory is None and name in OUR_TRACKERS]
     if not ours:
         parser.error(f"{option}: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
-    try:
-        refuse_tracking_on_the_simulator(backend)
-        return {name: OurTracker(name, weights, backend or "numba") if name in ours else factory
+
+    def factories(build):
+        return {name: OurTracker(name, weights, backend or "numba", build=build) if name in ours else factory
                 for name, factory in trackers.items()}
-    except BackendError as error:  # cuda without a GPU
-        parser.error(f"--backend {backend}: {tracking_backend_problem(error)}")
+
+    try:
+        try:
+            refuse_tracking_on_the_simulator(backend)
+            return factories(build=True), None
+        except BackendError as error:  # cuda without a GPU, or on the simulator
+            return factories(build=False), f"--backend {backend}: {tracking_backend_problem(error)}"
     except (ValueError, OSError) as error:
         parser.error(f"--weights: {error}")
+
+
+def _check_saved_runs(parser, specs, sequences, results, resume, cannot_run):
+    """Before any work, for our trackers in ``specs``: a resumed command does not replace the runs saved in
+    ``results`` by one of our trackers of the same name with other weights or on another backend (they may have
+    been made on a GPU); it is refused, with the options that would score them. Where this machine cannot run the
+    asked backend (``cannot_run``, from ``_our_trackers_as_asked``), the runs are scored from their files where all
+    are saved, and the command is refused where some are not."""
+    import warnings
+
+    from minicnn.track.evaluate import BUILT_IN, finished_run, made_from, recorded_made_by, tracker_made
+    from minicnn.track.trackers import OUR_TRACKERS, OurTracker
+
+    ours = {name: factory for name, factory in specs.items()
+            if name in OUR_TRACKERS and (factory is None or isinstance(factory, OurTracker))}
+    if resume:
+        for name, factory in ours.items():
+            now = tracker_made(name, factory)["made_by"]
+            others = {}
+            for sequence in sequences:
+                recorded = recorded_made_by(results, name, sequence.name)
+                if recorded is not None and recorded != now and _same_tracker_of_ours(recorded, BUILT_IN + name):
+                    others.setdefault(recorded, []).append(sequence.name)
+            for recorded, names in others.items():
+                parser.error(f"--results {results}: it holds {_runs_text(names)} of {_made_by_text(recorded)}, and "
+                             f"this command runs {_made_by_text(now)}, whose runs would replace them. To score them, "
+                             f"{_options_for(recorded, now)}; to keep both, give another --results folder; to replace "
+                             f"them, add --no-resume")
+    if cannot_run is None:
+        return
+    missing = []
+    with warnings.catch_warnings():  # the evaluation that follows warns of unreadable files, if it gets that far
+        warnings.simplefilter("ignore")
+        for name, factory in ours.items():
+            missing += [sequence.name for sequence in sequences if not resume or finished_run(
+                results, name, sequence, made_from(name, factory, sequence)) is None]
+    if missing:
+        total = len(ours) * len(sequences)
+        parser.error(f"{cannot_run}. {results} holds {total - len(missing)} of the {total} runs asked for "
+                     f"({', '.join(ours)} on {len(sequences)} sequence{'s' if len(sequences) > 1 else ''}); runs "
+                     f"made on a machine where the backend runs are scored here once all are there")
+
+
+def _same_tracker_of_ours(made_by, built_in_name):
+    """Whether ``made_by`` names the tracker of ours ``built_in_name`` (``BUILT_IN`` and its name), with whatever
+    weights and backend."""
+    return made_by == built_in_name or made_by.startswith(built_in_name + " ")
+
+
+def _network_and_backend(made_by):
+    """The SHA-256 of the weights (None: the shipped network) and the backend of a tracker of ours as
+    ``OurTracker.made_by`` names it."""
+    import re
+
+    weights = re.search(r" with weights sha256:([0-9a-f]+)", made_by)
+    backend = re.search(r" on the (\w+) backend", made_by)
+    return weights.group(1) if weights else None, backend.group(1) if backend else "numba"
+
+
+def _made_by_text(made_by):
+    """A tracker of ours as ``OurTracker.made_by`` names it, in words: "siamese (the network of sha256 1a2b3c4d...,
+    on the cuda backend)"."""
+    digest, backend = _network_and_backend(made_by)
+    network = f"the network of sha256 {digest[:8]}..." if digest else "the shipped network"
+    return f"{made_by.split(':', 1)[1].split(' ', 1)[0]} ({network}, on the {backend} backend)"
+
+
+def _options_for(recorded, now):
+    """What to change in a command running the tracker of ours that ``now`` names to run the one ``recorded``."""
+    (recorded_digest, recorded_backend), (digest, backend) = _network_and_backend(recorded), _network_and_backend(now)
+    options = []
+    if recorded_backend != backend:
+        options.append(f"--backend {recorded_backend}")
+    if recorded_digest != digest:
+        options.append(f"--weights with the network of sha256 {recorded_digest[:8]}..." if recorded_digest
+                       else "no --weights (the shipped network)")
+    return "give " + " and ".join(options)
+
+
+def _runs_text(sequence_names):
+    shown = ", ".join(sequence_names[:3]) + (", ..." if len(sequence_names) > 3 else "")
+    return f"{len(sequence_names)} run{'s' if len(sequence_names) > 1 else ''} ({shown})"
 
 
 def track_command(args, parser):
@@ -265,10 +355,11 @@ def track_command(args, parser):
     from minicnn.track.plots import output_kind
 
     trackers = tracker_specs(parser, args.trackers) if args.trackers is not None else {}
-    trackers = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
+    trackers, cannot_run = _our_trackers_as_asked(parser, trackers, args.weights, args.backend)
     folder, sequences = suite_sequences(parser, args, [args.sequence], "--sequence")
     sequence = sequences[0]
     results = _results_folder(args, folder)
+    _check_saved_runs(parser, trackers, sequences, results, not args.no_resume, cannot_run)
     out = Path(args.out or f"{sequence.name}.gif")
     try:
         check_video_out(out, "--out")
@@ -452,7 +543,7 @@ def _add_backend_option(parser):
     parser.add_argument("--backend", choices=known_backends(),
                         help="where our trackers run their network (default: numba); their results and times on "
                         "another backend are kept apart: without --results in minicnn_results/<data folder "
-                        "name>-<backend>")
+                        "name>-<backend>. Runs of cuda saved there are scored on a machine without a GPU too")
 
 
 def _add_suite_options(parser):

@@ -360,7 +360,11 @@ def test_eval_on_a_got10k_test_split_prints_n_a_and_draws_no_plots(data, tmp_pat
 
 def test_eval_runs_our_trackers_with_the_weights_given_and_does_not_reuse_results_of_other_weights(data, tmp_path,
                                                                                                       capsys):
-    """A network from minicnn train siamese could not be evaluated from the command line."""
+    """A network from minicnn train siamese could not be evaluated from the command line. The shipped network's
+    runs in the same --results folder are not replaced unless --no-resume says so (see
+    test_a_resumed_eval_does_not_replace_runs_of_our_trackers_made_with_other_weights_or_on_another_backend)."""
+    import json
+    import re
     import shutil
     import warnings
 
@@ -372,9 +376,9 @@ def test_eval_runs_our_trackers_with_the_weights_given_and_does_not_reuse_result
     arguments = ["eval", "--data", str(data), "--sequences", "slow", "--results", str(results), "--quiet"]
     cli.main(arguments + ["--trackers", "siamese"])
     shipped = (results / "table.txt").read_text()
-    with pytest.warns(UserWarning, match=r"made by minicnn.track.trackers:siamese, and the tracker of this name is "
-                                         r"now minicnn.track.trackers:siamese with weights sha256:[0-9a-f]{16}"):
-        cli.main(arguments + ["--trackers", "siamese", "--weights", str(mine)])
+    cli.main(arguments + ["--trackers", "siamese", "--weights", str(mine), "--no-resume"])
+    made_by = json.loads((results / "siamese" / "slow.json").read_text())["made_by"]
+    assert re.fullmatch(r"minicnn.track.trackers:siamese with weights sha256:[0-9a-f]{16}", made_by), made_by
     scores = (results / "table.txt").read_text().splitlines()[2].split()[:7]  # the FPS differs
     assert scores == shipped.splitlines()[2].split()[:7]  # the same network, run again
     with warnings.catch_warnings():
@@ -503,13 +507,110 @@ def test_without_a_gpu_the_tracking_commands_do_not_send_cuda_to_the_simulator_t
     monkeypatch.setattr(cuda, "check_available", no_gpu)
     expected = ("--backend cuda: the 'cuda' backend found no CUDA GPU or driver on this machine; run our trackers "
                 "with --backend numba (compiled, on the CPU), or on a machine with a GPU")
-    for command in (["eval", "--data", str(data), "--trackers", "siamese"],
-                    ["track", "show", "--data", str(data), "--sequence", "slow", "--trackers", "siamese"],
-                    ["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "siamese"]):
+    saved = " holds 0 of the 1 runs asked for (siamese on 1 sequence); runs made on a machine where the backend runs"
+    for command, then in ((["eval", "--data", str(data), "--sequences", "fast", "--trackers", "siamese"], saved),
+                          (["track", "show", "--data", str(data), "--sequence", "slow", "--trackers", "siamese"],
+                           saved),
+                          (["track", str(clip["folder"]), "--box", clip["box"], "--tracker", "siamese"], "")):
         with pytest.raises(SystemExit) as stop:
             cli.main(command + ["--backend", "cuda", "--quiet"])
         err = capsys.readouterr().err
-        assert stop.value.code == 2 and err.rstrip().endswith(expected) and "CUDASIM" not in err, (command, err)
+        assert stop.value.code == 2 and expected in err and then in err and "CUDASIM" not in err, (command, err)
+
+
+def _made_on_a_gpu(run):
+    """Make the saved run of ``run`` (its .json) read as made by siamese on the cuda backend."""
+    import json
+
+    info = json.loads(run.read_text())
+    info["made_by"] = "minicnn.track.trackers:siamese on the cuda backend"
+    run.write_text(json.dumps(info))
+
+
+def test_runs_made_on_a_gpu_are_scored_where_cuda_cannot_run_and_refused_where_some_are_missing(data, tmp_path, capsys,
+                                                                                                 monkeypatch):
+    """Results made with --backend cuda on a machine with a GPU could not be shown or scored on one without (the
+    tracker was built, to refuse the backend, before the runs were looked at). Where every run asked for is saved, no
+    tracker is built, on a machine without a GPU as on the CUDA simulator; where one is missing, the command is refused
+    before any work, saying how many are there."""
+    from minicnn.errors import NoGPUError
+    from minicnn.kernels import cuda
+    from minicnn.track import trackers
+
+    results = tmp_path / "results"
+    arguments = ["--data", str(data), "--trackers", "siamese", "--results", str(results), "--quiet"]
+    cli.main(["eval", "--sequences", "slow", "--backend", "numpy"] + arguments)
+    _made_on_a_gpu(results / "siamese" / "slow.json")
+    written = (results / "siamese" / "slow.json").stat().st_mtime_ns
+    table = (results / "table.txt").read_text().splitlines()[2].split()[:7]
+    capsys.readouterr()
+
+    def no_gpu():
+        raise NoGPUError("the 'cuda' backend found no CUDA GPU or driver on this machine")
+
+    built, make_tracker = [], trackers.make_tracker
+
+    def make(*args, **kwargs):  # with no GPU, building one on cuda raises NoGPUError
+        built.append(make_tracker(*args, **kwargs))
+
+    monkeypatch.setattr(trackers, "make_tracker", make)
+    for gpu_here in ("simulator", "none"):
+        if gpu_here == "none":
+            monkeypatch.setattr(cuda, "is_simulator", lambda: False)
+            monkeypatch.setattr(cuda, "check_available", no_gpu)
+        cli.main(["eval", "--sequences", "slow", "--backend", "cuda"] + arguments)
+        out = capsys.readouterr().out
+        assert "! siamese: the network run on the cuda backend" in out, out
+        assert (results / "table.txt").read_text().splitlines()[2].split()[:7] == table
+        cli.main(["track", "show", "--sequence", "slow", "--backend", "cuda", "--out", str(tmp_path / "slow.gif")]
+                 + arguments)
+        assert (tmp_path / "slow.gif").is_file()
+        for missing, command in (("holds 1 of the 2 runs asked for (siamese on 2 sequences)", ["eval"]),
+                                 ("holds 0 of the 1 runs asked for", ["eval", "--sequences", "slow", "--no-resume"])):
+            with pytest.raises(SystemExit) as stop:
+                cli.main(command + ["--backend", "cuda"] + arguments)
+            err = capsys.readouterr().err
+            assert stop.value.code == 2 and missing in err and "Traceback" not in err, err
+        assert (results / "siamese" / "slow.json").stat().st_mtime_ns == written
+        assert not (results / "siamese" / "fast.json").exists() and built == []
+
+
+def test_a_resumed_eval_does_not_replace_runs_of_our_trackers_made_with_other_weights_or_on_another_backend(
+        data, tmp_path, capsys):
+    """A --results folder holding siamese's runs on the numpy backend (or on a GPU, runs this machine cannot make
+    again) was evaluated again without --backend: the runs were made again on numba, after a warning, in their place.
+    Now the command is refused before any work, saying which options score them; --no-resume replaces them."""
+    import json
+    import shutil
+
+    from minicnn.track.trackers.siamese import WEIGHTS_PATH
+
+    mine = tmp_path / "mine.npz"
+    shutil.copy(WEIGHTS_PATH, mine)
+    results = tmp_path / "results"
+    arguments = ["--data", str(data), "--sequences", "slow", "--trackers", "siamese", "--results", str(results),
+                 "--quiet"]
+    cli.main(["eval", "--backend", "numpy"] + arguments)
+    run = results / "siamese" / "slow.json"
+    written = run.stat().st_mtime_ns
+    capsys.readouterr()
+    on_numpy = "it holds 1 run (slow) of siamese (the shipped network, on the numpy backend), and this command runs "
+    cases = {("eval",): "siamese (the shipped network, on the numba backend), whose runs would replace them. To score "
+                        "them, give --backend numpy; to keep both, give another --results folder; to replace them, add "
+                        "--no-resume",
+             ("eval", "--backend", "numpy", "--weights", str(mine)):
+                 "siamese (the network of sha256 7117bee7..., on the numpy backend), whose runs would replace them. To "
+                 "score them, give no --weights (the shipped network);",
+             ("track", "show", "--out", str(tmp_path / "slow.gif")): "To score them, give --backend numpy;"}
+    for command, message in cases.items():
+        one = "--sequence" if command[0] == "track" else "--sequences"
+        with pytest.raises(SystemExit) as stop:
+            cli.main(list(command) + [one if argument == "--sequences" else argument for argument in arguments])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and on_numpy in err and message in err and "Traceback" not in err, (command, err)
+        assert run.stat().st_mtime_ns == written and not (tmp_path / "slow.gif").exists()
+    cli.main(["eval", "--no-resume"] + arguments)
+    assert json.loads(run.read_text())["made_by"] == "minicnn.track.trackers:siamese"
 
 
 def test_make_sequences_warns_of_sequences_an_earlier_run_left_in_the_folder(tmp_path, capsys):
@@ -1300,8 +1401,9 @@ def test_weights_go_to_our_trackers_alone_and_a_missing_file_is_refused_by_optio
     from minicnn.track.trackers import OurTracker
     from minicnn.track.trackers.siamese import WEIGHTS_PATH
 
-    specs = cli._our_trackers_as_asked(argparse.ArgumentParser(), {"siamese": None, "kcf": None}, WEIGHTS_PATH, None)
-    assert isinstance(specs["siamese"], OurTracker) and specs["kcf"] is None
+    specs, cannot_run = cli._our_trackers_as_asked(argparse.ArgumentParser(), {"siamese": None, "kcf": None},
+                                                   WEIGHTS_PATH, None)
+    assert isinstance(specs["siamese"], OurTracker) and specs["kcf"] is None and cannot_run is None
     with pytest.raises(SystemExit) as stop:
         cli.main(["eval", "--data", str(data), "--trackers", "siamese", "--weights", str(tmp_path / "missing.npz"),
                   "--results", str(tmp_path / "r"), "--quiet"])

@@ -371,6 +371,24 @@ def load_run(results_dir, tracker, sequence, made=None):
         return None
 
 
+def finished_run(results_dir, tracker, sequence, made=None):
+    """The run of ``tracker`` on ``sequence`` that ``evaluate`` resumes from ``results_dir``: the saved one where it
+    has a box for every frame and was made from what ``made`` (``made_from``) says, else None."""
+    saved = load_run(results_dir, tracker, sequence.name, made)
+    return saved if saved is not None and len(saved.boxes) == len(sequence) else None
+
+
+def recorded_made_by(results_dir, tracker, sequence_name):
+    """What made the run of ``tracker`` on ``sequence_name`` saved in ``results_dir``: its ``.json``'s ``made_by``
+    (``made_from``), or None where there is no such file, it cannot be read or it does not say."""
+    try:
+        info = json.loads(result_paths(results_dir, tracker, sequence_name)[2].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    made_by = info.get("made_by") if isinstance(info, dict) else None
+    return made_by if isinstance(made_by, str) else None
+
+
 def _read_run(tracker, sequence, boxes_path, time_path, info_path, made=None):
     info = _parsed(info_path, json.loads)
     if not isinstance(info, dict):
@@ -856,8 +874,8 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         for sequence in sequences:
             saved = None
             if resume and results_dir is not None:
-                saved = load_run(results_dir, tracker, sequence.name, made[tracker, sequence.name])
-            if saved is not None and len(saved.boxes) == len(sequence):
+                saved = finished_run(results_dir, tracker, sequence, made[tracker, sequence.name])
+            if saved is not None:
                 runs[tracker, sequence.name] = saved
             else:
                 pending.append((tracker, sequence))

@@ -86,12 +86,14 @@ class OurTracker:
     not numba; ``evaluate`` keeps it with the results, so that results made with other weights (the shipped ones, or
     an earlier training) or on another backend (other frames per second) are not reused for these. The file is read,
     and the tracker built once, now: a file that is not a network of ``minicnn train siamese``, an OpenCV tracker
-    (which has no weights) or a backend this machine cannot run is refused before any work."""
+    (which has no weights) or a backend this machine cannot run is refused before any work. ``build=False`` leaves
+    that out, for scoring saved runs made where the backend could run (cuda, on a machine with a GPU)."""
 
-    def __init__(self, name, weights=None, backend="numba"):
+    def __init__(self, name, weights=None, backend="numba", build=True):
         self.name = str(name).lower()
         self.backend = str(backend).lower()
-        make_tracker(self.name, weights=weights, backend=self.backend)
+        if build:
+            make_tracker(self.name, weights=weights, backend=self.backend)
         self.weights = None if weights is None else os.fspath(weights)
         self.made_by = f"minicnn.track.trackers:{self.name}"
         if self.weights is not None:
