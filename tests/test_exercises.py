@@ -469,6 +469,27 @@ def test_reference_solution_passes_from_its_file(name, tmp_path):
     assert check(name, path).passed  # a pathlib.Path works too
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_the_checker_works_where_the_student_asked_numpy_to_raise_on_every_floating_point_error(name):
+    """Students set ``np.seterr(all="raise")`` to catch a NaN where it is made; the checker's own reference then
+    raised FloatingPointError on the e^z of −1500 (softmax's hand-picked case), a traceback instead of a message."""
+    import functools
+
+    solution = reference_solution(name)
+
+    @functools.wraps(solution)
+    def with_underflow_allowed(*args, **kwargs):  # e^-1500 is 0, as the student who asks for errors must allow
+        with np.errstate(under="ignore"):
+            return solution(*args, **kwargs)
+
+    with np.errstate(all="raise"):
+        result = check(name, with_underflow_allowed)
+        assert result.passed, result.message
+        if name == "softmax_cross_entropy_gradient":
+            wrong = check(name, softmax_ce_wrong_sign)
+            assert not wrong.passed and "wrong sign" in wrong.message, wrong.message
+
+
 def test_independent_student_solutions_pass():
     assert check("conv_forward", good_conv_forward).passed
     assert check("conv_backward", good_conv_backward).passed
