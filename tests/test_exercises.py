@@ -490,6 +490,33 @@ def test_the_checker_works_where_the_student_asked_numpy_to_raise_on_every_float
             assert not wrong.passed and "wrong sign" in wrong.message, wrong.message
 
 
+@pytest.mark.parametrize("name", ["conv_forward", "conv_backward"])
+def test_same_padding_without_the_max_fails_on_a_hand_picked_case_that_says_why(name, tmp_path):
+    """``pad_total = (H_out − 1)·s + kh − H`` without the task's ``max(…, 0)`` passed every case (none had a negative
+    total) and crashed in use on a 1×1 convolution of stride 2 (a ResNet shortcut). A hand-picked case has it now,
+    and its failure says what is special there."""
+    source = exercises.solution_source(name)
+    right = "total = max((out - 1) * stride + window - length, 0)"
+    assert right in source
+    path = tmp_path / f"{name}.py"
+    path.write_text(source.replace(right, "total = (out - 1) * stride + window - length"))
+    result = check(name, str(path))
+    assert not result.passed
+    assert f"Hand-picked case {len(get_exercise(name).fixed_cases)} of" in result.message, result.message
+    assert ("Note: along the rows, pad_total = max((H_out − 1)·s + kh − H, 0) = max((2 − 1)·2 + 1 − 4, 0) = "
+            "max(−1, 0) = 0\n  here: padding='same' adds no zeros, and the windows leave out the last row.") \
+        in result.message, result.message
+    assert "along the columns" in result.message
+
+
+def test_a_failing_case_of_same_padding_that_adds_zeros_has_no_note():
+    def off_by_one(x, kernel, bias, stride=1, padding="valid"):
+        return reference_solution("conv_forward")(x, kernel, bias, stride, padding) + (padding == "same")
+
+    result = check("conv_forward", off_by_one)
+    assert not result.passed and "Note:" not in result.message, result.message
+
+
 def test_independent_student_solutions_pass():
     assert check("conv_forward", good_conv_forward).passed
     assert check("conv_backward", good_conv_backward).passed
@@ -601,7 +628,7 @@ def test_mistakes_that_agree_on_the_failing_case_are_told_apart_on_the_other_cas
     yours = conv_forward_symmetric_padding(*arguments.values())
     assert sum(any(np.array_equal(yours, r) for r in model_results(m, arguments)) for m in exercise.mistakes) == 3
     result = check("conv_forward", conv_forward_symmetric_padding)
-    assert "Hand-picked case 6 of 7" in result.message
+    assert "Hand-picked case 6 of 8" in result.message
     assert result.mistakes == {"y": ("same padding as a fixed amount on each side",)}
 
 
@@ -622,7 +649,7 @@ def test_failure_message_gives_the_case_the_expected_values_and_the_worst_mismat
     result = check("conv_forward", conv_forward_flipped)
     message = result.message
     assert message.startswith("conv_forward: not passed yet, y differs from the expected result.")
-    assert "Hand-picked case 1 of 7. Your function was given:" in message
+    assert "Hand-picked case 1 of 8. Your function was given:" in message
     assert "x: shape (1, 3, 3, 1)" in message and "kernel: shape (2, 2, 1, 1)" in message
     assert "stride = 1" in message and "padding = 'valid'" in message
     x, kernel, bias = result.arguments["x"], result.arguments["kernel"], result.arguments["bias"]
@@ -1331,7 +1358,7 @@ def test_a_mistake_that_shows_only_on_some_cases_is_still_named():
     'same padding as a fixed amount on each side' is right too. A case the student got right tells nothing about
     their mistake, so it must not narrow the diagnosis down to that one model and drop the student's real mistake."""
     result = check("conv_forward", ignores_same_padding_for_even_kernels)
-    assert "Hand-picked case 6 of 7" in result.message
+    assert "Hand-picked case 6 of 8" in result.message
     assert "padding='same' ignored" in result.mistakes["y"], result.message
     assert result.mistakes == {"y": ALIKE_ON_CASE_6}
 
@@ -1349,7 +1376,7 @@ def test_mistakes_seen_on_the_failing_case_stay_named_when_fresh_values_match_no
         return y
 
     result = check("conv_forward", padding_ignored_on_case_6_and_off_by_half_elsewhere)
-    assert "Hand-picked case 6 of 7" in result.message
+    assert "Hand-picked case 6 of 8" in result.message
     assert result.mistakes == {"y": ALIKE_ON_CASE_6}, result.message
 
 
@@ -1358,7 +1385,7 @@ def test_a_failing_hand_picked_case_gives_back_that_cases_documented_values():
     case 6 are exactly the arguments the exercise makes for that case: the student can rerun them by hand."""
     exercise = get_exercise("conv_forward")
     result = check("conv_forward", ignores_same_padding_for_even_kernels)
-    assert "Hand-picked case 6 of 7" in result.message
+    assert "Hand-picked case 6 of 8" in result.message
     documented = exercise.make_arguments(exercise.fixed_cases[5], np.random.default_rng(5))
     assert result.arguments.keys() == documented.keys()
     for name, value in documented.items():

@@ -96,6 +96,9 @@ class Exercise:
         changes another one gets a note (not a failure): in a network it would corrupt an array still in use.
     random_examples : int
         How many random cases hypothesis tries after the hand-picked ones.
+    case_notes : callable, optional
+        Takes the arguments by name and returns what is special about that case (a list of texts), said under the
+        values of a failing case: "same" padding of no zeros, where a missing ``max(…, 0)`` goes wrong.
     """
 
     name: str
@@ -109,6 +112,7 @@ class Exercise:
     shape_rules: dict = field(default_factory=dict)
     may_change_in_place: tuple = ()
     random_examples: int = 80
+    case_notes: Callable = None
 
     def expected_outputs(self, arguments) -> dict:
         """The reference's outputs for ``arguments``, by output name; under NumPy's default handling of floating-point

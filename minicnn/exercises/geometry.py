@@ -2,7 +2,8 @@
 
 A *case* is a dict of sizes and settings; ``make_arguments`` in each exercise turns it into arrays. The hand-picked
 cases go from the plainest (one 3×3 image, one channel, stride 1, no padding) to the corners where bugs hide (odd
-``same`` padding, strides above 1, overlapping pooling windows, rows left over). The random cases come from
+``same`` padding, strides above 1, ``same`` padding of none where a stride skips the last rows, overlapping pooling
+windows, rows left over). The random cases come from
 hypothesis, which shrinks a failure to its smallest shapes.
 """
 
@@ -19,6 +20,8 @@ CONV_FIXED_CASES = (
     dict(n=1, h=4, w=3, c_in=3, c_out=2, kh=2, kw=2, stride=1, padding="valid"),
     dict(n=2, h=5, w=4, c_in=1, c_out=2, kh=2, kw=2, stride=1, padding="same"),
     dict(n=1, h=6, w=5, c_in=2, c_out=2, kh=3, kw=3, stride=2, padding="same"),
+    # a 1×1 kernel with stride 2 (a ResNet shortcut): (H_out − 1)·s + kh − H is −1, and "same" pads no zeros
+    dict(n=1, h=4, w=4, c_in=2, c_out=1, kh=1, kw=1, stride=2, padding="same"),
 )
 
 
@@ -58,6 +61,25 @@ def conv_output_size(case):
     """``(H_out, W_out)`` of the convolution in ``case``."""
     return (output_length(case["h"], case["kh"], case["stride"], case["padding"]),
             output_length(case["w"], case["kw"], case["stride"], case["padding"]))
+
+
+def conv_case_notes(x, kernel, stride, padding, **_):
+    """What is special about a convolution case, for ``Exercise.case_notes``: a "same" padding whose
+    ``(H_out − 1)·s + kh − H`` is negative, where ``pad_total = max(…, 0)`` adds no zeros (without the ``max`` the
+    padding comes out negative, and the padded image smaller than the image)."""
+    if padding != "same":
+        return []
+    notes = []
+    for axis, size, side, length, window in (("rows", "H", "kh", x.shape[1], kernel.shape[0]),
+                                             ("columns", "W", "kw", x.shape[2], kernel.shape[1])):
+        out = output_length(length, window, stride, padding)
+        total = (out - 1) * stride + window - length
+        if total < 0:
+            notes.append(f"along the {axis}, pad_total = max(({size}_out − 1)·s + {side} − {size}, 0) = "
+                         f"max(({out} − 1)·{stride} + {window} − {length}, 0) = max({total}, 0) = 0 here: "
+                         f"padding='same' adds no zeros, and the windows leave out the last "
+                         f"{axis[:-1] if total == -1 else f'{-total} {axis}'}.".replace("-", "−"))
+    return notes
 
 
 def pool_output_size(case):

@@ -125,6 +125,8 @@ def _the_case(exercise, attempt, passed_before, where):
     lines = [intro]
     for name, value in attempt.arguments.items():
         lines.extend(describe_value(name, value, indent="  "))
+    if exercise.case_notes is not None:
+        lines.extend(_wrap(f"Note: {note}", "  ", first="") for note in exercise.case_notes(**attempt.arguments))
     return "\n".join(lines)
 
 

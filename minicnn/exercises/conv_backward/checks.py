@@ -8,7 +8,7 @@ padding is cut off, which is where the padding mistakes happen.
 import numpy as np
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
-from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_cases, conv_output_size, pad, padding_of
+from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_case_notes, conv_cases, conv_output_size, pad, padding_of
 from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
@@ -310,6 +310,7 @@ EXERCISE = Exercise(
     reference=reference,
     make_arguments=make_arguments,
     fixed_cases=CONV_FIXED_CASES,
+    case_notes=conv_case_notes,
     random_cases=conv_cases,
     mistakes=mistakes,
     shape_rules={"grad_x": "∂L/∂x has the shape of x, (N, H, W, C_in), without the padding",

@@ -1,7 +1,7 @@
 """What the checker compares a ``conv_forward`` with: the reference, the cases, and the classic mistakes."""
 
 from minicnn.exercises.exercise import Exercise, MistakeList, NotApplicable
-from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_cases, pad, padding_of
+from minicnn.exercises.geometry import CONV_FIXED_CASES, conv_case_notes, conv_cases, pad, padding_of
 from minicnn.exercises.values import nonzero_values, value_step
 from minicnn.kernels import numpy_kernels
 
@@ -154,6 +154,7 @@ EXERCISE = Exercise(
     reference=reference,
     make_arguments=make_arguments,
     fixed_cases=CONV_FIXED_CASES,
+    case_notes=conv_case_notes,
     random_cases=conv_cases,
     mistakes=mistakes,
     shape_rules={"y": "y has shape (N, H_out, W_out, C_out) with H_out = (H + pad_top + pad_bottom − kh) // s + 1, "
