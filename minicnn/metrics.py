@@ -11,23 +11,65 @@ shapes, as Keras 3 does."""
 import numpy as np
 
 from minicnn import checks
+from minicnn.errors import ShapeError
 from minicnn.losses import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """Fraction of outputs on the right side of ``threshold``: ``mean[(ŷ > t) == (y > 0.5)]``."""
+    _refuse_labels(binary_accuracy, y_true, y_pred)
     y_true = np.asarray(y_true).reshape(np.shape(y_pred))
     return float(np.mean((np.asarray(y_pred) > threshold) == (y_true > 0.5)))
 
 
 def categorical_accuracy(y_true, y_pred):
     """Fraction of samples whose largest output is the labelled class (one-hot labels)."""
+    _refuse_labels(categorical_accuracy, y_true, y_pred)
     return float(np.mean(np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """Fraction of samples whose largest output is the labelled class (integer labels)."""
-    return float(np.mean(np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)))
+    _refuse_labels(sparse_categorical_accuracy, y_true, y_pred)
+    predicted = np.argmax(y_pred, axis=-1)
+    return float(np.mean(predicted == np.asarray(y_true).reshape(predicted.shape)))
+
+
+def labels_problem(metric, labels_shape, predictions_shape):
+    """Why labels of ``labels_shape`` do not suit the accuracy ``metric`` (one of this module's) beside predictions
+    of ``predictions_shape``, or None where they do (or ``metric`` is another). A metric that does not fit the
+    labels' form gave a number all the same: ``categorical_accuracy`` of integer labels (N,) compared each
+    prediction's class with 0, and of one output per sample was always 1."""
+    labels_shape, predictions_shape = tuple(labels_shape), tuple(predictions_shape)
+    classes = predictions_shape[-1] if len(predictions_shape) > 1 else 1
+    integer_shapes = (predictions_shape[:-1], predictions_shape[:-1] + (1,))
+    if metric is categorical_accuracy or metric is sparse_categorical_accuracy:
+        if classes == 1:
+            return ("with one output per sample the largest output is always that one, class 0, whatever the "
+                    "model predicts: for yes/no outputs use binary_accuracy (or 'accuracy', which follows the loss)")
+        if metric is categorical_accuracy and labels_shape != predictions_shape:
+            hint = ("; integer class labels go with sparse_categorical_accuracy (or 'accuracy', which follows the "
+                    "loss)" if labels_shape in integer_shapes else "")
+            return f"expected one-hot labels of the predictions' shape {predictions_shape}, got {labels_shape}{hint}"
+        if metric is sparse_categorical_accuracy and labels_shape not in integer_shapes:
+            hint = ("; one-hot labels go with categorical_accuracy (or 'accuracy', which follows the loss)"
+                    if labels_shape == predictions_shape else "")
+            return (f"expected integer class labels of shape {predictions_shape[:-1]} beside predictions of shape "
+                    f"{predictions_shape}, got {labels_shape}{hint}")
+    if metric is binary_accuracy and labels_shape != predictions_shape and not (
+            int(np.prod(labels_shape)) == int(np.prod(predictions_shape)) and labels_shape[:1] == predictions_shape[:1]
+            and classes == 1):
+        hint = ("; integer class labels go with sparse_categorical_accuracy" if labels_shape in integer_shapes
+                else "")
+        return (f"expected one yes/no label per output, of the predictions' shape {predictions_shape}, got "
+                f"{labels_shape}{hint}")
+    return None
+
+
+def _refuse_labels(metric, y_true, y_pred):
+    problem = labels_problem(metric, np.shape(y_true), np.shape(y_pred))
+    if problem is not None:
+        raise ShapeError(f"{metric.__name__}: {problem}")
 
 
 def mean_absolute_error(y_true, y_pred):

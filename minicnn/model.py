@@ -27,7 +27,7 @@ from minicnn.errors import (MODEL_NAMES, NonFiniteError, ShapeError, TrainingDiv
 from minicnn.layers.activations import Sigmoid, Softmax
 from minicnn.layers.base import Input, Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
 from minicnn.losses import get_loss
-from minicnn.metrics import check_metric_names, get_metric
+from minicnn.metrics import check_metric_names, get_metric, labels_problem
 from minicnn.optimizers import get_optimizer
 from minicnn.progress import ProgressBar
 from minicnn.weight_files import WEIGHTS_FORMAT, check_format, read_npz, stored_header, write_npz_atomically
@@ -850,6 +850,8 @@ class Sequential:
             raise ValueError(f"{self.name}.train_on_batch: x holds no samples (shape {np.shape(x)}); nothing was "
                              "changed")
         self._build_for(x)
+        if self.metrics and np.ndim(y) > 0:  # before the step: the metrics are computed after it
+            self._check_labels_for_output(y, "y", f"{self.name}.train_on_batch")
         return _as_returned(self._train_step(x, y, f"{self.name}.train_on_batch"), return_dict)
 
     def _train_step(self, x, y, where):
@@ -1093,14 +1095,19 @@ class Sequential:
     def _check_labels_for_output(self, labels, argument, where):
         """Before any training, labels that the loss takes for the model's output over the whole data: a mistake
         (integer classes for one-hot outputs) showed at the first step, in the shapes of a batch. A loss whose own
-        ``__call__`` and ``gradient`` read the labels is left to check them itself, at the first step."""
-        if not self.loss.reads_labels_through_labels():
-            return
-        output_shape = self._build(None)[-1]
-        try:
-            self.loss.labels(labels, (len(labels),) + tuple(output_shape[1:]), self.layers[-1].dtype)
-        except ValueError as error:  # ShapeError included
-            raise type(error)(f"{where}: {argument}: {error}") from None
+        ``__call__`` and ``gradient`` read the labels is left to check them itself, at the first step. Then labels
+        of the form each accuracy metric of ``metrics`` takes (``metrics.labels_problem``): one of another form gave
+        a wrong number without a word, or failed after the first step had moved the weights."""
+        predictions_shape = (len(labels),) + tuple(self._build(None)[-1][1:])
+        if self.loss.reads_labels_through_labels():
+            try:
+                self.loss.labels(labels, predictions_shape, self.layers[-1].dtype)
+            except ValueError as error:  # ShapeError included
+                raise type(error)(f"{where}: {argument}: {error}") from None
+        for name, function in self.metrics:
+            problem = labels_problem(function, np.shape(labels), predictions_shape)
+            if problem is not None:
+                raise ShapeError(f"{where}: {argument}: the metric {name!r}: {problem}")
 
     def _fit_epochs(self, x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history):
         steps = -(-len(x) // batch_size)

@@ -107,3 +107,62 @@ def test_metrics_whose_names_would_overwrite_a_value_of_the_history_are_refused(
     with pytest.raises(ValueError, match=r"^metrics: a metric named 'val_accuracy' would overwrite"):
         model.compile(optimizer="sgd", loss="mse", metrics=[val_accuracy])
     model.compile(optimizer="sgd", loss="mse", metrics=[_mean_error, "mae"])  # names of their own: taken
+
+
+def test_an_accuracy_given_labels_of_another_form_is_refused_not_computed():
+    """categorical_accuracy of integer labels (N,) compared every prediction's class with 0, and of one output per
+    sample was always 1; sparse_categorical_accuracy of one-hot labels ended in NumPy's broadcasting error."""
+    from minicnn.errors import ShapeError
+
+    probabilities = np.array([[0.1, 0.2, 0.7], [0.3, 0.6, 0.1]])
+    cases = [(categorical_accuracy, np.array([2, 1]), probabilities,
+              r"^categorical_accuracy: expected one-hot labels of the predictions' shape \(2, 3\), got \(2,\); integer "
+              r"class labels go with sparse_categorical_accuracy"),
+             (categorical_accuracy, np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]]),
+              r"^categorical_accuracy: with one output per sample the largest output is always that one, class 0, "
+              r"whatever the model predicts: for yes/no outputs use binary_accuracy"),
+             (sparse_categorical_accuracy, np.eye(3)[[2, 1]], probabilities,
+              r"^sparse_categorical_accuracy: expected integer class labels of shape \(2,\) beside predictions of "
+              r"shape \(2, 3\), got \(2, 3\); one-hot labels go with categorical_accuracy"),
+             (sparse_categorical_accuracy, np.array([1, 0]), np.array([[0.9], [0.2]]), r"one output per sample"),
+             (binary_accuracy, np.array([2, 1]), probabilities,
+              r"^binary_accuracy: expected one yes/no label per output, of the predictions' shape \(2, 3\), got "
+              r"\(2,\); integer class labels go with sparse_categorical_accuracy$")]
+    for metric, labels, predictions, message in cases:
+        with pytest.raises(ShapeError, match=message):
+            metric(labels, predictions)
+
+
+def test_accuracies_take_every_form_of_labels_that_fits():
+    """(N,) or (N, 1) integer labels, one-hot rows, yes/no labels as a flat vector beside one output per sample,
+    several yes/no labels per sample, and one class per pixel beside a class map of shape (N, H, W, classes)."""
+    probabilities = np.array([[0.1, 0.2, 0.7], [0.3, 0.6, 0.1]])
+    assert sparse_categorical_accuracy(np.array([[2], [0]]), probabilities) == 0.5
+    assert categorical_accuracy(np.eye(3)[[2, 1]], probabilities) == 1.0
+    assert binary_accuracy(np.array([1.0, 0.0]), np.array([[0.9], [0.6]])) == 0.5
+    assert binary_accuracy(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), probabilities) == pytest.approx(5 / 6)
+    class_map = np.zeros((2, 2, 2, 3))
+    class_map[..., 1] = 1.0
+    assert sparse_categorical_accuracy(np.array([[[1, 1], [1, 0]], [[1, 1], [2, 1]]]), class_map) == 0.75
+
+
+@pytest.mark.parametrize("command", ["fit", "evaluate", "train_on_batch"])
+def test_fit_evaluate_and_train_on_batch_refuse_a_metric_that_does_not_fit_the_labels_before_any_step(command):
+    """In fit, sparse_categorical_accuracy of one-hot labels failed after the first step had moved the weights
+    (found in review); categorical_accuracy of integer labels reported 0.0 and 1.0 for a model of 0.375."""
+    from minicnn.errors import ShapeError
+
+    rng = np.random.default_rng(0)
+    x, classes = rng.normal(size=(16, 5)), rng.integers(0, 3, 16)
+    for loss, metric, labels, form in (("sparse_categorical_crossentropy", "categorical_accuracy", classes,
+                                        "expected one-hot labels"),
+                                       ("categorical_crossentropy", "sparse_categorical_accuracy", np.eye(3)[classes],
+                                        "one-hot labels go with categorical_accuracy")):
+        model = mc.Sequential([mc.Dense(3, activation="softmax", input_shape=(5,))], seed=0)
+        model.compile(mc.Adam(0.01), loss, metrics=[metric])
+        before = [w.copy() for w in model.get_weights()]
+        arguments = {"verbose": 0} if command == "fit" else {}
+        with pytest.raises(ShapeError, match=rf"^sequential.{command}: y: the metric '{metric}': .*{form}"):
+            getattr(model, command)(x, labels, **arguments)
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+        assert model.optimizer.iterations == 0
