@@ -294,6 +294,11 @@ def _check_fits(array, argument, dtype, where):
                              f"model's dtype), which holds numbers up to {np.finfo(dtype).max:.3g}")
 
 
+def _absent(layer, layers):
+    """Whether ``layer`` (that very object) is not among ``layers``; layers compare by identity here."""
+    return not any(layer is other for other in layers)
+
+
 class Sequential:
     """A plain stack of layers, each feeding the next.
 
@@ -535,6 +540,10 @@ class Sequential:
         twin.layers = [layer.astype(dtype) for layer in self.layers]
         twin._layer_seeds = copy.deepcopy(self._layer_seeds)  # a layer added to the twin draws from its own copy
         twin._optimizer_mark = object()  # the twin's optimizer is its own: this model's is refused to it
+        twins = {id(layer): twin_layer for layer, twin_layer in zip(self.layers, twin.layers)}
+        if self._trainable_when_stepped is not None:  # the twin's layers, where they are this model's layers now
+            twin._trainable_when_stepped = [(twins.get(id(layer), layer), trainable)
+                                            for layer, trainable in self._trainable_when_stepped]
         if getattr(self, "optimizer", None) is not None:
             twin.optimizer = self.optimizer.astype(dtype)
             if getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
@@ -725,19 +734,28 @@ class Sequential:
                                f"(optimizer='adam', or a new mc.{type(optimizer).__name__}(...) per model)")
 
     def _check_trainable_unchanged(self):
-        """An optimizer that holds state (momentum, Adam's moments) keeps it for each trainable weight, in order,
-        from its first step on; freezing or unfreezing a layer after that would pair one weight with another's
-        state, so it needs a new optimizer (``compile`` again), as Keras does. What trained is recorded after each
-        successful step (``_trainable_when_stepped``)."""
+        """An optimizer that holds state (momentum, Adam's moments, the step count) keeps it for each weight that
+        trains, in order, from its first step on; freezing or unfreezing a layer with weights after that, or taking
+        one out or putting a new one in (``pop`` then ``add``: a new head of the same shapes took the old head's
+        moments without a word), would pair one weight with another's state, so it needs a new optimizer
+        (``compile`` again), as Keras does. Which layers trained is recorded after each successful step
+        (``_trainable_when_stepped``: each layer, and whether it trained); layers without weights do not count."""
         before = self._trainable_when_stepped
         if before is None or not self.optimizer.holds_state():
             return
-        trainable = [layer.trainable for layer in self.layers]
-        if trainable != before:
-            changed = [layer.describe() for layer, was in zip(self.layers, before) if layer.trainable != was]
-            raise RuntimeError(f"{self.name}: trainable changed ({', '.join(changed) or 'the list of layers'}) after "
-                               f"training began; compile again with a new optimizer (optimizer='adam', or "
-                               f"mc.Adam(...)): this one keeps state for each weight that trained")
+        trained_then = [layer for layer, trainable in before if trainable and layer.params]
+        trained_now = [layer for layer in self.layers if layer.trainable and layer.params]
+        if len(trained_then) == len(trained_now) and all(a is b for a, b in zip(trained_then, trained_now)):
+            return
+        then = [layer for layer, _ in before]
+        changes = [f"{layer.describe()} removed" for layer in then if layer.params and _absent(layer, self.layers)]
+        changes += [f"{layer.describe()} added" for layer in self.layers if layer.params and _absent(layer, then)]
+        changes += [f"{layer.describe()} {'unfrozen' if layer.trainable else 'frozen'}" for layer, trainable in before
+                    if layer.params and not _absent(layer, self.layers) and layer.trainable != trainable]
+        raise RuntimeError(f"{self.name}: the weights that train changed ({', '.join(changes) or 'their order'}) "
+                           f"after training began; compile again with a new optimizer (optimizer='adam', or "
+                           f"mc.Adam(...)): this one keeps state (momentum, Adam's moments, the step count) for each "
+                           f"weight that trained")
 
     # ------------------------------------------------------------------ training
     def _require_compiled(self, method):
@@ -875,7 +893,7 @@ class Sequential:
                                         lambda: self._layer_that_made_nan(x, training=True, searched_late=False))
                 self.optimizer.step(pairs, names)
                 self.optimizer._stepped_for = self._own_mark()
-                self._trainable_when_stepped = [layer.trainable for layer in self.layers]
+                self._trainable_when_stepped = [(layer, layer.trainable) for layer in self.layers]
                 _check_updated_weights_finite(kernels, pairs, names, self.optimizer)
             except BaseException:  # a failed step leaves the moving averages as they were, not moved towards NaN
                 for layer, state in zip(self.layers, states):
