@@ -14,6 +14,14 @@ def test_exercise_list_and_check_through_the_main_command(tmp_path, capsys):
     assert "def sgd_step" in capsys.readouterr().out
 
 
+def test_checking_a_file_as_another_exercise_says_which_command_checks_it(tmp_path, capsys):
+    mine = tmp_path / "mine.py"
+    mine.write_text("def conv_forward(x, kernel, bias, stride=1, padding='valid'):\n    return x\n")
+    assert cli.main(["exercise", "check", "conv_backward", str(mine)]) == 1
+    out = capsys.readouterr().out
+    assert f"To check conv_forward, use minicnn exercise check conv_forward {mine} " in out, out
+
+
 def test_output_read_only_in_part_ends_quietly():
     """``minicnn exercise check … | head -1`` ended in a BrokenPipeError traceback once head had stopped reading.
     With block-buffered output (no PYTHONUNBUFFERED, as in a user's shell) short output was written only by

@@ -173,6 +173,14 @@ def conv_forward_off_by_one(x, kernel, bias, stride=1, padding="valid"):
     return correlate(x_pad, kernel, out_h, out_w, stride) + bias
 
 
+def conv_forward_width_from_kh(x, kernel, bias, stride=1, padding="valid"):
+    rows, cols = pads_for(x, kernel, stride, padding)
+    x_pad = pad(x, rows, cols)
+    out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+    out_w = (x_pad.shape[2] - kernel.shape[0]) // stride + 1  # kh where the width needs kw
+    return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+
 def conv_forward_padding_after_only(x, kernel, bias, stride=1, padding="valid"):
     (top, bottom), (left, right) = pads_for(x, kernel, stride, padding)
     x_pad = pad(x, (0, top + bottom), (0, left + right))
@@ -392,6 +400,8 @@ WRONG_SOLUTIONS = [
     ("conv_forward", "y", "bias added inside the sum", conv_forward_bias_in_sum),
     ("conv_forward", "y", "kernel rows and columns swapped", conv_forward_kernel_transposed),
     ("conv_forward", "y", "output size off by one", conv_forward_off_by_one),
+    ("conv_forward", "y", "kernel's height used for the width (or its width for the height)",
+     conv_forward_width_from_kh),
     ("conv_forward", "y", "padding on one side only", conv_forward_padding_after_only),
     ("conv_forward", "y", "stride left out of the input index", conv_forward_stride_not_in_index),
     ("conv_forward", "y", "padding='same' ignored", conv_forward_same_ignored),
@@ -632,6 +642,28 @@ def test_mistakes_that_agree_on_the_failing_case_are_told_apart_on_the_other_cas
     assert result.mistakes == {"y": ("same padding as a fixed amount on each side",)}
 
 
+def test_the_width_computed_with_kh_is_not_told_the_plus_one_counts_the_first_position():
+    """With a 3×2 kernel (case 4) W_out computed with kh is one column short, which 'output size off by one'
+    matched: its hint about the final +1 sent the student looking at a line that was right."""
+    result = check("conv_forward", conv_forward_width_from_kh)
+    assert "Hand-picked case 4 of 8" in result.message
+    assert result.mistakes == {"y": ("kernel's height used for the width (or its width for the height)",)}
+    assert "the final +1 counts the first position" not in " ".join(result.message.split())
+
+
+def test_a_forgotten_plus_one_in_the_width_only_is_still_told_on_a_square_kernel():
+    def width_without_the_plus_one(x, kernel, bias, stride=1, padding="valid"):
+        rows, cols = pads_for(x, kernel, stride, padding)
+        x_pad = pad(x, rows, cols)
+        out_h = (x_pad.shape[1] - kernel.shape[0]) // stride + 1
+        out_w = (x_pad.shape[2] - kernel.shape[1]) // stride  # the + 1 forgotten here only
+        return correlate(x_pad, kernel, out_h, out_w, stride) + bias
+
+    result = check("conv_forward", width_without_the_plus_one)
+    assert "Hand-picked case 1 of 8" in result.message
+    assert result.mistakes == {"y": ("output size off by one",)}
+
+
 def test_a_wrong_solution_that_matches_no_mistake_gets_the_plain_comparison():
     result = check("conv_forward", lambda x, k, b, s=1, p="valid": good_conv_forward(x, k, b, s, p) + 0.5)
     assert not result.passed and result.mistakes == {}
@@ -806,6 +838,74 @@ def test_exception_in_a_helper_shows_the_innermost_line_of_the_students_file(tmp
     assert "IndexError: index 5 is out of bounds for axis 2 with size 1" in message
     assert f"at line 5 of {path}, in window_sum:\n        return np.sum(x[:, i:i + 2, j:j + 2] * kernel[:, :, 5])" \
         in message
+    assert "called from" not in message  # the helper is in the checked file: its line is enough
+
+
+def test_exception_in_a_helper_of_another_file_shows_its_line_and_the_line_that_called_it(tmp_path):
+    """The checker preferred the checked function's file: a bug in a helper imported from another file was blamed
+    on the line that called it, and the student looked for it there."""
+    (tmp_path / "students_pad_tools.py").write_text(
+        "import numpy as np\n\n\ndef pad_rows(x):\n    padded = np.zeros((x.shape[0], x.shape[1] + 2))\n"
+        "    padded[1:-1, :-1] = x\n    return padded\n")
+    path = tmp_path / "conv_forward.py"
+    path.write_text("from students_pad_tools import pad_rows\n\n\ndef conv_forward(x, kernel, bias, stride=1, "
+                    "padding='valid'):\n    return pad_rows(x[:, :, 0, 0])\n")
+    try:
+        message = check("conv_forward", str(path)).message
+    finally:
+        sys.modules.pop("students_pad_tools", None)
+    assert f"    at line 6 of {tmp_path / 'students_pad_tools.py'}, in pad_rows:\n        padded[1:-1, :-1] = x\n" \
+           f"    called from line 5 of {path}, in conv_forward:\n        return pad_rows(x[:, :, 0, 0])" in message
+
+
+def test_exception_in_a_helper_of_an_earlier_notebook_cell_shows_the_helpers_line(monkeypatch):
+    """A notebook keeps each cell in a file of its own: a softmax helper without keepdims in one cell, called by the
+    exercise's function in the next, was reported at the call, not at the helper's line."""
+    import linecache
+
+    cells = {"/tmp/ipykernel_4242/cell1.py": "def softmax(z):\n    e = np.exp(z - z.max(axis=1))\n"
+                                            "    return e / e.sum(axis=1, keepdims=True)\n",
+             "/tmp/ipykernel_4242/cell2.py": "def softmax_cross_entropy_gradient(logits, labels_onehot):\n"
+                                            "    p = softmax(logits)\n    return (p - labels_onehot) / len(logits)\n"}
+    namespace = {"np": np}
+    for name, source in cells.items():
+        monkeypatch.setitem(linecache.cache, name, (len(source), None, source.splitlines(True), name))
+        exec(compile(source, name, "exec"), namespace)
+    message = check("softmax_cross_entropy_gradient", namespace["softmax_cross_entropy_gradient"]).message
+    assert "    at line 2 of /tmp/ipykernel_4242/cell1.py, in softmax:\n        e = np.exp(z - z.max(axis=1))\n" \
+           "    called from line 2 of /tmp/ipykernel_4242/cell2.py, in softmax_cross_entropy_gradient:\n" \
+           "        p = softmax(logits)" in message, message
+
+
+def test_a_file_whose_helper_module_fails_as_it_is_imported_shows_the_helpers_line(tmp_path):
+    (tmp_path / "students_broken_tools.py").write_text("import numpy as np\n\nSIZES = np.ones(3).reshape(2, 2)\n")
+    path = tmp_path / "mse_gradient.py"
+    path.write_text("import numpy as np\nfrom students_broken_tools import SIZES\n")
+    try:
+        message = check("mse_gradient", str(path)).message
+    finally:
+        sys.modules.pop("students_broken_tools", None)
+    helpers = tmp_path / "students_broken_tools.py"
+    assert f"at line 3 of {helpers}, in <module>:\n        SIZES = np.ones(3).reshape(2, 2)\n" \
+           f"    called from line 2 of {path}, in <module>:\n        from students_broken_tools import SIZES" in message
+
+
+def test_an_endless_loop_in_a_helper_of_another_file_is_shown_there_and_where_it_was_called(tmp_path, monkeypatch):
+    from minicnn.exercises import running
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
+    helpers = tmp_path / "students_spin_tools.py"
+    helpers.write_text("def spin(y):\n    n = 0\n    while n < len(y):\n        pass\n    return y\n")
+    path = tmp_path / "mse_gradient.py"
+    path.write_text("from students_spin_tools import spin\n\n\ndef mse_gradient(y, y_hat):\n    spin(y)\n"
+                    "    return (y_hat - y) / len(y)\n")
+    try:
+        message = check("mse_gradient", str(path)).message
+    finally:
+        sys.modules.pop("students_spin_tools", None)
+    assert re.search(rf"at line (3|4) of {re.escape(str(helpers))}, in spin:\n        (while|pass).*\n"
+                     rf"    called from line 5 of {re.escape(str(path))}, in mse_gradient:\n        spin\(y\)",
+                     message), message
 
 
 def test_what_the_function_printed_and_its_warnings_are_shown_but_not_printed(capsys):
@@ -925,7 +1025,8 @@ def test_integer_result_is_pointed_out():
     (np.int32, "y holds integers (dtype int32): its values are right on this case, whose numbers are whole, but on "
                "others fractions are cut off: create it as floats"),
     (np.float16, "y holds float16 numbers (dtype float16): its values are right on this case, whose numbers are "
-                 "whole, but on others only about 3 significant digits are kept: create it as floats")])
+                 "whole, but on others only about 3 significant digits are kept: create it as float64, e.g. "
+                 "np.zeros(shape), not float16, and compute in float64")])
 def test_a_result_of_whole_numbers_is_refused_even_where_its_values_agree(dtype, expected):
     """The cases' inputs are whole numbers, so an integer (or float16) result could hold exactly the expected values
     and pass, while 0.4 would become 0 in the student's own use."""
@@ -935,6 +1036,35 @@ def test_a_result_of_whole_numbers_is_refused_even_where_its_values_agree(dtype,
     message = check("max_pool_forward", right_values_in_another_dtype).message
     assert expected in " ".join(message.split())
     assert message.startswith("max_pool_forward: not passed yet, y has the right values in a dtype that loses them.")
+
+
+def test_stride_none_used_as_a_number_is_reminded_what_none_means():
+    """``s = stride`` without the None case crashed in ``(H - p) // s`` with a bare TypeError about NoneType; a
+    solution that survives it (s = stride or 1) is named by a classic mistake, this one got no reminder."""
+    def stride_taken_as_given(x, pool_size=2, stride=None):
+        s = stride
+        h_out = (x.shape[1] - pool_size) // s + 1
+        return np.zeros((x.shape[0], h_out, h_out, x.shape[3]))
+
+    def backward_with_stride_as_given(grad_y, x, pool_size=2, stride=None):
+        s = stride
+        return np.zeros(x.shape) + x[:, 0 * s:0 * s + pool_size].sum()
+
+    for name, function in (("max_pool_forward", stride_taken_as_given),
+                           ("max_pool_backward", backward_with_stride_as_given)):
+        message = " ".join(check(name, function).message.split())
+        assert "TypeError: unsupported operand type(s)" in message and "'NoneType'" in message, message
+        assert "This case passed stride=None, which your code used as a number. stride=None means that the stride " \
+               "is the pool size (the windows sit side by side): start with s = pool_size if stride is None else " \
+               "stride." in message, message
+
+
+def test_a_type_error_about_none_with_a_stride_given_gets_no_stride_reminder():
+    def none_bias(x, kernel, bias, stride=1, padding="valid"):
+        return good_conv_forward(x, kernel, None, stride, padding)
+
+    message = check("conv_forward", none_bias).message
+    assert "NoneType" in message and "stride=None" not in message
 
 
 def test_right_values_in_a_dtype_that_loses_them_match_no_classic_mistake():
@@ -1082,6 +1212,31 @@ def test_file_without_the_function(tmp_path):
     path.write_text("def conv(x):\n    return x\n\ndef helper():\n    pass\n")
     result = check("conv_forward", str(path))
     assert f"{path} defines no function named conv_forward. It defines: conv, helper." in result.message
+
+
+def test_a_file_of_another_exercise_is_told_which_exercise_to_check_it_as(tmp_path):
+    """A conv_forward file checked as conv_backward was told "Name your function conv_backward": renaming it would
+    only have made it fail as conv_backward."""
+    path = tmp_path / "my conv.py"
+    path.write_text("def conv_forward(x, kernel, bias, stride=1, padding='valid'):\n    return x\n")
+    result = check("conv_backward", str(path))
+    assert f"{path} defines conv_forward, another exercise, and no function named conv_backward. To check " \
+           f"conv_forward, use minicnn exercise check conv_forward \"{path}\" (in Python: " \
+           f"minicnn.exercises.check(\"conv_forward\", {str(path)!r})). To check conv_backward, write a function " \
+           f"named conv_backward ('minicnn exercise starter conv_backward --out conv_backward.py' writes a starter " \
+           f"file)." in result.message, result.message
+    assert "Name your function" not in result.message
+
+
+def test_a_module_of_two_other_exercises_names_both():
+    import types
+
+    module = types.ModuleType("my_gradients")
+    exec("def sgd_step(w, grad, learning_rate):\n    return w\n\ndef mse_gradient(y, y_hat):\n    return y\n",
+         vars(module))
+    message = check("dense_backward", module).message
+    assert "module 'my_gradients' defines mse_gradient, sgd_step, other exercises, and no function named " \
+           "dense_backward. To check mse_gradient, use minicnn.exercises.check(\"mse_gradient\", ...)." in message
 
 
 def test_file_with_a_syntax_error(tmp_path):
@@ -1256,6 +1411,22 @@ def test_a_solution_that_computes_in_integers_inside_fails_on_the_random_cases(t
     assert "The simplest failing case found among random cases (all" in result.message
     values = np.concatenate([np.ravel(v) for v in result.arguments.values() if isinstance(v, np.ndarray)])
     assert np.any(values % 1)
+    assert "Whole numbers pass, halves do not: every hand-picked case (whole numbers) passed, and this case's " \
+           "shapes and settings pass too when its values are whole, but with its values in halves your result " \
+           "differs. An array of integers somewhere inside your function drops the fractions" \
+           in " ".join(result.message.split()), result.message
+
+
+def test_a_random_case_that_fails_with_whole_numbers_too_is_not_blamed_on_integers():
+    """The hint about an array of integers is given only where whole numbers pass on the failing case's shapes and
+    settings: a mistake that shows only with stride 3 (no hand-picked case has it) fails with whole numbers too."""
+    def wrong_with_stride_3(x, kernel, bias, stride=1, padding="valid"):
+        y = good_conv_forward(x, kernel, bias, stride, padding)
+        return y + 1 if stride == 3 else y
+
+    result = check("conv_forward", wrong_with_stride_3)
+    assert "The simplest failing case found among random cases" in result.message and "stride = 3" in result.message
+    assert "Whole numbers pass" not in result.message
 
 
 def test_tenths_include_both_ends_and_leave_out_what_is_avoided():
@@ -1285,6 +1456,46 @@ def test_a_list_is_an_acceptable_single_output():
     assert split_outputs([1.0, 2.0], ["y"]) == ([[1.0, 2.0]], None)
     values, problem = split_outputs((1.0, 2.0), ["y"])
     assert values is None and "returned a tuple of 2 values" in problem
+
+
+def test_a_trailing_comma_after_the_one_output_is_named():
+    """``return g,`` was told "a tuple of 1 values; return only the array", which does not say where the tuple came
+    from."""
+    def trailing_comma(y, y_hat):
+        grad = (y_hat - y) / len(y)
+        return grad,
+
+    result = check("mse_gradient", trailing_comma)
+    assert result.message.startswith("mse_gradient: not passed yet, your function returned the wrong kind of value.")
+    assert "Your function returned a tuple of 1 value (the comma in return grad_y_hat, makes one): drop the comma." \
+        in result.message
+
+
+def test_a_tuple_of_rows_is_read_as_an_array_as_a_list_is():
+    """``return tuple(grad)`` holds the right values in the right shape and was refused ("a tuple of 3 values; return
+    only the array") while ``return list(grad)`` passes: NumPy reads both the same, so both are taken as the array,
+    and compared by their values."""
+    def rows_in_a_tuple(logits, labels_onehot):
+        return tuple((softmax_rows(logits) - labels_onehot) / len(logits))
+
+    def wrong_rows_in_a_tuple(logits, labels_onehot):
+        return tuple(softmax_rows(logits) - labels_onehot)  # 1/N missing
+
+    assert check("softmax_cross_entropy_gradient", rows_in_a_tuple).passed
+    result = check("softmax_cross_entropy_gradient", wrong_rows_in_a_tuple)
+    assert result.mistakes == {"grad_logits": ("1/N missing",)}, result.message
+
+
+def test_only_a_tuple_of_the_expected_shape_is_read_as_the_one_output():
+    from minicnn.exercises.comparing import split_outputs
+
+    expected = {"y": np.zeros((2, 3))}
+    rows = (np.ones(3), np.ones(3))
+    assert split_outputs(rows, ["y"], expected) == ([rows], None)
+    values, problem = split_outputs((np.ones((2, 3)), np.ones((2, 3))), ["y"], expected)  # y and a second array
+    assert values is None and problem == "your function returned a tuple of 2 values; return only the array y."
+    values, problem = split_outputs((np.ones(3), np.ones(2)), ["y"], expected)  # ragged: not an array at all
+    assert values is None and "a tuple of 2 values" in problem
 
 
 def test_the_message_counts_only_the_values_that_differ():

@@ -16,7 +16,7 @@ import numpy as np
 
 from minicnn.exercises.catalogue import NAMES, get_exercise
 from minicnn.exercises.comparing import compare_output, split_outputs
-from minicnn.exercises.diagnosing import recognise_mistakes
+from minicnn.exercises.diagnosing import fractions_dropped, recognise_mistakes
 from minicnn.exercises.loading import (SolutionNotFound, load_function, parameters_in_another_order,
                                        refuse_checking_while_loading)
 from minicnn.exercises.messages import failure_message, loading_message, parameter_order_message, passed_message
@@ -54,7 +54,7 @@ def try_case(exercise, function, case, seed):
     call = call_student(function, arguments, exercise.parameters)
     attempt = Attempt(case=case, seed=seed, arguments=arguments, expected=expected, call=call, checks=[])
     if call.error is None:
-        values, attempt.problem = split_outputs(call.value, exercise.outputs)
+        values, attempt.problem = split_outputs(call.value, exercise.outputs, expected)
         if values is not None:
             attempt.checks = [compare_output(name, value, expected[name])
                               for name, value in zip(exercise.outputs, values)]
@@ -180,9 +180,10 @@ def check(name, solution):
 
 def _failure(exercise, function, attempt, passed_before, where, changed_in_place=()):
     mistakes = recognise_mistakes(exercise, function, attempt)
+    message = failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place,
+                              fractions_dropped=fractions_dropped(exercise, function, attempt))
     return CheckResult(
-        exercise=exercise.name, passed=False, cases=passed_before,
-        message=failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place),
+        exercise=exercise.name, passed=False, cases=passed_before, message=message,
         arguments=attempt.arguments, expected=attempt.expected,
         mistakes={output: tuple(m.name for m in found) for output, found in mistakes.items()})
 

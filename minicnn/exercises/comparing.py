@@ -42,12 +42,15 @@ def close(a, b):
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True))
 
 
-def split_outputs(value, outputs):
-    """The returned ``value`` as a list with one item per output name, or ``(None, problem)`` when it is not so."""
+def split_outputs(value, outputs, expected=None):
+    """The returned ``value`` as a list with one item per output name, or ``(None, problem)`` when it is not so.
+
+    For one output, a list is read as an array (NumPy reads it so), and so is a tuple that NumPy reads as an array of
+    the expected shape (``tuple(g)``, a tuple of rows: ``expected`` holds the expected outputs by name), so that the
+    two containers are treated alike. Any other tuple means several values, or a trailing comma (``return g,``)."""
     if len(outputs) == 1:
-        if isinstance(value, tuple):
-            return None, (f"your function returned a tuple of {len(value)} values; return only the array "
-                          f"{outputs[0]}.")
+        if isinstance(value, tuple) and not (expected is not None and _has_the_shape_of(value, expected[outputs[0]])):
+            return None, _tuple_for_one_output(value, outputs[0])
         return [value], None
     if not isinstance(value, (tuple, list)) or len(value) != len(outputs):
         what = (f"a {type(value).__name__} of {len(value)} values" if isinstance(value, (tuple, list))
@@ -56,6 +59,21 @@ def split_outputs(value, outputs):
         return None, (f"your function should return {len(outputs)} values, the tuple ({', '.join(outputs)}); "
                       f"it returned {what}.")
     return list(value), None
+
+
+def _has_the_shape_of(value, expected):
+    """True where NumPy reads ``value`` as an array of ``expected``'s shape."""
+    try:
+        return np.shape(value) == np.shape(expected)
+    except Exception:  # a ragged tuple, something NumPy cannot read
+        return False
+
+
+def _tuple_for_one_output(value, name):
+    """What to say about a tuple returned where one array ``name`` is expected."""
+    if len(value) == 1:
+        return f"your function returned a tuple of 1 value (the comma in return {name}, makes one): drop the comma."
+    return f"your function returned a tuple of {len(value)} values; return only the array {name}."
 
 
 def compare_output(name, value, expected):
@@ -87,14 +105,16 @@ def compare_output(name, value, expected):
         return check
     if raw.dtype.kind in "iub" or raw.dtype == np.float16:
         # whole-number inputs would let these pass, though 0.4 becomes 0 (or 0.39990234 in float16)
-        kind, loss = {"b": ("booleans", "fractions are cut off"),
-                      "f": ("float16 numbers", "only about 3 significant digits are kept")}.get(
-            raw.dtype.kind, ("integers", "fractions are cut off"))
+        # float16 numbers are floats too: for them the advice names float64
+        kind, loss, make = {"b": ("booleans", "fractions are cut off", "floats"),
+                            "f": ("float16 numbers", "only about 3 significant digits are kept", "float64")}.get(
+            raw.dtype.kind, ("integers", "fractions are cut off", "floats"))
         check.right_values_in = "a dtype that loses them" if close(check.got, expected) else None
         right = (": its values are right on this case, whose numbers are whole, but on others"
                  if check.right_values_in else ", so")
-        check.problem = (f"{name} holds {kind} (dtype {raw.dtype}){right} {loss}: create it as floats, e.g. "
-                         f"np.zeros(shape), and compute in float64, the dtype of the inputs.")
+        not_float16 = ", not float16," if raw.dtype == np.float16 else ","
+        check.problem = (f"{name} holds {kind} (dtype {raw.dtype}){right} {loss}: create it as {make}, e.g. "
+                         f"np.zeros(shape){not_float16} and compute in float64, the dtype of the inputs.")
         return check
     excess = np.abs(check.got - expected) - (ATOL + RTOL * np.abs(expected))
     excess = np.where(np.isnan(excess), np.inf, excess)

@@ -15,6 +15,7 @@ import numpy as np
 
 from minicnn.exercises.comparing import close, compare_output, split_outputs
 from minicnn.exercises.running import call_student, copy_arguments
+from minicnn.exercises.values import HALVES
 
 #: seeds of the fresh values used to tell apart mistakes that matched the same failing case
 EXTRA_SEEDS = (1001, 1002, 1003)
@@ -90,11 +91,11 @@ def _wrong_outputs(exercise, function, case, output):
         call = call_student(function, arguments, exercise.parameters)
         if call.error is not None:
             continue
-        values, problem = split_outputs(call.value, exercise.outputs)
+        expected = exercise.expected_outputs(arguments)
+        values, problem = split_outputs(call.value, exercise.outputs, expected)
         if problem is not None:
             continue
-        check = compare_output(output, values[exercise.outputs.index(output)],
-                               exercise.expected_outputs(arguments)[output])
+        check = compare_output(output, values[exercise.outputs.index(output)], expected[output])
         if not check.agrees and check.got is not None:
             yield arguments, check.got
 
@@ -106,3 +107,40 @@ def _other_arguments(exercise, case):
     for number, other in enumerate(exercise.fixed_cases):
         if other != case:
             yield exercise.make_arguments(other, np.random.default_rng(number))
+
+
+def fractions_dropped(exercise, function, attempt):
+    """True where ``attempt`` is a random case, its values in halves, on which the student's outputs have the right
+    shapes but wrong values, while the same shapes and settings with whole numbers (as in the hand-picked cases,
+    which all passed) give right ones: only the fractions make the difference, which an array of integers inside
+    the function explains (it drops them as values are written into it). The output itself is not of integers
+    (``compare_output`` says so then); a mistake that shows on these shapes fails with whole numbers too."""
+    if not attempt.case.get(HALVES) or attempt.call.error is not None or attempt.problem is not None:
+        return False
+    wrong = [check for check in attempt.checks if not check.agrees]
+    if not wrong or any(check.got is None or check.got.shape != check.expected.shape or check.right_values_in
+                        for check in wrong):
+        return False
+    whole_case = {key: value for key, value in attempt.case.items() if key != HALVES}
+    whole = exercise.make_arguments(whole_case, np.random.default_rng(attempt.seed))
+    if not _has_fractions(attempt.arguments) or _has_fractions(whole):
+        return False  # an exercise whose values are never whole (tenths): whole numbers were not what passed
+    return _agrees_on(exercise, function, whole)
+
+
+def _has_fractions(arguments):
+    """True where an array among ``arguments`` holds a number that is not whole."""
+    return any(isinstance(value, np.ndarray) and value.dtype.kind == "f" and np.any(value % 1)
+               for value in arguments.values())
+
+
+def _agrees_on(exercise, function, arguments):
+    """True where the student's function, called on ``arguments``, returns every output right."""
+    call = call_student(function, arguments, exercise.parameters)
+    if call.error is not None:
+        return False
+    expected = exercise.expected_outputs(arguments)
+    values, problem = split_outputs(call.value, exercise.outputs, expected)
+    if problem is not None:
+        return False
+    return all(compare_output(name, value, expected[name]).agrees for name, value in zip(exercise.outputs, values))

@@ -10,6 +10,7 @@ import os
 import sys
 import types
 
+from minicnn.exercises.catalogue import NAMES
 from minicnn.exercises.running import describe_exception
 
 
@@ -101,21 +102,42 @@ def _function_from_file(path, function_name):
         if folder in sys.path:  # unless the file took it out itself
             sys.path.remove(folder)
         sys.modules.pop(module_name, None)
-    return _function_from_namespace(vars(module), function_name, path)
+    return _function_from_namespace(vars(module), function_name, path, path)
 
 
-def _function_from_namespace(namespace, function_name, where):
+def _function_from_namespace(namespace, function_name, where, path=None):
     if function_name not in namespace:
         defined = sorted(name for name, value in namespace.items()
                          if inspect.isfunction(value) and not name.startswith("_"))
-        listing = f"It defines: {', '.join(defined)}." if defined else "It defines no functions."
-        raise SolutionNotFound(f"{where} defines no function named {function_name}. {listing} "
-                               f"Name your function {function_name} (the exercise's name).")
+        raise SolutionNotFound(_another_exercise_instead(defined, function_name, where, path)
+                               or _no_such_function(defined, function_name, where))
     function = namespace[function_name]
     if not callable(function):
         raise SolutionNotFound(f"{function_name} in {where} is {type(function).__name__} "
                                f"{_short_repr(function)}, not a function.")
     return function
+
+
+def _no_such_function(defined, function_name, where):
+    listing = f"It defines: {', '.join(defined)}." if defined else "It defines no functions."
+    return (f"{where} defines no function named {function_name}. {listing} "
+            f"Name your function {function_name} (the exercise's name).")
+
+
+def _another_exercise_instead(defined, function_name, where, path):
+    """What to say where the functions ``defined`` include another exercise's (None where none do): most likely the
+    file was checked against the wrong exercise, and renaming its function would only make the check fail."""
+    others = [name for name in NAMES if name in defined and name != function_name]
+    if not others:
+        return None
+    first = others[0]
+    which = f"{first}, another exercise" if len(others) == 1 else f"{', '.join(others)}, other exercises"
+    shown = f'"{path}"' if path is not None and any(character.isspace() for character in path) else path
+    how = (f"minicnn exercise check {first} {shown} (in Python: minicnn.exercises.check(\"{first}\", {path!r}))"
+           if path is not None else f"minicnn.exercises.check(\"{first}\", ...)")
+    return (f"{where} defines {which}, and no function named {function_name}. To check {first}, use {how}. To "
+            f"check {function_name}, write a function named {function_name} ('minicnn exercise starter "
+            f"{function_name} --out {function_name}.py' writes a starter file).")
 
 
 def _short_repr(value, limit=60):

@@ -33,6 +33,14 @@ _CAUGHT_STOP_HINT = ("Your code caught the checker's first stop: an except: with
                      "the checker's stop and Ctrl-C too, and the loop went on. Name the error you expect instead, "
                      "such as except IndexError:.")
 
+#: what a random case whose halves fail, where whole numbers pass, suggests
+_FRACTIONS_DROPPED_HINT = ("Whole numbers pass, halves do not: every hand-picked case (whole numbers) passed, and "
+                           "this case's shapes and settings pass too when its values are whole, but with its values "
+                           "in halves your result differs. An array of integers somewhere inside your function drops "
+                           "the fractions of what is written into it (3.5 becomes 3): one made with np.zeros(..., "
+                           "dtype=int), with np.zeros_like(...) of an integer array, or an x_pad built from one. "
+                           "Create the arrays you fill as floats: np.zeros(shape) is float64.")
+
 
 def passed_message(exercise, fixed, random, changed_in_place=()):
     """The message for a solution that passed; ``changed_in_place`` names the arguments it changed (see
@@ -69,13 +77,17 @@ def parameter_order_message(exercise, theirs):
                     f"starter file defines it): put your parameters in this order."))
 
 
-def failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place=()):
+def failure_message(exercise, attempt, mistakes, passed_before, where, changed_in_place=(), fractions_dropped=False):
     """The whole message for a failing ``attempt``; ``mistakes`` maps output names to recognised mistakes;
-    ``changed_in_place`` names the arguments the function changed on this case or the cases before it."""
+    ``changed_in_place`` names the arguments the function changed on this case or the cases before it;
+    ``fractions_dropped`` is true where whole numbers pass on this case's shapes and its halves fail
+    (``diagnosing.fractions_dropped``)."""
     parts = [_headline(exercise, attempt), _the_case(exercise, attempt, passed_before, where),
              _what_went_wrong(exercise, attempt)]
     if mistakes:
         parts.append(_mistakes_section(mistakes))
+    if fractions_dropped:
+        parts.append(_wrap(_FRACTIONS_DROPPED_HINT))
     side_effects = _printed_and_warnings(attempt.call)
     if side_effects:
         parts.append(side_effects)
@@ -156,7 +168,9 @@ def _what_went_wrong(exercise, attempt):
                 + _wrap(f"The checker calls {exercise.name}({', '.join(exercise.parameters)}), passing "
                         f"{len(exercise.parameters)} values in that order (as the starter file defines it)."))
     if error is not None:
-        return "It raised:\n" + describe_exception(error, attempt.call.source_file)
+        reminder = _stride_none_reminder(attempt)
+        return ("It raised:\n" + describe_exception(error, attempt.call.source_file)
+                + ("\n" + _wrap(reminder) if reminder else ""))
     if attempt.problem is not None:
         return attempt.problem[0].upper() + attempt.problem[1:]
     blocks = []
@@ -174,6 +188,18 @@ def _what_went_wrong(exercise, attempt):
                 lines.extend(describe_value(f"yours    {check.name}", check.got, indent="  ", shape=False))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _stride_none_reminder(attempt):
+    """A reminder of what stride=None means where a pooling case passed stride=None and the function raised a
+    TypeError about None (``(H - p) // None``, ``i * None``): the student's code took the stride for a number. None
+    where that is not so."""
+    error, arguments = attempt.call.error, attempt.arguments
+    if not (isinstance(error, TypeError) and "NoneType" in running.text_of(error) and "pool_size" in arguments
+            and "stride" in arguments and arguments["stride"] is None):
+        return None
+    return ("This case passed stride=None, which your code used as a number. stride=None means that the stride is "
+            "the pool size (the windows sit side by side): start with s = pool_size if stride is None else stride.")
 
 
 def _mistakes_section(mistakes):

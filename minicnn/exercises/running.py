@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 _THIS_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_MINICNN_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _LIBRARY_FOLDERS = tuple(sorted({os.path.abspath(sysconfig.get_paths()[name]) + os.sep
                                  for name in ("stdlib", "platstdlib", "purelib", "platlib")}))
 
@@ -241,7 +242,14 @@ def _in_this_package(frame):
 
 def _in_a_library(frame):
     """True where ``frame`` runs code of the standard library or of an installed package (NumPy's, ...)."""
-    return os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_FOLDERS)
+    return _is_library_file(os.path.abspath(frame.f_code.co_filename))
+
+
+def _is_library_file(path):
+    """True for an absolute ``path`` in the standard library or an installed package: one of this Python's own
+    folders, or any ``site-packages`` or ``dist-packages`` folder (a user's or a system's installs)."""
+    parts = path.split(os.sep)
+    return path.startswith(_LIBRARY_FOLDERS) or "site-packages" in parts or "dist-packages" in parts
 
 
 def _catch_all_lines(filename):
@@ -439,33 +447,74 @@ def _source_file(function):
 
 
 def describe_exception(error, source_file=None):
-    """``TypeName: message`` and the line where it happened: in ``source_file`` (the student's) when it is on the
-    way, else the last line outside this package."""
-    lines = [f"    {type(error).__name__}: {_text_of(error)}"]
-    frame = _student_frame(error, source_file)
+    """``TypeName: message`` and the line where it happened: the innermost line of the student's own code (see
+    ``_is_students_file``), which may be in a helper of another file or notebook cell; where it is, the line of
+    ``source_file`` (the checked function's) that called into it is shown as well, so the student sees both the
+    bug and the way to it. Without any frame of the student's, the last line outside this package is shown."""
+    lines = [f"    {type(error).__name__}: {text_of(error)}"]
+    frames = traceback.extract_tb(error.__traceback__)
+    frame = _student_frame(frames, source_file)
     if frame is not None:
-        code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-        lines.append(f"    at line {frame.lineno} of {frame.filename}, in {frame.name}:")
-        if code:
-            lines.append(f"        {code}")
+        lines.extend(_line_of(frame, "at"))
+        caller = _calling_frame(frames, frame, source_file)
+        if caller is not None:
+            lines.extend(_line_of(caller, "called from"))
     return "\n".join(lines)
 
 
-def _text_of(error):
+def _line_of(frame, how):
+    """The two lines that show where ``frame`` was: ``how`` ("at" or "called from") with its line number, file and
+    function, then the code of that line (when the source can be read)."""
+    code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    lines = [f"    {how} line {frame.lineno} of {frame.filename}, in {frame.name}:"]
+    if code:
+        lines.append(f"        {code}")
+    return lines
+
+
+def text_of(error):
+    """``str(error)``, or a note where the student's exception class cannot show its message."""
     try:
         return str(error)
     except Exception as failure:  # an exception class of the student's whose __str__ fails
         return f"(its message cannot be shown: {type(failure).__name__} in its __str__)"
 
 
-def _student_frame(error, source_file):
-    frames = traceback.extract_tb(error.__traceback__)
-    if source_file is not None:
-        theirs = [f for f in frames if os.path.abspath(f.filename) == source_file]
-        if theirs:
-            return theirs[-1]
+def _student_frame(frames, source_file):
+    """The innermost of ``frames`` (a traceback's, outermost first) that runs the student's own code, else the last
+    outside this package (an error raised by the call itself has none), else None."""
+    theirs = [f for f in frames if _is_students_file(f.filename, source_file)]
+    if theirs:
+        return theirs[-1]
     outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_THIS_PACKAGE)]
     return outside[-1] if outside else None
+
+
+def _calling_frame(frames, innermost, source_file):
+    """The last frame of ``source_file`` (the checked function's file) before ``innermost``, where ``innermost`` is
+    in another file: the line of the checked function that called the helper that failed. None otherwise."""
+    if source_file is None or os.path.abspath(innermost.filename) == source_file:
+        return None
+    position = [index for index, f in enumerate(frames) if f is innermost][0]
+    callers = [f for f in frames[:position] if os.path.abspath(f.filename) == source_file]
+    return callers[-1] if callers else None
+
+
+#: names Python gives code that has no file, written by no student: frozen modules (importing), NumPy's dispatch
+_NOT_STUDENTS_PSEUDO_FILES = ("<frozen ", "<__array_function__ internals>")
+
+
+def _is_students_file(filename, source_file=None):
+    """True where ``filename`` holds code the student wrote: the checked function's own file (``source_file``, even
+    an exercise's starter edited in place), or any other file that is neither the standard library, nor an
+    installed package (site-packages), nor minicnn's own code; a notebook cell or code typed at a prompt
+    (``<stdin>``) counts as the student's."""
+    if filename.startswith("<"):
+        return not filename.startswith(_NOT_STUDENTS_PSEUDO_FILES)
+    path = os.path.abspath(filename)
+    if path == source_file:
+        return True
+    return not (path.startswith(_MINICNN_PACKAGE) or _is_library_file(path))
 
 
 def raised_by_the_call_itself(error):

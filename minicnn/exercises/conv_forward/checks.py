@@ -74,8 +74,32 @@ def bias_added_inside_the_sum(x, kernel, bias, stride, padding):
               "Your y has one row or column too few. The window fits (H + pad_top + pad_bottom − kh) // s + 1 times: "
               "the final +1 counts the first position, i = 0 (and (H − kh + 1) // s is not the same once s > 1).")
 def output_size_off_by_one(x, kernel, bias, stride, padding):
+    """Short by one row, one column or both. One axis alone only with a square kernel: with a 3×2 kernel one column
+    short is the width computed with kh (the next mistake); a forgotten +1 would have failed the square cases."""
     y = reference(x, kernel, bias, stride, padding)
+    if kernel.shape[0] != kernel.shape[1]:
+        return [y[:, :-1, :-1]]
     return [y[:, :-1], y[:, :, :-1], y[:, :-1, :-1]]
+
+
+@mistakes.add("y", "kernel's height used for the width (or its width for the height)",
+              "Your y has too few columns (or rows): its width was computed with the kernel's height kh (or its "
+              "height with kw). The rows go with kh, the columns with kw: H_out = (H + pad_top + pad_bottom − kh) "
+              "// s + 1 and W_out = (W + pad_left + pad_right − kw) // s + 1, which differ once the kernel is not "
+              "square.")
+def kernel_sides_mixed_up_in_the_output_size(x, kernel, bias, stride, padding):
+    """y cut to the rows that kw gives or the columns that kh gives, where that is fewer (where it is more, the
+    windows run past the padded image and the student's code crashes instead)."""
+    kh, kw = kernel.shape[:2]
+    (top, bottom), (left, right) = padding_of(x, kernel, stride, padding)
+    rows_with_kw = (top + x.shape[1] + bottom - kw) // stride + 1
+    columns_with_kh = (left + x.shape[2] + right - kh) // stride + 1
+    y = reference(x, kernel, bias, stride, padding)
+    shorter = ([y[:, :rows_with_kw]] if 0 < rows_with_kw < y.shape[1] else []) \
+        + ([y[:, :, :columns_with_kh]] if 0 < columns_with_kh < y.shape[2] else [])
+    if not shorter:
+        raise NotApplicable("a square kernel, or a mix-up that gives more rows or columns, not fewer")
+    return shorter
 
 
 @mistakes.add("y", "stride ignored",
