@@ -62,8 +62,9 @@ from minicnn.progress import ProgressBar
 
 @dataclass
 class GradientComparison:
-    """One checked array: its name, how many entries were checked, the worst one judged, and how many entries sat
-    on a kink (not judged)."""
+    """One checked array: its name, how many entries were checked, the worst one judged, how many entries sat on a
+    kink (not judged), how many judged entries failed, and how many of those sat on a bend with the hand-written
+    gradient outside its one-sided slopes (``bends_outside``: a wrong gradient, or several kinks meeting there)."""
 
     name: str
     checked: int
@@ -74,6 +75,8 @@ class GradientComparison:
     kinks: int = 0
     hint: str = ""
     flat: bool = False
+    bends_outside: int = 0
+    failed: int = 0
 
 
 @dataclass
@@ -175,6 +178,16 @@ class GradcheckReport:
                          f"where rounding alone moves a difference quotient by about ε·|f|/h (ε = 1.2e-7): a wrong "
                          f"backward pass and rounding look alike here; check in float64 (the default) to tell them "
                          f"apart.")
+        elif failing and all(c.bends_outside == c.failed for c in failing):  # each failing entry sits on a bend
+            bends = sum(c.bends_outside for c in failing)
+            lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
+                         f"pass is wrong, or several kinks meet where it was checked. At {bends} failing "
+                         f"{'entry' if bends == 1 else 'entries'} the one-sided slopes (f(θ) − f(θ − h))/h and "
+                         f"(f(θ + h) − f(θ))/h differ as at a bend (a ReLU input within h of 0, a pooling window "
+                         f"whose two largest inputs tie), and the hand-written gradient lies outside them: a wrong "
+                         f"gradient does, and so can a right one where several bends meet (ties side by side in a "
+                         f"flat patch of an image). Check at a point away from the bends (add noise far below the "
+                         f"data's scale to x) to tell which.")
         elif failing:  # every failing entry judged was tested for a kink (_compare) and did not sit on one
             lines.append(f"NOT passed: {', '.join(c.name for c in failing)} above {self.tolerance:g}: a backward "
                          f"pass is wrong. No kink explains it: where the function bends (a ReLU input within h of 0, "
@@ -271,8 +284,26 @@ def _compare(name, analytic, slopes_at, shape, max_checks, rng, scale, step, dty
     judged = np.where(on_kink, 0.0, np.where(np.isnan(errors), np.inf, errors))  # a NaN gradient fails, by name
     worst = int(np.argmax(np.where(on_kink, -1.0, judged)))  # a kink is not the worst entry: it was not judged
     hint = _hint(picked[~on_kink], numerical[~on_kink], judged[worst] >= tolerance, tiny, tolerance, batch)
+    failed = judged >= tolerance
+    bends_outside = sum(_bend_with_the_gradient_outside(slopes_at, indices[i], gap[i], step, scale, dtype, tolerance)
+                        for i in np.flatnonzero(failed & ~_between(picked, left, right, numerical)))
     return GradientComparison(name, len(indices), float(judged[worst]), indices[worst], float(picked[worst]),
-                              float(numerical[worst]), int(on_kink.sum()), hint)
+                              float(numerical[worst]), int(on_kink.sum()), hint, bends_outside=bends_outside,
+                              failed=int(failed.sum()))
+
+
+def _bend_with_the_gradient_outside(slopes_at, index, gap, step, scale, dtype, tolerance):
+    """Whether a failing entry whose hand-written gradient lies outside its one-sided slopes sits on a bend all the
+    same: slopes apart by more than rounding, still as far apart (at least half) with h/10, as a kink's stay and a
+    smooth curve's do not. Where several kinks meet at one point (ties side by side in a flat patch of an image:
+    ReLU inputs at 0, pooling windows with equal largest inputs), the function is another linear piece on each
+    side, and a right gradient (one of the pieces', as backward picks the first maximum) can lie outside the
+    slopes along the entry's axis: then no comparison there tells a right gradient from a wrong one."""
+    if not gap > _kink_floor(scale, step, dtype, tolerance):
+        return False
+    small_left, small_right = slopes_at(index, step / 10)
+    small_gap = abs(small_right - small_left)
+    return bool(small_gap > gap / 2 and small_gap > _kink_floor(scale, step / 10, dtype, tolerance))
 
 
 def _between(analytic, left, right, numerical):

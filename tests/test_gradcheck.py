@@ -640,3 +640,42 @@ def test_the_tests_helper_fails_a_report_that_judged_nothing():
     assert report.max_error == 0 and report.unjudged == ["x"] and not report.passed
     with pytest.raises(AssertionError, match="relu at 0: not judged"):
         assert_gradcheck(report, "relu at 0")
+
+
+def test_where_several_kinks_meet_the_verdict_says_a_right_gradient_can_fail_too():
+    """Notebook 5's network failed at an input in a flat patch of background, where several pooling ties meet, and
+    the report said "a backward pass is wrong" while the notebook said none was. Overlapping 2×2 windows on a flat
+    3×3 image all hold x[1, 1]: backward sends it the gradient of the one window where it comes first (G = 1), its
+    right slope is the sum of all four (−2), its left slope 0, so a right gradient lies outside both slopes. Noise
+    far below the data's scale breaks the ties, and the same layer passes."""
+    pool = mc.MaxPooling2D(2, strides=1)
+    flat = np.ones((1, 3, 3, 1))
+    upstream = np.array([-1.0, -1.0, -1.0, 1.0]).reshape(1, 2, 2, 1)
+    report = mc.gradcheck(pool, flat, grad_out=upstream)
+    verdict = str(report).splitlines()[-1]
+    assert not report.passed and report.comparisons[0].worst_index == (0, 1, 1, 0)
+    assert verdict.startswith("NOT passed: x above 1e-06: a backward pass is wrong, or several kinks meet where it "
+                              "was checked. At 1 failing entry the one-sided slopes"), verdict
+    assert verdict.endswith("Check at a point away from the bends (add noise far below the data's scale to x) to "
+                            "tell which."), verdict
+    noisy = flat + 1e-3 * np.random.default_rng(0).standard_normal(flat.shape)
+    assert mc.gradcheck(pool, noisy, grad_out=upstream).passed
+
+
+def test_a_wrong_gradient_away_from_the_bends_keeps_the_plain_verdict_beside_one_on_a_bend():
+    """The softer verdict only where every failing entry sits on a bend: on an image flat but for one window
+    without ties, the right pooling gets it (two entries where ties meet), a backward that mirrors its gradient
+    left to right fails away from the ties too, and is told a backward pass is wrong."""
+
+    class MirroredPool(mc.MaxPooling2D):
+        def backward(self, grad_out):
+            return super().backward(grad_out)[:, :, ::-1].copy()
+
+    x = np.ones((1, 4, 4, 1))
+    x[0, 2:, 2:, 0] = [[1.3, 1.9], [1.5, 1.7]]
+    upstream = np.array([-1.0, -1.0, 0.5, -1.0, 1.0, 0.7, 0.2, 0.4, 1.1]).reshape(1, 3, 3, 1)
+    right = str(mc.gradcheck(mc.MaxPooling2D(2, strides=1), x, grad_out=upstream)).splitlines()[-1]
+    assert right.startswith("NOT passed: x above 1e-06: a backward pass is wrong, or several kinks meet where it was "
+                            "checked. At 2 failing entries"), right
+    wrong = str(mc.gradcheck(MirroredPool(2, strides=1), x, grad_out=upstream)).splitlines()[-1]
+    assert wrong.startswith("NOT passed: x above 1e-06: a backward pass is wrong. No kink explains it"), wrong
