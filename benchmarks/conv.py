@@ -509,8 +509,12 @@ def main(argv=None, prog=None):
     stem = os.path.join(args.out, "conv_targets" if args.targets else "conv")
     with open(stem + ".json", "w") as file:
         json.dump(result, file, indent=2)
-    plot(rows, stem + ".png")
-    print(f"\nwrote {stem}.json and {os.path.basename(stem)}.png")
+    if plot(rows, stem + ".png"):
+        print(f"\nwrote {stem}.json and {os.path.basename(stem)}.png")
+    else:
+        earlier = f" ({os.path.basename(stem)}.png there is an earlier run's)" if os.path.exists(stem + ".png") else ""
+        print(f"\nwrote {stem}.json; no plot{earlier}: it shows each time against PyTorch's, and PyTorch is not "
+              f"installed here (pip install -e \".[bench]\" installs it)")
     return result
 
 
@@ -584,6 +588,7 @@ def format_row(row):
 
 
 def plot(rows, path):
+    """Each backend's time against PyTorch's, a bar per row; False (no file written) where no row has PyTorch's."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -591,7 +596,7 @@ def plot(rows, path):
 
     rows = [row for row in rows if "numba_vs_torch" in row]
     if not rows:
-        return
+        return False
     labels = [f"{row['case']}\n{row['kind']}" for row in rows]
     positions = np.arange(len(rows))
     figure, ax = plt.subplots(figsize=(12, 5))
@@ -606,6 +611,7 @@ def plot(rows, path):
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+    return True
 
 
 if __name__ == "__main__":

@@ -101,3 +101,27 @@ def test_winograd_is_flagged_in_any_case_of_the_kernels_name():
                                     time_range=types.SimpleNamespace(elapsed_us=lambda: 3.0))]
     summary = conv.summarise_kernels(events)
     assert summary["winograd"] is True and summary["note"].endswith("Winograd among them: yes")
+
+
+def test_without_pytorch_the_benchmark_says_it_wrote_no_plot_and_names_an_earlier_one(tmp_path, monkeypatch, capsys):
+    """Without PyTorch, minicnn bench said "wrote conv.json and conv.png" and wrote no plot (every bar is a ratio to
+    PyTorch's time), so the conv.png beside it was an earlier run's, unannounced (found in review)."""
+    no_torch = {name: seconds for name, seconds in FORWARD.items() if name not in ("torch", "torch_gpu")}
+    monkeypatch.setattr(conv, "conv_case", lambda shape, c_out, repeats: (
+        dict(no_torch), {name: 2 * seconds for name, seconds in no_torch.items()}, 1e9, {}))
+    for name in ("pool_case", "training_step_case"):
+        monkeypatch.setattr(conv, name, lambda repeats: {"numpy": 2.0, "numba": 1.0})
+    monkeypatch.setattr(conv, "demo_epoch_case", lambda repeats: {})
+    monkeypatch.setattr(conv, "training_throughput_case", lambda repeats: {"numba": 1000.0})
+    conv.main(["--quick", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert not (tmp_path / "conv.png").exists() and (tmp_path / "conv.json").exists()
+    assert "no plot: it shows each time against PyTorch's, and PyTorch is not installed here" in out, out
+    assert "conv.png" not in out
+    (tmp_path / "conv.png").write_bytes(b"an earlier run's plot")
+    conv.main(["--quick", "--out", str(tmp_path)])
+    assert "no plot (conv.png there is an earlier run's)" in capsys.readouterr().out
+    _fake_cases(monkeypatch)  # with PyTorch's times
+    conv.main(["--quick", "--out", str(tmp_path)])
+    assert f"wrote {tmp_path / 'conv'}.json and conv.png" in capsys.readouterr().out
+    assert (tmp_path / "conv.png").read_bytes().startswith(b"\x89PNG")
