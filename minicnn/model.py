@@ -1061,6 +1061,7 @@ class Sequential:
         verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
+        self._warn_if_the_seed_repeats(seed, shuffle or augment is not None)
         if augment is not None and not callable(augment):
             raise TypeError(f"{self.name}.fit: augment must be a function f(x_batch, rng) -> x_batch, or None, got "
                             f"{augment!r}")
@@ -1109,6 +1110,21 @@ class Sequential:
             raise ShapeError(f"{where}: expected x_val to hold samples of the training samples' shape {x.shape[1:]}, "
                              f"got {x_val.shape[1:]}")
         self._check_labels_for_output(y_val, "y_val", where)
+
+    def _warn_if_the_seed_repeats(self, seed, draws):
+        """Warn, once per model, where ``fit`` is given the whole-number seed of this model's last ``fit`` and draws
+        from it (``draws``: shuffling or ``augment``): a loop of ``fit(epochs=1, seed=0)`` (the way to stop early)
+        gave every epoch the same order and the same augmented batches (found in review). A generator given as
+        ``seed`` goes on from where the last call left it."""
+        if not isinstance(seed, int):
+            return
+        if draws and seed == getattr(self, "_last_fit_seed", None) and not getattr(self, "_warned_same_seed", False):
+            self._warned_same_seed = True
+            warnings.warn(f"{self.name}.fit: seed={seed} again, as in this model's last fit: this call shuffles (and "
+                          f"augments) as that one did, so a loop of fit(epochs=1) repeats one epoch's order. Seed the "
+                          f"loop once, rng = np.random.default_rng({seed}), and give every fit seed=rng (or leave "
+                          f"seed out)", stacklevel=checks.stacklevel_outside_minicnn())
+        self._last_fit_seed = seed
 
     def _check_labels_for_output(self, labels, argument, where):
         """Before any training, labels that the loss takes for the model's output over the whole data: a mistake

@@ -277,6 +277,36 @@ def test_shuffle_draws_a_new_order_every_epoch_from_the_seed(monkeypatch):
     assert batches_seen_by_fit(monkeypatch, x, epochs=2, seed=1)[0][0] != first         # another seed, another
 
 
+def test_a_loop_of_fit_with_the_same_whole_number_seed_is_warned_of_and_a_generator_goes_on(recwarn):
+    """The way to stop early, a loop of fit(epochs=1), given seed=0 at every call shuffled every epoch alike (found in
+    review: README's and the callbacks refusal's advice). The second such call warns, once per model; a generator
+    given as seed goes on from where the last call left it, and no warning comes."""
+    x, y = indexed_samples(12), np.zeros((12, 1))
+    model = sigmoid_of_first_input()
+    orders = []
+    model._train_step = lambda x_batch, y_batch, where: orders.append(x_batch[:, 0].tolist()) or {"loss": 0.0}
+    model.fit(x, y, batch_size=12, verbose=0, seed=0)
+    assert not [w for w in recwarn if "again" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"^sequential.fit: seed=0 again, as in this model's last fit: this call "
+                                         r"shuffles \(and augments\) as that one did, so a loop of fit\(epochs=1\) "
+                                         r"repeats one epoch's order. Seed the loop once, rng = "
+                                         r"np.random.default_rng\(0\), and give every fit seed=rng"):
+        model.fit(x, y, batch_size=12, verbose=0, seed=0)
+    assert orders[0] == orders[1]
+    recwarn.clear()
+    model.fit(x, y, batch_size=12, verbose=0, seed=0)  # once per model
+    model.fit(x, y, batch_size=12, verbose=0, seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        model.fit(x, y, batch_size=12, verbose=0, seed=rng)
+    assert orders[-1] != orders[-2] and not [w for w in recwarn if "again" in str(w.message)]
+    other = sigmoid_of_first_input()
+    other._train_step = model._train_step
+    for _ in range(2):
+        other.fit(x, y, batch_size=12, verbose=0, seed=0, shuffle=False)  # nothing drawn: nothing to warn of
+    assert not [w for w in recwarn if "again" in str(w.message)]
+
+
 def test_validation_split_keeps_the_validation_samples_out_of_training(monkeypatch):
     """``validation_split=0.25`` of 40 samples: the last 10 (before shuffling) are only validated on, the first 30
     only trained on."""
