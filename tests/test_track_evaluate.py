@@ -1411,3 +1411,12 @@ def test_tasks_in_threads_wait_for_the_warm_up_untimed(monkeypatch):
     init_seconds = {name: run.frame_seconds[0] for name, run in runs.items()}
     assert max(init_seconds.values()) < Fake.compile_seconds, init_seconds
     assert Fake.built == 3  # one warm-up for both
+
+
+def test_the_progress_bar_counts_runs_of_a_tracker_on_a_sequence(suite, capsys):
+    """Two trackers on two sequences: the bar said "sequences: 4/4" under a header of 2 sequences (found in review);
+    it counts runs."""
+    E.evaluate({"still": StandStill, "again": StandStill}, suite, progress=True)
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "runs: 4/4" in shown and "sequences: 4/4" not in shown, shown

@@ -315,6 +315,20 @@ def test_contact_sheet_shows_the_requested_frames_with_one_legend():
     assert "Toy" in figure._suptitle.get_text() and "FM, OCC" in figure._suptitle.get_text()
 
 
+def test_a_contact_sheet_names_the_trackers_that_gave_no_box_on_a_frame():
+    """A tracker that lost the target (NaN from then on) vanished from the sheet with nothing said, which looked like
+    a drawing bug (found in review)."""
+    sequence = toy_sequence(count=10)
+    tracks = tracks_for(sequence)
+    tracks["KCF"] = np.array(tracks["KCF"], dtype=float)
+    tracks["KCF"][5:] = np.nan
+    tracks["SiamFC"] = np.array(tracks["SiamFC"], dtype=float)
+    tracks["SiamFC"][9] = [3.0, 4.0, 0.0, 5.0]  # a box of no area is not drawn either
+    figure = plots.contact_sheet(sequence, tracks, n_frames=4, columns=3)
+    assert [ax.get_title() for ax in figure.axes] == ["frame 1", "frame 4", "frame 7 (no box: KCF)",
+                                                      "frame 10 (no box: KCF, SiamFC)"]
+
+
 def test_each_frame_of_a_contact_sheet_shows_its_own_boxes_and_the_legend_the_colours_given():
     """Each frame of a contact sheet shows that frame's boxes, and the legend the colours given in ``colors``. A
     sheet that drew the first frame's boxes on every frame passed every test, which only read the titles and the

@@ -841,7 +841,8 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
     scheduler : str or distributed.Client, optional
         A Dask scheduler to send the same tasks to instead.
     progress : bool
-        A progress bar over frames, with the sequence count, after a line that says how many runs were resumed.
+        A progress bar over frames, with the count of runs done (a run is a tracker on a sequence), after a line
+        that says how many runs were resumed.
     resume : bool
         Load the runs finished in ``results_dir`` instead of running them again. With False every run is done
         again, and the old runs' records of completion (their ``.json``) are removed before any starts, so that a
@@ -892,7 +893,7 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
     def frame_done(_index):
         state["frames"] += 1
         if state["frames"] % 25 == 0:
-            bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+            bar.update(state["frames"], runs=f"{state['tasks']}/{len(pending)}")
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(bar)  # Ctrl-C: what is printed next starts on a line of its own
@@ -901,7 +902,7 @@ def evaluate(trackers, sequences, results_dir=None, jobs=1, scheduler=None, prog
         executor = make_executor(jobs, scheduler)
         _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done, state, jobs)
         if pending:
-            bar.finish(sequences=f"{len(pending)}/{len(pending)}")
+            bar.finish(runs=f"{len(pending)}/{len(pending)}")
     return Evaluation(list(specs), sequences, runs)
 
 
@@ -931,7 +932,7 @@ def _run_all(executor, pending, specs, results_dir, made, runs, bar, frame_done,
                 raise BrokenProcessPool(_broken_pool_message(futures, runs, jobs)) from error
             state["tasks"] += 1
             state["frames"] += len(sequence)
-            bar.update(state["frames"], sequences=f"{state['tasks']}/{len(pending)}")
+            bar.update(state["frames"], runs=f"{state['tasks']}/{len(pending)}")
         stopped = False
     finally:
         if stopped:  # Dask's executor has no cancel_futures

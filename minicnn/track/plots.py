@@ -483,8 +483,9 @@ def contact_sheet(sequence, tracks, n_frames=6, columns=3, ax_size=3.0, colors=N
     Returns
     -------
     matplotlib.figure.Figure
-        One image axes per frame, titled ``frame k`` (1-based), a legend naming the colours below, and the
-        sequence's name and attributes as the title.
+        One image axes per frame, titled ``frame k`` (1-based) and the trackers that gave no box there (lost: NaN,
+        or a box of no area), a legend naming the colours below, and the sequence's name and attributes as the
+        title.
     """
     import matplotlib.pyplot as plt
 
@@ -504,7 +505,8 @@ def contact_sheet(sequence, tracks, n_frames=6, columns=3, ax_size=3.0, colors=N
     for position, index in enumerate(indices):
         ax = figure.add_subplot(rows, columns, position + 1)
         ax.imshow(draw_boxes(sequence[int(index)], _frame_boxes(sequence, tracks, index), colors, thickness))
-        ax.set_title(f"frame {index + 1}", fontsize=9)
+        lost = [name for name, boxes in tracks.items() if _pixel_extent(boxes[index]) is None]
+        ax.set_title(f"frame {index + 1}" + (f" (no box: {', '.join(lost)})" if lost else ""), fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     legend_colors = box_colors(_frame_boxes(sequence, tracks, 0), colors)
