@@ -202,6 +202,31 @@ INPUTS_FAR_FROM_0_TO_1 = 10
 weights are scaled for inputs near 0–1 (standardised features lie mostly within ±3)."""
 
 
+KERAS_BATCH_SIZE = 32
+"""The batch size of ``fit``, ``evaluate`` and ``predict`` by default, and where ``batch_size=None`` is given (Keras'
+default argument, which means 32 there)."""
+
+
+def _largest_magnitude(x):
+    """``max |x|`` over every value of ``x`` (0 for no values)."""
+    return max(abs(float(np.min(x))), abs(float(np.max(x)))) if np.size(x) else 0.0  # (no -x: uint8 wraps)
+
+
+def _warn_if_scaled_otherwise(x, trained_on, where):
+    """Warn where ``x`` given to ``evaluate`` or ``predict`` reaches values over 100 times ``trained_on``, the
+    largest magnitude of the data the model was last fitted on (itself within ±2: scaled data), and beyond
+    ``INPUTS_FAR_FROM_0_TO_1``: test images left as
+    8-bit values beside training images divided by 255 gave a loss of 7 and chance accuracy without a word (found
+    in review)."""
+    if trained_on is None or not 0 < trained_on <= 2:
+        return
+    largest = _largest_magnitude(x)
+    if largest > max(100 * trained_on, INPUTS_FAR_FROM_0_TO_1):
+        warnings.warn(f"{where}: x reaches {largest:g}, and this model was trained on values within ±{trained_on:.3g} "
+                      f"(fit's x): scale x as the training data was (x / 255 for 8-bit images), or its outputs mean "
+                      f"nothing", stacklevel=checks.stacklevel_outside_minicnn())
+
+
 def _warn_if_8_bit_values(x, where):
     """Warn where ``x`` holds an image's 8-bit values, whole numbers in 0–255 reaching past 127: weights
     initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
@@ -1032,7 +1057,7 @@ class Sequential:
         Parameters
         ----------
         x, y : arrays with the same first axis
-        batch_size : int, default 32
+        batch_size : int, default 32 (None: 32, as in Keras)
         epochs : int, default 1
         verbose : 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch)
         validation_data : (x_val, y_val), optional
@@ -1056,6 +1081,8 @@ class Sequential:
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _warn_if_8_bit_values(x, f"{self.name}.fit")
+        self._trained_on = _largest_magnitude(x)  # for evaluate and predict: test data scaled otherwise is warned of
+        batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras' None: 32
         checks.whole_number(batch_size, "batch_size", f"{self.name}.fit")
         checks.whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
@@ -1210,6 +1237,8 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.evaluate", keras_arguments, self.evaluate)
         self._require_compiled("evaluate")
         x, y = self._check_data(x, y, f"{self.name}.evaluate")
+        _warn_if_scaled_otherwise(x, getattr(self, "_trained_on", None), f"{self.name}.evaluate")
+        batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras' None: 32
         checks.whole_number(batch_size, "batch_size", f"{self.name}.evaluate")
         verbose = _check_verbose(verbose, f"{self.name}.evaluate")
         return_dict = checks.flag(return_dict, "return_dict", f"{self.name}.evaluate")
@@ -1244,9 +1273,11 @@ class Sequential:
         ``evaluate``'s (silent by default)."""
         refuse_keras_arguments(f"{self.name}.predict", keras_arguments, self.predict)
         x, _ = self._check_data(x, None, f"{self.name}.predict", labels=False)
+        _warn_if_scaled_otherwise(x, getattr(self, "_trained_on", None), f"{self.name}.predict")
         if np.ndim(batch_size) > 0:  # predict(x, y): labels in the place of batch_size
             raise TypeError(f"{self.name}.predict: its second argument is batch_size, got an array of shape "
                             f"{np.shape(batch_size)}: predict takes x alone; evaluate(x, y) scores against labels")
+        batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras' None: 32
         checks.whole_number(batch_size, "batch_size", f"{self.name}.predict")
         verbose = _check_verbose(verbose, f"{self.name}.predict")
         self._warn_if_long_on_simulator(x, len(x), f"{self.name}.predict", f"predicting {len(x):,} samples")

@@ -810,6 +810,41 @@ def test_data_and_batch_sizes_that_leave_nothing_to_compute_are_refused():
             call()
 
 
+def test_batch_size_none_is_kerass_32_in_fit_evaluate_and_predict():
+    """Keras' default argument batch_size=None (32 there) was refused: "must be a positive int, got None"."""
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = toy_data(40)
+    model.fit(x, y, batch_size=None, verbose=0, shuffle=False)
+    with_none = model.evaluate(x, y, batch_size=None), model.predict(x, batch_size=None)
+    model.fit(x, y, batch_size=32, verbose=0, shuffle=False)
+    twin = toy_model()
+    twin.compile(optimizer="sgd", loss="binary_crossentropy")
+    twin.fit(x, y, batch_size=32, verbose=0, shuffle=False)
+    twin.fit(x, y, batch_size=32, verbose=0, shuffle=False)
+    assert np.array_equal(model.predict(x), twin.predict(x))  # two epochs of batches of 32 on both
+    assert with_none[1].shape == (40, 1) and np.isfinite(with_none[0])
+
+
+def test_evaluate_and_predict_warn_of_data_scaled_otherwise_than_fits(recwarn):
+    """Trained on x / 255, then evaluated on the 8-bit test images: a loss of 7 and chance accuracy, no word (found in
+    review). Data within 100 times the training data's range, and a model never fitted here, are not warned of."""
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = toy_data(8)
+    images = np.round(np.abs(x) / np.abs(x).max() * 255).astype(np.uint8)
+    fresh = toy_model()
+    fresh.predict(images)  # never fitted: no scale to compare with
+    model.fit(images / 255, y, verbose=0)
+    model.predict(images / 255 * 3)
+    assert not [w for w in recwarn if "trained on values within" in str(w.message)]
+    for call, where in ((lambda: model.evaluate(images, y), "evaluate"), (lambda: model.predict(images), "predict")):
+        with pytest.warns(UserWarning, match=rf"^sequential.{where}: x reaches 255, and this model was trained on "
+                                             r"values within ±1 \(fit's x\): scale x as the training data was "
+                                             r"\(x / 255 for 8-bit images\)"):
+            call()
+
+
 def test_layers_compute_in_float32_or_float64_and_check_their_input_shape():
     """float16 and longdouble have no kernels on numba or cuda (they failed there with no layer named), and an
     integer twin truncated every weight to 0: each is refused where it is asked for."""
