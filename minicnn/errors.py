@@ -136,6 +136,21 @@ MODEL_NAMES = {
     "weights": "model.get_weights() gives a copy of every weight, layer by layer",
 }
 
+#: attributes of a Keras layer that minicnn's layers lack, and what to use instead
+LAYER_NAMES = {
+    "weights": "layer.get_weights() gives a copy of its weights ([kernel, bias] for Conv2D and Dense); layer.params "
+               "holds them by name",
+    "trainable_weights": "layer.params holds the weights by name ('kernel', 'bias'), and layer.grads their gradients "
+                         "after a backward pass",
+    "non_trainable_weights": "layer.state holds what training does not step (BatchNormalization's moving averages)",
+    "kernel": "layer.params['kernel'], once the layer is built",
+    "bias": "layer.params['bias'], once the layer is built",
+    "output_shape": "layer.compute_output_shape(layer.built_input_shape) once the layer is built; model.summary() "
+                    "lists every layer's",
+    "output": "minicnn has no symbolic tensors: layer.forward(x) computes the layer's output for x",
+    "input": "minicnn has no symbolic tensors: a layer's input is the array given to layer.forward(x)",
+}
+
 #: Keras arguments given their Keras default (or a value that means the same), which change nothing in minicnn: code
 #: that spells a default out runs as it is (``kernel_initializer="glorot_uniform"``, ``data_format="channels_last"``,
 #: ``callbacks=[]``). Strings are compared in lower case without underscores ("GlorotUniform"); empty lists, tuples

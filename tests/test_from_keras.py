@@ -530,3 +530,22 @@ def test_a_missing_keras_activation_or_optimizer_points_at_writing_ones_own():
     with pytest.raises(AttributeError, match=r"an optimizer of your own subclasses mc\.Optimizer and defines "
                                              r"step\(pairs, names=None\)"):
         mc.RMSprop
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("kernel", r"layer\.params\['kernel'\], once the layer is built"),
+    ("bias", r"layer\.params\['bias'\]"),
+    ("weights", r"layer\.get_weights\(\) gives a copy of its weights"),
+    ("trainable_weights", r"layer\.params holds the weights by name"),
+    ("output_shape", r"layer\.compute_output_shape\(layer\.built_input_shape\)"),
+    ("output", r"minicnn has no symbolic tensors")])
+def test_a_keras_attribute_of_a_layer_says_what_to_use_instead(name, advice):
+    """layer.kernel, layer.weights, layer.output_shape: a bare AttributeError where the model's Keras names had
+    advice (found in review)."""
+    layer = mc.Dense(2, input_shape=(3,), seed=0)
+    layer.build((None, 3))
+    with pytest.raises(AttributeError, match=rf"^'Dense' object has no attribute '{name}' \(a Keras one\): {advice}"):
+        getattr(layer, name)
+    with pytest.raises(AttributeError, match=r"^'Dense' object has no attribute 'nothing_such'$"):
+        layer.nothing_such
+    assert getattr(layer, name, "absent") == "absent"  # hasattr and getattr with a default still work

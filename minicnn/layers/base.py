@@ -16,7 +16,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import all_finite, first_not_finite, flag, real_array, stacklevel_outside_minicnn
-from minicnn.errors import BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
+from minicnn.errors import LAYER_NAMES, BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
 
@@ -493,6 +493,17 @@ class Layer:
             if isinstance(attribute, Layer):
                 attribute.dtype = twin.dtype
         return twin
+
+    def __getattr__(self, name):
+        """Only for what the layer lacks: a Keras name (``layer.kernel``, ``layer.weights``) says what to use
+        instead. (Python also comes here when a property raised AttributeError: the property runs again to raise
+        that error.)"""
+        if isinstance(getattr(type(self), name, None), property):
+            return getattr(type(self), name).fget(self)
+        if name in LAYER_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (a Keras one): "
+                                 f"{LAYER_NAMES[name]}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self):
         """What a copy takes (``copy.deepcopy``, ``astype``, pickling): the attributes, with the arrays a cuda
