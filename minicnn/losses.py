@@ -78,13 +78,14 @@ def _check_labels_in_unit_range(name, y_true, what):
 
 def _check_probabilities(name, y_pred, activation):
     """Predictions on probabilities must lie in [0, 1] (give or take ``PROBABILITY_SLACK``): a last layer without
-    its ``activation`` gives logits, which the clip would silently turn into a loss near 0 or 16. A min and a max
-    over the batch."""
+    its ``activation`` gives logits, which the clip would silently turn into a loss near 0 or 16, and one ending in
+    another activation (a ReLU) gives neither, so the advice names both ways out. A min and a max over the
+    batch."""
     smallest, largest = y_pred.min(), y_pred.max()
     if smallest < -PROBABILITY_SLACK or largest > 1 + PROBABILITY_SLACK:
         raise ValueError(f"{name}: expected y_pred to hold probabilities in [0, 1], got values from {smallest:g} "
-                         f"to {largest:g}; a last layer without a {activation} gives logits: use "
-                         f"{name}(from_logits=True), or a {activation} activation")
+                         f"to {largest:g}; end the last layer in a {activation} (activation='{activation}'), or give "
+                         f"its raw outputs (no activation: logits) to {name}(from_logits=True)")
 
 
 def _shape_advice(name, labels, predictions):
@@ -442,8 +443,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         classes = shape[1]
         not_integers = labels.dtype.kind not in "iuf" or np.any(labels != np.round(labels))
         if not_integers or labels.min() < 0 or labels.max() >= classes:
+            one_output = ("; one output per sample is one class: for yes/no labels 0/1, loss='binary_crossentropy' "
+                          "with a sigmoid output, or two outputs, Dense(2, activation='softmax')"
+                          if classes == 1 and not not_integers and labels.min() >= 0 and labels.max() <= 1 else "")
             raise ValueError(f"{name}: expected y_true to hold integer class indices in [0, {classes}), got values "
-                             f"from {labels.min()} to {labels.max()}")
+                             f"from {labels.min()} to {labels.max()}{one_output}")
         one_hot = np.zeros(shape, dtype=dtype)
         one_hot[np.arange(shape[0]), labels.astype(np.int64)] = 1
         return super().labels(one_hot, shape, dtype)

@@ -215,6 +215,18 @@ def test_cross_entropy_labels_outside_0_1_are_refused(loss, labels, hint):
         function(smoothed, y_pred)                                  # accepted
 
 
+def test_one_sigmoid_output_with_sparse_categorical_crossentropy_is_told_it_is_one_class():
+    """Dense(1, activation="sigmoid") with loss="sparse_categorical_crossentropy" and labels 0/1 was told only
+    "expected y_true to hold integer class indices in [0, 1), got values from 0 to 1" (found in review)."""
+    labels, predictions = np.array([0, 1, 1]), np.array([[0.2], [0.7], [0.9]])
+    with pytest.raises(ValueError, match=r"in \[0, 1\), got values from 0 to 1; one output per sample is one class: "
+                                         r"for yes/no labels 0/1, loss='binary_crossentropy' with a sigmoid output, "
+                                         r"or two outputs, Dense\(2, activation='softmax'\)$"):
+        mc.SparseCategoricalCrossentropy()(labels, predictions)
+    with pytest.raises(ValueError, match=r"in \[0, 3\), got values from 0 to 3$"):  # more classes: no such advice
+        mc.SparseCategoricalCrossentropy()(np.array([0, 3]), np.full((2, 3), 1 / 3))
+
+
 @pytest.mark.parametrize("loss", [mc.BinaryCrossentropy(), mc.CategoricalCrossentropy()], ids=repr)
 @pytest.mark.parametrize("y_pred", [[[5.0, -4.0], [0.0, 0.0]], [[-3.0, 0.5], [0.5, 0.5]], [[0.5, 1.2], [0.5, 0.5]]])
 def test_probabilities_outside_0_1_are_refused_with_a_hint_about_logits(loss, y_pred):
@@ -224,8 +236,8 @@ def test_probabilities_outside_0_1_are_refused_with_a_hint_about_logits(loss, y_
     activation = "sigmoid" if name == "BinaryCrossentropy" else "softmax"
     y, y_pred = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array(y_pred)
     message = (rf"^{name}: expected y_pred to hold probabilities in \[0, 1\], got values from {y_pred.min():g} to "
-               rf"{y_pred.max():g}; a last layer without a {activation} gives logits: use "
-               rf"{name}\(from_logits=True\), or a {activation} activation$")
+               rf"{y_pred.max():g}; end the last layer in a {activation} \(activation='{activation}'\), or give its "
+               rf"raw outputs \(no activation: logits\) to {name}\(from_logits=True\)$")
     for call in ("value", "gradient", "clipped"):
         with pytest.raises(ValueError, match=message):
             _calls(loss)[call](y, y_pred)
