@@ -376,8 +376,22 @@ class Sequential:
                 raise ValueError(f"Sequential.add: {layer.describe()} has input_shape {layer.input_shape[1:]}, but "
                                  f"the Input in front of it has shape {self._declared_input.shape}; give one of them")
             layer.declare_input_shape(self._declared_input.shape)
+        self._refuse_a_later_input_shape_that_does_not_fit(layer)
         self.layers.append(layer)
         self.built = False
+
+    def _refuse_a_later_input_shape_that_does_not_fit(self, layer):
+        """An ``input_shape`` on a layer after the first, which Keras ignores, is checked by minicnn against what the
+        layers before it give: where those are known now (from the first layer's ``input_shape``) and differ, say so
+        here, naming where ``input_shape`` belongs, not at the first ``fit`` in the layer's words."""
+        if not self.layers or layer.input_shape is None or self.layers[0].input_shape is None:
+            return
+        shapes = self._output_shapes_for(self.layers[0].input_shape)
+        if shapes and tuple(shapes[-1][1:]) != tuple(layer.input_shape[1:]):
+            raise ShapeError(f"Sequential.add: {layer.describe()} has input_shape {tuple(layer.input_shape[1:])}, and "
+                             f"the layer before it, {self.layers[-1].describe()}, gives {tuple(shapes[-1][1:])}: "
+                             f"input_shape belongs on the first layer (Keras ignores it on later ones, minicnn checks "
+                             f"it); leave it out here")
 
     def pop(self):
         """Remove the last layer and return it, as Keras does."""

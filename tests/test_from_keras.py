@@ -549,3 +549,18 @@ def test_a_keras_attribute_of_a_layer_says_what_to_use_instead(name, advice):
     with pytest.raises(AttributeError, match=r"^'Dense' object has no attribute 'nothing_such'$"):
         layer.nothing_such
     assert getattr(layer, name, "absent") == "absent"  # hasattr and getattr with a default still work
+
+
+def test_an_input_shape_on_a_later_layer_that_does_not_fit_is_refused_where_the_layer_is_added():
+    """Keras ignores input_shape after the first layer; minicnn checks it, and said at fit only "Dense 'dense_1':
+    expected input of shape (N, 99) (its input_shape), got (None, 32)" (found in review). One that fits is taken."""
+    from minicnn.errors import ShapeError
+
+    model = mc.Sequential([mc.Dense(32, input_shape=(10,), name="hidden")])
+    with pytest.raises(ShapeError, match=r"^Sequential.add: Dense 'out' has input_shape \(99,\), and the layer before "
+                                         r"it, Dense 'hidden', gives \(32,\): input_shape belongs on the first layer "
+                                         r"\(Keras ignores it on later ones, minicnn checks it\); leave it out here$"):
+        model.add(mc.Dense(4, input_shape=(99,), name="out"))
+    assert [layer.name for layer in model.layers] == ["hidden"]
+    model.add(mc.Dense(4, input_shape=(32,), name="out"))
+    assert model.predict(np.zeros((2, 10))).shape == (2, 4)
