@@ -273,12 +273,15 @@ def _check_saved_runs(parser, specs, sequences, results, resume, cannot_run):
                              f"them, add --no-resume")
     if cannot_run is None:
         return
+    if not resume:
+        parser.error(f"{cannot_run}. --no-resume runs every run again, which needs the backend; without it, the runs "
+                     f"saved in {results} are scored here where all are there")
     missing = []
     with warnings.catch_warnings():  # the evaluation that follows warns of unreadable files, if it gets that far
         warnings.simplefilter("ignore")
         for name, factory in ours.items():
-            missing += [sequence.name for sequence in sequences if not resume or finished_run(
-                results, name, sequence, made_from(name, factory, sequence)) is None]
+            missing += [sequence.name for sequence in sequences
+                        if finished_run(results, name, sequence, made_from(name, factory, sequence)) is None]
     if missing:
         total = len(ours) * len(sequences)
         parser.error(f"{cannot_run}. {results} holds {total - len(missing)} of the {total} runs asked for "
@@ -319,7 +322,7 @@ def _options_for(recorded, now):
     if recorded_digest != digest:
         options.append(f"--weights with the network of sha256 {recorded_digest[:8]}..." if recorded_digest
                        else "no --weights (the shipped network)")
-    return "give " + " and ".join(options)
+    return "give " + " and ".join(options) if options else "run the command that made them"
 
 
 def _runs_text(sequence_names):

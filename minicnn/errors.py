@@ -51,8 +51,8 @@ class NoGPUError(BackendError):
 # ---------------------------------------------------------------------------------------- Keras names and arguments
 NO_REGULARIZERS = "minicnn has no regularizers; Dropout is the one it offers against overfitting"
 NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1) in a loop and keep get_weights() of "
-                "the best epoch (for a seeded run, seed the loop once: rng = np.random.default_rng(0), then "
-                "fit(..., seed=rng) in it)")
+                "the best epoch (for a seeded run, make rng = np.random.default_rng(0) once, before the loop, and "
+                "call fit(..., seed=rng) in it)")
 NO_CLIPPING = "minicnn does not clip gradients"
 
 #: Keras arguments of layers, optimizers and the model's methods, and what minicnn does instead

@@ -41,10 +41,10 @@ def labels_problem(metric, labels_shape, predictions_shape):
     labels' form gave a number all the same: ``categorical_accuracy`` of integer labels (N,) compared each
     prediction's class with 0, and of one output per sample was always 1."""
     labels_shape, predictions_shape = tuple(labels_shape), tuple(predictions_shape)
-    classes = predictions_shape[-1] if len(predictions_shape) > 1 else 1
+    one_output = len(predictions_shape) > 1 and predictions_shape[-1] == 1  # (N, 1); a flat (K,) is one sample
     integer_shapes = (predictions_shape[:-1], predictions_shape[:-1] + (1,))
     if metric is categorical_accuracy or metric is sparse_categorical_accuracy:
-        if classes == 1:
+        if one_output:
             return ("with one output per sample the largest output is always that one, class 0, whatever the "
                     "model predicts: for yes/no outputs use binary_accuracy (or 'accuracy', which follows the loss)")
         if metric is categorical_accuracy and labels_shape != predictions_shape:
@@ -56,14 +56,20 @@ def labels_problem(metric, labels_shape, predictions_shape):
                     if labels_shape == predictions_shape else "")
             return (f"expected integer class labels of shape {predictions_shape[:-1]} beside predictions of shape "
                     f"{predictions_shape}, got {labels_shape}{hint}")
-    if metric is binary_accuracy and labels_shape != predictions_shape and not (
-            int(np.prod(labels_shape)) == int(np.prod(predictions_shape)) and labels_shape[:1] == predictions_shape[:1]
-            and classes == 1):
+    if metric is binary_accuracy and _without_trailing_ones(labels_shape) != _without_trailing_ones(predictions_shape):
         hint = ("; integer class labels go with sparse_categorical_accuracy" if labels_shape in integer_shapes
                 else "")
         return (f"expected one yes/no label per output, of the predictions' shape {predictions_shape}, got "
                 f"{labels_shape}{hint}")
     return None
+
+
+def _without_trailing_ones(shape):
+    """``shape`` without its axes of length 1 after the first: labels (N,) and (N, 1) beside predictions (N, 1)."""
+    shape = tuple(shape)
+    while len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    return shape
 
 
 def _refuse_labels(metric, y_true, y_pred):

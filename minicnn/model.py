@@ -16,6 +16,7 @@ import copy
 import functools
 import math
 import os
+import pickle
 import warnings
 
 import numpy as np
@@ -212,19 +213,18 @@ def _largest_magnitude(x):
     return max(abs(float(np.min(x))), abs(float(np.max(x)))) if np.size(x) else 0.0  # (no -x: uint8 wraps)
 
 
-def _warn_if_scaled_otherwise(x, trained_on, where):
-    """Warn where ``x`` given to ``evaluate`` or ``predict`` reaches values over 100 times ``trained_on``, the
-    largest magnitude of the data the model was last fitted on (itself within ±2: scaled data), and beyond
-    ``INPUTS_FAR_FROM_0_TO_1``: test images left as
-    8-bit values beside training images divided by 255 gave a loss of 7 and chance accuracy without a word (found
-    in review)."""
+def _warn_if_scaled_otherwise(x, trained_on, where, argument="x"):
+    """Warn where ``x`` given to ``evaluate`` or ``predict`` (or as ``fit``'s validation data) reaches values over
+    100 times ``trained_on``, the largest magnitude of the data the model is fitted on (itself within ±2: scaled
+    data), and beyond ``INPUTS_FAR_FROM_0_TO_1``: test images left as 8-bit values beside training images divided
+    by 255 gave a loss of 7 and chance accuracy without a word (found in review)."""
     if trained_on is None or not 0 < trained_on <= 2:
         return
     largest = _largest_magnitude(x)
     if largest > max(100 * trained_on, INPUTS_FAR_FROM_0_TO_1):
-        warnings.warn(f"{where}: x reaches {largest:g}, and this model was trained on values within ±{trained_on:.3g} "
-                      f"(fit's x): scale x as the training data was (x / 255 for 8-bit images), or its outputs mean "
-                      f"nothing", stacklevel=checks.stacklevel_outside_minicnn())
+        warnings.warn(f"{where}: {argument} reaches {largest:g}, and this model is trained on values within "
+                      f"±{trained_on:.3g} (fit's x): scale {argument} as the training data was (x / 255 for 8-bit "
+                      f"images), or its outputs mean nothing", stacklevel=checks.stacklevel_outside_minicnn())
 
 
 def _warn_if_8_bit_values(x, where):
@@ -580,9 +580,9 @@ class Sequential:
         twin._layer_seeds = copy.deepcopy(self._layer_seeds)  # a layer added to the twin draws from its own copy
         twin._optimizer_mark = object()  # the twin's optimizer is its own: this model's is refused to it
         twins = {id(layer): twin_layer for layer, twin_layer in zip(self.layers, twin.layers)}
-        if self._trainable_when_stepped is not None:  # the twin's layers, where they are this model's layers now
+        if self._trained_when_stepped() is not None:  # the twin's layers, where they are this model's layers now
             twin._trainable_when_stepped = [(twins.get(id(layer), layer), trainable)
-                                            for layer, trainable in self._trainable_when_stepped]
+                                            for layer, trainable in self._trained_when_stepped()]
         if getattr(self, "optimizer", None) is not None:
             twin.optimizer = self.optimizer.astype(dtype)
             if getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
@@ -772,6 +772,14 @@ class Sequential:
                                f"from training another model's weights; give each model its own optimizer "
                                f"(optimizer='adam', or a new mc.{type(optimizer).__name__}(...) per model)")
 
+    def _trained_when_stepped(self):
+        """``_trainable_when_stepped``, each layer and whether it trained at the last step, or None before a step. A
+        model pickled before minicnn kept the layers there holds one flag per layer of its own: those layers."""
+        before = self._trainable_when_stepped
+        if before and not isinstance(before[0], tuple):
+            before = list(zip(self.layers, before)) if len(before) == len(self.layers) else None
+        return before
+
     def _check_trainable_unchanged(self):
         """An optimizer that holds state (momentum, Adam's moments, the step count) keeps it for each weight that
         trains, in order, from its first step on; freezing or unfreezing a layer with weights after that, or taking
@@ -779,7 +787,7 @@ class Sequential:
         moments without a word), would pair one weight with another's state, so it needs a new optimizer
         (``compile`` again), as Keras does. Which layers trained is recorded after each successful step
         (``_trainable_when_stepped``: each layer, and whether it trained); layers without weights do not count."""
-        before = self._trainable_when_stepped
+        before = self._trained_when_stepped()
         if before is None or not self.optimizer.holds_state():
             return
         trained_then = [layer for layer, trainable in before if trainable and layer.params]
@@ -908,7 +916,7 @@ class Sequential:
                              "changed")
         self._build_for(x)
         if self.metrics and np.ndim(y) > 0:  # before the step: the metrics are computed after it
-            self._check_labels_for_output(y, "y", f"{self.name}.train_on_batch")
+            self._check_labels_for_output(y, "y", f"{self.name}.train_on_batch", samples=len(x))
         return _as_returned(self._train_step(x, y, f"{self.name}.train_on_batch"), return_dict)
 
     def _train_step(self, x, y, where):
@@ -1095,14 +1103,13 @@ class Sequential:
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
         _warn_if_8_bit_values(x, f"{self.name}.fit")
-        self._trained_on = _largest_magnitude(x)  # for evaluate and predict: test data scaled otherwise is warned of
+        trained_on = _largest_magnitude(x)  # for evaluate and predict: test data scaled otherwise is warned of
         batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras' None: 32
         checks.whole_number(batch_size, "batch_size", f"{self.name}.fit")
         checks.whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras
         verbose = _check_verbose(verbose, f"{self.name}.fit")
         shuffle = checks.flag(shuffle, "shuffle", f"{self.name}.fit")
         seed = checks.seed(seed, "seed", f"{self.name}.fit")
-        self._warn_if_the_seed_repeats(seed, shuffle or augment is not None)
         if augment is not None and not callable(augment):
             raise TypeError(f"{self.name}.fit: augment must be a function f(x_batch, rng) -> x_batch, or None, got "
                             f"{augment!r}")
@@ -1133,11 +1140,19 @@ class Sequential:
                           " before training; no step can repair it (a training that diverged left it, or it was "
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
+        if epochs and (shuffle or augment is not None):
+            self._warn_if_the_draws_repeat(seed, rng, augment is not None)
         if augment is not None:  # draws of its own: the batches come in the same order with and without augment
             augment = functools.partial(_augment_with, augment, _generator_beside(rng))
+        if validation_data is not None:  # before training, in fit's words (its evaluate calls do not say it)
+            _warn_if_scaled_otherwise(validation_data[0], trained_on, f"{self.name}.fit", "validation_data's x")
         history = self.history = History()  # as in Keras: the epochs done are kept when the run is stopped (Ctrl-C)
-        with self.on_device():
-            self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)
+        self._trained_on = None
+        try:
+            with self.on_device():
+                self._fit_epochs(x, y, batch_size, epochs, verbose, validation_data, shuffle, rng, augment, history)
+        finally:
+            self._trained_on = trained_on
         return history
 
     def _check_validation_data(self, x, x_val, y_val, where):
@@ -1152,28 +1167,29 @@ class Sequential:
                              f"got {x_val.shape[1:]}")
         self._check_labels_for_output(y_val, "y_val", where)
 
-    def _warn_if_the_seed_repeats(self, seed, draws):
-        """Warn, once per model, where ``fit`` is given the whole-number seed of this model's last ``fit`` and draws
-        from it (``draws``: shuffling or ``augment``): a loop of ``fit(epochs=1, seed=0)`` (the way to stop early)
-        gave every epoch the same order and the same augmented batches (found in review). A generator given as
-        ``seed`` goes on from where the last call left it."""
-        if not isinstance(seed, int):
-            return
-        if draws and seed == getattr(self, "_last_fit_seed", None) and not getattr(self, "_warned_same_seed", False):
-            self._warned_same_seed = True
-            warnings.warn(f"{self.name}.fit: seed={seed} again, as in this model's last fit: this call shuffles (and "
-                          f"augments) as that one did, so a loop of fit(epochs=1) repeats one epoch's order. Seed the "
-                          f"loop once, rng = np.random.default_rng({seed}), and give every fit seed=rng (or leave "
-                          f"seed out)", stacklevel=checks.stacklevel_outside_minicnn())
-        self._last_fit_seed = seed
+    def _warn_if_the_draws_repeat(self, seed, rng, augments):
+        """Warn, once per model, where ``fit`` is about to shuffle (and ``augment``) from the random state this
+        model's last shuffling ``fit`` started from: a loop of ``fit(epochs=1, seed=0)`` (the way to stop early), or
+        of ``fit(epochs=1, seed=np.random.default_rng(0))``, gave every epoch the same order and the same augmented
+        batches (found in review). One generator given to every call goes on from where the last left it."""
+        state = pickle.dumps(rng.bit_generator.state)  # (a state may hold arrays: compared by its bytes)
+        if state == getattr(self, "_last_fit_draws_from", None) and not getattr(self, "_warned_same_draws", False):
+            self._warned_same_draws = True
+            given = f"seed={seed} again" if isinstance(seed, int) else "a new generator made as the last one was"
+            warnings.warn(f"{self.name}.fit: {given}: this call shuffles{' and augments' if augments else ''} as this "
+                          f"model's last fit did, so a loop of fit(epochs=1) repeats one epoch's order. Make the "
+                          f"generator once, before the loop, rng = np.random.default_rng(...), and give every fit "
+                          f"seed=rng (or leave seed out)", stacklevel=checks.stacklevel_outside_minicnn())
+        self._last_fit_draws_from = state
 
-    def _check_labels_for_output(self, labels, argument, where):
+    def _check_labels_for_output(self, labels, argument, where, samples=None):
         """Before any training, labels that the loss takes for the model's output over the whole data: a mistake
         (integer classes for one-hot outputs) showed at the first step, in the shapes of a batch. A loss whose own
         ``__call__`` and ``gradient`` read the labels is left to check them itself, at the first step. Then labels
         of the form each accuracy metric of ``metrics`` takes (``metrics.labels_problem``): one of another form gave
-        a wrong number without a word, or failed after the first step had moved the weights."""
-        predictions_shape = (len(labels),) + tuple(self._build(None)[-1][1:])
+        a wrong number without a word, or failed after the first step had moved the weights. ``samples``: the
+        predictions' count where it is not the labels' (``train_on_batch``, whose x and y are not compared before)."""
+        predictions_shape = (len(labels) if samples is None else samples,) + tuple(self._build(None)[-1][1:])
         if self.loss.reads_labels_through_labels():
             try:
                 self.loss.labels(labels, predictions_shape, self.layers[-1].dtype)

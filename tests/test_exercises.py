@@ -1228,6 +1228,19 @@ def test_a_file_of_another_exercise_is_told_which_exercise_to_check_it_as(tmp_pa
     assert "Name your function" not in result.message
 
 
+def test_a_misspelt_name_beside_a_helper_named_like_another_exercise_is_told_to_be_renamed(tmp_path):
+    """A conv_backward file that calls its own conv_forward and spells its function conv_backwards was sent to check
+    conv_forward (found in review): the misspelling is the likelier slip, and is named."""
+    path = tmp_path / "mine.py"
+    path.write_text("def conv_forward(x, kernel, bias, stride=1, padding='valid'):\n    return x\n\n\n"
+                    "def conv_backwards(grad_y, x, kernel, stride=1, padding='valid'):\n    return x, kernel, 0\n")
+    message = check("conv_backward", str(path)).message
+    assert (f"{path} defines no function named conv_backward. It defines: conv_backwards, conv_forward. Rename "
+            f"conv_backwards to conv_backward (the exercise's name).") in message, message
+    path.write_text("def Conv_Backward(grad_y, x, kernel, stride=1, padding='valid'):\n    return x\n")
+    assert "Rename Conv_Backward to conv_backward" in check("conv_backward", str(path)).message
+
+
 def test_a_module_of_two_other_exercises_names_both():
     import types
 

@@ -564,3 +564,30 @@ def test_an_input_shape_on_a_later_layer_that_does_not_fit_is_refused_where_the_
     assert [layer.name for layer in model.layers] == ["hidden"]
     model.add(mc.Dense(4, input_shape=(32,), name="out"))
     assert model.predict(np.zeros((2, 10))).shape == (2, 4)
+
+
+def test_a_layer_of_yours_keeps_the_error_its_own_property_raised():
+    """With the layers' Keras names, a cached_property of a layer of yours reading an attribute it never set said
+    "no attribute 'scale'" (the real missing name lost), and hasattr of a write-only property raised TypeError
+    (found in review)."""
+    import functools
+
+    class Mine(mc.Dense):
+        @functools.cached_property
+        def scale(self):
+            return self.scale_factor * 2
+
+        @property
+        def weights(self):  # a Keras name, defined by the class: its own error
+            return self._lazy_weights
+
+        setting = property(None, lambda self, value: None)
+
+    layer = Mine(3)
+    with pytest.raises(AttributeError, match=r"'Mine' object has no attribute 'scale_factor'"):
+        layer.scale
+    with pytest.raises(AttributeError, match=r"'Mine' object has no attribute '_lazy_weights'"):
+        layer.weights
+    assert not hasattr(layer, "setting")
+    with pytest.raises(AttributeError, match=r"\(a Keras one\): layer\.params\['kernel'\]"):
+        layer.kernel

@@ -166,3 +166,25 @@ def test_fit_evaluate_and_train_on_batch_refuse_a_metric_that_does_not_fit_the_l
             getattr(model, command)(x, labels, **arguments)
         assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
         assert model.optimizer.iterations == 0
+
+
+def test_train_on_batch_with_metrics_names_the_labels_shape_of_xs_samples():
+    """The metric check before the step read the sample count from the labels: one sample's one-hot row given flat,
+    (3,), was told "expected (3, 3)" (found in review); x holds one sample."""
+    from minicnn.errors import ShapeError
+
+    model = mc.Sequential([mc.Dense(3, activation="softmax", input_shape=(5,))], seed=0)
+    model.compile(mc.Adam(0.01), "categorical_crossentropy", metrics=["categorical_accuracy"])
+    x = np.ones((1, 5))
+    with pytest.raises(ShapeError, match=r"expected y_true of shape \(1, 3\) \(the shape of the predictions\), "
+                                         r"got \(3,\)"):
+        model.train_on_batch(x, np.eye(3)[1])
+    assert model.optimizer.iterations == 0
+
+
+def test_one_samples_flat_predictions_are_one_sample_of_several_outputs():
+    """categorical_accuracy([0, 1, 0], [0.1, 0.8, 0.1]) was refused as "one output per sample" (found in review):
+    a flat prediction is one sample's outputs, as in Keras."""
+    assert categorical_accuracy([0, 1, 0], [0.1, 0.8, 0.1]) == 1.0
+    assert sparse_categorical_accuracy(1, [0.1, 0.8, 0.1]) == 1.0
+    assert binary_accuracy(np.array([[1.0], [0.0]]), np.array([0.9, 0.2])) == 1.0  # a column beside a flat vector

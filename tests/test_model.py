@@ -5,6 +5,7 @@ import io
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -277,34 +278,42 @@ def test_shuffle_draws_a_new_order_every_epoch_from_the_seed(monkeypatch):
     assert batches_seen_by_fit(monkeypatch, x, epochs=2, seed=1)[0][0] != first         # another seed, another
 
 
-def test_a_loop_of_fit_with_the_same_whole_number_seed_is_warned_of_and_a_generator_goes_on(recwarn):
-    """The way to stop early, a loop of fit(epochs=1), given seed=0 at every call shuffled every epoch alike (found in
-    review: README's and the callbacks refusal's advice). The second such call warns, once per model; a generator
-    given as seed goes on from where the last call left it, and no warning comes."""
+def test_a_loop_of_fit_drawing_from_the_same_state_is_warned_of_and_one_generator_goes_on(recwarn):
+    """The way to stop early, a loop of fit(epochs=1), given seed=0 (or a new np.random.default_rng(0)) at every call
+    shuffled every epoch alike (found in review: README's and the callbacks refusal's advice). The second call that
+    shuffles from the same state warns, once per model; one generator given to every call goes on, and calls that
+    draw nothing (shuffle=False, epochs=0) or fail before training neither warn nor count (the review's false
+    alarms)."""
+    from minicnn.errors import ShapeError
+
     x, y = indexed_samples(12), np.zeros((12, 1))
     model = sigmoid_of_first_input()
     orders = []
     model._train_step = lambda x_batch, y_batch, where: orders.append(x_batch[:, 0].tolist()) or {"loss": 0.0}
+    with pytest.raises(ShapeError):
+        model.fit(x, np.zeros((12, 2)), verbose=0, seed=0)  # refused before training: draws nothing
+    model.fit(x, y, batch_size=12, verbose=0, seed=0, shuffle=False)
+    model.fit(x, y, batch_size=12, verbose=0, seed=0, epochs=0)
     model.fit(x, y, batch_size=12, verbose=0, seed=0)
-    assert not [w for w in recwarn if "again" in str(w.message)]
-    with pytest.warns(UserWarning, match=r"^sequential.fit: seed=0 again, as in this model's last fit: this call "
-                                         r"shuffles \(and augments\) as that one did, so a loop of fit\(epochs=1\) "
-                                         r"repeats one epoch's order. Seed the loop once, rng = "
-                                         r"np.random.default_rng\(0\), and give every fit seed=rng"):
+    assert not [w for w in recwarn if "as this model's last fit did" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"^sequential.fit: seed=0 again: this call shuffles as this model's last fit "
+                                         r"did, so a loop of fit\(epochs=1\) repeats one epoch's order. Make the "
+                                         r"generator once, before the loop, rng = np.random.default_rng\(...\), and "
+                                         r"give every fit seed=rng"):
         model.fit(x, y, batch_size=12, verbose=0, seed=0)
-    assert orders[0] == orders[1]
+    assert orders[-1] == orders[-2]
     recwarn.clear()
     model.fit(x, y, batch_size=12, verbose=0, seed=0)  # once per model
-    model.fit(x, y, batch_size=12, verbose=0, seed=1)
     rng = np.random.default_rng(0)
     for _ in range(2):
         model.fit(x, y, batch_size=12, verbose=0, seed=rng)
-    assert orders[-1] != orders[-2] and not [w for w in recwarn if "again" in str(w.message)]
+    assert orders[-1] != orders[-2] and not [w for w in recwarn if "last fit did" in str(w.message)]
     other = sigmoid_of_first_input()
     other._train_step = model._train_step
-    for _ in range(2):
-        other.fit(x, y, batch_size=12, verbose=0, seed=0, shuffle=False)  # nothing drawn: nothing to warn of
-    assert not [w for w in recwarn if "again" in str(w.message)]
+    other.fit(x, y, batch_size=12, verbose=0, seed=np.random.default_rng(5), augment=lambda batch, rng: batch)
+    with pytest.warns(UserWarning, match=r"^sequential.fit: a new generator made as the last one was: this call "
+                                         r"shuffles and augments as"):
+        other.fit(x, y, batch_size=12, verbose=0, seed=np.random.default_rng(5), augment=lambda batch, rng: batch)
 
 
 def test_validation_split_keeps_the_validation_samples_out_of_training(monkeypatch):
@@ -828,7 +837,8 @@ def test_batch_size_none_is_kerass_32_in_fit_evaluate_and_predict():
 
 def test_evaluate_and_predict_warn_of_data_scaled_otherwise_than_fits(recwarn):
     """Trained on x / 255, then evaluated on the 8-bit test images: a loss of 7 and chance accuracy, no word (found in
-    review). Data within 100 times the training data's range, and a model never fitted here, are not warned of."""
+    review). Data within 100 times the training data's range, and a model never fitted here, are not warned of;
+    fit's validation data is, once, before training, in fit's words (it was named evaluate, after an epoch)."""
     model = toy_model()
     model.compile(optimizer="sgd", loss="binary_crossentropy")
     x, y = toy_data(8)
@@ -839,10 +849,16 @@ def test_evaluate_and_predict_warn_of_data_scaled_otherwise_than_fits(recwarn):
     model.predict(images / 255 * 3)
     assert not [w for w in recwarn if "trained on values within" in str(w.message)]
     for call, where in ((lambda: model.evaluate(images, y), "evaluate"), (lambda: model.predict(images), "predict")):
-        with pytest.warns(UserWarning, match=rf"^sequential.{where}: x reaches 255, and this model was trained on "
+        with pytest.warns(UserWarning, match=rf"^sequential.{where}: x reaches 255, and this model is trained on "
                                              r"values within ±1 \(fit's x\): scale x as the training data was "
                                              r"\(x / 255 for 8-bit images\)"):
             call()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(images / 255, y, validation_data=(images, y), epochs=2, verbose=0)
+    said = [str(w.message) for w in caught if "reaches 255" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("sequential.fit: validation_data's x reaches 255, and this model is "
+                                                 "trained on values within ±1"), said  # before training, once
 
 
 def test_layers_compute_in_float32_or_float64_and_check_their_input_shape():
@@ -1404,6 +1420,25 @@ def test_a_new_head_after_pop_and_add_needs_a_compile_where_the_optimizer_holds_
     copy = model.astype(np.float64)  # a copy's layers are its own, and it goes on from its copy of the state
     copy.train_on_batch(x, y)
     assert copy.optimizer.iterations == 3
+
+
+def test_a_model_pickled_when_the_record_held_one_flag_per_layer_trains_copies_and_still_refuses_a_freeze():
+    """The record of what trained was one flag per layer before it held the layers: a model pickled then failed in
+    fit, astype and gradcheck with "cannot unpack non-iterable bool object" (found in review)."""
+    import pickle
+
+    x, y = toy_data(8)
+    model = toy_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    model._trainable_when_stepped = [layer.trainable for layer in model.layers]  # as it was pickled then
+    old = pickle.loads(pickle.dumps(model))
+    old.fit(x, y, epochs=1, verbose=0)
+    old.astype(np.float64).train_on_batch(x, y)
+    old._trainable_when_stepped = [layer.trainable for layer in old.layers]
+    old.layers[0].trainable = False
+    with pytest.raises(RuntimeError, match=r"the weights that train changed \(Conv2D '.*' frozen\)"):
+        old.fit(x, y, epochs=1, verbose=0)
 
 
 def test_one_optimizer_instance_trains_one_model():

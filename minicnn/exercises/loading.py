@@ -120,16 +120,26 @@ def _function_from_namespace(namespace, function_name, where, path=None):
 
 def _no_such_function(defined, function_name, where):
     listing = f"It defines: {', '.join(defined)}." if defined else "It defines no functions."
-    return (f"{where} defines no function named {function_name}. {listing} "
-            f"Name your function {function_name} (the exercise's name).")
+    close = _misspelt(function_name, defined)
+    rename = f"Rename {close} to {function_name}" if close else f"Name your function {function_name}"
+    return f"{where} defines no function named {function_name}. {listing} {rename} (the exercise's name)."
+
+
+def _misspelt(function_name, defined):
+    """The name among ``defined`` that looks like ``function_name`` misspelt (conv_backwards, Conv_Backward), or
+    None."""
+    import difflib
+
+    close = difflib.get_close_matches(function_name.lower(), [name.lower() for name in defined], n=1, cutoff=0.85)
+    return next((name for name in defined if close and name.lower() == close[0]), None)
 
 
 def _another_exercise_instead(defined, function_name, where, path):
     """What to say where the functions ``defined`` include another exercise's (None where none do): most likely the
     file was checked against the wrong exercise, and renaming its function would only make the check fail."""
     others = [name for name in NAMES if name in defined and name != function_name]
-    if not others:
-        return None
+    if not others or _misspelt(function_name, [name for name in defined if name not in NAMES]):
+        return None  # a function named nearly like the exercise (conv_backwards) is the likelier slip
     first = others[0]
     which = f"{first}, another exercise" if len(others) == 1 else f"{', '.join(others)}, other exercises"
     shown = f'"{path}"' if path is not None and any(character.isspace() for character in path) else path

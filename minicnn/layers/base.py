@@ -7,6 +7,7 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 """
 
 import copy
+import inspect
 import itertools
 import numbers
 import re
@@ -496,10 +497,11 @@ class Layer:
 
     def __getattr__(self, name):
         """Only for what the layer lacks: a Keras name (``layer.kernel``, ``layer.weights``) says what to use
-        instead. (Python also comes here when a property raised AttributeError: the property runs again to raise
-        that error.)"""
-        if isinstance(getattr(type(self), name, None), property):
-            return getattr(type(self), name).fget(self)
+        instead. (Python also comes here when a descriptor of the class, a property of a layer of yours, raised
+        AttributeError: it runs again to raise that error, which names what is really missing.)"""
+        descriptor = inspect.getattr_static(type(self), name, None)
+        if hasattr(descriptor, "__get__"):
+            return descriptor.__get__(self, type(self))
         if name in LAYER_NAMES:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (a Keras one): "
                                  f"{LAYER_NAMES[name]}")
