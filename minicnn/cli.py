@@ -213,7 +213,8 @@ def _results_folder(args, data_folder):
     from minicnn.track.trackers import backend_suffix, weights_suffix
 
     suffix = weights_suffix(args.weights) + backend_suffix(args.backend)
-    return Path("minicnn_results") / f"{Path(data_folder).name}{suffix}"
+    name = Path(data_folder).resolve().name or "data"  # --data .. or . names the folder, not ".." or ""
+    return Path("minicnn_results") / f"{name}{suffix}"
 
 
 def _our_trackers_as_asked(parser, trackers, weights, backend):

@@ -49,9 +49,9 @@ def _folder_frames(folder):
     """The frame files of ``folder`` sorted by name (digit runs as numbers), all checked to have one size."""
     from PIL import Image
 
-    from minicnn.track.sequences import natural_key
+    from minicnn.track.sequences import is_frame_file, natural_key
 
-    files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES),
+    files = sorted((p for p in folder.iterdir() if p.is_file() and is_frame_file(p, FRAME_SUFFIXES)),
                    key=natural_key)
     if not files:
         inner = [p for p in folder.iterdir() if p.is_dir() and p.name.lower() == "img"]

@@ -1735,3 +1735,21 @@ def test_a_file_that_may_not_be_read_is_not_blamed_on_another_program(data, tmp_
     assert status == 1 and "Traceback" not in err, err
     assert err.startswith("minicnn eval: [Errno 13] Permission denied: ") and err.rstrip().endswith(
         ": this user may not read or write it"), err
+
+
+def test_eval_with_data_given_as_dot_dot_names_the_results_folder_after_the_data_folder(data, monkeypatch):
+    """minicnn eval --data .. wrote its results into the working folder (Path("..").name is "..", and
+    minicnn_results/.. is the working folder itself), inside the data folder, where later runs warned of a folder
+    skipped (found in review); --data . wrote into minicnn_results itself."""
+    pytest.importorskip("cv2")
+    work = data / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    with pytest.warns(UserWarning, match=r"1 folder skipped.*: work$"):  # the working folder, inside the data
+        cli.main(["eval", "--data", "..", "--trackers", "mosse", "--sequences", "slow", "--quiet"])
+    assert (work / "minicnn_results" / "data" / "mosse" / "slow.json").is_file()
+    assert sorted(path.name for path in work.iterdir()) == ["minicnn_results"]
+    monkeypatch.chdir(data)
+    with pytest.warns(UserWarning, match=r"1 folder skipped.*: work$"):
+        cli.main(["eval", "--data", ".", "--trackers", "mosse", "--sequences", "slow", "--quiet"])
+    assert (data / "minicnn_results" / "data" / "mosse" / "slow.json").is_file()

@@ -352,3 +352,17 @@ def test_a_lost_tracker_is_carried_across_a_frame_annotated_0000_but_not_across_
     lost_from_3 = np.array([[10.0, 20.0, 30.0, 20.0]] * 2 + [[np.nan] * 4] * 4)
     in_memory = M.ope_score(lost_from_3, sequence.ground_truth)  # a NaN row is written 0,0,0,0 (write_otb)
     assert in_memory.auc == pytest.approx(100 / 126)
+
+
+def test_thresholds_are_the_toolkits_floats_so_an_iou_of_exactly_0_65_counts_as_otb_counts_it():
+    """np.linspace(0, 1, 21) gave 0.65 where MATLAB's 0:0.05:1 gives 1 − 7·0.05 = 0.6499999999999999, so a frame of
+    IoU exactly 0.65 (a 13×10 box inside a 20×10 ground truth: 130/200) failed at τ = 0.65 in minicnn and succeeded
+    in the OTB toolkit (found in review); LaSOT's (0:50)/100 differed from linspace at 0.35, 0.41 and 0.47."""
+    assert M.OVERLAP_THRESHOLDS[13] == 1 - 7 * 0.05 == 0.6499999999999999
+    assert M.OVERLAP_THRESHOLDS[:11].tolist() == [k * 0.05 for k in range(10)] + [0.5]
+    assert M.OVERLAP_THRESHOLDS[-1] == 1.0 and len(M.OVERLAP_THRESHOLDS) == 21
+    assert M.NORMALIZED_THRESHOLDS.tolist() == [k / 100 for k in range(51)]
+    assert M.matlab_colon(0, 1, 5).tolist() == [0, 1, 2, 3, 4, 5]  # an odd count: no middle element
+    gt, box = np.array([[0.0, 0.0, 20.0, 10.0]] * 2), np.array([[0.0, 0.0, 20.0, 10.0], [0.0, 0.0, 13.0, 10.0]])
+    success = M.ope_score(box, gt).success
+    assert success[13] == 1.0 and success[14] == 0.5  # frame 2 (IoU 0.65) counts at 0.6499…, not at 0.7

@@ -666,7 +666,8 @@ def test_tiger1_with_more_boxes_than_its_frames_and_the_left_out_ones_names_the_
     """Tiger1 leaves out its first five boxes only where the file holds exactly those and one per frame tracked; a
     file with more is refused with the number of boxes it holds (360), not a count after five were dropped."""
     folder = _otb_folder(tmp_path, "Tiger1", [[i, 1, 2, 2] for i in range(1, 361)], 354)
-    with pytest.raises(ValueError, match=r"groundtruth_rect\.txt: 360 boxes for 349 frames \(6\.\.354\)"):
+    with pytest.raises(ValueError, match=r"groundtruth_rect\.txt: 360 boxes for 349 frames "
+                                         r"\(6\.\.354, 0006\.jpg … 0354\.jpg\)"):
         read_otb(folder)
 
 
@@ -725,3 +726,17 @@ def test_a_16_bit_colour_png_holding_8_bit_values_is_warned_of_too(tmp_path, mon
                                          r"through its high bytes"):
         frame = sequences.read_frame(tmp_path / "0001.png")
     assert frame.shape == (6, 5, 3) and frame.max() == 0
+
+
+def test_hidden_files_beside_the_frames_are_not_frames_and_a_count_mismatch_names_the_files(tmp_path):
+    """macOS leaves ._0001.jpg beside 0001.jpg on drives that cannot hold its metadata: they were counted as
+    frames, and the error advised start_frame/end_frame, which the command line does not have (found in review)."""
+    folder = _otb_folder(tmp_path, "Mac", [[1, 1, 2, 2]] * 3, 3)
+    for image in list((folder / "img").iterdir()):
+        (folder / "img" / f"._{image.name}").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert [p.name for p in read_otb(folder).frames] == ["0001.jpg", "0002.jpg", "0003.jpg"]
+    (folder / "img" / "0004.jpg").write_bytes((folder / "img" / "0003.jpg").read_bytes())
+    with pytest.raises(ValueError, match=r"3 boxes for 4 frames \(1\.\.4, 0001\.jpg … 0004\.jpg\); the annotation has "
+                                         r"one box per frame: remove the images that are not frames, or where it "
+                                         r"covers only part of the video, give read_otb its start_frame and end_frame"):
+        read_otb(folder)

@@ -22,9 +22,24 @@ import numpy as np
 
 from minicnn.track.boxes import as_boxes, iou
 
-OVERLAP_THRESHOLDS = np.linspace(0.0, 1.0, 21)
+def matlab_colon(start, step, stop):
+    """``start:step:stop`` as MATLAB's colon operator makes it, from both ends: ``start + k·step`` for the first
+    half, ``stop − k·step`` for the second, and ``(start + stop) / 2`` in the middle of an even count. The OTB
+    toolkit's thresholds ``0:0.05:1`` then land on its floats: its 14th is ``1 − 7·0.05 = 0.6499999999999999``,
+    where ``np.linspace`` gives 0.65, and a frame of IoU exactly 0.65 counts as a success there only."""
+    count = int(round((stop - start) / step))
+    values = np.empty(count + 1)
+    half = np.arange(count // 2 + 1)
+    values[half] = start + half * step
+    values[count - half] = stop - half * step
+    if count % 2 == 0:
+        values[count // 2] = (start + stop) / 2
+    return values
+
+
+OVERLAP_THRESHOLDS = matlab_colon(0.0, 0.05, 1.0)  # the OTB toolkit's thresholdSetOverlap = 0:0.05:1
 ERROR_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
-NORMALIZED_THRESHOLDS = np.linspace(0.0, 0.5, 51)
+NORMALIZED_THRESHOLDS = np.arange(51) / 100  # LaSOT's (0:50)/100, pysot's np.arange(51) / 100
 
 
 def _check_pair(boxes, ground_truth):
@@ -64,13 +79,17 @@ def otb_frame_errors(boxes, ground_truth, failed_from=None, nan_in_annotation=No
     - a result that is all NaN, or has ``w ≤ 0`` or ``h ≤ 0``, is replaced by the previous frame's result, in frame
       order, but only where that frame's annotation, as its file writes it, holds no NaN (``(isnan(r) | r(3)<=0 |
       r(4)<=0) & ~isnan(r_anno)``, which MATLAB's ``if`` takes as true only when all four entries are): a result
-      only partly NaN is kept, and scores as a failure; a lost tracker's last box is carried across a frame
-      annotated ``0,0,0,0`` (OTB's marker, which is not NaN), and not across one annotated NaN (UAV123's);
+      only partly NaN is kept; a lost tracker's last box is carried across a frame annotated ``0,0,0,0`` (OTB's
+      marker, which is not NaN), and not across one annotated NaN (UAV123's);
     - then the first frame's result is replaced by the ground truth (the tracker was given it), so frame 2 carries
       forward the tracker's own first box where it has to;
     - a frame whose ground truth is not valid (in 1-based terms all four numbers must be > 0) gets overlap ``−1``
       and centre error ``−1``: it counts as a **failure** in every success threshold but, because ``−1 ≤ d``, as
       a **hit** in every precision threshold, and it stays in the denominator of both.
+
+    minicnn differs in one corner: a result kept with a NaN in ``x`` or ``y`` (only partly NaN) scores as a failure
+    (its overlap and centre error are NaN), where MATLAB's ``max`` and ``min`` in ``calcRectInt`` skip the NaN and
+    give an overlap as if that coordinate matched the ground truth's.
 
     minicnn adds one rule the toolkits have no need for: from frame index ``failed_from`` on (a tracker that
     raised an exception), frames with valid ground truth get overlap 0 and an infinite centre error, instead of
@@ -175,7 +194,10 @@ def ope_score(boxes, ground_truth, failed_from=None, nan_in_annotation=None):
 
 
 def mean_score(scores):
-    """The suite's score: the mean of the per-sequence curves (OTB's ``aveSuccessRatePlot`` averaged over videos)."""
+    """The suite's score: the mean of the per-sequence curves (OTB's ``aveSuccessRatePlot`` averaged over videos).
+    OTB's ``plotDrawSave`` leaves out a sequence whose success curve is 0 at every threshold, which only a sequence
+    whose first ground-truth box is not valid in OTB's terms can have (``read_otb`` warns of one); minicnn averages
+    it in as it is."""
     scores = list(scores)
     if not scores:
         raise ValueError("scores: need at least one sequence's score to average")

@@ -568,7 +568,7 @@ def plot_success(curves, thresholds=None, ax=None, title="Success plot of OPE"):
     curves : dict
         tracker name → success rates, shape (T,), one per overlap threshold.
     thresholds : array, shape (T,), optional
-        Overlap thresholds; default ``np.linspace(0, 1, 21)`` (``metrics.OVERLAP_THRESHOLDS``).
+        Overlap thresholds; default OTB's ``0:0.05:1`` (``metrics.OVERLAP_THRESHOLDS``).
     ax : matplotlib Axes, optional
         Where to draw; default a new figure.
     title : str

@@ -354,12 +354,18 @@ def natural_key(path):
 _NUMBERED = re.compile(r"(\D*)(\d+)(\D*)")
 
 
+def is_frame_file(path, suffixes):
+    """Whether ``path`` names a frame: an image file of one of ``suffixes`` whose name does not start with a dot."""
+    return path.suffix.lower() in suffixes and not path.name.startswith(".")
+
+
 def _image_files(folder):
     """The frames of ``folder`` in frame order: numbered names (``0001.jpg``, unpadded ``1.jpg … 10.jpg``, or
     ``frame_1.jpg … frame_10.jpg``) by their number, which must run without a gap or a repeat, since the boxes are
     one per frame and a missing image would pair every later box with the wrong frame; other names with their
-    digit runs compared as numbers (``natural_key``)."""
-    files = sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+    digit runs compared as numbers (``natural_key``). Hidden files are not frames: macOS leaves ``._0001.jpg`` beside
+    ``0001.jpg`` on drives that cannot hold its metadata, and they were counted as frames (found in review)."""
+    files = sorted((p for p in Path(folder).iterdir() if is_frame_file(p, IMAGE_SUFFIXES)), key=natural_key)
     numbers = _frame_numbers(files)
     if numbers is None:
         return files
@@ -519,8 +525,9 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
     images = chosen
     if len(rects) != len(images):
         raise ValueError(
-            f"{targets[target]}: {len(rects)} boxes for {len(images)} frames ({first}..{last}); "
-            "give start_frame/end_frame if the annotation covers only part of the video"
+            f"{targets[target]}: {len(rects)} boxes for {len(images)} frames ({first}..{last}, {images[0].name} … "
+            f"{images[-1].name}); the annotation has one box per frame: remove the images that are not frames, or "
+            f"where it covers only part of the video, give read_otb its start_frame and end_frame"
         )
     boxes = from_otb(rects)
     as_written = np.where(np.all(np.isnan(boxes), axis=1, keepdims=True), np.nan, rects)  # 1-based; absent rows NaN
