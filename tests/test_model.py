@@ -723,6 +723,32 @@ def test_bad_inputs_name_what_is_wrong():
         toy_model().fit(x, y)
 
 
+def test_load_weights_refuses_a_file_saved_for_another_input_shape_where_a_flatten_lays_the_weights_out(tmp_path):
+    """Weights saved for 26×34 images loaded into a model for 34×26 (the same count after Flatten): every prediction
+    meaningless, no word (found in review: PIL's image.size is (width, height)). A fully convolutional model takes
+    weights saved for another image size."""
+    def flattening(shape):
+        return mc.Sequential([mc.Conv2D(2, 3, input_shape=shape), mc.Flatten(), mc.Dense(1, activation="sigmoid")],
+                             seed=0)
+
+    path = tmp_path / "landscape.npz"
+    landscape = flattening((26, 34, 3))
+    landscape.build()
+    landscape.save_weights(path)
+    portrait = flattening((34, 26, 3))
+    with pytest.raises(mc.WeightFileError, match=r"was saved from a model for inputs of shape \(26, 34, 3\), and "
+                                                 r"this model takes \(34, 26, 3\) \(height and width swapped\? "
+                                                 r"PIL's image.size is \(width, height\).*build the model for "
+                                                 r"inputs of shape \(26, 34, 3\)$"):
+        portrait.load_weights(path)
+    assert not portrait.built
+    flattening((26, 34, 3)).load_weights(path)  # the same shape: taken
+    convolutional = mc.Sequential([mc.Conv2D(2, 3, input_shape=(26, 34, 3)), mc.Conv2D(1, 1)], seed=0)
+    convolutional.build()
+    convolutional.save_weights(path)
+    mc.Sequential([mc.Conv2D(2, 3, input_shape=(40, 40, 3)), mc.Conv2D(1, 1)]).load_weights(path)
+
+
 def test_set_and_load_weights_apply_nothing_when_one_array_is_wrong(tmp_path):
     """Every array is checked and converted before the first is set: a value that is not a number leaves every
     weight as it was. A load that fails leaves a model without input_shape unbuilt, free to be built for other
