@@ -898,6 +898,7 @@ class Sequential:
         kernels = backend.kernels()
         return kernels.to_host(self.forward(self._batch_where_computed(kernels, x_batch), training=training))
 
+    @checks.interruptions_unwrapped
     def train_on_batch(self, x, y, return_dict=True, **keras_arguments):
         """One step: forward, loss, backward, optimizer update. Returns ``{"loss": ..., metric: ...}``; with
         ``return_dict=False`` (Keras' default) the loss alone, or ``[loss, metric, ...]`` with metrics.
@@ -1073,6 +1074,7 @@ class Sequential:
                    f"check the data.")
         return TrainingDivergedError(message, epoch, batch, history, rows=np.asarray(rows))
 
+    @checks.interruptions_unwrapped
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, validation_split=0.0, shuffle=True,
             seed=None, augment=None, **keras_arguments):
         """Train for ``epochs`` passes over the data in mini-batches.
@@ -1258,6 +1260,7 @@ class Sequential:
                       f"from it. A learning rate too large does this{at}: try one 10 times smaller",
                       stacklevel=checks.stacklevel_outside_minicnn())
 
+    @checks.interruptions_unwrapped
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, **keras_arguments):
         """Loss and metrics in inference mode over the whole data, computed in batches; ``verbose`` 0 (silent, the
         default), 1 (a progress bar) or 2 (its last line).
@@ -1299,6 +1302,7 @@ class Sequential:
         """``predict`` on one batch (Keras' name)."""
         return self.predict(x, batch_size=max(len(np.asarray(x)), 1))
 
+    @checks.interruptions_unwrapped
     def predict(self, x, batch_size=32, verbose=0, **keras_arguments):
         """The model's outputs for ``x`` in inference mode, computed in batches of ``batch_size``; ``verbose`` as
         ``evaluate``'s (silent by default)."""

@@ -1,6 +1,7 @@
 """Pictures of a network: first-layer filters and feature maps (learning curves are ``History.plot``)."""
 
 import numbers
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,11 @@ def save_figure(figure, path, **options):
     """Save a matplotlib ``figure`` to ``path`` (``savefig``'s ``options``, such as ``dpi``) atomically: drawn
     into a new file beside ``path``, renamed onto it once complete. A failed save (a full disk, Ctrl-C) leaves
     the old picture as it was; ``savefig`` on ``path`` itself truncates it first."""
+    named_a_folder = str(os.fspath(path)).endswith(("/", os.sep))  # "plots/": Path() would drop the slash
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot save a figure as {path}: it is a folder; give a file name such as "
-                                f"{path / 'figure.png'}")
+    if path.is_dir() or named_a_folder:
+        raise IsADirectoryError(f"cannot save a figure as {os.fspath(path)}{os.sep if named_a_folder else ''}: it is "
+                                f"a folder; give a file name such as {path / 'figure.png'}")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save a figure as {path}: the folder {path.parent} does not exist")
     kind = options.pop("format", None) or path.suffix[1:].lower() or "png"

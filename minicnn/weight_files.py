@@ -164,9 +164,9 @@ def _file_path(path, where):
         raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
     if not path:
         raise ValueError(f"{where}: expected a file name, got an empty string")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{where}: {path!r} is a folder; expected a file name, such as "
-                                f"{os.path.join(path, 'weights.npz')!r}")
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):  # "results/" names a folder, made or not
+        raise IsADirectoryError(f"{where}: {path!r} is {'a folder' if os.path.isdir(path) else 'a folder name'}; "
+                                f"expected a file name, such as {os.path.join(path, 'weights.npz')!r}")
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isfile(folder):
         raise NotADirectoryError(f"{where}: cannot write {path!r}: {folder!r} is a file, not a folder")

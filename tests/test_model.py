@@ -316,6 +316,32 @@ def test_a_loop_of_fit_drawing_from_the_same_state_is_warned_of_and_one_generato
         other.fit(x, y, batch_size=12, verbose=0, seed=np.random.default_rng(5), augment=lambda batch, rng: batch)
 
 
+def test_ctrl_c_inside_a_compiled_kernel_reaches_the_caller_as_keyboard_interrupt(monkeypatch):
+    """Numba wraps a KeyboardInterrupt that arrives while a compiled kernel runs in SystemError ("CPUDispatcher(...)
+    returned a result with an exception set"): 8 of 18 Ctrl-C during a student's fit escaped except
+    KeyboardInterrupt (found in review). fit, evaluate, predict and train_on_batch raise it as itself; another
+    SystemError stays one."""
+    x, y = indexed_samples(8), np.zeros((8, 1))
+    model = sigmoid_of_first_input()
+    state = {"cause": KeyboardInterrupt()}
+
+    def kernel_stopped(*args, **kwargs):
+        try:
+            raise state["cause"]
+        except BaseException:
+            raise SystemError("CPUDispatcher(<function _matmul>) returned a result with an exception set")
+
+    monkeypatch.setattr(model, "_train_step", kernel_stopped)
+    monkeypatch.setattr(model, "_predict_batch", kernel_stopped)
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.train_on_batch(x, y),
+                 lambda: model.evaluate(x, y), lambda: model.predict(x)):
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    state["cause"] = ValueError("something else")
+    with pytest.raises(SystemError, match="returned a result with an exception set"):
+        model.predict(x)
+
+
 def test_validation_split_keeps_the_validation_samples_out_of_training(monkeypatch):
     """``validation_split=0.25`` of 40 samples: the last 10 (before shuffling) are only validated on, the first 30
     only trained on."""
@@ -1607,6 +1633,30 @@ def test_weight_file_paths_of_the_wrong_kind_are_named(tmp_path):
     with pytest.raises(NotADirectoryError, match=r"^sequential\.save_weights: cannot write '.*w\.npz/x': '.*w\.npz' "
                                                  r"is a file, not a folder$"):
         model.save_weights(tmp_path / "w.npz" / "x")
+
+
+def test_a_path_ending_in_a_slash_names_a_folder_and_is_refused_for_weights_and_figures(tmp_path):
+    """save_weights("results/") wrote a file named results (the slash dropped by os.path.abspath), which the same
+    load_weights("results/") could not read and which blocked results/weights.npz; save_figure("plots/") the same
+    (found in review)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minicnn.plots import save_figure
+
+    model = toy_model()
+    model.build()
+    folder = str(tmp_path / "results") + "/"
+    with pytest.raises(IsADirectoryError, match=r"^sequential\.save_weights: '.*results/' is a folder name; expected "
+                                                r"a file name, such as '.*results/weights\.npz'$"):
+        model.save_weights(folder)
+    figure = plt.figure()
+    with pytest.raises(IsADirectoryError, match=r"^cannot save a figure as .*plots/: it is a folder"):
+        save_figure(figure, str(tmp_path / "plots") + "/")
+    plt.close(figure)
+    assert sorted(tmp_path.iterdir()) == []
 
 
 def test_a_weight_file_with_a_long_name_is_written(tmp_path):
