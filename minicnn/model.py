@@ -86,10 +86,16 @@ class History:
                                 label=("validation " if prefix else "training ") + name)
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3: not 1.25, 1.5, ...
+            if len(epochs) == 1:  # a range around one point holds one whole number: the locator drew 0.95, 0.96…
+                ax.set_xticks([1])
+                ax.set_xlim(0.5, 1.5)
             ax.set_ylabel(" / ".join(names))
             ax.set_title("Loss per epoch" if names == ["loss"] else "Metrics per epoch")
             ax.grid(alpha=0.3)
-            ax.legend()
+            if len(epochs):
+                ax.legend()
+            else:  # stopped (Ctrl-C) before an epoch ended: say so, not an empty legend and matplotlib's warning
+                ax.text(0.5, 0.5, "no epoch finished", ha="center", va="center", transform=ax.transAxes)
         axes[0].figure.tight_layout()
         return axes[0].figure
 

@@ -389,14 +389,27 @@ def test_learning_curves_draw_on_the_first_axes_of_more(shape, metrics, drawn):
     plt.close(figure)
 
 
-def test_learning_curves_of_few_epochs_number_the_epochs_with_whole_numbers():
-    """Three epochs were ticked 1.00, 1.25, 1.50, ..."""
+@pytest.mark.parametrize("epochs", [1, 2, 3])
+def test_learning_curves_of_few_epochs_number_the_epochs_with_whole_numbers(epochs):
+    """Three epochs were ticked 1.00, 1.25, 1.50, ...; one epoch 0.945, 0.960, ... (found in review: minicnn demo
+    --epochs 1 drew it)."""
     plt = pictures()
-    figure = history(epochs=3).plot()
+    figure = history(epochs=epochs).plot()
     figure.canvas.draw()
     for ax in figure.axes:
         ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
         assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+    plt.close(figure)
+
+
+def test_learning_curves_of_no_epoch_say_so_without_an_empty_legend(recwarn):
+    """Ctrl-C in the first epoch leaves a History of no epochs: its plot drew empty legends, with matplotlib's
+    warning "No artists with labels found to put in legend" (found in review)."""
+    plt = pictures()
+    figure = history(epochs=0).plot()
+    assert all(ax.get_legend() is None for ax in figure.axes)
+    assert [text.get_text() for text in figure.axes[0].texts] == ["no epoch finished"]
+    assert not [w for w in recwarn if "No artists" in str(w.message)]
     plt.close(figure)
 
 
