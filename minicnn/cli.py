@@ -213,7 +213,9 @@ def _results_folder(args, data_folder):
     from minicnn.track.trackers import backend_suffix, weights_suffix
 
     suffix = weights_suffix(args.weights) + backend_suffix(args.backend)
-    name = Path(data_folder).resolve().name or "data"  # --data .. or . names the folder, not ".." or ""
+    from minicnn.track.sequences import folder_name
+
+    name = folder_name(data_folder) or "data"  # --data .. or . names the folder, not ".." or ""
     return Path("minicnn_results") / f"{name}{suffix}"
 
 

@@ -53,6 +53,8 @@ def labels_problem(metric, labels_shape, predictions_shape):
             return f"expected one-hot labels of the predictions' shape {predictions_shape}, got {labels_shape}{hint}"
         if metric is sparse_categorical_accuracy and labels_shape not in integer_shapes:
             hint = ("; one-hot labels go with categorical_accuracy (or 'accuracy', which follows the loss)"
+                    if labels_shape == predictions_shape and len(predictions_shape) > 1 else
+                    "; flat predictions are one sample's outputs: for one yes/no output per sample, binary_accuracy"
                     if labels_shape == predictions_shape else "")
             return (f"expected integer class labels of shape {predictions_shape[:-1]} beside predictions of shape "
                     f"{predictions_shape}, got {labels_shape}{hint}")
@@ -74,6 +76,10 @@ def _without_trailing_ones(shape):
 
 def _refuse_labels(metric, y_true, y_pred):
     problem = labels_problem(metric, np.shape(y_true), np.shape(y_pred))
+    if problem is None and metric is categorical_accuracy and np.ndim(y_true) == 1 and np.size(y_true) > 1 \
+            and not np.isclose(np.sum(y_true), 1.0):  # one sample's one-hot row sums to 1; yes/no labels do not
+        problem = ("a flat y_true is one sample's one-hot row, and these labels are not one (they sum to "
+                   f"{float(np.sum(y_true)):g}): for one yes/no output per sample, binary_accuracy")
     if problem is not None:
         raise ShapeError(f"{metric.__name__}: {problem}")
 

@@ -586,6 +586,7 @@ class Sequential:
         twin.layers = [layer.astype(dtype) for layer in self.layers]
         twin._layer_seeds = copy.deepcopy(self._layer_seeds)  # a layer added to the twin draws from its own copy
         twin._optimizer_mark = object()  # the twin's optimizer is its own: this model's is refused to it
+        twin.__dict__.pop("_last_fit_draws_from", None)  # the twin has not been fitted (its first fit warns of nothing)
         twins = {id(layer): twin_layer for layer, twin_layer in zip(self.layers, twin.layers)}
         if self._trained_when_stepped() is not None:  # the twin's layers, where they are this model's layers now
             twin._trainable_when_stepped = [(twins.get(id(layer), layer), trainable)
@@ -1149,7 +1150,7 @@ class Sequential:
                           " before training; no step can repair it (a training that diverged left it, or it was "
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
-        if epochs and (shuffle or augment is not None):
+        if epochs and (augment is not None or (shuffle and len(x) > 1)):  # one sample's order draws nothing
             self._warn_if_the_draws_repeat(seed, rng, augment is not None)
         if augment is not None:  # draws of its own: the batches come in the same order with and without augment
             augment = functools.partial(_augment_with, augment, _generator_beside(rng))

@@ -188,3 +188,21 @@ def test_one_samples_flat_predictions_are_one_sample_of_several_outputs():
     assert categorical_accuracy([0, 1, 0], [0.1, 0.8, 0.1]) == 1.0
     assert sparse_categorical_accuracy(1, [0.1, 0.8, 0.1]) == 1.0
     assert binary_accuracy(np.array([[1.0], [0.0]]), np.array([0.9, 0.2])) == 1.0  # a column beside a flat vector
+
+
+def test_flat_yes_no_labels_beside_flat_probabilities_are_sent_to_binary_accuracy():
+    """After flat predictions became one sample, categorical_accuracy of five yes/no labels beside five
+    probabilities returned 0.0 for five right answers, and sparse_categorical_accuracy's refusal pointed to it (found
+    in review)."""
+    from minicnn.errors import ShapeError
+
+    labels, probabilities = [0, 1, 1, 0, 1], [0.1, 0.8, 0.9, 0.2, 0.7]
+    with pytest.raises(ShapeError, match=r"^categorical_accuracy: a flat y_true is one sample's one-hot row, and these "
+                                         r"labels are not one \(they sum to 3\): for one yes/no output per sample, "
+                                         r"binary_accuracy$"):
+        categorical_accuracy(labels, probabilities)
+    with pytest.raises(ShapeError, match=r"flat predictions are one sample's outputs: for one yes/no output per "
+                                         r"sample, binary_accuracy$"):
+        sparse_categorical_accuracy(labels, probabilities)
+    assert binary_accuracy(labels, probabilities) == 1.0
+    assert categorical_accuracy([0.05, 0.9, 0.05], [0.1, 0.8, 0.1]) == 1.0  # a smoothed one-hot row sums to 1

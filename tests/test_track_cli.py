@@ -1753,3 +1753,8 @@ def test_eval_with_data_given_as_dot_dot_names_the_results_folder_after_the_data
     with pytest.warns(UserWarning, match=r"1 folder skipped.*: work$"):
         cli.main(["eval", "--data", ".", "--trackers", "mosse", "--sequences", "slow", "--quiet"])
     assert (data / "minicnn_results" / "data" / "mosse" / "slow.json").is_file()
+    monkeypatch.chdir(work)  # a link keeps its own name (results made before under that name are found)
+    (work / "linked").symlink_to(data)
+    with pytest.warns(UserWarning, match=r"folders? skipped"):
+        cli.main(["eval", "--data", "linked", "--trackers", "mosse", "--sequences", "slow", "--quiet"])
+    assert (work / "minicnn_results" / "linked" / "mosse" / "slow.json").is_file()

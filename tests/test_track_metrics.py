@@ -363,6 +363,10 @@ def test_thresholds_are_the_toolkits_floats_so_an_iou_of_exactly_0_65_counts_as_
     assert M.OVERLAP_THRESHOLDS[-1] == 1.0 and len(M.OVERLAP_THRESHOLDS) == 21
     assert M.NORMALIZED_THRESHOLDS.tolist() == [k / 100 for k in range(51)]
     assert M.matlab_colon(0, 1, 5).tolist() == [0, 1, 2, 3, 4, 5]  # an odd count: no middle element
+    np.testing.assert_allclose(M.matlab_colon(0, 0.3, 1), [0, 0.3, 0.6, 0.9], rtol=0, atol=1e-15)  # not to 1
+    assert M.matlab_colon(1, 1, 0).size == 0
+    with pytest.raises(ValueError, match=r"^step: expected a number > 0, got 0$"):
+        M.matlab_colon(0, 0, 1)
     gt, box = np.array([[0.0, 0.0, 20.0, 10.0]] * 2), np.array([[0.0, 0.0, 20.0, 10.0], [0.0, 0.0, 13.0, 10.0]])
     success = M.ope_score(box, gt).success
     assert success[13] == 1.0 and success[14] == 0.5  # frame 2 (IoU 0.65) counts at 0.6499…, not at 0.7

@@ -740,3 +740,29 @@ def test_hidden_files_beside_the_frames_are_not_frames_and_a_count_mismatch_name
                                          r"one box per frame: remove the images that are not frames, or where it "
                                          r"covers only part of the video, give read_otb its start_frame and end_frame"):
         read_otb(folder)
+
+
+def test_a_sequence_folder_given_as_dot_or_through_a_link_keeps_its_own_name(tmp_path, monkeypatch):
+    """read_otb(".") named the sequence "" (its result files .txt, .json: hidden), and ".." named it ".." (found in
+    review); a symbolic link keeps its own name, not its target's."""
+    from minicnn.track.sequences import read_sequences
+
+    folder = _otb_folder(tmp_path, "Walker", [[1, 1, 2, 2]] * 2, 2)
+    monkeypatch.chdir(folder)
+    assert read_otb(".").name == "Walker" and [s.name for s in read_sequences(".")] == ["Walker"]
+    monkeypatch.chdir(folder / "img")
+    assert read_otb("..").name == "Walker"
+    (tmp_path / "linked").symlink_to(folder)
+    assert read_otb(tmp_path / "linked").name == "linked"
+
+
+def test_a_got10k_count_mismatch_names_its_first_and_last_frames_and_what_to_do(tmp_path):
+    """The GOT-10k reader's mismatch named no files, and neither reader said how to go on from the command line."""
+    folder = write_got10k(_toy(name="g"), tmp_path)
+    frames = sorted(path for path in folder.iterdir() if path.suffix == ".jpg")
+    (folder / "extra.jpg").write_bytes(frames[0].read_bytes())
+    with pytest.raises(ValueError, match=rf"groundtruth\.txt: {len(frames)} boxes for {len(frames) + 1} frames "
+                                         rf"\({frames[0].name} … extra\.jpg\); expected one per frame or one: remove "
+                                         r"the images that are not frames \(minicnn eval --sequences can leave the "
+                                         r"sequence out\)"):
+        read_got10k(folder)

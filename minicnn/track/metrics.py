@@ -26,14 +26,22 @@ def matlab_colon(start, step, stop):
     """``start:step:stop`` as MATLAB's colon operator makes it, from both ends: ``start + k·step`` for the first
     half, ``stop − k·step`` for the second, and ``(start + stop) / 2`` in the middle of an even count. The OTB
     toolkit's thresholds ``0:0.05:1`` then land on its floats: its 14th is ``1 − 7·0.05 = 0.6499999999999999``,
-    where ``np.linspace`` gives 0.65, and a frame of IoU exactly 0.65 counts as a success there only."""
-    count = int(round((stop - start) / step))
+    where ``np.linspace`` gives 0.65, and a frame of IoU exactly 0.65 counts as a success there only. As in
+    MATLAB, ``stop`` is the last value only where a whole number of steps reaches it (within rounding): ``0:0.3:1``
+    ends at 0.9."""
+    if not step > 0:
+        raise ValueError(f"step: expected a number > 0, got {step!r}")
+    if stop < start:
+        return np.empty(0)
+    tolerance = 2 * np.finfo(float).eps * max(abs(start), abs(stop))
+    count = int(np.floor((stop - start) / step + tolerance / step))
+    end = stop if abs(start + count * step - stop) <= tolerance else start + count * step
     values = np.empty(count + 1)
     half = np.arange(count // 2 + 1)
     values[half] = start + half * step
-    values[count - half] = stop - half * step
+    values[count - half] = end - half * step
     if count % 2 == 0:
-        values[count // 2] = (start + stop) / 2
+        values[count // 2] = (start + end) / 2
     return values
 
 

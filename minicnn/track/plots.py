@@ -649,7 +649,8 @@ def save_ope_plots(success_curves, precision_curves, out_dir, prefix="", attribu
     Parameters
     ----------
     success_curves : dict
-        tracker name → success rates, shape (21,), over ``np.linspace(0, 1, 21)``.
+        tracker name → success rates, shape (21,), over OTB's thresholds ``0:0.05:1``
+        (``metrics.OVERLAP_THRESHOLDS``).
     precision_curves : dict
         tracker name → precision, shape (51,), over ``np.arange(0, 51)`` px.
     out_dir : str or Path

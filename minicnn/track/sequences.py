@@ -354,6 +354,12 @@ def natural_key(path):
 _NUMBERED = re.compile(r"(\D*)(\d+)(\D*)")
 
 
+def folder_name(folder):
+    """The name of ``folder`` as its user sees it: ``.`` and ``..`` worked out (their names were "" and ".."), a
+    symbolic link's own name kept (not its target's)."""
+    return Path(os.path.abspath(folder)).name
+
+
 def is_frame_file(path, suffixes):
     """Whether ``path`` names a frame: an image file of one of ``suffixes`` whose name does not start with a dot."""
     return path.suffix.lower() in suffixes and not path.name.startswith(".")
@@ -496,7 +502,7 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
         target = next(iter(targets))
     if target not in targets:
         raise ValueError(f"target: {folder} has targets {list(targets)}, got {target!r}")
-    base_name = folder.name
+    base_name = folder_name(folder)
     name = base_name if target is None else f"{base_name}.{target}"
     image_folder = folder / "img"
     if not image_folder.is_dir():
@@ -527,7 +533,8 @@ def read_otb(folder, target=None, start_frame=None, end_frame=None):
         raise ValueError(
             f"{targets[target]}: {len(rects)} boxes for {len(images)} frames ({first}..{last}, {images[0].name} … "
             f"{images[-1].name}); the annotation has one box per frame: remove the images that are not frames, or "
-            f"where it covers only part of the video, give read_otb its start_frame and end_frame"
+            f"where it covers only part of the video, give read_otb its start_frame and end_frame (minicnn eval "
+            f"--sequences can leave the sequence out)"
         )
     boxes = from_otb(rects)
     as_written = np.where(np.all(np.isnan(boxes), axis=1, keepdims=True), np.nan, rects)  # 1-based; absent rows NaN
@@ -586,7 +593,9 @@ def read_got10k(folder):
                                 f"{_other_layout(folder)}")
     boxes = read_boxes_file(gt_file)
     if len(boxes) not in (1, len(images)):
-        raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames; expected one per frame or one")
+        raise ValueError(f"{gt_file}: {len(boxes)} boxes for {len(images)} frames ({images[0].name} … "
+                         f"{images[-1].name}); expected one per frame or one: remove the images that are not frames "
+                         f"(minicnn eval --sequences can leave the sequence out)")
     nan_in_annotation = np.any(np.isnan(boxes), axis=1) if len(boxes) > 1 else None
     if len(boxes) == 1:
         boxes = np.concatenate([boxes, np.full((len(images) - 1, 4), np.nan)])
@@ -594,7 +603,7 @@ def read_got10k(folder):
     cover = _read_labels(folder / "cover.label", len(images))
     if absent is not None:
         boxes[absent.astype(bool)] = np.nan
-    _warn_problems(folder.name, gt_file, box_problems(boxes))
+    _warn_problems(folder_name(folder), gt_file, box_problems(boxes))
     boxes[_invalid_rows(boxes)] = np.nan
     attributes = ()
     meta = folder / "meta_info.ini"
@@ -603,7 +612,7 @@ def read_got10k(folder):
             key, _, value = line.partition(":")
             if key.strip() == "attributes":
                 attributes = _attribute_tags(_SEPARATORS.split(value.strip()), meta)
-    return Sequence(folder.name, images, boxes, attributes, absent=absent, cover=cover, path=folder,
+    return Sequence(folder_name(folder), images, boxes, attributes, absent=absent, cover=cover, path=folder,
                     nan_in_annotation=nan_in_annotation)
 
 
@@ -718,14 +727,14 @@ def read_sequences(root, names=None):
 def _sequence_names(folder):
     """The names ``read_sequence(folder)`` gives its sequences, without reading them: the folder's, or
     ``Jogging.1``, ``Jogging.2`` for the targets of a multi-target OTB video."""
-    folder = Path(folder)
+    folder, name = Path(folder), folder_name(folder)
     if detect_layout(folder) == "otb":
         targets = otb_targets(folder)
         if None not in targets and len(targets) > 1:
-            return [f"{folder.name}.{target}" for target in targets]
+            return [f"{name}.{target}" for target in targets]
         target = next(iter(targets))
-        return [folder.name if target is None else f"{folder.name}.{target}"]
-    return [folder.name]
+        return [name if target is None else f"{name}.{target}"]
+    return [name]
 
 
 # ------------------------------------------------------------------------------------------------------ writing
