@@ -192,10 +192,26 @@ def real_array(value, argument, where, note=""):
         array = np.asarray(value)
     except ValueError as error:  # a ragged list
         raise TypeError(f"{where}: expected {argument} of real numbers{note}, got a {type(value).__name__} that "
-                        f"NumPy cannot read as one array ({error})") from None
+                        f"NumPy cannot read as one array ({error}){_ragged_advice(value)}") from None
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"{where}: expected {argument} of real numbers{note}, got {what_was_given(value, array)}")
+        names = ("; class names? classes, numbers = np.unique(labels, return_inverse=True) numbers them (classes[i] "
+                 "names class i back)" if array.dtype.kind in "US" else "")
+        raise TypeError(f"{where}: expected {argument} of real numbers{note}, got {what_was_given(value, array)}"
+                        f"{names}")
     return array
+
+
+def _ragged_advice(value):
+    """Where the items of a list NumPy cannot stack have different shapes (a student's own photos), what to do."""
+    try:
+        shapes = list(dict.fromkeys(np.shape(item) for item in value))
+    except (TypeError, ValueError):
+        return ""
+    if len(shapes) < 2 or not all(len(shape) >= 2 for shape in shapes):
+        return ""
+    return (f"; its items have {len(shapes)} different shapes, such as {shapes[0]} and {shapes[1]}: images of "
+            f"different sizes or channel counts? give them one size (skimage.transform.resize) and one channel count "
+            f"(skimage.color.rgb2gray, or image[..., :3] to drop an alpha channel) first")
 
 
 def what_was_given(value, array):

@@ -238,8 +238,17 @@ def _warn_if_8_bit_values(x, where):
     """Warn where ``x`` holds an image's 8-bit values, whole numbers in 0–255 reaching past 127: weights
     initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
     0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9). Rows of
-    features (x of rank 2) in that range are as often counts or ages: the advice then standardises them too."""
+    features (x of rank 2) in that range are as often counts or ages: the advice then standardises them too. Images
+    of 16-bit values (0–65535, a scientific camera's PNG or TIFF) are warned of likewise."""
     smallest, largest = x.min(), x.max()
+    sixteen_bit = (x.dtype == np.uint16 and largest > 255) or (1023 < largest and (  # beyond 10-bit cameras
+        x.dtype.kind in "iu" or np.array_equal(x, np.round(x))))
+    if x.ndim > 2 and 0 <= smallest and largest <= 65535 and sixteen_bit:
+        warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, as a 16-bit image's pixels "
+                      f"do; a network's initial weights are scaled for inputs near 0–1, and these saturate its "
+                      f"outputs from the first step: x / 65535 scales them",
+                      stacklevel=checks.stacklevel_outside_minicnn())
+        return
     if not (0 <= smallest and 127 < largest <= 255):
         return
     if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):

@@ -106,6 +106,7 @@ def test_every_keras_argument_named_is_one_that_minicnn_really_lacks():
 @pytest.mark.parametrize("x, advice", [
     (np.zeros((8, 8, 1)), "a single sample? x[None] makes it a batch of one"),
     (np.zeros((5, 8, 8)), "images without their channel axis? x[..., None] adds it"),
+    (np.zeros((8, 8)), "a single grey image? x[None, ..., None] makes it a batch of one with its channel axis"),
 ])
 def test_an_input_of_another_rank_gets_the_fix_it_most_likely_needs(x, advice):
     """One image gave the channel-axis advice, which made it (8, 8, 1, 1)."""

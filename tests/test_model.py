@@ -1750,6 +1750,19 @@ def test_fit_warns_of_inputs_that_hold_8_bit_pixel_values():
 
 
 @pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")
+def test_fit_warns_of_images_that_hold_16_bit_pixel_values():
+    """A student's 16-bit PNGs as uint16 (0–65535) trained silently (with BatchNormalization) or with advice for
+    8-bit pixels only (found in review)."""
+    x, y = toy_data(16)
+    pixels = np.round(np.abs(x) / np.abs(x).max() * 60000).astype(np.uint16)
+    model = toy_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match=r"^sequential(_\d+)?\.fit: x holds whole numbers from \d+ to 60000, as a "
+                                         r"16-bit image's pixels do; .* x / 65535 scales them$"):
+        model.fit(pixels, y, epochs=1, verbose=0)
+
+
+@pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")
 def test_rows_of_whole_number_features_in_0_to_255_are_told_to_standardise_them_too():
     """Counts or levels in 0–255 as features got only "x / 255 scales them (datasets.load_faces gives them
     scaled)", advice for pixels; images keep it."""
@@ -1995,3 +2008,19 @@ def test_the_channels_first_warning_comes_from_the_first_layer_that_takes_images
             model.predict(np.ones((2, 1, 28, 28), np.float32))
     said = [str(w.message) for w in caught if "channels first" in str(w.message)]
     assert len(said) == 1 and said[0].startswith(f"Conv2D '{model.layers[len(first)].name}': data of shape"), said
+
+
+def test_images_of_different_sizes_and_labels_as_names_are_told_what_to_do():
+    """A student's own photos of different sizes, passed as a list, got NumPy's "inhomogeneous shape" only; labels
+    as class names got "expected y of real numbers, got dtype <U3" only (found in review)."""
+    model = mc.Sequential([mc.Flatten(input_shape=(4, 4, 3)), mc.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    with pytest.raises(TypeError, match=r"its items have 2 different shapes, such as \(4, 4, 3\) and \(5, 4, 3\): "
+                                        r"images of different sizes or channel counts\? give them one size "
+                                        r"\(skimage\.transform\.resize\)"):
+        model.fit([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))], [0, 1], verbose=0)
+    with pytest.raises(TypeError, match=r"expected y of real numbers, got dtype <U3; class names\? classes, numbers = "
+                                        r"np\.unique\(labels, return_inverse=True\) numbers them"):
+        model.fit(np.zeros((2, 4, 4, 3)), np.array(["cat", "dog"]), verbose=0)
+    with pytest.raises(TypeError, match=r"got a list that NumPy cannot read as one array \(.*\)$"):  # no such advice
+        model.fit([[0.0, 1.0], [2.0]], [0, 1], verbose=0)

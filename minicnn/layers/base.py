@@ -375,11 +375,14 @@ class Layer:
 
     def _rank_advice(self, shape, expected):
         """What an input of another rank than ``input_ndim`` most likely is, with its fix: one sample without the
-        batch axis (its shape is the declared sample's), images without their channel axis, images given to a
+        batch axis (its shape is the declared sample's), one grey image without either (the declared sample's
+        height and width), images without their channel axis, images given to a
         layer that takes rows of features (Keras' Dense would take the last axis; here Flatten comes first), or
         one number per sample without its axis of one feature (Keras 3 adds that axis itself)."""
         if expected is not None and shape == tuple(expected[1:]):
             return "; a single sample? x[None] makes it a batch of one"
+        if expected is not None and len(expected) == 4 and expected[3] == 1 and shape == tuple(expected[1:3]):
+            return "; a single grey image? x[None, ..., None] makes it a batch of one with its channel axis"
         if self._lacks_channel_axis(shape):
             if expected is None and shape[-1] in (1, 3, 4):  # (28, 28, 3): one RGB image, most likely
                 return ("; a single image? x[None] makes it a batch of one; or images without their channel axis? "
