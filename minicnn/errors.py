@@ -88,8 +88,10 @@ ARGUMENTS = {
     "steps_per_epoch": "fit takes arrays and goes once through them per epoch",
     "validation_steps": "fit validates on the whole of validation_data",
     "initial_epoch": "each fit call starts from the weights the last one left",
-    "class_weight": "minicnn has no class or sample weights",
-    "sample_weight": "minicnn has no class or sample weights",
+    "class_weight": "minicnn has no class or sample weights; for rare classes, repeat their samples in x and y "
+                    "(np.repeat) so that each class weighs as you want",
+    "sample_weight": "minicnn has no class or sample weights; to weigh a sample more, repeat it in x and y "
+                     "(np.repeat)",
     "workers": "minicnn reads arrays, not generators",
     "use_multiprocessing": "minicnn reads arrays, not generators",
     "by_name": "load_weights matches weights by their layer's position and shape",

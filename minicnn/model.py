@@ -1143,7 +1143,14 @@ class Sequential:
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val)")
+                given = (f"a {type(validation_data).__name__} of {len(validation_data)}"
+                         if isinstance(validation_data, (tuple, list)) else
+                         f"an array of shape {validation_data.shape}" if isinstance(validation_data, np.ndarray)
+                         else checks.short_repr(validation_data))
+                weights = ("; minicnn has no sample weights: give (x_val, y_val)"
+                           if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3 else "")
+                raise ValueError(f"{self.name}.fit: validation_data must be a pair (x_val, y_val), got {given}"
+                                 f"{weights}")
             validation_data = self._check_data(*validation_data, f"{self.name}.fit (validation_data)")
         validation_samples = 0 if validation_data is None else len(validation_data[0])
         work = f"{epochs} epoch{'' if epochs == 1 else 's'} of {len(x):,} samples"

@@ -2024,3 +2024,18 @@ def test_images_of_different_sizes_and_labels_as_names_are_told_what_to_do():
         model.fit(np.zeros((2, 4, 4, 3)), np.array(["cat", "dog"]), verbose=0)
     with pytest.raises(TypeError, match=r"got a list that NumPy cannot read as one array \(.*\)$"):  # no such advice
         model.fit([[0.0, 1.0], [2.0]], [0, 1], verbose=0)
+
+
+def test_validation_data_that_is_not_a_pair_says_what_it_got_and_weights_say_what_to_do_instead():
+    """validation_data=(x, y, w), Keras' triple with sample weights, or x alone, got "must be a pair" without what
+    was given; class_weight was refused without an alternative (found in review)."""
+    model = mc.Sequential([mc.Dense(1, input_shape=(2,), activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy")
+    x, y = np.zeros((4, 2)), np.zeros((4, 1))
+    triple = r"got a tuple of 3; minicnn has no sample weights: give \(x_val, y_val\)$"
+    for given, said in (((x, y, np.ones(4)), triple), (x, r"got an array of shape \(4, 2\)$")):
+        with pytest.raises(ValueError, match=r"^sequential\.fit: validation_data must be a pair \(x_val, y_val\), "
+                                             + said):
+            model.fit(x, y, validation_data=given, verbose=0)
+    with pytest.raises(TypeError, match=r"for rare classes, repeat their samples in x and y \(np\.repeat\)"):
+        model.fit(x, y, class_weight={0: 1, 1: 3}, verbose=0)
