@@ -112,6 +112,31 @@ def _check_gives_maps(model, image, position, layer_index):
                      f"shape {batch_shape_text(shapes[position])}, not feature maps (N, H, W, C); {which}")
 
 
+def _check_one_image(image):
+    """``plot_feature_maps`` takes one image (H, W, C): a batch of one, (1, H, W, C), was refused as
+    ``(None, 1, H, W, C)``, a shape nobody gave (found in review), and a grey image without its channel axis as
+    one of another rank."""
+    if image.ndim == 4 and image.shape[0] == 1:
+        raise ShapeError(f"plot_feature_maps: image must be one image (H, W, C), without the batch axis, got a batch "
+                         f"of one, shape {image.shape}: give x[0], not x[:1]")
+    if image.ndim == 2:
+        raise ShapeError(f"plot_feature_maps: image must be one image (H, W, C), got shape {image.shape}: a grey "
+                         f"image without its channel axis? image[..., None] adds it")
+
+
+def _show_input(ax, image):
+    """The input panel: a colour image in colour (its values stretched to 0–1), else its first channel in grey,
+    titled to say which (an RGB image was drawn as its red channel in grey, titled "input": found in review)."""
+    channels = image.shape[-1]
+    if channels == 3:
+        low, high = float(image.min()), float(image.max())
+        ax.imshow((image - low) / (high - low) if high > low else np.zeros(image.shape))
+        ax.set_title("input", fontsize=8)
+        return
+    ax.imshow(image[..., 0], cmap="gray")
+    ax.set_title("input" if channels == 1 else f"input, channel 0 of {channels}", fontsize=8)
+
+
 def _maps_title(layer, maps, count):
     """The default title: the layer, the maps' size, and how many of them are shown when not all are."""
     shown = f", first {count} of {maps.shape[-1]}" if count < maps.shape[-1] else ""
@@ -135,6 +160,7 @@ def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
     _check_max_maps(max_maps)
     position = _layer_position(model, layer_index)
     image = np.asarray(image)
+    _check_one_image(image)
     _check_gives_maps(model, image, position, layer_index)
     x = image[None]
     for layer in model.layers[:position + 1]:
@@ -143,8 +169,7 @@ def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
     count = min(max_maps, maps.shape[-1])
     figure, grid = _new_figure(*_grid(count + 1), 1.6, title or _maps_title(model.layers[position], maps, count))
     axes = grid.ravel()
-    axes[0].imshow(image[..., 0], cmap="gray")
-    axes[0].set_title("input", fontsize=8)
+    _show_input(axes[0], image)
     low, high = float(maps[..., :count].min()), float(maps[..., :count].max())
     for k in range(count):
         shown = axes[k + 1].imshow(maps[..., k], cmap="viridis", vmin=low, vmax=high if high > low else low + 1.0)

@@ -196,6 +196,30 @@ def test_feature_maps_of_a_convolution_take_an_image_of_another_size_than_the_mo
     plt.close("all")
 
 
+def test_feature_maps_show_a_colour_input_in_colour_and_refuse_a_batch_of_one_in_words_of_one_image():
+    """An RGB image was drawn as its red channel in grey titled "input"; x[:1] was refused as an input of shape
+    (None, 1, 16, 16, 1), a shape nobody gave (found in review)."""
+    plt = pictures()
+    from minicnn.errors import ShapeError
+    from minicnn.plots import plot_feature_maps
+
+    import minicnn as mc
+
+    colour = np.random.default_rng(0).random((8, 8, 3))
+    model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(8, 8, 3))], seed=0)
+    figure = plot_feature_maps(model, colour)
+    shown = np.asarray(figure.axes[0].images[0].get_array())
+    assert shown.shape == (8, 8, 3) and figure.axes[0].get_title() == "input"
+    np.testing.assert_allclose(shown, (colour - colour.min()) / (colour.max() - colour.min()))
+    grey = mc.Sequential([mc.Conv2D(2, 3, input_shape=(8, 8, 1))], seed=0)
+    with pytest.raises(ShapeError, match=r"without the batch axis, got a batch of one, shape \(1, 8, 8, 1\): give "
+                                         r"x\[0\], not x\[:1\]$"):
+        plot_feature_maps(grey, grey_image(8)[None])
+    with pytest.raises(ShapeError, match=r"a grey image without its channel axis\? image\[\.\.\., None\] adds it$"):
+        plot_feature_maps(grey, grey_image(8)[..., 0])
+    plt.close("all")
+
+
 @pytest.mark.parametrize("layer_index", [7, -8, 100])
 def test_feature_maps_refuse_a_layer_index_past_the_model_saying_how_many_layers_it_has(layer_index):
     from minicnn.plots import plot_feature_maps
