@@ -79,6 +79,9 @@ class History:
         axes = history_axes(axes, metric_names)
         epochs = np.arange(1, len(self.epoch) + 1)
         for ax, names in zip(axes, (["loss"], metric_names)):
+            fresh = not ax.lines  # axes given with curves on them (runs overlaid): limits to fit every run
+            if not fresh:
+                ax.set_autoscalex_on(True)  # (a one-epoch run drawn first fixed them to 0.5–1.5)
             for name in names:
                 for prefix, style in (("", "-o"), ("val_", "--s")):
                     if prefix + name in self.history:
@@ -86,13 +89,13 @@ class History:
                                 label=("validation " if prefix else "training ") + name)
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3: not 1.25, 1.5, ...
-            if len(epochs) == 1:  # a range around one point holds one whole number: the locator drew 0.95, 0.96…
+            if len(epochs) == 1 and fresh:  # a range around one point holds one whole number: 0.95, 0.96… drawn
                 ax.set_xticks([1])
                 ax.set_xlim(0.5, 1.5)
             ax.set_ylabel(" / ".join(names))
             ax.set_title("Loss per epoch" if names == ["loss"] else "Metrics per epoch")
             ax.grid(alpha=0.3)
-            if len(epochs):
+            if ax.lines:
                 ax.legend()
             else:  # stopped (Ctrl-C) before an epoch ended: say so, not an empty legend and matplotlib's warning
                 ax.text(0.5, 0.5, "no epoch finished", ha="center", va="center", transform=ax.transAxes)
@@ -239,14 +242,17 @@ def _warn_if_8_bit_values(x, where):
     initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
     0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9). Rows of
     features (x of rank 2) in that range are as often counts or ages: the advice then standardises them too. Images
-    of 16-bit values (0–65535, a scientific camera's PNG or TIFF) are warned of likewise."""
+    of whole numbers past 10 bits (a scientific camera's 12- to 16-bit PNG or TIFF) are warned of likewise, with the
+    divisor of the bits their largest value needs (x / 65535 for 12-bit data left the inputs within 0–0.06)."""
     smallest, largest = x.min(), x.max()
-    sixteen_bit = (x.dtype == np.uint16 and largest > 255) or (1023 < largest and (  # beyond 10-bit cameras
-        x.dtype.kind in "iu" or np.array_equal(x, np.round(x))))
-    if x.ndim > 2 and 0 <= smallest and largest <= 65535 and sixteen_bit:
-        warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, as a 16-bit image's pixels "
-                      f"do; a network's initial weights are scaled for inputs near 0–1, and these saturate its "
-                      f"outputs from the first step: x / 65535 scales them",
+    if x.ndim > 2 and 0 <= smallest and 1023 < largest <= 65535 and (
+            x.dtype.kind in "iu" or np.array_equal(x, np.round(x))):  # past 10 bits: a camera's 12 to 16 bits
+        bits = int(np.ceil(np.log2(float(largest) + 1)))
+        warnings.warn(f"{where}: x holds whole numbers from {smallest:g} to {largest:g}, as a camera's 12- to 16-bit "
+                      f"pixels do; a network's initial weights are scaled for inputs near 0–1, and these saturate its "
+                      f"outputs from the first step: x / {2 ** bits - 1} scales them if the camera's pixels have "
+                      f"{bits} bits (x / 4095 for 12, x / 65535 for 16: dividing 12-bit values by 65535 leaves them "
+                      f"within 0–0.06, and the training stalls all the same)",
                       stacklevel=checks.stacklevel_outside_minicnn())
         return
     if not (0 <= smallest and 127 < largest <= 255):
@@ -607,6 +613,7 @@ class Sequential:
         return twin
 
     # ------------------------------------------------------------------ forward and backward
+    @checks.interruptions_unwrapped
     def forward(self, x, training=False):
         """Run ``x`` through every layer in order; ``training=True`` uses batch statistics and dropout.
 
@@ -731,6 +738,7 @@ class Sequential:
 
     __call__ = forward
 
+    @checks.interruptions_unwrapped
     def backward(self, grad_out, input_gradient=True):
         """Backpropagate ``∂L/∂output`` through the layers in reverse; fills every ``layer.grads``; returns ∂L/∂x.
 
@@ -1141,11 +1149,14 @@ class Sequential:
                                  f"{'no validation' if cut == len(x) else 'no training'} samples; choose another "
                                  f"split, or pass validation_data")
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3 and validation_data[2] is None:
+            validation_data = tuple(validation_data[:2])  # Keras' (x_val, y_val, None): no sample weights
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 given = (f"a {type(validation_data).__name__} of {len(validation_data)}"
                          if isinstance(validation_data, (tuple, list)) else
                          f"an array of shape {validation_data.shape}" if isinstance(validation_data, np.ndarray)
+                         else f"a {type(validation_data).__name__}" if isinstance(validation_data, dict)
                          else checks.short_repr(validation_data))
                 weights = ("; minicnn has no sample weights: give (x_val, y_val)"
                            if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3 else "")
@@ -1403,23 +1414,26 @@ class Sequential:
         write_npz_atomically(path, arrays, f"{self.name}.save_weights")
 
     def _refuse_weights_laid_out_for_another_input(self, file_sample_shape, path):
-        """A model with a ``Flatten`` reads its Dense weights in the order of one input shape: weights saved for
-        images of 26×34 load into a model for 34×26 (the same count after Flatten, every weight in another place)
-        and predict nothing that means anything (found in review: accuracy 0.97 fell to 0.56 without a word).
-        Fully convolutional models take any image size, and are left alone."""
+        """Weights that fit every array of this model, saved for inputs of another shape, where a layer with
+        weights comes after a ``Flatten``: that layer reads its inputs in the order of the input shape it was
+        trained for. Weights saved for images of 26×34 loaded into a model for 34×26 (the same count after
+        Flatten, every weight in another place) and predicted nothing that means anything (found in review:
+        accuracy 0.97 fell to 0.56 without a word). Fully convolutional models, and a Flatten with no weights
+        after it, take any image size."""
         own = self.input_shape
-        if own is None or not any(isinstance(layer, Flatten) for layer in self.layers):
+        flattens = [index for index, layer in enumerate(self.layers) if isinstance(layer, Flatten)]
+        if own is None or not flattens or not any(layer.params for layer in self.layers[flattens[0] + 1:]):
             return
         own_sample = tuple(own[1:])
         if len(own_sample) != len(file_sample_shape) or all(
                 mine is None or mine == theirs for mine, theirs in zip(own_sample, file_sample_shape)):
             return
         swapped = (" (height and width swapped? PIL's image.size is (width, height), a NumPy image's shape (height, "
-                   "width))" if own_sample[:2] == file_sample_shape[1::-1] else "")
+                   "width))" if own_sample[:2] == file_sample_shape[1::-1] and own_sample[0] != own_sample[1] else "")
         raise WeightFileError(f"{self.name}.load_weights: {path!r} was saved from a model for inputs of shape "
-                              f"{file_sample_shape}, and this model takes {own_sample}{swapped}: its Flatten puts "
-                              f"each input in another place, so the Dense weights would load and mean nothing; build "
-                              f"the model for inputs of shape {file_sample_shape}")
+                              f"{file_sample_shape}, and this model takes {own_sample}{swapped}: its weights fit, but "
+                              f"after Flatten each input comes in another place, so they would load and mean nothing; "
+                              f"build the model for inputs of shape {file_sample_shape}")
 
     def load_weights(self, path, **keras_arguments):
         """Read weights written by ``save_weights``; the architecture must match (clear error if not)."""
@@ -1436,7 +1450,6 @@ class Sequential:
         if file_layers != model_layers:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} holds weights for the layers {file_layers}, "
                                   f"but this model has {model_layers}")
-        self._refuse_weights_laid_out_for_another_input(file_sample_shape, path)
         model, input_shape = self, None
         if not self.built and self.input_shape is None:  # built for the file's input shape once the file fits
             input_shape = (None,) + file_sample_shape
@@ -1453,6 +1466,7 @@ class Sequential:
         if problems:
             raise WeightFileError(f"{self.name}.load_weights: {path!r} does not fit this model's shapes: "
                                   + "; ".join(problems))
+        self._refuse_weights_laid_out_for_another_input(file_sample_shape, path)
         model._set_weights([stored[f"{i:03d}.{key}"] for i, _, key, _ in slots],  # checks every value first
                            f"{self.name}.load_weights: {path!r}")
         if model is not self:

@@ -16,7 +16,7 @@ def save_figure(figure, path, **options):
     """Save a matplotlib ``figure`` to ``path`` (``savefig``'s ``options``, such as ``dpi``) atomically: drawn
     into a new file beside ``path``, renamed onto it once complete. A failed save (a full disk, Ctrl-C) leaves
     the old picture as it was; ``savefig`` on ``path`` itself truncates it first."""
-    named_a_folder = str(os.fspath(path)).endswith(("/", os.sep))  # "plots/": Path() would drop the slash
+    named_a_folder = os.path.basename(os.fspath(path)) in ("", ".", "..")  # "plots/", "plots/.": Path() drops them
     path = Path(path)
     if path.is_dir() or named_a_folder:
         raise IsADirectoryError(f"cannot save a figure as {os.fspath(path)}{os.sep if named_a_folder else ''}: it is "
@@ -112,16 +112,18 @@ def _check_gives_maps(model, image, position, layer_index):
                      f"shape {batch_shape_text(shapes[position])}, not feature maps (N, H, W, C); {which}")
 
 
-def _check_one_image(image):
-    """``plot_feature_maps`` takes one image (H, W, C): a batch of one, (1, H, W, C), was refused as
-    ``(None, 1, H, W, C)``, a shape nobody gave (found in review), and a grey image without its channel axis as
-    one of another rank."""
-    if image.ndim == 4 and image.shape[0] == 1:
+def _check_one_image(model, image):
+    """``plot_feature_maps`` takes one image (H, W, C): a batch, (N, H, W, C), was refused as ``(None, N, H, W, C)``,
+    a shape nobody gave (found in review), and a grey image without its channel axis as one of another rank."""
+    if image.ndim == 4:
+        which = "x[0], not x[:1]" if image.shape[0] == 1 else "one of them, x[k]"
         raise ShapeError(f"plot_feature_maps: image must be one image (H, W, C), without the batch axis, got a batch "
-                         f"of one, shape {image.shape}: give x[0], not x[:1]")
+                         f"of {image.shape[0]}, shape {image.shape}: give {which}")
     if image.ndim == 2:
-        raise ShapeError(f"plot_feature_maps: image must be one image (H, W, C), got shape {image.shape}: a grey "
-                         f"image without its channel axis? image[..., None] adds it")
+        channels = model.input_shape[-1] if model.input_shape is not None else None
+        fix = ("a grey image without its channel axis? image[..., None] adds it" if channels in (None, 1) else
+               f"this model takes images of {channels} channels, (H, W, {channels})")
+        raise ShapeError(f"plot_feature_maps: image must be one image (H, W, C), got shape {image.shape}: {fix}")
 
 
 def _show_input(ax, image):
@@ -160,7 +162,7 @@ def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
     _check_max_maps(max_maps)
     position = _layer_position(model, layer_index)
     image = np.asarray(image)
-    _check_one_image(image)
+    _check_one_image(model, image)
     _check_gives_maps(model, image, position, layer_index)
     x = image[None]
     for layer in model.layers[:position + 1]:

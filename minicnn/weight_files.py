@@ -164,7 +164,7 @@ def _file_path(path, where):
         raise TypeError(f"{where}: expected a file name (a str or pathlib.Path), got {path!r}") from None
     if not path:
         raise ValueError(f"{where}: expected a file name, got an empty string")
-    if os.path.isdir(path) or path.endswith(("/", os.sep)):  # "results/" names a folder, made or not
+    if os.path.isdir(path) or os.path.basename(path) in ("", ".", ".."):  # "results/", "results/.": a folder
         raise IsADirectoryError(f"{where}: {path!r} is {'a folder' if os.path.isdir(path) else 'a folder name'}; "
                                 f"expected a file name, such as {os.path.join(path, 'weights.npz')!r}")
     folder = os.path.dirname(os.path.abspath(path))

@@ -212,11 +212,15 @@ def test_feature_maps_show_a_colour_input_in_colour_and_refuse_a_batch_of_one_in
     assert shown.shape == (8, 8, 3) and figure.axes[0].get_title() == "input"
     np.testing.assert_allclose(shown, (colour - colour.min()) / (colour.max() - colour.min()))
     grey = mc.Sequential([mc.Conv2D(2, 3, input_shape=(8, 8, 1))], seed=0)
-    with pytest.raises(ShapeError, match=r"without the batch axis, got a batch of one, shape \(1, 8, 8, 1\): give "
+    with pytest.raises(ShapeError, match=r"without the batch axis, got a batch of 1, shape \(1, 8, 8, 1\): give "
                                          r"x\[0\], not x\[:1\]$"):
         plot_feature_maps(grey, grey_image(8)[None])
     with pytest.raises(ShapeError, match=r"a grey image without its channel axis\? image\[\.\.\., None\] adds it$"):
         plot_feature_maps(grey, grey_image(8)[..., 0])
+    with pytest.raises(ShapeError, match=r"got a batch of 5, shape \(5, 8, 8, 1\): give one of them, x\[k\]$"):
+        plot_feature_maps(grey, np.repeat(grey_image(8)[None], 5, axis=0))
+    with pytest.raises(ShapeError, match=r"this model takes images of 3 channels, \(H, W, 3\)$"):
+        plot_feature_maps(model, grey_image(8)[..., 0])
     plt.close("all")
 
 
@@ -424,6 +428,23 @@ def test_learning_curves_of_few_epochs_number_the_epochs_with_whole_numbers(epoc
         ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
         assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
     plt.close(figure)
+
+
+def test_learning_curves_overlaid_on_shared_axes_keep_every_run_in_view():
+    """Runs overlaid on the axes given: a one-epoch history set the limits to 0.5–1.5 and cut off a five-epoch run
+    drawn before it, or kept them when drawn first (found in review)."""
+    plt = pictures()
+    for first, second in ((5, 1), (1, 5)):
+        figure, axes = plt.subplots(1, 2)
+        history(epochs=first).plot(axes=axes)
+        history(epochs=second).plot(axes=axes)
+        figure.canvas.draw()
+        for ax in axes:
+            low, high = ax.get_xlim()
+            assert low <= 1 and high >= 5, (first, second, ax.get_xlim())
+            ticks = [tick for tick in ax.get_xticks() if low <= tick <= high]
+            assert all(float(tick).is_integer() for tick in ticks), ticks
+        plt.close(figure)
 
 
 def test_learning_curves_of_no_epoch_say_so_without_an_empty_legend(recwarn):

@@ -343,10 +343,16 @@ def test_ctrl_c_inside_a_compiled_kernel_reaches_the_caller_as_keyboard_interrup
 
     monkeypatch.setattr(model, "_train_step", kernel_stopped)
     monkeypatch.setattr(model, "_predict_batch", kernel_stopped)
+    monkeypatch.setattr(model.layers[0], "forward", kernel_stopped)  # stepping through by hand (the next review)
+    monkeypatch.setattr(model.layers[0], "backward", kernel_stopped)
     for call in (lambda: model.fit(x, y, verbose=0), lambda: model.train_on_batch(x, y),
-                 lambda: model.evaluate(x, y), lambda: model.predict(x)):
+                 lambda: model.evaluate(x, y), lambda: model.predict(x), lambda: model.forward(x)):
         with pytest.raises(KeyboardInterrupt):
             call()
+    monkeypatch.delattr(model.layers[0], "forward")  # the layer's own forward, for backward to follow
+    model.forward(x)
+    with pytest.raises(KeyboardInterrupt):
+        model.backward(np.ones((8, 1)))
     state["cause"] = ValueError("something else")
     with pytest.raises(SystemError, match="returned a result with an exception set"):
         model.predict(x)
@@ -763,22 +769,33 @@ def test_load_weights_refuses_a_file_saved_for_another_input_shape_where_a_flatt
     """Weights saved for 26×34 images loaded into a model for 34×26 (the same count after Flatten): every prediction
     meaningless, no word (found in review: PIL's image.size is (width, height)). A fully convolutional model takes
     weights saved for another image size."""
-    def flattening(shape):
+    def flattening(shape, seed=0):
         return mc.Sequential([mc.Conv2D(2, 3, input_shape=shape), mc.Flatten(), mc.Dense(1, activation="sigmoid")],
-                             seed=0)
+                             seed=seed)
 
     path = tmp_path / "landscape.npz"
     landscape = flattening((26, 34, 3))
     landscape.build()
     landscape.save_weights(path)
-    portrait = flattening((34, 26, 3))
+    portrait = flattening((34, 26, 3), seed=1)
     with pytest.raises(mc.WeightFileError, match=r"was saved from a model for inputs of shape \(26, 34, 3\), and "
                                                  r"this model takes \(34, 26, 3\) \(height and width swapped\? "
-                                                 r"PIL's image.size is \(width, height\).*build the model for "
+                                                 r"PIL's image.size is \(width, height\).*its weights fit, but after "
+                                                 r"Flatten each input comes in another place.*build the model for "
                                                  r"inputs of shape \(26, 34, 3\)$"):
         portrait.load_weights(path)
-    assert not portrait.built
+    assert not np.array_equal(portrait.layers[-1].params["kernel"], landscape.layers[-1].params["kernel"])
     flattening((26, 34, 3)).load_weights(path)  # the same shape: taken
+    rgb, grey = flattening((28, 28, 3)), flattening((28, 28, 1))  # the next review: channels are the kernels' to name
+    rgb.build()
+    rgb.save_weights(path)
+    with pytest.raises(mc.WeightFileError, match=r"does not fit this model's shapes: Conv2D 'conv2d(_\d+)?' kernel: "
+                                                 r"file \(3, 3, 3, 2\), model \(3, 3, 1, 2\)"):
+        grey.load_weights(path)
+    extractor = mc.Sequential([mc.Conv2D(2, 3, input_shape=(28, 28, 3)), mc.Flatten()], seed=0)
+    extractor.build()
+    extractor.save_weights(path)
+    mc.Sequential([mc.Conv2D(2, 3, input_shape=(40, 40, 3)), mc.Flatten()]).load_weights(path)  # no Dense after
     convolutional = mc.Sequential([mc.Conv2D(2, 3, input_shape=(26, 34, 3)), mc.Conv2D(1, 1)], seed=0)
     convolutional.build()
     convolutional.save_weights(path)
@@ -1658,6 +1675,8 @@ def test_a_path_ending_in_a_slash_names_a_folder_and_is_refused_for_weights_and_
 
     model = toy_model()
     model.build()
+    with pytest.raises(IsADirectoryError, match=r"is a folder name"):  # "results/." names the folder too (review)
+        model.save_weights(str(tmp_path / "results") + "/.")
     folder = str(tmp_path / "results") + "/"
     with pytest.raises(IsADirectoryError, match=r"^sequential\.save_weights: '.*results/' is a folder name; expected "
                                                 r"a file name, such as '.*results/weights\.npz'$"):
@@ -1750,16 +1769,20 @@ def test_fit_warns_of_inputs_that_hold_8_bit_pixel_values():
 
 
 @pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")
-def test_fit_warns_of_images_that_hold_16_bit_pixel_values():
+def test_fit_warns_of_images_that_hold_12_to_16_bit_pixel_values_with_the_divisor_of_their_bits():
     """A student's 16-bit PNGs as uint16 (0–65535) trained silently (with BatchNormalization) or with advice for
-    8-bit pixels only (found in review)."""
+    8-bit pixels only (found in review); the first advice, x / 65535 for all, left 12-bit data within 0–0.06 and the
+    training at chance (found in the next review)."""
     x, y = toy_data(16)
-    pixels = np.round(np.abs(x) / np.abs(x).max() * 60000).astype(np.uint16)
-    model = toy_model()
-    model.compile(optimizer="sgd", loss="binary_crossentropy")
-    with pytest.warns(UserWarning, match=r"^sequential(_\d+)?\.fit: x holds whole numbers from \d+ to 60000, as a "
-                                         r"16-bit image's pixels do; .* x / 65535 scales them$"):
-        model.fit(pixels, y, epochs=1, verbose=0)
+    for top, dtype, divisor in ((60000, np.uint16, 65535), (4000, np.uint16, 4095), (4000, np.float32, 4095),
+                                (4000, np.int32, 4095)):
+        pixels = np.round(np.abs(x) / np.abs(x).max() * top).astype(dtype)
+        model = toy_model()
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        with pytest.warns(UserWarning, match=rf"^sequential(_\d+)?\.fit: x holds whole numbers from \d+ to {top}, as "
+                                             rf"a camera's 12- to 16-bit pixels do; .* x / {divisor} scales them if "
+                                             rf"the camera's pixels have {int(np.log2(divisor + 1))} bits"):
+            model.fit(pixels, y, epochs=1, verbose=0)
 
 
 @pytest.mark.filterwarnings("ignore:.*samples of a batch have a prediction within 1e-7")
@@ -2024,6 +2047,10 @@ def test_images_of_different_sizes_and_labels_as_names_are_told_what_to_do():
         model.fit(np.zeros((2, 4, 4, 3)), np.array(["cat", "dog"]), verbose=0)
     with pytest.raises(TypeError, match=r"got a list that NumPy cannot read as one array \(.*\)$"):  # no such advice
         model.fit([[0.0, 1.0], [2.0]], [0, 1], verbose=0)
+    with pytest.raises(TypeError, match=r"expected y of real numbers, got dtype object; class names\?"):  # pandas'
+        model.fit(np.zeros((2, 4, 4, 3)), np.array(["cat", "dog"], dtype=object), verbose=0)
+    with pytest.raises(TypeError, match=r"expected x of real numbers, got \['a\.png', 'b\.png'\]$"):  # not names
+        model.fit(["a.png", "b.png"], [0, 1], verbose=0)
 
 
 def test_validation_data_that_is_not_a_pair_says_what_it_got_and_weights_say_what_to_do_instead():
@@ -2039,3 +2066,6 @@ def test_validation_data_that_is_not_a_pair_says_what_it_got_and_weights_say_wha
             model.fit(x, y, validation_data=given, verbose=0)
     with pytest.raises(TypeError, match=r"for rare classes, repeat their samples in x and y \(np\.repeat\)"):
         model.fit(x, y, class_weight={0: 1, 1: 3}, verbose=0)
+    with pytest.raises(ValueError, match=r"must be a pair \(x_val, y_val\), got a dict$"):
+        model.fit(x, y, validation_data={"x": x, "y": y}, verbose=0)
+    assert len(model.fit(x, y, validation_data=(x, y, None), verbose=0).history["val_loss"]) == 1  # Keras takes it

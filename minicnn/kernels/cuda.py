@@ -139,7 +139,7 @@ from importlib import metadata
 import numpy as np
 
 from minicnn.errors import BackendError, NoGPUError, ShapeError
-from minicnn.checks import check_gradient
+from minicnn.checks import check_gradient, stacklevel_outside_minicnn
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
 
@@ -267,7 +267,7 @@ def warn_if_long_on_simulator(multiply_adds, where, work):
                       f"which runs every GPU thread as Python: {work} ({multiply_adds:,} multiply-adds in the "
                       f"convolutions and dense layers) would take at least {_rough_duration(seconds)} there. The "
                       f"simulator is for tests and small shapes; use the 'numba' backend, or a machine with a GPU",
-                      RuntimeWarning, stacklevel=4)  # the line that called fit, evaluate, predict or forward
+                      RuntimeWarning, stacklevel=stacklevel_outside_minicnn())  # the line that called fit, …
 
 
 def _rough_duration(seconds):
