@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # What a session that is lent a GPU should run first, in one go (about 8 minutes at most; GPU_CHECK_SECONDS=480):
-#   1. the GPU, the driver and the numba / numba-cuda / NumPy versions; a first kernel launch, twice: the second
-#      process should load the kernel from the disk cache (where the launch fails with the cache, the rest runs
-#      with MINICNN_CUDA_CACHE=0)                                                              -> gpu.txt
+#   1. the GPU, the driver and the numba / numba-cuda / NumPy versions; whether the backend's kernels compile here
+#      (where not, it stops at once, naming the cause); a first kernel launch, twice: the second process should
+#      load the kernel from the disk cache (where the launch fails with the cache, the rest runs with
+#      MINICNN_CUDA_CACHE=0)                                                                       -> gpu.txt
 #   2. issue 8's two targets alone: benchmarks/conv.py --targets (2 Numba threads), with the GPU kernels of one
 #      fwd+bwd from PyTorch's profiler: cuDNN's (which algorithm) and minicnn's (each product's time, to set
 #      against benchmarks/results/cuda_model.md)                                    -> targets.log, conv_targets.json
-#   3. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
-#   4. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
+#   3. benchmarks/cuda_profile.py: where the host's time goes in a training step, and the GPU's own time per
+#      step (PyTorch's profiler), which the model puts at a fifth of the step  -> cuda_profile.txt, targets.log
+#   4. the cuda tests on the real GPU (in parallel where pytest-xdist is installed)             -> tests.log
+#   5. the small-shape kernel tests under compute-sanitizer: memcheck (reads and writes outside an array), then
 #      racecheck on the tiled products and batch norm's channel sums (shared-memory hazards: a missing
 #      barrier), which the simulator cannot catch                                               -> tests.log
-#   5. benchmarks/cuda_profile.py: where the host's time goes in a training step, and the GPU's own time per
-#      step (PyTorch's profiler), which the model puts at a fifth of the step              -> cuda_profile.txt
 #   6. the demo on the GPU (the README's main job), then notebooks 8 and 11, whose GPU paths run nowhere else
 #      (cell by cell, without Jupyter: the GPU image has none)                                  -> demo.log
 #   7. the whole benchmark, benchmarks/conv.py --quick, with whatever time is left             -> conv.log, conv.json
-# Each stage runs under `timeout` so that a slow one cannot starve the rest, and its end and duration are added to
-# gpu.txt. The 8 files land in $OUT (default benchmarks/results/gpu/), the device tool's limit.
+# Each stage runs under `timeout` (SIGINT first, so that pytest still prints its failures) so that a slow one
+# cannot starve the rest, and its end and duration are added to gpu.txt. The 8 files land in $OUT (default
+# benchmarks/results/gpu/), the device tool's limit.
 #
 #     bash benchmarks/gpu_check.sh            # from the repository root, on the GPU machine
 #
@@ -48,7 +50,7 @@ run_stage() {
     fi
     echo "== $* (at most $seconds s)" | tee -a "$log"
     local began=$SECONDS
-    timeout --kill-after=10 "$seconds" "$@" 2>&1 | tee -a "$log"
+    timeout -s INT --kill-after=15 "$seconds" "$@" 2>&1 | tee -a "$log"  # Ctrl-C: pytest still prints its failures
     local status=${PIPESTATUS[0]}
     echo "gpu_check: exit $status after $((SECONDS - began)) s: $*" | tee -a "${summaries[@]}"
     return "$status"
@@ -62,6 +64,14 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 "$PYTHON" -c "from numba.cuda.cudadrv.libs import test; test()" >>"$OUT/gpu.txt" 2>&1
 if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_available() else 1)"; then
     echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
+    exit 2
+fi
+# a GPU that answers is not enough: numba-cuda must compile a kernel beside this NumPy and this driver (the
+# backend's own check, which names the cause); where it cannot, stop now and keep the device time for a rerun
+if ! timeout -s INT 90 "$PYTHON" -c "from minicnn.kernels import cuda; cuda.check_available(); print('kernels compile')" \
+    2>&1 | tee -a "$OUT/gpu.txt"; then
+    echo "gpu_check: the cuda backend cannot compile its kernels here (above); nothing more to check" \
+        | tee -a "$OUT/gpu.txt"
     exit 2
 fi
 
@@ -88,6 +98,9 @@ run_stage "$OUT/gpu.txt" 60 "$PYTHON" "$SCRATCH/first_launch.py"
 # the numba backend on 2 cores
 run_stage "$OUT/targets.log" 150 env NUMBA_NUM_THREADS=2 "$PYTHON" benchmarks/conv.py --targets --quick --out "$SCRATCH"
 cp "$SCRATCH/conv_targets.json" "$OUT/" 2>/dev/null
+
+# where a step's time goes, which the model's claims rest on: before the tests, which compile many kernels
+run_stage "$OUT/targets.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
 
 parallel=()
 "$PYTHON" -c "import xdist" 2>/dev/null && parallel=(-n 8)  # the kernels compile in 8 processes at once
@@ -119,8 +132,6 @@ else
         ((sanitized == 0)) && sanitized=$raced
     fi
 fi
-
-run_stage "$SCRATCH/profile.log" 60 "$PYTHON" benchmarks/cuda_profile.py --out "$OUT/cuda_profile.txt"
 
 run_stage "$OUT/demo.log" 60 "$PYTHON" -m minicnn demo --backend cuda --quiet --out "$SCRATCH/demo"
 

@@ -194,7 +194,7 @@ def real_array(value, argument, where, note=""):
         raise TypeError(f"{where}: expected {argument} of real numbers{note}, got a {type(value).__name__} that "
                         f"NumPy cannot read as one array ({error}){_ragged_advice(value)}") from None
     if array.dtype.kind not in "fiub":
-        labels = argument.startswith("y") or "label" in argument  # (file names as x are not class names)
+        labels = argument in ("y", "y_true", "y_val", "labels")  # (file names as x are not class names)
         texts = array.dtype.kind in "US" or (array.dtype.kind == "O" and array.size and isinstance(
             array.flat[0], str))  # pandas' column of names is an object array
         names = ("; class names? classes, numbers = np.unique(labels, return_inverse=True) numbers them (classes[i] "

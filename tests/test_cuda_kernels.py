@@ -1140,3 +1140,40 @@ def test_softmax_over_a_wide_row_keeps_float32_accuracy(device):
                    np.float32)
     exact_grad = exact * (grad_s - np.sum(grad_s * exact))
     assert np.max(np.abs(grad_z - exact_grad)) < 1e-4 * np.max(np.abs(exact_grad))
+
+
+NUMPY_2_5_SCRIPT = """
+import sys, types as pytypes
+import numpy as np
+if hasattr(np, "row_stack"):  # NumPy 2.5, as on the GPU machines' image: no row_stack
+    del np.row_stack
+    np.__all__ = [name for name in np.__all__ if name != "row_stack"]
+import numba
+from minicnn.kernels import cuda as k
+from numba import cuda
+import numba.cuda.dispatcher
+numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
+try:
+    cuda.compile_ptx(k._empty_kernel, (numba.types.float32[::1],), cc=(9, 0))
+except Exception as error:
+    if "nvvm" in (type(error).__name__ + str(error)).lower():
+        print("SKIP", type(error).__name__)
+        sys.exit(0)
+    raise
+kernel = k._product_kernel("conv_forward", 16, 4, 4, np.dtype(np.float32))
+cuda.compile_ptx(kernel.py_func, k._product_signature("conv_forward", numba.float32), cc=(9, 0))
+print("OK")
+"""
+
+
+def test_the_kernels_compile_beside_numpy_2_5_which_has_no_row_stack():
+    """numba-cuda 0.30 registers a kernel version of np.row_stack as it loads; NumPy 2.5 removed it, and the GPU
+    machines' image has NumPy 2.5.2: no kernel compiled there, and the one GPU session would have been spent on a
+    traceback (found in review). minicnn.kernels.cuda puts a row_stack of its own in NumPy's place first."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", NUMPY_2_5_SCRIPT], env=_environment_without_simulator(),
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    if done.stdout.startswith("SKIP"):
+        pytest.skip(f"libNVVM not found ({done.stdout.strip()})")
+    assert done.stdout.strip() == "OK", done.stdout

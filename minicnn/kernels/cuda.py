@@ -143,6 +143,16 @@ from minicnn.checks import check_gradient, stacklevel_outside_minicnn
 from minicnn.kernels.padding import output_length, padding_amounts
 from minicnn.kernels.random_bits import keep_threshold, mix32
 
+def _stack_rows(arrays, *, dtype=None, casting="same_kind"):
+    """``np.vstack`` under the name ``np.row_stack``, which NumPy 2.5 removed and numba-cuda 0.30 still registers
+    a kernel version of as it loads (``overload(np.row_stack)``): beside NumPy 2.5 no kernel compiled at all. A
+    function of its own, not ``np.vstack`` itself, so that numba-cuda does not register vstack twice."""
+    return np.vstack(arrays, dtype=dtype, casting=casting)
+
+
+if not hasattr(np, "row_stack"):  # before numba-cuda is imported (the GPU machines' image has NumPy 2.5.2)
+    np.row_stack = _stack_rows
+
 try:
     import numba
     from numba import cuda
