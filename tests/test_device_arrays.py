@@ -311,12 +311,12 @@ def test_predict_and_evaluate_return_host_arrays_equal_to_numpy(transfers):
 def test_optimizer_state_follows_a_change_of_backend(transfers):
     x, y = _data()
     model, _ = _trained("numpy", mc.Adam(0.01), epochs=1)
-    with mc.use_backend("fakedevice"):
-        model.fit(x, y, epochs=1, batch_size=8, seed=0, verbose=0)
+    with mc.use_backend("fakedevice"):  # (seed 1: the first epoch's order again would be warned of)
+        model.fit(x, y, epochs=1, batch_size=8, seed=1, verbose=0)
     # a twin trained the same way on the host throughout
     twin, _ = _trained("numpy", mc.Adam(0.01), epochs=1)
     with mc.use_backend("numpy"):
-        twin.fit(x, y, epochs=1, batch_size=8, seed=0, verbose=0)
+        twin.fit(x, y, epochs=1, batch_size=8, seed=1, verbose=0)
     for a, b in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
