@@ -125,3 +125,14 @@ def test_without_pytorch_the_benchmark_says_it_wrote_no_plot_and_names_an_earlie
     conv.main(["--quick", "--out", str(tmp_path)])
     assert f"wrote {tmp_path / 'conv'}.json and conv.png" in capsys.readouterr().out
     assert (tmp_path / "conv.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_gpu_candidates_are_timed_long_enough_for_the_clock_to_rise(monkeypatch):
+    """--quick timed 2 GPU calls of about a millisecond after 2 untimed ones: an idle GPU's clock (345 against 1980
+    MHz) had not risen (found in review). GPU candidates get at least GPU_REPEATS timed calls after GPU_WARMUP."""
+    monkeypatch.setattr(conv, "time", types.SimpleNamespace(perf_counter=lambda: 0.0, sleep=lambda seconds: None))
+    calls = []
+    conv.gpu_median_times({"cuda": lambda: calls.append(1)}, repeats=5)
+    passes = 2
+    assert len(calls) == passes * conv.GPU_WARMUP + passes * (conv.GPU_REPEATS // passes)
+    assert conv.GPU_REPEATS >= 20 and conv.GPU_WARMUP >= 10 and conv.gpu_median_times({}, 5) == {}
