@@ -197,3 +197,18 @@ def test_the_winograd_scenarios_of_the_target_and_their_verdict():
     made_up = {"a": {"ratio": 2.9}, "b": {"ratio": 3.0}, "c": {"ratio": 3.01}}
     assert cuda_model.scenario_verdict(made_up) == "Of these, only 'c' would miss the target (3×)."
     assert cuda_model.scenario_verdict({"a": {"ratio": 1.0}}) == "None of these would miss the target (3×)."
+
+
+def test_the_models_throughput_target_is_twenty_times_the_rate_conv_json_measured():
+    """cuda_model.md said ~1,300 images/s (target ~26,000) after conv.json had measured 1,413 (found in the GPU
+    procedure's audit): the rate is read from conv.json, and the committed model says it."""
+    import json
+
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "results")
+    with open(os.path.join(here, "conv.json")) as file:
+        measured = json.load(file)["training_throughput"]["images_per_second"]["numba"]
+    assert cuda_model._measured_numba_rate() == measured
+    with open(os.path.join(here, "cuda_model.md")) as file:
+        text = " ".join(file.read().split())
+    assert f"{measured:,.0f} images/s in results/conv.json" in text and f"~{20 * measured:,.0f} images/s" in text
+    assert "launches included: where their host time does not overlap the GPU's" in text
