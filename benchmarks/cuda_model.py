@@ -689,7 +689,8 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
                     [[o["layer"], o["kernel"], f"{o['mb']:.1f}", f"{o['gpu_us']:.1f}", o["launches"]]
                      for o in step_others])
     registers = max(a["registers"] for a in analyses.values())
-    launch_at_peak = cases[target]["both_launch_us"] / cases[target]["both_us"] * cases[target]["ratio_to_cudnn_at_peak"]
+    target_case = cases[target]
+    launch_at_peak = target_case["both_launch_us"] / target_case["both_us"] * target_case["ratio_to_cudnn_at_peak"]
     numba_rate = _measured_numba_rate()
     return MARKDOWN.format(
         peak=gpu["fp32_peak_tflops"], sms=gpu["sms"], clock=gpu["clock_ghz"], hbm=gpu["hbm_tb_s"], l2=gpu["l2_tb_s"],
