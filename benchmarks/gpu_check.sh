@@ -148,7 +148,8 @@ cells = [cell for cell in json.load(open(path))["cells"] if cell["cell_type"] ==
 namespace = {"__name__": "__main__"}
 for number, cell in enumerate(cells, 1):
     exec(compile("".join(cell["source"]), f"{os.path.basename(path)}, code cell {number}", "exec"), namespace)
-print(f"{os.path.basename(path)}: all {len(cells)} code cells ran")
+simulated = " on numba's CUDA SIMULATOR, not the GPU" if namespace.get("simulated") else ""
+print(f"{os.path.basename(path)}: all {len(cells)} code cells ran{simulated}")
 PYTHON
 for notebook in notebooks/08_kernels_numpy_numba.ipynb notebooks/11_convolution_on_a_gpu.ipynb; do
     run_stage "$OUT/demo.log" 60 "$PYTHON" "$SCRATCH/run_cells.py" "$notebook"
