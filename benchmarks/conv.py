@@ -177,17 +177,36 @@ def conv_case(shape, c_out, repeats):
     return forward_times, both_times, flops, gpu_kernel_summaries(gpu_both)
 
 
-#: GPU calls timed at the least, and untimed before them: a call takes about a millisecond, and an idle GPU's clock
-#: (345 MHz on the H200 seen, 1980 MHz under load) rises only under some milliseconds of work; --quick's 2 timed
-#: calls after 2 untimed ones would time the clock, not the kernels (found in review)
-GPU_REPEATS, GPU_WARMUP = 40, 20
+#: GPU calls timed at the least, and the untimed work before them: at least GPU_WARMUP calls and GPU_WARM_SECONDS
+#: of them, with no sleep between candidates. An idle GPU's clock (345 MHz on the H200 seen, 1980 MHz under load)
+#: rises only under work, and --quick's 2 timed calls after 2 untimed ones (after a 0.2 s sleep) would time the
+#: clock, not the kernels (found in review); a warm-up counted in calls gave the small shapes a millisecond of it
+GPU_REPEATS, GPU_WARMUP, GPU_WARM_SECONDS = 40, 20, 0.2
+#: the most untimed calls a warm-up makes (a bound on it, whatever the clock says)
+GPU_WARMUP_MOST = 100_000
+
+
+def gpu_warm_up(function):
+    """Call ``function`` at least ``GPU_WARMUP`` times and for at least ``GPU_WARM_SECONDS``, untimed."""
+    started, calls = time.perf_counter(), 0
+    while calls < GPU_WARMUP_MOST and (calls < GPU_WARMUP or time.perf_counter() - started < GPU_WARM_SECONDS):
+        function()
+        calls += 1
+    return calls
 
 
 def gpu_median_times(candidates, repeats):
-    """``median_times`` for GPU candidates, with at least ``GPU_REPEATS`` timed calls after ``GPU_WARMUP``."""
-    if not candidates:
-        return {}
-    return median_times(candidates, max(repeats, GPU_REPEATS), warmup=GPU_WARMUP)
+    """``{name: median seconds}`` of GPU candidates: in each of two passes, every candidate is warmed up
+    (``gpu_warm_up``), then timed over at least ``GPU_REPEATS`` calls in all."""
+    times = {name: [] for name in candidates}
+    for _ in range(2):
+        for name, function in candidates.items():
+            gpu_warm_up(function)
+            for _ in range(max(repeats, GPU_REPEATS) // 2):
+                start = time.perf_counter()
+                function()
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 #: the GPU candidates whose kernels one fwd+bwd is profiled for, and how the benchmark names them
@@ -279,7 +298,8 @@ def pool_case(repeats):
             torch.nn.functional.max_pool2d(gx, 2).backward(gg)
             torch.cuda.synchronize()
         both["torch_gpu"] = torch_gpu_both
-    return median_times(both, repeats)
+    gpu = {name: both.pop(name) for name in ("cuda", "torch_gpu") if name in both}
+    return {**median_times(both, repeats), **gpu_median_times(gpu, repeats)}
 
 
 class TorchDocumentNetwork(torch.nn.Module if torch is not None else object):
@@ -372,6 +392,8 @@ def training_throughput_case(repeats, batch=THROUGHPUT_BATCH, image_size=32):
         with context():
             for _ in range(3):
                 step()  # warm-up: compilation, allocation, cuDNN's algorithm choice
+            if name in ("cuda", "torch_gpu"):
+                gpu_warm_up(step)  # and the GPU's clock (see GPU_WARM_SECONDS)
             times = []
             for _ in range(max(3, repeats // 3)):
                 start = time.perf_counter()

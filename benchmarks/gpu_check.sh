@@ -62,16 +62,19 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 'numpy', v('numpy'))" 2>&1 | tee -a "$OUT/gpu.txt"
 # where numba-cuda finds the driver, NVVM, NVRTC and libdevice (what a failed compilation is first blamed on)
 "$PYTHON" -c "from numba.cuda.cudadrv.libs import test; test()" >>"$OUT/gpu.txt" 2>&1
-if ! "$PYTHON" -c "from numba import cuda; import sys; sys.exit(0 if cuda.is_available() else 1)"; then
+if ! timeout -s INT --kill-after=15 60 "$PYTHON" -c "from numba import cuda; import sys; \
+sys.exit(0 if cuda.is_available() else 1)"; then
     echo "gpu_check: numba.cuda finds no GPU here; nothing to check" | tee -a "$OUT/gpu.txt"
+    rm -rf "$SCRATCH"
     exit 2
 fi
 # a GPU that answers is not enough: numba-cuda must compile a kernel beside this NumPy and this driver (the
 # backend's own check, which names the cause); where it cannot, stop now and keep the device time for a rerun
-if ! timeout -s INT 90 "$PYTHON" -c "from minicnn.kernels import cuda; cuda.check_available(); print('kernels compile')" \
-    2>&1 | tee -a "$OUT/gpu.txt"; then
+if ! timeout -s INT --kill-after=15 90 "$PYTHON" -c "from minicnn.kernels import cuda; cuda.check_available(); \
+print('kernels compile')" 2>&1 | tee -a "$OUT/gpu.txt"; then
     echo "gpu_check: the cuda backend cannot compile its kernels here (above); nothing more to check" \
         | tee -a "$OUT/gpu.txt"
+    rm -rf "$SCRATCH"
     exit 2
 fi
 

@@ -127,12 +127,26 @@ def test_without_pytorch_the_benchmark_says_it_wrote_no_plot_and_names_an_earlie
     assert (tmp_path / "conv.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_gpu_candidates_are_timed_long_enough_for_the_clock_to_rise(monkeypatch):
-    """--quick timed 2 GPU calls of about a millisecond after 2 untimed ones: an idle GPU's clock (345 against 1980
-    MHz) had not risen (found in review). GPU candidates get at least GPU_REPEATS timed calls after GPU_WARMUP."""
-    monkeypatch.setattr(conv, "time", types.SimpleNamespace(perf_counter=lambda: 0.0, sleep=lambda seconds: None))
+def test_gpu_candidates_are_warmed_up_for_long_enough_for_the_clock_to_rise(monkeypatch):
+    """--quick timed 2 GPU calls of about a millisecond after 2 untimed ones, after a 0.2 s sleep: an idle GPU's
+    clock (345 against 1980 MHz) had not risen; a warm-up counted in calls gave small shapes a millisecond (found in
+    review). Each pass warms a candidate up for GPU_WARM_SECONDS (at least GPU_WARMUP calls), then times
+    GPU_REPEATS // 2 calls; a clock that never moves cannot keep the warm-up going for ever."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(conv, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"],
+                                                            sleep=lambda seconds: None))
     calls = []
-    conv.gpu_median_times({"cuda": lambda: calls.append(1)}, repeats=5)
-    passes = 2
-    assert len(calls) == passes * conv.GPU_WARMUP + passes * (conv.GPU_REPEATS // passes)
-    assert conv.GPU_REPEATS >= 20 and conv.GPU_WARMUP >= 10 and conv.gpu_median_times({}, 5) == {}
+
+    def one_millisecond():
+        calls.append(1)
+        clock["now"] += 0.001
+
+    assert conv.gpu_median_times({"cuda": one_millisecond}, repeats=5) == {"cuda": pytest.approx(0.001)}
+    warm = round(conv.GPU_WARM_SECONDS / 0.001)
+    assert len(calls) == 2 * (max(warm, conv.GPU_WARMUP) + conv.GPU_REPEATS // 2)
+    assert conv.GPU_REPEATS >= 20 and conv.GPU_WARM_SECONDS >= 0.1 and conv.gpu_median_times({}, 5) == {}
+    calls.clear()
+    monkeypatch.setattr(conv, "GPU_WARMUP_MOST", 50)
+    clock_still = types.SimpleNamespace(perf_counter=lambda: 0.0, sleep=lambda seconds: None)
+    monkeypatch.setattr(conv, "time", clock_still)
+    assert conv.gpu_warm_up(lambda: calls.append(1)) == 50

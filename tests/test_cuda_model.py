@@ -199,16 +199,18 @@ def test_the_winograd_scenarios_of_the_target_and_their_verdict():
     assert cuda_model.scenario_verdict({"a": {"ratio": 1.0}}) == "None of these would miss the target (3×)."
 
 
-def test_the_models_throughput_target_is_twenty_times_the_rate_conv_json_measured():
+def test_the_models_throughput_target_is_twenty_times_the_rate_conv_json_measured_on_2_threads(tmp_path,
+                                                                                                  monkeypatch):
     """cuda_model.md said ~1,300 images/s (target ~26,000) after conv.json had measured 1,413 (found in the GPU
-    procedure's audit): the rate is read from conv.json, and the committed model says it."""
+    procedure's audit): the rate is read from conv.json, where it was measured with 2 Numba threads (the target's
+    terms: a run on 8 cores is not the 2-core figure)."""
     import json
 
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "results")
-    with open(os.path.join(here, "conv.json")) as file:
-        measured = json.load(file)["training_throughput"]["images_per_second"]["numba"]
-    assert cuda_model._measured_numba_rate() == measured
-    with open(os.path.join(here, "cuda_model.md")) as file:
-        text = " ".join(file.read().split())
-    assert f"{measured:,.0f} images/s in results/conv.json" in text and f"~{20 * measured:,.0f} images/s" in text
-    assert "launches included: where their host time does not overlap the GPU's" in text
+    (tmp_path / "results").mkdir()
+    monkeypatch.setattr(cuda_model, "HERE", str(tmp_path))
+    assert cuda_model._measured_numba_rate() is None  # no conv.json
+    for threads, expected in ((2, 1412.7), (8, None)):
+        record = {"header": f"minicnn conv benchmark — x86_64, 8 CPUs, Numba threads {threads}, PyTorch 2.13.0",
+                  "training_throughput": {"batch": 256, "images_per_second": {"numba": 1412.7}}}
+        (tmp_path / "results" / "conv.json").write_text(json.dumps(record))
+        assert cuda_model._measured_numba_rate() == expected
