@@ -641,8 +641,8 @@ or copied.
   {target_at_peak:.1f}×, so the target holds even if these kernels run up to {headroom:.1f}× slower than modelled, as
   far as the GPU's own time goes. `conv.py` times each call to the GPU's end, launches included: where their host
   time does not overlap the GPU's, the call is nearer {target_launch_us:.0f} µs, {target_launch_at_peak:.1f}×
-  against cuDNN at peak ({launch_verdict}), before minicnn's own Python around
-  each launch (~{python_per_launch:.0f} µs each).
+  against cuDNN at peak, before minicnn's own Python around each launch (~{python_per_launch:.0f} µs each):
+  {launch_verdict}.
   What can break it is an algorithm with fewer multiplications: Winograd's F(2×2, 3×3) does {winograd:.2f}× fewer
   for 3×3 kernels, and cuDNN may choose it in float32. How much of that it keeps depends on where its tile
   transforms happen: a non-fused Winograd writes the transformed input tiles and products (4× the input and the
@@ -712,7 +712,8 @@ def markdown(analyses, rows, cases, step_products, step_others, totals, ptxas_ve
         target_us=cases[target]["both_us"], target_at_peak=cases[target]["ratio_to_cudnn_at_peak"],
         headroom=3.0 / cases[target]["ratio_to_cudnn_at_peak"], winograd=WINOGRAD_SAVING,
         target_launch_us=cases[target]["both_launch_us"], target_launch_at_peak=launch_at_peak,
-        launch_verdict=("the launches' host time alone would miss the target" if launch_at_peak > 3 else
+        launch_verdict=("an upper bound, as cuDNN's side is counted without PyTorch's own launches, but the\n  "
+                        "launches' host time alone could miss the target" if launch_at_peak > 3 else
                         f"within the target, {3 / launch_at_peak:.1f}× to spare"),
         python_per_launch=totals["python_us"] / totals["launches"],
         numba_rate=(f"{numba_rate:,.0f} images/s in results/conv.json" if numba_rate else

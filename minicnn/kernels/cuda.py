@@ -219,9 +219,9 @@ def check_available():
     problem = None if is_simulator() else _compile_problem()
     if problem is not None:
         if "numpy" in problem.lower():
-            advice = (f"this numba-cuda asks NumPy {np.__version__} for a function it no longer has (numba-cuda "
-                      f"0.30.4 calls np.row_stack, which NumPy 2.5 removed): pip install \"numpy<2.5\", or a "
-                      f"numba-cuda made for this NumPy")
+            advice = (f"this numba-cuda asks NumPy {np.__version__} for something it no longer has (minicnn "
+                      f"supplies np.row_stack, which NumPy 2.5 removed and numba-cuda 0.30 still registers; this is "
+                      f"another): pip install \"numpy<2.5\", or a numba-cuda made for this NumPy")
         elif "nvvm" in problem.lower():
             advice = ("libNVVM, the CUDA compiler numba-cuda uses, was not found: pip install \"minicnn[cuda]\" "
                       "brings it from PyPI (numba-cuda[cu13]), or install the CUDA toolkit")
