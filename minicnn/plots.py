@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from minicnn.backend import to_host
+from minicnn.checks import interruptions_unwrapped
 from minicnn.errors import ShapeError
 from minicnn.layers.base import batch_shape_text
 from minicnn.weight_files import write_atomically
@@ -145,6 +146,7 @@ def _maps_title(layer, maps, count):
     return f"Feature maps of {layer.name} ({maps.shape[0]}×{maps.shape[1]} px each{shown})"
 
 
+@interruptions_unwrapped  # Ctrl-C inside a layer's compiled kernel: KeyboardInterrupt, not Numba's SystemError
 def plot_feature_maps(model, image, layer_index=0, max_maps=32, title=None):
     """Show ``image`` and the feature maps of ``model.layers[layer_index]`` for it (one panel per channel), every
     map on one shared colour scale with its colour bar, so that strong and weak maps (a map of zeros: a filter that

@@ -2070,3 +2070,23 @@ def test_validation_data_that_is_not_a_pair_says_what_it_got_and_weights_say_wha
     with pytest.raises(ValueError, match=r"must be a pair \(x_val, y_val\), got a dict$"):
         model.fit(x, y, validation_data={"x": x, "y": y}, verbose=0)
     assert len(model.fit(x, y, validation_data=(x, y, None), verbose=0).history["val_loss"]) == 1  # Keras takes it
+
+
+def test_ctrl_c_inside_a_kernel_of_a_layer_called_alone_or_of_feature_maps_is_keyboard_interrupt(monkeypatch):
+    """After fit and the model's own calls, a layer called alone (layer(x)) and plot_feature_maps still let Numba's
+    SystemError through (found in review)."""
+    from minicnn.plots import plot_feature_maps
+
+    layer = mc.Conv2D(2, 3, input_shape=(8, 8, 1), seed=0)
+    model = mc.Sequential([layer])
+
+    def kernel_stopped(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("CPUDispatcher(<function _conv>) returned a result with an exception set")
+
+    monkeypatch.setattr(layer, "forward", kernel_stopped)
+    for call in (lambda: layer(np.zeros((1, 8, 8, 1))), lambda: plot_feature_maps(model, np.zeros((8, 8, 1)))):
+        with pytest.raises(KeyboardInterrupt):
+            call()

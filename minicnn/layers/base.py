@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import all_finite, first_not_finite, flag, real_array, stacklevel_outside_minicnn
+from minicnn.checks import (all_finite, first_not_finite, flag, interruptions_unwrapped, real_array,
+                            stacklevel_outside_minicnn)
 from minicnn.errors import LAYER_NAMES, BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -283,6 +284,7 @@ class Layer:
         dropped; ``Conv2D`` and ``Dense`` override this to skip the input-gradient product altogether."""
         self.backward(grad_out)
 
+    @interruptions_unwrapped  # Ctrl-C inside a compiled kernel: KeyboardInterrupt, not Numba's SystemError
     def __call__(self, x, training=False):
         return self.forward(x, training=training)
 
