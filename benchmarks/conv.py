@@ -124,9 +124,9 @@ def _gpu_conv_candidates(x, kernel, bias, grad_y):
     return forward, both
 
 
-def median_times(candidates, repeats, warmup=2, passes=2):
-    """``{name: median seconds}`` over ``passes`` passes; in each, every candidate runs ``warmup`` untimed calls and
-    then ``repeats // passes`` timed calls in a block.
+def median_times(candidates, repeats, warmup=2, passes=2, warm_up=None):
+    """``{name: median seconds}`` over ``passes`` passes; in each, every candidate runs ``warmup`` untimed calls
+    (after a pause; or ``warm_up(function)`` where given) and then ``repeats // passes`` timed calls in a block.
 
     Blocks rather than call-by-call interleaving: each library leaves its own threads spinning for a few
     milliseconds after a call (OpenBLAS, OpenMP), and on 2 cores the next library's call would pay for them.
@@ -135,12 +135,16 @@ def median_times(candidates, repeats, warmup=2, passes=2):
     times = {name: [] for name in candidates}
     for _ in range(passes):
         for name, function in candidates.items():
-            time.sleep(0.2)  # let the previous library's spinning threads go to sleep (OpenBLAS: ~70 ms)
-            for call in range(warmup + max(1, repeats // passes)):
+            if warm_up is not None:
+                warm_up(function)
+            else:
+                time.sleep(0.2)  # let the previous library's spinning threads go to sleep (OpenBLAS: ~70 ms)
+                for _ in range(warmup):
+                    function()
+            for _ in range(max(1, repeats // passes)):
                 start = time.perf_counter()
                 function()
-                if call >= warmup:
-                    times[name].append(time.perf_counter() - start)
+                times[name].append(time.perf_counter() - start)
     return {name: float(np.median(values)) for name, values in times.items()}
 
 
@@ -196,17 +200,9 @@ def gpu_warm_up(function):
 
 
 def gpu_median_times(candidates, repeats):
-    """``{name: median seconds}`` of GPU candidates: in each of two passes, every candidate is warmed up
-    (``gpu_warm_up``), then timed over at least ``GPU_REPEATS`` calls in all."""
-    times = {name: [] for name in candidates}
-    for _ in range(2):
-        for name, function in candidates.items():
-            gpu_warm_up(function)
-            for _ in range(max(repeats, GPU_REPEATS) // 2):
-                start = time.perf_counter()
-                function()
-                times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
+    """``median_times`` of GPU candidates: each warmed up by ``gpu_warm_up``, then timed over at least
+    ``GPU_REPEATS`` calls in all."""
+    return median_times(candidates, max(repeats, GPU_REPEATS), warm_up=gpu_warm_up)
 
 
 #: the GPU candidates whose kernels one fwd+bwd is profiled for, and how the benchmark names them

@@ -3,6 +3,7 @@ NumPy takes, gradients of the shape their forward pass gave."""
 
 import difflib
 import functools
+import inspect
 import math
 import numbers
 import os
@@ -83,6 +84,20 @@ def interruptions_unwrapped(method):
             raise interruption from None
 
     return unwrapped
+
+
+def missing_attribute(instance, name, keras_names):
+    """What a class's ``__getattr__`` does for ``name``, an attribute ``instance`` lacks: a Keras name (a key of
+    ``keras_names``) says what to use instead. Python also comes to ``__getattr__`` when a descriptor of the class (a
+    property of a layer of yours, a ``cached_property``) raised AttributeError: it runs again, to raise the error
+    that names what is really missing."""
+    descriptor = inspect.getattr_static(type(instance), name, None)
+    if hasattr(descriptor, "__get__"):
+        return descriptor.__get__(instance, type(instance))
+    kind = type(instance).__name__
+    if name in keras_names:
+        raise AttributeError(f"{kind!r} object has no attribute {name!r} (a Keras one): {keras_names[name]}")
+    raise AttributeError(f"{kind!r} object has no attribute {name!r}")
 
 
 def _raise_terminated(signal_number, frame):

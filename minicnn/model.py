@@ -237,14 +237,14 @@ def _warn_if_scaled_otherwise(x, trained_on, where, argument="x"):
                       f"images), or its outputs mean nothing", stacklevel=checks.stacklevel_outside_minicnn())
 
 
-def _warn_if_8_bit_values(x, where):
+def _warn_if_8_bit_values(x, where, smallest, largest):
     """Warn where ``x`` holds an image's 8-bit values, whole numbers in 0–255 reaching past 127: weights
     initialised for inputs near 0–1 then make outputs hundreds of times too large, a sigmoid's predictions start at
     0 or 1, and the training stalls at chance (the faces as uint8: accuracy 0.5 where x / 255 reaches 0.9). Rows of
     features (x of rank 2) in that range are as often counts or ages: the advice then standardises them too. Images
     of whole numbers past 10 bits (a scientific camera's 12- to 16-bit PNG or TIFF) are warned of likewise, with the
-    divisor of the bits their largest value needs (x / 65535 for 12-bit data left the inputs within 0–0.06)."""
-    smallest, largest = x.min(), x.max()
+    divisor of the bits their largest value needs (x / 65535 for 12-bit data left the inputs within 0–0.06).
+    ``smallest`` and ``largest`` are ``x``'s, found once by ``fit`` for this and for the scale it keeps."""
     if x.ndim > 2 and 0 <= smallest and 1023 < largest <= 65535 and (
             x.dtype.kind in "iu" or np.array_equal(x, np.round(x))):  # past 10 bits: a camera's 12 to 16 bits
         bits = int(np.ceil(np.log2(float(largest) + 1)))
@@ -465,13 +465,8 @@ class Sequential:
         return ["loss"] + [name for name, _ in self.metrics]
 
     def __getattr__(self, name):
-        """Only for what the model lacks: a Keras name says what to use instead. (Python also comes here when a
-        property raised AttributeError, from a layer's code, say: the property runs again to raise that error.)"""
-        if isinstance(getattr(type(self), name, None), property):
-            return getattr(type(self), name).fget(self)
-        if name in MODEL_NAMES:
-            raise AttributeError(f"'Sequential' object has no attribute {name!r} (a Keras one): {MODEL_NAMES[name]}")
-        raise AttributeError(f"'Sequential' object has no attribute {name!r}")
+        """Only for what the model lacks: a Keras name says what to use instead (``checks.missing_attribute``)."""
+        return checks.missing_attribute(self, name, MODEL_NAMES)
 
     @property
     def input_shape(self):
@@ -1129,8 +1124,9 @@ class Sequential:
         refuse_keras_arguments(f"{self.name}.fit", keras_arguments, self.fit)
         self._require_compiled("fit")
         x, y = self._check_data(x, y, f"{self.name}.fit")
-        _warn_if_8_bit_values(x, f"{self.name}.fit")
-        trained_on = _largest_magnitude(x)  # for evaluate and predict: test data scaled otherwise is warned of
+        smallest, largest = x.min(), x.max()
+        _warn_if_8_bit_values(x, f"{self.name}.fit", smallest, largest)
+        trained_on = max(abs(float(smallest)), abs(float(largest)))  # for evaluate and predict: data scaled otherwise
         batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras' None: 32
         checks.whole_number(batch_size, "batch_size", f"{self.name}.fit")
         checks.whole_number(epochs, "epochs", f"{self.name}.fit", minimum=0)  # 0 trains nothing, as in Keras

@@ -7,7 +7,6 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 """
 
 import copy
-import inspect
 import itertools
 import numbers
 import re
@@ -16,8 +15,8 @@ import warnings
 import numpy as np
 
 from minicnn import backend
-from minicnn.checks import (all_finite, first_not_finite, flag, interruptions_unwrapped, real_array,
-                            stacklevel_outside_minicnn)
+from minicnn.checks import (all_finite, first_not_finite, flag, interruptions_unwrapped, missing_attribute,
+                            real_array, stacklevel_outside_minicnn)
 from minicnn.errors import LAYER_NAMES, BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -502,15 +501,8 @@ class Layer:
 
     def __getattr__(self, name):
         """Only for what the layer lacks: a Keras name (``layer.kernel``, ``layer.weights``) says what to use
-        instead. (Python also comes here when a descriptor of the class, a property of a layer of yours, raised
-        AttributeError: it runs again to raise that error, which names what is really missing.)"""
-        descriptor = inspect.getattr_static(type(self), name, None)
-        if hasattr(descriptor, "__get__"):
-            return descriptor.__get__(self, type(self))
-        if name in LAYER_NAMES:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (a Keras one): "
-                                 f"{LAYER_NAMES[name]}")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        instead (``checks.missing_attribute``)."""
+        return missing_attribute(self, name, LAYER_NAMES)
 
     def __getstate__(self):
         """What a copy takes (``copy.deepcopy``, ``astype``, pickling): the attributes, with the arrays a cuda
