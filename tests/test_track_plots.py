@@ -353,13 +353,43 @@ def test_video_frames_are_numbered_from_1_and_the_legend_strip_takes_the_colours
     draw_number, legend_strip = plots._draw_number, plots._legend_strip
     monkeypatch.setattr(plots, "_draw_number", lambda image, number, scale: numbers.append(number)
                         or draw_number(image, number, scale))
-    monkeypatch.setattr(plots, "_legend_strip", lambda colors, width: strips.append(dict(colors))
-                        or legend_strip(colors, width))
+    monkeypatch.setattr(plots, "_legend_strip", lambda colors, width, lost=(): strips.append(dict(colors))
+                        or legend_strip(colors, width, lost))
     sequence = toy_sequence(count=5)
     plots.render_sequence(sequence, tracks_for(sequence), tmp_path / "frames", every=2, progress=False,
                           colors={"KCF": "white"})
     assert numbers == [1, 3, 5]
-    assert strips == [{"ground truth": GROUND_TRUTH_COLOR, "KCF": (255, 255, 255), "SiamFC": SIAM}]
+    # frame 3 has no boxes (the toy's ground truth is NaN there): a strip of its own, naming them "(no box)"
+    assert strips == [{"ground truth": GROUND_TRUTH_COLOR, "KCF": (255, 255, 255), "SiamFC": SIAM}] * 2
+
+
+def test_a_videos_legend_strip_names_the_trackers_that_gave_no_box_on_each_frame(tmp_path, monkeypatch):
+    """A tracker that lost the target vanished from the video with nothing said (the contact sheet names it): the
+    strip below each frame now calls it "(no box)" where it gave none, one strip rendered per set of lost trackers,
+    every strip of one height."""
+    sequence = toy_sequence(count=6)
+    tracks = tracks_for(sequence)
+    tracks["KCF"] = np.array(tracks["KCF"], dtype=float)
+    tracks["KCF"][2] = [20.0, 10.0, 16.0, 12.0]  # the toy's ground truth is NaN at frame 2, the tracks with it
+    tracks["KCF"][3:] = np.nan
+    tracks["SiamFC"] = np.array(tracks["SiamFC"], dtype=float)
+    tracks["SiamFC"][2] = [12.0, 10.0, 16.0, 12.0]
+    tracks["SiamFC"][5] = [3.0, 4.0, 0.0, 5.0]  # a box of no area is not drawn either
+    rendered, legend_strip = [], plots._legend_strip
+    monkeypatch.setattr(plots, "_legend_strip", lambda colors, width, lost=(): rendered.append(tuple(lost))
+                        or legend_strip(colors, width, lost))
+    drawn = list(plots._video_frames(sequence, plots._check_tracks(sequence, tracks), range(6), None, 2))
+    assert rendered == [(), ("KCF",), ("KCF", "SiamFC")]
+    height = sequence[0].shape[0]
+    strips = [frame[height:] for frame in drawn]
+    assert len({strip.shape for strip in strips}) == 1
+    assert all(np.array_equal(strips[0], strips[i]) for i in (1, 2))
+    assert not np.array_equal(strips[2], strips[3]) and np.array_equal(strips[3], strips[4])
+    assert not np.array_equal(strips[4], strips[5])
+    made, legend_handles = [], plots._legend_handles
+    monkeypatch.setattr(plots, "_legend_handles", lambda colors: made.append(legend_handles(colors)) or made[-1])
+    plots._legend_strip({"ground truth": GROUND_TRUTH_COLOR, "KCF": KCF, "SiamFC": SIAM}, 200, lost=("KCF",))
+    assert [handle.get_label() for handle in made[0]] == ["ground truth", "KCF (no box)", "SiamFC"]
 
 
 @pytest.mark.parametrize("name", ["ground truth", "Ground Truth"])

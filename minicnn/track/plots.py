@@ -247,8 +247,15 @@ def _legend_handles(colors):
     return [Line2D([], [], color=np.array(rgb) / 255, linewidth=3, label=label) for label, rgb in colors.items()]
 
 
-def _legend_strip(colors, width):
-    """A dark ``(h, width, 3)`` uint8 strip naming the colours, rendered once with matplotlib's Agg canvas."""
+def _lost_trackers(tracks, index):
+    """The names of the trackers that gave no box at frame ``index`` (NaN, or a box of no area), in order."""
+    return [name for name, boxes in tracks.items() if _pixel_extent(boxes[index]) is None]
+
+
+def _legend_strip(colors, width, lost=()):
+    """A dark ``(h, width, 3)`` uint8 strip naming the colours, rendered once with matplotlib's Agg canvas; the
+    trackers in ``lost`` are named "(no box)", their colour faded. Its height depends on the colours and the width
+    alone, so that every frame of a video has one size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -258,7 +265,12 @@ def _legend_strip(colors, width):
     dpi = 100
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="black")
     canvas = FigureCanvasAgg(figure)
-    figure.legend(handles=_legend_handles(colors), loc="center", ncol=columns, frameon=False, fontsize=8,
+    handles = _legend_handles(colors)
+    for handle in handles:
+        if handle.get_label() in lost:
+            handle.set_label(f"{handle.get_label()} (no box)")
+            handle.set_alpha(0.35)
+    figure.legend(handles=handles, loc="center", ncol=columns, frameon=False, fontsize=8,
                   labelcolor="white", handlelength=1.5, columnspacing=1.0, borderaxespad=0.0)
     canvas.draw()
     rendered = np.asarray(canvas.buffer_rgba())[:, :width, :3]
@@ -269,14 +281,17 @@ def _legend_strip(colors, width):
 
 def _video_frames(sequence, tracks, indices, colors, thickness, first_number=1):
     """Yield each chosen frame with its boxes, a frame-number caption (``first_number`` on the first) and the legend
-    strip below, (H + h, W, 3)."""
-    strip = None
+    strip below, (H + h, W, 3), which names the trackers that gave no box on that frame (each strip is rendered once
+    and kept: a tracker that lost the target stays lost for many frames)."""
+    strips = {}
     for index in indices:
-        image = draw_boxes(sequence[index], _frame_boxes(sequence, tracks, index), colors, thickness)
+        boxes = _frame_boxes(sequence, tracks, index)
+        image = draw_boxes(sequence[index], boxes, colors, thickness)
         _draw_number(image, index + first_number, scale=max(2, image.shape[0] // 160))
-        if strip is None or strip.shape[1] != image.shape[1]:
-            strip = _legend_strip(box_colors(_frame_boxes(sequence, tracks, index), colors), image.shape[1])
-        yield np.concatenate([image, strip], axis=0)
+        key = (image.shape[1], tuple(_lost_trackers(tracks, index)))
+        if key not in strips:
+            strips[key] = _legend_strip(box_colors(boxes, colors), image.shape[1], lost=key[1])
+        yield np.concatenate([image, strips[key]], axis=0)
 
 
 def _ffmpeg_available():
@@ -387,7 +402,7 @@ def render_sequence(sequence, tracks, out, every=1, fps=20, progress=True, color
 
     Each written frame has the frame number (from ``first_number``: a part of a video cut from its frame 90 is
     numbered from 90, as the video numbers it; yellow, top-left) and, below the image, a strip naming the
-    colours.
+    colours, where a tracker that gave no box on that frame (lost: NaN, or a box of no area) is "(no box)".
 
     Parameters
     ----------
@@ -505,7 +520,7 @@ def contact_sheet(sequence, tracks, n_frames=6, columns=3, ax_size=3.0, colors=N
     for position, index in enumerate(indices):
         ax = figure.add_subplot(rows, columns, position + 1)
         ax.imshow(draw_boxes(sequence[int(index)], _frame_boxes(sequence, tracks, index), colors, thickness))
-        lost = [name for name, boxes in tracks.items() if _pixel_extent(boxes[index]) is None]
+        lost = _lost_trackers(tracks, index)
         ax.set_title(f"frame {index + 1}" + (f" (no box: {', '.join(lost)})" if lost else ""), fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
