@@ -227,12 +227,15 @@ def _our_trackers_as_asked(parser, trackers, weights, backend):
     ``_check_saved_runs`` unless every run is saved already (made on a GPU, scored here)."""
     from minicnn.track.trackers import OUR_TRACKERS, OurTracker, backend_suffix
 
-    if weights is None and not backend_suffix(backend):
+    if weights is None and backend is None:
         return trackers, None
     option = "--weights" if weights is not None else "--backend"
     ours = [name for name, factory in trackers.items() if factory is None and name in OUR_TRACKERS]
-    if not ours:
-        parser.error(f"{option}: for our trackers ({', '.join(OUR_TRACKERS)}), and --trackers names none of them")
+    if not ours:  # --backend numba too (the default, named): minicnn track refuses it for OpenCV's trackers as well
+        named = "--trackers names none of them" if trackers else "no --trackers names them"
+        parser.error(f"{option}: for our trackers ({', '.join(OUR_TRACKERS)}), and {named}")
+    if weights is None and not backend_suffix(backend):
+        return trackers, None
 
     def factories(build):
         return {name: OurTracker(name, weights, backend or "numba", build=build) if name in ours else factory

@@ -478,14 +478,19 @@ def test_eval_refuses_the_cuda_simulator_and_a_backend_for_opencvs_trackers_befo
 
     monkeypatch.setattr(cuda, "is_simulator", lambda: True)
     results = tmp_path / "results"
+    ours_only = "--backend: for our trackers (siamese, siamese-nomotion, cnn, hybrid), and "
     cases = {("siamese", "cuda"): "--backend cuda: the 'cuda' backend is running on numba's CUDA simulator",
-             ("kcf", "numpy"): "--backend: for our trackers (siamese, siamese-nomotion, cnn, hybrid), and --trackers "
-                               "names none of them"}
+             ("kcf", "numpy"): ours_only + "--trackers names none of them",
+             ("kcf", "numba"): ours_only + "--trackers names none of them",  # as minicnn track VIDEO refuses it
+             (None, "numpy"): ours_only + "no --trackers names them"}
     for (trackers, backend), message in cases.items():
         for command in (["eval"], ["track", "show", "--sequence", "slow"]):
+            if trackers is None and command == ["eval"]:
+                continue  # eval has default trackers, OpenCV's
+            chosen = [] if trackers is None else ["--trackers", trackers]
             with pytest.raises(SystemExit) as stop:
-                cli.main(command + ["--data", str(data), "--trackers", trackers, "--backend", backend, "--results",
-                                    str(results), "--quiet"])
+                cli.main(command + ["--data", str(data), *chosen, "--backend", backend, "--results", str(results),
+                                    "--quiet"])
             err = capsys.readouterr().err
             assert stop.value.code == 2 and message in err and "Traceback" not in err, (command, err)
     assert not results.exists()
