@@ -54,7 +54,7 @@ import numpy as np
 from minicnn import checks
 from minicnn.backend import to_host
 from minicnn.errors import NonFiniteError, ShapeError
-from minicnn.layers.base import Layer, _float_dtype, check_built, check_layer_contract, gradient_for
+from minicnn.layers.base import Layer, _float_dtype, build_checked, check_layer_contract, gradient_for
 from minicnn.losses import BinaryCrossentropy, Loss, get_loss
 from minicnn.model import Sequential, check_layer_output
 from minicnn.progress import ProgressBar
@@ -491,8 +491,7 @@ def gradcheck(target, x, y=None, loss=None, training=False, step=1e-5, max_check
         check_layer_contract(target, "gradcheck")
         _check_input(target, x)
         if not target.built:
-            target.build((None,) + x.shape[1:])
-            check_built(target, "gradcheck")
+            build_checked(target, (None,) + x.shape[1:], "gradcheck")
         base = target.astype(dtype)
         checked, given = copy.deepcopy(base), x.copy()
         returned = checked.forward(given, training=training)

@@ -26,7 +26,7 @@ from minicnn.checks import finite_number
 from minicnn.errors import (MODEL_NAMES, NonFiniteError, ShapeError, TrainingDivergedError, WeightFileError,
                             refuse_keras_arguments)
 from minicnn.layers.activations import Sigmoid, Softmax
-from minicnn.layers.base import Input, Layer, batch_shape_text, check_built, check_layer_contract, gradient_for
+from minicnn.layers.base import Input, Layer, batch_shape_text, build_checked, check_layer_contract, gradient_for
 from minicnn.layers.reshape import Flatten
 from minicnn.losses import get_loss
 from minicnn.metrics import check_metric_names, get_metric, labels_problem
@@ -287,6 +287,11 @@ def _augment_with(augment, rng, x_batch, _):
     return augment(x_batch, rng)
 
 
+def _is_minicnns(thing):
+    """Whether ``thing`` is an object of a class of minicnn's (not of a class of yours, or a subclass of yours)."""
+    return type(thing).__module__.split(".")[0] == "minicnn"
+
+
 def _check_gradients_finite(kernels, pairs, names, layer_that_made_it):
     """Refuse a step whose gradients hold NaN or infinity before the optimizer writes them into the weights: the
     weights stay those of the last good step. They are checked where they are (on an accelerator only a flag per
@@ -504,8 +509,7 @@ class Sequential:
             shapes.append(shape)
         for layer, layer_input in zip(self.layers, inputs):
             if not layer.built:
-                layer.build((None,) + tuple(layer_input[1:]))
-                check_built(layer, self.name)
+                build_checked(layer, (None,) + tuple(layer_input[1:]), self.name)
         self.built = True
         if declared is None:
             self._warn_if_channels_first(inputs, shapes)
@@ -959,6 +963,8 @@ class Sequential:
                 pairs, names = self.trainable_pairs(), self.trainable_names()
                 _check_gradients_finite(kernels, pairs, names,
                                         lambda: self._layer_that_made_nan(x, training=True, searched_late=False))
+                never_set = self._gradients_never_set()
+                before = self._weights_before_a_first_step_of_yours(pairs)
                 self.optimizer.step(pairs, names)
                 self.optimizer._stepped_for = self._own_mark()
                 self._trainable_when_stepped = [(layer, layer.trainable) for layer in self.layers]
@@ -969,7 +975,47 @@ class Sequential:
                 raise
         if y_pred is not None:  # on the host (on cuda only where metrics asked for it); after the step, so that
             self._warn_if_stuck(y, y_pred, x)  # a warning made an error (-W error) cannot leave the step half done
+        self._warn_of_a_first_step_of_yours(never_set, before, pairs)
         return {"loss": loss, **self._metric_values(y, y_pred)}
+
+    def _gradients_never_set(self):
+        """At the model's first training step, the weights of your layers whose gradient is still the array of
+        zeros that build made (``"name/key"``): a ``backward`` that stored it elsewhere (``self.grad = ...``, a
+        misspelt key) left that weight frozen while the others learned, without a word (found in review). Empty
+        after the first step, and for minicnn's layers, which make a new gradient array each step."""
+        if getattr(self, "_checked_gradients_set", False):
+            return []
+        self._checked_gradients_set = True
+        return [f"{layer.name}/{key}" for layer in self.layers if layer.trainable and not _is_minicnns(layer)
+                for key, grad in layer.grads.items()
+                if grad is getattr(layer, "_grads_as_built", {}).get(key) and isinstance(grad, np.ndarray)
+                and not grad.any()]
+
+    def _weights_before_a_first_step_of_yours(self, pairs):
+        """Copies of the weights before the first step of an optimizer of yours on this model's weights (on the
+        host), else None: ``param = param - lr * grad`` in its ``step`` makes a new array and leaves the weight as
+        it was, and training went on without a word (found in review)."""
+        if _is_minicnns(self.optimizer) or getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
+            return None
+        if not all(isinstance(param, np.ndarray) for param, _ in pairs):
+            return None
+        return [param.copy() for param, _ in pairs]
+
+    def _warn_of_a_first_step_of_yours(self, never_set, before, pairs):
+        """The warnings of ``_gradients_never_set`` and ``_weights_before_a_first_step_of_yours``, after the step."""
+        where = checks.stacklevel_outside_minicnn()
+        if never_set:
+            warnings.warn(f"{self.name}: after the first backward pass, the gradient of {', '.join(never_set)} is "
+                          f"still the zeros that build made: its weight will not learn. Does backward set "
+                          f"self.grads[key] (self.grads[key] = ..., under the key of params)? gradcheck(layer, x) "
+                          f"checks a layer of yours (where that gradient is truly 0 at this step, ignore this)",
+                          stacklevel=where)
+        moved = before is None or any(not np.array_equal(old, param) for old, (param, _) in zip(before, pairs))
+        if not moved and any(np.any(grad) for _, grad in pairs):
+            warnings.warn(f"{self.name}: {type(self.optimizer).__name__}.step changed no weight at its first step, "
+                          f"though the gradients are not all 0: update each param in place (param -= "
+                          f"self.learning_rate * grad, or param[...] = ...); param = param - ... makes a new array and "
+                          f"leaves the weight as it was", stacklevel=where)
 
     def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels

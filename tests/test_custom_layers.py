@@ -230,12 +230,31 @@ def test_a_forward_that_computes_in_its_own_dtype_is_named(dtype, why):
 
 
 def test_a_weight_that_forward_does_not_read_gets_a_hint():
-    """Aliases made in build (``self.W = self.params['W']``) no longer point at the check's float64 copy."""
+    """A layer that computes with a copy of its weight made in build changes nothing when the weight changes."""
 
-    report = mc.gradcheck(Alias(2), X)
+    class Copied(Alias):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.W = self.params["W"].copy()
+
+    with pytest.warns(UserWarning, match=r"build made self\.W, an array outside params and state"):
+        report = mc.gradcheck(Copied(2), X)
     assert not report.passed
     assert ("  W: the numerical gradient is 0 at every entry checked: changing this array does not change the "
             "output") in str(report), report
+
+
+def test_names_of_your_own_for_the_weights_follow_them_into_gradchecks_float64_copy():
+    """``self.W = self.params['W']`` in build trains and saves correctly, but ``astype`` (gradcheck's float64 copy,
+    a model's twin) cast the arrays in ``params`` and left ``self.W`` at the old one: gradcheck failed a correct
+    layer, saying forward did not read W (found in review)."""
+    layer = Alias(2)
+    assert mc.gradcheck(layer, X).passed
+    twin = layer.astype("float64")
+    assert twin.W is twin.params["W"] and twin.b is twin.params["b"] and twin.W.dtype == np.float64
+    assert layer.W is layer.params["W"] and layer.W.dtype == np.float32  # the layer itself is left as it was
+    model = mc.Sequential([Alias(2, input_shape=(3,))])
+    assert mc.gradcheck(model, X, y=np.zeros((4, 2)), loss="mse").passed
 
 
 @pytest.mark.parametrize("scale, hint", [
@@ -453,3 +472,80 @@ def test_constructor_mistakes_from_other_frameworks_are_told_the_way_here(make, 
     or that input_shape must be a tuple; Dense(input_shape=(28, 28)) that it 'must give 1 sizes'."""
     with pytest.raises((TypeError, ValueError), match=message):
         make()
+
+
+def test_an_array_that_build_keeps_outside_params_and_state_is_warned_of(recwarn):
+    """Weights kept as attributes (``self.kernel_w = ...``, as Keras layers keep theirs) were neither trained nor
+    saved, gradcheck passed and summary said 0 parameters, without a word (found in review). Names of your own for
+    arrays in params or state (``self.W = self.params["W"]``) and arrays made in forward are not warned of."""
+
+    class OutsideParams(MyDense):
+        def build(self, input_shape):
+            self.kernel_w = np.ones((input_shape[-1], self.units), dtype=self.dtype)
+            self.running_mean = np.zeros(input_shape[-1], dtype=self.dtype)
+            self.state["kept"] = np.zeros(1, dtype=self.dtype)
+            self.steps = 0
+            super().build(input_shape)
+
+    model = mc.Sequential([OutsideParams(2)])
+    with pytest.warns(UserWarning) as caught:
+        model.build((None, 3))
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 2, messages
+    assert messages[0] == ("OutsideParams 'outside_params': build made self.kernel_w, an array outside params and "
+                           "state: training leaves it as it is and save_weights does not save it. A weight goes in "
+                           "self.params['kernel_w'] (its gradient in self.grads['kernel_w'], set by backward); "
+                           "another array to keep with the weights (a running mean, a fixed mask) goes in "
+                           "self.state['kernel_w']")
+    assert "build made self.running_mean" in messages[1]
+    recwarn.clear()
+    mc.Sequential([Alias(2)]).predict(X)
+    mc.gradcheck(Alias(2), X)
+    mc.Sequential([MyDense(2), Square()]).predict(X)
+    assert not recwarn.list, [str(w.message) for w in recwarn]
+
+
+def test_a_gradient_that_backward_never_sets_is_named_at_the_first_step(recwarn):
+    """``self.grad = {...}`` for ``self.grads[...]`` left the weight at the zeros build made: it never learned while
+    the other layers' learning made the loss fall (found in review). Warned once per model, at the first step."""
+
+    class Misspelt(MyDense):
+        def backward(self, grad_out):
+            self.grad = {"W": self.x.T @ grad_out}
+            self.grads["b"] = grad_out.sum(axis=0)
+            return grad_out @ self.params["W"].T
+
+    y = (X[:, :1] > 0).astype(float)
+    model = mc.Sequential([Misspelt(4, name="mine"), mc.ReLU(), MyDense(1), mc.Sigmoid()])
+    model.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match=r"^sequential: after the first backward pass, the gradient of mine/W is "
+                                         r"still the zeros that build made: its weight will not learn") as caught:
+        model.fit(X, y, epochs=3, batch_size=2, verbose=0)
+    assert len([w for w in caught if "still the zeros" in str(w.message)]) == 1
+    recwarn.clear()
+    correct = mc.Sequential([MyDense(4), mc.ReLU(), MyDense(1), mc.Sigmoid()])
+    correct.compile(optimizer=mc.SGD(0.5), loss="binary_crossentropy")
+    correct.fit(X, y, epochs=1, batch_size=2, verbose=0)
+    assert not [w for w in recwarn if "still the zeros" in str(w.message)]
+
+
+@pytest.mark.parametrize("base", [mc.Conv2D, mc.Dense])
+def test_a_subclass_with_a_backward_of_its_own_trains_as_the_lowest_layer_with_weights(base):
+    """The lowest layer with weights is asked for its weight gradients alone; Conv2D's and Dense's skipped the input
+    gradient with ``backward(grad_out, input_gradient=False)``, which a subclass's ``backward(self, grad_out)`` did not
+    take: fit failed inside minicnn with "unexpected keyword argument 'input_gradient'" (found in review)."""
+
+    class Masked(base):
+        def backward(self, grad_out):
+            self.backward_calls = getattr(self, "backward_calls", 0) + 1
+            return super().backward(grad_out)
+
+    images = np.random.default_rng(0).standard_normal((4, 6, 6, 1))
+    first = Masked(2, 3) if base is mc.Conv2D else Masked(2)
+    layers = [first, mc.Flatten(), mc.Dense(1)] if base is mc.Conv2D else [mc.Flatten(), first, mc.Dense(1)]
+    model = mc.Sequential(layers, seed=0)
+    model.compile(optimizer=mc.SGD(0.1), loss="mse")
+    before = first.get_weights()[0].copy() if first.built else None
+    model.fit(images, np.ones((4, 1)), epochs=2, batch_size=2, verbose=0)
+    assert first.backward_calls == 4
+    assert before is None or not np.array_equal(before, first.get_weights()[0])

@@ -340,6 +340,29 @@ def test_an_optimizer_of_ones_own_trains_and_one_that_cannot_is_named_at_compile
         model.compile(optimizer=OnePair(0.1), loss="mse")
 
 
+def test_an_optimizer_of_yours_that_moves_no_weight_at_its_first_step_is_named(recwarn):
+    """``param = param - lr * grad`` in a step makes a new array and leaves the weight as it was: training ran with a
+    flat loss and nothing said (found in review). Warned once, after the first step; the in-place form is not."""
+
+    class Rebinds(PlainSGD):
+        def step(self, pairs, names=None):
+            for param, grad in pairs:
+                param = param - self.learning_rate * grad  # noqa: F841 (the student's mistake)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
+    model = mc.Sequential([mc.Dense(1, input_shape=(3,))], seed=0)
+    model.compile(optimizer=Rebinds(0.1), loss="mse")
+    with pytest.warns(UserWarning, match=r"^sequential: Rebinds\.step changed no weight at its first step, though the "
+                                         r"gradients are not all 0: update each param in place \(param -= ") as caught:
+        model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert len([w for w in caught if "changed no weight" in str(w.message)]) == 1
+    recwarn.clear()
+    model.compile(optimizer=PlainSGD(0.1), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not [w for w in recwarn if "changed no weight" in str(w.message)]
+
+
 def test_an_optimizer_class_of_ones_own_given_to_compile_is_checked_as_an_instance_is():
     """compile(optimizer=SGD) takes a class and makes it with its default settings; a class of one's own is checked
     as its instance is, so an __init__ without super().__init__ or a step(self, pairs) is named at compile, not met

@@ -7,6 +7,8 @@ gradient for the input. Shapes include the batch axis as ``None``, as in Keras: 
 """
 
 import copy
+import functools
+import inspect
 import itertools
 import numbers
 import re
@@ -150,6 +152,28 @@ def check_built(layer, where):
                         f"stays unbuilt and would be built again, its weights made afresh, at the next call")
 
 
+def build_checked(layer, input_shape, where):
+    """``layer.build(input_shape)``, then what every build must leave (``check_built``), with a warning where a
+    build of your own kept an array outside ``params`` and ``state`` (``self.kernel = ...``, where Keras layers keep
+    their weights): training left it as it was and ``save_weights`` did not save it, without a word, and gradcheck
+    passed (found in review). The gradients as built are kept, for the first training step's check that backward
+    set them (``Sequential``)."""
+    before = dict(vars(layer))
+    layer.build(input_shape)
+    check_built(layer, where)
+    kept = [array for store in (layer.params, layer.grads, layer.state) for array in store.values()]
+    for name, value in vars(layer).items():
+        made_here = isinstance(value, np.ndarray) and value.dtype.kind == "f" and value is not before.get(name)
+        if made_here and not any(value is array for array in kept):
+            warnings.warn(f"{layer.describe()}: build made self.{name}, an array outside params and state: training "
+                          f"leaves it as it is and save_weights does not save it. A weight goes in "
+                          f"self.params[{name!r}] (its gradient in self.grads[{name!r}], set by backward); another "
+                          f"array to keep with the weights (a running mean, a fixed mask) goes in "
+                          f"self.state[{name!r}]",
+                          stacklevel=stacklevel_outside_minicnn())
+    layer._grads_as_built = dict(layer.grads)
+
+
 def gradient_for(layer, key, where):
     """``layer.grads[key]``, the gradient of ``layer.params[key]`` after a backward pass; a ``backward`` of your own
     that stores it under another key, or not at all, is named here rather than in a bare KeyError, or, where build
@@ -166,8 +190,19 @@ def gradient_for(layer, key, where):
     return layer.grads[key]
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_input_gradient(backward):
+    """Whether the function ``backward`` has an ``input_gradient`` parameter (asked once per function: a training
+    step asks it every step)."""
+    return "input_gradient" in inspect.signature(backward).parameters
+
+
 class Layer:
     """Base class: parameters, gradients, build-on-first-use, forward and backward.
+
+    A layer keeps three dicts of arrays, made in ``build``: ``params``, its weights (trained, and saved by
+    ``save_weights``); ``grads``, the gradient of each weight under the same key (set by ``backward``); and
+    ``state``, other arrays that go with the weights (BatchNormalization's moving averages: saved, not trained).
 
     Parameters
     ----------
@@ -279,9 +314,14 @@ class Layer:
 
     def weight_gradients(self, grad_out):
         """Fill ``self.grads`` from ``∂L/∂output`` without returning ``∂L/∂input``: all a training step needs from
-        the lowest layer that learns, since nothing below it has weights. Here ``backward`` runs and its result is
-        dropped; ``Conv2D`` and ``Dense`` override this to skip the input-gradient product altogether."""
-        self.backward(grad_out)
+        the lowest layer that learns, since nothing below it has weights. A ``backward`` that takes
+        ``input_gradient`` (``Conv2D``'s and ``Dense``'s) is told False, to skip the input-gradient product
+        altogether; any other runs as it is and its result is dropped (a subclass of ``Conv2D`` with a
+        ``backward(self, grad_out)`` of its own failed there: found in review)."""
+        if _takes_input_gradient(getattr(self.backward, "__func__", self.backward)):
+            self.backward(grad_out, input_gradient=False)
+        else:
+            self.backward(grad_out)
 
     @interruptions_unwrapped  # Ctrl-C inside a compiled kernel: KeyboardInterrupt, not Numba's SystemError
     def __call__(self, x, training=False):
@@ -398,8 +438,7 @@ class Layer:
     def _build_once(self, shape):
         """Build for samples of ``shape``'s size on the first call (the shape was checked)."""
         if not self.built:
-            self.build((None,) + tuple(shape[1:]))
-            check_built(self, "forward")
+            build_checked(self, (None,) + tuple(shape[1:]), "forward")
             self._warn_if_channels_first(shape)
 
     def _check_sample_shape(self, shape):
@@ -491,9 +530,14 @@ class Layer:
         """A deep copy of this layer whose weights and computation use ``dtype`` (e.g. float64 for gradcheck)."""
         twin = copy.deepcopy(self)
         twin.dtype = _float_dtype(dtype, f"{self.describe()}.astype")
+        cast = {}  # id of an array as it was → the array cast; the arrays as they were are kept alive in it
         for store in (twin.params, twin.grads, twin.state):
             for key in store:
-                store[key] = store[key].astype(twin.dtype)
+                cast[id(store[key])] = (store[key], store[key].astype(twin.dtype))
+                store[key] = cast[id(store[key])][1]
+        for name, value in list(vars(twin).items()):  # a name of yours for a weight, self.W = self.params["W"]
+            if id(value) in cast and cast[id(value)][0] is value:
+                setattr(twin, name, cast[id(value)][1])
         for attribute in vars(twin).values():
             if isinstance(attribute, Layer):
                 attribute.dtype = twin.dtype

@@ -94,9 +94,6 @@ class Conv2D(Layer):
             self.grads["bias"] = grad_bias
         return grad_x
 
-    def weight_gradients(self, grad_out):
-        self.backward(grad_out, input_gradient=False)
-
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "activation": activation_name(self.activation),

@@ -77,9 +77,6 @@ class Dense(Layer):
             self.grads["bias"] = grad_bias
         return grad_x
 
-    def weight_gradients(self, grad_out):
-        self.backward(grad_out, input_gradient=False)
-
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activation_name(self.activation),
                 "use_bias": self.use_bias}
