@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -864,6 +865,52 @@ class Tracker:
     with pytest.warns(UserWarning, match=r"they were made by the tracker of this name before its code was changed"):
         fixed = E.evaluate({"mine": define(edited)}, suite, results, progress=False)
     assert fixed.score("mine").auc < kept.score("mine").auc
+
+
+def test_results_of_your_tracker_are_run_again_after_an_edit_beside_it_in_its_file(tmp_path, suite, monkeypatch):
+    """Only the class's own lines were hashed: a student who tuned a constant or a helper function beside it in
+    my_trackers.py was scored on the old results, the table unchanged (found in review). The whole file counts now,
+    and a file of another tracker's does not."""
+    import importlib
+    import sys
+
+    source = """
+SIZE = 1.0
+
+
+def shrunk(box):
+    return tuple(box)[:2] + (SIZE, SIZE)
+
+
+class Tracker:
+    def init(self, frame, box):
+        self.box = tuple(box)
+
+    def update(self, frame):
+        return True, self.box
+"""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def define(text, module="my_trackers"):
+        (tmp_path / f"{module}.py").write_text(text)
+        sys.modules.pop(module, None)
+        importlib.invalidate_caches()
+        return importlib.import_module(module).Tracker
+
+    results = tmp_path / "results"
+    kept = E.evaluate({"mine": define(source)}, suite, results, progress=False)
+    define(source + "\nOTHER = 2\n", module="another_file")  # another file's edit: resumed, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        E.evaluate({"mine": define(source)}, suite, results, progress=False)
+    uses_helper = source.replace("self.box = tuple(box)", "self.box = shrunk(box)")
+    with pytest.warns(UserWarning, match=r"before its code was changed"):
+        E.evaluate({"mine": define(uses_helper)}, suite, results, progress=False)
+    with pytest.warns(UserWarning, match=r"before its code was changed"):  # the helper's constant alone changed
+        tuned = E.evaluate({"mine": define(uses_helper.replace("SIZE = 1.0", "SIZE = 2.0"))}, suite, results,
+                           progress=False)
+    assert tuned.score("mine").auc < kept.score("mine").auc
+    assert tuned.runs["mine", suite[0].name].boxes[1][2] == 2.0
 
 
 def test_a_class_source_that_does_not_define_the_class_is_not_trusted(monkeypatch):

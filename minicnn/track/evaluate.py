@@ -268,16 +268,18 @@ def _module_of(thing):
 
 
 def _code_of(factory):
-    """A factory of yours as ``made_from`` records it: ``code_sha256``, the SHA-256 of its source (a function's; a
-    class's with those of the classes of yours it derives from; a callable object's class's), and
-    ``settings_sha256``, that of the arguments of a ``functools.partial`` (``_settings_text``). Either is left out
-    where it cannot be had (a factory written in C; arguments with no fixed text). Only the factory's own code
-    counts: the class a function of yours builds is not looked into."""
+    """A factory of yours as ``made_from`` records it: ``code_sha256``, the SHA-256 of the source of the files that
+    define it (a function's; a class's with those of the classes of yours it derives from; a callable object's
+    class's: ``_file_source_of``), and ``settings_sha256``, that of the arguments of a ``functools.partial``
+    (``_settings_text``). Either is left out where it cannot be had (a factory written in C; arguments with no fixed
+    text). Files of yours that those files import are not looked into."""
     made = getattr(factory, "func", factory)
     code = {}
     owner = made if isinstance(made, type) or inspect.isroutine(made) else type(made)
     classes = owner.__mro__ if isinstance(owner, type) else (owner,)
-    sources = [_source_of(part) for part in classes if _module_of(part).split(".")[0] not in ("builtins", "minicnn")]
+    sources = [_file_source_of(part) for part in classes
+               if _module_of(part).split(".")[0] not in ("builtins", "minicnn")]
+    sources = list(dict.fromkeys(sources))  # a file that defines a class and its base counts once
     if any(sources):
         code["code_sha256"] = _sha256("\n".join(sources))
     if made is not factory:
@@ -307,6 +309,21 @@ def _settings_text(value):
         return f"{type(value).__name__}({', '.join(parts)})"
     text = repr(value)
     return None if re.search(r"0x[0-9a-fA-F]{6,}", text) else text
+
+
+def _file_source_of(part):
+    """The source of the whole file that defines ``part`` (a function or class of yours), so that an edit to a
+    helper or a constant beside it counts too (a tracker whose module-level helper was edited was scored on its
+    old results: found in review); ``_source_of(part)`` alone where there is no such file (a notebook cell), or
+    where the file Python names does not define it (a class made by ``exec``, see ``_source_of``)."""
+    name = getattr(part, "__name__", "")
+    try:
+        source = inspect.getsource(sys.modules[_module_of(part)])
+    except Exception:  # no module, no file (a notebook's __main__), a file since edited into a broken state
+        source = None
+    if source is not None and re.search(rf"^\s*(class|def)\s+{re.escape(name)}\b", source, re.M):
+        return source
+    return _source_of(part)
 
 
 def _source_of(part):
