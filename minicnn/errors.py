@@ -54,6 +54,8 @@ NO_CALLBACKS = ("minicnn has no callbacks; for early stopping, call fit(epochs=1
                 "the best epoch (for a seeded run, make rng = np.random.default_rng(0) once, before the loop, and "
                 "call fit(..., seed=rng) in it)")
 NO_CLIPPING = "minicnn does not clip gradients"
+NO_SCHEDULES = ("minicnn has no learning-rate schedules; set optimizer.learning_rate between fit(epochs=1) calls in a "
+                "loop (it is checked, and the optimizer's state is kept)")
 
 #: Keras arguments of layers, optimizers and the model's methods, and what minicnn does instead
 ARGUMENTS = {
@@ -78,7 +80,7 @@ ARGUMENTS = {
     "center": "BatchNormalization always learns both beta and gamma",
     "scale": "BatchNormalization always learns both beta and gamma",
     "lr": "the argument is learning_rate",
-    "decay": "minicnn has no learning-rate schedules; change optimizer.learning_rate between fit calls",
+    "decay": NO_SCHEDULES,
     "clipnorm": NO_CLIPPING,
     "clipvalue": NO_CLIPPING,
     "global_clipnorm": NO_CLIPPING,
@@ -185,6 +187,11 @@ NAMES = {
     "utils": "minicnn's to_categorical is mc.to_categorical(labels, num_classes)",
     "callbacks": NO_CALLBACKS,
     "EarlyStopping": NO_CALLBACKS,
+    "Callback": NO_CALLBACKS,
+    "ModelCheckpoint": NO_CALLBACKS,
+    "LearningRateScheduler": NO_SCHEDULES,
+    "ReduceLROnPlateau": NO_SCHEDULES,
+    "schedules": NO_SCHEDULES,
     "load_model": "minicnn saves weights only: build the same Sequential, then model.load_weights(path)",
     "RMSprop": "minicnn has SGD (with momentum) and Adam; an optimizer of your own subclasses mc.Optimizer and "
                "defines step(pairs, names=None)",

@@ -8,6 +8,8 @@ several outputs per sample (several yes/no labels) counts the outputs on the rig
 accuracy (Keras 3 takes the largest output for a class). Beside another loss (MSE, one of your own) it picks by the
 shapes, as Keras 3 does."""
 
+import re
+
 import numpy as np
 
 from minicnn import checks
@@ -128,9 +130,14 @@ def check_metric_names(metrics):
 def get_metric(metric, loss):
     """``(name, function)`` for a metric name; ``"accuracy"``/``"acc"`` follows the loss, or beside another loss
     (MSE) the predictions' shape (the module's docstring says where this differs from Keras), and keeps the name it
-    was given (the history's key). A function of your own is kept under its ``__name__``."""
+    was given (the history's key). A function of your own is kept under its ``__name__``; a loss object under its
+    ``name`` (``mean_squared_error``), another callable object under its class's name in snake case (two such
+    metrics were both "metric", and refused as one name given twice: found in review)."""
     if callable(metric):
-        return getattr(metric, "__name__", "metric"), metric
+        name = getattr(metric, "__name__", None) or getattr(metric, "name", None)
+        if not isinstance(name, str) or not name:
+            name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(metric).__name__).lower()
+        return name, metric
     if not isinstance(metric, str):
         raise TypeError(f"metrics: expected a metric name such as 'accuracy' or a function f(y_true, y_pred) -> "
                         f"float, got {metric!r}")

@@ -12,7 +12,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import finite_number, flag
-from minicnn.errors import ShapeError, refuse_keras_arguments
+from minicnn.errors import NO_SCHEDULES, ShapeError, refuse_keras_arguments
 
 
 class Optimizer:
@@ -30,6 +30,9 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if callable(value):  # Keras takes a schedule here
+            raise TypeError(f"{type(self).__name__}: learning_rate must be a positive number, got {value!r}: "
+                            f"{NO_SCHEDULES}")
         if not finite_number(value) or value <= 0:
             raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {value!r}")
         self._learning_rate = float(value)

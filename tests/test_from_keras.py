@@ -78,7 +78,8 @@ def test_keras_arguments_given_their_keras_default_are_taken(tmp_path):
 
 
 @pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "EarlyStopping"), (mc, "utils"),
-                                          (mc.layers, "MaxPool2D"), (mc, "MaxPool2D")])
+                                          (mc.layers, "MaxPool2D"), (mc, "MaxPool2D"), (mc, "Callback"),
+                                          (mc, "LearningRateScheduler")])
 def test_a_keras_name_minicnn_lacks_says_what_to_use(module, name):
     with pytest.raises(AttributeError, match=rf"^module '{module.__name__}' has no attribute '{name}' \(a Keras "
                                              rf"name\): {re.escape(NAMES[name])}$"):
@@ -387,6 +388,12 @@ def test_an_optimizers_old_name_lr_is_refused_and_learning_rate_can_be_changed()
     assert w.tolist() == [0.5]
     with pytest.raises(ValueError, match=r"^SGD: learning_rate must be a positive number, got -1$"):
         optimizer.learning_rate = -1
+    with pytest.raises(TypeError, match=r"^SGD: learning_rate must be a positive number, got <function .*: minicnn "
+                                        r"has no learning-rate schedules; set optimizer\.learning_rate between "
+                                        r"fit\(epochs=1\) calls in a loop"):
+        optimizer.learning_rate = lambda step: 0.1 * 0.9 ** step  # a Keras schedule (found in review)
+    with pytest.raises(TypeError, match=r"^Adam: learning_rate must be a positive number, got <function"):
+        mc.Adam(learning_rate=lambda step: 0.01)
     assert optimizer.learning_rate == 0.5
 
 

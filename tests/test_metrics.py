@@ -168,6 +168,24 @@ def test_fit_evaluate_and_train_on_batch_refuse_a_metric_that_does_not_fit_the_l
         assert model.optimizer.iterations == 0
 
 
+def test_a_loss_object_or_a_callable_object_as_a_metric_is_kept_under_a_name_of_its_own():
+    """Every callable without ``__name__`` went into the history as 'metric': two of them were refused as one name
+    given twice (found in review). A loss keeps its ``name``, another object its class's name in snake case."""
+
+    class PrecisionAtHalf:
+        def __call__(self, y_true, y_pred):
+            return float(np.mean(y_true[y_pred > 0.5])) if np.any(y_pred > 0.5) else 0.0
+
+    x = np.random.default_rng(0).standard_normal((8, 2))
+    y = (x[:, :1] > 0).astype(float)
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(2,))], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[mc.MeanSquaredError(), PrecisionAtHalf()])
+    history = model.fit(x, y, epochs=1, verbose=0).history
+    assert sorted(history) == ["loss", "mean_squared_error", "precision_at_half"]
+    scores = model.evaluate(x, y, return_dict=True)
+    assert scores["mean_squared_error"] == pytest.approx(mc.MeanSquaredError()(y, model.predict(x)))
+
+
 def test_train_on_batch_with_metrics_names_the_labels_shape_of_xs_samples():
     """The metric check before the step read the sample count from the labels: one sample's one-hot row given flat,
     (3,), was told "expected (3, 3)" (found in review); x holds one sample."""
