@@ -457,10 +457,12 @@ def test_a_layer_stepped_through_by_hand_says_what_is_wrong_on_cuda(cuda_backend
 def test_frozen_layers_stay_frozen_on_cuda_as_on_numpy():
     """``trainable=False`` on a convolution and a BatchNormalization: on both backends their weights and moving
     averages come out of training as they went in, and the head's training agrees."""
+    from minicnn.kernels import cuda as cuda_kernels
+
     x, y = _data()
     trained = {}
     for name in ("numpy", "cuda"):
-        with mc.use_backend(name):
+        with mc.use_backend(name), cuda_kernels.tiling(tile=4, work=2):
             model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1), trainable=False),
                                    mc.BatchNormalization(trainable=False), mc.Flatten(),
                                    mc.Dense(1, activation="sigmoid")], seed=0)
@@ -478,10 +480,12 @@ def test_frozen_layers_stay_frozen_on_cuda_as_on_numpy():
 def test_a_model_whose_layers_compute_in_different_dtypes_trains_on_cuda_as_on_numpy():
     """A float64 convolution among float32 layers: the host backends cast each layer's input (and gradient) to the
     layer's dtype; the cuda backend refused the float64 output as the next layer's input."""
+    from minicnn.kernels import cuda as cuda_kernels
+
     x, y = _data()
     trained = {}
     for name in ("numpy", "cuda"):
-        with mc.use_backend(name):
+        with mc.use_backend(name), cuda_kernels.tiling(tile=4, work=2):
             model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1), dtype="float64"), mc.Flatten(),
                                    mc.Dense(1, activation="sigmoid")], seed=0)
             model.compile(optimizer="sgd", loss="binary_crossentropy")
@@ -569,10 +573,12 @@ def test_an_update_that_overflows_the_weights_stops_that_step_on_cuda(cuda_backe
 
 
 def test_keras_activation_layers_train_on_cuda_as_on_numpy():
+    from minicnn.kernels import cuda as cuda_kernels
+
     x, y = _data()
     losses = {}
     for name in ("numpy", "cuda"):
-        with mc.use_backend(name):
+        with mc.use_backend(name), cuda_kernels.tiling(tile=4, work=2):  # small tiles: the simulator runs them faster
             model = mc.Sequential([mc.Conv2D(2, 3, input_shape=(5, 5, 1)), mc.Activation("relu"), mc.Flatten(),
                                    mc.Dense(1), mc.Activation("sigmoid")], seed=0)
             model.compile(optimizer="sgd", loss="binary_crossentropy")
@@ -623,19 +629,23 @@ def test_a_model_trained_on_cuda_can_be_copied_and_cast_for_a_gradient_check(cud
     takes host arrays, inside on_device too, and the copy predicts as the model does."""
     import copy
 
+    from minicnn.kernels import cuda as cuda_kernels
+
     x, y = _data()
     model = _tiny_network()
     model.compile(optimizer=mc.Adam(0.01), loss="binary_crossentropy")
-    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
-    assert _device_arrays_in(model.layers) and _device_arrays_in(model.optimizer)  # what the copies must not take
-    twin = copy.deepcopy(model)
-    float64 = model.astype("float64")
-    with model.on_device():
-        inside = copy.deepcopy(model)
-    for copied in (twin, float64, inside):
-        assert _device_arrays_in(copied.layers) == [] and _device_arrays_in(copied.optimizer) == []
-        np.testing.assert_allclose(copied.predict(x), model.predict(x), rtol=1e-5)
-    twin.fit(x, y, epochs=1, batch_size=3, verbose=0)  # the state moves to the GPU again at the copy's next step
+    with cuda_kernels.tiling(tile=4, work=2):
+        model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+        assert _device_arrays_in(model.layers) and _device_arrays_in(model.optimizer)  # what copies must not take
+        twin = copy.deepcopy(model)
+        float64 = model.astype("float64")
+        with model.on_device():
+            inside = copy.deepcopy(model)
+        expected = model.predict(x)
+        for copied in (twin, float64, inside):
+            assert _device_arrays_in(copied.layers) == [] and _device_arrays_in(copied.optimizer) == []
+            np.testing.assert_allclose(copied.predict(x), expected, rtol=1e-5)
+        twin.fit(x, y, epochs=1, batch_size=3, verbose=0)  # the state moves to the GPU again at the copy's next step
     assert _device_arrays_in(twin.optimizer)
 
 

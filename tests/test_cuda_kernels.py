@@ -696,6 +696,12 @@ def test_one_dimensional_launches_keep_to_blocks_that_any_kernel_fits(device, mo
     with cuda_kernels.tiling(tile=4):
         cuda_kernels.relu_forward(z)
     assert blocks[-1] == 16
+    # fewer elements than a block's threads: the warps that cover them (the simulator ran 256 Python threads for 3)
+    for size, threads in [(3, 32), (32, 32), (33, 64), (255, 256), (5000, 256)]:
+        values = (np.arange(size) % 3 - 1).astype(np.float32)  # -1, 0, 1, -1, ...
+        out = cuda_kernels.to_host(cuda_kernels.relu_forward(values))
+        assert blocks[-1] == threads, (size, blocks[-1])
+        np.testing.assert_array_equal(out, np.maximum(values, 0))
 
 
 # ------------------------------------------------------------------------------------------ availability

@@ -176,6 +176,8 @@ MIN_STEPS_PER_SPLIT = 4
 #: a block of at most this many threads launches whatever registers its kernel uses (255 a thread × 256 threads
 #: ≤ the 65,536 registers of an SM); larger blocks are compiled with a launch bound (``_compile``)
 ANY_REGISTERS_THREADS = 256
+#: threads of a warp, the unit a GPU schedules
+WARP = 32
 #: the shared memory a block may declare statically (``cuda.shared.array``): 48 KiB on every GPU since Kepler;
 #: ptxas refuses a kernel that declares more ("uses too much shared data"), the simulator does not
 MAX_SHARED_BYTES = 48 * 1024
@@ -1583,10 +1585,11 @@ def _launch(kernel, size, *args):
     """A 1-D grid-stride kernel over ``size`` elements, ``TILE²`` threads per block, at most
     ``ANY_REGISTERS_THREADS``: these kernels are compiled once for every tile size, so without a launch bound, and
     a larger block of one that uses more than 64 registers (``categorical_crossentropy_terms`` in float64 uses 72)
-    would not launch."""
+    would not launch. Fewer than ``size`` elements take the whole warps that cover them: a GPU runs whole warps
+    anyway, and the simulator, which runs each thread of a block as a Python thread, started 256 for a bias of 3."""
     if size == 0:
         return
-    threads = min(TILE * TILE, ANY_REGISTERS_THREADS)
+    threads = min(TILE * TILE, ANY_REGISTERS_THREADS, WARP * -(-size // WARP))
     _configure(kernel, min(-(-size // threads), 1 << 20), threads)(*args)
 
 
