@@ -20,8 +20,9 @@ How the work is split, and why (measured on this project's 2-core machine; see `
   are gathers. 17× faster than the NumPy backend and ~5× faster than PyTorch on 32×32×32×32.
 - **Dense** products run as row blocks of single-threaded BLAS as well; ReLU and the Adam update are one parallel
   pass each.
-- Known cost: ``cols`` is a large fresh buffer (75 MB for 8×64×64×64 with a 3×3 kernel); writing it is dominated by
-  page faults. Filling and multiplying tiles of a few hundred rows that stay in cache would remove that.
+- ``cols`` is large (75 MB for 8×64×64×64 with a 3×3 kernel): one work array per thread and dtype is kept from
+  call to call (``_scratch``, up to ``MOST_SCRATCH_BYTES``), since a fresh one each call cost more in page faults
+  than the product itself. Filling and multiplying tiles of a few hundred rows that stay in cache would go further.
 
 Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The products and the
 bias gradient split their rows into one block per thread, so the order of their sums, and so their rounding, follows
@@ -39,6 +40,7 @@ files (``minicnn/kernels/__pycache__/cpu.*.nbi`` and ``.nbc``) are deleted (``cu
 cached the same way).
 """
 
+import threading
 import warnings
 
 from minicnn.kernels import blas_threads  # noqa: F401  (the BLAS behind Numba's np.dot, single-threaded)
@@ -121,10 +123,9 @@ def _column_sums(y, parts):
 
 # --------------------------------------------------------------------------------------------- im2col / col2im
 @_jit
-def _im2col(x, kh, kw, sh, sw, top, left, out_h, out_w):
-    """Row ``(n·H_out + i)·W_out + j`` of the result is the window at output (n, i, j), taps in (k, l, c) order."""
+def _im2col(x, kh, kw, sh, sw, top, left, out_h, out_w, cols):
+    """Row ``(n·H_out + i)·W_out + j`` of ``cols`` becomes the window at output (n, i, j), taps in (k, l, c) order."""
     n, height, width, channels = x.shape
-    cols = np.empty((n * out_h * out_w, kh * kw * channels), dtype=x.dtype)
     for image_row in prange(n * out_h):
         b, i = image_row // out_h, image_row % out_h
         for j in range(out_w):
@@ -140,17 +141,15 @@ def _im2col(x, kh, kw, sh, sw, top, left, out_h, out_w):
                     else:
                         for c in range(channels):
                             cols[r, base + c] = 0
-    return cols
 
 
 @_jit
-def _im2col_transposed(x, kh, kw, sh, sw, top, left, out_h, out_w):
-    """The transpose of ``_im2col``: row ``(k·kw + l)·C + c`` holds tap (k, l, c) of every window, in the order of
-    the output pixels (so ``colsᵀ · ∂L/∂y`` becomes a plain product split over taps, with no reduction between
-    threads)."""
+def _im2col_transposed(x, kh, kw, sh, sw, top, left, out_h, out_w, cols_t):
+    """The transpose of ``_im2col``: row ``(k·kw + l)·C + c`` of ``cols_t`` becomes tap (k, l, c) of every window,
+    in the order of the output pixels (so ``colsᵀ · ∂L/∂y`` becomes a plain product split over taps, with no
+    reduction between threads)."""
     n, height, width, channels = x.shape
     taps = kh * kw * channels
-    cols_t = np.empty((taps, n * out_h * out_w), dtype=x.dtype)
     for tap in prange(taps):
         k, l, c = tap // (kw * channels), (tap // channels) % kw, tap % channels
         for b in range(n):
@@ -164,7 +163,6 @@ def _im2col_transposed(x, kh, kw, sh, sw, top, left, out_h, out_w):
                 for j in range(out_w):
                     ww = j * sw + l - left
                     cols_t[tap, start + j] = x[b, hh, ww, c] if 0 <= ww < width else 0
-    return cols_t
 
 
 @_jit
@@ -205,6 +203,27 @@ def _parts():
     return numba.get_num_threads()
 
 
+_SCRATCH = threading.local()
+#: the largest work array kept from call to call, per thread and dtype (the document's network at batch 256 needs
+#: 75 MB); a larger one is made for its call and freed after it, as every one was
+MOST_SCRATCH_BYTES = 256 * 2**20
+
+
+def _scratch(rows, columns, dtype):
+    """A ``(rows, columns)`` work array for a convolution's columns, reused from call to call (one per thread and
+    dtype, grown as needed; every entry is written before it is read, and none is returned): a fresh one each call
+    cost the system's zeroing of new pages, 39 % of a training step at batch 256 (found in review)."""
+    dtype = np.dtype(dtype)
+    size = rows * columns
+    if size * dtype.itemsize > MOST_SCRATCH_BYTES:
+        return np.empty((rows, columns), dtype=dtype)
+    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(dtype)
+    if buffer is None or buffer.size < size:
+        buffer = buffers[dtype] = np.empty(size, dtype=dtype)
+    return buffer[:size].reshape(rows, columns)
+
+
 def _contiguous(*arrays):
     return [np.ascontiguousarray(a) for a in arrays]
 
@@ -215,7 +234,8 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     x, kernel = _contiguous(x, kernel)
     kh, kw, c_in, c_out = kernel.shape
     out_h, out_w, top, left = _geometry(x.shape, (kh, kw), stride, padding)
-    cols = _im2col(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
+    cols = _scratch(x.shape[0] * out_h * out_w, kh * kw * c_in, x.dtype)
+    _im2col(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w, cols)
     y = np.empty((cols.shape[0], c_out), dtype=x.dtype)
     _matmul(cols, kernel.reshape(kh * kw * c_in, c_out), y, _parts())
     if bias is not None:
@@ -232,14 +252,15 @@ def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     out_h, out_w, top, left = _geometry(x.shape, (kh, kw), stride, padding)
     check_gradient("conv2d_backward", grad_y, (n, out_h, out_w, c_out))
     grad_y2 = grad_y.reshape(-1, c_out)
-    cols_t = _im2col_transposed(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
+    cols_t = _scratch(kh * kw * c_in, n * out_h * out_w, x.dtype)
+    _im2col_transposed(x, kh, kw, stride[0], stride[1], top, left, out_h, out_w, cols_t)
     grad_kernel = np.empty((kh * kw * c_in, c_out), dtype=x.dtype)
     _matmul(cols_t, grad_y2, grad_kernel, _parts())
     grad_kernel = grad_kernel.reshape(kernel.shape)
     grad_bias = _column_sums(grad_y2, _parts())
     if not input_gradient:
         return None, grad_kernel, grad_bias
-    grad_cols = np.empty((grad_y2.shape[0], kh * kw * c_in), dtype=x.dtype)
+    grad_cols = _scratch(grad_y2.shape[0], kh * kw * c_in, x.dtype)  # cols_t's memory: no longer read
     _matmul(grad_y2, kernel.reshape(kh * kw * c_in, c_out).T, grad_cols, _parts())
     grad_x = _col2im(grad_cols, n, height, width, c_in, kh, kw, stride[0], stride[1], top, left, out_h, out_w)
     return grad_x, grad_kernel, grad_bias
