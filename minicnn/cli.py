@@ -232,7 +232,14 @@ def _our_trackers_as_asked(parser, trackers, weights, backend):
     option = "--weights" if weights is not None else "--backend"
     ours = [name for name, factory in trackers.items() if factory is None and name in OUR_TRACKERS]
     if not ours:  # --backend numba too (the default, named): minicnn track refuses it for OpenCV's trackers as well
-        named = "--trackers names none of them" if trackers else "no --trackers names them"
+        if not trackers:
+            named = "no --trackers names them"
+        elif parser.get_default("trackers") is not None and set(trackers) == set(
+                tracker_names(parser, parser.get_default("trackers"))):
+            named = (f"the default trackers ({', '.join(trackers)}) are OpenCV's: name ours with them, e.g. "
+                     f"--trackers {next(iter(OUR_TRACKERS))},{','.join(trackers)}")
+        else:
+            named = "--trackers names none of them"
         parser.error(f"{option}: for our trackers ({', '.join(OUR_TRACKERS)}), and {named}")
     if weights is None and not backend_suffix(backend):
         return trackers, None

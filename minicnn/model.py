@@ -287,6 +287,11 @@ def _augment_with(augment, rng, x_batch, _):
     return augment(x_batch, rng)
 
 
+#: the steps an optimizer of yours may take without moving a weight before training warns (one that adds gradients
+#: up over a few batches, or warms up from a step of 0, moves them sooner)
+UNMOVED_STEPS = 10
+
+
 def _is_minicnns(thing):
     """Whether ``thing`` is an object of a class of minicnn's (not of a class of yours, or a subclass of yours)."""
     return type(thing).__module__.split(".")[0] == "minicnn"
@@ -509,7 +514,7 @@ class Sequential:
             shapes.append(shape)
         for layer, layer_input in zip(self.layers, inputs):
             if not layer.built:
-                build_checked(layer, (None,) + tuple(layer_input[1:]), self.name)
+                build_checked(layer, (None,) + tuple(layer_input[1:]), self.name, others=self.layers)
         self.built = True
         if declared is None:
             self._warn_if_channels_first(inputs, shapes)
@@ -982,24 +987,31 @@ class Sequential:
         """At the model's first training step, the weights of your layers whose gradient is still the array of
         zeros that build made (``"name/key"``): a ``backward`` that stored it elsewhere (``self.grad = ...``, a
         misspelt key) left that weight frozen while the others learned, without a word (found in review). Empty
-        after the first step, and for minicnn's layers, which make a new gradient array each step."""
+        after the first step, when the arrays as built are let go, and for minicnn's layers, which make a new
+        gradient array each step."""
         if getattr(self, "_checked_gradients_set", False):
             return []
         self._checked_gradients_set = True
-        return [f"{layer.name}/{key}" for layer in self.layers if layer.trainable and not _is_minicnns(layer)
-                for key, grad in layer.grads.items()
-                if grad is getattr(layer, "_grads_as_built", {}).get(key) and isinstance(grad, np.ndarray)
-                and not grad.any()]
+        never_set = [f"{layer.name}/{key}" for layer in self.layers if layer.trainable
+                     for key, grad in layer.grads.items()
+                     if grad is getattr(layer, "_grads_as_built", {}).get(key) and isinstance(grad, np.ndarray)
+                     and not grad.any()]
+        for layer in self.layers:
+            layer.__dict__.pop("_grads_as_built", None)
+        return never_set
 
     def _weights_before_a_first_step_of_yours(self, pairs):
         """Copies of the weights before the first step of an optimizer of yours on this model's weights (on the
-        host), else None: ``param = param - lr * grad`` in its ``step`` makes a new array and leaves the weight as
-        it was, and training went on without a word (found in review)."""
+        host), kept over its first ``UNMOVED_STEPS`` steps: ``param = param - lr * grad`` in its ``step`` makes a
+        new array and leaves the weight as it was, and training went on without a word (found in review). An
+        optimizer that adds gradients up and steps every few batches, or warms up from a step of 0, moves them
+        within those steps."""
         if _is_minicnns(self.optimizer) or getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
-            return None
+            return getattr(self, "_weights_not_yet_moved", None)
         if not all(isinstance(param, np.ndarray) for param, _ in pairs):
             return None
-        return [param.copy() for param, _ in pairs]
+        self._weights_not_yet_moved = {"weights": [param.copy() for param, _ in pairs], "steps": 0}
+        return self._weights_not_yet_moved
 
     def _warn_of_a_first_step_of_yours(self, never_set, before, pairs):
         """The warnings of ``_gradients_never_set`` and ``_weights_before_a_first_step_of_yours``, after the step."""
@@ -1010,12 +1022,20 @@ class Sequential:
                           f"self.grads[key] (self.grads[key] = ..., under the key of params)? gradcheck(layer, x) "
                           f"checks a layer of yours (where that gradient is truly 0 at this step, ignore this)",
                           stacklevel=where)
-        moved = before is None or any(not np.array_equal(old, param) for old, (param, _) in zip(before, pairs))
-        if not moved and any(np.any(grad) for _, grad in pairs):
-            warnings.warn(f"{self.name}: {type(self.optimizer).__name__}.step changed no weight at its first step, "
-                          f"though the gradients are not all 0: update each param in place (param -= "
-                          f"self.learning_rate * grad, or param[...] = ...); param = param - ... makes a new array and "
-                          f"leaves the weight as it was", stacklevel=where)
+        if before is None:
+            return
+        if len(before["weights"]) != len(pairs) or any(
+                old.shape != param.shape or not np.array_equal(old, param)
+                for old, (param, _) in zip(before["weights"], pairs)):
+            del self._weights_not_yet_moved  # a weight moved (or the weights changed): nothing to say
+            return
+        before["steps"] += 1
+        if before["steps"] >= UNMOVED_STEPS and any(np.any(grad) for _, grad in pairs):
+            del self._weights_not_yet_moved
+            warnings.warn(f"{self.name}: {type(self.optimizer).__name__}.step changed no weight in its first "
+                          f"{UNMOVED_STEPS} steps, though the gradients are not all 0: update each param in place "
+                          f"(param -= self.learning_rate * grad, or param[...] = ...); param = param - ... makes a new "
+                          f"array and leaves the weight as it was", stacklevel=where)
 
     def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels

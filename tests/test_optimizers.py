@@ -340,26 +340,48 @@ def test_an_optimizer_of_ones_own_trains_and_one_that_cannot_is_named_at_compile
         model.compile(optimizer=OnePair(0.1), loss="mse")
 
 
-def test_an_optimizer_of_yours_that_moves_no_weight_at_its_first_step_is_named(recwarn):
+def test_an_optimizer_of_yours_that_moves_no_weight_in_its_first_steps_is_named(recwarn):
     """``param = param - lr * grad`` in a step makes a new array and leaves the weight as it was: training ran with a
-    flat loss and nothing said (found in review). Warned once, after the first step; the in-place form is not."""
+    flat loss and nothing said (found in review). Warned once, after ``UNMOVED_STEPS`` steps that moved nothing; an
+    optimizer that adds gradients up and steps every 4 batches, or warms up from a step of 0, is not warned of (a
+    false alarm of the first version, found in review), nor is the in-place form."""
+    from minicnn.model import UNMOVED_STEPS
 
     class Rebinds(PlainSGD):
         def step(self, pairs, names=None):
             for param, grad in pairs:
                 param = param - self.learning_rate * grad  # noqa: F841 (the student's mistake)
 
+    class Accumulates(PlainSGD):
+        def step(self, pairs, names=None):
+            self.iterations += 1
+            self.sums = [g.copy() if self.iterations % 4 == 1 else s + g for s, (_, g) in zip(
+                getattr(self, "sums", [None] * len(pairs)), pairs)]
+            if self.iterations % 4 == 0:
+                for (param, _), total in zip(pairs, self.sums):
+                    param -= self.learning_rate * total / 4
+
+    class WarmsUp(PlainSGD):
+        def step(self, pairs, names=None):
+            for param, grad in pairs:
+                param -= self.learning_rate * min(1.0, self.iterations / 5) * grad
+            self.iterations += 1
+
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
     model = mc.Sequential([mc.Dense(1, input_shape=(3,))], seed=0)
     model.compile(optimizer=Rebinds(0.1), loss="mse")
-    with pytest.warns(UserWarning, match=r"^sequential: Rebinds\.step changed no weight at its first step, though the "
-                                         r"gradients are not all 0: update each param in place \(param -= ") as caught:
-        model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    with pytest.warns(UserWarning, match=rf"^sequential: Rebinds\.step changed no weight in its first "
+                                         rf"{UNMOVED_STEPS} steps, though the gradients are not all 0: update each "
+                                         r"param in place \(param -= ") as caught:
+        model.fit(x, y, epochs=UNMOVED_STEPS, batch_size=8, verbose=0)
     assert len([w for w in caught if "changed no weight" in str(w.message)]) == 1
     recwarn.clear()
-    model.compile(optimizer=PlainSGD(0.1), loss="mse")
-    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    for optimizer in (PlainSGD(0.1), Accumulates(0.1), WarmsUp(0.1)):
+        model.compile(optimizer=optimizer, loss="mse")
+        before = model.get_weights()[0].copy()
+        model.fit(x, y, epochs=UNMOVED_STEPS, batch_size=8, verbose=0)
+        assert not np.array_equal(before, model.get_weights()[0])
     assert not [w for w in recwarn if "changed no weight" in str(w.message)]
 
 

@@ -392,6 +392,20 @@ def test_a_videos_legend_strip_names_the_trackers_that_gave_no_box_on_each_frame
     assert [handle.get_label() for handle in made[0]] == ["ground truth", "KCF (no box)", "SiamFC"]
 
 
+@pytest.mark.parametrize("width", [220, 320, 480, 660, 1280])
+def test_a_legend_strip_has_room_for_every_name_with_no_box_and_one_height_per_video(width):
+    """The columns came from the width alone: with five trackers, "(no box)" made the legend wider than the strip,
+    which cut names at both edges at widths of 220-660 px (found in review). Nothing is drawn at the strip's left
+    and right edges now, and a strip's height does not depend on which trackers are lost."""
+    colors = {"ground truth": GROUND_TRUTH_COLOR, "siamese": SIAM, "siamese-nomotion": KCF, "cnn": (255, 255, 0),
+              "hybrid": (200, 0, 200), "csrt": (0, 200, 200), "kcf": (255, 128, 0)}
+    plain = plots._legend_strip(colors, width)
+    lost = plots._legend_strip(colors, width, lost=("kcf", "siamese-nomotion", "cnn"))
+    assert plain.shape == lost.shape
+    for strip in (plain, lost):
+        assert not strip[:, :2].any() and not strip[:, -2:].any()
+
+
 @pytest.mark.parametrize("name", ["ground truth", "Ground Truth"])
 def test_a_track_may_not_take_the_ground_truths_name(tmp_path, name):
     """A track named as the ground truth (in any case) would replace its box in every frame: render_sequence and

@@ -152,26 +152,30 @@ def check_built(layer, where):
                         f"stays unbuilt and would be built again, its weights made afresh, at the next call")
 
 
-def build_checked(layer, input_shape, where):
+def build_checked(layer, input_shape, where, others=()):
     """``layer.build(input_shape)``, then what every build must leave (``check_built``), with a warning where a
     build of your own kept an array outside ``params`` and ``state`` (``self.kernel = ...``, where Keras layers keep
     their weights): training left it as it was and ``save_weights`` did not save it, without a word, and gradcheck
-    passed (found in review). The gradients as built are kept, for the first training step's check that backward
-    set them (``Sequential``)."""
+    passed (found in review). Views of the layer's own arrays (``self.Wt = self.params["W"].T``) and arrays of the
+    ``others`` layers (tied weights) are not warned of. For a layer of yours the gradients as built are kept, for
+    the first training step's check that backward set them (``Sequential``)."""
     before = dict(vars(layer))
     layer.build(input_shape)
     check_built(layer, where)
-    kept = [array for store in (layer.params, layer.grads, layer.state) for array in store.values()]
+    kept = [array for owner in (layer, *others) for store in ("params", "grads", "state")
+            if isinstance(getattr(owner, store, None), dict)  # a later layer's contract is checked at its build
+            for array in getattr(owner, store).values() if isinstance(array, np.ndarray)]
     for name, value in vars(layer).items():
         made_here = isinstance(value, np.ndarray) and value.dtype.kind == "f" and value is not before.get(name)
-        if made_here and not any(value is array for array in kept):
+        if made_here and not any(np.may_share_memory(value, array) for array in kept):
             warnings.warn(f"{layer.describe()}: build made self.{name}, an array outside params and state: training "
                           f"leaves it as it is and save_weights does not save it. A weight goes in "
                           f"self.params[{name!r}] (its gradient in self.grads[{name!r}], set by backward); another "
-                          f"array to keep with the weights (a running mean, a fixed mask) goes in "
-                          f"self.state[{name!r}]",
+                          f"array to keep with the weights (a running mean) goes in self.state[{name!r}]; a "
+                          f"constant that build makes the same every time can stay where it is",
                           stacklevel=stacklevel_outside_minicnn())
-    layer._grads_as_built = dict(layer.grads)
+    if type(layer).__module__.split(".")[0] != "minicnn":
+        layer._grads_as_built = dict(layer.grads)
 
 
 def gradient_for(layer, key, where):

@@ -247,6 +247,9 @@ def _legend_handles(colors):
     return [Line2D([], [], color=np.array(rgb) / 255, linewidth=3, label=label) for label, rgb in colors.items()]
 
 
+NO_BOX = " (no box)"
+
+
 def _lost_trackers(tracks, index):
     """The names of the trackers that gave no box at frame ``index`` (NaN, or a box of no area), in order."""
     return [name for name, boxes in tracks.items() if _pixel_extent(boxes[index]) is None]
@@ -254,12 +257,14 @@ def _lost_trackers(tracks, index):
 
 def _legend_strip(colors, width, lost=()):
     """A dark ``(h, width, 3)`` uint8 strip naming the colours, rendered once with matplotlib's Agg canvas; the
-    trackers in ``lost`` are named "(no box)", their colour faded. Its height depends on the colours and the width
-    alone, so that every frame of a video has one size."""
+    trackers in ``lost`` are named "(no box)", their colour faded. Its layout depends on the colours and the width
+    alone, with room for every name with "(no box)", so that every strip of a video has one size and one layout
+    (the names of lost trackers were cut at widths of 220–660 px: found in review)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    columns = max(1, min(len(colors), width // 110))
+    longest = max((len(f"{label}{NO_BOX}") for label in colors), default=0)
+    columns = max(1, min(len(colors), width // (40 + 6 * longest)))  # room for the longest name with "(no box)"
     rows = -(-len(colors) // columns)
     height = 8 + 16 * rows
     dpi = 100
@@ -268,7 +273,7 @@ def _legend_strip(colors, width, lost=()):
     handles = _legend_handles(colors)
     for handle in handles:
         if handle.get_label() in lost:
-            handle.set_label(f"{handle.get_label()} (no box)")
+            handle.set_label(f"{handle.get_label()}{NO_BOX}")
             handle.set_alpha(0.35)
     figure.legend(handles=handles, loc="center", ncol=columns, frameon=False, fontsize=8,
                   labelcolor="white", handlelength=1.5, columnspacing=1.0, borderaxespad=0.0)
