@@ -867,10 +867,12 @@ class Tracker:
     assert fixed.score("mine").auc < kept.score("mine").auc
 
 
-def test_results_of_your_tracker_are_run_again_after_an_edit_beside_it_in_its_file(tmp_path, suite, monkeypatch):
+@pytest.mark.parametrize("factory", ["Tracker", "make"])
+def test_results_of_your_tracker_are_run_again_after_an_edit_beside_it_in_its_file(tmp_path, suite, monkeypatch,
+                                                                                  factory):
     """Only the class's own lines were hashed: a student who tuned a constant or a helper function beside it in
     my_trackers.py was scored on the old results, the table unchanged (found in review). The whole file counts now,
-    and a file of another tracker's does not."""
+    for a class and for a lambda that makes one (the next review), and a file of another tracker's does not."""
     import importlib
     import sys
 
@@ -888,6 +890,9 @@ class Tracker:
 
     def update(self, frame):
         return True, self.box
+
+
+make = lambda: Tracker()  # noqa: E731
 """
     monkeypatch.syspath_prepend(str(tmp_path))
 
@@ -895,7 +900,7 @@ class Tracker:
         (tmp_path / f"{module}.py").write_text(text)
         sys.modules.pop(module, None)
         importlib.invalidate_caches()
-        return importlib.import_module(module).Tracker
+        return getattr(importlib.import_module(module), factory)
 
     results = tmp_path / "results"
     kept = E.evaluate({"mine": define(source)}, suite, results, progress=False)
@@ -911,6 +916,37 @@ class Tracker:
                            progress=False)
     assert tuned.score("mine").auc < kept.score("mine").auc
     assert tuned.runs["mine", suite[0].name].boxes[1][2] == 2.0
+
+
+def test_a_tracker_whose_file_was_edited_after_its_import_is_run_as_imported_and_never_reused(tmp_path, suite,
+                                                                                            monkeypatch):
+    """A notebook imported my_trackers.py, the student tuned it, and evaluated again without reloading: the old code
+    ran, its results were recorded under the edited file's hash, and a fresh process later reused them (found in
+    review). That run now warns, and its results are recorded so that they are never reused."""
+    import importlib
+    import sys
+
+    source = "SHIFT = 0.0\n\n\nclass Tracker:\n    def init(self, frame, box):\n        self.box = tuple(box)\n\n" \
+             "    def update(self, frame):\n        return True, (self.box[0] + SHIFT,) + self.box[1:]\n"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = tmp_path / "tuned_trackers.py"
+    path.write_text(source)
+    sys.modules.pop("tuned_trackers", None)
+    importlib.invalidate_caches()
+    module = importlib.import_module("tuned_trackers")
+    assert not E._edited_since_imported(module)
+    path.write_text(source.replace("SHIFT = 0.0", "SHIFT = 45.0"))  # edited, not imported again
+    results = tmp_path / "results"
+    with pytest.warns(UserWarning, match=r"^tuned_trackers: the file was edited after this process imported it, so "
+                                         r"the tracker runs the code as it was imported; importlib\.reload it"):
+        stale = E.evaluate({"mine": module.Tracker}, suite[:1], results, progress=False)
+    assert stale.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0]  # the old code ran
+    module = importlib.reload(module)
+    assert not E._edited_since_imported(module)
+    with pytest.warns(UserWarning, match=r"before its code was changed"):  # not reused for the file as it is now
+        fresh = E.evaluate({"mine": module.Tracker}, suite[:1], results, progress=False)
+    assert fresh.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0] + 45.0
 
 
 def test_a_class_source_that_does_not_define_the_class_is_not_trusted(monkeypatch):

@@ -277,11 +277,17 @@ def _code_of(factory):
     code = {}
     owner = made if isinstance(made, type) or inspect.isroutine(made) else type(made)
     classes = owner.__mro__ if isinstance(owner, type) else (owner,)
-    sources = [_file_source_of(part) for part in classes
-               if _module_of(part).split(".")[0] not in ("builtins", "minicnn")]
-    sources = list(dict.fromkeys(sources))  # a file that defines a class and its base counts once
+    yours = [part for part in classes if _module_of(part).split(".")[0] not in ("builtins", "minicnn")]
+    sources = list(dict.fromkeys(_file_source_of(part) for part in yours))  # a file of a class and its base: once
     if any(sources):
         code["code_sha256"] = _sha256("\n".join(sources))
+    edited = [name for name in dict.fromkeys(_module_of(part) for part in yours)
+              if _edited_since_imported(sys.modules.get(name))]
+    if edited:  # the run is of the code as imported, which no file holds now: results never to be reused
+        code["code_sha256"] = f"{', '.join(edited)} edited since imported, {os.urandom(8).hex()}"
+        warnings.warn(f"{', '.join(edited)}: the file was edited after this process imported it, so the tracker "
+                      f"runs the code as it was imported; importlib.reload it (or restart the kernel) to run the "
+                      f"file as it is now. These results will not be reused", stacklevel=stacklevel_outside_minicnn())
     if made is not factory:
         settings = _settings_text((factory.args, factory.keywords))
         if settings is not None:
@@ -311,17 +317,41 @@ def _settings_text(value):
     return None if re.search(r"0x[0-9a-fA-F]{6,}", text) else text
 
 
+def _edited_since_imported(module):
+    """Whether ``module``'s file changed after Python imported it (a tracker of yours tuned in its file while a
+    notebook kept the old import: its results were recorded as the file's, and reused for it later; found in
+    review). Python checks the cached bytecode's record of the source's mtime and size on import, and writes it
+    anew where they differ: a file edited since no longer matches that record. False where there is no such
+    record (a notebook's code, no bytecode written); another process that imported the file since rewrites it."""
+    spec = getattr(module, "__spec__", None)
+    if sys.dont_write_bytecode:  # the record may be older than the import
+        return False
+    try:
+        with open(spec.cached, "rb") as cached:
+            header = cached.read(16)
+        source = os.stat(spec.origin)
+    except (AttributeError, TypeError, OSError):
+        return False
+    if len(header) < 16 or int.from_bytes(header[4:8], "little") != 0:  # checked by a hash of the source instead
+        return False
+    recorded = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+    return recorded != (int(source.st_mtime) & 0xFFFFFFFF, source.st_size & 0xFFFFFFFF)
+
+
 def _file_source_of(part):
     """The source of the whole file that defines ``part`` (a function or class of yours), so that an edit to a
     helper or a constant beside it counts too (a tracker whose module-level helper was edited was scored on its
     old results: found in review); ``_source_of(part)`` alone where there is no such file (a notebook cell), or
     where the file Python names does not define it (a class made by ``exec``, see ``_source_of``)."""
     name = getattr(part, "__name__", "")
+    module = sys.modules.get(_module_of(part))
     try:
-        source = inspect.getsource(sys.modules[_module_of(part)])
+        source = inspect.getsource(module)
     except Exception:  # no module, no file (a notebook's __main__), a file since edited into a broken state
-        source = None
-    if source is not None and re.search(rf"^\s*(class|def)\s+{re.escape(name)}\b", source, re.M):
+        return _source_of(part)
+    compiled_from = getattr(getattr(part, "__code__", None), "co_filename", None)  # a function's, a lambda's
+    if (compiled_from is not None and compiled_from == getattr(module, "__file__", None)) or re.search(
+            rf"^\s*(class|def)\s+{re.escape(name)}\b", source, re.M):
         return source
     return _source_of(part)
 
