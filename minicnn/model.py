@@ -1239,8 +1239,9 @@ class Sequential:
                           " before training; no step can repair it (a training that diverged left it, or it was "
                           "written into layer.params directly: set_weights refuses it)")
         rng = np.random.default_rng(seed)
-        if epochs and (augment is not None or (shuffle and len(x) > 1)):  # one sample's order draws nothing
-            self._warn_if_the_draws_repeat(seed, rng, augment is not None)
+        shuffles = shuffle and len(x) > 1  # one sample's order draws nothing
+        if epochs and (augment is not None or shuffles):
+            self._warn_if_the_draws_repeat(seed, rng, shuffles, augment is not None)
         if augment is not None:  # draws of its own: the batches come in the same order with and without augment
             augment = functools.partial(_augment_with, augment, _generator_beside(rng))
         if validation_data is not None:  # before training, in fit's words (its evaluate calls do not say it)
@@ -1266,7 +1267,7 @@ class Sequential:
                              f"got {x_val.shape[1:]}")
         self._check_labels_for_output(y_val, "y_val", where)
 
-    def _warn_if_the_draws_repeat(self, seed, rng, augments):
+    def _warn_if_the_draws_repeat(self, seed, rng, shuffles, augments):
         """Warn, once per model, where ``fit`` is about to shuffle (and ``augment``) from the random state this
         model's last shuffling ``fit`` started from: a loop of ``fit(epochs=1, seed=0)`` (the way to stop early), or
         of ``fit(epochs=1, seed=np.random.default_rng(0))``, gave every epoch the same order and the same augmented
@@ -1275,10 +1276,12 @@ class Sequential:
         if state == getattr(self, "_last_fit_draws_from", None) and not getattr(self, "_warned_same_draws", False):
             self._warned_same_draws = True
             given = f"seed={seed} again" if isinstance(seed, int) else "a new generator made as the last one was"
-            warnings.warn(f"{self.name}.fit: {given}: this call shuffles{' and augments' if augments else ''} as this "
-                          f"model's last fit did, so a loop of fit(epochs=1) repeats one epoch's order. Make the "
-                          f"generator once, before the loop, rng = np.random.default_rng(...), and give every fit "
-                          f"seed=rng (or leave seed out)", stacklevel=checks.stacklevel_outside_minicnn())
+            draws = " and ".join(word for word, done in (("shuffles", shuffles), ("augments", augments)) if done)
+            repeated = " and ".join(word for word, done in (("order", shuffles), ("augmentations", augments)) if done)
+            warnings.warn(f"{self.name}.fit: {given}: this call {draws} as this model's last fit did, so a loop of "
+                          f"fit(epochs=1) repeats one epoch's {repeated}. Make the generator once, before the loop, "
+                          f"rng = np.random.default_rng(...), and give every fit seed=rng (or leave seed out)",
+                          stacklevel=checks.stacklevel_outside_minicnn())
         self._last_fit_draws_from = state
 
     def _check_labels_for_output(self, labels, argument, where, samples=None):

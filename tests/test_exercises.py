@@ -2196,3 +2196,28 @@ def test_right_values_in_another_shape_are_claimed_only_for_extra_or_missing_axe
     swapped = compare_output("y", expected.T, expected)
     assert swapped.right_values_in == "another shape"
     assert "its axes are in another order" in swapped.problem and "channels" not in swapped.problem
+
+
+def _case_notes(height, width, kh, kw, stride, padding):
+    from minicnn.exercises.geometry import conv_case_notes
+
+    return conv_case_notes(np.zeros((1, height, width, 1)), np.zeros((kh, kw, 1, 1)), stride, padding)
+
+
+def test_a_case_note_comes_only_where_same_padding_adds_no_zeros_on_its_own_axis():
+    """No note for "valid" padding or where "same" pads; a note for the rows alone, or the columns alone, of a
+    non-square case (only a square 1×1 case was tested) (mutation round: no test failed where it was changed)."""
+    assert _case_notes(5, 5, 2, 2, 2, "valid") == []
+    assert _case_notes(4, 4, 1, 1, 1, "same") == []
+    rows = _case_notes(4, 5, 1, 1, 2, "same")
+    assert len(rows) == 1 and rows[0].startswith("along the rows")
+    columns = _case_notes(4, 4, 2, 1, 2, "same")
+    assert len(columns) == 1 and columns[0].startswith("along the columns")
+
+
+def test_a_solution_named_like_the_exercise_is_told_to_be_renamed(tmp_path):
+    """``conv2d_forward`` for ``conv_forward`` is close enough to be named (mutation round: no test failed where it
+    was changed)."""
+    path = tmp_path / "conv.py"
+    path.write_text("def conv2d_forward(x, kernel, bias, stride=1, padding='valid'):\n    return x\n")
+    assert "Rename conv2d_forward to conv_forward" in check("conv_forward", str(path)).message

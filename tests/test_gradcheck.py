@@ -679,3 +679,38 @@ def test_a_wrong_gradient_away_from_the_bends_keeps_the_plain_verdict_beside_one
                             "checked. At 2 failing entries"), right
     wrong = str(mc.gradcheck(MirroredPool(2, strides=1), x, grad_out=upstream)).splitlines()[-1]
     assert wrong.startswith("NOT passed: x above 1e-06: a backward pass is wrong. No kink explains it"), wrong
+
+
+class _WrongCube(mc.layers.activations.Activation):
+    """``z³`` with a wrong derivative, ``3z`` for ``3z²``: smooth, so no kink explains a failure."""
+
+    def apply(self, z):
+        self._z = z
+        return z ** 3
+
+    def backward(self, grad_out):
+        return grad_out * 3 * self._z
+
+
+def test_a_wrong_gradient_of_a_smooth_layer_keeps_the_plain_verdict():
+    """The one-sided slopes are taken a tenth of the step apart: at the full step a smooth layer's wrong gradient
+    was said to lie between them, and the verdict blamed kinks (mutation round: no test failed where it was changed)."""
+    x = np.random.default_rng(0).uniform(0.5, 2.0, size=(2, 3))
+    assert str(mc.gradcheck(_WrongCube(), x)).splitlines()[-1].startswith(
+        "NOT passed: x above 1e-06: a backward pass is wrong. No kink explains it")
+
+
+def test_one_array_wrong_away_from_the_bends_keeps_the_plain_verdict_beside_kinks():
+    """Every failing array must sit on bends for the "several kinks meet" verdict; one wrong Dense kernel after a
+    pooling with ties keeps the plain one (mutation round: no test failed where it was changed)."""
+
+    class WrongDense(mc.Dense):
+        def backward(self, grad_out):
+            grad_x = super().backward(grad_out)
+            self.grads["kernel"] = self.grads["kernel"] + 1.0
+            return grad_x
+
+    model = mc.Sequential([mc.MaxPooling2D(2, strides=1, input_shape=(3, 3, 1)), mc.Flatten(), WrongDense(1)], seed=0)
+    model.compile("sgd", "mse")
+    verdict = str(mc.gradcheck(model, np.ones((1, 3, 3, 1)), np.array([[0.3]]))).splitlines()[-1]
+    assert "several kinks meet" not in verdict and "a backward pass is wrong. No kink explains it" in verdict

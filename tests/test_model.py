@@ -2090,3 +2090,82 @@ def test_ctrl_c_inside_a_kernel_of_a_layer_called_alone_or_of_feature_maps_is_ke
     for call in (lambda: layer(np.zeros((1, 8, 8, 1))), lambda: plot_feature_maps(model, np.zeros((8, 8, 1)))):
         with pytest.raises(KeyboardInterrupt):
             call()
+
+
+def _sigmoid_unit():
+    model = mc.Sequential([mc.Dense(1, activation="sigmoid", input_shape=(3,))], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    return model
+
+
+UNIT_X = np.random.default_rng(1).uniform(size=(16, 3))
+UNIT_Y = np.random.default_rng(1).integers(0, 2, (16, 1)).astype(float)
+
+
+def test_two_fits_without_a_seed_warn_of_no_repeated_draws():
+    """Fits without a seed draw from fresh entropy: none is warned of as repeating the last one's draws (the
+    warning compared the seed, None both times, instead of the generator's state) (mutation round: no test failed
+    where it was changed)."""
+    model = _sigmoid_unit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(UNIT_X, UNIT_Y, verbose=0)
+        model.fit(UNIT_X, UNIT_Y, verbose=0)
+
+
+def test_a_loop_of_augmenting_fits_without_shuffling_is_warned_of_in_its_own_words():
+    """``shuffle=False`` with ``augment`` repeats the augmentations, not an order: warned of, and said so (the
+    warning said "shuffles and augments" and "order" for a call that does not shuffle) (mutation round: no test
+    failed where it was changed)."""
+    model = _sigmoid_unit()
+    augment = lambda batch, rng: batch + rng.normal(scale=0.01, size=batch.shape)  # noqa: E731
+    model.fit(UNIT_X, UNIT_Y, verbose=0, shuffle=False, augment=augment, seed=0)
+    with pytest.warns(UserWarning, match=r"seed=0 again: this call augments as this model's last fit did, so a loop "
+                                         r"of fit\(epochs=1\) repeats one epoch's augmentations\. "):
+        model.fit(UNIT_X, UNIT_Y, verbose=0, shuffle=False, augment=augment, seed=0)
+
+
+def test_a_layer_unfrozen_after_training_began_is_named():
+    """The refusal of a changed set of trained weights names the layer that was unfrozen, not only one added or
+    removed (mutation round: no test failed where it was changed)."""
+    model = mc.Sequential([mc.Dense(4, activation="relu", input_shape=(3,)), mc.Dense(1, activation="sigmoid")],
+                          seed=0)
+    model.layers[0].trainable = False
+    model.compile("adam", "binary_crossentropy")
+    model.fit(UNIT_X, UNIT_Y, verbose=0, seed=0)
+    model.layers[0].trainable = True
+    with pytest.raises(RuntimeError, match=r"the weights that train changed \(Dense '.*' unfrozen\)"):
+        model.fit(UNIT_X, UNIT_Y, verbose=0, seed=1)
+
+
+def test_weights_saved_for_flat_vectors_load_for_images_of_the_same_values(tmp_path):
+    """After Flatten, (784,) and (28, 28) samples lay out the same values: their weights load into each other; the
+    refusal is for another order of the same count (26×34 against 34×26) (mutation round: no test failed where it was
+    changed)."""
+    flat = mc.Sequential([mc.Flatten(input_shape=(784,)), mc.Dense(10)], seed=0)
+    flat.build()
+    flat.save_weights(tmp_path / "w.npz")
+    images = mc.Sequential([mc.Flatten(input_shape=(28, 28)), mc.Dense(10)], seed=1)
+    images.load_weights(tmp_path / "w.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(images.get_weights(), flat.get_weights()))
+
+
+def _scale_warnings(train_x, test_x):
+    model = _sigmoid_unit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(train_x, UNIT_Y, verbose=0, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.predict(test_x)
+    return [str(w.message) for w in caught if "reaches" in str(w.message)]
+
+
+def test_the_scale_warning_reads_magnitudes_and_keeps_its_floor():
+    """Negative data counts by its magnitude; data trained within ±1.5 is not "0–1"; a model trained on unscaled
+    data has no opinion; and the floor of 10 keeps small training values from warning of moderate ones (mutation
+    round: no test failed where it was changed)."""
+    assert _scale_warnings(-UNIT_X, -UNIT_X * 255)
+    assert not _scale_warnings(UNIT_X * 0.02, UNIT_X * 5)
+    assert not _scale_warnings(UNIT_X - 1.5, UNIT_X * 100)
+    assert not _scale_warnings(UNIT_X * 50, UNIT_X * 6000)

@@ -1765,3 +1765,14 @@ def test_eval_with_data_given_as_dot_dot_names_the_results_folder_after_the_data
     with pytest.warns(UserWarning, match=r"folders? skipped"):
         cli.main(["eval", "--data", "linked", "--trackers", "mosse", "--sequences", "slow", "--quiet"])
     assert (work / "minicnn_results" / "linked" / "mosse" / "slow.json").is_file()
+
+
+def test_minicnn_track_leaves_out_macos_hidden_files_of_a_frame_folder(tmp_path):
+    """``._0001.png`` (macOS's resource forks) are not frames for ``minicnn track FOLDER`` either (mutation round: no
+    test failed where it was changed)."""
+    from PIL import Image
+
+    for i in range(1, 4):
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / f"{i:04d}.png")
+        (tmp_path / f"._{i:04d}.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert [path.name for path in cli_track._folder_frames(tmp_path)] == ["0001.png", "0002.png", "0003.png"]

@@ -1503,3 +1503,26 @@ def test_the_progress_bar_counts_runs_of_a_tracker_on_a_sequence(suite, capsys):
     captured = capsys.readouterr()
     shown = captured.out + captured.err
     assert "runs: 4/4" in shown and "sequences: 4/4" not in shown, shown
+
+
+@pytest.mark.parametrize("text", ['{"made_by": "minicnn siamf', '["made_by"]', '{"made_by": 3}'])
+def test_a_record_that_cannot_be_read_names_no_maker(tmp_path, text):
+    """A ``.json`` cut short, a JSON list or a number as ``made_by`` is "no record", not an error at resume before
+    any work (mutation round: no test failed where it was changed)."""
+    info = E.result_paths(tmp_path, "siamfc", "Walker")[2]
+    info.parent.mkdir(parents=True, exist_ok=True)
+    info.write_text(text)
+    assert E.recorded_made_by(tmp_path, "siamfc", "Walker") is None
+
+
+def test_result_files_without_a_record_are_not_reused_for_a_shorter_sequence(tmp_path):
+    """Old files of 7 boxes scored against 6 frames: run again, as for a longer sequence (mutation round: no test
+    failed where it was changed)."""
+    E.evaluate({"still": StandStill}, [_moving_square("one", 7)], tmp_path, progress=False)
+    info_path = tmp_path / "still" / "one.json"
+    info = json.loads(info_path.read_text())
+    for key in ("made_by", "code_sha256", "frames", "ground_truth_sha256", "sha256"):
+        info.pop(key, None)
+    info_path.write_text(json.dumps(info))
+    evaluation = E.evaluate({"still": StandStill}, [_moving_square("one", 6)], tmp_path, progress=False)
+    assert len(evaluation.runs["still", "one"].boxes) == 6

@@ -370,3 +370,13 @@ def test_thresholds_are_the_toolkits_floats_so_an_iou_of_exactly_0_65_counts_as_
     gt, box = np.array([[0.0, 0.0, 20.0, 10.0]] * 2), np.array([[0.0, 0.0, 20.0, 10.0], [0.0, 0.0, 13.0, 10.0]])
     success = M.ope_score(box, gt).success
     assert success[13] == 1.0 and success[14] == 0.5  # frame 2 (IoU 0.65) counts at 0.6499…, not at 0.7
+
+
+def test_matlab_colon_beyond_the_otb_thresholds():
+    """MATLAB's ``a:step:b`` for other steps than OTB's: one value, the last at b, the middle from both ends
+    (mutation round: no test failed where it was changed)."""
+    assert M.matlab_colon(2, 1, 2).tolist() == [2.0]
+    assert M.matlab_colon(0, 0.1, 0.3).tolist()[-1] == 0.3 and len(M.matlab_colon(0, 0.1, 0.3)) == 4
+    values = M.matlab_colon(0, 0.1, 0.6)
+    assert len(values) == 7 and values[3] == 0.3 and values[-1] == 0.6
+    assert len(M.matlab_colon(0, 0.6, 1)) == 2

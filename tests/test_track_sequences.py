@@ -766,3 +766,36 @@ def test_a_got10k_count_mismatch_names_its_first_and_last_frames_and_what_to_do(
                                          r"the images that are not frames \(minicnn eval --sequences can leave the "
                                          r"sequence out\)"):
         read_got10k(folder)
+
+
+def _frame_file(path, image_format=None):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path, format=image_format)
+
+
+def test_frames_with_upper_case_suffixes_are_frames(tmp_path):
+    """A camera's ``0001.JPG`` files are frames (mutation round: no test failed where it was changed)."""
+    from minicnn.track.sequences import read_otb
+
+    (tmp_path / "Cam" / "img").mkdir(parents=True)
+    for i in (1, 2):
+        _frame_file(tmp_path / "Cam" / "img" / f"{i:04d}.JPG", "JPEG")
+    (tmp_path / "Cam" / "groundtruth_rect.txt").write_text("1,1,2,2\n" * 2)
+    assert len(read_otb(tmp_path / "Cam").frames) == 2
+
+
+def test_a_got10k_folder_given_as_dot_keeps_its_name(tmp_path, monkeypatch):
+    """``read_got10k(".")`` named the sequence "" (its results hidden files), and ``read_sequences(".", names=...)``
+    refused the folder's own name; OTB's reader had the fix alone (mutation round: no test failed where it was
+    changed)."""
+    from minicnn.track.sequences import read_got10k, read_sequences
+
+    folder = tmp_path / "GOT-10k_Val_000001"
+    folder.mkdir()
+    for i in (1, 2, 3):
+        _frame_file(folder / f"{i:08d}.jpg")
+    (folder / "groundtruth.txt").write_text("1,1,2,2\n" * 3)
+    monkeypatch.chdir(folder)
+    assert read_got10k(".").name == "GOT-10k_Val_000001"
+    assert [s.name for s in read_sequences(".", names=["GOT-10k_Val_000001"])] == ["GOT-10k_Val_000001"]

@@ -1130,3 +1130,39 @@ def test_a_weight_file_without_its_channels_and_a_folder_in_the_way_of_training_
         main(["train", "siamese", "--out", str(tmp_path / "run"), "--pairs", "8", "--batch-size", "4", "--quiet"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "siamese.npz is a folder, where the command writes a file" in err
+
+
+def test_interruptions_deferred_leaves_an_ignored_signal_ignored():
+    """Under nohup SIGHUP is ignored: the block keeps it so, and a SIGHUP then does nothing (a handler that is not a
+    function was called, a TypeError) (mutation round: no test failed where it was changed)."""
+    import signal
+
+    from minicnn import checks
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with checks.interruptions_deferred():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
+def test_interruptions_deferred_holds_sigterm_until_the_block_ends():
+    """SIGTERM (a scheduler's time limit) waits for the step as Ctrl-C does, then stops (mutation round: no test
+    failed where it was changed)."""
+    import signal
+
+    from minicnn import checks
+
+    before = signal.getsignal(signal.SIGTERM)
+    checks.stop_on_termination()
+    done = []
+    try:
+        with pytest.raises(checks.Terminated):
+            with checks.interruptions_deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("after")
+        assert done == ["after"]
+    finally:
+        signal.signal(signal.SIGTERM, before)
