@@ -86,6 +86,11 @@ def interruptions_unwrapped(method):
     return unwrapped
 
 
+def of_minicnn(thing):
+    """Whether ``thing`` is an object of a class of minicnn's (not of a class of yours, nor a subclass of yours)."""
+    return type(thing).__module__.split(".")[0] == "minicnn"
+
+
 def missing_attribute(instance, name, keras_names):
     """What a class's ``__getattr__`` does for ``name``, an attribute ``instance`` lacks: a Keras name (a key of
     ``keras_names``) says what to use instead. Python also comes to ``__getattr__`` when a descriptor of the class (a

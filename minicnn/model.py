@@ -292,11 +292,6 @@ def _augment_with(augment, rng, x_batch, _):
 UNMOVED_STEPS = 10
 
 
-def _is_minicnns(thing):
-    """Whether ``thing`` is an object of a class of minicnn's (not of a class of yours, or a subclass of yours)."""
-    return type(thing).__module__.split(".")[0] == "minicnn"
-
-
 def _check_gradients_finite(kernels, pairs, names, layer_that_made_it):
     """Refuse a step whose gradients hold NaN or infinity before the optimizer writes them into the weights: the
     weights stay those of the last good step. They are checked where they are (on an accelerator only a flag per
@@ -1006,7 +1001,7 @@ class Sequential:
         new array and leaves the weight as it was, and training went on without a word (found in review). An
         optimizer that adds gradients up and steps every few batches, or warms up from a step of 0, moves them
         within those steps."""
-        if _is_minicnns(self.optimizer) or getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
+        if checks.of_minicnn(self.optimizer) or getattr(self.optimizer, "_stepped_for", None) is self._own_mark():
             return getattr(self, "_weights_not_yet_moved", None)
         if not all(isinstance(param, np.ndarray) for param, _ in pairs):
             return None
@@ -1015,13 +1010,12 @@ class Sequential:
 
     def _warn_of_a_first_step_of_yours(self, never_set, before, pairs):
         """The warnings of ``_gradients_never_set`` and ``_weights_before_a_first_step_of_yours``, after the step."""
-        where = checks.stacklevel_outside_minicnn()
         if never_set:
             warnings.warn(f"{self.name}: after the first backward pass, the gradient of {', '.join(never_set)} is "
                           f"still the zeros that build made: its weight will not learn. Does backward set "
                           f"self.grads[key] (self.grads[key] = ..., under the key of params)? gradcheck(layer, x) "
                           f"checks a layer of yours (where that gradient is truly 0 at this step, ignore this)",
-                          stacklevel=where)
+                          stacklevel=checks.stacklevel_outside_minicnn())
         if before is None:
             return
         if len(before["weights"]) != len(pairs) or any(
@@ -1035,7 +1029,7 @@ class Sequential:
             warnings.warn(f"{self.name}: {type(self.optimizer).__name__}.step changed no weight in its first "
                           f"{UNMOVED_STEPS} steps, though the gradients are not all 0: update each param in place "
                           f"(param -= self.learning_rate * grad, or param[...] = ...); param = param - ... makes a new "
-                          f"array and leaves the weight as it was", stacklevel=where)
+                          f"array and leaves the weight as it was", stacklevel=checks.stacklevel_outside_minicnn())
 
     def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels

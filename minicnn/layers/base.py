@@ -18,7 +18,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import (all_finite, first_not_finite, flag, interruptions_unwrapped, missing_attribute,
-                            real_array, stacklevel_outside_minicnn)
+                            of_minicnn, real_array, stacklevel_outside_minicnn)
 from minicnn.errors import LAYER_NAMES, BackendError, NonFiniteError, ShapeError, refuse_keras_arguments
 
 _layer_counts = {}
@@ -174,7 +174,7 @@ def build_checked(layer, input_shape, where, others=()):
                           f"array to keep with the weights (a running mean) goes in self.state[{name!r}]; a "
                           f"constant that build makes the same every time can stay where it is",
                           stacklevel=stacklevel_outside_minicnn())
-    if type(layer).__module__.split(".")[0] != "minicnn":
+    if not of_minicnn(layer):
         layer._grads_as_built = dict(layer.grads)
 
 
