@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -412,7 +413,8 @@ def demo_epoch_case(repeats):
             model.compile(optimizer=mc.Adam(0.001), loss="binary_crossentropy")
 
             def epoch(model=model, name=name, augment=augment):
-                with mc.use_backend(name):
+                with mc.use_backend(name), warnings.catch_warnings():  # the same draws every call, on purpose
+                    warnings.filterwarnings("ignore", message=r".*as this model's last fit did")
                     model.fit(data.x_train, data.y_train, epochs=1, batch_size=32, verbose=0, seed=0,
                               augment=augment)
             epochs[name] = epoch
