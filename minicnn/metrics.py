@@ -135,8 +135,8 @@ def get_metric(metric, loss):
     metrics were both "metric", and refused as one name given twice: found in review)."""
     if callable(metric):
         name = getattr(metric, "__name__", None) or getattr(metric, "name", None)
-        if not isinstance(name, str) or not name:
-            name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(metric).__name__).lower()
+        if not isinstance(name, str) or not name:  # PrecisionAtHalf → precision_at_half, MAE → mae
+            name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", type(metric).__name__).lower()
         return name, metric
     if not isinstance(metric, str):
         raise TypeError(f"metrics: expected a metric name such as 'accuracy' or a function f(y_true, y_pred) -> "

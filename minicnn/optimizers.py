@@ -12,7 +12,12 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.checks import finite_number, flag
-from minicnn.errors import NO_SCHEDULES, ShapeError, refuse_keras_arguments
+from minicnn.errors import NO_SCHEDULES, ShapeError, missing_name, refuse_keras_arguments
+
+
+def __getattr__(name):
+    """A Keras name this module lacks (``schedules``, ``RMSprop``) says what to use instead."""
+    raise missing_name("minicnn.optimizers", name)
 
 
 class Optimizer:

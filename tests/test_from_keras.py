@@ -79,7 +79,8 @@ def test_keras_arguments_given_their_keras_default_are_taken(tmp_path):
 
 @pytest.mark.parametrize("module, name", [(mc, "InputLayer"), (mc, "EarlyStopping"), (mc, "utils"),
                                           (mc.layers, "MaxPool2D"), (mc, "MaxPool2D"), (mc, "Callback"),
-                                          (mc, "LearningRateScheduler")])
+                                          (mc, "LearningRateScheduler"), (mc.optimizers, "schedules"),
+                                          (mc.optimizers, "RMSprop")])
 def test_a_keras_name_minicnn_lacks_says_what_to_use(module, name):
     with pytest.raises(AttributeError, match=rf"^module '{module.__name__}' has no attribute '{name}' \(a Keras "
                                              rf"name\): {re.escape(NAMES[name])}$"):

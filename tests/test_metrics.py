@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minicnn as mc
-from minicnn.metrics import binary_accuracy, categorical_accuracy, sparse_categorical_accuracy
+from minicnn.metrics import binary_accuracy, categorical_accuracy, get_metric, sparse_categorical_accuracy
 
 
 def test_sparse_categorical_accuracy_takes_the_largest_output_of_each_sample():
@@ -182,6 +182,8 @@ def test_a_loss_object_or_a_callable_object_as_a_metric_is_kept_under_a_name_of_
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[mc.MeanSquaredError(), PrecisionAtHalf()])
     history = model.fit(x, y, epochs=1, verbose=0).history
     assert sorted(history) == ["loss", "mean_squared_error", "precision_at_half"]
+    for class_name, name in [("MAE", "mae"), ("HTTPErrorRate", "http_error_rate"), ("Top5Accuracy", "top5_accuracy")]:
+        assert get_metric(type(class_name, (), {"__call__": lambda self, y_true, y_pred: 0.0})(), None)[0] == name
     scores = model.evaluate(x, y, return_dict=True)
     assert scores["mean_squared_error"] == pytest.approx(mc.MeanSquaredError()(y, model.predict(x)))
 
