@@ -1029,7 +1029,8 @@ class Sequential:
             warnings.warn(f"{self.name}: {type(self.optimizer).__name__}.step changed no weight in its first "
                           f"{UNMOVED_STEPS} steps, though the gradients are not all 0: update each param in place "
                           f"(param -= self.learning_rate * grad, or param[...] = ...); param = param - ... makes a new "
-                          f"array and leaves the weight as it was", stacklevel=checks.stacklevel_outside_minicnn())
+                          f"array and leaves the weight as it was (an optimizer that steps every {UNMOVED_STEPS} "
+                          f"batches or more may ignore this)", stacklevel=checks.stacklevel_outside_minicnn())
 
     def _warn_if_stuck(self, y, y_pred, x):
         """Warn, once per model, where the loss clips predictions on the wrong side of their labels

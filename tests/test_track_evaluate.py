@@ -920,35 +920,36 @@ make = lambda: Tracker()  # noqa: E731
     assert tuned.runs["mine", suite[0].name].boxes[1][2] == 2.0
 
 
-def test_a_tracker_whose_file_was_edited_after_its_import_is_run_as_imported_and_never_reused(tmp_path, suite,
-                                                                                            monkeypatch):
-    """A notebook imported my_trackers.py, the student tuned it, and evaluated again without reloading: the old code
-    ran, its results were recorded under the edited file's hash, and a fresh process later reused them (found in
-    review). That run now warns, and its results are recorded so that they are never reused."""
+def test_a_tracker_of_an_earlier_import_is_warned_of_and_its_results_never_reused(tmp_path, suite, monkeypatch):
+    """A notebook ran ``from tuned_trackers import Tracker``, the student tuned a method in the file and reloaded the
+    module: the name still held the old class, which ran the old method, and its results were recorded under the
+    edited file's hash, for a fresh process to reuse (found in review). That run now warns, and its results are
+    never reused."""
     import importlib
     import sys
 
     source = "SHIFT = 0.0\n\n\nclass Tracker:\n    def init(self, frame, box):\n        self.box = tuple(box)\n\n" \
              "    def update(self, frame):\n        return True, (self.box[0] + SHIFT,) + self.box[1:]\n"
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     path = tmp_path / "tuned_trackers.py"
     path.write_text(source)
     sys.modules.pop("tuned_trackers", None)
     importlib.invalidate_caches()
     module = importlib.import_module("tuned_trackers")
-    assert not E._edited_since_imported(module)
-    path.write_text(source.replace("SHIFT = 0.0", "SHIFT = 45.0"))  # edited, not imported again
-    results = tmp_path / "results"
-    with pytest.warns(UserWarning, match=r"^tuned_trackers: the file was edited after this process imported it, so "
-                                         r"the tracker runs the code as it was imported; importlib\.reload it"):
-        stale = E.evaluate({"mine": module.Tracker}, suite[:1], results, progress=False)
-    assert stale.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0]  # the old code ran
+    Tracker = module.Tracker  # from tuned_trackers import Tracker
+    assert not E._from_an_earlier_import(Tracker)
+    path.write_text(source.replace("self.box[0] + SHIFT", "self.box[0] + SHIFT + 45.0"))  # a method tuned
     module = importlib.reload(module)
-    assert not E._edited_since_imported(module)
+    results = tmp_path / "results"
+    with pytest.warns(UserWarning, match=r"^tuned_trackers\.Tracker: this is the Tracker of an earlier import of "
+                                         r"tuned_trackers, which was reloaded since: it keeps its old methods\. "
+                                         r"Import it again after the reload \(from tuned_trackers import Tracker\)"):
+        stale = E.evaluate({"mine": Tracker}, suite[:1], results, progress=False)
+    assert stale.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0]  # the old code ran
     with pytest.warns(UserWarning, match=r"before its code was changed"):  # not reused for the file as it is now
         fresh = E.evaluate({"mine": module.Tracker}, suite[:1], results, progress=False)
     assert fresh.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0] + 45.0
+    assert not E._from_an_earlier_import(module.Tracker) and not E._from_an_earlier_import(lambda: module.Tracker())
 
 
 def test_a_class_source_that_does_not_define_the_class_is_not_trusted(monkeypatch):

@@ -281,13 +281,13 @@ def _code_of(factory):
     sources = list(dict.fromkeys(_file_source_of(part) for part in yours))  # a file of a class and its base: once
     if any(sources):
         code["code_sha256"] = _sha256("\n".join(sources))
-    edited = [name for name in dict.fromkeys(_module_of(part) for part in yours)
-              if _edited_since_imported(sys.modules.get(name))]
-    if edited:  # the run is of the code as imported, which no file holds now: results never to be reused
-        code["code_sha256"] = f"{', '.join(edited)} edited since imported, {os.urandom(8).hex()}"
-        warnings.warn(f"{', '.join(edited)}: the file was edited after this process imported it, so the tracker "
-                      f"runs the code as it was imported; importlib.reload it (or restart the kernel) to run the "
-                      f"file as it is now. These results will not be reused", stacklevel=stacklevel_outside_minicnn())
+    earlier = [part for part in yours if _from_an_earlier_import(part)]
+    if earlier:  # the run is of code that no file holds now: results never to be reused
+        code["code_sha256"] = f"from an earlier import, {os.urandom(8).hex()}"
+        module, name = _module_of(earlier[0]), earlier[0].__qualname__
+        warnings.warn(f"{module}.{name}: this is the {name} of an earlier import of {module}, which was reloaded "
+                      f"since: it keeps its old methods. Import it again after the reload (from {module} import "
+                      f"{name}); these results will not be reused", stacklevel=stacklevel_outside_minicnn())
     if made is not factory:
         settings = _settings_text((factory.args, factory.keywords))
         if settings is not None:
@@ -317,25 +317,17 @@ def _settings_text(value):
     return None if re.search(r"0x[0-9a-fA-F]{6,}", text) else text
 
 
-def _edited_since_imported(module):
-    """Whether ``module``'s file changed after Python imported it (a tracker of yours tuned in its file while a
-    notebook kept the old import: its results were recorded as the file's, and reused for it later; found in
-    review). Python checks the cached bytecode's record of the source's mtime and size on import, and writes it
-    anew where they differ: a file edited since no longer matches that record. False where there is no such
-    record (a notebook's code, no bytecode written); another process that imported the file since rewrites it."""
-    spec = getattr(module, "__spec__", None)
-    if sys.dont_write_bytecode:  # the record may be older than the import
-        return False
-    try:
-        with open(spec.cached, "rb") as cached:
-            header = cached.read(16)
-        source = os.stat(spec.origin)
-    except (AttributeError, TypeError, OSError):
-        return False
-    if len(header) < 16 or int.from_bytes(header[4:8], "little") != 0:  # checked by a hash of the source instead
-        return False
-    recorded = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-    return recorded != (int(source.st_mtime) & 0xFFFFFFFF, source.st_size & 0xFFFFFFFF)
+def _from_an_earlier_import(part):
+    """Whether ``part`` (a class or function of yours) is no longer what its module holds under its name: after
+    ``from my_trackers import Tracker``, an ``importlib.reload(my_trackers)`` leaves the old class in the notebook's
+    name, which runs its old methods while the file, hashed for its results, holds new ones (found in review). False
+    where the module holds nothing of that name to compare (a lambda, a class made inside a function)."""
+    current = sys.modules.get(_module_of(part))
+    for name in getattr(part, "__qualname__", "").split("."):
+        current = getattr(current, name, None)
+        if current is None:
+            return False
+    return current is not part
 
 
 def _file_source_of(part):
