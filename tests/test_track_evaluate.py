@@ -950,6 +950,11 @@ def test_a_tracker_of_an_earlier_import_is_warned_of_and_its_results_never_reuse
         fresh = E.evaluate({"mine": module.Tracker}, suite[:1], results, progress=False)
     assert fresh.runs["mine", suite[0].name].boxes[1][0] == suite[0].ground_truth[0][0] + 45.0
     assert not E._from_an_earlier_import(module.Tracker) and not E._from_an_earlier_import(lambda: module.Tracker())
+    cell = {"__name__": "__main__"}  # a notebook cell run twice: its classes are hashed by their own source
+    exec(compile("class Tracker:\n    pass\n", "<cell>", "exec"), cell)
+    monkeypatch.setattr(sys.modules["__main__"], "Tracker", type("Tracker", (), {}), raising=False)
+    monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
+    assert not E._from_an_earlier_import(cell["Tracker"])
 
 
 def test_a_class_source_that_does_not_define_the_class_is_not_trusted(monkeypatch):

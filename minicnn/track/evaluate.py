@@ -321,8 +321,11 @@ def _from_an_earlier_import(part):
     """Whether ``part`` (a class or function of yours) is no longer what its module holds under its name: after
     ``from my_trackers import Tracker``, an ``importlib.reload(my_trackers)`` leaves the old class in the notebook's
     name, which runs its old methods while the file, hashed for its results, holds new ones (found in review). False
-    where the module holds nothing of that name to compare (a lambda, a class made inside a function)."""
+    where the module holds nothing of that name to compare (a lambda, a class made inside a function), and for a
+    notebook's own classes (no file: a cell run again defines the class anew, and its source is what is hashed)."""
     current = sys.modules.get(_module_of(part))
+    if getattr(current, "__file__", None) is None:
+        return False
     for name in getattr(part, "__qualname__", "").split("."):
         current = getattr(current, name, None)
         if current is None:
