@@ -24,6 +24,10 @@ How the work is split, and why (measured on this project's 2-core machine; see `
   call to call (``_scratch``, up to ``MOST_SCRATCH_BYTES``), since a fresh one each call cost more in page faults
   than the product itself. Filling and multiplying tiles of a few hundred rows that stay in cache would go further.
 
+Ctrl-C: a KeyboardInterrupt that arrives while a compiled kernel runs comes out of Numba as SystemError; every
+public function here (``@interruptions_unwrapped``) raises it as itself, so that ``except KeyboardInterrupt``
+catches it whichever way the kernel was reached (a model, a layer's ``forward`` called by name, ``functional``).
+
 Threads: Numba's thread count follows ``NUMBA_NUM_THREADS`` (or ``numba.set_num_threads``). The products and the
 bias gradient split their rows into one block per thread, so the order of their sums, and so their rounding, follows
 the thread count: a run repeats bit for bit on the same count, and another count rounds differently (within float
@@ -67,7 +71,7 @@ from minicnn.kernels.numpy_kernels import (  # noqa: E402,F401  (host-side helpe
     zeros_like,
 )
 from minicnn import checks  # noqa: E402
-from minicnn.checks import check_gradient  # noqa: E402
+from minicnn.checks import check_gradient, interruptions_unwrapped  # noqa: E402
 from minicnn.kernels.padding import output_length, padding_amounts  # noqa: E402
 from minicnn.kernels.random_bits import keep_threshold, mix32  # noqa: E402
 
@@ -229,6 +233,7 @@ def _contiguous(*arrays):
 
 
 # --------------------------------------------------------------------------------------------- convolution
+@interruptions_unwrapped
 def conv2d_forward(x, kernel, bias, stride, padding):
     """``y[n,i,j,o] = b[o] + Σ_k Σ_l Σ_c x_pad[n, i·sh+k, j·sw+l, c] · w[k,l,c,o]`` (see ``numpy_kernels``)."""
     x, kernel = _contiguous(x, kernel)
@@ -243,6 +248,7 @@ def conv2d_forward(x, kernel, bias, stride, padding):
     return y.reshape(x.shape[0], out_h, out_w, c_out)
 
 
+@interruptions_unwrapped
 def conv2d_backward(grad_y, x, kernel, stride, padding, input_gradient=True):
     """``(∂L/∂x, ∂L/∂w, ∂L/∂b)`` of the convolution sum (see ``numpy_kernels``); ∂L/∂x is None when
     ``input_gradient`` is False."""
@@ -343,6 +349,7 @@ def _avg_pool_forward(x, ph, pw, sh, sw, top, left, out_h, out_w):
     return y
 
 
+@interruptions_unwrapped
 def max_pool2d_forward(x, pool_size, stride, padding):
     """``y = max`` over each window, and the winner's flat window index (see ``numpy_kernels``)."""
     x = np.ascontiguousarray(x)
@@ -350,6 +357,7 @@ def max_pool2d_forward(x, pool_size, stride, padding):
     return _max_pool_forward(x, pool_size[0], pool_size[1], stride[0], stride[1], top, left, out_h, out_w)
 
 
+@interruptions_unwrapped
 def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
     """Each ``∂L/∂y`` goes to its window's winner (see ``numpy_kernels``)."""
     out_h, out_w, top, left = _geometry(x_shape, pool_size, stride, padding)
@@ -360,6 +368,7 @@ def max_pool2d_backward(grad_y, argmax, x_shape, pool_size, stride, padding):
                           stride[1], top, left)
 
 
+@interruptions_unwrapped
 def avg_pool2d_forward(x, pool_size, stride, padding):
     """The mean over the real inputs of each window (see ``numpy_kernels``)."""
     x = np.ascontiguousarray(x)
@@ -367,6 +376,7 @@ def avg_pool2d_forward(x, pool_size, stride, padding):
     return _avg_pool_forward(x, pool_size[0], pool_size[1], stride[0], stride[1], top, left, out_h, out_w)
 
 
+@interruptions_unwrapped
 def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
     """Each ``∂L/∂y`` shared equally by its window's real inputs (see ``numpy_kernels``)."""
     out_h, out_w, top, left = _geometry(x_shape, pool_size, stride, padding)
@@ -378,6 +388,7 @@ def avg_pool2d_backward(grad_y, x_shape, pool_size, stride, padding):
 
 
 # --------------------------------------------------------------------------------------------- dense
+@interruptions_unwrapped
 def dense_forward(x, kernel, bias):
     """``z = x · W + b`` (see ``numpy_kernels``)."""
     x, kernel = _contiguous(x, kernel)
@@ -388,6 +399,7 @@ def dense_forward(x, kernel, bias):
     return z
 
 
+@interruptions_unwrapped
 def dense_backward(grad_z, x, kernel, input_gradient=True):
     """``(∂L/∂x, ∂L/∂W, ∂L/∂b)`` = ``(∂L/∂z·Wᵀ, xᵀ·∂L/∂z, Σ_n ∂L/∂z)``; ∂L/∂W is split over input features; ∂L/∂x is
     None when ``input_gradient`` is False."""
@@ -415,6 +427,7 @@ def _relu_backward(grad_a, a, grad_z):
         grad_z[i] = grad_a[i] if a[i] > 0 else 0
 
 
+@interruptions_unwrapped
 def relu_forward(z):
     """``a = max(0, z)``."""
     z = np.ascontiguousarray(z)
@@ -423,6 +436,7 @@ def relu_forward(z):
     return a
 
 
+@interruptions_unwrapped
 def relu_backward(grad_a, a):
     """``∂L/∂z = ∂L/∂a`` where ``a > 0``, else 0."""
     grad_a, a = _contiguous(grad_a, a)
@@ -441,6 +455,7 @@ def _dropout_mask(keep, key_low, key_high, threshold):
         keep[i] = _mix32(_mix32((i & 0xFFFFFFFF) ^ key_low) ^ key_high ^ (i >> 32)) >= threshold
 
 
+@interruptions_unwrapped
 def dropout_mask(shape, key_low, key_high, rate):
     """Dropout's keep-mask, element by element in parallel: the bits of ``numpy_kernels.dropout_mask``."""
     keep = np.empty(tuple(shape), dtype=np.bool_)
@@ -456,6 +471,7 @@ def _adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, corr
         param[i] -= learning_rate * (m[i] / correction_1) / (np.sqrt(v[i] / correction_2) + epsilon)
 
 
+@interruptions_unwrapped
 def adam_update(param, grad, m, v, learning_rate, beta_1, beta_2, epsilon, correction_1, correction_2):
     """One Adam step in place, in one pass (see ``numpy_kernels.adam_update``). An array that is not C-contiguous
     (a transposed view, and the state ``zeros_like`` made for it) is updated through a C-contiguous copy, written
